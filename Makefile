@@ -1,0 +1,34 @@
+# The two commands a new user needs: `make run` and `make test`. Everything else is set up on the way.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test install lint check browsers fuzz load stop clean-db bench
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+## Start the platform: embedded PostgreSQL + Redis (unless DATABASE_URL / REDIS_URL are set), migrations,
+## demo data and logins, web server on http://127.0.0.1:8000, Celery worker and beat. Ctrl-C stops everything.
+run: install
+	$(PY) -m liuzhou_regulation.run
+
+## The whole suite against real PostgreSQL, Redis and Celery workers, plus lint and migration checks.
+test: install lint
+	DJANGO_ENV=test $(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
+
+## Stop the embedded servers if something left them running.
+stop: install
+	$(PY) -c 'from liuzhou_regulation import runtime; runtime.stop_embedded()'

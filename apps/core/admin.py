@@ -1,0 +1,64 @@
+from django.contrib import admin, messages
+from django.db import transaction
+
+from . import deadlines
+from .models import AuditEvent, Deadline, WorkCalendarDay, WorkCalendarYear
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "actor", "organization", "object_type", "object_id"]
+    list_filter = ["action"]
+    search_fields = ["action", "object_type", "object_id"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class _RecomputeOnSave:
+    """A calendar correction recomputes every open clock (rule of the kernel; breaches stay recorded)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(lambda: self._recompute(request))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(lambda: self._recompute(request))
+
+    def _recompute(self, request):
+        count = deadlines.deadlines_recompute(actor=request.user)
+        if count:
+            messages.info(request, f"已按修正后的日历重新计算 {count} 个进行中的时限。")
+
+
+@admin.register(WorkCalendarYear)
+class WorkCalendarYearAdmin(_RecomputeOnSave, admin.ModelAdmin):
+    list_display = ["year", "source", "note", "updated_at"]
+
+
+@admin.register(WorkCalendarDay)
+class WorkCalendarDayAdmin(_RecomputeOnSave, admin.ModelAdmin):
+    list_display = ["date", "is_workday", "name"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(admin.ModelAdmin):
+    list_display = ["rule", "content_type", "object_id", "responsible", "due_at", "status", "breached_at"]
+    list_filter = ["rule", "status"]
+    readonly_fields = [f.name for f in Deadline._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,40 @@
+"""Every API error has one shape: ``{"error": {"code", "message", "fields"}}``."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from apps.core.errors import ApplicationError
+
+
+def _body(code: str, message: str, fields=None, extra=None) -> dict:
+    error = {"code": code, "message": message, "fields": fields or {}}
+    if extra:
+        error["extra"] = extra
+    return {"error": error}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response(_body(exc.code, exc.message, extra=exc.extra), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(_body("invalid", _("提交的数据有误。"), fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("未找到。"))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        data = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = _body("invalid", _("提交的数据有误。"), data)
+    else:
+        codes = exc.get_codes() if hasattr(exc, "get_codes") else "error"
+        response.data = _body(codes if isinstance(codes, str) else "error", str(getattr(exc, "detail", exc)))
+    return response

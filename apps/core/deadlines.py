@@ -1,0 +1,288 @@
+"""Clocks: start, pause, resume, meet, scan — for every rule of every app, on the one ``Deadline`` table.
+
+Due instants are computed in Asia/Shanghai:
+* ``hours``        — wall clock, 24/7 (claim survey dispatch, rule M13);
+* ``natural_days`` — calendar days, due at the end of the last day (rescission 30 days, rule J5/M12);
+* ``working_days`` — the kernel's calendar with statutory holidays and 调休 working weekends (rule J11).
+
+A pause stops the clock: the paused time is added to the due instant on resume. When an administrator corrects
+the calendar, ``deadlines_recompute`` recomputes every open clock; a breach already recorded stays recorded.
+Apps react to warnings and breaches by registering handlers for their rules (``on_warning`` / ``on_breach``);
+handlers run inside the scan's transaction, so a lapse and its consequences commit together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import calendar
+from .audit import audit_record
+from .errors import ApplicationError
+from .models import Deadline, DeadlinePause
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+Handler = Callable[[Deadline], None]
+_BREACH_HANDLERS: dict[str, list[Handler]] = {}
+_WARNING_HANDLERS: dict[str, list[Handler]] = {}
+
+
+def on_breach(rule: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _BREACH_HANDLERS.setdefault(rule, []).append(fn)
+        return fn
+
+    return register
+
+
+def on_warning(rule: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _WARNING_HANDLERS.setdefault(rule, []).append(fn)
+        return fn
+
+    return register
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last microsecond of ``day`` in Shanghai, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time.max, tzinfo=SHANGHAI)
+
+
+def local_date(instant: dt.datetime) -> dt.date:
+    return instant.astimezone(SHANGHAI).date()
+
+
+def compute_due(*, starts_at: dt.datetime, unit: str, amount: int, end_of_day_due: bool = True) -> tuple[dt.datetime, bool]:
+    """(due instant, whether the Monday–Friday fallback calendar was used)."""
+    if timezone.is_naive(starts_at):
+        raise ValueError("starts_at must be aware")
+    if unit == Deadline.Unit.HOURS:
+        return starts_at + dt.timedelta(hours=amount), False
+    if unit == Deadline.Unit.NATURAL_DAYS:
+        if end_of_day_due:
+            return end_of_day(local_date(starts_at) + dt.timedelta(days=amount)), False
+        return starts_at + dt.timedelta(days=amount), False
+    if unit == Deadline.Unit.WORKING_DAYS:
+        day, fallback = calendar.add_working_days(local_date(starts_at), amount)
+        if end_of_day_due:
+            return end_of_day(day), fallback
+        local = starts_at.astimezone(SHANGHAI)
+        return dt.datetime.combine(day, local.timetz()), fallback
+    raise ValueError(f"unknown unit {unit}")
+
+
+def _rule_setting(rule: str, key: str, default):
+    return settings.DEADLINE_RULES.get(rule, {}).get(key, default)
+
+
+def _warnings(deadline: Deadline) -> tuple[dt.datetime, dt.datetime]:
+    span = deadline.due_at - deadline.starts_at
+    fraction = Decimal(str(_rule_setting(deadline.rule, "warn_fraction", settings.DEADLINE_WARN_FRACTION)))
+    before = _rule_setting(deadline.rule, "warn_before", settings.DEADLINE_WARN_BEFORE)
+    warn_at = deadline.starts_at + span * float(fraction)
+    final_warn_at = max(deadline.due_at - before, deadline.starts_at)
+    return warn_at, final_warn_at
+
+
+def _paused_total(deadline: Deadline, now: dt.datetime | None = None) -> dt.timedelta:
+    total = dt.timedelta()
+    for pause in deadline.pauses.all():
+        total += (pause.resumed_at or now or pause.paused_at) - pause.paused_at
+    return total
+
+
+def _recompute(deadline: Deadline) -> None:
+    base, fallback = compute_due(
+        starts_at=deadline.starts_at, unit=deadline.unit, amount=deadline.amount, end_of_day_due=deadline.end_of_day
+    )
+    deadline.due_at = base + _paused_total(deadline)
+    deadline.used_fallback_calendar = fallback
+    deadline.warn_at, deadline.final_warn_at = _warnings(deadline)
+
+
+@transaction.atomic
+def deadline_start(
+    *, rule: str, subject: models.Model, responsible, starts_at: dt.datetime, unit: str, amount: int,
+    end_of_day_due: bool = True, actor=None,
+) -> Deadline:
+    """Start a clock; idempotent per (rule, subject): starting it again returns the existing clock unchanged."""
+    content_type = ContentType.objects.get_for_model(subject)
+    existing = Deadline.objects.filter(rule=rule, content_type=content_type, object_id=str(subject.pk)).first()
+    if existing:
+        return existing
+    deadline = Deadline(
+        rule=rule, content_type=content_type, object_id=str(subject.pk), responsible=responsible,
+        unit=unit, amount=amount, end_of_day=end_of_day_due, starts_at=starts_at,
+    )
+    deadline.due_at = starts_at  # placeholder for _recompute, which needs no pauses yet
+    base, fallback = compute_due(starts_at=starts_at, unit=unit, amount=amount, end_of_day_due=end_of_day_due)
+    deadline.due_at, deadline.used_fallback_calendar = base, fallback
+    deadline.warn_at, deadline.final_warn_at = _warnings(deadline)
+    deadline.full_clean(exclude=["content_type"])
+    deadline.save()
+    audit_record(actor=actor, action="deadline.start", obj=deadline, organization=responsible,
+                 detail={"rule": rule, "due_at": deadline.due_at.isoformat(), "fallback_calendar": fallback})
+    return deadline
+
+
+def deadline_for(*, rule: str, subject: models.Model) -> Deadline | None:
+    return Deadline.objects.filter(
+        rule=rule, content_type=ContentType.objects.get_for_model(subject), object_id=str(subject.pk)
+    ).first()
+
+
+def _locked(deadline: Deadline) -> Deadline:
+    return Deadline.objects.select_for_update().get(pk=deadline.pk)
+
+
+@transaction.atomic
+def deadline_meet(*, deadline: Deadline, at: dt.datetime | None = None, actor=None) -> Deadline:
+    """Record that the obligation was fulfilled. Met late: ``met_at`` is set and the breach stays."""
+    deadline = _locked(deadline)
+    if deadline.met_at is not None or deadline.status == Deadline.Status.CANCELLED:
+        return deadline
+    now = timezone.now()
+    at = at or now
+    if at > now:
+        raise ApplicationError("完成时间不能晚于当前时间。", code="future_time")
+    if deadline.paused_at is not None:
+        _close_pause(deadline, at)
+    deadline.met_at = at
+    if deadline.breached_at is None and at > deadline.due_at:
+        deadline.breached_at = deadline.due_at  # met after due, before the scan noticed: still a breach
+    deadline.status = Deadline.Status.BREACHED if deadline.breached_at else Deadline.Status.MET
+    deadline.save(update_fields=["met_at", "breached_at", "status", "paused_at", "due_at"])
+    audit_record(actor=actor, action="deadline.meet", obj=deadline, organization=deadline.responsible,
+                 detail={"rule": deadline.rule, "met_at": at.isoformat(), "late": deadline.breached_at is not None})
+    return deadline
+
+
+@transaction.atomic
+def deadline_pause(*, deadline: Deadline, reason: str, actor=None, at: dt.datetime | None = None) -> Deadline:
+    if not reason or not reason.strip():
+        raise ApplicationError("暂停计时必须填写原因。", code="reason_required")
+    deadline = _locked(deadline)
+    if deadline.status != Deadline.Status.OPEN:
+        raise ApplicationError("只有进行中的时限可以暂停。", code="not_open")
+    at = at or timezone.now()
+    DeadlinePause.objects.create(deadline=deadline, paused_at=at, reason=reason.strip(), actor=actor)
+    deadline.paused_at = at
+    deadline.status = Deadline.Status.PAUSED
+    deadline.save(update_fields=["paused_at", "status"])
+    audit_record(actor=actor, action="deadline.pause", obj=deadline, organization=deadline.responsible,
+                 detail={"rule": deadline.rule, "reason": reason.strip()})
+    return deadline
+
+
+def _close_pause(deadline: Deadline, at: dt.datetime) -> None:
+    pause = deadline.pauses.filter(resumed_at__isnull=True).order_by("-paused_at").first()
+    if pause:
+        pause.resumed_at = at
+        pause.save(update_fields=["resumed_at"])
+    deadline.paused_at = None
+    _recompute(deadline)
+
+
+@transaction.atomic
+def deadline_resume(*, deadline: Deadline, actor=None, at: dt.datetime | None = None) -> Deadline:
+    deadline = _locked(deadline)
+    if deadline.status != Deadline.Status.PAUSED:
+        raise ApplicationError("该时限未处于暂停状态。", code="not_paused")
+    at = at or timezone.now()
+    _close_pause(deadline, at)
+    deadline.status = Deadline.Status.OPEN
+    deadline.save(update_fields=["paused_at", "status", "due_at", "warn_at", "final_warn_at", "used_fallback_calendar"])
+    audit_record(actor=actor, action="deadline.resume", obj=deadline, organization=deadline.responsible,
+                 detail={"rule": deadline.rule, "due_at": deadline.due_at.isoformat()})
+    return deadline
+
+
+@transaction.atomic
+def deadline_cancel(*, deadline: Deadline, reason: str, actor=None) -> Deadline:
+    deadline = _locked(deadline)
+    if deadline.met_at or deadline.breached_at or deadline.status == Deadline.Status.CANCELLED:
+        return deadline
+    deadline.status = Deadline.Status.CANCELLED
+    deadline.save(update_fields=["status"])
+    audit_record(actor=actor, action="deadline.cancel", obj=deadline, organization=deadline.responsible,
+                 detail={"rule": deadline.rule, "reason": reason})
+    return deadline
+
+
+@transaction.atomic
+def deadlines_recompute(*, actor=None) -> int:
+    """After a calendar correction: recompute due/warn instants of every open clock. Breaches stay recorded."""
+    count = 0
+    for deadline in (
+        Deadline.objects.select_for_update()
+        .filter(status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED], breached_at__isnull=True, met_at__isnull=True)
+        .prefetch_related("pauses")
+    ):
+        old = deadline.due_at
+        _recompute(deadline)
+        if deadline.due_at != old:
+            deadline.save(update_fields=["due_at", "warn_at", "final_warn_at", "used_fallback_calendar"])
+            audit_record(actor=actor, action="deadline.recompute", obj=deadline, organization=deadline.responsible,
+                         detail={"old_due_at": old.isoformat(), "due_at": deadline.due_at.isoformat()})
+            count += 1
+    return count
+
+
+def deadline_scan(*, now: dt.datetime | None = None, batch_size: int = 500) -> dict[str, int]:
+    """Mark warnings and breaches; run the rules' handlers. Safe to run concurrently (SKIP LOCKED) and again."""
+    now = now or timezone.now()
+    counts = {"warned": 0, "final_warned": 0, "breached": 0}
+    running = [Deadline.Status.OPEN]
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Deadline.objects.select_for_update(skip_locked=True)
+                .filter(status__in=running, due_at__lt=now, breached_at__isnull=True, met_at__isnull=True)
+                .select_related("responsible")[:batch_size]
+            )
+            for deadline in batch:
+                deadline.breached_at = deadline.due_at
+                deadline.status = Deadline.Status.BREACHED
+                deadline.save(update_fields=["breached_at", "status"])
+                audit_record(action="deadline.breach", obj=deadline, organization=deadline.responsible,
+                             detail={"rule": deadline.rule, "due_at": deadline.due_at.isoformat()})
+                for handler in _BREACH_HANDLERS.get(deadline.rule, []):
+                    handler(deadline)
+            counts["breached"] += len(batch)
+        if len(batch) < batch_size:
+            break
+    for field, at_field, key in (("warned_at", "warn_at", "warned"), ("final_warned_at", "final_warn_at", "final_warned")):
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    Deadline.objects.select_for_update(skip_locked=True)
+                    .filter(Q(status__in=running), **{f"{at_field}__lte": now, f"{field}__isnull": True})
+                    .filter(due_at__gte=now)
+                    .select_related("responsible")[:batch_size]
+                )
+                for deadline in batch:
+                    setattr(deadline, field, now)
+                    deadline.save(update_fields=[field])
+                    audit_record(action=f"deadline.{key}", obj=deadline, organization=deadline.responsible,
+                                 detail={"rule": deadline.rule, "due_at": deadline.due_at.isoformat()})
+                    for handler in _WARNING_HANDLERS.get(deadline.rule, []):
+                        handler(deadline)
+                counts[key] += len(batch)
+            if len(batch) < batch_size:
+                break
+    return counts
+
+
+def remaining(deadline: Deadline, now: dt.datetime | None = None) -> dt.timedelta:
+    now = now or timezone.now()
+    end = deadline.met_at or now
+    return deadline.due_at - end
+

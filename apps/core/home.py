@@ -1,0 +1,32 @@
+"""Home-page panels, registered by each app: the home page shows the panels of the user's role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    template: str
+    context: Callable  # (request) -> dict
+    roles: frozenset[str] | None
+    order: int
+
+
+_PANELS: dict[str, Panel] = {}
+
+
+def register(key: str, template: str, context: Callable, *, roles=None, order: int = 100) -> None:
+    _PANELS[key] = Panel(key, template, context, frozenset(roles) if roles else None, order)
+
+
+def panels_for(request) -> list[dict]:
+    user = request.user
+    out = []
+    for panel in sorted(_PANELS.values(), key=lambda p: p.order):
+        if panel.roles is not None and user.role not in panel.roles and not user.is_superuser:
+            continue
+        out.append({"key": panel.key, "template": panel.template, **panel.context(request)})
+    return out

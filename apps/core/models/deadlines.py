@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Deadline(models.Model):
+    """One clock of any kind (rescission, claim SLA, complaint feedback, sanction follow-up …).
+
+    One table so one beat task scans every clock and one page lists what is due. ``due_at`` is derived from
+    ``starts_at``, ``amount`` and ``unit`` by apps/core/deadlines.py (and recomputed when the calendar or a pause
+    changes it); ``breached_at`` once set is never cleared.
+    """
+
+    class Unit(models.TextChoices):
+        HOURS = "hours", _("小时（自然时间）")
+        NATURAL_DAYS = "natural_days", _("自然日")
+        WORKING_DAYS = "working_days", _("工作日")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("进行中")
+        PAUSED = "paused", _("已暂停")
+        MET = "met", _("按时完成")
+        BREACHED = "breached", _("已超期")
+        CANCELLED = "cancelled", _("已撤销")
+
+    rule = models.CharField(_("规则"), max_length=60, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    subject = GenericForeignKey("content_type", "object_id")
+    responsible = models.ForeignKey(
+        "parties.Organization", verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="deadlines"
+    )
+    unit = models.CharField(_("计时单位"), max_length=20, choices=Unit.choices)
+    amount = models.PositiveIntegerField(_("时限"))
+    end_of_day = models.BooleanField(_("截至当日结束"), default=True)
+    starts_at = models.DateTimeField(_("起算时间"))
+    due_at = models.DateTimeField(_("到期时间"), db_index=True)
+    warn_at = models.DateTimeField(_("预警时间（按时限比例）"), null=True, blank=True)
+    final_warn_at = models.DateTimeField(_("预警时间（到期前固定提前量）"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("已预警时间"), null=True, blank=True)
+    final_warned_at = models.DateTimeField(_("已最终预警时间"), null=True, blank=True)
+    met_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("暂停于"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    used_fallback_calendar = models.BooleanField(_("使用了默认日历"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("时限")
+        verbose_name_plural = _("时限")
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            models.Index(fields=["responsible", "status", "due_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "content_type", "object_id"], name="deadline_one_per_rule_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} → {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class DeadlinePause(models.Model):
+    """A period during which a clock did not run (e.g. special circumstances of a claim survey), with its reason."""
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.PROTECT, related_name="pauses")
+    paused_at = models.DateTimeField(_("暂停时间"))
+    resumed_at = models.DateTimeField(_("恢复时间"), null=True, blank=True)
+    reason = models.TextField(_("原因"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("时限暂停")
+        verbose_name_plural = _("时限暂停")
+        ordering = ["paused_at"]
+
+    def __str__(self) -> str:
+        return f"{self.deadline_id} {self.paused_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,173 @@
+"""Identifier validators with messages in the user's language.
+
+Each ``validate_*`` raises ``django.core.exceptions.ValidationError`` and is usable as a model-field validator;
+each ``normalize_*`` returns the canonical form or raises. Nothing is stripped silently (rule J1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
+
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_LETTER = "A-HJ-NP-Z"  # plates never use I or O
+_ALNUM = "0-9A-HJ-NP-Z"
+_REGULAR = re.compile(rf"^[{PROVINCES}][A-Z][{_ALNUM}]{{4}}[{_ALNUM}学警港澳挂领试超]$")
+_NEV_SMALL = re.compile(rf"^[{PROVINCES}][A-Z][DF][{_ALNUM}][0-9]{{4}}$")
+_NEV_LARGE = re.compile(rf"^[{PROVINCES}][A-Z][0-9]{{5}}[DF]$")
+_PLATE_FORBIDDEN = re.compile(r"[\s.\-·_/\\,，。、:：;；|]")
+
+
+def normalize_plate(value: str) -> str:
+    """Rule J1: Chinese characters, upper-case letters and digits only.
+
+    Lower-case letters are upper-cased (the same plate); a dot, dash, space or other symbol is an error,
+    never removed, because removing it could turn a typo into somebody else's plate.
+    """
+    if value is None or value == "":
+        raise ValidationError(_("请填写号牌号码。"), code="plate_required")
+    if _PLATE_FORBIDDEN.search(value):
+        raise ValidationError(
+            _("号牌号码“%(value)s”含有空格、点、横线或其他符号；号牌只能由汉字、大写字母和数字组成（规则 J1）。"),
+            code="plate_symbol", params={"value": value},
+        )
+    plate = value.upper()
+    if plate[0] not in PROVINCES:
+        raise ValidationError(
+            _("号牌号码“%(value)s”须以省份简称开头，例如“桂B12345”。"), code="plate_province", params={"value": value}
+        )
+    if len(plate) == 7:
+        if _REGULAR.match(plate):
+            return plate
+    elif len(plate) == 8:
+        if _NEV_SMALL.match(plate) or _NEV_LARGE.match(plate):
+            return plate
+        raise ValidationError(
+            _("8 位号牌“%(value)s”不是有效的新能源号牌：小型车第 3 位须为 D 或 F，大型车末位须为 D 或 F。"),
+            code="plate_nev", params={"value": value},
+        )
+    else:
+        raise ValidationError(
+            _("号牌号码“%(value)s”长度为 %(length)d 位；普通号牌为 7 位，新能源号牌为 8 位。"),
+            code="plate_length", params={"value": value, "length": len(plate)},
+        )
+    raise ValidationError(
+        _("号牌号码“%(value)s”格式不正确（字母 I、O 不用于号牌）。"), code="plate_format", params={"value": value}
+    )
+
+
+def validate_plate(value: str) -> None:
+    normalize_plate(value)
+
+
+_VIN_VALUES = {**{str(d): d for d in range(10)}, **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+               **dict(zip("JKLMN", range(1, 6), strict=True)), "P": 7, "R": 9,
+               **dict(zip("STUVWXYZ", range(2, 10), strict=True))}
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def vin_check_digit(vin: str) -> str:
+    """ISO 3779 / GB 16735 position-9 check character for a 17-character VIN."""
+    total = sum(_VIN_VALUES[c] * w for c, w in zip(vin, _VIN_WEIGHTS, strict=True))
+    remainder = total % 11
+    return "X" if remainder == 10 else str(remainder)
+
+
+def normalize_vin(value: str, *, allow_bad_check_digit: bool = False) -> str:
+    """17 characters, no I/O/Q, valid check digit at position 9.
+
+    ``allow_bad_check_digit`` is the explicit override for an imported vehicle whose manufacturer does not use
+    the check digit; callers that pass it must record an audit event (the vehicles service does).
+    """
+    if not value:
+        raise ValidationError(_("请填写车辆识别代号（VIN）。"), code="vin_required")
+    vin = value.upper()
+    if len(vin) != 17:
+        raise ValidationError(
+            _("车辆识别代号“%(value)s”为 %(length)d 位，应为 17 位。"),
+            code="vin_length", params={"value": value, "length": len(vin)},
+        )
+    bad = sorted({c for c in vin if c not in _VIN_VALUES})
+    if bad:
+        raise ValidationError(
+            _("车辆识别代号“%(value)s”含有不允许的字符：%(chars)s（不得含 I、O、Q 或符号）。"),
+            code="vin_chars", params={"value": value, "chars": "".join(bad)},
+        )
+    if not allow_bad_check_digit and vin[8] != vin_check_digit(vin):
+        raise ValidationError(
+            _("车辆识别代号“%(value)s”第 9 位校验位应为 %(expected)s；请核对。进口车辆可由有权限的人员确认后例外录入。"),
+            code="vin_check_digit", params={"value": value, "expected": vin_check_digit(vin)},
+        )
+    return vin
+
+
+def validate_vin(value: str) -> None:
+    normalize_vin(value)
+
+
+def normalize_resident_id(value: str) -> tuple[str, list[str]]:
+    """GB 11643 resident identity number: 18 characters, valid birth date, check character (mod 11-2).
+
+    Returns ``(number, warnings)``. An unknown region code is a warning, never a rejection: python-stdnum's
+    region table is not complete, and a citizen's real ID must not be refused because of it.
+    """
+    if not value:
+        raise ValidationError(_("请填写身份证号码。"), code="ric_required")
+    number = value.upper()
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
+        raise ValidationError(
+            _("身份证号码应为 18 位：前 17 位为数字，末位为数字或 X。"), code="ric_format"
+        )
+    try:
+        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("身份证号码中的出生日期无效。"), code="ric_birth_date") from None
+    if ric.calc_check_digit(number[:17]) != number[17]:
+        raise ValidationError(_("身份证号码校验位不正确，请核对。"), code="ric_checksum")
+    warnings: list[str] = []
+    try:
+        ric.validate(number)
+    except InvalidComponent:
+        warnings.append(str(_("身份证号码的行政区划代码不在参考表中，已接受，请留意核对。")))
+    return number, warnings
+
+
+def validate_resident_id(value: str) -> None:
+    normalize_resident_id(value)
+
+
+def normalize_uscc(value: str) -> str:
+    """GB 32100 unified social credit code: 18 characters with check character."""
+    if not value:
+        raise ValidationError(_("请填写统一社会信用代码。"), code="uscc_required")
+    code = value.upper()
+    try:
+        return uscc.validate(code)
+    except InvalidLength:
+        raise ValidationError(_("统一社会信用代码应为 18 位。"), code="uscc_length") from None
+    except InvalidChecksum:
+        raise ValidationError(_("统一社会信用代码校验位不正确，请核对。"), code="uscc_checksum") from None
+    except (InvalidFormat, InvalidComponent, StdnumError):
+        raise ValidationError(_("统一社会信用代码格式不正确。"), code="uscc_format") from None
+
+
+def validate_uscc(value: str) -> None:
+    normalize_uscc(value)
+
+
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+def normalize_phone(value: str) -> str:
+    """Mainland mobile (11 digits) or a landline with area code (e.g. 0772-1234567, digits and one dash)."""
+    if not value:
+        raise ValidationError(_("请填写联系电话。"), code="phone_required")
+    if _MOBILE.match(value) or re.fullmatch(r"0[0-9]{2,3}-?[0-9]{7,8}", value):
+        return value
+    raise ValidationError(_("联系电话格式不正确：手机号为 11 位数字，固定电话如 0772-1234567。"), code="phone_format")

@@ -1,0 +1,25 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from apps.parties import access
+
+from . import calendar
+from .models import Deadline
+
+
+@login_required
+def due(request):
+    """What is due: open clocks in the user's audience, nearest first; breached ones stay listed until met."""
+    qs = (
+        access.visible(request.user, Deadline)
+        .filter(status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED, Deadline.Status.BREACHED], met_at__isnull=True)
+        .select_related("responsible", "content_type")
+        .order_by("due_at")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    return render(request, "core/due.html", {
+        "page": page, "now": now, "calendar_warnings": calendar.missing_years_warning(now.year, now.year + 1),
+    })

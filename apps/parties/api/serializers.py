@@ -1,0 +1,20 @@
+from rest_framework import serializers
+
+from ..models import Organization, User
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "kind", "kind_label", "name", "short_name", "uscc", "is_active"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    organization = OrganizationSerializer(read_only=True)
+    role = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "role", "organization"]

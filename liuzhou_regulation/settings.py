@@ -1,0 +1,312 @@
+"""Settings: one module, everything that differs between machines comes from the environment.
+
+DJANGO_ENV = development (default) | test | production.
+Without DATABASE_URL / REDIS_URL, development and test start the embedded servers of ``runtime.py``.
+Production refuses to start without real secrets, database, Redis and personal-data keys.
+"""
+
+import os
+import sys
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from . import runtime
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = runtime.VAR_DIR
+ENV = os.environ.get("DJANGO_ENV", "development")
+TESTING = ENV == "test" or "pytest" in sys.modules
+PRODUCTION = ENV == "production"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set when DJANGO_ENV=production")
+    return value
+
+
+def _dev_secret(name: str, nbytes: int = 32) -> str:
+    """A development secret generated once and kept under var/ (never used in production)."""
+    import secrets
+
+    path = VAR_DIR / "keys" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(nbytes))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_from_url(url: str) -> dict:
+    parts = urlparse(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": query.pop("host", parts.hostname or ""),
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": query,
+        # LZ_TEST_DB lets several checkouts on one machine test side by side against one server.
+        "TEST": {"NAME": env("LZ_TEST_DB") or "test_liuzhou"},
+    }
+
+
+if PRODUCTION:
+    SECRET_KEY = _required("SECRET_KEY")
+    DATABASE_URL = _required("DATABASE_URL")
+    REDIS_URL = _required("REDIS_URL")
+else:
+    SECRET_KEY = env("SECRET_KEY") or _dev_secret("django_secret_key", 48)
+    DATABASE_URL = env("DATABASE_URL") or runtime.embedded_database_url()
+    REDIS_URL = env("REDIS_URL") or runtime.embedded_redis_url()
+
+DEBUG = env_bool("DEBUG", not PRODUCTION and not TESTING)
+ALLOWED_HOSTS = [h for h in (env("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver") or "").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "guardian",
+    "axes",
+    "apps.core",
+    "apps.parties",
+    "apps.exchange",
+    "apps.vehicles",
+    "apps.policies",
+    "apps.leads",
+    "apps.rescissions",
+    "apps.claims",
+    "apps.complaints",
+    "apps.credit",
+    "apps.dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "liuzhou_regulation.urls"
+WSGI_APPLICATION = "liuzhou_regulation.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.core.context_processors.platform",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": _database_from_url(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "parties.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+PASSWORD_HASHERS = (
+    ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only: fast
+    if TESTING
+    else ["django.contrib.auth.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Failed-login throttling (django-axes): lock a username+IP pair after AXES_FAILURE_LIMIT failures.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+
+# guardian: object permissions, only through direct-foreign-key models (see apps/parties/access.py).
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT") or VAR_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves straight from static/ without collectstatic
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+
+def _redis_location(url: str) -> str:
+    # Django's Redis cache speaks "unix://" where Celery/kombu speaks "redis+socket://".
+    return url.replace("redis+socket://", "unix://", 1)
+
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _redis_location(REDIS_URL) + ("?db=2" if "redis+socket" in REDIS_URL else ""),
+        "KEY_PREFIX": "test" if TESTING else "lz",
+    }
+}
+
+# Celery: Redis broker; tasks are acknowledged after they run (a killed worker's task is redelivered),
+# and the visibility timeout is longer than any retry back-off so Redis does not redeliver a running task.
+CELERY_BROKER_URL = REDIS_URL + ("?virtual_host=1" if TESTING and "redis+socket" in REDIS_URL else "")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = env("LZ_CELERY_QUEUE") or ("lz-test" if TESTING else "lz")
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "deadline-scan": {"task": "apps.core.tasks.deadline_scan", "schedule": env_int("DEADLINE_SCAN_SECONDS", 60)},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.parties.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "6000/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "柳州市客运车辆保险联合监管平台 API",
+    "DESCRIPTION": "Joint supervision of passenger-vehicle insurance in Liuzhou. "
+    "Browsers use the session; systems send `Authorization: Api-Key <key>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Personal data encryption (apps/core/crypto.py). Comma-separated url-safe base64 32-byte keys, newest first.
+if PRODUCTION:
+    PERSONAL_DATA_KEYS = _required("PERSONAL_DATA_KEYS").split(",")
+    BLIND_INDEX_KEY = _required("BLIND_INDEX_KEY")
+    PLATFORM_KEY = _required("PLATFORM_KEY")
+else:
+    PERSONAL_DATA_KEYS = (env("PERSONAL_DATA_KEYS") or _dev_secret("personal_data_key")).split(",")
+    BLIND_INDEX_KEY = env("BLIND_INDEX_KEY") or _dev_secret("blind_index_key")
+    PLATFORM_KEY = env("PLATFORM_KEY") or _dev_secret("platform_key")
+
+# Deadlines (apps/core/deadlines.py): warn at this share of a clock's span, and this long before due.
+DEADLINE_WARN_FRACTION = Decimal(env("DEADLINE_WARN_FRACTION") or "0.75")
+DEADLINE_WARN_BEFORE = timedelta(hours=env_int("DEADLINE_WARN_BEFORE_HOURS", 24))
+DEADLINE_RULES: dict = {}  # per-rule overrides: {"rule": {"warn_fraction": Decimal, "warn_before": timedelta}}
+
+# Domain settings named by RULES.md (never literals in code).
+CLAIM_SMALL_MAX_CNY = Decimal(env("CLAIM_SMALL_MAX_CNY") or "10000")  # rule M13
+CLAIM_LARGE_PROGRESS_WORKDAYS = env_int("CLAIM_LARGE_PROGRESS_WORKDAYS", 5)  # rule M13
+COMPLAINT_FEEDBACK_DAYS = env_int("COMPLAINT_FEEDBACK_DAYS", 15)  # rule M16
+RESCISSION_DAYS = env_int("RESCISSION_DAYS", 30)  # rule M12 / J5
+RESCISSION_DISCLOSURE_DAYS = env_int("RESCISSION_DISCLOSURE_DAYS", 5)  # rule J5
+RESCISSION_WARN_DAY = env_int("RESCISSION_WARN_DAY", 20)  # rule M12
+
+EMAIL_BACKEND = env("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "noreply@lz-insurance-supervision.local"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"personal_data": {"()": "apps.core.logging.PersonalDataFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]},
+    },
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL") or "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

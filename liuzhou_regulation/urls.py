@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+admin.site.site_header = "柳州市客运车辆保险联合监管平台 · 管理"
+admin.site.site_title = "联合监管平台管理"
+
+api_v1 = [
+    path("", include("apps.parties.api.urls")),
+    path("", include("apps.core.api.urls")),
+    path("", include("apps.exchange.api.urls")),
+    path("", include("apps.vehicles.api.urls")),
+    path("", include("apps.policies.api.urls")),
+    path("", include("apps.leads.api.urls")),
+    path("", include("apps.rescissions.api.urls")),
+    path("", include("apps.claims.api.urls")),
+    path("", include("apps.complaints.api.urls")),
+    path("", include("apps.credit.api.urls")),
+    path("", include("apps.dashboard.api.urls")),
+]
+
+urlpatterns = [
+    path("", include("apps.parties.urls")),
+    path("", include("apps.core.urls")),
+    path("exchange/", include("apps.exchange.urls")),
+    path("vehicles/", include("apps.vehicles.urls")),
+    path("policies/", include("apps.policies.urls")),
+    path("leads/", include("apps.leads.urls")),
+    path("rescissions/", include("apps.rescissions.urls")),
+    path("claims/", include("apps.claims.urls")),
+    path("complaints/", include("apps.complaints.urls")),
+    path("credit/", include("apps.credit.urls")),
+    path("dashboard/", include("apps.dashboard.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

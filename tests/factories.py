@@ -1,0 +1,60 @@
+"""factory_boy factories for the kernel and parties; each app's factories live beside its tests."""
+
+import itertools
+import random
+
+import factory
+from stdnum.cn import ric, uscc
+
+from apps.parties.models import ROLE_FOR_KIND, Organization, OrganizationKind, User
+
+_seq = itertools.count(1)
+
+
+def make_uscc(n: int | None = None) -> str:
+    n = next(_seq) if n is None else n
+    body = f"91450200MA{n:07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def make_resident_id(birth: str = "19850312", seq: int | None = None) -> str:
+    seq = random.randint(100, 999) if seq is None else seq
+    body = f"450202{birth}{seq:03d}"
+    return body + ric.calc_check_digit(body)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    kind = OrganizationKind.INSURER
+    name = factory.Sequence(lambda n: f"测试单位{n}")
+    uscc = factory.LazyFunction(make_uscc)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from apps.parties.services import organization_create
+
+        return organization_create(**kwargs)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    organization = factory.SubFactory(OrganizationFactory)
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = "Test-password-1"
+    full_name = factory.Sequence(lambda n: f"测试用户{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from apps.parties.services import user_create
+
+        return user_create(**kwargs)
+
+
+def user_of(kind: str, organization: Organization | None = None, **kwargs) -> User:
+    org = organization or OrganizationFactory(kind=kind)
+    assert ROLE_FOR_KIND[org.kind]
+    return UserFactory(organization=org, **kwargs)
