@@ -4,8 +4,9 @@ import itertools
 import random
 
 import factory
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
+from apps.core.validators import resident_id_check_char
 from apps.parties.models import ROLE_FOR_KIND, Organization, OrganizationKind, User
 
 _seq = itertools.count(1)
@@ -20,7 +21,7 @@ def make_uscc(n: int | None = None) -> str:
 def make_resident_id(birth: str = "19850312", seq: int | None = None) -> str:
     seq = random.randint(100, 999) if seq is None else seq
     body = f"450202{birth}{seq:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + resident_id_check_char(body)
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

@@ -10,10 +10,9 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
-from stdnum.exceptions import ValidationError as StdnumError
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _LETTER = "A-HJ-NP-Z"  # plates never use I or O
@@ -21,7 +20,13 @@ _ALNUM = "0-9A-HJ-NP-Z"
 _REGULAR = re.compile(rf"^[{PROVINCES}][A-Z][{_ALNUM}]{{4}}[{_ALNUM}学警港澳挂领试超]$")
 _NEV_SMALL = re.compile(rf"^[{PROVINCES}][A-Z][DF][{_ALNUM}][0-9]{{4}}$")
 _NEV_LARGE = re.compile(rf"^[{PROVINCES}][A-Z][0-9]{{5}}[DF]$")
-_PLATE_FORBIDDEN = re.compile(r"[\s.\-·_/\\,，。、:：;；|]")
+_PLATE_FORBIDDEN = re.compile(r"[\s.\-·_/\\,，。、:：;；|．－—–・•]")
+
+
+def _ascii_upper(value: str) -> str:
+    """Upper-case ASCII letters only: ``str.upper`` would turn a ligature such as "ﬀ" into "FF" and so
+    silently change a value's length and meaning."""
+    return "".join(chr(ord(c) - 32) if "a" <= c <= "z" else c for c in value)
 
 
 def normalize_plate(value: str) -> str:
@@ -37,7 +42,7 @@ def normalize_plate(value: str) -> str:
             _("号牌号码“%(value)s”含有空格、点、横线或其他符号；号牌只能由汉字、大写字母和数字组成（规则 J1）。"),
             code="plate_symbol", params={"value": value},
         )
-    plate = value.upper()
+    plate = _ascii_upper(value)
     if plate[0] not in PROVINCES:
         raise ValidationError(
             _("号牌号码“%(value)s”须以省份简称开头，例如“桂B12345”。"), code="plate_province", params={"value": value}
@@ -87,7 +92,7 @@ def normalize_vin(value: str, *, allow_bad_check_digit: bool = False) -> str:
     """
     if not value:
         raise ValidationError(_("请填写车辆识别代号（VIN）。"), code="vin_required")
-    vin = value.upper()
+    vin = _ascii_upper(value)
     if len(vin) != 17:
         raise ValidationError(
             _("车辆识别代号“%(value)s”为 %(length)d 位，应为 17 位。"),
@@ -111,6 +116,17 @@ def validate_vin(value: str) -> None:
     normalize_vin(value)
 
 
+_RIC_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+
+
+def resident_id_check_char(body: str) -> str:
+    """GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 digits of a resident identity number."""
+    if len(body) != 17 or not body.isascii() or not body.isdigit():
+        raise ValueError("the body of a resident identity number is 17 digits")
+    total = sum(int(c) * w for c, w in zip(body, _RIC_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11]
+
+
 def normalize_resident_id(value: str) -> tuple[str, list[str]]:
     """GB 11643 resident identity number: 18 characters, valid birth date, check character (mod 11-2).
 
@@ -119,21 +135,23 @@ def normalize_resident_id(value: str) -> tuple[str, list[str]]:
     """
     if not value:
         raise ValidationError(_("请填写身份证号码。"), code="ric_required")
-    number = value.upper()
+    number = _ascii_upper(value)
     if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise ValidationError(
             _("身份证号码应为 18 位：前 17 位为数字，末位为数字或 X。"), code="ric_format"
         )
     try:
-        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(_("身份证号码中的出生日期无效。"), code="ric_birth_date") from None
-    if ric.calc_check_digit(number[:17]) != number[17]:
+    if birth > timezone.localdate():
+        raise ValidationError(_("身份证号码中的出生日期无效。"), code="ric_birth_date")
+    if resident_id_check_char(number[:17]) != number[17]:
         raise ValidationError(_("身份证号码校验位不正确，请核对。"), code="ric_checksum")
     warnings: list[str] = []
     try:
         ric.validate(number)
-    except InvalidComponent:
+    except Exception:  # noqa: BLE001 - stdnum's region table is only a hint (it even raises KeyError for some codes)
         warnings.append(str(_("身份证号码的行政区划代码不在参考表中，已接受，请留意核对。")))
     return number, warnings
 
@@ -142,19 +160,32 @@ def validate_resident_id(value: str) -> None:
     normalize_resident_id(value)
 
 
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
+_USCC_FORMAT = re.compile(rf"[{USCC_ALPHABET}]{{2}}[0-9]{{6}}[{USCC_ALPHABET}]{{10}}")
+
+
+def uscc_check_char(body: str) -> str:
+    """GB 32100 check character (position 18) of the first 17 characters of a unified social credit code."""
+    return uscc.calc_check_digit(body[:17])
+
+
 def normalize_uscc(value: str) -> str:
-    """GB 32100 unified social credit code: 18 characters with check character."""
+    """GB 32100 unified social credit code: 18 characters with check character.
+
+    Positions 1–2 (registering authority, organisation category) may be letters — e.g. "N2…" for rural
+    collective economic organisations — which python-stdnum's ``uscc.validate`` rejects, so the format is
+    checked here and only the check-character computation comes from stdnum. Nothing is stripped silently.
+    """
     if not value:
         raise ValidationError(_("请填写统一社会信用代码。"), code="uscc_required")
-    code = value.upper()
-    try:
-        return uscc.validate(code)
-    except InvalidLength:
-        raise ValidationError(_("统一社会信用代码应为 18 位。"), code="uscc_length") from None
-    except InvalidChecksum:
-        raise ValidationError(_("统一社会信用代码校验位不正确，请核对。"), code="uscc_checksum") from None
-    except (InvalidFormat, InvalidComponent, StdnumError):
-        raise ValidationError(_("统一社会信用代码格式不正确。"), code="uscc_format") from None
+    code = _ascii_upper(value)
+    if len(code) != 18:
+        raise ValidationError(_("统一社会信用代码应为 18 位。"), code="uscc_length")
+    if not _USCC_FORMAT.fullmatch(code):
+        raise ValidationError(_("统一社会信用代码格式不正确。"), code="uscc_format")
+    if uscc_check_char(code) != code[17]:
+        raise ValidationError(_("统一社会信用代码校验位不正确，请核对。"), code="uscc_checksum")
+    return code
 
 
 def validate_uscc(value: str) -> None:
