@@ -65,6 +65,14 @@ class CreditRecord(models.Model):
         "parties.Organization", verbose_name=_("单位（企业或保险公司）"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="credit_records",
     )
+    vehicle = models.ForeignKey(
+        "vehicles.Vehicle", verbose_name=_("车辆"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="credit_records",
+    )
+    driver = models.ForeignKey(
+        "vehicles.Driver", verbose_name=_("驾驶员"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="credit_records",
+    )
     # The organisation whose file holds this record: the company or insurer itself, or the company a vehicle or
     # driver belonged to when the record was made. The access module scopes companies and insurers by it.
     subject_organization = models.ForeignKey(
@@ -108,6 +116,12 @@ class CreditRecord(models.Model):
             # a record is corrected at most once; a correction can itself be corrected (a chain)
             models.UniqueConstraint(fields=["corrects"], condition=models.Q(corrects__isnull=False),
                                     name="credit_one_correction"),
+            models.CheckConstraint(name="credit_subject_matches_kind", condition=(
+                models.Q(subject_kind="vehicle", vehicle__isnull=False, driver__isnull=True, organization__isnull=True)
+                | models.Q(subject_kind="driver", driver__isnull=False, vehicle__isnull=True, organization__isnull=True)
+                | models.Q(subject_kind__in=["taxi_company", "insurer"], organization__isnull=False,
+                           vehicle__isnull=True, driver__isnull=True)
+            )),
         ]
 
     def __str__(self) -> str:

@@ -37,13 +37,11 @@ def subject_describe(subject) -> dict:
     if label in ("vehicles.vehicle", "vehicles.driver"):
         kind = SubjectKind.VEHICLE if label == "vehicles.vehicle" else SubjectKind.DRIVER
         field = "vehicle" if kind == SubjectKind.VEHICLE else "driver"
-        if not any(f.name == field for f in CreditRecord._meta.get_fields()):  # pragma: no cover - staging guard
-            raise ApplicationError(_("车辆/驾驶员信用档案尚未启用。"), code="credit_subject_unavailable")
         company_id = getattr(subject, "company_id", None)
         if kind == SubjectKind.VEHICLE:
-            text = getattr(subject, "plate", "") or getattr(subject, "vin", "") or str(subject.pk)
+            text = subject.plate or subject.vin
         else:
-            text = str(subject)
+            text = f"{subject.name_masked}（{subject.id_no_masked}）"  # personal data stays masked in the label
         return {"subject_kind": kind, field: subject, "subject_organization_id": company_id,
                 "subject_label": str(text)[:120]}
     raise ApplicationError(_("信用档案的对象须为车辆、驾驶员、出租汽车企业或保险公司。"), code="credit_subject_kind")

@@ -82,3 +82,18 @@ def test_taxi_association_may_not_record_against_insurers(parties):
     ok = credit_record_add(actor=parties.taxi_assoc_user, subject=parties.company_a, event="self_discipline",
                            severity="minor", occurred_on=DAY, detail="未按要求组织驾驶员培训")
     assert ok.created_by_organization == parties.taxi_assoc
+
+
+def test_vehicle_and_driver_records_belong_to_their_company_file(parties):
+    from tests.credit.factories import make_driver, make_vehicle
+
+    vehicle = make_vehicle(company=parties.company_a)
+    driver = make_driver(company=parties.company_a, name="王小明")
+    v = credit_record_create(subject=vehicle, event="lead_confirmed", severity="serious", source="leads",
+                             occurred_on=DAY)
+    d = credit_record_create(subject=driver, event="high_claim_rate", severity="minor", source="claims",
+                             occurred_on=DAY)
+    assert (v.subject_kind, v.vehicle, v.subject_organization) == ("vehicle", vehicle, parties.company_a)
+    assert v.subject_label == vehicle.plate
+    assert (d.subject_kind, d.driver) == ("driver", driver)
+    assert "王小明" not in d.subject_label and "王*明" in d.subject_label
