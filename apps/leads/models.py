@@ -1,0 +1,492 @@
+"""Illegal-operation leads both ways, penalties, lawful-list screening and the risk identification model
+(DESIGN.md "Lead" lifecycle; rules M3–M9, M12, M15).
+
+Writes go through ``services.py``; these models hold no business logic beyond derived properties.
+
+A lead moves ``new → pushed → verifying → verified(finding) → offline_check → confirmed | dismissed → disposed``
+(``TRANSITIONS``). Every move is a ``LeadEvent`` row; the database refuses UPDATE and DELETE on that table
+(migration 0002), so the trail cannot be rewritten.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Direction(models.TextChoices):
+    TRANSPORT_TO_INSURANCE = "transport_to_insurance", _("交通→保险")  # rule M5
+    INSURANCE_TO_TRANSPORT = "insurance_to_transport", _("保险→交通")  # rule M8
+
+
+class Source(models.TextChoices):
+    ENFORCEMENT = "enforcement", _("执法发现")  # M5
+    LAWFUL_LIST_SCREENING = "lawful_list_screening", _("合法营运清单比对")  # M6
+    RISK_MODEL = "risk_model", _("风险识别模型")  # M8
+    COMPANY_REPORT = "company_report", _("企业报告")  # M9
+    COMPLAINT = "complaint", _("12328 举报")  # M16
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("新建")
+    PUSHED = "pushed", _("已推送")
+    VERIFYING = "verifying", _("核验中")
+    VERIFIED = "verified", _("已核验")
+    OFFLINE_CHECK = "offline_check", _("线下核查中")
+    CONFIRMED = "confirmed", _("已确认")
+    DISMISSED = "dismissed", _("已排除")
+    DISPOSED = "disposed", _("已处置")
+
+
+# DESIGN.md "Lead" lifecycle: the only moves a service may make.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.PUSHED}),
+    Status.PUSHED: frozenset({Status.VERIFYING}),
+    Status.VERIFYING: frozenset({Status.VERIFIED}),
+    Status.VERIFIED: frozenset({Status.OFFLINE_CHECK}),
+    Status.OFFLINE_CHECK: frozenset({Status.CONFIRMED, Status.DISMISSED}),
+    Status.CONFIRMED: frozenset({Status.DISPOSED}),
+    Status.DISMISSED: frozenset({Status.DISPOSED}),
+    Status.DISPOSED: frozenset(),
+}
+OPEN_STATUSES = frozenset(set(Status.values) - {Status.DISPOSED})
+
+
+class Finding(models.TextChoices):
+    INSURED_AS_OPERATING = "insured_as_operating", _("已按营运性质投保")
+    INSURED_AS_NON_OPERATING = "insured_as_non_operating", _("按非营运性质投保")
+    UNINSURED = "uninsured", _("未投保")
+    NOT_IN_SCOPE = "not_in_scope", _("不在监管范围")
+
+
+class Disposal(models.TextChoices):
+    PENALTY = "penalty", _("行政处罚")
+    RESCISSION = "rescission", _("解除保险合同")
+    CREDIT_RECORD = "credit_record", _("记入信用档案")
+    DISMISSED = "dismissed", _("排除")
+
+
+class Lead(models.Model):
+    """One suspected illegal-operation vehicle, raised by one party and checked by the other (rule M4)."""
+
+    plate = models.CharField(_("号牌号码"), max_length=8, db_index=True)
+    vehicle = models.ForeignKey(
+        "vehicles.Vehicle", verbose_name=_("车辆"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="leads", help_text=_("平台车辆登记中没有该号牌时为空"),
+    )
+    direction = models.CharField(_("方向"), max_length=30, choices=Direction.choices)
+    source = models.CharField(_("来源"), max_length=30, choices=Source.choices)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    origin = models.ForeignKey(
+        "parties.Organization", verbose_name=_("线索提出单位"), on_delete=models.PROTECT, related_name="+",
+    )
+    sender = models.ForeignKey(
+        "parties.Organization", verbose_name=_("推送单位"), on_delete=models.PROTECT, related_name="+",
+    )
+    recipient = models.ForeignKey(
+        "parties.Organization", verbose_name=_("接收单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    evidence = models.TextField(_("线索依据"), blank=True)
+    external_ref = models.CharField(_("外部编号"), max_length=60, blank=True, help_text=_("如 12328 举报单号"))
+    score = models.DecimalField(_("风险评分"), max_digits=8, decimal_places=2, null=True, blank=True)
+    reasons = models.JSONField(_("评分理由"), default=list, blank=True)
+    # Exchange (rule M3): the batch that carried the lead and the instant the recipient knew.
+    pushed_at = models.DateTimeField(_("推送时间"), null=True, blank=True)
+    received_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
+    # Verification (the registers' one verification service) at receipt.
+    finding = models.CharField(_("核验结论"), max_length=30, choices=Finding.choices, blank=True)
+    finding_detail = models.JSONField(_("核验详情"), default=dict, blank=True)
+    verified_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
+    # Offline check (rule M4).
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("核查人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    check_result = models.TextField(_("核查情况"), blank=True)
+    dismissed_reason = models.TextField(_("排除理由"), blank=True)
+    # Disposal (rule M4: closed loop).
+    disposals = ArrayField(
+        models.CharField(max_length=20, choices=Disposal.choices), verbose_name=_("处置方式"), default=list,
+        blank=True,
+    )
+    disposal_note = models.TextField(_("处置说明"), blank=True)
+    penalty = models.ForeignKey(
+        "leads.Penalty", verbose_name=_("处罚决定"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="leads",
+    )
+    disposed_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
+    disposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("处置人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("线索")
+        verbose_name_plural = _("线索")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "status", "-created_at"], name="lead_inbox"),
+            models.Index(fields=["sender", "status", "-created_at"], name="lead_outbox"),
+            models.Index(fields=["origin", "-created_at"], name="lead_origin"),
+            models.Index(fields=["vehicle", "status"], name="lead_vehicle_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="new") | Q(recipient__isnull=True), name="lead_new_not_addressed",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["new"]) | Q(recipient__isnull=False), name="lead_pushed_has_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.plate}"
+
+    @property
+    def reference(self) -> str:
+        """The lead's number as people quote it (e.g. in a rescission case's trigger reference)."""
+        return f"XS{self.pk:08d}" if self.pk else ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def can_move_to(self, status: str) -> bool:
+        return status in TRANSITIONS.get(self.status, frozenset())
+
+
+class LeadEvent(models.Model):
+    """Append-only trail of a lead (the database refuses UPDATE and DELETE, migration 0002)."""
+
+    lead = models.ForeignKey(Lead, verbose_name=_("线索"), on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "parties.Organization", verbose_name=_("单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("动作"), max_length=40)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=Status.choices, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("线索记录")
+        verbose_name_plural = _("线索记录")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["lead", "at"], name="leadevent_lead_at")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} {self.action} {self.from_status}→{self.to_status}"
+
+
+class LeadAttachment(models.Model):
+    """A file kept with a lead: evidence when it is raised, or what the offline check found (rule M4)."""
+
+    class Stage(models.TextChoices):
+        EVIDENCE = "evidence", _("线索证据")
+        CHECK = "check", _("核查材料")
+
+    lead = models.ForeignKey(Lead, verbose_name=_("线索"), on_delete=models.PROTECT, related_name="attachments")
+    stage = models.CharField(_("类别"), max_length=20, choices=Stage.choices, default=Stage.EVIDENCE)
+    file = models.FileField(_("文件"), upload_to="leads/%Y/%m/", max_length=300)
+    name = models.CharField(_("文件名"), max_length=255)
+    sha256 = models.CharField(_("文件摘要（SHA-256）"), max_length=64)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("线索附件")
+        verbose_name_plural = _("线索附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Penalty(models.Model):
+    """A transport penalty decision (行政处罚决定) on a vehicle or a company (rules M7, M15)."""
+
+    organization = models.ForeignKey(
+        "parties.Organization", verbose_name=_("作出处罚的单位"), on_delete=models.PROTECT, related_name="+",
+    )
+    vehicle = models.ForeignKey(
+        "vehicles.Vehicle", verbose_name=_("车辆"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="penalties",
+    )
+    company = models.ForeignKey(
+        "parties.Organization", verbose_name=_("出租汽车企业/平台"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="penalties", limit_choices_to={"kind": "taxi_company"},
+    )
+    plate = models.CharField(_("号牌号码"), max_length=8, blank=True, db_index=True)
+    decision_no = models.CharField(_("处罚决定书文号"), max_length=60, unique=True)
+    decided_on = models.DateField(_("决定日期"))
+    facts = models.TextField(_("违法事实"))
+    amount = models.DecimalField(_("罚款金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("来源线索"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True, db_index=True)
+    pushed_at = models.DateTimeField(_("推送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("处罚决定")
+        verbose_name_plural = _("处罚决定")
+        ordering = ["-decided_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(vehicle__isnull=False) | Q(company__isnull=False), name="penalty_has_subject",
+            ),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="penalty_amount_ge_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.decision_no
+
+    @property
+    def subject_label(self) -> str:
+        if self.vehicle_id:
+            return self.plate or str(self.vehicle)
+        return str(self.company)
+
+
+class LawfulListRun(models.Model):
+    """One push of the lawful operating vehicle list (合法营运车辆清单, rule M6) and its screening."""
+
+    class State(models.TextChoices):
+        PUSHED = "pushed", _("已推送")
+        SCREENED = "screened", _("已比对")
+
+    sender = models.ForeignKey(
+        "parties.Organization", verbose_name=_("推送单位"), on_delete=models.PROTECT, related_name="+",
+    )
+    recipient = models.ForeignKey(
+        "parties.Organization", verbose_name=_("接收单位"), on_delete=models.PROTECT, related_name="+",
+    )
+    listed_on = models.DateField(_("清单日期"))
+    pushed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("推送人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("定时任务推送时为空"),
+    )
+    pushed_at = models.DateTimeField(_("推送时间"), auto_now_add=True, db_index=True)
+    vehicle_count = models.PositiveIntegerField(_("清单车辆数"), default=0)
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PUSHED)
+    received_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
+    screened_at = models.DateTimeField(_("比对时间"), null=True, blank=True)
+    screen_ms = models.PositiveIntegerField(_("比对耗时（毫秒）"), null=True, blank=True)
+    summary = models.JSONField(_("比对汇总"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("合法营运清单推送")
+        verbose_name_plural = _("合法营运清单推送")
+        ordering = ["-pushed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.listed_on} ({self.vehicle_count})"
+
+
+class ScreeningFinding(models.Model):
+    """A vehicle on the lawful operating list whose insurance does not match (rule M6)."""
+
+    class Kind(models.TextChoices):
+        INSURED_AS_NON_OPERATING = "insured_as_non_operating", _("持有效运输证但按非营运投保")
+        UNINSURED = "uninsured", _("持有效运输证但无有效保单")
+        INCOMPLETE_COVERAGE = "incomplete_coverage", _("营运保障不达标准")
+
+    run = models.ForeignKey(LawfulListRun, verbose_name=_("清单"), on_delete=models.PROTECT, related_name="findings")
+    vehicle = models.ForeignKey("vehicles.Vehicle", verbose_name=_("车辆"), on_delete=models.PROTECT, related_name="+")
+    permit = models.ForeignKey(
+        "vehicles.OperatingPermit", verbose_name=_("运输证"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    insurer = models.ForeignKey(
+        "parties.Organization", verbose_name=_("保险公司"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    policy = models.ForeignKey(
+        "policies.Policy", verbose_name=_("保单"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )
+    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
+    plate = models.CharField(_("号牌号码"), max_length=8, blank=True)
+    finding = models.TextField(_("比对结论"))
+
+    class Meta:
+        verbose_name = _("清单比对发现")
+        verbose_name_plural = _("清单比对发现")
+        ordering = ["run", "kind", "plate", "id"]
+        indexes = [
+            models.Index(fields=["run", "kind"], name="screening_run_kind"),
+            models.Index(fields=["insurer", "run"], name="screening_insurer_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plate} {self.get_kind_display()}"
+
+
+class InsurerWorklistItem(models.Model):
+    """A row an insurer must check against its books (rule M8: insurers check the lists received from transport).
+
+    Each insurer sees only its own rows (``access.py``). ``row_key`` makes ingestion of a redelivered batch
+    harmless: one row per (insurer, key).
+    """
+
+    class Kind(models.TextChoices):
+        LEAD = "lead", _("线索核查")
+        SCREENING = "screening", _("清单比对")
+        PENALTY = "penalty", _("处罚通报")
+        CONFIRMATION = "confirmation", _("非法营运确认通报")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待答复")
+        ANSWERED = "answered", _("已答复")
+
+    class Answer(models.TextChoices):
+        NON_OPERATING_CONFIRMED = "non_operating_confirmed", _("经核对：确按非营运承保")
+        ALREADY_OPERATING = "already_operating", _("经核对：已按营运承保或已批改")
+        ACKNOWLEDGED = "acknowledged", _("已知悉，已按规定处理")
+        OTHER = "other", _("其他（见说明）")
+
+    insurer = models.ForeignKey(
+        "parties.Organization", verbose_name=_("保险公司"), on_delete=models.PROTECT, related_name="+",
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    row_key = models.CharField(_("行标识"), max_length=80)
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("线索"), null=True, blank=True, on_delete=models.PROTECT, related_name="worklist_items",
+    )
+    screening_finding = models.ForeignKey(
+        ScreeningFinding, verbose_name=_("比对发现"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="worklist_items",
+    )
+    penalty = models.ForeignKey(
+        Penalty, verbose_name=_("处罚决定"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="worklist_items",
+    )
+    policy = models.ForeignKey(
+        "policies.Policy", verbose_name=_("保单"), on_delete=models.PROTECT, related_name="+",
+    )
+    vehicle = models.ForeignKey(
+        "vehicles.Vehicle", verbose_name=_("车辆"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )
+    plate = models.CharField(_("号牌号码"), max_length=8, blank=True, db_index=True)
+    summary = models.TextField(_("事由"))
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.OPEN, db_index=True)
+    received_at = models.DateTimeField(_("接收时间"))
+    answer = models.CharField(_("答复"), max_length=30, choices=Answer.choices, blank=True)
+    answer_note = models.TextField(_("答复说明"), blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("答复人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("保险公司核查清单")
+        verbose_name_plural = _("保险公司核查清单")
+        ordering = ["state", "-received_at", "-id"]
+        indexes = [models.Index(fields=["insurer", "state", "-received_at"], name="worklist_insurer_state")]
+        constraints = [
+            models.UniqueConstraint(fields=["insurer", "row_key"], name="worklist_insurer_row_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.plate}"
+
+
+class RiskModelWeights(models.Model):
+    """One version of the risk identification model's weights (rule M8), edited by insurance association staff.
+
+    Versions are never changed: an edit writes the next version; the newest is the one in use.
+    """
+
+    version = models.PositiveIntegerField(_("版本"), unique=True)
+    weights = models.JSONField(_("权重"), default=dict, help_text=_("{特征: 权重}"))
+    threshold = models.DecimalField(_("推送阈值"), max_digits=8, decimal_places=2)
+    note = models.TextField(_("修改说明"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("风险模型权重")
+        verbose_name_plural = _("风险模型权重")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class RiskModelRun(models.Model):
+    """One scoring run of the risk identification model (rule M8)."""
+
+    weights = models.ForeignKey(
+        RiskModelWeights, verbose_name=_("权重版本"), on_delete=models.PROTECT, related_name="runs",
+    )
+    organization = models.ForeignKey(
+        "parties.Organization", verbose_name=_("运行单位"), on_delete=models.PROTECT, related_name="+",
+    )
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("运行人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("定时任务运行时为空"),
+    )
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    features = ArrayField(models.CharField(max_length=60), verbose_name=_("使用的特征"), default=list, blank=True)
+    vehicles_scored = models.PositiveIntegerField(_("评分车辆数"), default=0)
+    flagged = models.PositiveIntegerField(_("超过阈值"), default=0)
+    leads_created = models.PositiveIntegerField(_("新建线索"), default=0)
+
+    class Meta:
+        verbose_name = _("风险模型运行")
+        verbose_name_plural = _("风险模型运行")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} v{self.weights_id}"
+
+
+class RiskScore(models.Model):
+    """A vehicle's score in one run, with the reasons in words; only vehicles with a non-zero score are kept."""
+
+    run = models.ForeignKey(RiskModelRun, verbose_name=_("运行"), on_delete=models.PROTECT, related_name="scores")
+    vehicle = models.ForeignKey("vehicles.Vehicle", verbose_name=_("车辆"), on_delete=models.PROTECT, related_name="+")
+    score = models.DecimalField(_("评分"), max_digits=8, decimal_places=2)
+    reasons = models.JSONField(_("理由"), default=list, blank=True)
+    flagged = models.BooleanField(_("超过阈值"), default=False)
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("线索"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("风险评分")
+        verbose_name_plural = _("风险评分")
+        ordering = ["run", "-score", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "vehicle"], name="riskscore_run_vehicle")]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle_id} {self.score}"
