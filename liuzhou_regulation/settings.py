@@ -43,6 +43,18 @@ def _required(name: str) -> str:
     return value
 
 
+def _required_secret(name: str, min_length: int = 32) -> str:
+    """A production secret: present, long enough, and not the placeholder of docker-compose.yml / docs."""
+    value = _required(name)
+    for part in value.split(","):
+        if len(part.strip()) < min_length or "change-me" in part.lower():
+            raise ImproperlyConfigured(
+                f"{name} must hold real secrets of at least {min_length} characters (not a placeholder) "
+                "when DJANGO_ENV=production"
+            )
+    return value
+
+
 def _dev_secret(name: str, nbytes: int = 32) -> str:
     """A development secret generated once and kept under var/ (never used in production)."""
     import secrets
@@ -74,7 +86,7 @@ def _database_from_url(url: str) -> dict:
 
 
 if PRODUCTION:
-    SECRET_KEY = _required("SECRET_KEY")
+    SECRET_KEY = _required_secret("SECRET_KEY", 50)
     DATABASE_URL = _required("DATABASE_URL")
     REDIS_URL = _required("REDIS_URL")
 else:
@@ -258,9 +270,9 @@ SPECTACULAR_SETTINGS = {
 
 # Personal data encryption (apps/core/crypto.py). Comma-separated url-safe base64 32-byte keys, newest first.
 if PRODUCTION:
-    PERSONAL_DATA_KEYS = _required("PERSONAL_DATA_KEYS").split(",")
-    BLIND_INDEX_KEY = _required("BLIND_INDEX_KEY")
-    PLATFORM_KEY = _required("PLATFORM_KEY")
+    PERSONAL_DATA_KEYS = _required_secret("PERSONAL_DATA_KEYS").split(",")
+    BLIND_INDEX_KEY = _required_secret("BLIND_INDEX_KEY")
+    PLATFORM_KEY = _required_secret("PLATFORM_KEY")
 else:
     PERSONAL_DATA_KEYS = (env("PERSONAL_DATA_KEYS") or _dev_secret("personal_data_key")).split(",")
     BLIND_INDEX_KEY = env("BLIND_INDEX_KEY") or _dev_secret("blind_index_key")

@@ -48,6 +48,20 @@ def decrypt(token: str) -> str:
         raise RuntimeError("personal data could not be decrypted with any configured key") from None
 
 
+def is_current(token: str) -> bool:
+    """Whether ``token`` is encrypted under the newest key (so key rotation can skip it)."""
+    keys = tuple(k.strip() for k in settings.PERSONAL_DATA_KEYS)
+    try:
+        _fernet(keys[:1]).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def encrypted_fields(model: type[models.Model]) -> list[EncryptedTextField]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+
 def rotate(token: str) -> str:
     """Re-encrypt a token under the newest key (no-op in meaning, new ciphertext)."""
     return fernet().rotate(token.encode()).decode()
@@ -66,7 +80,7 @@ class EncryptedTextField(models.TextField):
     description = "Encrypted text"
 
     def from_db_value(self, value, expression, connection):
-        return None if value in (None, "") else decrypt(value)
+        return value if value in (None, "") else decrypt(value)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

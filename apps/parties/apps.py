@@ -8,6 +8,6 @@ class PartiesConfig(AppConfig):
     verbose_name = _("参与方与用户")
 
     def ready(self) -> None:
-        from . import access
+        from . import access, schema  # noqa: F401 - schema registers the OpenAPI description of API keys
 
         access.autodiscover()
