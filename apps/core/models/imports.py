@@ -1,0 +1,95 @@
+"""Bulk imports of registers from CSV/XLSX files (``apps/core/imports.py`` runs them)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportJob(models.Model):
+    """One uploaded file: its preview (counts and row errors), the user's choice, and the import's progress."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("校验中")
+        PREVIEWED = "previewed", _("待确认")
+        IMPORTING = "importing", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        DISCARDED = "discarded", _("未导入")
+
+    class Mode(models.TextChoices):
+        VALID_ROWS = "valid_rows", _("导入有效行")
+        NOTHING = "nothing", _("有错误则全部不导入")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    kind = models.CharField(_("导入类型"), max_length=40, db_index=True)
+    organization = models.ForeignKey(
+        "parties.Organization", verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+",
+    )
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/", max_length=300)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    file_sha256 = models.CharField(_("文件摘要（SHA-256）"), max_length=64, db_index=True)
+    file_format = models.CharField(_("格式"), max_length=8, choices=Format.choices)
+    encoding = models.CharField(_("编码"), max_length=20, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.VALIDATING, db_index=True)
+    mode = models.CharField(_("导入方式"), max_length=20, choices=Mode.choices, blank=True)
+    total = models.PositiveIntegerField(_("总行数"), default=0)
+    valid = models.PositiveIntegerField(_("有效行"), default=0)
+    invalid = models.PositiveIntegerField(_("错误行"), default=0)
+    validated = models.PositiveIntegerField(_("已校验"), default=0)
+    processed = models.PositiveIntegerField(_("已处理"), default=0)
+    created_count = models.PositiveIntegerField(_("新增"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("无变化"), default=0)
+    skipped_count = models.PositiveIntegerField(_("跳过"), default=0)
+    error_message = models.TextField(_("失败原因"), blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("开始导入"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "kind", "-created_at"], name="importjob_org_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.original_name} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        """Progress of the current phase in whole percent (validation, then import)."""
+        if self.status == self.Status.VALIDATING:
+            return int(self.validated * 100 / self.total) if self.total else 0
+        if self.status in (self.Status.DONE,):
+            return 100
+        target = self.total if self.mode == self.Mode.NOTHING else self.valid
+        return int(self.processed * 100 / target) if target else (100 if self.status != self.Status.IMPORTING else 0)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.DISCARDED)
+
+
+class ImportRowError(models.Model):
+    """Why one row (as numbered in the spreadsheet, header = row 1) cannot be imported."""
+
+    job = models.ForeignKey(ImportJob, verbose_name=_("导入任务"), on_delete=models.CASCADE, related_name="row_errors")
+    row_number = models.PositiveIntegerField(_("行号"))
+    column = models.CharField(_("列"), max_length=80, blank=True)
+    reason = models.TextField(_("原因"))
+    at_import = models.BooleanField(_("导入时发现"), default=False, help_text=_("预览时有效、导入时才被拒绝的行"))
+
+    class Meta:
+        verbose_name = _("导入错误")
+        verbose_name_plural = _("导入错误")
+        ordering = ["job", "row_number", "id"]
+        indexes = [models.Index(fields=["job", "row_number"], name="importrowerror_job_row")]
+
+    def __str__(self) -> str:
+        return f"{self.row_number} {self.column}: {self.reason}"
