@@ -6,3 +6,8 @@ class ClaimsConfig(AppConfig):
     name = "apps.claims"
     label = "claims"
     verbose_name = _("理赔")
+
+    def ready(self) -> None:
+        from . import clocks
+
+        clocks.register_rules()

@@ -1,0 +1,67 @@
+"""Audience rules for claims (DESIGN.md "Who uses it"): an insurer sees only its own claims; the regulator and the
+associations read every claim (service levels, rule M13); a platform company sees its own focused checks (M14)."""
+
+from django.db.models import QuerySet
+
+from apps.parties.access import audience
+from apps.parties.models import OrganizationKind
+
+from .models import (
+    AnalyticsRun,
+    AnalyticsThresholds,
+    Claim,
+    ClaimProgressNotice,
+    FocusedCheck,
+    FocusedCheckList,
+)
+
+CLAIM_READERS = frozenset({
+    OrganizationKind.REGULATOR, OrganizationKind.INSURANCE_ASSOCIATION, OrganizationKind.TAXI_ASSOCIATION,
+})
+ANALYTICS_READERS = CLAIM_READERS | {OrganizationKind.TRANSPORT}
+
+
+@audience(Claim)
+def _claims(user, qs: QuerySet) -> QuerySet:
+    if user.kind in CLAIM_READERS:
+        return qs
+    if user.kind == OrganizationKind.INSURER:
+        return qs.filter(insurer_id=user.organization_id)
+    return qs.none()
+
+
+@audience(ClaimProgressNotice)
+def _notices(user, qs: QuerySet) -> QuerySet:
+    if user.kind in CLAIM_READERS:
+        return qs
+    if user.kind == OrganizationKind.INSURER:
+        return qs.filter(claim__insurer_id=user.organization_id)
+    return qs.none()
+
+
+@audience(AnalyticsThresholds)
+def _thresholds(user, qs: QuerySet) -> QuerySet:
+    return qs if user.kind in ANALYTICS_READERS else qs.none()
+
+
+@audience(AnalyticsRun)
+def _runs(user, qs: QuerySet) -> QuerySet:
+    return qs if user.kind in ANALYTICS_READERS else qs.none()
+
+
+@audience(FocusedCheckList)
+def _lists(user, qs: QuerySet) -> QuerySet:
+    if user.kind in ANALYTICS_READERS:
+        return qs
+    if user.kind == OrganizationKind.TAXI_COMPANY:
+        return qs.filter(company_id=user.organization_id)
+    return qs.none()
+
+
+@audience(FocusedCheck)
+def _checks(user, qs: QuerySet) -> QuerySet:
+    if user.kind in ANALYTICS_READERS:
+        return qs
+    if user.kind == OrganizationKind.TAXI_COMPANY:
+        return qs.filter(company_id=user.organization_id)
+    return qs.none()

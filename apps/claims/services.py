@@ -1,0 +1,509 @@
+"""Writes of the claims app: record and advance claims, their clocks (rules M13, J11), the operating flag (M15).
+
+A claim only moves forward: every timestamp is recorded once. Recording the same value again changes nothing
+(so an insurer's core system can push the same claim any number of times, rule "idempotent batch push"); a
+different value for a timestamp already recorded is refused, because met and breached clocks are never
+recomputed away. Each new fact meets the clock it fulfils and starts the clocks it triggers (``clocks.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.audit import audit_record
+from apps.core.deadlines import (
+    SHANGHAI,
+    deadline_cancel,
+    deadline_for,
+    deadline_meet,
+    deadline_pause,
+)
+from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.models import Deadline
+from apps.parties.models import OrganizationKind
+
+from . import clocks, conf
+from .models import Claim, ClaimProgressNotice
+
+# Facts that advance a claim, in lifecycle order (the order in which they are applied within one update).
+TIMESTAMPS = (
+    "survey_dispatched_at", "documents_requested_at", "documents_complete_at", "decided_at",
+    "refusal_notice_sent_at", "agreed_at", "paid_at", "closed_at",
+)
+DESCRIPTIVE = ("location", "at_station", "injured_passengers")
+
+
+def _label(field: str) -> str:
+    return str(Claim._meta.get_field(field).verbose_name)
+
+
+def _check_actor(actor, insurer) -> None:
+    """Only the insurer that handles the claim records it (its staff or its core system's account)."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDeniedError(_("请先登录。"))
+    if actor.is_superuser:
+        return
+    if actor.kind != OrganizationKind.INSURER or actor.organization_id != insurer.pk:
+        raise PermissionDeniedError(_("只有承办的保险公司可以录入和更新本公司的理赔案件。"), code="not_claim_insurer")
+
+
+def _check_instant(field: str, value: dt.datetime, *, now: dt.datetime) -> None:
+    if timezone.is_naive(value):
+        raise ApplicationError(_("%(field)s须带时区。") % {"field": _label(field)}, code="naive_datetime",
+                               extra={"fields": {field: [_("须带时区")]}})
+    if value > now:
+        raise ApplicationError(_("%(field)s不能晚于当前时间。") % {"field": _label(field)}, code="future_time",
+                               extra={"fields": {field: [_("不能晚于当前时间")]}})
+
+
+def _not_before(claim: Claim, field: str, value: dt.datetime, earlier: str) -> None:
+    before = getattr(claim, earlier)
+    if before is not None and value < before:
+        raise ApplicationError(
+            _("%(field)s不能早于%(earlier)s。") % {"field": _label(field), "earlier": _label(earlier)},
+            code="out_of_order", extra={"fields": {field: [_("不能早于%(earlier)s") % {"earlier": _label(earlier)}]}},
+        )
+
+
+def _full_clean(claim: Claim) -> None:
+    try:
+        claim.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ApplicationError(_("理赔案件信息有误，请检查。"), code="invalid", extra={"fields": exc.message_dict}) from None
+
+
+def derive_status(claim: Claim) -> str:
+    for field, status in (
+        ("closed_at", Claim.Status.CLOSED), ("paid_at", Claim.Status.PAID), ("agreed_at", Claim.Status.AGREED),
+        ("decided_at", Claim.Status.DECIDED), ("documents_complete_at", Claim.Status.DOCUMENTS_COMPLETE),
+        ("documents_requested_at", Claim.Status.DOCUMENTS_REQUESTED),
+        ("survey_dispatched_at", Claim.Status.DISPATCHED),
+    ):
+        if getattr(claim, field) is not None:
+            return status
+    return Claim.Status.REPORTED
+
+
+def is_night(instant: dt.datetime) -> bool:
+    start, end = conf.night_hours()
+    hour = instant.astimezone(SHANGHAI).hour
+    return hour >= start or hour < end
+
+
+# --- create ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_create(
+    *, actor, insurer, number: str, policy, occurred_at: dt.datetime, reported_at: dt.datetime, driver=None,
+    location: str = "", at_station: bool = False, injured_passengers: int = 0, amount_claimed: Decimal | None = None,
+    source: str = Claim.Source.PAGE,
+) -> Claim:
+    """Record a reported claim; starts the dispatch (1 hour) and documents-list (1 working day) clocks."""
+    _check_actor(actor, insurer)
+    number = (number or "").strip()
+    if not number:
+        raise ApplicationError(_("请填写报案号。"), code="invalid", extra={"fields": {"number": [_("必填")]}})
+    if Claim.objects.filter(insurer=insurer, number=number).exists():
+        raise ConflictError(_("报案号 %(number)s 已存在。") % {"number": number}, code="duplicate_number")
+    if policy.insurer_id != insurer.pk:
+        raise ApplicationError(_("该保单不是本公司承保的保单。"), code="policy_not_insurer",
+                               extra={"fields": {"policy": [_("不是本公司的保单")]}})
+    now = timezone.now()
+    _check_instant("occurred_at", occurred_at, now=now)
+    _check_instant("reported_at", reported_at, now=now)
+    if reported_at < occurred_at:
+        raise ApplicationError(_("报案时间不能早于出险时间。"), code="out_of_order",
+                               extra={"fields": {"reported_at": [_("不能早于出险时间")]}})
+    claim = Claim(
+        insurer=insurer, number=number, policy=policy, vehicle_id=policy.vehicle_id, driver=driver,
+        occurred_at=occurred_at, reported_at=reported_at, location=(location or "").strip(),
+        at_station=bool(at_station), at_night=is_night(occurred_at), injured_passengers=injured_passengers or 0,
+        amount_claimed=amount_claimed, source=source, created_by=actor if not getattr(actor, "is_system", False) else None,
+    )
+    claim.status = derive_status(claim)
+    _full_clean(claim)
+    claim.save()
+    audit_record(actor=actor, action="claim.create", obj=claim, organization=insurer,
+                 detail={"number": number, "source": source, "reported_at": reported_at.isoformat()})
+    clocks.clock_start(rule=clocks.DISPATCH, subject=claim, responsible=insurer, starts_at=reported_at, actor=actor)
+    clocks.clock_start(rule=clocks.DOCUMENTS_LIST, subject=claim, responsible=insurer, starts_at=reported_at,
+                       actor=actor)
+    claim_operating_check(claim=claim, actor=actor)
+    return claim
+
+
+# --- advance --------------------------------------------------------------------------------------------------
+
+
+def _meet(rule: str, subject, at: dt.datetime, actor) -> None:
+    deadline = deadline_for(rule=rule, subject=subject)
+    if deadline is not None:
+        deadline_meet(deadline=deadline, at=at, actor=actor)
+
+
+def _set_once(claim: Claim, field: str, value, changed: list[str]) -> bool:
+    """Record ``value`` unless it is already recorded; a different recorded value is a conflict."""
+    current = getattr(claim, field)
+    if value is None or value == current:
+        return False
+    if current not in (None, ""):
+        raise ConflictError(
+            _("%(field)s已记录为 %(current)s，不能更改。") % {"field": _label(field), "current": _display(current)},
+            code="already_recorded", extra={"fields": {field: [_("已记录，不能更改")]}},
+        )
+    setattr(claim, field, value)
+    changed.append(field)
+    return True
+
+
+def _display(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+@transaction.atomic
+def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
+    """Apply new facts to a claim (any subset of ``TIMESTAMPS`` plus ``decision``, ``refusal_reason``,
+    ``amount_claimed``, ``amount_agreed``, ``special_circumstances_reason`` / ``_at``, ``progress_notices``
+    [{sent_at, note}], ``driver`` and the descriptive fields). Returns the names of the fields that changed;
+    an empty list means the claim already said all of this."""
+    _check_actor(actor, claim.insurer)
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    now = timezone.now()
+    changed: list[str] = []
+    facts = {k: v for k, v in facts.items() if v is not None}
+    for field in (*TIMESTAMPS, "special_circumstances_at"):
+        if field in facts:
+            _check_instant(field, facts[field], now=now)
+            if facts[field] < claim.reported_at:
+                _not_before(claim, field, facts[field], "reported_at")
+    for notice in facts.get("progress_notices") or []:
+        _check_instant("closed_at", notice["sent_at"], now=now)
+
+    for field in DESCRIPTIVE:
+        if field in facts and facts[field] != getattr(claim, field):
+            setattr(claim, field, facts[field])
+            changed.append(field)
+    if "driver" in facts and facts["driver"].pk != claim.driver_id:
+        claim.driver = facts["driver"]
+        changed.append("driver")
+
+    if claim.closed_at is not None and any(
+        facts.get(f) is not None and facts.get(f) != getattr(claim, f) for f in TIMESTAMPS
+    ):
+        raise ConflictError(_("案件已结案，不能再更新办理进度。"), code="closed")
+
+    # Survey dispatch and special circumstances (rule M13).
+    if facts.get("special_circumstances_reason"):
+        _record_special_circumstances(
+            claim, facts["special_circumstances_reason"], facts.get("special_circumstances_at"), actor, changed, now,
+        )
+    if _set_once(claim, "survey_dispatched_at", facts.get("survey_dispatched_at"), changed):
+        _meet(clocks.DISPATCH, claim, claim.survey_dispatched_at, actor)
+
+    # Documents (rule J11: list within 1 working day of the report).
+    if _set_once(claim, "documents_requested_at", facts.get("documents_requested_at"), changed):
+        _meet(clocks.DOCUMENTS_LIST, claim, claim.documents_requested_at, actor)
+    if "amount_claimed" in facts and facts["amount_claimed"] != claim.amount_claimed:
+        if claim.decided_at is not None or claim.documents_complete_at is not None:
+            raise ConflictError(_("材料齐全后不能再更改索赔金额。"), code="already_recorded",
+                                extra={"fields": {"amount_claimed": [_("已记录，不能更改")]}})
+        claim.amount_claimed = facts["amount_claimed"]
+        changed.append("amount_claimed")
+    if facts.get("documents_complete_at") is not None and facts["documents_complete_at"] != claim.documents_complete_at:
+        if claim.amount_claimed is None:
+            raise ApplicationError(_("记录材料齐全时须填写索赔金额。"), code="amount_required",
+                                   extra={"fields": {"amount_claimed": [_("必填")]}})
+        _set_once(claim, "documents_complete_at", facts["documents_complete_at"], changed)
+        _on_documents_complete(claim, actor)
+
+    # Decision (rule J11: within 5 days of complete documents; a refusal notice within 3 days).
+    decision = facts.get("decision")
+    if decision or facts.get("decided_at"):
+        if not decision or not facts.get("decided_at"):
+            raise ApplicationError(_("核定结论和核定时间须同时填写。"), code="decision_incomplete",
+                                   extra={"fields": {"decision": [_("须与核定时间同时填写")]}})
+        if decision not in Claim.Decision.values:
+            raise ApplicationError(_("核定结论应为“属于保险责任”或“拒赔”。"), code="invalid",
+                                   extra={"fields": {"decision": [_("取值无效")]}})
+        if decision == Claim.Decision.REFUSED and not (facts.get("refusal_reason") or claim.refusal_reason).strip():
+            raise ApplicationError(_("拒赔须填写理由。"), code="reason_required",
+                                   extra={"fields": {"refusal_reason": [_("必填")]}})
+        _not_before(claim, "decided_at", facts["decided_at"], "documents_complete_at")
+        _set_once(claim, "decision", decision, changed)
+        if _set_once(claim, "decided_at", facts["decided_at"], changed):
+            if decision == Claim.Decision.REFUSED:
+                claim.refusal_reason = facts.get("refusal_reason", claim.refusal_reason).strip()
+            _meet(clocks.DECISION, claim, claim.decided_at, actor)
+            if decision == Claim.Decision.REFUSED:
+                clocks.clock_start(rule=clocks.REFUSAL_NOTICE, subject=claim, responsible=claim.insurer,
+                                   starts_at=claim.decided_at, actor=actor)
+    if facts.get("refusal_notice_sent_at") is not None and facts["refusal_notice_sent_at"] != claim.refusal_notice_sent_at:
+        if claim.decision != Claim.Decision.REFUSED:
+            raise ApplicationError(_("只有拒赔的案件需要发出拒赔通知书。"), code="not_refused")
+        _not_before(claim, "refusal_notice_sent_at", facts["refusal_notice_sent_at"], "decided_at")
+        _set_once(claim, "refusal_notice_sent_at", facts["refusal_notice_sent_at"], changed)
+        _meet(clocks.REFUSAL_NOTICE, claim, claim.refusal_notice_sent_at, actor)
+
+    # Agreement and payment (rule J11: pay within 10 days of agreeing the amount).
+    if facts.get("agreed_at") is not None or facts.get("amount_agreed") is not None:
+        if facts.get("agreed_at") is None or facts.get("amount_agreed") is None:
+            raise ApplicationError(_("协议赔偿金额和达成协议时间须同时填写。"), code="agreement_incomplete",
+                                   extra={"fields": {"amount_agreed": [_("须与达成协议时间同时填写")]}})
+        if facts["agreed_at"] != claim.agreed_at or facts["amount_agreed"] != claim.amount_agreed:
+            if claim.decision != Claim.Decision.COVERED:
+                raise ApplicationError(_("核定属于保险责任后才能达成赔偿协议。"), code="not_covered")
+            _not_before(claim, "agreed_at", facts["agreed_at"], "decided_at")
+            _set_once(claim, "amount_agreed", facts["amount_agreed"], changed)
+            _set_once(claim, "agreed_at", facts["agreed_at"], changed)
+            clocks.clock_start(rule=clocks.PAYMENT, subject=claim, responsible=claim.insurer,
+                               starts_at=claim.agreed_at, actor=actor)
+    if facts.get("paid_at") is not None and facts["paid_at"] != claim.paid_at:
+        if claim.agreed_at is None:
+            raise ApplicationError(_("达成赔偿协议后才能记录支付。"), code="not_agreed")
+        _not_before(claim, "paid_at", facts["paid_at"], "agreed_at")
+        _set_once(claim, "paid_at", facts["paid_at"], changed)
+        _meet(clocks.PAYMENT, claim, claim.paid_at, actor)
+
+    # Progress notices of large claims (rule M13), oldest first; one already recorded is skipped.
+    recorded = set(claim.progress_notices.exclude(sent_at=None).values_list("sent_at", flat=True))
+    for notice in sorted(facts.get("progress_notices") or [], key=lambda n: n["sent_at"]):
+        if notice["sent_at"] in recorded:
+            continue
+        if claim.closed_at is not None:
+            raise ConflictError(_("案件已结案，不能再记录进度通知。"), code="closed")
+        _record_progress_notice(claim, notice["sent_at"], notice.get("note", ""), actor)
+        recorded.add(notice["sent_at"])
+        changed.append("progress_notices")
+
+    if facts.get("closed_at") is not None and facts["closed_at"] != claim.closed_at:
+        _close(claim, facts["closed_at"], actor, changed)
+
+    if not changed:
+        return []
+    claim.status = derive_status(claim)
+    _full_clean(claim)
+    claim.save()
+    audit_record(actor=actor, action="claim.update", obj=claim, organization=claim.insurer,
+                 detail={"changed": sorted(set(changed)),
+                         **{f: _display(getattr(claim, f)) for f in TIMESTAMPS if f in changed}})
+    return sorted(set(changed))
+
+
+def _on_documents_complete(claim: Claim, actor) -> None:
+    at = claim.documents_complete_at
+    _not_before(claim, "documents_complete_at", at, "reported_at")
+    claim.size = Claim.Size.SMALL if claim.amount_claimed <= conf.small_max() else Claim.Size.LARGE
+    clocks.clock_start(rule=clocks.DECISION, subject=claim, responsible=claim.insurer, starts_at=at, actor=actor)
+    if claim.size == Claim.Size.SMALL:
+        clocks.clock_start(rule=clocks.SMALL_CLOSE, subject=claim, responsible=claim.insurer, starts_at=at, actor=actor)
+    else:
+        _open_progress_period(claim, at, actor)
+
+
+def _open_progress_period(claim: Claim, start: dt.datetime, actor) -> ClaimProgressNotice:
+    seq = (claim.progress_notices.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    period = ClaimProgressNotice.objects.create(claim=claim, seq=seq, period_start=start)
+    clocks.clock_start(rule=clocks.PROGRESS, subject=period, responsible=claim.insurer, starts_at=start, actor=actor)
+    return period
+
+
+def _record_progress_notice(claim: Claim, sent_at: dt.datetime, note: str, actor) -> ClaimProgressNotice:
+    """A notice meets the open period's clock and, the claim being still open, starts the next period."""
+    _not_before(claim, "closed_at", sent_at, "reported_at")
+    period = claim.progress_notices.select_for_update().filter(sent_at__isnull=True).first()
+    recorder = actor if not getattr(actor, "is_system", False) else None
+    if period is None or sent_at < period.period_start:
+        # A small claim's notice, or one from before the current period: kept, no clock attached.
+        seq = (claim.progress_notices.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+        return ClaimProgressNotice.objects.create(
+            claim=claim, seq=seq, period_start=sent_at, sent_at=sent_at, note=note or "", recorded_by=recorder,
+        )
+    period.sent_at, period.note, period.recorded_by = sent_at, note or "", recorder
+    period.save(update_fields=["sent_at", "note", "recorded_by"])
+    _meet(clocks.PROGRESS, period, sent_at, actor)
+    _open_progress_period(claim, sent_at, actor)
+    return period
+
+
+def _record_special_circumstances(claim, reason: str, at, actor, changed: list[str], now) -> None:
+    """Rule M13: special circumstances stop the dispatch clock, with their reason (visible to the regulator).
+    Recorded after the clock was already overdue, they stop nothing: the breach stays."""
+    reason = reason.strip()
+    if claim.special_circumstances_reason:
+        if reason != claim.special_circumstances_reason or (at is not None and at != claim.special_circumstances_at):
+            raise ConflictError(_("特殊情况已记录，不能更改。"), code="already_recorded",
+                                extra={"fields": {"special_circumstances_reason": [_("已记录，不能更改")]}})
+        return
+    at = at or now
+    if at < claim.reported_at:
+        raise ApplicationError(_("特殊情况记录时间不能早于报案时间。"), code="out_of_order")
+    claim.special_circumstances_reason, claim.special_circumstances_at = reason, at
+    changed.extend(["special_circumstances_reason", "special_circumstances_at"])
+    deadline = deadline_for(rule=clocks.DISPATCH, subject=claim)
+    paused = False
+    if (
+        deadline is not None and deadline.status == Deadline.Status.OPEN and at <= deadline.due_at
+        and (claim.survey_dispatched_at is None or claim.survey_dispatched_at > at)
+    ):
+        deadline_pause(deadline=deadline, reason=reason, actor=actor, at=at)
+        paused = True
+    audit_record(actor=actor, action="claim.special_circumstances", obj=claim, organization=claim.insurer,
+                 detail={"reason": reason, "at": at.isoformat(), "clock_stopped": paused})
+
+
+def _close(claim: Claim, at: dt.datetime, actor, changed: list[str]) -> None:
+    for earlier in TIMESTAMPS[:-1]:
+        _not_before(claim, "closed_at", at, earlier)
+    if claim.decision == Claim.Decision.COVERED and claim.paid_at is None:
+        raise ApplicationError(_("赔款尚未支付，不能结案。"), code="not_paid")
+    if claim.decision == Claim.Decision.REFUSED and claim.refusal_notice_sent_at is None:
+        raise ApplicationError(_("拒赔通知书尚未发出，不能结案。"), code="refusal_notice_missing")
+    if not claim.decision and claim.documents_complete_at is not None:
+        raise ApplicationError(_("材料已齐全的案件须先作出核定结论才能结案。"), code="decision_missing")
+    last_notice = claim.progress_notices.exclude(sent_at=None).order_by("-sent_at").values_list("sent_at", flat=True).first()
+    if last_notice and at < last_notice:
+        raise ApplicationError(_("结案时间不能早于最近一次进度通知时间。"), code="out_of_order")
+    _set_once(claim, "closed_at", at, changed)
+    # Closing fulfils the small-claim clock and ends the large claim's notice duty (the closure is the last notice).
+    _meet(clocks.SMALL_CLOSE, claim, at, actor)
+    for period in claim.progress_notices.filter(sent_at__isnull=True):
+        _meet(clocks.PROGRESS, period, at, actor)
+    # Clocks whose duty lapsed with the claim (withdrawn before survey or documents): cancelled, never erased.
+    for rule in (clocks.DISPATCH, clocks.DOCUMENTS_LIST):
+        deadline = deadline_for(rule=rule, subject=claim)
+        if deadline is not None and deadline.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED):
+            deadline_cancel(deadline=deadline, reason=_("案件已结案"), actor=actor)
+
+
+# --- special circumstances and progress notices from pages ---------------------------------------------------
+
+
+def claim_special_circumstances_record(*, claim: Claim, actor, reason: str, at: dt.datetime | None = None) -> list[str]:
+    if not (reason or "").strip():
+        raise ApplicationError(_("请填写特殊情况的原因。"), code="reason_required",
+                               extra={"fields": {"reason": [_("必填")]}})
+    return claim_advance(claim=claim, actor=actor, facts={
+        "special_circumstances_reason": reason, "special_circumstances_at": at,
+    })
+
+
+def claim_progress_notice_record(*, claim: Claim, actor, sent_at: dt.datetime, note: str = "") -> list[str]:
+    return claim_advance(claim=claim, actor=actor, facts={"progress_notices": [{"sent_at": sent_at, "note": note}]})
+
+
+# --- batch push from insurers' core systems ------------------------------------------------------------------
+
+
+def _resolve_row(*, insurer, row: dict) -> dict:
+    from apps.policies.models import Policy
+
+    resolved = dict(row)
+    number = resolved.pop("policy_number", None)
+    if number is not None:
+        policy = Policy.objects.filter(insurer=insurer, number=str(number).strip()).first()
+        if policy is None:
+            raise ApplicationError(_("未找到本公司保单 %(number)s。") % {"number": number}, code="policy_not_found",
+                                   extra={"fields": {"policy_number": [_("未找到")]}})
+        resolved["policy"] = policy
+    id_no = resolved.pop("driver_id_no", None)
+    if id_no:
+        resolved["driver"] = driver_find(id_no=id_no)
+    return resolved
+
+
+def driver_find(*, id_no: str):
+    from apps.core.crypto import blind_index
+    from apps.core.validators import normalize_resident_id
+    from apps.vehicles.models import Driver
+
+    try:
+        number, _warnings = normalize_resident_id(id_no)
+    except ValidationError:
+        raise ApplicationError(_("驾驶员身份证号码格式有误。"), code="invalid",
+                               extra={"fields": {"driver_id_no": [_("格式有误")]}}) from None
+    driver = Driver.objects.filter(id_no_bidx=blind_index(number)).first()
+    if driver is None:
+        raise ApplicationError(_("平台中没有该驾驶员，请先由所属企业录入驾驶员台账。"), code="driver_not_found",
+                               extra={"fields": {"driver_id_no": [_("未找到")]}})
+    return driver
+
+
+CREATE_FIELDS = ("occurred_at", "reported_at", "driver", "location", "at_station", "injured_passengers",
+                 "amount_claimed")
+
+
+@transaction.atomic
+def claim_push_one(*, actor, insurer, row: dict) -> tuple[Claim, str, list[str]]:
+    """Create or advance one claim by (insurer, number). Returns (claim, created|updated|unchanged, changed)."""
+    _check_actor(actor, insurer)
+    row = _resolve_row(insurer=insurer, row=row)
+    number = (row.pop("number", "") or "").strip()
+    claim = Claim.objects.filter(insurer=insurer, number=number).first()
+    if claim is None:
+        if row.get("policy") is None or row.get("occurred_at") is None or row.get("reported_at") is None:
+            raise ApplicationError(_("新案件须填写保单号、出险时间和报案时间。"), code="invalid",
+                                   extra={"fields": {"policy_number": [_("必填")]}})
+        claim = claim_create(
+            actor=actor, insurer=insurer, number=number, policy=row.pop("policy"), source=Claim.Source.API,
+            **{f: row.pop(f) for f in CREATE_FIELDS if row.get(f) is not None},
+        )
+        changed = claim_advance(claim=claim, actor=actor, facts=row)
+        claim.refresh_from_db()
+        return claim, "created", changed
+    for field, current in (("policy", claim.policy), ("occurred_at", claim.occurred_at),
+                           ("reported_at", claim.reported_at)):
+        if row.get(field) is not None and row[field] != current:
+            raise ConflictError(_("%(field)s已记录，不能更改。") % {"field": _label(field)}, code="already_recorded",
+                                extra={"fields": {field: [_("已记录，不能更改")]}})
+        row.pop(field, None)
+    changed = claim_advance(claim=claim, actor=actor, facts=row)
+    claim.refresh_from_db()
+    return claim, ("updated" if changed else "unchanged"), changed
+
+
+def claims_push(*, actor, insurer, rows: list[dict]) -> list[dict]:
+    """A batch from an insurer's core system: each row in its own transaction, so one bad row changes nothing
+    and does not hold back the others. Re-pushing the same batch changes nothing."""
+    _check_actor(actor, insurer)
+    results = []
+    for row in rows:
+        number = str(row.get("number", ""))
+        try:
+            claim, result, changed = claim_push_one(actor=actor, insurer=insurer, row=dict(row))
+        except ApplicationError as exc:
+            results.append({"number": number, "result": "error",
+                            "error": {"code": exc.code, "message": exc.message, "fields": exc.extra.get("fields", {})}})
+            continue
+        results.append({"number": number, "result": result, "id": claim.pk, "changed": changed,
+                        "operating_flag": claim.operating_flag})
+    return results
+
+
+# --- rule M15: operating while insured as non-operating ------------------------------------------------------
+
+
+@transaction.atomic
+def claim_operating_check(*, claim: Claim, actor=None) -> Claim:
+    """Flag a claim on a vehicle insured as non-operating that was operating at the time (rule M15: no cover for
+    accidents while operating). The flag carries its evidence; the decision stays the insurer's."""
+    from .operating import operating_evidence
+
+    insured_usage, evidence = operating_evidence(claim)
+    flag = insured_usage == "non_operating" and bool(evidence)
+    claim.insured_usage, claim.operating_evidence, claim.operating_flag = insured_usage or "", evidence, flag
+    claim.operating_checked_at = timezone.now()
+    claim.save(update_fields=["insured_usage", "operating_evidence", "operating_flag", "operating_checked_at"])
+    if flag:
+        audit_record(actor=actor, action="claim.operating_flag", obj=claim, organization=claim.insurer,
+                     detail={"evidence": [e.get("kind") for e in evidence]})
+    return claim
