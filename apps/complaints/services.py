@@ -1,0 +1,448 @@
+"""Writes for public reports (rule M16). Pages, the API and the telephone desk all call these functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from apps.core.audit import audit_record, reveal
+from apps.core.deadlines import deadline_for, deadline_meet, deadline_start
+from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.models import Deadline
+from apps.core.notifications import notify_organization
+from apps.core.validators import normalize_phone, normalize_plate
+from apps.parties.models import Organization, OrganizationKind
+
+from . import conf
+from .models import (
+    HOTLINE_CATEGORIES,
+    Category,
+    Channel,
+    Complaint,
+    ComplaintEvent,
+    ComplaintPhoto,
+    Finding,
+    Hotline,
+    Status,
+)
+from .photos import check_photos
+
+FEEDBACK_RULE = "complaint.feedback"
+VIEW_PERM = "complaints.view_complaint"
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the telephone without mistakes
+
+# Rule M16: 12328 → transport; 12378 → the insurance regulator.
+ROUTING = {Hotline.TRANSPORT: OrganizationKind.TRANSPORT, Hotline.INSURANCE: OrganizationKind.REGULATOR}
+HANDLERS = frozenset(ROUTING.values())
+
+
+def _random(n: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
+
+
+def _new_tracking_no(now: dt.datetime) -> str:
+    return f"JB{timezone.localtime(now):%y%m%d}{_random(6)}"
+
+
+def _event(complaint, kind, *, actor=None, organization=None, note="", public=False) -> ComplaintEvent:
+    if organization is None and actor is not None:
+        organization = getattr(actor, "organization", None)
+    return ComplaintEvent.objects.create(complaint=complaint, kind=kind, actor=actor, organization=organization,
+                                         note=note, public=public)
+
+
+def _fail(fields: dict[str, list[str]], message: str | None = None):
+    raise ApplicationError(message or _("举报内容有误，请按提示修改后重新提交。"), code="invalid",
+                           extra={"fields": fields})
+
+
+def _as_org(value, kind: str, field: str, fields: dict):
+    if value in (None, ""):
+        return None
+    if isinstance(value, Organization):
+        org = value
+    else:
+        org = Organization.objects.filter(pk=value).first() if str(value).isdigit() else None
+    if org is None or org.kind != kind or not org.is_active:
+        fields.setdefault(field, []).append(_("请从列表中选择。"))
+        return None
+    return org
+
+
+def routed_organization(hotline: str) -> Organization:
+    org = Organization.objects.filter(kind=ROUTING[hotline], is_active=True).order_by("pk").first()
+    if org is None:
+        raise ApplicationError(_("承办单位尚未开通，暂时无法受理，请直接拨打热线 %(h)s。") % {"h": hotline},
+                               code="no_handler")
+    return org
+
+
+def validate_report(
+    *, hotline: str, category: str, plate: str = "", company=None, insurer=None, description: str = "",
+    occurred_at: dt.datetime | None = None, location: str = "", reporter_name: str = "", reporter_phone: str = "",
+) -> dict:
+    """Check a report and return its cleaned values; ``ApplicationError`` with per-field Chinese messages."""
+    fields: dict[str, list[str]] = {}
+    if hotline not in Hotline.values:
+        fields["hotline"] = [_("请选择举报热线：12328 或 12378。")]
+    elif category not in HOTLINE_CATEGORIES[Hotline(hotline)]:
+        fields["category"] = [_("所选情况不属于该热线受理范围，请按页面提示选择正确的热线。")]
+    plate = (plate or "").strip()
+    if plate:
+        try:
+            plate = normalize_plate(plate)
+        except ValidationError as exc:
+            fields["plate"] = list(exc.messages)
+    company = _as_org(company, OrganizationKind.TAXI_COMPANY, "company", fields)
+    insurer = _as_org(insurer, OrganizationKind.INSURER, "insurer", fields)
+    if hotline == Hotline.TRANSPORT and not plate and "plate" not in fields:
+        fields["plate"] = [_("向 12328 举报私家车载客，请填写车辆号牌。")]
+    if category in (Category.CLAIM_MISCONDUCT, Category.UNLAWFUL_REFUSAL) and insurer is None \
+            and "insurer" not in fields:
+        fields["insurer"] = [_("举报保险公司的行为，请选择保险公司。")]
+    if hotline == Hotline.INSURANCE and not (plate or company or insurer) and not fields:
+        fields["plate"] = [_("请至少填写车辆号牌、出租汽车企业或保险公司之一。")]
+    description = (description or "").strip()
+    if len(description) < 10:
+        fields["description"] = [_("请用至少 10 个字描述发生了什么。")]
+    elif len(description) > conf.max_text_chars():
+        fields["description"] = [_("情况描述不超过 %(n)d 字。") % {"n": conf.max_text_chars()}]
+    location = (location or "").strip()
+    if not location:
+        fields["location"] = [_("请填写发生地点。")]
+    elif len(location) > 200:
+        fields["location"] = [_("发生地点不超过 200 字。")]
+    now = timezone.now()
+    if occurred_at is None:
+        fields["occurred_at"] = [_("请填写发生时间。")]
+    elif timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at)
+    if occurred_at is not None and "occurred_at" not in fields:
+        if occurred_at > now + dt.timedelta(minutes=5):
+            fields["occurred_at"] = [_("发生时间不能晚于现在。")]
+        elif occurred_at < now - dt.timedelta(days=365 * 2):
+            fields["occurred_at"] = [_("只受理两年内发生的情况。")]
+    reporter_name = (reporter_name or "").strip()
+    if len(reporter_name) > 40:
+        fields["reporter_name"] = [_("联系人姓名不超过 40 字。")]
+    reporter_phone = (reporter_phone or "").strip().replace(" ", "")
+    try:
+        reporter_phone = normalize_phone(reporter_phone)
+    except ValidationError as exc:
+        fields["reporter_phone"] = list(exc.messages)
+    if fields:
+        _fail(fields)
+    return {"hotline": hotline, "category": category, "plate": plate, "company": company, "insurer": insurer,
+            "description": description, "occurred_at": occurred_at, "location": location,
+            "reporter_name": reporter_name, "reporter_phone": reporter_phone}
+
+
+@transaction.atomic
+def complaint_submit(*, photos=None, channel: str = Channel.WEB, actor=None, **report) -> tuple[Complaint, str]:
+    """File a report; returns (complaint, secret code). The code is shown once and only its hash is kept.
+
+    ``actor`` is the staff member recording a telephone report (``channel=telephone``); web reports have none.
+    The report is routed at once by hotline (rule M16) and the feedback clock starts.
+    """
+    if channel == Channel.TELEPHONE:
+        if actor is None or actor.kind not in HANDLERS or not actor.has_perm("complaints.add_complaint"):
+            raise PermissionDeniedError(_("只有交通运输局和金融监管分局的工作人员可以登记电话举报。"))
+    cleaned = validate_report(**report)
+    checked, photo_errors = check_photos(photos)
+    if photo_errors:
+        _fail({"photos": photo_errors}, _("照片不符合要求，请按提示修改后重新提交。"))
+    handler = routed_organization(cleaned["hotline"])
+    from apps.vehicles.models import Vehicle
+
+    vehicle = Vehicle.objects.filter(plate=cleaned["plate"]).first() if cleaned["plate"] else None
+    now = timezone.now()
+    code = _random(8)
+    complaint = Complaint(
+        **cleaned, vehicle=vehicle, channel=channel, code_hash=make_password(code), received_at=now,
+        status=Status.RECEIVED, recorded_by=actor,
+    )
+    for _attempt in range(5):
+        complaint.tracking_no = _new_tracking_no(now)
+        try:
+            complaint.full_clean(exclude=["code_hash", "routed_to", "vehicle", "company", "insurer", "recorded_by"])
+        except ValidationError as exc:
+            if "tracking_no" in exc.message_dict:
+                continue
+            _fail(exc.message_dict)
+        try:
+            with transaction.atomic():
+                complaint.save()
+            break
+        except IntegrityError:
+            continue
+    else:  # pragma: no cover - 32^6 numbers a day
+        raise ConflictError(_("系统繁忙，请稍后再试。"))
+    for photo in checked:
+        record = ComplaintPhoto(complaint=complaint, content_type=photo.content_type, extension=photo.extension,
+                                size=photo.size, sha256=photo.sha256, original_name=photo.name)
+        record.file.save(f"photo.{photo.extension}", photo.upload, save=False)
+        record.save()
+    source = _("电话登记") if channel == Channel.TELEPHONE else _("网上举报")
+    _event(complaint, ComplaintEvent.Kind.RECEIVED, actor=actor, note=_("%(s)s，已受理。") % {"s": source},
+           public=True)
+    audit_record(actor=actor, action="complaint.submit", obj=complaint, organization=handler,
+                 detail={"hotline": complaint.hotline, "channel": channel, "photos": len(checked)})
+    _route(complaint, handler, actor=actor)
+    return complaint, code
+
+
+def _route(complaint: Complaint, handler: Organization, *, actor=None) -> None:
+    complaint.routed_to = handler
+    complaint.status = Status.ROUTED
+    complaint.save(update_fields=["routed_to", "status", "updated_at"])
+    _event(complaint, ComplaintEvent.Kind.ROUTED, organization=handler,
+           note=_("已按热线 %(h)s 分办至%(org)s。") % {"h": complaint.hotline, "org": handler.name}, public=True)
+    deadline_start(rule=FEEDBACK_RULE, subject=complaint, responsible=handler, starts_at=complaint.received_at,
+                   unit=Deadline.Unit.NATURAL_DAYS, amount=conf.feedback_days(), actor=actor)
+    audit_record(actor=actor, action="complaint.route", obj=complaint, organization=handler,
+                 detail={"routed_to": handler.pk})
+    notify_organization(
+        organization=handler, title=_("新举报 %(no)s（%(h)s）") % {"no": complaint.tracking_no, "h": complaint.hotline},
+        body=complaint.get_category_display(), link=f"/complaints/staff/{complaint.pk}/", kind="complaint.routed",
+        dedup_key=f"complaint.routed:{complaint.pk}",
+    )
+
+
+def complaint_lookup(*, tracking_no: str, code: str) -> Complaint | None:
+    """The complaint whose tracking number and secret code both match, else None (no hint which was wrong)."""
+    tracking_no = (tracking_no or "").strip().upper()
+    code = (code or "").strip().upper()
+    complaint = Complaint.objects.filter(tracking_no=tracking_no).first() if tracking_no else None
+    if complaint is None:
+        make_password(code)  # same work either way: timing does not reveal whether the number exists
+        return None
+    return complaint if code and check_password(code, complaint.code_hash) else None
+
+
+# --- staff side --------------------------------------------------------------------------------------------
+
+
+def is_handling_org(user, complaint: Complaint) -> bool:
+    return bool(user and user.is_authenticated and user.organization_id
+                and user.organization_id == complaint.routed_to_id)
+
+
+def _check_handler(actor, complaint: Complaint) -> None:
+    if not is_handling_org(actor, complaint) or not actor.has_perm("complaints.change_complaint"):
+        raise PermissionDeniedError(_("只有承办单位的工作人员可以办理该举报。"))
+
+
+def _locked(complaint: Complaint) -> Complaint:
+    return Complaint.objects.select_for_update().get(pk=complaint.pk)
+
+
+def _organization_group(org: Organization) -> Group:
+    """A group holding the organisation's active users, for organisation-wide object grants."""
+    from .access import organization_group_name
+
+    group, _created = Group.objects.get_or_create(name=organization_group_name(org.pk))
+    group.user_set.add(*org.users.filter(is_active=True))
+    return group
+
+
+def forwarded_insurers(complaint: Complaint):
+    from .models import ComplaintGroupObjectPermission
+
+    group_names = ComplaintGroupObjectPermission.objects.filter(
+        content_object=complaint, permission__codename="view_complaint").values_list("group__name", flat=True)
+    ids = [int(name.split(":", 1)[1]) for name in group_names if name.startswith("org:")]
+    return Organization.objects.filter(pk__in=ids)
+
+
+@transaction.atomic
+def complaint_forward(*, actor, complaint: Complaint, insurer: Organization, note: str = "") -> Complaint:
+    """The regulator forwards a 12378 report to the insurer concerned (rule M16); that insurer — and no other —
+    then sees this complaint (guardian object permission on the direct-FK table)."""
+    complaint = _locked(complaint)
+    _check_handler(actor, complaint)
+    if actor.kind != OrganizationKind.REGULATOR or complaint.hotline != Hotline.INSURANCE:
+        raise PermissionDeniedError(_("只有金融监管分局可以将 12378 举报转保险公司核查。"))
+    if insurer is None or insurer.kind != OrganizationKind.INSURER:
+        raise ApplicationError(_("请选择要转交的保险公司。"), code="insurer_required",
+                               extra={"fields": {"insurer": [_("请选择保险公司。")]}})
+    if complaint.status in (Status.RESOLVED, Status.FEEDBACK_GIVEN):
+        raise ConflictError(_("该举报已办结，不能再转交。"))
+    assign_perm(VIEW_PERM, _organization_group(insurer), complaint)
+    if complaint.status == Status.ROUTED:
+        complaint.status = Status.VERIFYING
+        complaint.handling_officer = complaint.handling_officer or actor
+        complaint.save(update_fields=["status", "handling_officer", "updated_at"])
+    _event(complaint, ComplaintEvent.Kind.FORWARDED, actor=actor,
+           note=_("转%(org)s核查。%(note)s") % {"org": insurer.name, "note": note.strip()})
+    _event(complaint, ComplaintEvent.Kind.VERIFYING, actor=actor, note=_("已转相关保险公司核查。"), public=True)
+    audit_record(actor=actor, action="complaint.forward", obj=complaint, detail={"insurer": insurer.pk})
+    notify_organization(
+        organization=insurer, title=_("金融监管分局转来举报 %(no)s，请核查答复") % {"no": complaint.tracking_no},
+        link=f"/complaints/staff/{complaint.pk}/", kind="complaint.forwarded",
+        dedup_key=f"complaint.forwarded:{complaint.pk}:{insurer.pk}",
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_start_verifying(*, actor, complaint: Complaint) -> Complaint:
+    """The officer takes the case: becomes its handling officer (the only one who may reveal the contact)."""
+    complaint = _locked(complaint)
+    _check_handler(actor, complaint)
+    if complaint.status not in (Status.ROUTED, Status.VERIFYING):
+        raise ConflictError(_("该举报当前状态为“%(s)s”，不能开始核查。") % {"s": complaint.get_status_display()})
+    first = complaint.status == Status.ROUTED
+    complaint.status = Status.VERIFYING
+    complaint.handling_officer = actor
+    complaint.save(update_fields=["status", "handling_officer", "updated_at"])
+    _event(complaint, ComplaintEvent.Kind.VERIFYING, actor=actor,
+           note=_("%(u)s 承办核查。") % {"u": actor}, public=False)
+    if first:
+        _event(complaint, ComplaintEvent.Kind.VERIFYING, actor=actor, note=_("承办单位正在核查。"), public=True)
+    audit_record(actor=actor, action="complaint.verify", obj=complaint)
+    return complaint
+
+
+@transaction.atomic
+def complaint_add_note(*, actor, complaint: Complaint, note: str) -> ComplaintEvent:
+    """A verification note by the handling organisation, or the forwarded insurer's reply."""
+    complaint = _locked(complaint)
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError(_("请填写内容。"), code="note_required", extra={"fields": {"note": [_("请填写内容。")]}})
+    if len(note) > conf.max_text_chars():
+        raise ApplicationError(_("内容不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, code="note_too_long")
+    if complaint.status == Status.FEEDBACK_GIVEN:
+        raise ConflictError(_("该举报已反馈办结。"))
+    if is_handling_org(actor, complaint):
+        _check_handler(actor, complaint)
+        kind = ComplaintEvent.Kind.NOTE
+    elif actor.kind == OrganizationKind.INSURER and forwarded_insurers(complaint).filter(pk=actor.organization_id).exists():
+        kind = ComplaintEvent.Kind.INSURER_REPLY
+    else:
+        raise PermissionDeniedError(_("您无权办理该举报。"))
+    event = _event(complaint, kind, actor=actor, note=note)
+    audit_record(actor=actor, action=f"complaint.{kind}", obj=complaint)
+    if kind == ComplaintEvent.Kind.INSURER_REPLY:
+        notify_organization(organization=complaint.routed_to,
+                            title=_("保险公司已答复举报 %(no)s") % {"no": complaint.tracking_no},
+                            link=f"/complaints/staff/{complaint.pk}/", kind="complaint.insurer_reply")
+    return event
+
+
+def _credit_subject(complaint: Complaint):
+    if complaint.category in (Category.CLAIM_MISCONDUCT, Category.UNLAWFUL_REFUSAL) and complaint.insurer:
+        return complaint.insurer
+    if complaint.vehicle is not None:
+        return complaint.vehicle
+    return complaint.company or complaint.insurer
+
+
+@transaction.atomic
+def complaint_resolve(*, actor, complaint: Complaint, finding: str, result: str, record_credit: bool = True) -> Complaint:
+    """Record the verified result. A substantiated report about a known subject goes into its credit file."""
+    complaint = _locked(complaint)
+    _check_handler(actor, complaint)
+    if complaint.status != Status.VERIFYING:
+        raise ConflictError(_("请先开始核查，再办结。"))
+    result = (result or "").strip()
+    fields = {}
+    if finding not in Finding.values:
+        fields["finding"] = [_("请选择核查结论。")]
+    if not result:
+        fields["result"] = [_("请填写处理结果。")]
+    if fields:
+        raise ApplicationError(_("请填写核查结论和处理结果。"), code="invalid", extra={"fields": fields})
+    complaint.finding, complaint.result, complaint.resolved_at = finding, result, timezone.now()
+    complaint.status = Status.RESOLVED
+    complaint.handling_officer = complaint.handling_officer or actor
+    complaint.save(update_fields=["finding", "result", "resolved_at", "status", "handling_officer", "updated_at"])
+    _event(complaint, ComplaintEvent.Kind.RESOLVED, actor=actor,
+           note=_("核查结论：%(f)s。") % {"f": complaint.get_finding_display()}, public=True)
+    audit_record(actor=actor, action="complaint.resolve", obj=complaint, detail={"finding": finding})
+    subject = _credit_subject(complaint)
+    if record_credit and finding in (Finding.SUBSTANTIATED, Finding.PARTLY) and subject is not None:
+        from apps.credit.services import credit_record_create
+
+        record = credit_record_create(
+            subject=subject, event="complaint_substantiated",
+            severity="moderate" if finding == Finding.SUBSTANTIATED else "minor", source="complaints",
+            occurred_on=timezone.localdate(complaint.occurred_at), evidence_link=f"/complaints/staff/{complaint.pk}/",
+            detail=f"{complaint.tracking_no} {complaint.get_category_display()}：{result}", actor=actor,
+            dedup_key=f"complaint:{complaint.pk}",
+        )
+        _event(complaint, ComplaintEvent.Kind.CREDIT_RECORDED, actor=actor,
+               note=_("已记入%(s)s的信用档案（记录 %(id)s）。") % {"s": record.subject_label, "id": record.pk})
+    return complaint
+
+
+@transaction.atomic
+def complaint_give_feedback(*, actor, complaint: Complaint, feedback: str) -> Complaint:
+    """Tell the reporter the result (rule M16); meets the feedback clock. The text appears on the status page."""
+    complaint = _locked(complaint)
+    _check_handler(actor, complaint)
+    if complaint.status != Status.RESOLVED:
+        raise ConflictError(_("请先办结，再反馈举报人。"))
+    feedback = (feedback or "").strip()
+    if not feedback:
+        raise ApplicationError(_("请填写给举报人的反馈意见。"), code="feedback_required",
+                               extra={"fields": {"feedback": [_("请填写反馈意见。")]}})
+    if len(feedback) > conf.max_text_chars():
+        raise ApplicationError(_("反馈意见不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, code="too_long")
+    complaint.feedback, complaint.feedback_at = feedback, timezone.now()
+    complaint.status = Status.FEEDBACK_GIVEN
+    complaint.save(update_fields=["feedback", "feedback_at", "status", "updated_at"])
+    _event(complaint, ComplaintEvent.Kind.FEEDBACK, actor=actor, note=feedback, public=True)
+    deadline = deadline_for(rule=FEEDBACK_RULE, subject=complaint)
+    if deadline is not None:
+        deadline_meet(deadline=deadline, at=complaint.feedback_at, actor=actor)
+    audit_record(actor=actor, action="complaint.feedback", obj=complaint)
+    return complaint
+
+
+def may_reveal_contact(user, complaint: Complaint) -> bool:
+    """Only the handling officer sees the reporter's name and telephone in clear."""
+    return bool(user and user.is_authenticated and complaint.handling_officer_id == user.pk
+                and is_handling_org(user, complaint))
+
+
+def complaint_reveal_contact(*, actor, complaint: Complaint, reason: str = "") -> dict[str, str]:
+    if not may_reveal_contact(actor, complaint):
+        raise PermissionDeniedError(_("只有该举报的承办人可以查看举报人联系方式。"))
+    with transaction.atomic():
+        return {
+            "reporter_name": reveal(actor=actor, obj=complaint, field="reporter_name", reason=reason),
+            "reporter_phone": reveal(actor=actor, obj=complaint, field="reporter_phone", reason=reason),
+        }
+
+
+@transaction.atomic
+def complaint_to_lead(*, actor, complaint: Complaint):
+    """A 12328 report about a plate becomes an illegal-operation lead in one action (rules M5, M16)."""
+    complaint = _locked(complaint)
+    _check_handler(actor, complaint)
+    if complaint.hotline != Hotline.TRANSPORT or not complaint.plate:
+        raise ApplicationError(_("只有针对具体车辆号牌的 12328 举报可以转为线索。"), code="not_a_plate_report")
+    if complaint.lead_id:
+        raise ConflictError(_("该举报已转为线索（编号 %(id)s）。") % {"id": complaint.lead_id})
+    try:
+        from apps.leads.services import lead_create_from_complaint
+    except ImportError:  # pragma: no cover - the leads app ships the service
+        raise ApplicationError(_("线索功能尚未启用。"), code="leads_unavailable") from None
+    lead = lead_create_from_complaint(complaint=complaint, actor=actor)
+    complaint.lead_id = lead.pk
+    if complaint.status == Status.ROUTED:
+        complaint.status = Status.VERIFYING
+        complaint.handling_officer = complaint.handling_officer or actor
+    complaint.save(update_fields=["lead_id", "status", "handling_officer", "updated_at"])
+    _event(complaint, ComplaintEvent.Kind.LEAD_CREATED, actor=actor, note=_("已转为线索 %(id)s。") % {"id": lead.pk})
+    audit_record(actor=actor, action="complaint.to_lead", obj=complaint, detail={"lead": lead.pk})
+    return lead
