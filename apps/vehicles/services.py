@@ -1,0 +1,706 @@
+"""Writes for vehicles, permits, drivers, assignments and onboarding checks (one transaction each, audited).
+
+Conventions: keyword-only arguments; ``actor=None`` is the system (management commands, data loads) and skips the
+permission check; every other actor is checked here, inside the service, so pages, API, importer and tasks share
+one rule. Upserts (``*_upsert``) are keyed on natural keys for the importer and return ``(object, outcome)`` with
+``outcome`` in ``UpsertOutcome``; writing the same values again changes nothing and records no audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.audit import audit_record
+from apps.core.deadlines import local_date
+from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.validators import (
+    normalize_phone,
+    normalize_plate,
+    normalize_resident_id,
+    normalize_uscc,
+    normalize_vin,
+)
+from apps.parties.models import Organization, OrganizationKind
+
+from . import conf
+from .models import Driver, DriverAssignment, OnboardingCheck, OperatingPermit, Vehicle
+from .usage import parse_usage_nature
+
+
+class UpsertOutcome:
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+# Fields whose values never go into audit details (personal data: only the field name is recorded).
+PERSONAL_FIELDS = frozenset({"owner_name", "owner_id_no", "name", "id_no", "phone", "licence_no", "policyholder_name"})
+
+
+# --- helpers shared with apps.policies.services -----------------------------------------------------------------
+
+
+def require_perm(actor, perm: str, message: str | None = None) -> None:
+    """The actor's role group must hold ``perm`` (``actor=None`` is the system)."""
+    if actor is None:
+        return
+    if not actor.has_perm(perm):
+        raise PermissionDeniedError(message or _("您没有执行此操作的权限。"))
+
+
+def apply_changes(obj: Model, values: dict[str, Any]) -> list[str]:
+    """Set each value that differs from the object's current one; return the names of the changed fields.
+
+    ``None`` in ``values`` means "not provided" for upserts only when the caller drops it first; here every key
+    is applied as given.
+    """
+    changed = []
+    for name, value in values.items():
+        field = obj._meta.get_field(name)
+        attname = field.attname
+        current = getattr(obj, attname)
+        new = value.pk if isinstance(value, Model) else value
+        if current != new:
+            setattr(obj, attname, new)
+            if field.is_relation:
+                # drop a cached related object that no longer matches
+                obj._state.fields_cache.pop(name, None)
+            changed.append(name)
+    return changed
+
+
+def change_detail(obj: Model, changed: Iterable[str]) -> dict[str, Any]:
+    """Audit detail for an update: the changed field names, and the new values except personal data."""
+    detail: dict[str, Any] = {"fields": sorted(changed)}
+    values = {}
+    for name in changed:
+        if name in PERSONAL_FIELDS:
+            continue
+        field = obj._meta.get_field(name)
+        value = getattr(obj, field.attname)
+        values[name] = value if isinstance(value, (str, int, bool, type(None))) else str(value)
+    if values:
+        detail["values"] = values
+    return detail
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _org_kind_check(org: Organization | None, kind: str, field: str) -> None:
+    if org is not None and org.kind != kind:
+        raise ValidationError({field: _("“%(name)s”不是%(kind)s。") % {
+            "name": org.name, "kind": OrganizationKind(kind).label}})
+
+
+_RIC = re.compile(r"^[0-9]{17}[0-9Xx]$")
+
+
+def normalize_owner_id(value: str) -> tuple[str, list[str]]:
+    """An owner's resident ID number (individual) or unified social credit code (organisation), rule J2."""
+    value = value.strip()
+    if _RIC.match(value):
+        return normalize_resident_id(value)
+    try:
+        return normalize_uscc(value), []
+    except ValidationError:
+        raise ValidationError(
+            _("所有人证件号码“%(value)s”既不是有效的身份证号码，也不是有效的统一社会信用代码。") % {"value": value},
+            code="owner_id_invalid",
+        ) from None
+
+
+def _company_for_write(actor, company: Organization | None, *, field: str = "company") -> Organization | None:
+    """A taxi company writes only into its own ledger; others may name any taxi company."""
+    if actor is not None and actor.kind == OrganizationKind.TAXI_COMPANY:
+        if company is not None and company.pk != actor.organization_id:
+            raise PermissionDeniedError(_("只能登记到本企业的台账。"))
+        return actor.organization
+    _org_kind_check(company, OrganizationKind.TAXI_COMPANY, field)
+    return company
+
+
+def _may_write_vehicle(actor, vehicle: Vehicle) -> None:
+    if actor is None or actor.is_superuser:
+        return
+    if actor.kind == OrganizationKind.TAXI_COMPANY and vehicle.company_id not in (None, actor.organization_id):
+        raise PermissionDeniedError(_("该车辆属于其他企业的台账，不能修改。"))
+
+
+# --- vehicles ----------------------------------------------------------------------------------------------------
+
+
+def _vehicle_values(
+    *, plate=None, vin=None, vin_override=None, engine_no=None, vehicle_type=None, make_model=None, seats=None,
+    usage_nature=None, owner_name=None, owner_id_no=None, registered_on=None, status=None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Normalise the given vehicle fields (``None`` = not given). Returns (values, warnings)."""
+    values: dict[str, Any] = {}
+    warnings: list[str] = []
+    errors: dict[str, list] = {}
+
+    def attempt(field, fn):
+        try:
+            values[field] = fn()
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+
+    if plate is not None:
+        attempt("plate", lambda: normalize_plate(plate) if plate != "" else None)
+    if vin is not None:
+        attempt("vin", lambda: normalize_vin(vin, allow_bad_check_digit=bool(vin_override)))
+    if vin_override is not None:
+        values["vin_override"] = bool(vin_override)
+    for name, value in (("engine_no", engine_no), ("vehicle_type", vehicle_type), ("make_model", make_model),
+                        ("owner_name", owner_name)):
+        if value is not None:
+            values[name] = value.strip()
+    if engine_no is not None:
+        values["engine_no"] = engine_no.strip().upper()
+    if seats is not None:
+        values["seats"] = seats
+    if usage_nature is not None:
+        attempt("usage_nature", lambda: parse_usage_nature(usage_nature) if usage_nature != "" else "")
+    if owner_id_no is not None:
+        if owner_id_no == "":
+            values["owner_id_no"] = ""
+        else:
+            try:
+                values["owner_id_no"], w = normalize_owner_id(owner_id_no)
+                warnings += w
+            except ValidationError as exc:
+                errors.setdefault("owner_id_no", []).extend(exc.messages)
+    if registered_on is not None:
+        values["registered_on"] = registered_on
+    if status is not None:
+        values["status"] = status
+    if errors:
+        raise ValidationError(errors)
+    if "vin" in values and "vin_override" in values and values["vin_override"]:
+        # the override is recorded only when the check digit is really wrong
+        try:
+            normalize_vin(values["vin"])
+            values["vin_override"] = False
+        except ValidationError:
+            pass
+    return values, warnings
+
+
+def _vehicle_save(vehicle: Vehicle, *, actor, action: str, changed: list[str], warnings: list[str]) -> None:
+    vehicle.full_clean()
+    vehicle.save()
+    detail = change_detail(vehicle, changed)
+    if warnings:
+        detail["warnings"] = warnings
+    audit_record(actor=actor, action=action, obj=vehicle, detail=detail)
+    if "vin_override" in changed and vehicle.vin_override:
+        audit_record(actor=actor, action="vehicle.vin_override", obj=vehicle,
+                     detail={"vin": vehicle.vin, "reason": "check digit not used by the manufacturer"})
+
+
+@transaction.atomic
+def vehicle_create(
+    *, actor, vin: str, seats: int, plate: str | None = None, vin_override: bool = False, engine_no: str = "",
+    vehicle_type: str = "", make_model: str = "", usage_nature: str = "", owner_name: str = "",
+    owner_id_no: str = "", company: Organization | None = None, registered_on: dt.date | None = None,
+    status: str = Vehicle.Status.NORMAL, trusted: bool = False,
+) -> Vehicle:
+    """Register a vehicle. ``trusted=True``: the caller is another service that has checked the actor's right
+    itself (an insurer reporting the particulars of a vehicle on its own policy, rule J2)."""
+    if not trusted:
+        require_perm(actor, "vehicles.add_vehicle", _("您没有登记车辆的权限。"))
+    values, warnings = _vehicle_values(
+        plate=plate or "", vin=vin, vin_override=vin_override, engine_no=engine_no, vehicle_type=vehicle_type,
+        make_model=make_model, seats=seats, usage_nature=usage_nature, owner_name=owner_name,
+        owner_id_no=owner_id_no, registered_on=registered_on, status=status,
+    )
+    vehicle = Vehicle(company=_company_for_write(actor, company), **values)
+    _vehicle_save(vehicle, actor=actor, action="vehicle.create", changed=list(values), warnings=warnings)
+    return vehicle
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def vehicle_update(
+    *, actor, vehicle: Vehicle, plate: str | None = None, vin: str | None = None, vin_override: bool | None = None,
+    engine_no: str | None = None, vehicle_type: str | None = None, make_model: str | None = None,
+    seats: int | None = None, usage_nature: str | None = None, owner_name: str | None = None,
+    owner_id_no: str | None = None, company: Organization | None = _UNSET, registered_on: dt.date | None = None,
+    status: str | None = None,
+) -> Vehicle:
+    """Change the given fields (``None`` = leave as is; ``plate=""`` removes the plate)."""
+    require_perm(actor, "vehicles.change_vehicle", _("您没有修改车辆信息的权限。"))
+    vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+    _may_write_vehicle(actor, vehicle)
+    if vin is not None and vin_override is None:
+        vin_override = vehicle.vin_override
+    values, warnings = _vehicle_values(
+        plate=plate, vin=vin, vin_override=vin_override, engine_no=engine_no, vehicle_type=vehicle_type,
+        make_model=make_model, seats=seats, usage_nature=usage_nature, owner_name=owner_name,
+        owner_id_no=owner_id_no, registered_on=registered_on, status=status,
+    )
+    if company is not _UNSET:
+        values["company"] = _company_for_write(actor, company) if company is not None else None
+        if company is None and actor is not None and actor.kind == OrganizationKind.TAXI_COMPANY:
+            values["company"] = None  # a company may release a vehicle from its own ledger
+            values["online"] = False
+    changed = apply_changes(vehicle, values)
+    if changed:
+        _vehicle_save(vehicle, actor=actor, action="vehicle.update", changed=changed, warnings=warnings)
+    return vehicle
+
+
+def vehicle_find(*, plate: str | None = None, vin: str | None = None) -> Vehicle | None:
+    """The vehicle with this VIN, else with this plate (both normalised); ``None`` when unknown."""
+    if vin:
+        found = Vehicle.objects.filter(vin=vin.strip().upper()).first()
+        if found is not None:
+            return found
+    if plate:
+        return Vehicle.objects.filter(plate=plate.strip().upper()).first()
+    return None
+
+
+@transaction.atomic
+def vehicle_upsert(
+    *, actor, vin: str, plate: str | None = None, company: Organization | None = None, trusted: bool = False,
+    **fields: Any,
+) -> tuple[Vehicle, str]:
+    """Create or update the vehicle identified by VIN (else plate); fields given as ``None`` are left as they are.
+
+    A row whose plate belongs to a vehicle with another VIN is refused (a plate is never moved silently).
+    """
+    values, warnings = _vehicle_values(vin=vin, plate=plate, vin_override=fields.get("vin_override"))
+    vin_n, plate_n = values["vin"], values.get("plate")
+    by_vin = Vehicle.objects.select_for_update().filter(vin=vin_n).first()
+    if plate_n:
+        holder = Vehicle.objects.filter(plate=plate_n).exclude(vin=vin_n).first()
+        if holder is not None:
+            raise ValidationError({"plate": _("号牌“%(plate)s”已登记在车辆识别代号为 %(vin)s 的车辆上，请核对。") % {
+                "plate": plate_n, "vin": holder.vin}})
+    if by_vin is None:
+        if fields.get("seats") is None:
+            raise ValidationError({"seats": _("新车辆须填写核定载客人数。")})
+        kwargs = {k: v for k, v in fields.items() if v is not None}
+        vehicle = vehicle_create(actor=actor, vin=vin, plate=plate, company=company, trusted=trusted, **kwargs)
+        return vehicle, UpsertOutcome.CREATED
+    if not trusted:
+        require_perm(actor, "vehicles.change_vehicle", _("您没有修改车辆信息的权限。"))
+    _may_write_vehicle(actor, by_vin)
+    values2, warnings2 = _vehicle_values(plate=plate if plate else None, **_drop_none(
+        {k: v for k, v in fields.items() if k != "vin_override"}))
+    if "vin_override" in values and by_vin.vin_override != values["vin_override"]:
+        values2["vin_override"] = values["vin_override"]
+    if company is not None:
+        values2["company"] = _company_for_write(actor, company)
+    changed = apply_changes(by_vin, values2)
+    if not changed:
+        return by_vin, UpsertOutcome.UNCHANGED
+    _vehicle_save(by_vin, actor=actor, action="vehicle.update", changed=changed, warnings=warnings + warnings2)
+    return by_vin, UpsertOutcome.UPDATED
+
+
+# --- operating permits -------------------------------------------------------------------------------------------
+
+
+def _permit_check(values: dict[str, Any]) -> None:
+    if values.get("valid_from") and values.get("valid_to") and values["valid_to"] < values["valid_from"]:
+        raise ValidationError({"valid_to": _("有效期至不能早于有效期起。")})
+
+
+@transaction.atomic
+def permit_create(
+    *, actor, vehicle: Vehicle, number: str, kind: str = OperatingPermit.Kind.RIDE_HAILING, valid_from: dt.date,
+    valid_to: dt.date, issued_by: str = "",
+) -> OperatingPermit:
+    require_perm(actor, "vehicles.add_operatingpermit", _("只有交通运输部门可以登记运输证。"))
+    values = {"vehicle": vehicle, "number": number.strip().upper(), "kind": kind, "valid_from": valid_from,
+              "valid_to": valid_to, "issued_by": issued_by.strip()}
+    _permit_check(values)
+    permit = OperatingPermit(**values)
+    permit.full_clean()
+    permit.save()
+    audit_record(actor=actor, action="permit.create", obj=permit, detail=change_detail(permit, values))
+    return permit
+
+
+@transaction.atomic
+def permit_update(*, actor, permit: OperatingPermit, **fields: Any) -> OperatingPermit:
+    """Change ``kind``, ``valid_from``, ``valid_to``, ``issued_by`` or ``vehicle`` (``None`` = leave as is)."""
+    require_perm(actor, "vehicles.change_operatingpermit", _("只有交通运输部门可以修改运输证。"))
+    allowed = {"kind", "valid_from", "valid_to", "issued_by", "vehicle"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ApplicationError(_("不能修改运输证的这些字段：%(f)s。") % {"f": "、".join(sorted(unknown))})
+    permit = OperatingPermit.objects.select_for_update().get(pk=permit.pk)
+    values = _drop_none(fields)
+    _permit_check({"valid_from": permit.valid_from, "valid_to": permit.valid_to, **values})
+    changed = apply_changes(permit, values)
+    if changed:
+        permit.full_clean()
+        permit.save()
+        audit_record(actor=actor, action="permit.update", obj=permit, detail=change_detail(permit, changed))
+    return permit
+
+
+@transaction.atomic
+def permit_revoke(*, actor, permit: OperatingPermit, at: dt.datetime | None = None, reason: str = "") -> OperatingPermit:
+    require_perm(actor, "vehicles.change_operatingpermit", _("只有交通运输部门可以注销运输证。"))
+    permit = OperatingPermit.objects.select_for_update().get(pk=permit.pk)
+    if permit.revoked_at is not None:
+        raise ConflictError(_("该运输证已注销。"))
+    permit.revoked_at = at or timezone.now()
+    permit.save(update_fields=["revoked_at", "updated_at"])
+    audit_record(actor=actor, action="permit.revoke", obj=permit, detail={"reason": reason})
+    return permit
+
+
+@transaction.atomic
+def permit_upsert(
+    *, actor, number: str, vehicle: Vehicle, kind: str | None = None, valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None, issued_by: str | None = None,
+) -> tuple[OperatingPermit, str]:
+    """Create or update the permit with this number; a number already on another vehicle is refused."""
+    number_n = number.strip().upper()
+    existing = OperatingPermit.objects.select_for_update().filter(number=number_n).first()
+    if existing is None:
+        if valid_from is None or valid_to is None:
+            raise ValidationError({"valid_from": _("新运输证须填写有效期起止日期。")})
+        permit = permit_create(actor=actor, vehicle=vehicle, number=number_n,
+                               kind=kind or OperatingPermit.Kind.RIDE_HAILING, valid_from=valid_from,
+                               valid_to=valid_to, issued_by=issued_by or "")
+        return permit, UpsertOutcome.CREATED
+    if existing.vehicle_id != vehicle.pk:
+        raise ValidationError({"number": _("运输证号“%(number)s”已登记在车辆 %(vehicle)s 上，请核对。") % {
+            "number": number_n, "vehicle": existing.vehicle}})
+    require_perm(actor, "vehicles.change_operatingpermit", _("只有交通运输部门可以修改运输证。"))
+    values = _drop_none({"kind": kind, "valid_from": valid_from, "valid_to": valid_to,
+                         "issued_by": issued_by.strip() if issued_by is not None else None})
+    _permit_check({"valid_from": existing.valid_from, "valid_to": existing.valid_to, **values})
+    changed = apply_changes(existing, values)
+    if not changed:
+        return existing, UpsertOutcome.UNCHANGED
+    existing.full_clean()
+    existing.save()
+    audit_record(actor=actor, action="permit.update", obj=existing, detail=change_detail(existing, changed))
+    return existing, UpsertOutcome.UPDATED
+
+
+# --- drivers -----------------------------------------------------------------------------------------------------
+
+
+def _driver_values(*, name=None, id_no=None, phone=None, licence_no=None, qualification_no=None):
+    values: dict[str, Any] = {}
+    warnings: list[str] = []
+    errors: dict[str, list] = {}
+    if name is not None:
+        values["name"] = name.strip()
+        if not values["name"]:
+            errors["name"] = [_("请填写驾驶员姓名。")]
+    if id_no is not None:
+        try:
+            values["id_no"], warnings = normalize_resident_id(id_no.strip())
+        except ValidationError as exc:
+            errors["id_no"] = exc.messages
+    if phone is not None:
+        try:
+            values["phone"] = normalize_phone(phone.strip()) if phone.strip() else ""
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    if licence_no is not None:
+        values["licence_no"] = licence_no.strip().upper()
+    if qualification_no is not None:
+        values["qualification_no"] = qualification_no.strip().upper()
+    if errors:
+        raise ValidationError(errors)
+    return values, warnings
+
+
+def _may_write_driver(actor, driver: Driver) -> None:
+    if actor is None or actor.is_superuser:
+        return
+    if actor.kind == OrganizationKind.TAXI_COMPANY and driver.company_id not in (None, actor.organization_id):
+        raise PermissionDeniedError(_("该驾驶员属于其他企业，不能修改。"))
+
+
+def _driver_save(driver: Driver, *, actor, action: str, changed, warnings) -> None:
+    driver.full_clean(exclude=["id_no_bidx"])
+    if Driver.objects.filter(id_no_bidx=driver._meta.get_field("id_no_bidx").pre_save(driver, False)).exclude(
+            pk=driver.pk).exists():
+        raise ValidationError({"id_no": _("该身份证号码的驾驶员已登记。")})
+    driver.save()
+    detail = change_detail(driver, changed)
+    if warnings:
+        detail["warnings"] = warnings
+    audit_record(actor=actor, action=action, obj=driver, detail=detail)
+
+
+@transaction.atomic
+def driver_create(
+    *, actor, name: str, id_no: str, phone: str = "", licence_no: str = "", qualification_no: str = "",
+    company: Organization | None = None,
+) -> Driver:
+    require_perm(actor, "vehicles.add_driver", _("您没有登记驾驶员的权限。"))
+    values, warnings = _driver_values(name=name, id_no=id_no, phone=phone, licence_no=licence_no,
+                                      qualification_no=qualification_no)
+    driver = Driver(company=_company_for_write(actor, company), **values)
+    _driver_save(driver, actor=actor, action="driver.create", changed=list(values), warnings=warnings)
+    return driver
+
+
+@transaction.atomic
+def driver_update(
+    *, actor, driver: Driver, name: str | None = None, id_no: str | None = None, phone: str | None = None,
+    licence_no: str | None = None, qualification_no: str | None = None, company: Organization | None = _UNSET,
+) -> Driver:
+    require_perm(actor, "vehicles.change_driver", _("您没有修改驾驶员信息的权限。"))
+    driver = Driver.objects.select_for_update().get(pk=driver.pk)
+    _may_write_driver(actor, driver)
+    values, warnings = _driver_values(name=name, id_no=id_no, phone=phone, licence_no=licence_no,
+                                      qualification_no=qualification_no)
+    if company is not _UNSET:
+        values["company"] = _company_for_write(actor, company) if company is not None else None
+    changed = apply_changes(driver, values)
+    if changed:
+        _driver_save(driver, actor=actor, action="driver.update", changed=changed, warnings=warnings)
+    return driver
+
+
+def driver_find(*, id_no: str) -> Driver | None:
+    from apps.core.crypto import blind_index
+
+    return Driver.objects.filter(id_no_bidx=blind_index(id_no.strip().upper())).first()
+
+
+@transaction.atomic
+def driver_upsert(
+    *, actor, id_no: str, name: str | None = None, phone: str | None = None, licence_no: str | None = None,
+    qualification_no: str | None = None, company: Organization | None = None, vehicle: Vehicle | None = None,
+) -> tuple[Driver, str]:
+    """Create or update the driver with this ID number (found by its blind index); optionally assign a vehicle."""
+    values, _w = _driver_values(id_no=id_no)
+    existing = driver_find(id_no=values["id_no"])
+    if existing is None:
+        if not name:
+            raise ValidationError({"name": _("新驾驶员须填写姓名。")})
+        driver = driver_create(actor=actor, name=name, id_no=id_no, phone=phone or "", licence_no=licence_no or "",
+                               qualification_no=qualification_no or "", company=company)
+        outcome = UpsertOutcome.CREATED
+    else:
+        require_perm(actor, "vehicles.change_driver", _("您没有修改驾驶员信息的权限。"))
+        driver = Driver.objects.select_for_update().get(pk=existing.pk)
+        _may_write_driver(actor, driver)
+        values, warnings = _driver_values(name=name, phone=phone, licence_no=licence_no,
+                                          qualification_no=qualification_no)
+        if company is not None:
+            values["company"] = _company_for_write(actor, company)
+        changed = apply_changes(driver, values)
+        outcome = UpsertOutcome.UNCHANGED
+        if changed:
+            _driver_save(driver, actor=actor, action="driver.update", changed=changed, warnings=warnings)
+            outcome = UpsertOutcome.UPDATED
+    if vehicle is not None and not driver.assignments.filter(vehicle=vehicle, ended_on__isnull=True).exists():
+        driver_assign(actor=actor, driver=driver, vehicle=vehicle)
+        if outcome == UpsertOutcome.UNCHANGED:
+            outcome = UpsertOutcome.UPDATED
+    return driver, outcome
+
+
+@transaction.atomic
+def driver_assign(*, actor, driver: Driver, vehicle: Vehicle, started_on: dt.date | None = None) -> DriverAssignment:
+    require_perm(actor, "vehicles.add_driverassignment", _("您没有登记人车对应关系的权限。"))
+    _may_write_driver(actor, driver)
+    _may_write_vehicle(actor, vehicle)
+    if driver.assignments.filter(vehicle=vehicle, ended_on__isnull=True).exists():
+        raise ConflictError(_("该驾驶员已对应这辆车。"))
+    assignment = DriverAssignment(driver=driver, vehicle=vehicle, started_on=started_on or local_date(timezone.now()))
+    assignment.full_clean()
+    assignment.save()
+    audit_record(actor=actor, action="driver.assign", obj=assignment,
+                 detail={"driver": driver.pk, "vehicle": vehicle.pk})
+    return assignment
+
+
+@transaction.atomic
+def driver_unassign(*, actor, assignment: DriverAssignment, ended_on: dt.date | None = None) -> DriverAssignment:
+    require_perm(actor, "vehicles.change_driverassignment", _("您没有修改人车对应关系的权限。"))
+    _may_write_driver(actor, assignment.driver)
+    if assignment.ended_on is not None:
+        raise ConflictError(_("该人车对应关系已结束。"))
+    assignment.ended_on = ended_on or local_date(timezone.now())
+    assignment.full_clean()
+    assignment.save(update_fields=["ended_on"])
+    audit_record(actor=actor, action="driver.unassign", obj=assignment, detail={"ended_on": str(assignment.ended_on)})
+    return assignment
+
+
+# --- onboarding (rule M9) ----------------------------------------------------------------------------------------
+
+
+def vehicle_lookup(query: str) -> Vehicle:
+    """A plate or a VIN as typed by a user → the vehicle, or ``ApplicationError`` in Chinese."""
+    text = (query or "").strip()
+    if not text:
+        raise ApplicationError(_("请输入号牌号码或车辆识别代号（VIN）。"), code="query_required")
+    upper = text.upper()
+    vehicle = None
+    if len(upper) == 17 and upper.isascii():
+        vehicle = Vehicle.objects.filter(vin=upper).first()
+    else:
+        try:
+            vehicle = Vehicle.objects.filter(plate=normalize_plate(text)).first()
+        except ValidationError as exc:
+            raise ApplicationError(exc.messages[0], code="query_invalid") from None
+    if vehicle is None:
+        raise ApplicationError(
+            _("车辆登记册中没有号牌或车辆识别代号为“%(q)s”的车辆。") % {"q": text}, code="vehicle_not_found",
+        )
+    return vehicle
+
+
+def _day(at: dt.datetime) -> str:
+    return local_date(at).isoformat()
+
+
+def onboarding_reasons(result, *, permit_kind: str, at: dt.datetime) -> list[dict[str, str]]:
+    """Rule M9: why a vehicle may not go online, from a verification result; empty list = pass."""
+    from apps.policies.models import CoverageKind, PolicyKind
+    from apps.policies.verification import Finding
+
+    reasons: list[dict[str, str]] = []
+    warn_days = conf.onboarding_expiry_warn_days()
+    horizon = at + dt.timedelta(days=warn_days)
+
+    if not result.in_scope:
+        reasons.append({"code": "not_in_scope", "message": _(
+            "核定载客 %(seats)d 人，超过 7 座，不属于网约车/出租汽车上线范围（规则 M1）。") % {"seats": result.seats}})
+    permits = [p for p in result.valid_permits if p.kind == permit_kind]
+    if not permits:
+        reasons.append({"code": "no_valid_permit", "message": _("没有有效的%(kind)s（规则 M9、M15）。") % {
+            "kind": OperatingPermit.Kind(permit_kind).label}})
+    elif max(p.valid_to for p in permits) < local_date(horizon):
+        last = max(p.valid_to for p in permits)
+        reasons.append({"code": "permit_expiring", "message": _(
+            "%(kind)s将于 %(day)s 到期（%(n)d 天内），请先办理延续。") % {
+            "kind": OperatingPermit.Kind(permit_kind).label, "day": last.isoformat(), "n": warn_days}})
+    if result.finding == Finding.UNINSURED:
+        reasons.append({"code": "uninsured", "message": _("查询时点没有有效保单（规则 M9）。")})
+    elif result.finding == Finding.INSURED_AS_NON_OPERATING:
+        for p in result.policies:
+            if p.usage_class != "operating":
+                reasons.append({"code": "insured_as_non_operating", "message": _(
+                    "%(kind)s保单 %(number)s（%(insurer)s）按“%(usage)s”承保，须先变更使用性质并按营运性质投保（规则 M9）。"
+                ) % {"kind": PolicyKind(p.kind).label, "number": p.number, "insurer": p.insurer_name,
+                     "usage": p.usage_label}})
+    for gap in result.coverage_gaps:
+        reasons.append({"code": "coverage_gap", "message": gap.message})
+    # expiry of what the standard requires (or of any active policy when no standard is in force)
+    required = set(result.required_kinds) or {p.kind for p in result.policies}
+    for kind in sorted(required):
+        holding = [p for p in result.policies if p.kind == kind or kind in p.coverage_kinds]
+        if holding and max(p.ends_at for p in holding) < horizon:
+            last = max(p.ends_at for p in holding)
+            reasons.append({"code": "policy_expiring", "message": _(
+                "%(kind)s将于 %(day)s 到期（%(n)d 天内），请先续保。") % {
+                "kind": CoverageKind(kind).label, "day": _day(last - dt.timedelta(microseconds=1)), "n": warn_days}})
+    return reasons
+
+
+@transaction.atomic
+def onboarding_check_run(
+    *, actor, query: str | None = None, vehicle: Vehicle | None = None, company: Organization | None = None,
+    permit_kind: str = OperatingPermit.Kind.RIDE_HAILING, at: dt.datetime | None = None,
+) -> OnboardingCheck:
+    """Rule M9: check a vehicle's operating permit and insurance before a company accepts it; record the result.
+
+    The vehicle is found by plate or VIN in the whole register (a company checks vehicles not yet in its ledger);
+    the recorded check is visible to the checking company and the supervisors only.
+    """
+    from apps.policies.verification import verify_vehicle
+
+    require_perm(actor, "vehicles.add_onboardingcheck", _("只有出租汽车企业/平台可以进行上线核查。"))
+    if actor is not None and actor.kind == OrganizationKind.TAXI_COMPANY:
+        company = actor.organization
+    if company is None or company.kind != OrganizationKind.TAXI_COMPANY:
+        raise ApplicationError(_("上线核查须由出租汽车企业/平台进行。"), code="company_required")
+    if vehicle is None:
+        vehicle = vehicle_lookup(query or "")
+    if vehicle.company_id not in (None, company.pk):
+        raise PermissionDeniedError(_("该车辆已在其他企业的台账中。"), code="other_company")
+    at = at or timezone.now()
+    result = verify_vehicle(vehicle, at)
+    reasons = onboarding_reasons(result, permit_kind=permit_kind, at=at)
+    check = OnboardingCheck(
+        vehicle=vehicle, company=company, checked_by=actor if actor is not None else None, checked_at=at,
+        query=(query or "").strip()[:40], passed=not reasons, reasons=reasons,
+        verification={**result.as_dict(), "permit_kind": permit_kind},
+    )
+    check.full_clean()
+    check.save()
+    audit_record(actor=actor, action="onboarding.check", obj=check, organization=company,
+                 detail={"vehicle": vehicle.pk, "passed": check.passed, "codes": [r["code"] for r in reasons]})
+    return check
+
+
+def onboarding_check_latest(*, vehicle: Vehicle, company: Organization) -> OnboardingCheck | None:
+    return OnboardingCheck.objects.filter(vehicle=vehicle, company=company).order_by("-checked_at", "-id").first()
+
+
+@transaction.atomic
+def vehicle_set_online(*, actor, vehicle: Vehicle, online: bool = True, at: dt.datetime | None = None) -> Vehicle:
+    """Put a vehicle online (or offline) in the company's ledger.
+
+    Rule M9/M15: going online needs this company's latest onboarding check to have passed no more than
+    ``ONBOARDING_CHECK_VALID_DAYS`` ago. A vehicle in no company's ledger is taken into the checking company's.
+    """
+    require_perm(actor, "vehicles.change_vehicle", _("您没有修改车辆台账的权限。"))
+    vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+    at = at or timezone.now()
+    if actor is not None and actor.kind == OrganizationKind.TAXI_COMPANY:
+        company = actor.organization
+    else:
+        company = vehicle.company
+    if company is None:
+        raise ApplicationError(_("车辆不在任何企业的台账中。"), code="no_company")
+    if vehicle.company_id not in (None, company.pk):
+        raise PermissionDeniedError(_("该车辆属于其他企业的台账。"))
+    if online:
+        if vehicle.online and vehicle.company_id == company.pk:
+            return vehicle
+        check = onboarding_check_latest(vehicle=vehicle, company=company)
+        max_age = dt.timedelta(days=conf.onboarding_check_valid_days())
+        if check is None or not check.passed:
+            raise ApplicationError(
+                _("该车辆没有通过上线核查，不能上线（规则 M9）。请先进行上线核查。"), code="onboarding_not_passed",
+                extra={"check": check.pk if check else None},
+            )
+        if check.checked_at < at - max_age:
+            raise ApplicationError(
+                _("最近一次通过的上线核查已超过 %(n)d 天，请重新核查后再上线（规则 M9）。") % {
+                    "n": conf.onboarding_check_valid_days()},
+                code="onboarding_stale", extra={"check": check.pk},
+            )
+        changed = apply_changes(vehicle, {"company": company, "online": True, "online_since": at})
+        vehicle.save(update_fields=[*changed, "updated_at"])
+        audit_record(actor=actor, action="vehicle.online", obj=vehicle, organization=company,
+                     detail={"check": check.pk})
+    else:
+        if not vehicle.online:
+            return vehicle
+        vehicle.online = False
+        vehicle.online_since = None
+        vehicle.save(update_fields=["online", "online_since", "updated_at"])
+        audit_record(actor=actor, action="vehicle.offline", obj=vehicle, organization=company)
+    return vehicle
