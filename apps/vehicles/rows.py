@@ -1,0 +1,492 @@
+"""Row specs: the contract between files/API batches and the register services.
+
+A ``RowSpec`` maps one row — a dict of Chinese column headers to cell values, as read from CSV/XLSX or sent in
+an API batch — to validated keyword arguments for an upsert service, and back (``export_row``) so that an
+exported file re-imports without changing anything.
+
+    spec = VEHICLE_ROWS
+    kwargs = spec.parse(row)                     # ValidationError({header: [reason, ...]}) per column
+    obj, outcome = spec.apply(actor=user, kwargs=kwargs)   # UpsertOutcome; errors keyed by header too
+
+Errors are ``django.core.exceptions.ValidationError`` whose ``message_dict`` is keyed by the column header
+(the canonical one from ``spec.headers``); errors not tied to a column use ``NON_FIELD_ERRORS`` ("__all__").
+Cells that are empty (or only whitespace) are "not given": an upsert leaves those fields unchanged. A personal
+field exported masked (containing ``*``) is also "not given", so a masked export re-imports harmlessly.
+
+Header matching ignores spaces, a trailing ``*`` (required mark), and full-width/half-width brackets; each column
+also accepts the aliases listed (the names insurers' and the bureau's systems actually use).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext as _
+
+from apps.core.deadlines import SHANGHAI
+from apps.core.errors import ApplicationError
+from apps.core.validators import normalize_plate, normalize_vin
+from apps.parties.models import Organization, OrganizationKind
+
+from .models import Driver, OperatingPermit, Vehicle
+from .usage import nature_label, parse_usage_nature
+
+# --- cell parsers (value → Python; raise ValidationError with a Chinese reason) ---------------------------------
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # spreadsheets turn 123 into 123.0
+    return str(value).strip()
+
+
+def parse_text(value: Any) -> str:
+    return _text(value)
+
+
+def parse_upper(value: Any) -> str:
+    return _text(value).upper()
+
+
+def parse_personal(value: Any) -> str | None:
+    """Personal data; a masked value (with ``*``) means "unchanged"."""
+    text = _text(value)
+    return None if "*" in text else text
+
+
+def parse_int(value: Any) -> int:
+    text = _text(value)
+    text = re.sub(r"(人|座|个)$", "", text)
+    try:
+        number = int(Decimal(text))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("“%(v)s”不是整数。") % {"v": text}) from None
+    if Decimal(text) != number or number < 0:
+        raise ValidationError(_("“%(v)s”不是非负整数。") % {"v": text})
+    return number
+
+
+def parse_seats(value: Any) -> int:
+    number = parse_int(value)
+    if not 1 <= number <= 99:
+        raise ValidationError(_("核定载客人数应在 1 到 99 之间。"))
+    return number
+
+
+def parse_money(value: Any) -> Decimal:
+    """Yuan: ``1000000``, ``1,000,000.00``, ``100万``, ``100万元``, ``¥950``."""
+    if isinstance(value, (int, Decimal)):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        amount = Decimal(str(value))
+    else:
+        text = _text(value).replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+        text = re.sub(r"元$", "", text)
+        factor = Decimal(1)
+        if text.endswith("万"):
+            text, factor = text[:-1], Decimal(10000)
+        try:
+            amount = Decimal(text) * factor
+        except InvalidOperation:
+            raise ValidationError(_("金额“%(v)s”格式不正确。") % {"v": _text(value)}) from None
+    if amount < 0:
+        raise ValidationError(_("金额不能为负数。"))
+    return amount.quantize(Decimal("0.01"))
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_DATETIME = re.compile(
+    r"^(?P<date>[^\sT]+?)(?:[\sT]+|(?<=日))(?P<h>\d{1,2})(?:[:时点](?P<m>\d{1,2})?(?:[:分](?P<s>\d{1,2}))?)?[秒分时]?$"
+)
+
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value)
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                break
+    raise ValidationError(_("日期“%(v)s”格式不正确，应为如 2026-05-01。") % {"v": text})
+
+
+def _parse_datetime(value: Any, *, end: bool) -> dt.datetime:
+    """Aware datetime in Asia/Shanghai. A bare date means 0时 of that day for a start and 24时 for an end."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
+    if isinstance(value, dt.date):
+        day = value
+        return dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), tzinfo=SHANGHAI)
+    text = _text(value)
+    try:
+        day = parse_date(text)
+        return dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), tzinfo=SHANGHAI)
+    except ValidationError:
+        pass
+    m = _DATETIME.match(text)
+    if m:
+        try:
+            day = parse_date(m["date"])
+            hour, minute, second = int(m["h"]), int(m["m"] or 0), int(m["s"] or 0)
+            if hour == 24 and minute == 0 and second == 0:
+                return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
+            return dt.datetime.combine(day, dt.time(hour, minute, second), tzinfo=SHANGHAI)
+        except (ValidationError, ValueError):
+            pass
+    raise ValidationError(_("时间“%(v)s”格式不正确，应为如 2026-05-01 或 2026-05-01 00:00。") % {"v": text})
+
+
+def parse_start(value: Any) -> dt.datetime:
+    return _parse_datetime(value, end=False)
+
+
+def parse_end(value: Any) -> dt.datetime:
+    return _parse_datetime(value, end=True)
+
+
+_TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "例外"}
+_FALSE = {"否", "n", "no", "false", "0", ""}
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValidationError(_("“%(v)s”应为“是”或“否”。") % {"v": _text(value)})
+
+
+def parse_plate(value: Any) -> str:
+    """Rule J1; a new car without a plate leaves the cell empty (or writes 未上牌/新车)."""
+    text = _text(value)
+    if text in ("未上牌", "新车", "无", "暂无"):
+        return ""
+    return normalize_plate(text)
+
+
+def parse_usage(value: Any) -> str:
+    return parse_usage_nature(_text(value))
+
+
+def _organization(kind: str, label: str) -> Callable[[Any], Organization]:
+    def parse(value: Any) -> Organization:
+        text = _text(value)
+        org = (Organization.objects.filter(kind=kind, uscc=text.upper()).first()
+               or Organization.objects.filter(kind=kind, name=text).first()
+               or Organization.objects.filter(kind=kind, short_name=text).first())
+        if org is None:
+            raise ValidationError(_("系统中没有名为“%(v)s”的%(label)s（可填全称、简称或统一社会信用代码）。") % {
+                "v": text, "label": label})
+        return org
+
+    return parse
+
+
+parse_company = _organization(OrganizationKind.TAXI_COMPANY, "出租汽车企业/平台")
+parse_insurer = _organization(OrganizationKind.INSURER, "保险公司")
+
+
+def choice_parser(mapping: dict[str, str], what: str) -> Callable[[Any], str]:
+    """Accepts the Chinese terms (keys) and the stored codes (values)."""
+    codes = set(mapping.values())
+
+    def parse(value: Any) -> str:
+        text = re.sub(r"\s+", "", _text(value))
+        if text in mapping:
+            return mapping[text]
+        if text in codes:
+            return text
+        raise ValidationError(_("无法识别的%(what)s“%(v)s”，可填：%(ok)s。") % {
+            "what": what, "v": text, "ok": "、".join(mapping)})
+
+    return parse
+
+
+# --- the spec ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    parse: Callable[[Any], Any] = parse_text
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+    export: Callable[[Any], Any] | None = None  # obj → cell value
+
+
+def _header_key(text: str) -> str:
+    text = re.sub(r"\s+", "", str(text)).rstrip("*＊").replace("（", "(").replace("）", ")")
+    return text
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    key: str
+    label: str
+    columns: tuple[Column, ...]
+    upsert: Callable[..., tuple[Any, str]]
+    clean: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # cross-column checks, errors keyed by field
+    example: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    @property
+    def required_headers(self) -> list[str]:
+        return [c.header for c in self.columns if c.required]
+
+    def header_for(self, field_name: str) -> str:
+        for c in self.columns:
+            if c.field == field_name:
+                return c.header
+        return NON_FIELD_ERRORS
+
+    def resolve_headers(self, headers: list[str]) -> tuple[dict[str, str], list[str]]:
+        """Map a file's headers to canonical ones: ``({file_header: canonical}, missing required headers)``."""
+        lookup: dict[str, str] = {}
+        for c in self.columns:
+            for name in (c.header, *c.aliases):
+                lookup[_header_key(name)] = c.header
+        mapping = {h: lookup[_header_key(h)] for h in headers if h is not None and _header_key(h) in lookup}
+        missing = [h for h in self.required_headers if h not in mapping.values()]
+        return mapping, missing
+
+    def parse(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Validated keyword arguments for ``upsert`` (empty cells omitted), or ``ValidationError`` by header."""
+        mapping, _missing = self.resolve_headers(list(row.keys()))
+        cells = {mapping[k]: v for k, v in row.items() if k in mapping}
+        kwargs: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
+        for c in self.columns:
+            value = cells.get(c.header)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if c.required:
+                    errors.setdefault(c.header, []).append(_("此项必填。"))
+                continue
+            try:
+                parsed = c.parse(value)
+            except ValidationError as exc:
+                errors.setdefault(c.header, []).extend(exc.messages)
+                continue
+            if parsed is not None:
+                kwargs[c.field] = parsed
+        if errors:
+            raise ValidationError(errors)
+        if self.clean is not None:
+            try:
+                kwargs = self.clean(kwargs)
+            except ValidationError as exc:
+                raise self._by_header(exc) from None
+        return kwargs
+
+    def _by_header(self, exc: ValidationError) -> ValidationError:
+        if not hasattr(exc, "error_dict"):
+            return ValidationError({NON_FIELD_ERRORS: exc.messages})
+        out: dict[str, list[str]] = {}
+        for name, messages in exc.message_dict.items():
+            out.setdefault(self.header_for(name), []).extend(messages)
+        return ValidationError(out)
+
+    def apply(self, *, actor, kwargs: dict[str, Any]) -> tuple[Any, str]:
+        """Run the upsert service; every refusal becomes ``ValidationError`` keyed by header."""
+        try:
+            return self.upsert(actor=actor, **kwargs)
+        except ValidationError as exc:
+            raise self._by_header(exc) from None
+        except ApplicationError as exc:
+            raise ValidationError({NON_FIELD_ERRORS: [exc.message]}) from None
+
+    def export_row(self, obj: Any) -> dict[str, Any]:
+        """One object as a row of this spec (personal fields masked), re-importable without changes."""
+        row = {}
+        for c in self.columns:
+            value = c.export(obj) if c.export else getattr(obj, c.field, "")
+            row[c.header] = "" if value is None else value
+        return row
+
+
+# --- vehicles ----------------------------------------------------------------------------------------------------
+
+
+def _vehicle_clean(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The VIN check digit depends on the override column (imported vehicles)."""
+    if "vin" in kwargs:
+        try:
+            kwargs["vin"] = normalize_vin(kwargs["vin"], allow_bad_check_digit=kwargs.get("vin_override", False))
+        except ValidationError as exc:
+            raise ValidationError({"vin": exc.messages}) from None
+    return kwargs
+
+
+def _vehicle_upsert(*, actor, **kwargs):
+    from .services import vehicle_upsert
+
+    if kwargs.get("plate") == "":
+        kwargs["plate"] = None
+    return vehicle_upsert(actor=actor, **kwargs)
+
+
+def _company_name(obj) -> str:
+    company = getattr(obj, "company", None)
+    return company.name if company else ""
+
+
+VEHICLE_ROWS = RowSpec(
+    key="vehicles",
+    label="车辆",
+    columns=(
+        Column("号牌号码", "plate", parse_plate, aliases=("车牌号", "车牌号码", "号牌"),
+               help="汉字、大写字母和数字（规则 J1）；新车未上牌可留空", export=lambda v: v.plate or ""),
+        Column("车辆识别代号", "vin", parse_upper, required=True, aliases=("VIN", "VIN码", "车架号", "车辆识别代号(VIN)")),
+        Column("VIN校验位例外", "vin_override", parse_bool, aliases=("VIN例外", "进口车VIN例外"),
+               help="进口车辆不使用第 9 位校验位时填“是”（将记录审计）", export=lambda v: "是" if v.vin_override else ""),
+        Column("发动机号", "engine_no", parse_upper, aliases=("发动机号码",)),
+        Column("机动车种类", "vehicle_type", parse_text, aliases=("车辆类型", "车辆种类")),
+        Column("厂牌型号", "make_model", parse_text, aliases=("品牌型号", "车型")),
+        Column("核定载客人数", "seats", parse_seats, aliases=("核定载客", "座位数", "核定座位数")),
+        Column("使用性质", "usage_nature", parse_usage, aliases=("车辆使用性质",),
+               export=lambda v: nature_label(v.usage_nature)),
+        Column("所有人", "owner_name", parse_personal, aliases=("车辆所有人", "车主", "所有人名称"),
+               export=lambda v: v.owner_name_masked),
+        Column("所有人证件号码", "owner_id_no", parse_personal,
+               aliases=("身份证号码/统一社会信用代码", "所有人身份证号码", "证件号码"),
+               export=lambda v: v.owner_id_no_masked),
+        Column("所属企业", "company", parse_company, aliases=("所属公司", "所属平台", "企业名称"), export=_company_name),
+        Column("注册登记日期", "registered_on", parse_date, aliases=("初次登记日期", "登记日期", "注册日期")),
+    ),
+    upsert=_vehicle_upsert,
+    clean=_vehicle_clean,
+    example={"号牌号码": "桂B12345", "车辆识别代号": "LSVAU2180N2183459", "核定载客人数": "5", "使用性质": "预约出租客运"},
+)
+
+
+# --- operating permits -------------------------------------------------------------------------------------------
+
+PERMIT_KINDS = {
+    "网络预约出租汽车运输证": OperatingPermit.Kind.RIDE_HAILING, "网约车运输证": OperatingPermit.Kind.RIDE_HAILING,
+    "网约车": OperatingPermit.Kind.RIDE_HAILING, "预约出租": OperatingPermit.Kind.RIDE_HAILING,
+    "巡游出租汽车运输证": OperatingPermit.Kind.CRUISING_TAXI, "出租汽车运输证": OperatingPermit.Kind.CRUISING_TAXI,
+    "巡游出租": OperatingPermit.Kind.CRUISING_TAXI, "出租车": OperatingPermit.Kind.CRUISING_TAXI,
+}
+
+
+def _find_vehicle(kwargs: dict[str, Any], *, required: bool) -> dict[str, Any]:
+    plate = kwargs.pop("plate", None) or None
+    vin = kwargs.pop("vin", None) or None
+    if plate is None and vin is None:
+        if required:
+            raise ValidationError({"plate": _("请填写号牌号码或车辆识别代号。")})
+        return kwargs
+    vehicle = None
+    if vin:
+        vehicle = Vehicle.objects.filter(vin=vin).first()
+        if vehicle is None:
+            raise ValidationError({"vin": _("车辆登记册中没有车辆识别代号为 %(v)s 的车辆，请先导入车辆。") % {"v": vin}})
+        if plate and vehicle.plate and vehicle.plate != plate:
+            raise ValidationError({"plate": _("号牌 %(p)s 与登记册中该车辆的号牌 %(q)s 不一致。") % {
+                "p": plate, "q": vehicle.plate}})
+    else:
+        vehicle = Vehicle.objects.filter(plate=plate).first()
+        if vehicle is None:
+            raise ValidationError({"plate": _("车辆登记册中没有号牌为 %(v)s 的车辆，请先导入车辆。") % {"v": plate}})
+    kwargs["vehicle"] = vehicle
+    return kwargs
+
+
+def _permit_upsert(*, actor, **kwargs):
+    from .services import permit_upsert
+
+    return permit_upsert(actor=actor, **kwargs)
+
+
+PERMIT_ROWS = RowSpec(
+    key="permits",
+    label="运输证",
+    columns=(
+        Column("运输证号", "number", parse_upper, required=True, aliases=("证号", "道路运输证号", "运输证号码")),
+        Column("证件类别", "kind", choice_parser(PERMIT_KINDS, "证件类别"), aliases=("类别", "运输证类别"),
+               export=lambda p: p.get_kind_display()),
+        Column("号牌号码", "plate", parse_plate, aliases=("车牌号", "车牌号码"), export=lambda p: p.vehicle.plate or ""),
+        Column("车辆识别代号", "vin", parse_upper, aliases=("VIN", "车架号"), export=lambda p: p.vehicle.vin),
+        Column("有效期起", "valid_from", parse_date, aliases=("发证日期", "有效期开始", "起始日期")),
+        Column("有效期至", "valid_to", parse_date, aliases=("有效期止", "有效期截止", "截止日期")),
+        Column("发证机关", "issued_by", parse_text, aliases=("核发机关",)),
+    ),
+    upsert=_permit_upsert,
+    clean=lambda kw: _find_vehicle(kw, required=True),
+    example={"运输证号": "桂交运管柳字450200123456", "证件类别": "网络预约出租汽车运输证", "号牌号码": "桂B12345",
+             "有效期起": "2026-01-01", "有效期至": "2029-12-31"},
+)
+
+
+# --- drivers -----------------------------------------------------------------------------------------------------
+
+
+def _driver_clean(kwargs: dict[str, Any]) -> dict[str, Any]:
+    plate = kwargs.pop("vehicle_plate", None)
+    if plate:
+        vehicle = Vehicle.objects.filter(plate=plate).first()
+        if vehicle is None:
+            raise ValidationError({"vehicle_plate": _("车辆登记册中没有号牌为 %(v)s 的车辆。") % {"v": plate}})
+        kwargs["vehicle"] = vehicle
+    if "id_no" not in kwargs:
+        raise ValidationError({"id_no": _("身份证号码不能是打码后的值。")})
+    return kwargs
+
+
+def _driver_upsert(*, actor, **kwargs):
+    from .services import driver_upsert
+
+    return driver_upsert(actor=actor, **kwargs)
+
+
+def _current_plate(driver: Driver) -> str:
+    assignment = driver.assignments.filter(ended_on__isnull=True).select_related("vehicle").first()
+    return assignment.vehicle.plate or "" if assignment else ""
+
+
+DRIVER_ROWS = RowSpec(
+    key="drivers",
+    label="驾驶员",
+    columns=(
+        Column("姓名", "name", parse_personal, required=True, aliases=("驾驶员姓名",), export=lambda d: d.name_masked),
+        Column("身份证号码", "id_no", parse_personal, required=True, aliases=("身份证号", "公民身份号码", "证件号码"),
+               export=lambda d: d.id_no_masked),
+        Column("联系电话", "phone", parse_personal, aliases=("手机号", "手机号码", "电话"), export=lambda d: d.phone_masked),
+        Column("驾驶证号", "licence_no", parse_personal, aliases=("驾驶证号码", "机动车驾驶证号"),
+               export=lambda d: d.licence_no_masked),
+        Column("从业资格证号", "qualification_no", parse_upper, aliases=("从业资格证号码", "资格证号", "网约车驾驶员证号")),
+        Column("所属企业", "company", parse_company, aliases=("所属公司", "所属平台"), export=_company_name),
+        Column("驾驶车辆号牌", "vehicle_plate", parse_plate, aliases=("车牌号", "号牌号码", "驾驶车辆"),
+               export=_current_plate),
+    ),
+    upsert=_driver_upsert,
+    clean=_driver_clean,
+    example={"姓名": "李四", "身份证号码": "450202198503120014", "联系电话": "13907721234", "所属企业": "龙城出租"},
+)
+
+ROW_SPECS: dict[str, RowSpec] = {s.key: s for s in (VEHICLE_ROWS, PERMIT_ROWS, DRIVER_ROWS)}
