@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from apps.parties.access import SUPERVISORS, audience
 from apps.parties.models import OrganizationKind
 
-from .models import CreditRecord, SubjectKind
+from .models import CreditRecord, SubjectKind, SupervisoryAction
 
 
 @audience(CreditRecord)
@@ -26,3 +26,37 @@ def _credit_records(user, qs: QuerySet) -> QuerySet:
     if kind in (OrganizationKind.TAXI_COMPANY, OrganizationKind.INSURER):
         return qs.filter(Q(subject_organization_id=user.organization_id))
     return qs.none()
+
+
+@audience(SupervisoryAction)
+def _supervisory_actions(user, qs: QuerySet) -> QuerySet:
+    kind = user.kind
+    if kind in SUPERVISORS:
+        return qs
+    if kind == OrganizationKind.TAXI_ASSOCIATION:
+        return qs.filter(Q(target__kind=OrganizationKind.TAXI_COMPANY) | Q(issued_by_id=user.organization_id))
+    return qs.filter(Q(target_id=user.organization_id) | Q(issued_by_id=user.organization_id))
+
+
+def file_visible(user, subject) -> bool:
+    """May ``user`` open the credit file page of ``subject`` (even when it holds no record yet)?"""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser or user.kind in SUPERVISORS:
+        return True
+    label = subject._meta.label_lower
+    if label == "parties.organization":
+        kind = SubjectKind.TAXI_COMPANY if subject.kind == OrganizationKind.TAXI_COMPANY else (
+            SubjectKind.INSURER if subject.kind == OrganizationKind.INSURER else None)
+        if kind is None:
+            return False
+        if user.kind == OrganizationKind.TAXI_ASSOCIATION:
+            return kind == SubjectKind.TAXI_COMPANY
+        return subject.pk == user.organization_id
+    if label in ("vehicles.vehicle", "vehicles.driver"):
+        if user.kind == OrganizationKind.TAXI_ASSOCIATION:
+            return True
+        if user.kind == OrganizationKind.TAXI_COMPANY:
+            return subject.company_id == user.organization_id or CreditRecord.objects.filter(
+                **{label.split(".")[1]: subject}, subject_organization_id=user.organization_id).exists()
+    return False

@@ -6,3 +6,32 @@ class CreditConfig(AppConfig):
     name = "apps.credit"
     label = "credit"
     verbose_name = _("信用档案与监管措施")
+
+    def ready(self) -> None:
+        from apps.core import home, navigation
+        from apps.core.rules import register_rule
+        from apps.parties.models import Role
+        from apps.policies import services as policy_services
+
+        from . import services, views
+
+        # rule M15: no new ride-hailing policy from an insurer whose ride-hailing business is suspended
+        if services.policy_create_check_suspension not in policy_services.POLICY_CREATE_CHECKS:
+            policy_services.POLICY_CREATE_CHECKS.append(services.policy_create_check_suspension)
+        register_rule(services.FOLLOWUP_RULE, _("监管措施跟踪（整改、暂停业务、惩戒）"))
+
+        file_roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF,
+                      Role.TAXI_ASSOCIATION_STAFF, Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF]
+        navigation.register(_("信用档案"), "credit:index", roles=file_roles, order=80)
+        navigation.register(_("监管措施"), "credit:actions", roles=file_roles, order=81)
+        home.register("credit.actions", "credit/panel_actions.html", views.actions_panel_context,
+                      roles=file_roles, order=80)
+        home.register("credit.own_file", "credit/panel_own_file.html", views.own_file_panel_context,
+                      roles=[Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF], order=81)
+
+        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
+
+        from .demo import seed_demo_credit
+
+        if seed_demo_credit not in DEMO_SEEDERS:
+            DEMO_SEEDERS.append(seed_demo_credit)

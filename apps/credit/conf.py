@@ -42,3 +42,11 @@ def action_followup_days() -> dict[str, int]:
     return _get("SUPERVISORY_ACTION_FOLLOWUP_DAYS", {
         "rectification_order": 30, "business_suspension": 90, "penalty": 30, "self_discipline": 30,
     })
+
+
+def action_severity() -> dict[str, str]:
+    """Severity of the credit record each kind of supervisory action creates."""
+    return _get("SUPERVISORY_ACTION_CREDIT_SEVERITY", {
+        "rectification_order": "moderate", "business_suspension": "severe", "penalty": "serious",
+        "self_discipline": "minor",
+    })

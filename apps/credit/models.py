@@ -147,3 +147,77 @@ class CreditRecord(models.Model):
 
     def in_force_on(self, day: dt.date) -> bool:
         return not self.withdraws and self.occurred_on <= day and (self.expires_on is None or day < self.expires_on)
+
+
+class ActionKind(models.TextChoices):
+    RECTIFICATION_ORDER = "rectification_order", _("责令整改")
+    BUSINESS_SUSPENSION = "business_suspension", _("暂停网约车保险业务")
+    PENALTY = "penalty", _("行政处罚")
+    SELF_DISCIPLINE = "self_discipline", _("行业自律惩戒")
+
+
+class ActionGround(models.TextChoices):
+    UNLAWFUL_REFUSAL = "unlawful_refusal", _("违规拒保")
+    INVENTED_CLAIM_CONDITIONS = "invented_claim_conditions", _("违规设置理赔条件、拖赔惜赔")
+    CLAIMS_VIOLATION = "claims_violation", _("理赔数据分析发现违规")
+    RESCISSION_LAPSED = "rescission_lapsed", _("未依法及时行使合同解除权")
+    UNINSURED_VEHICLE_ONLINE = "uninsured_vehicle_online", _("允许未投保车辆上线运营")
+    WRONGLY_INSURED_VEHICLE_ONLINE = "wrongly_insured_vehicle_online", _("允许未按营运性质投保的车辆上线运营")
+    UNPERMITTED_VEHICLE_ONLINE = "unpermitted_vehicle_online", _("允许无网约车运输证车辆上线运营")
+    LEDGER_FAILURE = "ledger_failure", _("车辆、驾驶员台账不全或不实")
+    OTHER = "other", _("其他")
+
+
+class SupervisoryAction(models.Model):
+    """A sanction or self-discipline measure (rule M15, M17) with its follow-up clock, closed with a result."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("执行中")
+        CLOSED = "closed", _("已结案")
+
+    target = models.ForeignKey("parties.Organization", verbose_name=_("对象单位"), on_delete=models.PROTECT,
+                               related_name="supervisory_actions")
+    kind = models.CharField(_("措施类型"), max_length=30, choices=ActionKind.choices, db_index=True)
+    ground = models.CharField(_("事由"), max_length=40, choices=ActionGround.choices)
+    issued_by = models.ForeignKey("parties.Organization", verbose_name=_("作出单位"), on_delete=models.PROTECT,
+                                  related_name="supervisory_actions_issued")
+    issued_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    reference_no = models.CharField(_("文号"), max_length=60, blank=True)
+    facts = models.TextField(_("事实与依据"))
+    requirement = models.TextField(_("整改要求"), blank=True)
+    vehicle = models.ForeignKey("vehicles.Vehicle", verbose_name=_("涉及车辆"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="supervisory_actions")
+    starts_on = models.DateField(_("起始日期"))
+    ends_on = models.DateField(_("截止日期"), null=True, blank=True, help_text=_("暂停业务的期限；不填为直至解除"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    result = models.TextField(_("结案情况"), blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("结案人"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(_("报告监管部门时间"), null=True, blank=True,
+                                       help_text=_("行业自律措施报告交通运输局和金融监管分局的时间（规则 M2）"))
+    credit_record = models.OneToOneField(CreditRecord, verbose_name=_("信用记录"), null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="supervisory_action")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("监管措施")
+        verbose_name_plural = _("监管措施")
+        ordering = ["-starts_on", "-id"]
+        indexes = [
+            models.Index(fields=["target", "kind", "status"], name="action_target_kind_status"),
+            models.Index(fields=["issued_by", "-starts_on"], name="action_issuer_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                                   name="action_period_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.target}"
+
+    def is_in_effect(self, day: dt.date) -> bool:
+        return (self.status == self.Status.OPEN and self.starts_on <= day
+                and (self.ends_on is None or day <= self.ends_on))

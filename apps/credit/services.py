@@ -7,14 +7,27 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import audit_record
-from apps.core.errors import ApplicationError, PermissionDeniedError
-from apps.parties.models import OrganizationKind
+from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, local_date
+from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.models import Deadline
+from apps.core.notifications import notify_organization
+from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
-from .models import SEVERITY_ALIASES, CreditRecord, Severity, SubjectKind
+from .models import (
+    SEVERITY_ALIASES,
+    ActionGround,
+    ActionKind,
+    CreditRecord,
+    Severity,
+    SubjectKind,
+    SupervisoryAction,
+)
 
 # Parties whose staff may add and correct records by hand (DESIGN.md: the insurance association keeps the file,
 # the taxi association records about companies and drivers).
@@ -193,4 +206,190 @@ def credit_record_correct(
     return correction
 
 
-__all__ = ["credit_record_add", "credit_record_correct", "credit_record_create"]
+
+
+# --- supervisory actions (rule M15, M17) ----------------------------------------------------------------------
+
+FOLLOWUP_RULE = "supervisory_action.followup"
+_INSURER_GROUNDS = frozenset({"unlawful_refusal", "invented_claim_conditions", "claims_violation",
+                              "rescission_lapsed", "other"})
+_ALL_GROUNDS = frozenset(ActionGround.values)
+
+# Who may take which measure against whom, on which grounds (rule M15, M17):
+#   (issuer kind, action kind, target kind) → grounds
+ACTION_MATRIX: dict[tuple[str, str, str], frozenset[str]] = {
+    # the regulator: insurers that refuse cover unlawfully or invent claim conditions → rectification order;
+    # serious cases → suspension of the ride-hailing insurance business
+    (OrganizationKind.REGULATOR, ActionKind.RECTIFICATION_ORDER, OrganizationKind.INSURER): _INSURER_GROUNDS,
+    (OrganizationKind.REGULATOR, ActionKind.BUSINESS_SUSPENSION, OrganizationKind.INSURER): _INSURER_GROUNDS,
+    (OrganizationKind.REGULATOR, ActionKind.PENALTY, OrganizationKind.INSURER): _INSURER_GROUNDS,
+    # a company letting an uninsured or wrongly insured vehicle online → the financial regulator
+    (OrganizationKind.REGULATOR, ActionKind.RECTIFICATION_ORDER, OrganizationKind.TAXI_COMPANY):
+        frozenset({"uninsured_vehicle_online", "wrongly_insured_vehicle_online"}),
+    (OrganizationKind.REGULATOR, ActionKind.PENALTY, OrganizationKind.TAXI_COMPANY):
+        frozenset({"uninsured_vehicle_online", "wrongly_insured_vehicle_online"}),
+    # a company letting a vehicle without a ride-hailing transport permit online → transport
+    (OrganizationKind.TRANSPORT, ActionKind.RECTIFICATION_ORDER, OrganizationKind.TAXI_COMPANY):
+        frozenset({"unpermitted_vehicle_online", "ledger_failure"}),
+    (OrganizationKind.TRANSPORT, ActionKind.PENALTY, OrganizationKind.TAXI_COMPANY):
+        frozenset({"unpermitted_vehicle_online", "ledger_failure"}),
+    # self-discipline: the taxi association on companies (reported to both regulators), the insurance
+    # association on insurers (rule M2, M17)
+    (OrganizationKind.TAXI_ASSOCIATION, ActionKind.SELF_DISCIPLINE, OrganizationKind.TAXI_COMPANY): _ALL_GROUNDS,
+    (OrganizationKind.INSURANCE_ASSOCIATION, ActionKind.SELF_DISCIPLINE, OrganizationKind.INSURER): _INSURER_GROUNDS,
+}
+
+ACTION_EVENTS = {
+    ActionKind.RECTIFICATION_ORDER: "rectification_order", ActionKind.BUSINESS_SUSPENSION: "business_suspension",
+    ActionKind.PENALTY: "penalty", ActionKind.SELF_DISCIPLINE: "self_discipline",
+}
+
+
+def action_options(user) -> list[tuple[str, str, frozenset[str]]]:
+    """(action kind, target kind, grounds) the user's organisation may issue."""
+    return [(kind, target, grounds) for (issuer, kind, target), grounds in ACTION_MATRIX.items()
+            if user is not None and user.is_authenticated and issuer == user.kind]
+
+
+def can_issue_actions(user) -> bool:
+    return bool(action_options(user)) and user.has_perm("credit.add_supervisoryaction")
+
+
+@transaction.atomic
+def supervisory_action_issue(
+    *, actor, target, kind: str, ground: str, facts: str, starts_on: dt.date, ends_on: dt.date | None = None,
+    reference_no: str = "", requirement: str = "", vehicle=None, evidence_link: str = "",
+) -> SupervisoryAction:
+    """Issue a measure: its follow-up clock starts, a credit record is made, the target is told; a self-discipline
+    measure is reported to transport and the regulator at once (rule M2, M15, M17)."""
+    if actor is None or not actor.is_authenticated or not actor.has_perm("credit.add_supervisoryaction"):
+        raise PermissionDeniedError(_("您没有作出监管措施的权限。"))
+    if target is None:
+        raise ApplicationError(_("请选择对象单位。"), code="invalid", extra={"fields": {"target": [_("请选择对象单位。")]}})
+    grounds = ACTION_MATRIX.get((actor.kind, kind, target.kind))
+    if grounds is None:
+        raise PermissionDeniedError(
+            _("%(issuer)s不能对%(target)s作出“%(kind)s”。") % {
+                "issuer": OrganizationKind(actor.kind).label, "target": OrganizationKind(target.kind).label,
+                "kind": ActionKind(kind).label if kind in ActionKind.values else kind},
+            code="action_not_allowed")
+    if ground not in grounds:
+        raise ApplicationError(
+            _("该事由不属于本单位对此类对象的处理范围（规则 M15）：可选事由为 %(g)s。") % {
+                "g": "、".join(str(ActionGround(g).label) for g in sorted(grounds))},
+            code="ground_not_allowed", extra={"fields": {"ground": [_("事由不在处理范围内。")]}})
+    if ends_on is not None and ends_on < starts_on:
+        raise ApplicationError(_("截止日期不能早于起始日期。"), code="invalid",
+                               extra={"fields": {"ends_on": [_("截止日期不能早于起始日期。")]}})
+    if kind == ActionKind.BUSINESS_SUSPENSION and SupervisoryAction.objects.filter(
+            target=target, kind=kind, status=SupervisoryAction.Status.OPEN).exists():
+        raise ConflictError(_("该保险公司已有执行中的暂停网约车保险业务措施。"), code="suspension_exists")
+    action = SupervisoryAction(
+        target=target, kind=kind, ground=ground, issued_by=actor.organization, issued_by_user=actor,
+        reference_no=(reference_no or "").strip(), facts=(facts or "").strip(),
+        requirement=(requirement or "").strip(), vehicle=vehicle, starts_on=starts_on, ends_on=ends_on,
+    )
+    try:
+        action.full_clean(exclude=["credit_record"])
+    except ValidationError as exc:
+        raise ApplicationError(_("请检查填写的内容。"), code="invalid", extra={"fields": exc.message_dict}) from None
+    action.save()
+    now = timezone.now()
+    if kind == ActionKind.SELF_DISCIPLINE:
+        action.reported_at = now
+    action.credit_record = credit_record_create(
+        subject=target, event=ACTION_EVENTS[kind], severity=conf.action_severity()[kind], source="supervisory_action",
+        occurred_on=starts_on, evidence_link=evidence_link or f"/credit/actions/{action.pk}/",
+        detail=f"{action.get_kind_display()}（{action.get_ground_display()}）{action.reference_no}：{action.facts}",
+        actor=actor, dedup_key=f"supervisory_action:{action.pk}",
+    )
+    action.save(update_fields=["credit_record", "reported_at"])
+    deadline_start(rule=FOLLOWUP_RULE, subject=action, responsible=actor.organization, starts_at=now,
+                   unit=Deadline.Unit.NATURAL_DAYS, amount=int(conf.action_followup_days()[kind]), actor=actor)
+    audit_record(actor=actor, action="supervisory_action.issue", obj=action, organization=actor.organization,
+                 detail={"kind": kind, "ground": ground, "target": target.pk})
+    link = f"/credit/actions/{action.pk}/"
+    notify_organization(organization=target, title=_("%(issuer)s对贵单位作出%(kind)s") % {
+        "issuer": actor.organization.name, "kind": action.get_kind_display()}, body=action.facts, link=link,
+        kind="supervisory_action.issued", dedup_key=f"supervisory_action.issued:{action.pk}")
+    if kind == ActionKind.SELF_DISCIPLINE:
+        for regulator in Organization.objects.filter(
+                kind__in=[OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR], is_active=True):
+            notify_organization(
+                organization=regulator, title=_("%(issuer)s报告行业自律惩戒：%(target)s") % {
+                    "issuer": actor.organization.name, "target": target.name},
+                body=action.facts, link=link, kind="supervisory_action.reported",
+                dedup_key=f"supervisory_action.reported:{action.pk}")
+    return action
+
+
+@transaction.atomic
+def supervisory_action_close(*, actor, action: SupervisoryAction, result: str) -> SupervisoryAction:
+    """Close a measure with its recorded result (rectified, suspension lifted …); meets its follow-up clock."""
+    action = SupervisoryAction.objects.select_for_update().get(pk=action.pk)
+    if actor is None or actor.organization_id != action.issued_by_id \
+            or not actor.has_perm("credit.change_supervisoryaction"):
+        raise PermissionDeniedError(_("只有作出该措施的单位可以结案。"))
+    if action.status == SupervisoryAction.Status.CLOSED:
+        raise ConflictError(_("该措施已结案。"))
+    result = (result or "").strip()
+    if not result:
+        raise ApplicationError(_("结案须填写结果（如整改情况、解除暂停的理由）。"), code="result_required",
+                               extra={"fields": {"result": [_("请填写结案情况。")]}})
+    action.status, action.result = SupervisoryAction.Status.CLOSED, result
+    action.closed_at, action.closed_by = timezone.now(), actor
+    action.save(update_fields=["status", "result", "closed_at", "closed_by", "updated_at"])
+    deadline = deadline_for(rule=FOLLOWUP_RULE, subject=action)
+    if deadline is not None:
+        deadline_meet(deadline=deadline, at=action.closed_at, actor=actor)
+    audit_record(actor=actor, action="supervisory_action.close", obj=action, detail={"result": result})
+    notify_organization(organization=action.target, title=_("%(kind)s已结案") % {"kind": action.get_kind_display()},
+                        body=result, link=f"/credit/actions/{action.pk}/", kind="supervisory_action.closed",
+                        dedup_key=f"supervisory_action.closed:{action.pk}")
+    return action
+
+
+def active_suspension(insurer, day: dt.date | None = None) -> SupervisoryAction | None:
+    day = day or timezone.localdate()
+    return (SupervisoryAction.objects.filter(
+        target=insurer, kind=ActionKind.BUSINESS_SUSPENSION, status=SupervisoryAction.Status.OPEN,
+        starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day)).order_by("starts_on").first())
+
+
+def is_ride_hailing_policy(*, vehicle, usage_nature_insured: str, starts_at) -> bool:
+    """What "ride-hailing policy" means for a suspension (rule M15):
+
+    * a policy whose insured usage nature is 预约出租客运 (``UsageNature.RIDE_HAILING``), whatever its kind; or
+    * a policy insured as operating (any operating usage nature) on a vehicle that holds a ride-hailing transport
+      permit (网络预约出租汽车运输证) valid when the policy starts.
+    """
+    from apps.vehicles.models import OperatingPermit
+    from apps.vehicles.usage import UsageClass, UsageNature, usage_class
+
+    if usage_nature_insured == UsageNature.RIDE_HAILING:
+        return True
+    if vehicle is None or usage_class(usage_nature_insured) != UsageClass.OPERATING:
+        return False
+    day = local_date(starts_at) if isinstance(starts_at, dt.datetime) else starts_at
+    return any(p.is_valid_at(day) for p in
+               OperatingPermit.objects.filter(vehicle=vehicle, kind=OperatingPermit.Kind.RIDE_HAILING))
+
+
+def policy_create_check_suspension(*, insurer, vehicle, usage_nature_insured, starts_at, **_kwargs) -> None:
+    """Appended to ``apps.policies.services.POLICY_CREATE_CHECKS``: while the regulator's suspension of an
+    insurer's ride-hailing insurance business is in effect, no new ride-hailing policy from it (rule M15)."""
+    if insurer is None:
+        return
+    suspension = active_suspension(insurer)
+    if suspension is None:
+        return
+    if not is_ride_hailing_policy(vehicle=vehicle, usage_nature_insured=usage_nature_insured, starts_at=starts_at):
+        return
+    until = suspension.ends_on.isoformat() if suspension.ends_on else _("解除之日")
+    raise ApplicationError(
+        _("%(insurer)s的网约车保险业务已被金融监管分局暂停（%(ref)s，%(start)s 起至 %(until)s），"
+          "暂停期间不得承保新的网约车保单（规则 M15）。") % {
+            "insurer": insurer.name, "ref": suspension.reference_no or _("监管措施 %(id)s") % {"id": suspension.pk},
+            "start": suspension.starts_on.isoformat(), "until": until},
+        code="ride_hailing_business_suspended", extra={"suspension": suspension.pk},
+    )

@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "credit"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("file/<str:kind>/<int:pk>/", views.subject_file, name="file"),
+    path("records/new/", views.record_add, name="record_add"),
+    path("records/<int:pk>/correct/", views.record_correct, name="record_correct"),
+    path("actions/", views.action_list, name="actions"),
+    path("actions/new/", views.action_new, name="action_new"),
+    path("actions/<int:pk>/", views.action_detail, name="action"),
+    path("actions/<int:pk>/close/", views.action_close, name="action_close"),
+]

@@ -1,0 +1,73 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apps.parties.models import Organization
+
+from ..models import ActionGround, ActionKind, CreditRecord, Severity, SubjectKind, SupervisoryAction
+
+
+class CreditRecordSerializer(serializers.ModelSerializer):
+    event_label = serializers.CharField(read_only=True)
+    source_label = serializers.CharField(read_only=True)
+    severity_label = serializers.CharField(source="get_severity_display", read_only=True)
+
+    class Meta:
+        model = CreditRecord
+        fields = ["id", "subject_kind", "organization", "vehicle", "driver", "subject_organization", "subject_label",
+                  "event", "event_label", "severity", "severity_label", "source", "source_label", "occurred_on",
+                  "expires_on", "evidence_link", "detail", "corrects", "correction_reason", "withdraws",
+                  "created_by_organization", "created_at"]
+        read_only_fields = fields
+
+
+class CreditRecordCreateSerializer(serializers.Serializer):
+    subject_kind = serializers.ChoiceField(label=_("对象类型"), choices=SubjectKind.choices)
+    subject_id = serializers.IntegerField(label=_("对象编号"))
+    event = serializers.CharField(label=_("事项"), max_length=60)
+    severity = serializers.ChoiceField(label=_("严重程度"), choices=Severity.choices)
+    occurred_on = serializers.DateField(label=_("发生日期"))
+    expires_on = serializers.DateField(label=_("失效日期"), required=False, allow_null=True)
+    evidence_link = serializers.CharField(label=_("证据链接"), required=False, allow_blank=True, max_length=500)
+    detail = serializers.CharField(label=_("说明"), max_length=4000)
+
+
+class CreditCorrectionSerializer(serializers.Serializer):
+    reason = serializers.CharField(label=_("更正原因"), max_length=2000)
+    withdraw = serializers.BooleanField(label=_("撤销"), required=False, default=False)
+    event = serializers.CharField(required=False, max_length=60)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    occurred_on = serializers.DateField(required=False)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+    evidence_link = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    detail = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class SupervisoryActionSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    ground_label = serializers.CharField(source="get_ground_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    target_name = serializers.CharField(source="target.name", read_only=True)
+    issued_by_name = serializers.CharField(source="issued_by.name", read_only=True)
+
+    class Meta:
+        model = SupervisoryAction
+        fields = ["id", "target", "target_name", "kind", "kind_label", "ground", "ground_label", "issued_by",
+                  "issued_by_name", "reference_no", "facts", "requirement", "vehicle", "starts_on", "ends_on",
+                  "status", "status_label", "result", "closed_at", "reported_at", "credit_record", "created_at"]
+        read_only_fields = fields
+
+
+class SupervisoryActionCreateSerializer(serializers.Serializer):
+    target = serializers.PrimaryKeyRelatedField(label=_("对象单位"), queryset=Organization.objects.all())
+    kind = serializers.ChoiceField(label=_("措施类型"), choices=ActionKind.choices)
+    ground = serializers.ChoiceField(label=_("事由"), choices=ActionGround.choices)
+    facts = serializers.CharField(label=_("事实与依据"), max_length=4000)
+    requirement = serializers.CharField(label=_("整改要求"), required=False, allow_blank=True, max_length=4000)
+    reference_no = serializers.CharField(label=_("文号"), required=False, allow_blank=True, max_length=60)
+    starts_on = serializers.DateField(label=_("起始日期"))
+    ends_on = serializers.DateField(label=_("截止日期"), required=False, allow_null=True)
+    vehicle = serializers.IntegerField(label=_("涉及车辆编号"), required=False, allow_null=True)
+
+
+class CloseSerializer(serializers.Serializer):
+    result = serializers.CharField(label=_("结案情况"), max_length=4000)

@@ -1,0 +1,46 @@
+"""Demo data for the credit file and supervisory actions (idempotent; run by ``manage.py seed_demo``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.parties.models import User
+
+from .models import CreditRecord, SupervisoryAction
+
+
+@transaction.atomic
+def seed_demo_credit(stdout) -> None:
+    users = {u.username: u for u in User.objects.filter(username__in=["regulator", "taxi_assoc", "ins_assoc"])
+             .select_related("organization")}
+    insurer_user = User.objects.filter(username="pingan").select_related("organization").first()
+    company_user = User.objects.filter(username="changxing").select_related("organization").first()
+    if len(users) < 3 or insurer_user is None or company_user is None:
+        return
+    from .services import credit_record_add, supervisory_action_issue
+
+    today = timezone.localdate()
+    if not SupervisoryAction.objects.filter(issued_by=users["regulator"].organization).exists():
+        supervisory_action_issue(
+            actor=users["regulator"], target=insurer_user.organization, kind="rectification_order",
+            ground="unlawful_refusal", reference_no="柳金监发〔2026〕12号",
+            facts="经核查，该公司对取得网约车运输证的营运车辆以“风险较高”为由拒绝承保交强险，违反交强险承保规定。",
+            requirement="30 日内完成整改，对被拒保车辆重新核保承保，并报送整改报告。",
+            starts_on=today - dt.timedelta(days=10),
+        )
+    if not SupervisoryAction.objects.filter(issued_by=users["taxi_assoc"].organization).exists():
+        supervisory_action_issue(
+            actor=users["taxi_assoc"], target=company_user.organization, kind="self_discipline",
+            ground="ledger_failure", facts="抽查发现该公司驾驶员台账缺失 12 名驾驶员的从业资格信息，予以行业内通报批评。",
+            starts_on=today - dt.timedelta(days=5),
+        )
+    if not CreditRecord.objects.filter(source="association").exists():
+        credit_record_add(
+            actor=users["ins_assoc"], subject=insurer_user.organization, event="claims_violation",
+            severity="minor", occurred_on=today - dt.timedelta(days=40),
+            detail="理赔数据分析显示小额案件结案平均用时超过 3 个工作日（规则 M13）。",
+        )
+    stdout.write("信用档案与监管措施演示数据已就绪。")

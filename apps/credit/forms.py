@@ -1,0 +1,63 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.parties.models import Organization, OrganizationKind
+
+from .models import ActionGround, ActionKind, CreditEvent, Severity, SubjectKind
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class CreditRecordForm(forms.Form):
+    subject_kind = forms.ChoiceField(label=_("对象类型"), choices=SubjectKind.choices)
+    organization = forms.ModelChoiceField(
+        label=_("单位（企业或保险公司）"), required=False,
+        queryset=Organization.objects.filter(kind__in=[OrganizationKind.TAXI_COMPANY, OrganizationKind.INSURER],
+                                             is_active=True).order_by("kind", "name"))
+    plate = forms.CharField(label=_("车辆号牌"), required=False, max_length=12)
+    driver_id_no = forms.CharField(label=_("驾驶员身份证号码"), required=False, max_length=18)
+    event = forms.ChoiceField(label=_("事项"), choices=CreditEvent.choices)
+    severity = forms.ChoiceField(label=_("严重程度"), choices=Severity.choices)
+    occurred_on = forms.DateField(label=_("发生日期"), widget=DATE)
+    expires_on = forms.DateField(label=_("失效日期"), required=False, widget=DATE,
+                                 help_text=_("不填则按严重程度的默认有效期计算"))
+    evidence_link = forms.CharField(label=_("证据链接"), required=False, max_length=500)
+    detail = forms.CharField(label=_("说明（事实经过）"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(label=_("更正原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    withdraw = forms.BooleanField(label=_("撤销原记录（不再计分）"), required=False)
+    event = forms.ChoiceField(label=_("事项"), choices=CreditEvent.choices, required=False)
+    severity = forms.ChoiceField(label=_("严重程度"), choices=Severity.choices)
+    occurred_on = forms.DateField(label=_("发生日期"), widget=DATE)
+    expires_on = forms.DateField(label=_("失效日期"), required=False, widget=DATE)
+    detail = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                             max_length=4000)
+
+
+class SupervisoryActionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("措施类型"), choices=ActionKind.choices)
+    target = forms.ModelChoiceField(label=_("对象单位"), queryset=Organization.objects.none())
+    ground = forms.ChoiceField(label=_("事由"), choices=ActionGround.choices)
+    reference_no = forms.CharField(label=_("文号"), required=False, max_length=60)
+    facts = forms.CharField(label=_("事实与依据"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+    requirement = forms.CharField(label=_("整改要求"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                                  max_length=4000)
+    plate = forms.CharField(label=_("涉及车辆号牌（可选）"), required=False, max_length=12)
+    starts_on = forms.DateField(label=_("起始日期"), widget=DATE)
+    ends_on = forms.DateField(label=_("截止日期（暂停业务期限，可不填）"), required=False, widget=DATE)
+
+    def __init__(self, *args, options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = sorted({k for k, _t, _g in options})
+        targets = sorted({t for _k, t, _g in options})
+        grounds = set().union(*[g for _k, _t, g in options]) if options else set()
+        self.fields["kind"].choices = [(k, ActionKind(k).label) for k in kinds]
+        self.fields["target"].queryset = Organization.objects.filter(kind__in=targets, is_active=True).order_by(
+            "kind", "name")
+        self.fields["ground"].choices = [(g, label) for g, label in ActionGround.choices if g in grounds]
+
+
+class CloseActionForm(forms.Form):
+    result = forms.CharField(label=_("结案情况"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)

@@ -1,0 +1,277 @@
+"""Pages of the credit file and of supervisory actions. They call the same services as the API."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.core.crypto import blind_index
+from apps.core.errors import ApplicationError
+from apps.core.validators import normalize_plate
+from apps.parties import access
+from apps.parties.models import Organization, OrganizationKind
+
+from . import selectors, services
+from .access import file_visible
+from .forms import CloseActionForm, CorrectionForm, CreditRecordForm, SupervisoryActionForm
+from .models import ActionKind, CreditRecord, SubjectKind, SupervisoryAction
+
+
+def _form_errors(form, exc: ApplicationError) -> None:
+    fields = exc.extra.get("fields", {}) if exc.extra else {}
+    for name, errors in fields.items():
+        for error in errors if isinstance(errors, list | tuple) else [errors]:
+            form.add_error(name if name in form.fields else None, str(error))
+    if not fields:
+        form.add_error(None, exc.message)
+
+
+def _subject_or_404(kind: str, pk: int):
+    if kind == "org":
+        subject = get_object_or_404(Organization, pk=pk,
+                                    kind__in=[OrganizationKind.TAXI_COMPANY, OrganizationKind.INSURER])
+    elif kind == "vehicle":
+        from apps.vehicles.models import Vehicle
+
+        subject = get_object_or_404(Vehicle, pk=pk)
+    elif kind == "driver":
+        from apps.vehicles.models import Driver
+
+        subject = get_object_or_404(Driver, pk=pk)
+    else:
+        raise Http404
+    return subject
+
+
+def file_url(record: CreditRecord) -> str:
+    from django.urls import reverse
+
+    if record.vehicle_id:
+        return reverse("credit:file", args=["vehicle", record.vehicle_id])
+    if record.driver_id:
+        return reverse("credit:file", args=["driver", record.driver_id])
+    return reverse("credit:file", args=["org", record.organization_id])
+
+
+@login_required
+def index(request):
+    user = request.user
+    if not user.has_perm("credit.view_creditrecord"):
+        raise Http404
+    if user.kind in (OrganizationKind.TAXI_COMPANY, OrganizationKind.INSURER) and not request.GET.get("kind"):
+        return redirect("credit:file", "org", user.organization_id)
+    kinds = [k for k in SubjectKind if user.kind != OrganizationKind.TAXI_ASSOCIATION or k != SubjectKind.INSURER]
+    kind = request.GET.get("kind") or kinds[0].value
+    if kind not in [k.value for k in kinds]:
+        kind = kinds[0].value
+    query = request.GET.get("q", "")[:40]
+    rows = selectors.subjects_overview(user=user, kind=kind, query=query)
+    url_kind = {"vehicle": "vehicle", "driver": "driver"}.get(kind, "org")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "credit/index.html", {
+        "kinds": kinds, "kind": kind, "query": query, "page": page, "url_kind": url_kind,
+        "can_add": services.can_keep_records(user), "rules": selectors.explain_rules(),
+    })
+
+
+@login_required
+def subject_file(request, kind: str, pk: int):
+    subject = _subject_or_404(kind, pk)
+    if not request.user.has_perm("credit.view_creditrecord") or not file_visible(request.user, subject):
+        raise Http404
+    context = selectors.credit_file(user=request.user, subject=subject)
+    subject_kind = services.subject_describe(subject)["subject_kind"] if kind != "org" or subject.kind in (
+        OrganizationKind.TAXI_COMPANY, OrganizationKind.INSURER) else None
+    context.update({"kind": kind, "can_correct": services.can_keep_records(request.user, subject_kind),
+                    "subject_kind_label": SubjectKind(subject_kind).label if subject_kind else ""})
+    return render(request, "credit/file.html", context)
+
+
+def _find_subject(form) -> object | None:
+    data = form.cleaned_data
+    kind = data["subject_kind"]
+    if kind in (SubjectKind.TAXI_COMPANY, SubjectKind.INSURER):
+        org = data.get("organization")
+        expected = OrganizationKind.TAXI_COMPANY if kind == SubjectKind.TAXI_COMPANY else OrganizationKind.INSURER
+        if org is None or org.kind != expected:
+            form.add_error("organization", _("请选择%(k)s。") % {"k": SubjectKind(kind).label})
+            return None
+        return org
+    if kind == SubjectKind.VEHICLE:
+        from apps.vehicles.models import Vehicle
+
+        try:
+            plate = normalize_plate(data.get("plate") or "")
+        except ValidationError as exc:
+            form.add_error("plate", exc.messages[0])
+            return None
+        vehicle = Vehicle.objects.filter(plate=plate).first()
+        if vehicle is None:
+            form.add_error("plate", _("车辆登记库中没有号牌为 %(p)s 的车辆。") % {"p": plate})
+        return vehicle
+    from apps.vehicles.models import Driver
+
+    id_no = (data.get("driver_id_no") or "").strip().upper()
+    driver = Driver.objects.filter(id_no_bidx=blind_index(id_no)).first() if id_no else None
+    if driver is None:
+        form.add_error("driver_id_no", _("驾驶员台账中没有该身份证号码的驾驶员。"))
+    return driver
+
+
+@login_required
+def record_add(request):
+    if not services.can_keep_records(request.user):
+        raise Http404
+    form = CreditRecordForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        subject = _find_subject(form)
+        if subject is not None:
+            data = form.cleaned_data
+            try:
+                record = services.credit_record_add(
+                    actor=request.user, subject=subject, event=data["event"], severity=data["severity"],
+                    occurred_on=data["occurred_on"], expires_on=data["expires_on"],
+                    evidence_link=data["evidence_link"], detail=data["detail"])
+            except ApplicationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("信用记录已录入。"))
+                return redirect(file_url(record))
+    return render(request, "credit/record_form.html", {"form": form})
+
+
+@login_required
+def record_correct(request, pk: int):
+    record = access.get_for_user(request.user, CreditRecord, pk=pk)
+    if not services.can_keep_records(request.user, record.subject_kind):
+        raise Http404
+    initial = {"event": record.event, "severity": record.severity, "occurred_on": record.occurred_on,
+               "expires_on": record.expires_on, "detail": record.detail}
+    form = CorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.credit_record_correct(
+                actor=request.user, record=record, reason=data["reason"], withdraw=data["withdraw"],
+                event=data["event"] or None, severity=data["severity"], occurred_on=data["occurred_on"],
+                expires_on=data["expires_on"], detail=data["detail"])
+        except ApplicationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("已登记更正（原记录保留）。"))
+            return redirect(file_url(record))
+    return render(request, "credit/correct_form.html", {"form": form, "record": record})
+
+
+# --- supervisory actions -------------------------------------------------------------------------------------
+
+
+@login_required
+def action_list(request):
+    if not request.user.has_perm("credit.view_supervisoryaction"):
+        raise Http404
+    qs = access.visible(request.user, SupervisoryAction).select_related("target", "issued_by")
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    if kind in ActionKind.values:
+        qs = qs.filter(kind=kind)
+    if status in SupervisoryAction.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    return render(request, "credit/actions.html", {
+        "page": page, "kinds": ActionKind.choices, "statuses": SupervisoryAction.Status.choices, "kind": kind,
+        "status": status, "today": today, "can_issue": services.can_issue_actions(request.user),
+    })
+
+
+@login_required
+def action_new(request):
+    if not services.can_issue_actions(request.user):
+        raise Http404
+    options = services.action_options(request.user)
+    form = SupervisoryActionForm(request.POST or None, options=options,
+                                 initial={"starts_on": timezone.localdate(), "target": request.GET.get("target")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        vehicle = None
+        if data["plate"]:
+            from apps.vehicles.models import Vehicle
+
+            try:
+                vehicle = Vehicle.objects.filter(plate=normalize_plate(data["plate"])).first()
+            except ValidationError as exc:
+                form.add_error("plate", exc.messages[0])
+            else:
+                if vehicle is None:
+                    form.add_error("plate", _("车辆登记库中没有该号牌的车辆。"))
+        if not form.errors:
+            try:
+                action = services.supervisory_action_issue(
+                    actor=request.user, target=data["target"], kind=data["kind"], ground=data["ground"],
+                    facts=data["facts"], requirement=data["requirement"], reference_no=data["reference_no"],
+                    starts_on=data["starts_on"], ends_on=data["ends_on"], vehicle=vehicle)
+            except ApplicationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("监管措施已作出，已通知对象单位并记入信用档案。"))
+                return redirect("credit:action", action.pk)
+    return render(request, "credit/action_form.html", {"form": form, "options": options})
+
+
+@login_required
+def action_detail(request, pk: int):
+    action = access.get_for_user(request.user, SupervisoryAction.objects.select_related(
+        "target", "issued_by", "issued_by_user", "closed_by", "vehicle", "credit_record"), pk=pk)
+    from apps.core.deadlines import deadline_for
+
+    return render(request, "credit/action_detail.html", {
+        "action": action, "deadline": deadline_for(rule=services.FOLLOWUP_RULE, subject=action),
+        "can_close": action.status == SupervisoryAction.Status.OPEN
+        and request.user.organization_id == action.issued_by_id
+        and request.user.has_perm("credit.change_supervisoryaction"),
+        "close_form": CloseActionForm(), "today": timezone.localdate(), "now": timezone.now(),
+    })
+
+
+@login_required
+@require_POST
+def action_close(request, pk: int):
+    action = access.get_for_user(request.user, SupervisoryAction, pk=pk)
+    form = CloseActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写结案情况。"))
+        return redirect("credit:action", action.pk)
+    try:
+        services.supervisory_action_close(actor=request.user, action=action, result=form.cleaned_data["result"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已结案。"))
+    return redirect("credit:action", action.pk)
+
+
+# --- home panels ----------------------------------------------------------------------------------------------
+
+
+def actions_panel_context(request) -> dict:
+    qs = access.visible(request.user, SupervisoryAction).filter(status=SupervisoryAction.Status.OPEN)
+    today = timezone.localdate()
+    suspensions = [a for a in qs.filter(kind=ActionKind.BUSINESS_SUSPENSION).select_related("target")
+                   if a.is_in_effect(today)]
+    return {"open_count": qs.count(), "suspensions": suspensions,
+            "recent": list(qs.select_related("target").order_by("-starts_on", "-id")[:5]),
+            "can_issue": services.can_issue_actions(request.user)}
+
+
+def own_file_panel_context(request) -> dict:
+    org = request.user.organization
+    level = selectors.credit_level(CreditRecord.objects.filter(organization=org))
+    return {"level": level, "org": org}
