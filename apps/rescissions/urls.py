@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "rescissions"
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_open, name="open"),
+    path("compliance/", views.compliance, name="compliance"),
+    path("<int:pk>/", views.case_detail, name="case"),
+    path("<int:pk>/notice-send/", views.notice_send, name="notice-send"),
+    path("<int:pk>/notice-receive/", views.notice_receive, name="notice-receive"),
+    path("<int:pk>/disclosure/", views.disclosure, name="disclosure"),
+    path("<int:pk>/decide/", views.decide, name="decide"),
+    path("<int:pk>/correct/", views.correct, name="correct"),
+    path("<int:pk>/notices/<str:kind>/", views.notice_page, name="notice"),
+    path("<int:pk>/notices/pdf/<int:notice_pk>/", views.notice_pdf, name="notice-pdf"),
+]

@@ -1,0 +1,186 @@
+"""Rescission cases: the 30-day clock insurers are held to (rules M12, J5; DESIGN.md "Rescission").
+
+A case opens for one active policy when its insurer receives illegal-operation information; ``known_at`` is the
+signed receipt time of the batch that carried it. The case row holds the current state for lists and filters;
+every step is also an append-only ``RescissionEvent`` (the database refuses UPDATE and DELETE of events), and a
+recorded step is corrected only by a new ``correction`` event with a reason. Notices (附件三/四/七) are stored
+as PDF files with their SHA-256.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .notices import NoticeKind
+
+
+class Trigger(models.TextChoices):
+    PENALTY = "penalty", _("交通运输部门查处的非法营运处罚")
+    LEAD_CONFIRMED = "lead_confirmed", _("经核实确认的非法营运线索")
+    SCREENING_FINDING = "screening_finding", _("合法营运车辆清单比对发现（监管转送）")
+    INSURER_FINDING = "insurer_finding", _("保险公司自行发现")
+
+
+class Decision(models.TextChoices):
+    RESCINDED = "rescinded", _("解除合同")
+    NOT_RESCINDED = "not_rescinded", _("不得解除（投保人已如实告知）")
+    CONDITIONS_NOT_MET = "conditions_not_met", _("不符合法定或约定解除条件")
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("待发出通知")
+    NOTICE_SENT = "notice_sent", _("通知已发出")
+    AWAITING_DISCLOSURE = "awaiting_disclosure", _("等待如实告知")
+    RESCINDED = "rescinded", _("已解除")
+    NOT_RESCINDED = "not_rescinded", _("不得解除")
+    CONDITIONS_NOT_MET = "conditions_not_met", _("不符合解除条件")
+    LAPSED = "lapsed", _("解除权已消灭（超期）")
+
+
+OPEN_STATUSES = (Status.OPEN, Status.NOTICE_SENT, Status.AWAITING_DISCLOSURE)
+DECIDED_STATUSES = (Status.RESCINDED, Status.NOT_RESCINDED, Status.CONDITIONS_NOT_MET)
+
+
+class RescissionCase(models.Model):
+    policy = models.ForeignKey("policies.Policy", verbose_name=_("保单"), on_delete=models.PROTECT,
+                               related_name="rescission_cases")
+    insurer = models.ForeignKey("parties.Organization", verbose_name=_("保险公司"), on_delete=models.PROTECT,
+                                related_name="rescission_cases", limit_choices_to={"kind": "insurer"})
+    vehicle = models.ForeignKey("vehicles.Vehicle", verbose_name=_("车辆"), on_delete=models.PROTECT,
+                                related_name="rescission_cases")
+    trigger = models.CharField(_("触发来源"), max_length=30, choices=Trigger.choices)
+    trigger_ref = models.CharField(_("来源编号"), max_length=120, blank=True,
+                                   help_text=_("处罚决定书号、线索编号、比对结果编号或保险公司内部编号"))
+    known_at = models.DateTimeField(_("知道解除事由的时间"),
+                                    help_text=_("承载该信息的数据批次的签收回执时间"))
+    deadline_at = models.DateTimeField(_("解除权消灭时间"), db_index=True)
+    matter = models.CharField(_("未如实告知的事项"), max_length=200, blank=True)
+    applied_on = models.DateField(_("投保日期"), null=True, blank=True)
+    notice_sent_at = models.DateTimeField(_("通知发出时间"), null=True, blank=True)
+    notice_received_at = models.DateTimeField(_("通知送达时间"), null=True, blank=True)
+    notice_contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
+    notice_contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    disclosure_due_at = models.DateTimeField(_("如实告知期限"), null=True, blank=True)
+    disclosed_at = models.DateTimeField(_("投保人如实告知时间"), null=True, blank=True)
+    decision = models.CharField(_("决定"), max_length=30, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("决定理由"), blank=True)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    decision_recorded_at = models.DateTimeField(_("决定登记时间"), null=True, blank=True)
+    lapsed_at = models.DateTimeField(_("解除权消灭登记时间"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=30, choices=Status.choices, default=Status.OPEN, db_index=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("合同解除案件")
+        verbose_name_plural = _("合同解除案件")
+        ordering = ["deadline_at", "id"]
+        constraints = [
+            # Idempotent opening: the same vehicle, policy and trigger (+ reference) never makes two cases.
+            models.UniqueConstraint(fields=["vehicle", "policy", "trigger", "trigger_ref"], name="rescission_case_once"),
+            models.CheckConstraint(condition=Q(deadline_at__gt=models.F("known_at")), name="rescission_deadline_after_known"),
+            models.CheckConstraint(
+                condition=Q(decision="") | ~Q(decision="conditions_not_met") | ~Q(decision_reason=""),
+                name="rescission_conditions_not_met_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["insurer", "status", "deadline_at"], name="rescission_insurer_open"),
+            models.Index(fields=["status", "deadline_at"], name="rescission_status_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"RC{self.pk:06d}" if self.pk else "RC(new)"
+
+    @property
+    def number(self) -> str:
+        return str(self)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def decided_in_time(self) -> bool | None:
+        if self.status in OPEN_STATUSES:
+            return None
+        return bool(self.decided_at and self.decision_recorded_at and self.decision_recorded_at <= self.deadline_at)
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", _("立案（收到非法营运信息）")
+    DUPLICATE = "duplicate", _("重复收到同一信息")
+    NOTICE_SENT = "notice_sent", _("发出未履行如实告知义务通知书（附件三）")
+    NOTICE_RECEIVED = "notice_received", _("投保人收到通知")
+    DISCLOSED = "disclosed", _("投保人履行如实告知义务")
+    DISCLOSURE_EXPIRED = "disclosure_expired", _("如实告知期限届满")
+    RESCINDED = "rescinded", _("解除合同")
+    NOT_RESCINDED = "not_rescinded", _("不得解除合同")
+    CONDITIONS_NOT_MET = "conditions_not_met", _("认定不符合解除条件")
+    LAPSED = "lapsed", _("超过 30 日，解除权消灭")
+    NOTICE_ISSUED = "notice_issued", _("出具文书")
+    REMINDER = "reminder", _("期限提醒")
+    CORRECTION = "correction", _("更正")
+
+
+class RescissionEvent(models.Model):
+    """One step of a case, never edited: ``at`` is when it happened, ``recorded_at`` when it was recorded."""
+
+    case = models.ForeignKey(RescissionCase, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("事项"), max_length=30, choices=EventKind.choices)
+    at = models.DateTimeField(_("发生时间"))
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey("parties.Organization", verbose_name=_("操作单位"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("说明"), blank=True)
+    corrects = models.ForeignKey("self", verbose_name=_("更正的事项"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="corrections")
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("案件事项")
+        verbose_name_plural = _("案件事项")
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True) | ~Q(note=""), name="rescission_event_correction_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+def _notice_path(instance: RescissionNotice, filename: str) -> str:
+    return f"rescissions/{instance.case_id}/{filename}"
+
+
+class RescissionNotice(models.Model):
+    """A notice issued for the case, as the PDF that was printed and sent. Never replaced: a re-issue is a new row."""
+
+    case = models.ForeignKey(RescissionCase, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("文书"), max_length=30, choices=NoticeKind.choices)
+    doc_no = models.CharField(_("文书编号"), max_length=40, unique=True)
+    issued_on = models.DateField(_("出具日期"))
+    file = models.FileField(_("PDF 文件"), upload_to=_notice_path, max_length=300)
+    sha256 = models.CharField(_("文件摘要（SHA-256）"), max_length=64)
+    size = models.PositiveIntegerField(_("文件大小（字节）"), default=0)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("生成人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("解除文书")
+        verbose_name_plural = _("解除文书")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "kind"], name="rescission_notice_case_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.doc_no}"

@@ -1,0 +1,111 @@
+"""The written notices of rule J5, worded as in seed 002 (交强险承保实务规程, 附件三/四/七), filled from case data.
+
+* 附件三 未履行如实告知义务通知书 — to the policyholder, before rescinding (starts the 5 days);
+* 附件四 机动车交通事故责任强制保险合同解除通知书 — to the policyholder, on rescission;
+* 附件七 机动车交通事故责任强制保险合同解除通报书 — to the vehicle administration, on rescission.
+
+The same Django template renders the printable HTML page and, through WeasyPrint, the PDF stored with the case.
+The seed's forms are for compulsory insurance (交强险); for a commercial policy the insurance name and the
+legal basis (《中华人民共和国保险法》) are substituted, the wording is otherwise the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import asdict, dataclass
+
+from django.db import models
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from . import conf
+
+
+class NoticeKind(models.TextChoices):
+    DISCLOSURE_REQUEST = "disclosure_request", _("附件三 未履行如实告知义务通知书")
+    RESCISSION = "rescission", _("附件四 合同解除通知书")
+    VEHICLE_ADMIN = "vehicle_admin", _("附件七 合同解除通报书")
+
+
+ANNEX = {
+    NoticeKind.DISCLOSURE_REQUEST: "附件三",
+    NoticeKind.RESCISSION: "附件四",
+    NoticeKind.VEHICLE_ADMIN: "附件七",
+}
+TEMPLATES = {
+    NoticeKind.DISCLOSURE_REQUEST: "rescissions/notices/disclosure_request.html",
+    NoticeKind.RESCISSION: "rescissions/notices/rescission.html",
+    NoticeKind.VEHICLE_ADMIN: "rescissions/notices/vehicle_admin.html",
+}
+COMPULSORY_NAME = "机动车交通事故责任强制保险"
+COMPULSORY_LAW = "《机动车交通事故责任强制保险条例》"
+INSURANCE_LAW = "《中华人民共和国保险法》"
+DEFAULT_MATTER = "被保险机动车的使用性质（实际从事客运营运）"
+DEFAULT_REASON = "投保人未履行如实告知义务"
+
+
+@dataclass(frozen=True)
+class NoticeData:
+    """Everything a notice shows. ``issued_on`` None renders blank date lines (a preview before issuing)."""
+
+    kind: str
+    policyholder: str
+    plate: str
+    policy_number: str
+    insurer_name: str
+    applied_on: dt.date
+    compulsory: bool = True
+    insurance_label: str = ""
+    matter: str = DEFAULT_MATTER
+    issued_on: dt.date | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    vehicle_admin: str = ""
+    reason: str = DEFAULT_REASON
+    doc_no: str = ""
+
+    @property
+    def title(self) -> str:
+        if self.kind == NoticeKind.DISCLOSURE_REQUEST:
+            return "未履行如实告知义务通知书"
+        if self.kind == NoticeKind.RESCISSION:
+            return f"{self.insurance_name}合同解除通知书"
+        return f"{self.insurance_name}合同解除通报书"
+
+    @property
+    def insurance_name(self) -> str:
+        return COMPULSORY_NAME if self.compulsory else (self.insurance_label or "机动车保险")
+
+    def context(self) -> dict:
+        data = asdict(self)
+        # The seed's blank reads "在＿＿公司投保": a full company name already ends in 公司 (not repeated then).
+        data.update(
+            title=self.title,
+            annex=ANNEX[NoticeKind(self.kind)],
+            insurance_name=self.insurance_name,
+            law=COMPULSORY_LAW if self.compulsory else INSURANCE_LAW,
+            policy_document="交强险保险单" if self.compulsory else "保险单",
+            insurer_named_company=self.insurer_name.endswith("公司"),
+            disclosure_days=conf.disclosure_days(),
+            vehicle_admin=self.vehicle_admin or conf.vehicle_admin_name(),
+            matter=self.matter or DEFAULT_MATTER,
+            reason=self.reason or DEFAULT_REASON,
+        )
+        return data
+
+
+def render_html(data: NoticeData, *, for_pdf: bool = False, extra: dict | None = None) -> str:
+    context = {**data.context(), "for_pdf": for_pdf, **(extra or {})}
+    return render_to_string(TEMPLATES[NoticeKind(data.kind)], context)
+
+
+def render_pdf(data: NoticeData, *, footer_text: str = "") -> bytes:
+    from weasyprint import HTML  # imported lazily: loading pango/cairo costs ~0.3 s
+
+    html = render_html(data, for_pdf=True, extra={"footer_text": footer_text})
+    return HTML(string=html).write_pdf()  # the PDF's title comes from the page's <title>
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()

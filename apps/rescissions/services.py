@@ -1,0 +1,615 @@
+"""Every write of a rescission case (rules M12, J5). One transaction each, permission checked inside, an audit
+event and an append-only case event for every step.
+
+Time rules for recorded steps (documented decision):
+* every step has ``at`` (when it happened, may be given) and ``recorded_at`` (always now, set by the database);
+* ``at`` is never in the future and never earlier than the step it follows (known → sent → received → disclosed);
+* a decision may be dated back at most ``RESCISSION_MAX_BACKDATE_HOURS`` (default 72 h) and never before the
+  latest recorded step; once ``deadline_at`` has passed no decision can be recorded at all, whatever date it
+  carries — the right has lapsed (J5), so a late entry cannot be made to look timely by backdating;
+* a recorded step is never edited: ``rescission_correct`` adds a ``correction`` event with a reason and moves
+  the case's field; decisions and lapses are final.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core import deadlines
+from apps.core.audit import audit_record
+from apps.core.deadlines import local_date
+from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.models import Deadline
+from apps.core.notifications import notify_organization
+from apps.parties.models import OrganizationKind
+from apps.policies.services import policy_rescind
+
+from . import clock, conf
+from .access import may_act
+from .models import (
+    OPEN_STATUSES,
+    Decision,
+    EventKind,
+    RescissionCase,
+    RescissionEvent,
+    RescissionNotice,
+    Status,
+    Trigger,
+)
+from .notices import DEFAULT_MATTER, NoticeKind, render_pdf, sha256
+
+RULE_DECIDE = "rescission.decide"
+RULE_DISCLOSURE = "rescission.disclosure"
+CLOCK_SKEW = dt.timedelta(minutes=2)  # an API client's "now" may run slightly ahead of ours
+# Who may push information that opens a case for an insurer (besides the system itself, actor=None).
+OPENERS = frozenset({OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR, OrganizationKind.INSURANCE_ASSOCIATION})
+_PHONE = re.compile(r"^[0-9+()\- ]{5,30}$")
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+
+def _fmt(at: dt.datetime) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+
+
+def _locked(case: RescissionCase) -> RescissionCase:
+    return RescissionCase.objects.select_for_update().select_related("policy", "insurer", "vehicle").get(pk=case.pk)
+
+
+def _require_actor(actor, case: RescissionCase) -> None:
+    if not may_act(actor, case) or not actor.has_perm("rescissions.change_rescissioncase"):
+        raise PermissionDeniedError(_("只有该案件所属保险公司的人员可以办理此案件。"))
+
+
+def _require_status(case: RescissionCase, *allowed: str, action: str) -> None:
+    if case.status not in allowed:
+        raise ConflictError(
+            _("案件当前状态为“%(status)s”，不能%(action)s。") % {"status": case.get_status_display(), "action": action},
+            code="wrong_status",
+        )
+
+
+def _require_not_lapsed(case: RescissionCase, now: dt.datetime) -> None:
+    if now > case.deadline_at:
+        raise ConflictError(
+            _("解除权已于 %(at)s 消灭（知道解除事由之日起超过 30 日，规则 J5），不能再办理。") % {"at": _fmt(case.deadline_at)},
+            code="lapsed",
+        )
+
+
+def _moment(at: dt.datetime | None, *, now: dt.datetime, not_before: dt.datetime | None, before_label: str,
+            field: str) -> dt.datetime:
+    """Validate the time a step happened: given or now; aware; not in the future; not before the previous step."""
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        raise ApplicationError(_("时间必须包含时区。"), code="naive_time", extra={"fields": {field: [_("时间必须包含时区。")]}})
+    if at > now + CLOCK_SKEW:
+        raise ApplicationError(_("时间不能晚于当前时间。"), code="future_time",
+                               extra={"fields": {field: [_("时间不能晚于当前时间。")]}})
+    at = min(at, now)
+    if not_before is not None and at < not_before:
+        message = _("时间不能早于%(label)s（%(at)s）。") % {"label": before_label, "at": _fmt(not_before)}
+        raise ApplicationError(message, code="before_previous_step", extra={"fields": {field: [message]}})
+    return at
+
+
+def _event(case: RescissionCase, kind: str, *, at: dt.datetime, actor=None, note: str = "", corrects=None,
+           data: dict | None = None) -> RescissionEvent:
+    organization = actor.organization if (actor is not None and getattr(actor, "organization_id", None)) else None
+    event = RescissionEvent(
+        case=case, kind=kind, at=at, actor=actor if (actor is not None and actor.is_authenticated) else None,
+        organization=organization, note=note, corrects=corrects, data=data or {},
+    )
+    event.full_clean(exclude=["case", "actor", "organization", "corrects"])
+    event.save()
+    return event
+
+
+def _audit(case: RescissionCase, action: str, actor=None, **detail) -> None:
+    audit_record(actor=actor, action=f"rescission.{action}", obj=case, organization=case.insurer,
+                 detail={"case": case.number, "status": case.status, **detail})
+
+
+def _save(case: RescissionCase, *fields: str) -> None:
+    case.full_clean(exclude=["policy", "insurer", "vehicle", "opened_by"], validate_unique=False)
+    case.save(update_fields=[*fields, "updated_at"])
+
+
+def case_url(case: RescissionCase) -> str:
+    return reverse("rescissions:case", args=[case.pk])
+
+
+def decide_deadline(case: RescissionCase) -> Deadline | None:
+    return deadlines.deadline_for(rule=RULE_DECIDE, subject=case)
+
+
+def receipt_event(case: RescissionCase) -> RescissionEvent | None:
+    """The step that set the current receipt time: the latest receipt event or correction of one."""
+    return (
+        case.events.filter(Q(kind=EventKind.NOTICE_RECEIVED)
+                           | Q(kind=EventKind.CORRECTION, data__field="notice_received_at"))
+        .order_by("-recorded_at", "-id").first()
+    )
+
+
+def disclosure_clock(case: RescissionCase) -> Deadline | None:
+    event = receipt_event(case)
+    return deadlines.deadline_for(rule=RULE_DISCLOSURE, subject=event) if event else None
+
+
+def _close_clocks(case: RescissionCase, *, decided_at: dt.datetime | None, actor, reason: str) -> None:
+    deadline = decide_deadline(case)
+    if deadline is not None and decided_at is not None:
+        deadlines.deadline_meet(deadline=deadline, at=decided_at, actor=actor)
+    disclosure = disclosure_clock(case)
+    if disclosure is not None and disclosure.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED):
+        deadlines.deadline_cancel(deadline=disclosure, reason=reason, actor=actor)
+
+
+# --- opening -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.datetime,
+                    actor=None) -> tuple[RescissionCase, bool]:
+    """Open the case of ``policy`` for information the insurer received at ``known_at`` (rule M12).
+
+    ``known_at`` is the signed receipt time of the batch that carried the information (the moment the insurer
+    knew), or for ``insurer_finding`` the moment the insurer itself found the cause. Idempotent: the same
+    vehicle, policy, trigger and reference return the existing case (``created`` False) and change nothing.
+    Only an active policy gets a case.
+    """
+    from apps.policies.models import Policy
+
+    if trigger not in Trigger.values:
+        raise ApplicationError(_("触发来源无效。"), code="invalid_trigger")
+    trigger_ref = (trigger_ref or "").strip()[:120]
+    if known_at is None or timezone.is_naive(known_at):
+        raise ApplicationError(_("知道解除事由的时间必须包含时区。"), code="naive_time")
+    now = timezone.now()
+    if known_at > now + CLOCK_SKEW:
+        raise ApplicationError(_("知道解除事由的时间不能晚于当前时间。"), code="future_time",
+                               extra={"fields": {"known_at": [_("时间不能晚于当前时间。")]}})
+    known_at = min(known_at, now)
+    if actor is not None:
+        if actor.kind == OrganizationKind.INSURER:
+            if actor.organization_id != policy.insurer_id:
+                raise PermissionDeniedError(_("保险公司只能对本公司承保的保单立案。"))
+            if trigger != Trigger.INSURER_FINDING or not actor.has_perm("rescissions.add_rescissioncase"):
+                raise PermissionDeniedError(_("保险公司自行立案时，触发来源只能是“保险公司自行发现”。"))
+        elif actor.kind not in OPENERS and not actor.is_superuser:
+            raise PermissionDeniedError(_("无权为保险公司开立合同解除案件。"))
+
+    lookup = {"vehicle_id": policy.vehicle_id, "policy_id": policy.pk, "trigger": trigger, "trigger_ref": trigger_ref}
+    existing = RescissionCase.objects.filter(**lookup).first()
+    if existing is not None:
+        return existing, False
+
+    policy = Policy.objects.select_for_update().select_related("insurer", "vehicle").get(pk=policy.pk)
+    if policy.status != Policy.Status.ACTIVE:
+        raise ConflictError(
+            _("保单 %(number)s 当前状态为“%(status)s”，只有有效保单才开立合同解除案件。")
+            % {"number": policy.number, "status": policy.get_status_display()},
+            code="policy_not_active",
+        )
+    case = RescissionCase(
+        policy=policy, insurer=policy.insurer, vehicle=policy.vehicle, trigger=trigger, trigger_ref=trigger_ref,
+        known_at=known_at, deadline_at=clock.decision_deadline(known_at), matter=DEFAULT_MATTER,
+        applied_on=local_date(policy.starts_at), status=Status.OPEN,
+        opened_by=actor if (actor is not None and actor.is_authenticated) else None,
+    )
+    case.full_clean(exclude=["policy", "insurer", "vehicle", "opened_by"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:  # a concurrent delivery of the same information won the race
+        return RescissionCase.objects.get(**lookup), False
+
+    # Rule M12 / J5: one clock, 30 natural days from known_at, end of that day in Shanghai.
+    deadline = deadlines.deadline_start(
+        rule=RULE_DECIDE, subject=case, responsible=case.insurer, starts_at=known_at,
+        unit=Deadline.Unit.NATURAL_DAYS, amount=conf.rescission_days(), actor=actor,
+    )
+    if deadline.due_at != case.deadline_at:  # the kernel's clock is the truth if the two ever disagree
+        case.deadline_at = deadline.due_at
+        case.save(update_fields=["deadline_at"])
+    _event(case, EventKind.OPENED, at=known_at, actor=actor,
+           data={"trigger": trigger, "trigger_ref": trigger_ref, "deadline_at": case.deadline_at.isoformat()})
+    _audit(case, "open", actor, trigger=trigger, trigger_ref=trigger_ref, known_at=known_at.isoformat(),
+           deadline_at=case.deadline_at.isoformat(), policy=policy.number)
+    if actor is None or actor.organization_id != case.insurer_id:
+        notify_organization(
+            organization=case.insurer,
+            title=_("新的合同解除案件 %(no)s：%(plate)s") % {"no": case.number, "plate": case.vehicle.label},
+            body=_("收到非法营运信息（%(trigger)s），须在 %(deadline)s 前作出决定（规则 M12）。")
+            % {"trigger": case.get_trigger_display(), "deadline": _fmt(case.deadline_at)},
+            link=case_url(case), kind="rescission.opened", dedup_key=f"rescission:{case.pk}:opened",
+        )
+    return case, True
+
+
+# --- steps ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rescission_notice_send(*, case: RescissionCase, actor, contact_name: str, contact_phone: str,
+                           sent_at: dt.datetime | None = None, matter: str = "",
+                           applied_on: dt.date | None = None) -> RescissionCase:
+    """Record that 附件三 was sent to the policyholder and issue it as a PDF (rule J5)."""
+    case = _locked(case)
+    _require_actor(actor, case)
+    _require_status(case, Status.OPEN, action=_("发出通知"))
+    now = timezone.now()
+    _require_not_lapsed(case, now)
+    sent_at = _moment(sent_at, now=now, not_before=case.known_at, before_label=_("知道解除事由的时间"), field="sent_at")
+    contact_name, contact_phone = (contact_name or "").strip(), (contact_phone or "").strip()
+    errors = {}
+    if not contact_name:
+        errors["contact_name"] = [_("请填写通知书上的联系人。")]
+    if not _PHONE.match(contact_phone):
+        errors["contact_phone"] = [_("请填写有效的联系电话。")]
+    if errors:
+        raise ApplicationError(_("请填写通知书上的联系人和联系电话。"), code="contact_required", extra={"fields": errors})
+    case.notice_sent_at = sent_at
+    case.notice_contact_name, case.notice_contact_phone = contact_name[:60], contact_phone[:30]
+    if matter and matter.strip():
+        case.matter = matter.strip()[:200]
+    if applied_on is not None:
+        case.applied_on = applied_on
+    case.status = Status.NOTICE_SENT
+    _save(case, "notice_sent_at", "notice_contact_name", "notice_contact_phone", "matter", "applied_on", "status")
+    fits = local_date(sent_at) <= clock.Clock(case.known_at).last_notice_date
+    _event(case, EventKind.NOTICE_SENT, at=sent_at, actor=actor,
+           data={"field": "notice_sent_at", "day": clock.day_number(case.known_at, sent_at), "fits": fits})
+    _audit(case, "notice_send", actor, sent_at=sent_at.isoformat(), fits=fits)
+    notice_issue(case=case, kind=NoticeKind.DISCLOSURE_REQUEST, issued_on=local_date(sent_at), actor=actor)
+    return case
+
+
+@transaction.atomic
+def rescission_notice_receive(*, case: RescissionCase, actor, received_at: dt.datetime | None = None) -> RescissionCase:
+    """Record the policyholder's receipt of 附件三; starts the 5-day disclosure clock (rule J5)."""
+    case = _locked(case)
+    _require_actor(actor, case)
+    _require_status(case, Status.NOTICE_SENT, action=_("登记通知送达"))
+    now = timezone.now()
+    _require_not_lapsed(case, now)
+    received_at = _moment(received_at, now=now, not_before=case.notice_sent_at, before_label=_("通知发出时间"),
+                          field="received_at")
+    case.notice_received_at = received_at
+    case.disclosure_due_at = clock.disclosure_deadline(received_at)
+    case.status = Status.AWAITING_DISCLOSURE
+    _save(case, "notice_received_at", "disclosure_due_at", "status")
+    fits = case.disclosure_due_at <= case.deadline_at
+    event = _event(case, EventKind.NOTICE_RECEIVED, at=received_at, actor=actor,
+                   data={"field": "notice_received_at", "day": clock.day_number(case.known_at, received_at),
+                         "disclosure_due_at": case.disclosure_due_at.isoformat(), "fits": fits})
+    _start_disclosure_clock(case, event, actor)
+    _audit(case, "notice_receive", actor, received_at=received_at.isoformat(),
+           disclosure_due_at=case.disclosure_due_at.isoformat(), fits=fits)
+    return case
+
+
+def _start_disclosure_clock(case: RescissionCase, subject: RescissionEvent, actor) -> Deadline:
+    # Rule J5: the policyholder's 5 days from receipt. The clock belongs to the step that set the receipt time,
+    # so a corrected receipt gets a fresh clock and the old one is cancelled with the correction's reason.
+    return deadlines.deadline_start(
+        rule=RULE_DISCLOSURE, subject=subject, responsible=case.insurer, starts_at=case.notice_received_at,
+        unit=Deadline.Unit.NATURAL_DAYS, amount=conf.disclosure_days(), actor=actor,
+    )
+
+
+@transaction.atomic
+def rescission_disclosure_record(*, case: RescissionCase, actor, disclosed_at: dt.datetime | None = None,
+                                 note: str = "") -> RescissionCase:
+    """Record that the policyholder disclosed. Within the 5 days the insurer may not rescind (rule J5): the case
+    ends ``not_rescinded``. A late disclosure is recorded and the insurer still decides."""
+    case = _locked(case)
+    _require_actor(actor, case)
+    _require_status(case, Status.AWAITING_DISCLOSURE, action=_("登记如实告知"))
+    now = timezone.now()
+    _require_not_lapsed(case, now)
+    disclosed_at = _moment(disclosed_at, now=now, not_before=case.notice_received_at, before_label=_("通知送达时间"),
+                           field="disclosed_at")
+    case.disclosed_at = disclosed_at
+    in_time = disclosed_at <= case.disclosure_due_at
+    _save(case, "disclosed_at")
+    _event(case, EventKind.DISCLOSED, at=disclosed_at, actor=actor, note=(note or "").strip(),
+           data={"field": "disclosed_at", "in_time": in_time})
+    _audit(case, "disclosure", actor, disclosed_at=disclosed_at.isoformat(), in_time=in_time)
+    if in_time:
+        disclosure = disclosure_clock(case)
+        if disclosure is not None and disclosure.met_at is None:
+            deadlines.deadline_meet(deadline=disclosure, at=disclosed_at, actor=actor)
+        _close_not_rescinded(case, actor=actor, at=disclosed_at, now=now, note=note)
+    return case
+
+
+def _close_not_rescinded(case: RescissionCase, *, actor, at: dt.datetime, now: dt.datetime, note: str = "") -> None:
+    reason = _("投保人于 %(at)s 在收到通知之日起 %(days)d 日内履行了如实告知义务，保险人不得解除合同（规则 J5）。") % {
+        "at": _fmt(at), "days": conf.disclosure_days(),
+    }
+    if note and note.strip():
+        reason = f"{reason}\n{note.strip()}"
+    case.decision, case.decision_reason = Decision.NOT_RESCINDED, reason
+    case.decided_at, case.decision_recorded_at, case.status = at, now, Status.NOT_RESCINDED
+    _save(case, "decision", "decision_reason", "decided_at", "decision_recorded_at", "status")
+    _event(case, EventKind.NOT_RESCINDED, at=at, actor=actor, note=reason)
+    _close_clocks(case, decided_at=at, actor=actor, reason=reason)
+    _audit(case, "decide", actor, decision=Decision.NOT_RESCINDED, decided_at=at.isoformat())
+
+
+@transaction.atomic
+def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str = "",
+                      decided_at: dt.datetime | None = None) -> RescissionCase:
+    """The insurer's decision: rescind (after the 5 days passed without disclosure), or conditions not met
+    (written reason required), or — after a late disclosure — not rescind. Only before ``deadline_at``."""
+    case = _locked(case)
+    _require_actor(actor, case)
+    if decision not in Decision.values:
+        raise ApplicationError(_("决定无效。"), code="invalid_decision")
+    _require_status(case, *OPEN_STATUSES, action=_("作出决定"))
+    now = timezone.now()
+    _require_not_lapsed(case, now)
+    steps = [t for t in (case.known_at, case.notice_sent_at, case.notice_received_at, case.disclosed_at) if t]
+    floor = max(*steps, now - dt.timedelta(hours=conf.max_backdate_hours()))
+    decided_at = _moment(decided_at, now=now, not_before=floor, before_label=_("上一步骤时间或允许补记的最早时间"),
+                         field="decided_at")
+    reason = (reason or "").strip()
+    if decision == Decision.RESCINDED:
+        _check_may_rescind(case, decided_at)
+    elif decision == Decision.CONDITIONS_NOT_MET:
+        if len(reason) < 4:
+            raise ApplicationError(_("认定不符合解除条件必须写明理由。"), code="reason_required",
+                                   extra={"fields": {"reason": [_("请写明不符合法定或约定解除条件的理由。")]}})
+    elif decision == Decision.NOT_RESCINDED and case.disclosed_at is None:
+        raise ConflictError(_("投保人尚未履行如实告知义务；如决定不解除，请选择“不符合解除条件”并写明理由。"),
+                            code="no_disclosure")
+    case.decision, case.decision_reason = decision, reason
+    case.decided_at, case.decision_recorded_at = decided_at, now
+    case.status = {Decision.RESCINDED: Status.RESCINDED, Decision.NOT_RESCINDED: Status.NOT_RESCINDED,
+                   Decision.CONDITIONS_NOT_MET: Status.CONDITIONS_NOT_MET}[decision]
+    _save(case, "decision", "decision_reason", "decided_at", "decision_recorded_at", "status")
+    _event(case, decision, at=decided_at, actor=actor, note=reason,
+           data={"day": clock.day_number(case.known_at, decided_at)})
+    _close_clocks(case, decided_at=decided_at, actor=actor, reason=_("案件已作出决定。"))
+    _audit(case, "decide", actor, decision=decision, decided_at=decided_at.isoformat(), reason=reason)
+    if decision == Decision.RESCINDED:
+        # Rule J5: the policy is rescinded at the decision time, through the policies app's own service.
+        policy_rescind(actor=actor, policy=case.policy, at=decided_at,
+                       reason=_("合同解除案件 %(no)s：投保人未履行如实告知义务。") % {"no": case.number})
+        issued_on = local_date(decided_at)
+        notice_issue(case=case, kind=NoticeKind.RESCISSION, issued_on=issued_on, actor=actor)
+        notice_issue(case=case, kind=NoticeKind.VEHICLE_ADMIN, issued_on=issued_on, actor=actor)
+        _close_sibling_cases(case, actor=actor, now=now)
+    return case
+
+
+def _check_may_rescind(case: RescissionCase, decided_at: dt.datetime) -> None:
+    # Rule J5: written notice first, then 5 days from receipt; disclosure within them forbids rescission.
+    if case.notice_received_at is None or case.disclosure_due_at is None:
+        raise ConflictError(_("解除合同前须书面通知投保人（附件三）并登记送达时间（规则 J5）。"), code="notice_required")
+    if case.disclosed_at is not None and case.disclosed_at <= case.disclosure_due_at:
+        raise ConflictError(_("投保人已在期限内履行如实告知义务，保险人不得解除合同（规则 J5）。"), code="disclosed_in_time")
+    if decided_at <= case.disclosure_due_at:
+        raise ConflictError(
+            _("投保人的如实告知期限至 %(at)s 届满，届满前不能解除合同（规则 J5）。") % {"at": _fmt(case.disclosure_due_at)},
+            code="disclosure_period_running",
+        )
+    if decided_at > case.deadline_at:
+        raise ConflictError(_("解除权已于 %(at)s 消灭（规则 J5）。") % {"at": _fmt(case.deadline_at)}, code="lapsed")
+    if case.policy.status != case.policy.Status.ACTIVE:
+        raise ConflictError(_("保单当前状态为“%(status)s”，不能解除。") % {"status": case.policy.get_status_display()},
+                            code="policy_not_active")
+
+
+def _close_sibling_cases(case: RescissionCase, *, actor, now: dt.datetime) -> None:
+    """Other open cases of the rescinded policy end with it (the policy can be rescinded only once)."""
+    for sibling in RescissionCase.objects.select_for_update().filter(policy_id=case.policy_id, status__in=OPEN_STATUSES):
+        reason = _("保单已在案件 %(no)s 中解除。") % {"no": case.number}
+        sibling.decision, sibling.decision_reason = Decision.RESCINDED, reason
+        sibling.decided_at, sibling.decision_recorded_at, sibling.status = case.decided_at, now, Status.RESCINDED
+        _save(sibling, "decision", "decision_reason", "decided_at", "decision_recorded_at", "status")
+        _event(sibling, EventKind.RESCINDED, at=case.decided_at, actor=actor, note=reason, data={"by_case": case.pk})
+        _close_clocks(sibling, decided_at=case.decided_at, actor=actor, reason=reason)
+        _audit(sibling, "decide", actor, decision=Decision.RESCINDED, by_case=case.pk)
+
+
+# --- corrections ---------------------------------------------------------------------------------------------
+
+CORRECTABLE = {
+    EventKind.NOTICE_SENT: "notice_sent_at",
+    EventKind.NOTICE_RECEIVED: "notice_received_at",
+    EventKind.DISCLOSED: "disclosed_at",
+}
+
+
+@transaction.atomic
+def rescission_correct(*, case: RescissionCase, actor, event: RescissionEvent, at: dt.datetime,
+                       reason: str) -> RescissionEvent:
+    """Correct the time of a recorded step by a new event with a reason (the step itself is never edited).
+
+    Only while the case is open, only the send / receipt / disclosure times, and only the latest version of the
+    step (correct a correction, not the original twice). The corrected time obeys the same rules as a new step.
+    """
+    case = _locked(case)
+    _require_actor(actor, case)
+    _require_status(case, *OPEN_STATUSES, action=_("更正"))
+    now = timezone.now()
+    _require_not_lapsed(case, now)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ApplicationError(_("更正必须写明原因。"), code="reason_required",
+                               extra={"fields": {"reason": [_("请写明更正原因。")]}})
+    if event.case_id != case.pk:
+        raise ApplicationError(_("该事项不属于本案件。"), code="wrong_case")
+    if event.kind in CORRECTABLE:
+        field = CORRECTABLE[event.kind]
+    elif event.kind == EventKind.CORRECTION:
+        field = (event.data or {}).get("field")
+    else:
+        field = None
+    if field not in CORRECTABLE.values():
+        raise ApplicationError(_("只能更正通知发出、送达和如实告知的时间；决定不能更正。"), code="not_correctable")
+    if event.corrections.exists():
+        raise ConflictError(_("该事项已被更正过，请更正最新的一条。"), code="already_corrected")
+    bounds = {
+        "notice_sent_at": (case.known_at, _("知道解除事由的时间"), case.notice_received_at),
+        "notice_received_at": (case.notice_sent_at, _("通知发出时间"), case.disclosed_at),
+        "disclosed_at": (case.notice_received_at, _("通知送达时间"), None),
+    }[field]
+    at = _moment(at, now=now, not_before=bounds[0], before_label=bounds[1], field="at")
+    if bounds[2] is not None and at > bounds[2]:
+        raise ApplicationError(_("更正后的时间不能晚于下一步骤的时间（%(at)s）。") % {"at": _fmt(bounds[2])},
+                               code="after_next_step")
+    old = getattr(case, field)
+    setattr(case, field, at)
+    fields = [field]
+    if field == "notice_received_at":
+        case.disclosure_due_at = clock.disclosure_deadline(at)
+        fields.append("disclosure_due_at")
+    _save(case, *fields)
+    correction = _event(case, EventKind.CORRECTION, at=at, actor=actor, note=reason, corrects=event,
+                        data={"field": field, "old": old.isoformat() if old else None, "new": at.isoformat()})
+    if field == "notice_received_at":
+        old_clock = deadlines.deadline_for(rule=RULE_DISCLOSURE, subject=event)
+        if old_clock is not None:
+            deadlines.deadline_cancel(deadline=old_clock, reason=reason, actor=actor)
+        _start_disclosure_clock(case, correction, actor)
+    _audit(case, "correct", actor, field=field, old=old.isoformat() if old else None, new=at.isoformat(),
+           reason=reason, corrects=event.pk)
+    if (case.status == Status.AWAITING_DISCLOSURE and case.disclosed_at and case.disclosure_due_at
+            and case.disclosed_at <= case.disclosure_due_at):
+        _close_not_rescinded(case, actor=actor, at=case.disclosed_at, now=now)
+    return correction
+
+
+# --- notices -------------------------------------------------------------------------------------------------
+
+ANNEX_CODE = {NoticeKind.DISCLOSURE_REQUEST: "A3", NoticeKind.RESCISSION: "A4", NoticeKind.VEHICLE_ADMIN: "A7"}
+
+
+def notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor=None) -> RescissionNotice:
+    """Render a notice from the case data to PDF and store it with its SHA-256 (called by the steps above)."""
+    from .selectors import notice_data
+
+    sequence = case.notices.filter(kind=kind).count() + 1
+    doc_no = f"{case.number}-{ANNEX_CODE[kind]}-{sequence}"
+    data = notice_data(case, kind, issued_on=issued_on, doc_no=doc_no)
+    content = render_pdf(data, footer_text=_("柳州市客运车辆保险联合监管平台出具 · 案件 %(no)s · 文书编号 %(doc)s")
+                         % {"no": case.number, "doc": doc_no})
+    notice = RescissionNotice(case=case, kind=kind, doc_no=doc_no, issued_on=issued_on, sha256=sha256(content),
+                              size=len(content), created_by=actor if (actor is not None and actor.is_authenticated) else None)
+    notice.file.save(f"{doc_no}.pdf", ContentFile(content), save=False)
+    notice.save()
+    _event(case, EventKind.NOTICE_ISSUED, at=timezone.now(), actor=actor,
+           data={"notice": notice.pk, "kind": kind, "doc_no": doc_no, "sha256": notice.sha256})
+    _audit(case, "notice_issue", actor, kind=kind, doc_no=doc_no, sha256=notice.sha256)
+    return notice
+
+
+# --- clock consequences (run by the Deadline scan, inside its transaction) ------------------------------------
+
+
+def rescission_lapse(*, case: RescissionCase, deadline: Deadline) -> RescissionCase:
+    """Past ``deadline_at`` without a decision the right has lapsed (J5): the case is ``lapsed``, a breach is
+    recorded against the insurer in the industry credit file (M14), the regulator sees it on its list."""
+    case = _locked(case)
+    if case.status not in OPEN_STATUSES:
+        return case
+    now = timezone.now()
+    case.status, case.lapsed_at = Status.LAPSED, now
+    _save(case, "status", "lapsed_at")
+    _event(case, EventKind.LAPSED, at=deadline.due_at, data={"deadline": deadline.pk})
+    disclosure = disclosure_clock(case)
+    if disclosure is not None and disclosure.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED):
+        deadlines.deadline_cancel(deadline=disclosure, reason=_("解除权已消灭。"))
+    _audit(case, "lapse", None, deadline_at=case.deadline_at.isoformat())
+    _record_breach(case)
+    link = case_url(case)
+    notify_organization(
+        organization=case.insurer,
+        title=_("合同解除案件 %(no)s 已超期：解除权已消灭") % {"no": case.number},
+        body=_("%(plate)s 的保单 %(policy)s 未在 %(deadline)s 前作出决定，已记入行业信用档案。")
+        % {"plate": case.vehicle.label, "policy": case.policy.number, "deadline": _fmt(case.deadline_at)},
+        link=link, kind="rescission.lapsed", dedup_key=f"rescission:{case.pk}:lapsed",
+    )
+    return case
+
+
+def _record_breach(case: RescissionCase) -> None:
+    from apps.credit.services import credit_record_create
+
+    credit_record_create(
+        subject=case.insurer, event="rescission_lapsed", severity=conf.lapse_severity(), source="rescissions",
+        occurred_on=local_date(case.deadline_at) + dt.timedelta(days=1),
+        evidence_link=case_url(case),
+        detail=_("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道解除事由，%(deadline)s 前未作出决定（规则 M12、J5）。")
+        % {"no": case.number, "plate": case.vehicle.label, "policy": case.policy.number,
+           "known": _fmt(case.known_at), "deadline": _fmt(case.deadline_at)},
+        dedup_key=f"rescission-lapsed-{case.pk}",
+    )
+
+
+def rescission_disclosure_expired(*, case: RescissionCase, deadline: Deadline) -> None:
+    """The 5 days ended without a disclosure: the insurer may now rescind (until ``deadline_at``)."""
+    case = _locked(case)
+    if case.status != Status.AWAITING_DISCLOSURE or case.disclosure_due_at != deadline.due_at:
+        return
+    _event(case, EventKind.DISCLOSURE_EXPIRED, at=deadline.due_at, data={"deadline": deadline.pk})
+    _audit(case, "disclosure_expired", None, disclosure_due_at=deadline.due_at.isoformat())
+    notify_organization(
+        organization=case.insurer,
+        title=_("案件 %(no)s：如实告知期限已届满") % {"no": case.number},
+        body=_("投保人未在期限内履行如实告知义务，可在 %(deadline)s 前作出解除决定。") % {"deadline": _fmt(case.deadline_at)},
+        link=case_url(case), kind="rescission.disclosure_expired", dedup_key=f"rescission:{case.pk}:disclosure_expired",
+    )
+
+
+def rescission_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind the insurer's staff of open cases on days 20, 25 and 28 (``RESCISSION_REMINDER_DAYS``).
+
+    A run sends the latest reminder day reached (a missed run does not send stale reminders twice); each
+    reminder is sent once per case and user (notification ``dedup_key``), with an e-mail where users have one.
+    """
+    now = now or timezone.now()
+    days = conf.reminder_days()
+    if not days:
+        return 0
+    sent = 0
+    horizon = now - dt.timedelta(days=days[0] - 1)
+    candidates = (RescissionCase.objects.filter(status__in=OPEN_STATUSES, known_at__lte=horizon, deadline_at__gte=now)
+                  .select_related("insurer", "vehicle", "policy"))
+    for case in candidates.iterator(chunk_size=500):
+        day = clock.day_number(case.known_at, now)
+        reached = [d for d in days if d <= day]
+        if not reached:
+            continue
+        with transaction.atomic():
+            sent += _remind(case, reached[-1], now)
+    return sent
+
+
+def _remind(case: RescissionCase, day: int, now: dt.datetime) -> int:
+    left = clock.Clock(case.known_at).days_left(now)
+    created = notify_organization(
+        organization=case.insurer,
+        title=_("合同解除案件 %(no)s 已到第 %(day)d 天，剩余 %(left)d 天") % {"no": case.number, "day": day, "left": left},
+        body=_("%(plate)s，保单 %(policy)s，解除权于 %(deadline)s 消灭（规则 M12、J5）。当前状态：%(status)s。")
+        % {"plate": case.vehicle.label, "policy": case.policy.number, "deadline": _fmt(case.deadline_at),
+           "status": case.get_status_display()},
+        link=case_url(case), kind="rescission.reminder", dedup_key=f"rescission:{case.pk}:day{day}",
+    )
+    if created:
+        _event(case, EventKind.REMINDER, at=now, data={"day": day, "users": created})
+    return created
