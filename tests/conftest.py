@@ -1,11 +1,98 @@
-"""Shared fixtures. Tests run against the real PostgreSQL and Redis of the settings (embedded by default)."""
+"""Shared fixtures. Tests run against the real PostgreSQL and Redis of the settings (embedded by default).
+
+Data created by migrations (role groups and their permissions, the working-day calendar, …) must survive
+transactional tests (live server, Celery worker), whose teardown empties every table, and ``--reuse-db``: the
+tables' contents are snapshotted into the schema ``lz_test_snapshot`` once the test database is ready and put
+back after every such flush. A test database that lost that data anyway (an interrupted run) is recreated.
+"""
 
 import pytest
+from django.core.management import call_command
+from django.db import connections, transaction
+from django.test import TransactionTestCase
 from rest_framework.test import APIClient
 
-from apps.parties.models import OrganizationKind
+from apps.parties.models import OrganizationKind, Role
 
 from .factories import OrganizationFactory, user_of
+
+SNAPSHOT_SCHEMA = "lz_test_snapshot"
+
+
+def _test_database_lost_migration_data(connection) -> bool:
+    """Whether the (kept) test database exists but misses the rows that migrations create."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    for key in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(key, None)
+    params["dbname"] = connection.creation._get_test_db_name()
+    try:
+        conn = psycopg.connect(**params, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError:
+        return False  # not created yet
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('django_migrations') IS NOT NULL")
+            if not cursor.fetchone()[0]:
+                return False  # empty database: migrate will fill it
+            cursor.execute("SELECT count(*) FROM auth_group WHERE name = ANY(%s)", [list(Role.values)])
+            groups = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM core_workcalendaryear")
+            years = cursor.fetchone()[0]
+            return groups < len(Role.values) or years == 0
+    except psycopg.Error:
+        return True
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def django_db_createdb(request, django_db_modify_db_settings):
+    from django.db import connection
+
+    if request.config.getvalue("create_db"):
+        return True
+    if request.config.getvalue("reuse_db") and _test_database_lost_migration_data(connection):
+        request.config.option.create_db = True  # recreate it from the migrations
+        return True
+    return False
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+            saved = []
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE")
+                cursor.execute(f"CREATE SCHEMA {SNAPSHOT_SCHEMA}")
+                for table in sorted(tables):
+                    cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')  # noqa: S608
+                    if cursor.fetchone()[0]:
+                        cursor.execute(f'CREATE TABLE {SNAPSHOT_SCHEMA}."{table}" AS SELECT * FROM "{table}"')  # noqa: S608
+                        saved.append(table)
+            connection._lz_snapshot_tables = saved
+    yield
+
+
+def _flush_and_restore(self):
+    """TransactionTestCase teardown: empty the tables, then put the migrations' rows back (see module doc)."""
+    for db_name in self._databases_names(include_mirrors=False):
+        connection = connections[db_name]
+        saved = getattr(connection, "_lz_snapshot_tables", None)
+        call_command(
+            "flush", verbosity=0, interactive=False, database=db_name, reset_sequences=False,
+            allow_cascade=self.available_apps is not None, inhibit_post_migrate=saved is not None,
+        )
+        if saved:
+            with transaction.atomic(using=db_name), connection.cursor() as cursor:
+                for table in saved:
+                    cursor.execute(f'INSERT INTO "{table}" SELECT * FROM {SNAPSHOT_SCHEMA}."{table}"')  # noqa: S608
+
+
+TransactionTestCase._fixture_teardown = _flush_and_restore
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db import transaction
+from django.utils.translation import gettext as _
 
 from . import deadlines
 from .models import AuditEvent, Deadline, WorkCalendarDay, WorkCalendarYear
@@ -23,20 +23,24 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 class _RecomputeOnSave:
-    """A calendar correction recomputes every open clock (rule of the kernel; breaches stay recorded)."""
+    """A calendar correction recomputes every open clock in the same transaction (breaches stay recorded)."""
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        transaction.on_commit(lambda: self._recompute(request))
+        self._recompute(request)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        transaction.on_commit(lambda: self._recompute(request))
+        self._recompute(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._recompute(request)
 
     def _recompute(self, request):
         count = deadlines.deadlines_recompute(actor=request.user)
         if count:
-            messages.info(request, f"已按修正后的日历重新计算 {count} 个进行中的时限。")
+            messages.info(request, _("已按修正后的日历重新计算 %(count)d 个进行中的时限。") % {"count": count})
 
 
 @admin.register(WorkCalendarYear)

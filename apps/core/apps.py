@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "apps.core"
     label = "core"
     verbose_name = _("共享内核")
+
+    def ready(self) -> None:
+        from . import navigation
+
+        # Every signed-in user has clocks in their audience (apps/core/access.py): the "what is due" page.
+        navigation.register(_("待办时限"), "deadlines-due", order=90)

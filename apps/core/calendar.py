@@ -48,7 +48,8 @@ def is_workday(day: dt.date) -> tuple[bool, bool]:
 
 def add_working_days(start: dt.date, days: int) -> tuple[dt.date, bool]:
     """The ``days``-th working day after ``start`` (``start`` itself never counts), and whether a year without
-    calendar data was crossed. Example: Friday 2026-09-30 + 1 → Friday 2026-10-09 (Oct 1–8 holidays 2026)."""
+    calendar data was crossed. Examples (2026 data): Wednesday 2026-09-30 + 1 → Thursday 2026-10-08 (Oct 1–7
+    are the National Day holiday); Friday 2026-10-09 + 1 → Saturday 2026-10-10 (an adjusted working day)."""
     if days < 0:
         raise ValueError("days must be >= 0")
     # Long holidays are at most ~9 days, so 3× the span plus 20 days is always enough; extend if not.

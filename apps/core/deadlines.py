@@ -14,6 +14,7 @@ handlers run inside the scan's transaction, so a lapse and its consequences comm
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -23,12 +24,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import calendar
 from .audit import audit_record
 from .errors import ApplicationError
 from .models import Deadline, DeadlinePause
 
+logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Handler = Callable[[Deadline], None]
 _BREACH_HANDLERS: dict[str, list[Handler]] = {}
@@ -152,14 +155,16 @@ def deadline_meet(*, deadline: Deadline, at: dt.datetime | None = None, actor=No
     now = timezone.now()
     at = at or now
     if at > now:
-        raise ApplicationError("完成时间不能晚于当前时间。", code="future_time")
+        raise ApplicationError(_("完成时间不能晚于当前时间。"), code="future_time")
     if deadline.paused_at is not None:
         _close_pause(deadline, at)
     deadline.met_at = at
     if deadline.breached_at is None and at > deadline.due_at:
         deadline.breached_at = deadline.due_at  # met after due, before the scan noticed: still a breach
     deadline.status = Deadline.Status.BREACHED if deadline.breached_at else Deadline.Status.MET
-    deadline.save(update_fields=["met_at", "breached_at", "status", "paused_at", "due_at"])
+    deadline.save(update_fields=[
+        "met_at", "breached_at", "status", "paused_at", "due_at", "warn_at", "final_warn_at", "used_fallback_calendar",
+    ])
     audit_record(actor=actor, action="deadline.meet", obj=deadline, organization=deadline.responsible,
                  detail={"rule": deadline.rule, "met_at": at.isoformat(), "late": deadline.breached_at is not None})
     return deadline
@@ -168,11 +173,16 @@ def deadline_meet(*, deadline: Deadline, at: dt.datetime | None = None, actor=No
 @transaction.atomic
 def deadline_pause(*, deadline: Deadline, reason: str, actor=None, at: dt.datetime | None = None) -> Deadline:
     if not reason or not reason.strip():
-        raise ApplicationError("暂停计时必须填写原因。", code="reason_required")
+        raise ApplicationError(_("暂停计时必须填写原因。"), code="reason_required")
     deadline = _locked(deadline)
     if deadline.status != Deadline.Status.OPEN:
-        raise ApplicationError("只有进行中的时限可以暂停。", code="not_open")
+        raise ApplicationError(_("只有进行中的时限可以暂停。"), code="not_open")
     at = at or timezone.now()
+    if at >= deadline.due_at:
+        # An expired clock cannot be stopped after the fact: the breach stands (the scan records it).
+        raise ApplicationError(_("时限已到期，不能再暂停。"), code="already_due")
+    if at < deadline.starts_at:
+        raise ApplicationError(_("暂停时间不能早于起算时间。"), code="before_start")
     DeadlinePause.objects.create(deadline=deadline, paused_at=at, reason=reason.strip(), actor=actor)
     deadline.paused_at = at
     deadline.status = Deadline.Status.PAUSED
@@ -195,8 +205,10 @@ def _close_pause(deadline: Deadline, at: dt.datetime) -> None:
 def deadline_resume(*, deadline: Deadline, actor=None, at: dt.datetime | None = None) -> Deadline:
     deadline = _locked(deadline)
     if deadline.status != Deadline.Status.PAUSED:
-        raise ApplicationError("该时限未处于暂停状态。", code="not_paused")
+        raise ApplicationError(_("该时限未处于暂停状态。"), code="not_paused")
     at = at or timezone.now()
+    if at < deadline.paused_at:
+        raise ApplicationError(_("恢复时间不能早于暂停时间。"), code="before_pause")
     _close_pause(deadline, at)
     deadline.status = Deadline.Status.OPEN
     deadline.save(update_fields=["paused_at", "status", "due_at", "warn_at", "final_warn_at", "used_fallback_calendar"])
@@ -226,9 +238,9 @@ def deadlines_recompute(*, actor=None) -> int:
         .filter(status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED], breached_at__isnull=True, met_at__isnull=True)
         .prefetch_related("pauses")
     ):
-        old = deadline.due_at
+        old, old_fallback = deadline.due_at, deadline.used_fallback_calendar
         _recompute(deadline)
-        if deadline.due_at != old:
+        if deadline.due_at != old or deadline.used_fallback_calendar != old_fallback:
             deadline.save(update_fields=["due_at", "warn_at", "final_warn_at", "used_fallback_calendar"])
             audit_record(actor=actor, action="deadline.recompute", obj=deadline, organization=deadline.responsible,
                          detail={"old_due_at": old.isoformat(), "due_at": deadline.due_at.isoformat()})
@@ -236,48 +248,71 @@ def deadlines_recompute(*, actor=None) -> int:
     return count
 
 
+def _scan_one(deadline: Deadline, apply: Callable[[Deadline], None], failed: set[int]) -> bool:
+    """Apply one clock's state change and its rules' handlers in a savepoint. A handler that fails leaves the
+    clock unchanged (it is retried by the next scan) and does not hold up the other clocks."""
+    try:
+        with transaction.atomic():
+            apply(deadline)
+    except Exception:
+        logger.exception("deadline scan: clock %s (%s) failed; it is retried by the next scan", deadline.pk, deadline.rule)
+        failed.add(deadline.pk)
+        return False
+    return True
+
+
+def _breach(deadline: Deadline) -> None:
+    deadline.breached_at = deadline.due_at
+    deadline.status = Deadline.Status.BREACHED
+    deadline.save(update_fields=["breached_at", "status"])
+    audit_record(action="deadline.breach", obj=deadline, organization=deadline.responsible,
+                 detail={"rule": deadline.rule, "due_at": deadline.due_at.isoformat()})
+    for handler in _BREACH_HANDLERS.get(deadline.rule, []):
+        handler(deadline)
+
+
 def deadline_scan(*, now: dt.datetime | None = None, batch_size: int = 500) -> dict[str, int]:
     """Mark warnings and breaches; run the rules' handlers. Safe to run concurrently (SKIP LOCKED) and again."""
     now = now or timezone.now()
-    counts = {"warned": 0, "final_warned": 0, "breached": 0}
+    counts = {"warned": 0, "final_warned": 0, "breached": 0, "failed": 0}
     running = [Deadline.Status.OPEN]
+    failed: set[int] = set()
     while True:
         with transaction.atomic():
             batch = list(
                 Deadline.objects.select_for_update(skip_locked=True)
                 .filter(status__in=running, due_at__lt=now, breached_at__isnull=True, met_at__isnull=True)
-                .select_related("responsible")[:batch_size]
+                .exclude(pk__in=failed)
+                .select_related("responsible")
+                .order_by("due_at", "pk")[:batch_size]
             )
-            for deadline in batch:
-                deadline.breached_at = deadline.due_at
-                deadline.status = Deadline.Status.BREACHED
-                deadline.save(update_fields=["breached_at", "status"])
-                audit_record(action="deadline.breach", obj=deadline, organization=deadline.responsible,
-                             detail={"rule": deadline.rule, "due_at": deadline.due_at.isoformat()})
-                for handler in _BREACH_HANDLERS.get(deadline.rule, []):
-                    handler(deadline)
-            counts["breached"] += len(batch)
+            counts["breached"] += sum(_scan_one(deadline, _breach, failed) for deadline in batch)
         if len(batch) < batch_size:
             break
     for field, at_field, key in (("warned_at", "warn_at", "warned"), ("final_warned_at", "final_warn_at", "final_warned")):
+
+        def warn(deadline: Deadline, field=field, key=key) -> None:
+            setattr(deadline, field, now)
+            deadline.save(update_fields=[field])
+            audit_record(action=f"deadline.{key}", obj=deadline, organization=deadline.responsible,
+                         detail={"rule": deadline.rule, "due_at": deadline.due_at.isoformat()})
+            for handler in _WARNING_HANDLERS.get(deadline.rule, []):
+                handler(deadline)
+
         while True:
             with transaction.atomic():
                 batch = list(
                     Deadline.objects.select_for_update(skip_locked=True)
                     .filter(Q(status__in=running), **{f"{at_field}__lte": now, f"{field}__isnull": True})
                     .filter(due_at__gte=now)
-                    .select_related("responsible")[:batch_size]
+                    .exclude(pk__in=failed)
+                    .select_related("responsible")
+                    .order_by("due_at", "pk")[:batch_size]
                 )
-                for deadline in batch:
-                    setattr(deadline, field, now)
-                    deadline.save(update_fields=[field])
-                    audit_record(action=f"deadline.{key}", obj=deadline, organization=deadline.responsible,
-                                 detail={"rule": deadline.rule, "due_at": deadline.due_at.isoformat()})
-                    for handler in _WARNING_HANDLERS.get(deadline.rule, []):
-                        handler(deadline)
-                counts[key] += len(batch)
+                counts[key] += sum(_scan_one(deadline, warn, failed) for deadline in batch)
             if len(batch) < batch_size:
                 break
+    counts["failed"] = len(failed)
     return counts
 
 

@@ -20,6 +20,9 @@ def due(request):
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     now = timezone.now()
+    # Warn about the current year, and about every year a listed clock had to count Monday–Friday in.
+    years = {timezone.localdate(now).year}
+    years |= set(qs.filter(used_fallback_calendar=True).order_by().values_list("due_at__year", flat=True).distinct())
     return render(request, "core/due.html", {
-        "page": page, "now": now, "calendar_warnings": calendar.missing_years_warning(now.year, now.year + 1),
+        "page": page, "now": now, "calendar_warnings": calendar.missing_years_warning(*sorted(years)),
     })
