@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,55 @@ class ExchangeConfig(AppConfig):
     name = "apps.exchange"
     label = "exchange"
     verbose_name = _("数据交换")
+
+    def ready(self) -> None:
+        from apps.core import home, navigation
+        from apps.core.schedule import register_periodic
+        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
+        from apps.parties.services import ORGANIZATION_CREATED_HOOKS
+
+        from . import conf, services
+
+        if services.on_organization_created not in ORGANIZATION_CREATED_HOOKS:
+            ORGANIZATION_CREATED_HOOKS.append(services.on_organization_created)
+        navigation.register(_("数据交换"), "exchange-batch-list", order=80)
+        home.register(
+            "exchange-attention", "exchange/_home_panel.html", _home_panel,
+            roles=["regulator_staff", "platform_admin"], order=90,
+        )
+        register_periodic("exchange-sweep", "apps.exchange.tasks.exchange_sweep", conf.sweep_seconds())
+        if _seed_demo_keys not in DEMO_SEEDERS:
+            DEMO_SEEDERS.append(_seed_demo_keys)
+        checks.register(_check_backoff_below_visibility_timeout)
+
+
+def _home_panel(request) -> dict:
+    from .selectors import attention_count, batch_list, batch_state_counts
+
+    return {
+        "exchange_counts": batch_state_counts(batch_list(user=request.user)),
+        "exchange_attention": attention_count(user=request.user),
+    }
+
+
+def _seed_demo_keys(stdout) -> None:
+    """Demo data: every organisation has its exchange keys (those created before this app got theirs too)."""
+    from apps.parties.models import Organization
+
+    from .services import organization_keys_issue
+
+    issued = sum(len(organization_keys_issue(organization=org)) for org in Organization.objects.all())
+    if issued:
+        stdout.write(f"exchange: issued {issued} key(s)")
+
+
+def _check_backoff_below_visibility_timeout(app_configs, **kwargs):
+    from . import conf
+
+    if conf.retry_backoff_max_seconds() >= conf.visibility_timeout():
+        return [checks.Warning(
+            "EXCHANGE_RETRY_BACKOFF_MAX_SECONDS is not below the broker visibility timeout; "
+            "Redis would hand a waiting retry to a second worker.",
+            id="exchange.W001",
+        )]
+    return []

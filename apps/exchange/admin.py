@@ -1,0 +1,43 @@
+"""Read-only admin pages: batches, events and keys are changed only by the services (append-only trail)."""
+
+from django.contrib import admin
+
+from .models import Batch, BatchEvent, InboxEntry, OrganizationKey
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrganizationKey)
+class OrganizationKeyAdmin(_ReadOnly):
+    list_display = ["key_id", "organization", "purpose", "valid_from", "retired_at"]
+    list_filter = ["purpose"]
+    search_fields = ["key_id", "organization__name", "organization__uscc"]
+    exclude = ["private_key_sealed"]
+
+
+@admin.register(Batch)
+class BatchAdmin(_ReadOnly):
+    list_display = ["id", "kind", "sender", "recipient", "state", "attempts", "created_at", "receipt_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["id"]
+    exclude = ["ciphertext", "signature", "receipt_signature"]
+
+
+@admin.register(BatchEvent)
+class BatchEventAdmin(_ReadOnly):
+    list_display = ["batch", "at", "kind", "organization", "attempt"]
+    list_filter = ["kind"]
+
+
+@admin.register(InboxEntry)
+class InboxEntryAdmin(_ReadOnly):
+    list_display = ["claimed_batch_id", "recipient", "received_at", "ingested_at"]

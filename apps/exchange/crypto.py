@@ -1,0 +1,274 @@
+"""The exchange's cryptography, free of Django so an archive can be verified with nothing but this file.
+
+Everything that is signed or hashed is defined here, byte for byte (docs/exchange.md repeats it):
+
+* **Canonical JSON** (``canonical_json``): keys sorted, no whitespace, UTF-8 (no ``\\u`` escapes for non-ASCII),
+  ``Decimal`` as a plain decimal string (``"1.50"``, never an exponent), ``date`` as ``YYYY-MM-DD``, aware
+  ``datetime`` in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, ``UUID`` as its string; naive datetimes, NaN/inf,
+  sets, bytes and non-string keys are refused.
+* **Encryption**: HPKE (RFC 9180) base mode, suite DHKEM(X25519, HKDF-SHA256) + HKDF-SHA256 + AES-256-GCM — a
+  fresh ephemeral X25519 key per batch. The canonical header bytes are bound as HPKE ``info`` (RFC 9180 §8.1:
+  single-shot APIs carry their associated data there), so a changed header makes decryption fail exactly like a
+  bad AEAD tag. When ``cryptography`` has no HPKE module, the same construction is built by hand (ephemeral
+  X25519, HKDF-SHA256 over the shared secret with the header in ``info``, AES-256-GCM with the header as AAD) —
+  the suite name in the header says which one sealed the batch.
+* **Batch signature** — over the *sealed envelope*, so anyone holding the public keys can check it without
+  decrypting: ``Ed25519(sender, b"lz-exchange/1 batch-signature\\n" + header + b"\\n" + hex(SHA-256(ciphertext)))``.
+  The header names the sender, the recipient and both key ids and is bound into the ciphertext, so the signature
+  cannot be stripped and replaced by another party's without breaking decryption.
+* **Sealed-batch hash** (what a receipt acknowledges): ``SHA-256(b"lz-exchange/1 sealed\\n" + len‖header +
+  len‖ciphertext + len‖signature)`` with each ``len`` an 8-byte big-endian length.
+* **Receipt signature**: ``Ed25519(recipient, b"lz-exchange/1 receipt-signature\\n" + canonical_json(receipt))``.
+* **Key id**: ``"<algorithm>:" + first 32 hex digits of SHA-256(raw public key)`` (``ed25519:…``, ``x25519:…``),
+  so an id can always be recomputed from the key it names.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+try:  # cryptography >= 47
+    from cryptography.hazmat.primitives import hpke as _hpke
+except ImportError:  # pragma: no cover - depends on the installed cryptography
+    _hpke = None
+
+FORMAT = "lz-exchange/1"
+RECEIPT_FORMAT = "lz-exchange-receipt/1"
+ARCHIVE_FORMAT = "lz-exchange-archive/1"
+SUITE_HPKE = "HPKE-base/DHKEM(X25519,HKDF-SHA256)/HKDF-SHA256/AES-256-GCM"
+SUITE_MANUAL = "X25519/HKDF-SHA256/AES-256-GCM"
+SIGNATURE_ALGORITHM = "Ed25519"
+ED25519 = "ed25519"
+X25519 = "x25519"
+
+_INFO_PREFIX = b"lz-exchange/1 batch\n"
+_SIG_PREFIX = b"lz-exchange/1 batch-signature\n"
+_SEALED_PREFIX = b"lz-exchange/1 sealed\n"
+_RECEIPT_PREFIX = b"lz-exchange/1 receipt-signature\n"
+
+
+class CryptoError(Exception):
+    """A signature, tag or key did not check out; ``code`` says which (used as the rejection reason code)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# --- canonical JSON -------------------------------------------------------------------------------------------
+
+
+def _canonical_value(value):
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("canonical JSON refuses NaN and infinity")
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("canonical JSON refuses a non-finite Decimal")
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("canonical JSON refuses a naive datetime")
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"canonical JSON needs string keys, got {type(key).__name__}")
+            out[key] = _canonical_value(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [_canonical_value(item) for item in value]
+    raise ValueError(f"canonical JSON cannot render {type(value).__name__}")
+
+
+def canonical_json(value) -> bytes:
+    """The one byte rendering of ``value`` that is signed, hashed and encrypted (see the module docstring)."""
+    return json.dumps(
+        _canonical_value(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def utc_stamp(instant: dt.datetime) -> str:
+    return _canonical_value(instant)
+
+
+def parse_utc_stamp(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
+def b64e(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64d(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- keys -----------------------------------------------------------------------------------------------------
+
+
+def key_id(algorithm: str, public_raw: bytes) -> str:
+    return f"{algorithm}:{sha256_hex(public_raw)[:32]}"
+
+
+def _raw_public(key) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _raw_private(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+
+
+@dataclass(frozen=True)
+class KeyMaterial:
+    algorithm: str
+    key_id: str
+    public_raw: bytes
+    private_raw: bytes
+
+
+def generate_key(algorithm: str) -> KeyMaterial:
+    if algorithm == ED25519:
+        private = ed25519.Ed25519PrivateKey.generate()
+    elif algorithm == X25519:
+        private = x25519.X25519PrivateKey.generate()
+    else:
+        raise ValueError(f"unknown key algorithm {algorithm}")
+    public_raw = _raw_public(private.public_key())
+    return KeyMaterial(algorithm, key_id(algorithm, public_raw), public_raw, _raw_private(private))
+
+
+# --- messages -------------------------------------------------------------------------------------------------
+
+
+def _lp(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "big") + data
+
+
+def batch_signing_message(header_bytes: bytes, ciphertext: bytes) -> bytes:
+    return _SIG_PREFIX + header_bytes + b"\n" + sha256_hex(ciphertext).encode("ascii")
+
+
+def sealed_digest(header_bytes: bytes, ciphertext: bytes, signature: bytes) -> str:
+    """SHA-256 (hex) of the exact sealed batch, the value a receipt acknowledges."""
+    return sha256_hex(_SEALED_PREFIX + _lp(header_bytes) + _lp(ciphertext) + _lp(signature))
+
+
+def receipt_signing_message(receipt: dict) -> bytes:
+    return _RECEIPT_PREFIX + canonical_json(receipt)
+
+
+def sign(private_raw: bytes, message: bytes) -> bytes:
+    return ed25519.Ed25519PrivateKey.from_private_bytes(private_raw).sign(message)
+
+
+def verify(public_raw: bytes, signature: bytes, message: bytes, *, code: str = "bad_signature") -> None:
+    try:
+        ed25519.Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, message)
+    except (InvalidSignature, ValueError) as exc:
+        raise CryptoError(code, "Ed25519 signature does not verify") from exc
+
+
+# --- sealing --------------------------------------------------------------------------------------------------
+
+
+def default_suite() -> str:
+    return SUITE_HPKE if _hpke is not None else SUITE_MANUAL
+
+
+def _manual_key(shared: bytes, enc: bytes, recipient_public: bytes, header_bytes: bytes) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=enc + recipient_public, info=_INFO_PREFIX + header_bytes
+    ).derive(shared)
+
+
+def seal(plaintext: bytes, recipient_public_raw: bytes, header_bytes: bytes, suite: str) -> bytes:
+    """Encrypt ``plaintext`` for the recipient; returns ``enc (32 bytes) ‖ AEAD ciphertext``."""
+    public = x25519.X25519PublicKey.from_public_bytes(recipient_public_raw)
+    if suite == SUITE_HPKE:
+        if _hpke is None:  # pragma: no cover
+            raise CryptoError("unsupported_suite", "this cryptography has no HPKE")
+        hpke_suite = _hpke.Suite(_hpke.KEM.X25519, _hpke.KDF.HKDF_SHA256, _hpke.AEAD.AES_256_GCM)
+        return hpke_suite.encrypt(plaintext, public, info=_INFO_PREFIX + header_bytes)
+    if suite == SUITE_MANUAL:
+        ephemeral = x25519.X25519PrivateKey.generate()
+        enc = _raw_public(ephemeral.public_key())
+        key = _manual_key(ephemeral.exchange(public), enc, recipient_public_raw, header_bytes)
+        return enc + AESGCM(key).encrypt(b"\x00" * 12, plaintext, header_bytes)  # one key per batch: fixed nonce
+    raise CryptoError("unsupported_suite", f"unknown suite {suite}")
+
+
+def open_sealed(ciphertext: bytes, recipient_private_raw: bytes, header_bytes: bytes, suite: str) -> bytes:
+    private = x25519.X25519PrivateKey.from_private_bytes(recipient_private_raw)
+    try:
+        if suite == SUITE_HPKE:
+            if _hpke is None:  # pragma: no cover
+                raise CryptoError("unsupported_suite", "this cryptography has no HPKE")
+            hpke_suite = _hpke.Suite(_hpke.KEM.X25519, _hpke.KDF.HKDF_SHA256, _hpke.AEAD.AES_256_GCM)
+            return hpke_suite.decrypt(ciphertext, private, info=_INFO_PREFIX + header_bytes)
+        if suite == SUITE_MANUAL:
+            enc, body = ciphertext[:32], ciphertext[32:]
+            shared = private.exchange(x25519.X25519PublicKey.from_public_bytes(enc))
+            key = _manual_key(shared, enc, _raw_public(private.public_key()), header_bytes)
+            return AESGCM(key).decrypt(b"\x00" * 12, body, header_bytes)
+    except (InvalidTag, ValueError) as exc:
+        raise CryptoError("decrypt_failed", "AEAD authentication failed") from exc
+    raise CryptoError("unsupported_suite", f"unknown suite {suite}")
+
+
+# --- private keys at rest -------------------------------------------------------------------------------------
+
+_WRAP_VERSION = b"\x01"
+
+
+def wrapping_key(platform_key: str) -> bytes:
+    """The AES-256-GCM key that protects private keys at rest, derived from the platform key with HKDF."""
+    if not platform_key:
+        raise RuntimeError("PLATFORM_KEY is empty")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"lz exchange private keys v1").derive(
+        platform_key.encode("utf-8")
+    )
+
+
+def wrap_private(private_raw: bytes, *, kid: str, wrap_key: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return _WRAP_VERSION + nonce + AESGCM(wrap_key).encrypt(nonce, private_raw, kid.encode("utf-8"))
+
+
+def unwrap_private(sealed: bytes, *, kid: str, wrap_key: bytes) -> bytes:
+    sealed = bytes(sealed)
+    if sealed[:1] != _WRAP_VERSION:
+        raise CryptoError("bad_private_key", "unknown private-key wrapping version")
+    try:
+        return AESGCM(wrap_key).decrypt(sealed[1:13], sealed[13:], kid.encode("utf-8"))
+    except InvalidTag as exc:
+        raise CryptoError("bad_private_key", "private key cannot be unwrapped with the platform key") from exc

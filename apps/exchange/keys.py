@@ -1,0 +1,45 @@
+"""Key material of the organisations: generation, sealing under ``settings.PLATFORM_KEY``, loading.
+
+The functions take the model class so the data migration can use them with its historical model.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+
+from . import crypto
+
+PURPOSES = {"signing": crypto.ED25519, "encryption": crypto.X25519}
+
+
+def _wrap_key() -> bytes:
+    return crypto.wrapping_key(settings.PLATFORM_KEY)
+
+
+def new_key(model, *, organization_id: int, purpose: str, valid_from=None):
+    """Create (and save) one key pair row of ``purpose`` for the organisation."""
+    material = crypto.generate_key(PURPOSES[purpose])
+    return model.objects.create(
+        key_id=material.key_id,
+        organization_id=organization_id,
+        purpose=purpose,
+        algorithm=material.algorithm,
+        public_key=crypto.b64e(material.public_raw),
+        private_key_sealed=crypto.wrap_private(material.private_raw, kid=material.key_id, wrap_key=_wrap_key()),
+        valid_from=valid_from or timezone.now(),
+    )
+
+
+def ensure_keys(model, *, organization_id: int) -> list:
+    """Create the missing current keys of an organisation; returns the keys created (idempotent)."""
+    created = []
+    for purpose in PURPOSES:
+        if not model.objects.filter(organization_id=organization_id, purpose=purpose, retired_at__isnull=True).exists():
+            created.append(new_key(model, organization_id=organization_id, purpose=purpose))
+    return created
+
+
+def private_raw(key) -> bytes:
+    """The private half of ``key`` (an OrganizationKey), unsealed with the platform key."""
+    return crypto.unwrap_private(bytes(key.private_key_sealed), kid=key.key_id, wrap_key=_wrap_key())

@@ -1,0 +1,52 @@
+"""Export a batch with its receipt as one evidence archive, or verify such an archive offline.
+
+    manage.py exchange_archive export <batch_id> <file.json>
+    manage.py exchange_archive verify <file.json>
+
+``verify`` reads only the file (no database query); ``python -m apps.exchange.evidence verify <file>`` does the
+same without Django at all. It exits with status 1 when the archive does not verify.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.core.audit import audit_record
+from apps.exchange import evidence
+
+
+class Command(BaseCommand):
+    help = "导出交换批次存证（批次、回执、签名、公钥），或离线核验存证文件。"
+    requires_system_checks: list = []
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        export = sub.add_parser("export", help="导出存证")
+        export.add_argument("batch_id")
+        export.add_argument("file")
+        verify = sub.add_parser("verify", help="离线核验存证")
+        verify.add_argument("file")
+
+    def handle(self, *args, action=None, **options):
+        if action == "export":
+            return self.export(options["batch_id"], options["file"])
+        return self.verify(options["file"])
+
+    def export(self, batch_id: str, path: str) -> None:
+        from apps.exchange.models import Batch
+        from apps.exchange.selectors import batch_archive
+
+        try:
+            batch = Batch.objects.select_related("sender", "recipient").get(pk=batch_id)
+        except (Batch.DoesNotExist, ValidationError, ValueError):
+            raise CommandError(f"找不到批次 / no batch {batch_id}") from None
+        if not batch.receipt:
+            raise CommandError(f"批次尚无接收方回执，不能导出存证 / batch {batch_id} has no receipt (state {batch.state})")
+        evidence.dump(batch_archive(batch=batch), path)
+        audit_record(action="exchange.archive_export", obj=batch, organization=None, detail={"via": "command", "file": str(path)})
+        self.stdout.write(self.style.SUCCESS(f"已导出存证 / archive written: {path}"))
+
+    def verify(self, path: str) -> None:
+        verdict = evidence.verify_file(path)
+        self.stdout.write(evidence.render(verdict))
+        if not verdict.ok:
+            raise CommandError("存证核验失败 / archive does not verify", returncode=1)

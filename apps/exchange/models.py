@@ -1,0 +1,218 @@
+"""Key pairs of the organisations, the outbox of sealed batches, the recipients' inbox and the event trail.
+
+Rule M3 (data sharing under data-security rules): every push between the parties is a signed, encrypted batch
+with a signed receipt; see ``crypto.py`` for the exact bytes and docs/exchange.md for the flow.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import crypto
+
+
+class OrganizationKey(models.Model):
+    """One key pair of an organisation. Keys are never deleted: a rotated key is retired, so batches and
+    receipts it signed still verify. The private half is stored sealed under the platform key."""
+
+    class Purpose(models.TextChoices):
+        SIGNING = "signing", _("签名（Ed25519）")
+        ENCRYPTION = "encryption", _("加密（X25519）")
+
+    ALGORITHM_FOR_PURPOSE = {Purpose.SIGNING: crypto.ED25519, Purpose.ENCRYPTION: crypto.X25519}
+
+    key_id = models.CharField(_("密钥编号"), max_length=80, unique=True)
+    organization = models.ForeignKey(
+        "parties.Organization", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="exchange_keys"
+    )
+    purpose = models.CharField(_("用途"), max_length=20, choices=Purpose.choices)
+    algorithm = models.CharField(_("算法"), max_length=20)
+    public_key = models.CharField(_("公钥（Base64）"), max_length=64)
+    private_key_sealed = models.BinaryField(_("私钥（平台密钥加密）"), editable=False)
+    valid_from = models.DateTimeField(_("启用时间"), default=timezone.now)
+    retired_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("交换密钥")
+        verbose_name_plural = _("交换密钥")
+        ordering = ["organization_id", "purpose", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "purpose"], condition=Q(retired_at__isnull=True),
+                name="exchange_one_current_key_per_purpose",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+    @property
+    def public_raw(self) -> bytes:
+        return crypto.b64d(self.public_key)
+
+    def valid_at(self, instant) -> bool:
+        return self.valid_from <= instant and (self.retired_at is None or instant < self.retired_at)
+
+
+class Batch(models.Model):
+    """The outbox row — the truth about a push, whatever the queue says."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待投递")
+        DELIVERING = "delivering", _("投递中")
+        DELIVERED = "delivered", _("已送达")
+        REJECTED = "rejected", _("已拒收")
+        FAILED = "failed", _("投递失败")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("类别"), max_length=40, db_index=True)
+    sender = models.ForeignKey(
+        "parties.Organization", verbose_name=_("发送方"), on_delete=models.PROTECT, related_name="exchange_sent"
+    )
+    recipient = models.ForeignKey(
+        "parties.Organization", verbose_name=_("接收方"), on_delete=models.PROTECT, related_name="exchange_received"
+    )
+    refs = models.JSONField(_("业务编号"), default=list, blank=True)
+    row_count = models.PositiveIntegerField(_("条数"), default=0)
+    header = models.JSONField(_("批次头"))
+    ciphertext = models.BinaryField(_("密文"))
+    signature = models.BinaryField(_("发送方签名"))
+    sealed_sha256 = models.CharField(_("批次摘要（SHA-256）"), max_length=64)
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("投递次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次投递"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("最近投递"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    receipt_at = models.DateTimeField(_("回执时间（接收方知悉时间）"), null=True, blank=True, db_index=True)
+    receipt = models.JSONField(_("回执"), null=True, blank=True)
+    receipt_signature = models.BinaryField(_("回执签名"), null=True, blank=True)
+    rejection_code = models.CharField(_("拒收代码"), max_length=40, blank=True)
+    rejected_reason = models.TextField(_("拒收原因"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("交换批次")
+        verbose_name_plural = _("交换批次")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="exchange_batch_due_idx"),
+            models.Index(fields=["sender", "-created_at"], name="exchange_batch_sender_idx"),
+            models.Index(fields=["recipient", "-created_at"], name="exchange_batch_recipient_idx"),
+            GinIndex(fields=["refs"], name="exchange_batch_refs_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
+
+    @property
+    def header_bytes(self) -> bytes:
+        return crypto.canonical_json(self.header)
+
+    @property
+    def kind_label(self) -> str:
+        from .registry import kind_label
+
+        return kind_label(self.kind)
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in {self.State.DELIVERED, self.State.REJECTED}
+
+    @property
+    def gave_up(self) -> bool:
+        return self.state == self.State.FAILED and self.next_attempt_at is None
+
+    @property
+    def state_css(self) -> str:
+        if self.state == self.State.DELIVERED:
+            return "ok"
+        if self.state == self.State.REJECTED or self.gave_up:
+            return "bad"
+        if self.state == self.State.FAILED:
+            return "warn"
+        return ""
+
+
+class InboxEntry(models.Model):
+    """The recipient's record of a batch it accepted: its id and nonce are consumed here once and for all."""
+
+    batch = models.OneToOneField(Batch, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="inbox_entry")
+    recipient = models.ForeignKey(
+        "parties.Organization", verbose_name=_("接收方"), on_delete=models.PROTECT, related_name="exchange_inbox"
+    )
+    claimed_batch_id = models.UUIDField(_("批次头中的批次号"), unique=True)
+    nonce = models.CharField(_("随机数"), max_length=64, unique=True)
+    sealed_sha256 = models.CharField(_("批次摘要（SHA-256）"), max_length=64)
+    received_at = models.DateTimeField(_("接收时间"))
+    ingested_at = models.DateTimeField(_("入库时间"), null=True, blank=True)
+    case_refs = models.JSONField(_("案件编号"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("收件记录")
+        verbose_name_plural = _("收件记录")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} ← {self.claimed_batch_id}"
+
+
+class BatchEvent(models.Model):
+    """Append-only trail of a batch (the database refuses UPDATE and DELETE)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("已签名加密并写入发件箱")
+        ENQUEUED = "enqueued", _("已排入投递队列")
+        ENQUEUE_FAILED = "enqueue_failed", _("排队失败（消息队列不可用），等待补发")
+        ATTEMPT = "attempt", _("开始投递")
+        RECEIVED = "received", _("接收方已收到")
+        VERIFIED = "verified", _("签名与完整性校验通过")
+        REJECTED = "rejected", _("已拒收")
+        INGESTED = "ingested", _("已入库")
+        RECEIPT_ISSUED = "receipt_issued", _("接收方已签发回执")
+        DUPLICATE = "duplicate", _("重复投递，已忽略")
+        FAILED = "failed", _("投递出错，将重试")
+        GAVE_UP = "gave_up", _("重试次数用尽，需人工处理")
+        RECLAIMED = "reclaimed", _("投递中断（工作进程退出），已收回待重投")
+        REQUEUED = "requeued", _("补发至投递队列")
+        RETRIED = "retried", _("人工重新投递")
+
+    batch = models.ForeignKey(Batch, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices)
+    organization = models.ForeignKey(
+        "parties.Organization", verbose_name=_("执行方"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    attempt = models.PositiveSmallIntegerField(_("第几次投递"), null=True, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("批次事件")
+        verbose_name_plural = _("批次事件")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}"
+
+    @property
+    def css(self) -> str:
+        if self.kind in {self.Kind.REJECTED, self.Kind.GAVE_UP}:
+            return "bad"
+        if self.kind in {self.Kind.FAILED, self.Kind.ENQUEUE_FAILED, self.Kind.RECLAIMED}:
+            return "warn"
+        if self.kind in {self.Kind.RECEIPT_ISSUED, self.Kind.INGESTED, self.Kind.VERIFIED}:
+            return "ok"
+        return ""

@@ -1,0 +1,161 @@
+"""Reads of the exchange: lists for the monitor, receipt time, receipt check, decrypted rows, evidence archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.errors import PermissionDeniedError
+from apps.parties import access
+from apps.parties.models import Organization, OrganizationKind
+
+from . import crypto, evidence, keys
+from .models import Batch, BatchEvent, OrganizationKey
+
+# Parties that watch the whole flow on the monitor (the regulator, rule M3; the platform operator).
+WHOLE_FLOW = frozenset({OrganizationKind.REGULATOR, OrganizationKind.PLATFORM})
+
+DIRECTION_SENT = "sent"
+DIRECTION_RECEIVED = "received"
+
+LIST_FIELDS_DEFERRED = ("ciphertext", "signature", "receipt_signature", "header", "receipt")
+
+
+def batch_list(*, user, state: str = "", kind: str = "", direction: str = "", ref: str = "") -> QuerySet:
+    """Batches the user may see, newest first, filtered as on the monitor (without the heavy columns)."""
+    qs = access.visible(user, Batch).select_related("sender", "recipient").defer(*LIST_FIELDS_DEFERRED)
+    return batch_filter(qs, user=user, state=state, kind=kind, direction=direction, ref=ref).order_by("-created_at")
+
+
+def batch_filter(qs: QuerySet, *, user, state: str = "", kind: str = "", direction: str = "", ref: str = "") -> QuerySet:
+    if state == "attention":
+        qs = qs.filter(state__in=[Batch.State.FAILED, Batch.State.REJECTED])
+    elif state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if direction == DIRECTION_SENT:
+        qs = qs.filter(sender_id=user.organization_id)
+    elif direction == DIRECTION_RECEIVED:
+        qs = qs.filter(recipient_id=user.organization_id)
+    if ref:
+        qs = qs.filter(refs__contains=[ref])
+    return qs
+
+
+def batch_state_counts(qs: QuerySet) -> dict[str, int]:
+    rows = qs.order_by().values("state").annotate(n=Count("pk"))
+    counts = {state: 0 for state in Batch.State.values}
+    counts.update({row["state"]: row["n"] for row in rows})
+    return counts
+
+
+def batch_events(*, batch: Batch) -> QuerySet:
+    return BatchEvent.objects.filter(batch=batch).select_related("organization").order_by("at", "id")
+
+
+def batches_for_ref(*, ref: str, kind: str | None = None) -> QuerySet:
+    """Batches whose sender named ``ref`` (e.g. a lead number) in ``batch_send(refs=...)``; newest first."""
+    qs = Batch.objects.filter(refs__contains=[ref]).defer(*LIST_FIELDS_DEFERRED[:3])
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at")
+
+
+def batch_receipt_time(batch: Batch) -> dt.datetime | None:
+    """The moment the recipient knew (its signed receipt's ``received_at``), or None before delivery.
+
+    Later clocks start from it, e.g. the 30-day rescission clock (rule M12/J5)."""
+    if batch.receipt_at is not None:
+        return batch.receipt_at
+    receipt = batch.receipt or {}
+    return crypto.parse_utc_stamp(receipt["received_at"]) if receipt.get("received_at") else None
+
+
+def organization_current_key(*, organization: Organization, purpose: str) -> OrganizationKey | None:
+    return OrganizationKey.objects.filter(organization=organization, purpose=purpose, retired_at__isnull=True).first()
+
+
+def organization_keys(*, organization: Organization) -> QuerySet:
+    return OrganizationKey.objects.filter(organization=organization).order_by("purpose", "-valid_from")
+
+
+def _keys_for(batch: Batch) -> list[OrganizationKey]:
+    ids = {(batch.header or {}).get("sender_key_id"), (batch.receipt or {}).get("recipient_key_id")}
+    return list(OrganizationKey.objects.filter(key_id__in=[i for i in ids if i]).select_related("organization"))
+
+
+def _key_dicts(batch: Batch) -> list[dict]:
+    return [
+        {
+            "key_id": key.key_id,
+            "algorithm": key.algorithm,
+            "purpose": key.purpose,
+            "organization_uscc": key.organization.uscc,
+            "organization_name": key.organization.name,
+            "public_key": key.public_key,
+            "valid_from": crypto.utc_stamp(key.valid_from),
+            "retired_at": crypto.utc_stamp(key.retired_at) if key.retired_at else None,
+        }
+        for key in _keys_for(batch)
+    ]
+
+
+def _parties(batch: Batch) -> dict:
+    return {
+        "sender": {"uscc": batch.sender.uscc, "name": batch.sender.name},
+        "recipient": {"uscc": batch.recipient.uscc, "name": batch.recipient.name},
+    }
+
+
+def batch_archive(*, batch: Batch) -> dict:
+    """The evidence archive of a batch: sealed batch, receipt, signatures and the public keys to check them."""
+    return evidence.build_archive(
+        header=batch.header,
+        ciphertext=bytes(batch.ciphertext),
+        signature=bytes(batch.signature),
+        receipt=batch.receipt,
+        receipt_signature=bytes(batch.receipt_signature) if batch.receipt_signature is not None else None,
+        keys=_key_dicts(batch),
+        parties=_parties(batch),
+        exported_at=timezone.now(),
+    )
+
+
+def batch_verify(*, batch: Batch) -> evidence.Verdict:
+    """Check the batch signature, the receipt signature and the receipt hash with the registered public keys
+    (the same checks as an offline archive verification)."""
+    return evidence.verify_sealed(
+        header=batch.header,
+        ciphertext=bytes(batch.ciphertext),
+        signature=bytes(batch.signature),
+        receipt=batch.receipt,
+        receipt_signature=bytes(batch.receipt_signature) if batch.receipt_signature is not None else None,
+        keys=_key_dicts(batch),
+        parties=_parties(batch),
+    )
+
+
+def batch_rows(*, batch: Batch, organization: Organization) -> list[dict]:
+    """Decrypt a batch's rows for its recipient (only the recipient's key opens it); signature checked first."""
+    if organization.pk != batch.recipient_id:
+        raise PermissionDeniedError(_("只有接收方可以解密该批次。"))
+    header_bytes = crypto.canonical_json(batch.header)
+    sender_key = OrganizationKey.objects.get(key_id=batch.header["sender_key_id"], organization_id=batch.sender_id)
+    crypto.verify(sender_key.public_raw, bytes(batch.signature),
+                  crypto.batch_signing_message(header_bytes, bytes(batch.ciphertext)))
+    recipient_key = OrganizationKey.objects.get(key_id=batch.header["recipient_key_id"], organization_id=batch.recipient_id)
+    plaintext = crypto.open_sealed(bytes(batch.ciphertext), keys.private_raw(recipient_key), header_bytes,
+                                   batch.header["suite"])
+    return json.loads(plaintext)
+
+
+def attention_count(*, user) -> int:
+    """Batches in the user's audience that need a person: failed for good, or rejected."""
+    return access.visible(user, Batch).filter(
+        Q(state=Batch.State.REJECTED) | Q(state=Batch.State.FAILED, next_attempt_at__isnull=True)
+    ).count()

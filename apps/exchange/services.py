@@ -1,0 +1,616 @@
+"""Writes of the exchange: key pairs, the outbox (sending), delivery on the recipient's behalf, receipts, sweep.
+
+Delivery of one batch happens in two transactions:
+
+1. **claim** — ``pending``/retryable ``failed`` → ``delivering``, ``attempts + 1`` (committed, so a worker that
+   dies afterwards leaves a visible trace and the sweep can reclaim the batch);
+2. **receive** — with the batch row locked: replay check, header check, sender signature, decryption, payload
+   check, then the kind's handler and the recipient's signed receipt, all in one transaction. A worker killed here
+   rolls everything back; nothing is half-ingested.
+
+A batch is ingested at most once: the claim admits one worker at a time, the receive step re-checks the state under
+the row lock, and the recipient's ``InboxEntry`` consumes the batch id and the nonce under unique constraints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.audit import audit_record
+from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.notifications import notify_organization
+from apps.parties.models import Organization, OrganizationKind
+
+from . import conf, crypto, keys, registry
+from .models import Batch, BatchEvent, InboxEntry, OrganizationKey
+
+logger = logging.getLogger(__name__)
+
+Purpose = OrganizationKey.Purpose
+State = Batch.State
+Event = BatchEvent.Kind
+
+# Tolerance between the instant a key was read and the instant it was used (a rotation in between is harmless).
+KEY_CLOCK_SKEW = dt.timedelta(seconds=60)
+MAX_REF_LENGTH = 120
+
+
+class DeliveryRetry(Exception):  # noqa: N818 - a signal to the task, not an error of the caller
+    """A delivery attempt failed for a transient reason; the outbox already records it and when to retry."""
+
+    def __init__(self, message: str, *, countdown: int):
+        super().__init__(message)
+        self.countdown = countdown
+
+
+class _Reject(Exception):  # noqa: N818
+    def __init__(self, code: str, message: str, detail: dict | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail = detail or {}
+
+
+# --- key pairs ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_keys_issue(*, organization: Organization, actor=None) -> list[OrganizationKey]:
+    """Give the organisation its current signing (Ed25519) and encryption (X25519) keys if it lacks them."""
+    created = keys.ensure_keys(OrganizationKey, organization_id=organization.pk)
+    for key in created:
+        audit_record(
+            actor=actor, action="exchange.key_issue", obj=key, organization=organization,
+            detail={"key_id": key.key_id, "purpose": key.purpose},
+        )
+    return created
+
+
+def on_organization_created(*, organization: Organization) -> None:
+    """Hook for ``apps.parties.services.ORGANIZATION_CREATED_HOOKS`` (runs in organization_create's transaction)."""
+    organization_keys_issue(organization=organization)
+
+
+def _may_manage_keys(actor) -> bool:
+    return actor is None or actor.is_superuser or getattr(actor, "kind", None) == OrganizationKind.PLATFORM
+
+
+@transaction.atomic
+def organization_keys_rotate(
+    *, organization: Organization, actor=None, purposes: Iterable[str] = (Purpose.SIGNING, Purpose.ENCRYPTION)
+) -> list[OrganizationKey]:
+    """Retire the organisation's current keys and issue new ones. Retired keys stay, so everything they signed
+    still verifies and batches sealed for the old encryption key can still be opened."""
+    if not _may_manage_keys(actor):
+        raise PermissionDeniedError(_("只有平台管理员可以轮换交换密钥。"))
+    now = timezone.now()
+    new_keys = []
+    for purpose in purposes:
+        current = (
+            OrganizationKey.objects.select_for_update()
+            .filter(organization=organization, purpose=purpose, retired_at__isnull=True)
+            .first()
+        )
+        if current is not None:
+            current.retired_at = now
+            current.save(update_fields=["retired_at"])
+        key = keys.new_key(OrganizationKey, organization_id=organization.pk, purpose=purpose, valid_from=now)
+        new_keys.append(key)
+        audit_record(
+            actor=actor, action="exchange.key_rotate", obj=key, organization=organization,
+            detail={"purpose": purpose, "retired": current.key_id if current else None, "key_id": key.key_id},
+        )
+    return new_keys
+
+
+def _current_key(organization: Organization, purpose: str) -> OrganizationKey:
+    key = OrganizationKey.objects.filter(organization=organization, purpose=purpose, retired_at__isnull=True).first()
+    if key is None:
+        organization_keys_issue(organization=organization)
+        key = OrganizationKey.objects.get(organization=organization, purpose=purpose, retired_at__isnull=True)
+    return key
+
+
+def _key_valid_at(key: OrganizationKey, instant: dt.datetime) -> bool:
+    return key.valid_from <= instant + KEY_CLOCK_SKEW and (
+        key.retired_at is None or instant < key.retired_at + KEY_CLOCK_SKEW
+    )
+
+
+# --- events ---------------------------------------------------------------------------------------------------
+
+
+def _event(batch_id, kind: str, *, organization_id=None, attempt=None, detail=None, at=None) -> BatchEvent:
+    return BatchEvent.objects.create(
+        batch_id=batch_id, kind=kind, organization_id=organization_id, attempt=attempt, detail=detail or {},
+        at=at or timezone.now(),
+    )
+
+
+def _event_quietly(batch_id, kind: str, **kwargs) -> None:
+    """Record an event outside any business transaction; a failure here must never reach the user."""
+    try:
+        _event(batch_id, kind, **kwargs)
+    except Exception:  # noqa: BLE001 - logged, the outbox row stays the truth
+        logger.exception("exchange: could not record %s event for batch %s", kind, batch_id)
+
+
+def _link(batch_id) -> str:
+    try:
+        return reverse("exchange-batch-detail", kwargs={"pk": batch_id})
+    except Exception:  # noqa: BLE001 - URLs may be absent in a bare worker configuration
+        return ""
+
+
+# --- sending --------------------------------------------------------------------------------------------------
+
+
+def _clean_refs(refs, *, what: str) -> list[str]:
+    if refs is None:
+        return []
+    if isinstance(refs, str) or not isinstance(refs, list | tuple):
+        raise ApplicationError(_("%(what)s必须是字符串列表。") % {"what": what}, code="bad_refs")
+    out = []
+    for ref in refs:
+        if not isinstance(ref, str) or not ref or len(ref) > MAX_REF_LENGTH:
+            raise ApplicationError(
+                _("%(what)s必须是不超过 %(n)d 个字符的非空字符串。") % {"what": what, "n": MAX_REF_LENGTH}, code="bad_refs"
+            )
+        out.append(ref)
+    return out
+
+
+@transaction.atomic
+def batch_send(
+    *,
+    kind: str,
+    sender: Organization,
+    recipient: Organization,
+    rows: list[dict],
+    refs: Iterable[str] = (),
+    actor=None,
+) -> Batch:
+    """Seal ``rows`` from ``sender`` for ``recipient`` and write the outbox row (rule M3).
+
+    Call it inside the business transaction that caused the push: the batch commits or rolls back with it, and
+    delivery is enqueued only after the commit. If the queue is unavailable the batch stays ``pending`` and the
+    sweep sends it later; the caller never sees a queue error.
+    """
+    if registry.get_kind(kind) is None:
+        raise ApplicationError(_("未登记的交换批次类别：%(kind)s") % {"kind": kind}, code="unknown_kind")
+    if actor is not None and getattr(actor, "is_authenticated", False) and not actor.is_superuser:
+        if actor.organization_id != sender.pk:
+            raise PermissionDeniedError(_("只能以本单位的名义发送数据。"))
+    if sender.pk == recipient.pk:
+        raise ApplicationError(_("发送方与接收方不能是同一单位。"), code="same_party")
+    if not sender.is_active or not recipient.is_active:
+        raise ApplicationError(_("发送方或接收方单位已停用。"), code="inactive_party")
+    if not isinstance(rows, list | tuple) or not all(isinstance(row, dict) for row in rows):
+        raise ApplicationError(_("批次内容必须是若干条记录（字典）组成的列表。"), code="bad_rows")
+    refs = _clean_refs(list(refs) if not isinstance(refs, str) else refs, what=_("业务编号"))
+    try:
+        plaintext = crypto.canonical_json(list(rows))
+    except ValueError as exc:
+        raise ApplicationError(
+            _("批次内容无法规范化为 JSON：%(error)s") % {"error": exc}, code="bad_rows"
+        ) from exc
+
+    signing_key = _current_key(sender, Purpose.SIGNING)
+    encryption_key = _current_key(recipient, Purpose.ENCRYPTION)
+    batch_id = uuid.uuid4()
+    now = timezone.now()
+    suite = crypto.default_suite()
+    header = {
+        "format": crypto.FORMAT,
+        "batch_id": str(batch_id),
+        "kind": kind,
+        "sender_id": sender.pk,
+        "sender_uscc": sender.uscc,
+        "recipient_id": recipient.pk,
+        "recipient_uscc": recipient.uscc,
+        "created_at": crypto.utc_stamp(now),
+        "row_count": len(rows),
+        "refs": refs,
+        "nonce": uuid.uuid4().hex,
+        "sender_key_id": signing_key.key_id,
+        "recipient_key_id": encryption_key.key_id,
+        "suite": suite,
+        "signature_algorithm": crypto.SIGNATURE_ALGORITHM,
+    }
+    header_bytes = crypto.canonical_json(header)
+    ciphertext = crypto.seal(plaintext, encryption_key.public_raw, header_bytes, suite)
+    signature = crypto.sign(keys.private_raw(signing_key), crypto.batch_signing_message(header_bytes, ciphertext))
+    batch = Batch(
+        id=batch_id, kind=kind, sender=sender, recipient=recipient, refs=refs, row_count=len(rows), header=header,
+        ciphertext=ciphertext, signature=signature,
+        sealed_sha256=crypto.sealed_digest(header_bytes, ciphertext, signature),
+        state=State.PENDING, next_attempt_at=now + dt.timedelta(seconds=conf.sweep_grace_seconds()),
+        created_at=now, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    batch.full_clean()
+    batch.save(force_insert=True)
+    _event(batch.pk, Event.CREATED, organization_id=sender.pk, at=now,
+           detail={"row_count": len(rows), "sealed_sha256": batch.sealed_sha256, "sender_key_id": signing_key.key_id})
+    audit_record(
+        actor=actor, action="exchange.batch_send", obj=batch, organization=sender,
+        detail={"kind": kind, "recipient": recipient.pk, "row_count": len(rows), "refs": refs[:20]},
+    )
+    transaction.on_commit(lambda: _enqueue_after_commit(batch_id))
+    return batch
+
+
+def _publish(batch_id) -> str | None:
+    """Put a delivery task on the queue; returns None, or the error (logged) when the broker is unavailable."""
+    from .tasks import deliver_batch
+
+    try:
+        deliver_batch.apply_async(args=[str(batch_id)], retry=True, retry_policy=conf.publish_retry_policy())
+        return None
+    except Exception as exc:  # noqa: BLE001 - any broker failure leaves the batch to the sweep
+        logger.warning("exchange: could not enqueue batch %s (%s: %s); the sweep will retry", batch_id,
+                       type(exc).__name__, exc)
+        return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _enqueue_after_commit(batch_id) -> None:
+    at = timezone.now()
+    error = _publish(batch_id)
+    if error is None:
+        _event_quietly(batch_id, Event.ENQUEUED, at=at)
+    else:
+        _event_quietly(batch_id, Event.ENQUEUE_FAILED, detail={"error": error})
+
+
+# --- delivery (acting for the recipient) ----------------------------------------------------------------------
+
+
+def batch_deliver(*, batch_id) -> str:
+    """Deliver one batch: verify, ingest once, issue the recipient's signed receipt.
+
+    Returns ``delivered``, ``rejected``, ``duplicate`` (already final: nothing done), ``busy`` (another worker
+    holds it), ``gave_up`` or ``missing``. Raises ``DeliveryRetry`` after a transient failure, which the outbox
+    has already recorded together with the next attempt time.
+    """
+    now = timezone.now()
+    claimable = Q(state=State.PENDING) | Q(state=State.FAILED, next_attempt_at__isnull=False)
+    with transaction.atomic():
+        claimed = Batch.objects.filter(claimable, pk=batch_id).update(
+            state=State.DELIVERING, attempts=F("attempts") + 1, last_attempt_at=now
+        )
+        if claimed:
+            row = Batch.objects.values("attempts", "recipient_id").get(pk=batch_id)
+            attempt = row["attempts"]
+            _event(batch_id, Event.ATTEMPT, organization_id=row["recipient_id"], attempt=attempt, at=now)
+    if not claimed:
+        return _not_claimed(batch_id)
+    try:
+        with transaction.atomic():
+            return _receive(batch_id, attempt)
+    except Exception as exc:  # noqa: BLE001 - every other failure is transient: recorded, then retried
+        logger.exception("exchange: delivery of batch %s failed (attempt %s)", batch_id, attempt)
+        outcome, countdown = _record_failure(batch_id=batch_id, attempt=attempt, error=exc)
+        if countdown is None:
+            return outcome
+        raise DeliveryRetry(str(exc), countdown=countdown) from exc
+
+
+def _not_claimed(batch_id) -> str:
+    row = Batch.objects.filter(pk=batch_id).values("state", "recipient_id").first()
+    if row is None:
+        logger.warning("exchange: delivery task for unknown batch %s ignored", batch_id)
+        return "missing"
+    if row["state"] in {State.DELIVERED, State.REJECTED}:
+        _event(batch_id, Event.DUPLICATE, organization_id=row["recipient_id"], detail={"state": row["state"]})
+        return "duplicate"
+    if row["state"] == State.DELIVERING:
+        return "busy"
+    return "gave_up"
+
+
+def _header_problems(batch: Batch, header: dict) -> list[str]:
+    expected = {
+        "format": crypto.FORMAT,
+        "batch_id": str(batch.pk),
+        "kind": batch.kind,
+        "sender_id": batch.sender_id,
+        "sender_uscc": batch.sender.uscc,
+        "recipient_id": batch.recipient_id,
+        "recipient_uscc": batch.recipient.uscc,
+        "created_at": crypto.utc_stamp(batch.created_at),
+        "row_count": batch.row_count,
+        "refs": list(batch.refs or []),
+    }
+    problems = [name for name, value in expected.items() if header.get(name) != value]
+    for name in ("nonce", "sender_key_id", "recipient_key_id", "suite"):
+        if not isinstance(header.get(name), str) or not header.get(name):
+            problems.append(name)
+    return problems
+
+
+def _open(batch: Batch, header: dict, header_bytes: bytes) -> list[dict]:
+    """Check the sender's signature and decrypt with the recipient's key; returns the rows or raises _Reject."""
+    sender_key = OrganizationKey.objects.filter(key_id=header["sender_key_id"]).first()
+    if sender_key is None or sender_key.organization_id != batch.sender_id or sender_key.purpose != Purpose.SIGNING:
+        raise _Reject("unknown_key", _("找不到发送方的签名密钥 %(key)s。") % {"key": header["sender_key_id"]})
+    if not _key_valid_at(sender_key, crypto.parse_utc_stamp(header["created_at"])):
+        raise _Reject("key_not_valid", _("发送方签名密钥 %(key)s 在批次生成时不在有效期内。") % {"key": sender_key.key_id})
+    ciphertext, signature = bytes(batch.ciphertext), bytes(batch.signature)
+    try:
+        crypto.verify(sender_key.public_raw, signature, crypto.batch_signing_message(header_bytes, ciphertext))
+    except crypto.CryptoError as exc:
+        raise _Reject("bad_signature", _("发送方签名校验失败：批次头或密文在签名后被改动。")) from exc
+    recipient_key = OrganizationKey.objects.filter(key_id=header["recipient_key_id"]).first()
+    if (recipient_key is None or recipient_key.organization_id != batch.recipient_id
+            or recipient_key.purpose != Purpose.ENCRYPTION):
+        raise _Reject("unknown_key", _("找不到接收方的加密密钥 %(key)s。") % {"key": header["recipient_key_id"]})
+    private = keys.private_raw(recipient_key)  # a platform-key problem is an operational fault: retried, not rejected
+    try:
+        plaintext = crypto.open_sealed(ciphertext, private, header_bytes, header["suite"])
+    except crypto.CryptoError as exc:
+        if exc.code == "unsupported_suite":
+            raise _Reject("unsupported_suite", _("不支持的加密套件：%(suite)s。") % {"suite": header["suite"]}) from exc
+        raise _Reject("decrypt_failed", _("解密失败：认证标签（AEAD）校验不通过，密文或批次头被改动。")) from exc
+    try:
+        rows = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _Reject("bad_payload", _("批次内容不是合法的 JSON。")) from exc
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise _Reject("bad_payload", _("批次内容必须是记录列表。"))
+    if len(rows) != header["row_count"]:
+        raise _Reject("bad_payload", _("批次内容条数 %(n)d 与批次头声明的 %(m)d 不符。") % {"n": len(rows), "m": header["row_count"]})
+    if crypto.canonical_json(rows) != plaintext:
+        raise _Reject("bad_payload", _("批次内容不是规范化 JSON。"))
+    return rows
+
+
+def _verify(batch: Batch) -> tuple[list[dict], bytes]:
+    header = batch.header
+    if not isinstance(header, dict):
+        raise _Reject("header_invalid", _("批次头格式错误。"))
+    try:
+        claimed_id = uuid.UUID(str(header.get("batch_id")))
+    except ValueError:
+        claimed_id = None
+    nonce = header.get("nonce")
+    replay_q = Q(nonce=nonce) if isinstance(nonce, str) and nonce else Q(pk__in=[])
+    if claimed_id is not None:
+        replay_q |= Q(claimed_batch_id=claimed_id)
+    earlier = InboxEntry.objects.filter(replay_q).exclude(batch_id=batch.pk).order_by("received_at").first()
+    if earlier is not None:
+        raise _Reject(
+            "replay",
+            _("重放：该批次号或随机数已于 %(at)s 被批次 %(other)s 使用，拒绝再次入库。")
+            % {"at": timezone.localtime(earlier.received_at).strftime("%Y-%m-%d %H:%M:%S"), "other": earlier.batch_id},
+            {"first_batch": str(earlier.batch_id)},
+        )
+    problems = _header_problems(batch, header)
+    if problems:
+        raise _Reject(
+            "header_mismatch", _("批次头与批次记录不一致：%(fields)s。") % {"fields": ", ".join(problems)},
+            {"fields": problems},
+        )
+    header_bytes = crypto.canonical_json(header)
+    return _open(batch, header, header_bytes), header_bytes
+
+
+def _receive(batch_id, attempt: int) -> str:
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("sender", "recipient").get(pk=batch_id)
+    if batch.state != State.DELIVERING or batch.attempts != attempt:
+        return "busy"  # the sweep reclaimed it and another attempt owns it now
+    recipient = batch.recipient
+    received_at = timezone.now()
+    _event(batch.pk, Event.RECEIVED, organization_id=recipient.pk, attempt=attempt, at=received_at)
+    try:
+        rows, header_bytes = _verify(batch)
+    except _Reject as reject:
+        return _reject(batch, reject, attempt=attempt)
+    spec = registry.get_kind(batch.kind)
+    if spec is None:
+        raise RuntimeError(f"no ingest handler is registered for batch kind {batch.kind!r}")
+    _event(batch.pk, Event.VERIFIED, organization_id=recipient.pk, attempt=attempt,
+           detail={"sender_key_id": batch.header["sender_key_id"]})
+
+    digest = crypto.sealed_digest(header_bytes, bytes(batch.ciphertext), bytes(batch.signature))
+    try:
+        with transaction.atomic():
+            case_refs = _clean_refs(spec.handler(batch, rows, received_at), what=_("案件编号"))
+            InboxEntry.objects.create(
+                batch=batch, recipient=recipient, claimed_batch_id=batch.pk, nonce=batch.header["nonce"],
+                sealed_sha256=digest, received_at=received_at, ingested_at=timezone.now(), case_refs=case_refs,
+            )
+    except registry.IngestRejected as exc:
+        return _reject(batch, _Reject(exc.code, exc.message), attempt=attempt)
+    _event(batch.pk, Event.INGESTED, organization_id=recipient.pk, attempt=attempt,
+           detail={"row_count": len(rows), "case_refs": case_refs[:50], "case_ref_count": len(case_refs)})
+
+    receipt_key = _current_key(recipient, Purpose.SIGNING)
+    receipt = {
+        "format": crypto.RECEIPT_FORMAT,
+        "batch_id": str(batch.pk),
+        "batch_sha256": digest,
+        "kind": batch.kind,
+        "sender_uscc": batch.sender.uscc,
+        "recipient_uscc": recipient.uscc,
+        "row_count": len(rows),
+        "received_at": crypto.utc_stamp(received_at),
+        "case_refs": case_refs,
+        "recipient_key_id": receipt_key.key_id,
+    }
+    batch.receipt = receipt
+    batch.receipt_signature = crypto.sign(keys.private_raw(receipt_key), crypto.receipt_signing_message(receipt))
+    batch.receipt_at = received_at
+    batch.state = State.DELIVERED
+    batch.delivered_at = timezone.now()
+    batch.next_attempt_at = None
+    batch.last_error = ""
+    batch.save(update_fields=[
+        "receipt", "receipt_signature", "receipt_at", "state", "delivered_at", "next_attempt_at", "last_error",
+    ])
+    _event(batch.pk, Event.RECEIPT_ISSUED, organization_id=recipient.pk, attempt=attempt,
+           detail={"received_at": receipt["received_at"], "recipient_key_id": receipt_key.key_id,
+                   "batch_sha256": digest})
+    audit_record(
+        action="exchange.batch_ingest", obj=batch, organization=recipient,
+        detail={"kind": batch.kind, "sender": batch.sender_id, "received_at": receipt["received_at"],
+                "case_ref_count": len(case_refs)},
+    )
+    if spec.on_receipt is not None:
+        spec.on_receipt(batch)
+    return "delivered"
+
+
+def _reject(batch: Batch, reject: _Reject, *, attempt: int) -> str:
+    batch.state = State.REJECTED
+    batch.rejection_code = reject.code
+    batch.rejected_reason = reject.message
+    batch.next_attempt_at = None
+    batch.last_error = ""
+    batch.save(update_fields=["state", "rejection_code", "rejected_reason", "next_attempt_at", "last_error"])
+    _event(batch.pk, Event.REJECTED, organization_id=batch.recipient_id, attempt=attempt,
+           detail={"code": reject.code, "reason": reject.message, **reject.detail})
+    audit_record(
+        action="exchange.batch_reject", obj=batch, organization=batch.recipient,
+        detail={"code": reject.code, "reason": reject.message, "sender": batch.sender_id},
+    )
+    notify_organization(
+        organization=batch.sender, title=_("交换批次被拒收"),
+        body=_("%(recipient)s 拒收了批次 %(id)s：%(reason)s")
+        % {"recipient": batch.recipient, "id": batch.pk, "reason": reject.message},
+        link=_link(batch.pk), kind="exchange.rejected", dedup_key=f"exchange-rejected-{batch.pk}",
+    )
+    spec = registry.get_kind(batch.kind)
+    if spec is not None and spec.on_rejected is not None:
+        spec.on_rejected(batch)
+    logger.warning("exchange: batch %s rejected (%s): %s", batch.pk, reject.code, reject.message)
+    return "rejected"
+
+
+def _give_up(batch: Batch, message: str, *, attempt=None) -> None:
+    batch.state = State.FAILED
+    batch.next_attempt_at = None
+    batch.last_error = message
+    batch.save(update_fields=["state", "next_attempt_at", "last_error"])
+    _event(batch.pk, Event.GAVE_UP, organization_id=batch.recipient_id, attempt=attempt,
+           detail={"error": message, "attempts": batch.attempts})
+    audit_record(action="exchange.batch_gave_up", obj=batch, organization=batch.sender,
+                 detail={"attempts": batch.attempts, "error": message[:500]})
+    notify_organization(
+        organization=batch.sender, title=_("交换批次投递失败"),
+        body=_("批次 %(id)s 经 %(n)d 次投递仍未成功，需人工处理：%(error)s")
+        % {"id": batch.pk, "n": batch.attempts, "error": message[:300]},
+        link=_link(batch.pk), kind="exchange.failed", dedup_key=f"exchange-failed-{batch.pk}-{batch.attempts}",
+    )
+
+
+def _record_failure(*, batch_id, attempt: int, error: Exception) -> tuple[str, int | None]:
+    message = f"{type(error).__name__}: {error}"[:2000]
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update(of=("self",)).get(pk=batch_id)
+        if batch.state != State.DELIVERING or batch.attempts != attempt:
+            return "busy", None
+        if batch.attempts >= conf.max_attempts():
+            _give_up(batch, message, attempt=attempt)
+            return "gave_up", None
+        delay = conf.retry_delay(batch.attempts)
+        batch.state = State.FAILED
+        batch.next_attempt_at = timezone.now() + dt.timedelta(seconds=delay)
+        batch.last_error = message
+        batch.save(update_fields=["state", "next_attempt_at", "last_error"])
+        _event(batch.pk, Event.FAILED, organization_id=batch.recipient_id, attempt=attempt,
+               detail={"error": message[:500], "retry_at": crypto.utc_stamp(batch.next_attempt_at)})
+    return "failed", delay
+
+
+# --- recovery -------------------------------------------------------------------------------------------------
+
+
+def _reclaim_stale(now: dt.datetime) -> int:
+    """Batches left in ``delivering`` by a worker that died: no live worker holds their row lock any more."""
+    stale_before = now - dt.timedelta(seconds=conf.delivering_stale_seconds())
+    with transaction.atomic():
+        stuck = list(
+            Batch.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(state=State.DELIVERING, last_attempt_at__lt=stale_before)
+            .only("pk", "attempts", "sender_id", "recipient_id", "kind", "state")
+            .order_by("last_attempt_at")[: conf.sweep_limit()]
+        )
+        message = _("投递中断：工作进程在投递过程中退出，本次投递已整体回滚。")
+        for batch in stuck:
+            if batch.attempts >= conf.max_attempts():
+                _give_up(batch, message, attempt=batch.attempts)
+                continue
+            batch.state = State.FAILED
+            batch.next_attempt_at = now
+            batch.last_error = message
+            batch.save(update_fields=["state", "next_attempt_at", "last_error"])
+            _event(batch.pk, Event.RECLAIMED, organization_id=batch.recipient_id, attempt=batch.attempts,
+                   detail={"stale_seconds": conf.delivering_stale_seconds()})
+    return len(stuck)
+
+
+def batch_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Celery beat runs this every minute: reclaim batches lost by dead workers, re-enqueue every batch that is
+    due (pending past its grace period, or failed and due for a retry). The outbox row is the truth; the queue
+    is only a way to wake a worker. Stops at the first broker error (the next run tries again)."""
+    now = now or timezone.now()
+    reclaimed = _reclaim_stale(now)
+    due = list(
+        Batch.objects.filter(state__in=[State.PENDING, State.FAILED], next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", "next_attempt_at")[: conf.sweep_limit()]
+    )
+    requeued = errors = 0
+    bumped = now + dt.timedelta(seconds=conf.requeue_seconds())
+    for pk, was_due in due:
+        claimable = Batch.objects.filter(pk=pk, state__in=[State.PENDING, State.FAILED], next_attempt_at=was_due)
+        if not claimable.update(next_attempt_at=bumped):
+            continue  # a worker or another sweep got there first
+        error = _publish(pk)
+        if error is not None:
+            Batch.objects.filter(pk=pk, next_attempt_at=bumped).update(next_attempt_at=was_due)
+            errors += 1
+            break
+        _event_quietly(pk, Event.REQUEUED)
+        requeued += 1
+    if reclaimed or requeued or errors:
+        logger.info("exchange sweep: reclaimed=%s requeued=%s errors=%s", reclaimed, requeued, errors)
+    return {"reclaimed": reclaimed, "requeued": requeued, "errors": errors}
+
+
+def batch_may_retry(actor, batch: Batch) -> bool:
+    """Whether ``actor`` may re-send the batch (its sender, the platform operator, the system)."""
+    if actor is None:
+        return True
+    return actor.is_superuser or actor.kind == OrganizationKind.PLATFORM or actor.organization_id == batch.sender_id
+
+
+@transaction.atomic
+def batch_retry(*, batch: Batch, actor) -> Batch:
+    """Send a failed batch again (after its automatic retries were used up, or at once)."""
+    batch = Batch.objects.select_for_update(of=("self",)).get(pk=batch.pk)
+    if not batch_may_retry(actor, batch):
+        raise PermissionDeniedError(_("只有发送方或平台管理员可以重新投递该批次。"))
+    if batch.state not in {State.FAILED, State.PENDING}:
+        raise ConflictError(_("只有待投递或投递失败的批次可以重新投递。"), code="not_retryable")
+    previous = batch.attempts
+    batch.state = State.PENDING
+    batch.attempts = 0
+    batch.next_attempt_at = timezone.now() + dt.timedelta(seconds=conf.sweep_grace_seconds())
+    batch.save(update_fields=["state", "attempts", "next_attempt_at"])
+    _event(batch.pk, Event.RETRIED, organization_id=getattr(actor, "organization_id", None),
+           detail={"previous_attempts": previous, "by": str(actor) if actor else ""})
+    audit_record(actor=actor, action="exchange.batch_retry", obj=batch, organization=batch.sender,
+                 detail={"previous_attempts": previous})
+    batch_id = batch.pk
+    transaction.on_commit(lambda: _enqueue_after_commit(batch_id))
+    return batch
