@@ -62,6 +62,13 @@ class Finding(models.TextChoices):
     NOT_IN_SCOPE = "not_in_scope", _("不在监管范围")
 
 
+class Outcome(models.TextChoices):
+    """What the offline check found (rule M4)."""
+
+    CONFIRMED = "confirmed", _("确认非法营运")
+    DISMISSED = "dismissed", _("排除")
+
+
 class Disposal(models.TextChoices):
     PENALTY = "penalty", _("行政处罚")
     RESCISSION = "rescission", _("解除保险合同")
@@ -100,6 +107,10 @@ class Lead(models.Model):
     reasons = models.JSONField(_("评分理由"), default=list, blank=True)
     # Exchange (rule M3): the batch that carried the lead and the instant the recipient knew.
     pushed_at = models.DateTimeField(_("推送时间"), null=True, blank=True)
+    push_batch = models.ForeignKey(
+        "exchange.Batch", verbose_name=_("推送批次"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
     received_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
     # Verification (the registers' one verification service) at receipt.
     finding = models.CharField(_("核验结论"), max_length=30, choices=Finding.choices, blank=True)
@@ -112,6 +123,7 @@ class Lead(models.Model):
     )
     checked_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
     check_result = models.TextField(_("核查情况"), blank=True)
+    outcome = models.CharField(_("核查结论"), max_length=20, choices=Outcome.choices, blank=True, db_index=True)
     dismissed_reason = models.TextField(_("排除理由"), blank=True)
     # Disposal (rule M4: closed loop).
     disposals = ArrayField(
@@ -251,6 +263,10 @@ class Penalty(models.Model):
     )
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True, db_index=True)
     pushed_at = models.DateTimeField(_("推送时间"), null=True, blank=True)
+    batch = models.ForeignKey(
+        "exchange.Batch", verbose_name=_("推送批次"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("处罚决定")
@@ -292,6 +308,10 @@ class LawfulListRun(models.Model):
         related_name="+", help_text=_("定时任务推送时为空"),
     )
     pushed_at = models.DateTimeField(_("推送时间"), auto_now_add=True, db_index=True)
+    batch = models.ForeignKey(
+        "exchange.Batch", verbose_name=_("推送批次"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
     vehicle_count = models.PositiveIntegerField(_("清单车辆数"), default=0)
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PUSHED)
     received_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
@@ -314,7 +334,6 @@ class ScreeningFinding(models.Model):
     class Kind(models.TextChoices):
         INSURED_AS_NON_OPERATING = "insured_as_non_operating", _("持有效运输证但按非营运投保")
         UNINSURED = "uninsured", _("持有效运输证但无有效保单")
-        INCOMPLETE_COVERAGE = "incomplete_coverage", _("营运保障不达标准")
 
     run = models.ForeignKey(LawfulListRun, verbose_name=_("清单"), on_delete=models.PROTECT, related_name="findings")
     vehicle = models.ForeignKey("vehicles.Vehicle", verbose_name=_("车辆"), on_delete=models.PROTECT, related_name="+")
