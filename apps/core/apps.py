@@ -10,5 +10,5 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from . import navigation
 
-        # Every signed-in user has clocks in their audience (apps/core/access.py): the "what is due" page.
         navigation.register(_("待办时限"), "deadlines-due", order=90)
+        navigation.register(_("通知"), "notifications", order=95)

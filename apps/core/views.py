@@ -1,7 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from apps.parties import access
 
@@ -26,3 +28,31 @@ def due(request):
     return render(request, "core/due.html", {
         "page": page, "now": now, "calendar_warnings": calendar.missing_years_warning(*sorted(years)),
     })
+
+
+@login_required
+def notifications(request):
+    """Everything the platform told this user, newest first; unread ones highlighted."""
+    from .models import Notification
+
+    qs = Notification.objects.filter(user=request.user).order_by("-created_at")
+    show = request.GET.get("show", "all")
+    if show == "unread":
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+    return render(request, "core/notifications.html", {"page": page, "show": show, "unread": unread})
+
+
+@require_POST
+@login_required
+def notifications_mark_read(request):
+    """Mark one (``id``) or all of the user's notifications read; only the user's own rows can be touched."""
+    from .models import Notification
+
+    qs = Notification.objects.filter(user=request.user, read_at__isnull=True)
+    if request.POST.get("id"):
+        qs = qs.filter(pk=request.POST["id"]) if request.POST["id"].isdigit() else qs.none()
+    qs.update(read_at=timezone.now())
+    return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(
+        request.POST.get("next"), allowed_hosts={request.get_host()}) else "notifications")
