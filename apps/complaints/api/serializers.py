@@ -1,0 +1,95 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apps.parties.models import Organization
+
+from .. import conf
+from ..models import Category, Complaint, ComplaintEvent, Finding, Hotline
+
+
+class ComplaintEventSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True, default="")
+
+    class Meta:
+        model = ComplaintEvent
+        fields = ["id", "kind", "kind_label", "at", "organization", "organization_name", "note", "public"]
+        read_only_fields = fields
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    """Staff view: contact details masked (reveal with POST …/reveal-contact/, audited)."""
+
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    reporter_name_masked = serializers.CharField(read_only=True)
+    reporter_phone_masked = serializers.CharField(read_only=True)
+    events = ComplaintEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = ["id", "tracking_no", "hotline", "category", "category_label", "channel", "status", "status_label",
+                  "plate", "vehicle", "company", "insurer", "description", "occurred_at", "location",
+                  "reporter_name_masked", "reporter_phone_masked", "received_at", "routed_to", "handling_officer",
+                  "finding", "result", "resolved_at", "feedback", "feedback_at", "lead_id", "events"]
+        read_only_fields = fields
+
+
+class ReportSerializer(serializers.Serializer):
+    hotline = serializers.ChoiceField(label=_("举报热线"), choices=Hotline.choices)
+    category = serializers.ChoiceField(label=_("反映的情况"), choices=Category.choices)
+    plate = serializers.CharField(label=_("车辆号牌"), required=False, allow_blank=True, max_length=12)
+    company = serializers.PrimaryKeyRelatedField(label=_("出租汽车企业"), required=False, allow_null=True,
+                                                 queryset=Organization.objects.filter(kind="taxi_company"))
+    insurer = serializers.PrimaryKeyRelatedField(label=_("保险公司"), required=False, allow_null=True,
+                                                 queryset=Organization.objects.filter(kind="insurer"))
+    description = serializers.CharField(label=_("情况描述"), max_length=conf.max_text_chars())
+    occurred_at = serializers.DateTimeField(label=_("发生时间"))
+    location = serializers.CharField(label=_("发生地点"), max_length=200)
+    reporter_name = serializers.CharField(label=_("联系人"), required=False, allow_blank=True, max_length=40)
+    reporter_phone = serializers.CharField(label=_("联系电话"), max_length=20)
+    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=10)
+
+
+class ReceiptSerializer(serializers.Serializer):
+    tracking_no = serializers.CharField()
+    code = serializers.CharField(help_text="shown once; only its hash is stored")
+    status = serializers.CharField()
+
+
+class StatusQuerySerializer(serializers.Serializer):
+    tracking_no = serializers.CharField(label=_("受理编号"), max_length=20)
+    code = serializers.CharField(label=_("查询码"), max_length=12)
+
+
+class PublicStatusSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    events = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = ["tracking_no", "hotline", "category", "status", "status_label", "received_at", "feedback",
+                  "feedback_at", "events"]
+        read_only_fields = fields
+
+    def get_events(self, obj):
+        return ComplaintEventSerializer(obj.events.filter(public=True).order_by("at", "id"), many=True).data
+
+
+class ForwardSerializer(serializers.Serializer):
+    insurer = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.filter(kind="insurer"))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=conf.max_text_chars())
+
+
+class ResolveSerializer(serializers.Serializer):
+    finding = serializers.ChoiceField(choices=Finding.choices)
+    result = serializers.CharField(max_length=conf.max_text_chars())
+    record_credit = serializers.BooleanField(required=False, default=True)
+
+
+class FeedbackSerializer(serializers.Serializer):
+    feedback = serializers.CharField(max_length=conf.max_text_chars())
