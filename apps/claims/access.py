@@ -1,5 +1,7 @@
 """Audience rules for claims (DESIGN.md "Who uses it"): an insurer sees only its own claims; the regulator and the
-associations read every claim (service levels, rule M13); a platform company sees its own focused checks (M14)."""
+insurance association read every claim and clock (service levels, rule M13) — as the kernel lets them watch every
+clock; the taxi association reads the aggregate service-level table only (``SLA_READERS``, no claim rows); a
+platform company sees its own focused checks (M14)."""
 
 from django.db.models import QuerySet
 
@@ -15,10 +17,9 @@ from .models import (
     FocusedCheckList,
 )
 
-CLAIM_READERS = frozenset({
-    OrganizationKind.REGULATOR, OrganizationKind.INSURANCE_ASSOCIATION, OrganizationKind.TAXI_ASSOCIATION,
-})
-ANALYTICS_READERS = CLAIM_READERS | {OrganizationKind.TRANSPORT}
+CLAIM_READERS = frozenset({OrganizationKind.REGULATOR, OrganizationKind.INSURANCE_ASSOCIATION})
+SLA_READERS = CLAIM_READERS | {OrganizationKind.TAXI_ASSOCIATION}
+ANALYTICS_READERS = SLA_READERS | {OrganizationKind.TRANSPORT}
 
 
 @audience(Claim)

@@ -438,6 +438,22 @@ def driver_find(*, id_no: str):
     return driver
 
 
+def claim_create_from_page(*, actor, data: dict) -> Claim:
+    """The insurer's page form: the policy by its number, the driver (optional) by ID number."""
+    insurer = actor.organization
+    if insurer is None:
+        raise PermissionDeniedError(_("只有承办的保险公司可以录入和更新本公司的理赔案件。"))
+    _check_actor(actor, insurer)
+    row = _resolve_row(insurer=insurer, row={"policy_number": data["policy_number"],
+                                             "driver_id_no": (data.get("driver_id_no") or "").strip() or None})
+    return claim_create(
+        actor=actor, insurer=insurer, number=data["number"], policy=row["policy"], driver=row.get("driver"),
+        occurred_at=data["occurred_at"], reported_at=data["reported_at"], location=data.get("location") or "",
+        at_station=bool(data.get("at_station")), injured_passengers=data.get("injured_passengers") or 0,
+        amount_claimed=data.get("amount_claimed"),
+    )
+
+
 CREATE_FIELDS = ("occurred_at", "reported_at", "driver", "location", "at_station", "injured_passengers",
                  "amount_claimed")
 
@@ -490,6 +506,13 @@ def claims_push(*, actor, insurer, rows: list[dict]) -> list[dict]:
 
 
 # --- rule M15: operating while insured as non-operating ------------------------------------------------------
+
+
+def claim_operating_recheck(*, claim: Claim, actor) -> Claim:
+    """The insurer asks again (e.g. after a penalty or a lead was recorded later)."""
+    _check_actor(actor, claim.insurer)
+    return claim_operating_check(claim=claim, actor=actor)
+
 
 
 @transaction.atomic

@@ -20,7 +20,11 @@ PERMS = {
     "insurance_association_staff": [
         *_READ, "claims.add_analyticsthresholds", "claims.add_analyticsrun",
     ],
-    "taxi_association_staff": list(_READ),
+    # The taxi association reads the aggregate service-level table (no claim rows) and the focused checks.
+    "taxi_association_staff": [
+        "claims.view_analyticsthresholds", "claims.view_analyticsrun", "claims.view_focusedchecklist",
+        "claims.view_focusedcheck",
+    ],
     "transport_officer": ["claims.view_focusedchecklist", "claims.view_focusedcheck"],
     # A platform company checks the vehicles and drivers on its focused-check list and records the result (M14).
     "taxi_company_staff": [

@@ -1,0 +1,266 @@
+"""Claims analytics (rule M14): vehicles and drivers with a high claim frequency or loss over a rolling window get
+focused checks with their platform company; violators go into the industry credit file and may become leads.
+
+The job is set-based SQL: one ``INSERT … SELECT … GROUP BY … HAVING`` per subject kind over the claims table
+(indexes ``claim_occurred_vehicle`` / ``claim_driver_occurred``), one insert of the per-company lists and one
+update linking the checks to them, whatever the number of claims (benchmark: ``benchmarks/claims_analytics.py``).
+
+* frequency = claims that occurred in the window (refused ones included: they are still accidents);
+* loss = the agreed amount, or the amount claimed while undecided; a refused claim counts 0.
+A subject already put on a focused-check list within ``recheck_days`` is not listed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.audit import audit_record
+from apps.core.errors import ApplicationError, PermissionDeniedError
+from apps.core.notifications import notify_organization
+from apps.parties.models import Organization, OrganizationKind
+
+from .models import AnalyticsRun, AnalyticsThresholds, FocusedCheck, FocusedCheckList
+
+logger = logging.getLogger(__name__)
+BATCH_KIND = "focused_checks"
+THRESHOLD_FIELDS = ("window_days", "vehicle_min_claims", "vehicle_min_loss", "driver_min_claims", "driver_min_loss",
+                    "recheck_days")
+
+
+# --- thresholds (versioned; association staff) ------------------------------------------------------------------
+
+
+def thresholds_current() -> AnalyticsThresholds:
+    """The newest version; version 1 with the defaults when none exists yet."""
+    current = AnalyticsThresholds.objects.order_by("-version").first()
+    if current is None:
+        current, _created = AnalyticsThresholds.objects.get_or_create(version=1, defaults={"note": _("初始阈值")})
+    return current
+
+
+@transaction.atomic
+def thresholds_update(*, actor, note: str = "", **values) -> AnalyticsThresholds:
+    """Rule M14: the insurance association adjusts the thresholds. A change is a new version; none is edited."""
+    if actor is None or not actor.is_authenticated or not (
+        actor.is_superuser or actor.kind == OrganizationKind.INSURANCE_ASSOCIATION
+    ):
+        raise PermissionDeniedError(_("只有保险行业协会可以调整理赔分析阈值。"))
+    current = thresholds_current()
+    fields = {f: values.get(f, getattr(current, f)) for f in THRESHOLD_FIELDS}
+    if all(fields[f] == getattr(current, f) for f in THRESHOLD_FIELDS):
+        return current
+    AnalyticsThresholds.objects.select_for_update().filter(pk=current.pk).first()  # serialise concurrent edits
+    version = (AnalyticsThresholds.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    new = AnalyticsThresholds(version=version, note=(note or "").strip()[:200], created_by=actor, **fields)
+    try:
+        new.full_clean()
+    except Exception as exc:  # ValidationError → one Chinese message with the fields
+        raise ApplicationError(_("阈值填写有误，请检查。"), code="invalid",
+                               extra={"fields": getattr(exc, "message_dict", {})}) from None
+    if new.vehicle_min_claims < 1 or new.driver_min_claims < 1 or new.vehicle_min_loss <= 0 or new.driver_min_loss <= 0:
+        raise ApplicationError(_("阈值必须大于零。"), code="invalid")
+    new.save()
+    audit_record(actor=actor, action="claims.thresholds_update", obj=new,
+                 detail={"version": version, **{f: str(fields[f]) for f in THRESHOLD_FIELDS}})
+    return new
+
+
+# --- the job ------------------------------------------------------------------------------------------------------
+
+_LOSS = "CASE WHEN c.decision = 'refused' THEN 0 ELSE COALESCE(c.amount_agreed, c.amount_claimed, 0) END"
+
+# Only the constant _LOSS is interpolated into these two statements (S608 is a false positive).
+_VEHICLES_SQL = f"""
+INSERT INTO claims_focusedcheck
+    (run_id, company_id, subject_kind, vehicle_id, driver_id, claim_count, loss_total, result, result_note, created_at)
+SELECT %(run)s, v.company_id, 'vehicle', agg.vehicle_id, NULL, agg.n, agg.loss, 'pending', '', %(now)s
+FROM (
+    SELECT c.vehicle_id, count(*) AS n, sum({_LOSS}) AS loss
+    FROM claims_claim c
+    WHERE c.occurred_at >= %(start)s AND c.occurred_at < %(end)s
+    GROUP BY c.vehicle_id
+    HAVING count(*) >= %(min_claims)s OR sum({_LOSS}) >= %(min_loss)s
+) agg
+JOIN vehicles_vehicle v ON v.id = agg.vehicle_id
+WHERE NOT EXISTS (
+    SELECT 1 FROM claims_focusedcheck f
+    WHERE f.vehicle_id = agg.vehicle_id AND f.subject_kind = 'vehicle' AND f.created_at >= %(recheck_since)s
+)
+"""  # noqa: S608
+
+_DRIVERS_SQL = f"""
+INSERT INTO claims_focusedcheck
+    (run_id, company_id, subject_kind, vehicle_id, driver_id, claim_count, loss_total, result, result_note, created_at)
+SELECT %(run)s, d.company_id, 'driver', NULL, agg.driver_id, agg.n, agg.loss, 'pending', '', %(now)s
+FROM (
+    SELECT c.driver_id, count(*) AS n, sum({_LOSS}) AS loss
+    FROM claims_claim c
+    WHERE c.driver_id IS NOT NULL AND c.occurred_at >= %(start)s AND c.occurred_at < %(end)s
+    GROUP BY c.driver_id
+    HAVING count(*) >= %(min_claims)s OR sum({_LOSS}) >= %(min_loss)s
+) agg
+JOIN vehicles_driver d ON d.id = agg.driver_id
+WHERE NOT EXISTS (
+    SELECT 1 FROM claims_focusedcheck f
+    WHERE f.driver_id = agg.driver_id AND f.subject_kind = 'driver' AND f.created_at >= %(recheck_since)s
+)
+"""  # noqa: S608
+
+_LISTS_SQL = """
+INSERT INTO claims_focusedchecklist (run_id, company_id, batch_id, created_at)
+SELECT DISTINCT %(run)s, f.company_id, '', %(now)s
+FROM claims_focusedcheck f
+WHERE f.run_id = %(run)s AND f.company_id IS NOT NULL
+"""
+
+_LINK_SQL = """
+UPDATE claims_focusedcheck f SET check_list_id = l.id
+FROM claims_focusedchecklist l
+WHERE f.run_id = %(run)s AND l.run_id = f.run_id AND l.company_id = f.company_id
+"""
+
+
+def _association() -> Organization | None:
+    return Organization.objects.filter(kind=OrganizationKind.INSURANCE_ASSOCIATION, is_active=True).order_by("pk").first()
+
+
+@transaction.atomic
+def analytics_run(*, actor=None, as_of: dt.datetime | None = None, send: bool = True) -> AnalyticsRun:
+    """Run the claims analytics over the window ending at ``as_of`` (default now) and send each platform company its
+    focused-check list through the exchange (``send``). ``actor=None`` is the scheduled job."""
+    if actor is not None and not (actor.is_superuser or actor.kind == OrganizationKind.INSURANCE_ASSOCIATION):
+        raise PermissionDeniedError(_("只有保险行业协会可以运行理赔数据分析。"))
+    thresholds = thresholds_current()
+    now = timezone.now()
+    as_of = as_of or now
+    start = as_of - dt.timedelta(days=thresholds.window_days)
+    run = AnalyticsRun.objects.create(
+        thresholds=thresholds, as_of=as_of, window_start=start,
+        triggered_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    params = {"run": run.pk, "now": now, "start": start, "end": as_of,
+              "recheck_since": now - dt.timedelta(days=thresholds.recheck_days)}
+    with connection.cursor() as cursor:
+        cursor.execute(_VEHICLES_SQL, {**params, "min_claims": thresholds.vehicle_min_claims,
+                                       "min_loss": thresholds.vehicle_min_loss})
+        run.vehicles_flagged = cursor.rowcount
+        cursor.execute(_DRIVERS_SQL, {**params, "min_claims": thresholds.driver_min_claims,
+                                      "min_loss": thresholds.driver_min_loss})
+        run.drivers_flagged = cursor.rowcount
+        cursor.execute(_LISTS_SQL, params)
+        run.lists_created = cursor.rowcount
+        cursor.execute(_LINK_SQL, params)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["vehicles_flagged", "drivers_flagged", "lists_created", "finished_at"])
+    audit_record(actor=actor, action="claims.analytics_run", obj=run,
+                 organization=actor.organization if actor is not None else _association(),
+                 detail={"thresholds": thresholds.version, "vehicles": run.vehicles_flagged,
+                         "drivers": run.drivers_flagged, "lists": run.lists_created})
+    if send and run.lists_created:
+        focused_lists_send(run=run, actor=actor)
+    return run
+
+
+def _row(check: FocusedCheck, run: AnalyticsRun) -> dict:
+    vehicle, driver = check.vehicle, check.driver
+    return {
+        "check_id": check.pk, "list_id": check.check_list_id, "subject_kind": check.subject_kind,
+        "plate": (vehicle.plate or "") if vehicle else "", "vin": vehicle.vin if vehicle else "",
+        "driver_id": driver.pk if driver else None, "driver": driver.name_masked if driver else "",
+        "claim_count": check.claim_count, "loss_total": str(check.loss_total),
+        "window_start": run.window_start.isoformat(), "window_end": run.as_of.isoformat(),
+    }
+
+
+def focused_lists_send(*, run: AnalyticsRun, actor=None) -> int:
+    """Send each company its list of the run (one exchange batch per company, sealed and signed, rule M3)."""
+    from apps.exchange.services import batch_send
+
+    sender = actor.organization if actor is not None and not actor.is_superuser else _association()
+    if sender is None:
+        logger.warning("claims analytics: no insurance association to send focused-check lists from")
+        return 0
+    sent = 0
+    for check_list in run.lists.filter(sent_at__isnull=True).select_related("company"):
+        checks = check_list.checks.select_related("vehicle", "driver").order_by("subject_kind", "id")
+        batch = batch_send(kind=BATCH_KIND, sender=sender, recipient=check_list.company,
+                           rows=[_row(c, run) for c in checks], refs=[f"FC{check_list.pk}"],
+                           actor=actor if actor is not None and actor.organization_id == sender.pk else None)
+        check_list.batch_id, check_list.sent_at = str(batch.pk), timezone.now()
+        check_list.save(update_fields=["batch_id", "sent_at"])
+        sent += 1
+    return sent
+
+
+def ingest_focused_checks(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
+    """Exchange handler (the company's side): the list is known to the company from the receipt on."""
+    from apps.exchange.registry import IngestRejected
+
+    list_ids = sorted({row.get("list_id") for row in rows if row.get("list_id")})
+    lists = list(FocusedCheckList.objects.filter(pk__in=list_ids, company_id=batch.recipient_id))
+    if len(lists) != len(list_ids):
+        raise IngestRejected(_("重点核查清单与接收单位不符。"), code="focused_list_mismatch")
+    refs = []
+    for check_list in lists:
+        if check_list.received_at is None:
+            check_list.received_at = receipt_at
+            check_list.save(update_fields=["received_at"])
+            notify_organization(
+                organization=check_list.company, title=_("收到理赔数据分析重点核查清单"),
+                body=_("保险行业协会根据理赔数据分析，列出了出险频次或赔款金额较高的车辆和驾驶员，请逐一核查并录入结果。"),
+                link=f"/claims/checks/?list={check_list.pk}", kind="claims.focused_checks",
+                dedup_key=f"claims.focused_list.{check_list.pk}",
+            )
+        refs.append(f"FC{check_list.pk}")
+    return refs
+
+
+# --- the company's result --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, report_lead: bool = False) -> FocusedCheck:
+    """Rule M14: the platform company records what the focused check found. A violation goes into the industry
+    credit file (credit app); with ``report_lead`` the vehicle is also reported as a suspected illegal-operation
+    lead (leads app, company report)."""
+    if actor is None or not actor.is_authenticated or actor.kind != OrganizationKind.TAXI_COMPANY \
+            or actor.organization_id != check.company_id:
+        raise PermissionDeniedError(_("只有被列入清单车辆所属的企业可以录入核查结果。"))
+    check = FocusedCheck.objects.select_for_update().select_related("vehicle", "driver").get(pk=check.pk)
+    if check.result != FocusedCheck.Result.PENDING:
+        raise ApplicationError(_("该重点核查已录入结果。"), code="already_recorded")
+    if result not in (FocusedCheck.Result.NO_VIOLATION, FocusedCheck.Result.VIOLATION):
+        raise ApplicationError(_("核查结果无效。"), code="invalid", extra={"fields": {"result": [_("取值无效")]}})
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError(_("请填写核查情况。"), code="note_required", extra={"fields": {"note": [_("必填")]}})
+    check.result, check.result_note, check.checked_at, check.checked_by = result, note, timezone.now(), actor
+    if result == FocusedCheck.Result.VIOLATION:
+        from apps.credit.models import CreditEvent, CreditSource
+        from apps.credit.services import credit_record_create
+
+        subject = check.vehicle if check.subject_kind == FocusedCheck.SubjectKind.VEHICLE else check.driver
+        record = credit_record_create(
+            subject=subject, event=CreditEvent.CLAIMS_VIOLATION, severity="moderate", source=CreditSource.CLAIMS,
+            occurred_on=timezone.localdate(), detail=_("理赔数据分析重点核查发现违规：%(note)s") % {"note": note},
+            evidence_link=f"/claims/checks/{check.pk}/", actor=actor, dedup_key=f"claims.focused_check.{check.pk}",
+        )
+        check.credit_record = record
+        if report_lead and check.vehicle is not None and check.vehicle.plate:
+            from apps.leads.services import lead_report_by_company
+
+            lead = lead_report_by_company(
+                actor=actor, plate=check.vehicle.plate,
+                evidence=_("理赔数据分析重点核查（出险 %(n)d 次，赔款 %(loss)s 元）：%(note)s") % {
+                    "n": check.claim_count, "loss": check.loss_total, "note": note},
+            )
+            check.lead = lead
+    check.save(update_fields=["result", "result_note", "checked_at", "checked_by", "credit_record", "lead"])
+    audit_record(actor=actor, action="claims.focused_check_record", obj=check, organization=actor.organization,
+                 detail={"result": result, "credit_record": check.credit_record_id, "lead": check.lead_id})
+    return check

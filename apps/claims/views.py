@@ -1,0 +1,340 @@
+"""Pages of the claims app: the insurer's claims by nearest deadline, a claim with its clocks and next steps, the
+service-level table with chart, export and drill-down (rule M13, J11), the claims analytics and focused checks (M14).
+Pages parse input and call the same services as the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.core import calendar, exports
+from apps.core.errors import ApplicationError
+from apps.parties import access
+from apps.parties.models import Organization, OrganizationKind
+
+from . import analytics, charts, clocks, selectors, services
+from .access import ANALYTICS_READERS
+from .forms import (
+    ACTION_FORMS,
+    CheckResultForm,
+    ClaimCreateForm,
+    PeriodForm,
+    ThresholdsForm,
+    action_facts,
+    available_actions,
+    default_period,
+)
+from .models import AnalyticsRun, AnalyticsThresholds, Claim, FocusedCheck, FocusedCheckList
+
+
+def _require_perm(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _error_message(request, exc: ApplicationError, form=None) -> None:
+    messages.error(request, exc.message)
+    if form is not None:
+        for field, errors in (exc.extra.get("fields") or {}).items():
+            target = field if field in form.fields else None
+            for error in errors if isinstance(errors, list | tuple) else [errors]:
+                form.add_error(target, str(error))
+
+
+# --- claims --------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def claim_list(request):
+    user = request.user
+    _require_perm(user, "claims.view_claim")
+    view = request.GET.get("view") or "open"
+    filters = {k: request.GET.get(k, "") for k in ("q", "status", "insurer", "flagged")}
+    qs = selectors.claims_for_user(user, open_only=view == "open", filters=filters)
+    qs = selectors.order_by_due(qs) if view == "open" else selectors.with_next_due(qs).order_by("-reported_at", "-id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    clock_map = selectors.clocks_for_claims(page.object_list)
+    now = timezone.now()
+    rows = [{"claim": c, "nearest": selectors.nearest_clock(clock_map[c.pk]), "clocks": clock_map[c.pk]}
+            for c in page.object_list]
+    return render(request, "claims/claim_list.html", {
+        "page": page, "rows": rows, "now": now, "view": view, "filters": filters,
+        "statuses": Claim.Status.choices,
+        "insurers": Organization.objects.filter(kind=OrganizationKind.INSURER).order_by("name")
+        if user.kind != OrganizationKind.INSURER else [],
+        "can_add": user.has_perm("claims.add_claim") and user.kind == OrganizationKind.INSURER,
+        "calendar_warning": calendar.missing_years_warning(now.year, now.year + 1),
+    })
+
+
+@login_required
+def claim_create(request):
+    user = request.user
+    _require_perm(user, "claims.add_claim")
+    if user.kind != OrganizationKind.INSURER:
+        raise PermissionDenied
+    form = ClaimCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            claim = services.claim_create_from_page(actor=user, data=data)
+        except ApplicationError as exc:
+            _error_message(request, exc, form)
+        else:
+            messages.success(request, _("已登记报案 %(number)s，查勘调度和告知材料时限已开始计时。") % {"number": claim.number})
+            return redirect("claims-detail", pk=claim.pk)
+    return render(request, "claims/claim_form.html", {"form": form})
+
+
+@login_required
+def claim_detail(request, pk: int):
+    user = request.user
+    _require_perm(user, "claims.view_claim")
+    claim = access.get_for_user(user, Claim.objects.select_related("insurer", "vehicle", "policy", "driver"), pk=pk)
+    deadlines = selectors.claim_clocks(claim)
+    can_edit = user.kind == OrganizationKind.INSURER and user.organization_id == claim.insurer_id \
+        and user.has_perm("claims.change_claim")
+    actions = []
+    if can_edit:
+        for name in available_actions(claim):
+            form_class, label = ACTION_FORMS[name]
+            actions.append({"name": name, "label": label, "form": form_class(prefix=name)})
+    return render(request, "claims/claim_detail.html", {
+        "claim": claim, "deadlines": deadlines, "now": timezone.now(), "actions": actions, "can_edit": can_edit,
+        "notices": claim.progress_notices.exclude(sent_at=None).order_by("sent_at"),
+        "pauses": [p for d in deadlines for p in d.pauses.all()],
+        "timeline": _timeline(claim),
+    })
+
+
+def _timeline(claim: Claim) -> list[tuple[dt.datetime, str]]:
+    events = [(claim.occurred_at, _("出险")), (claim.reported_at, _("报案"))]
+    for field in ("special_circumstances_at", *services.TIMESTAMPS):
+        value = getattr(claim, field)
+        if value:
+            events.append((value, str(Claim._meta.get_field(field).verbose_name).replace("时间", "")))
+    for notice in claim.progress_notices.exclude(sent_at=None):
+        events.append((notice.sent_at, _("进度通知")))
+    return sorted(events, key=lambda e: e[0])
+
+
+@login_required
+@require_POST
+def claim_action(request, pk: int, action: str):
+    user = request.user
+    _require_perm(user, "claims.change_claim")
+    claim = access.get_for_user(user, Claim, pk=pk)
+    if action == "recheck":
+        try:
+            services.claim_operating_recheck(claim=claim, actor=user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已重新核查出险时的营运情况。"))
+        return redirect("claims-detail", pk=claim.pk)
+    if action not in ACTION_FORMS:
+        raise Http404
+    form_class, label = ACTION_FORMS[action]
+    form = form_class(request.POST, prefix=action)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            name = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{name} {'；'.join(errors)}")
+        return redirect("claims-detail", pk=claim.pk)
+    try:
+        changed = services.claim_advance(claim=claim, actor=user, facts=action_facts(action, form.cleaned_data))
+    except ApplicationError as exc:
+        messages.error(request, f"{label}：{exc.message}")
+    else:
+        messages.success(request, _("%(label)s：已记录。") % {"label": label} if changed else _("没有变化。"))
+    return redirect("claims-detail", pk=claim.pk)
+
+
+# --- service levels -------------------------------------------------------------------------------------------------
+
+
+def _period(request) -> tuple[PeriodForm, dt.date, dt.date]:
+    start, end = default_period()
+    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
+    if request.GET and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    return form, start, end
+
+
+def _sla_columns() -> list[exports.Column]:
+    columns = [exports.Column(_("保险公司"), lambda r: r["insurer"]), exports.Column(_("时限"), lambda r: r["label"])]
+    for header, key in (
+        (_("起算数"), "total"), (_("按时完成"), "met"), (_("超期"), "breached"), (_("进行中"), "running"),
+        (_("特殊情况暂停"), "special"), (_("按时率（%）"), "share"), (_("中位用时（小时）"), "median_hours"),
+        (_("90 分位用时（小时）"), "p90_hours"),
+    ):
+        columns.append(exports.Column(header, lambda r, k=key: r[k]))
+    return columns
+
+
+def _sla_export_rows(table) -> list[dict]:
+    out = []
+    for row in table:
+        for cell in row.ordered_cells():
+            out.append({
+                "insurer": row.insurer_name, "label": cell.label, "total": cell.total, "met": cell.met,
+                "breached": cell.breached, "running": cell.running, "special": cell.special,
+                "share": round(cell.share_met * 100, 1) if cell.share_met is not None else "",
+                "median_hours": round(cell.median_seconds / 3600, 2) if cell.median_seconds is not None else "",
+                "p90_hours": round(cell.p90_seconds / 3600, 2) if cell.p90_seconds is not None else "",
+            })
+    return out
+
+
+@login_required
+def sla(request):
+    user = request.user
+    if selectors.sla_insurers_for(user) == []:
+        raise PermissionDenied
+    form, start, end = _period(request)
+    table = selectors.sla_table(user=user, start=start, end=end)
+    fmt = request.GET.get("format")
+    if fmt in exports.FORMATS:
+        return exports.export_response(
+            user=user, queryset=_sla_export_rows(table), columns=_sla_columns(), basename=_("理赔服务时效"),
+            fmt=fmt, filters={"start": start.isoformat(), "end": end.isoformat()},
+        )
+    return render(request, "claims/sla.html", {
+        "form": form, "start": start, "end": end, "table": table, "rules": [clocks.CLOCKS[r] for r in clocks.RULES],
+        "chart": charts.sla_bars(table), "can_drill": user.has_perm("claims.view_claim"),
+        "calendar_warning": calendar.missing_years_warning(start.year, end.year),
+    })
+
+
+@login_required
+def sla_breaches(request):
+    user = request.user
+    _require_perm(user, "claims.view_claim")
+    form, start, end = _period(request)
+    insurer_id = request.GET.get("insurer") or None
+    rule = request.GET.get("rule") or None
+    if rule and rule not in clocks.CLOCKS:
+        raise Http404
+    qs = selectors.breached_clocks(user=user, start=start, end=end, insurer_id=int(insurer_id) if insurer_id and
+                                   insurer_id.isdigit() else None, rule=rule)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    claims = selectors.claims_of_clocks(page.object_list)
+    return render(request, "claims/sla_breaches.html", {
+        "form": form, "page": page, "rows": [(d, claims.get(d.pk)) for d in page.object_list], "rule": rule,
+        "insurer": Organization.objects.filter(pk=insurer_id).first() if insurer_id and insurer_id.isdigit() else None,
+        "start": start, "end": end, "now": timezone.now(),
+    })
+
+
+# --- analytics and focused checks (rule M14) -------------------------------------------------------------------------
+
+
+def _analytics_reader(user) -> bool:
+    return user.is_superuser or user.kind in ANALYTICS_READERS
+
+
+@login_required
+def analytics_overview(request):
+    user = request.user
+    if not _analytics_reader(user):
+        raise PermissionDenied
+    current = analytics.thresholds_current()
+    can_edit = user.is_superuser or user.kind == OrganizationKind.INSURANCE_ASSOCIATION
+    form = ThresholdsForm(instance=current, initial={"note": ""}) if can_edit else None
+    runs = access.visible(user, AnalyticsRun).select_related("thresholds")[:10]
+    checks = access.visible(user, FocusedCheck).select_related("vehicle", "driver", "company", "run")
+    result = request.GET.get("result", "")
+    if result:
+        checks = checks.filter(result=result)
+    page = Paginator(checks.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(request, "claims/analytics.html", {
+        "current": current, "history": access.visible(user, AnalyticsThresholds)[:10], "form": form,
+        "can_edit": can_edit, "runs": runs, "page": page, "result": result, "results": FocusedCheck.Result.choices,
+    })
+
+
+@login_required
+@require_POST
+def thresholds_update(request):
+    user = request.user
+    form = ThresholdsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("阈值填写有误：%(errors)s") % {
+            "errors": "；".join(f"{form.fields[f].label if f in form.fields else ''}{' '.join(e)}"
+                              for f, e in form.errors.items())})
+        return redirect("claims-analytics")
+    try:
+        new = analytics.thresholds_update(actor=user, **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("理赔分析阈值已更新为第 %(v)d 版。") % {"v": new.version})
+    return redirect("claims-analytics")
+
+
+@login_required
+@require_POST
+def analytics_run_now(request):
+    try:
+        run = analytics.analytics_run(actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("分析完成：列入车辆 %(v)d 辆、驾驶员 %(d)d 人，生成核查清单 %(l)d 份。") % {
+            "v": run.vehicles_flagged, "d": run.drivers_flagged, "l": run.lists_created})
+    return redirect("claims-analytics")
+
+
+@login_required
+def check_list(request):
+    user = request.user
+    _require_perm(user, "claims.view_focusedcheck")
+    checks = access.visible(user, FocusedCheck).select_related("vehicle", "driver", "company", "run", "check_list")
+    list_id = request.GET.get("list", "")
+    if list_id.isdigit():
+        checks = checks.filter(check_list_id=int(list_id))
+    result = request.GET.get("result", "pending" if user.kind == OrganizationKind.TAXI_COMPANY else "")
+    if result:
+        checks = checks.filter(result=result)
+    page = Paginator(checks.order_by("result", "-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(request, "claims/check_list.html", {
+        "page": page, "result": result, "results": FocusedCheck.Result.choices,
+        "lists": access.visible(user, FocusedCheckList).select_related("company", "run")[:20],
+    })
+
+
+@login_required
+def check_detail(request, pk: int):
+    user = request.user
+    _require_perm(user, "claims.view_focusedcheck")
+    check = access.get_for_user(
+        user, FocusedCheck.objects.select_related("vehicle", "driver", "company", "run", "check_list", "checked_by"),
+        pk=pk,
+    )
+    can_record = (user.kind == OrganizationKind.TAXI_COMPANY and check.company_id == user.organization_id
+                  and check.result == FocusedCheck.Result.PENDING and user.has_perm("claims.change_focusedcheck"))
+    form = CheckResultForm(request.POST or None) if can_record else None
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                analytics.focused_check_record(
+                    actor=user, check=check, result=form.cleaned_data["result"], note=form.cleaned_data["note"],
+                    report_lead=request.POST.get("report_lead") == "on",
+                )
+            except ApplicationError as exc:
+                _error_message(request, exc, form)
+            else:
+                messages.success(request, _("核查结果已录入。"))
+                return redirect("claims-check-detail", pk=check.pk)
+    return render(request, "claims/check_detail.html", {"check": check, "form": form})
