@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from apps.core.validators import normalize_vin
+from apps.vehicles.models import Vehicle
 from apps.vehicles.rows import (
     Column,
     RowSpec,
@@ -50,11 +51,18 @@ POLICY_STATUSES = {
 _VEHICLE_FIELDS = ("engine_no", "make_model", "seats", "owner_name", "owner_id_no")
 
 
-def _policy_clean(kwargs: dict[str, Any]) -> dict[str, Any]:
+def parse_policy_vin(value: Any) -> str:
+    """A valid VIN — or one the register already holds with an audited check-digit override."""
+    text = parse_upper(value)
     try:
-        kwargs["vin"] = normalize_vin(kwargs["vin"])
-    except ValidationError as exc:
-        raise ValidationError({"vin": exc.messages}) from None
+        return normalize_vin(text)
+    except ValidationError:
+        if Vehicle.objects.filter(vin=text, vin_override=True).exists():
+            return text
+        raise
+
+
+def _policy_clean(kwargs: dict[str, Any]) -> dict[str, Any]:
     if kwargs.get("plate") == "":
         kwargs.pop("plate")
     if "starts_at" in kwargs and "ends_at" in kwargs and kwargs["ends_at"] <= kwargs["starts_at"]:
@@ -107,7 +115,7 @@ POLICY_ROWS = RowSpec(
         Column("险种", "kind", choice_parser(POLICY_KINDS, "险种"), required=True, aliases=("险种名称", "险别"),
                export=lambda p: p.get_kind_display()),
         Column("号牌号码", "plate", parse_plate, aliases=("车牌号", "车牌号码"), export=lambda p: p.vehicle.plate or ""),
-        Column("车辆识别代号", "vin", parse_upper, required=True, aliases=("VIN", "VIN码", "车架号"),
+        Column("车辆识别代号", "vin", parse_policy_vin, required=True, aliases=("VIN", "VIN码", "车架号"),
                export=lambda p: p.vehicle.vin),
         Column("发动机号", "engine_no", parse_upper, aliases=("发动机号码",), export=lambda p: p.vehicle.engine_no),
         Column("厂牌型号", "make_model", parse_text, aliases=("品牌型号",), export=lambda p: p.vehicle.make_model),

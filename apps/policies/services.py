@@ -242,7 +242,7 @@ def policy_upsert(
     vehicle_outcome = UpsertOutcome.UNCHANGED
     vehicle = None
     if existing is None or vin:
-        vehicle, vehicle_outcome = _vehicle_for_policy(actor=actor, vin=vin, plate=plate, fields=vehicle_fields or {})
+        vehicle, vehicle_outcome = policy_vehicle_resolve(actor=actor, vin=vin, plate=plate, fields=vehicle_fields)
     if existing is None:
         missing = [f for f, v in (("kind", kind), ("usage_nature_insured", usage_nature_insured),
                                   ("starts_at", starts_at), ("ends_at", ends_at), ("premium", premium)) if v is None]
@@ -276,11 +276,13 @@ def policy_upsert(
     return existing, UpsertOutcome.UPDATED
 
 
-def _vehicle_for_policy(*, actor, vin: str, plate: str | None, fields: dict[str, Any]) -> tuple[Vehicle, str]:
+def policy_vehicle_resolve(
+    *, actor, vin: str, plate: str | None = None, fields: dict[str, Any] | None = None,
+) -> tuple[Vehicle, str]:
     """The insured vehicle, registered from the policy row when it is not yet known (system write: an insurer
     holds no vehicle-write permission, but the particulars on its own proposal are its to report, rule J2; the
     register's existing particulars are never overwritten by an insurer, only blanks filled)."""
-    fields = {k: v for k, v in fields.items() if k in {"engine_no", "vehicle_type", "make_model", "seats",
+    fields = {k: v for k, v in (fields or {}).items() if k in {"engine_no", "vehicle_type", "make_model", "seats",
                                                       "owner_name", "owner_id_no", "registered_on", "vin_override"}}
     from apps.vehicles.models import Vehicle as V
 

@@ -577,8 +577,6 @@ def _day(at: dt.datetime) -> str:
 def onboarding_reasons(result, *, permit_kind: str, at: dt.datetime) -> list[dict[str, str]]:
     """Rule M9: why a vehicle may not go online, from a verification result; empty list = pass."""
     from apps.policies.models import CoverageKind, PolicyKind
-    from apps.policies.verification import Finding
-
     reasons: list[dict[str, str]] = []
     warn_days = conf.onboarding_expiry_warn_days()
     horizon = at + dt.timedelta(days=warn_days)
@@ -595,9 +593,9 @@ def onboarding_reasons(result, *, permit_kind: str, at: dt.datetime) -> list[dic
         reasons.append({"code": "permit_expiring", "message": _(
             "%(kind)s将于 %(day)s 到期（%(n)d 天内），请先办理延续。") % {
             "kind": OperatingPermit.Kind(permit_kind).label, "day": last.isoformat(), "n": warn_days}})
-    if result.finding == Finding.UNINSURED:
+    if not result.policies:
         reasons.append({"code": "uninsured", "message": _("查询时点没有有效保单（规则 M9）。")})
-    elif result.finding == Finding.INSURED_AS_NON_OPERATING:
+    else:
         for p in result.policies:
             if p.usage_class != "operating":
                 reasons.append({"code": "insured_as_non_operating", "message": _(
