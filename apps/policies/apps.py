@@ -6,3 +6,19 @@ class PoliciesConfig(AppConfig):
     name = "apps.policies"
     label = "policies"
     verbose_name = _("保单与核保")
+
+    def ready(self) -> None:
+        from apps.core import navigation
+        from apps.vehicles.timeline import register_timeline_source
+
+        from . import imports, views
+
+        imports.register()
+        register_timeline_source("policies", views.policies_on_vehicle_timeline)
+
+        readers = ["transport_officer", "regulator_staff", "insurance_association_staff"]
+        navigation.register(_("保单"), "policies:list", roles=[*readers, "insurer_staff"], order=30)
+        navigation.register(_("保障标准"), "policies:standard", order=31)
+        navigation.register(_("保费计算"), "policies:calculator", roles=[*readers, "insurer_staff"], order=32)
+        navigation.register(_("核保规则检查"), "policies:underwriting",
+                            roles=["regulator_staff", "insurance_association_staff", "insurer_staff"], order=33)

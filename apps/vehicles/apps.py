@@ -6,3 +6,25 @@ class VehiclesConfig(AppConfig):
     name = "apps.vehicles"
     label = "vehicles"
     verbose_name = _("车辆与驾驶员")
+
+    def ready(self) -> None:
+        from apps.core import navigation
+        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
+
+        from . import imports, timeline
+        from .management.commands.generate_city import seed_demo_city
+
+        imports.register()
+        timeline.register_sources()
+
+        registers = ["transport_officer", "regulator_staff", "insurance_association_staff", "taxi_association_staff",
+                     "taxi_company_staff", "insurer_staff"]
+        navigation.register(_("车辆"), "vehicles:list", roles=registers, order=20)
+        navigation.register(_("运输证"), "vehicles:permits", roles=registers, order=21)
+        navigation.register(_("驾驶员"), "vehicles:drivers", roles=[r for r in registers if r != "insurer_staff"],
+                            order=22)
+        navigation.register(_("上线核查"), "vehicles:onboarding", roles=["taxi_company_staff"], order=23)
+        navigation.register(_("批量导入"), "import-list",
+                            roles=["transport_officer", "taxi_company_staff", "insurer_staff"], order=90)
+        if seed_demo_city not in DEMO_SEEDERS:
+            DEMO_SEEDERS.append(seed_demo_city)

@@ -62,16 +62,6 @@ class ImportJob(models.Model):
         return f"{self.kind} {self.original_name} ({self.get_status_display()})"
 
     @property
-    def percent(self) -> int:
-        """Progress of the current phase in whole percent (validation, then import)."""
-        if self.status == self.Status.VALIDATING:
-            return int(self.validated * 100 / self.total) if self.total else 0
-        if self.status in (self.Status.DONE,):
-            return 100
-        target = self.total if self.mode == self.Mode.NOTHING else self.valid
-        return int(self.processed * 100 / target) if target else (100 if self.status != self.Status.IMPORTING else 0)
-
-    @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.DISCARDED)
 

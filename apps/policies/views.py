@@ -1,0 +1,5 @@
+"""Pages of the policies app."""
+
+
+def policies_on_vehicle_timeline(user, vehicle):
+    return []
