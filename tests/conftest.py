@@ -95,6 +95,17 @@ def _flush_and_restore(self):
 TransactionTestCase._fixture_teardown = _flush_and_restore
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (a request switched to English must not leak)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def parties(db):
     """One organisation of every kind, two insurers and two taxi companies (for isolation tests), a user each."""

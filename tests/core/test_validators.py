@@ -100,10 +100,20 @@ def test_rule_J1_a_ligature_is_not_expanded_into_a_valid_plate():
         normalize_plate("桂Aﬀ2345")
 
 
-def test_plate_message_in_english():
-    with translation.override("en"), pytest.raises(ValidationError) as exc:
-        normalize_plate("桂B-12345")
-    assert "space, dot, dash" in _message(exc)
+def test_messages_in_english():
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as exc:
+            normalize_plate("桂B-12345")
+        assert _message(exc).startswith('The licence plate "桂B-12345" contains a space, dot, dash')
+        with pytest.raises(ValidationError) as exc:
+            normalize_vin("1M8GDM9A1KP042788")
+        assert "check digit" in _message(exc) and "should be X" in _message(exc)
+        with pytest.raises(ValidationError) as exc:
+            normalize_resident_id("360426199101010072")
+        assert "check character" in _message(exc)
+        with pytest.raises(ValidationError) as exc:
+            normalize_uscc("91110000600037341M")
+        assert "unified social credit code" in _message(exc)
 
 
 # --- VIN ---------------------------------------------------------------------------------------------------

@@ -5,5 +5,6 @@ from . import views
 
 router = SimpleRouter()
 router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("users", views.UserViewSet, basename="user")
 
 urlpatterns = [path("me/", views.me, name="api-me"), *router.urls]
