@@ -437,7 +437,20 @@ def complaint_to_lead(*, actor, complaint: Complaint):
         from apps.leads.services import lead_create_from_complaint
     except ImportError:  # pragma: no cover - the leads app ships the service
         raise ApplicationError(_("线索功能尚未启用。"), code="leads_unavailable") from None
-    lead = lead_create_from_complaint(complaint=complaint, actor=actor)
+    from django.core.files import File
+
+    files = [File(photo.file.open("rb"), name=f"{complaint.tracking_no}-{n}.{photo.extension}")
+             for n, photo in enumerate(complaint.photos.all(), start=1)]
+    try:
+        lead = lead_create_from_complaint(
+            actor=actor, plate=complaint.plate, complaint_ref=complaint.tracking_no, attachments=files,
+            evidence=_("12328 举报 %(no)s：%(when)s 在%(where)s，%(text)s") % {
+                "no": complaint.tracking_no, "when": timezone.localtime(complaint.occurred_at).strftime("%Y-%m-%d %H:%M"),
+                "where": complaint.location, "text": complaint.description},
+        )
+    finally:
+        for f in files:
+            f.close()
     complaint.lead_id = lead.pk
     if complaint.status == Status.ROUTED:
         complaint.status = Status.VERIFYING
