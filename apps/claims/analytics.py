@@ -231,7 +231,7 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
     if actor is None or not actor.is_authenticated or actor.kind != OrganizationKind.TAXI_COMPANY \
             or actor.organization_id != check.company_id:
         raise PermissionDeniedError(_("只有被列入清单车辆所属的企业可以录入核查结果。"))
-    check = FocusedCheck.objects.select_for_update().select_related("vehicle", "driver").get(pk=check.pk)
+    check = FocusedCheck.objects.select_for_update(of=("self",)).select_related("vehicle", "driver").get(pk=check.pk)
     if check.result != FocusedCheck.Result.PENDING:
         raise ApplicationError(_("该重点核查已录入结果。"), code="already_recorded")
     if result not in (FocusedCheck.Result.NO_VIOLATION, FocusedCheck.Result.VIOLATION):
