@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import asdict, dataclass
 
 from django.db import models
@@ -43,6 +44,7 @@ COMPULSORY_LAW = "《机动车交通事故责任强制保险条例》"
 INSURANCE_LAW = "《中华人民共和国保险法》"
 DEFAULT_MATTER = "被保险机动车的使用性质（实际从事客运营运）"
 DEFAULT_REASON = "投保人未履行如实告知义务"
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one INFO line per layout step otherwise
 
 
 @dataclass(frozen=True)
