@@ -27,9 +27,10 @@ def echo(batch, rows, receipt_at):
 
 
 def slow(batch, rows, receipt_at):
-    """Touch ``started`` and wait while the ``slow`` file exists (the test kills the worker meanwhile)."""
+    """Append this process id to ``started`` and wait while the ``slow`` file exists (the test kills the worker meanwhile)."""
     options = rows[0]
-    Path(options["started"]).write_text(str(os.getpid()))
+    with Path(options["started"]).open("a") as started:
+        started.write(f"{os.getpid()}\n")
     deadline = time.monotonic() + 120
     while Path(options["slow"]).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
