@@ -17,6 +17,7 @@ from apps.parties.models import OrganizationKind, Role
 from .factories import OrganizationFactory, user_of
 
 SNAPSHOT_SCHEMA = "lz_test_snapshot"
+_SNAPSHOT_TABLES: dict[str, list[str]] = {}  # alias → tables saved (connection objects differ per context)
 
 
 def _test_database_lost_migration_data(connection) -> bool:
@@ -73,7 +74,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
                     if cursor.fetchone()[0]:
                         cursor.execute(f'CREATE TABLE {SNAPSHOT_SCHEMA}."{table}" AS SELECT * FROM "{table}"')  # noqa: S608
                         saved.append(table)
-            connection._lz_snapshot_tables = saved
+            _SNAPSHOT_TABLES[connection.alias] = saved
     yield
 
 
@@ -81,7 +82,7 @@ def _flush_and_restore(self):
     """TransactionTestCase teardown: empty the tables, then put the migrations' rows back (see module doc)."""
     for db_name in self._databases_names(include_mirrors=False):
         connection = connections[db_name]
-        saved = getattr(connection, "_lz_snapshot_tables", None)
+        saved = _SNAPSHOT_TABLES.get(db_name)
         call_command(
             "flush", verbosity=0, interactive=False, database=db_name, reset_sequences=False,
             allow_cascade=self.available_apps is not None, inhibit_post_migrate=saved is not None,
