@@ -13,7 +13,7 @@ class CreditConfig(AppConfig):
         from apps.parties.models import Role
         from apps.policies import services as policy_services
 
-        from . import services, views
+        from . import handlers, services, views  # noqa: F401 - handlers register with the deadline scan
 
         # rule M15: no new ride-hailing policy from an insurer whose ride-hailing business is suspended
         if services.policy_create_check_suspension not in policy_services.POLICY_CREATE_CHECKS:

@@ -167,3 +167,30 @@ def test_telephone_report_recorded_by_staff_only(parties):
     assert complaint.channel == "telephone" and complaint.recorded_by == parties.regulator_user
     with pytest.raises(PermissionDeniedError):
         complaint_submit(**report_12328(), channel="telephone", actor=parties.insurer_a_user)
+
+
+def test_m16_overdue_feedback_notifies_the_handling_organisation(parties):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.core.deadlines import deadline_scan
+    from apps.core.models import Notification
+
+    complaint, _ = complaint_submit(**report_12328())
+    deadline_scan(now=timezone.now() + dt.timedelta(days=20))
+    assert complaint.feedback_deadline.status == Deadline.Status.BREACHED
+    assert Notification.objects.filter(user=parties.transport_user, kind="complaint.feedback_breach").count() == 1
+
+
+def test_demo_seeder_is_idempotent(parties):
+    import io
+
+    from apps.complaints.demo import seed_demo_complaints
+    from tests.factories import user_of
+
+    user_of("regulator", organization=parties.regulator, username="regulator")
+    seed_demo_complaints(io.StringIO())
+    seed_demo_complaints(io.StringIO())
+    assert Complaint.objects.count() == 2
+    assert access.visible(parties.insurer_a_user, Complaint).count() == 1  # forwarded to the first insurer

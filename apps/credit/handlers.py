@@ -1,0 +1,32 @@
+"""Follow-up clocks of supervisory actions (rule M15, M17): the issuing organisation is reminded."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from apps.core.deadlines import on_breach, on_warning
+from apps.core.models import Deadline
+from apps.core.notifications import notify_organization
+
+from .models import SupervisoryAction
+from .services import FOLLOWUP_RULE
+
+
+def _notify(deadline: Deadline, title: str, key: str) -> None:
+    action = SupervisoryAction.objects.filter(pk=deadline.object_id).select_related("target", "issued_by").first()
+    if action is None or action.status != SupervisoryAction.Status.OPEN:
+        return
+    notify_organization(organization=action.issued_by,
+                        title=title % {"kind": action.get_kind_display(), "target": action.target.name},
+                        link=f"/credit/actions/{action.pk}/", kind=f"supervisory_action.{key}",
+                        dedup_key=f"supervisory_action.{key}:{action.pk}")
+
+
+@on_warning(FOLLOWUP_RULE)
+def _followup_due_soon(deadline: Deadline) -> None:
+    _notify(deadline, _("%(target)s的%(kind)s临近跟踪期限，请核查整改情况"), "followup_warning")
+
+
+@on_breach(FOLLOWUP_RULE)
+def _followup_overdue(deadline: Deadline) -> None:
+    _notify(deadline, _("%(target)s的%(kind)s已超过跟踪期限，请跟进并结案"), "followup_breach")
