@@ -497,7 +497,10 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
     if not sheet.records:
         raise ImportFileError(_("文件是空的。"), code="import_empty")
     spec = import_kind.row_spec()
-    layout = find_layout(spec, sheet.records)
+    try:
+        layout = find_layout(spec, sheet.records)
+    except ImportFileError as exc:
+        raise _with_kind_hint(exc, import_kind, sheet) from None
     total = sum(1 for _r in data_records(sheet, layout))
     if total == 0:
         raise ImportFileError(_("文件只有表头，没有数据行。"), code="import_empty")
@@ -510,7 +513,7 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
         job = ImportJob(
             kind=import_kind.key, organization=actor.organization, created_by=actor, original_name=name[:255],
             file_sha256=digest, file_format=sheet.format, encoding=sheet.encoding, total=total,
-            status=ImportJob.Status.VALIDATING,
+            status=ImportJob.Status.VALIDATING, header_row=layout.header_row, ignored_columns=layout.ignored[:50],
         )
         job.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
         try:
@@ -529,6 +532,22 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
         import_job_validate(job=job)
         job.refresh_from_db()
     return job
+
+
+def _with_kind_hint(exc: ImportFileError, chosen: ImportKind, sheet: Sheet) -> ImportFileError:
+    """A file of another kind (policies uploaded as vehicles) gets a hint naming the kind it looks like."""
+    if exc.code != "import_headers":
+        return exc
+    for other in all_kinds():
+        if other.key == chosen.key:
+            continue
+        try:
+            find_layout(other.row_spec(), sheet.records)
+        except ImportFileError:
+            continue
+        return ImportFileError(exc.message + _("该文件的表头与“%(other)s”导入模板相符，是否选错了导入内容？") % {
+            "other": other.label}, code=exc.code, extra={**exc.extra, "looks_like": other.key})
+    return exc
 
 
 def import_job_layout(job: ImportJob) -> tuple[Sheet, Layout]:

@@ -64,7 +64,7 @@ def register() -> None:
     ))
     register_kind(ImportKind(
         key="drivers", label=gettext_lazy("驾驶员"), spec="apps.vehicles.rows.DRIVER_ROWS",
-        perm="vehicles.add_driver", org_kinds=frozenset({K.TRANSPORT, K.TAXI_COMPANY}),
+        perm="vehicles.add_driver", org_kinds=frozenset({K.TAXI_COMPANY}),
         list_url="vehicles:drivers", precheck=_company_precheck, natural_keys=_driver_keys,
         help=gettext_lazy("以身份证号码为准；打码的个人信息（含 *）视为未填写，不会覆盖原值。"),
     ))

@@ -47,6 +47,8 @@ class ImportJob(models.Model):
     updated_count = models.PositiveIntegerField(_("更新"), default=0)
     unchanged_count = models.PositiveIntegerField(_("无变化"), default=0)
     skipped_count = models.PositiveIntegerField(_("跳过"), default=0)
+    header_row = models.PositiveIntegerField(_("表头行号"), default=1)
+    ignored_columns = models.JSONField(_("未识别的列"), default=list, blank=True)
     error_message = models.TextField(_("失败原因"), blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("开始导入"), null=True, blank=True)
