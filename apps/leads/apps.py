@@ -6,3 +6,42 @@ class LeadsConfig(AppConfig):
     name = "apps.leads"
     label = "leads"
     verbose_name = _("线索")
+
+    def ready(self) -> None:
+        from apps.core import home, navigation
+        from apps.core.schedule import register_periodic
+        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
+
+        from . import conf, ingest, risk
+        from .demo import seed_demo
+
+        ingest.register()
+        risk.register_builtin_features()
+        register_periodic("leads-lawful-list", "apps.leads.tasks.push_lawful_list", conf.lawful_list_push_seconds())
+        register_periodic("leads-risk-model", "apps.leads.tasks.run_risk_model", conf.risk_model_run_seconds())
+
+        sides = ["transport_officer", "regulator_staff", "insurance_association_staff"]
+        navigation.register(_("线索收件箱"), "leads:inbox", roles=sides, order=20)
+        navigation.register(_("线索发件箱"), "leads:outbox", roles=[*sides, "taxi_company_staff"], order=21)
+        navigation.register(_("核查清单"), "leads:worklist", roles=["insurer_staff", "regulator_staff",
+                                                                "insurance_association_staff"], order=22)
+        navigation.register(_("处罚决定"), "leads:penalties", roles=[*sides, "taxi_association_staff"], order=23)
+        navigation.register(_("清单比对"), "leads:screening", roles=sides, order=24)
+        navigation.register(_("风险模型"), "leads:risk", roles=["insurance_association_staff", "regulator_staff"],
+                            order=25)
+        home.register("leads-inbox", "leads/_home_panel.html", _home_panel, roles=sides, order=20)
+        home.register("leads-worklist", "leads/_home_worklist.html", _home_worklist, roles=["insurer_staff"], order=20)
+        if seed_demo not in DEMO_SEEDERS:
+            DEMO_SEEDERS.append(seed_demo)
+
+
+def _home_panel(request) -> dict:
+    from .selectors import inbox_counts
+
+    return {"lead_counts": inbox_counts(user=request.user)}
+
+
+def _home_worklist(request) -> dict:
+    from .selectors import worklist_open_count
+
+    return {"worklist_open": worklist_open_count(user=request.user)}

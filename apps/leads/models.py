@@ -174,6 +174,10 @@ class Lead(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def disposal_labels(self) -> list[str]:
+        return [str(Disposal(d).label) for d in self.disposals if d in Disposal.values]
+
     def can_move_to(self, status: str) -> bool:
         return status in TRANSITIONS.get(self.status, frozenset())
 

@@ -1,0 +1,158 @@
+"""Forms of the leads pages: they only shape input; every rule is in the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Direction, Finding, InsurerWorklistItem, LeadAttachment, Outcome, Source, Status
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class LeadFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), required=False,
+                               choices=[("", _("全部")), ("open", _("未办结")), *Status.choices])
+    source = forms.ChoiceField(label=_("来源"), required=False, choices=[("", _("全部")), *Source.choices])
+    finding = forms.ChoiceField(label=_("核验结论"), required=False, choices=[("", _("全部")), *Finding.choices])
+    direction = forms.ChoiceField(label=_("方向"), required=False, choices=[("", _("全部")), *Direction.choices])
+    q = forms.CharField(label=_("号牌/VIN/编号"), required=False, max_length=40)
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class FlagForm(forms.Form):
+    plate = forms.CharField(label=_("号牌号码"), max_length=12, help_text=_("如：桂B12345"))
+    evidence = forms.CharField(label=_("线索依据"), widget=forms.Textarea(attrs={"rows": 4}),
+                               help_text=_("发现经过、时间、地点、载客情况等"))
+    attachments = MultipleFileField(label=_("证据附件"))
+    push = forms.BooleanField(label=_("立即推送至金融监管部门核验投保信息"), required=False, initial=True)
+
+
+class ReportForm(forms.Form):
+    plate = forms.CharField(label=_("号牌号码"), max_length=12)
+    evidence = forms.CharField(label=_("上报理由"), widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = MultipleFileField(label=_("附件"))
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("疑似非法营运车辆清单（CSV 或 XLSX）"),
+                           help_text=_("首行为表头，须含“号牌号码”列，可含“线索依据”列。"))
+    push = forms.BooleanField(label=_("立即作为一个批次推送至金融监管部门"), required=False, initial=True)
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("push", _("推送所选")),
+        ("check_start", _("开始线下核查")),
+        ("dismiss", _("排除所选")),
+        ("dispose", _("办结所选")),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS)
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
+    reason = forms.CharField(label=_("排除理由"), required=False, max_length=1000)
+    next = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else self.data.get("ids", [])
+        self.fields["ids"].choices = [(v, v) for v in raw]
+
+
+class CheckForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("核查结论"), choices=Outcome.choices, widget=forms.RadioSelect)
+    result = forms.CharField(label=_("核查情况"), widget=forms.Textarea(attrs={"rows": 4}),
+                             help_text=_("核查人员、方式、发现的事实"))
+    checked_at = forms.DateTimeField(label=_("核查时间"), required=False,
+                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                     help_text=_("留空为现在（北京时间）"))
+    reason = forms.CharField(label=_("排除理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    penalty = forms.ModelChoiceField(label=_("处罚决定（如有）"), required=False, queryset=None)
+    attachments = MultipleFileField(label=_("核查材料"))
+
+    def __init__(self, *args, penalties=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["penalty"].queryset = penalties
+
+
+class DisposeForm(forms.Form):
+    penalty = forms.ModelChoiceField(label=_("处罚决定（如有）"), required=False, queryset=None)
+    credit_record = forms.BooleanField(label=_("记入车辆信用档案"), required=False, initial=True)
+    note = forms.CharField(label=_("处置说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, penalties=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["penalty"].queryset = penalties
+
+
+class AttachForm(forms.Form):
+    stage = forms.ChoiceField(label=_("类别"), choices=LeadAttachment.Stage.choices)
+    files = MultipleFileField(label=_("文件"), required=True)
+
+
+class PenaltyForm(forms.Form):
+    decision_no = forms.CharField(label=_("处罚决定书文号"), max_length=60, help_text=_("如：柳交执罚〔2026〕123号"))
+    decided_on = forms.DateField(label=_("决定日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    plate = forms.CharField(label=_("被处罚车辆号牌"), max_length=12, required=False)
+    company = forms.ModelChoiceField(label=_("被处罚企业（如处罚对象为企业）"), required=False, queryset=None)
+    facts = forms.CharField(label=_("违法事实"), widget=forms.Textarea(attrs={"rows": 4}))
+    amount = forms.DecimalField(label=_("罚款金额（元）"), required=False, max_digits=14, decimal_places=2, min_value=0)
+
+    def __init__(self, *args, companies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["company"].queryset = companies
+
+
+class AnswerForm(forms.Form):
+    answer = forms.ChoiceField(label=_("答复"), choices=InsurerWorklistItem.Answer.choices)
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WorklistFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("状态"), required=False,
+                              choices=[("", _("全部")), *InsurerWorklistItem.State.choices])
+    kind = forms.ChoiceField(label=_("类型"), required=False,
+                             choices=[("", _("全部")), *InsurerWorklistItem.Kind.choices])
+    q = forms.CharField(label=_("号牌/保单号"), required=False, max_length=40)
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class WeightsForm(forms.Form):
+    threshold = forms.DecimalField(label=_("推送阈值"), max_digits=8, decimal_places=2, min_value=0)
+    note = forms.CharField(label=_("修改说明"), required=False, max_length=500)
+
+    def __init__(self, *args, features=(), weights=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feature_keys = []
+        for feature in features:
+            name = f"w_{feature.key}"
+            self.fields[name] = forms.DecimalField(
+                label=feature.label, max_digits=8, decimal_places=2, initial=(weights or {}).get(feature.key),
+                help_text=_("默认权重 %(w)s") % {"w": feature.default_weight},
+            )
+            self.feature_keys.append(feature.key)
+
+    def weights(self) -> dict:
+        return {key: self.cleaned_data[f"w_{key}"] for key in self.feature_keys}

@@ -1,0 +1,247 @@
+"""The risk identification model (风险识别模型, rule M8): pluggable, set-based features and weighted scores.
+
+A feature is a function ``fn(at) -> {vehicle_id: (value, reason)}`` that computes, in a few SQL statements for
+the whole city, a number for every vehicle where the feature applies (0 / absent elsewhere) and the reason in
+words. Apps add theirs in their ``AppConfig.ready()``:
+
+    from apps.leads.risk import register_feature
+
+    def claims_at_night(at):            # one query, whatever the number of vehicles
+        return {vid: (n, f"近一年夜间出险 {n} 次") for vid, n in ...}
+
+    register_feature("claims_at_night", "夜间出险次数", claims_at_night, default_weight=1)
+
+A vehicle's score = Σ weight × value over the features (weights from the newest ``RiskModelWeights`` version,
+edited by insurance association staff; a feature without a weight there uses its ``default_weight``). Each
+vehicle whose score reaches the threshold becomes an insurance → transport lead carrying the score and the
+reasons, and the new leads are pushed to transport as one batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.core.audit import audit_record
+from apps.core.deadlines import local_date
+from apps.parties.models import OrganizationKind
+
+from . import conf, services
+from .models import Direction, Lead, RiskModelRun, RiskModelWeights, RiskScore, Source, Status
+
+FeatureFn = Callable[[dt.datetime], dict[int, tuple[float | int | Decimal, str]]]
+
+
+@dataclass(frozen=True)
+class Feature:
+    key: str
+    label: str
+    fn: FeatureFn
+    default_weight: Decimal
+    order: int
+
+
+_FEATURES: dict[str, Feature] = {}
+
+
+def register_feature(key: str, label, fn: FeatureFn, *, default_weight=1, order: int = 100) -> Feature:
+    """Add (or replace) a feature of the risk model; call it from an AppConfig.ready()."""
+    if not key or not key.replace("_", "").isalnum():
+        raise ValueError(f"invalid feature key {key!r}")
+    feature = Feature(key, label, fn, Decimal(str(default_weight)), order)
+    _FEATURES[key] = feature
+    return feature
+
+
+def features() -> list[Feature]:
+    return sorted(_FEATURES.values(), key=lambda f: (f.order, f.key))
+
+
+def weights_in_use() -> RiskModelWeights | None:
+    return RiskModelWeights.objects.order_by("-version").first()
+
+
+def effective_weights(version: RiskModelWeights | None) -> tuple[dict[str, Decimal], Decimal]:
+    """``{feature: weight}`` for every registered feature, and the threshold."""
+    stored = version.weights if version else {}
+    weights = {f.key: Decimal(str(stored[f.key])) if f.key in stored else f.default_weight for f in features()}
+    threshold = version.threshold if version else conf.risk_model_default_threshold()
+    return weights, threshold
+
+
+# --- the leads app's own features ---------------------------------------------------------------------------------
+
+
+def _non_operating_in_force(at: dt.datetime):
+    from apps.policies.models import Policy
+    from apps.vehicles.usage import NON_OPERATING_NATURES
+
+    return Policy.objects.filter(Policy.in_force_q(at), usage_nature_insured__in=NON_OPERATING_NATURES)
+
+
+def feature_non_operating_in_ledger(at: dt.datetime) -> dict:
+    """A vehicle in a taxi company's ledger but insured as non-operating (rule M8, M9)."""
+    rows = (_non_operating_in_force(at).filter(vehicle__company__isnull=False)
+            .values_list("vehicle_id", "vehicle__company__name", "number").order_by("vehicle_id", "id"))
+    out: dict[int, tuple[int, str]] = {}
+    for vid, company, number in rows:
+        if vid not in out:
+            out[vid] = (1, _("登记在%(company)s的车辆台账中，但保单 %(policy)s 按非营运性质投保") % {
+                "company": company, "policy": number})
+    return out
+
+
+def feature_non_operating_with_permit(at: dt.datetime) -> dict:
+    """A vehicle holding a valid operating permit but insured as non-operating (rule M6, M8)."""
+    from apps.vehicles.models import OperatingPermit
+
+    day = local_date(at)
+    valid = OperatingPermit.objects.filter(vehicle_id=OuterRef("vehicle_id"), valid_from__lte=day, valid_to__gte=day).filter(
+        Q(revoked_at__isnull=True) | Q(revoked_at__gt=at))
+    rows = (_non_operating_in_force(at).filter(Exists(valid)).values_list("vehicle_id", "number")
+            .order_by("vehicle_id", "id"))
+    out: dict[int, tuple[int, str]] = {}
+    for vid, number in rows:
+        if vid not in out:
+            out[vid] = (1, _("持有有效运输证，但保单 %(policy)s 按非营运性质投保") % {"policy": number})
+    return out
+
+
+def feature_penalties(at: dt.datetime) -> dict:
+    """Penalties for illegal operation in the look-back period (rule M7)."""
+    from .models import Penalty
+
+    today = local_date(at)
+    since = today - dt.timedelta(days=conf.risk_penalty_lookback_days())
+    rows = (Penalty.objects.filter(vehicle__isnull=False, decided_on__gte=since, decided_on__lte=today)
+            .values("vehicle_id").annotate(n=Count("id")).values_list("vehicle_id", "n"))
+    return {vid: (n, _("近 %(days)d 天内受到非法营运处罚 %(n)d 次") % {"days": conf.risk_penalty_lookback_days(), "n": n})
+            for vid, n in rows}
+
+
+def feature_confirmed_leads(at: dt.datetime) -> dict:
+    """Earlier leads on the vehicle confirmed as illegal operation (rule M4)."""
+    rows = (Lead.objects.filter(vehicle__isnull=False, outcome="confirmed", checked_at__lte=at)
+            .values("vehicle_id").annotate(n=Count("id")).values_list("vehicle_id", "n"))
+    return {vid: (n, _("曾有 %(n)d 条线索经核查确认非法营运") % {"n": n}) for vid, n in rows}
+
+
+def register_builtin_features() -> None:
+    register_feature("non_operating_in_ledger", gettext_lazy("在企业台账中但按非营运投保"),
+                     feature_non_operating_in_ledger, default_weight=3, order=10)
+    register_feature("non_operating_with_permit", gettext_lazy("持有效运输证但按非营运投保"),
+                     feature_non_operating_with_permit, default_weight=3, order=20)
+    register_feature("penalties", gettext_lazy("非法营运处罚次数"), feature_penalties, default_weight=2, order=30)
+    register_feature("confirmed_leads", gettext_lazy("已确认的非法营运线索"), feature_confirmed_leads,
+                     default_weight=1, order=40)
+
+
+# --- scoring -----------------------------------------------------------------------------------------------------
+
+
+def score_all(at: dt.datetime, weights: dict[str, Decimal]) -> dict[int, tuple[Decimal, list[dict]]]:
+    """``{vehicle_id: (score, reasons)}`` for every vehicle some feature applies to."""
+    scores: dict[int, Decimal] = {}
+    reasons: dict[int, list[dict]] = {}
+    for feature in features():
+        weight = weights.get(feature.key, feature.default_weight)
+        if weight == 0:
+            continue
+        for vid, (value, text) in feature.fn(at).items():
+            value = Decimal(str(value))
+            if value == 0:
+                continue
+            contribution = (weight * value).quantize(Decimal("0.01"))
+            scores[vid] = scores.get(vid, Decimal(0)) + contribution
+            reasons.setdefault(vid, []).append({
+                "feature": feature.key, "label": str(feature.label), "value": str(value), "weight": str(weight),
+                "points": str(contribution), "text": str(text),
+            })
+    return {vid: (scores[vid], reasons[vid]) for vid in scores}
+
+
+@transaction.atomic
+def risk_model_run(*, actor=None, at: dt.datetime | None = None, push: bool = True) -> RiskModelRun:
+    """Rule M8: score every vehicle, keep the non-zero scores, raise a lead for each vehicle over the threshold
+    (unless it already has an open insurance → transport lead) and push the new leads to transport as one batch."""
+    services._require(actor, "leads.add_riskmodelrun", {OrganizationKind.INSURANCE_ASSOCIATION},
+                      _("只有保险行业协会可以运行风险识别模型。"))
+    from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
+    from apps.vehicles.models import Vehicle
+
+    at = at or timezone.now()
+    organization = (actor.organization if actor is not None
+                    else services.organization_of_kind(OrganizationKind.INSURANCE_ASSOCIATION))
+    version = weights_in_use()
+    if version is None:
+        version = services.risk_weights_update(actor=None, weights={}, threshold=conf.risk_model_default_threshold(),
+                                               note=_("初始版本（各特征使用默认权重）"))
+    weights, threshold = effective_weights(version)
+    run = RiskModelRun.objects.create(
+        weights=version, organization=organization, features=[f.key for f in features()],
+        run_by=actor if (actor is not None and actor.is_authenticated) else None,
+    )
+    scored = score_all(at, weights)
+    # Rule M1: only vehicles of 7 seats or fewer are the mechanism's concern.
+    in_scope = set(Vehicle.objects.filter(pk__in=list(scored), seats__lte=VEHICLE_SCOPE_MAX_SEATS)
+                   .values_list("pk", flat=True))
+    flagged_ids = {vid for vid, (score, _r) in scored.items() if score >= threshold and vid in in_scope}
+    already = set(Lead.objects.filter(vehicle_id__in=flagged_ids, direction=Direction.INSURANCE_TO_TRANSPORT)
+                  .exclude(status=Status.DISPOSED).values_list("vehicle_id", flat=True))
+    vehicles = Vehicle.objects.in_bulk(list(flagged_ids - already))
+    new_leads = []
+    score_rows = []
+    for vid, (score, reasons) in sorted(scored.items()):
+        lead = None
+        if vid in vehicles and vehicles[vid].plate:
+            lead = services.lead_create_from_risk_model(vehicle=vehicles[vid], score=score, reasons=reasons,
+                                                        sender=organization)
+            new_leads.append(lead)
+        score_rows.append(RiskScore(run=run, vehicle_id=vid, score=score, reasons=reasons,
+                                    flagged=vid in flagged_ids, lead=lead))
+    RiskScore.objects.bulk_create(score_rows, batch_size=5000)
+    if push and new_leads:
+        services.lead_push(actor=None, leads=new_leads)
+    run.finished_at = timezone.now()
+    run.vehicles_scored = len(scored)
+    run.flagged = len(flagged_ids)
+    run.leads_created = len(new_leads)
+    run.save(update_fields=["finished_at", "vehicles_scored", "flagged", "leads_created"])
+    audit_record(actor=actor, action="risk_model.run", obj=run, organization=organization,
+                 detail={"version": version.version, "scored": len(scored), "flagged": len(flagged_ids),
+                         "leads": len(new_leads)})
+    return run
+
+
+def precision_recall(*, since: dt.datetime | None = None) -> dict:
+    """How good the model's leads were (for ``manage.py risk_model_report``).
+
+    * precision = risk-model leads confirmed / risk-model leads checked (confirmed + dismissed);
+    * recall = vehicles of confirmed leads (any source) that the model had flagged before the check /
+      vehicles of confirmed leads.
+    """
+    checked = Lead.objects.filter(source=Source.RISK_MODEL).exclude(outcome="")
+    confirmed_all = Lead.objects.filter(outcome="confirmed", vehicle__isnull=False)
+    if since is not None:
+        checked = checked.filter(checked_at__gte=since)
+        confirmed_all = confirmed_all.filter(checked_at__gte=since)
+    tp = checked.filter(outcome="confirmed").count()
+    fp = checked.filter(outcome="dismissed").count()
+    flagged_before = RiskScore.objects.filter(vehicle_id=OuterRef("vehicle_id"), flagged=True,
+                                              run__started_at__lte=OuterRef("checked_at"))
+    confirmed_vehicles = set(confirmed_all.values_list("vehicle_id", flat=True))
+    caught = set(confirmed_all.filter(Exists(flagged_before)).values_list("vehicle_id", flat=True))
+    return {
+        "checked": tp + fp, "confirmed": tp, "dismissed": fp,
+        "precision": (tp / (tp + fp)) if (tp + fp) else None,
+        "confirmed_vehicles": len(confirmed_vehicles), "flagged_before_check": len(caught),
+        "recall": (len(caught) / len(confirmed_vehicles)) if confirmed_vehicles else None,
+    }

@@ -1,0 +1,736 @@
+"""Writes of the leads app: every move of a lead, penalties, worklist answers, risk-model weights
+(rules M4–M9, M12, M15). One transaction each, permission checked inside, an audit event and a ``LeadEvent``
+for every change of a lead.
+
+``actor=None`` is the system (Celery beat, the exchange's ingest handlers, management commands) and skips the
+permission check; any other actor is checked here, so pages and API share one rule.
+
+Pushes between the parties go through the exchange (rule M3): ``batch_send`` writes the signed, encrypted outbox
+row inside the same transaction; the recipient's side of each push is in ``ingest.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.audit import audit_record
+from apps.core.deadlines import local_date
+from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.validators import normalize_plate
+from apps.exchange.services import batch_send
+from apps.parties.models import Organization, OrganizationKind
+
+from . import conf
+from .models import (
+    Direction,
+    Disposal,
+    Finding,
+    InsurerWorklistItem,
+    Lead,
+    LeadAttachment,
+    LeadEvent,
+    Outcome,
+    Penalty,
+    RiskModelWeights,
+    Source,
+    Status,
+)
+
+# Human labels of the trail's actions (LeadEvent.action), shown on the lead page.
+ACTION_LABELS = {
+    "created": "创建线索",
+    "pushed": "推送",
+    "push_rejected": "推送被拒收",
+    "received": "接收方已收到",
+    "verified": "投保信息核验",
+    "worklist_dispatched": "下发保险公司核查清单",
+    "insurer_answered": "保险公司答复",
+    "check_started": "开始线下核查",
+    "confirmed": "核查确认非法营运",
+    "dismissed": "核查排除",
+    "disposed": "处置办结",
+    "check_results_sent": "推送核查处置结果",
+    "insurer_notified": "保险公司已收到核查结果",
+    "attachment_added": "添加附件",
+}
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+
+def _require(actor, perm: str, kinds: Iterable[str], message: str) -> None:
+    """The actor belongs to one of ``kinds`` and its role group holds ``perm``; ``actor=None`` is the system."""
+    if actor is None:
+        return
+    if not actor.is_authenticated or actor.kind not in set(kinds) or not actor.has_perm(perm):
+        raise PermissionDeniedError(message)
+
+
+def organization_of_kind(kind: str) -> Organization:
+    """The (single) active organisation of ``kind`` — e.g. the regulator leads are pushed to."""
+    org = Organization.objects.filter(kind=kind, is_active=True).order_by("id").first()
+    if org is None:
+        raise ApplicationError(
+            _("平台中没有启用的“%(kind)s”单位，无法推送。") % {"kind": OrganizationKind(kind).label},
+            code="organization_missing",
+        )
+    return org
+
+
+def recipient_for(direction: str) -> Organization:
+    """Rule M5: transport pushes to the insurance regulator; rule M8: the insurance side pushes to transport."""
+    if direction == Direction.TRANSPORT_TO_INSURANCE:
+        return organization_of_kind(OrganizationKind.REGULATOR)
+    return organization_of_kind(OrganizationKind.TRANSPORT)
+
+
+def _lock(lead: Lead) -> Lead:
+    return Lead.objects.select_for_update(of=("self",)).select_related("vehicle").get(pk=lead.pk)
+
+
+def lead_event(
+    *, lead: Lead, action: str, actor=None, organization=None, from_status: str = "", to_status: str = "",
+    note: str = "", detail: dict | None = None,
+) -> LeadEvent:
+    """Append one row to the lead's trail and the audit log (both inside the caller's transaction)."""
+    if organization is None and actor is not None:
+        organization = actor.organization
+    event = LeadEvent.objects.create(
+        lead=lead, action=action, actor=actor if (actor is not None and actor.is_authenticated) else None,
+        organization=organization, from_status=from_status, to_status=to_status, note=note, detail=detail or {},
+    )
+    audit_record(
+        actor=actor, action=f"lead.{action}", obj=lead, organization=organization,
+        detail={"from": from_status, "to": to_status, **(detail or {})},
+    )
+    return event
+
+
+def _move(
+    lead: Lead, to: str, *, action: str, actor=None, organization=None, note: str = "", detail: dict | None = None,
+    fields: Sequence[str] = (),
+) -> Lead:
+    """Move ``lead`` to ``to`` if the lifecycle allows it (DESIGN.md "Lead"), with its trail row."""
+    if not lead.can_move_to(to):
+        raise ConflictError(
+            _("线索 %(ref)s 当前状态为“%(status)s”，不能执行“%(action)s”。") % {
+                "ref": lead.reference, "status": Status(lead.status).label, "action": _(ACTION_LABELS[action])},
+            code="lead_illegal_transition",
+        )
+    from_status = lead.status
+    lead.status = to
+    try:
+        lead.full_clean()
+    except ValidationError as exc:
+        raise ApplicationError(_("线索数据有误，请检查。"), code="lead_invalid", extra={"fields": exc.message_dict}) from None
+    lead.save(update_fields=["status", "updated_at", *fields])
+    lead_event(lead=lead, action=action, actor=actor, organization=organization, from_status=from_status,
+               to_status=to, note=note, detail=detail)
+    return lead
+
+
+def _as_plate(plate: str) -> str:
+    try:
+        return normalize_plate((plate or "").strip())
+    except ValidationError as exc:
+        raise ApplicationError(exc.messages[0], code="plate_invalid", extra={"fields": {"plate": exc.messages}}) from None
+
+
+def _vehicle_for(plate: str):
+    from apps.vehicles.services import vehicle_find
+
+    return vehicle_find(plate=plate)
+
+
+def _attach(*, lead: Lead, files: Iterable, stage: str, actor) -> list[LeadAttachment]:
+    saved = []
+    for upload in files or ():
+        if upload is None:
+            continue
+        if upload.size > conf.attachment_max_bytes():
+            raise ApplicationError(
+                _("附件“%(name)s”超过 %(mb)d MB 上限。") % {"name": upload.name, "mb": conf.attachment_max_bytes() // 2**20},
+                code="attachment_too_large",
+            )
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        attachment = LeadAttachment(
+            lead=lead, stage=stage, file=upload, name=upload.name[:255], sha256=digest.hexdigest(), size=upload.size,
+            uploaded_by=actor if (actor is not None and actor.is_authenticated) else None,
+        )
+        attachment.save()
+        saved.append(attachment)
+    if saved:
+        lead_event(lead=lead, action="attachment_added", actor=actor,
+                   detail={"files": [a.name for a in saved], "stage": stage})
+    return saved
+
+
+def _create(
+    *, actor, plate: str, direction: str, source: str, origin: Organization, sender: Organization, evidence: str = "",
+    external_ref: str = "", attachments: Iterable = (), vehicle=None, score: Decimal | None = None,
+    reasons: list | None = None,
+) -> Lead:
+    plate = _as_plate(plate) if plate else (vehicle.plate if vehicle is not None else "")
+    if not plate:
+        raise ApplicationError(_("请填写号牌号码。"), code="plate_required", extra={"fields": {"plate": [_("请填写号牌号码。")]}})
+    if vehicle is None:
+        vehicle = _vehicle_for(plate)
+    lead = Lead(
+        plate=plate, vehicle=vehicle, direction=direction, source=source, origin=origin, sender=sender,
+        created_by=actor if (actor is not None and actor.is_authenticated) else None,
+        evidence=(evidence or "").strip(), external_ref=(external_ref or "").strip()[:60], score=score,
+        reasons=reasons or [],
+    )
+    try:
+        lead.full_clean()
+    except ValidationError as exc:
+        raise ApplicationError(_("线索数据有误，请检查。"), code="lead_invalid", extra={"fields": exc.message_dict}) from None
+    lead.save()
+    lead_event(lead=lead, action="created", actor=actor, organization=origin, to_status=Status.NEW,
+               detail={"source": source, "direction": direction, "plate": plate, "in_register": vehicle is not None})
+    _attach(lead=lead, files=attachments, stage=LeadAttachment.Stage.EVIDENCE, actor=actor)
+    return lead
+
+
+# --- raising leads -----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lead_flag(*, actor, plate: str, evidence: str, attachments: Iterable = (), push: bool = False) -> Lead:
+    """Rule M5: a transport officer flags one suspected illegal-operation vehicle (optionally pushing it at once)."""
+    _require(actor, "leads.add_lead", {OrganizationKind.TRANSPORT}, _("只有交通运输部门可以标记疑似非法营运车辆。"))
+    if not (evidence or "").strip():
+        raise ApplicationError(_("请填写线索依据（发现经过、时间地点等）。"), code="evidence_required",
+                               extra={"fields": {"evidence": [_("请填写线索依据。")]}})
+    lead = _create(
+        actor=actor, plate=plate, direction=Direction.TRANSPORT_TO_INSURANCE, source=Source.ENFORCEMENT,
+        origin=actor.organization, sender=actor.organization, evidence=evidence, attachments=attachments,
+    )
+    if push:
+        lead_push(actor=actor, leads=[lead])
+        lead.refresh_from_db()
+    return lead
+
+
+@transaction.atomic
+def lead_flag_many(*, actor, rows: Sequence[dict], push: bool = True) -> list[Lead]:
+    """Rule M5: an uploaded list of plates becomes leads, pushed to the regulator as ONE batch.
+
+    ``rows``: ``[{"plate": ..., "evidence": ...}]`` already validated by ``uploads.parse_plate_list``.
+    """
+    _require(actor, "leads.add_lead", {OrganizationKind.TRANSPORT}, _("只有交通运输部门可以标记疑似非法营运车辆。"))
+    if not rows:
+        raise ApplicationError(_("清单中没有号牌。"), code="list_empty")
+    leads = [
+        _create(actor=actor, plate=row["plate"], direction=Direction.TRANSPORT_TO_INSURANCE,
+                source=Source.ENFORCEMENT, origin=actor.organization, sender=actor.organization,
+                evidence=row.get("evidence") or _("交通运输部门批量上传的疑似非法营运车辆清单"))
+        for row in rows
+    ]
+    if push:
+        lead_push(actor=actor, leads=leads)
+    return leads
+
+
+@transaction.atomic
+def lead_report_by_company(*, actor, plate: str, evidence: str, attachments: Iterable = ()) -> Lead:
+    """Rule M9: a taxi company reports a suspected illegal vehicle ("企业应及时上报疑似非法营运的车辆").
+
+    The report goes to the insurance association (the seed's data-sharing link between the associations and the
+    companies), which reviews it and pushes it to transport as an insurance → transport lead.
+    """
+    _require(actor, "leads.add_lead", {OrganizationKind.TAXI_COMPANY}, _("只有出租汽车企业/平台可以上报疑似非法营运车辆。"))
+    if not (evidence or "").strip():
+        raise ApplicationError(_("请说明上报理由。"), code="evidence_required",
+                               extra={"fields": {"evidence": [_("请说明上报理由。")]}})
+    return _create(
+        actor=actor, plate=plate, direction=Direction.INSURANCE_TO_TRANSPORT, source=Source.COMPANY_REPORT,
+        origin=actor.organization, sender=organization_of_kind(OrganizationKind.INSURANCE_ASSOCIATION),
+        evidence=evidence, attachments=attachments,
+    )
+
+
+@transaction.atomic
+def lead_create_from_complaint(
+    *, actor, plate: str, evidence: str, complaint_ref: str, attachments: Iterable = (), push: bool = False,
+) -> Lead:
+    """A 12328 report (rule M16: non-operating vehicles carrying passengers) becomes a lead in one action.
+
+    For the complaints app: the transport officer handling the report calls this; the lead is transport's
+    (transport → insurance, source ``complaint``) and carries the report's tracking number.
+    """
+    _require(actor, "leads.add_lead", {OrganizationKind.TRANSPORT}, _("只有交通运输部门可以将 12328 举报转为线索。"))
+    lead = _create(
+        actor=actor, plate=plate, direction=Direction.TRANSPORT_TO_INSURANCE, source=Source.COMPLAINT,
+        origin=actor.organization, sender=actor.organization,
+        evidence=evidence or _("12328 举报 %(ref)s") % {"ref": complaint_ref}, external_ref=complaint_ref,
+        attachments=attachments,
+    )
+    if push:
+        lead_push(actor=actor, leads=[lead])
+        lead.refresh_from_db()
+    return lead
+
+
+@transaction.atomic
+def lead_create_from_risk_model(*, vehicle, score: Decimal, reasons: list, sender: Organization) -> Lead:
+    """Rule M8: a vehicle over the model's threshold becomes an insurance → transport lead (system action)."""
+    return _create(
+        actor=None, plate=vehicle.plate or "", vehicle=vehicle, direction=Direction.INSURANCE_TO_TRANSPORT,
+        source=Source.RISK_MODEL, origin=sender, sender=sender, score=score, reasons=reasons,
+        evidence="；".join(r["text"] for r in reasons),
+    )
+
+
+@transaction.atomic
+def lead_attach(*, actor, lead: Lead, files: Iterable, stage: str = LeadAttachment.Stage.EVIDENCE) -> list[LeadAttachment]:
+    """Add evidence (by the sender while the lead is new) or check material (by the recipient)."""
+    _require(actor, "leads.add_leadattachment", set(OrganizationKind.values), _("您没有上传线索附件的权限。"))
+    lead = _lock(lead)
+    if stage == LeadAttachment.Stage.EVIDENCE:
+        if actor.organization_id not in (lead.origin_id, lead.sender_id) or lead.status != Status.NEW:
+            raise ConflictError(_("线索推送后不能再补充证据，请在核查材料中上传。"), code="lead_attach_closed")
+    elif actor.organization_id != lead.recipient_id or lead.status not in (Status.VERIFIED, Status.OFFLINE_CHECK):
+        raise ConflictError(_("只有接收方在核查期间可以上传核查材料。"), code="lead_attach_closed")
+    return _attach(lead=lead, files=files, stage=stage, actor=actor)
+
+
+# --- pushing (rule M3: one signed batch per push) ----------------------------------------------------------------
+
+
+def lead_row(lead: Lead) -> dict:
+    """What the recipient receives about a lead (canonical JSON in the signed batch)."""
+    return {
+        "lead_id": lead.pk,
+        "ref": lead.reference,
+        "plate": lead.plate,
+        "vin": lead.vehicle.vin if lead.vehicle_id else "",
+        "direction": lead.direction,
+        "source": lead.source,
+        "origin": lead.origin.name,
+        "evidence": lead.evidence,
+        "external_ref": lead.external_ref,
+        "score": str(lead.score) if lead.score is not None else None,
+        "reasons": lead.reasons,
+        "attachments": [{"name": a.name, "sha256": a.sha256, "size": a.size} for a in lead.attachments.all()],
+        "created_at": lead.created_at.isoformat(),
+    }
+
+
+@transaction.atomic
+def lead_push(*, actor, leads: Sequence[Lead]):
+    """Push new leads to the other side as ONE batch (rule M5 / M8); returns the exchange batch.
+
+    All leads must be ``new``, held by the same sender and of one direction.
+    """
+    _require(
+        actor, "leads.change_lead", {OrganizationKind.TRANSPORT, OrganizationKind.INSURANCE_ASSOCIATION},
+        _("只有交通运输部门或保险行业协会可以推送线索。"),
+    )
+    if not leads:
+        raise ApplicationError(_("请选择要推送的线索。"), code="nothing_selected")
+    locked = list(Lead.objects.select_for_update(of=("self",)).select_related("vehicle", "origin").filter(
+        pk__in=[lead.pk for lead in leads]).order_by("pk"))
+    senders = {lead.sender_id for lead in locked}
+    directions = {lead.direction for lead in locked}
+    if len(senders) != 1 or len(directions) != 1:
+        raise ApplicationError(_("一次推送的线索须属于同一推送单位、同一方向。"), code="push_mixed")
+    sender = locked[0].sender
+    if actor is not None and actor.organization_id != sender.pk:
+        raise PermissionDeniedError(_("只有线索的推送单位可以推送。"))
+    not_new = [lead.reference for lead in locked if lead.status != Status.NEW]
+    if not_new:
+        raise ConflictError(
+            _("以下线索已推送或已处理，不能再次推送：%(refs)s。") % {"refs": "、".join(not_new)}, code="lead_illegal_transition",
+        )
+    recipient = recipient_for(locked[0].direction)
+    now = timezone.now()
+    for lead in locked:
+        lead.recipient = recipient
+        lead.pushed_at = now
+    batch = batch_send(
+        kind="leads", sender=sender, recipient=recipient, rows=[lead_row(lead) for lead in locked],
+        refs=[lead.reference for lead in locked], actor=actor,
+    )
+    for lead in locked:
+        lead.push_batch = batch
+        _move(lead, Status.PUSHED, action="pushed", actor=actor, organization=sender,
+              fields=["recipient", "pushed_at", "push_batch"],
+              detail={"batch": str(batch.pk), "recipient": recipient.name, "count": len(locked)})
+    return batch
+
+
+# --- the recipient's offline check and disposal (rule M4) --------------------------------------------------------
+
+
+def _require_recipient(actor, lead: Lead) -> None:
+    _require(
+        actor, "leads.change_lead",
+        {OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR, OrganizationKind.INSURANCE_ASSOCIATION},
+        _("您没有处理线索的权限。"),
+    )
+    if actor is not None and actor.organization_id != lead.recipient_id:
+        raise PermissionDeniedError(_("只有线索的接收单位可以核查和处置该线索。"))
+
+
+@transaction.atomic
+def lead_check_start(*, actor, lead: Lead, note: str = "") -> Lead:
+    """verified → offline_check: the recipient starts the offline check (线下核查)."""
+    lead = _lock(lead)
+    _require_recipient(actor, lead)
+    return _move(lead, Status.OFFLINE_CHECK, action="check_started", actor=actor, note=note)
+
+
+@transaction.atomic
+def lead_check_record(
+    *, actor, lead: Lead, outcome: str, result: str, checked_at: dt.datetime | None = None,
+    attachments: Iterable = (), reason: str = "", penalty: Penalty | None = None,
+) -> Lead:
+    """offline_check → confirmed | dismissed: who checked, when, what they found (rule M4).
+
+    A lead confirmed on a vehicle insured as non-operating is disposed at once (rescission cases through the
+    insurers' inboxes, rule M12, and a credit record); any other confirmed lead waits for ``lead_dispose``.
+    """
+    lead = _lock(lead)
+    _require_recipient(actor, lead)
+    if outcome not in Outcome.values:
+        raise ApplicationError(_("核查结论只能是“确认”或“排除”。"), code="outcome_invalid")
+    result = (result or "").strip()
+    if not result:
+        raise ApplicationError(_("请填写核查情况。"), code="check_result_required",
+                               extra={"fields": {"result": [_("请填写核查情况。")]}})
+    if outcome == Outcome.DISMISSED and not (reason or "").strip():
+        raise ApplicationError(_("排除线索须填写理由。"), code="dismiss_reason_required",
+                               extra={"fields": {"reason": [_("排除线索须填写理由。")]}})
+    now = timezone.now()
+    checked_at = checked_at or now
+    if checked_at > now + dt.timedelta(minutes=5):
+        raise ApplicationError(_("核查时间不能晚于现在。"), code="checked_at_future")
+    if checked_at < now - dt.timedelta(days=conf.check_max_backdate_days()):
+        raise ApplicationError(_("核查时间不能早于 %(days)d 天前。") % {"days": conf.check_max_backdate_days()},
+                               code="checked_at_too_old")
+    if lead.status == Status.OFFLINE_CHECK:
+        _attach(lead=lead, files=attachments, stage=LeadAttachment.Stage.CHECK, actor=actor)
+    lead.checked_by = actor if (actor is not None and actor.is_authenticated) else None
+    lead.checked_at = checked_at
+    lead.check_result = result
+    lead.outcome = outcome
+    lead.dismissed_reason = (reason or "").strip() if outcome == Outcome.DISMISSED else ""
+    to = Status.CONFIRMED if outcome == Outcome.CONFIRMED else Status.DISMISSED
+    _move(lead, to, action=str(outcome), actor=actor, note=result if outcome == Outcome.CONFIRMED else lead.dismissed_reason,
+          fields=["checked_by", "checked_at", "check_result", "outcome", "dismissed_reason"],
+          detail={"checked_at": checked_at.isoformat()})
+    if outcome == Outcome.CONFIRMED and lead.finding == Finding.INSURED_AS_NON_OPERATING:
+        lead_dispose(actor=actor, lead=lead, penalty=penalty, credit_record=True)
+        lead.refresh_from_db()
+    return lead
+
+
+def _check_result_rows(lead: Lead, policies) -> list[dict]:
+    return [
+        {
+            "row_key": f"confirmation:{lead.pk}:policy:{policy.pk}",
+            "lead_id": lead.pk,
+            "ref": lead.reference,
+            "plate": lead.plate,
+            "vin": lead.vehicle.vin if lead.vehicle_id else "",
+            "policy_id": policy.pk,
+            "policy_no": policy.number,
+            "insurer_id": policy.insurer_id,
+            "usage_nature_insured": policy.usage_nature_insured,
+            "checked_at": lead.checked_at.isoformat() if lead.checked_at else None,
+            "check_result": lead.check_result,
+            "confirmed_by": lead.recipient.name,
+        }
+        for policy in policies
+    ]
+
+
+def _non_operating_policies_in_force(vehicle, at: dt.datetime):
+    """Policies in force at ``at`` insured as non-operating: those whose insurers may rescind (rule M12)."""
+    from apps.policies.models import Policy
+    from apps.vehicles.usage import NON_OPERATING_NATURES
+
+    if vehicle is None:
+        return []
+    return list(
+        Policy.objects.filter(Policy.in_force_q(at), vehicle=vehicle, usage_nature_insured__in=NON_OPERATING_NATURES)
+        .select_related("insurer").order_by("insurer_id", "pk")
+    )
+
+
+@transaction.atomic
+def lead_dispose(
+    *, actor, lead: Lead, penalty: Penalty | None = None, credit_record: bool = True, note: str = "",
+) -> Lead:
+    """confirmed | dismissed → disposed: close the loop (rule M4).
+
+    * dismissed → disposal "dismissed" with the check's reason;
+    * confirmed → each that applies: the penalty decision (rule M7, M15), the check result pushed to every insurer
+      holding a policy in force insured as non-operating, whose inbox receipt opens its rescission case
+      (rule M12, trigger ``lead_confirmed``), and a credit record on the vehicle (rule M14).
+    """
+    lead = _lock(lead)
+    _require_recipient(actor, lead)
+    if lead.status not in (Status.CONFIRMED, Status.DISMISSED):
+        raise ConflictError(
+            _("线索 %(ref)s 当前状态为“%(status)s”，不能执行“%(action)s”。") % {
+                "ref": lead.reference, "status": Status(lead.status).label, "action": _(ACTION_LABELS["disposed"])},
+            code="lead_illegal_transition",
+        )
+    disposals: list[str] = []
+    detail: dict = {}
+    if lead.status == Status.DISMISSED:
+        disposals.append(Disposal.DISMISSED)
+    else:
+        if penalty is not None:
+            if lead.vehicle_id and penalty.vehicle_id != lead.vehicle_id:
+                raise ApplicationError(_("所选处罚决定不是针对该车辆的。"), code="penalty_other_vehicle")
+            lead.penalty = penalty
+            disposals.append(Disposal.PENALTY)
+            detail["penalty"] = penalty.decision_no
+        policies = (
+            _non_operating_policies_in_force(lead.vehicle, timezone.now())
+            if lead.finding == Finding.INSURED_AS_NON_OPERATING else []
+        )
+        if policies:
+            batches = send_check_results(lead=lead, policies=policies, actor=actor)
+            disposals.append(Disposal.RESCISSION)
+            detail["check_result_batches"] = [str(b.pk) for b in batches]
+            detail["policies"] = [p.number for p in policies]
+        if credit_record and lead.vehicle_id:
+            from apps.credit.services import credit_record_create
+
+            record = credit_record_create(
+                subject=lead.vehicle, event=_("非法营运（线索核查确认）"), severity="serious",
+                source=_("非法营运线索"), occurred_on=local_date(lead.checked_at or timezone.now()),
+                evidence_link=f"/leads/{lead.pk}/", detail=lead.check_result, actor=actor,
+                dedup_key=f"lead:{lead.pk}:confirmed",
+            )
+            disposals.append(Disposal.CREDIT_RECORD)
+            detail["credit_record"] = record.pk
+        if not disposals:
+            raise ApplicationError(_("请至少选择一种处置方式（处罚决定或记入信用档案）。"), code="disposal_required")
+    lead.disposals = disposals
+    lead.disposal_note = (note or "").strip()
+    lead.disposed_at = timezone.now()
+    lead.disposed_by = actor if (actor is not None and actor.is_authenticated) else None
+    return _move(lead, Status.DISPOSED, action="disposed", actor=actor, note=lead.disposal_note,
+                 fields=["disposals", "disposal_note", "disposed_at", "disposed_by", "penalty"],
+                 detail={"disposals": disposals, **detail})
+
+
+def send_check_results(*, lead: Lead, policies, actor=None) -> list:
+    """Push a confirmed lead to the insurers of ``policies`` (kind ``check_results``).
+
+    The receipt at each insurer is the moment it "knew" (rule M12): its ingest handler opens the rescission case
+    with that ``known_at``. The regulator sends directly; transport copies the regulator, which relays to each
+    insurer (seed: "交通运输主管部门应及时将非法营运车辆有关信息抄送保险监管部门").
+    """
+    sender = lead.recipient
+    rows = _check_result_rows(lead, policies)
+    if sender.kind == OrganizationKind.REGULATOR:
+        batches = send_rows_per_insurer(kind="check_results", sender=sender, rows=rows, ref=lead.reference, actor=actor)
+    else:
+        regulator = organization_of_kind(OrganizationKind.REGULATOR)
+        batches = [batch_send(kind="check_results", sender=sender, recipient=regulator, rows=rows,
+                              refs=[lead.reference], actor=actor)]
+    lead_event(lead=lead, action="check_results_sent", actor=actor, organization=sender,
+               detail={"batches": [str(b.pk) for b in batches], "recipients": [b.recipient.name for b in batches]})
+    return batches
+
+
+def send_rows_per_insurer(*, kind: str, sender: Organization, rows: list[dict], ref: str, actor=None) -> list:
+    """One batch per insurer (``row["insurer_id"]``): each insurer receives only its own rows."""
+    by_insurer: dict[int, list[dict]] = {}
+    for row in rows:
+        by_insurer.setdefault(row["insurer_id"], []).append(row)
+    insurers = Organization.objects.in_bulk(list(by_insurer))
+    batches = []
+    for insurer_id, insurer_rows in sorted(by_insurer.items()):
+        insurer = insurers[insurer_id]
+        if insurer.kind != OrganizationKind.INSURER:
+            raise ApplicationError(_("接收方不是保险公司。"), code="recipient_not_insurer")
+        batches.append(batch_send(kind=kind, sender=sender, recipient=insurer, rows=insurer_rows, refs=[ref],
+                                  actor=actor))
+    return batches
+
+
+def lead_mark_push_rejected(*, batch) -> None:
+    """The recipient refused a leads batch: its leads go back to ``new`` so the sender can correct and re-push."""
+    for lead in Lead.objects.select_for_update().filter(push_batch=batch, status=Status.PUSHED):
+        lead.recipient = None
+        lead.pushed_at = None
+        _move(lead, Status.NEW, action="push_rejected", organization=batch.sender,
+              note=batch.rejected_reason, fields=["recipient", "pushed_at"],
+              detail={"batch": str(batch.pk), "code": batch.rejection_code})
+
+
+# --- penalties (rules M7, M15) -------------------------------------------------------------------------------------
+
+
+def penalty_row(penalty: Penalty) -> dict:
+    return {
+        "penalty_id": penalty.pk,
+        "decision_no": penalty.decision_no,
+        "decided_on": penalty.decided_on.isoformat(),
+        "plate": penalty.plate,
+        "vin": penalty.vehicle.vin if penalty.vehicle_id else "",
+        "company": penalty.company.name if penalty.company_id else "",
+        "facts": penalty.facts,
+        "amount": str(penalty.amount) if penalty.amount is not None else None,
+        "organization": penalty.organization.name,
+    }
+
+
+@transaction.atomic
+def penalty_record(
+    *, actor, decision_no: str, decided_on: dt.date, facts: str, plate: str = "", company: Organization | None = None,
+    amount: Decimal | None = None, lead: Lead | None = None,
+) -> Penalty:
+    """Rule M7: transport records a penalty decision; it is pushed to the regulator at once (kind ``penalties``).
+
+    The regulator's inbox relays it to each insurer holding a policy in force on the vehicle; each insurer's
+    receipt opens its rescission case (rule M12, trigger ``penalty``).
+    """
+    _require(actor, "leads.add_penalty", {OrganizationKind.TRANSPORT}, _("只有交通运输部门可以录入处罚决定。"))
+    decision_no = (decision_no or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not decision_no:
+        errors["decision_no"] = [_("请填写处罚决定书文号。")]
+    elif Penalty.objects.filter(decision_no=decision_no).exists():
+        errors["decision_no"] = [_("处罚决定书文号“%(no)s”已录入。") % {"no": decision_no}]
+    if not (facts or "").strip():
+        errors["facts"] = [_("请填写违法事实。")]
+    if decided_on is None:
+        errors["decided_on"] = [_("请填写决定日期。")]
+    elif decided_on > local_date(timezone.now()):
+        errors["decided_on"] = [_("决定日期不能晚于今天。")]
+    vehicle = None
+    if plate:
+        try:
+            plate = normalize_plate(plate.strip())
+            vehicle = _vehicle_for(plate)
+            if vehicle is None:
+                errors["plate"] = [_("平台车辆登记中没有号牌“%(plate)s”，请先核对号牌。") % {"plate": plate}]
+        except ValidationError as exc:
+            errors["plate"] = exc.messages
+    if company is not None and company.kind != OrganizationKind.TAXI_COMPANY:
+        errors["company"] = [_("处罚对象单位须为出租汽车企业/平台。")]
+    if vehicle is None and company is None and "plate" not in errors:
+        errors["plate"] = [_("请填写被处罚车辆的号牌，或选择被处罚的企业。")]
+    if amount is not None:
+        try:
+            amount = Decimal(amount)
+            if amount < 0:
+                errors["amount"] = [_("罚款金额不能为负数。")]
+        except (InvalidOperation, TypeError):
+            errors["amount"] = [_("罚款金额格式不正确。")]
+    if errors:
+        raise ApplicationError(_("处罚决定填写有误，请检查。"), code="penalty_invalid", extra={"fields": errors})
+    penalty = Penalty(
+        organization=actor.organization if actor is not None else organization_of_kind(OrganizationKind.TRANSPORT),
+        vehicle=vehicle, company=company, plate=plate or "", decision_no=decision_no, decided_on=decided_on,
+        facts=facts.strip(), amount=amount, lead=lead,
+        recorded_by=actor if (actor is not None and actor.is_authenticated) else None, pushed_at=timezone.now(),
+    )
+    penalty.full_clean()
+    penalty.save()
+    regulator = organization_of_kind(OrganizationKind.REGULATOR)
+    penalty.batch = batch_send(kind="penalties", sender=penalty.organization, recipient=regulator,
+                               rows=[penalty_row(penalty)], refs=[penalty.decision_no], actor=actor)
+    penalty.save(update_fields=["batch"])
+    audit_record(actor=actor, action="penalty.record", obj=penalty, organization=penalty.organization,
+                 detail={"decision_no": decision_no, "plate": penalty.plate, "batch": str(penalty.batch.pk)})
+    return penalty
+
+
+# --- insurers' worklists -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def worklist_item_answer(*, actor, item: InsurerWorklistItem, answer: str, note: str = "") -> InsurerWorklistItem:
+    """An insurer answers one row of its worklist after checking its books (rule M8)."""
+    _require(actor, "leads.change_insurerworklistitem", {OrganizationKind.INSURER}, _("只有保险公司可以答复核查清单。"))
+    item = InsurerWorklistItem.objects.select_for_update().get(pk=item.pk)
+    if actor is not None and item.insurer_id != actor.organization_id:
+        raise PermissionDeniedError(_("只能答复本公司的核查清单。"))
+    if item.state != InsurerWorklistItem.State.OPEN:
+        raise ConflictError(_("该条目已答复，不能重复答复。"), code="worklist_answered")
+    if answer not in InsurerWorklistItem.Answer.values:
+        raise ApplicationError(_("请选择答复内容。"), code="answer_invalid", extra={"fields": {"answer": [_("请选择答复内容。")]}})
+    note = (note or "").strip()
+    if answer == InsurerWorklistItem.Answer.OTHER and not note:
+        raise ApplicationError(_("选择“其他”时须填写说明。"), code="answer_note_required",
+                               extra={"fields": {"note": [_("选择“其他”时须填写说明。")]}})
+    item.state = InsurerWorklistItem.State.ANSWERED
+    item.answer = answer
+    item.answer_note = note
+    item.answered_at = timezone.now()
+    item.answered_by = actor if (actor is not None and actor.is_authenticated) else None
+    item.full_clean()
+    item.save(update_fields=["state", "answer", "answer_note", "answered_at", "answered_by"])
+    audit_record(actor=actor, action="lead.worklist_answer", obj=item, organization=item.insurer,
+                 detail={"answer": answer, "row_key": item.row_key})
+    if item.lead_id:
+        lead_event(lead=item.lead, action="insurer_answered", actor=actor, organization=item.insurer,
+                   note=note, detail={"insurer": item.insurer.name, "policy": item.policy.number, "answer": answer,
+                                      "answer_label": str(InsurerWorklistItem.Answer(answer).label)})
+    return item
+
+
+# --- risk model weights (rule M8) ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def risk_weights_update(*, actor, weights: dict, threshold, note: str = "") -> RiskModelWeights:
+    """Insurance association staff save the next version of the risk model's weights (versions never change)."""
+    from .risk import features
+
+    _require(actor, "leads.add_riskmodelweights", {OrganizationKind.INSURANCE_ASSOCIATION},
+             _("只有保险行业协会可以修改风险模型权重。"))
+    known = {f.key for f in features()}
+    clean: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for key, value in (weights or {}).items():
+        if key not in known:
+            errors[key] = [_("未知的特征“%(key)s”。") % {"key": key}]
+            continue
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            errors[key] = [_("权重须为数字。")]
+            continue
+        if not number.is_finite() or abs(number) > 1000:
+            errors[key] = [_("权重须在 -1000 到 1000 之间。")]
+            continue
+        clean[key] = str(number)
+    try:
+        threshold = Decimal(str(threshold))
+        if not threshold.is_finite() or threshold <= 0:
+            errors["threshold"] = [_("阈值须为正数。")]
+    except InvalidOperation:
+        errors["threshold"] = [_("阈值须为数字。")]
+    if errors:
+        raise ApplicationError(_("权重填写有误，请检查。"), code="weights_invalid", extra={"fields": errors})
+    latest = RiskModelWeights.objects.select_for_update().order_by("-version").first()
+    version = RiskModelWeights(
+        version=(latest.version + 1) if latest else 1, weights=clean, threshold=threshold, note=(note or "").strip(),
+        created_by=actor if (actor is not None and actor.is_authenticated) else None,
+    )
+    version.full_clean()
+    version.save()
+    audit_record(actor=actor, action="risk_model.weights_update", obj=version,
+                 detail={"version": version.version, "weights": clean, "threshold": str(threshold)})
+    return version

@@ -1,0 +1,23 @@
+"""Celery tasks of the leads app: thin wrappers around the services (registered with Celery beat in apps.py)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="apps.leads.tasks.push_lawful_list", acks_late=True)
+def push_lawful_list() -> dict:
+    """Rule M6: Celery beat pushes the lawful operating vehicle list (every LAWFUL_LIST_PUSH_SECONDS)."""
+    from .screening import lawful_list_push
+
+    run = lawful_list_push(actor=None)
+    return {"run": run.pk, "vehicles": run.vehicle_count}
+
+
+@shared_task(name="apps.leads.tasks.run_risk_model", acks_late=True)
+def run_risk_model() -> dict:
+    """Rule M8: Celery beat runs the risk identification model (every RISK_MODEL_RUN_SECONDS)."""
+    from .risk import risk_model_run
+
+    run = risk_model_run(actor=None)
+    return {"run": run.pk, "scored": run.vehicles_scored, "leads": run.leads_created}

@@ -1,0 +1,498 @@
+"""Pages of the leads app (Chinese). Thin: read through ``selectors`` (audience from the access module), write
+through ``services``; a refused action shows the service's message and changes nothing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import ApplicationError
+from apps.parties import access
+from apps.parties.models import Organization, OrganizationKind
+
+from . import forms, risk, selectors, services
+from .models import (
+    InsurerWorklistItem,
+    LawfulListRun,
+    Lead,
+    LeadAttachment,
+    Outcome,
+    Penalty,
+    RiskModelRun,
+    RiskScore,
+    ScreeningFinding,
+    Status,
+)
+from .screening import lawful_list_push
+from .uploads import parse_plate_list
+
+PAGE = 50
+
+
+def _page(request, qs, size: int = PAGE):
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+def _fail(request, exc: ApplicationError, form=None) -> None:
+    """Show a refused action: the message on top, field errors on the form."""
+    fields = (exc.extra or {}).get("fields") or {}
+    if form is not None and fields:
+        for name, errors in fields.items():
+            for error in errors if isinstance(errors, list | tuple) else [errors]:
+                form.add_error(name if name in form.fields else None, str(error))
+    messages.error(request, exc.message)
+
+
+def _next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+# --- lists ---------------------------------------------------------------------------------------------------------
+
+
+def _lead_list(request, *, box: str):
+    form = forms.LeadFilterForm(request.GET or None)
+    select = selectors.inbox if box == "inbox" else selectors.outbox
+    qs = select(user=request.user, **form.filters())
+    return render(request, "leads/lead_list.html", {
+        "box": box, "form": form, "page": _page(request, qs), "kind": request.user.kind,
+        "counts": selectors.inbox_counts(user=request.user),
+        "may_flag": request.user.kind == OrganizationKind.TRANSPORT and request.user.has_perm("leads.add_lead"),
+        "may_report": request.user.kind == OrganizationKind.TAXI_COMPANY and request.user.has_perm("leads.add_lead"),
+    })
+
+
+@login_required
+@permission_required("leads.view_lead", raise_exception=True)
+def inbox(request):
+    return _lead_list(request, box="inbox")
+
+
+@login_required
+@permission_required("leads.view_lead", raise_exception=True)
+def outbox(request):
+    return _lead_list(request, box="outbox")
+
+
+@login_required
+@require_POST
+def bulk(request):
+    """Bulk actions on selected leads (each lead through its service; one push = one batch)."""
+    form = forms.BulkForm(request.POST)
+    back = _next(request, reverse("leads:inbox"))
+    if not form.is_valid() or not form.cleaned_data["ids"]:
+        messages.error(request, _("请先勾选线索。"))
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    leads = list(access.visible(request.user, Lead).filter(pk__in=form.cleaned_data["ids"]).order_by("pk"))
+    if len(leads) != len(set(form.cleaned_data["ids"])):
+        raise Http404
+    try:
+        if action == "push":
+            batch = services.lead_push(actor=request.user, leads=leads)
+            messages.success(request, _("已将 %(n)d 条线索作为一个批次推送至%(to)s。") % {
+                "n": len(leads), "to": batch.recipient.name})
+        else:
+            done = _bulk_each(request, action, leads, form.cleaned_data.get("reason") or "")
+            messages.success(request, _("已处理 %(n)d 条线索。") % {"n": done})
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect(back)
+
+
+def _bulk_each(request, action: str, leads: list[Lead], reason: str) -> int:
+    from django.db import transaction
+
+    with transaction.atomic():  # all or nothing: a refused lead leaves the others unchanged too
+        for lead in leads:
+            if action == "check_start":
+                services.lead_check_start(actor=request.user, lead=lead)
+            elif action == "dismiss":
+                services.lead_check_record(actor=request.user, lead=lead, outcome=Outcome.DISMISSED,
+                                           result=reason or _("批量排除"), reason=reason)
+            elif action == "dispose":
+                services.lead_dispose(actor=request.user, lead=lead)
+    return len(leads)
+
+
+# --- raising leads -------------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("leads.add_lead", raise_exception=True)
+def flag(request):
+    """Rule M5: flag one vehicle."""
+    if request.user.kind != OrganizationKind.TRANSPORT:
+        raise PermissionDenied
+    form = forms.FlagForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            lead = services.lead_flag(actor=request.user, plate=d["plate"], evidence=d["evidence"],
+                                      attachments=d["attachments"], push=d["push"])
+            messages.success(request, _("线索 %(ref)s 已创建%(pushed)s。") % {
+                "ref": lead.reference, "pushed": _("并推送") if d["push"] else ""})
+            return redirect("leads:detail", pk=lead.pk)
+        except ApplicationError as exc:
+            _fail(request, exc, form)
+    return render(request, "leads/flag.html", {"form": form, "title": _("标记疑似非法营运车辆")})
+
+
+@login_required
+@permission_required("leads.add_lead", raise_exception=True)
+def report(request):
+    """Rule M9: a taxi company reports a suspected vehicle."""
+    if request.user.kind != OrganizationKind.TAXI_COMPANY:
+        raise PermissionDenied
+    form = forms.ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            lead = services.lead_report_by_company(actor=request.user, plate=d["plate"], evidence=d["evidence"],
+                                                   attachments=d["attachments"])
+            messages.success(request, _("已上报，线索编号 %(ref)s。") % {"ref": lead.reference})
+            return redirect("leads:detail", pk=lead.pk)
+        except ApplicationError as exc:
+            _fail(request, exc, form)
+    return render(request, "leads/flag.html", {"form": form, "title": _("上报疑似非法营运车辆")})
+
+
+@login_required
+@permission_required("leads.add_lead", raise_exception=True)
+def upload(request):
+    """Rule M5: an uploaded list of plates → leads pushed as ONE batch."""
+    if request.user.kind != OrganizationKind.TRANSPORT:
+        raise PermissionDenied
+    form = forms.UploadForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            parsed = parse_plate_list(form.cleaned_data["file"])
+            errors = parsed.errors
+            if errors:
+                messages.error(request, _("清单有 %(n)d 行错误，未创建任何线索；请修改后重新上传。") % {"n": len(errors)})
+            else:
+                leads = services.lead_flag_many(actor=request.user, rows=parsed.rows, push=form.cleaned_data["push"])
+                messages.success(request, _("已创建 %(n)d 条线索%(pushed)s。") % {
+                    "n": len(leads), "pushed": _("，并作为一个批次推送") if form.cleaned_data["push"] else ""})
+                return redirect("leads:outbox")
+        except ApplicationError as exc:
+            _fail(request, exc, form)
+    return render(request, "leads/upload.html", {"form": form, "errors": errors})
+
+
+# --- one lead ------------------------------------------------------------------------------------------------------
+
+
+def _vehicle_penalties(user, lead: Lead):
+    qs = access.visible(user, Penalty)
+    return qs.filter(vehicle_id=lead.vehicle_id) if lead.vehicle_id else qs.none()
+
+
+@login_required
+@permission_required("leads.view_lead", raise_exception=True)
+def detail(request, pk: int):
+    lead = selectors.lead_get(user=request.user, pk=pk)
+    user = request.user
+    org = user.organization_id
+    is_recipient = org == lead.recipient_id and user.has_perm("leads.change_lead")
+    is_sender = org == lead.sender_id and user.has_perm("leads.change_lead")
+    penalties = _vehicle_penalties(user, lead)
+    context = {
+        "lead": lead,
+        "trail": selectors.lead_trail(user=user, lead=lead),
+        "attachments": access.visible(user, LeadAttachment).filter(lead=lead),
+        "worklist_items": selectors.lead_worklist_items(user=user, lead=lead),
+        "picture": selectors.vehicle_picture(user=user, lead=lead),
+        "vehicle_url": selectors.vehicle_url(lead.vehicle_id) if lead.vehicle_id else "",
+        "labels": services.ACTION_LABELS,
+        "may_push": is_sender and lead.status == Status.NEW,
+        "may_start": is_recipient and lead.status == Status.VERIFIED,
+        "may_check": is_recipient and lead.status == Status.OFFLINE_CHECK,
+        "may_dispose": is_recipient and lead.status in (Status.CONFIRMED, Status.DISMISSED),
+        "may_attach": (lead.status == Status.NEW and org in (lead.origin_id, lead.sender_id))
+        or (is_recipient and lead.status in (Status.VERIFIED, Status.OFFLINE_CHECK)),
+        "check_form": forms.CheckForm(penalties=penalties),
+        "dispose_form": forms.DisposeForm(penalties=penalties),
+        "attach_form": forms.AttachForm(initial={"stage": LeadAttachment.Stage.EVIDENCE if lead.status == Status.NEW
+                                                 else LeadAttachment.Stage.CHECK}),
+    }
+    return render(request, "leads/lead_detail.html", context)
+
+
+def _lead_action(request, pk: int, fn, success: str):
+    lead = selectors.lead_get(user=request.user, pk=pk)
+    try:
+        fn(lead)
+        messages.success(request, success)
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("leads:detail", pk=lead.pk)
+
+
+@login_required
+@require_POST
+def push(request, pk: int):
+    return _lead_action(request, pk, lambda lead: services.lead_push(actor=request.user, leads=[lead]),
+                        _("已推送。"))
+
+
+@login_required
+@require_POST
+def check_start(request, pk: int):
+    return _lead_action(request, pk, lambda lead: services.lead_check_start(actor=request.user, lead=lead),
+                        _("已开始线下核查。"))
+
+
+@login_required
+@require_POST
+def check_record(request, pk: int):
+    lead = selectors.lead_get(user=request.user, pk=pk)
+    form = forms.CheckForm(request.POST, request.FILES, penalties=_vehicle_penalties(request.user, lead))
+    if not form.is_valid():
+        messages.error(request, _("核查结果填写有误：%(e)s") % {"e": "；".join(
+            f"{form.fields[k].label if k in form.fields else ''}{' '.join(v)}" for k, v in form.errors.items())})
+        return redirect("leads:detail", pk=lead.pk)
+    d = form.cleaned_data
+    checked_at = d.get("checked_at")
+    if checked_at is not None and timezone.is_naive(checked_at):
+        checked_at = timezone.make_aware(checked_at)
+    return _lead_action(
+        request, pk,
+        lambda lead: services.lead_check_record(
+            actor=request.user, lead=lead, outcome=d["outcome"], result=d["result"], checked_at=checked_at,
+            attachments=d["attachments"], reason=d.get("reason") or "", penalty=d.get("penalty")),
+        _("已记录核查结果。"),
+    )
+
+
+@login_required
+@require_POST
+def dispose(request, pk: int):
+    lead = selectors.lead_get(user=request.user, pk=pk)
+    form = forms.DisposeForm(request.POST, penalties=_vehicle_penalties(request.user, lead))
+    if not form.is_valid():
+        messages.error(request, _("处置信息填写有误。"))
+        return redirect("leads:detail", pk=lead.pk)
+    d = form.cleaned_data
+    return _lead_action(
+        request, pk,
+        lambda lead: services.lead_dispose(actor=request.user, lead=lead, penalty=d.get("penalty"),
+                                           credit_record=d.get("credit_record", False), note=d.get("note") or ""),
+        _("已办结。"),
+    )
+
+
+@login_required
+@require_POST
+def attach(request, pk: int):
+    lead = selectors.lead_get(user=request.user, pk=pk)
+    form = forms.AttachForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择要上传的文件。"))
+        return redirect("leads:detail", pk=lead.pk)
+    return _lead_action(
+        request, pk,
+        lambda lead: services.lead_attach(actor=request.user, lead=lead, files=form.cleaned_data["files"],
+                                          stage=form.cleaned_data["stage"]),
+        _("附件已上传。"),
+    )
+
+
+@login_required
+def attachment(request, pk: int):
+    item = access.get_for_user(request.user, LeadAttachment.objects.select_related("lead"), pk=pk)
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name)
+
+
+# --- penalties -----------------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("leads.view_penalty", raise_exception=True)
+def penalty_list(request):
+    qs = selectors.penalties(user=request.user, q=request.GET.get("q", ""))
+    return render(request, "leads/penalty_list.html", {
+        "page": _page(request, qs), "q": request.GET.get("q", ""),
+        "may_add": request.user.kind == OrganizationKind.TRANSPORT and request.user.has_perm("leads.add_penalty"),
+    })
+
+
+@login_required
+@permission_required("leads.add_penalty", raise_exception=True)
+def penalty_new(request):
+    """Rule M7: record a penalty decision; it is pushed to the regulator at once."""
+    companies = Organization.objects.filter(kind=OrganizationKind.TAXI_COMPANY, is_active=True).order_by("name")
+    initial = {"plate": request.GET.get("plate", ""), "decided_on": timezone.localdate()}
+    form = forms.PenaltyForm(request.POST or None, initial=initial, companies=companies)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        lead = None
+        if request.GET.get("lead"):
+            lead = access.get_for_user(request.user, Lead, pk=request.GET["lead"])
+        try:
+            penalty = services.penalty_record(
+                actor=request.user, decision_no=d["decision_no"], decided_on=d["decided_on"], facts=d["facts"],
+                plate=d.get("plate") or "", company=d.get("company"), amount=d.get("amount"), lead=lead)
+            messages.success(request, _("处罚决定 %(no)s 已录入并推送至金融监管部门。") % {"no": penalty.decision_no})
+            return redirect("leads:penalty", pk=penalty.pk)
+        except ApplicationError as exc:
+            _fail(request, exc, form)
+    return render(request, "leads/penalty_form.html", {"form": form})
+
+
+@login_required
+@permission_required("leads.view_penalty", raise_exception=True)
+def penalty_detail(request, pk: int):
+    penalty = access.get_for_user(request.user, Penalty.objects.select_related(
+        "vehicle", "company", "organization", "recorded_by", "batch"), pk=pk)
+    items = access.visible(request.user, InsurerWorklistItem).filter(penalty=penalty).select_related(
+        "insurer", "policy")
+    return render(request, "leads/penalty_detail.html", {"penalty": penalty, "items": items})
+
+
+# --- insurers' worklists -------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("leads.view_insurerworklistitem", raise_exception=True)
+def worklist(request):
+    form = forms.WorklistFilterForm(request.GET or None)
+    qs = selectors.worklist(user=request.user, **form.filters())
+    return render(request, "leads/worklist.html", {
+        "form": form, "page": _page(request, qs), "answer_form": forms.AnswerForm(),
+        "may_answer": request.user.kind == OrganizationKind.INSURER
+        and request.user.has_perm("leads.change_insurerworklistitem"),
+    })
+
+
+@login_required
+@require_POST
+def worklist_answer(request, pk: int):
+    item = access.get_for_user(request.user, InsurerWorklistItem, pk=pk)
+    form = forms.AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.worklist_item_answer(actor=request.user, item=item, answer=form.cleaned_data["answer"],
+                                          note=form.cleaned_data.get("note") or "")
+            messages.success(request, _("已答复。"))
+        except ApplicationError as exc:
+            _fail(request, exc)
+    else:
+        messages.error(request, _("请选择答复内容。"))
+    return redirect(_next(request, reverse("leads:worklist")))
+
+
+# --- lawful list screening -----------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("leads.view_lawfullistrun", raise_exception=True)
+def screening(request):
+    return render(request, "leads/screening_list.html", {
+        "page": _page(request, selectors.screening_runs(user=request.user)),
+        "may_push": request.user.kind == OrganizationKind.TRANSPORT and request.user.has_perm("leads.add_lawfullistrun"),
+    })
+
+
+@login_required
+@require_POST
+@permission_required("leads.add_lawfullistrun", raise_exception=True)
+def screening_push(request):
+    try:
+        run = lawful_list_push(actor=request.user)
+        messages.success(request, _("已推送合法营运车辆清单（%(n)d 辆）。") % {"n": run.vehicle_count})
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("leads:screening")
+
+
+@login_required
+@permission_required("leads.view_lawfullistrun", raise_exception=True)
+def screening_run(request, pk: int):
+    run = access.get_for_user(request.user, LawfulListRun.objects.select_related("sender", "recipient", "batch"),
+                              pk=pk)
+    kind = request.GET.get("kind", "")
+    findings = selectors.screening_findings(user=request.user, run=run, kind=kind, q=request.GET.get("q", ""))
+    insurers = Organization.objects.in_bulk([int(k) for k in (run.summary or {}).get("per_insurer", {})])
+    per_insurer = [(insurers.get(int(k)), n) for k, n in (run.summary or {}).get("per_insurer", {}).items()]
+    return render(request, "leads/screening_run.html", {
+        "run": run, "page": _page(request, findings), "kind": kind, "q": request.GET.get("q", ""),
+        "kinds": ScreeningFinding.Kind.choices, "per_insurer": per_insurer,
+        "answers": selectors.screening_answers(user=request.user, run=run),
+    })
+
+
+# --- risk model ----------------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("leads.view_riskmodelweights", raise_exception=True)
+def risk_page(request):
+    version = risk.weights_in_use()
+    weights, threshold = risk.effective_weights(version)
+    may_edit = (request.user.kind == OrganizationKind.INSURANCE_ASSOCIATION
+                and request.user.has_perm("leads.add_riskmodelweights"))
+    form = forms.WeightsForm(request.POST or None, features=risk.features(), weights=weights,
+                             initial={"threshold": threshold})
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                saved = services.risk_weights_update(actor=request.user, weights=form.weights(),
+                                                     threshold=form.cleaned_data["threshold"],
+                                                     note=form.cleaned_data.get("note") or "")
+                messages.success(request, _("已保存权重第 %(v)d 版。") % {"v": saved.version})
+                return redirect("leads:risk")
+            except ApplicationError as exc:
+                _fail(request, exc, form)
+    from .models import RiskModelWeights
+
+    return render(request, "leads/risk.html", {
+        "version": version, "weights": weights, "threshold": threshold, "features": risk.features(),
+        "form": form, "may_edit": may_edit,
+        "may_run": request.user.kind == OrganizationKind.INSURANCE_ASSOCIATION
+        and request.user.has_perm("leads.add_riskmodelrun"),
+        "versions": access.visible(request.user, RiskModelWeights).select_related("created_by")[:20],
+        "runs": selectors.risk_runs(user=request.user)[:20],
+        "quality": risk.precision_recall(),
+    })
+
+
+@login_required
+@require_POST
+@permission_required("leads.add_riskmodelrun", raise_exception=True)
+def risk_run_now(request):
+    try:
+        run = risk.risk_model_run(actor=request.user)
+        messages.success(request, _("模型已运行：评分 %(s)d 辆，超过阈值 %(f)d 辆，新线索 %(n)d 条（已推送交通运输部门）。") % {
+            "s": run.vehicles_scored, "f": run.flagged, "n": run.leads_created})
+        return redirect("leads:risk-run", pk=run.pk)
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("leads:risk")
+
+
+@login_required
+@permission_required("leads.view_riskmodelrun", raise_exception=True)
+def risk_run(request, pk: int):
+    run = access.get_for_user(request.user, RiskModelRun.objects.select_related("weights", "run_by"), pk=pk)
+    scores = access.visible(request.user, RiskScore).filter(run=run).select_related("vehicle", "lead")
+    if request.GET.get("flagged"):
+        scores = scores.filter(flagged=True)
+    return render(request, "leads/risk_run.html", {"run": run, "page": _page(request, scores.order_by("-score", "id")),
+                                                    "flagged": request.GET.get("flagged", "")})
+

@@ -1,0 +1,223 @@
+"""Benchmark of the lawful-list screening (rule M6): 100,000 listed vehicles against 1,000,000 policies.
+
+    .venv/bin/python benchmarks/screening.py [--listed 100000] [--policies 1000000] [--repeat 3] [--regenerate]
+
+Targets (issue "Leads"): the screening (``apps.leads.screening.screen``) takes at most 5 s, and at most 1.5× the
+time of ONE hand-written SQL statement doing the same join on the same data, measured side by side in this run.
+Both must return the same set of findings; the script checks that before it prints the figures.
+
+It uses a separate database ``bench`` on the embedded PostgreSQL (or the server of ``DATABASE_URL``), migrated
+and filled once with a synthetic city (``--regenerate`` rebuilds it):
+
+* 10 insurers (consecutive ids); ``policies / 2`` vehicles of 5 seats (2 % of 9 seats, outside rule M1's scope);
+* the first ``--listed`` vehicles hold a valid ride-hailing permit (the list transport pushes);
+* two policies per vehicle (compulsory + third party) — of the listed vehicles, 5 % have a commercial policy
+  insured as 家庭自用 (non-operating), 2 % have only expired or cancelled policies (uninsured);
+* the unlisted vehicles are private cars insured as 家庭自用.
+Figures are printed; nothing is asserted (this is not a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DB = os.environ.get("LZ_BENCH_DB", "bench")
+
+
+def _bench_database_url() -> tuple[str, str]:
+    from liuzhou_regulation import runtime
+
+    base = os.environ.get("DATABASE_URL") or runtime.embedded_database_url()
+    parts = urlparse(base)
+    return base, urlunparse(parts._replace(path=f"/{BENCH_DB}"))
+
+
+def _ensure_database(base_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def _setup_django() -> None:
+    base_url, bench_url = _bench_database_url()
+    _ensure_database(base_url)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuzhou_regulation.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+GENERATE_SQL = """
+TRUNCATE policies_coverage, policies_policy, vehicles_operatingpermit, vehicles_vehicle RESTART IDENTITY CASCADE;
+INSERT INTO parties_organization (kind, name, short_name, uscc, is_active, created_at)
+SELECT 'insurer', '基准保险公司' || i, '基准' || i, 'BENCH' || lpad(i::text, 13, '0'), true, now()
+FROM generate_series(1, 10) i
+ON CONFLICT (uscc) DO NOTHING;
+
+INSERT INTO vehicles_vehicle (plate, vin, vin_override, engine_no, vehicle_type, make_model, seats, usage_nature,
+    owner_name, owner_name_bidx, owner_id_no, owner_id_no_bidx, status, online, created_at, updated_at)
+SELECT '桂' || chr(65 + i / 100000) || lpad((i %% 100000)::text, 5, '0'),
+       'LBENCH' || lpad(i::text, 11, '0'), true, '', '小型轿车', '', CASE WHEN i %% 50 = 7 THEN 9 ELSE 5 END,
+       CASE WHEN i <= %(listed)s THEN 'ride_hailing' ELSE 'family' END, '', '', '', '', 'normal', false, now(), now()
+FROM generate_series(1, %(vehicles)s) i;
+
+INSERT INTO vehicles_operatingpermit (vehicle_id, number, kind, valid_from, valid_to, issued_by, created_at, updated_at)
+SELECT v.id, '桂交运管柳字' || lpad(v.id::text, 9, '0'), 'ride_hailing', DATE '2026-01-01', DATE '2029-12-31',
+       '柳州市交通运输局', now(), now()
+FROM vehicles_vehicle v WHERE v.id <= %(listed)s;
+
+-- Two policies per vehicle; the listed vehicles' usage natures decide the findings (see module docstring).
+INSERT INTO policies_policy (insurer_id, number, kind, vehicle_id, usage_nature_insured, policyholder_name,
+    policyholder_name_bidx, starts_at, ends_at, premium, status, rescinded_at, cancelled_at, created_at, updated_at)
+SELECT ins.first_id + (v.id + k.n) %% 10,
+       'PB' || lpad(v.id::text, 9, '0') || k.n,
+       k.kind, v.id,
+       CASE WHEN v.id > %(listed)s THEN 'family'
+            WHEN v.id %% 100 < 5 AND k.n = 2 THEN 'family'
+            ELSE 'ride_hailing' END,
+       '', '',
+       CASE WHEN v.id <= %(listed)s AND v.id %% 100 BETWEEN 5 AND 6 THEN TIMESTAMPTZ '2025-01-01 00:00+08'
+            ELSE TIMESTAMPTZ '2026-03-01 00:00+08' - (v.id %% 200) * interval '1 day' END,
+       CASE WHEN v.id <= %(listed)s AND v.id %% 100 BETWEEN 5 AND 6 THEN TIMESTAMPTZ '2026-01-01 00:00+08'
+            ELSE TIMESTAMPTZ '2027-03-01 00:00+08' - (v.id %% 200) * interval '1 day' END,
+       CASE WHEN k.n = 1 THEN 950 ELSE 2800 END,
+       CASE WHEN v.id <= %(listed)s AND v.id %% 100 BETWEEN 5 AND 6 THEN 'expired' ELSE 'active' END,
+       NULL, NULL, now(), now()
+FROM vehicles_vehicle v
+CROSS JOIN (VALUES (1, 'compulsory'), (2, 'third_party')) AS k(n, kind)
+CROSS JOIN (SELECT min(id) AS first_id FROM parties_organization WHERE uscc LIKE 'BENCH%%') ins;
+ANALYZE vehicles_vehicle; ANALYZE vehicles_operatingpermit; ANALYZE policies_policy;
+"""
+
+# The single hand-written statement: the same join and the same findings as apps.leads.screening.screen.
+HAND_SQL = """
+SELECT v.id AS vehicle_id, p.id AS policy_id, p.insurer_id,
+       CASE WHEN p.id IS NULL THEN 'uninsured' ELSE 'insured_as_non_operating' END AS kind
+FROM vehicles_vehicle v
+LEFT JOIN policies_policy p ON p.vehicle_id = v.id
+     AND p.starts_at <= %(at)s AND p.ends_at > %(at)s
+     AND (p.rescinded_at IS NULL OR p.rescinded_at > %(at)s)
+     AND (p.cancelled_at IS NULL OR p.cancelled_at > %(at)s)
+WHERE v.id = ANY(%(vehicles)s::bigint[]) AND v.seats <= %(max_seats)s
+  AND (p.id IS NULL OR NOT (p.usage_nature_insured = ANY(%(operating)s)))
+"""
+
+
+def _generate(listed: int, policies: int) -> None:
+    from django.db import connection
+
+    vehicles = policies // 2
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(GENERATE_SQL, {"listed": listed, "vehicles": vehicles})
+    print(f"generated {vehicles:,} vehicles, {listed:,} permits, {policies:,} policies "
+          f"in {time.perf_counter() - started:.1f} s")
+
+
+def _counts() -> tuple[int, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM policies_policy")
+        policies = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM vehicles_operatingpermit")
+        permits = cursor.fetchone()[0]
+    return policies, permits
+
+
+def _hand(entries, at):
+    from django.db import connection
+
+    from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
+    from apps.vehicles.usage import OPERATING_NATURES
+
+    params = {
+        "vehicles": [v for v, _p in entries], "at": at,
+        "max_seats": VEHICLE_SCOPE_MAX_SEATS, "operating": sorted(str(n) for n in OPERATING_NATURES),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(HAND_SQL, params)
+        return cursor.fetchall()
+
+
+def _timed(fn, repeat: int):
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return times, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--listed", type=int, default=100_000)
+    parser.add_argument("--policies", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--regenerate", action="store_true")
+    args = parser.parse_args()
+
+    _setup_django()
+    from apps.leads.screening import lawful_list_rows, screen
+
+    policies, permits = _counts()
+    if args.regenerate or policies != args.policies or permits != args.listed:
+        _generate(args.listed, args.policies)
+        policies, permits = _counts()
+    at = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)
+
+    started = time.perf_counter()
+    rows = lawful_list_rows(at)
+    list_seconds = time.perf_counter() - started
+    entries = [(r["vehicle_id"], r["permit_id"]) for r in rows]
+
+    # Warm both paths once (plans, caches), then alternate so neither benefits from running second.
+    _hand(entries, at)
+    screen(entries, at)
+    hand_times, screen_times = [], []
+    hand_rows = hits = None
+    for _ in range(args.repeat):
+        t, hand_rows = _timed(lambda: _hand(entries, at), 1)
+        hand_times += t
+        t, (hits, counts) = _timed(lambda: screen(entries, at), 1)
+        screen_times += t
+
+    hand_set = {(v, pol, kind) for v, pol, _ins, kind in hand_rows}
+    screen_set = {(h.vehicle_id, h.policy_id, str(h.kind)) for h in hits}
+    same = hand_set == screen_set
+
+    hand_best, screen_best = min(hand_times), min(screen_times)
+    print(f"data: {policies:,} policies, {permits:,} permits; list built in {list_seconds:.2f} s "
+          f"({len(entries):,} vehicles)")
+    print(f"findings: {len(hits):,} (non-operating policies "
+          f"{sum(1 for h in hits if h.kind == 'insured_as_non_operating'):,}, uninsured "
+          f"{sum(1 for h in hits if h.kind == 'uninsured'):,}); counts {counts}")
+    print(f"hand-written SQL : best {hand_best:.3f} s, median {statistics.median(hand_times):.3f} s "
+          f"({len(hand_rows):,} rows)")
+    print(f"screen()         : best {screen_best:.3f} s, median {statistics.median(screen_times):.3f} s")
+    print(f"ratio screen/hand: {screen_best / hand_best:.2f}x (target <= 1.5x); "
+          f"screen <= 5 s: {'yes' if screen_best <= 5 else 'NO'}; same findings: {'yes' if same else 'NO'}")
+    if not same:
+        print(f"  only in hand SQL: {len(hand_set - screen_set)}, only in screen(): {len(screen_set - hand_set)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
