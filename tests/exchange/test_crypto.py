@@ -32,7 +32,7 @@ def test_canonical_json_renders_decimal_date_datetime_uuid_deterministically():
     assert crypto.canonical_json(same) == crypto.canonical_json(value)
 
 
-@pytest.mark.parametrize("bad", [dt.datetime(2026, 1, 1), float("nan"), {1: "x"}, {"s": {1, 2}}, b"bytes"])
+@pytest.mark.parametrize("bad", [dt.datetime(2026, 1, 1), float("nan"), {1: "x", "a": 2}, {"s": {1, 2}}, b"bytes", Decimal("NaN")])
 def test_canonical_json_refuses_ambiguous_values(bad):
     with pytest.raises(ValueError):
         crypto.canonical_json(bad)

@@ -364,3 +364,27 @@ def test_sweep_reclaims_a_batch_left_in_delivering_by_a_dead_worker(parties, sen
     assert services.batch_deliver(batch_id=batch.pk) == "delivered"
     assert ingestions(batch) == 1
     assert Event.RECLAIMED in event_kinds(batch)
+
+
+# --- wiring ---------------------------------------------------------------------------------------------------
+
+
+def test_wiring_hook_beat_task_options_and_system_check():
+    from django.core import checks
+
+    from apps.exchange.tasks import deliver_batch
+    from apps.parties.services import ORGANIZATION_CREATED_HOOKS
+    from liuzhou_regulation.celery import app
+
+    assert services.on_organization_created in ORGANIZATION_CREATED_HOOKS
+    sweep = app.conf.beat_schedule["exchange-sweep"]
+    assert sweep["task"] == "apps.exchange.tasks.exchange_sweep" and sweep["schedule"] == 60
+    assert deliver_batch.acks_late and deliver_batch.reject_on_worker_lost
+    assert not [m for m in checks.run_checks() if m.id == "exchange.W001"]
+
+
+def test_system_check_warns_when_backoff_reaches_the_visibility_timeout(settings):
+    from django.core import checks
+
+    settings.EXCHANGE_RETRY_BACKOFF_MAX_SECONDS = 5 * 3600
+    assert [m for m in checks.run_checks() if m.id == "exchange.W001"]
