@@ -106,6 +106,12 @@ class RescissionCase(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def status_css(self) -> str:
+        if self.status == Status.LAPSED:
+            return "bad"
+        return "ok" if self.status in DECIDED_STATUSES else ""
+
+    @property
     def decided_in_time(self) -> bool | None:
         if self.status in OPEN_STATUSES:
             return None
