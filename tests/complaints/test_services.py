@@ -194,3 +194,22 @@ def test_demo_seeder_is_idempotent(parties):
     seed_demo_complaints(io.StringIO())
     assert Complaint.objects.count() == 2
     assert access.visible(parties.insurer_a_user, Complaint).count() == 1  # forwarded to the first insurer
+
+
+def test_m16_a_12328_plate_report_becomes_a_lead_in_one_action(parties):
+    from apps.complaints.services import complaint_to_lead
+    from apps.leads.models import Lead
+
+    complaint, _ = complaint_submit(**report_12328(), photos=[png_upload()])
+    lead = complaint_to_lead(actor=parties.transport_user, complaint=complaint)
+    complaint.refresh_from_db()
+    assert complaint.lead_id == lead.pk and complaint.status == Status.VERIFYING
+    lead = Lead.objects.get(pk=lead.pk)
+    assert lead.source == "complaint" and lead.external_ref == complaint.tracking_no and lead.plate == "桂B12345"
+    assert lead.attachments.count() == 1
+    assert complaint.events.filter(kind=ComplaintEvent.Kind.LEAD_CREATED).exists()
+    with pytest.raises(ApplicationError):  # only once
+        complaint_to_lead(actor=parties.transport_user, complaint=complaint)
+    insurance_case, _ = complaint_submit(**report_12378(parties.insurer_a))
+    with pytest.raises(ApplicationError):  # 12378 reports do not become leads
+        complaint_to_lead(actor=parties.regulator_user, complaint=insurance_case)
