@@ -182,3 +182,11 @@ def test_handler_must_take_the_case_before_reveal(parties):
     complaint, _ = complaint_submit(**report_12328())
     complaint_start_verifying(actor=parties.transport_user, complaint=complaint)
     assert Complaint.objects.get().handling_officer == parties.transport_user
+
+
+def test_public_pages_available_in_english(client, parties):
+    client.cookies["django_language"] = "en"
+    body = client.get("/complaints/report/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Private car carrying paying passengers" in body and "Submit the report" in body
+    response = client.post("/complaints/report/", _form(plate="桂B-1"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Your report has errors" in response.content.decode()

@@ -165,3 +165,11 @@ def test_home_panels_render(client, parties):
     client.force_login(parties.insurer_a_user)
     body = client.get("/").content.decode()
     assert 'data-panel="credit.own_file"' in body and "D 差" in body
+
+
+def test_credit_file_page_in_english(client, parties, files):
+    client.cookies["django_language"] = "en"
+    client.force_login(parties.insurer_a_user)
+    body = client.get(f"/credit/file/org/{parties.insurer_a.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "How the credit level is derived" in body
+    assert "Insurer did not exercise its rescission right within 30 days" in body
