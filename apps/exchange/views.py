@@ -36,9 +36,12 @@ class BatchListView(ScopedPageMixin, ListView):
         form = BatchFilterForm(self.request.GET or None, whole_flow=whole_flow)
         filtered = selectors.batch_filter(self.object_list, user=self.request.user, **form.filters())
         context = super().get_context_data(object_list=filtered.order_by("-created_at"), **kwargs)
+        counts = selectors.batch_state_counts(self.object_list)
         context.update(
             form=form, page=context["page_obj"], whole_flow=whole_flow, now=timezone.now(),
-            counts=selectors.batch_state_counts(self.object_list),
+            state_counts=[
+                (value, label, counts.get(value, 0)) for value, label in Batch.State.choices
+            ],
         )
         return context
 
