@@ -34,7 +34,7 @@ State = Batch.State
 Event = BatchEvent.Kind
 
 
-def wait_for(predicate, *, timeout=90.0, what="condition"):
+def wait_for(predicate, *, timeout=180.0, what="condition"):
     """Poll until ``predicate()`` is true (waiting on real processes; not a timing assertion)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
