@@ -156,9 +156,15 @@ def _link(batch_id) -> str:
 
 
 def _clean_refs(refs, *, what: str) -> list[str]:
+    """A list of short non-empty strings (any iterable but a lone string is accepted)."""
     if refs is None:
         return []
-    if isinstance(refs, str) or not isinstance(refs, list | tuple):
+    if not isinstance(refs, str | bytes | dict):
+        try:
+            refs = list(refs)
+        except TypeError:
+            pass
+    if not isinstance(refs, list):
         raise ApplicationError(_("%(what)s必须是字符串列表。") % {"what": what}, code="bad_refs")
     out = []
     for ref in refs:
@@ -197,7 +203,7 @@ def batch_send(
         raise ApplicationError(_("发送方或接收方单位已停用。"), code="inactive_party")
     if not isinstance(rows, list | tuple) or not all(isinstance(row, dict) for row in rows):
         raise ApplicationError(_("批次内容必须是若干条记录（字典）组成的列表。"), code="bad_rows")
-    refs = _clean_refs(list(refs) if not isinstance(refs, str) else refs, what=_("业务编号"))
+    refs = _clean_refs(refs, what=_("业务编号"))
     try:
         plaintext = crypto.canonical_json(list(rows))
     except ValueError as exc:

@@ -388,3 +388,8 @@ def test_system_check_warns_when_backoff_reaches_the_visibility_timeout(settings
 
     settings.EXCHANGE_RETRY_BACKOFF_MAX_SECONDS = 5 * 3600
     assert [m for m in checks.run_checks() if m.id == "exchange.W001"]
+
+
+def test_refs_accept_any_iterable_of_strings(parties, send):
+    assert send(refs=None).refs == []
+    assert send(refs=(ref for ref in ["A-1", "A-2"])).refs == ["A-1", "A-2"]
