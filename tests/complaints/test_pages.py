@@ -190,3 +190,17 @@ def test_public_pages_available_in_english(client, parties):
     assert "Private car carrying paying passengers" in body and "Submit the report" in body
     response = client.post("/complaints/report/", _form(plate="桂B-1"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Your report has errors" in response.content.decode()
+
+
+def test_to_lead_button_makes_a_lead(client, parties):
+    from apps.leads.models import Lead
+
+    complaint, _ = complaint_submit(**report_12328())
+    client.force_login(parties.transport_user)
+    assert 'data-testid="to-lead"' in client.get(f"/complaints/staff/{complaint.pk}/").content.decode()
+    response = client.post(f"/complaints/staff/{complaint.pk}/to-lead/")
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert Lead.objects.get(pk=complaint.lead_id).external_ref == complaint.tracking_no
+    again = client.post(f"/complaints/staff/{complaint.pk}/to-lead/")
+    assert again.status_code == 409 and "已转为线索" in again.content.decode()
