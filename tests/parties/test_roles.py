@@ -47,7 +47,16 @@ def test_user_create_gives_exactly_one_role_group(db, kind):
     assert user.has_perm("core.view_deadline")
 
 
-def test_seed_demo_loads_one_user_per_role_each_with_exactly_one_role_group_and_is_idempotent(db):
+@pytest.fixture
+def only_parties_demo(monkeypatch):
+    """Run seed_demo without the other apps' demo data (their own tests cover it)."""
+    from apps.parties.management.commands import seed_demo
+
+    monkeypatch.setattr(seed_demo, "DEMO_SEEDERS", [])
+    return seed_demo.DEMO_SEEDERS
+
+
+def test_seed_demo_loads_one_user_per_role_each_with_exactly_one_role_group_and_is_idempotent(db, only_parties_demo):
     out = StringIO()
     call_command("seed_demo", stdout=out)
     users = User.objects.filter(is_system=False).select_related("organization")
@@ -61,3 +70,24 @@ def test_seed_demo_loads_one_user_per_role_each_with_exactly_one_role_group_and_
     assert DEMO_PASSWORD in text and "picc" in text and "保险公司人员" in text
     call_command("seed_demo", "--quiet-logins", stdout=StringIO())
     assert (User.objects.count(), User.objects.filter(is_system=False).count()) == counts
+
+
+def test_a_failing_demo_seeder_is_reported_and_does_not_stop_the_others(db, only_parties_demo):
+    from apps.parties.models import Organization
+
+    ran = []
+
+    def broken(stdout):
+        Organization.objects.filter(uscc="91450200MA5K12345B").update(short_name="half-written")
+        raise RuntimeError("demo data bug")
+
+    def fine(stdout):
+        ran.append(True)
+
+    only_parties_demo[:] = [broken, fine]
+    err = StringIO()
+    call_command("seed_demo", "--quiet-logins", stdout=StringIO(), stderr=err)
+    assert ran == [True]
+    assert "demo data bug" in err.getvalue() and "broken" in err.getvalue()
+    assert Organization.objects.get(uscc="91450200MA5K12345B").short_name == "龙城出租"  # rolled back
+    assert User.objects.filter(username="picc").exists()

@@ -5,6 +5,7 @@ production.
 """
 
 import json
+import traceback
 from pathlib import Path
 
 from django.conf import settings
@@ -41,10 +42,20 @@ class Command(BaseCommand):
                             organization=org, username=u["username"], password=DEMO_PASSWORD, full_name=u["full_name"],
                             is_staff=u["role"] == Role.PLATFORM_ADMIN, is_superuser=u["role"] == Role.PLATFORM_ADMIN,
                         )
+        failed = []
         for seeder in DEMO_SEEDERS:
-            seeder(self.stdout)
+            # One app's broken demo data must not keep the platform from starting: report it and go on.
+            try:
+                with transaction.atomic():  # a failing seeder leaves nothing half-written
+                    seeder(self.stdout)
+            except Exception:  # noqa: BLE001
+                name = f"{seeder.__module__}.{seeder.__qualname__}"
+                failed.append(name)
+                self.stderr.write(f"演示数据加载失败 Demo data failed: {name}\n{traceback.format_exc()}")
         if not quiet_logins:
             self.print_logins()
+        if failed:
+            self.stderr.write(self.style.WARNING(f"部分演示数据未加载 Some demo data was not loaded: {', '.join(failed)}"))
 
     def print_logins(self):
         self.stdout.write("")
