@@ -446,7 +446,7 @@ class RiskModelWeights(models.Model):
     """
 
     version = models.PositiveIntegerField(_("版本"), unique=True)
-    weights = models.JSONField(_("权重"), default=dict, help_text=_("{特征: 权重}"))
+    weights = models.JSONField(_("权重"), default=dict, blank=True, help_text=_("{特征: 权重}；未列出的特征用默认权重"))
     threshold = models.DecimalField(_("推送阈值"), max_digits=8, decimal_places=2)
     note = models.TextField(_("修改说明"), blank=True)
     created_by = models.ForeignKey(

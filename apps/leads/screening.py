@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import BooleanField, FilteredRelation, Q
+from django.db.models import BooleanField, Count, FilteredRelation, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -149,6 +149,17 @@ def _finding_text(hit: Hit, row: dict) -> str:
         "usage": nature_label(hit.usage_nature)}
 
 
+def _scope_counts(vehicle_ids: list[int]) -> tuple[int, int]:
+    """How many listed vehicles the register knows, and how many of them are outside rule M1's scope."""
+    from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
+    from apps.vehicles.models import Vehicle
+
+    listed = RawSQL('"vehicles_vehicle"."id" = ANY(%s::bigint[])', [vehicle_ids], output_field=BooleanField())
+    totals = Vehicle.objects.filter(listed).aggregate(
+        known=Count("pk"), out=Count("pk", filter=Q(seats__gt=VEHICLE_SCOPE_MAX_SEATS)))
+    return totals["known"], totals["out"]
+
+
 def lawful_list_screen(*, run: LawfulListRun, rows: list[dict], at: dt.datetime) -> LawfulListRun:
     """Screen a received list, keep the findings, send each insurer its worklist, summarise for the regulator.
 
@@ -181,13 +192,15 @@ def lawful_list_screen(*, run: LawfulListRun, rows: list[dict], at: dt.datetime)
     batches = services.send_rows_per_insurer(kind="worklist", sender=run.recipient, rows=worklist_rows,
                                              ref=f"LL{run.pk}") if worklist_rows else []
     per_insurer = Counter(f.insurer_id for f in findings if f.insurer_id)
+    known, out_of_scope = _scope_counts([r["vehicle_id"] for r in rows])
+    flagged = counts.get("uninsured", 0) + counts.get("insured_as_non_operating", 0)
     run.summary = {
         "listed": counts.get("listed", 0),
-        "not_in_scope": counts.get("not_in_scope", 0),
-        "insured_as_operating": counts.get("insured_as_operating", 0),
+        "not_in_scope": out_of_scope,
+        "insured_as_operating": known - out_of_scope - flagged,
         "insured_as_non_operating_vehicles": counts.get("insured_as_non_operating", 0),
         "uninsured": counts.get("uninsured", 0),
-        "unknown_vehicle": counts.get("unknown_vehicle", 0),
+        "unknown_vehicle": counts.get("listed", 0) - known,
         "findings": len(findings),
         "per_insurer": {str(k): v for k, v in sorted(per_insurer.items())},
         "worklist_batches": [str(b.pk) for b in batches],

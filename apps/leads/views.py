@@ -202,8 +202,8 @@ def _vehicle_penalties(user, lead: Lead):
 
 
 @login_required
-@permission_required("leads.view_lead", raise_exception=True)
 def detail(request, pk: int):
+    """One lead (404 outside the user's audience, whatever the role)."""
     lead = selectors.lead_get(user=request.user, pk=pk)
     user = request.user
     org = user.organization_id
