@@ -135,11 +135,10 @@ def _generate(listed: int, policies: int) -> None:
 def _generate_city(policies: int) -> None:
     from django.db import connection
 
-    from apps.vehicles.management.commands.generate_city import Plan, generate_city
-
     from apps.core.validators import uscc_check_char
     from apps.parties.models import Organization, OrganizationKind
     from apps.parties.services import organization_create
+    from apps.vehicles.management.commands.generate_city import Plan, generate_city
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
