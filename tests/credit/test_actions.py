@@ -141,3 +141,19 @@ def test_credit_level_from_points_and_severe_record(parties):
     _suspend(parties)
     level = credit_level(CreditRecord.objects.filter(organization=parties.insurer_a))
     assert level.level == "D"  # one severe record in force → worst level
+
+
+def test_demo_seeder_is_idempotent(parties):
+    import io
+
+    from apps.credit.demo import seed_demo_credit
+    from tests.factories import user_of
+
+    for name, org in (("regulator", "regulator"), ("taxi_assoc", "taxi_assoc"), ("ins_assoc", "ins_assoc"),
+                      ("pingan", "insurer_b"), ("changxing", "company_b")):
+        user_of(getattr(parties, org).kind, organization=getattr(parties, org), username=name)
+    seed_demo_credit(io.StringIO())
+    seed_demo_credit(io.StringIO())
+    assert SupervisoryAction.objects.count() == 2
+    assert CreditRecord.objects.count() == 3
+    assert SupervisoryAction.objects.get(kind="self_discipline").reported_at is not None
