@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "policies"
+
+urlpatterns = [
+    path("", views.PolicyListView.as_view(), name="list"),
+    path("new/", views.policy_form, name="create"),
+    path("<int:pk>/", views.PolicyDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.policy_form, name="edit"),
+    path("<int:pk>/reveal/<str:field>/", views.policy_reveal, name="reveal"),
+    path("standard/", views.standard, name="standard"),
+    path("calculator/", views.calculator, name="calculator"),
+    path("underwriting/", views.underwriting, name="underwriting"),
+]

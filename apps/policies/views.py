@@ -1,5 +1,268 @@
-"""Pages of the policies app."""
+"""Pages of the policy register, the coverage standard (M10), the premium calculator and underwriting flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView
+
+from apps.core.deadlines import SHANGHAI
+from apps.core.errors import ApplicationError
+from apps.parties import access
+from apps.parties.models import OrganizationKind
+from apps.parties.scoping import ScopedPageMixin
+from apps.vehicles.forms import apply_service_errors
+from apps.vehicles.timeline import TimelineItem
+from apps.vehicles.views import RegisterListView, _reveal_json, _usage_filter
+
+from . import services
+from .access import may_reveal_policyholder
+from .forms import (
+    CarrierCalcForm,
+    CommercialCalcForm,
+    CompulsoryCalcForm,
+    PolicyFilterForm,
+    PolicyForm,
+    StandardForm,
+    UnderwritingFilterForm,
+)
+from .models import CoverageStandard, Policy
+from .premiums_api import quote_carrier, quote_commercial, quote_compulsory
+from .rows import POLICY_ROWS
+from .underwriting import RULES, flagged_policies, policy_flags
+
+# --- list and detail ---------------------------------------------------------------------------------------------
+
+
+class PolicyListView(RegisterListView):
+    queryset = (Policy.objects.select_related("insurer", "vehicle").prefetch_related("coverages")
+                .order_by("-starts_at", "-id"))
+    required_perms = ("policies.view_policy",)
+    template_name = "policies/policy_list.html"
+    filter_form_class = PolicyFilterForm
+    export_spec = POLICY_ROWS
+    export_basename = "保单"
+
+    def get_filter_form(self):
+        return PolicyFilterForm(self.request.GET or None, user=self.request.user)
+
+    def filter_queryset(self, qs, data):
+        if data.get("q"):
+            text = data["q"].strip().upper()
+            qs = qs.filter(Q(number=text) | Q(vehicle__plate=text) | Q(vehicle__vin=text)
+                           | Q(number__startswith=text))
+        if data.get("insurer"):
+            qs = qs.filter(insurer=data["insurer"])
+        if data.get("kind"):
+            qs = qs.filter(kind=data["kind"])
+        if data.get("status"):
+            qs = qs.filter(status=data["status"])
+        if data.get("usage"):
+            qs = qs.filter(_usage_filter(data["usage"], "usage_nature_insured"))
+        now = timezone.now()
+        if data.get("in_force") == "1":
+            qs = qs.filter(Policy.in_force_q(now))
+        elif data.get("in_force") == "0":
+            qs = qs.exclude(Policy.in_force_q(now))
+        return qs
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(**kwargs, now=timezone.now(),
+                                        may_create=user.kind == OrganizationKind.INSURER
+                                        and user.has_perm("policies.add_policy"))
+
+
+class PolicyDetailView(ScopedPageMixin, DetailView):
+    queryset = Policy.objects.select_related("insurer", "vehicle", "vehicle__company").prefetch_related("coverages")
+    required_perms = ("policies.view_policy",)
+    template_name = "policies/policy_detail.html"
+    context_object_name = "policy"
+
+    def get_context_data(self, **kwargs):
+        user, policy = self.request.user, self.object
+        return super().get_context_data(
+            **kwargs, flags=policy_flags(policy), now=timezone.now(), in_force=policy.in_force_at(timezone.now()),
+            may_reveal=may_reveal_policyholder(user, policy),
+            may_edit=user.has_perm("policies.change_policy") and policy.insurer_id == user.organization_id,
+            vehicle_visible=access.is_visible(user, policy.vehicle),
+        )
+
+
+@login_required
+@require_POST
+def policy_reveal(request, pk: int, field: str):
+    policy = access.get_for_user(request.user, Policy, pk=pk)
+    return _reveal_json(request, policy, field, {"policyholder_name"}, may_reveal_policyholder(request.user, policy))
+
+
+def _start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=SHANGHAI)
+
+
+def _end(day: dt.date) -> dt.datetime:
+    """24时 of the last day (J3 periods: 0时 of the first day to 24时 of the last)."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=SHANGHAI)
+
+
+def _coverage_line(data: dict) -> list[dict] | None:
+    if data.get("limit") is None and data.get("per_seat_limit") is None:
+        return None
+    return [{"kind": data["kind"], "limit": data.get("limit"), "per_seat_limit": data.get("per_seat_limit"),
+             "seats": data.get("cover_seats")}]
+
+
+@login_required
+def policy_form(request, pk: int | None = None):
+    """An insurer registers or corrects one of its own policies (the services refuse anything else)."""
+    user = request.user
+    policy = access.get_for_user(user, Policy.objects.select_related("vehicle"), pk=pk) if pk else None
+    if not user.has_perm("policies.change_policy" if policy else "policies.add_policy"):
+        raise PermissionDenied
+    initial = None
+    if policy is not None:
+        line = next((c for c in policy.coverages.all() if c.kind == policy.kind), None)
+        initial = {"number": policy.number, "kind": policy.kind, "vin": policy.vehicle.vin,
+                   "plate": policy.vehicle.plate, "usage_nature_insured": policy.usage_nature_insured,
+                   "starts_on": timezone.localtime(policy.starts_at).date(),
+                   "ends_on": (timezone.localtime(policy.ends_at) - dt.timedelta(microseconds=1)).date(),
+                   "premium": policy.premium, "limit": line.limit if line else None,
+                   "per_seat_limit": line.per_seat_limit if line else None, "cover_seats": line.seats if line else None}
+    form = PolicyForm(request.POST or None, editing=policy is not None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if policy is None:
+                if Policy.objects.filter(insurer_id=user.organization_id, number=data["number"].strip()).exists():
+                    raise ValidationError({"number": _("本公司已有保单号为“%(n)s”的保单。") % {"n": data["number"]}})
+                saved, _outcome = services.policy_upsert(
+                    actor=user, number=data["number"], vin=data["vin"], plate=data["plate"] or None,
+                    kind=data["kind"], usage_nature_insured=data["usage_nature_insured"],
+                    starts_at=_start(data["starts_on"]), ends_at=_end(data["ends_on"]), premium=data["premium"],
+                    policyholder_name=data["policyholder_name"], coverages=_coverage_line(data),
+                    vehicle_fields={"seats": data.get("seats")} if data.get("seats") else None)
+            else:
+                saved = services.policy_update(
+                    actor=user, policy=policy, kind=data["kind"], usage_nature_insured=data["usage_nature_insured"],
+                    starts_at=_start(data["starts_on"]), ends_at=_end(data["ends_on"]), premium=data["premium"],
+                    policyholder_name=data["policyholder_name"] or None, coverages=_coverage_line(data))
+        except (ValidationError, ApplicationError) as exc:
+            apply_service_errors(form, exc, field_map={"starts_at": "starts_on", "ends_at": "ends_on",
+                                                       "coverages": "limit", "vehicle": "vin"})
+        else:
+            messages.success(request, _("保单已保存。"))
+            return redirect("policies:detail", pk=saved.pk)
+    return render(request, "policies/policy_form.html", {"form": form, "policy": policy},
+                  status=400 if request.method == "POST" else 200)
 
 
 def policies_on_vehicle_timeline(user, vehicle):
-    return []
+    """The vehicle timeline's policy events (only the policies the user may see)."""
+    now = timezone.now()
+    for p in access.visible(user, Policy.objects.filter(vehicle=vehicle)).select_related("insurer"):
+        url = reverse("policies:detail", args=[p.pk])
+        label = f"{p.get_kind_display()} {p.number} · {p.insurer} · {p.get_usage_nature_insured_display()}"
+        css = "" if p.usage_class == "operating" or vehicle.usage_class != "operating" else "bad"
+        yield TimelineItem(p.starts_at, "policy", _("保险起期"), label, url=url, css=css)
+        if p.rescinded_at:
+            yield TimelineItem(p.rescinded_at, "policy", _("保险合同解除"), label, url=url, css="bad")
+        elif p.cancelled_at:
+            yield TimelineItem(p.cancelled_at, "policy", _("退保"), label, url=url, css="warn")
+        else:
+            yield TimelineItem(p.ends_at, "policy", _("保险止期"), label, url=url, future=p.ends_at > now)
+
+
+# --- coverage standard (rule M10) ----------------------------------------------------------------------------------
+
+
+@login_required
+def standard(request):
+    """The standard in force and its history; association staff publish a new version with an effective date."""
+    user = request.user
+    if not user.has_perm("policies.view_coveragestandard"):
+        raise PermissionDenied
+    standards = access.visible(user, CoverageStandard.objects.prefetch_related("requirements")
+                               .select_related("published_by")).order_by("-effective_from", "-id")
+    current = services.coverage_standard_in_force(timezone.now())
+    may_publish = user.has_perm("policies.add_coveragestandard")
+    form = None
+    if may_publish:
+        form = StandardForm(request.POST or None, current=current)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                published = services.coverage_standard_publish(
+                    actor=user, name=data["name"], effective_from=data["effective_from"],
+                    effective_to=data["effective_to"], basis=data["basis"], requirements=form.requirements())
+            except (ValidationError, ApplicationError) as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("已发布保障标准“%(n)s”，自 %(d)s 起生效。") % {
+                    "n": published.name, "d": published.effective_from})
+                return redirect("policies:standard")
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(request, "policies/standard.html", {
+        "standards": standards, "current": current, "form": form, "today": timezone.localdate(),
+    }, status=400 if request.method == "POST" else 200)
+
+
+# --- premium calculator --------------------------------------------------------------------------------------------
+
+
+@login_required
+def calculator(request):
+    """Compulsory (J4, J12), carrier liability (C1–C3) and commercial (P1) premiums; the same functions as the API."""
+    which = request.GET.get("calc")
+    forms = {
+        "compulsory": CompulsoryCalcForm(request.GET if which == "compulsory" else None),
+        "carrier": CarrierCalcForm(request.GET if which == "carrier" else None),
+        "commercial": CommercialCalcForm(request.GET if which == "commercial" else None),
+    }
+    quoters = {"compulsory": quote_compulsory, "carrier": quote_carrier, "commercial": quote_commercial}
+    result = None
+    if which in forms and forms[which].is_valid():
+        try:
+            result = quoters[which](forms[which].cleaned_data)
+        except ApplicationError as exc:
+            forms[which].add_error(None, exc.message)
+    return render(request, "policies/calculator.html", {"forms": forms, "which": which, "result": result})
+
+
+# --- underwriting flags ------------------------------------------------------------------------------------------
+
+
+@login_required
+def underwriting(request):
+    """Policy records breaking underwriting rules (C2, P3, M11): the regulator and the insurance association see
+    every insurer's; an insurer its own."""
+    user = request.user
+    if not user.has_perm("policies.view_policy") or user.kind not in (
+            OrganizationKind.REGULATOR, OrganizationKind.INSURANCE_ASSOCIATION, OrganizationKind.INSURER) and \
+            not user.is_superuser:
+        raise PermissionDenied
+    form = UnderwritingFilterForm(request.GET or None, user=user)
+    qs = access.visible(user, Policy.objects.select_related("insurer", "vehicle").prefetch_related("coverages"))
+    rule = None
+    scope = "in_force"
+    if form.is_bound and form.is_valid():
+        rule = form.cleaned_data.get("rule") or None
+        scope = form.cleaned_data.get("scope") or "in_force"
+        if form.cleaned_data.get("insurer"):
+            qs = qs.filter(insurer=form.cleaned_data["insurer"])
+    if scope == "in_force":
+        qs = qs.filter(Policy.in_force_q(timezone.now()))
+    qs = flagged_policies(qs, rule).order_by("-starts_at", "-id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [{"policy": p, "flags": [f for f in policy_flags(p) if rule is None or f.code == rule]} for p in page]
+    return render(request, "policies/underwriting.html", {"form": form, "page": page, "rows": rows, "rules": RULES})

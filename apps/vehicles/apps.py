@@ -24,6 +24,7 @@ class VehiclesConfig(AppConfig):
         navigation.register(_("驾驶员"), "vehicles:drivers", roles=[r for r in registers if r != "insurer_staff"],
                             order=22)
         navigation.register(_("上线核查"), "vehicles:onboarding", roles=["taxi_company_staff"], order=23)
+        navigation.register(_("待处理车辆"), "vehicles:worklist", roles=["taxi_company_staff"], order=24)
         navigation.register(_("批量导入"), "import-list",
                             roles=["transport_officer", "taxi_company_staff", "insurer_staff"], order=90)
         if seed_demo_city not in DEMO_SEEDERS:
