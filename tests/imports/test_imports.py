@@ -335,3 +335,63 @@ def test_import_jobs_are_visible_to_their_organisation_only(parties, client):
     assert client.post(f"/imports/{job.pk}/start/", {"mode": "valid_rows"}).status_code == 404
     client.force_login(parties.company_a_user)
     assert client.get(f"/imports/{job.pk}/").status_code == 200
+
+
+def test_set_based_vehicle_import_matches_the_per_row_service(parties):
+    """The bulk applier and ``vehicle_upsert`` reach the same state, outcomes and refusals, row for row."""
+    from django.core.exceptions import ValidationError
+
+    from apps.vehicles.imports import vehicles_bulk_upsert
+    from apps.vehicles.rows import VEHICLE_ROWS
+
+    user = parties.company_a_user
+    VehicleFactory(plate="桂BZ0001", vin=make_vin(9990), company=None)  # a plate already taken
+
+    def rows(offset: int, usage: str, owner: str):
+        raw = [
+            {"号牌号码": make_plate(offset), "车辆识别代号": make_vin(offset), "核定载客人数": "5", "使用性质": usage,
+             "所有人": owner, "所有人证件号码": make_resident_id(seq=7)},
+            {"号牌号码": "", "车辆识别代号": make_vin(offset + 1), "核定载客人数": "7", "使用性质": "家庭自用"},
+            {"号牌号码": "桂BZ0001", "车辆识别代号": make_vin(offset + 2), "核定载客人数": "5"},  # plate conflict
+            {"车辆识别代号": make_vin(offset + 3)},  # a new vehicle without seats
+            {"号牌号码": make_plate(offset + 4), "车辆识别代号": _bad_vin(offset + 4), "VIN校验位例外": "是",
+             "核定载客人数": "5"},
+        ]
+        return [(n, VEHICLE_ROWS.parse(r)) for n, r in enumerate(raw, start=2)]
+
+    def outcome(result):
+        if isinstance(result, ValidationError):
+            return ("error", sorted(result.message_dict))
+        return result[1]
+
+    def per_row(parsed):
+        out = []
+        for _n, kwargs in parsed:
+            try:
+                out.append(VEHICLE_ROWS.apply(actor=user, kwargs=kwargs))
+            except ValidationError as exc:
+                out.append(exc)
+        return out
+
+    fields = ["plate", "seats", "usage_nature", "owner_name", "owner_id_no", "company_id", "vin_override", "status"]
+
+    def state(offset):
+        vehicles = {v.vin: v for v in Vehicle.objects.filter(vin__in=[make_vin(offset + i) for i in range(5)])}
+        vehicles.update({v.vin: v for v in Vehicle.objects.filter(vin=_bad_vin(offset + 4))})
+        vins = [make_vin(offset), make_vin(offset + 1), _bad_vin(offset + 4)]
+        return [{f: getattr(vehicles[vin], f) for f in fields if f != "plate"} | {"plate": bool(vehicles[vin].plate)}
+                for vin in vins]
+
+    bulk = [outcome(r) for r in vehicles_bulk_upsert(actor=user, job=None, rows=rows(100, "网约车", "甲"))]
+    service = [outcome(r) for r in per_row(rows(200, "网约车", "甲"))]
+    assert bulk == service == ["created", "created", ("error", ["号牌号码"]), ("error", ["核定载客人数"]), "created"]
+    # second pass: one changed cell, the rest unchanged
+    bulk = [outcome(r) for r in vehicles_bulk_upsert(actor=user, job=None, rows=rows(100, "出租客运", "甲"))]
+    service = [outcome(r) for r in per_row(rows(200, "出租客运", "甲"))]
+    assert bulk == service == ["updated", "unchanged", ("error", ["号牌号码"]), ("error", ["核定载客人数"]),
+                               "unchanged"]
+    a, b = state(100), state(200)
+    assert a == b
+    assert a[0]["usage_nature"] == "cruising_taxi" and a[0]["owner_name"] == "甲" and a[2]["vin_override"]
+    assert all(v["company_id"] == parties.company_a.pk for v in a)
+    assert AuditEvent.objects.filter(action="vehicle.vin_override").count() == 2

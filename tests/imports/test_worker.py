@@ -1,0 +1,47 @@
+"""The import runs in a real Celery worker (validation of a big file, then the chunked import) with progress."""
+
+import time
+
+import pytest
+
+from apps.core import imports
+from apps.core.models import ImportJob
+from apps.vehicles.models import Vehicle
+
+from .helpers import VEHICLE_HEADERS, csv_bytes, upload, vehicle_rows
+
+
+def _wait(job, statuses, timeout=60):
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        seen.append(imports.progress(job)["percent"])
+        if job.status in statuses:
+            return job, seen
+        time.sleep(0.05)
+    raise AssertionError(f"job stayed {job.status}; progress seen {seen[-5:]}")
+
+
+@pytest.mark.celery_worker
+def test_big_file_is_validated_and_imported_by_the_worker(celery_worker, settings):
+    from tests.factories import OrganizationFactory, user_of
+
+    settings.IMPORT_SYNC_VALIDATE_ROWS = 10  # bigger files are validated by the worker
+    settings.IMPORT_CHUNK_ROWS = 25
+    user = user_of("transport", organization=OrganizationFactory(kind="transport", name="交通运输局(worker)"))
+    rows = vehicle_rows(120)
+    rows[50][0] = "桂B 12345"  # row 52 is invalid
+    job = imports.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
+    assert job.status == ImportJob.Status.VALIDATING  # handed to the worker
+    job, _seen = _wait(job, {ImportJob.Status.PREVIEWED})
+    assert (job.total, job.valid, job.invalid) == (120, 119, 1)
+    assert job.row_errors.get().row_number == 52
+
+    job = imports.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
+    job, seen = _wait(job, {ImportJob.Status.DONE, ImportJob.Status.FAILED})
+    assert job.status == ImportJob.Status.DONE, job.error_message
+    assert (job.processed, job.created_count) == (119, 119)
+    assert imports.progress(job)["percent"] == 100
+    assert seen == sorted(seen)  # progress only moves forward
+    assert Vehicle.objects.count() == 119
