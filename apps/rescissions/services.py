@@ -272,7 +272,7 @@ def rescission_notice_send(*, case: RescissionCase, actor, contact_name: str, co
     _event(case, EventKind.NOTICE_SENT, at=sent_at, actor=actor,
            data={"field": "notice_sent_at", "day": clock.day_number(case.known_at, sent_at), "fits": fits})
     _audit(case, "notice_send", actor, sent_at=sent_at.isoformat(), fits=fits)
-    notice_issue(case=case, kind=NoticeKind.DISCLOSURE_REQUEST, issued_on=local_date(sent_at), actor=actor)
+    _notice_issue(case=case, kind=NoticeKind.DISCLOSURE_REQUEST, issued_on=local_date(sent_at), actor=actor)
     return case
 
 
@@ -389,8 +389,8 @@ def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str
         policy_rescind(actor=actor, policy=case.policy, at=decided_at,
                        reason=_("合同解除案件 %(no)s：投保人未履行如实告知义务。") % {"no": case.number})
         issued_on = local_date(decided_at)
-        notice_issue(case=case, kind=NoticeKind.RESCISSION, issued_on=issued_on, actor=actor)
-        notice_issue(case=case, kind=NoticeKind.VEHICLE_ADMIN, issued_on=issued_on, actor=actor)
+        _notice_issue(case=case, kind=NoticeKind.RESCISSION, issued_on=issued_on, actor=actor)
+        _notice_issue(case=case, kind=NoticeKind.VEHICLE_ADMIN, issued_on=issued_on, actor=actor)
         _close_sibling_cases(case, actor=actor, now=now)
     return case
 
@@ -499,7 +499,7 @@ def rescission_correct(*, case: RescissionCase, actor, event: RescissionEvent, a
 ANNEX_CODE = {NoticeKind.DISCLOSURE_REQUEST: "A3", NoticeKind.RESCISSION: "A4", NoticeKind.VEHICLE_ADMIN: "A7"}
 
 
-def notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor=None) -> RescissionNotice:
+def _notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor=None) -> RescissionNotice:
     """Render a notice from the case data to PDF and store it with its SHA-256 (called by the steps above)."""
     from .selectors import notice_data
 

@@ -2,6 +2,7 @@
 notices, the compliance table for the regulator and the association, home panels."""
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -107,8 +108,9 @@ def test_insurer_opens_a_case_from_its_own_finding(parties, client):
 @pytest.mark.parametrize("who", ["regulator_user", "ins_assoc_user"])
 def test_compliance_table_chart_drill_down_and_export(parties, client, who):
     user = parties.insurer_a_user
-    decided = open_case(parties.insurer_a, known_at=days_ago(12, 9))
-    decided = notice_through(decided, user, sent_at=days_ago(11, 9), received_at=days_ago(10, 9))
+    now = timezone.now()
+    decided = open_case(parties.insurer_a, known_at=now - dt.timedelta(days=12))
+    decided = notice_through(decided, user, sent_at=now - dt.timedelta(days=11), received_at=now - dt.timedelta(days=10))
     from apps.rescissions import services
 
     services.rescission_decide(case=decided, actor=user, decision="rescinded")

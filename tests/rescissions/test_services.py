@@ -274,3 +274,18 @@ def test_a_receipt_time_is_corrected_by_a_new_event_with_a_reason(parties):
         services.rescission_correct(case=case, actor=user, event=case.events.get(kind=EventKind.OPENED),
                                     at=days_ago(5, 9), reason="想改知道时间")
     assert exc.value.code == "not_correctable"
+
+
+def test_notice_wording_for_a_commercial_policy_names_its_insurance_and_the_insurance_law(parties):
+    from apps.policies.models import PolicyKind
+    from apps.rescissions.selectors import notice_data
+
+    case = open_case(parties.insurer_a, known_at=days_ago(3, 9), kind=PolicyKind.THIRD_PARTY)
+    data = notice_data(case, NoticeKind.RESCISSION, issued_on=None)
+    assert data.title == "第三者责任险合同解除通知书"
+    context = data.context()
+    assert context["law"] == "《中华人民共和国保险法》" and context["policy_document"] == "保险单"
+    compulsory = notice_data(open_case(parties.insurer_a, known_at=days_ago(3, 9)), NoticeKind.VEHICLE_ADMIN,
+                             issued_on=None)
+    assert compulsory.title == "机动车交通事故责任强制保险合同解除通报书"
+    assert compulsory.context()["law"] == "《机动车交通事故责任强制保险条例》"

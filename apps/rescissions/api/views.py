@@ -2,6 +2,7 @@
 page). Regulator and insurance association read every case. Outside the audience: 404."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -89,7 +90,7 @@ class RescissionCaseViewSet(ScopedReadOnlyViewSet):
         d = data.validated_data
         event = RescissionEvent.objects.filter(case=case, pk=d["event"]).first()
         if event is None:
-            raise ApplicationError("该事项不属于本案件。", code="wrong_case")
+            raise ApplicationError(_("该事项不属于本案件。"), code="wrong_case")
         services.rescission_correct(case=case, actor=request.user, event=event, at=d["at"], reason=d["reason"])
         return self._done(case)
 
