@@ -82,7 +82,8 @@ def _holiday_note(day: dt.date) -> str:
     return _("届满日 %(date)s 是%(label)s（非工作日）：期限按自然日计算，不顺延。") % {"date": day.isoformat(), "label": label}
 
 
-def case_clock(case: RescissionCase, now: dt.datetime | None = None) -> ClockView:
+def case_clock(case: RescissionCase, now: dt.datetime | None = None, *, with_note: bool = True) -> ClockView:
+    """The clock as pages show it; ``with_note=False`` skips the calendar lookup (lists: no query per row)."""
     now = now or timezone.now()
     c = Clock(case.known_at)
     today = local_date(now)
@@ -124,7 +125,8 @@ def case_clock(case: RescissionCase, now: dt.datetime | None = None) -> ClockVie
     return ClockView(
         day=day, days_left=left, deadline_at=case.deadline_at, deadline_date=c.deadline_date,
         last_notice_date=c.last_notice_date, last_notice_day=c.last_notice_day,
-        progress=c.progress_percent(now), css=css, deadline_note=_holiday_note(c.deadline_date), warnings=warnings,
+        progress=c.progress_percent(now), css=css,
+        deadline_note=_holiday_note(c.deadline_date) if with_note else "", warnings=warnings,
     )
 
 

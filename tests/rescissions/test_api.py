@@ -85,3 +85,14 @@ def test_insurer_system_opens_a_case_idempotently(parties, api):
     assert response.status_code == 404
     response = api.as_user(parties.regulator_user).post("/api/v1/rescission-cases/", payload, format="json")
     assert response.status_code == 403
+
+
+def test_api_list_query_count_does_not_grow_with_the_rows(parties, api, django_assert_max_num_queries):
+    client = api.as_user(parties.regulator_user)
+    open_case(parties.insurer_a, known_at=days_ago(3, 9))
+    with django_assert_max_num_queries(12) as few:
+        assert client.get("/api/v1/rescission-cases/").json()["count"] == 1
+    for age in range(4, 14):
+        open_case(parties.insurer_a, known_at=days_ago(age, 9))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/api/v1/rescission-cases/").json()["count"] == 11

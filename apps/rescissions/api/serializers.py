@@ -44,7 +44,7 @@ class RescissionCaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_clock(self, obj) -> dict:
-        clock = case_clock(obj)
+        clock = case_clock(obj, with_note=False)
         return {"day": clock.day, "days_left": clock.days_left, "last_notice_date": clock.last_notice_date,
                 "warnings": clock.warnings, "level": clock.css or "ok"}
 
