@@ -7,7 +7,7 @@ Targets (issue "Leads"): the screening (``apps.leads.screening.screen``) takes a
 time of ONE hand-written SQL statement doing the same join on the same data, measured side by side in this run.
 Both must return the same set of findings; the script checks that before it prints the figures.
 
-It uses a separate database ``bench`` on the embedded PostgreSQL (or the server of ``DATABASE_URL``), migrated
+It uses a separate database ``bench_leads`` (``LZ_BENCH_DB``) on the embedded PostgreSQL (or the server of ``DATABASE_URL``), migrated
 and filled once with a synthetic city (``--regenerate`` rebuilds it):
 
 * 10 insurers (consecutive ids); ``policies / 2`` vehicles of 5 seats (2 % of 9 seats, outside rule M1's scope);
@@ -31,7 +31,7 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = os.environ.get("LZ_BENCH_DB", "bench")
+BENCH_DB = os.environ.get("LZ_BENCH_DB", "bench_leads")
 
 
 def _bench_database_url() -> tuple[str, str]:

@@ -71,6 +71,8 @@ def _lead_list(request, *, box: str):
         "counts": selectors.inbox_counts(user=request.user),
         "may_flag": request.user.kind == OrganizationKind.TRANSPORT and request.user.has_perm("leads.add_lead"),
         "may_report": request.user.kind == OrganizationKind.TAXI_COMPANY and request.user.has_perm("leads.add_lead"),
+        "may_push": request.user.kind in (OrganizationKind.TRANSPORT, OrganizationKind.INSURANCE_ASSOCIATION)
+        and request.user.has_perm("leads.change_lead"),
     })
 
 
