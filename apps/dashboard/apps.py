@@ -6,3 +6,14 @@ class DashboardConfig(AppConfig):
     name = "apps.dashboard"
     label = "dashboard"
     verbose_name = _("工作台与报表")
+
+    def ready(self) -> None:
+        from apps.core import navigation
+        from apps.parties.models import Role
+
+        chart_roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF,
+                       Role.TAXI_ASSOCIATION_STAFF, Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF]
+        navigation.register(_("监管看板"), "dashboard:charts", roles=chart_roles, order=10)
+        navigation.register(_("联合监管月报"), "dashboard:report",
+                            roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF],
+                            order=11)

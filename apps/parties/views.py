@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from apps.core.home import panels_for
 
@@ -14,9 +15,17 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request):
+    """The role's dashboard: what the organisation must act on today as numbers linking to the filtered lists
+    (apps.dashboard.tiles), links to the charts the user may see, then the panels the apps registered."""
+    from apps.dashboard import charts, report, tiles
+
     role = request.user.role
     return render(request, "parties/home.html", {
         "role": role,
         "role_label": Role(role).label if role else "",
+        "today": timezone.localdate(),
+        "tiles": tiles.tiles_for(request.user),
+        "charts": charts.charts_for(request.user),
+        "may_report": report.may_read(request.user),
         "panels": panels_for(request),
     })
