@@ -42,6 +42,13 @@ def _job_or_404(request, pk: int) -> ImportJob:
     return access.get_for_user(request.user, ImportJob.objects.select_related("created_by"), pk=pk)
 
 
+def _with_labels(page):
+    labels = {k.key: k.label for k in imports.all_kinds()}
+    for job in page:
+        job.kind_label = labels.get(job.kind, job.kind)
+    return page
+
+
 def _kinds_or_404(user):
     kinds = imports.kinds_for(user)
     if not kinds:
@@ -56,7 +63,7 @@ def import_list(request):
     initial = request.GET.get("kind")
     form = UploadForm(user=request.user, initial={"kind": initial} if initial else None)
     jobs = access.visible(request.user, ImportJob).select_related("created_by").order_by("-created_at")
-    page = Paginator(jobs, 30).get_page(request.GET.get("page"))
+    page = _with_labels(Paginator(jobs, 30).get_page(request.GET.get("page")))
     return render(request, "core/import_list.html", {
         "form": form, "kinds": kinds, "page": page,
         "max_mb": imports.max_file_bytes() // 1024 // 1024, "max_rows": imports.max_rows(),
@@ -78,7 +85,7 @@ def import_upload(request):
             return redirect("import-detail", pk=job.pk)
     jobs = access.visible(request.user, ImportJob).select_related("created_by").order_by("-created_at")
     return render(request, "core/import_list.html", {
-        "form": form, "kinds": kinds, "page": Paginator(jobs, 30).get_page(1),
+        "form": form, "kinds": kinds, "page": _with_labels(Paginator(jobs, 30).get_page(1)),
         "max_mb": imports.max_file_bytes() // 1024 // 1024, "max_rows": imports.max_rows(),
     }, status=400)
 

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as N_
 
 from apps.core.errors import ApplicationError
 
@@ -105,7 +106,7 @@ def compulsory_short_term_premium(*, base_premium, days: int) -> ShortTermPremiu
     ``days`` is the number of insured days (投保天数). A short-term policy is shorter than a year, so 1 ≤ days ≤
     365 (365 days is the full base premium).
     """
-    base = _positive(base_premium, _("基础保险费"))
+    base = _positive(base_premium, N_("基础保险费"))
     if isinstance(days, bool) or not isinstance(days, int):
         raise ApplicationError(_("投保天数必须是整数。"), code="invalid_days")
     if days < 1 or days > DAYS_PER_YEAR:
@@ -175,8 +176,8 @@ def compulsory_float_notice(*, base_premium, claim_free_years: int = 0, at_fault
     ``floats=False`` for a short-term policy of a vehicle temporarily on the road or entering from abroad (J4: 费率不
     浮动). ``base_premium`` may be a short-term base from ``compulsory_short_term_premium``.
     """
-    base = _positive(base_premium, _("基础保险费"))
-    for value, name in ((claim_free_years, _("未出险年度数")), (at_fault_accidents_last_year, _("有责事故次数"))):
+    base = _positive(base_premium, N_("基础保险费"))
+    for value, name in ((claim_free_years, N_("未出险年度数")), (at_fault_accidents_last_year, N_("有责事故次数"))):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ApplicationError(_("“%(name)s”必须是非负整数。") % {"name": name}, code="invalid_history")
     if floats:
@@ -216,7 +217,7 @@ def _four_digits(n: int) -> str:
 
 def rmb_in_words(amount) -> str:
     """Chinese financial capitals for an amount in yuan: 1055 → 壹仟零伍拾伍元整, 12.30 → 壹拾贰元叁角整."""
-    value = to_fen(_dec(amount, _("金额")))
+    value = to_fen(_dec(amount, N_("金额")))
     if value < 0:
         return "负" + rmb_in_words(-value)
     yuan = int(value)
@@ -267,7 +268,7 @@ def carrier_passenger_seats(*, seats: int, crew: int = 1) -> int:
     The approved seats (核定座位数) on the licence include the driver's seat; the crew are not passengers and are
     covered by the crew rider instead (seed 001 §9.2: 驾驶员座位可投保司乘人员意外险附加险; §9.3.2: 不含司乘人员).
     """
-    for value, name in ((seats, _("核定座位数")), (crew, _("司乘人员人数"))):
+    for value, name in ((seats, N_("核定座位数")), (crew, N_("司乘人员人数"))):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ApplicationError(_("“%(name)s”必须是非负整数。") % {"name": name}, code="invalid_seats")
     if crew < 1:
@@ -279,7 +280,7 @@ def carrier_passenger_seats(*, seats: int, crew: int = 1) -> int:
 
 def carrier_per_accident_limit(*, per_seat_limit, seats: int, crew: int = 1) -> Decimal:
     """Rule C2: per-vehicle per-accident limit = per-seat limit × (approved seats − crew)."""
-    limit = _positive(per_seat_limit, _("每座责任限额"))
+    limit = _positive(per_seat_limit, N_("每座责任限额"))
     return to_fen(limit * carrier_passenger_seats(seats=seats, crew=crew))
 
 
@@ -304,8 +305,8 @@ class CarrierLiabilityQuote:
 
 def _factor_product(factors: Iterable) -> Decimal:
     product = ONE
-    for index, factor in enumerate(factors, start=1):
-        product *= _positive(factor, _("风险调整因子 %(n)d") % {"n": index})
+    for factor in factors:
+        product *= _positive(factor, N_("风险调整因子"))
     return product
 
 
@@ -328,8 +329,8 @@ def carrier_liability_quote(*, per_seat_limit, base_rate_percent, seats: int, cr
     costs at least the vehicle's per-seat premium for each crew member; the mental-damage rider at least 2 % of the
     main premium, with a limit of 10 % of the per-accident limit).
     """
-    limit = _positive(per_seat_limit, _("每座责任限额"))
-    rate = _positive(base_rate_percent, _("基准费率（%）"))
+    limit = _positive(per_seat_limit, N_("每座责任限额"))
+    rate = _positive(base_rate_percent, N_("基准费率（%）"))
     if rate >= HUNDRED:
         raise ApplicationError(_("基准费率以百分数填写，应小于 100。"), code="invalid_rate")
     passenger_seats = carrier_passenger_seats(seats=seats, crew=crew)
@@ -385,12 +386,12 @@ def commercial_premium(*, base_premium, own_pricing=ONE, no_claim_discount=ONE, 
     coefficient, to the fen. The own-pricing range is POLICY_OWN_PRICING_RANGE (default 0.70–1.30 after the 2020
     reform), the no-claim discount POLICY_NCD_RANGE (0.6–2.0); the seed gives no range for the violation coefficient,
     so it only has to be positive."""
-    base = _positive(base_premium, _("基准保费"))
-    own = _positive(own_pricing, _("自主定价系数"))
-    ncd = _positive(no_claim_discount, _("无赔款优待系数"))
-    vio = _positive(violation, _("交通违法系数"))
-    _in_range(own, getattr(settings, "POLICY_OWN_PRICING_RANGE", DEFAULT_OWN_PRICING_RANGE), _("自主定价系数"))
-    _in_range(ncd, getattr(settings, "POLICY_NCD_RANGE", DEFAULT_NCD_RANGE), _("无赔款优待系数"))
+    base = _positive(base_premium, N_("基准保费"))
+    own = _positive(own_pricing, N_("自主定价系数"))
+    ncd = _positive(no_claim_discount, N_("无赔款优待系数"))
+    vio = _positive(violation, N_("交通违法系数"))
+    _in_range(own, getattr(settings, "POLICY_OWN_PRICING_RANGE", DEFAULT_OWN_PRICING_RANGE), N_("自主定价系数"))
+    _in_range(ncd, getattr(settings, "POLICY_NCD_RANGE", DEFAULT_NCD_RANGE), N_("无赔款优待系数"))
     coefficient = own * ncd * vio
     return CommercialPremium(base_premium=base, own_pricing=own, no_claim_discount=ncd, violation=vio,
                              coefficient=coefficient, premium=to_fen(base * coefficient))
@@ -400,6 +401,6 @@ def seat_cover_premium(*, seats: int, per_seat_limit, rate_percent) -> Decimal:
     """Seed 003: seat cover premium = seats × per-seat limit × rate."""
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
         raise ApplicationError(_("投保座位数必须是正整数。"), code="invalid_seats")
-    limit = _positive(per_seat_limit, _("每座赔偿限额"))
-    rate = _positive(rate_percent, _("费率（%）"))
+    limit = _positive(per_seat_limit, N_("每座赔偿限额"))
+    rate = _positive(rate_percent, N_("费率（%）"))
     return to_fen(seats * limit * rate / HUNDRED)

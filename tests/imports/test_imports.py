@@ -395,3 +395,27 @@ def test_set_based_vehicle_import_matches_the_per_row_service(parties):
     assert a[0]["usage_nature"] == "cruising_taxi" and a[0]["owner_name"] == "甲" and a[2]["vin_override"]
     assert all(v["company_id"] == parties.company_a.pk for v in a)
     assert AuditEvent.objects.filter(action="vehicle.vin_override").count() == 2
+
+
+def test_import_api_upload_preview_and_all_or_nothing_refusal(api, parties):
+    client = api.as_user(parties.insurer_a_user)
+    rows = [["", "PDZA2026101", "交强险", make_plate(7000), make_vin(7000), "5", "预约出租客运", "2026-05-01",
+             "2027-04-30", "1800", ""],
+            ["", "PDZA2026102", "交强险", make_plate(7001), "LSVAU2180N2183450", "5", "预约出租客运", "2026-05-01",
+             "2027-04-30", "1800", ""]]
+    response = client.post("/api/v1/imports/", {"kind": "policies",
+                                                "file": upload(csv_bytes(POLICY_HEADERS, rows), "p.csv")},
+                           format="multipart")
+    assert response.status_code == 201, response.data
+    body = response.data
+    assert (body["status"], body["valid"], body["invalid"]) == ("previewed", 1, 1)
+    assert body["errors"][0]["row"] == 3 and body["errors"][0]["column"] == "车辆识别代号"
+    response = client.post(f"/api/v1/imports/{body['id']}/start/", {"mode": "nothing"}, format="json")
+    assert response.data["status"] == "discarded"
+    assert not Policy.objects.exists()
+    other = api.as_user(parties.insurer_b_user)
+    assert other.get(f"/api/v1/imports/{body['id']}/").status_code == 404
+    response = api.as_user(parties.regulator_user).post(
+        "/api/v1/imports/", {"kind": "policies", "file": upload(csv_bytes(POLICY_HEADERS, rows), "p.csv")},
+        format="multipart")
+    assert response.status_code == 403

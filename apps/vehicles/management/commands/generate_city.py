@@ -443,6 +443,17 @@ def _write_chunk(gen: Generator, rng: random.Random, start: int, plan: Plan, tot
     return plan.chunk
 
 
+_QUOTES: dict = {}
+
+
+def _memo(key, fn):
+    """Premiums depend on a handful of inputs that recur for every vehicle of a class: compute each once."""
+    value = _QUOTES.get(key)
+    if value is None:
+        value = _QUOTES[key] = fn()
+    return value
+
+
 def _policy_row(gen, rng, v, vid, insurer, kind, usage, start_day, holder_token, holder_bidx, operating,
                 now) -> dict:
     gen.policy_seq += 1
@@ -454,10 +465,10 @@ def _policy_row(gen, rng, v, vid, insurer, kind, usage, start_day, holder_token,
     operating_insured = usage in (UsageNature.RIDE_HAILING, UsageNature.CRUISING_TAXI, UsageNature.HIGHWAY_PASSENGER)
     if kind == PolicyKind.COMPULSORY:
         usage_class = "operating_taxi" if operating_insured else "family"
-        base = premiums.compulsory_base_premium(usage_class=usage_class, seats=min(seats, 10))
-        notice = premiums.compulsory_float_notice(base_premium=base, claim_free_years=rng.choice((1, 2, 3, 3)),
-                                                  at_fault_accidents_last_year=rng.choice((0, 0, 0, 0, 1, 2)))
-        premium = notice.premium
+        history = (rng.choice((1, 2, 3, 3)), rng.choice((0, 0, 0, 0, 1, 2)))
+        premium = _memo(("compulsory", usage_class, min(seats, 10), history), lambda: premiums.compulsory_float_notice(
+            base_premium=premiums.compulsory_base_premium(usage_class=usage_class, seats=min(seats, 10)),
+            claim_free_years=history[0], at_fault_accidents_last_year=history[1]).premium)
         lines.append({"kind": "compulsory", "limit": Decimal("200000.00"), "per_seat_limit": None, "seats": None})
     elif kind == PolicyKind.THIRD_PARTY:
         limit = Decimal(rng.choice((500000, 1000000, 1000000, 1500000, 2000000) if operating else
@@ -467,14 +478,16 @@ def _policy_row(gen, rng, v, vid, insurer, kind, usage, start_day, holder_token,
         lines.append({"kind": "third_party", "limit": limit, "per_seat_limit": None, "seats": None})
     elif kind == PolicyKind.CARRIER_LIABILITY:
         per_seat = Decimal(rng.choice((300000, 400000, 400000, 500000, 500000, 600000)))
-        quote = premiums.carrier_liability_quote(per_seat_limit=per_seat, base_rate_percent="0.06", seats=seats,
-                                                 factors=[rng.choice(("0.9", "1.0", "1.2"))])
+        factor = rng.choice(("0.9", "1.0", "1.2"))
+        quote = _memo(("carrier", per_seat, seats, factor), lambda: premiums.carrier_liability_quote(
+            per_seat_limit=per_seat, base_rate_percent="0.06", seats=seats, factors=[factor]))
         premium = quote.total_premium
         lines.append({"kind": "carrier_liability", "limit": quote.per_accident_limit, "per_seat_limit": per_seat,
                       "seats": quote.passenger_seats})
     elif kind == PolicyKind.SEAT:
         per_seat = Decimal(rng.choice((10000, 20000, 50000, 100000, 200000)))
-        premium = premiums.seat_cover_premium(seats=seats, per_seat_limit=per_seat, rate_percent="0.4")
+        premium = _memo(("seat", seats, per_seat), lambda: premiums.seat_cover_premium(
+            seats=seats, per_seat_limit=per_seat, rate_percent="0.4"))
         lines.append({"kind": "seat", "limit": per_seat * seats, "per_seat_limit": per_seat, "seats": seats})
     else:
         value = Decimal(rng.randrange(60, 260) * 1000)

@@ -1,0 +1,119 @@
+"""Shared set-up of the register benchmarks: a separate database on the same PostgreSQL server
+(default ``bench_registers``; ``LZ_BENCH_DB`` to change) migrated, with the demo organisations and users, so tests and demo data are never disturbed.
+
+Every script prints its figures; none of them is a test. Run them from the checkout root, e.g.
+``.venv/bin/python -m benchmarks.import_vehicles``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _server_url() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    from liuzhou_regulation import runtime
+
+    return runtime.embedded_database_url()
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlparse(url)
+    return urlunparse(parts._replace(path="/" + name))
+
+
+def use_bench_database(name: str | None = None) -> str:
+    """Create the benchmark database if needed, point Django at it, set Django up, migrate, load the demo parties."""
+    name = name or os.environ.get("LZ_BENCH_DB", "bench_registers")
+    server = _server_url()
+    import psycopg
+
+    admin = psycopg.connect(_with_database(server, "postgres").replace("postgresql://", "postgresql://", 1),
+                            autocommit=True)
+    try:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.close()
+    os.environ["DATABASE_URL"] = _with_database(server, name)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuzhou_regulation.settings")
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    _demo_parties()
+    return name
+
+
+def _demo_parties() -> None:
+    """The demo organisations and one user each (what ``seed_demo`` loads, without the apps' demo data)."""
+    from django.conf import settings
+
+    from apps.parties import services
+    from apps.parties.models import Organization, Role, User
+
+    rows = json.loads((Path(settings.BASE_DIR) / "fixtures" / "demo_organizations.json").read_text(encoding="utf-8"))
+    for row in rows:
+        org = Organization.objects.filter(uscc=row["uscc"]).first() or services.organization_create(
+            kind=row["kind"], name=row["name"], short_name=row["short_name"], uscc=row["uscc"])
+        for u in row["users"]:
+            if not User.objects.filter(username=u["username"]).exists():
+                services.user_create(organization=org, username=u["username"], password="Bench-password-1",
+                                     full_name=u["full_name"], is_superuser=u["role"] == Role.PLATFORM_ADMIN)
+
+
+def ensure_city(policies: int) -> None:
+    """A city of at least ``policies`` policies in the benchmark database (generated once)."""
+    from apps.policies.models import Policy
+    from apps.vehicles.management.commands.generate_city import Plan, generate_city
+
+    have = Policy.objects.count()
+    if have >= policies * 0.99:
+        return
+    print(f"generating a city of {policies:,} policies (have {have:,}) …", flush=True)
+    result = generate_city(Plan(policies=policies, seed=4502, chunk=5000), stdout=sys.stdout)
+    if result is None:
+        raise SystemExit("the benchmark database holds another city; drop it (DROP DATABASE bench_registers) and rerun")
+    print(f"generated: {result}", flush=True)
+
+
+@contextmanager
+def timed(label: str, results: dict | None = None):
+    start = time.perf_counter()
+    yield
+    seconds = time.perf_counter() - start
+    if results is not None:
+        results[label] = seconds
+    print(f"{label:<48} {seconds:8.2f} s", flush=True)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def pct(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+    return {"n": len(ordered), "mean": statistics.fmean(ordered), "p50": pct(50), "p95": pct(95), "p99": pct(99),
+            "max": ordered[-1]}
+
+
+def machine() -> str:
+    import platform
+
+    return f"{platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}"
