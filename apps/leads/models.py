@@ -44,7 +44,8 @@ class Status(models.TextChoices):
 # DESIGN.md "Lead" lifecycle: the only moves a service may make.
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.NEW: frozenset({Status.PUSHED}),
-    Status.PUSHED: frozenset({Status.VERIFYING}),
+    # back to new only when the recipient refuses the batch (tampered, unreadable): the sender may push again
+    Status.PUSHED: frozenset({Status.VERIFYING, Status.NEW}),
     Status.VERIFYING: frozenset({Status.VERIFIED}),
     Status.VERIFIED: frozenset({Status.OFFLINE_CHECK}),
     Status.OFFLINE_CHECK: frozenset({Status.CONFIRMED, Status.DISMISSED}),

@@ -1,7 +1,7 @@
 """API of the leads app: the same services and audience as the pages (404 outside the audience, one error shape)."""
 
 from apps.exchange.models import Batch
-from apps.leads.models import Lead, LawfulListRun, Penalty, RiskModelWeights, Status
+from apps.leads.models import LawfulListRun, Lead, Penalty, RiskModelWeights, Status
 from apps.vehicles.usage import UsageNature
 
 from .factories import operating_car, permit, policy, private_car
