@@ -107,8 +107,9 @@ class Claim(models.Model):
         indexes = [
             models.Index(fields=["insurer", "status"], name="claim_insurer_status"),
             models.Index(fields=["insurer", "-reported_at"], name="claim_insurer_recent"),
-            # claims analytics (rule M14): rolling windows per vehicle and per driver
-            models.Index(fields=["occurred_at", "vehicle"], name="claim_occurred_vehicle"),
+            # claims analytics (rule M14): the rolling window read by an index-only scan, and per-subject histories
+            models.Index(fields=["occurred_at"], name="claim_analytics_window",
+                         include=["vehicle", "driver", "decision", "amount_agreed", "amount_claimed"]),
             models.Index(fields=["vehicle", "occurred_at"], name="claim_vehicle_occurred"),
             models.Index(fields=["driver", "occurred_at"], name="claim_driver_occurred"),
         ]
@@ -247,7 +248,15 @@ class FocusedCheckList(models.Model):
 
 
 class FocusedCheck(models.Model):
-    """One vehicle or driver to check, with the figures that put it on the list, and the company's result."""
+    """One vehicle or driver to check, with the figures that put it on the list, and the company's result.
+
+    Written in bulk by the analytics job (tens of thousands of rows in one statement). ``run``, ``company``,
+    ``vehicle`` and ``driver`` are foreign keys without a database constraint (``db_constraint=False``): the job
+    inserts ids it has just read from those tables in the same statement, ``run`` and ``company`` repeat the
+    list's own (constrained) columns, and vehicles, drivers and organisations are never deleted (PROTECT) — while a
+    constraint would make every run take a row lock on each flagged vehicle and driver (dirtying the registers'
+    tables). ``check_list`` keeps its constraint.
+    """
 
     class SubjectKind(models.TextChoices):
         VEHICLE = "vehicle", _("车辆")
@@ -258,34 +267,38 @@ class FocusedCheck(models.Model):
         NO_VIOLATION = "no_violation", _("未发现违规")
         VIOLATION = "violation", _("发现违规")
 
-    run = models.ForeignKey(AnalyticsRun, verbose_name=_("分析运行"), on_delete=models.PROTECT, related_name="checks")
+    run = models.ForeignKey(AnalyticsRun, verbose_name=_("分析运行"), on_delete=models.PROTECT, related_name="checks",
+                            db_constraint=False)
     check_list = models.ForeignKey(
         FocusedCheckList, verbose_name=_("核查清单"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="checks",
     )
+    # Indexes are kept to what the pages and the job use (the job inserts tens of thousands of rows at once):
+    # the composite indexes below cover company, vehicle and driver.
     company = models.ForeignKey(
         "parties.Organization", verbose_name=_("出租汽车企业/平台"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="focused_checks",
+        related_name="focused_checks", db_index=False, db_constraint=False,
     )
     subject_kind = models.CharField(_("对象类型"), max_length=10, choices=SubjectKind.choices)
     vehicle = models.ForeignKey("vehicles.Vehicle", verbose_name=_("车辆"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="focused_checks")
+                                on_delete=models.PROTECT, related_name="focused_checks", db_index=False,
+                                db_constraint=False)
     driver = models.ForeignKey("vehicles.Driver", verbose_name=_("驾驶员"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="focused_checks")
+                               on_delete=models.PROTECT, related_name="focused_checks", db_index=False,
+                               db_constraint=False)
     claim_count = models.PositiveIntegerField(_("出险次数"))
     loss_total = models.DecimalField(_("赔款金额（元）"), **MONEY)
-    result = models.CharField(_("核查结果"), max_length=20, choices=Result.choices, default=Result.PENDING,
-                              db_index=True)
+    result = models.CharField(_("核查结果"), max_length=20, choices=Result.choices, default=Result.PENDING)
     result_note = models.TextField(_("核查情况"), blank=True)
     checked_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("核查人"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     credit_record = models.ForeignKey("credit.CreditRecord", verbose_name=_("信用记录"), null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="+")
+                                      on_delete=models.PROTECT, related_name="+", db_index=False)
     lead = models.ForeignKey("leads.Lead", verbose_name=_("线索"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
+                             related_name="+", db_index=False)
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
 
     class Meta:
