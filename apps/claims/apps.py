@@ -14,7 +14,7 @@ class ClaimsConfig(AppConfig):
         from apps.exchange.registry import register_kind
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 
-        from . import analytics, clocks, conf, handlers, panels
+        from . import analytics, clocks, conf, handlers, panels, risk_features
         from .demo import seed_demo
 
         clocks.register_rules()
@@ -34,5 +34,6 @@ class ClaimsConfig(AppConfig):
 
         register_periodic("claims-analytics", "apps.claims.tasks.claims_analytics_run", conf.analytics_seconds())
         register_kind(analytics.BATCH_KIND, analytics.ingest_focused_checks, label=_("理赔分析重点核查清单"))
+        risk_features.register()
         if seed_demo not in DEMO_SEEDERS:
             DEMO_SEEDERS.append(seed_demo)

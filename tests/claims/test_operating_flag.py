@@ -103,3 +103,21 @@ def test_m15_recheck_picks_up_later_evidence(parties):
     make_permit(vehicle)
     claim = services.claim_operating_recheck(claim=claim, actor=parties.insurer_a_user)
     assert claim.operating_flag is True
+
+
+def test_claims_feature_of_the_risk_model(parties):
+    """Claims with signs of carrying passengers on a vehicle insured as non-operating feed the risk model (M8)."""
+    from apps.claims.risk_features import feature_passenger_signals
+    from apps.leads.risk import features
+
+    assert "claims_passenger_signals" in [f.key for f in features()]
+    private = make_vehicle()
+    claim_on(parties, private, injured_passengers=2)
+    taxi = make_vehicle(usage=UsageNature.RIDE_HAILING)
+    claim_on(parties, taxi, usage=UsageNature.RIDE_HAILING, injured_passengers=1)
+    quiet = make_vehicle()
+    claim_on(parties, quiet)
+    values = feature_passenger_signals(sh(2026, 11, 20))
+    assert set(values) == {private.pk}
+    n, reason = values[private.pk]
+    assert n == 1 and "乘客受伤 2 人次" in reason
