@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.audit import audit_record
 from apps.core.deadlines import local_date
@@ -44,22 +45,22 @@ from .models import (
     Status,
 )
 
-# Human labels of the trail's actions (LeadEvent.action), shown on the lead page.
+# Human labels of the trail's actions (LeadEvent.action), translated where shown (the lead page).
 ACTION_LABELS = {
-    "created": "创建线索",
-    "pushed": "推送",
-    "push_rejected": "推送被拒收",
-    "received": "接收方已收到",
-    "verified": "投保信息核验",
-    "worklist_dispatched": "下发保险公司核查清单",
-    "insurer_answered": "保险公司答复",
-    "check_started": "开始线下核查",
-    "confirmed": "核查确认非法营运",
-    "dismissed": "核查排除",
-    "disposed": "处置办结",
-    "check_results_sent": "推送核查处置结果",
-    "insurer_notified": "保险公司已收到核查结果",
-    "attachment_added": "添加附件",
+    "created": gettext_noop("创建线索"),
+    "pushed": gettext_noop("推送"),
+    "push_rejected": gettext_noop("推送被拒收"),
+    "received": gettext_noop("接收方已收到"),
+    "verified": gettext_noop("投保信息核验"),
+    "worklist_dispatched": gettext_noop("下发保险公司核查清单"),
+    "insurer_answered": gettext_noop("保险公司答复"),
+    "check_started": gettext_noop("开始线下核查"),
+    "confirmed": gettext_noop("核查确认非法营运"),
+    "dismissed": gettext_noop("核查排除"),
+    "disposed": gettext_noop("处置办结"),
+    "check_results_sent": gettext_noop("推送核查处置结果"),
+    "insurer_notified": gettext_noop("保险公司已收到核查结果"),
+    "attachment_added": gettext_noop("添加附件"),
 }
 
 
@@ -510,11 +511,12 @@ def lead_dispose(
             detail["check_result_batches"] = [str(b.pk) for b in batches]
             detail["policies"] = [p.number for p in policies]
         if credit_record and lead.vehicle_id:
+            from apps.credit.models import CreditEvent, CreditSource
             from apps.credit.services import credit_record_create
 
             record = credit_record_create(
-                subject=lead.vehicle, event=_("非法营运（线索核查确认）"), severity="serious",
-                source=_("非法营运线索"), occurred_on=local_date(lead.checked_at or timezone.now()),
+                subject=lead.vehicle, event=CreditEvent.LEAD_CONFIRMED, severity="serious",
+                source=CreditSource.LEADS, occurred_on=local_date(lead.checked_at or timezone.now()),
                 evidence_link=f"/leads/{lead.pk}/", detail=lead.check_result, actor=actor,
                 dedup_key=f"lead:{lead.pk}:confirmed",
             )

@@ -49,3 +49,10 @@ def test_home_panels(parties, client, deliver):
     assert 'data-panel="leads-inbox"' in body
     client.force_login(parties.insurer_a_user)
     assert 'data-panel="leads-worklist"' in client.get("/").content.decode()
+
+
+def test_pages_are_available_in_english(parties, client, settings):
+    client.force_login(parties.transport_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get("/leads/outbox/").content.decode()
+    assert "Lead outbox" in body and "Flag a vehicle" in body
