@@ -148,8 +148,9 @@ class PeriodForm(forms.Form):
 
 
 def default_period() -> tuple[dt.date, dt.date]:
+    """From the first day of the previous month to today (Asia/Shanghai)."""
     today = timezone.localdate()
-    return today.replace(day=1) - dt.timedelta(days=1), today  # last day of the previous month … today
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1), today
 
 
 class ThresholdsForm(forms.ModelForm):

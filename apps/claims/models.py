@@ -127,6 +127,12 @@ class Claim(models.Model):
         return self.closed_at is None
 
     @property
+    def insured_usage_label(self) -> str:
+        labels = {"operating": _("营运"), "non_operating": _("非营运"), "uninsured": _("未投保"),
+                  "not_in_scope": _("不在范围内（7 座以上）")}
+        return str(labels.get(self.insured_usage, self.insured_usage or "—"))
+
+    @property
     def reported_late(self) -> bool:
         """Rule P2: claims are normally reported within 48 hours (setting) of the accident."""
         from . import conf

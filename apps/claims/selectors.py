@@ -60,7 +60,7 @@ def claims_for_user(user, *, open_only: bool = False, filters: dict | None = Non
         qs = qs.filter(operating_flag=True)
     if filters.get("q"):
         q = filters["q"].strip()
-        qs = qs.filter(number__icontains=q) | qs.filter(vehicle__plate__icontains=q.upper())
+        qs = qs.filter(Q(number__icontains=q) | Q(vehicle__plate__icontains=q.upper()))
     return qs
 
 

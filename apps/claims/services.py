@@ -54,12 +54,13 @@ def _check_actor(actor, insurer) -> None:
         raise PermissionDeniedError(_("只有承办的保险公司可以录入和更新本公司的理赔案件。"), code="not_claim_insurer")
 
 
-def _check_instant(field: str, value: dt.datetime, *, now: dt.datetime) -> None:
+def _check_instant(field: str, value: dt.datetime, *, now: dt.datetime, label: str | None = None) -> None:
+    label = label or _label(field)
     if timezone.is_naive(value):
-        raise ApplicationError(_("%(field)s须带时区。") % {"field": _label(field)}, code="naive_datetime",
+        raise ApplicationError(_("%(field)s须带时区。") % {"field": label}, code="naive_datetime",
                                extra={"fields": {field: [_("须带时区")]}})
     if value > now:
-        raise ApplicationError(_("%(field)s不能晚于当前时间。") % {"field": _label(field)}, code="future_time",
+        raise ApplicationError(_("%(field)s不能晚于当前时间。") % {"field": label}, code="future_time",
                                extra={"fields": {field: [_("不能晚于当前时间")]}})
 
 
@@ -184,10 +185,12 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
     for field in (*TIMESTAMPS, "special_circumstances_at"):
         if field in facts:
             _check_instant(field, facts[field], now=now)
-            if facts[field] < claim.reported_at:
-                _not_before(claim, field, facts[field], "reported_at")
+            _not_before(claim, field, facts[field], "reported_at")
     for notice in facts.get("progress_notices") or []:
-        _check_instant("closed_at", notice["sent_at"], now=now)
+        _check_instant("progress_notices", notice["sent_at"], now=now, label=_("进度通知时间"))
+        if notice["sent_at"] < claim.reported_at:
+            raise ApplicationError(_("进度通知时间不能早于报案时间。"), code="out_of_order",
+                                   extra={"fields": {"progress_notices": [_("不能早于报案时间")]}})
 
     for field in DESCRIPTIVE:
         if field in facts and facts[field] != getattr(claim, field):
@@ -319,7 +322,6 @@ def _open_progress_period(claim: Claim, start: dt.datetime, actor) -> ClaimProgr
 
 def _record_progress_notice(claim: Claim, sent_at: dt.datetime, note: str, actor) -> ClaimProgressNotice:
     """A notice meets the open period's clock and, the claim being still open, starts the next period."""
-    _not_before(claim, "closed_at", sent_at, "reported_at")
     period = claim.progress_notices.select_for_update().filter(sent_at__isnull=True).first()
     recorder = actor if not getattr(actor, "is_system", False) else None
     if period is None or sent_at < period.period_start:
