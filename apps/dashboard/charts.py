@@ -19,6 +19,7 @@ from .periods import Period, month_label
 
 # Colours: semantic ones for good / late / open / bad, then a qualitative palette.
 OK, LATE, OPEN, BAD, GREY = "#1b7f3b", "#e0a100", "#5b8def", "#b42318", "#9aa5b1"
+FUNNEL_COLOURS = ["#0b5cab", "#4a86c8", "#8db4e2", "#1b7f3b"]  # identified → verified → checked → disposed
 PALETTE = ["#0b5cab", "#2fa36b", "#e0a100", "#b42318", "#7a4fb5", "#00838f", "#c2185b", "#6d4c41", "#9aa5b1"]
 
 
@@ -80,7 +81,7 @@ def _funnel(user, period: Period) -> ChartData:
     for direction in with_data or Direction.values:
         mine = [r for r in rows if r.direction == direction]
         datasets = [
-            _dataset(label, [getattr(r, key) for r in mine], PALETTE[i])
+            _dataset(label, [getattr(r, key) for r in mine], FUNNEL_COLOURS[i])
             for i, (key, label) in enumerate(selectors.FUNNEL_STAGES)
         ]
         panels.append(_panel(Direction(direction).label, months, datasets, y_label=_("线索数")))

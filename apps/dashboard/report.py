@@ -25,7 +25,7 @@ from apps.parties import access
 from apps.parties.models import OrganizationKind
 
 from . import conf, selectors, svg
-from .charts import BAD, LATE, OK, OPEN, PALETTE
+from .charts import BAD, FUNNEL_COLOURS, LATE, OK, OPEN, PALETTE
 from .periods import Period, add_months, current_month, month_period, parse_month
 
 READERS = frozenset({OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR, OrganizationKind.INSURANCE_ASSOCIATION})
@@ -87,9 +87,14 @@ def month_from(value: str | None) -> dt.date:
 @dataclass
 class Headline:
     label: str
-    value: Any
+    value: Any  # a number, or None for "no figure"
     note: str = ""
     css: str = ""
+    unit: str = ""
+
+    @property
+    def display(self) -> str:
+        return "—" if self.value is None else f"{self.value}{self.unit}"
 
 
 @dataclass
@@ -132,7 +137,6 @@ def compile_report(*, user, month: dt.date) -> JointReport:
     """The figures of ``month`` for the joint report; ``user`` must be one of the READERS (checked here)."""
     if not may_read(user):
         raise PermissionDeniedError(_("只有交通运输局、金融监管分局和保险行业协会可以查看联合监管月报。"))
-    from apps.core.models import Deadline
     from apps.leads.models import Direction, Lead
     from apps.rescissions.models import OPEN_STATUSES, RescissionCase
 
@@ -149,11 +153,7 @@ def compile_report(*, user, month: dt.date) -> JointReport:
     report.rescissions_lapsed = cases.filter(lapsed_at__gte=period.start, lapsed_at__lt=period.end).count()
     report.rescissions_open_now = cases.filter(status__in=OPEN_STATUSES).count()
     report.claims = selectors.claims_sla(reader, period)
-    from apps.claims import clocks
-
-    report.claim_breaches = access.visible(reader, Deadline).filter(
-        content_type__in=[clocks.claim_content_type(), clocks.notice_content_type()],
-        breached_at__gte=period.start, breached_at__lt=period.end).count()
+    report.claim_breaches = sum(r.breached for r in report.claims)  # late clocks among those started this month
     report.complaints = selectors.complaint_summary(reader, period)
     report.screening = selectors.screening_over_time(reader, period)[0]
     report.screening_insurers = selectors.screening_by_insurer(reader, period)
@@ -173,9 +173,8 @@ def compile_report(*, user, month: dt.date) -> JointReport:
         Headline(_("新立合同解除案件"), opened, _("当前办理中 %(n)d 件") % {"n": report.rescissions_open_now}),
         Headline(_("本月解除权超期失权"), report.rescissions_lapsed, _("规则 M12、J5"),
                  "bad" if report.rescissions_lapsed else ""),
-        Headline(_("理赔时限按时率"), "—" if share is None else f"{share}%",
-                 _("本月超期时限 %(n)d 项") % {"n": report.claim_breaches},
-                 "" if share is None else ("ok" if share >= 95 else "warn" if share >= 80 else "bad")),
+        Headline(_("理赔时限按时率"), share, _("本月起算的时限中超期 %(n)d 项") % {"n": report.claim_breaches},
+                 "" if share is None else ("ok" if share >= 95 else "warn" if share >= 80 else "bad"), unit="%"),
         Headline(_("投诉举报受理"), sum(c.received for c in report.complaints),
                  _("12328：%(a)d，12378：%(b)d") % {
                      "a": complaints["12328"].received if "12328" in complaints else 0,
@@ -200,7 +199,7 @@ def report_charts(report: JointReport) -> dict[str, str]:
     for direction in Direction.values:
         row = next(r for r in report.funnel if r.direction == direction)
         funnel_groups.append(svg.Group(str(Direction(direction).label), [
-            svg.Bar(str(label), [(getattr(row, key), PALETTE[i])], str(getattr(row, key)))
+            svg.Bar(str(label), [(getattr(row, key), FUNNEL_COLOURS[i])], str(getattr(row, key)))
             for i, (key, label) in enumerate(selectors.FUNNEL_STAGES)
         ]))
     rescission_bars = [
@@ -312,7 +311,8 @@ def render_xlsx(report: JointReport) -> bytes:
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
         return ws
 
-    sheet(_("概况"), [_("指标"), _("数值"), _("说明")], [[h.label, h.value, h.note] for h in report.headline],
+    sheet(_("概况"), [_("指标"), _("数值"), _("单位"), _("说明")],
+          [[h.label, h.value, h.unit, h.note] for h in report.headline],
           note=_("本月报仅含统计数，不含车辆号牌、个人信息和举报内容。") if report.complete
           else _("本月尚未结束：数字截至生成时间。"))
     sheet(_("线索闭环"), [_("方向"), _("发现"), _("已核验"), _("已线下核查"), _("其中确认"), _("其中排除"), _("已处置"),
@@ -331,7 +331,7 @@ def render_xlsx(report: JointReport) -> bytes:
           [[r["insurer"], r["rule"], r["total"], r["met"], r["breached"], r["running"], r["special"], r["share"]]
            for r in claims_rows(report, per_rule=True)],
           note=_("本月起算的理赔时限（规则 M13、J11）。"))
-    outcome_keys = selectors.outcome_keys()
+    outcome_keys = [k for k in selectors.outcome_keys() if k != selectors.IN_PROGRESS]
     sheet(_("投诉举报"), [_("热线"), _("受理"), _("办理中"), _("已办结"), _("已反馈"), _("反馈超期"),
                         *[selectors.outcome_label(k) for k in outcome_keys]],
           [[c.hotline_label, c.received, c.in_progress, c.resolved, c.feedback_given, c.feedback_late,

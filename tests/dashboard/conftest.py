@@ -15,7 +15,8 @@ Complaints (rule M16): 12328 K1 substantiated, K2 still routed; 12378 K3 forward
 Sanctions: the regulator's rectification order on insurer A, the taxi association's self-discipline measure on
 company A, a transport penalty decision on company A (5,000 yuan).
 
-Every instant is "now" or two hours before it, so the tests read the period "last month … this month".
+Every instant is "now" or, for the claims, two hours before it: the chart tests read the period "last month … this
+month", the report's claims section is read for the month the claims were reported in.
 """
 
 import datetime as dt
