@@ -231,6 +231,7 @@ def main() -> int:
                        [thresholds.window_days])
         in_window = cursor.fetchone()[0]
 
+    load_before = os.getloadavg()[0]
     totals, sql_parts, send_parts, run = [], [], [], None
     for _ in range(args.repeat):
         _reset_checks()
@@ -244,8 +245,11 @@ def main() -> int:
         totals.append(finished - started)
         app.control.purge()  # the delivery tasks queued on "bench_claims"
 
+    load_after = os.getloadavg()[0]
     checks = run.checks.count()
     rows_sent = sum(c.checks.count() for c in run.lists.all())
+    print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before / {load_after:.1f} after the runs "
+          f"(other processes share the CPUs: figures under load are slower)")
     print(f"data: {_claim_count():,} claims, {in_window:,} in the {thresholds.window_days}-day window; thresholds "
           f"v{thresholds.version}: vehicles ≥ {thresholds.vehicle_min_claims} claims or ≥ {thresholds.vehicle_min_loss}"
           f" yuan, drivers ≥ {thresholds.driver_min_claims} claims or ≥ {thresholds.driver_min_loss} yuan")

@@ -173,8 +173,10 @@ def _row(values: dict, run: AnalyticsRun) -> dict:
     }
 
 
+@transaction.atomic
 def focused_lists_send(*, run: AnalyticsRun, actor=None) -> int:
-    """Send each company its list of the run (one exchange batch per company, sealed and signed, rule M3)."""
+    """Send each company its list of the run (one exchange batch per company, sealed and signed, rule M3); all the
+    run's batches are written in one transaction, and delivered after it commits."""
     from apps.exchange.services import batch_send
 
     sender = actor.organization if actor is not None and not actor.is_superuser else _association()
