@@ -26,7 +26,6 @@ Definitions (identical in both):
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -284,129 +283,142 @@ def verify_vehicle(vehicle: Vehicle | int, at: dt.datetime) -> Verification:
 
 # --- set-based implementation ------------------------------------------------------------------------------------
 
+# One statement, built for the standard in force (its few requirements become columns). Every aggregate is a plain
+# GROUP BY without ORDER BY or DISTINCT over at most the policies in force, so PostgreSQL hashes instead of sorting:
+#   pol  — policies in force at T for the vehicles asked about;
+#   vk   — per (vehicle, kind): policies of that kind (count, any non-operating) joined with the best coverage
+#          limits of that kind;
+#   agg  — per vehicle: totals, and for each requirement whether it is met, with the best limits it found.
+# The few elements of each vehicle's lists (permits, policies, compulsory policies) are put in order when the row is
+# read. Lists come back as PostgreSQL arrays in binary (psycopg's C loaders), never JSON.
 _SQL = """
 WITH v AS (
     SELECT id, seats, online, usage_nature FROM vehicles_vehicle WHERE {vehicle_filter}
 ),
 perm AS (
-    SELECT p.vehicle_id,
-           json_agg(json_build_object('id', p.id, 'number', p.number, 'kind', p.kind,
-                    'valid_from', p.valid_from, 'valid_to', p.valid_to) ORDER BY p.id) AS permits
+    SELECT p.vehicle_id, array_agg(p.id) AS ids, array_agg(p.number) AS numbers, array_agg(p.kind) AS kinds,
+           array_agg(p.valid_from) AS froms, array_agg(p.valid_to) AS tos
     FROM vehicles_operatingpermit p JOIN v ON v.id = p.vehicle_id
     WHERE p.valid_from <= %(day)s AND p.valid_to >= %(day)s AND (p.revoked_at IS NULL OR p.revoked_at > %(at)s)
     GROUP BY p.vehicle_id
 ),
 pol AS (
-    SELECT p.id, p.vehicle_id, p.insurer_id, p.number, p.kind, p.usage_nature_insured, p.starts_at, p.ends_at,
-           row_number() OVER (PARTITION BY p.vehicle_id, p.kind ORDER BY p.starts_at, p.id) AS rn
+    SELECT p.id, p.vehicle_id, p.insurer_id, p.kind, p.usage_nature_insured AS nature, p.starts_at
+           {policy_columns}
     FROM policies_policy p JOIN v ON v.id = p.vehicle_id
     WHERE p.starts_at <= %(at)s AND p.ends_at > %(at)s
       AND (p.rescinded_at IS NULL OR p.rescinded_at > %(at)s)
       AND (p.cancelled_at IS NULL OR p.cancelled_at > %(at)s)
 ),
+pk AS (
+    SELECT vehicle_id, kind, count(*) AS n, bool_or(NOT (nature = ANY(%(operating)s))) AS non_operating
+    FROM pol GROUP BY vehicle_id, kind
+),
 cov AS (
-    SELECT c.policy_id, pol.vehicle_id, c.kind, c."limit" AS lim, c.per_seat_limit AS ps
+    SELECT pol.vehicle_id, c.kind, max(c."limit") AS lim, max(c.per_seat_limit) AS ps
     FROM policies_coverage c JOIN pol ON pol.id = c.policy_id
+    GROUP BY pol.vehicle_id, c.kind
 ),
-covkinds AS (
-    SELECT policy_id, array_agg(kind ORDER BY kind COLLATE "C") AS kinds FROM cov GROUP BY policy_id
+vk AS (
+    SELECT coalesce(pk.vehicle_id, cov.vehicle_id) AS vehicle_id, coalesce(pk.kind, cov.kind) AS kind,
+           coalesce(pk.n, 0) AS n, coalesce(pk.non_operating, false) AS non_operating, cov.lim, cov.ps
+    FROM pk FULL JOIN cov ON cov.vehicle_id = pk.vehicle_id AND cov.kind = pk.kind
 ),
-present AS (
-    SELECT vehicle_id, kind, max(lim) AS lim, max(ps) AS ps FROM (
-        SELECT vehicle_id, kind, lim, ps FROM cov
-        UNION ALL
-        SELECT vehicle_id, kind, NULL, NULL FROM pol
-    ) x GROUP BY vehicle_id, kind
+agg AS (
+    SELECT vehicle_id, sum(n) AS n, bool_or(non_operating) AS any_non_operating
+           {requirement_columns}
+    FROM vk GROUP BY vehicle_id
 ),
-std AS (
-    SELECT id FROM policies_coveragestandard
-    WHERE effective_from <= %(day)s AND (effective_to IS NULL OR effective_to >= %(day)s)
-    ORDER BY effective_from DESC, id DESC LIMIT 1
+natures AS (
+    SELECT vehicle_id, array_agg(nature) AS natures
+    FROM (SELECT DISTINCT vehicle_id, nature FROM pol) x GROUP BY vehicle_id
 ),
-req AS (
-    SELECT r.id, r.policy_kind, r.min_limit, r.min_per_seat_limit,
-           array_prepend(r.policy_kind::varchar, r.alternative_kinds) AS kinds
-    FROM policies_coveragerequirement r JOIN std ON std.id = r.standard_id
-),
-reqmatch AS (
-    SELECT pr.vehicle_id, req.id AS req_id, max(pr.lim) AS lim, max(pr.ps) AS ps,
-           coalesce(bool_or((req.min_limit = 0 OR pr.lim >= req.min_limit)
-                            AND (req.min_per_seat_limit IS NULL OR pr.ps >= req.min_per_seat_limit)), false) AS ok
-    FROM present pr JOIN req ON pr.kind = ANY(req.kinds)
-    GROUP BY pr.vehicle_id, req.id
-),
-gaps AS (
-    SELECT v.id AS vehicle_id,
-           json_agg(json_build_object(
-               'kind', req.policy_kind, 'required_limit', req.min_limit::text,
-               'required_per_seat_limit', req.min_per_seat_limit::text,
-               'actual_limit', m.lim::text, 'actual_per_seat_limit', m.ps::text, 'missing', m.req_id IS NULL
-           ) ORDER BY req.policy_kind COLLATE "C") AS gaps
-    FROM v CROSS JOIN req LEFT JOIN reqmatch m ON m.vehicle_id = v.id AND m.req_id = req.id
-    WHERE v.seats <= %(max_seats)s AND NOT coalesce(m.ok, false)
-    GROUP BY v.id
-),
-polagg AS (
-    SELECT pol.vehicle_id,
-           count(*) AS n,
-           bool_or(NOT (pol.usage_nature_insured = ANY(%(operating)s))) AS any_non_operating,
-           array_agg(DISTINCT pol.usage_nature_insured COLLATE "C" ORDER BY pol.usage_nature_insured COLLATE "C") AS natures,
-           count(*) FILTER (WHERE pol.kind = 'compulsory') AS n_compulsory,
-           coalesce(array_agg(pol.id ORDER BY pol.id) FILTER (WHERE pol.kind = 'compulsory' AND pol.rn > 1),
-                    '{{}}') AS to_cancel
-           {policy_json}
-    FROM pol {policy_join}
-    GROUP BY pol.vehicle_id
-)
-SELECT v.id, v.seats, v.online, v.usage_nature, perm.permits,
+dc AS (
+    SELECT vehicle_id, array_agg(id) AS ids, array_agg(extract(epoch FROM starts_at)) AS starts
+    FROM pol WHERE kind = 'compulsory' GROUP BY vehicle_id HAVING count(*) > 1
+){policy_cte}
+SELECT v.id, v.seats, v.online, v.usage_nature,
+       perm.ids AS permit_ids, perm.numbers AS permit_numbers, perm.kinds AS permit_kinds,
+       perm.froms AS permit_froms, perm.tos AS permit_tos,
        CASE WHEN v.seats > %(max_seats)s THEN 'not_in_scope'
-            WHEN polagg.n IS NULL THEN 'uninsured'
-            WHEN polagg.any_non_operating THEN 'insured_as_non_operating'
+            WHEN coalesce(agg.n, 0) = 0 THEN 'uninsured'
+            WHEN agg.any_non_operating THEN 'insured_as_non_operating'
             ELSE 'insured_as_operating' END AS finding,
-       coalesce(polagg.natures, '{{}}') AS natures,
-       coalesce(polagg.n_compulsory, 0) > 1 AS double_compulsory,
-       coalesce(polagg.to_cancel, '{{}}') AS to_cancel,
-       (SELECT id FROM std) AS standard_id,
-       (SELECT coalesce(array_agg(policy_kind::text ORDER BY policy_kind COLLATE "C"), '{{}}') FROM req)
-           AS required_kinds,
-       gaps.gaps
+       natures.natures, dc.ids AS dc_ids, dc.starts AS dc_starts
+       {requirement_select}
        {policy_select}
 FROM v
 LEFT JOIN perm ON perm.vehicle_id = v.id
-LEFT JOIN polagg ON polagg.vehicle_id = v.id
-LEFT JOIN gaps ON gaps.vehicle_id = v.id
+LEFT JOIN agg ON agg.vehicle_id = v.id
+LEFT JOIN natures ON natures.vehicle_id = v.id
+LEFT JOIN dc ON dc.vehicle_id = v.id
+{policy_join}
 """
 
-_POLICY_JSON = """,
-           json_agg(json_build_object(
-               'id', pol.id, 'insurer_id', pol.insurer_id, 'insurer_name', o.name, 'number', pol.number,
-               'kind', pol.kind, 'usage_nature', pol.usage_nature_insured,
-               'starts_at', pol.starts_at, 'ends_at', pol.ends_at, 'coverage_kinds', coalesce(ck.kinds, '{}')
-           ) ORDER BY pol.kind COLLATE "C", pol.starts_at, pol.id) AS policies"""
-_POLICY_JOIN = """JOIN parties_organization o ON o.id = pol.insurer_id
-    LEFT JOIN covkinds ck ON ck.policy_id = pol.id"""
+# Per requirement i: is any accepted kind present; the best limits among them; is one of them good enough alone.
+_REQUIREMENT_COLUMNS = """,
+           bool_or(kind = ANY(%(k{i})s)) AS present{i},
+           max(lim) FILTER (WHERE kind = ANY(%(k{i})s)) AS lim{i},
+           max(ps) FILTER (WHERE kind = ANY(%(k{i})s)) AS ps{i},
+           bool_or(kind = ANY(%(k{i})s)
+                   AND (%(m{i})s::numeric = 0 OR lim >= %(m{i})s::numeric)
+                   AND (%(s{i})s::numeric IS NULL OR ps >= %(s{i})s::numeric)) AS ok{i}"""
+_REQUIREMENT_SELECT = """,
+       agg.present{i} AS present{i}, agg.lim{i} AS lim{i}, agg.ps{i} AS ps{i}, agg.ok{i} AS ok{i}"""
 
+_POLICY_COLUMNS = ", p.number, p.ends_at"
+_POLICY_CTE = """,
+ck AS (
+    SELECT c.policy_id, array_to_string(array_agg(c.kind), ',') AS kinds
+    FROM policies_coverage c JOIN pol ON pol.id = c.policy_id GROUP BY c.policy_id
+),
+plist AS (
+    SELECT pol.vehicle_id,
+           array_agg(pol.id) AS ids, array_agg(pol.insurer_id) AS insurers, array_agg(pol.number) AS numbers,
+           array_agg(pol.kind) AS kinds, array_agg(pol.nature) AS natures,
+           array_agg((extract(epoch FROM pol.starts_at) * 1000000)::bigint) AS starts,
+           array_agg((extract(epoch FROM pol.ends_at) * 1000000)::bigint) AS ends,
+           array_agg(coalesce(ck.kinds, '')) AS coverages
+    FROM pol LEFT JOIN ck ON ck.policy_id = pol.id
+    GROUP BY pol.vehicle_id
+)"""
+_POLICY_SELECT = """, plist.ids AS p_ids, plist.insurers AS p_insurers, plist.numbers AS p_numbers,
+       plist.kinds AS p_kinds, plist.natures AS p_natures, plist.starts AS p_starts, plist.ends AS p_ends,
+       plist.coverages AS p_coverages"""
+_POLICY_JOIN = "LEFT JOIN plist ON plist.vehicle_id = v.id"
 
-def _dt(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value)
-
-
-def _dec(value: str | None) -> Decimal | None:
-    return Decimal(value) if value is not None else None
+# Large hashes stay in memory for this one statement (SET LOCAL ends with the transaction).
+_WORK_MEM = "128MB"
 
 
 def verify_vehicles(
     vehicles: QuerySet | Iterable[int], at: dt.datetime, *, with_policies: bool = True,
 ) -> dict[int, Verification]:
-    """Set-based verification: ``{vehicle_id: Verification}`` for a queryset of vehicles or an iterable of ids,
-    in ONE SQL statement. ``with_policies=False`` leaves the policy list out (findings, double compulsory and gaps
-    are still computed) — cheaper for city-wide screening."""
+    """Set-based verification: ``{vehicle_id: Verification}`` for a queryset of vehicles or an iterable of ids.
+
+    A constant number of SQL queries whatever the number of vehicles: the standard in force (two small queries),
+    ONE statement for all the vehicles, and the insurer names when ``with_policies``. ``with_policies=False``
+    leaves the policy list out (findings, double compulsory and gaps are still computed) — the cheaper form for
+    city-wide screening.
+    """
+    import psycopg
+    from django.db import transaction
+
+    from apps.parties.models import Organization
+
+    day = local_date(at)
+    standard = _standard_at(day)
+    requirements = sorted(standard.requirements.all(), key=lambda r: r.policy_kind) if standard else []
     params: dict = {
-        "at": at, "day": local_date(at), "max_seats": VEHICLE_SCOPE_MAX_SEATS,
+        "at": at, "day": day, "max_seats": VEHICLE_SCOPE_MAX_SEATS,
         "operating": sorted(str(n) for n in OPERATING_NATURES),
     }
+    for i, r in enumerate(requirements):
+        params[f"k{i}"] = list(r.kinds)
+        params[f"m{i}"] = r.min_limit
+        params[f"s{i}"] = r.min_per_seat_limit
     if isinstance(vehicles, QuerySet):
-        sub_sql, sub_params = vehicles.values("pk").query.sql_with_params()
+        sub_sql, sub_params = vehicles.order_by().values("pk").query.sql_with_params()
         # the subquery uses %s placeholders: turn them into named ones so both styles do not mix
         names = []
         for i, value in enumerate(sub_params):
@@ -420,46 +432,86 @@ def verify_vehicles(
         vehicle_filter = "id = ANY(%(ids)s)"
     sql = _SQL.format(
         vehicle_filter=vehicle_filter,
-        policy_json=_POLICY_JSON if with_policies else "",
+        requirement_columns="".join(_REQUIREMENT_COLUMNS.format(i=i) for i in range(len(requirements))),
+        requirement_select="".join(_REQUIREMENT_SELECT.format(i=i) for i in range(len(requirements))),
+        policy_columns=_POLICY_COLUMNS if with_policies else "",
+        policy_cte=_POLICY_CTE if with_policies else "",
+        policy_select=_POLICY_SELECT if with_policies else "",
         policy_join=_POLICY_JOIN if with_policies else "",
-        policy_select=", polagg.policies" if with_policies else "",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [c.name for c in cursor.description]
-        rows = cursor.fetchall()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
+        # binary results with server-side parameters: no text formatting in PostgreSQL and no text parsing here
+        # (psycopg's C loaders); Django's own cursors bind on the client side, which cannot return binary.
+        with psycopg.Cursor(connection.connection) as raw:
+            raw.execute(sql, params, binary=True)
+            columns = tuple(c.name for c in raw.description)
+            rows = raw.fetchall()
+    insurer_names: dict[int, str] = {}
+    if with_policies:
+        insurer_names = dict(Organization.objects.filter(kind="insurer").values_list("id", "name"))
 
-    results: dict[int, Verification] = {}
-    for raw in rows:
-        row = dict(zip(columns, raw, strict=True))
-        permits = tuple(
-            PermitInfo(p["id"], p["number"], p["kind"], dt.date.fromisoformat(p["valid_from"]),
-                       dt.date.fromisoformat(p["valid_to"]))
-            for p in _json(row["permits"])
-        )
-        policies = tuple(
-            PolicyInfo(p["id"], p["insurer_id"], p["insurer_name"], p["number"], p["kind"], p["usage_nature"],
-                       _dt(p["starts_at"]), _dt(p["ends_at"]), tuple(p["coverage_kinds"]))
-            for p in _json(row.get("policies"))
-        )
-        gaps = tuple(
-            CoverageGap(g["kind"], Decimal(g["required_limit"]), _dec(g["required_per_seat_limit"]),
-                        _dec(g["actual_limit"]), _dec(g["actual_per_seat_limit"]), g["missing"])
-            for g in _json(row["gaps"])
-        )
-        results[row["id"]] = Verification(
-            vehicle_id=row["id"], at=at, seats=row["seats"], in_scope=row["seats"] <= VEHICLE_SCOPE_MAX_SEATS,
-            registered_usage_nature=row["usage_nature"], online=row["online"], valid_permits=permits,
-            is_operating=bool(permits) or row["online"], policies=policies,
-            usage_natures_insured=tuple(row["natures"]), finding=row["finding"],
-            double_compulsory=row["double_compulsory"], double_compulsory_to_cancel=tuple(sorted(row["to_cancel"])),
-            standard_id=row["standard_id"], required_kinds=tuple(row["required_kinds"]), coverage_gaps=gaps,
-        )
-    return results
+    context = _RowContext(at, standard.pk if standard else None, tuple(r.policy_kind for r in requirements),
+                          requirements, insurer_names, with_policies)
+    return {row[0]: _from_row(row, columns, context) for row in rows}
 
 
-def _json(value) -> list:
-    if value is None:
-        return []
-    return json.loads(value) if isinstance(value, str) else value
+@dataclass(frozen=True)
+class _RowContext:
+    at: dt.datetime
+    standard_id: int | None
+    required_kinds: tuple[str, ...]
+    requirements: list
+    insurer_names: dict
+    with_policies: bool
 
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _instant(micros: int) -> dt.datetime:
+    # timestamps travel as epoch microseconds: integers load in C, far cheaper than timestamptz values
+    return _EPOCH + dt.timedelta(microseconds=micros)
+
+
+def _sorted(items, key=None) -> tuple:
+    return tuple(items) if len(items) < 2 else tuple(sorted(items, key=key))
+
+
+def _from_row(row, columns, ctx: _RowContext) -> Verification:
+    r = dict(zip(columns, row, strict=True))
+    seats, online = r["seats"], r["online"]
+    in_scope = seats <= VEHICLE_SCOPE_MAX_SEATS
+    permit_ids = r["permit_ids"]
+    permits = _sorted([PermitInfo(*values) for values in zip(
+        permit_ids, r["permit_numbers"], r["permit_kinds"], r["permit_froms"], r["permit_tos"], strict=True)]
+    ) if permit_ids else ()
+    policies: tuple[PolicyInfo, ...] = ()
+    if ctx.with_policies and r["p_ids"]:
+        names = ctx.insurer_names
+        policies = _sorted([
+            PolicyInfo(pid, insurer, names.get(insurer, ""), number, kind, nature, _instant(starts), _instant(ends),
+                       _sorted(coverage.split(",")) if coverage else ())
+            for pid, insurer, number, kind, nature, starts, ends, coverage in zip(
+                r["p_ids"], r["p_insurers"], r["p_numbers"], r["p_kinds"], r["p_natures"], r["p_starts"], r["p_ends"],
+                r["p_coverages"], strict=True)
+        ], key=lambda p: (p.kind, p.starts_at, p.id))
+    gaps = []
+    if in_scope:
+        for i, req in enumerate(ctx.requirements):
+            if not r[f"ok{i}"]:
+                gaps.append(CoverageGap(req.policy_kind, req.min_limit, req.min_per_seat_limit, r[f"lim{i}"],
+                                        r[f"ps{i}"], not r[f"present{i}"]))
+    to_cancel: tuple[int, ...] = ()
+    if r["dc_ids"]:
+        ordered = sorted(zip(r["dc_starts"], r["dc_ids"], strict=True))  # rule J7: the earliest-starting one stays
+        to_cancel = tuple(sorted(pid for _start, pid in ordered[1:]))
+    natures = r["natures"]
+    return Verification(
+        vehicle_id=r["id"], at=ctx.at, seats=seats, in_scope=in_scope,
+        registered_usage_nature=r["usage_nature"], online=online, valid_permits=permits,
+        is_operating=bool(permits) or online, policies=policies,
+        usage_natures_insured=_sorted(natures) if natures else (), finding=r["finding"],
+        double_compulsory=bool(to_cancel), double_compulsory_to_cancel=to_cancel,
+        standard_id=ctx.standard_id, required_kinds=ctx.required_kinds, coverage_gaps=tuple(gaps),
+    )
