@@ -158,3 +158,52 @@ def test_m14_job_is_scheduled():
 
     entry = app.conf.beat_schedule["claims-analytics"]
     assert entry["task"] == "apps.claims.tasks.claims_analytics_run" and entry["schedule"] == 86400
+
+
+def test_m14_pages_thresholds_run_and_company_result(parties, client, thresholds):
+    from django.urls import reverse
+
+    vehicle = make_vehicle(company=parties.company_a)
+    add_claims(parties.insurer_a, vehicle, ["100", "100"])
+    client.force_login(parties.ins_assoc_user)
+    assert 'data-testid="thresholds-form"' in client.get(reverse("claims-analytics")).content.decode()
+    client.post(reverse("claims-thresholds-update"), {
+        "window_days": 365, "vehicle_min_claims": 2, "vehicle_min_loss": "50000", "driver_min_claims": 3,
+        "driver_min_loss": "50000", "recheck_days": 90, "note": "下调车辆出险次数阈值"})
+    assert analytics.thresholds_current().vehicle_min_claims == 2
+    client.post(reverse("claims-analytics-run"))
+    check = FocusedCheck.objects.get(vehicle=vehicle)
+    assert check.run.triggered_by == parties.ins_assoc_user
+
+    # the insurer cannot change thresholds; the regulator reads them
+    client.force_login(parties.insurer_a_user)
+    assert client.get(reverse("claims-analytics")).status_code == 403
+    client.force_login(parties.regulator_user)
+    page = client.get(reverse("claims-analytics")).content.decode()
+    assert 'data-testid="thresholds-form"' not in page and "v2" in page
+
+    # the company sees its list and records the result on the page; the other company gets 404
+    client.force_login(parties.company_b_user)
+    assert client.get(reverse("claims-check-detail", args=[check.pk])).status_code == 404
+    client.force_login(parties.company_a_user)
+    assert vehicle.plate in client.get(reverse("claims-checks")).content.decode()
+    response = client.post(reverse("claims-check-detail", args=[check.pk]),
+                           {"result": "violation", "note": "该车在非营运保单期内通过平台接单"})
+    assert response.status_code == 302
+    check.refresh_from_db()
+    assert check.result == "violation" and check.credit_record is not None and check.lead is None
+
+
+def test_m14_api_focused_checks(parties, api, thresholds):
+    vehicle = make_vehicle(company=parties.company_a)
+    add_claims(parties.insurer_a, vehicle, ["60000"])
+    check = analytics.analytics_run(send=False).checks.get(vehicle=vehicle)
+    assert [c["id"] for c in api.as_user(parties.company_a_user).get("/api/v1/focused-checks/").json()["results"]] \
+        == [check.pk]
+    assert api.as_user(parties.company_b_user).get(f"/api/v1/focused-checks/{check.pk}/").status_code == 404
+    response = api.as_user(parties.company_a_user).post(
+        f"/api/v1/focused-checks/{check.pk}/result/", {"result": "no_violation", "note": "正常营运事故"}, format="json")
+    assert response.status_code == 200 and response.json()["result"] == "no_violation"
+    again = api.as_user(parties.company_a_user).post(
+        f"/api/v1/focused-checks/{check.pk}/result/", {"result": "violation", "note": "改"}, format="json")
+    assert again.status_code == 400 and again.json()["error"]["code"] == "already_recorded"
