@@ -150,7 +150,7 @@ class OnboardingCheckRunSerializer(serializers.Serializer):
                                           default=OperatingPermit.Kind.RIDE_HAILING)
 
 
-class WorklistItemSerializer(serializers.Serializer):
+class OnboardingWorklistItemSerializer(serializers.Serializer):
     vehicle = VehicleSerializer()
     failing = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.DictField())

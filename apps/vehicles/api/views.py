@@ -155,14 +155,14 @@ class VehicleViewSet(ScopedModelViewSet):
         return _reveal(request, vehicle, {"owner_name", "owner_id_no"},
                        may_reveal_vehicle_owner(request.user, vehicle))
 
-    @extend_schema(responses=s.WorklistItemSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses=s.OnboardingWorklistItemSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def worklist(self, request):
         """The company's online vehicles that no longer pass (or soon will not) the onboarding check (M9)."""
         if not request.user.organization_id or request.user.kind != "taxi_company":
             raise PermissionDenied(_("待处理清单仅供出租汽车企业/平台使用。"))
         items = selectors.company_worklist(company=request.user.organization, at=_at_param(request))
-        return Response(s.WorklistItemSerializer(items, many=True).data)
+        return Response(s.OnboardingWorklistItemSerializer(items, many=True).data)
 
 
 # --- permits -----------------------------------------------------------------------------------------------------
