@@ -155,6 +155,13 @@ class Verification:
         return dict(out)
 
     @property
+    def policies_by_insurer(self) -> dict[int, list[PolicyInfo]]:
+        out: dict[int, list[PolicyInfo]] = defaultdict(list)
+        for p in self.policies:
+            out[p.insurer_id].append(p)
+        return dict(out)
+
+    @property
     def insurer_ids(self) -> tuple[int, ...]:
         return tuple(sorted({p.insurer_id for p in self.policies}))
 
