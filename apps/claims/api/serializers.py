@@ -113,6 +113,35 @@ class SlaQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class SlaClockSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    label = serializers.CharField()
+    total = serializers.IntegerField()
+    met = serializers.IntegerField()
+    breached = serializers.IntegerField()
+    running = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+    special_circumstances = serializers.IntegerField()
+    share_met = serializers.FloatField(allow_null=True)
+    median_seconds = serializers.FloatField(allow_null=True)
+    p90_seconds = serializers.FloatField(allow_null=True)
+
+
+class SlaInsurerSerializer(serializers.Serializer):
+    insurer = serializers.IntegerField()
+    insurer_name = serializers.CharField()
+    met = serializers.IntegerField()
+    breached = serializers.IntegerField()
+    share_met = serializers.FloatField(allow_null=True)
+    clocks = SlaClockSerializer(many=True)
+
+
+class SlaTableSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    insurers = SlaInsurerSerializer(many=True)
+
+
 class FocusedCheckSerializer(serializers.ModelSerializer):
     plate = serializers.CharField(source="vehicle.plate", read_only=True, default=None)
     driver_name = serializers.CharField(source="driver.name_masked", read_only=True, default=None)

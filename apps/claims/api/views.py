@@ -23,6 +23,7 @@ from .serializers import (
     FocusedCheckResultSerializer,
     FocusedCheckSerializer,
     SlaQuerySerializer,
+    SlaTableSerializer,
 )
 
 
@@ -71,13 +72,13 @@ class ClaimViewSet(ScopedReadOnlyViewSet):
         return Response({"results": results}, status=status.HTTP_200_OK)
 
 
-class SlaView(APIView):
+class SlaView(APIView):  # not a model view: the audience is checked by selectors.sla_insurers_for
     """Per-insurer service levels of the claim clocks started in [start, end] (Asia/Shanghai dates)."""
 
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str),
-                               OpenApiParameter("insurer", int, required=False)])
+                               OpenApiParameter("insurer", int, required=False)], responses=SlaTableSerializer)
     def get(self, request):
         if selectors.sla_insurers_for(request.user) == []:
             raise PermissionDenied
