@@ -492,6 +492,8 @@ def claim_push_one(*, actor, insurer, row: dict) -> tuple[Claim, str, list[str]]
 def claims_push(*, actor, insurer, rows: list[dict]) -> list[dict]:
     """A batch from an insurer's core system: each row in its own transaction, so one bad row changes nothing
     and does not hold back the others. Re-pushing the same batch changes nothing."""
+    if insurer is None:
+        raise PermissionDeniedError(_("只有保险公司可以推送理赔案件。"), code="not_claim_insurer")
     _check_actor(actor, insurer)
     results = []
     for row in rows:
