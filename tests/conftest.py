@@ -151,9 +151,15 @@ def api():
 def celery_worker(transactional_db):
     """A real Celery worker (thread in this process) consuming from the real Redis broker."""
     from celery.contrib.testing.worker import start_worker
+    from kombu import pools
 
     from liuzhou_regulation.celery import app
 
+    # Fresh broker connections: a test that swapped the broker (or closed the app's pool) must not leave a
+    # closed pool behind — kombu caches pools per connection, so ``app._pool = None`` alone is not enough.
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
     app.control.purge()
     with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20) as worker:
         yield worker
