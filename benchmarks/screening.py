@@ -107,15 +107,17 @@ CROSS JOIN (SELECT min(id) AS first_id FROM parties_organization WHERE uscc LIKE
 ANALYZE vehicles_vehicle; ANALYZE vehicles_operatingpermit; ANALYZE policies_policy;
 """
 
-# The single hand-written statement: the same join and the same findings as apps.leads.screening.screen.
+# The single hand-written statement: the same join, the same findings and the same columns (policy number, insurer
+# name, insured usage) as apps.leads.screening.screen.
 HAND_SQL = """
-SELECT v.id AS vehicle_id, p.id AS policy_id, p.insurer_id,
+SELECT v.id AS vehicle_id, p.id AS policy_id, p.insurer_id, p.number, o.name, p.usage_nature_insured,
        CASE WHEN p.id IS NULL THEN 'uninsured' ELSE 'insured_as_non_operating' END AS kind
 FROM vehicles_vehicle v
 LEFT JOIN policies_policy p ON p.vehicle_id = v.id
      AND p.starts_at <= %(at)s AND p.ends_at > %(at)s
      AND (p.rescinded_at IS NULL OR p.rescinded_at > %(at)s)
      AND (p.cancelled_at IS NULL OR p.cancelled_at > %(at)s)
+LEFT JOIN parties_organization o ON o.id = p.insurer_id
 WHERE v.id = ANY(%(vehicles)s::bigint[]) AND v.seats <= %(max_seats)s
   AND (p.id IS NULL OR NOT (p.usage_nature_insured = ANY(%(operating)s)))
 """
@@ -197,6 +199,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--synthetic", action="store_true", help="plain-SQL data instead of generate_city")
+    parser.add_argument("--full", action="store_true",
+                        help="also time the whole ingest step (screen, store findings, seal one worklist per insurer), "
+                             "rolled back afterwards")
     args = parser.parse_args()
 
     _setup_django()
@@ -232,7 +237,7 @@ def main() -> int:
         t, (hits, counts) = _timed(lambda: screen(entries, at), 1)
         screen_times += t
 
-    hand_set = {(v, pol, kind) for v, pol, _ins, kind in hand_rows}
+    hand_set = {(v, pol, kind) for v, pol, _ins, _no, _name, _usage, kind in hand_rows}
     screen_set = {(h.vehicle_id, h.policy_id, str(h.kind)) for h in hits}
     same = hand_set == screen_set
 
@@ -249,7 +254,48 @@ def main() -> int:
           f"screen <= 5 s: {'yes' if screen_best <= 5 else 'NO'}; same findings: {'yes' if same else 'NO'}")
     if not same:
         print(f"  only in hand SQL: {len(hand_set - screen_set)}, only in screen(): {len(screen_set - hand_set)}")
+    if args.full:
+        _full_ingest(rows[: args.listed], at)
     return 0
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _full_ingest(rows: list[dict], at) -> None:
+    """The regulator's whole ingest of a received list, as the ``lawful_list`` handler runs it (then undone)."""
+    from django.db import transaction
+
+    from apps.core.validators import uscc_check_char
+    from apps.exchange.models import Batch
+    from apps.leads.models import LawfulListRun, ScreeningFinding
+    from apps.leads.screening import lawful_list_screen
+    from apps.parties.models import Organization, OrganizationKind
+    from apps.parties.services import organization_create
+
+    parties = {}
+    for n, kind in enumerate((OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR), start=11):
+        parties[kind] = Organization.objects.filter(kind=kind).order_by("id").first()
+        if parties[kind] is None:
+            body = f"11450200MB9B{n:05d}"
+            parties[kind] = organization_create(kind=kind, name=f"基准{OrganizationKind(kind).label}",
+                                                uscc=body + uscc_check_char(body))
+    try:
+        with transaction.atomic():
+            run = LawfulListRun.objects.create(sender=parties[OrganizationKind.TRANSPORT],
+                                               recipient=parties[OrganizationKind.REGULATOR],
+                                               listed_on=at.date(), vehicle_count=len(rows))
+            started = time.perf_counter()
+            lawful_list_screen(run=run, rows=rows, at=at)
+            seconds = time.perf_counter() - started
+            findings = ScreeningFinding.objects.filter(run=run).count()
+            batches = Batch.objects.filter(kind="worklist", refs__contains=[f"LL{run.pk}"]).count()
+            print(f"whole ingest of the list (screen {run.screen_ms} ms + store {findings:,} findings + seal "
+                  f"{batches} worklist batches): {seconds:.2f} s")
+            raise _Rollback
+    except _Rollback:
+        pass
 
 
 if __name__ == "__main__":

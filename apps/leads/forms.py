@@ -146,13 +146,19 @@ class WeightsForm(forms.Form):
     def __init__(self, *args, features=(), weights=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.feature_keys = []
+        self.current = dict(weights or {})
         for feature in features:
             name = f"w_{feature.key}"
             self.fields[name] = forms.DecimalField(
-                label=feature.label, max_digits=8, decimal_places=2, initial=(weights or {}).get(feature.key),
-                help_text=_("默认权重 %(w)s") % {"w": feature.default_weight},
+                label=feature.label, max_digits=8, decimal_places=2, initial=self.current.get(feature.key),
+                required=False, help_text=_("默认权重 %(w)s；留空保持当前权重") % {"w": feature.default_weight},
             )
             self.feature_keys.append(feature.key)
 
     def weights(self) -> dict:
-        return {key: self.cleaned_data[f"w_{key}"] for key in self.feature_keys}
+        """Every feature's weight: the one entered, else the one in use now."""
+        out = {}
+        for key in self.feature_keys:
+            value = self.cleaned_data.get(f"w_{key}")
+            out[key] = value if value is not None else self.current.get(key)
+        return {k: v for k, v in out.items() if v is not None}

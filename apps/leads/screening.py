@@ -32,7 +32,7 @@ from apps.core.audit import audit_record
 from apps.core.deadlines import local_date
 from apps.core.notifications import notify_organization
 from apps.exchange.services import batch_send
-from apps.parties.models import OrganizationKind
+from apps.parties.models import Organization, OrganizationKind
 
 from . import services
 from .models import LawfulListRun, ScreeningFinding
@@ -122,31 +122,39 @@ def screen(entries: Sequence[tuple[int, int | None]], at: dt.datetime) -> tuple[
         Vehicle.objects.filter(listed, seats__lte=VEHICLE_SCOPE_MAX_SEATS)
         .annotate(pf=in_force)
         .filter(Q(pf__id__isnull=True) | Q(pf__usage_nature_insured__in=sorted(NON_OPERATING_NATURES)))
-        .values_list("pk", "pf__id", "pf__insurer_id", "pf__number", "pf__insurer__name", "pf__usage_nature_insured")
+        .values_list("pk", "pf__id", "pf__insurer_id", "pf__number", "pf__usage_nature_insured")
         .order_by()
     )
-    hits = []
-    for vid, policy_id, insurer_id, number, insurer_name, usage in rows:
-        if policy_id is None:
-            hits.append(Hit(vid, permit_of[vid], FindingKind.UNINSURED))
-        else:
-            hits.append(Hit(vid, permit_of[vid], FindingKind.INSURED_AS_NON_OPERATING, policy_id, insurer_id,
-                            number, insurer_name, usage))
+    # The insurers are a few dozen rows: their names once, rather than a join repeated on every finding.
+    names = dict(Organization.objects.filter(kind=OrganizationKind.INSURER).values_list("pk", "name"))
+    uninsured, non_operating = FindingKind.UNINSURED, FindingKind.INSURED_AS_NON_OPERATING
+    hits = [
+        Hit(vid, permit_of[vid], uninsured) if policy_id is None
+        else Hit(vid, permit_of[vid], non_operating, policy_id, insurer_id, number, names.get(insurer_id, ""), usage)
+        for vid, policy_id, insurer_id, number, usage in rows
+    ]
     counts = Counter({"listed": len(permit_of)})
     counts["uninsured"] = sum(1 for h in hits if h.kind == FindingKind.UNINSURED)
     counts["insured_as_non_operating"] = len({h.vehicle_id for h in hits if h.kind != FindingKind.UNINSURED})
     return hits, dict(counts)
 
 
-def _finding_text(hit: Hit, row: dict) -> str:
-    from apps.vehicles.usage import nature_label
+def _finding_texts(at: dt.datetime):
+    """``text(hit, row)`` with the labels and templates looked up once for the whole list."""
+    from apps.vehicles.usage import UsageNature
 
-    if hit.kind == FindingKind.UNINSURED:
-        return _("持有有效运输证 %(permit)s，但在 %(at)s 无任何有效保单（规则 M6）。") % {
-            "permit": row.get("permit_no", ""), "at": row["_at"]}
-    return _("持有有效运输证 %(permit)s，但%(insurer)s保单 %(policy)s 按“%(usage)s”承保，未按营运性质投保（规则 M6）。") % {
-        "permit": row.get("permit_no", ""), "insurer": hit.insurer_name, "policy": hit.policy_number,
-        "usage": nature_label(hit.usage_nature)}
+    at_text = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+    usage = {value: str(label) for value, label in UsageNature.choices}
+    uninsured = _("持有有效运输证 %(permit)s，但在 %(at)s 无任何有效保单（规则 M6）。")
+    non_operating = _("持有有效运输证 %(permit)s，但%(insurer)s保单 %(policy)s 按“%(usage)s”承保，未按营运性质投保（规则 M6）。")
+
+    def text(hit: Hit, row: dict) -> str:
+        if hit.kind == FindingKind.UNINSURED:
+            return uninsured % {"permit": row.get("permit_no", ""), "at": at_text}
+        return non_operating % {"permit": row.get("permit_no", ""), "insurer": hit.insurer_name,
+                                "policy": hit.policy_number, "usage": usage.get(hit.usage_nature, hit.usage_nature)}
+
+    return text
 
 
 def _scope_counts(vehicle_ids: list[int]) -> tuple[int, int]:
@@ -168,24 +176,25 @@ def lawful_list_screen(*, run: LawfulListRun, rows: list[dict], at: dt.datetime)
     started = time.perf_counter()
     hits, counts = screen([(r["vehicle_id"], r.get("permit_id")) for r in rows], at)
     screen_ms = int((time.perf_counter() - started) * 1000)
-    row_of = {r["vehicle_id"]: {**r, "_at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")} for r in rows}
+    row_of = {r["vehicle_id"]: r for r in rows}
+    text = _finding_texts(at)
     findings = ScreeningFinding.objects.bulk_create(
         [
             ScreeningFinding(
                 run=run, vehicle_id=h.vehicle_id, permit_id=h.permit_id, insurer_id=h.insurer_id,
                 policy_id=h.policy_id, kind=h.kind, plate=row_of[h.vehicle_id].get("plate", ""),
-                finding=_finding_text(h, row_of[h.vehicle_id]),
+                finding=text(h, row_of[h.vehicle_id]),
             )
             for h in hits
         ],
         batch_size=5000,
     )
+    template = _("合法营运车辆清单（%(day)s）比对：%(text)s 请核对承保使用性质并答复。")
+    day = run.listed_on.isoformat()
     worklist_rows = [
         {
             "row_key": f"screening:{f.pk}", "screening_finding_id": f.pk, "policy_id": f.policy_id,
-            "insurer_id": f.insurer_id, "plate": f.plate,
-            "summary": _("合法营运车辆清单（%(day)s）比对：%(text)s 请核对承保使用性质并答复。") % {
-                "day": run.listed_on.isoformat(), "text": f.finding},
+            "insurer_id": f.insurer_id, "plate": f.plate, "summary": template % {"day": day, "text": f.finding},
         }
         for f in findings if f.kind == FindingKind.INSURED_AS_NON_OPERATING
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from apps.parties import access
@@ -48,9 +48,12 @@ def lead_filter(qs: QuerySet, *, status: str = "", source: str = "", direction: 
 
 
 def inbox(*, user, **filters) -> QuerySet:
-    """Leads pushed to the user's organisation (the receiving side of rule M4)."""
-    return lead_filter(_leads(user).filter(recipient_id=user.organization_id), **filters).order_by("-received_at",
-                                                                                                    "-id")
+    """Leads pushed to the user's organisation (the receiving side of rule M4), and reports other parties
+    raised for it to push (a taxi company's report held by the insurance association, rule M9)."""
+    org = user.organization_id
+    held = Q(sender_id=org, status=Status.NEW) & ~Q(origin_id=org)
+    return lead_filter(_leads(user).filter(Q(recipient_id=org) | held), **filters).order_by(
+        F("received_at").desc(nulls_first=True), "-id")
 
 
 def outbox(*, user, **filters) -> QuerySet:

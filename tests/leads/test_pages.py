@@ -245,3 +245,16 @@ def test_risk_page_edit_weights_and_run(parties, client):
 def test_only_transport_flags_through_pages(parties, client, url):
     _login(client, parties.ins_assoc_user)
     assert client.get(url).status_code == 403
+
+
+def test_a_company_report_waits_in_the_associations_inbox_and_is_pushed_from_there(parties, client, deliver):
+    lead = services.lead_report_by_company(actor=parties.company_a_user, plate=private_car().plate, evidence="r")
+    _login(client, parties.ins_assoc_user)
+    body = client.get("/leads/").content.decode()
+    assert f'data-lead="{lead.pk}"' in body and parties.company_a.name in body
+    client.post("/leads/bulk/", {"action": "push", "ids": [lead.pk]})
+    deliver()
+    lead.refresh_from_db()
+    assert lead.status == Status.VERIFIED and lead.recipient == parties.transport
+    _login(client, parties.transport_user)
+    assert f'data-lead="{lead.pk}"' in client.get("/leads/").content.decode()
