@@ -1,0 +1,338 @@
+"""Every URL of the URL conf × every role → the status the design gives it (rule M2: each party sees its own;
+DESIGN.md: a user outside an object's audience gets 404, not 403).
+
+The table below is the reviewed answer, one row per URL name, one column per role (``world.ROLES``):
+
+    anon  nobody logged in          tran  transport bureau         regu  insurance regulator
+    inas  insurance association     txas  taxi association         cmpA  taxi company A
+    cmpB  taxi company B            insA  insurer A                insB  insurer B
+    admn  platform administrator
+
+Path parameters name party A's objects (company A's vehicle and driver, insurer A's policy, case, claim, the
+12378 report the regulator forwarded to insurer A …; see params.py), so column cmpB / insB shows that the other
+company / insurer is refused. Tokens: ``L`` = redirected to the login page, a number = the status, ``*`` = the
+request wrote an audit event (it changed something, or revealed audited personal data). ``POST`` rows send an
+empty form: an allowed role gets its validation answer (400, or a 302 back to the page with a message) and
+changes nothing unless starred; a refused role gets 403/404 — or 400 where the input is checked before the
+role, the service checking the role again (PermissionDeniedError) before anything is written.
+
+Public without an account: the sign-in page, the 12328/12378 report and status pages and their API (M16),
+the language switch, and the API description (``api-schema``/``api-docs``, no data). Everything else refuses
+an anonymous visitor (pages → login, API → 401).
+
+A URL without a row fails ``test_every_url_has_a_row``: nobody adds an unguarded page by accident.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from .observe import ask, clients, token
+from .params import ID_URLS, MISSING, url_kwargs
+from .urlwalk import all_patterns
+from .world import ROLES
+
+# fmt: off
+TABLE: dict[str, tuple[str, str]] = {
+    #                                             anon tran regu inas txas cmpA cmpB insA insB admn
+    # --- Sign-in, home, the kernel's pages (clocks due, notifications) and bulk imports ----------------------
+    "home":                             ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "login":                            ("GET",  "200  302  302  302  302  302  302  302  302  302"),
+    "logout":                           ("POST", "L    L    L    L    L    L    L    L    L    L"),
+    "deadlines-due":                    ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "notifications":                    ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "notifications-read":               ("POST", "L    302  302  302  302  302  302  302  302  302"),
+    "import-list":                      ("GET",  "L    200  404  404  404  200  200  200  200  200"),
+    "import-upload":                    ("POST", "L    400  404  404  404  400  400  400  400  400"),
+    "import-detail":                    ("GET",  "L    404  404  404  404  200  404  404  404  200"),
+    "import-start":                     ("POST", "L    404  404  404  404  302  404  404  404  302"),
+    "import-discard":                   ("POST", "L    404  404  404  404  302* 404  404  404  302"),
+    "import-progress":                  ("GET",  "L    404  404  404  404  200  404  404  404  200"),
+    "import-errors":                    ("GET",  "L    404  404  404  404  200  404  404  404  200"),
+    "import-template":                  ("GET",  "L    200  404  404  404  200  200  404  404  200"),
+    "api-import-list":                  ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "api-import-detail":                ("GET",  "401  404  404  404  404  200  404  404  404  200"),
+    "api-import-start":                 ("POST", "401  404  404  404  404  400  404  404  404  403"),
+    "api-import-discard":               ("POST", "401  404  404  404  404  200* 404  404  404  403"),
+    "set_language":                     ("GET",  "302  302  302  302  302  302  302  302  302  302"),
+    # --- Premium calculators and underwriting checks (policies app, mounted beside the kernel) ---------------
+    "api-premium-compulsory":           ("POST", "401  400  400  400  400  400  400  400  400  400"),
+    "api-premium-carrier":              ("POST", "401  400  400  400  400  400  400  400  400  400"),
+    "api-premium-commercial":           ("POST", "401  400  400  400  400  400  400  400  400  400"),
+    "api-underwriting-list":            ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "api-underwriting-policy":          ("GET",  "401  200  200  200  404  404  404  200  404  200"),
+    # --- Exchange pages --------------------------------------------------------------------------------------
+    "exchange-batch-list":              ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "exchange-batch-detail":            ("GET",  "L    404  200  404  404  404  404  200  404  200"),
+    "exchange-batch-archive":           ("GET",  "L    404  200* 404  404  404  404  200* 404  200*"),
+    "exchange-batch-retry":             ("POST", "L    404  302  404  404  404  404  302  404  302"),
+    # --- Registers: vehicles, permits, drivers, onboarding (M9) ----------------------------------------------
+    "vehicles:list":                    ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "vehicles:create":                  ("GET",  "L    200  403  403  403  200  200  403  403  200"),
+    "vehicles:detail":                  ("GET",  "L    200  200  200  200  200  404  200  404  200"),
+    "vehicles:edit":                    ("GET",  "L    200  403  403  403  200  404  403  404  200"),
+    "vehicles:reveal":                  ("POST", "L    200* 200* 403  403  200* 404  403  404  200*"),
+    "vehicles:online":                  ("POST", "L    404  404  404  404  404  404  404  404  404"),
+    "vehicles:permits":                 ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "vehicles:permit_create":           ("GET",  "L    200  403  403  403  403  403  403  403  200"),
+    "vehicles:permit_edit":             ("GET",  "L    200  403  403  403  403  404  403  404  200"),
+    "vehicles:drivers":                 ("GET",  "L    200  200  200  200  200  200  403  403  200"),
+    "vehicles:driver_create":           ("GET",  "L    403  403  403  403  200  200  403  403  200"),
+    "vehicles:driver":                  ("GET",  "L    200  200  200  200  200  404  403  403  200"),
+    "vehicles:driver_edit":             ("GET",  "L    403  403  403  403  200  404  404  404  200"),
+    "vehicles:driver_reveal":           ("POST", "L    200* 200* 403  403  200* 404  404  404  200*"),
+    "vehicles:onboarding":              ("GET",  "L    404  404  404  404  200  200  404  404  200"),
+    "vehicles:worklist":                ("GET",  "L    404  404  404  404  200  200  404  404  200"),
+    # --- Registers: policies (M10, M11) ----------------------------------------------------------------------
+    "policies:list":                    ("GET",  "L    200  200  200  403  403  403  200  200  200"),
+    "policies:create":                  ("GET",  "L    403  403  403  403  403  403  200  200  200"),
+    "policies:detail":                  ("GET",  "L    200  200  200  403  403  403  200  404  200"),
+    "policies:edit":                    ("GET",  "L    403  403  403  404  404  404  200  404  200"),
+    "policies:reveal":                  ("POST", "L    200* 200* 403  404  404  404  200* 404  200*"),
+    "policies:standard":                ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "policies:calculator":              ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "policies:underwriting":            ("GET",  "L    403  200  200  403  403  403  200  200  200"),
+    # --- Leads, penalties, worklists, screening, risk model (M4–M8) ------------------------------------------
+    "leads:inbox":                      ("GET",  "L    200  200  200  403  200  200  403  403  200"),
+    "leads:outbox":                     ("GET",  "L    200  200  200  403  200  200  403  403  200"),
+    "leads:bulk":                       ("POST", "L    302  302  302  302  302  302  302  302  302"),
+    "leads:flag":                       ("GET",  "L    200  403  403  403  403  403  403  403  403"),
+    "leads:upload":                     ("GET",  "L    200  403  403  403  403  403  403  403  403"),
+    "leads:report":                     ("GET",  "L    403  403  403  403  200  200  403  403  403"),
+    "leads:detail":                     ("GET",  "L    200  200  200  404  404  404  404  404  200"),
+    "leads:push":                       ("POST", "L    302  302  302  404  404  404  404  404  302"),
+    "leads:check-start":                ("POST", "L    302  302  302  404  404  404  404  404  302"),
+    "leads:check":                      ("POST", "L    302  302  302  404  404  404  404  404  302"),
+    "leads:dispose":                    ("POST", "L    302  302  302  404  404  404  404  404  302"),
+    "leads:attach":                     ("POST", "L    302  302  302  404  404  404  404  404  302"),
+    "leads:attachment":                 ("GET",  "L    200  200  200  404  404  404  404  404  200"),
+    "leads:penalties":                  ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "leads:penalty-new":                ("GET",  "L    200  403  403  403  403  403  403  403  200"),
+    "leads:penalty":                    ("GET",  "L    200  200  200  200  200  404  200  404  200"),
+    "leads:worklist":                   ("GET",  "L    200  200  200  403  403  403  200  200  200"),
+    "leads:worklist-answer":            ("POST", "L    302  302  302  404  404  404  302  404  302"),
+    "leads:screening":                  ("GET",  "L    200  200  200  403  403  403  403  403  200"),
+    "leads:screening-push":             ("POST", "L    302* 403  403  403  403  403  403  403  302"),
+    "leads:screening-run":              ("GET",  "L    200  200  200  403  403  403  403  403  200"),
+    "leads:risk":                       ("GET",  "L    403  200  200  403  403  403  403  403  200"),
+    "leads:risk-run-now":               ("POST", "L    403  403  302* 403  403  403  403  403  302"),
+    "leads:risk-run":                   ("GET",  "L    403  200  200  403  403  403  403  403  200"),
+    # --- Rescissions (M12, J5) -------------------------------------------------------------------------------
+    "rescissions:list":                 ("GET",  "L    403  200  200  403  403  403  200  200  200"),
+    "rescissions:open":                 ("GET",  "L    403  403  403  403  403  403  200  200  404"),
+    "rescissions:compliance":           ("GET",  "L    403  200  200  403  403  403  404  404  200"),
+    "rescissions:case":                 ("GET",  "L    403  200  200  403  403  403  200  404  200"),
+    "rescissions:notice-send":          ("POST", "L    404  302  302  404  404  404  302  404  302"),
+    "rescissions:notice-receive":       ("POST", "L    404  302  302  404  404  404  302* 404  302"),
+    "rescissions:disclosure":           ("POST", "L    404  302  302  404  404  404  302  404  302"),
+    "rescissions:decide":               ("POST", "L    404  302  302  404  404  404  302  404  302"),
+    "rescissions:correct":              ("POST", "L    404  302  302  404  404  404  302  404  302"),
+    "rescissions:notice":               ("GET",  "L    403  200* 200  403  403  403  200* 404  200*"),
+    "rescissions:notice-pdf":           ("GET",  "L    403  200* 404  403  403  403  200* 404  200*"),
+    # --- Claims (M13, M14) -----------------------------------------------------------------------------------
+    "claims-list":                      ("GET",  "L    403  200  200  403  403  403  200  200  200"),
+    "claims-create":                    ("GET",  "L    403  403  403  403  403  403  200  200  403"),
+    "claims-detail":                    ("GET",  "L    403  200  200  403  403  403  200  404  200"),
+    "claims-action":                    ("POST", "L    403  403  403  403  403  403  302  404  302"),
+    "claims-sla":                       ("GET",  "L    403  200  200  200  403  403  200  200  200"),
+    "claims-sla-breaches":              ("GET",  "L    403  200  200  403  403  403  200  200  200"),
+    "claims-analytics":                 ("GET",  "L    200  200  200  200  403  403  403  403  200"),
+    "claims-thresholds-update":         ("POST", "L    302  302  302  302  302  302  302  302  302"),
+    "claims-analytics-run":             ("POST", "L    302  302  302* 302  302  302  302  302  302*"),
+    "claims-checks":                    ("GET",  "L    200  200  200  200  200  200  403  403  200"),
+    "claims-check-detail":              ("GET",  "L    200  200  200  200  200  404  403  403  200"),
+    # --- Complaints (M16): the public pages are the only ones open without an account ------------------------
+    "complaints:report":                ("GET",  "200  200  200  200  200  200  200  200  200  200"),
+    "complaints:report_done":           ("GET",  "302  302  302  302  302  302  302  302  302  302"),
+    "complaints:status":                ("GET",  "200  200  200  200  200  200  200  200  200  200"),
+    "complaints:staff_list":            ("GET",  "L    200  200  404  404  404  404  200  200  200"),
+    "complaints:staff_new":             ("GET",  "L    200  200  404  404  404  404  404  404  404"),
+    "complaints:staff_detail":          ("GET",  "L    404  200  404  404  404  404  200  404  200"),
+    "complaints:staff_photo":           ("GET",  "L    200  404  404  404  404  404  404  404  200"),
+    "complaints:staff_action":          ("POST", "L    404  400  404  404  404  404  400  404  400"),
+    # --- Credit file and supervisory actions (M14, M15, M17) -------------------------------------------------
+    "credit:index":                     ("GET",  "L    200  200  200  200  302  302  302  302  200"),
+    "credit:file":                      ("GET",  "L    200  200  200  200  200  404  404  404  200"),
+    "credit:record_add":                ("GET",  "L    404  404  200  200  404  404  404  404  404"),
+    "credit:record_correct":            ("GET",  "L    404  404  200  200  404  404  404  404  404"),
+    "credit:actions":                   ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "credit:action_new":                ("GET",  "L    200  200  200  200  404  404  404  404  404"),
+    "credit:action":                    ("GET",  "L    200  200  200  404  404  404  200  404  200"),
+    "credit:action_close":              ("POST", "L    302  302  302  404  404  404  302  404  302"),
+    # --- Dashboards and the joint report (M17) ---------------------------------------------------------------
+    "dashboard:charts":                 ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "dashboard:chart-csv":              ("GET",  "L    404  200* 200* 404  404  404  200* 200* 200*"),
+    "dashboard:deadlines":              ("GET",  "L    200  200  200  200  200  200  200  200  200"),
+    "dashboard:report":                 ("GET",  "L    200  200  200  404  404  404  404  404  200"),
+    "dashboard:report-pdf":             ("GET",  "L    200* 200* 200* 404  404  404  404  404  200*"),
+    "dashboard:report-xlsx":            ("GET",  "L    200* 200* 200* 404  404  404  404  404  200*"),
+    # --- API v1 (anonymous: 401) -----------------------------------------------------------------------------
+    "api-me":                           ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "organization-list":                ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "organization-detail":              ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "user-list":                        ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "user-detail":                      ("GET",  "401  404  404  404  404  404  404  200  404  200"),
+    "deadline-list":                    ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "deadline-detail":                  ("GET",  "401  404  200  200  404  404  404  200  404  200"),
+    "batch-list":                       ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "batch-detail":                     ("GET",  "401  404  200  404  404  404  404  200  404  200"),
+    "batch-archive":                    ("GET",  "401  404  200* 404  404  404  404  200* 404  200*"),
+    "batch-events":                     ("GET",  "401  404  200  404  404  404  404  200  404  200"),
+    "batch-event-list":                 ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "batch-event-detail":               ("GET",  "401  404  200  404  404  404  404  200  404  200"),
+    "exchange-key-list":                ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "exchange-key-detail":              ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "vehicle-list":                     ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "vehicle-worklist":                 ("GET",  "401  403  403  403  403  200  200  403  403  403"),
+    "vehicle-detail":                   ("GET",  "401  200  200  200  200  200  404  200  404  200"),
+    "vehicle-online":                   ("POST", "401  200  403  403  403  200  404  403  404  200"),
+    "vehicle-reveal":                   ("POST", "401  400  400  400  400  400  404  400  404  400"),
+    "vehicle-verification":             ("GET",  "401  200  200  200  200  200  404  200  404  200"),
+    "permit-list":                      ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "permit-detail":                    ("GET",  "401  200  200  200  200  200  404  200  404  200"),
+    "permit-revoke":                    ("POST", "401  200* 403  403  403  403  404  403  404  200*"),
+    "driver-list":                      ("GET",  "401  200  200  200  200  200  200  403  403  200"),
+    "driver-detail":                    ("GET",  "401  200  200  200  200  200  404  403  403  200"),
+    "driver-reveal":                    ("POST", "401  400  400  400  400  400  404  404  404  400"),
+    "onboarding-check-list":            ("GET",  "401  200  200  200  403  200  200  403  403  200"),
+    "onboarding-check-detail":          ("GET",  "401  200  200  200  403  200  404  403  403  200"),
+    "onboarding-check-go-online":       ("POST", "401  403  403  403  403  400  404  403  403  400"),
+    "policy-list":                      ("GET",  "401  200  200  200  403  403  403  200  200  200"),
+    "policy-batch":                     ("POST", "401  403  403  403  403  403  403  400  400  400"),
+    "policy-detail":                    ("GET",  "401  200  200  200  403  403  403  200  404  200"),
+    "policy-reveal":                    ("POST", "401  400  400  400  404  404  404  400  404  400"),
+    "coverage-standard-list":           ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "coverage-standard-in-force":       ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "coverage-standard-detail":         ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "lead-list":                        ("GET",  "401  200  200  200  403  200  200  403  403  200"),
+    "lead-flag":                        ("POST", "401  400  400  400  400  400  400  400  400  400"),
+    "lead-from-complaint":              ("POST", "401  400  400  400  400  400  400  400  400  400"),
+    "lead-push":                        ("POST", "401  400  400  400  400  400  400  400  400  400"),
+    "lead-report":                      ("POST", "401  400  400  400  400  400  400  400  400  400"),
+    "lead-detail":                      ("GET",  "401  200  200  200  403  404  404  403  403  200"),
+    "lead-check":                       ("POST", "401  400  400  400  404  404  404  404  404  400"),
+    "lead-check-start":                 ("POST", "401  403  409  403  404  404  404  404  404  403"),
+    "lead-dispose":                     ("POST", "401  403  409  403  404  404  404  404  404  403"),
+    "lead-events":                      ("GET",  "401  200  200  200  403  404  404  403  403  200"),
+    "lead-worklist-list":               ("GET",  "401  200  200  200  403  403  403  200  200  200"),
+    "lead-worklist-detail":             ("GET",  "401  200  200  200  403  403  403  200  404  200"),
+    "lead-worklist-answer":             ("POST", "401  400  400  400  404  404  404  400  404  400"),
+    "penalty-list":                     ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "penalty-detail":                   ("GET",  "401  200  200  200  200  200  404  200  404  200"),
+    "lawful-list-run-list":             ("GET",  "401  200  200  200  403  403  403  403  403  200"),
+    "lawful-list-run-push":             ("POST", "401  201* 403  403  403  403  403  403  403  403"),
+    "lawful-list-run-detail":           ("GET",  "401  200  200  200  403  403  403  403  403  200"),
+    "screening-finding-list":           ("GET",  "401  200  200  200  403  403  403  200  200  200"),
+    "screening-finding-detail":         ("GET",  "401  200  200  200  403  403  403  404  200  200"),
+    "risk-weights-list":                ("GET",  "401  403  200  200  403  403  403  403  403  200"),
+    "risk-weights-detail":              ("GET",  "401  403  200  200  403  403  403  403  403  200"),
+    "risk-run-list":                    ("GET",  "401  403  200  200  403  403  403  403  403  200"),
+    "risk-run-run":                     ("POST", "401  403  403  201* 403  403  403  403  403  403"),
+    "risk-run-detail":                  ("GET",  "401  403  200  200  403  403  403  403  403  200"),
+    "rescission-case-list":             ("GET",  "401  403  200  200  403  403  403  200  200  200"),
+    "rescission-case-detail":           ("GET",  "401  403  200  200  403  403  403  200  404  200"),
+    "rescission-case-correction":       ("POST", "401  403  403  403  403  403  403  400  404  400"),
+    "rescission-case-decision":         ("POST", "401  403  403  403  403  403  403  400  404  400"),
+    "rescission-case-disclosure":       ("POST", "401  403  403  403  403  403  403  409  404  403"),
+    "rescission-case-notice-pdf":       ("GET",  "401  403  200* 404  403  403  403  200* 404  200*"),
+    "rescission-case-notice-received":  ("POST", "401  403  403  403  403  403  403  200* 404  403"),
+    "rescission-case-notice-sent":      ("POST", "401  403  403  403  403  403  403  400  404  400"),
+    "claims-sla-api":                   ("GET",  "401  403  400  400  400  403  403  400  400  400"),
+    "claim-list":                       ("GET",  "401  403  200  200  403  403  403  200  200  200"),
+    "claim-batch":                      ("POST", "401  403  403  403  403  403  403  400  400  400"),
+    "claim-detail":                     ("GET",  "401  403  200  200  403  403  403  200  404  200"),
+    "focused-check-list":               ("GET",  "401  200  200  200  200  200  200  403  403  200"),
+    "focused-check-detail":             ("GET",  "401  200  200  200  200  200  404  403  403  200"),
+    "focused-check-result":             ("POST", "401  400  400  400  400  400  404  404  404  400"),
+    "public-complaint-create":          ("POST", "400  400  400  400  400  400  400  400  400  400"),
+    "public-complaint-status":          ("POST", "400  400  400  400  400  400  400  400  400  400"),
+    "complaint-list":                   ("GET",  "401  200  200  403  403  403  403  200  200  200"),
+    "complaint-detail":                 ("GET",  "401  404  200  403  403  403  403  200  404  200"),
+    "complaint-feedback":               ("POST", "401  400  400  400  400  400  400  400  400  400"),
+    "complaint-forward":                ("POST", "401  400  400  400  400  400  400  400  400  400"),
+    "complaint-note":                   ("POST", "401  404  400  404  404  404  404  400  404  400"),
+    "complaint-resolve":                ("POST", "401  400  400  400  400  400  400  400  400  400"),
+    "complaint-reveal-contact":         ("POST", "401  404  200* 404  404  404  404  403  404  403"),
+    "complaint-to-lead":                ("POST", "401  404  400  404  404  404  404  403  404  403"),
+    "complaint-verify":                 ("POST", "401  404  200* 404  404  404  404  403  404  403"),
+    "credit-record-list":               ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "credit-record-file":               ("GET",  "401  200  200  200  200  200  404  404  404  200"),
+    "credit-record-detail":             ("GET",  "401  200  200  200  200  200  404  404  404  200"),
+    "credit-record-correct":            ("POST", "401  400  400  400  400  400  404  404  404  400"),
+    "supervisory-action-list":          ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "supervisory-action-detail":        ("GET",  "401  200  200  200  404  404  404  200  404  200"),
+    "supervisory-action-close":         ("POST", "401  400  400  400  404  404  404  400  404  400"),
+    "api-dashboard-charts":             ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "api-dashboard-chart":              ("GET",  "401  404  200  200  404  404  404  200  200  200"),
+    "api-schema":                       ("GET",  "200  200  200  200  200  200  200  200  200  200"),
+    "api-docs":                         ("GET",  "200  200  200  200  200  200  200  200  200  200"),
+}
+# fmt: on
+
+PUBLIC_FORMS = {"public-complaint-create", "public-complaint-status", "complaints:report", "complaints:status"}
+URLS = all_patterns()
+NAMES = [name for _route, name, _view in URLS]
+
+
+def test_every_url_has_a_name_and_a_row():
+    unnamed = [route for route, name, _view in URLS if not name]
+    assert not unnamed, f"URL patterns without a name cannot be checked: {unnamed}"
+    missing = sorted(set(NAMES) - set(TABLE))
+    assert not missing, (
+        "URLs without a row in tests/security/test_access_table.py TABLE (say which role gets what): " + ", ".join(missing))
+    stale = sorted(set(TABLE) - set(NAMES))
+    assert not stale, f"rows for URLs that no longer exist: {stale}"
+
+
+def test_the_table_is_well_formed():
+    for name, (method, row) in TABLE.items():
+        tokens = row.split()
+        assert method in ("GET", "POST") and len(tokens) == len(ROLES), name
+        assert tokens[0] in ("L", "401") or name in PUBLIC_FORMS | {"login", "set_language", "api-schema",
+                                                                     "api-docs", "complaints:report_done"}, (
+            f"{name}: an anonymous visitor must be sent to the login page (or 401 from the API)")
+
+
+@pytest.fixture(scope="module")
+def role_clients(world, django_db_blocker):
+    with django_db_blocker.unblock():
+        return clients(world)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_m2_url_answers_each_role_as_the_table_says(name, world, role_clients, db):
+    if name not in NAMES:
+        pytest.skip("not in the URL conf (reported by test_every_url_has_a_name_and_a_row)")
+    method, row = TABLE[name]
+    url = reverse(name, kwargs=url_kwargs(name, world))
+    got = []
+    # signing out ends the session: that row uses clients of its own
+    role_clients = clients(world) if name == "logout" else role_clients
+    for role in ROLES:
+        response = ask(role_clients[role], method, url, public=name in PUBLIC_FORMS)
+        assert response.status_code < 500, f"{method} {url} as {role}: {response.status_code}"
+        got.append(token(response))
+    assert " ".join(got) == " ".join(row.split()), (
+        f"{method} {url}\n  roles    {' '.join(f'{r:<9}' for r in ROLES)}\n"
+        f"  expected {' '.join(f'{t:<9}' for t in row.split())}\n  got      {' '.join(f'{t:<9}' for t in got)}")
+
+
+@pytest.mark.parametrize("name", sorted(set(TABLE) & ID_URLS))
+def test_an_id_that_names_nothing_is_404_for_everyone(name, world, role_clients, db):
+    """The same URLs with a non-existent id: never a 200 or a 500, whoever asks."""
+    if name not in NAMES:
+        pytest.skip("not in the URL conf")
+    kwargs = url_kwargs(name, world)
+    if "pk" not in kwargs:
+        pytest.skip("no object id in this URL")
+    method, row = TABLE[name]
+    url = reverse(name, kwargs={**kwargs, "pk": MISSING if isinstance(kwargs["pk"], int) else
+                                "00000000-0000-4000-8000-000000000000"})
+    for role, expected in zip(ROLES, row.split(), strict=True):
+        response = ask(role_clients[role], method, url)
+        got = token(response)
+        if expected in ("L", "401"):
+            assert got == expected, (role, url, got)
+        else:
+            assert got.rstrip("*") in ("403", "404", "400"), (role, url, got)
