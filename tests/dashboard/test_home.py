@@ -102,3 +102,16 @@ def test_deadline_list_filters_by_rule_and_lists_what_is_open(client, city):
     assert city.c1.number in html and city.c2.number in html
     html = client.get("/dashboard/deadlines/", {"rule": "claim.dispatch"}).content.decode()
     assert city.c2.number in html and city.c1.number not in html  # C1's dispatch clock is met
+
+
+def test_home_and_dashboard_in_english(client, city, period_query):
+    client.force_login(city.parties.regulator_user)
+    client.cookies["django_language"] = "en"
+    home = client.get("/").content.decode()
+    assert "Watched clocks breached" in home and "Supervision dashboard" in home and "Lead funnel" in home
+    assert "Today is" in home
+    charts = client.get("/dashboard/", period_query).content.decode()
+    assert "Download CSV" in charts and "Rescission timeliness" in charts
+    data = client.get("/api/v1/dashboard/charts/funnel/", period_query).json()
+    assert data["title"] == "Lead funnel" and [c["label"] for c in data["columns"]][:3] == ["Month", "Direction",
+                                                                                            "Identified"]

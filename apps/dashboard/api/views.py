@@ -17,7 +17,7 @@ from .. import charts
 from ..periods import period_from
 
 PERIOD_PARAMETERS = [
-    OpenApiParameter("from", OpenApiTypes.STR, description="first month, YYYY-MM (default: 5 months before `to`)"),
+    OpenApiParameter("from", OpenApiTypes.STR, description="first month, YYYY-MM (default: DASHBOARD_DEFAULT_MONTHS months ending with `to`)"),
     OpenApiParameter("to", OpenApiTypes.STR, description="last month, YYYY-MM (default: the current month)"),
 ]
 
@@ -25,7 +25,7 @@ PERIOD_PARAMETERS = [
 class ChartListApi(APIView):
     """The charts the user may see, with their titles."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="dashboard_charts_list", responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response({"results": [
             {"key": spec.key, "title": str(spec.title), "description": str(spec.description),
@@ -37,7 +37,11 @@ class ChartListApi(APIView):
 class ChartDataApi(APIView):
     """One chart: its table (``columns``, ``rows`` — the CSV's content) and the Chart.js panels drawn from it."""
 
-    @extend_schema(parameters=PERIOD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="dashboard_chart_data", responses=OpenApiTypes.OBJECT, parameters=[
+        OpenApiParameter("key", OpenApiTypes.STR, OpenApiParameter.PATH,
+                         enum=list(charts.CHARTS), description="the chart"),
+        *PERIOD_PARAMETERS,
+    ])
     def get(self, request, key: str):
         spec = charts.chart_for(request.user, key)
         if spec is None:
