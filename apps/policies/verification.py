@@ -394,7 +394,7 @@ _POLICY_SELECT = """, plist.ids AS p_ids, plist.insurers AS p_insurers, plist.nu
        plist.coverages AS p_coverages"""
 _POLICY_JOIN = "LEFT JOIN plist ON plist.vehicle_id = v.id"
 
-# Large hashes stay in memory for this one statement (SET LOCAL ends with the transaction).
+# Large hashes stay in memory for this one statement (set for it, then restored).
 _WORK_MEM = "128MB"
 
 
@@ -447,13 +447,16 @@ def verify_vehicles(
         policy_join=_POLICY_JOIN if with_policies else "",
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
+        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [_WORK_MEM])
+        previous_work_mem = cursor.fetchone()[0]
         # binary results with server-side parameters: no text formatting in PostgreSQL and no text parsing here
         # (psycopg's C loaders); Django's own cursors bind on the client side, which cannot return binary.
         with psycopg.Cursor(connection.connection) as raw:
             raw.execute(sql, params, binary=True)
             columns = tuple(c.name for c in raw.description)
             rows = raw.fetchall()
+        # back to the caller's value: SET LOCAL would otherwise outlive this savepoint in an outer transaction
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [previous_work_mem])
     insurer_names: dict[int, str] = {}
     if with_policies:
         insurer_names = dict(Organization.objects.filter(kind="insurer").values_list("id", "name"))

@@ -197,9 +197,9 @@ def test_set_based_query_count_does_not_depend_on_vehicle_count(scenarios):
         with CaptureQueriesContext(connection) as ctx:
             verify_vehicles(subset, T)
         counts.append(len(ctx.captured_queries))
-    # standard + requirements, savepoint, SET LOCAL, insurer names, release (the statement itself runs on a raw
+    # standard + requirements, savepoint, work_mem set + restore, insurer names, release (the statement runs on a raw
     # psycopg cursor, outside this count)
-    assert counts[0] == counts[1] <= 8
+    assert counts[0] == counts[1] <= 9
 
 
 def test_set_based_without_policy_list_keeps_findings(scenarios):
@@ -219,3 +219,14 @@ def test_as_dict_is_json_ready(scenarios):
     data = verify_vehicle(scenarios["gap"], T).as_dict()
     text = json.dumps(data, ensure_ascii=False)
     assert "insured_as_operating" in text and data["coverage_gaps"][0]["message"]
+
+
+def test_set_based_leaves_session_settings_alone(scenarios):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        before = cursor.fetchone()[0]
+        verify_vehicles([scenarios["ok"].pk], T)
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == before
