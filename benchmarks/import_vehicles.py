@@ -56,7 +56,7 @@ def main() -> None:
     app.conf.task_always_eager = True  # the task runs here, in this process
     user = User.objects.get(username="transport")
     companies = list(Organization.objects.filter(kind="taxi_company").values_list("short_name", flat=True))
-    Vehicle.objects.filter(vin__startswith="LJDAA2150").delete()
+    Vehicle.objects.filter(vin__startswith="LJDAA215").delete()  # an earlier run of this script
     data = build_csv(rows, companies)
     print(f"machine: {machine()}")
     print(f"file: {rows:,} rows, {len(data) / 1024 / 1024:.1f} MB; register holds {Vehicle.objects.count():,} vehicles")

@@ -411,9 +411,36 @@ _REPEATING_COLUMNS = {"company", "insurer", "kind", "usage_nature", "usage_natur
 
 
 def job_spec(spec):
-    """The spec with per-job caches on columns whose values repeat from row to row."""
+    """The spec with per-job caches: on columns whose values repeat from row to row, and on the header matching
+    (every row of a file has the same headers; ``RowSpec.parse`` matches them again for each row)."""
     columns = tuple(replace(c, parse=_memoized(c.parse)) if c.field in _REPEATING_COLUMNS else c for c in spec.columns)
-    return replace(spec, columns=columns)
+    return _CachedHeaders.of(replace(spec, columns=columns))
+
+
+class _CachedHeaders:
+    """A row spec whose ``resolve_headers`` answers from a cache; everything else is the spec's own."""
+
+    def __init__(self, spec):
+        self._spec = spec
+        self._headers: dict[tuple, tuple] = {}
+
+    @classmethod
+    def of(cls, spec):
+        wrapped = cls(spec)
+        bound = type(spec).parse.__get__(wrapped)  # run the spec's own parse with this object as ``self``
+        wrapped.parse = bound
+        return wrapped
+
+    def resolve_headers(self, headers):
+        key = tuple(headers)
+        hit = self._headers.get(key)
+        if hit is None:
+            mapping, missing = self._spec.resolve_headers(headers)
+            hit = self._headers[key] = (mapping, missing)
+        return dict(hit[0]), list(hit[1])
+
+    def __getattr__(self, name):
+        return getattr(self._spec, name)
 
 
 def _errors_by_header(exc: ValidationError) -> list[tuple[str, str]]:
@@ -426,8 +453,10 @@ def _errors_by_header(exc: ValidationError) -> list[tuple[str, str]]:
     return [("", m) for m in exc.messages]
 
 
-def parse_record(spec, kind: ImportKind, layout: Layout, cells: list[str], user) -> dict[str, Any]:
-    """One data row → validated kwargs, or ``ValidationError`` keyed by header."""
+def parse_record(spec, kind: ImportKind, layout: Layout, cells: list[str], user, *,
+                 precheck: bool = True) -> dict[str, Any]:
+    """One data row → validated kwargs, or ``ValidationError`` keyed by header. ``precheck=False`` at import time:
+    the kind's preview checks are the services' own rules, which the import applies anyway."""
     row: dict[str, str] = {}
     pre_errors: dict[str, list[str]] = {}
     for position, header in layout.columns.items():
@@ -445,7 +474,7 @@ def parse_record(spec, kind: ImportKind, layout: Layout, cells: list[str], user)
         raise ValidationError(errors) from None
     if pre_errors:
         raise ValidationError(pre_errors)
-    if kind.precheck is not None:
+    if precheck and kind.precheck is not None:
         try:
             kind.precheck(user, kwargs)
         except ValidationError as exc:
@@ -742,7 +771,7 @@ def _valid_rows(job: ImportJob, kind: ImportKind, spec, sheet: Sheet, layout: La
             skip -= 1
             continue
         try:
-            yield number, parse_record(spec, kind, layout, cells, job.created_by)
+            yield number, parse_record(spec, kind, layout, cells, job.created_by, precheck=False)
         except ValidationError as exc:
             yield number, exc
 
@@ -847,6 +876,36 @@ def previous_import(job: ImportJob) -> ImportJob | None:
     return (ImportJob.objects.filter(organization_id=job.organization_id, kind=job.kind, file_sha256=job.file_sha256,
                                      status=ImportJob.Status.DONE)
             .exclude(pk=job.pk).order_by("-finished_at").first())
+
+
+# --- set-based writing ---------------------------------------------------------------------------------------------
+
+
+def copy_insert(model, objects: list) -> None:
+    """Insert new model instances with PostgreSQL COPY, exactly as ``save()`` would write them: every field's
+    ``pre_save`` (auto_now, blind indexes) and ``get_db_prep_save`` (encryption, Decimal, dates) run as in
+    Django's own INSERT; primary keys are reserved from the table's sequence first and set on the instances.
+
+    For the importers' set-based paths: COPY moves rows several times faster than a multi-row INSERT."""
+    from django.db import connection
+
+    if not objects:
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [meta.db_table, meta.pk.column, len(objects)])
+        ids = [row[0] for row in cursor.fetchall()]
+        for obj, pk in zip(objects, ids, strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
+        columns = ", ".join(connection.ops.quote_name(c) for c in [meta.pk.column, *(f.column for f in fields)])
+        sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for obj in objects:
+                copy.write_row([obj.pk, *(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)])
 
 
 # --- templates (the header row users download and fill in) -------------------------------------------------------

@@ -3,7 +3,8 @@
 ``vehicles_bulk_upsert`` applies a chunk of vehicle rows with the same rules as ``services.vehicle_upsert``
 (it reuses the service's normalisation, permission and ledger helpers) but in a handful of statements per chunk
 instead of several per row: existing vehicles and plate holders are read in one query each, new vehicles are
-inserted with ``bulk_create`` and changed ones written with ``bulk_update``. Audit: one event per chunk naming the
+inserted with COPY (``apps.core.imports.copy_insert``: the fields' own ``pre_save``/``get_db_prep_save``, so encryption
+and blind indexes are exactly the model's) and changed ones written with ``bulk_update``. Audit: one event per chunk naming the
 job and every vehicle created or updated (with the changed field names), plus the per-vehicle VIN-override event
 the service records. ``tests/imports`` checks it reaches the same state as the per-row service.
 """
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.audit import audit_record
 from apps.core.crypto import BlindIndexField
 from apps.core.errors import ApplicationError
-from apps.core.imports import ImportKind, register_kind
+from apps.core.imports import ImportKind, copy_insert, register_kind
 from apps.parties.models import OrganizationKind
 
 from .models import Vehicle
@@ -48,11 +49,25 @@ def _company_precheck(user, kwargs: dict[str, Any]) -> None:
             "name": company.name}})
 
 
+def _vehicle_precheck(user, kwargs: dict[str, Any]) -> None:
+    """The preview reports what the service would refuse in a cell: the ledger, and the owner's ID number (resident
+    ID or unified social credit code, validated by the service's own function)."""
+    from .services import normalize_owner_id
+
+    _company_precheck(user, kwargs)
+    owner_id = kwargs.get("owner_id_no")
+    if owner_id:
+        try:
+            normalize_owner_id(owner_id)
+        except ValidationError as exc:
+            raise ValidationError({"owner_id_no": exc.messages}) from None
+
+
 def register() -> None:
     register_kind(ImportKind(
         key="vehicles", label=gettext_lazy("车辆"), spec="apps.vehicles.rows.VEHICLE_ROWS",
         perm="vehicles.add_vehicle", org_kinds=frozenset({K.TRANSPORT, K.TAXI_COMPANY}),
-        list_url="vehicles:list", precheck=_company_precheck, natural_keys=_vehicle_keys,
+        list_url="vehicles:list", precheck=_vehicle_precheck, natural_keys=_vehicle_keys,
         bulk="apps.vehicles.imports.vehicles_bulk_upsert",
         help=gettext_lazy("以车辆识别代号（VIN）为准：已有车辆更新所填写的项目，空白单元格保持不变。"),
     ))
@@ -100,32 +115,30 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
     )
 
     results: list[Any] = [None] * len(rows)
-    prepared: list[tuple[int, dict[str, Any]]] = []
+    prepared: list[tuple[int, dict[str, Any], dict[str, Any], list[str]]] = []
     for index, (_number, kwargs) in enumerate(rows):
         kwargs = dict(kwargs)
-        if kwargs.get("plate") == "":
-            kwargs["plate"] = None
+        company = kwargs.pop("company", None)
+        plate = kwargs.pop("plate", None) or None  # "" (未上牌) and missing both mean "not given"
+        given = {k: v for k, v in kwargs.items() if v is not None}
         try:
-            keys, _w = _vehicle_values(vin=kwargs["vin"], plate=kwargs.get("plate"),
-                                       vin_override=kwargs.get("vin_override"))
+            # normalise once: the same values the service computes for a create or an update of this row
+            values, warnings = _vehicle_values(plate=plate, **given)
         except ValidationError as exc:
             results[index] = _refusal(exc)
             continue
-        kwargs["_vin"], kwargs["_plate"] = keys["vin"], keys.get("plate")
-        prepared.append((index, kwargs))
+        prepared.append((index, values, {"company": company, "seats": given.get("seats")}, warnings))
 
-    vins = [kw["_vin"] for _i, kw in prepared]
+    vins = [values["vin"] for _i, values, _e, _w in prepared]
     existing = {v.vin: v for v in Vehicle.objects.select_for_update().filter(vin__in=vins)}
-    plates = [kw["_plate"] for _i, kw in prepared if kw["_plate"]]
+    plates = [values["plate"] for _i, values, _e, _w in prepared if values.get("plate")]
     holders = dict(Vehicle.objects.filter(plate__in=plates).values_list("plate", "vin"))
 
     now = timezone.now()
     to_create: list[tuple[int, Vehicle, list[str]]] = []
     to_update: list[tuple[int, Vehicle, list[str], list[str]]] = []
-    for index, kwargs in prepared:
-        vin, plate = kwargs.pop("_vin"), kwargs.pop("_plate")
-        company = kwargs.pop("company", None)
-        fields = {k: v for k, v in kwargs.items() if k not in ("vin", "plate")}
+    for index, values, extra, warnings in prepared:
+        vin, plate, company = values["vin"], values.get("plate"), extra["company"]
         try:
             holder = holders.get(plate) if plate else None
             if holder is not None and holder != vin:
@@ -133,36 +146,34 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
                     "plate": plate, "vin": holder}})
             current = existing.get(vin)
             if current is None:
-                if fields.get("seats") is None:
+                if extra["seats"] is None:
                     raise ValidationError({"seats": _("新车辆须填写核定载客人数。")})
                 require_perm(actor, "vehicles.add_vehicle", _("您没有登记车辆的权限。"))
-                given = {k: v for k, v in fields.items() if v is not None}
-                values, warnings = _vehicle_values(plate=plate or "", vin=kwargs["vin"], **given)
-                vehicle = Vehicle(company=_company_for_write(actor, company), **values)
+                vehicle = Vehicle(company=_company_for_write(actor, company), **{"plate": None, **values})
                 vehicle.created_at = vehicle.updated_at = now
-                vehicle.full_clean(validate_unique=False, validate_constraints=False)
+                # the company was looked up by the row spec: no per-row foreign-key query; uniqueness and the
+                # check constraints are enforced by the database for the whole chunk
+                vehicle.full_clean(exclude=["company"], validate_unique=False, validate_constraints=False)
                 to_create.append((index, vehicle, warnings))
             else:
                 require_perm(actor, "vehicles.change_vehicle", _("您没有修改车辆信息的权限。"))
                 _may_write_vehicle(actor, current)
-                values, warnings = _vehicle_values(plate=plate, **{
-                    k: v for k, v in fields.items() if k != "vin_override" and v is not None})
-                override, _w = _vehicle_values(vin=kwargs["vin"], vin_override=fields.get("vin_override"))
-                if "vin_override" in override and current.vin_override != override["vin_override"]:
-                    values["vin_override"] = override["vin_override"]
+                changes = {k: v for k, v in values.items() if k not in ("vin", "vin_override")}
+                if "vin_override" in values and current.vin_override != values["vin_override"]:
+                    changes["vin_override"] = values["vin_override"]
                 if company is not None:
-                    values["company"] = _company_for_write(actor, company)
-                changed = apply_changes(current, values)
+                    changes["company"] = _company_for_write(actor, company)
+                changed = apply_changes(current, changes)
                 if not changed:
                     results[index] = (current, UpsertOutcome.UNCHANGED)
                     continue
-                current.full_clean(validate_unique=False, validate_constraints=False)
+                current.full_clean(exclude=["company"], validate_unique=False, validate_constraints=False)
                 to_update.append((index, current, changed, warnings))
         except (ValidationError, ApplicationError) as exc:
             results[index] = _refusal(exc)
 
     if to_create:
-        Vehicle.objects.bulk_create([v for _i, v, _w in to_create], batch_size=1000)
+        copy_insert(Vehicle, [v for _i, v, _w in to_create])
         for index, vehicle, _w in to_create:
             results[index] = (vehicle, UpsertOutcome.CREATED)
     if to_update:
