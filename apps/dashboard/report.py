@@ -240,6 +240,27 @@ def rescission_rows(report: JointReport) -> list[dict]:
     } for r in report.rescissions]
 
 
+def rescission_total(rows: list[dict]) -> dict | None:
+    """The city-wide row of the rescission table (None when no insurer had a case)."""
+    if not any(r["opened"] for r in rows):
+        return None
+    total = {k: sum(r[k] for r in rows) for k in ("opened", "decided_in_time", "decided_late", "open", "lapsed",
+                                                  "rescinded")}
+    closed = total["decided_in_time"] + total["decided_late"] + total["lapsed"]
+    total["in_time_rate"] = round(100 * total["decided_in_time"] / closed, 1) if closed else None
+    return total
+
+
+def claims_total(rows: list[dict]) -> dict | None:
+    """The city-wide row of the claims table (None when no clock started)."""
+    if not rows:
+        return None
+    total = {k: sum(r[k] for r in rows) for k in ("total", "met", "breached", "running", "special")}
+    decided = total["met"] + total["breached"]
+    total["share"] = round(100 * total["met"] / decided, 1) if decided else None
+    return total
+
+
 def claims_rows(report: JointReport, *, per_rule: bool = False) -> list[dict]:
     """Per insurer (with clocks in the month) the totals over every claim clock; ``per_rule`` adds a row per clock
     before each insurer's total."""
@@ -265,6 +286,8 @@ def render_html(report: JointReport, *, for_pdf: bool) -> str:
     return render_to_string("dashboard/report_document.html", {
         "report": report, "charts": report_charts(report), "for_pdf": for_pdf,
         "rescission_rows": rescission_rows(report), "claims_rows": claims_rows(report),
+        "rescission_total": rescission_total(rescission_rows(report)),
+        "claims_total": claims_total(claims_rows(report)),
         "sanction_kinds": [(label, report.sanction_counts.get(k, 0)) for k, label in ActionKind.choices],
     })
 
@@ -323,13 +346,17 @@ def render_xlsx(report: JointReport) -> bytes:
     sheet(_("合同解除时效"), [_("保险公司"), _("立案"), _("按时决定"), _("逾期决定"), _("办理中"), _("超期失权"),
                           _("其中解除合同"), _("按时率（%）"), _("决定用时中位数（天）")],
           [[r["insurer"], r["opened"], r["decided_in_time"], r["decided_late"], r["open"], r["lapsed"],
-            r["rescinded"], r["in_time_rate"], r["median_days"]] for r in rescission_rows(report)],
+            r["rescinded"], r["in_time_rate"], r["median_days"]] for r in rescission_rows(report)]
+          + [[_("全市合计"), t["opened"], t["decided_in_time"], t["decided_late"], t["open"], t["lapsed"],
+              t["rescinded"], t["in_time_rate"], None] for t in [rescission_total(rescission_rows(report))] if t],
           note=_("本月知道解除事由立案的案件（规则 M12、J5）；本月超期失权（含以前月份立案）：%(n)d 件。")
           % {"n": report.rescissions_lapsed})
     sheet(_("理赔时效"), [_("保险公司"), _("时限"), _("起算数"), _("按时完成"), _("超期"), _("进行中"), _("特殊情况暂停"),
                         _("按时率（%）")],
           [[r["insurer"], r["rule"], r["total"], r["met"], r["breached"], r["running"], r["special"], r["share"]]
-           for r in claims_rows(report, per_rule=True)],
+           for r in claims_rows(report, per_rule=True)]
+          + [[_("全市合计"), _("合计"), t["total"], t["met"], t["breached"], t["running"], t["special"], t["share"]]
+             for t in [claims_total(claims_rows(report))] if t],
           note=_("本月起算的理赔时限（规则 M13、J11）。"))
     outcome_keys = [k for k in selectors.outcome_keys() if k != selectors.IN_PROGRESS]
     sheet(_("投诉举报"), [_("热线"), _("受理"), _("办理中"), _("已办结"), _("已反馈"), _("反馈超期"),
