@@ -3,6 +3,8 @@ back (so a POST by one role changes nothing the next role sees)."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from django.conf import settings
 from django.db import transaction
 from django.shortcuts import resolve_url
@@ -42,3 +44,32 @@ def ask(client: Client, method: str, url: str, *, public: bool = False, **extra)
         response.changed = AuditEvent.objects.filter(pk__gt=before).exists()
         transaction.set_rollback(True)
     return response
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page: for each, its action and whether it carries the CSRF token."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._open: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._open = {"method": (attrs.get("method") or "get").lower(), "action": attrs.get("action") or "",
+                          "csrf": False}
+            self.forms.append(self._open)
+        elif tag == "input" and self._open is not None and attrs.get("name") == "csrfmiddlewaretoken" \
+                and attrs.get("value"):
+            self._open["csrf"] = True
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = None
+
+
+def post_forms(html: str) -> list[dict]:
+    parser = _Forms()
+    parser.feed(html)
+    return [f for f in parser.forms if f["method"] == "post"]

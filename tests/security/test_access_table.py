@@ -28,7 +28,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from .observe import ask, clients, token
+from .observe import ask, clients, post_forms, token
 from .params import ID_URLS, MISSING, url_kwargs
 from .urlwalk import all_patterns
 from .world import ROLES
@@ -301,7 +301,7 @@ def role_clients(world, django_db_blocker):
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
-def test_m2_url_answers_each_role_as_the_table_says(name, world, role_clients, db):
+def test_m2_url_answers_each_role_as_the_table_says_and_its_post_forms_carry_csrf(name, world, role_clients, db):
     if name not in NAMES:
         pytest.skip("not in the URL conf (reported by test_every_url_has_a_name_and_a_row)")
     method, row = TABLE[name]
@@ -313,6 +313,10 @@ def test_m2_url_answers_each_role_as_the_table_says(name, world, role_clients, d
         response = ask(role_clients[role], method, url, public=name in PUBLIC_FORMS)
         assert response.status_code < 500, f"{method} {url} as {role}: {response.status_code}"
         got.append(token(response))
+        if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
+            # CSRF: every POST form of the page, as this role sees it, carries the token
+            bare = [f["action"] for f in post_forms(response.content.decode()) if not f["csrf"]]
+            assert not bare, f"{url} as {role}: POST forms without the CSRF token (actions {bare})"
     assert " ".join(got) == " ".join(row.split()), (
         f"{method} {url}\n  roles    {' '.join(f'{r:<9}' for r in ROLES)}\n"
         f"  expected {' '.join(f'{t:<9}' for t in row.split())}\n  got      {' '.join(f'{t:<9}' for t in got)}")
