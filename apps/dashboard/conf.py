@@ -6,6 +6,7 @@
 | DASHBOARD_MAX_MONTHS | 36 | longest period a chart or its CSV may cover |
 | DASHBOARD_REPORT_FIRST_MONTH | 2026-04 | first month of the joint monthly report (rule M18: in force from 2026-04-30) |
 | DASHBOARD_DUE_SOON_DAYS | 7 | "due within N days" on the home page |
+| DASHBOARD_REPORT_ANNOUNCE_SECONDS | 3600 | how often Celery beat checks whether last month's joint report is to be announced |
 """
 
 from __future__ import annotations
@@ -38,3 +39,7 @@ def report_first_month() -> dt.date:
 
 def due_soon_days() -> int:
     return max(1, int(_value("DASHBOARD_DUE_SOON_DAYS", 7)))
+
+
+def report_announce_seconds() -> int:
+    return max(60, int(_value("DASHBOARD_REPORT_ANNOUNCE_SECONDS", 3600)))

@@ -64,6 +64,8 @@ def chart_csv(request, key: str):
     data = spec.build(request.user, period)
     columns = [exports.Column(label, lambda row, k=k: row.get(k)) for k, label in data.columns]
     fmt = request.GET.get("format") or "csv"
+    if fmt not in exports.FORMATS:
+        return HttpResponseBadRequest(_("导出格式只能是 CSV 或 XLSX。"), content_type="text/plain; charset=utf-8")
     return exports.export_response(
         user=request.user, queryset=data.rows, columns=columns, fmt=fmt,
         basename=f"{spec.basename}_{period.as_query()['from']}_{period.as_query()['to']}",

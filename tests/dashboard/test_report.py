@@ -49,6 +49,9 @@ def test_rule_m17_the_report_has_the_same_city_wide_figures_for_both_regulators(
         "12328": (2, 1, 1), "12378": (1, 0, 1)}
     assert (joint.penalties["total"], joint.penalties["on_companies"], str(joint.penalties["amount"])) == (1, 1, "5000.00")
     assert [a.reference_no for a in joint.sanctions] == ["柳金监发〔2026〕1号", ""]
+    assert report.rescission_total(report.rescission_rows(joint)) == {
+        "opened": 2, "decided_in_time": 1, "decided_late": 0, "open": 1, "lapsed": 0, "rescinded": 0,
+        "in_time_rate": 100.0}
 
 
 def test_rule_m13_the_reports_claims_section_per_insurer(client, city):
