@@ -9,11 +9,14 @@ class PoliciesConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import navigation
+        from apps.core.schedule import register_periodic
         from apps.vehicles.timeline import register_timeline_source
 
         from . import imports, views
 
         imports.register()
+        # Policies past their end move to `expired` (verification already treats them as not in force).
+        register_periodic("policies-expire", "apps.policies.tasks.policies_expire", 3600)
         register_timeline_source("policies", views.policies_on_vehicle_timeline)
 
         readers = ["transport_officer", "regulator_staff", "insurance_association_staff"]
