@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Count, F, Max, Q
+from django.db.models import CharField, Count, DateField, F, Max, Q
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.deadlines import SHANGHAI, end_of_day
 from apps.core.models import Deadline
 from apps.parties import access
-from apps.parties.models import Organization, OrganizationKind
+from apps.parties.models import OrganizationKind
 
 from .periods import Period
 
@@ -72,7 +72,7 @@ def lead_funnel(user, period: Period) -> list[FunnelRow]:
     qs = access.visible(user, Lead).filter(created_at__gte=period.start, created_at__lt=period.end)
     figures = {
         (r["month"], r["direction"]): r for r in qs.annotate(
-            month=TruncMonth("created_at", tzinfo=SHANGHAI, output_field=_date_field()),
+            month=TruncMonth("created_at", tzinfo=SHANGHAI, output_field=DateField()),
         ).values("month", "direction").annotate(
             identified=Count("id"),
             verified=Count("id", filter=Q(verified_at__isnull=False)),
@@ -89,12 +89,6 @@ def lead_funnel(user, period: Period) -> list[FunnelRow]:
             rows.append(FunnelRow(month, direction, **{k: f.get(k, 0) for k in (
                 "identified", "verified", "checked", "confirmed", "dismissed", "disposed")}))
     return rows
-
-
-def _date_field():
-    from django.db.models import DateField
-
-    return DateField()
 
 
 # --- rescission timeliness per insurer (rules M12, J5) ------------------------------------------------------
@@ -314,7 +308,7 @@ def sanctions_over_time(user, period: Period) -> list[SanctionRow]:
     counts: dict[tuple[dt.date, str], int] = defaultdict(int)
     for month, kind, n in (
         access.visible(user, SupervisoryAction).filter(created_at__gte=period.start, created_at__lt=period.end)
-        .annotate(month=TruncMonth("created_at", tzinfo=SHANGHAI, output_field=_date_field()))
+        .annotate(month=TruncMonth("created_at", tzinfo=SHANGHAI, output_field=DateField()))
         .values_list("month", "kind").annotate(n=Count("id")).order_by()
     ):
         counts[(month, kind)] += n
@@ -445,7 +439,3 @@ def subject_links(user, deadlines) -> dict[int, tuple[str, str]]:
             put(ids, access.visible(user, SupervisoryAction).select_related("target").in_bulk(list(ids)),
                 lambda o: o.reference_no or str(o.target), lambda o: reverse("credit:action", args=[o.pk]))
     return out
-
-
-def insurer_names() -> dict[int, str]:
-    return {o.pk: o.short_name or o.name for o in Organization.objects.filter(kind=OrganizationKind.INSURER)}
