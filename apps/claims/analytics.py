@@ -72,25 +72,31 @@ def thresholds_update(*, actor, note: str = "", **values) -> AnalyticsThresholds
 
 # --- the job ------------------------------------------------------------------------------------------------------
 
-_LOSS = "CASE WHEN c.decision = 'refused' THEN 0 ELSE COALESCE(c.amount_agreed, c.amount_claimed, 0) END"
+# Loss per claim in fen (an integer: the aggregation adds 128-bit integers instead of numerics); refused: 0.
+_LOSS_FEN = "(CASE WHEN c.decision = 'refused' THEN 0 ELSE COALESCE(c.amount_agreed, c.amount_claimed, 0) END * 100)::bigint"
 
 # One statement: one pass over the window's claims (index-only on ``claim_analytics_window``) grouped by vehicle and
 # by driver at once (GROUPING SETS), the recheck filter, the per-company lists and the checks linked to them.
-# Only the constant _LOSS is interpolated (S608 is a false positive).
+# Only the constant _LOSS_FEN is interpolated (S608 is a false positive).
 _RUN_SQL = f"""
-WITH flagged AS (
-    SELECT CASE WHEN GROUPING(c.vehicle_id) = 0 THEN 'vehicle' ELSE 'driver' END AS subject_kind,
-           c.vehicle_id, c.driver_id, count(*) AS n, sum({_LOSS}) AS loss
+WITH window_claims AS (
+    SELECT c.vehicle_id, c.driver_id, {_LOSS_FEN} AS loss_fen
     FROM claims_claim c
     WHERE c.occurred_at >= %(start)s AND c.occurred_at < %(end)s
-    GROUP BY GROUPING SETS ((c.vehicle_id), (c.driver_id))
-    HAVING (GROUPING(c.vehicle_id) = 0
-            AND (count(*) >= %(vehicle_min_claims)s OR sum({_LOSS}) >= %(vehicle_min_loss)s))
-        OR (GROUPING(c.driver_id) = 0 AND c.driver_id IS NOT NULL
-            AND (count(*) >= %(driver_min_claims)s OR sum({_LOSS}) >= %(driver_min_loss)s))
+),
+flagged AS (
+    SELECT CASE WHEN GROUPING(w.vehicle_id) = 0 THEN 'vehicle' ELSE 'driver' END AS subject_kind,
+           w.vehicle_id, w.driver_id, count(*) AS n, sum(w.loss_fen) AS loss_fen
+    FROM window_claims w
+    GROUP BY GROUPING SETS ((w.vehicle_id), (w.driver_id))
+    HAVING (GROUPING(w.vehicle_id) = 0
+            AND (count(*) >= %(vehicle_min_claims)s OR sum(w.loss_fen) >= %(vehicle_min_loss)s * 100))
+        OR (GROUPING(w.driver_id) = 0 AND w.driver_id IS NOT NULL
+            AND (count(*) >= %(driver_min_claims)s OR sum(w.loss_fen) >= %(driver_min_loss)s * 100))
 ),
 subjects AS MATERIALIZED (
-    SELECT f.subject_kind, f.vehicle_id, f.driver_id, f.n, f.loss, COALESCE(v.company_id, d.company_id) AS company_id
+    SELECT f.subject_kind, f.vehicle_id, f.driver_id, f.n, f.loss_fen / 100.0 AS loss,
+           COALESCE(v.company_id, d.company_id) AS company_id
     FROM flagged f
     LEFT JOIN vehicles_vehicle v ON v.id = f.vehicle_id
     LEFT JOIN vehicles_driver d ON d.id = f.driver_id
@@ -194,8 +200,8 @@ def focused_lists_send(*, run: AnalyticsRun, actor=None) -> int:
                            rows=rows[check_list.pk], refs=[f"FC{check_list.pk}"],
                            actor=actor if actor is not None and actor.organization_id == sender.pk else None)
         check_list.batch_id, check_list.sent_at = str(batch.pk), timezone.now()
-        check_list.save(update_fields=["batch_id", "sent_at"])
         sent += 1
+    FocusedCheckList.objects.bulk_update(lists, ["batch_id", "sent_at"])
     return sent
 
 
