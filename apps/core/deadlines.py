@@ -114,16 +114,19 @@ def _recompute(deadline: Deadline) -> None:
 @transaction.atomic
 def deadline_start(
     *, rule: str, subject: models.Model, responsible, starts_at: dt.datetime, unit: str, amount: int,
-    end_of_day_due: bool = True, actor=None,
+    end_of_day_due: bool = True, obligation: bool = True, actor=None,
 ) -> Deadline:
-    """Start a clock; idempotent per (rule, subject): starting it again returns the existing clock unchanged."""
+    """Start a clock; idempotent per (rule, subject): starting it again returns the existing clock unchanged.
+
+    ``obligation=False`` marks a waiting period rather than a duty of ``responsible``: when it ends the clock is
+    ``elapsed``, never ``breached``."""
     content_type = ContentType.objects.get_for_model(subject)
     existing = Deadline.objects.filter(rule=rule, content_type=content_type, object_id=str(subject.pk)).first()
     if existing:
         return existing
     deadline = Deadline(
         rule=rule, content_type=content_type, object_id=str(subject.pk), responsible=responsible,
-        unit=unit, amount=amount, end_of_day=end_of_day_due, starts_at=starts_at,
+        unit=unit, amount=amount, end_of_day=end_of_day_due, starts_at=starts_at, obligation=obligation,
     )
     deadline.due_at = starts_at  # placeholder for _recompute, which needs no pauses yet
     base, fallback = compute_due(starts_at=starts_at, unit=unit, amount=amount, end_of_day_due=end_of_day_due)
@@ -262,10 +265,18 @@ def _scan_one(deadline: Deadline, apply: Callable[[Deadline], None], failed: set
 
 
 def _breach(deadline: Deadline) -> None:
-    deadline.breached_at = deadline.due_at
-    deadline.status = Deadline.Status.BREACHED
+    """The due instant passed. An obligation is breached (recorded against the responsible party); a waiting
+    period (``obligation=False``, e.g. the policyholder's 5 days of rule J5) has merely elapsed. Either way the
+    rule's ``on_breach`` handlers run."""
+    if deadline.obligation:
+        deadline.breached_at = deadline.due_at
+        deadline.status = Deadline.Status.BREACHED
+        action = "deadline.breach"
+    else:
+        deadline.status = Deadline.Status.ELAPSED
+        action = "deadline.elapsed"
     deadline.save(update_fields=["breached_at", "status"])
-    audit_record(action="deadline.breach", obj=deadline, organization=deadline.responsible,
+    audit_record(action=action, obj=deadline, organization=deadline.responsible,
                  detail={"rule": deadline.rule, "due_at": deadline.due_at.isoformat()})
     for handler in _BREACH_HANDLERS.get(deadline.rule, []):
         handler(deadline)

@@ -305,7 +305,7 @@ def _start_disclosure_clock(case: RescissionCase, subject: RescissionEvent, acto
     # so a corrected receipt gets a fresh clock and the old one is cancelled with the correction's reason.
     return deadlines.deadline_start(
         rule=RULE_DISCLOSURE, subject=subject, responsible=case.insurer, starts_at=case.notice_received_at,
-        unit=Deadline.Unit.NATURAL_DAYS, amount=conf.disclosure_days(), actor=actor,
+        unit=Deadline.Unit.NATURAL_DAYS, amount=conf.disclosure_days(), obligation=False, actor=actor,
     )
 
 

@@ -23,6 +23,7 @@ class Deadline(models.Model):
         PAUSED = "paused", _("已暂停")
         MET = "met", _("按时完成")
         BREACHED = "breached", _("已超期")
+        ELAPSED = "elapsed", _("期间届满")
         CANCELLED = "cancelled", _("已撤销")
 
     rule = models.CharField(_("规则"), max_length=60, db_index=True)
@@ -45,6 +46,10 @@ class Deadline(models.Model):
     breached_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
     paused_at = models.DateTimeField(_("暂停于"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    obligation = models.BooleanField(
+        _("责任时限"), default=True,
+        help_text=_("否：等待期（如投保人如实告知期），到期是“期间届满”而非责任单位超期。"),
+    )
     used_fallback_calendar = models.BooleanField(_("使用了默认日历"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,0 +1,25 @@
+"""A waiting period (obligation=False) ends as `elapsed`, never as a breach of the responsible party."""
+
+import datetime as dt
+
+from apps.core import deadlines
+from apps.core.models import Deadline
+from tests.factories import OrganizationFactory
+
+
+def test_waiting_period_elapses_without_breach_and_runs_handlers(db):
+    insurer = OrganizationFactory(kind="insurer")
+    starts = dt.datetime(2026, 5, 4, 10, 0, tzinfo=deadlines.SHANGHAI)
+    seen = []
+    deadlines.on_breach("test.waiting")(lambda d: seen.append(d.pk))
+    period = deadlines.deadline_start(rule="test.waiting", subject=insurer, responsible=insurer, starts_at=starts,
+                                      unit=Deadline.Unit.NATURAL_DAYS, amount=5, obligation=False)
+    duty = deadlines.deadline_start(rule="test.duty", subject=insurer, responsible=insurer, starts_at=starts,
+                                    unit=Deadline.Unit.NATURAL_DAYS, amount=5)
+    counts = deadlines.deadline_scan(now=starts + dt.timedelta(days=6))
+    period.refresh_from_db()
+    duty.refresh_from_db()
+    assert period.status == Deadline.Status.ELAPSED and period.breached_at is None
+    assert duty.status == Deadline.Status.BREACHED and duty.breached_at == duty.due_at
+    assert seen == [period.pk]
+    assert counts["breached"] == 2  # both passed their due instant in this scan
