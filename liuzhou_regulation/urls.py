@@ -1,9 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-admin.site.site_header = "柳州市客运车辆保险联合监管平台 · 管理"
-admin.site.site_title = "联合监管平台管理"
+from apps.core.api.errors import api_not_found
+
+admin.site.site_header = _("柳州市客运车辆保险联合监管平台 · 管理")
+admin.site.site_title = _("联合监管平台管理")
 
 api_v1 = [
     path("", include("apps.parties.api.urls")),
@@ -34,6 +37,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    re_path(r"^api/v1/", api_not_found),  # unknown API paths answer in the API's one error shape
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

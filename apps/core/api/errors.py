@@ -38,3 +38,10 @@ def exception_handler(exc, context):
         codes = exc.get_codes() if hasattr(exc, "get_codes") else "error"
         response.data = _body(codes if isinstance(codes, str) else "error", str(getattr(exc, "detail", exc)))
     return response
+
+
+def api_not_found(request, *args, **kwargs):
+    """Unknown URLs under /api/v1/ answer 404 in the error shape, not Django's HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse(_body("not_found", _("未找到。")), status=404, json_dumps_params={"ensure_ascii": False})
