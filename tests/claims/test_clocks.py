@@ -318,3 +318,13 @@ def test_future_instants_are_refused(parties):
         services.claim_advance(claim=claim, actor=parties.insurer_a_user,
                                facts={"survey_dispatched_at": sh(2030, 1, 1, 9, 0)})
     assert "不能晚于当前时间" in exc.value.message
+
+
+def test_p2_a_report_after_48_hours_is_marked(parties, client):
+    from django.urls import reverse
+
+    late = make_claim(user=parties.insurer_a_user, occurred_at=sh(2026, 11, 1, 8, 0), reported_at=sh(2026, 11, 3, 8, 1))
+    timely = make_claim(user=parties.insurer_a_user, occurred_at=sh(2026, 11, 1, 8, 0), reported_at=sh(2026, 11, 3, 8, 0))
+    assert late.reported_late is True and timely.reported_late is False
+    client.force_login(parties.insurer_a_user)
+    assert "超过 48 小时报案" in client.get(reverse("claims-detail", args=[late.pk])).content.decode()
