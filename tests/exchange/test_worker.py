@@ -241,11 +241,14 @@ class ThrowawayRedis:
 
 
 def _use_broker(url: str) -> None:
+    import kombu.pools
+
     if app._pool is not None:
         app._pool.force_close_all()
     app.conf.broker_url = url
     app._pool = None
     app.amqp._producer_pool = None
+    kombu.pools.reset()  # kombu caches connection pools per URL; none may outlive the swap
 
 
 @pytest.fixture
