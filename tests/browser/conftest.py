@@ -69,3 +69,28 @@ def browser_page(new_page):
         return page
 
     return login
+
+
+# --- screenshots for the user guide (docs/user-guide/img/) --------------------------------------------------------
+
+SCREENSHOT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                              "docs", "user-guide", "img")
+
+
+def shot(page, name: str) -> str | None:
+    """With ``LZ_SCREENSHOTS`` set (``1``, or a directory), save a 1280×800 screenshot of ``page`` as
+    ``<name>.png`` (256-colour PNG, small enough to commit) into docs/user-guide/img/ or that directory."""
+    target = os.environ.get("LZ_SCREENSHOTS")
+    if not target:
+        return None
+    directory = target if target not in ("1", "true", "yes") else SCREENSHOT_DIR
+    os.makedirs(directory, exist_ok=True)
+    import io
+
+    from PIL import Image
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    image = Image.open(io.BytesIO(page.screenshot(full_page=False))).convert("RGB")
+    path = os.path.join(directory, f"{name}.png")
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
+    return path
