@@ -281,7 +281,10 @@ else:
 # Deadlines (apps/core/deadlines.py): warn at this share of a clock's span, and this long before due.
 DEADLINE_WARN_FRACTION = Decimal(env("DEADLINE_WARN_FRACTION") or "0.75")
 DEADLINE_WARN_BEFORE = timedelta(hours=env_int("DEADLINE_WARN_BEFORE_HOURS", 24))
-DEADLINE_RULES: dict = {}  # per-rule overrides: {"rule": {"warn_fraction": Decimal, "warn_before": timedelta}}
+# Per-rule overrides: {"rule": {"warn_fraction": Decimal, "warn_before": timedelta}}.
+DEADLINE_RULES: dict = {
+    "claim.dispatch": {"warn_before": timedelta(minutes=15)},  # rule M13: the 1-hour survey dispatch
+}
 
 # Domain settings named by RULES.md (never literals in code).
 CLAIM_SMALL_MAX_CNY = Decimal(env("CLAIM_SMALL_MAX_CNY") or "10000")  # rule M13

@@ -86,12 +86,14 @@ def _rule_setting(rule: str, key: str, default):
     return settings.DEADLINE_RULES.get(rule, {}).get(key, default)
 
 
-def _warnings(deadline: Deadline) -> tuple[dt.datetime, dt.datetime]:
+def _warnings(deadline: Deadline) -> tuple[dt.datetime, dt.datetime | None]:
+    """(warning at a share of the span, warning a fixed time before due). A fixed offset as long as the whole
+    span would warn the moment the clock starts (a 1-hour clock with a 24-hour offset), so it is dropped."""
     span = deadline.due_at - deadline.starts_at
     fraction = Decimal(str(_rule_setting(deadline.rule, "warn_fraction", settings.DEADLINE_WARN_FRACTION)))
     before = _rule_setting(deadline.rule, "warn_before", settings.DEADLINE_WARN_BEFORE)
     warn_at = deadline.starts_at + span * float(fraction)
-    final_warn_at = max(deadline.due_at - before, deadline.starts_at)
+    final_warn_at = deadline.due_at - before if before < span else None
     return warn_at, final_warn_at
 
 
