@@ -271,3 +271,17 @@ def test_m3_identity_and_phone_numbers_never_reach_the_logs(world, db, log_captu
         assert secret_value not in records, f"{secret_value} in a log record:\n" + "\n".join(
             line for line in records.splitlines() if secret_value in line)[:3000]
         assert secret_value not in written
+
+
+# --- private files ----------------------------------------------------------------------------------------------
+
+
+def test_media_files_are_never_served_by_url(world, role_clients, db):
+    """Lead evidence, complaint photos and notices are read only through views that check the audience: the
+    URL conf has no /media/ route, whoever asks (docs/operations.md §6)."""
+    names = [world.attachment.file.name, world.complaint_photo.file.name, world.notice_a.file.name]
+    for name in names:
+        for role in ("anon", "admin", "insurer_a", "transport"):
+            response = ask(role_clients[role], "GET", f"/{settings.MEDIA_URL.strip('/')}/{name}")
+            assert response.status_code == 404, (name, role, response.status_code)
+    assert world.complaint_photo.file.name.startswith("private/") or "private" in world.complaint_photo.file.path
