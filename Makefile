@@ -32,3 +32,11 @@ lint: install
 ## Stop the embedded servers if something left them running.
 stop: install
 	$(PY) -c 'from liuzhou_regulation import runtime; runtime.stop_embedded()'
+
+.PHONY: faults
+
+## Fault drills: kill the Celery worker and stop Redis in the middle of exchange pushes and clock scans (on a
+## throwaway redis-server and this target's own test database), then check every batch, lead and deadline.
+faults: install
+	DJANGO_ENV=test LZ_TEST_DB=$${LZ_TEST_DB:-test_faults} LZ_CELERY_QUEUE=$${LZ_CELERY_QUEUE:-q_faults} \
+		$(PY) -m pytest faults -q -s $(PYTEST_ARGS)
