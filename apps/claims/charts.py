@@ -24,11 +24,12 @@ def sla_bars(table) -> SafeString:
     label_w, bar_w, row_h, top = 150, 420, 26, 24
     height = top + row_h * len(table) + 24
     width = label_w + bar_w + 150
+    aria_label = escape(_("各保险公司理赔时限按时率"))
+    caption = escape(_("按时完成率（按时 ÷ 已到期）"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" class="chart" data-testid="sla-chart" '
-        f'aria-label="{escape(_("各保险公司理赔时限按时率"))}">',
-        f'<text x="{label_w}" y="14" font-size="12" fill="#555">{escape(_("按时完成率（按时 ÷ 已到期）"))}</text>',
+        f'viewBox="0 0 {width} {height}" class="chart" data-testid="sla-chart" aria-label="{aria_label}">',
+        f'<text x="{label_w}" y="14" font-size="12" fill="#555">{caption}</text>',
     ]
     for pct in (0, 50, 80, 95, 100):
         x = label_w + bar_w * pct / 100

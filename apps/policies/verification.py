@@ -34,6 +34,7 @@ from decimal import Decimal
 from django.db import connection, models
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.core.deadlines import local_date
 from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
@@ -44,10 +45,10 @@ from .models import Coverage, CoverageKind, CoverageStandard, Policy, PolicyKind
 
 
 class Finding(models.TextChoices):
-    INSURED_AS_OPERATING = "insured_as_operating", _("按营运性质投保")
-    INSURED_AS_NON_OPERATING = "insured_as_non_operating", _("按非营运性质投保")
-    UNINSURED = "uninsured", _("未投保")
-    NOT_IN_SCOPE = "not_in_scope", _("不在范围内（7 座以上）")
+    INSURED_AS_OPERATING = "insured_as_operating", gettext_lazy("按营运性质投保")
+    INSURED_AS_NON_OPERATING = "insured_as_non_operating", gettext_lazy("按非营运性质投保")
+    UNINSURED = "uninsured", gettext_lazy("未投保")
+    NOT_IN_SCOPE = "not_in_scope", gettext_lazy("不在范围内（7 座以上）")
 
 
 @dataclass(frozen=True)

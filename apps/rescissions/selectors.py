@@ -9,6 +9,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, FloatFi
 from django.db.models.aggregates import Aggregate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.core.calendar import is_workday
 from apps.core.crypto import mask_name
@@ -23,7 +24,10 @@ from .clock import Clock
 from .models import DECIDED_STATUSES, OPEN_STATUSES, Decision, RescissionCase, Status
 from .notices import DEFAULT_REASON, NoticeData, NoticeKind
 
-WEEKDAYS = ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"]
+WEEKDAYS = [
+    gettext_lazy("星期一"), gettext_lazy("星期二"), gettext_lazy("星期三"), gettext_lazy("星期四"),
+    gettext_lazy("星期五"), gettext_lazy("星期六"), gettext_lazy("星期日"),
+]
 
 
 # --- lists ---------------------------------------------------------------------------------------------------
@@ -78,7 +82,7 @@ def _holiday_note(day: dt.date) -> str:
     if workday:
         return ""
     name = WorkCalendarDay.objects.filter(date=day, is_workday=False).values_list("name", flat=True).first()
-    label = name or WEEKDAYS[day.weekday()]
+    label = name or str(WEEKDAYS[day.weekday()])
     return _("届满日 %(date)s 是%(label)s（非工作日）：期限按自然日计算，不顺延。") % {"date": day.isoformat(), "label": label}
 
 
