@@ -40,3 +40,13 @@ stop: install
 faults: install
 	DJANGO_ENV=test LZ_TEST_DB=$${LZ_TEST_DB:-test_faults} LZ_CELERY_QUEUE=$${LZ_CELERY_QUEUE:-q_faults} \
 		$(PY) -m pytest faults -q -s $(PYTEST_ARGS)
+
+## API fuzzing, thorough: schemathesis as every role against gunicorn on a free localhost port and a throwaway
+## database (started and stopped here). `make test` runs a bounded version (tests/fuzz).
+fuzz: install
+	$(PY) -m loadtest.harness fuzz $(FUZZ_ARGS)
+
+## Load: 200 concurrent users' daily work (locust, 60 s) against gunicorn + PostgreSQL with generated data on a
+## throwaway database; prints p50/p95 per group of requests and the error count (docs/performance.md).
+load: install
+	$(PY) -m loadtest.harness load $(LOAD_ARGS)
