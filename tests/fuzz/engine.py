@@ -101,17 +101,26 @@ def api_keys(world) -> dict[str, str]:
 
 def forbidden_markers(world) -> dict[str, list[str]]:
     """Per role, the texts of the objects outside its audience (decided by the access module alone)."""
+    from apps.leads.models import Lead
     from apps.parties import access
     from apps.policies.models import Policy
+    from apps.rescissions.models import RescissionCase
 
     result = {}
     for role in FUZZ_ROLES:
         user = world.users[role]
-        # rule M9: a taxi company's onboarding check of its own vehicle shows the policies covering it
+        # Disclosed by design, beside the audience rules:
+        # rule M9 — a taxi company's onboarding check of its own vehicle shows the policies covering it;
+        # rule M4 — the closed loop reports back on a confirmed lead's trail which case the insurer opened (the
+        # signed receipt's case reference), to whoever sees that lead.
         own_vehicle_policies = set(Policy.objects.filter(vehicle__company=user.organization).values_list("pk", flat=True))
+        leads_seen = {lead.reference for lead in access.visible(user, Lead)}
+        reported_cases = set(RescissionCase.objects.filter(trigger="lead_confirmed", trigger_ref__in=leads_seen)
+                             .values_list("pk", flat=True))
         result[role] = [text for model, pk, text in markers(world)
                         if not access.visible(user, model).filter(pk=pk).exists()
-                        and not (model is Policy and pk in own_vehicle_policies)]
+                        and not (model is Policy and pk in own_vehicle_policies)
+                        and not (model is RescissionCase and pk in reported_cases)]
     return result
 
 

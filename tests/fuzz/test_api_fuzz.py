@@ -22,6 +22,7 @@ KNOWN_EMPTY_VALUE_GAPS = (re.compile(r'^"" is not one of '), re.compile(r'^null 
 KNOWN_SCHEMA_GAPS = {
     ("GET /api/v1/batches/{id}/archive/", '"attempts" is a required property'),
     ("GET /api/v1/batches/{id}/events/", '<value> is not of type "object"'),
+    ("GET /api/v1/leads/{id}/events/", '<value> is not of type "object"'),
     ("POST /api/v1/claims/batch/", '"count" is a required property'),
     ("POST /api/v1/policies/batch/", '"count" is a required property'),
 }
