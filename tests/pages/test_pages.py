@@ -377,3 +377,20 @@ def test_underwriting_list_for_regulator_and_insurer(client, parties, city):
     assert 'data-testid="underwriting-flags"' in page and "100,000" in page
     response = client.get("/api/v1/underwriting/policies/", {"rule": "p3_seat"})
     assert [row["number"] for row in response.json()["results"]] == [flagged.number]
+
+
+def test_driver_pages_stay_inside_the_audience(client, parties):
+    driver = DriverFactory(company=parties.company_a, name="蒙小云")
+    client.force_login(parties.company_b_user)
+    assert client.get(f"/vehicles/drivers/{driver.pk}/").status_code == 404
+    assert client.post(f"/vehicles/drivers/{driver.pk}/reveal/name/").status_code == 404
+    assert "蒙*云" not in client.get("/vehicles/drivers/").content.decode()
+    client.force_login(parties.insurer_a_user)
+    assert client.get(f"/vehicles/drivers/{driver.pk}/").status_code in (403, 404)
+    client.force_login(parties.company_a_user)
+    page = client.get(f"/vehicles/drivers/{driver.pk}/").content.decode()
+    assert "蒙*云" in page and "蒙小云" not in page
+    assert client.post(f"/vehicles/drivers/{driver.pk}/reveal/name/").json()["value"] == "蒙小云"
+    # exact search by ID number through the blind index
+    page = client.get("/vehicles/drivers/", {"id_no": driver.id_no}).content.decode()
+    assert "蒙*云" in page
