@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 
 
+@lru_cache(maxsize=16)
 def _derive(secret: str, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret.encode())
 

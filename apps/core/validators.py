@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -149,11 +150,20 @@ def normalize_resident_id(value: str) -> tuple[str, list[str]]:
     if resident_id_check_char(number[:17]) != number[17]:
         raise ValidationError(_("身份证号码校验位不正确，请核对。"), code="ric_checksum")
     warnings: list[str] = []
-    try:
-        ric.validate(number)
-    except Exception:  # noqa: BLE001 - stdnum's region table is only a hint (it even raises KeyError for some codes)
+    if not _region_known(number[:6], number[6:10]):
         warnings.append(str(_("身份证号码的行政区划代码不在参考表中，已接受，请留意核对。")))
     return number, warnings
+
+
+@lru_cache(maxsize=8192)
+def _region_known(region: str, birth_year: str) -> bool:
+    """python-stdnum's region table (counties valid in the birth year) is only a hint; cached because a bulk
+    import checks the same few hundred regions again and again."""
+    try:
+        ric.get_birth_place(f"{region}{birth_year}0101000")
+    except Exception:  # noqa: BLE001 - stdnum raises InvalidComponent, and even KeyError for some codes
+        return False
+    return True
 
 
 def validate_resident_id(value: str) -> None:

@@ -52,7 +52,8 @@ OPERATING_NATURES: frozenset[str] = frozenset({
     UsageNature.OPERATING, UsageNature.RIDE_HAILING, UsageNature.CRUISING_TAXI, UsageNature.RENTAL,
     UsageNature.HIGHWAY_PASSENGER, UsageNature.PUBLIC_TRANSIT, UsageNature.TOURISM, UsageNature.FREIGHT,
 })
-NON_OPERATING_NATURES: frozenset[str] = frozenset(set(UsageNature.values) - set(OPERATING_NATURES))
+ALL_NATURES: frozenset[str] = frozenset(UsageNature.values)
+NON_OPERATING_NATURES: frozenset[str] = frozenset(ALL_NATURES - set(OPERATING_NATURES))
 
 # Every spelling met in import files, normalised by ``_key`` (no spaces, full-width brackets folded).
 _TERMS: dict[str, str] = {
@@ -105,7 +106,7 @@ def parse_usage_nature(text: str | None) -> str:
     if text is None or not str(text).strip():
         raise ValidationError(_("请填写使用性质。"), code="usage_required")
     raw = str(text).strip()
-    if raw in UsageNature.values:
+    if raw in ALL_NATURES:
         return raw
     key = _key(raw)
     if key in _TERMS:
@@ -132,4 +133,4 @@ def is_operating(nature: str | None) -> bool:
 
 
 def nature_label(nature: str | None) -> str:
-    return str(UsageNature(nature).label) if nature in UsageNature.values else ""
+    return str(UsageNature(nature).label) if nature in ALL_NATURES else ""
