@@ -6,6 +6,17 @@ from __future__ import annotations
 MISSING = 987654321  # an id no object has
 
 
+def url_for(name: str, w, **override) -> str:
+    """The URL of table row ``name``: ``reverse()`` with the world's ids, or for an unnamed pattern
+    (``route:<regex>``) a path it matches that names no endpoint."""
+    from django.urls import reverse
+
+    if name.startswith("route:"):
+        route = name.removeprefix("route:")
+        return "/" + route.lstrip("^").removesuffix("$").removesuffix("\\Z") + "no-such-endpoint/"
+    return reverse(name, kwargs={**url_kwargs(name, w), **override})
+
+
 def url_kwargs(name: str, w) -> dict:  # noqa: C901, PLR0911, PLR0912 - a lookup table
     """The ``reverse()`` kwargs for URL ``name`` in world ``w``; ``{}`` for URLs without parameters."""
     pk = _PK.get(name)

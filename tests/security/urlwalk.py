@@ -14,7 +14,9 @@ def _walk(resolver: URLResolver, prefix: str = "", namespace: str | None = None)
             yield from _walk(pattern, prefix + str(pattern.pattern), ns)
         elif isinstance(pattern, URLPattern):
             name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
-            yield prefix + str(pattern.pattern), name, pattern.lookup_str
+            route = prefix + str(pattern.pattern)
+            # an unnamed pattern (e.g. the API's catch-all 404) is known by its route: ``route:<route>``
+            yield route, name or f"route:{route}", pattern.lookup_str
 
 
 def all_patterns() -> list[tuple[str, str | None, str]]:
