@@ -244,3 +244,39 @@ def test_association_and_taxi_association_work_with_the_credit_file(parties, med
     association.goto(f"/credit/file/org/{parties.company_b.pk}/")
     assert "行业自律惩戒" in association.content()
     shot(association, "insurance_association_credit_file")
+
+
+def test_m8_insurance_association_runs_the_risk_model_and_transport_confirms_its_lead(
+        celery_worker, parties, media, browser_page):
+    """Rule M8: the risk model flags a permit-holding car insured as non-operating, its lead is pushed to transport
+    at once; transport's inbox verifies it on receipt, the officer checks offline and confirms (rule M4)."""
+    car = private_car(company=parties.company_a)
+    permit(car)
+    family_policy = policy(car, parties.insurer_b, usage=UsageNature.FAMILY)
+
+    association = browser_page(parties.ins_assoc_user)
+    association.goto("/leads/risk/")
+    assert "持有效运输证但按非营运投保" in association.locator("[data-testid=risk-weights]").inner_text()
+    association.get_by_role("button", name="立即运行模型").click()
+    association.wait_for_url("**/leads/risk/runs/*/")
+    assert "新线索 1 条" in association.content()
+    shot(association, "ins_assoc_risk_run")
+    lead = Lead.objects.get(plate=car.plate)
+    assert lead.source == "risk_model" and lead.recipient == parties.transport
+    wait_for(lambda: all_delivered() and Lead.objects.get(pk=lead.pk).status == Status.VERIFIED,
+             what="the lead at transport")
+
+    transport = browser_page(parties.transport_user)
+    transport.goto("/leads/")
+    transport.locator(f"a[href='/leads/{lead.pk}/']").first.click()
+    transport.wait_for_url(f"**/leads/{lead.pk}/")
+    assert "持有效运输证但按非营运投保" in transport.locator("[data-testid=lead-reasons]").inner_text()
+    transport.locator("[data-testid=check-start]").click()
+    check = transport.locator("[data-testid=check-form]")
+    check.locator("input[name=outcome][value=confirmed]").check()
+    check.locator("textarea[name=result]").fill("蹲点核查：该车在柳州站接网约车订单载客。")
+    check.locator("button[type=submit]").click()
+    transport.wait_for_selector("[data-testid=disposals]")
+    wait_for(lambda: RescissionCase.objects.filter(policy=family_policy).exists() and all_delivered(),
+             what="the check result at insurer B")
+    assert Lead.objects.get(pk=lead.pk).status == Status.DISPOSED
