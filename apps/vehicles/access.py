@@ -22,66 +22,48 @@ def _insured_by(user: User, vehicle_ref: str = "pk"):
     return Exists(Policy.objects.filter(vehicle_id=OuterRef(vehicle_ref), insurer_id=user.organization_id))
 
 
-@audience(Vehicle)
-def vehicles_visible(user: User, qs: QuerySet) -> QuerySet:
+def _company_ledger(user: User, qs: QuerySet, company: str, vehicle: str | None) -> QuerySet:
+    """The one shape of every rule here: supervisors see all; the taxi association what belongs to a company;
+    a company its own (``company`` is the path to the owning company); an insurer, where ``vehicle`` names the
+    path to the vehicle, what concerns a vehicle it insures."""
     kind = user.kind
     if kind in SUPERVISORS:
         return qs
     if kind == OrganizationKind.TAXI_ASSOCIATION:
-        return qs.filter(company__isnull=False)
+        return qs.filter(**{f"{company}__isnull": False})
     if kind == OrganizationKind.TAXI_COMPANY:
-        return qs.filter(company_id=user.organization_id)
-    if kind == OrganizationKind.INSURER:
-        return qs.filter(_insured_by(user))
+        return qs.filter(**{f"{company}_id": user.organization_id})
+    if kind == OrganizationKind.INSURER and vehicle is not None:
+        return qs.filter(_insured_by(user, vehicle))
     return qs.none()
+
+
+@audience(Vehicle)
+def vehicles_visible(user: User, qs: QuerySet) -> QuerySet:
+    return _company_ledger(user, qs, "company", vehicle="pk")
 
 
 @audience(OperatingPermit)
 def permits_visible(user: User, qs: QuerySet) -> QuerySet:
-    kind = user.kind
-    if kind in SUPERVISORS:
-        return qs
-    if kind == OrganizationKind.TAXI_ASSOCIATION:
-        return qs.filter(vehicle__company__isnull=False)
-    if kind == OrganizationKind.TAXI_COMPANY:
-        return qs.filter(vehicle__company_id=user.organization_id)
-    if kind == OrganizationKind.INSURER:
-        return qs.filter(_insured_by(user, "vehicle_id"))
-    return qs.none()
+    return _company_ledger(user, qs, "vehicle__company", vehicle="vehicle_id")
 
 
 @audience(Driver)
 def drivers_visible(user: User, qs: QuerySet) -> QuerySet:
-    kind = user.kind
-    if kind in SUPERVISORS:
-        return qs
-    if kind == OrganizationKind.TAXI_ASSOCIATION:
-        return qs.filter(company__isnull=False)
-    if kind == OrganizationKind.TAXI_COMPANY:
-        return qs.filter(company_id=user.organization_id)
-    return qs.none()
+    return _company_ledger(user, qs, "company", vehicle=None)
 
 
 @audience(DriverAssignment)
 def assignments_visible(user: User, qs: QuerySet) -> QuerySet:
-    kind = user.kind
-    if kind in SUPERVISORS:
-        return qs
-    if kind == OrganizationKind.TAXI_ASSOCIATION:
-        return qs.filter(driver__company__isnull=False)
-    if kind == OrganizationKind.TAXI_COMPANY:
-        return qs.filter(driver__company_id=user.organization_id)
-    return qs.none()
+    return _company_ledger(user, qs, "driver__company", vehicle=None)
 
 
 @audience(OnboardingCheck)
 def onboarding_checks_visible(user: User, qs: QuerySet) -> QuerySet:
-    kind = user.kind
-    if kind in SUPERVISORS:
-        return qs
-    if kind == OrganizationKind.TAXI_COMPANY:
-        return qs.filter(company_id=user.organization_id)
-    return qs.none()
+    # Onboarding checks are the company's own working papers: not the taxi association's.
+    if user.kind == OrganizationKind.TAXI_ASSOCIATION:
+        return qs.none()
+    return _company_ledger(user, qs, "company", vehicle=None)
 
 
 # --- who may reveal personal fields (the reveal itself is audited by apps.core.audit.reveal) ------------------
