@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.deadlines import local_date
 from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
 from apps.vehicles.models import OperatingPermit, Vehicle
-from apps.vehicles.usage import OPERATING_NATURES, nature_label, usage_class
+from apps.vehicles.usage import OPERATING_NATURES, UsageNature, nature_label, usage_class
 
 from .models import Coverage, CoverageKind, CoverageStandard, Policy, PolicyKind
 
@@ -291,112 +291,92 @@ def verify_vehicle(vehicle: Vehicle | int, at: dt.datetime) -> Verification:
 
 # --- set-based implementation ------------------------------------------------------------------------------------
 
-# One statement, built for the standard in force (its few requirements become columns). Every aggregate is a plain
-# GROUP BY without ORDER BY or DISTINCT over at most the policies in force, so PostgreSQL hashes instead of sorting:
-#   pol  — policies in force at T for the vehicles asked about;
-#   vk   — per (vehicle, kind): policies of that kind (count, any non-operating) joined with the best coverage
-#          limits of that kind;
-#   agg  — per vehicle: totals, and for each requirement whether it is met, with the best limits it found.
-# The few elements of each vehicle's lists (permits, policies, compulsory policies) are put in order when the row is
-# read. Lists come back as PostgreSQL arrays in binary (psycopg's C loaders), never JSON.
+# One statement, built for the standard in force. Sets of codes travel as bit masks (bit i+1 = the i-th value of the
+# enumeration, ``array_position`` being 1-based), so the aggregates are plain integer ORs and maxima — no arrays and
+# no DISTINCT per vehicle, no sort anywhere:
+#   pol  — the policies in force at T of the vehicles asked about, one row each, with the kinds their coverage lines
+#          add and, for the few kinds whose limits the standard measures, their best limits;
+#   agg  — per vehicle: the usage natures insured, every kind covered (a policy covers its own kind), the best
+#          limits, the number of compulsory policies (and the policy lists, when asked for);
+#   dc   — for the few vehicles with two compulsory policies or more (rule J7), those policies;
+#   perm — the permits valid on the date of T.
+# Requirement checks, findings and labels are derived from these values in Python, row by row, in ``_Decoder``.
 _SQL = """
 WITH v AS (
     SELECT id, seats, online, usage_nature FROM vehicles_vehicle WHERE {vehicle_filter}
 ),
+pol AS (
+    SELECT p.id, p.vehicle_id, p.kind, p.usage_nature_insured AS nature,
+           (extract(epoch FROM p.starts_at) * 1000000)::bigint AS starts,
+           bit_or(coalesce(1::bigint << array_position(%(kinds)s::text[], c.kind::text), 0)) AS coverage_kinds
+           {limit_columns} {policy_columns}
+    FROM policies_policy p LEFT JOIN policies_coverage c ON c.policy_id = p.id
+    WHERE p.{policy_vehicle_filter}
+      AND p.starts_at <= %(at)s AND p.ends_at > %(at)s
+      AND (p.rescinded_at IS NULL OR p.rescinded_at > %(at)s)
+      AND (p.cancelled_at IS NULL OR p.cancelled_at > %(at)s)
+    GROUP BY p.id
+),
+agg AS (
+    SELECT vehicle_id,
+           bit_or(1::bigint << coalesce(array_position(%(natures)s::text[], nature::text), {unknown_bit})) AS natures,
+           bit_or(coverage_kinds | coalesce(1::bigint << array_position(%(kinds)s::text[], kind::text), 0)) AS kinds,
+           count(*) FILTER (WHERE kind = 'compulsory') AS compulsory
+           {vehicle_limit_columns} {policy_lists}
+    FROM pol GROUP BY vehicle_id
+),
+dc AS (
+    SELECT vehicle_id, array_agg(id) AS ids, array_agg(starts) AS starts FROM pol
+    WHERE kind = 'compulsory' AND vehicle_id IN (SELECT vehicle_id FROM agg WHERE compulsory > 1)
+    GROUP BY vehicle_id
+),
 perm AS (
     SELECT p.vehicle_id, array_agg(p.id) AS ids, array_agg(p.number) AS numbers, array_agg(p.kind) AS kinds,
            array_agg(p.valid_from) AS froms, array_agg(p.valid_to) AS tos
-    FROM vehicles_operatingpermit p JOIN v ON v.id = p.vehicle_id
-    WHERE p.valid_from <= %(day)s AND p.valid_to >= %(day)s AND (p.revoked_at IS NULL OR p.revoked_at > %(at)s)
+    FROM vehicles_operatingpermit p
+    WHERE p.{policy_vehicle_filter}
+      AND p.valid_from <= %(day)s AND p.valid_to >= %(day)s AND (p.revoked_at IS NULL OR p.revoked_at > %(at)s)
     GROUP BY p.vehicle_id
-),
-pol AS (
-    SELECT p.id, p.vehicle_id, p.insurer_id, p.kind, p.usage_nature_insured AS nature, p.starts_at
-           {policy_columns}
-    FROM policies_policy p JOIN v ON v.id = p.vehicle_id
-    WHERE p.starts_at <= %(at)s AND p.ends_at > %(at)s
-      AND (p.rescinded_at IS NULL OR p.rescinded_at > %(at)s)
-      AND (p.cancelled_at IS NULL OR p.cancelled_at > %(at)s)
-),
-pk AS (
-    SELECT vehicle_id, kind, count(*) AS n, bool_or(NOT (nature = ANY(%(operating)s))) AS non_operating
-    FROM pol GROUP BY vehicle_id, kind
-),
-cov AS (
-    SELECT pol.vehicle_id, c.kind, max(c."limit") AS lim, max(c.per_seat_limit) AS ps
-    FROM policies_coverage c JOIN pol ON pol.id = c.policy_id
-    GROUP BY pol.vehicle_id, c.kind
-),
-vk AS (
-    SELECT coalesce(pk.vehicle_id, cov.vehicle_id) AS vehicle_id, coalesce(pk.kind, cov.kind) AS kind,
-           coalesce(pk.n, 0) AS n, coalesce(pk.non_operating, false) AS non_operating, cov.lim, cov.ps
-    FROM pk FULL JOIN cov ON cov.vehicle_id = pk.vehicle_id AND cov.kind = pk.kind
-),
-agg AS (
-    SELECT vehicle_id, sum(n) AS n, bool_or(non_operating) AS any_non_operating
-           {requirement_columns}
-    FROM vk GROUP BY vehicle_id
-),
-natures AS (
-    SELECT vehicle_id, array_agg(nature) AS natures
-    FROM (SELECT DISTINCT vehicle_id, nature FROM pol) x GROUP BY vehicle_id
-),
-dc AS (
-    SELECT vehicle_id, array_agg(id) AS ids, array_agg(extract(epoch FROM starts_at)) AS starts
-    FROM pol WHERE kind = 'compulsory' GROUP BY vehicle_id HAVING count(*) > 1
-){policy_cte}
+)
 SELECT v.id, v.seats, v.online, v.usage_nature,
-       perm.ids AS permit_ids, perm.numbers AS permit_numbers, perm.kinds AS permit_kinds,
-       perm.froms AS permit_froms, perm.tos AS permit_tos,
-       CASE WHEN v.seats > %(max_seats)s THEN 'not_in_scope'
-            WHEN coalesce(agg.n, 0) = 0 THEN 'uninsured'
-            WHEN agg.any_non_operating THEN 'insured_as_non_operating'
-            ELSE 'insured_as_operating' END AS finding,
-       natures.natures, dc.ids AS dc_ids, dc.starts AS dc_starts
-       {requirement_select}
-       {policy_select}
+       perm.ids, perm.numbers, perm.kinds, perm.froms, perm.tos,
+       agg.natures, agg.kinds, dc.ids, dc.starts {limit_select} {policy_select}
 FROM v
-LEFT JOIN perm ON perm.vehicle_id = v.id
 LEFT JOIN agg ON agg.vehicle_id = v.id
-LEFT JOIN natures ON natures.vehicle_id = v.id
+LEFT JOIN perm ON perm.vehicle_id = v.id
 LEFT JOIN dc ON dc.vehicle_id = v.id
-{policy_join}
 """
-
-# Per requirement i: is any accepted kind present; the best limits among them; is one of them good enough alone.
-_REQUIREMENT_COLUMNS = """,
-           bool_or(kind = ANY(%(k{i})s)) AS present{i},
-           max(lim) FILTER (WHERE kind = ANY(%(k{i})s)) AS lim{i},
-           max(ps) FILTER (WHERE kind = ANY(%(k{i})s)) AS ps{i},
-           bool_or(kind = ANY(%(k{i})s)
-                   AND (%(m{i})s::numeric = 0 OR lim >= %(m{i})s::numeric)
-                   AND (%(s{i})s::numeric IS NULL OR ps >= %(s{i})s::numeric)) AS ok{i}"""
-_REQUIREMENT_SELECT = """,
-       agg.present{i} AS present{i}, agg.lim{i} AS lim{i}, agg.ps{i} AS ps{i}, agg.ok{i} AS ok{i}"""
-
-_POLICY_COLUMNS = ", p.number, p.ends_at"
-_POLICY_CTE = """,
-ck AS (
-    SELECT c.policy_id, array_to_string(array_agg(c.kind), ',') AS kinds
-    FROM policies_coverage c JOIN pol ON pol.id = c.policy_id GROUP BY c.policy_id
-),
-plist AS (
-    SELECT pol.vehicle_id,
-           array_agg(pol.id) AS ids, array_agg(pol.insurer_id) AS insurers, array_agg(pol.number) AS numbers,
-           array_agg(pol.kind) AS kinds, array_agg(pol.nature) AS natures,
-           array_agg((extract(epoch FROM pol.starts_at) * 1000000)::bigint) AS starts,
-           array_agg((extract(epoch FROM pol.ends_at) * 1000000)::bigint) AS ends,
-           array_agg(coalesce(ck.kinds, '')) AS coverages
-    FROM pol LEFT JOIN ck ON ck.policy_id = pol.id
-    GROUP BY pol.vehicle_id
-)"""
-_POLICY_SELECT = """, plist.ids AS p_ids, plist.insurers AS p_insurers, plist.numbers AS p_numbers,
-       plist.kinds AS p_kinds, plist.natures AS p_natures, plist.starts AS p_starts, plist.ends AS p_ends,
-       plist.coverages AS p_coverages"""
-_POLICY_JOIN = "LEFT JOIN plist ON plist.vehicle_id = v.id"
+# per measured kind j: the best limit and per-seat limit of the policy's coverage lines of that kind
+_LIMIT_COLUMNS = """,
+           max(c."limit") FILTER (WHERE c.kind = %(measured{j})s) AS lim{j},
+           max(c.per_seat_limit) FILTER (WHERE c.kind = %(measured{j})s) AS ps{j}"""
+_VEHICLE_LIMIT_COLUMNS = ", max(lim{j}) AS lim{j}, max(ps{j}) AS ps{j}"
+_LIMIT_SELECT = ", agg.lim{j}, agg.ps{j}"
+_POLICY_COLUMNS = """, p.insurer_id, p.number, (extract(epoch FROM p.ends_at) * 1000000)::bigint AS ends"""
+_POLICY_LISTS = """,
+           array_agg(id) AS p_ids, array_agg(insurer_id) AS p_insurers, array_agg(number) AS p_numbers,
+           array_agg(kind) AS p_kinds, array_agg(nature) AS p_natures, array_agg(starts) AS p_starts,
+           array_agg(ends) AS p_ends, array_agg(coverage_kinds) AS p_coverages"""
+_POLICY_SELECT = """, agg.p_ids, agg.p_insurers, agg.p_numbers, agg.p_kinds, agg.p_natures, agg.p_starts, agg.p_ends,
+       agg.p_coverages"""
 
 # Large hashes stay in memory for this one statement (set for it, then restored).
-_WORK_MEM = "128MB"
+_WORK_MEM = "192MB"
+
+_NATURES: tuple[str, ...] = tuple(UsageNature.values)
+_KINDS: tuple[str, ...] = tuple(CoverageKind.values)
+# A stored nature outside the enumeration (forms, imports and the API all refuse one) sets this bit: like the
+# reference implementation, it counts as non-operating.
+_UNKNOWN_NATURE_BIT = 62
+_UNKNOWN_NATURE = "unknown"
+
+
+def _bit(values: tuple[str, ...], value: str) -> int:
+    return 1 << (values.index(value) + 1)
+
+
+_NON_OPERATING_MASK = sum(_bit(_NATURES, n) for n in _NATURES if n not in OPERATING_NATURES) | (
+    1 << _UNKNOWN_NATURE_BIT)
 
 
 def verify_vehicles(
@@ -417,14 +397,10 @@ def verify_vehicles(
     day = local_date(at)
     standard = _standard_at(day)
     requirements = sorted(standard.requirements.all(), key=lambda r: r.policy_kind) if standard else []
-    params: dict = {
-        "at": at, "day": day, "max_seats": VEHICLE_SCOPE_MAX_SEATS,
-        "operating": sorted(str(n) for n in OPERATING_NATURES),
-    }
-    for i, r in enumerate(requirements):
-        params[f"k{i}"] = list(r.kinds)
-        params[f"m{i}"] = r.min_limit
-        params[f"s{i}"] = r.min_per_seat_limit
+    decoder = _Decoder(at, standard.pk if standard else None, requirements, with_policies)
+    params: dict = {"at": at, "day": day, "natures": list(_NATURES), "kinds": list(_KINDS)}
+    for j, kind in enumerate(decoder.measured):
+        params[f"measured{j}"] = kind
     if isinstance(vehicles, QuerySet):
         sub_sql, sub_params = vehicles.order_by().values("pk").query.sql_with_params()
         # the subquery uses %s placeholders: turn them into named ones so both styles do not mix
@@ -434,18 +410,20 @@ def verify_vehicles(
             names.append(f"%(sub{i})s")
         sub_sql = sub_sql.replace("%%", "\x00") % tuple(names) if names else sub_sql
         sub_sql = sub_sql.replace("\x00", "%%")
-        vehicle_filter = f"id IN ({sub_sql})"
+        vehicle_filter, policy_vehicle_filter = f"id IN ({sub_sql})", f"vehicle_id IN ({sub_sql})"
     else:
+        # "= ANY(array)" on every table: PostgreSQL hashes the array and scans each table once
         params["ids"] = [int(i) for i in vehicles]
-        vehicle_filter = "id = ANY(%(ids)s)"
+        vehicle_filter, policy_vehicle_filter = "id = ANY(%(ids)s)", "vehicle_id = ANY(%(ids)s)"
+    measured = range(len(decoder.measured))
     sql = _SQL.format(
-        vehicle_filter=vehicle_filter,
-        requirement_columns="".join(_REQUIREMENT_COLUMNS.format(i=i) for i in range(len(requirements))),
-        requirement_select="".join(_REQUIREMENT_SELECT.format(i=i) for i in range(len(requirements))),
+        vehicle_filter=vehicle_filter, policy_vehicle_filter=policy_vehicle_filter, unknown_bit=_UNKNOWN_NATURE_BIT,
+        limit_columns="".join(_LIMIT_COLUMNS.format(j=j) for j in measured),
+        vehicle_limit_columns="".join(_VEHICLE_LIMIT_COLUMNS.format(j=j) for j in measured),
+        limit_select="".join(_LIMIT_SELECT.format(j=j) for j in measured),
         policy_columns=_POLICY_COLUMNS if with_policies else "",
-        policy_cte=_POLICY_CTE if with_policies else "",
+        policy_lists=_POLICY_LISTS if with_policies else "",
         policy_select=_POLICY_SELECT if with_policies else "",
-        policy_join=_POLICY_JOIN if with_policies else "",
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [_WORK_MEM])
@@ -454,27 +432,12 @@ def verify_vehicles(
         # (psycopg's C loaders); Django's own cursors bind on the client side, which cannot return binary.
         with psycopg.Cursor(connection.connection) as raw:
             raw.execute(sql, params, binary=True)
-            columns = tuple(c.name for c in raw.description)
             rows = raw.fetchall()
         # back to the caller's value: SET LOCAL would otherwise outlive this savepoint in an outer transaction
         cursor.execute("SELECT set_config('work_mem', %s, true)", [previous_work_mem])
-    insurer_names: dict[int, str] = {}
     if with_policies:
-        insurer_names = dict(Organization.objects.filter(kind="insurer").values_list("id", "name"))
-
-    context = _RowContext(at, standard.pk if standard else None, tuple(r.policy_kind for r in requirements),
-                          requirements, insurer_names, with_policies)
-    return {row[0]: _from_row(row, columns, context) for row in rows}
-
-
-@dataclass(frozen=True)
-class _RowContext:
-    at: dt.datetime
-    standard_id: int | None
-    required_kinds: tuple[str, ...]
-    requirements: list
-    insurer_names: dict
-    with_policies: bool
+        decoder.insurer_names = dict(Organization.objects.filter(kind="insurer").values_list("id", "name"))
+    return {row[0]: decoder.verification(row) for row in rows}
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -485,44 +448,131 @@ def _instant(micros: int) -> dt.datetime:
     return _EPOCH + dt.timedelta(microseconds=micros)
 
 
+def _by_id(item) -> int:
+    return item.id
+
+
 def _sorted(items, key=None) -> tuple:
     return tuple(items) if len(items) < 2 else tuple(sorted(items, key=key))
 
 
-def _from_row(row, columns, ctx: _RowContext) -> Verification:
-    r = dict(zip(columns, row, strict=True))
-    seats, online = r["seats"], r["online"]
-    in_scope = seats <= VEHICLE_SCOPE_MAX_SEATS
-    permit_ids = r["permit_ids"]
-    permits = _sorted([PermitInfo(*values) for values in zip(
-        permit_ids, r["permit_numbers"], r["permit_kinds"], r["permit_froms"], r["permit_tos"], strict=True)]
-    ) if permit_ids else ()
-    policies: tuple[PolicyInfo, ...] = ()
-    if ctx.with_policies and r["p_ids"]:
-        names = ctx.insurer_names
-        policies = _sorted([
+class _Decoder:
+    """Turns a row of the set-based statement into a ``Verification``, with the same rules as ``verify_vehicle``.
+
+    Masks recur across vehicles (a few dozen combinations of natures or kinds in a whole city), so their decoded
+    forms are memoised, and equal coverage gaps are the same (immutable) object.
+    """
+
+    def __init__(self, at, standard_id, requirements, with_policies):
+        self.at, self.standard_id, self.with_policies = at, standard_id, with_policies
+        self.requirements = requirements
+        self.required_kinds = tuple(r.policy_kind for r in requirements)
+        self.insurer_names: dict[int, str] = {}
+        # kinds whose limits some requirement compares: only those get limit columns
+        measured: list[str] = []
+        for r in requirements:
+            if r.min_limit or r.min_per_seat_limit is not None:
+                measured.extend(k for k in r.kinds if k in _KINDS and k not in measured)
+        self.measured = tuple(measured)
+        self.limit_start = 13  # index of lim0 in the row (see the SELECT list)
+        self.policy_start = self.limit_start + 2 * len(measured)
+        # per requirement: (requirement, mask of its kinds, [(bit, index of the kind's limit column)])
+        self.checks = []
+        for r in requirements:
+            kinds = [k for k in r.kinds if k in _KINDS]
+            mask = sum(_bit(_KINDS, k) for k in kinds)
+            limits = [(_bit(_KINDS, k), self.limit_start + 2 * measured.index(k)) for k in kinds if k in measured]
+            # a requirement with a minimum has all its kinds measured; one without only asks for presence
+            self.checks.append((r, mask, limits))
+        self._natures: dict[int, tuple[str, ...]] = {}
+        self._kind_sets: dict[int, tuple[str, ...]] = {}
+        self._gaps: dict[tuple, tuple[CoverageGap, ...]] = {}
+
+    def natures(self, mask: int) -> tuple[str, ...]:
+        found = self._natures.get(mask)
+        if found is None:
+            found = tuple(sorted(n for n in _NATURES if mask & _bit(_NATURES, n)))
+            if mask & (1 << _UNKNOWN_NATURE_BIT):
+                found += (_UNKNOWN_NATURE,)
+            self._natures[mask] = found
+        return found
+
+    def kind_set(self, mask: int) -> tuple[str, ...]:
+        found = self._kind_sets.get(mask)
+        if found is None:
+            found = self._kind_sets[mask] = tuple(sorted(k for k in _KINDS if mask & _bit(_KINDS, k)))
+        return found
+
+    def gaps(self, kinds: int, row) -> tuple[CoverageGap, ...]:
+        """Rule M10: the requirements that no single present kind meets (same rule as ``verify_vehicle``)."""
+        key = (kinds, row[self.limit_start:self.policy_start])
+        found = self._gaps.get(key)
+        if found is not None:
+            return found
+        gaps = []
+        for r, mask, limits in self.checks:
+            if not kinds & mask:
+                gaps.append(CoverageGap(r.policy_kind, r.min_limit, r.min_per_seat_limit, None, None, True))
+                continue
+            if not limits:  # presence is all this requirement asks for
+                continue
+            ok = False
+            best_limit = best_seat = None
+            for bit, i in limits:
+                if not kinds & bit:
+                    continue
+                limit, seat = row[i], row[i + 1]
+                if limit is not None and (best_limit is None or limit > best_limit):
+                    best_limit = limit
+                if seat is not None and (best_seat is None or seat > best_seat):
+                    best_seat = seat
+                limit_ok = r.min_limit == 0 or (limit is not None and limit >= r.min_limit)
+                seat_ok = r.min_per_seat_limit is None or (seat is not None and seat >= r.min_per_seat_limit)
+                ok = ok or (limit_ok and seat_ok)
+            if not ok:
+                gaps.append(CoverageGap(r.policy_kind, r.min_limit, r.min_per_seat_limit, best_limit, best_seat,
+                                        False))
+        found = self._gaps[key] = tuple(gaps)
+        return found
+
+    def policies(self, row) -> tuple[PolicyInfo, ...]:
+        i = self.policy_start
+        ids = row[i]
+        if not ids:
+            return ()
+        names, kind_set = self.insurer_names, self.kind_set
+        return _sorted([
             PolicyInfo(pid, insurer, names.get(insurer, ""), number, kind, nature, _instant(starts), _instant(ends),
-                       _sorted(coverage.split(",")) if coverage else ())
-            for pid, insurer, number, kind, nature, starts, ends, coverage in zip(
-                r["p_ids"], r["p_insurers"], r["p_numbers"], r["p_kinds"], r["p_natures"], r["p_starts"], r["p_ends"],
-                r["p_coverages"], strict=True)
+                       kind_set(coverages))
+            for pid, insurer, number, kind, nature, starts, ends, coverages in zip(
+                ids, row[i + 1], row[i + 2], row[i + 3], row[i + 4], row[i + 5], row[i + 6], row[i + 7], strict=True)
         ], key=lambda p: (p.kind, p.starts_at, p.id))
-    gaps = []
-    if in_scope:
-        for i, req in enumerate(ctx.requirements):
-            if not r[f"ok{i}"]:
-                gaps.append(CoverageGap(req.policy_kind, req.min_limit, req.min_per_seat_limit, r[f"lim{i}"],
-                                        r[f"ps{i}"], not r[f"present{i}"]))
-    to_cancel: tuple[int, ...] = ()
-    if r["dc_ids"]:
-        ordered = sorted(zip(r["dc_starts"], r["dc_ids"], strict=True))  # rule J7: the earliest-starting one stays
-        to_cancel = tuple(sorted(pid for _start, pid in ordered[1:]))
-    natures = r["natures"]
-    return Verification(
-        vehicle_id=r["id"], at=ctx.at, seats=seats, in_scope=in_scope,
-        registered_usage_nature=r["usage_nature"], online=online, valid_permits=permits,
-        is_operating=bool(permits) or online, policies=policies,
-        usage_natures_insured=_sorted(natures) if natures else (), finding=r["finding"],
-        double_compulsory=bool(to_cancel), double_compulsory_to_cancel=to_cancel,
-        standard_id=ctx.standard_id, required_kinds=ctx.required_kinds, coverage_gaps=tuple(gaps),
-    )
+
+    def verification(self, row) -> Verification:
+        (vehicle_id, seats, online, usage_nature, permit_ids, permit_numbers, permit_kinds, permit_froms, permit_tos,
+         natures, kinds, dc_ids, dc_starts) = row[:13]
+        in_scope = seats <= VEHICLE_SCOPE_MAX_SEATS
+        permits = _sorted([PermitInfo(*values) for values in zip(
+            permit_ids, permit_numbers, permit_kinds, permit_froms, permit_tos, strict=True)], key=_by_id) if permit_ids else ()
+        if not in_scope:
+            finding = Finding.NOT_IN_SCOPE
+        elif not natures:
+            finding = Finding.UNINSURED
+        elif natures & _NON_OPERATING_MASK:
+            finding = Finding.INSURED_AS_NON_OPERATING
+        else:
+            finding = Finding.INSURED_AS_OPERATING
+        to_cancel: tuple[int, ...] = ()
+        if dc_ids:
+            ordered = sorted(zip(dc_starts, dc_ids, strict=True))  # rule J7: the earliest-starting one stays
+            to_cancel = tuple(sorted(pid for _start, pid in ordered[1:]))
+        return Verification(
+            vehicle_id=vehicle_id, at=self.at, seats=seats, in_scope=in_scope,
+            registered_usage_nature=usage_nature, online=online, valid_permits=permits,
+            is_operating=bool(permits) or online,
+            policies=self.policies(row) if self.with_policies else (),
+            usage_natures_insured=self.natures(natures) if natures else (), finding=finding,
+            double_compulsory=bool(to_cancel), double_compulsory_to_cancel=to_cancel,
+            standard_id=self.standard_id, required_kinds=self.required_kinds,
+            coverage_gaps=self.gaps(kinds or 0, row) if in_scope and self.checks else (),
+        )

@@ -1,5 +1,6 @@
 """Insurance verification (rules M1, M6, M10, J7): one case per finding, and set-based == per-vehicle."""
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -230,3 +231,51 @@ def test_set_based_leaves_session_settings_alone(scenarios):
         verify_vehicles([scenarios["ok"].pk], T)
         cursor.execute("SHOW work_mem")
         assert cursor.fetchone()[0] == before
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_set_based_equals_per_vehicle_on_random_registers(parties, seed):
+    """Random vehicles, permits, policies with several coverage lines, and a random standard (alternative kinds,
+    limits and per-seat limits on one line): the set-based statement and the reference agree on every field."""
+    import random
+
+    from apps.policies.models import CoverageKind, CoverageRequirement
+    from apps.vehicles.models import OperatingPermit
+
+    rng = random.Random(seed)
+    CoverageStandard.objects.all().delete()
+    standard = CoverageStandard.objects.create(name=f"随机 {seed}", effective_from=dt.date(2026, 1, 1))
+    amounts = [None, Decimal("0"), Decimal("200000"), Decimal("500000"), Decimal("1000000")]
+    for kind in rng.sample(CoverageKind.values, rng.randint(1, 4)):
+        CoverageRequirement.objects.create(
+            standard=standard, policy_kind=kind, min_limit=rng.choice(amounts[1:]),
+            min_per_seat_limit=rng.choice(amounts),
+            alternative_kinds=rng.sample([k for k in CoverageKind.values if k != kind], rng.randint(0, 2)))
+    insurers = [parties.insurer_a, parties.insurer_b]
+    vehicles = []
+    for _ in range(25):
+        vehicle = VehicleFactory(seats=rng.choice([5, 7, 8]), online=rng.random() < 0.2,
+                                 company=parties.company_a if rng.random() < 0.3 else None)
+        vehicles.append(vehicle.pk)
+        for _ in range(rng.randint(0, 2)):
+            PermitFactory(vehicle=vehicle, kind=rng.choice(OperatingPermit.Kind.values),
+                          valid_from=dt.date(2026, rng.randint(1, 6), 1), valid_to=dt.date(2026, rng.randint(6, 12), 1))
+        for _ in range(rng.randint(0, 5)):
+            starts = shanghai(2026, rng.randint(1, 6), rng.choice([1, 15]))
+            policy = PolicyFactory(
+                vehicle=vehicle, insurer=rng.choice(insurers), kind=rng.choice(PolicyKind.values),
+                usage_nature_insured=rng.choice(UsageNature.values), starts_at=starts,
+                ends_at=starts + dt.timedelta(days=rng.choice([30, 180, 365])),
+                cancelled_at=shanghai(2026, 6, 1) if rng.random() < 0.1 else None)
+            for kind in rng.sample(CoverageKind.values, rng.randint(0, 3)):
+                CoverageFactory(policy=policy, kind=kind,
+                                limit=rng.choice(amounts[1:]), per_seat_limit=rng.choice(amounts), seats=4)
+    for at in (shanghai(2026, 3, 1), T, shanghai(2026, 9, 30, 23, 59)):
+        for with_policies in (True, False):
+            results = verify_vehicles(vehicles, at, with_policies=with_policies)
+            assert set(results) == set(vehicles)
+            for vehicle_id in vehicles:
+                expected = verify_vehicle(vehicle_id, at)
+                if not with_policies:
+                    expected = dataclasses.replace(expected, policies=())
+                assert results[vehicle_id] == expected, (seed, at, vehicle_id)
