@@ -242,6 +242,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env("LZ_CELERY_QUEUE") or ("lz-test" if TESTING else "lz")
 CELERY_TIMEZONE = TIME_ZONE
+# Parts one import of independent rows (vehicles) is split into, each a task on its own worker process: match the
+# worker's concurrency (`make run` starts two). Tests run imports inline, in one part, unless they ask for more.
+IMPORT_WORKERS = env_int("IMPORT_WORKERS", 1 if TESTING else 2)
 CELERY_BEAT_SCHEDULE = {
     "deadline-scan": {"task": "apps.core.tasks.deadline_scan", "schedule": env_int("DEADLINE_SCAN_SECONDS", 60)},
 }

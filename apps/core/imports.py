@@ -13,9 +13,12 @@ Flow (every step a service below, pages and API call the same ones):
    nothing is written). Mode ``nothing`` ("有错误则全部不导入", the API's all-or-nothing) is refused when any row is
    invalid, and runs the whole import in ONE transaction.
 4. ``import_job_run`` (Celery task ``import_job_run_task``) re-reads the file and applies the valid rows in chunks:
-   one transaction per chunk, the job's counters committed with the chunk, so a failure leaves no partial chunk
-   and a redelivered task resumes after the last committed chunk. Upserts are idempotent: re-importing the same
-   file reports every row as "unchanged" and writes nothing.
+   one transaction per chunk, the job's counters and an ``ImportChunk`` record committed with the chunk, so a
+   failure leaves no partial chunk and a redelivered task skips the chunks already committed. For kinds whose
+   rows are independent (``parallel``, e.g. vehicles) the chunks are shared out between ``IMPORT_WORKERS`` parts,
+   each a task of its own (``import_job_part_task``) on its own worker process; the chunk record is claimed first
+   in each chunk's transaction, so no chunk is ever applied twice, and the part that commits the last chunk ends
+   the job. Upserts are idempotent: re-importing the same file reports every row as "unchanged" and writes nothing.
 
 Import kinds are registered by the apps that own the registers (``register_kind`` in their AppConfig.ready()),
 with the row spec, who may import, an optional cheap per-row precheck, the natural key (duplicates inside one
@@ -52,7 +55,7 @@ from apps.parties.access import audience
 
 from .audit import audit_record
 from .errors import ApplicationError, PermissionDeniedError
-from .models import ImportJob, ImportRowError
+from .models import ImportChunk, ImportJob, ImportRowError
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +82,11 @@ def max_rows() -> int:
 
 def chunk_rows() -> int:
     return _setting("IMPORT_CHUNK_ROWS", 1000)
+
+
+def import_workers() -> int:
+    """How many parts (Celery tasks, running side by side) one import of independent rows is split into."""
+    return max(_setting("IMPORT_WORKERS", 2), 1)
 
 
 def sync_validate_rows() -> int:
@@ -262,6 +270,10 @@ class ImportKind:
     * ``natural_keys(kwargs)``: the row's natural keys as ``{field: value}``; a key repeated in one file is an error.
     * ``bulk``: dotted path of ``fn(*, actor, job, rows: list[(row_number, kwargs)]) -> list[RowResult]`` applying a
       chunk set-based (large files); without it each row goes through ``spec.apply`` in its own savepoint.
+    * ``parallel``: the rows are independent of each other (each touches only the record its natural keys name,
+      and repeated keys are refused at preview), so the chunks of a "valid rows" import may be applied by several
+      worker processes at once. Not for kinds whose rows share records they may create (a policies file names the
+      same new vehicle on several rows).
     """
 
     key: str
@@ -273,6 +285,7 @@ class ImportKind:
     precheck: Callable[[Any, dict[str, Any]], None] | None = None
     natural_keys: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     bulk: str | None = None
+    parallel: bool = False
     help: Any = ""
 
     def row_spec(self):
@@ -759,41 +772,63 @@ def _apply_rows(kind: ImportKind, spec, actor, job: ImportJob, rows: list[tuple[
     return counts, refused
 
 
-def _valid_rows(job: ImportJob, kind: ImportKind, spec, sheet: Sheet, layout: Layout, *, skip: int = 0):
-    """The rows that were valid at preview, parsed again now (the registers may have changed since): yields
-    ``(number, kwargs or ValidationError)``. The first ``skip`` of them (committed by an interrupted run) are
+def _valid_chunks(job: ImportJob, kind: ImportKind, spec, sheet: Sheet, layout: Layout, *,
+                  wanted: Callable[[int], bool] = lambda index: True):
+    """The rows valid at preview in chunks of ``chunk_rows()``, numbered from 0 in file order: yields
+    ``(index, [(number, kwargs or ValidationError), ...])`` for the ``wanted`` chunks; the rows of the others are
     passed over without parsing."""
     invalid_rows = set(ImportRowError.objects.filter(job=job, at_import=False).values_list("row_number", flat=True))
+    size = max(chunk_rows(), 1)
+    position = 0
+    chunk: list = []
     for number, cells in data_records(sheet, layout):
         if number in invalid_rows:
             continue
-        if skip:
-            skip -= 1
-            continue
-        try:
-            yield number, parse_record(spec, kind, layout, cells, job.created_by, precheck=False)
-        except ValidationError as exc:
-            yield number, exc
-
-
-def _chunks(rows, size: int):
-    chunk = []
-    for item in rows:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
+        index = position // size
+        position += 1
+        if wanted(index):
+            try:
+                chunk.append((number, parse_record(spec, kind, layout, cells, job.created_by, precheck=False)))
+            except ValidationError as exc:
+                chunk.append((number, exc))
+        if position % size == 0 and chunk:
+            yield index, chunk
             chunk = []
     if chunk:
-        yield chunk
+        yield index, chunk
+
+
+def _chunk_total(job: ImportJob, sheet: Sheet, layout: Layout) -> int:
+    invalid_rows = set(ImportRowError.objects.filter(job=job, at_import=False).values_list("row_number", flat=True))
+    rows = sum(1 for number, _cells in data_records(sheet, layout) if number not in invalid_rows)
+    size = max(chunk_rows(), 1)
+    return (rows + size - 1) // size
 
 
 def _finish(job: ImportJob, *, status: str, message: str = "") -> None:
-    ImportJob.objects.filter(pk=job.pk).update(status=status, error_message=message, finished_at=timezone.now())
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.IMPORTING).update(
+        status=status, error_message=message, finished_at=timezone.now())
+
+
+def _interrupted(job: ImportJob, exc: Exception) -> None:
+    logger.exception("import job %s failed", job.pk)
+    _finish(job, status=ImportJob.Status.FAILED, message=_(
+        "导入中断：%(e)s。已提交的数据保留（见“已处理”行数），未完成的批次没有写入任何数据；可重新上传同一文件继续，"
+        "已导入的行将显示为“无变化”。") % {"e": exc.__class__.__name__})
+
+
+def _parts(kind: ImportKind, job: ImportJob) -> int:
+    if not kind.parallel or job.mode != ImportJob.Mode.VALID_ROWS:
+        return 1
+    chunks = (job.valid + max(chunk_rows(), 1) - 1) // max(chunk_rows(), 1)
+    return max(1, min(import_workers(), chunks))
 
 
 def import_job_run(*, job: ImportJob) -> ImportJob:
     """Apply the valid rows (Celery task). Mode ``valid_rows``: one transaction per chunk, counters committed with
-    it, resumable. Mode ``nothing``: one transaction for the whole file; any refused row rolls everything back."""
+    it, resumable; for ``parallel`` kinds the chunks are shared with ``IMPORT_WORKERS - 1`` more tasks
+    (``import_job_part``), this one doing part 0. Mode ``nothing``: one transaction for the whole file; any refused
+    row rolls everything back."""
     job = ImportJob.objects.select_related("created_by", "organization").get(pk=job.pk)
     if job.status != ImportJob.Status.IMPORTING:
         return job
@@ -805,7 +840,11 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         if job.mode == ImportJob.Mode.NOTHING:
             _run_all_or_nothing(job, kind, spec, actor, sheet, layout)
         else:
-            _run_in_chunks(job, kind, spec, actor, sheet, layout)
+            parts = _parts(kind, job)
+            for part in range(1, parts):
+                import_job_part_task.delay(job.pk, part, parts)
+            _run_in_chunks(job, kind, spec, actor, sheet, layout, part=0, parts=parts)
+            _complete(job, sheet, layout)
     except _RowRefused as exc:
         reasons = "；".join(f"{c}：{r}" if c else r for c, r in exc.errors)
         with transaction.atomic():
@@ -815,27 +854,75 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
             _finish(job, status=ImportJob.Status.FAILED, message=_(
                 "第 %(n)d 行导入时被拒绝（%(r)s）；按“有错误则全部不导入”，未导入任何数据。") % {"n": exc.number, "r": reasons})
     except Exception as exc:  # noqa: BLE001 - any failure ends the job visibly; committed chunks stay
-        logger.exception("import job %s failed", job.pk)
-        _finish(job, status=ImportJob.Status.FAILED, message=_(
-            "导入中断：%(e)s。已提交的数据保留（见“已处理”行数），未完成的批次没有写入任何数据；可重新上传同一文件继续，"
-            "已导入的行将显示为“无变化”。") % {"e": exc.__class__.__name__})
+        _interrupted(job, exc)
     finally:
         cache.delete(_progress_key(job.pk))
     job = ImportJob.objects.get(pk=job.pk)
-    if job.status == ImportJob.Status.DONE:
-        audit_record(actor=actor, action="import.done", obj=job, organization=job.organization, detail={
-            "kind": job.kind, "mode": job.mode, "sha256": job.file_sha256, "created": job.created_count,
-            "updated": job.updated_count, "unchanged": job.unchanged_count, "skipped": job.skipped_count})
+    if job.status == ImportJob.Status.DONE and job.mode == ImportJob.Mode.NOTHING:
+        _audit_done(job, actor)
     return job
 
 
-def _run_in_chunks(job, kind, spec, actor, sheet, layout) -> None:
-    # A redelivered task resumes after the rows committed by the interrupted run (counters commit with chunks).
-    rows = _valid_rows(job, kind, spec, sheet, layout, skip=job.processed)
-    for chunk in _chunks(rows, chunk_rows()):
+def import_job_part(*, job: ImportJob, part: int, parts: int) -> ImportJob:
+    """Part ``part`` of ``parts`` of a parallel "valid rows" import (Celery task ``import_job_part_task``): the
+    chunks whose index is ``part`` modulo ``parts``. Ends the job when it commits the last chunk."""
+    job = ImportJob.objects.select_related("created_by", "organization").get(pk=job.pk)
+    if job.status != ImportJob.Status.IMPORTING or job.mode != ImportJob.Mode.VALID_ROWS:
+        return job
+    kind = get_kind(job.kind)
+    try:
+        sheet, layout = import_job_layout(job)
+        _run_in_chunks(job, kind, job_spec(kind.row_spec()), job.created_by, sheet, layout, part=part, parts=parts)
+        _complete(job, sheet, layout)
+    except Exception as exc:  # noqa: BLE001 - as in import_job_run: the job fails visibly, committed chunks stay
+        _interrupted(job, exc)
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def _audit_done(job: ImportJob, actor) -> None:
+    audit_record(actor=actor, action="import.done", obj=job, organization=job.organization, detail={
+        "kind": job.kind, "mode": job.mode, "sha256": job.file_sha256, "created": job.created_count,
+        "updated": job.updated_count, "unchanged": job.unchanged_count, "skipped": job.skipped_count})
+
+
+def _complete(job: ImportJob, sheet: Sheet, layout: Layout) -> None:
+    """The job is done when every chunk is committed: checked under the job's row lock, so exactly one part ends
+    it (and records it)."""
+    total = _chunk_total(job, sheet, layout)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("created_by", "organization").get(pk=job.pk)
+        if job.status != ImportJob.Status.IMPORTING or ImportChunk.objects.filter(job=job).count() < total:
+            return
+        job.status = ImportJob.Status.DONE
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "finished_at"])
+        _audit_done(job, job.created_by)
+
+
+def _claim_chunk(job: ImportJob, index: int, rows: int) -> bool:
+    """Insert the chunk's record in the current transaction; False when it is (or is being) committed by another
+    task — that insert holds the unique key, so this one waits for its transaction and then finds the conflict."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'INSERT INTO core_importchunk (job_id, "index", "rows", committed_at) VALUES (%s, %s, %s, %s) '
+            'ON CONFLICT (job_id, "index") DO NOTHING RETURNING id', [job.pk, index, rows, timezone.now()])
+        return cursor.fetchone() is not None
+
+
+def _run_in_chunks(job, kind, spec, actor, sheet, layout, *, part: int = 0, parts: int = 1) -> None:
+    done = set(ImportChunk.objects.filter(job=job).values_list("index", flat=True))
+    chunks = _valid_chunks(job, kind, spec, sheet, layout,
+                           wanted=lambda index: index % parts == part and index not in done)
+    for index, chunk in chunks:
+        if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.IMPORTING).exists():
+            return  # another part failed: stop at a chunk boundary
         ready = [(n, kw) for n, kw in chunk if not isinstance(kw, ValidationError)]
         late = [(n, kw) for n, kw in chunk if isinstance(kw, ValidationError)]
         with transaction.atomic():
+            if not _claim_chunk(job, index, len(chunk)):
+                continue
             counts, refused = _apply_rows(kind, spec, actor, job, ready, all_or_nothing=False)
             for number, exc in late:
                 counts["skipped"] += 1
@@ -848,14 +935,13 @@ def _run_in_chunks(job, kind, spec, actor, sheet, layout) -> None:
                 unchanged_count=F("unchanged_count") + counts["unchanged"],
                 skipped_count=F("skipped_count") + counts["skipped"],
             )
-    _finish(job, status=ImportJob.Status.DONE)
 
 
 def _run_all_or_nothing(job, kind, spec, actor, sheet, layout) -> None:
     totals = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
     processed = 0
     with transaction.atomic():
-        for chunk in _chunks(_valid_rows(job, kind, spec, sheet, layout), chunk_rows()):
+        for _index, chunk in _valid_chunks(job, kind, spec, sheet, layout):
             for number, kwargs in chunk:
                 if isinstance(kwargs, ValidationError):
                     raise _RowRefused(number, _errors_by_header(kwargs))
@@ -886,13 +972,34 @@ def copy_insert(model, objects: list) -> None:
     ``pre_save`` (auto_now, blind indexes) and ``get_db_prep_save`` (encryption, Decimal, dates) run as in
     Django's own INSERT; primary keys are reserved from the table's sequence first and set on the instances.
 
-    For the importers' set-based paths: COPY moves rows several times faster than a multi-row INSERT."""
+    For the importers' set-based paths: COPY moves rows several times faster than a multi-row INSERT. The
+    database form of a value of a plain field depends on the value alone, so it is computed once per distinct
+    value (a chunk repeats seats, usage natures, companies, dates); encrypted fields are not plain (every token
+    has its own IV) and blind indexes are derived from their source, so those run for every row."""
     from django.db import connection
+
+    from apps.core.crypto import BlindIndexField, EncryptedTextField
 
     if not objects:
         return
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
+    plain = [not isinstance(f, (EncryptedTextField, BlindIndexField)) and not getattr(f, "auto_now", False)
+             and not getattr(f, "auto_now_add", False) for f in fields]
+    memo: list[dict] = [{} for _f in fields]
+
+    def prepared(i: int, field, obj):
+        value = field.pre_save(obj, True)
+        if not plain[i]:
+            return field.get_db_prep_save(value, connection)
+        try:
+            return memo[i][value]
+        except KeyError:
+            found = memo[i][value] = field.get_db_prep_save(value, connection)
+            return found
+        except TypeError:  # an unhashable value
+            return field.get_db_prep_save(value, connection)
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                        [meta.db_table, meta.pk.column, len(objects)])
@@ -903,9 +1010,10 @@ def copy_insert(model, objects: list) -> None:
             obj._state.db = connection.alias
         columns = ", ".join(connection.ops.quote_name(c) for c in [meta.pk.column, *(f.column for f in fields)])
         sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        indexed = list(enumerate(fields))
         with cursor.cursor.copy(sql) as copy:
             for obj in objects:
-                copy.write_row([obj.pk, *(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)])
+                copy.write_row([obj.pk, *(prepared(i, f, obj) for i, f in indexed)])
 
 
 # --- templates (the header row users download and fill in) -------------------------------------------------------
@@ -929,6 +1037,11 @@ def import_job_validate_task(job_id: int) -> str:
 @shared_task(name="apps.core.imports.import_job_run_task", acks_late=True)
 def import_job_run_task(job_id: int) -> str:
     return import_job_run(job=ImportJob(pk=job_id)).status
+
+
+@shared_task(name="apps.core.imports.import_job_part_task", acks_late=True)
+def import_job_part_task(job_id: int, part: int, parts: int) -> str:
+    return import_job_part(job=ImportJob(pk=job_id), part=part, parts=parts).status
 
 
 KIND_LABEL = gettext_lazy("导入类型")

@@ -24,10 +24,13 @@ _NEV_LARGE = re.compile(rf"^[{PROVINCES}][A-Z][0-9]{{5}}[DF]$")
 _PLATE_FORBIDDEN = re.compile(r"[\s.\-·_/\\,，。、:：;；|．－—–・•]")
 
 
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def _ascii_upper(value: str) -> str:
     """Upper-case ASCII letters only: ``str.upper`` would turn a ligature such as "ﬀ" into "FF" and so
     silently change a value's length and meaning."""
-    return "".join(chr(ord(c) - 32) if "a" <= c <= "z" else c for c in value)
+    return value.translate(_ASCII_UPPER)
 
 
 def normalize_plate(value: str) -> str:

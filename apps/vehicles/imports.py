@@ -68,7 +68,7 @@ def register() -> None:
         key="vehicles", label=gettext_lazy("车辆"), spec="apps.vehicles.rows.VEHICLE_ROWS",
         perm="vehicles.add_vehicle", org_kinds=frozenset({K.TRANSPORT, K.TAXI_COMPANY}),
         list_url="vehicles:list", precheck=_vehicle_precheck, natural_keys=_vehicle_keys,
-        bulk="apps.vehicles.imports.vehicles_bulk_upsert",
+        bulk="apps.vehicles.imports.vehicles_bulk_upsert", parallel=True,
         help=gettext_lazy("以车辆识别代号（VIN）为准：已有车辆更新所填写的项目，空白单元格保持不变。"),
     ))
     register_kind(ImportKind(
@@ -97,6 +97,15 @@ def _refusal(exc: Exception) -> ValidationError:
 
 
 _BLIND_INDEXES = [f for f in Vehicle._meta.concrete_fields if isinstance(f, BlindIndexField)]
+_FIELD_NAMES = frozenset(f.name for f in Vehicle._meta.fields)
+
+
+def _clean_given(vehicle: Vehicle, names) -> None:
+    """Django's field validation (lengths, choices) of the fields this row sets; the others hold their defaults or
+    stored values, already valid. The company was looked up by the row spec (no per-row foreign-key query);
+    uniqueness and the check constraints are enforced by the database for the whole chunk."""
+    vehicle.full_clean(exclude=_FIELD_NAMES.difference(names) | {"company"}, validate_unique=False,
+                       validate_constraints=False)
 
 
 def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) -> list:
@@ -151,9 +160,7 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
                 require_perm(actor, "vehicles.add_vehicle", _("您没有登记车辆的权限。"))
                 vehicle = Vehicle(company=_company_for_write(actor, company), **{"plate": None, **values})
                 vehicle.created_at = vehicle.updated_at = now
-                # the company was looked up by the row spec: no per-row foreign-key query; uniqueness and the
-                # check constraints are enforced by the database for the whole chunk
-                vehicle.full_clean(exclude=["company"], validate_unique=False, validate_constraints=False)
+                _clean_given(vehicle, values)
                 to_create.append((index, vehicle, warnings))
             else:
                 require_perm(actor, "vehicles.change_vehicle", _("您没有修改车辆信息的权限。"))
@@ -167,7 +174,7 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
                 if not changed:
                     results[index] = (current, UpsertOutcome.UNCHANGED)
                     continue
-                current.full_clean(exclude=["company"], validate_unique=False, validate_constraints=False)
+                _clean_given(current, changed)
                 to_update.append((index, current, changed, warnings))
         except (ValidationError, ApplicationError) as exc:
             results[index] = _refusal(exc)

@@ -45,3 +45,33 @@ def test_big_file_is_validated_and_imported_by_the_worker(celery_worker, setting
     assert imports.progress(job)["percent"] == 100
     assert seen == sorted(seen)  # progress only moves forward
     assert Vehicle.objects.count() == 119
+
+
+@pytest.mark.celery_worker
+def test_vehicle_import_is_shared_between_two_worker_processes(transactional_db, settings):
+    """Two parts on a real worker with two execution slots (threads here; processes under `make run`)."""
+    from celery.contrib.testing.worker import start_worker
+    from kombu import pools
+
+    from apps.core.models import ImportChunk
+    from liuzhou_regulation.celery import app
+    from tests.factories import OrganizationFactory, user_of
+
+    settings.IMPORT_WORKERS = 2
+    settings.IMPORT_CHUNK_ROWS = 10
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.control.purge()
+    user = user_of("transport", organization=OrganizationFactory(kind="transport", name="交通运输局(parts)"))
+    job = imports.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS,
+                                                                                        vehicle_rows(95))))
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING",
+                      shutdown_timeout=20):
+        job = imports.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
+        job, seen = _wait(job, {ImportJob.Status.DONE, ImportJob.Status.FAILED})
+    assert job.status == ImportJob.Status.DONE, job.error_message
+    assert (job.processed, job.created_count) == (95, 95)
+    assert Vehicle.objects.count() == 95
+    assert sorted(ImportChunk.objects.filter(job=job).values_list("index", flat=True)) == list(range(10))
+    assert seen == sorted(seen)

@@ -6,6 +6,6 @@ from .deadlines import Deadline, DeadlinePause
 from .notifications import Notification
 
 __all__ = ["AuditEvent", "Deadline", "DeadlinePause", "Notification", "WorkCalendarDay", "WorkCalendarYear"]
-from .imports import ImportJob, ImportRowError  # noqa: E402
+from .imports import ImportChunk, ImportJob, ImportRowError  # noqa: E402
 
-__all__ += ["ImportJob", "ImportRowError"]
+__all__ += ["ImportChunk", "ImportJob", "ImportRowError"]

@@ -85,3 +85,23 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.row_number} {self.column}: {self.reason}"
+
+
+class ImportChunk(models.Model):
+    """One chunk of an import in mode "valid rows", committed: written in the chunk's own transaction, before its
+    rows, so each chunk is applied exactly once however many tasks reach it (the parallel parts of one import, a
+    redelivered task). A second transaction inserting the same (job, index) waits for the first and then skips."""
+
+    job = models.ForeignKey(ImportJob, verbose_name=_("导入任务"), on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField(_("批次序号"))
+    rows = models.PositiveIntegerField(_("行数"))
+    committed_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="importchunk_job_index")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} #{self.index}"
