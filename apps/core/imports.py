@@ -55,7 +55,7 @@ from apps.parties.access import audience
 
 from .audit import audit_record
 from .errors import ApplicationError, PermissionDeniedError
-from .models import ImportChunk, ImportJob, ImportRowError
+from .models import ImportChunk, ImportJob, ImportPreviewPart, ImportRowError
 
 logger = logging.getLogger(__name__)
 
@@ -597,13 +597,10 @@ def import_job_layout(job: ImportJob) -> tuple[Sheet, Layout]:
     return sheet, find_layout(get_kind(job.kind).row_spec(), sheet.records)
 
 
-def _duplicate_errors(kind: ImportKind, seen: dict, number: int, kwargs: dict, spec) -> list[tuple[str, str]]:
-    if kind.natural_keys is None:
-        return []
+def _duplicate_errors(seen: dict, number: int, keys: dict[str, Any], spec) -> list[tuple[str, str]]:
+    """A natural key already met on an earlier row (``seen``: key → first row number) is an error on this row."""
     errors = []
-    for key_field, value in kind.natural_keys(kwargs).items():
-        if value in (None, ""):
-            continue
+    for key_field, value in keys.items():
         first = seen.setdefault((key_field, value), number)
         if first != number:
             errors.append((spec.header_for(key_field), _("与第 %(n)d 行重复（%(v)s），同一文件中只能出现一次。") % {
@@ -611,49 +608,121 @@ def _duplicate_errors(kind: ImportKind, seen: dict, number: int, kwargs: dict, s
     return errors
 
 
+def _validation_parts(job: ImportJob) -> int:
+    """Files validated by the worker are shared out between ``IMPORT_WORKERS`` parts (validation only reads the
+    registers, so every kind can be); the upload request validates small files alone."""
+    if job.total <= sync_validate_rows():
+        return 1
+    size = max(chunk_rows(), 1)
+    return max(1, min(import_workers(), (job.total + size - 1) // size))
+
+
 def import_job_validate(*, job: ImportJob) -> ImportJob:
-    """Parse every row and store the errors; the job becomes ``previewed`` with its counts."""
+    """Parse every row and store the errors; the job becomes ``previewed`` with its counts. Big files: this task
+    validates part 0 and queues the other parts (``import_job_validate_part_task``); the part that commits last
+    checks the natural keys repeated across the whole file and ends the preview."""
     job = ImportJob.objects.get(pk=job.pk)
     if job.status != ImportJob.Status.VALIDATING:
+        return job
+    parts = _validation_parts(job)
+    for part in range(1, parts):
+        import_job_validate_part_task.delay(job.pk, part, parts)
+    return import_job_validate_part(job=job, part=0, parts=parts)
+
+
+def import_job_validate_part(*, job: ImportJob, part: int, parts: int) -> ImportJob:
+    """Validate the rows of chunks ``part`` modulo ``parts`` (chunks of ``chunk_rows()`` rows, in file order);
+    commit their errors with an ``ImportPreviewPart`` record, then end the preview if every part is in."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job.pk)
+    if job.status != ImportJob.Status.VALIDATING or ImportPreviewPart.objects.filter(job=job, part=part).exists():
         return job
     kind = get_kind(job.kind)
     spec = job_spec(kind.row_spec())
     try:
         sheet, layout = import_job_layout(job)
     except ImportFileError as exc:
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, error_message=exc.message,
-                                                   finished_at=timezone.now())
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATING).update(
+            status=ImportJob.Status.FAILED, error_message=exc.message, finished_at=timezone.now())
         return ImportJob.objects.get(pk=job.pk)
-    ImportRowError.objects.filter(job=job, at_import=False).delete()
     user = job.created_by
-    valid = invalid = stored = 0
-    pending: list[ImportRowError] = []
-    seen: dict = {}
-    step = max(chunk_rows(), 1)
-    for count, (number, cells) in enumerate(data_records(sheet, layout), start=1):
-        errors: list[tuple[str, str]] = []
-        try:
-            kwargs = parse_record(spec, kind, layout, cells, user)
-            errors = _duplicate_errors(kind, seen, number, kwargs, spec)
-        except ValidationError as exc:
-            errors = _errors_by_header(exc)
-        if errors:
-            invalid += 1
-            for column, reason in errors:
-                if stored < max_stored_errors():
-                    pending.append(ImportRowError(job=job, row_number=number, column=column[:80], reason=reason))
-                    stored += 1
-        else:
-            valid += 1
-        if count % step == 0:
-            ImportRowError.objects.bulk_create(pending)
-            pending = []
-            ImportJob.objects.filter(pk=job.pk).update(validated=count)
-    ImportRowError.objects.bulk_create(pending)
-    ImportJob.objects.filter(pk=job.pk).update(
-        validated=valid + invalid, valid=valid, invalid=invalid, status=ImportJob.Status.PREVIEWED,
-    )
+    valid = invalid = 0
+    errors: list[ImportRowError] = []
+    keys: list = []
+    limit = -(-max_stored_errors() // parts)
+    size = max(chunk_rows(), 1)
+    try:
+        for position, (number, cells) in enumerate(data_records(sheet, layout)):
+            if (position // size) % parts != part:
+                continue
+            try:
+                kwargs = parse_record(spec, kind, layout, cells, user)
+            except ValidationError as exc:
+                invalid += 1
+                if len(errors) < limit:
+                    errors.extend(ImportRowError(job=job, row_number=number, column=column[:80], reason=reason)
+                                  for column, reason in _errors_by_header(exc))
+            else:
+                valid += 1
+                if kind.natural_keys is not None:
+                    keys.append([number, [[f, _json_key(v)] for f, v in kind.natural_keys(kwargs).items()
+                                          if v not in (None, "")]])
+            if (valid + invalid) % size == 0:  # progress only: the counts are set when the preview ends
+                ImportJob.objects.filter(pk=job.pk).update(validated=F("validated") + size)
+        with transaction.atomic():
+            if _claim_preview_part(job, part, parts, valid, invalid, keys):
+                ImportRowError.objects.bulk_create(errors[:limit])
+        _preview_complete(job, spec)
+    except Exception as exc:  # noqa: BLE001 - the preview fails visibly instead of staying "validating"
+        logger.exception("import job %s: preview failed", job.pk)
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATING).update(
+            status=ImportJob.Status.FAILED, finished_at=timezone.now(),
+            error_message=_("预览中断：%(e)s。未导入任何数据；请重新上传文件。") % {"e": exc.__class__.__name__})
     return ImportJob.objects.get(pk=job.pk)
+
+
+def _json_key(value):
+    # natural keys are strings, ids, or tuples of them (insurer id + policy number)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _claim_preview_part(job: ImportJob, part: int, parts: int, valid: int, invalid: int, keys: list) -> bool:
+    import json
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO core_importpreviewpart (job_id, part, parts, valid, invalid, keys, committed_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s) ON CONFLICT (job_id, part) DO NOTHING RETURNING id",
+            [job.pk, part, parts, valid, invalid, json.dumps(keys, ensure_ascii=False), timezone.now()])
+        return cursor.fetchone() is not None
+
+
+def _preview_complete(job: ImportJob, spec) -> None:
+    """Under the job's row lock, once every part is committed: a natural key met on an earlier row (in any part)
+    makes the row invalid, exactly as a sequential pass over the file would; then the job is ``previewed``."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        parts = list(ImportPreviewPart.objects.filter(job=job))
+        if job.status != ImportJob.Status.VALIDATING or not parts or len(parts) < parts[0].parts:
+            return
+        rows = sorted(row for p in parts for row in p.keys)
+        seen: dict = {}
+        duplicates: list[ImportRowError] = []
+        for number, pairs in rows:
+            keys = {f: tuple(v) if isinstance(v, list) else v for f, v in pairs}
+            found = _duplicate_errors(seen, number, keys, spec)
+            if found:
+                duplicates.append([ImportRowError(job=job, row_number=number, column=c[:80], reason=r)
+                                   for c, r in found])
+        stored = ImportRowError.objects.filter(job=job, at_import=False).count()
+        room = max(max_stored_errors() - stored, 0)
+        ImportRowError.objects.bulk_create([e for row in duplicates for e in row][:room])
+        valid = sum(p.valid for p in parts) - len(duplicates)
+        invalid = sum(p.invalid for p in parts) + len(duplicates)
+        ImportJob.objects.filter(pk=job.pk).update(
+            validated=valid + invalid, valid=valid, invalid=invalid, status=ImportJob.Status.PREVIEWED)
+        ImportPreviewPart.objects.filter(job=job).update(keys=[])  # served their purpose
 
 
 def _may_act_on(actor, job: ImportJob) -> None:
@@ -974,8 +1043,9 @@ def copy_insert(model, objects: list) -> None:
 
     For the importers' set-based paths: COPY moves rows several times faster than a multi-row INSERT. The
     database form of a value of a plain field depends on the value alone, so it is computed once per distinct
-    value (a chunk repeats seats, usage natures, companies, dates); encrypted fields are not plain (every token
-    has its own IV) and blind indexes are derived from their source, so those run for every row."""
+    value (a chunk repeats seats, usage natures, companies, dates); ``auto_now`` fields take one instant for the
+    whole statement; encrypted fields (every token has its own IV) and blind indexes (derived from their source)
+    run for every row."""
     from django.db import connection
 
     from apps.core.crypto import BlindIndexField, EncryptedTextField
@@ -984,22 +1054,31 @@ def copy_insert(model, objects: list) -> None:
         return
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    plain = [not isinstance(f, (EncryptedTextField, BlindIndexField)) and not getattr(f, "auto_now", False)
-             and not getattr(f, "auto_now_add", False) for f in fields]
-    memo: list[dict] = [{} for _f in fields]
+    now = timezone.now()
+    plain, special, stamped = [], [], []
+    for i, f in enumerate(fields):
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            stamped.append(f)
+        elif isinstance(f, (EncryptedTextField, BlindIndexField)):
+            special.append((i, f))
+        else:
+            plain.append((i, f.attname, f, {}))
 
-    def prepared(i: int, field, obj):
-        value = field.pre_save(obj, True)
-        if not plain[i]:
-            return field.get_db_prep_save(value, connection)
-        try:
-            return memo[i][value]
-        except KeyError:
-            found = memo[i][value] = field.get_db_prep_save(value, connection)
-            return found
-        except TypeError:  # an unhashable value
-            return field.get_db_prep_save(value, connection)
+    def database_row(obj) -> list:
+        row: list = [None] * len(fields)
+        for i, attname, f, memo in plain:
+            value = getattr(obj, attname)
+            try:
+                row[i] = memo[value]
+            except KeyError:
+                row[i] = memo[value] = f.get_db_prep_save(value, connection)
+            except TypeError:  # an unhashable value
+                row[i] = f.get_db_prep_save(value, connection)
+        for i, f in special:
+            row[i] = f.get_db_prep_save(f.pre_save(obj, True), connection)
+        return row
 
+    stamps = {f: f.get_db_prep_save(now, connection) for f in stamped}
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                        [meta.db_table, meta.pk.column, len(objects)])
@@ -1008,12 +1087,17 @@ def copy_insert(model, objects: list) -> None:
             obj.pk = pk
             obj._state.adding = False
             obj._state.db = connection.alias
+            for f in stamped:
+                setattr(obj, f.attname, now)
+        positions = {f: fields.index(f) for f in stamped}
         columns = ", ".join(connection.ops.quote_name(c) for c in [meta.pk.column, *(f.column for f in fields)])
         sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-        indexed = list(enumerate(fields))
         with cursor.cursor.copy(sql) as copy:
             for obj in objects:
-                copy.write_row([obj.pk, *(prepared(i, f, obj) for i, f in indexed)])
+                row = database_row(obj)
+                for f, position in positions.items():
+                    row[position] = stamps[f]
+                copy.write_row([obj.pk, *row])
 
 
 # --- templates (the header row users download and fill in) -------------------------------------------------------
@@ -1032,6 +1116,11 @@ def template_rows(kind: ImportKind) -> tuple[list[str], list[str]]:
 @shared_task(name="apps.core.imports.import_job_validate_task", acks_late=True)
 def import_job_validate_task(job_id: int) -> str:
     return import_job_validate(job=ImportJob(pk=job_id)).status
+
+
+@shared_task(name="apps.core.imports.import_job_validate_part_task", acks_late=True)
+def import_job_validate_part_task(job_id: int, part: int, parts: int) -> str:
+    return import_job_validate_part(job=ImportJob(pk=job_id), part=part, parts=parts).status
 
 
 @shared_task(name="apps.core.imports.import_job_run_task", acks_late=True)

@@ -98,13 +98,16 @@ def _refusal(exc: Exception) -> ValidationError:
 
 _BLIND_INDEXES = [f for f in Vehicle._meta.concrete_fields if isinstance(f, BlindIndexField)]
 _FIELD_NAMES = frozenset(f.name for f in Vehicle._meta.fields)
+# values ``_vehicle_values`` has produced through the register's own validators (plate J1, VIN check digit, usage
+# nature, resident ID / USCC, seats and dates parsed by the row spec): checking them again would change nothing
+_NORMALISED = frozenset({"plate", "vin", "vin_override", "seats", "usage_nature", "owner_id_no", "registered_on"})
 
 
 def _clean_given(vehicle: Vehicle, names) -> None:
-    """Django's field validation (lengths, choices) of the fields this row sets; the others hold their defaults or
-    stored values, already valid. The company was looked up by the row spec (no per-row foreign-key query);
-    uniqueness and the check constraints are enforced by the database for the whole chunk."""
-    vehicle.full_clean(exclude=_FIELD_NAMES.difference(names) | {"company"}, validate_unique=False,
+    """Django's field validation (lengths, choices) of the free-text and other fields this row sets; the others
+    hold their defaults or stored values, already valid. The company was looked up by the row spec (no per-row
+    foreign-key query); uniqueness and the check constraints are enforced by the database for the whole chunk."""
+    vehicle.full_clean(exclude=(_FIELD_NAMES.difference(names) | _NORMALISED | {"company"}), validate_unique=False,
                        validate_constraints=False)
 
 

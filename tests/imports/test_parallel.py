@@ -107,3 +107,43 @@ def test_two_tasks_on_the_same_part_at_once_apply_each_chunk_once(parallel, sett
     assert (job.processed, job.created_count, job.unchanged_count) == (40, 40, 0)
     assert Vehicle.objects.count() == 40 and ImportChunk.objects.filter(job=job).count() == 8
     assert AuditEvent.objects.filter(action="import.done", object_id=str(job.pk)).count() == 1
+
+
+def _errors(job) -> list[tuple[int, str, str]]:
+    return list(job.row_errors.order_by("row_number", "column", "reason").values_list("row_number", "column", "reason"))
+
+
+def test_preview_in_parts_finds_what_one_pass_finds(parties, parallel, settings):
+    """Row errors in several parts, and natural keys repeated across parts and inside one: the preview shared
+    between three parts reports the same rows, columns and reasons, and the same counts, as one pass."""
+    user = parties.transport_user
+    rows = vehicle_rows(12)
+    rows[3][0] = "桂B 1234"  # part 1: plate with a space
+    rows[8][1] = rows[0][1]  # part 1 (chunk 4) repeats the VIN of row 2 (part 0)
+    rows[9][0] = rows[4][0]  # part 1 (chunk 4) repeats the plate of row 6 (part 2)
+    rows[11][0] = rows[10][0]  # part 2, same chunk: repeated plate
+    data = csv_bytes(VEHICLE_HEADERS, rows)
+
+    settings.IMPORT_SYNC_VALIDATE_ROWS = 100  # one pass, during the upload
+    one = imports.import_job_create(actor=user, kind="vehicles", upload=upload(data))
+    assert one.status == ImportJob.Status.PREVIEWED
+
+    settings.IMPORT_SYNC_VALIDATE_ROWS = 2  # the worker's way: three parts
+    job = imports.import_job_create(actor=user, kind="vehicles", upload=upload(data))
+    assert job.status == ImportJob.Status.VALIDATING
+    job = imports.import_job_validate(job=job)  # part 0; parts 1 and 2 queued
+    assert job.status == ImportJob.Status.VALIDATING
+    job = imports.import_job_validate_part(job=job, part=2, parts=3)
+    assert job.status == ImportJob.Status.VALIDATING
+    job = imports.import_job_validate_part(job=job, part=1, parts=3)
+    assert job.status == ImportJob.Status.PREVIEWED
+    assert (job.total, job.valid, job.invalid, job.validated) == (one.total, one.valid, one.invalid, one.validated)
+    assert (job.valid, job.invalid) == (8, 4)
+    assert _errors(job) == _errors(one)
+    assert {number for number, _c, _r in _errors(job)} == {5, 10, 11, 13}
+    assert any("与第 2 行重复" in reason for _n, _c, reason in _errors(job))
+
+    # a redelivered part writes nothing more
+    again = imports.import_job_validate_part(job=ImportJob(pk=job.pk), part=1, parts=3)
+    assert (again.status, again.valid, again.invalid) == (ImportJob.Status.PREVIEWED, 8, 4)
+    assert _errors(again) == _errors(one)

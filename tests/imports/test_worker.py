@@ -59,15 +59,20 @@ def test_vehicle_import_is_shared_between_two_worker_processes(transactional_db,
 
     settings.IMPORT_WORKERS = 2
     settings.IMPORT_CHUNK_ROWS = 10
+    settings.IMPORT_SYNC_VALIDATE_ROWS = 10  # the preview is shared between the two as well
     pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
     app.control.purge()
     user = user_of("transport", organization=OrganizationFactory(kind="transport", name="交通运输局(parts)"))
-    job = imports.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS,
-                                                                                        vehicle_rows(95))))
+    rows = vehicle_rows(96)
+    rows[90][1] = rows[5][1]  # the VIN of row 7 again on row 92 (chunks 0 and 9: not the same part)
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING",
                       shutdown_timeout=20):
+        job = imports.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
+        job, _seen = _wait(job, {ImportJob.Status.PREVIEWED, ImportJob.Status.FAILED})
+        assert (job.valid, job.invalid) == (95, 1), job.error_message
+        assert job.row_errors.get().row_number == 92
         job = imports.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
         job, seen = _wait(job, {ImportJob.Status.DONE, ImportJob.Status.FAILED})
     assert job.status == ImportJob.Status.DONE, job.error_message

@@ -6,6 +6,6 @@ from .deadlines import Deadline, DeadlinePause
 from .notifications import Notification
 
 __all__ = ["AuditEvent", "Deadline", "DeadlinePause", "Notification", "WorkCalendarDay", "WorkCalendarYear"]
-from .imports import ImportChunk, ImportJob, ImportRowError  # noqa: E402
+from .imports import ImportChunk, ImportJob, ImportPreviewPart, ImportRowError  # noqa: E402
 
-__all__ += ["ImportChunk", "ImportJob", "ImportRowError"]
+__all__ += ["ImportChunk", "ImportJob", "ImportPreviewPart", "ImportRowError"]

@@ -105,3 +105,27 @@ class ImportChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} #{self.index}"
+
+
+class ImportPreviewPart(models.Model):
+    """One part of a preview (the validation of every row), committed with its row errors: a redelivered or
+    repeated part finds it and writes nothing. ``keys`` holds the natural keys of the part's valid rows,
+    ``[row_number, [[field, value], ...]]``, for the check of keys repeated across parts when the last part ends."""
+
+    job = models.ForeignKey(ImportJob, verbose_name=_("导入任务"), on_delete=models.CASCADE,
+                            related_name="preview_parts")
+    part = models.PositiveIntegerField(_("部分序号"))
+    parts = models.PositiveIntegerField(_("部分数"))
+    valid = models.PositiveIntegerField(_("有效行"))
+    invalid = models.PositiveIntegerField(_("错误行"))
+    keys = models.JSONField(_("自然键"), default=list)
+    committed_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("预览部分")
+        verbose_name_plural = _("预览部分")
+        ordering = ["job", "part"]
+        constraints = [models.UniqueConstraint(fields=["job", "part"], name="importpreviewpart_job_part")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} {self.part}/{self.parts}"
