@@ -163,3 +163,28 @@ def test_coverage_standard_published_by_associations_only(parties, api):
     assert listing.json()["count"] == 2
     current = api.as_user(parties.insurer_a_user).get(f"{API}/coverage-standards/in-force/").json()
     assert current["id"] == previous.pk
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_api_labels_are_the_models_display_values_in_the_users_language(db, language):
+    """``LabelField`` (a label table per serializer and language) gives what ``get_FOO_display()`` gives."""
+    from django.utils import translation
+
+    from apps.policies.api.serializers import PolicySerializer
+    from apps.policies.models import PolicyKind
+    from apps.vehicles.usage import UsageNature
+    from tests.policies.factories import CoverageFactory, PolicyFactory
+
+    policies = [PolicyFactory(kind=kind, usage_nature_insured=nature)
+                for kind, nature in zip(PolicyKind.values, [UsageNature.FAMILY, UsageNature.RIDE_HAILING,
+                                                           UsageNature.TRAINING, UsageNature.RENTAL,
+                                                           UsageNature.CRUISING_TAXI], strict=True)]
+    CoverageFactory(policy=policies[1], kind="passenger_seat")
+    with translation.override(language):
+        data = PolicySerializer(policies, many=True).data
+        for policy, row in zip(policies, data, strict=True):
+            assert row["kind_label"] == policy.get_kind_display()
+            assert row["usage_nature_label"] == policy.get_usage_nature_insured_display()
+            assert row["status_label"] == policy.get_status_display()
+            assert [c["kind_label"] for c in row["coverages"]] == [c.get_kind_display() for c in policy.coverages.all()]
+    assert (data[0]["kind_label"] == "交强险") == (language == "zh-hans")  # the English catalogue translates it

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.core.api.serializers import LabelField
 from apps.parties.models import Organization
 
 from .. import conf
@@ -8,7 +9,7 @@ from ..models import Category, Complaint, ComplaintEvent, Finding, Hotline
 
 
 class ComplaintEventSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = LabelField("kind")
     organization_name = serializers.CharField(source="organization.name", read_only=True, default="")
 
     class Meta:
@@ -20,8 +21,8 @@ class ComplaintEventSerializer(serializers.ModelSerializer):
 class ComplaintSerializer(serializers.ModelSerializer):
     """Staff view: contact details masked (reveal with POST …/reveal-contact/, audited)."""
 
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    status_label = LabelField("status")
+    category_label = LabelField("category")
     reporter_name_masked = serializers.CharField(read_only=True)
     reporter_phone_masked = serializers.CharField(read_only=True)
     events = ComplaintEventSerializer(many=True, read_only=True)
@@ -63,7 +64,7 @@ class StatusQuerySerializer(serializers.Serializer):
 
 
 class PublicStatusSerializer(serializers.ModelSerializer):
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = LabelField("status")
     events = serializers.SerializerMethodField()
 
     class Meta:

@@ -1,6 +1,31 @@
+from django.utils.translation import get_language
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Deadline
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class LabelField(serializers.Field):
+    """The label of a choice field's value (``kind`` "compulsory" → "交强险") in the request's language.
+
+    Same result as ``source="get_kind_display"``, from a table built once per serializer and language:
+    ``get_FOO_display()`` rebuilds and hashes the field's (lazy, translated) choices for every row, which was half
+    the time of a 100-row list page."""
+
+    def __init__(self, field_name: str, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(source=field_name, **kwargs)
+        self._tables: dict[str, dict] = {}
+
+    def to_representation(self, value):
+        language = get_language()
+        table = self._tables.get(language)
+        if table is None:
+            model_field = self.parent.Meta.model._meta.get_field(self.source)
+            table = self._tables[language] = {key: str(label) for key, label in model_field.flatchoices}
+        return table.get(value, value)
 
 
 class DeadlineSerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.core.api.serializers import LabelField
 from apps.parties.models import Organization
 
 from ..models import ActionGround, ActionKind, CreditRecord, Severity, SubjectKind, SupervisoryAction
@@ -9,7 +10,7 @@ from ..models import ActionGround, ActionKind, CreditRecord, Severity, SubjectKi
 class CreditRecordSerializer(serializers.ModelSerializer):
     event_label = serializers.CharField(read_only=True)
     source_label = serializers.CharField(read_only=True)
-    severity_label = serializers.CharField(source="get_severity_display", read_only=True)
+    severity_label = LabelField("severity")
 
     class Meta:
         model = CreditRecord
@@ -43,9 +44,9 @@ class CreditCorrectionSerializer(serializers.Serializer):
 
 
 class SupervisoryActionSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    ground_label = serializers.CharField(source="get_ground_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    kind_label = LabelField("kind")
+    ground_label = LabelField("ground")
+    status_label = LabelField("status")
     target_name = serializers.CharField(source="target.name", read_only=True)
     issued_by_name = serializers.CharField(source="issued_by.name", read_only=True)
 

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from apps.core.api.serializers import LabelField
+
 from .. import crypto
 from ..models import Batch, BatchEvent, OrganizationKey
 
@@ -34,7 +36,7 @@ class BatchDetailSerializer(BatchSerializer):
 
 
 class BatchEventSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = LabelField("kind")
 
     class Meta:
         model = BatchEvent

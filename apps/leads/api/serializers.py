@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from apps.core.api.serializers import LabelField
+
 from ..models import (
     InsurerWorklistItem,
     LawfulListRun,
@@ -18,8 +20,8 @@ class LeadSerializer(serializers.ModelSerializer):
     origin_name = serializers.CharField(source="origin.name", read_only=True)
     sender_name = serializers.CharField(source="sender.name", read_only=True)
     recipient_name = serializers.CharField(source="recipient.name", read_only=True, default=None)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    finding_label = serializers.CharField(source="get_finding_display", read_only=True)
+    status_label = LabelField("status")
+    finding_label = LabelField("finding")
 
     class Meta:
         model = Lead

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from apps.core.api.serializers import LabelField
+
 from ..models import Organization, User
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = LabelField("kind")
 
     class Meta:
         model = Organization

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from apps.core.api.serializers import LabelField
+
 from ..models import Coverage, CoverageKind, CoverageRequirement, CoverageStandard, Policy, PolicyKind
 
 
 class CoverageSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = LabelField("kind")
 
     class Meta:
         model = Coverage
@@ -25,13 +27,13 @@ class CoverageWriteSerializer(serializers.Serializer):
 
 class PolicySerializer(serializers.ModelSerializer):
     insurer_name = serializers.CharField(source="insurer.name", read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = LabelField("kind")
     plate = serializers.CharField(source="vehicle.plate", read_only=True, default=None)
     vin = serializers.CharField(source="vehicle.vin", read_only=True)
-    usage_nature_label = serializers.CharField(source="get_usage_nature_insured_display", read_only=True)
+    usage_nature_label = LabelField("usage_nature_insured")
     usage_class = serializers.CharField(read_only=True)
     policyholder_name = serializers.CharField(source="policyholder_name_masked", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = LabelField("status")
     in_force = serializers.SerializerMethodField()
     coverages = CoverageSerializer(many=True, read_only=True)
 
@@ -92,7 +94,7 @@ class BatchRowResultSerializer(serializers.Serializer):
 
 
 class CoverageRequirementSerializer(serializers.ModelSerializer):
-    policy_kind_label = serializers.CharField(source="get_policy_kind_display", read_only=True)
+    policy_kind_label = LabelField("policy_kind")
     alternative_kinds = serializers.ListField(child=serializers.ChoiceField(choices=CoverageKind.choices),
                                               required=False)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.core.api.serializers import LabelField
 from apps.parties.models import Organization, OrganizationKind
 
 from ..models import Driver, DriverAssignment, OnboardingCheck, OperatingPermit, Vehicle
@@ -12,12 +13,12 @@ from ..models import Driver, DriverAssignment, OnboardingCheck, OperatingPermit,
 class VehicleSerializer(serializers.ModelSerializer):
     label = serializers.CharField(read_only=True)
     in_scope = serializers.BooleanField(read_only=True)
-    usage_nature_label = serializers.CharField(source="get_usage_nature_display", read_only=True)
+    usage_nature_label = LabelField("usage_nature")
     usage_class = serializers.CharField(read_only=True, allow_null=True)
     owner_name = serializers.CharField(source="owner_name_masked", read_only=True)
     owner_id_no = serializers.CharField(source="owner_id_no_masked", read_only=True)
     company_name = serializers.CharField(source="company.name", read_only=True, default=None)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = LabelField("status")
 
     class Meta:
         model = Vehicle
@@ -52,7 +53,7 @@ class VehicleWriteSerializer(serializers.Serializer):
 
 
 class PermitSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = LabelField("kind")
     plate = serializers.CharField(source="vehicle.plate", read_only=True, default=None)
     vin = serializers.CharField(source="vehicle.vin", read_only=True)
     valid_now = serializers.SerializerMethodField()
