@@ -44,7 +44,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -1062,12 +1062,15 @@ def copy_insert(model, objects: list) -> None:
         elif isinstance(f, (EncryptedTextField, BlindIndexField)):
             special.append((i, f))
         else:
-            plain.append((i, f.attname, f, {}))
+            plain.append((i, f.attname, f, {}, type(f) in (models.CharField, models.TextField)))
 
     def database_row(obj) -> list:
         row: list = [None] * len(fields)
-        for i, attname, f, memo in plain:
+        for i, attname, f, memo, text in plain:
             value = getattr(obj, attname)
+            if text and (value is None or type(value) is str):
+                row[i] = value  # what CharField/TextField.get_db_prep_save returns for these
+                continue
             try:
                 row[i] = memo[value]
             except KeyError:

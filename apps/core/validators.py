@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
+from operator import mul
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 
@@ -81,9 +83,14 @@ _VIN_VALUES = {**{str(d): d for d in range(10)}, **dict(zip("ABCDEFGH", range(1,
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
+_VIN_CHARS = frozenset(_VIN_VALUES)
+
+
 def vin_check_digit(vin: str) -> str:
     """ISO 3779 / GB 16735 position-9 check character for a 17-character VIN."""
-    total = sum(_VIN_VALUES[c] * w for c, w in zip(vin, _VIN_WEIGHTS, strict=True))
+    if len(vin) != len(_VIN_WEIGHTS):
+        raise ValueError("a VIN has 17 characters")
+    total = sum(map(mul, map(_VIN_VALUES.__getitem__, vin), _VIN_WEIGHTS))
     remainder = total % 11
     return "X" if remainder == 10 else str(remainder)
 
@@ -102,7 +109,7 @@ def normalize_vin(value: str, *, allow_bad_check_digit: bool = False) -> str:
             _("车辆识别代号“%(value)s”为 %(length)d 位，应为 17 位。"),
             code="vin_length", params={"value": value, "length": len(vin)},
         )
-    bad = sorted({c for c in vin if c not in _VIN_VALUES})
+    bad = sorted(set(vin) - _VIN_CHARS)
     if bad:
         raise ValidationError(
             _("车辆识别代号“%(value)s”含有不允许的字符：%(chars)s（不得含 I、O、Q 或符号）。"),
@@ -121,13 +128,15 @@ def validate_vin(value: str) -> None:
 
 
 _RIC_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_RIC_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
+_ZONE = ZoneInfo(settings.TIME_ZONE)  # the calendar of the birth-date check (Asia/Shanghai)
 
 
 def resident_id_check_char(body: str) -> str:
     """GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 digits of a resident identity number."""
     if len(body) != 17 or not body.isascii() or not body.isdigit():
         raise ValueError("the body of a resident identity number is 17 digits")
-    total = sum(int(c) * w for c, w in zip(body, _RIC_WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, body), _RIC_WEIGHTS))
     return "10X98765432"[total % 11]
 
 
@@ -140,7 +149,7 @@ def normalize_resident_id(value: str) -> tuple[str, list[str]]:
     if not value:
         raise ValidationError(_("请填写身份证号码。"), code="ric_required")
     number = _ascii_upper(value)
-    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
+    if not _RIC_FORMAT.fullmatch(number):
         raise ValidationError(
             _("身份证号码应为 18 位：前 17 位为数字，末位为数字或 X。"), code="ric_format"
         )
@@ -148,7 +157,7 @@ def normalize_resident_id(value: str) -> tuple[str, list[str]]:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(_("身份证号码中的出生日期无效。"), code="ric_birth_date") from None
-    if birth > timezone.localdate():
+    if birth > dt.datetime.now(_ZONE).date():
         raise ValidationError(_("身份证号码中的出生日期无效。"), code="ric_birth_date")
     if resident_id_check_char(number[:17]) != number[17]:
         raise ValidationError(_("身份证号码校验位不正确，请核对。"), code="ric_checksum")

@@ -103,6 +103,28 @@ _FIELD_NAMES = frozenset(f.name for f in Vehicle._meta.fields)
 _NORMALISED = frozenset({"plate", "vin", "vin_override", "seats", "usage_nature", "owner_id_no", "registered_on"})
 
 
+_CONCRETE = Vehicle._meta.concrete_fields
+_POSITION = {f.name: i for i, f in enumerate(_CONCRETE)} | {f.attname: i for i, f in enumerate(_CONCRETE)}
+# constant defaults are built once; a callable default (none today) is called for every new vehicle
+_TEMPLATE = [None if f.primary_key or callable(f.default) else f.get_default() for f in _CONCRETE]
+_CALLABLE_DEFAULTS = [(i, f) for i, f in enumerate(_CONCRETE) if not f.primary_key and callable(f.default)]
+
+
+def _new_vehicle(values: dict[str, Any], company) -> Vehicle:
+    """``Vehicle(company=company, **values)``, built positionally — the way ``Model.from_db`` builds instances,
+    several times cheaper than keyword arguments for a chunk of thousands."""
+    args = list(_TEMPLATE)
+    for i, field in _CALLABLE_DEFAULTS:
+        args[i] = field.get_default()
+    for name, value in values.items():
+        args[_POSITION[name]] = value
+    args[_POSITION["company_id"]] = company.pk if company is not None else None
+    vehicle = Vehicle(*args)
+    if company is not None:
+        vehicle.company = company
+    return vehicle
+
+
 def _clean_given(vehicle: Vehicle, names) -> None:
     """Django's field validation (lengths, choices) of the free-text and other fields this row sets; the others
     hold their defaults or stored values, already valid. The company was looked up by the row spec (no per-row
@@ -161,7 +183,7 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
                 if extra["seats"] is None:
                     raise ValidationError({"seats": _("新车辆须填写核定载客人数。")})
                 require_perm(actor, "vehicles.add_vehicle", _("您没有登记车辆的权限。"))
-                vehicle = Vehicle(company=_company_for_write(actor, company), **{"plate": None, **values})
+                vehicle = _new_vehicle(values, _company_for_write(actor, company))
                 vehicle.created_at = vehicle.updated_at = now
                 _clean_given(vehicle, values)
                 to_create.append((index, vehicle, warnings))

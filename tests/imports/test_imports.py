@@ -373,7 +373,9 @@ def test_set_based_vehicle_import_matches_the_per_row_service(parties):
                 out.append(exc)
         return out
 
-    fields = ["plate", "seats", "usage_nature", "owner_name", "owner_id_no", "company_id", "vin_override", "status"]
+    fields = ["plate", "seats", "usage_nature", "owner_name", "owner_id_no", "company_id", "vin_override", "status",
+              "owner_name_bidx", "owner_id_no_bidx", "engine_no", "make_model", "vehicle_type", "registered_on",
+              "online", "online_since"]
 
     def state(offset):
         vehicles = {v.vin: v for v in Vehicle.objects.filter(vin__in=[make_vin(offset + i) for i in range(5)])}
