@@ -2,8 +2,8 @@
 
 Transport pushes, on a schedule (``LAWFUL_LIST_PUSH_SECONDS``, default daily), every vehicle holding a valid
 operating permit; the regulator screens the list SET-BASED against the policies in force at the moment it
-received it, with the registers' verification service (``apps.policies.verification.verify_vehicles``: one SQL
-statement for the whole list), and finds
+received it (one SQL statement for the whole list, built from the registers' own definitions and checked against
+``apps.policies.verification.verify_vehicle``), and finds
 
 * ``insured_as_non_operating`` — holds a valid operating permit but a policy in force insures it as
   non-operating (未按营运性质投保): one finding per such policy, sent to its insurer's worklist;
@@ -106,8 +106,8 @@ def screen(entries: Sequence[tuple[int, int | None]], at: dt.datetime) -> tuple[
     the registers' own definitions — ``Policy.in_force_q`` (in force at T), ``NON_OPERATING_NATURES`` and
     ``VEHICLE_SCOPE_MAX_SEATS`` — so its findings are those of ``verify_vehicle`` (the test-suite checks they
     agree vehicle by vehicle); ``verify_vehicles`` itself also computes permits, coverage gaps and double
-    compulsory insurance for every vehicle, which the list does not need and which would take ~15× longer
-    on 100,000 vehicles.
+    compulsory insurance for every vehicle, which the list does not need and which takes about three times
+    as long on 100,000 vehicles.
     """
     from apps.policies.models import Policy
     from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
