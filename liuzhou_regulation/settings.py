@@ -270,6 +270,23 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# One readable name per choice set of the API ("ClaimStatusEnum", "LeadStatusEnum" …) instead of hashed ones for
+# fields of the same name: the sets are aliased in apps/core/api/enums.py (tests/fuzz/test_schema_names.py).
+API_ENUM_NAMES = (
+    "BatchEventKind", "BatchState", "ClaimDecision", "ClaimSize", "ClaimSource", "ClaimStatus",
+    "ComplaintCategory", "ComplaintChannel", "ComplaintEventKind", "ComplaintFinding", "ComplaintHotline",
+    "ComplaintStatus", "CoverageKind", "CreditActionGround", "CreditActionKind", "CreditEvent", "CreditSeverity",
+    "CreditSource", "CreditSubjectKind", "DeadlineStatus", "DeadlineUnit", "FocusedCheckResult",
+    "FocusedCheckSubjectKind", "ImportJobFormat", "ImportJobMode", "ImportJobStatus", "InsurerWorklistItemAnswer",
+    "InsurerWorklistItemKind", "InsurerWorklistItemState", "LawfulListRunState", "LeadAttachmentStage",
+    "LeadDirection", "LeadDisposal", "LeadFinding", "LeadOutcome", "LeadSource", "LeadStatus",
+    "OperatingPermitKind", "OrganizationKeyPurpose", "OrganizationKind", "PolicyKind", "PolicyStatus",
+    "RescissionDecision", "RescissionEventKind", "RescissionNoticeKind", "RescissionStatus", "RescissionTrigger",
+    "Role", "ScreeningFindingKind", "SupervisoryActionStatus", "UsageClass", "UsageNature", "VehicleStatus",
+    "WorkCalendarYearSource",
+)
+API_ENUM_NAMES += ("BatchRowOutcome", "FocusedCheckVerdict")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {f"{n}Enum": f"apps.core.api.enums.{n}" for n in API_ENUM_NAMES}
 
 # Personal data encryption (apps/core/crypto.py). Comma-separated url-safe base64 32-byte keys, newest first.
 if PRODUCTION:

@@ -14,7 +14,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework import permissions, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -222,6 +223,51 @@ def _job_json(job: ImportJob, *, errors: int = 200) -> dict:
     return data
 
 
+# --- API (the same services as the pages); the serializers below document the JSON for the OpenAPI schema ----------
+
+
+class ImportRowErrorJson(serializers.Serializer):
+    row = serializers.IntegerField(help_text="行号（与表格中一致，表头为第 1 行）")
+    column = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField()
+    at_import = serializers.BooleanField(help_text="预览时有效、导入时才被拒绝")
+
+
+class ImportJobJson(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.ChoiceField(choices=ImportJob.Status.choices)
+    status_label = serializers.CharField()
+    mode = serializers.CharField(allow_blank=True)
+    total = serializers.IntegerField()
+    valid = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+    validated = serializers.IntegerField()
+    processed = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+    finished = serializers.BooleanField()
+    file = serializers.CharField()
+
+
+class ImportJobDetailJson(ImportJobJson):
+    sha256 = serializers.CharField()
+    errors = ImportRowErrorJson(many=True)
+
+
+_UPLOAD = inline_serializer("ImportUpload", {
+    "kind": serializers.ChoiceField(choices=["vehicles", "permits", "drivers", "policies"]),
+    "file": serializers.FileField(help_text="CSV（UTF-8 / GB18030 / UTF-16）或 XLSX"),
+})
+_START = inline_serializer("ImportStart", {
+    "mode": serializers.ChoiceField(choices=ImportJob.Mode.choices, default=ImportJob.Mode.VALID_ROWS),
+})
+
+
 class ImportJobListApi(APIView):
     """``POST`` multipart ``kind`` + ``file``: upload and preview (small files are validated at once);
     ``GET``: the organisation's imports, newest first."""
@@ -229,10 +275,12 @@ class ImportJobListApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(responses=ImportJobJson(many=True))
     def get(self, request):
         jobs = access.visible(request.user, ImportJob).order_by("-created_at")[:100]
         return Response([imports.progress(j) | {"file": j.original_name} for j in jobs])
 
+    @extend_schema(request={"multipart/form-data": _UPLOAD}, responses={201: ImportJobDetailJson})
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is None:
@@ -244,6 +292,7 @@ class ImportJobListApi(APIView):
 class ImportJobApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(responses=ImportJobDetailJson)
     def get(self, request, pk: int):
         return Response(_job_json(_job_or_404(request, pk)))
 
@@ -253,6 +302,7 @@ class ImportJobStartApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(request=_START, responses={202: ImportJobDetailJson})
     def post(self, request, pk: int):
         job = imports.import_job_start(actor=request.user, job=_job_or_404(request, pk),
                                        mode=request.data.get("mode", ImportJob.Mode.VALID_ROWS))
@@ -262,6 +312,7 @@ class ImportJobStartApi(APIView):
 class ImportJobDiscardApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(request=None, responses=ImportJobDetailJson)
     def post(self, request, pk: int):
         job = imports.import_job_discard(actor=request.user, job=_job_or_404(request, pk))
         return Response(_job_json(job))

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -124,6 +126,10 @@ class CompulsoryPremiumApi(_Calculator):
 
     input_class = CompulsoryInput
 
+    @extend_schema(request=CompulsoryInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request):
+        return super().post(request)
+
     def quote(self, data):
         return quote_compulsory(data)
 
@@ -133,6 +139,8 @@ class CarrierPremiumApi(_Calculator):
 
     input_class = CarrierInput
 
+    @extend_schema(request=CarrierInput, responses=OpenApiTypes.OBJECT,
+                   description="One vehicle (below), or {\"vehicles\": [...]} of the same objects for a fleet.")
     def post(self, request):
         if isinstance(request.data, dict) and "vehicles" in request.data:
             body = CarrierFleetInput(data=request.data)
@@ -154,8 +162,25 @@ class CommercialPremiumApi(_Calculator):
 
     input_class = CommercialInput
 
+    @extend_schema(request=CommercialInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request):
+        return super().post(request)
+
     def quote(self, data):
         return quote_commercial(data)
+
+
+class UnderwritingFlagJson(serializers.Serializer):
+    """One broken underwriting rule, as the API returns it (documentation for the OpenAPI schema)."""
+
+    code = serializers.CharField()
+    rule = serializers.CharField()
+    label = serializers.CharField()
+    message = serializers.CharField()
+
+
+def _flags():
+    return UnderwritingFlagJson(many=True)
 
 
 def _flag_json(flag) -> dict:
@@ -167,6 +192,8 @@ class PolicyUnderwritingApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(operation_id="v1_underwriting_policy_retrieve", responses=inline_serializer("PolicyUnderwriting", {
+        "policy": serializers.IntegerField(), "number": serializers.CharField(), "flags": _flags()}))
     def get(self, request, pk: int):
         policy = access.get_for_user(request.user, Policy.objects.select_related("vehicle")
                                      .prefetch_related("coverages"), pk=pk)
@@ -180,6 +207,18 @@ class FlaggedPoliciesApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(
+        operation_id="v1_underwriting_policies_list",
+        parameters=[OpenApiParameter("rule", str, enum=sorted(RULES)), OpenApiParameter("scope", str, enum=["all"]),
+                    OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses=inline_serializer("FlaggedPolicyPage", {
+            "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": inline_serializer("FlaggedPolicy", {
+                "id": serializers.IntegerField(), "number": serializers.CharField(),
+                "insurer": serializers.CharField(), "kind": serializers.CharField(),
+                "plate": serializers.CharField(allow_null=True), "vin": serializers.CharField(),
+                "flags": _flags()}, many=True)}))
     def get(self, request):
         rule = request.query_params.get("rule") or None
         if rule is not None and rule not in RULES:

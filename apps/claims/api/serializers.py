@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.core.api.enums import BatchRowOutcome, FocusedCheckVerdict
 from apps.core.models import Deadline
 
 from ..models import Claim, FocusedCheck
@@ -95,7 +96,7 @@ class ClaimBatchSerializer(serializers.Serializer):
 
 class ClaimBatchResultSerializer(serializers.Serializer):
     number = serializers.CharField()
-    result = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
+    result = serializers.ChoiceField(choices=BatchRowOutcome)
     id = serializers.IntegerField(required=False)
     changed = serializers.ListField(child=serializers.CharField(), required=False)
     operating_flag = serializers.BooleanField(required=False)
@@ -155,6 +156,6 @@ class FocusedCheckSerializer(serializers.ModelSerializer):
 
 
 class FocusedCheckResultSerializer(serializers.Serializer):
-    result = serializers.ChoiceField(choices=[FocusedCheck.Result.NO_VIOLATION, FocusedCheck.Result.VIOLATION])
+    result = serializers.ChoiceField(choices=FocusedCheckVerdict)
     note = serializers.CharField(max_length=4000)
     report_lead = serializers.BooleanField(required=False, default=False)

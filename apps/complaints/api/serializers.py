@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.serializers import LabelField
@@ -73,6 +74,7 @@ class PublicStatusSerializer(serializers.ModelSerializer):
                   "feedback_at", "events"]
         read_only_fields = fields
 
+    @extend_schema_field(ComplaintEventSerializer(many=True))
     def get_events(self, obj):
         return ComplaintEventSerializer(obj.events.filter(public=True).order_by("at", "id"), many=True).data
 

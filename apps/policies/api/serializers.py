@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from apps.core.api.enums import BatchRowOutcome
 from apps.core.api.serializers import LabelField
 
 from ..models import Coverage, CoverageKind, CoverageRequirement, CoverageStandard, Policy, PolicyKind
@@ -88,7 +89,7 @@ class PolicyBatchSerializer(serializers.Serializer):
 
 class BatchRowResultSerializer(serializers.Serializer):
     row = serializers.IntegerField()
-    outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
+    outcome = serializers.ChoiceField(choices=BatchRowOutcome)
     id = serializers.IntegerField(allow_null=True)
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 

@@ -1,0 +1,77 @@
+"""The choice sets of the API under the names its OpenAPI schema gives them.
+
+``SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]`` (settings) maps "<name>Enum" to this module's "<name>", so two
+fields called ``status`` of different models get two readable enum names instead of hashed ones. A test
+(``tests/fuzz/test_schema_names.py``) checks that every choice set of the apps is here."""
+
+from apps.claims import models as claims
+from apps.complaints import models as complaints
+from apps.core.models import calendar, deadlines, imports
+from apps.credit import models as credit
+from apps.exchange import models as exchange
+from apps.leads import models as leads
+from apps.parties import models as parties
+from apps.policies import models as policies
+from apps.rescissions import models as rescissions
+from apps.rescissions import notices
+from apps.vehicles import models as vehicles
+from apps.vehicles import usage
+
+BatchEventKind = exchange.BatchEvent.Kind
+BatchState = exchange.Batch.State
+ClaimDecision = claims.Claim.Decision
+ClaimSize = claims.Claim.Size
+ClaimSource = claims.Claim.Source
+ClaimStatus = claims.Claim.Status
+ComplaintCategory = complaints.Category
+ComplaintChannel = complaints.Channel
+ComplaintEventKind = complaints.ComplaintEvent.Kind
+ComplaintFinding = complaints.Finding
+ComplaintHotline = complaints.Hotline
+ComplaintStatus = complaints.Status
+CoverageKind = policies.CoverageKind
+CreditActionGround = credit.ActionGround
+CreditActionKind = credit.ActionKind
+CreditEvent = credit.CreditEvent
+CreditSeverity = credit.Severity
+CreditSource = credit.CreditSource
+CreditSubjectKind = credit.SubjectKind
+DeadlineStatus = deadlines.Deadline.Status
+DeadlineUnit = deadlines.Deadline.Unit
+FocusedCheckResult = claims.FocusedCheck.Result
+FocusedCheckSubjectKind = claims.FocusedCheck.SubjectKind
+ImportJobFormat = imports.ImportJob.Format
+ImportJobMode = imports.ImportJob.Mode
+ImportJobStatus = imports.ImportJob.Status
+InsurerWorklistItemAnswer = leads.InsurerWorklistItem.Answer
+InsurerWorklistItemKind = leads.InsurerWorklistItem.Kind
+InsurerWorklistItemState = leads.InsurerWorklistItem.State
+LawfulListRunState = leads.LawfulListRun.State
+LeadAttachmentStage = leads.LeadAttachment.Stage
+LeadDirection = leads.Direction
+LeadDisposal = leads.Disposal
+LeadFinding = leads.Finding
+LeadOutcome = leads.Outcome
+LeadSource = leads.Source
+LeadStatus = leads.Status
+OperatingPermitKind = vehicles.OperatingPermit.Kind
+OrganizationKeyPurpose = exchange.OrganizationKey.Purpose
+OrganizationKind = parties.OrganizationKind
+PolicyKind = policies.PolicyKind
+PolicyStatus = policies.Policy.Status
+RescissionDecision = rescissions.Decision
+RescissionEventKind = rescissions.EventKind
+RescissionNoticeKind = notices.NoticeKind
+RescissionStatus = rescissions.Status
+RescissionTrigger = rescissions.Trigger
+Role = parties.Role
+ScreeningFindingKind = leads.ScreeningFinding.Kind
+SupervisoryActionStatus = credit.SupervisoryAction.Status
+UsageClass = usage.UsageClass
+UsageNature = usage.UsageNature
+VehicleStatus = vehicles.Vehicle.Status
+WorkCalendarYearSource = calendar.WorkCalendarYear.Source
+
+# choice sets of API serializers, not of models
+BatchRowOutcome = ["created", "updated", "unchanged", "error"]  # rows of a batch push
+FocusedCheckVerdict = [claims.FocusedCheck.Result.NO_VIOLATION, claims.FocusedCheck.Result.VIOLATION]
