@@ -25,15 +25,3 @@ urlpatterns += [
     path("api/v1/imports/<int:pk>/start/", import_views.ImportJobStartApi.as_view(), name="api-import-start"),
     path("api/v1/imports/<int:pk>/discard/", import_views.ImportJobDiscardApi.as_view(), name="api-import-discard"),
 ]
-
-# Premium calculators and underwriting checks of the policies app, under /api/v1/ like every API.
-from apps.policies import premiums_api  # noqa: E402
-
-urlpatterns += [
-    path("api/v1/premiums/compulsory/", premiums_api.CompulsoryPremiumApi.as_view(), name="api-premium-compulsory"),
-    path("api/v1/premiums/carrier-liability/", premiums_api.CarrierPremiumApi.as_view(), name="api-premium-carrier"),
-    path("api/v1/premiums/commercial/", premiums_api.CommercialPremiumApi.as_view(), name="api-premium-commercial"),
-    path("api/v1/underwriting/policies/", premiums_api.FlaggedPoliciesApi.as_view(), name="api-underwriting-list"),
-    path("api/v1/underwriting/policies/<int:pk>/", premiums_api.PolicyUnderwritingApi.as_view(),
-         name="api-underwriting-policy"),
-]

@@ -341,8 +341,8 @@ def test_set_based_vehicle_import_matches_the_per_row_service(parties):
     """The bulk applier and ``vehicle_upsert`` reach the same state, outcomes and refusals, row for row."""
     from django.core.exceptions import ValidationError
 
-    from apps.vehicles.imports import vehicles_bulk_upsert
     from apps.vehicles.rows import VEHICLE_ROWS
+    from apps.vehicles.services import vehicles_bulk_upsert
 
     user = parties.company_a_user
     VehicleFactory(plate="桂BZ0001", vin=make_vin(9990), company=None)  # a plate already taken
