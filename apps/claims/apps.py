@@ -23,11 +23,11 @@ class ClaimsConfig(AppConfig):
             on_breach(rule)(handlers.notify_breach)
 
         insurer, readers = ["insurer_staff"], ["regulator_staff", "insurance_association_staff"]
-        navigation.register(_("理赔案件"), "claims-list", roles=insurer + readers, order=50)
-        navigation.register(_("理赔时效"), "claims-sla", roles=insurer + readers + ["taxi_association_staff"], order=51)
+        navigation.register(_("理赔案件"), "claims-list", roles=insurer + readers, order=50, group="cases")
+        navigation.register(_("理赔时效"), "claims-sla", roles=insurer + readers + ["taxi_association_staff"], order=51, group="cases")
         navigation.register(_("理赔分析"), "claims-analytics",
-                            roles=readers + ["taxi_association_staff", "transport_officer"], order=52)
-        navigation.register(_("重点核查"), "claims-checks", roles=["taxi_company_staff"], order=52)
+                            roles=readers + ["taxi_association_staff", "transport_officer"], order=52, group="cases")
+        navigation.register(_("重点核查"), "claims-checks", roles=["taxi_company_staff"], order=52, group="cases")
         home.register("claims-due", "claims/panel_due.html", panels.due_soonest, roles=insurer, order=20)
         home.register("claims-breaches", "claims/panel_breaches.html", panels.breaches_this_month,
                       roles=readers, order=30)

@@ -18,7 +18,7 @@ class ComplaintsConfig(AppConfig):
 
         register_rule(services.FEEDBACK_RULE, _("举报反馈时限（规则 M16）"))
         roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURER_STAFF]
-        navigation.register(_("投诉举报"), "complaints:staff_list", roles=roles, order=70)
+        navigation.register(_("投诉举报"), "complaints:staff_list", roles=roles, order=70, group="oversight")
         home.register("complaints", "complaints/panel.html", views.panel_context,
                       roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF], order=40)
         if seed_demo_complaints not in DEMO_SEEDERS:

@@ -9,5 +9,5 @@ def platform(request):
     return {
         "PLATFORM_NAME": _("柳州市客运车辆保险联合监管平台"),
         "ENV": settings.ENV,
-        "nav_items": items_for(user) if user is not None else [],
+        "nav_items": items_for(user, request.path) if user is not None else [],
     }

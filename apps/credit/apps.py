@@ -22,8 +22,8 @@ class CreditConfig(AppConfig):
 
         file_roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF,
                       Role.TAXI_ASSOCIATION_STAFF, Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF]
-        navigation.register(_("信用档案"), "credit:index", roles=file_roles, order=80)
-        navigation.register(_("监管措施"), "credit:actions", roles=file_roles, order=81)
+        navigation.register(_("信用档案"), "credit:index", roles=file_roles, order=80, group="oversight")
+        navigation.register(_("监管措施"), "credit:actions", roles=file_roles, order=81, group="oversight")
         home.register("credit.actions", "credit/panel_actions.html", views.actions_panel_context,
                       roles=file_roles, order=80)
         home.register("credit.own_file", "credit/panel_own_file.html", views.own_file_panel_context,

@@ -16,9 +16,9 @@ class DashboardConfig(AppConfig):
 
         chart_roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF,
                        Role.TAXI_ASSOCIATION_STAFF, Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF]
-        navigation.register(_("监管看板"), "dashboard:charts", roles=chart_roles, order=10)
+        navigation.register(_("监管看板"), "dashboard:charts", roles=chart_roles, order=10, group="overview")
         navigation.register(_("联合监管月报"), "dashboard:report",
                             roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF],
-                            order=11)
+                            order=11, group="overview")
         register_periodic("dashboard-joint-report", "apps.dashboard.tasks.joint_report_announce",
                           conf.report_announce_seconds())

@@ -21,14 +21,14 @@ class LeadsConfig(AppConfig):
         register_periodic("leads-risk-model", "apps.leads.tasks.run_risk_model", conf.risk_model_run_seconds())
 
         sides = ["transport_officer", "regulator_staff", "insurance_association_staff"]
-        navigation.register(_("线索收件箱"), "leads:inbox", roles=sides, order=20)
-        navigation.register(_("线索发件箱"), "leads:outbox", roles=[*sides, "taxi_company_staff"], order=21)
+        navigation.register(_("线索收件箱"), "leads:inbox", roles=sides, order=20, group="leads")
+        navigation.register(_("线索发件箱"), "leads:outbox", roles=[*sides, "taxi_company_staff"], order=21, group="leads")
         navigation.register(_("核查清单"), "leads:worklist", roles=["insurer_staff", "regulator_staff",
-                                                                "insurance_association_staff"], order=22)
-        navigation.register(_("处罚决定"), "leads:penalties", roles=[*sides, "taxi_association_staff"], order=23)
-        navigation.register(_("清单比对"), "leads:screening", roles=sides, order=24)
+                                                                "insurance_association_staff"], order=22, group="leads")
+        navigation.register(_("处罚决定"), "leads:penalties", roles=[*sides, "taxi_association_staff"], order=23, group="leads")
+        navigation.register(_("清单比对"), "leads:screening", roles=sides, order=24, group="leads")
         navigation.register(_("风险模型"), "leads:risk", roles=["insurance_association_staff", "regulator_staff"],
-                            order=25)
+                            order=25, group="leads")
         home.register("leads-inbox", "leads/_home_panel.html", _home_panel, roles=sides, order=20)
         home.register("leads-worklist", "leads/_home_worklist.html", _home_worklist, roles=["insurer_staff"], order=20)
         if seed_demo not in DEMO_SEEDERS:

@@ -20,8 +20,8 @@ class PoliciesConfig(AppConfig):
         register_timeline_source("policies", views.policies_on_vehicle_timeline)
 
         readers = ["transport_officer", "regulator_staff", "insurance_association_staff"]
-        navigation.register(_("保单"), "policies:list", roles=[*readers, "insurer_staff"], order=30)
-        navigation.register(_("保障标准"), "policies:standard", order=31)
-        navigation.register(_("保费计算"), "policies:calculator", roles=[*readers, "insurer_staff"], order=32)
+        navigation.register(_("保单"), "policies:list", roles=[*readers, "insurer_staff"], order=30, group="registers")
+        navigation.register(_("保障标准"), "policies:standard", order=31, group="registers")
+        navigation.register(_("保费计算"), "policies:calculator", roles=[*readers, "insurer_staff"], order=32, group="registers")
         navigation.register(_("核保规则检查"), "policies:underwriting",
-                            roles=["regulator_staff", "insurance_association_staff", "insurer_staff"], order=33)
+                            roles=["regulator_staff", "insurance_association_staff", "insurer_staff"], order=33, group="registers")

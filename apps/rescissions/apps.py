@@ -32,8 +32,8 @@ class RescissionsConfig(AppConfig):
         settings.DEADLINE_RULES.setdefault(
             RULE_DECIDE, {"warn_fraction": Decimal(conf.warn_day()) / Decimal(conf.rescission_days())}
         )
-        navigation.register(_("合同解除"), "rescissions:list", roles=[INSURER, *WATCHERS], order=40)
-        navigation.register(_("解除时限合规"), "rescissions:compliance", roles=list(WATCHERS), order=41)
+        navigation.register(_("合同解除"), "rescissions:list", roles=[INSURER, *WATCHERS], order=40, group="cases")
+        navigation.register(_("解除时限合规"), "rescissions:compliance", roles=list(WATCHERS), order=41, group="cases")
         home.register("rescissions.insurer", "rescissions/panel_insurer.html", insurer_panel, roles=[INSURER], order=20)
         home.register("rescissions.watcher", "rescissions/panel_watcher.html", watcher_panel, roles=list(WATCHERS),
                       order=30)

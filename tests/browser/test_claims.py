@@ -23,7 +23,8 @@ def test_insurer_claim_list_and_page(transactional_db, browser_page):
                reported_at=now - dt.timedelta(hours=3))
 
     page = browser_page(user)
-    page.click("nav.mainnav >> text=理赔案件")
+    page.click("nav.mainnav >> text=解除与理赔")  # the menu of the group …
+    page.click("nav.mainnav >> text=理赔案件")  # … and its page
     rows = page.locator("[data-testid=claim-row]")
     assert rows.count() == 2  # the other insurer's claim is not there
     assert rows.nth(0).get_attribute("data-number") == "BR-LATE"  # overdue first …

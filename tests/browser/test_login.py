@@ -53,3 +53,24 @@ def test_switching_to_english_shows_the_english_login_page(transactional_db, new
     with page.expect_navigation():
         page.select_option("select[name=language]", "zh-hans")
     assert page.locator("h1").inner_text() == "工作台"
+
+
+def test_supervisor_menu_fits_one_line_and_its_groups_open_one_at_a_time(transactional_db, browser_page):
+    """The regulator has the most pages: grouped into drop-down menus they fit on one line of the top bar."""
+    user = user_of(OrganizationKind.REGULATOR, username="browser_nav_regulator")
+    page = browser_page(user)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    nav = page.locator("nav.mainnav")
+    assert nav.bounding_box()["height"] < 40  # one line (it wrapped onto four before the groups)
+    registers, leads = nav.locator("summary", has_text="登记册"), nav.locator("summary", has_text="线索")
+    registers.click()
+    assert nav.get_by_role("link", name="保单").is_visible()
+    leads.click()  # opening another group closes the first
+    assert nav.get_by_role("link", name="清单比对").is_visible()
+    assert not nav.get_by_role("link", name="保单").is_visible()
+    page.keyboard.press("Escape")
+    assert not nav.get_by_role("link", name="清单比对").is_visible()
+    registers.click()
+    nav.get_by_role("link", name="保单").click()
+    page.wait_for_url("**/policies/")
+    assert "active" in nav.locator("details.navgroup", has_text="登记册").get_attribute("class")

@@ -51,7 +51,7 @@ GUIDE = {
     "picc": [
         ("insurer_home", "/", "保险公司人员"),
         ("insurer_policies", "/policies/", "保单"),
-        ("insurer_rescissions", "/rescissions/", "合同解除"),
+        ("insurer_rescissions", "/rescissions/", "解除权"),
         ("insurer_claims", "/claims/", "理赔"),
     ],
 }
