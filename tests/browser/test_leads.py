@@ -3,7 +3,6 @@ transport flags a vehicle and pushes it (M5) → the regulator's inbox receives 
 records the finding → each insurer holding a policy in force gets its worklist row (M8) and answers it → the
 answer is on the lead's trail for transport. Another insurer sees nothing."""
 
-import os
 import time
 
 import pytest
@@ -15,6 +14,8 @@ from apps.policies.models import PolicyKind
 from apps.vehicles.usage import UsageNature
 from tests.factories import OrganizationFactory, user_of
 from tests.leads.factories import policy, private_car
+
+from .conftest import shot
 
 pytestmark = pytest.mark.browser
 
@@ -90,8 +91,7 @@ def test_transport_flag_push_finding_and_insurer_worklist(sides, celery_worker, 
     row.locator("button[type=submit]").click()
     insurer.wait_for_selector("text=已答复")
     assert "经核对：确按非营运承保" in insurer.locator(f"tr[data-item='{item.pk}']").inner_text()
-    if os.environ.get("LZ_SCREENSHOTS"):
-        insurer.screenshot(path=os.path.join(os.environ["LZ_SCREENSHOTS"], "leads_worklist.png"), full_page=True)
+    shot(insurer, "leads_worklist")
 
     other = browser_page(users["insurer_b"])
     other.goto("/leads/worklist/")

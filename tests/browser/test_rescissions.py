@@ -1,7 +1,6 @@
 """The insurer's case page in a browser: record the notice sent and received, rescind, see the notices (rule J5)."""
 
 import io
-import os
 
 import pytest
 from django.utils import timezone
@@ -12,6 +11,8 @@ from apps.rescissions.models import RescissionCase, Status
 from tests.factories import OrganizationFactory, user_of
 from tests.policies.factories import PolicyFactory
 from tests.rescissions.factories import days_ago, open_case
+
+from .conftest import shot
 
 pytestmark = pytest.mark.browser
 
@@ -65,8 +66,7 @@ def test_j5_insurer_records_notice_rescinds_and_sees_the_notices(insurer_case, b
     assert page.locator("[data-testid=actions]").count() == 0
     timeline = page.locator("[data-testid=timeline]").inner_text()
     assert "发出未履行如实告知义务通知书" in timeline and "解除合同" in timeline
-    if os.environ.get("LZ_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["LZ_SCREENSHOTS"], "rescission_case.png"), full_page=True)
+    shot(page, "rescission_case")
 
     for kind, title in (("rescission", "合同解除通知书"), ("vehicle_admin", "合同解除通报书")):
         assert page.locator(f"[data-testid=notices] tr[data-notice={kind}]").count() == 1
@@ -79,8 +79,7 @@ def test_j5_insurer_records_notice_rescinds_and_sees_the_notices(insurer_case, b
     page.goto(f"/rescissions/{case.pk}/notices/rescission/")
     sheet = page.locator(".sheet").inner_text()
     assert "机动车交通事故责任强制保险合同解除通知书" in sheet and plate in sheet and number in sheet
-    if os.environ.get("LZ_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["LZ_SCREENSHOTS"], "rescission_notice.png"), full_page=True)
+    shot(page, "rescission_notice")
 
     case = RescissionCase.objects.get(pk=case.pk)
     assert case.status == Status.RESCINDED
