@@ -49,7 +49,7 @@ class ClaimViewSet(ScopedReadOnlyViewSet):
         return Response(self.get_serializer(claim).data)
 
     @extend_schema(request=ClaimBatchSerializer, responses=ClaimBatchResultSerializer(many=True))
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def batch(self, request):
         """Push claims from an insurer's core system: created, advanced (new timestamps) or unchanged; each row
         on its own, so a bad row is reported and changes nothing while the others go through."""

@@ -1,5 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -46,12 +48,14 @@ class BatchViewSet(ScopedReadOnlyViewSet):
         batch = access.get_for_user(request.user, Batch.objects.select_related("sender", "recipient"), pk=kwargs["pk"])
         return Response(BatchDetailSerializer(batch).data)
 
-    @action(detail=True)
+    @extend_schema(responses=BatchEventSerializer(many=True))
+    @action(detail=True, pagination_class=None, filter_backends=[])
     def events(self, request, pk=None):
         batch = self.get_object()
         return Response(BatchEventSerializer(selectors.batch_events(batch=batch), many=True).data)
 
-    @action(detail=True)
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, pagination_class=None, filter_backends=[])
     def archive(self, request, pk=None):
         """The evidence archive (JSON), the same file ``manage.py exchange_archive export`` writes."""
         batch = access.get_for_user(request.user, Batch.objects.select_related("sender", "recipient"), pk=pk)

@@ -121,7 +121,7 @@ class LeadViewSet(ScopedReadOnlyViewSet):
         return self._done(services.lead_dispose(actor=request.user, lead=lead, penalty=penalty, **d))
 
     @extend_schema(responses=s.LeadEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request, pk=None):
         lead = self.get_object()
         return Response(s.LeadEventSerializer(selectors.lead_trail(user=request.user, lead=lead), many=True).data)

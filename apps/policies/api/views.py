@@ -89,7 +89,7 @@ class PolicyViewSet(ScopedModelViewSet):
         return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(request=s.PolicyBatchSerializer, responses=s.BatchRowResultSerializer(many=True))
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def batch(self, request):
         """Insurer batch push: each row is upserted on its own (a bad row does not stop the others); re-sending
         the same rows changes nothing. Rows are numbered from 1."""
