@@ -4,7 +4,7 @@ regulator and the insurance association read all (``access.py``); 404 outside th
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -48,7 +48,8 @@ class ClaimViewSet(ScopedReadOnlyViewSet):
         self._clock_map = selectors.clocks_for_claims([claim])
         return Response(self.get_serializer(claim).data)
 
-    @extend_schema(request=ClaimBatchSerializer, responses=ClaimBatchResultSerializer(many=True))
+    @extend_schema(request=ClaimBatchSerializer, responses=inline_serializer("ClaimBatchResponse", {
+        "results": ClaimBatchResultSerializer(many=True)}))
     @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def batch(self, request):
         """Push claims from an insurer's core system: created, advanced (new timestamps) or unchanged; each row

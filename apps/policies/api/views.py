@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -88,7 +88,10 @@ class PolicyViewSet(ScopedModelViewSet):
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)
 
-    @extend_schema(request=s.PolicyBatchSerializer, responses=s.BatchRowResultSerializer(many=True))
+    @extend_schema(request=s.PolicyBatchSerializer, responses=inline_serializer("PolicyBatchResponse", {
+        "counts": inline_serializer("PolicyBatchCounts", {
+            name: serializers.IntegerField() for name in ("created", "updated", "unchanged", "error")}),
+        "results": s.BatchRowResultSerializer(many=True)}))
     @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def batch(self, request):
         """Insurer batch push: each row is upserted on its own (a bad row does not stop the others); re-sending
