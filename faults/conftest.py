@@ -1,4 +1,5 @@
-"""The fault drills use the test suite's fixtures (database set-up and snapshot, ``parties``)."""
+"""The fault drills use the test suite's fixtures (database set-up and snapshot, ``parties``, the throwaway Redis
+of the exchange's worker tests)."""
 
 from tests.conftest import (  # noqa: F401 - fixtures
     _default_language,
@@ -6,3 +7,4 @@ from tests.conftest import (  # noqa: F401 - fixtures
     django_db_setup,
     parties,
 )
+from tests.exchange.test_worker import throwaway_redis  # noqa: F401, E402 - fixture

@@ -9,11 +9,9 @@ is the truth (rule M3); clocks are breached once whatever happens to the scan (r
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,21 +29,11 @@ from apps.leads import services as leads
 from apps.leads.models import InsurerWorklistItem, Lead, LeadEvent
 from apps.leads.models import Status as LeadStatus
 from apps.vehicles.usage import UsageNature
-from liuzhou_regulation.celery import app
-from tests.exchange.test_worker import ThrowawayRedis, _test_database_url, _use_broker
+from tests.exchange.test_worker import _stop, _test_database_url, wait_for
 from tests.leads.factories import policy, private_car
 
 ROOT = Path(settings.BASE_DIR)
 pytestmark = pytest.mark.celery_worker
-
-
-def wait_for(predicate, *, timeout=180.0, what="condition", every=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(every)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 class Worker:
@@ -79,36 +67,15 @@ class Worker:
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        _stop(self.process)
 
 
 @pytest.fixture
-def redis_server():
-    directory = Path(tempfile.mkdtemp(prefix="lzf-redis-"))  # short: unix socket paths are limited
-    server = ThrowawayRedis(directory)
-    server.start()
-    original = app.conf.broker_url
-    _use_broker(server.url)
-    try:
-        yield server
-    finally:
-        _use_broker(original)
-        server.stop()
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-@pytest.fixture
-def workers(redis_server, tmp_path):
+def workers(throwaway_redis, tmp_path):
     started: list[Worker] = []
 
     def start(name: str) -> Worker:
-        worker = Worker(name, redis_server.url, tmp_path)
+        worker = Worker(name, throwaway_redis.url, tmp_path)
         started.append(worker)
         return worker
 
@@ -145,19 +112,19 @@ def push_lead(parties, n: int) -> Lead:
 
 
 def test_m3_worker_killed_and_redis_stopped_in_the_middle_of_pushes_lose_nothing_and_ingest_once(
-        transactional_db, parties, redis_server, workers):
+        transactional_db, parties, throwaway_redis, workers):
     first = workers("fault-push-a")
     pushed = [push_lead(parties, n) for n in range(12)]
     wait_for(lambda: first.alive() and delivered_count("leads") >= 3, what="the first deliveries")
     first.kill()  # in the middle of the pushes: some delivered, some delivering, some still queued
     states_at_kill = Counter(Batch.objects.values_list("state", flat=True))
 
-    redis_server.stop()  # the queue and everything in it is gone (no persistence)
+    throwaway_redis.stop()  # the queue and everything in it is gone (no persistence)
     while_down = [push_lead(parties, n) for n in range(12, 20)]  # the callers see no error
     assert all(lead.status == LeadStatus.PUSHED for lead in while_down)
     assert BatchEvent.objects.filter(kind=BatchEvent.Kind.ENQUEUE_FAILED).count() >= len(while_down)
 
-    redis_server.start()
+    throwaway_redis.start()
     second = workers("fault-push-b")
     assert second.alive()
     drain()
@@ -211,7 +178,7 @@ def _scan_started(worker: Worker) -> bool:
 
 
 def test_j5_worker_killed_in_the_middle_of_a_clock_scan_breaches_each_deadline_exactly_once(
-        transactional_db, parties, redis_server, workers, settings, tmp_path):
+        transactional_db, parties, throwaway_redis, workers, settings, tmp_path):
     from apps.core.tasks import deadline_scan
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -235,7 +202,7 @@ def test_j5_worker_killed_in_the_middle_of_a_clock_scan_breaches_each_deadline_e
 
 
 def test_j5_redis_stopped_during_a_clock_scan_breaches_each_deadline_exactly_once(
-        transactional_db, parties, redis_server, workers, settings, tmp_path):
+        transactional_db, parties, throwaway_redis, workers, settings, tmp_path):
     from apps.core.tasks import deadline_scan
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -243,9 +210,9 @@ def test_j5_redis_stopped_during_a_clock_scan_breaches_each_deadline_exactly_onc
     worker = workers("fault-scan-redis")
     deadline_scan.delay()
     wait_for(lambda: _scan_started(worker), what="the scan to start", every=0.02)
-    redis_server.stop()  # the worker cannot acknowledge; the queue is lost
+    throwaway_redis.stop()  # the worker cannot acknowledge; the queue is lost
     time.sleep(3)
-    redis_server.start()  # an empty Redis: the worker reconnects, beat keeps ticking
+    throwaway_redis.start()  # an empty Redis: the worker reconnects, beat keeps ticking
     deadline_scan.delay()
     deadline_scan.delay()
     wait_for(lambda: Deadline.objects.filter(status=Deadline.Status.BREACHED).count() == len(late),

@@ -34,13 +34,13 @@ State = Batch.State
 Event = BatchEvent.Kind
 
 
-def wait_for(predicate, *, timeout=180.0, what="condition"):
+def wait_for(predicate, *, timeout=180.0, what="condition", every=0.1):
     """Poll until ``predicate()`` is true (waiting on real processes; not a timing assertion)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.1)
+        time.sleep(every)
     raise AssertionError(f"gave up waiting for {what}")
 
 
