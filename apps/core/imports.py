@@ -669,7 +669,8 @@ def import_job_validate_part(*, job: ImportJob, part: int, parts: int) -> Import
             if (valid + invalid) % size == 0:  # progress only: the counts are set when the preview ends
                 ImportJob.objects.filter(pk=job.pk).update(validated=F("validated") + size)
         with transaction.atomic():
-            if _claim_preview_part(job, part, parts, valid, invalid, keys):
+            if _claim(ImportPreviewPart, job_id=job.pk, part=part, parts=parts, valid=valid, invalid=invalid,
+                      keys=keys):
                 ImportRowError.objects.bulk_create(errors[:limit])
         _preview_complete(job, spec)
     except Exception as exc:  # noqa: BLE001 - the preview fails visibly instead of staying "validating"
@@ -685,16 +686,25 @@ def _json_key(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-def _claim_preview_part(job: ImportJob, part: int, parts: int, valid: int, invalid: int, keys: list) -> bool:
+def _claim(model, **values) -> bool:
+    """Insert ``model``'s row in the current transaction unless its unique key (the model's one constraint) is
+    taken: False when another task has committed it — or is committing it, since that insert holds the key: this
+    one waits for its transaction and then finds the conflict. How a chunk or a preview part is done exactly once."""
     import json
 
     from django.db import connection
 
+    meta = model._meta
+    (constraint,) = meta.constraints
+    values["committed_at"] = timezone.now()
+    columns = [meta.get_field(name).column for name in values]
+    params = [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for v in values.values()]
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO core_importpreviewpart (job_id, part, parts, valid, invalid, keys, committed_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s) ON CONFLICT (job_id, part) DO NOTHING RETURNING id",
-            [job.pk, part, parts, valid, invalid, json.dumps(keys, ensure_ascii=False), timezone.now()])
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 - model names
+            f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT ON CONSTRAINT {quote(constraint.name)} "
+            "DO NOTHING RETURNING id", params)
         return cursor.fetchone() is not None
 
 
@@ -841,37 +851,34 @@ def _apply_rows(kind: ImportKind, spec, actor, job: ImportJob, rows: list[tuple[
     return counts, refused
 
 
-def _valid_chunks(job: ImportJob, kind: ImportKind, spec, sheet: Sheet, layout: Layout, *,
-                  wanted: Callable[[int], bool] = lambda index: True):
-    """The rows valid at preview in chunks of ``chunk_rows()``, numbered from 0 in file order: yields
-    ``(index, [(number, kwargs or ValidationError), ...])`` for the ``wanted`` chunks; the rows of the others are
-    passed over without parsing."""
+def _importable(job: ImportJob) -> tuple[Layout, list[tuple[int, list[str]]]]:
+    """The file's layout and its data rows that were valid at preview (or beyond the stored-error cap), in file
+    order: read once per task, for its chunks and for the count of chunks that ends the job."""
+    sheet, layout = import_job_layout(job)
     invalid_rows = set(ImportRowError.objects.filter(job=job, at_import=False).values_list("row_number", flat=True))
+    return layout, [(number, cells) for number, cells in data_records(sheet, layout) if number not in invalid_rows]
+
+
+def _chunk_count(records: list) -> int:
+    return -(-len(records) // max(chunk_rows(), 1))
+
+
+def _valid_chunks(job: ImportJob, kind: ImportKind, spec, layout: Layout, records: list, *,
+                  wanted: Callable[[int], bool] = lambda index: True):
+    """``records`` in chunks of ``chunk_rows()``, numbered from 0: yields ``(index, [(number, kwargs or
+    ValidationError), ...])`` for the ``wanted`` chunks, parsed again now (the registers may have changed since
+    the preview); the others are not parsed."""
     size = max(chunk_rows(), 1)
-    position = 0
-    chunk: list = []
-    for number, cells in data_records(sheet, layout):
-        if number in invalid_rows:
+    for index, start in enumerate(range(0, len(records), size)):
+        if not wanted(index):
             continue
-        index = position // size
-        position += 1
-        if wanted(index):
+        chunk = []
+        for number, cells in records[start:start + size]:
             try:
                 chunk.append((number, parse_record(spec, kind, layout, cells, job.created_by, precheck=False)))
             except ValidationError as exc:
                 chunk.append((number, exc))
-        if position % size == 0 and chunk:
-            yield index, chunk
-            chunk = []
-    if chunk:
         yield index, chunk
-
-
-def _chunk_total(job: ImportJob, sheet: Sheet, layout: Layout) -> int:
-    invalid_rows = set(ImportRowError.objects.filter(job=job, at_import=False).values_list("row_number", flat=True))
-    rows = sum(1 for number, _cells in data_records(sheet, layout) if number not in invalid_rows)
-    size = max(chunk_rows(), 1)
-    return (rows + size - 1) // size
 
 
 def _finish(job: ImportJob, *, status: str, message: str = "") -> None:
@@ -895,25 +902,21 @@ def _parts(kind: ImportKind, job: ImportJob) -> int:
 
 def import_job_run(*, job: ImportJob) -> ImportJob:
     """Apply the valid rows (Celery task). Mode ``valid_rows``: one transaction per chunk, counters committed with
-    it, resumable; for ``parallel`` kinds the chunks are shared with ``IMPORT_WORKERS - 1`` more tasks
-    (``import_job_part``), this one doing part 0. Mode ``nothing``: one transaction for the whole file; any refused
-    row rolls everything back."""
+    it, resumable; for ``parallel`` kinds the chunks are shared with ``IMPORT_WORKERS - 1`` more tasks, this one
+    doing part 0 (``import_job_part``). Mode ``nothing``: one transaction for the whole file; any refused row rolls
+    everything back."""
     job = ImportJob.objects.select_related("created_by", "organization").get(pk=job.pk)
     if job.status != ImportJob.Status.IMPORTING:
         return job
     kind = get_kind(job.kind)
-    spec = job_spec(kind.row_spec())
+    if job.mode != ImportJob.Mode.NOTHING:
+        parts = _parts(kind, job)
+        for part in range(1, parts):
+            import_job_part_task.delay(job.pk, part, parts)
+        return import_job_part(job=job, part=0, parts=parts)
     actor = job.created_by
     try:
-        sheet, layout = import_job_layout(job)
-        if job.mode == ImportJob.Mode.NOTHING:
-            _run_all_or_nothing(job, kind, spec, actor, sheet, layout)
-        else:
-            parts = _parts(kind, job)
-            for part in range(1, parts):
-                import_job_part_task.delay(job.pk, part, parts)
-            _run_in_chunks(job, kind, spec, actor, sheet, layout, part=0, parts=parts)
-            _complete(job, sheet, layout)
+        _run_all_or_nothing(job, kind, job_spec(kind.row_spec()), actor)
     except _RowRefused as exc:
         reasons = "；".join(f"{c}：{r}" if c else r for c, r in exc.errors)
         with transaction.atomic():
@@ -922,28 +925,28 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
                  for c, r in exc.errors])
             _finish(job, status=ImportJob.Status.FAILED, message=_(
                 "第 %(n)d 行导入时被拒绝（%(r)s）；按“有错误则全部不导入”，未导入任何数据。") % {"n": exc.number, "r": reasons})
-    except Exception as exc:  # noqa: BLE001 - any failure ends the job visibly; committed chunks stay
+    except Exception as exc:  # noqa: BLE001 - any failure ends the job visibly; nothing was written
         _interrupted(job, exc)
     finally:
         cache.delete(_progress_key(job.pk))
     job = ImportJob.objects.get(pk=job.pk)
-    if job.status == ImportJob.Status.DONE and job.mode == ImportJob.Mode.NOTHING:
+    if job.status == ImportJob.Status.DONE:
         _audit_done(job, actor)
     return job
 
 
 def import_job_part(*, job: ImportJob, part: int, parts: int) -> ImportJob:
-    """Part ``part`` of ``parts`` of a parallel "valid rows" import (Celery task ``import_job_part_task``): the
-    chunks whose index is ``part`` modulo ``parts``. Ends the job when it commits the last chunk."""
+    """Part ``part`` of ``parts`` of a "valid rows" import (Celery task ``import_job_part_task``; part 0 of 1 when
+    not shared): the chunks whose index is ``part`` modulo ``parts``. Ends the job when it commits the last chunk."""
     job = ImportJob.objects.select_related("created_by", "organization").get(pk=job.pk)
     if job.status != ImportJob.Status.IMPORTING or job.mode != ImportJob.Mode.VALID_ROWS:
         return job
     kind = get_kind(job.kind)
     try:
-        sheet, layout = import_job_layout(job)
-        _run_in_chunks(job, kind, job_spec(kind.row_spec()), job.created_by, sheet, layout, part=part, parts=parts)
-        _complete(job, sheet, layout)
-    except Exception as exc:  # noqa: BLE001 - as in import_job_run: the job fails visibly, committed chunks stay
+        layout, records = _importable(job)
+        _run_in_chunks(job, kind, job_spec(kind.row_spec()), job.created_by, layout, records, part=part, parts=parts)
+        _complete(job, _chunk_count(records))
+    except Exception as exc:  # noqa: BLE001 - the job fails visibly; committed chunks stay
         _interrupted(job, exc)
     return ImportJob.objects.get(pk=job.pk)
 
@@ -954,10 +957,9 @@ def _audit_done(job: ImportJob, actor) -> None:
         "updated": job.updated_count, "unchanged": job.unchanged_count, "skipped": job.skipped_count})
 
 
-def _complete(job: ImportJob, sheet: Sheet, layout: Layout) -> None:
-    """The job is done when every chunk is committed: checked under the job's row lock, so exactly one part ends
-    it (and records it)."""
-    total = _chunk_total(job, sheet, layout)
+def _complete(job: ImportJob, total: int) -> None:
+    """The job is done when all ``total`` chunks are committed: checked under the job's row lock, so exactly one
+    part ends it (and records it)."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("created_by", "organization").get(pk=job.pk)
         if job.status != ImportJob.Status.IMPORTING or ImportChunk.objects.filter(job=job).count() < total:
@@ -968,21 +970,9 @@ def _complete(job: ImportJob, sheet: Sheet, layout: Layout) -> None:
         _audit_done(job, job.created_by)
 
 
-def _claim_chunk(job: ImportJob, index: int, rows: int) -> bool:
-    """Insert the chunk's record in the current transaction; False when it is (or is being) committed by another
-    task — that insert holds the unique key, so this one waits for its transaction and then finds the conflict."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'INSERT INTO core_importchunk (job_id, "index", "rows", committed_at) VALUES (%s, %s, %s, %s) '
-            'ON CONFLICT (job_id, "index") DO NOTHING RETURNING id', [job.pk, index, rows, timezone.now()])
-        return cursor.fetchone() is not None
-
-
-def _run_in_chunks(job, kind, spec, actor, sheet, layout, *, part: int = 0, parts: int = 1) -> None:
+def _run_in_chunks(job, kind, spec, actor, layout, records, *, part: int, parts: int) -> None:
     done = set(ImportChunk.objects.filter(job=job).values_list("index", flat=True))
-    chunks = _valid_chunks(job, kind, spec, sheet, layout,
+    chunks = _valid_chunks(job, kind, spec, layout, records,
                            wanted=lambda index: index % parts == part and index not in done)
     for index, chunk in chunks:
         if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.IMPORTING).exists():
@@ -990,7 +980,7 @@ def _run_in_chunks(job, kind, spec, actor, sheet, layout, *, part: int = 0, part
         ready = [(n, kw) for n, kw in chunk if not isinstance(kw, ValidationError)]
         late = [(n, kw) for n, kw in chunk if isinstance(kw, ValidationError)]
         with transaction.atomic():
-            if not _claim_chunk(job, index, len(chunk)):
+            if not _claim(ImportChunk, job_id=job.pk, index=index, rows=len(chunk)):
                 continue
             counts, refused = _apply_rows(kind, spec, actor, job, ready, all_or_nothing=False)
             for number, exc in late:
@@ -1006,11 +996,12 @@ def _run_in_chunks(job, kind, spec, actor, sheet, layout, *, part: int = 0, part
             )
 
 
-def _run_all_or_nothing(job, kind, spec, actor, sheet, layout) -> None:
+def _run_all_or_nothing(job, kind, spec, actor) -> None:
     totals = {"created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
     processed = 0
+    layout, records = _importable(job)
     with transaction.atomic():
-        for _index, chunk in _valid_chunks(job, kind, spec, sheet, layout):
+        for _index, chunk in _valid_chunks(job, kind, spec, layout, records):
             for number, kwargs in chunk:
                 if isinstance(kwargs, ValidationError):
                     raise _RowRefused(number, _errors_by_header(kwargs))
