@@ -158,43 +158,26 @@ def _page_zh(client, user, url: str) -> str:
     return response.content.decode()
 
 
-@pytest.mark.django_db
-def test_exchange_batch_list_in_english(parties, english):
-    body = _page(english, parties.regulator_user, "/exchange/")
-    assert "Data exchange batches" in body
-    assert "Exchange flows between all organisations" in body
-    assert "数据交换批次" not in body
+ENGLISH_PAGES = [  # (user of ``parties``, page, English it shows, Chinese it must not show)
+    ("regulator_user", "/exchange/", ["Data exchange batches", "Exchange flows between all organisations"],
+     ["数据交换批次"]),
+    ("insurer_a_user", "/claims/", ["Open claims, ordered by the nearest deadline", "Register claim report"],
+     ["理赔案件"]),
+    ("insurer_a_user", "/rescissions/", ["Ordered by days left, fewest first."], ["我的合同解除案件", "我的办理中案件"]),
+    ("transport_user", "/vehicles/", ["Vehicle register", "Plate or VIN"], ["车辆登记册"]),
+    ("insurer_a_user", "/policies/", ["Register policy", "No matching policies."], ["登记保单", "没有符合条件的保单。"]),
+]
 
 
 @pytest.mark.django_db
-def test_claims_list_in_english(parties, english):
-    body = _page(english, parties.insurer_a_user, "/claims/")
-    assert "Open claims, ordered by the nearest deadline" in body
-    assert "Register claim report" in body
-    assert "理赔案件" not in body
-
-
-@pytest.mark.django_db
-def test_rescissions_list_in_english(parties, english):
-    body = _page(english, parties.insurer_a_user, "/rescissions/")
-    assert "Ordered by days left, fewest first." in body
-    assert "我的合同解除案件" not in body and "我的办理中案件" not in body
-
-
-@pytest.mark.django_db
-def test_vehicle_register_in_english(parties, english):
-    body = _page(english, parties.transport_user, "/vehicles/")
-    assert "Vehicle register" in body
-    assert "Plate or VIN" in body
-    assert "车辆登记册" not in body
-
-
-@pytest.mark.django_db
-def test_policy_list_in_english(parties, english):
-    body = _page(english, parties.insurer_a_user, "/policies/")
-    assert "Register policy" in body
-    assert "No matching policies." in body
-    assert "登记保单" not in body and "没有符合条件的保单。" not in body
+@pytest.mark.parametrize(("user", "url", "english_text", "chinese_text"), ENGLISH_PAGES,
+                         ids=[url for _u, url, _e, _c in ENGLISH_PAGES])
+def test_page_in_english(parties, english, user, url, english_text, chinese_text):
+    body = _page(english, getattr(parties, user), url)
+    for text in english_text:
+        assert text in body
+    for text in chinese_text:
+        assert text not in body
 
 
 @pytest.mark.django_db
