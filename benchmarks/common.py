@@ -14,40 +14,21 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _server_url() -> str:
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
-    from liuzhou_regulation import runtime
-
-    return runtime.embedded_database_url()
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlparse(url)
-    return urlunparse(parts._replace(path="/" + name))
-
-
 def use_bench_database(name: str | None = None) -> str:
     """Create the benchmark database if needed, point Django at it, set Django up, migrate, load the demo parties."""
-    name = name or os.environ.get("LZ_BENCH_DB", "bench_registers")
-    server = _server_url()
-    import psycopg
+    from loadtest.harness import admin_connect, server_database_url, with_dbname
 
-    admin = psycopg.connect(_with_database(server, "postgres").replace("postgresql://", "postgresql://", 1),
-                            autocommit=True)
-    try:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
+    name = name or os.environ.get("LZ_BENCH_DB", "bench_registers")
+    server = server_database_url()
+    with admin_connect(server) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        admin.close()
-    os.environ["DATABASE_URL"] = _with_database(server, name)
+    os.environ["DATABASE_URL"] = with_dbname(server, name)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuzhou_regulation.settings")
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("LOG_LEVEL", "WARNING")

@@ -52,7 +52,8 @@ def with_dbname(url: str, name: str) -> str:
     return urlunparse(urlparse(url)._replace(path="/" + name))
 
 
-def _admin_connect(url: str):
+def admin_connect(url: str):
+    """A connection to the server's ``postgres`` database (creating and dropping databases)."""
     import psycopg
 
     parts = urlparse(url)
@@ -64,14 +65,14 @@ def _admin_connect(url: str):
 @contextlib.contextmanager
 def throwaway_database(name: str):
     base = server_database_url()
-    with _admin_connect(base) as conn:
+    with admin_connect(base) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     log(f"database {name} created")
     try:
         yield with_dbname(base, name)
     finally:
-        with _admin_connect(base) as conn:
+        with admin_connect(base) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         log(f"database {name} dropped")
 
