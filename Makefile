@@ -6,11 +6,15 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: run test install lint check browsers fuzz load stop clean-db bench
 
+# Installing runs at the real date even under libfaketime (`faketime DATE make test`, docs/testing.md): a package
+# index's TLS certificate is checked against the clock.
+REAL_CLOCK := env -u LD_PRELOAD -u FAKETIME
+
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(REAL_CLOCK) $(PY) -m pip install --quiet --upgrade pip
+	$(REAL_CLOCK) $(PY) -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -6,7 +6,11 @@ tables' contents are snapshotted into the schema ``lz_test_snapshot`` once the t
 back after every such flush. A test database that lost that data anyway (an interrupted run) is recreated.
 """
 
+import datetime as dt
+import time
+
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connections, transaction
 from django.test import TransactionTestCase
@@ -14,9 +18,56 @@ from rest_framework.test import APIClient
 
 from apps.parties.models import OrganizationKind, Role
 
+from . import clock
 from .factories import OrganizationFactory, user_of
 
 SNAPSHOT_SCHEMA = "lz_test_snapshot"
+
+
+class _TestClock:
+    """The test process's clock: ``clock.NOW`` plus the time the session has run (see tests/clock.py)."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.traveller = None
+
+    def now(self):
+        return clock.NOW + dt.timedelta(seconds=time.monotonic() - self.started)
+
+    def start(self):
+        self.traveller = time_machine.travel(self.now(), tick=True)
+        self.traveller.start()
+
+    def stop(self):
+        if self.traveller is not None:
+            self.traveller.stop()
+            self.traveller = None
+
+
+_CLOCK = _TestClock()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_clock():
+    """Every test, fixture and in-process thread (live server, Celery worker thread) runs at ``clock.NOW`` and
+    onwards, never at the machine's date."""
+    _CLOCK.start()
+    yield _CLOCK
+    _CLOCK.stop()
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_when_marked(request):
+    """``@pytest.mark.real_clock``: the test hands work to another process, which runs at the machine's time, so
+    the test does too (and builds its data relative to ``timezone.now()``)."""
+    if request.node.get_closest_marker("real_clock") is None:
+        yield
+        return
+    _CLOCK.stop()
+    try:
+        yield
+    finally:
+        _CLOCK.start()
 _SNAPSHOT_TABLES: dict[str, list[str]] = {}  # alias → tables saved (connection objects differ per context)
 
 

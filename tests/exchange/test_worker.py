@@ -149,6 +149,7 @@ def test_worker_subprocess_uses_the_test_database_and_broker():
     assert queue == settings.CELERY_TASK_DEFAULT_QUEUE
 
 
+@pytest.mark.real_clock  # the worker processes run at the machine's time
 def test_worker_killed_in_the_middle_of_a_delivery_loses_nothing(transactional_db, parties, tmp_path):
     """acks_late + reject_on_worker_lost keep the message; the rolled-back delivery leaves the batch in
     ``delivering``; the sweep reclaims it once it is stale and a second worker delivers it exactly once."""

@@ -13,11 +13,10 @@ from openpyxl import load_workbook
 from apps.core.models import AuditEvent
 from apps.policies.models import CoverageStandard, Policy
 from apps.vehicles.models import OnboardingCheck, Vehicle
+from tests.clock import NOW
 from tests.factories import make_resident_id
 from tests.policies.factories import CoverageFactory, PolicyFactory
 from tests.vehicles.factories import DriverFactory, PermitFactory, VehicleFactory, make_vin
-
-NOW = timezone.now()
 
 
 def _policy(vehicle, insurer, kind="compulsory", usage="ride_hailing", **kw):
