@@ -33,7 +33,7 @@ from tests.exchange.test_worker import _stop, _test_database_url, wait_for
 from tests.leads.factories import policy, private_car
 
 ROOT = Path(settings.BASE_DIR)
-pytestmark = pytest.mark.celery_worker
+pytestmark = [pytest.mark.celery_worker, pytest.mark.real_clock]  # worker processes: the machine's time
 
 
 class Worker:
