@@ -21,6 +21,12 @@ Everything that is signed or hashed is defined here, byte for byte (docs/exchang
 * **Receipt signature**: ``Ed25519(recipient, b"lz-exchange/1 receipt-signature\\n" + canonical_json(receipt))``.
 * **Key id**: ``"<algorithm>:" + first 32 hex digits of SHA-256(raw public key)`` (``ed25519:…``, ``x25519:…``),
   so an id can always be recomputed from the key it names.
+* **Platform root key and key endorsements**: the platform's root Ed25519 key is derived from ``PLATFORM_KEY``
+  (HKDF-SHA256, ``info=b"lz exchange root signing key v1"``, the 32 bytes are the private seed). It endorses each
+  organisation key it puts in an archive: ``Ed25519(root, b"lz-exchange/1 key-endorsement\n" +
+  canonical_json({field: key[field] for field in ENDORSED_FIELDS}))``. A verifier that pins the root's public key
+  (``manage.py exchange_root_key`` prints it) accepts an archive's keys only when they carry such an endorsement:
+  keys that travel in the archive cannot vouch for themselves.
 """
 
 from __future__ import annotations
@@ -58,6 +64,11 @@ _INFO_PREFIX = b"lz-exchange/1 batch\n"
 _SIG_PREFIX = b"lz-exchange/1 batch-signature\n"
 _SEALED_PREFIX = b"lz-exchange/1 sealed\n"
 _RECEIPT_PREFIX = b"lz-exchange/1 receipt-signature\n"
+_ENDORSEMENT_PREFIX = b"lz-exchange/1 key-endorsement\n"
+ENDORSED_FIELDS = (
+    "key_id", "algorithm", "purpose", "organization_uscc", "organization_name", "public_key", "valid_from",
+    "retired_at",
+)
 
 
 class CryptoError(Exception):
@@ -156,6 +167,29 @@ def generate_key(algorithm: str) -> KeyMaterial:
         raise ValueError(f"unknown key algorithm {algorithm}")
     public_raw = _raw_public(private.public_key())
     return KeyMaterial(algorithm, key_id(algorithm, public_raw), public_raw, _raw_private(private))
+
+
+def root_key(platform_key: str) -> KeyMaterial:
+    """The platform's root signing key (Ed25519), derived from the platform key: nothing else to store or back up."""
+    if not platform_key:
+        raise RuntimeError("PLATFORM_KEY is empty")
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"lz exchange root signing key v1").derive(
+        platform_key.encode("utf-8")
+    )
+    public_raw = _raw_public(ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key())
+    return KeyMaterial(ED25519, key_id(ED25519, public_raw), public_raw, seed)
+
+
+def endorsement_message(key: dict) -> bytes:
+    """What the platform root signs for one organisation key (its public half and what it is valid for)."""
+    return _ENDORSEMENT_PREFIX + canonical_json({name: key.get(name) for name in ENDORSED_FIELDS})
+
+
+def endorse(key: dict, root: KeyMaterial) -> dict:
+    """``key`` (an archive key entry) with the root's endorsement added."""
+    return dict(key, endorsement={
+        "root_key_id": root.key_id, "signature": b64e(sign(root.private_raw, endorsement_message(key))),
+    })
 
 
 # --- messages -------------------------------------------------------------------------------------------------

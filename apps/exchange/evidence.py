@@ -3,10 +3,15 @@
 This module imports nothing from Django, so a regulator (or a court's expert) can check an archive on any machine
 with Python and ``cryptography``::
 
-    python -m apps.exchange.evidence verify batch-<id>.json
+    python -m apps.exchange.evidence verify batch-<id>.json --root <platform root public key, or a file holding it>
 
-``manage.py exchange_archive verify <file>`` runs the same check. What is verified:
+(or with the root in ``LZ_EXCHANGE_ROOT_KEY``). ``manage.py exchange_archive verify <file>`` runs the same check
+with the platform's own root. What is verified:
 
+0. that each key in the archive is endorsed by a pinned platform root key (``manage.py exchange_root_key`` prints
+   it, so a party records it once, independently of any archive). Keys that travel in the archive cannot vouch
+   for themselves: anyone can re-sign a receipt with a key of their own and append that key. Without a pinned
+   root the verifier says so — "密钥未核实 / KEYS NOT VOUCHED FOR", exit status 3 — and never "核验通过";
 1. the sender's Ed25519 signature over the sealed batch (header + SHA-256 of the ciphertext);
 2. the recipient's Ed25519 signature over its receipt;
 3. that the receipt acknowledges exactly this batch: its ``batch_sha256`` equals the hash of the sealed batch
@@ -14,14 +19,18 @@ with Python and ``cryptography``::
 4. that each key in the archive really has the id it claims (the id is derived from the public key) and belongs
    to the party named in the header.
 
-The public keys travel in the archive, so the verdict prints their ids: compare them with the organisations'
-registered keys (``/api/v1/exchange-keys/`` on the platform) to tie the keys to the parties.
+The verdict prints the key ids too, which can be compared with the organisations' registered keys
+(``/api/v1/exchange-keys/`` on the platform).
+
+Exit status: 0 verified, 1 a check failed, 2 usage, 3 every check passed but no root was pinned to vouch for the keys.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +39,8 @@ from zoneinfo import ZoneInfo
 from . import crypto
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+ROOT_ENV = "LZ_EXCHANGE_ROOT_KEY"
+EXIT_VERIFIED, EXIT_FAILED, EXIT_USAGE, EXIT_UNVERIFIED_KEYS = 0, 1, 2, 3
 
 
 @dataclass
@@ -52,10 +63,26 @@ class Verdict:
     case_refs: list[str] = field(default_factory=list)
     sender_key_id: str = ""
     receipt_key_id: str = ""
+    root_key_ids: list[str] = field(default_factory=list)
+
+    @property
+    def checks_ok(self) -> bool:
+        return bool(self.checks) and all(check.ok for check in self.checks)
+
+    @property
+    def keys_vouched(self) -> bool:
+        """Whether the keys were checked against a pinned platform root (not merely against themselves)."""
+        return bool(self.root_key_ids)
 
     @property
     def ok(self) -> bool:
-        return bool(self.checks) and all(check.ok for check in self.checks)
+        return self.checks_ok and self.keys_vouched
+
+    @property
+    def exit_code(self) -> int:
+        if not self.checks_ok:
+            return EXIT_FAILED
+        return EXIT_VERIFIED if self.keys_vouched else EXIT_UNVERIFIED_KEYS
 
     def add(self, label_zh: str, label_en: str, ok: bool, detail: str = "") -> bool:
         self.checks.append(Check(label_zh, label_en, ok, detail))
@@ -91,8 +118,26 @@ def _party(data: dict, role: str, uscc: str) -> str:
     return f"{name}（{uscc}）" if name else uscc
 
 
-def _find_key(data: dict, kid: str, *, algorithm: str, uscc: str, verdict: Verdict, who_zh: str, who_en: str):
-    """The archive's key with id ``kid``, checked to be what it claims; None (and a failed check) otherwise."""
+def _endorsed(key: dict, roots: dict[str, bytes]) -> tuple[bool, str]:
+    """Whether ``key`` carries a valid endorsement by one of the pinned ``roots`` (key id -> public key)."""
+    endorsement = key.get("endorsement")
+    if not isinstance(endorsement, dict):
+        return False, "no endorsement by the platform root"
+    root_kid = endorsement.get("root_key_id")
+    if root_kid not in roots:
+        return False, f"endorsed by {root_kid}, which is not a pinned root"
+    try:
+        crypto.verify(roots[root_kid], crypto.b64d(endorsement.get("signature") or ""),
+                      crypto.endorsement_message(key))
+    except (crypto.CryptoError, ValueError, TypeError):
+        return False, f"the endorsement by {root_kid} does not verify"
+    return True, root_kid
+
+
+def _find_key(data: dict, kid: str, *, algorithm: str, uscc: str, verdict: Verdict, who_zh: str, who_en: str,
+              roots: dict[str, bytes]):
+    """The archive's key with id ``kid``, checked to be what it claims (and, when roots are pinned, endorsed by
+    one of them); None (and a failed check) otherwise."""
     key = next((k for k in data.get("keys") or [] if isinstance(k, dict) and k.get("key_id") == kid), None)
     if key is None:
         verdict.add(f"{who_zh}公钥", f"{who_en} public key", False, f"missing {kid}")
@@ -110,6 +155,11 @@ def _find_key(data: dict, kid: str, *, algorithm: str, uscc: str, verdict: Verdi
                     f"{kid} belongs to {key.get('organization_uscc')}, not {uscc}")
         return None
     verdict.add(f"{who_zh}公钥", f"{who_en} public key", True, kid)
+    if roots:
+        endorsed, detail = _endorsed(key, roots)
+        if not verdict.add(f"{who_zh}公钥经平台根密钥背书", f"{who_en} key endorsed by the platform root", endorsed,
+                           detail):
+            return None
     return key, raw
 
 
@@ -125,8 +175,8 @@ def _in_window(key: dict, instant: dt.datetime | None) -> bool:
     return valid_from <= instant + skew and (retired_at is None or instant < retired_at + skew)
 
 
-def verify_archive(data: dict) -> Verdict:
-    """Verify an archive as loaded from its JSON file."""
+def verify_archive(data: dict, *, roots: list[bytes] | None = None) -> Verdict:
+    """Verify an archive as loaded from its JSON file, against the pinned platform ``roots`` (public keys)."""
     if not isinstance(data, dict) or data.get("format") != crypto.ARCHIVE_FORMAT:
         verdict = Verdict()
         verdict.add("存证格式", "archive format", False, f"expected {crypto.ARCHIVE_FORMAT}")
@@ -147,15 +197,21 @@ def verify_archive(data: dict) -> Verdict:
         header=batch.get("header"), ciphertext=ciphertext, signature=signature,
         receipt=receipt_part.get("body") if isinstance(receipt_part, dict) else None,
         receipt_signature=receipt_signature, keys=data.get("keys") or [], parties=data.get("parties") or {},
+        roots=roots,
     )
 
 
 def verify_sealed(  # noqa: C901 - one linear list of checks reads best
     *, header, ciphertext: bytes, signature: bytes, receipt, receipt_signature: bytes | None, keys: list,
-    parties: dict,
+    parties: dict, roots: list[bytes] | None = None,
 ) -> Verdict:
-    """The checks themselves, on decoded parts (the platform calls this directly for its detail page)."""
+    """The checks themselves, on decoded parts (the platform calls this directly for its detail page).
+
+    ``roots`` are the pinned platform root public keys; without any, the keys are checked only against
+    themselves and the verdict is never ``ok`` (``keys_vouched`` is false)."""
     verdict = Verdict()
+    pinned = {crypto.key_id(crypto.ED25519, raw): raw for raw in roots or []}
+    verdict.root_key_ids = sorted(pinned)
     data = {"keys": keys, "parties": parties}
     if not isinstance(header, dict):
         verdict.add("批次头", "batch header", False, "missing")
@@ -176,7 +232,7 @@ def verify_sealed(  # noqa: C901 - one linear list of checks reads best
         verdict.add("批次生成时间", "batch creation time", False, "unreadable")
 
     found = _find_key(data, verdict.sender_key_id, algorithm=crypto.ED25519, uscc=header.get("sender_uscc"),
-                      verdict=verdict, who_zh="发送方", who_en="sender")
+                      verdict=verdict, who_zh="发送方", who_en="sender", roots=pinned)
     if found:
         sender_key, raw = found
         try:
@@ -204,7 +260,7 @@ def verify_sealed(  # noqa: C901 - one linear list of checks reads best
     verdict.add("回执格式", "receipt format", receipt.get("format") == crypto.RECEIPT_FORMAT, crypto.RECEIPT_FORMAT)
 
     found = _find_key(data, verdict.receipt_key_id, algorithm=crypto.ED25519, uscc=header.get("recipient_uscc"),
-                      verdict=verdict, who_zh="接收方", who_en="recipient")
+                      verdict=verdict, who_zh="接收方", who_en="recipient", roots=pinned)
     if found:
         receipt_key, raw = found
         try:
@@ -241,9 +297,16 @@ def render(verdict: Verdict) -> str:
     lines = []
     if verdict.ok:
         lines.append("核验通过 / VERIFIED")
-        lines.append("该存证中的批次由发送方签名，接收方已签发回执确认收到该批次（逐字节一致）。")
+        lines.append("该存证中的批次由发送方签名，接收方已签发回执确认收到该批次（逐字节一致）；双方密钥均经平台根密钥背书。")
         lines.append("The batch in this archive was signed by the sender and the recipient's signed receipt "
-                     "acknowledges exactly this batch.")
+                     "acknowledges exactly this batch; both keys are endorsed by the pinned platform root.")
+    elif verdict.checks_ok:
+        lines.append("密钥未核实 / KEYS NOT VOUCHED FOR")
+        lines.append("签名与存证内的公钥一致，但未指定平台根公钥，无法证明这些公钥属于双方（存证内的公钥不能为自己担保）。"
+                     f"请用 --root 或环境变量 {ROOT_ENV} 指定平台根公钥后重新核验。")
+        lines.append("The signatures match the keys in the archive, but no platform root key was pinned, so nothing "
+                     "ties those keys to the parties (keys in an archive cannot vouch for themselves). Verify again "
+                     f"with --root or {ROOT_ENV}.")
     else:
         lines.append("核验失败 / VERIFICATION FAILED")
         lines.append("该存证不能证明接收方收到了该批次，失败项见下。")
@@ -258,6 +321,7 @@ def render(verdict: Verdict) -> str:
         lines.append(f"案件编号 Case references:   {', '.join(verdict.case_refs)}")
     lines.append(f"发送方签名密钥 Sender key:   {verdict.sender_key_id or '—'}")
     lines.append(f"接收方签名密钥 Receipt key:  {verdict.receipt_key_id or '—'}")
+    lines.append(f"平台根公钥 Pinned root:      {', '.join(verdict.root_key_ids) or '— (未指定 none pinned)'}")
     lines.append("")
     for check in verdict.checks:
         mark = "✓ 通过 OK  " if check.ok else "✗ 失败 FAIL"
@@ -276,24 +340,69 @@ def dump(archive: dict, path: str | Path) -> None:
     Path(path).write_text(json.dumps(archive, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def verify_file(path: str | Path) -> Verdict:
+def verify_file(path: str | Path, *, roots: list[bytes] | None = None) -> Verdict:
     try:
         data = load(path)
     except (OSError, ValueError) as exc:
         verdict = Verdict()
         verdict.add("读取存证文件", "read the archive", False, str(exc))
         return verdict
-    return verify_archive(data)
+    return verify_archive(data, roots=roots)
+
+
+def root_file_text(root: crypto.KeyMaterial) -> str:
+    """The root public key as a small text file a party keeps (``exchange_root_key`` writes it)."""
+    return (
+        "# 柳州市客运车辆保险联合监管平台 数据交换根公钥 / exchange platform root public key (Ed25519)\n"
+        f"# key id: {root.key_id}\n"
+        f"{crypto.b64e(root.public_raw)}\n"
+    )
+
+
+def parse_roots(value: str) -> list[bytes]:
+    """Root public keys from ``value``: base64 keys (comma- or space-separated), or the path of a file holding them
+    (lines starting with ``#`` are comments). Raises ValueError for anything that is not a 32-byte key."""
+    text = value
+    if Path(value).is_file():
+        text = Path(value).read_text(encoding="utf-8")
+    tokens = [
+        token for line in text.splitlines() if not line.strip().startswith("#")
+        for token in line.replace(",", " ").split()
+    ]
+    roots = []
+    for token in tokens:
+        raw = crypto.b64d(token)
+        if len(raw) != 32:
+            raise ValueError(f"not an Ed25519 public key: {token}")
+        roots.append(raw)
+    if not roots:
+        raise ValueError("no root public key given")
+    return roots
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2 or argv[0] != "verify":
-        print("usage: python -m apps.exchange.evidence verify <archive.json>", file=sys.stderr)
-        return 2
-    verdict = verify_file(argv[1])
+    parser = argparse.ArgumentParser(prog="python -m apps.exchange.evidence")
+    sub = parser.add_subparsers(dest="action", required=True)
+    verify = sub.add_parser("verify", help="verify an evidence archive offline")
+    verify.add_argument("archive")
+    verify.add_argument("--root", action="append", default=[],
+                        help=f"platform root public key (base64) or a file holding it; repeatable; default ${ROOT_ENV}")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:
+        return EXIT_USAGE
+    values = args.root or ([os.environ[ROOT_ENV]] if os.environ.get(ROOT_ENV) else [])
+    roots: list[bytes] = []
+    try:
+        for value in values:
+            roots.extend(parse_roots(value))
+    except (OSError, ValueError) as exc:
+        print(f"平台根公钥无法读取 / cannot read the root public key: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    verdict = verify_file(args.archive, roots=roots)
     print(render(verdict))
-    return 0 if verdict.ok else 1
+    return verdict.exit_code
 
 
 if __name__ == "__main__":

@@ -17,6 +17,11 @@ def _wrap_key() -> bytes:
     return crypto.wrapping_key(settings.PLATFORM_KEY)
 
 
+def root() -> crypto.KeyMaterial:
+    """The platform's root signing key, which endorses the organisation keys put into evidence archives."""
+    return crypto.root_key(settings.PLATFORM_KEY)
+
+
 def new_key(model, *, organization_id: int, purpose: str, valid_from=None):
     """Create (and save) one key pair row of ``purpose`` for the organisation."""
     material = crypto.generate_key(PURPOSES[purpose])

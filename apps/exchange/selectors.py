@@ -90,8 +90,11 @@ def _keys_for(batch: Batch) -> list[OrganizationKey]:
 
 
 def _key_dicts(batch: Batch) -> list[dict]:
+    """The batch's public keys, each endorsed by the platform root (an archive's keys cannot vouch for
+    themselves: a verifier pins the root and accepts only keys it endorsed)."""
+    root = keys.root()
     return [
-        {
+        crypto.endorse({
             "key_id": key.key_id,
             "algorithm": key.algorithm,
             "purpose": key.purpose,
@@ -100,7 +103,7 @@ def _key_dicts(batch: Batch) -> list[dict]:
             "public_key": key.public_key,
             "valid_from": crypto.utc_stamp(key.valid_from),
             "retired_at": crypto.utc_stamp(key.retired_at) if key.retired_at else None,
-        }
+        }, root)
         for key in _keys_for(batch)
     ]
 
@@ -137,6 +140,7 @@ def batch_verify(*, batch: Batch) -> evidence.Verdict:
         receipt_signature=bytes(batch.receipt_signature) if batch.receipt_signature is not None else None,
         keys=_key_dicts(batch),
         parties=_parties(batch),
+        roots=[keys.root().public_raw],
     )
 
 

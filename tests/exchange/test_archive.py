@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from apps.exchange import crypto, evidence, services
+from apps.exchange import crypto, evidence, keys, services
 from apps.exchange.models import OrganizationKey
 
 ROOT = Path(settings.BASE_DIR)
@@ -57,11 +57,13 @@ def test_export_then_verify_offline_prints_the_receipt_time(archive_file, capsys
 def test_standalone_verifier_needs_neither_django_nor_a_database(archive_file, tmp_path):
     _batch, path = archive_file
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}}
+    root = crypto.b64e(keys.root().public_raw)
     script = (
-        "import sys; from apps.exchange import evidence; rc = evidence.main(['verify', sys.argv[1]]); "
+        "import sys; from apps.exchange import evidence; "
+        "rc = evidence.main(['verify', sys.argv[1], '--root', sys.argv[2]]); "
         "assert 'django' not in sys.modules, 'django was imported'; sys.exit(rc)"
     )
-    ok = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT, env=env, capture_output=True,
+    ok = subprocess.run([sys.executable, "-c", script, str(path), root], cwd=ROOT, env=env, capture_output=True,
                         text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
     assert "核验通过 / VERIFIED" in ok.stdout
@@ -70,8 +72,8 @@ def test_standalone_verifier_needs_neither_django_nor_a_database(archive_file, t
     data["receipt"]["body"]["received_at"] = "2026-01-01T00:00:00.000000Z"
     bad = tmp_path / "bad.json"
     evidence.dump(data, bad)
-    failed = subprocess.run([sys.executable, "-m", "apps.exchange.evidence", "verify", str(bad)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    failed = subprocess.run([sys.executable, "-m", "apps.exchange.evidence", "verify", str(bad), "--root", root],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert failed.returncode == 1
     assert "核验失败 / VERIFICATION FAILED" in failed.stdout
 

