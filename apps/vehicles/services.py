@@ -132,6 +132,20 @@ def _company_for_write(actor, company: Organization | None, *, field: str = "com
 
 
 def _may_write_vehicle(actor, vehicle: Vehicle) -> None:
+    """A taxi company writes only the vehicles of its own ledger. A vehicle in no ledger (a private car, a car
+    between platforms) is not the company's to change: it joins the ledger only through the onboarding check and
+    ``vehicle_set_online`` (rule M9), never by a write that carries the owner's particulars along."""
+    if actor is None or actor.is_superuser:
+        return
+    if actor.kind == OrganizationKind.TAXI_COMPANY and vehicle.company_id != actor.organization_id:
+        raise PermissionDeniedError(_(
+            "该车辆已在车辆登记册中，但不在本企业台账，不能修改或导入其信息；"
+            "车辆须先通过上线核查并上线，才纳入本企业台账（规则 M9）。"), code="not_in_ledger")
+
+
+def _may_link_vehicle(actor, vehicle: Vehicle) -> None:
+    """A company may record which of its drivers drives a vehicle not in any ledger yet (an assignment changes
+    nothing of the vehicle and shows nothing of it), but not a vehicle of another company's ledger."""
     if actor is None or actor.is_superuser:
         return
     if actor.kind == OrganizationKind.TAXI_COMPANY and vehicle.company_id not in (None, actor.organization_id):
@@ -275,6 +289,17 @@ def _update_values(actor, vehicle: Vehicle, values: dict[str, Any], *, override:
     return changes
 
 
+def plate_taken_message(actor, plate: str, holder_vin: str) -> str:
+    """A plate already on another vehicle. The holder's VIN is named only to an actor in that vehicle's audience
+    (the system, supervisors, the holder's own company): to anyone else the message says no more than that the
+    plate is taken — never another party's VIN (the way a private car's VIN was once learned)."""
+    from apps.parties.access import visible
+
+    if actor is None or visible(actor, Vehicle.objects.filter(vin=holder_vin)).exists():
+        return _("号牌“%(plate)s”已登记在车辆识别代号为 %(vin)s 的车辆上，请核对。") % {"plate": plate, "vin": holder_vin}
+    return _("号牌“%(plate)s”已登记在另一辆车（车辆识别代号不同）上，请核对号牌和车辆识别代号。") % {"plate": plate}
+
+
 def vehicle_find(*, plate: str | None = None, vin: str | None = None) -> Vehicle | None:
     """The vehicle with this VIN, else with this plate (both normalised); ``None`` when unknown."""
     if vin:
@@ -301,8 +326,7 @@ def vehicle_upsert(
     if plate_n:
         holder = Vehicle.objects.filter(plate=plate_n).exclude(vin=vin_n).first()
         if holder is not None:
-            raise ValidationError({"plate": _("号牌“%(plate)s”已登记在车辆识别代号为 %(vin)s 的车辆上，请核对。") % {
-                "plate": plate_n, "vin": holder.vin}})
+            raise ValidationError({"plate": plate_taken_message(actor, plate_n, holder.vin)})
     if by_vin is None:
         if fields.get("seats") is None:
             raise ValidationError({"seats": _("新车辆须填写核定载客人数。")})
@@ -410,8 +434,7 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
         try:
             holder = holders.get(plate) if plate else None
             if holder is not None and holder != vin:
-                raise ValidationError({"plate": _("号牌“%(plate)s”已登记在车辆识别代号为 %(vin)s 的车辆上，请核对。") % {
-                    "plate": plate, "vin": holder}})
+                raise ValidationError({"plate": plate_taken_message(actor, plate, holder)})
             current = existing.get(vin)
             if current is None:
                 if extra["seats"] is None:
@@ -681,7 +704,7 @@ def driver_upsert(
 def driver_assign(*, actor, driver: Driver, vehicle: Vehicle, started_on: dt.date | None = None) -> DriverAssignment:
     require_perm(actor, "vehicles.add_driverassignment", _("您没有登记人车对应关系的权限。"))
     _may_write_driver(actor, driver)
-    _may_write_vehicle(actor, vehicle)
+    _may_link_vehicle(actor, vehicle)
     if driver.assignments.filter(vehicle=vehicle, ended_on__isnull=True).exists():
         raise ConflictError(_("该驾驶员已对应这辆车。"))
     assignment = DriverAssignment(driver=driver, vehicle=vehicle, started_on=started_on or local_date(timezone.now()))

@@ -1,0 +1,123 @@
+"""Attacks through the importer and the doors beside it (issue "[2/9] Close what an attack found").
+
+Each test replays one attack end to end through the public services and API, and checks the outcome a party
+outside the data's audience must get.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.core import imports
+from apps.core.models import ImportJob, ImportRowError
+from apps.vehicles import services as vehicles
+from apps.vehicles.models import Vehicle
+from apps.vehicles.usage import UsageNature
+from tests.factories import make_resident_id
+from tests.imports.helpers import csv_bytes, upload
+from tests.vehicles.factories import make_plate, make_vin
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded import files go to a temporary MEDIA_ROOT."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return settings.MEDIA_ROOT
+
+
+def _run(job: ImportJob, user, mode=ImportJob.Mode.VALID_ROWS) -> ImportJob:
+    job = imports.import_job_start(actor=user, job=job, mode=mode)
+    if job.status == ImportJob.Status.IMPORTING:
+        job = imports.import_job_run(job=job)
+    return job
+
+
+def _errors(job: ImportJob) -> str:
+    return "\n".join(f"{e.row_number} {e.column} {e.reason}" for e in ImportRowError.objects.filter(job=job))
+
+
+@pytest.fixture
+def private_car(parties):
+    """A private car in no company's ledger, registered by transport with its owner's particulars."""
+    owner_id = make_resident_id(seq=321)
+    car = vehicles.vehicle_create(actor=parties.transport_user, vin=make_vin(9101), plate=make_plate(9101), seats=5,
+                                  usage_nature=UsageNature.FAMILY, owner_name="黄秀英", owner_id_no=owner_id)
+    return car
+
+
+# --- finding 1: ledger takeover by import (rule M9) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("full_row", [False, True], ids=["vin_and_company_only", "full_row"])
+def test_m9_company_import_cannot_take_a_private_car_into_its_ledger(parties, api, private_car, full_row):
+    company = parties.company_a_user
+    learned = {}
+
+    # Step 1 of the attack: the plate-conflict error of an import row gave away the other vehicle's VIN.
+    headers = ["号牌号码", "车辆识别代号", "核定载客人数"]
+    probe = imports.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(
+        headers, [[private_car.plate, make_vin(9102), "5"]])))
+    probe = _run(probe, company)
+    learned["probe"] = _errors(probe)
+    assert private_car.plate in learned["probe"]  # the row error names the row's own plate ...
+    assert private_car.vin not in learned["probe"]  # ... never the other vehicle's VIN
+    assert not Vehicle.objects.filter(vin=make_vin(9102)).exists()
+
+    # Step 2: a row with only the car's VIN and the company's own name (or a full row overwriting the particulars).
+    if full_row:
+        headers = ["车辆识别代号", "核定载客人数", "使用性质", "所有人", "所有人证件号码", "所属企业"]
+        row = [private_car.vin, "5", "预约出租客运", "某某", make_resident_id(seq=654), parties.company_a.name]
+    else:
+        headers = ["车辆识别代号", "所属企业"]
+        row = [private_car.vin, parties.company_a.name]
+    job = imports.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(headers, [row])))
+    job = _run(job, company)
+
+    car = Vehicle.objects.get(pk=private_car.pk)
+    assert car.company_id is None  # the car did not join the company's ledger
+    assert car.usage_nature == UsageNature.FAMILY
+    assert (car.owner_name, car.owner_id_no) == ("黄秀英", private_car.owner_id_no)
+    assert job.status == ImportJob.Status.DONE and job.skipped_count == 1
+    assert job.created_count + job.updated_count == 0
+    error = ImportRowError.objects.get(job=job)
+    assert error.row_number == 2 and "台账" in error.reason and "上线核查" in error.reason  # a clear reason, in Chinese
+    for secret in (private_car.owner_id_no, "黄秀英", private_car.plate):
+        assert secret not in _errors(job)
+
+    # Step 3: the reveal the attack ended with.
+    response = api.as_user(company).post(f"/api/v1/vehicles/{private_car.pk}/reveal/", {"field": "owner_id_no"},
+                                         format="json")
+    assert response.status_code in (403, 404)
+    assert private_car.owner_id_no not in response.content.decode()
+
+
+def test_m9_company_row_cannot_rewrite_another_companys_vehicle_and_error_says_no_more(parties, private_car):
+    """The same refusal for a vehicle in another company's ledger: the message does not say whose it is."""
+    other = vehicles.vehicle_create(actor=parties.company_b_user, vin=make_vin(9103), plate=make_plate(9103), seats=5,
+                                    usage_nature=UsageNature.RIDE_HAILING, owner_name="陆小凤",
+                                    owner_id_no=make_resident_id(seq=777))
+    company = parties.company_a_user
+    job = imports.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(
+        ["车辆识别代号", "使用性质"], [[other.vin, "家庭自用"], [private_car.vin, "家庭自用"]])))
+    job = _run(job, company)
+    reasons = [e.reason for e in ImportRowError.objects.filter(job=job).order_by("row_number")]
+    assert len(reasons) == 2 and reasons[0] == reasons[1]  # no difference between "another company" and "none"
+    assert parties.company_b.name not in reasons[0]
+    assert Vehicle.objects.get(pk=other.pk).usage_nature == UsageNature.RIDE_HAILING
+    assert Vehicle.objects.get(pk=private_car.pk).usage_nature == UsageNature.FAMILY
+
+
+def test_m9_single_row_upsert_refuses_the_same_way(parties, private_car):
+    """``vehicle_upsert`` (the row-by-row path other callers use) holds the same rule as the bulk importer."""
+    from django.core.exceptions import ValidationError
+
+    from apps.core.errors import PermissionDeniedError
+
+    with pytest.raises(PermissionDeniedError):
+        vehicles.vehicle_upsert(actor=parties.company_a_user, vin=private_car.vin, company=parties.company_a,
+                                owner_name="某某")
+    with pytest.raises(ValidationError) as exc:
+        vehicles.vehicle_upsert(actor=parties.company_a_user, vin=make_vin(9104), plate=private_car.plate, seats=5)
+    assert private_car.vin not in str(exc.value)
+    car = Vehicle.objects.get(pk=private_car.pk)
+    assert car.company_id is None and car.owner_name == "黄秀英"
