@@ -1,5 +1,9 @@
 """``make run``: prepare everything and run the web server, a Celery worker and Celery beat together.
 
+The web server is the platform: when it exits, everything stops. A Celery worker or beat that dies (killed,
+out of memory, lost its broker) is restarted after a short pause, and the restart is logged, so one killed worker
+does not take the platform down.
+
 Ctrl-C (or SIGTERM) stops the three processes and, when they were started here, the embedded PostgreSQL and
 Redis; their data stays under ``var/`` for the next run. Embedded servers that were already running (e.g. for
 a test session in the same checkout) are left running.
@@ -11,7 +15,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from . import runtime
 
@@ -54,33 +61,77 @@ def _serve(env: dict[str, str], procs: dict[str, subprocess.Popen]) -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
     runtime.VAR_DIR.joinpath("run").mkdir(parents=True, exist_ok=True)
-    procs["web"] = subprocess.Popen([*manage, "runserver", "--noreload", f"{host}:{port}"], env=env)  # noqa: S603
-    procs["worker"] = subprocess.Popen(  # noqa: S603
-        [py, "-m", "celery", "-A", "liuzhou_regulation", "worker", "-l", "INFO", "--concurrency", "2"], env=env
-    )
-    procs["beat"] = subprocess.Popen(  # noqa: S603
-        [py, "-m", "celery", "-A", "liuzhou_regulation", "beat", "-l", "INFO",
-         "--schedule", str(runtime.VAR_DIR / "run" / "celerybeat-schedule")], env=env,
-    )
+    supervisor = Supervisor([
+        Child("web", [*manage, "runserver", "--noreload", f"{host}:{port}"], restart=False),
+        Child("worker", [py, "-m", "celery", "-A", "liuzhou_regulation", "worker", "-l", "INFO", "--concurrency", "2"]),
+        Child("beat", [py, "-m", "celery", "-A", "liuzhou_regulation", "beat", "-l", "INFO",
+                       "--schedule", str(runtime.VAR_DIR / "run" / "celerybeat-schedule")]),
+    ], env=env, procs=procs)
+    supervisor.start()
     print(f"\n平台已启动 Platform running: http://{host}:{port}/   (Ctrl-C 停止 to stop)\n", flush=True)
 
-    stopping = False
+    signal.signal(signal.SIGINT, lambda *_args: supervisor.stop_event.set())
+    signal.signal(signal.SIGTERM, lambda *_args: supervisor.stop_event.set())
+    return supervisor.run()
 
-    def stop(*_args):
-        nonlocal stopping
-        stopping = True
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    code = 0
-    while not stopping:
-        for name, proc in procs.items():
-            if proc.poll() is not None:
-                print(f"{name} exited with {proc.returncode}; stopping the others", file=sys.stderr)
-                code, stopping = proc.returncode or 1, True
-                break
-        time.sleep(0.5)
-    return code
+@dataclass
+class Child:
+    """One supervised process: ``restart`` ones are started again when they die; the others end the run."""
+
+    name: str
+    argv: list[str]
+    restart: bool = True
+
+
+@dataclass
+class Supervisor:
+    """Keeps the children of ``make run`` running (see the module docstring)."""
+
+    children: list[Child]
+    env: dict[str, str] | None = None
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    poll_seconds: float = 0.5
+    restart_delay: float = 1.0
+    max_restart_delay: float = 30.0
+    log: Callable[[str], None] = field(default=lambda line: print(line, file=sys.stderr, flush=True))
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    restarts: dict[str, int] = field(default_factory=dict)
+
+    def _spawn(self, child: Child) -> None:
+        self.procs[child.name] = subprocess.Popen(child.argv, env=self.env)  # noqa: S603 - fixed argument lists
+
+    def start(self) -> None:
+        for child in self.children:
+            self._spawn(child)
+
+    def run(self) -> int:
+        """Supervise until ``stop_event`` is set (returns 0) or a child that is not restarted exits (its code)."""
+        due: dict[str, float] = {}  # restart time of each dead child waiting for its pause to pass
+        while not self.stop_event.is_set():
+            now = time.monotonic()
+            for child in self.children:
+                proc = self.procs.get(child.name)
+                if child.name in due:
+                    if now >= due[child.name]:
+                        del due[child.name]
+                        self._spawn(child)
+                        self.restarts[child.name] = self.restarts.get(child.name, 0) + 1
+                        self.log(f"{child.name} restarted (restart {self.restarts[child.name]}, "
+                                 f"pid {self.procs[child.name].pid})")
+                    continue
+                if proc is None or proc.poll() is None:
+                    continue
+                if not child.restart:
+                    self.log(f"{child.name} exited with {proc.returncode}; stopping the others")
+                    return proc.returncode or 1
+                pause = min(self.restart_delay * 2 ** min(self.restarts.get(child.name, 0), 10),
+                            self.max_restart_delay)
+                self.log(f"{child.name} exited with {proc.returncode}; restarting it in {pause:.1f} s "
+                         "(the other processes keep running)")
+                due[child.name] = now + pause
+            self.stop_event.wait(self.poll_seconds)
+        return 0
 
 
 def _stop(procs: dict[str, subprocess.Popen]) -> None:

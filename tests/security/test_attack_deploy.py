@@ -111,3 +111,61 @@ def test_m3_a_root_that_is_not_the_platforms_rejects_the_genuine_archive(genuine
     result = _standalone(["verify", str(genuine_archive), "--root", other_root])
     assert result.returncode == evidence.EXIT_FAILED
     assert "核验失败 / VERIFICATION FAILED" in result.stdout
+
+
+# --- finding 3: under `make run`, a dead worker is restarted and the web server stays up -------------------------
+
+
+@pytest.mark.real_clock
+def test_supervisor_restarts_a_dying_worker_while_the_web_server_stays_up():
+    import threading
+    import time
+
+    from liuzhou_regulation.run import Child, Supervisor, _stop
+
+    lines: list[str] = []
+    supervisor = Supervisor(
+        [
+            Child("web", [sys.executable, "-c", "import time; time.sleep(60)"], restart=False),
+            Child("worker", [sys.executable, "-c", "import sys; sys.exit(3)"]),
+        ],
+        poll_seconds=0.05, restart_delay=0.05, max_restart_delay=0.1, log=lines.append,
+    )
+    supervisor.start()
+    web = supervisor.procs["web"]
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.append(supervisor.run()), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while supervisor.restarts.get("worker", 0) < 2 and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert supervisor.restarts.get("worker", 0) >= 2, lines
+        assert thread.is_alive(), (result, lines)
+        assert supervisor.procs["web"] is web and web.poll() is None  # the same web process, still running
+        assert any(line.startswith("worker exited with 3; restarting") for line in lines), lines
+        assert any(line.startswith("worker restarted") for line in lines), lines
+    finally:
+        supervisor.stop_event.set()
+        thread.join(timeout=5)
+        _stop(supervisor.procs)
+    assert result == [0]
+
+
+@pytest.mark.real_clock
+def test_supervisor_stops_when_the_web_server_exits():
+    from liuzhou_regulation.run import Child, Supervisor, _stop
+
+    supervisor = Supervisor(
+        [
+            Child("web", [sys.executable, "-c", "import sys; sys.exit(4)"], restart=False),
+            Child("worker", [sys.executable, "-c", "import time; time.sleep(60)"]),
+        ],
+        poll_seconds=0.05, log=lambda _line: None,
+    )
+    supervisor.start()
+    try:
+        assert supervisor.run() == 4
+    finally:
+        _stop(supervisor.procs)
+    assert all(proc.poll() is not None for proc in supervisor.procs.values())
