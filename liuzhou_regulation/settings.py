@@ -180,10 +180,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed-login throttling (django-axes): lock a username+IP pair after AXES_FAILURE_LIMIT failures.
+# Failed-login throttling (django-axes): lock a username+IP pair after AXES_FAILURE_LIMIT failures, and an IP
+# whatever the usernames after AXES_IP_FAILURE_LIMIT failures, so one address cannot spray passwords across many
+# accounts (apps.parties.lockout.LockoutHandler applies the two limits).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_HANDLER = "apps.parties.lockout.LockoutHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
