@@ -98,6 +98,16 @@ def max_stored_errors() -> int:
     return _setting("IMPORT_MAX_STORED_ERRORS", 20_000)
 
 
+def max_columns() -> int:
+    """Columns read from a sheet (the widest template has a few dozen); a sheet declaring more is refused."""
+    return _setting("IMPORT_MAX_COLUMNS", 200)
+
+
+def max_xlsx_unpacked_bytes() -> int:
+    """What the parts of an XLSX file (a zip archive) may add up to once unpacked."""
+    return _setting("IMPORT_MAX_XLSX_UNPACKED_MB", 300) * 1024 * 1024
+
+
 # --- errors ------------------------------------------------------------------------------------------------------
 
 
@@ -176,16 +186,21 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(data: bytes) -> Sheet:
+def _read_csv(data: bytes, *, row_limit: int | None = None) -> Sheet:
     text, encoding = decode_text(data)
     text = text.lstrip("\ufeff")
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
     records = []
+    row_limit = (max_rows() if row_limit is None else row_limit) + HEADER_SCAN_ROWS
+    column_limit = max_columns()
     try:
         for number, row in enumerate(reader, start=1):
             if any(cell.strip() for cell in row):
-                records.append((number, row))
+                records.append((number, row[:column_limit]))
+                if len(records) > row_limit:
+                    raise ImportFileError(_("文件超过单次导入上限 %(max)d 行；请拆分后分批导入。") % {
+                        "max": row_limit - HEADER_SCAN_ROWS}, code="import_too_many_rows")
     except csv.Error as exc:
         raise ImportFileError(_("CSV 文件格式有误（第 %(n)d 行）：%(e)s") % {"n": reader.line_num, "e": exc},
                               code="import_csv") from None
@@ -225,9 +240,39 @@ def xlsx_cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_xlsx(data: bytes) -> Sheet:
+def _xlsx_too_big(rows: int, columns: int) -> ImportFileError:
+    return ImportFileError(_(
+        "Excel 工作表的范围为 %(rows)d 行 × %(cols)d 列，超过上限（%(max_rows)d 行、%(max_cols)d 列）；"
+        "请删除多余的行和列（或另存为 CSV）后再上传。") % {
+        "rows": rows, "cols": columns, "max_rows": max_rows(), "max_cols": max_columns()}, code="import_too_big")
+
+
+def _check_xlsx_archive(data: bytes) -> None:
+    """An XLSX file is a zip archive: refuse one whose parts unpack to more than the limit (a "zip bomb"),
+    before any XML is parsed. The sizes are the archive's own; reading stops at them (and fails the CRC check)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ImportFileError(_("无法读取该 Excel 文件，文件可能已损坏或不是 XLSX 格式。"), code="import_format") from None
+    if unpacked > max_xlsx_unpacked_bytes():
+        raise ImportFileError(_(
+            "Excel 文件解压后达 %(size)d MB，超过上限 %(limit)d MB；请删除多余的内容或另存为 CSV 后再上传。") % {
+            "size": unpacked // 1024 // 1024, "limit": max_xlsx_unpacked_bytes() // 1024 // 1024},
+            code="import_too_big")
+
+
+def _read_xlsx(data: bytes, *, row_limit: int | None = None) -> Sheet:
+    """The first sheet's non-empty rows, read in read-only (streaming) mode and bounded before and while reading:
+    the archive's unpacked size, the sheet's declared range (its ``dimension``: openpyxl pads every row to it, so
+    a 17 KB file declaring ``A1:XFD3001`` would become 49 million cells), then the rows actually present."""
     from openpyxl import load_workbook
 
+    _check_xlsx_archive(data)
+    row_limit = (max_rows() if row_limit is None else row_limit) + HEADER_SCAN_ROWS
+    column_limit = max_columns()
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds (zipfile, KeyError, XML errors) for a bad file
@@ -236,21 +281,40 @@ def _read_xlsx(data: bytes) -> Sheet:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise ImportFileError(_("Excel 文件中没有工作表。"), code="import_empty")
+        declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
+        if declared_rows > row_limit or declared_columns > column_limit:
+            raise _xlsx_too_big(declared_rows, declared_columns)
+        # Read the cells the file holds, not the declared range, and never more than the column limit per row.
+        sheet.reset_dimensions()
         records = []
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for number, row in enumerate(sheet.iter_rows(max_col=column_limit, values_only=True), start=1):
+            if not any(v is not None for v in row):
+                continue
             cells = [xlsx_cell_text(v) for v in row]
+            while cells and not cells[-1]:
+                cells.pop()
             if any(c.strip() for c in cells):
                 records.append((number, cells))
+                if len(records) > row_limit:
+                    raise _xlsx_too_big(number, column_limit)
+    except ImportFileError:
+        raise
+    except Exception:  # noqa: BLE001 - malformed sheet XML surfaces while streaming
+        raise ImportFileError(_("无法读取该 Excel 文件，文件可能已损坏或不是 XLSX 格式。"), code="import_format") from None
     finally:
         workbook.close()
     return Sheet(ImportJob.Format.XLSX, "", records)
 
 
-def read_sheet(data: bytes, name: str) -> Sheet:
+def read_sheet(data: bytes, name: str, *, row_limit: int | None = None) -> Sheet:
+    """Every upload of a sheet goes through here (imports, lead lists). ``row_limit``: the most data rows the
+    caller accepts (default ``IMPORT_MAX_ROWS``); an XLSX file declaring or holding more is refused early."""
     if not data:
         raise ImportFileError(_("文件是空的。"), code="import_empty")
     fmt = detect_format(data, name)
-    return _read_xlsx(data) if fmt == ImportJob.Format.XLSX else _read_csv(data)
+    if fmt == ImportJob.Format.XLSX:
+        return _read_xlsx(data, row_limit=row_limit)
+    return _read_csv(data, row_limit=row_limit)
 
 
 # --- import kinds ------------------------------------------------------------------------------------------------
@@ -485,6 +549,9 @@ def parse_record(spec, kind: ImportKind, layout: Layout, cells: list[str], user,
         errors = dict(exc.message_dict) if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
         errors.update(pre_errors)
         raise ValidationError(errors) from None
+    except (ArithmeticError, ValueError, TypeError):
+        # a value no parser foresaw (an overflowing date, an absurd number) is this row's error: the preview goes on
+        raise ValidationError({NON_FIELD_ERRORS: [_("该行含有格式不正确或超出允许范围的值。")], **pre_errors}) from None
     if pre_errors:
         raise ValidationError(pre_errors)
     if precheck and kind.precheck is not None:

@@ -43,7 +43,8 @@ def parse_plate_list(upload) -> PlateList:
     if size > conf.attachment_max_bytes():
         raise ApplicationError(_("文件过大，上限为 %(mb)d MB。") % {"mb": conf.attachment_max_bytes() // 2**20},
                                code="upload_too_big")
-    sheet = read_sheet(upload.read(), getattr(upload, "name", "") or "")
+    # bounded while reading (an XLSX declaring a huge range is refused before its cells are materialised)
+    sheet = read_sheet(upload.read(), getattr(upload, "name", "") or "", row_limit=conf.upload_max_rows() + 1)
     records = sheet.records
     result = PlateList()
     if not records:

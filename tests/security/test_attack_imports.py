@@ -121,3 +121,76 @@ def test_m9_single_row_upsert_refuses_the_same_way(parties, private_car):
     assert private_car.vin not in str(exc.value)
     car = Vehicle.objects.get(pk=private_car.pk)
     assert car.company_id is None and car.owner_name == "黄秀英"
+
+
+# --- finding 3: an XLSX whose declared range would be materialised cell by cell -----------------------------------
+
+
+def _xlsx_with_dimension(dimension: str | None, rows: int = 1) -> bytes:
+    """A small, valid XLSX (built with openpyxl) whose sheet XML then declares ``dimension`` (``None``: no
+    dimension element at all, so only the rows present bound the read)."""
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["号牌号码", "车辆识别代号", "核定载客人数"])
+    for i in range(rows):
+        sheet.append([make_plate(9200 + i), make_vin(9200 + i), "5"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                replacement = b"" if dimension is None else b'<dimension ref="%s"/>' % dimension.encode()
+                body, count = re.subn(rb"<dimension [^>]*/>", replacement, body)
+                assert count == 1
+            target.writestr(info, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("dimension", ["A1:XFD3001", "A1:XFD300", "A1:C5000"])
+def test_xlsx_declaring_a_huge_range_is_refused_before_its_cells_exist(parties, settings, dimension):
+    import tracemalloc
+
+    settings.IMPORT_MAX_ROWS = 1000
+    data = _xlsx_with_dimension(dimension)
+    assert len(data) < 20_000  # the attack file is a few KB
+    tracemalloc.start()
+    try:
+        with pytest.raises(imports.ImportFileError) as exc:
+            imports.import_job_create(actor=parties.transport_user, kind="vehicles",
+                                      upload=upload(data, "bomb.xlsx"))
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert exc.value.code == "import_too_big"
+    assert "Excel 工作表的范围为" in exc.value.message and "请删除多余的行和列" in exc.value.message
+    assert peak < 20 * 1024 * 1024  # refused from the declared range, not after building millions of cells
+    assert ImportJob.objects.count() == 0
+
+
+def test_xlsx_rows_actually_present_are_bounded_while_reading(settings):
+    settings.IMPORT_MAX_ROWS = 20
+    data = _xlsx_with_dimension(None, rows=100)  # no declared range: the rows themselves must stop the read
+    with pytest.raises(imports.ImportFileError) as exc:
+        imports.read_sheet(data, "rows.xlsx")
+    assert exc.value.code == "import_too_big" and "超过上限" in exc.value.message
+    ok = imports.read_sheet(_xlsx_with_dimension(None, rows=5), "rows.xlsx")  # a file within the bounds reads
+    assert [cells[:2] for _n, cells in ok.records[1:3]] == [[make_plate(9200), make_vin(9200)],
+                                                             [make_plate(9201), make_vin(9201)]]
+
+
+def test_lead_plate_list_upload_reads_xlsx_within_the_same_bounds(settings):
+    from apps.core.errors import ApplicationError
+    from apps.leads.uploads import parse_plate_list
+
+    with pytest.raises(ApplicationError) as exc:
+        parse_plate_list(upload(_xlsx_with_dimension("A1:XFD3001"), "plates.xlsx"))
+    assert "Excel 工作表的范围为" in exc.value.message
