@@ -103,6 +103,11 @@ def max_columns() -> int:
     return _setting("IMPORT_MAX_COLUMNS", 200)
 
 
+def file_retention_days() -> int:
+    """Days an uploaded file (full ID and phone numbers) is kept, encrypted, after its upload; then purged."""
+    return _setting("IMPORT_FILE_RETENTION_DAYS", 30)
+
+
 def max_xlsx_unpacked_bytes() -> int:
     """What the parts of an XLSX file (a zip archive) may add up to once unpacked."""
     return _setting("IMPORT_MAX_XLSX_UNPACKED_MB", 300) * 1024 * 1024
@@ -521,13 +526,17 @@ class _CachedHeaders:
 
 
 def _errors_by_header(exc: ValidationError) -> list[tuple[str, str]]:
+    """(column, reason) pairs, the reasons with any ID or mobile number in them masked (``apps.core.logging.scrub``):
+    row errors are stored and shown in full, and must not carry personal numbers outside encrypted columns."""
+    from .logging import scrub
+
     if hasattr(exc, "error_dict"):
         out = []
         for header, messages in exc.message_dict.items():
             column = "" if header == NON_FIELD_ERRORS else header
-            out.extend((column, m) for m in messages)
+            out.extend((column, scrub(m)) for m in messages)
         return out
-    return [("", m) for m in exc.messages]
+    return [("", scrub(m)) for m in exc.messages]
 
 
 def parse_record(spec, kind: ImportKind, layout: Layout, cells: list[str], user, *,
@@ -586,10 +595,40 @@ def _read_upload(upload) -> bytes:
     return data
 
 
-def _stored_sheet(job: ImportJob) -> Sheet:
+def _store_upload(job: ImportJob, data: bytes, extension: str) -> None:
+    """The uploaded file under MEDIA_ROOT, encrypted with the personal-data keys (``apps.core.crypto``: the file
+    holds full ID and phone numbers) and readable by the server's own user only (mode 0600)."""
+    import os
+
+    from .crypto import fernet
+
+    job.file.save(f"{uuid.uuid4().hex}.{extension}.enc", ContentFile(fernet().encrypt(data)), save=False)
+    try:
+        path = job.file.path
+    except NotImplementedError:  # a storage without local paths sets its own access rules
+        return
+    os.chmod(path, 0o600)
+
+
+def _stored_bytes(job: ImportJob) -> bytes:
+    from cryptography.fernet import InvalidToken
+
+    from .crypto import fernet
+
+    if not job.file:
+        raise ImportFileError(_("上传的文件已超过保存期限并被删除，请重新上传。"), code="import_file_purged")
     with job.file.open("rb") as handle:
-        data = handle.read()
-    return read_sheet(data, job.original_name)
+        raw = handle.read()
+    try:
+        return fernet().decrypt(raw)
+    except InvalidToken:
+        if job.file.name.endswith(".enc"):
+            raise
+        return raw  # a file stored before uploads were encrypted (gone after IMPORT_FILE_RETENTION_DAYS)
+
+
+def _stored_sheet(job: ImportJob) -> Sheet:
+    return read_sheet(_stored_bytes(job), job.original_name)
 
 
 def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> ImportJob:
@@ -624,7 +663,7 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
             file_sha256=digest, file_format=sheet.format, encoding=sheet.encoding, total=total,
             status=ImportJob.Status.VALIDATING, header_row=layout.header_row, ignored_columns=layout.ignored[:50],
         )
-        job.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
+        _store_upload(job, data, extension)
         try:
             job.full_clean(exclude=["file"])
             job.save()
@@ -666,12 +705,14 @@ def import_job_layout(job: ImportJob) -> tuple[Sheet, Layout]:
 
 def _duplicate_errors(seen: dict, number: int, keys: dict[str, Any], spec) -> list[tuple[str, str]]:
     """A natural key already met on an earlier row (``seen``: key → first row number) is an error on this row."""
+    from .logging import scrub
+
     errors = []
     for key_field, value in keys.items():
         first = seen.setdefault((key_field, value), number)
         if first != number:
-            errors.append((spec.header_for(key_field), _("与第 %(n)d 行重复（%(v)s），同一文件中只能出现一次。") % {
-                "n": first, "v": value}))
+            errors.append((spec.header_for(key_field), scrub(_("与第 %(n)d 行重复（%(v)s），同一文件中只能出现一次。") % {
+                "n": first, "v": value})))
     return errors
 
 
@@ -1171,7 +1212,41 @@ def template_rows(kind: ImportKind) -> tuple[list[str], list[str]]:
     return headers, example
 
 
+# --- retention of uploaded files ------------------------------------------------------------------------------------
+
+
+def import_files_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the uploaded files older than ``IMPORT_FILE_RETENTION_DAYS`` (Celery beat, daily). The job, its counts
+    and its row errors stay for the record; a job still waiting for the user's choice (or stuck validating) can no
+    longer run and becomes "未导入". A job being imported keeps its file until it ends. Returns the files deleted."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=file_retention_days())
+    purged = []
+    stale = (ImportJob.objects.filter(created_at__lt=cutoff).exclude(file="")
+             .exclude(status=ImportJob.Status.IMPORTING).only("pk", "file", "status"))
+    for job in stale.iterator():
+        changes: dict[str, Any] = {"file": ""}
+        if job.status in (ImportJob.Status.VALIDATING, ImportJob.Status.PREVIEWED):
+            changes.update(status=ImportJob.Status.DISCARDED, finished_at=now,
+                           error_message=_("上传的文件已超过保存期限（%(n)d 天）并被删除，未导入任何数据。") % {
+                               "n": file_retention_days()})
+        # the row first, on the status read (an import started meanwhile keeps its file), then the file itself
+        if ImportJob.objects.filter(pk=job.pk, status=job.status).update(**changes):
+            job.file.storage.delete(job.file.name)
+            purged.append(job.pk)
+    if purged:
+        audit_record(actor=None, action="import.files_purged", detail={
+            "jobs": purged, "retention_days": file_retention_days()})
+    return len(purged)
+
+
 # --- Celery tasks (thin: ids in, services do the work) -----------------------------------------------------------
+
+
+@shared_task(name="apps.core.imports.import_files_purge_task", acks_late=True)
+def import_files_purge_task() -> int:
+    return import_files_purge()
+
 
 
 @shared_task(name="apps.core.imports.import_job_validate_task", acks_late=True)

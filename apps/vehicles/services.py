@@ -115,9 +115,8 @@ def normalize_owner_id(value: str) -> tuple[str, list[str]]:
     try:
         return normalize_uscc(value), []
     except ValidationError:
-        raise ValidationError(
-            _("所有人证件号码“%(value)s”既不是有效的身份证号码，也不是有效的统一社会信用代码。") % {"value": value},
-            code="owner_id_invalid",
+        raise ValidationError(  # the number itself is not quoted: the message is stored and shown (row errors)
+            _("所有人证件号码既不是有效的身份证号码，也不是有效的统一社会信用代码，请核对。"), code="owner_id_invalid",
         ) from None
 
 

@@ -194,3 +194,87 @@ def test_lead_plate_list_upload_reads_xlsx_within_the_same_bounds(settings):
     with pytest.raises(ApplicationError) as exc:
         parse_plate_list(upload(_xlsx_with_dimension("A1:XFD3001"), "plates.xlsx"))
     assert "Excel 工作表的范围为" in exc.value.message
+
+
+# --- finding 4: personal data outside encrypted columns (uploaded files, row error reasons) -----------------------
+
+
+def _stored_path(job: ImportJob):
+    from pathlib import Path
+
+    return Path(job.file.path)
+
+
+def test_stored_upload_is_encrypted_and_readable_by_the_server_only(parties):
+    owner_id = make_resident_id(seq=432)
+    data = csv_bytes(["号牌号码", "车辆识别代号", "核定载客人数", "所有人", "所有人证件号码"],
+                     [[make_plate(9301), make_vin(9301), "5", "覃美玲", owner_id]])
+    transport = parties.transport_user
+    job = imports.import_job_create(actor=transport, kind="vehicles", upload=upload(data))
+    path = _stored_path(job)
+    raw = path.read_bytes()
+    assert owner_id.encode() not in raw and "覃美玲".encode() not in raw and raw != data
+    assert path.stat().st_mode & 0o777 == 0o600
+    job = _run(job, transport)  # the importer still reads its own file
+    assert job.status == ImportJob.Status.DONE and job.created_count == 1
+    assert Vehicle.objects.get(vin=make_vin(9301)).owner_id_no == owner_id
+
+
+def test_expired_uploads_are_purged_and_fresh_ones_kept(parties, settings):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from liuzhou_regulation.celery import app
+
+    settings.IMPORT_FILE_RETENTION_DAYS = 30
+    assert app.conf.beat_schedule["imports-purge-files"]["task"] == "apps.core.imports.import_files_purge_task"
+    transport = parties.transport_user
+
+    def upload_vehicle(n):
+        data = csv_bytes(["车辆识别代号", "核定载客人数"], [[make_vin(n), "5"]])
+        return imports.import_job_create(actor=transport, kind="vehicles", upload=upload(data))
+
+    with time_machine.travel(timezone.now() - dt.timedelta(days=31), tick=True):
+        old_done = _run(upload_vehicle(9401), transport)
+        old_waiting = upload_vehicle(9402)  # previewed, never started
+    fresh = upload_vehicle(9403)
+    old_paths = [_stored_path(old_done), _stored_path(old_waiting)]
+    assert all(p.exists() for p in old_paths)
+
+    assert imports.import_files_purge_task.apply().get() == 2
+    assert not any(p.exists() for p in old_paths)
+    assert _stored_path(fresh).exists()
+    old_done.refresh_from_db()
+    old_waiting.refresh_from_db()
+    assert not old_done.file and old_done.status == ImportJob.Status.DONE and old_done.created_count == 1
+    assert not old_waiting.file and old_waiting.status == ImportJob.Status.DISCARDED
+    assert "保存期限" in old_waiting.error_message
+    with pytest.raises(Exception):  # noqa: B017 - the purged job cannot be started any more
+        imports.import_job_start(actor=transport, job=old_waiting, mode=ImportJob.Mode.VALID_ROWS)
+    assert imports.import_files_purge() == 0  # nothing left to purge
+
+
+def test_row_error_for_a_bad_id_number_does_not_quote_it(parties):
+    from apps.core.validators import resident_id_check_char
+
+    body = "45020219850312987"
+    bad_check = body + ("0" if resident_id_check_char(body) != "0" else "1")  # 18 digits, wrong check character
+    bad_length = "4502021985031298"  # 16 digits
+    company = parties.company_a_user
+    vehicles_job = imports.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(
+        ["车辆识别代号", "核定载客人数", "所有人证件号码"],
+        [[make_vin(9501), "5", bad_check], [make_vin(9502), "5", bad_length]])))
+    good_id = make_resident_id(seq=876)
+    drivers_job = imports.import_job_create(actor=company, kind="drivers", upload=upload(csv_bytes(
+        ["姓名", "身份证号码", "联系电话"],
+        [["甲", good_id, "13907720001"], ["乙", good_id, "13907720002"], ["丙", bad_check, "1390772"]]),
+        "drivers.csv"))
+    _run(drivers_job, company)  # the drivers' numbers are checked by the service, at import
+    reasons = [e.reason for e in ImportRowError.objects.filter(job__in=[vehicles_job, drivers_job])]
+    assert len(reasons) >= 4  # two bad owner IDs, a repeated driver ID, a bad driver ID (and the bad phone)
+    text = "\n".join(reasons)
+    for number in (bad_check, bad_length, good_id):
+        assert number not in text
+    assert "所有人证件号码" in text and "重复" in text
