@@ -4,6 +4,11 @@ The web server is the platform: when it exits, everything stops. A Celery worker
 out of memory, lost its broker) is restarted after a short pause, and the restart is logged, so one killed worker
 does not take the platform down.
 
+Migrations and the demo data run as the database owner; the web server, the worker and beat connect as the
+application's role, which owns no table and so cannot disable the append-only triggers (docs/operations.md §5).
+With the embedded PostgreSQL that role (``lz_app``) is created here; with ``DATABASE_URL`` set, give the owner's
+URL in ``DATABASE_OWNER_URL`` (otherwise everything runs as ``DATABASE_URL``'s role, with a warning).
+
 Ctrl-C (or SIGTERM) stops the three processes and, when they were started here, the embedded PostgreSQL and
 Redis; their data stays under ``var/`` for the next run. Embedded servers that were already running (e.g. for
 a test session in the same checkout) are left running.
@@ -19,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
 
 from . import runtime
 
@@ -34,7 +40,8 @@ def main() -> int:
     stop_redis = embedded_redis and not runtime.redis_running()
     try:
         if embedded_db:
-            env["DATABASE_URL"] = runtime.embedded_database_url()
+            env["DATABASE_OWNER_URL"] = runtime.embedded_database_url()
+            env["DATABASE_URL"] = runtime.app_database_url(env["DATABASE_OWNER_URL"])
         if embedded_redis:
             env["REDIS_URL"] = runtime.embedded_redis_url()
         return _serve(env, procs)
@@ -56,8 +63,16 @@ def main() -> int:
 def _serve(env: dict[str, str], procs: dict[str, subprocess.Popen]) -> int:
     py = sys.executable
     manage = [py, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True)  # noqa: S603
-    subprocess.run([*manage, "seed_demo"], env=env, check=True)  # noqa: S603
+    owner_url = env.pop("DATABASE_OWNER_URL", "") or env["DATABASE_URL"]
+    owner_env = dict(env, DATABASE_URL=owner_url)
+    subprocess.run([*manage, "migrate", "--noinput"], env=owner_env, check=True)  # noqa: S603
+    subprocess.run([*manage, "seed_demo"], env=owner_env, check=True)  # noqa: S603
+    app_role = unquote(urlsplit(env["DATABASE_URL"]).username or "")
+    if owner_url != env["DATABASE_URL"] and app_role:
+        subprocess.run([*manage, "db_app_role", "--role", app_role], env=owner_env, check=True)  # noqa: S603
+    else:
+        print("warning: no DATABASE_OWNER_URL: the application runs as the migrations' role, which can disable the "
+              "append-only triggers (docs/operations.md §5)", file=sys.stderr, flush=True)
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
     runtime.VAR_DIR.joinpath("run").mkdir(parents=True, exist_ok=True)

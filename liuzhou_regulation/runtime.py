@@ -37,6 +37,19 @@ def embedded_database_url() -> str:
     return server.get_uri()
 
 
+APP_ROLE = "lz_app"
+
+
+def app_database_url(owner_url: str, role: str = APP_ROLE) -> str:
+    """The embedded database's URL for the application's role (rows only, owns nothing; ``dbroles``). The
+    embedded server listens on a unix socket only and trusts local connections, so the role needs no password."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(owner_url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
+
+
 def _redis_alive() -> bool:
     if not REDIS_SOCKET.exists():
         return False

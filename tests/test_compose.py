@@ -69,7 +69,8 @@ def test_web_worker_and_beat_share_one_image_and_one_environment(services):
 
 def test_commands(services):
     web = " ".join(services["web"]["command"])
-    assert "manage.py migrate --noinput" in web
+    assert "migrate" not in web  # the migrations run as the owner, in the migrate service
+    assert "manage.py migrate --noinput" in " ".join(services["migrate"]["command"])
     assert "gunicorn liuzhou_regulation.wsgi:application --bind 0.0.0.0:8000" in web
     assert services["web"]["ports"] == ["8000:8000"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "liuzhou_regulation", "worker"]
@@ -80,12 +81,12 @@ def test_commands(services):
 def test_environment_names_every_production_variable(services):
     from liuzhou_regulation.settings import _database_from_url
 
-    env = interpolate(services["web"]["environment"], {"POSTGRES_PASSWORD": "pw"})
+    env = interpolate(services["web"]["environment"], {"POSTGRES_PASSWORD": "pw", "APP_DB_PASSWORD": "app-pw"})
     for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", *SECRETS, "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"):
         assert env.get(name), name
     database = _database_from_url(env["DATABASE_URL"])
     assert (database["HOST"], database["PORT"], database["NAME"], database["USER"], database["PASSWORD"]) == (
-        "db", "5432", "liuzhou", "liuzhou", "pw")
+        "db", "5432", "liuzhou", "liuzhou_app", "app-pw")
     db_env = interpolate(services["db"]["environment"], {"POSTGRES_PASSWORD": "pw"})
     assert (db_env["POSTGRES_DB"], db_env["POSTGRES_USER"], db_env["POSTGRES_PASSWORD"]) == ("liuzhou", "liuzhou", "pw")
     redis = urlparse(env["REDIS_URL"])
@@ -97,6 +98,9 @@ def test_named_volumes_exist(compose, services):
     for name, service in services.items():
         for volume in service.get("volumes", []):
             source = volume.split(":")[0]
+            if source.startswith("./"):  # a file of this repository, mounted read-only
+                assert (ROOT / source).is_file() and volume.endswith(":ro"), (name, source)
+                continue
             assert source in declared, (name, source)
 
 
@@ -138,3 +142,33 @@ def test_dockerfile():
     assert "DJANGO_ENV=production" in text
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".venv", "var", ".git"} <= set(ignored)
+
+
+def test_migrations_run_as_the_owner_and_the_app_as_a_role_that_owns_nothing(services):
+    """docs/operations.md §5: the application's role cannot disable the append-only triggers (it owns no table)."""
+    from liuzhou_regulation.settings import _database_from_url
+
+    secrets = {"POSTGRES_PASSWORD": "owner-pw", "APP_DB_PASSWORD": "app-pw"}
+    db_env = interpolate(services["db"]["environment"], secrets)
+    owner = _database_from_url(interpolate(services["migrate"]["environment"], secrets)["DATABASE_URL"])
+    assert (owner["USER"], owner["PASSWORD"]) == (db_env["POSTGRES_USER"], "owner-pw")
+    for name in APP_SERVICES:
+        app = _database_from_url(interpolate(services[name]["environment"], secrets)["DATABASE_URL"])
+        assert (app["USER"], app["PASSWORD"], app["NAME"]) == (db_env["APP_DB_USER"], "app-pw", owner["NAME"]), name
+        assert app["USER"] != owner["USER"]
+    assert services["migrate"]["restart"] == "no"
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "db_app_role --role " + db_env["APP_DB_USER"] in " ".join(services["migrate"]["command"])
+
+    mounts = dict(volume.split(":")[:2] for volume in services["db"]["volumes"] if volume.startswith("./"))
+    assert mounts.pop("./deploy/postgres/10-app-role.sh") == "/docker-entrypoint-initdb.d/10-app-role.sh"
+    init = ROOT / "deploy" / "postgres" / "10-app-role.sh"
+    script = init.read_text(encoding="utf-8")
+    assert "NOSUPERUSER" in script and "/lz/app_role.sql" in script and os.access(init, os.X_OK)
+    assert mounts == {"./liuzhou_regulation/app_role.sql": "/lz/app_role.sql"}
+    grants = (ROOT / "liuzhou_regulation" / "app_role.sql").read_text(encoding="utf-8")
+    statements = [line for line in grants.splitlines() if line and not line.startswith("--")]
+    assert any("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES" in line for line in statements)
+    assert any("ALTER DEFAULT PRIVILEGES FOR ROLE :\"owner_role\"" in line for line in statements)
+    granted = " ".join(statements).upper()
+    assert not any(word in granted for word in ("SUPERUSER", "TRUNCATE", "TRIGGER", "ALL PRIVILEGES", "OWNER TO"))

@@ -169,3 +169,56 @@ def test_supervisor_stops_when_the_web_server_exits():
     finally:
         _stop(supervisor.procs)
     assert all(proc.poll() is not None for proc in supervisor.procs.values())
+
+
+# --- finding 2: the application's database role owns nothing --------------------------------------------------
+
+
+def _append_only_tables(cursor) -> list[str]:
+    """Every table of the schema with a trigger of the project's own (the append-only and sealed tables)."""
+    cursor.execute(
+        "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = 'public' "
+        "ORDER BY 1"
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _refused(cursor, statement: str) -> str:
+    """Run ``statement`` in a savepoint; return the SQLSTATE it failed with ("" when it succeeded)."""
+    from django.db import DatabaseError
+
+    try:
+        with transaction.atomic():
+            cursor.execute(statement)
+    except DatabaseError as exc:
+        return getattr(exc.__cause__, "sqlstate", "") or "error"
+    return ""
+
+
+def test_the_app_role_cannot_disable_append_only_triggers_but_can_insert_audit_rows(db):
+    from django.db import connection
+
+    from apps.core.audit import audit_record
+    from apps.core.models import AuditEvent
+    from liuzhou_regulation import dbroles
+
+    role = "lz_app_" + "".join(ch if ch.isalnum() else "_" for ch in connection.settings_dict["NAME"]).lower()
+    with connection.cursor() as cursor:  # the suite's own connection is the owner's, as migrations are
+        dbroles.ensure_app_role(cursor, role=role)
+        tables = _append_only_tables(cursor)
+        assert "core_auditevent" in tables and len(tables) >= 5, tables
+        cursor.execute(f'SET ROLE "{role}"')
+        try:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone()[0] == role
+            for table in tables:
+                assert _refused(cursor, f"ALTER TABLE {table} DISABLE TRIGGER ALL") == "42501", table
+            assert _refused(cursor, "TRUNCATE core_auditevent") == "42501"
+            event = audit_record(action="security.app_role_probe", detail={"role": role})  # INSERT works
+            assert AuditEvent.objects.filter(pk=event.pk, action="security.app_role_probe").exists()
+            assert _refused(cursor, f"DELETE FROM core_auditevent WHERE id = {int(event.pk)}") == "42501"
+        finally:
+            cursor.execute("RESET ROLE")
+        cursor.execute("SELECT t.tgenabled FROM pg_trigger t WHERE t.tgname = 'core_auditevent_no_update'")
+        assert cursor.fetchone()[0] == "O"  # still enabled
