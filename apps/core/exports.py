@@ -86,6 +86,27 @@ def _cell(value: Any) -> Any:
     return text
 
 
+def cells(values: Iterable[Any]) -> list[Any]:
+    """One row of any spreadsheet the platform writes — list exports, the monthly report, import templates and
+    error reports — as safe cells (no formulas: text starting with = + - @ or a tab/CR gets an apostrophe)."""
+    return [_cell(v) for v in values]
+
+
+def csv_writer(target):
+    """A ``csv.writer`` on ``target`` whose rows go through ``cells`` (the one CSV writer of the project)."""
+    writer = csv.writer(target)
+
+    class _SafeWriter:
+        def writerow(self, row):
+            return writer.writerow(cells(row))
+
+        def writerows(self, rows_):
+            for row in rows_:
+                self.writerow(row)
+
+    return _SafeWriter()
+
+
 def rows(queryset: QuerySet | Iterable, columns: list[Column]) -> Iterator[list[Any]]:
     objects = queryset.iterator(chunk_size=CHUNK) if isinstance(queryset, QuerySet) else queryset
     for obj in objects:
@@ -104,7 +125,7 @@ def _filename_header(filename: str) -> str:
 
 def csv_stream(queryset, columns: list[Column]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([str(c.header) for c in columns])
+    yield "\ufeff" + writer.writerow(cells(str(c.header) for c in columns))
     for row in rows(queryset, columns):
         yield writer.writerow([str(v) if isinstance(v, Decimal) else v for v in row])
 
@@ -125,7 +146,7 @@ def xlsx_file(queryset, columns: list[Column], *, title: str = "Sheet1"):
     sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
     header = []
     for col in columns:
-        cell = WriteOnlyCell(sheet, value=str(col.header))
+        cell = WriteOnlyCell(sheet, value=_cell(str(col.header)))
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)

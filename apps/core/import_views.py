@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,7 +22,7 @@ from apps.parties import access
 
 from . import imports
 from .errors import ApplicationError
-from .exports import _filename_header
+from .exports import _filename_header, cells, csv_writer
 from .models import ImportJob, ImportRowError
 
 ERRORS_PER_PAGE = 100
@@ -158,7 +156,7 @@ def import_errors_csv(request, pk: int):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _filename_header(f"导入错误_{job.pk}.csv")
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv_writer(response)  # the column and the reason quote the uploaded file: no formulas
     writer.writerow([_("行号"), _("列"), _("原因"), _("发现于")])
     for error in ImportRowError.objects.filter(job=job).order_by("row_number", "id").iterator():
         writer.writerow([error.row_number, error.column, error.reason, _("导入时") if error.at_import else _("预览")])
@@ -187,8 +185,8 @@ def import_template(request, kind: str):
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = str(import_kind.label)
-        sheet.append(headers)
-        sheet.append(example)
+        sheet.append(cells(headers))
+        sheet.append(cells(example))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for column in sheet.columns:  # text format: long numbers (ID numbers, VINs) keep every digit
@@ -203,7 +201,7 @@ def import_template(request, kind: str):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _filename_header(f"{name}.csv")
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(headers)
     writer.writerow(example)
     return response

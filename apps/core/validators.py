@@ -224,3 +224,33 @@ def normalize_phone(value: str) -> str:
     if _MOBILE.match(value) or re.fullmatch(r"0[0-9]{2,3}-?[0-9]{7,8}", value):
         return value
     raise ValidationError(_("联系电话格式不正确：手机号为 11 位数字，固定电话如 0772-1234567。"), code="phone_format")
+
+# --- links stored from user input and shown as ``href`` ---------------------------------------------------------
+
+_LINK_SCHEMES = ("http", "https")
+
+
+def is_safe_link(value: str) -> bool:
+    """An ``http``/``https`` address with a host, or a path on this site (``/credit/…``; never ``//host``).
+    Anything else — ``javascript:``, ``data:``, ``vbscript:``, control characters that browsers strip before
+    reading the scheme — is not a link the platform will store or render."""
+    from urllib.parse import urlsplit
+
+    if not value or value != value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value) or "\\" in value:
+        return False
+    if value.startswith("/"):
+        return not value.startswith("//")
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in _LINK_SCHEMES and bool(parts.netloc)
+
+
+def normalize_link(value: str) -> str:
+    """A link typed by a user (an evidence link, …): empty, or ``is_safe_link``; raises otherwise."""
+    value = value or ""
+    if value and not is_safe_link(value):
+        raise ValidationError(_("链接须以 http:// 或 https:// 开头（或为本平台内的路径）。"), code="link_scheme")
+    return value
+

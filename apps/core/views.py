@@ -1,14 +1,15 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.parties import access
 
 from . import calendar
 from .models import Deadline
+from .redirects import safe_next
 
 
 @login_required
@@ -54,5 +55,4 @@ def notifications_mark_read(request):
     if request.POST.get("id"):
         qs = qs.filter(pk=request.POST["id"]) if request.POST["id"].isdigit() else qs.none()
     qs.update(read_at=timezone.now())
-    return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(
-        request.POST.get("next"), allowed_hosts={request.get_host()}) else "notifications")
+    return redirect(safe_next(request, reverse("notifications")))

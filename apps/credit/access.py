@@ -1,7 +1,8 @@
 """Who sees which credit records and supervisory actions (DESIGN.md "Who uses it", rule M2).
 
 * transport, the regulator and the insurance association (which keeps the file): every record;
-* the taxi association: records about taxi companies, vehicles and drivers (not insurers' files);
+* the taxi association: records about taxi companies, and about the vehicles and drivers it sees in the
+  registers (the access module's rule for Vehicle / Driver: a company's ledger, never a private car);
 * a taxi company: its own file (itself, and its vehicles and drivers while they were its own);
 * an insurer: its own file.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from apps.parties import access
 from apps.parties.access import SUPERVISORS, audience
 from apps.parties.models import OrganizationKind
 
@@ -22,7 +24,11 @@ def _credit_records(user, qs: QuerySet) -> QuerySet:
     if kind in SUPERVISORS:
         return qs
     if kind == OrganizationKind.TAXI_ASSOCIATION:
-        return qs.filter(subject_kind__in=[SubjectKind.TAXI_COMPANY, SubjectKind.VEHICLE, SubjectKind.DRIVER])
+        from apps.vehicles.models import Driver, Vehicle
+
+        return qs.filter(Q(subject_kind=SubjectKind.TAXI_COMPANY)
+                         | Q(subject_kind=SubjectKind.VEHICLE, vehicle__in=access.visible(user, Vehicle).values("pk"))
+                         | Q(subject_kind=SubjectKind.DRIVER, driver__in=access.visible(user, Driver).values("pk")))
     if kind in (OrganizationKind.TAXI_COMPANY, OrganizationKind.INSURER):
         return qs.filter(Q(subject_organization_id=user.organization_id))
     return qs.none()
@@ -55,7 +61,8 @@ def file_visible(user, subject) -> bool:
         return subject.pk == user.organization_id
     if label in ("vehicles.vehicle", "vehicles.driver"):
         if user.kind == OrganizationKind.TAXI_ASSOCIATION:
-            return True
+            # the same audience as the vehicle's / driver's own page (rule M2): a private car is not its business
+            return access.is_visible(user, subject)
         if user.kind == OrganizationKind.TAXI_COMPANY:
             return subject.company_id == user.organization_id or CreditRecord.objects.filter(
                 **{label.split(".")[1]: subject}, subject_organization_id=user.organization_id).exists()

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.validators import normalize_link
 from apps.parties.models import Organization, OrganizationKind
 
 from .models import ActionGround, ActionKind, CreditEvent, Severity, SubjectKind
@@ -21,7 +22,8 @@ class CreditRecordForm(forms.Form):
     occurred_on = forms.DateField(label=_("发生日期"), widget=DATE)
     expires_on = forms.DateField(label=_("失效日期"), required=False, widget=DATE,
                                  help_text=_("不填则按严重程度的默认有效期计算"))
-    evidence_link = forms.CharField(label=_("证据链接"), required=False, max_length=500)
+    evidence_link = forms.CharField(label=_("证据链接"), required=False, max_length=500, validators=[normalize_link],
+                                    help_text=_("http:// 或 https:// 开头的地址"))
     detail = forms.CharField(label=_("说明（事实经过）"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
 
 

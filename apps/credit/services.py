@@ -16,6 +16,7 @@ from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, loc
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
 from apps.core.notifications import notify_organization
+from apps.core.validators import normalize_link
 from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
@@ -80,6 +81,16 @@ def _full_clean(record: CreditRecord) -> None:
                                extra={"fields": exc.message_dict}) from None
 
 
+def _evidence_link(value: str | None) -> str:
+    """The evidence link as stored: empty, an http(s) address or a path on the platform (never ``javascript:``
+    or another scheme, which the file page would otherwise render as a clickable ``href``)."""
+    try:
+        return normalize_link(value or "")
+    except ValidationError as exc:
+        raise ApplicationError(exc.messages[0], code="credit_evidence_link",
+                               extra={"fields": {"evidence_link": exc.messages}}) from None
+
+
 @transaction.atomic
 def credit_record_create(
     *, subject, event: str, severity: str, source: str, occurred_on: dt.date, expires_on: dt.date | None = None,
@@ -103,6 +114,7 @@ def credit_record_create(
         raise ApplicationError(_("请填写信用记录的事项和来源。"), code="credit_invalid")
     if isinstance(occurred_on, dt.datetime):
         raise ApplicationError(_("发生日期应为日期。"), code="credit_invalid")
+    evidence_link = _evidence_link(evidence_link)
     if expires_on is None:
         expires_on = default_expiry(occurred_on=occurred_on, severity=severity)
     if expires_on <= occurred_on:
@@ -149,8 +161,12 @@ def credit_record_add(
     *, actor, subject, event: str, severity: str, occurred_on: dt.date, expires_on: dt.date | None = None,
     evidence_link: str = "", detail: str = "",
 ) -> CreditRecord:
-    """An association's staff add a record by hand (source = association)."""
+    """An association's staff add a record by hand (source = association), to a file they may open (rule M2)."""
     _check_keeper(actor, subject_describe(subject)["subject_kind"])
+    from .access import file_visible
+
+    if not file_visible(actor, subject):
+        raise PermissionDeniedError(_("无权为该对象录入信用记录。"))
     if not (detail or "").strip():
         raise ApplicationError(_("请填写说明（事实经过）。"), code="credit_detail_required",
                                extra={"fields": {"detail": [_("请填写说明。")]}})
@@ -169,6 +185,8 @@ def credit_record_correct(
     """Correct a record by adding a new one that references it (never an edit). ``withdraw`` cancels it."""
     _check_keeper(actor, record.subject_kind)
     record = CreditRecord.objects.select_for_update().get(pk=record.pk)
+    if evidence_link is not None:
+        evidence_link = _evidence_link(evidence_link)
     if not (reason or "").strip():
         raise ApplicationError(_("更正须填写原因。"), code="credit_reason_required",
                                extra={"fields": {"reason": [_("请填写更正原因。")]}})
@@ -281,6 +299,7 @@ def supervisory_action_issue(
     if ends_on is not None and ends_on < starts_on:
         raise ApplicationError(_("截止日期不能早于起始日期。"), code="invalid",
                                extra={"fields": {"ends_on": [_("截止日期不能早于起始日期。")]}})
+    evidence_link = _evidence_link(evidence_link)
     if kind == ActionKind.BUSINESS_SUSPENSION and SupervisoryAction.objects.filter(
             target=target, kind=kind, status=SupervisoryAction.Status.OPEN).exists():
         raise ConflictError(_("该保险公司已有执行中的暂停网约车保险业务措施。"), code="suspension_exists")

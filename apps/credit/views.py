@@ -94,7 +94,7 @@ def subject_file(request, kind: str, pk: int):
     return render(request, "credit/file.html", context)
 
 
-def _find_subject(form) -> object | None:
+def _find_subject(form, user) -> object | None:
     data = form.cleaned_data
     kind = data["subject_kind"]
     if kind in (SubjectKind.TAXI_COMPANY, SubjectKind.INSURER):
@@ -112,14 +112,15 @@ def _find_subject(form) -> object | None:
         except ValidationError as exc:
             form.add_error("plate", exc.messages[0])
             return None
-        vehicle = Vehicle.objects.filter(plate=plate).first()
+        # only a vehicle the user sees in the register (rule M2): an unseen one reads as not registered
+        vehicle = access.visible(user, Vehicle).filter(plate=plate).first()
         if vehicle is None:
             form.add_error("plate", _("车辆登记库中没有号牌为 %(p)s 的车辆。") % {"p": plate})
         return vehicle
     from apps.vehicles.models import Driver
 
     id_no = (data.get("driver_id_no") or "").strip().upper()
-    driver = Driver.objects.filter(id_no_bidx=blind_index(id_no)).first() if id_no else None
+    driver = access.visible(user, Driver).filter(id_no_bidx=blind_index(id_no)).first() if id_no else None
     if driver is None:
         form.add_error("driver_id_no", _("驾驶员台账中没有该身份证号码的驾驶员。"))
     return driver
@@ -131,7 +132,7 @@ def record_add(request):
         raise Http404
     form = CreditRecordForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        subject = _find_subject(form)
+        subject = _find_subject(form, request.user)
         if subject is not None:
             data = form.cleaned_data
             try:

@@ -306,6 +306,7 @@ def render_xlsx(report: JointReport) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from apps.core.exports import cells
     from apps.credit.models import ActionKind
 
     workbook = Workbook()
@@ -314,20 +315,20 @@ def render_xlsx(report: JointReport) -> bytes:
 
     def sheet(title: str, header: list[str], rows: list[list], note: str = ""):
         ws = workbook.create_sheet(title=title[:31])
-        ws.append([f"{report.title} — {title}"])
+        ws.append(cells([f"{report.title} — {title}"]))
         ws["A1"].font = Font(bold=True, size=13)
-        ws.append([_("统计月份"), report.month_label, _("生成时间"),
-                   timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M")])
+        ws.append(cells([_("统计月份"), report.month_label, _("生成时间"),
+                         timezone.localtime(report.generated_at).strftime("%Y-%m-%d %H:%M")]))
         if note:
-            ws.append([note])
+            ws.append(cells([note]))
         ws.append([])
-        ws.append(header)
+        ws.append(cells(header))
         header_row = ws.max_row
         for cell in ws[header_row]:
             cell.font, cell.fill = bold, head_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in rows:
-            ws.append(["" if v is None else v for v in row])
+            ws.append(cells(row))  # no formulas: names of companies and insurers are user input
         for index, name in enumerate(header, start=1):
             longest = max([len(str(name))] + [len(str(r[index - 1])) for r in rows if index - 1 < len(r)])
             ws.column_dimensions[get_column_letter(index)].width = min(60, max(10, longest * 2 + 2))

@@ -11,11 +11,11 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
+from apps.core.redirects import safe_next
 from apps.parties import access
 from apps.parties.models import Organization, OrganizationKind
 
@@ -53,10 +53,7 @@ def _fail(request, exc: ApplicationError, form=None) -> None:
 
 
 def _next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
+    return safe_next(request, default)
 
 
 # --- lists ---------------------------------------------------------------------------------------------------------

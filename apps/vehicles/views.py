@@ -24,6 +24,7 @@ from apps.core.audit import reveal
 from apps.core.crypto import blind_index
 from apps.core.errors import ApplicationError
 from apps.core.exports import Column, export_response
+from apps.core.redirects import safe_next
 from apps.parties import access
 from apps.parties.models import OrganizationKind
 from apps.parties.scoping import ScopedPageMixin
@@ -263,7 +264,7 @@ def vehicle_online(request):
         services.vehicle_set_online(actor=request.user, vehicle=vehicle, online=online)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return redirect(request.POST.get("next") or reverse("vehicles:onboarding"))
+        return redirect(safe_next(request, reverse("vehicles:onboarding")))
     messages.success(request, _("车辆 %(v)s 已上线。") % {"v": vehicle} if online else _("车辆 %(v)s 已下线。") % {
         "v": vehicle})
     return redirect("vehicles:detail", pk=vehicle.pk)

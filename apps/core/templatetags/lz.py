@@ -58,3 +58,13 @@ def masked(value, kind="text"):
     from apps.core import crypto
 
     return {"id": crypto.mask_id_no, "phone": crypto.mask_phone, "name": crypto.mask_name}.get(kind, crypto.mask_text)(value)
+
+
+@register.filter
+def safe_href(value) -> str:
+    """``value`` when it may stand in an ``href`` (http/https or a path on this site), else "": a stored link
+    is never rendered as ``javascript:`` or another scheme, whatever reached the database."""
+    from apps.core.validators import is_safe_link
+
+    value = str(value or "")
+    return value if is_safe_link(value) else ""

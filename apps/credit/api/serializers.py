@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.core.api.serializers import LabelField
+from apps.core.validators import normalize_link
 from apps.parties.models import Organization
 
 from ..models import ActionGround, ActionKind, CreditRecord, Severity, SubjectKind, SupervisoryAction
@@ -28,7 +29,8 @@ class CreditRecordCreateSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(label=_("严重程度"), choices=Severity.choices)
     occurred_on = serializers.DateField(label=_("发生日期"))
     expires_on = serializers.DateField(label=_("失效日期"), required=False, allow_null=True)
-    evidence_link = serializers.CharField(label=_("证据链接"), required=False, allow_blank=True, max_length=500)
+    evidence_link = serializers.CharField(label=_("证据链接"), required=False, allow_blank=True, max_length=500,
+                                          validators=[normalize_link])
     detail = serializers.CharField(label=_("说明"), max_length=4000)
 
 
@@ -39,7 +41,7 @@ class CreditCorrectionSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     occurred_on = serializers.DateField(required=False)
     expires_on = serializers.DateField(required=False, allow_null=True)
-    evidence_link = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    evidence_link = serializers.CharField(required=False, allow_blank=True, max_length=500, validators=[normalize_link])
     detail = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
 
