@@ -27,6 +27,8 @@ from apps.core.deadlines import (
 )
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
+from apps.core.validators import PAST, check_amount
+from apps.core.validators import check_instant as check_instant_range
 from apps.parties.models import OrganizationKind
 
 from . import clocks, conf
@@ -62,6 +64,20 @@ def _check_instant(field: str, value: dt.datetime, *, now: dt.datetime, label: s
     if value > now:
         raise ApplicationError(_("%(field)s不能晚于当前时间。") % {"field": label}, code="future_time",
                                extra={"fields": {field: [_("不能晚于当前时间")]}})
+    try:
+        check_instant_range(value, field=field, label=label, ahead=PAST)
+    except ValidationError as exc:
+        raise ApplicationError(exc.message_dict[field][0], code="date_range", extra={"fields": exc.message_dict}) from None
+
+
+def _check_amounts(facts: dict[str, Any]) -> None:
+    """Claimed and agreed amounts within the plausible range (apps.core.validators)."""
+    for field in ("amount_claimed", "amount_agreed"):
+        try:
+            check_amount(facts.get(field), field=field, label=_label(field))
+        except ValidationError as exc:
+            raise ApplicationError(exc.message_dict[field][0], code="amount_range",
+                                   extra={"fields": exc.message_dict}) from None
 
 
 def _not_before(claim: Claim, field: str, value: dt.datetime, earlier: str) -> None:
@@ -120,6 +136,7 @@ def claim_create(
     now = timezone.now()
     _check_instant("occurred_at", occurred_at, now=now)
     _check_instant("reported_at", reported_at, now=now)
+    _check_amounts({"amount_claimed": amount_claimed})
     if reported_at < occurred_at:
         raise ApplicationError(_("报案时间不能早于出险时间。"), code="out_of_order",
                                extra={"fields": {"reported_at": [_("不能早于出险时间")]}})
@@ -182,6 +199,7 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
     now = timezone.now()
     changed: list[str] = []
     facts = {k: v for k, v in facts.items() if v is not None}
+    _check_amounts(facts)
     for field in (*TIMESTAMPS, "special_circumstances_at"):
         if field in facts:
             _check_instant(field, facts[field], now=now)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from apps.core.audit import audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.validators import check_amount, check_date, check_instant
 from apps.parties.models import Organization, OrganizationKind
 from apps.vehicles.models import Vehicle
 from apps.vehicles.services import (
@@ -67,6 +68,22 @@ def _may_write_policy(actor, policy: Policy) -> None:
         raise PermissionDeniedError(_("保险公司只能修改本公司的保单。"))
 
 
+def _bounds_check(values: dict[str, Any]) -> None:
+    """Plausible ranges of a policy's dates and premium (apps.core.validators), each error naming its field."""
+    errors: dict[str, list] = {}
+    for name in ("starts_at", "ends_at", "rescinded_at", "cancelled_at"):
+        try:
+            check_instant(values.get(name), field=name, label=Policy._meta.get_field(name).verbose_name)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    try:
+        check_amount(values.get("premium"), field="premium", label=Policy._meta.get_field("premium").verbose_name)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _period_check(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise ValidationError({"starts_at": _("保险起止时间须带时区。")})
@@ -89,8 +106,13 @@ def normalize_coverages(coverages: Iterable[dict[str, Any]] | None) -> list[dict
         per_seat = raw.get("per_seat_limit")
         per_seat = Decimal(str(per_seat)) if per_seat not in (None, "") else None
         seats = raw.get("seats") or None
-        if limit < 0 or (per_seat is not None and per_seat < 0):
+        if (limit.is_finite() and limit < 0) or (per_seat is not None and per_seat.is_finite() and per_seat < 0):
             raise ValidationError({"coverages": _("限额不能为负数。")})
+        for name, amount in (("limit", limit), ("per_seat_limit", per_seat)):
+            try:
+                check_amount(amount, field="coverages", label=Coverage._meta.get_field(name).verbose_name)
+            except ValidationError as exc:
+                raise ValidationError({name: exc.error_dict["coverages"]}) from None
         if per_seat is None and seats and limit:
             per_seat = (limit / seats).quantize(Decimal("0.01"))
         if per_seat is not None and seats and not limit:
@@ -155,6 +177,8 @@ def policy_create(
     if kind not in PolicyKind.values:
         raise ValidationError({"kind": _("未知的险种“%(kind)s”。") % {"kind": kind}})
     usage = parse_usage_nature(usage_nature_insured)
+    _bounds_check({"starts_at": starts_at, "ends_at": ends_at, "premium": premium, "rescinded_at": rescinded_at,
+                   "cancelled_at": cancelled_at})
     _period_check(starts_at, ends_at)
     _run_create_checks(actor=actor, insurer=insurer, vehicle=vehicle, kind=kind, usage_nature_insured=usage,
                        starts_at=starts_at, ends_at=ends_at)
@@ -183,6 +207,7 @@ def _policy_changes(policy: Policy, fields: dict[str, Any]) -> tuple[list[str], 
     unknown = set(values) - _POLICY_FIELDS
     if unknown:
         raise ApplicationError(_("不能修改保单的这些字段：%(f)s。") % {"f": "、".join(sorted(unknown))})
+    _bounds_check(values)
     if "usage_nature_insured" in values:
         values["usage_nature_insured"] = parse_usage_nature(values["usage_nature_insured"])
     if "premium" in values:
@@ -308,6 +333,7 @@ def policy_rescind(*, actor, policy: Policy, at: dt.datetime | None = None, reas
     _may_write_policy(actor, policy)
     if policy.status in (Policy.Status.RESCINDED, Policy.Status.CANCELLED):
         raise ConflictError(_("该保单已解除或已退保。"))
+    check_instant(at, field="rescinded_at", label=Policy._meta.get_field("rescinded_at").verbose_name)
     policy.status = Policy.Status.RESCINDED
     policy.rescinded_at = at or timezone.now()
     policy.save(update_fields=["status", "rescinded_at", "updated_at"])
@@ -324,6 +350,7 @@ def policy_cancel(*, actor, policy: Policy, at: dt.datetime | None = None, reaso
     _may_write_policy(actor, policy)
     if policy.status in (Policy.Status.RESCINDED, Policy.Status.CANCELLED):
         raise ConflictError(_("该保单已解除或已退保。"))
+    check_instant(at, field="cancelled_at", label=Policy._meta.get_field("cancelled_at").verbose_name)
     policy.status = Policy.Status.CANCELLED
     policy.cancelled_at = at or timezone.now()
     policy.save(update_fields=["status", "cancelled_at", "updated_at"])
@@ -359,6 +386,8 @@ def coverage_standard_publish(
     ends the day before; a version never takes effect in the past (verification results must not change after
     the fact), and versions never overlap."""
     require_perm(actor, "policies.add_coveragestandard", _("只有保险行业协会、出租汽车行业协会可以发布保障标准。"))
+    for name, day in (("effective_from", effective_from), ("effective_to", effective_to)):
+        check_date(day, field=name, label=CoverageStandard._meta.get_field(name).verbose_name)
     today = local_date(timezone.now())
     if actor is not None and effective_from < today:
         raise ValidationError({"effective_from": _("保障标准不能追溯生效，生效日期最早为今天。")})
@@ -395,6 +424,9 @@ def coverage_standard_publish(
         if any(a not in CoverageKind.values for a in alternatives):
             raise ValidationError({"requirements": _("可替代的保障项目无效。")})
         per_seat = line.get("min_per_seat_limit")
+        for name, amount in (("min_limit", line.get("min_limit") or 0), ("min_per_seat_limit", per_seat)):
+            check_amount(None if amount in (None, "") else amount, field="requirements",
+                         label=CoverageRequirement._meta.get_field(name).verbose_name)
         requirement = CoverageRequirement(
             standard=standard, policy_kind=kind, min_limit=Decimal(str(line.get("min_limit") or 0)),
             min_per_seat_limit=Decimal(str(per_seat)) if per_seat not in (None, "") else None,
