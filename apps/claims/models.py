@@ -12,8 +12,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.validators import range_constraints
-
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -99,11 +97,6 @@ class Claim(models.Model):
         verbose_name_plural = _("理赔案件")
         ordering = ["-reported_at", "-id"]
         constraints = [
-            *range_constraints(
-                "claim",
-                instants=("occurred_at", "reported_at", "survey_dispatched_at", "special_circumstances_at", "documents_requested_at", "documents_complete_at", "decided_at", "refusal_notice_sent_at", "agreed_at", "paid_at", "closed_at", "operating_checked_at", "created_at", "updated_at"),
-                amounts=("amount_claimed", "amount_agreed"),
-            ),
             models.UniqueConstraint(fields=["insurer", "number"], name="claim_insurer_number"),
             models.CheckConstraint(condition=Q(amount_claimed__gte=0) | Q(amount_claimed__isnull=True),
                                    name="claim_amount_claimed_not_negative"),
@@ -167,7 +160,6 @@ class ClaimProgressNotice(models.Model):
         verbose_name_plural = _("理赔进度通知")
         ordering = ["claim", "seq"]
         constraints = [
-            *range_constraints("progress_notice", instants=("period_start", "sent_at", "created_at")),
             models.UniqueConstraint(fields=["claim", "seq"], name="progress_notice_claim_seq"),
             models.UniqueConstraint(fields=["claim"], condition=Q(sent_at__isnull=True), name="progress_notice_one_open"),
         ]
@@ -201,7 +193,6 @@ class AnalyticsThresholds(models.Model):
         verbose_name_plural = _("理赔分析阈值")
         ordering = ["-version"]
         constraints = [
-            *range_constraints("thresholds", instants=("created_at",), amounts=("vehicle_min_loss", "driver_min_loss")),
             models.CheckConstraint(condition=Q(window_days__gte=1), name="thresholds_window_positive"),
             models.CheckConstraint(condition=Q(vehicle_min_claims__gte=1) & Q(driver_min_claims__gte=1),
                                    name="thresholds_claims_positive"),
@@ -231,10 +222,6 @@ class AnalyticsRun(models.Model):
     )
 
     class Meta:
-        constraints = range_constraints(
-            "analytics_run",
-            instants=("as_of", "window_start", "started_at", "finished_at"),
-        )
         verbose_name = _("理赔分析运行")
         verbose_name_plural = _("理赔分析运行")
         ordering = ["-started_at", "-id"]
@@ -260,8 +247,7 @@ class FocusedCheckList(models.Model):
         verbose_name = _("重点核查清单")
         verbose_name_plural = _("重点核查清单")
         ordering = ["-created_at", "-id"]
-        constraints = [
-            *range_constraints("check_list", instants=("sent_at", "received_at", "created_at")),models.UniqueConstraint(fields=["run", "company"], name="focused_list_run_company")]
+        constraints = [models.UniqueConstraint(fields=["run", "company"], name="focused_list_run_company")]
 
     def __str__(self) -> str:
         return f"{self.company} {self.created_at:%Y-%m-%d}"
@@ -331,7 +317,6 @@ class FocusedCheck(models.Model):
             models.Index(fields=["driver", "created_at"], name="focused_driver_created"),
         ]
         constraints = [
-            *range_constraints("focused_check", instants=("checked_at", "created_at"), amounts=("loss_total",)),
             models.CheckConstraint(
                 condition=(Q(subject_kind="vehicle") & Q(vehicle__isnull=False))
                 | (Q(subject_kind="driver") & Q(driver__isnull=False)),

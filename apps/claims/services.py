@@ -451,11 +451,10 @@ def driver_find(*, id_no: str):
     except ValidationError:
         raise ApplicationError(_("驾驶员身份证号码格式有误。"), code="invalid",
                                extra={"fields": {"driver_id_no": [_("格式有误")]}}) from None
-    driver = Driver.objects.filter(id_no_bidx=blind_index(number)).first()
-    if driver is None:
-        raise ApplicationError(_("平台中没有该驾驶员，请先由所属企业录入驾驶员台账。"), code="driver_not_found",
-                               extra={"fields": {"driver_id_no": [_("未找到")]}})
-    return driver
+    # No "not found" answer: an insurer must not learn from the answer whether a person is a registered driver of
+    # a taxi company (the ledgers are the companies'). A number that is no registered driver's records the claim
+    # without a driver link, the same answer as for one that is; the link is shown to supervisors only (M14).
+    return Driver.objects.filter(id_no_bidx=blind_index(number)).first()
 
 
 def claim_create_from_page(*, actor, data: dict) -> Claim:

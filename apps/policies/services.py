@@ -318,8 +318,9 @@ def policy_vehicle_resolve(
         plate_fill = plate if plate and not known.plate else None
         if not fill and not plate_fill:
             if plate and known.plate and plate.strip().upper() != known.plate:
-                raise ValidationError({"plate": _("号牌“%(p)s”与车辆登记册中该 VIN 的号牌 %(q)s 不一致。") % {
-                    "p": plate, "q": known.plate}})
+                # the register's plate is not quoted: an insurer naming a VIN it guessed learns nothing from it
+                raise ValidationError({"plate": _("号牌“%(p)s”与车辆登记册中该车辆识别代号登记的号牌不一致，请核对。") % {
+                    "p": plate}})
             return known, UpsertOutcome.UNCHANGED
         return vehicle_upsert(actor=actor, trusted=True, vin=vin, plate=plate_fill, **fill)
     return vehicle_upsert(actor=actor, trusted=True, vin=vin, plate=plate, **fields)

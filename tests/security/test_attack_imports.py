@@ -278,3 +278,63 @@ def test_row_error_for_a_bad_id_number_does_not_quote_it(parties):
     for number in (bad_check, bad_length, good_id):
         assert number not in text
     assert "所有人证件号码" in text and "重复" in text
+
+
+# --- finding 2a: the claims batch as an oracle of who is a registered driver ---------------------------------------
+
+
+def test_claims_batch_answers_the_same_for_a_registered_driver_and_anyone_else(parties, api):
+    from apps.claims.models import Claim
+    from tests.claims.factories import make_driver, make_policy
+
+    insurer = parties.insurer_a_user
+    policy = make_policy(insurer=parties.insurer_a)
+    registered = make_driver(company=parties.company_a)
+    stranger = make_resident_id(birth="19900101", seq=135)
+    assert not type(registered).objects.filter(id_no_bidx=registered.id_no_bidx).exclude(pk=registered.pk).exists()
+
+    def push(number, id_no):
+        row = {"number": number, "policy_number": policy.number, "occurred_at": "2026-11-20T08:10:00+08:00",
+               "reported_at": "2026-11-20T08:30:00+08:00", "driver_id_no": id_no}
+        response = api.as_user(insurer).post("/api/v1/claims/batch/", {"claims": [row]}, format="json")
+        assert response.status_code == 200, response.content
+        (result,) = response.json()["results"]
+        claim = Claim.objects.get(insurer=parties.insurer_a, number=number)
+        shown = api.as_user(insurer).get(f"/api/v1/claims/{claim.pk}/").json()
+        return {k: v for k, v in result.items() if k not in ("id", "number")}, shown["driver"], claim
+
+    answer_registered, shown_registered, claim_registered = push("RPSEC001", registered.id_no)
+    answer_stranger, shown_stranger, claim_stranger = push("RPSEC002", stranger)
+    assert answer_registered == answer_stranger and answer_registered["result"] == "created"
+    assert shown_registered is None and shown_stranger is None  # the insurer's view shows no register link
+    assert claim_registered.driver_id == registered.pk  # the link is kept for the supervisors' analytics (M14)
+    assert claim_stranger.driver_id is None
+    regulator_view = api.as_user(parties.regulator_user).get(f"/api/v1/claims/{claim_registered.pk}/")
+    assert regulator_view.status_code == 200 and regulator_view.json()["driver"] == registered.pk
+
+
+# --- finding 2b: a policy registered on a guessed VIN -------------------------------------------------------------
+
+
+def test_policy_on_a_guessed_vin_does_not_tell_the_insurer_the_registers_data(parties, api, private_car):
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    from apps.core.deadlines import SHANGHAI
+    from apps.policies import services as policies
+
+    insurer = parties.insurer_a_user
+    common = {"actor": insurer, "insurer": parties.insurer_a, "kind": "compulsory", "vin": private_car.vin,
+              "usage_nature_insured": UsageNature.FAMILY, "premium": Decimal("950.00"),
+              "starts_at": dt.datetime(2026, 12, 1, tzinfo=SHANGHAI), "ends_at": dt.datetime(2027, 12, 1, tzinfo=SHANGHAI)}
+    with pytest.raises(ValidationError) as exc:
+        policies.policy_upsert(number="PDSEC0001", plate=make_plate(9601), **common)
+    assert private_car.plate not in str(exc.value)  # the register's plate is not given away
+    policy, _outcome = policies.policy_upsert(number="PDSEC0002", **common)  # underwriting a new car is lawful
+    response = api.as_user(insurer).post(f"/api/v1/vehicles/{private_car.pk}/reveal/", {"field": "owner_id_no"},
+                                         format="json")
+    assert response.status_code in (403, 404) and private_car.owner_id_no not in response.content.decode()
+    shown = api.as_user(insurer).get(f"/api/v1/vehicles/{private_car.pk}/").content.decode()
+    assert private_car.owner_id_no not in shown and "黄秀英" not in shown

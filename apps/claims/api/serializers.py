@@ -37,6 +37,7 @@ class ClaimSerializer(serializers.ModelSerializer):
     policy_number = serializers.CharField(source="policy.number", read_only=True)
     clocks = serializers.SerializerMethodField()
     progress_notices = serializers.SerializerMethodField()
+    driver = serializers.SerializerMethodField()
 
     class Meta:
         model = Claim
@@ -56,6 +57,15 @@ class ClaimSerializer(serializers.ModelSerializer):
         if clock_map is None:
             return []
         return ClockSerializer(clock_map.get(obj.pk, []), many=True).data
+
+    def get_driver(self, obj) -> int | None:
+        """The register's driver linked by the ID number on the claim: supervisors see it (rule M14); the insurer
+        does not, so its own claims never tell it whether a person is a registered driver of a taxi company."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "kind", None) == "insurer":
+            return None
+        return obj.driver_id
 
     def get_progress_notices(self, obj) -> list[dict]:
         return [{"sent_at": n.sent_at, "note": n.note} for n in obj.progress_notices.all() if n.sent_at]
