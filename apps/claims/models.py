@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.validators import range_constraints
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -97,6 +99,11 @@ class Claim(models.Model):
         verbose_name_plural = _("理赔案件")
         ordering = ["-reported_at", "-id"]
         constraints = [
+            *range_constraints(
+                "claim",
+                instants=("occurred_at", "reported_at", "survey_dispatched_at", "special_circumstances_at", "documents_requested_at", "documents_complete_at", "decided_at", "refusal_notice_sent_at", "agreed_at", "paid_at", "closed_at", "operating_checked_at", "created_at", "updated_at"),
+                amounts=("amount_claimed", "amount_agreed"),
+            ),
             models.UniqueConstraint(fields=["insurer", "number"], name="claim_insurer_number"),
             models.CheckConstraint(condition=Q(amount_claimed__gte=0) | Q(amount_claimed__isnull=True),
                                    name="claim_amount_claimed_not_negative"),
@@ -160,6 +167,7 @@ class ClaimProgressNotice(models.Model):
         verbose_name_plural = _("理赔进度通知")
         ordering = ["claim", "seq"]
         constraints = [
+            *range_constraints("progress_notice", instants=("period_start", "sent_at", "created_at")),
             models.UniqueConstraint(fields=["claim", "seq"], name="progress_notice_claim_seq"),
             models.UniqueConstraint(fields=["claim"], condition=Q(sent_at__isnull=True), name="progress_notice_one_open"),
         ]
@@ -193,6 +201,7 @@ class AnalyticsThresholds(models.Model):
         verbose_name_plural = _("理赔分析阈值")
         ordering = ["-version"]
         constraints = [
+            *range_constraints("thresholds", instants=("created_at",), amounts=("vehicle_min_loss", "driver_min_loss")),
             models.CheckConstraint(condition=Q(window_days__gte=1), name="thresholds_window_positive"),
             models.CheckConstraint(condition=Q(vehicle_min_claims__gte=1) & Q(driver_min_claims__gte=1),
                                    name="thresholds_claims_positive"),
@@ -222,6 +231,10 @@ class AnalyticsRun(models.Model):
     )
 
     class Meta:
+        constraints = range_constraints(
+            "analytics_run",
+            instants=("as_of", "window_start", "started_at", "finished_at"),
+        )
         verbose_name = _("理赔分析运行")
         verbose_name_plural = _("理赔分析运行")
         ordering = ["-started_at", "-id"]
@@ -247,7 +260,8 @@ class FocusedCheckList(models.Model):
         verbose_name = _("重点核查清单")
         verbose_name_plural = _("重点核查清单")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["run", "company"], name="focused_list_run_company")]
+        constraints = [
+            *range_constraints("check_list", instants=("sent_at", "received_at", "created_at")),models.UniqueConstraint(fields=["run", "company"], name="focused_list_run_company")]
 
     def __str__(self) -> str:
         return f"{self.company} {self.created_at:%Y-%m-%d}"
@@ -317,6 +331,7 @@ class FocusedCheck(models.Model):
             models.Index(fields=["driver", "created_at"], name="focused_driver_created"),
         ]
         constraints = [
+            *range_constraints("focused_check", instants=("checked_at", "created_at"), amounts=("loss_total",)),
             models.CheckConstraint(
                 condition=(Q(subject_kind="vehicle") & Q(vehicle__isnull=False))
                 | (Q(subject_kind="driver") & Q(driver__isnull=False)),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from apps.core.crypto import BlindIndexField, EncryptedTextField, mask_name, mask_phone
+from apps.core.validators import range_constraints
 
 from . import conf
 
@@ -107,6 +108,10 @@ class Complaint(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["routed_to", "status", "-received_at"], name="complaint_routed_status")]
         constraints = [
+            *range_constraints(
+                "complaint",
+                instants=("occurred_at", "received_at", "resolved_at", "feedback_at", "updated_at"),
+            ),
             models.CheckConstraint(
                 name="complaint_has_subject",
                 condition=~models.Q(plate="") | models.Q(company__isnull=False) | models.Q(insurer__isnull=False),

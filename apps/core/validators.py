@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from operator import mul
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import CheckConstraint, Q
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 
@@ -225,6 +227,7 @@ def normalize_phone(value: str) -> str:
         return value
     raise ValidationError(_("联系电话格式不正确：手机号为 11 位数字，固定电话如 0772-1234567。"), code="phone_format")
 
+
 # --- links stored from user input and shown as ``href`` ---------------------------------------------------------
 
 _LINK_SCHEMES = ("http", "https")
@@ -254,3 +257,120 @@ def normalize_link(value: str) -> str:
         raise ValidationError(_("链接须以 http:// 或 https:// 开头（或为本平台内的路径）。"), code="link_scheme")
     return value
 
+
+# --- plausible ranges of dates, instants and amounts ------------------------------------------------------------
+#
+# One place for every bound. Two layers:
+# * the database's CHECK constraints (``range_constraints`` in each model's Meta) hold fixed constants, never
+#   relative to "now", so no path — a form, an API, a batch, an import, a shell — can store a value that the
+#   database or Python cannot read back (a policy starting "0001-01-01" at +08:00 is a BC instant in UTC);
+# * the entry checks (``check_date``, ``check_instant``, ``check_amount``), called by the services that every
+#   form, serializer, batch and import goes through, are narrower and name the field in the error.
+
+DB_DATE_MIN = dt.date(1900, 1, 1)
+DB_DATE_END = dt.date(2200, 1, 1)  # exclusive
+DB_INSTANT_MIN = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+DB_INSTANT_END = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)  # exclusive
+DB_AMOUNT_END = Decimal(10**12)  # exclusive; amounts are never negative
+
+#: Earliest date of a record of the scheme (policies, permits, claims, penalties, cases, complaints ...).
+RECORD_EARLIEST = dt.date(1990, 1, 1)
+#: Earliest date of a "historic" fact: a vehicle's registration, a person's birth.
+HISTORIC_EARLIEST = dt.date(1950, 1, 1)
+#: Largest amount in yuan an entry accepts (premiums, limits, claims, fines): 99.99 亿.
+AMOUNT_MAX = Decimal("9999999999.99")
+#: How far ahead an event that has already happened may lie (clock skew, time zones).
+PAST = dt.timedelta(days=1)
+
+
+def years_ahead() -> int:
+    """How many years ahead a period end (policy, permit, suspension, standard) may lie; setting
+    ``ENTRY_YEARS_AHEAD``, default 10."""
+    return int(getattr(settings, "ENTRY_YEARS_AHEAD", 10))
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(_ZONE).date()
+
+
+def _latest(ahead: dt.timedelta | None) -> dt.date:
+    today = _today()
+    if ahead is not None:
+        return today + ahead
+    years = years_ahead()
+    try:
+        return today.replace(year=today.year + years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + years, day=28)
+
+
+def _out_of_range(field: str, label, value, earliest: dt.date, latest: dt.date) -> ValidationError:
+    return ValidationError({field: ValidationError(
+        _("%(label)s“%(value)s”超出允许范围：应在 %(earliest)s 至 %(latest)s 之间。"), code="date_range",
+        params={"label": label, "value": value, "earliest": earliest.isoformat(), "latest": latest.isoformat()},
+    )})
+
+
+def check_date(value: dt.date | None, *, field: str, label, earliest: dt.date = RECORD_EARLIEST,
+               ahead: dt.timedelta | None = None) -> dt.date | None:
+    """``value`` (``None`` passes) between ``earliest`` and today + ``ahead`` (default: ``years_ahead()`` years),
+    or ``ValidationError({field: ...})`` naming the field."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    latest = _latest(ahead)
+    if not earliest <= value <= latest:
+        raise _out_of_range(field, label, value.isoformat(), earliest, latest)
+    return value
+
+
+def check_instant(value: dt.datetime | None, *, field: str, label, earliest: dt.date = RECORD_EARLIEST,
+                  ahead: dt.timedelta | None = None) -> dt.datetime | None:
+    """An instant whose calendar date (in its own offset: no conversion, which could overflow) lies in the range of
+    ``check_date``."""
+    if value is None:
+        return None
+    latest = _latest(ahead)
+    if not earliest <= value.date() <= latest:
+        raise _out_of_range(field, label, value.isoformat(sep=" ", timespec="minutes"), earliest, latest)
+    return value
+
+
+def _keyed(field: str | None, error: ValidationError) -> ValidationError:
+    return ValidationError({field: error}) if field else error
+
+
+def check_amount(value, *, field: str | None, label, maximum: Decimal = AMOUNT_MAX) -> Decimal | None:
+    """A yuan amount (``None`` passes): finite, 0 ≤ amount ≤ ``maximum``, at most two decimal places. The error is
+    keyed by ``field`` (a cell parser passes ``None`` and gets a plain one)."""
+    if value is None:
+        return None
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        finite = amount.is_finite()
+    except (InvalidOperation, ValueError, TypeError):
+        finite = False
+    if not finite:
+        raise _keyed(field, ValidationError(
+            _("%(label)s“%(value)s”不是有效金额。"), code="amount_invalid", params={"label": label, "value": value}))
+    if not Decimal(0) <= amount <= maximum:
+        raise _keyed(field, ValidationError(
+            _("%(label)s“%(value)s”超出允许范围：应在 0 至 %(max)s 元之间。"), code="amount_range",
+            params={"label": label, "value": value, "max": f"{maximum:,.2f}"}))
+    cents = amount.quantize(Decimal("0.01"))
+    if amount != cents:
+        raise _keyed(field, ValidationError(
+            _("%(label)s“%(value)s”最多保留两位小数。"), code="amount_places", params={"label": label, "value": value}))
+    return cents
+
+
+def range_constraints(prefix: str, *, dates: tuple[str, ...] = (), instants: tuple[str, ...] = (),
+                      amounts: tuple[str, ...] = ()) -> list[CheckConstraint]:
+    """CHECK constraints keeping each named column within the database bounds above (``NULL`` passes)."""
+    out = []
+    for names, low, end in ((dates, DB_DATE_MIN, DB_DATE_END), (instants, DB_INSTANT_MIN, DB_INSTANT_END),
+                            (amounts, Decimal(0), DB_AMOUNT_END)):
+        out.extend(CheckConstraint(condition=Q(**{f"{name}__gte": low, f"{name}__lt": end}),
+                                   name=f"{prefix}_{name}_range") for name in names)
+    return out

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.validators import range_constraints
+
 
 class SubjectKind(models.TextChoices):
     VEHICLE = "vehicle", _("车辆")
@@ -112,6 +114,7 @@ class CreditRecord(models.Model):
             models.Index(fields=["subject_organization", "occurred_on"]),
         ]
         constraints = [
+            *range_constraints("credit_record", dates=("occurred_on", "expires_on"), instants=("created_at",)),
             models.UniqueConstraint(fields=["dedup_key"], condition=~models.Q(dedup_key=""), name="credit_dedup"),
             # a record is corrected at most once; a correction can itself be corrected (a chain)
             models.UniqueConstraint(fields=["corrects"], condition=models.Q(corrects__isnull=False),
@@ -211,6 +214,11 @@ class SupervisoryAction(models.Model):
             models.Index(fields=["issued_by", "-starts_on"], name="action_issuer_recent"),
         ]
         constraints = [
+            *range_constraints(
+                "action",
+                dates=("starts_on", "ends_on"),
+                instants=("closed_at", "reported_at", "created_at", "updated_at"),
+            ),
             models.CheckConstraint(condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
                                    name="action_period_valid"),
         ]

@@ -16,7 +16,7 @@ from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, loc
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
 from apps.core.notifications import notify_organization
-from apps.core.validators import normalize_link
+from apps.core.validators import check_date, normalize_link
 from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
@@ -73,6 +73,18 @@ def default_expiry(*, occurred_on: dt.date, severity: str) -> dt.date:
     return occurred_on + dt.timedelta(days=int(conf.validity_days()[severity]))
 
 
+def _dates_check(model, **dates: tuple[dt.date | None, dt.timedelta | None]) -> None:
+    """Plausible ranges of the given dates (apps.core.validators), as the service's field errors."""
+    fields: dict[str, list[str]] = {}
+    for name, (day, ahead) in dates.items():
+        try:
+            check_date(day, field=name, label=model._meta.get_field(name).verbose_name, ahead=ahead)
+        except ValidationError as exc:
+            fields.update(exc.message_dict)
+    if fields:
+        raise ApplicationError(next(iter(fields.values()))[0], code="date_range", extra={"fields": fields})
+
+
 def _full_clean(record: CreditRecord) -> None:
     try:
         record.full_clean(exclude=["dedup_key"] if not record.dedup_key else None, validate_unique=False)
@@ -115,6 +127,7 @@ def credit_record_create(
     if isinstance(occurred_on, dt.datetime):
         raise ApplicationError(_("发生日期应为日期。"), code="credit_invalid")
     evidence_link = _evidence_link(evidence_link)
+    _dates_check(CreditRecord, occurred_on=(occurred_on, None), expires_on=(expires_on, None))
     if expires_on is None:
         expires_on = default_expiry(occurred_on=occurred_on, severity=severity)
     if expires_on <= occurred_on:
@@ -296,6 +309,7 @@ def supervisory_action_issue(
             _("该事由不属于本单位对此类对象的处理范围（规则 M15）：可选事由为 %(g)s。") % {
                 "g": "、".join(str(ActionGround(g).label) for g in sorted(grounds))},
             code="ground_not_allowed", extra={"fields": {"ground": [_("事由不在处理范围内。")]}})
+    _dates_check(SupervisoryAction, starts_on=(starts_on, None), ends_on=(ends_on, None))
     if ends_on is not None and ends_on < starts_on:
         raise ApplicationError(_("截止日期不能早于起始日期。"), code="invalid",
                                extra={"fields": {"ends_on": [_("截止日期不能早于起始日期。")]}})

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.validators import range_constraints
+
 
 class Direction(models.TextChoices):
     TRANSPORT_TO_INSURANCE = "transport_to_insurance", _("交通→保险")  # rule M5
@@ -155,6 +157,10 @@ class Lead(models.Model):
             models.Index(fields=["vehicle", "status"], name="lead_vehicle_status"),
         ]
         constraints = [
+            *range_constraints(
+                "lead",
+                instants=("pushed_at", "received_at", "verified_at", "checked_at", "disposed_at", "created_at", "updated_at"),
+            ),
             models.CheckConstraint(
                 condition=~Q(status="new") | Q(recipient__isnull=True), name="lead_new_not_addressed",
             ),
@@ -278,6 +284,12 @@ class Penalty(models.Model):
         verbose_name_plural = _("处罚决定")
         ordering = ["-decided_on", "-id"]
         constraints = [
+            *range_constraints(
+                "penalty",
+                dates=("decided_on",),
+                instants=("recorded_at", "pushed_at"),
+                amounts=("amount",),
+            ),
             models.CheckConstraint(
                 condition=Q(vehicle__isnull=False) | Q(company__isnull=False), name="penalty_has_subject",
             ),
@@ -325,6 +337,11 @@ class LawfulListRun(models.Model):
     summary = models.JSONField(_("比对汇总"), default=dict, blank=True)
 
     class Meta:
+        constraints = range_constraints(
+            "lawful_list",
+            dates=("listed_on",),
+            instants=("pushed_at", "received_at", "screened_at"),
+        )
         verbose_name = _("合法营运清单推送")
         verbose_name_plural = _("合法营运清单推送")
         ordering = ["-pushed_at", "-id"]
@@ -433,6 +450,7 @@ class InsurerWorklistItem(models.Model):
         ordering = ["state", "-received_at", "-id"]
         indexes = [models.Index(fields=["insurer", "state", "-received_at"], name="worklist_insurer_state")]
         constraints = [
+            *range_constraints("worklist", instants=("received_at", "answered_at")),
             models.UniqueConstraint(fields=["insurer", "row_key"], name="worklist_insurer_row_key"),
         ]
 

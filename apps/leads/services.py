@@ -25,7 +25,7 @@ from django.utils.translation import gettext_noop
 from apps.core.audit import audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
-from apps.core.validators import normalize_plate
+from apps.core.validators import PAST, check_amount, check_date, normalize_plate
 from apps.exchange.services import batch_send
 from apps.parties.models import Organization, OrganizationKind
 
@@ -619,6 +619,12 @@ def penalty_record(
         errors["decided_on"] = [_("请填写决定日期。")]
     elif decided_on > local_date(timezone.now()):
         errors["decided_on"] = [_("决定日期不能晚于今天。")]
+    else:
+        try:
+            check_date(decided_on, field="decided_on", label=Penalty._meta.get_field("decided_on").verbose_name,
+                       ahead=PAST)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     vehicle = None
     if plate:
         try:
@@ -635,10 +641,14 @@ def penalty_record(
     if amount is not None:
         try:
             amount = Decimal(amount)
-            if amount < 0:
+            if amount.is_finite() and amount < 0:
                 errors["amount"] = [_("罚款金额不能为负数。")]
+            else:
+                amount = check_amount(amount, field="amount", label=Penalty._meta.get_field("amount").verbose_name)
         except (InvalidOperation, TypeError):
             errors["amount"] = [_("罚款金额格式不正确。")]
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ApplicationError(_("处罚决定填写有误，请检查。"), code="penalty_invalid", extra={"fields": errors})
     penalty = Penalty(

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.crypto import BlindIndexField, EncryptedTextField, mask_name
+from apps.core.validators import range_constraints
 from apps.vehicles.usage import UsageNature, usage_class
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -78,6 +79,11 @@ class Policy(models.Model):
         verbose_name_plural = _("保单")
         ordering = ["-starts_at", "-id"]
         constraints = [
+            *range_constraints(
+                "policy",
+                instants=("starts_at", "ends_at", "rescinded_at", "cancelled_at", "created_at", "updated_at"),
+                amounts=("premium",),
+            ),
             models.UniqueConstraint(fields=["insurer", "number"], name="policy_insurer_number"),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="policy_period_positive"),
             models.CheckConstraint(condition=Q(premium__gte=0), name="policy_premium_not_negative"),
@@ -133,6 +139,7 @@ class Coverage(models.Model):
         verbose_name_plural = _("保障项目")
         ordering = ["policy", "kind"]
         constraints = [
+            *range_constraints("coverage", amounts=("limit", "per_seat_limit")),
             models.UniqueConstraint(fields=["policy", "kind"], name="coverage_policy_kind"),
             models.CheckConstraint(condition=Q(limit__gte=0), name="coverage_limit_not_negative"),
         ]
@@ -167,6 +174,7 @@ class CoverageStandard(models.Model):
         verbose_name_plural = _("保障标准")
         ordering = ["-effective_from", "-id"]
         constraints = [
+            *range_constraints("standard", dates=("effective_from", "effective_to"), instants=("created_at",)),
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
                 name="standard_effective_range",
@@ -203,6 +211,7 @@ class CoverageRequirement(models.Model):
         verbose_name_plural = _("保障要求")
         ordering = ["standard", "id"]
         constraints = [
+            *range_constraints("requirement", amounts=("min_limit", "min_per_seat_limit")),
             models.UniqueConstraint(fields=["standard", "policy_kind"], name="requirement_standard_kind"),
             models.CheckConstraint(condition=Q(min_limit__gte=0), name="requirement_min_limit_not_negative"),
         ]

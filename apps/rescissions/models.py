@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.validators import range_constraints
+
 from .notices import NoticeKind
 
 
@@ -81,6 +83,11 @@ class RescissionCase(models.Model):
         verbose_name_plural = _("合同解除案件")
         ordering = ["deadline_at", "id"]
         constraints = [
+            *range_constraints(
+                "rescission",
+                dates=("applied_on",),
+                instants=("known_at", "deadline_at", "notice_sent_at", "notice_received_at", "disclosure_due_at", "disclosed_at", "decided_at", "decision_recorded_at", "lapsed_at", "created_at", "updated_at"),
+            ),
             # Idempotent opening: the same vehicle, policy and trigger (+ reference) never makes two cases.
             models.UniqueConstraint(fields=["vehicle", "policy", "trigger", "trigger_ref"], name="rescission_case_once"),
             models.CheckConstraint(condition=Q(deadline_at__gt=models.F("known_at")), name="rescission_deadline_after_known"),
@@ -155,6 +162,7 @@ class RescissionEvent(models.Model):
         verbose_name_plural = _("案件事项")
         ordering = ["recorded_at", "id"]
         constraints = [
+            *range_constraints("rescission_event", instants=("at", "recorded_at")),
             models.CheckConstraint(
                 condition=Q(corrects__isnull=True) | ~Q(note=""), name="rescission_event_correction_reason",
             ),
@@ -183,6 +191,7 @@ class RescissionNotice(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        constraints = range_constraints("rescission_notice", dates=("issued_on",), instants=("created_at",))
         verbose_name = _("解除文书")
         verbose_name_plural = _("解除文书")
         ordering = ["created_at", "id"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -29,6 +30,7 @@ from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
 from apps.core.notifications import notify_organization
+from apps.core.validators import PAST, check_date, check_instant
 from apps.parties.models import OrganizationKind
 from apps.policies.services import policy_rescind
 
@@ -96,11 +98,20 @@ def _moment(at: dt.datetime | None, *, now: dt.datetime, not_before: dt.datetime
     if at > now + CLOCK_SKEW:
         raise ApplicationError(_("时间不能晚于当前时间。"), code="future_time",
                                extra={"fields": {field: [_("时间不能晚于当前时间。")]}})
+    _in_range(check_instant, at, field=field, label=_("时间"), ahead=PAST)
     at = min(at, now)
     if not_before is not None and at < not_before:
         message = _("时间不能早于%(label)s（%(at)s）。") % {"label": before_label, "at": _fmt(not_before)}
         raise ApplicationError(message, code="before_previous_step", extra={"fields": {field: [message]}})
     return at
+
+
+def _in_range(check, value, *, field: str, label, ahead=None) -> None:
+    """A date or instant within the plausible range (apps.core.validators), as this service's field error."""
+    try:
+        check(value, field=field, label=label, ahead=ahead)
+    except ValidationError as exc:
+        raise ApplicationError(exc.message_dict[field][0], code="date_range", extra={"fields": exc.message_dict}) from None
 
 
 def _event(case: RescissionCase, kind: str, *, at: dt.datetime, actor=None, note: str = "", corrects=None,
@@ -265,6 +276,8 @@ def rescission_notice_send(*, case: RescissionCase, actor, contact_name: str, co
     if matter and matter.strip():
         case.matter = matter.strip()[:200]
     if applied_on is not None:
+        _in_range(check_date, applied_on, field="applied_on", label=RescissionCase._meta.get_field("applied_on").verbose_name,
+                  ahead=PAST)
         case.applied_on = applied_on
     case.status = Status.NOTICE_SENT
     _save(case, "notice_sent_at", "notice_contact_name", "notice_contact_phone", "matter", "applied_on", "status")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.crypto import BlindIndexField, EncryptedTextField, mask_id_no, mask_name, mask_phone
 from apps.core.deadlines import local_date
+from apps.core.validators import range_constraints
 
 from .conf import VEHICLE_SCOPE_MAX_SEATS
 from .usage import UsageNature, usage_class
@@ -66,6 +67,11 @@ class Vehicle(models.Model):
             models.Index(fields=["seats"], name="vehicle_seats"),
         ]
         constraints = [
+            *range_constraints(
+                "vehicle",
+                dates=("registered_on",),
+                instants=("online_since", "created_at", "updated_at"),
+            ),
             models.CheckConstraint(condition=Q(seats__gte=1), name="vehicle_seats_positive"),
             models.CheckConstraint(condition=~Q(plate=""), name="vehicle_plate_null_not_blank"),
         ]
@@ -123,6 +129,11 @@ class OperatingPermit(models.Model):
         ordering = ["-valid_to", "id"]
         indexes = [models.Index(fields=["vehicle", "valid_to"], name="permit_vehicle_valid_to")]
         constraints = [
+            *range_constraints(
+                "permit",
+                dates=("valid_from", "valid_to"),
+                instants=("revoked_at", "created_at", "updated_at"),
+            ),
             models.CheckConstraint(condition=Q(valid_to__gte=models.F("valid_from")), name="permit_valid_range"),
         ]
 
@@ -200,6 +211,7 @@ class DriverAssignment(models.Model):
         verbose_name_plural = _("人车对应")
         ordering = ["-started_on", "id"]
         constraints = [
+            *range_constraints("assignment", dates=("started_on", "ended_on"), instants=("created_at",)),
             models.UniqueConstraint(
                 fields=["driver", "vehicle"], condition=Q(ended_on__isnull=True), name="assignment_one_open",
             ),
@@ -228,6 +240,7 @@ class OnboardingCheck(models.Model):
     verification = models.JSONField(_("保险核验结果"), default=dict, blank=True)
 
     class Meta:
+        constraints = range_constraints("onboarding", instants=("checked_at",))
         verbose_name = _("上线核查")
         verbose_name_plural = _("上线核查")
         ordering = ["-checked_at", "-id"]

@@ -27,11 +27,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from apps.core.deadlines import SHANGHAI
 from apps.core.errors import ApplicationError
-from apps.core.validators import normalize_plate, normalize_vin
+from apps.core.validators import DB_DATE_END, DB_DATE_MIN, check_amount, normalize_plate, normalize_vin
 from apps.parties.models import Organization, OrganizationKind
 
 from .models import Driver, OperatingPermit, Vehicle
@@ -95,9 +96,9 @@ def parse_money(value: Any) -> Decimal:
             amount = Decimal(text) * factor
         except InvalidOperation:
             raise ValidationError(_("金额“%(v)s”格式不正确。") % {"v": _text(value)}) from None
-    if amount < 0:
+    if amount.is_finite() and amount < 0:
         raise ValidationError(_("金额不能为负数。"))
-    return amount.quantize(Decimal("0.01"))
+    return check_amount(amount, field=None, label=_("金额"))  # finite, within the cap, whole cents
 
 
 _DATE_PATTERNS = (
@@ -114,33 +115,41 @@ _DATETIME = re.compile(
 
 def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
+        return _storable(value.date(), str(value))
     if isinstance(value, dt.date):
-        return value
+        return _storable(value, str(value))
     text = _text(value)
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:
             try:
-                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+                day = dt.date(int(m[1]), int(m[2]), int(m[3]))
             except ValueError:
                 break
+            return _storable(day, text)
     raise ValidationError(_("日期“%(v)s”格式不正确，应为如 2026-05-01。") % {"v": text})
+
+
+def _storable(day: dt.date, text: str) -> dt.date:
+    """The coarse bound of any date cell (what the database can hold); the services check the field's own range."""
+    if not DB_DATE_MIN <= day < DB_DATE_END:
+        raise ValidationError(_("日期“%(v)s”超出允许范围（%(a)s 至 %(b)s）。") % {
+            "v": text, "a": DB_DATE_MIN.isoformat(), "b": (DB_DATE_END - dt.timedelta(days=1)).isoformat()})
+    return day
 
 
 def _parse_datetime(value: Any, *, end: bool) -> dt.datetime:
     """Aware datetime in Asia/Shanghai. A bare date means 0时 of that day for a start and 24时 for an end."""
     if isinstance(value, dt.datetime):
+        _storable(value.date(), str(value))
         return value if value.tzinfo else value.replace(tzinfo=SHANGHAI)
     if isinstance(value, dt.date):
-        day = value
+        day = _storable(value, str(value))
         return dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), tzinfo=SHANGHAI)
     text = _text(value)
-    try:
-        day = parse_date(text)
+    if any(pattern.match(text) for pattern in _DATE_PATTERNS):
+        day = parse_date(text)  # a bare date: its own format and range errors
         return dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time(), tzinfo=SHANGHAI)
-    except ValidationError:
-        pass
     m = _DATETIME.match(text)
     if m:
         try:
@@ -292,6 +301,10 @@ class RowSpec:
             except ValidationError as exc:
                 errors.setdefault(c.header, []).extend(exc.messages)
                 continue
+            except (ArithmeticError, ValueError, TypeError):  # a cell no parser foresaw is the row's error, never a 500
+                errors.setdefault(c.header, []).append(
+                    _("“%(v)s”格式不正确或超出允许范围。") % {"v": _text(value)[:40]})
+                continue
             if parsed is not None:
                 kwargs[c.field] = parsed
         if errors:
@@ -312,13 +325,19 @@ class RowSpec:
         return ValidationError(out)
 
     def apply(self, *, actor, kwargs: dict[str, Any]) -> tuple[Any, str]:
-        """Run the upsert service; every refusal becomes ``ValidationError`` keyed by header."""
+        """Run the upsert service; every refusal becomes ``ValidationError`` keyed by header. A value the database
+        itself refuses (its range CHECK constraints, apps.core.validators) is the row's refusal too, never a 500:
+        the row's savepoint is rolled back, so nothing of it is stored."""
         try:
-            return self.upsert(actor=actor, **kwargs)
+            with transaction.atomic():
+                return self.upsert(actor=actor, **kwargs)
         except ValidationError as exc:
             raise self._by_header(exc) from None
         except ApplicationError as exc:
             raise ValidationError({NON_FIELD_ERRORS: [exc.message]}) from None
+        except (DataError, IntegrityError):
+            raise ValidationError({NON_FIELD_ERRORS: [
+                _("该行数据不符合数据库的约束（如日期或金额超出允许范围），未保存。")]}) from None
 
     def export_row(self, obj: Any) -> dict[str, Any]:
         """One object as a row of this spec (personal fields masked), re-importable without changes."""

@@ -24,6 +24,10 @@ from apps.core.crypto import BlindIndexField
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.validators import (
+    HISTORIC_EARLIEST,
+    PAST,
+    check_date,
+    check_instant,
     normalize_phone,
     normalize_plate,
     normalize_resident_id,
@@ -195,7 +199,12 @@ def _vehicle_values(
             except ValidationError as exc:
                 errors.setdefault("owner_id_no", []).extend(exc.messages)
     if registered_on is not None:
-        values["registered_on"] = registered_on
+        try:  # a registration lies in the past, and not before the oldest cars still on the road
+            values["registered_on"] = check_date(registered_on, field="registered_on", ahead=PAST,
+                                                 label=Vehicle._meta.get_field("registered_on").verbose_name,
+                                                 earliest=HISTORIC_EARLIEST)
+        except ValidationError as exc:
+            errors.setdefault("registered_on", []).extend(exc.message_dict["registered_on"])
     if status is not None:
         values["status"] = status
     if errors:
@@ -497,6 +506,8 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
 
 
 def _permit_check(values: dict[str, Any]) -> None:
+    for name in ("valid_from", "valid_to"):
+        check_date(values.get(name), field=name, label=OperatingPermit._meta.get_field(name).verbose_name)
     if values.get("valid_from") and values.get("valid_to") and values["valid_to"] < values["valid_from"]:
         raise ValidationError({"valid_to": _("有效期至不能早于有效期起。")})
 
@@ -542,6 +553,7 @@ def permit_revoke(*, actor, permit: OperatingPermit, at: dt.datetime | None = No
     permit = OperatingPermit.objects.select_for_update().get(pk=permit.pk)
     if permit.revoked_at is not None:
         raise ConflictError(_("该运输证已注销。"))
+    check_instant(at, field="revoked_at", label=OperatingPermit._meta.get_field("revoked_at").verbose_name)
     permit.revoked_at = at or timezone.now()
     permit.save(update_fields=["revoked_at", "updated_at"])
     audit_record(actor=actor, action="permit.revoke", obj=permit, detail={"reason": reason})
@@ -706,6 +718,7 @@ def driver_assign(*, actor, driver: Driver, vehicle: Vehicle, started_on: dt.dat
     _may_link_vehicle(actor, vehicle)
     if driver.assignments.filter(vehicle=vehicle, ended_on__isnull=True).exists():
         raise ConflictError(_("该驾驶员已对应这辆车。"))
+    check_date(started_on, field="started_on", label=DriverAssignment._meta.get_field("started_on").verbose_name)
     assignment = DriverAssignment(driver=driver, vehicle=vehicle, started_on=started_on or local_date(timezone.now()))
     assignment.full_clean()
     assignment.save()
@@ -720,6 +733,7 @@ def driver_unassign(*, actor, assignment: DriverAssignment, ended_on: dt.date | 
     _may_write_driver(actor, assignment.driver)
     if assignment.ended_on is not None:
         raise ConflictError(_("该人车对应关系已结束。"))
+    check_date(ended_on, field="ended_on", label=DriverAssignment._meta.get_field("ended_on").verbose_name)
     assignment.ended_on = ended_on or local_date(timezone.now())
     assignment.full_clean()
     assignment.save(update_fields=["ended_on"])
@@ -818,7 +832,7 @@ def onboarding_check_run(
         vehicle = vehicle_lookup(query or "")
     if vehicle.company_id not in (None, company.pk):
         raise PermissionDeniedError(_("该车辆已在其他企业的台账中。"), code="other_company")
-    at = at or timezone.now()
+    at = check_instant(at, field="at", label=_("时间"), ahead=PAST) or timezone.now()
     result = verify_vehicle(vehicle, at)
     reasons = onboarding_reasons(result, permit_kind=permit_kind, at=at)
     check = OnboardingCheck(
@@ -846,7 +860,7 @@ def vehicle_set_online(*, actor, vehicle: Vehicle, online: bool = True, at: dt.d
     """
     require_perm(actor, "vehicles.change_vehicle", _("您没有修改车辆台账的权限。"))
     vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
-    at = at or timezone.now()
+    at = check_instant(at, field="at", label=_("时间"), ahead=PAST) or timezone.now()
     if actor is not None and actor.kind == OrganizationKind.TAXI_COMPANY:
         company = actor.organization
     else:

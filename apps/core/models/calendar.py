@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.validators import range_constraints
+
 
 class WorkCalendarYear(models.Model):
     """A year whose statutory holidays and adjusted working days (调休) are known.
@@ -34,6 +36,7 @@ class WorkCalendarDay(models.Model):
     name = models.CharField(_("名称"), max_length=60, blank=True, help_text=_("例如：国庆节、国庆节调休上班"))
 
     class Meta:
+        constraints = range_constraints("calendar_day", dates=("date",))
         verbose_name = _("工作日历例外日")
         verbose_name_plural = _("工作日历例外日")
         ordering = ["date"]

@@ -4,6 +4,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.validators import range_constraints
+
 
 class Deadline(models.Model):
     """One clock of any kind (rescission, claim SLA, complaint feedback, sanction follow-up …).
@@ -62,6 +64,10 @@ class Deadline(models.Model):
             models.Index(fields=["responsible", "status", "due_at"]),
         ]
         constraints = [
+            *range_constraints(
+                "deadline",
+                instants=("starts_at", "due_at", "warn_at", "final_warn_at", "warned_at", "final_warned_at", "met_at", "breached_at", "paused_at", "created_at"),
+            ),
             models.UniqueConstraint(fields=["rule", "content_type", "object_id"], name="deadline_one_per_rule_subject"),
         ]
 
@@ -79,6 +85,7 @@ class DeadlinePause(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        constraints = range_constraints("deadline_pause", instants=("paused_at", "resumed_at"))
         verbose_name = _("时限暂停")
         verbose_name_plural = _("时限暂停")
         ordering = ["paused_at"]
