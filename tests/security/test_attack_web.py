@@ -6,6 +6,8 @@ down, EXIF in public photos, collectstatic in production, and the taxi associati
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import subprocess
 import sys
 import tempfile
@@ -225,8 +227,6 @@ def _all_cells(workbook) -> list:
 
 
 def test_monthly_report_xlsx_escapes_names_that_start_like_a_formula(world, db):
-    import io
-
     from openpyxl import load_workbook
 
     from apps.credit import services as credit
@@ -255,3 +255,102 @@ def test_monthly_report_xlsx_escapes_names_that_start_like_a_formula(world, db):
         assert "'" + name + "出租" in texts, name
         assert name not in texts and name + "出租" not in texts
 
+
+
+# --- 6. Redis down: the public report is still accepted -----------------------------------------------------------
+
+
+def _report_form(plate: str = "桂B54321") -> dict:
+    return {"hotline": "12328", "category": "private_car_carrying", "plate": plate,
+            "description": "一辆私家车每天在柳州站拉客，按人头收费二十元。", "location": "柳州站",
+            "occurred_at": (timezone.localtime() - dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "reporter_name": "王五", "reporter_phone": "13800001111", "website": ""}
+
+
+@pytest.fixture
+def redis_unreachable(tmp_path):
+    """The cache the limiter counts in points at a Redis unix socket that does not exist (a real connection
+    failure, as when Redis is down)."""
+    from django.test import override_settings
+
+    from apps.complaints import ratelimit
+
+    ratelimit.reset("127.0.0.1")  # while Redis is still there: no counts left from earlier tests
+    dead = {**settings.CACHES["default"], "LOCATION": f"unix://{tmp_path}/no-such-dir/redis.sock"}
+    with override_settings(CACHES={**settings.CACHES, "default": dead}, COMPLAINT_SUBMIT_LIMIT=3,
+                           MEDIA_ROOT=str(tmp_path / "media")):
+        yield
+    ratelimit.reset("127.0.0.1")
+
+
+def test_public_report_is_accepted_when_the_rate_limiter_cannot_reach_redis(world, db, redis_unreachable):
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from apps.complaints.models import Complaint
+
+    with pytest.raises(RedisConnectionError):  # the limiter's Redis really is unreachable
+        cache.get("probe")
+    client = Client(raise_request_exception=False)
+    before = Complaint.objects.count()
+    page = client.post(reverse("complaints:report"), _report_form())
+    assert page.status_code == 302, page.status_code
+    api = client.post(reverse("public-complaint-create"), _report_form(), content_type="application/json")
+    assert api.status_code == 201, (api.status_code, api.content[:300])
+    lookup = client.post(reverse("complaints:status"), {"tracking_no": "X", "code": "Y"})
+    assert lookup.status_code < 500
+    assert client.post(reverse("public-complaint-status"), {"tracking_no": "X", "code": "Y"},
+                       content_type="application/json").status_code == 404
+    assert Complaint.objects.count() == before + 2
+    # the fallback still limits: the fourth report from the same address in the window is refused, not lost
+    assert client.post(reverse("complaints:report"), _report_form()).status_code == 302
+    refused = client.post(reverse("complaints:report"), _report_form())
+    assert refused.status_code == 429
+    assert Complaint.objects.count() == before + 3
+
+
+# --- 7. EXIF (GPS, device) in public complaint photos -------------------------------------------------------------
+
+
+def _jpeg_with_gps() -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "HUAWEI"  # Make
+    exif[0x0110] = "Mate 60 Pro"  # Model
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to show
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (24.0, 19.0, 34.8), 3: "E", 4: (109.0, 24.0, 41.4)})
+    image = Image.new("RGB", (40, 20), (200, 30, 30))
+    image.paste((30, 30, 200), (0, 0, 10, 20))  # a blue band on the left: shows where the orientation went
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif, quality=95)
+    return out.getvalue()
+
+
+def test_public_complaint_photos_lose_exif_gps_and_device_data(world, db, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from apps.complaints import ratelimit
+    from apps.complaints.models import Complaint
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    raw = _jpeg_with_gps()
+    with Image.open(io.BytesIO(raw)) as original:  # the attack's photo does carry them
+        assert original.getexif().get_ifd(0x8825) and original.getexif()[0x0110] == "Mate 60 Pro"
+    ratelimit.reset("127.0.0.1")
+    response = Client().post(reverse("complaints:report"), {
+        **_report_form(), "photos": [SimpleUploadedFile("IMG_0001.jpg", raw, content_type="image/jpeg")]})
+    assert response.status_code == 302
+    photo = Complaint.objects.order_by("-pk").first().photos.get()
+    stored = photo.file.open("rb").read()
+    assert b"Exif" not in stored and b"HUAWEI" not in stored and b"Mate 60" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert not image.getexif() and not image.info.get("exif")
+        assert image.size == (20, 40)  # the orientation was applied before the tag went
+        top = image.getpixel((10, 2))
+        assert top[2] > 150 and top[0] < 100, top  # the blue band is now at the top
+    assert photo.size == len(stored)
+    assert photo.sha256 == hashlib.sha256(stored).hexdigest()
+    ratelimit.reset("127.0.0.1")

@@ -105,6 +105,7 @@ class PublicReportView(APIView):
     """File a report without an account (rule M16). Rate-limited per IP; multipart for photos."""
 
     authentication_classes: list = []
+    throttle_classes: list = []  # its own per-IP limiter (ratelimit.py), which keeps working without Redis
     permission_classes = [permissions.AllowAny]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
@@ -124,6 +125,7 @@ class PublicReportView(APIView):
 
 class PublicStatusView(APIView):
     authentication_classes: list = []
+    throttle_classes: list = []  # as above
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(request=StatusQuerySerializer, responses=PublicStatusSerializer)
