@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import conf
 
+logger = logging.getLogger(__name__)
 
 class NoticeKind(models.TextChoices):
     DISCLOSURE_REQUEST = "disclosure_request", _("附件三 未履行如实告知义务通知书")
@@ -111,3 +112,73 @@ def render_pdf(data: NoticeData, *, footer_text: str = "") -> bytes:
 
 def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+# --- the PDFs at rest ------------------------------------------------------------------------------------------
+# A notice PDF names the policyholder (rule M3): it is stored encrypted (Fernet under PERSONAL_DATA_KEYS, like the
+# personal-data columns), readable by the owner only (0600), and decrypted when a permitted user downloads it.
+
+ENCRYPTED_SUFFIX = ".enc"
+FILE_MODE = 0o600
+
+
+def seal_pdf(content: bytes) -> bytes:
+    from apps.core import crypto
+
+    return crypto.fernet().encrypt(content)
+
+
+def stored_name(filename: str) -> str:
+    return filename + ENCRYPTED_SUFFIX
+
+
+def protect_file(field_file) -> None:
+    """Owner-only permissions on the stored file (when the storage is a local file system)."""
+    import os
+
+    try:
+        path = field_file.path
+    except NotImplementedError:  # a storage without local paths
+        return
+    os.chmod(path, FILE_MODE)
+
+
+def notice_content(notice) -> bytes:
+    """The PDF of ``notice`` as issued, decrypted (files written before encryption at rest are plain PDFs).
+    b"" when the file cannot be decrypted, which the caller's SHA-256 check then reports."""
+    from cryptography.fernet import InvalidToken
+
+    from apps.core import crypto
+
+    with notice.file.open("rb") as handle:
+        raw = handle.read()
+    if raw.startswith(b"%PDF"):  # written before encryption at rest (``rescission_notices_reseal`` encrypts it)
+        return raw
+    try:
+        return crypto.fernet().decrypt(raw)
+    except InvalidToken:
+        logger.error("rescission notice %s cannot be decrypted with any PERSONAL_DATA_KEYS key", notice.pk)
+        return b""
+
+
+def reseal(notice) -> bool:
+    """Rewrite the stored file of ``notice`` encrypted under the newest PERSONAL_DATA_KEYS key (plain legacy files
+    included), owner-only, replacing it atomically. False (nothing written) when the content fails its SHA-256."""
+    import os
+    import tempfile
+
+    content = notice_content(notice)
+    if sha256(content) != notice.sha256:
+        return False
+    path = notice.file.path
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".reseal-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(seal_pdf(content))
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return True

@@ -34,7 +34,7 @@ from apps.core.validators import PAST, check_date, check_instant
 from apps.parties.models import OrganizationKind
 from apps.policies.services import policy_rescind
 
-from . import clock, conf
+from . import clock, conf, notices
 from .access import may_act
 from .models import (
     OPEN_STATUSES,
@@ -523,7 +523,8 @@ def _notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor=
                          % {"no": case.number, "doc": doc_no})
     notice = RescissionNotice(case=case, kind=kind, doc_no=doc_no, issued_on=issued_on, sha256=sha256(content),
                               size=len(content), created_by=actor if (actor is not None and actor.is_authenticated) else None)
-    notice.file.save(f"{doc_no}.pdf", ContentFile(content), save=False)
+    notice.file.save(notices.stored_name(f"{doc_no}.pdf"), ContentFile(notices.seal_pdf(content)), save=False)
+    notices.protect_file(notice.file)
     notice.save()
     _event(case, EventKind.NOTICE_ISSUED, at=timezone.now(), actor=actor,
            data={"notice": notice.pk, "kind": kind, "doc_no": doc_no, "sha256": notice.sha256})

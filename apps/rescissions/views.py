@@ -23,7 +23,7 @@ from apps.parties import access
 from apps.parties.models import Organization, OrganizationKind
 from apps.policies.access import may_reveal_policyholder
 
-from . import conf, selectors, services
+from . import conf, notices, selectors, services
 from .access import is_watcher, may_act
 from .clock import Clock
 from .forms import (
@@ -271,8 +271,7 @@ def notice_pdf(request, pk, notice_pk):
 
 
 def pdf_response(user, notice: RescissionNotice) -> FileResponse:
-    with notice.file.open("rb") as handle:
-        content = handle.read()
+    content = notices.notice_content(notice)  # stored encrypted (rule M3)
     if hashlib.sha256(content).hexdigest() != notice.sha256:
         audit_record(actor=user, action="rescission.notice_integrity_failure", obj=notice.case,
                      organization=notice.case.insurer, detail={"notice": notice.pk, "doc_no": notice.doc_no})

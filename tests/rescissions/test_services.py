@@ -14,15 +14,14 @@ from apps.core.models import AuditEvent, Deadline
 from apps.policies.models import Policy
 from apps.rescissions import services
 from apps.rescissions.models import EventKind, RescissionCase, RescissionEvent, Status, Trigger
-from apps.rescissions.notices import NoticeKind
+from apps.rescissions.notices import NoticeKind, notice_content
 from tests.factories import user_of
 
 from .factories import days_ago, notice_through, open_case, policy_for, refresh
 
 
 def pdf_text(notice) -> str:
-    with notice.file.open("rb") as handle:
-        content = handle.read()
+    content = notice_content(notice)  # stored encrypted at rest
     assert hashlib.sha256(content).hexdigest() == notice.sha256
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 

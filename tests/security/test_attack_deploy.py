@@ -222,3 +222,74 @@ def test_the_app_role_cannot_disable_append_only_triggers_but_can_insert_audit_r
             cursor.execute("RESET ROLE")
         cursor.execute("SELECT t.tgenabled FROM pg_trigger t WHERE t.tgname = 'core_auditevent_no_update'")
         assert cursor.fetchone()[0] == "O"  # still enabled
+
+
+# --- finding 4: notice PDFs naming the policyholder are encrypted at rest (rule M3) -----------------------------
+
+
+def test_m3_notice_pdfs_are_encrypted_at_rest_owner_only_and_decrypted_when_served(parties, settings, tmp_path, client):
+    import hashlib
+    import io
+    import stat
+
+    from django.urls import reverse
+    from pypdf import PdfReader
+
+    from apps.rescissions.notices import NoticeKind
+    from tests.rescissions.factories import days_ago, notice_through, open_case
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    case = notice_through(open_case(parties.insurer_a, known_at=days_ago(4, 9)), parties.insurer_a_user,
+                          sent_at=days_ago(3, 10))
+    notice = case.notices.get(kind=NoticeKind.DISCLOSURE_REQUEST)
+    name = case.policy.policyholder_name
+    path = Path(notice.file.path)
+    raw = path.read_bytes()
+
+    # what lies on disk is neither the PDF nor readable by anyone but the owner
+    assert not raw.startswith(b"%PDF") and hashlib.sha256(raw).hexdigest() != notice.sha256
+    assert name.encode("utf-8") not in raw
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any parse error: it is not a PDF
+        PdfReader(io.BytesIO(raw)).pages[0].extract_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    # a permitted user gets the PDF as issued, its digest checked, with the policyholder's name in it
+    client.force_login(parties.insurer_a_user)
+    response = client.get(reverse("rescissions:notice-pdf", args=[case.pk, notice.pk]))
+    assert response.status_code == 200
+    served = b"".join(response.streaming_content)
+    assert served.startswith(b"%PDF") and hashlib.sha256(served).hexdigest() == notice.sha256
+    assert name in "".join(page.extract_text() for page in PdfReader(io.BytesIO(served)).pages)
+
+
+def test_m3_reseal_encrypts_legacy_plain_notices_and_follows_a_key_rotation(parties, settings, tmp_path, client):
+    import hashlib
+    import secrets
+
+    from django.urls import reverse
+
+    from apps.rescissions import notices
+    from apps.rescissions.notices import NoticeKind
+    from tests.rescissions.factories import days_ago, notice_through, open_case
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    case = notice_through(open_case(parties.insurer_a, known_at=days_ago(4, 9)), parties.insurer_a_user,
+                          sent_at=days_ago(3, 10))
+    notice = case.notices.get(kind=NoticeKind.DISCLOSURE_REQUEST)
+    path = Path(notice.file.path)
+    pdf = notices.notice_content(notice)
+    path.write_bytes(pdf)  # as a notice written before encryption at rest lies on disk
+    path.chmod(0o644)
+
+    new_key = secrets.token_urlsafe(32)
+    settings.PERSONAL_DATA_KEYS = [new_key, *settings.PERSONAL_DATA_KEYS]  # rotation: the new key first
+    call_command("rotate_personal_data_keys")  # the documented rotation: the columns, then the notice files
+    call_command("rescission_notices_reseal")
+    raw = path.read_bytes()
+    assert not raw.startswith(b"%PDF") and (path.stat().st_mode & 0o777) == 0o600
+
+    settings.PERSONAL_DATA_KEYS = [new_key]  # the old keys removed: the notice still opens
+    client.force_login(parties.insurer_a_user)
+    response = client.get(reverse("rescissions:notice-pdf", args=[case.pk, notice.pk]))
+    assert response.status_code == 200
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == notice.sha256
