@@ -43,4 +43,5 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')"
 USER app
 EXPOSE 8000
 
-CMD ["gunicorn", "liuzhou_regulation.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# gunicorn_conf: the access log masks ID and phone numbers in request lines (rule M3)
+CMD ["gunicorn", "liuzhou_regulation.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--config", "python:liuzhou_regulation.gunicorn_conf"]

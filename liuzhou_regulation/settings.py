@@ -265,8 +265,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "6000/min"},
+    # Throttles (counters in the Redis cache): every API request per user / per IP, and a stricter
+    # ``personal_data`` scope shared by reveals and searches by a personal field, pages and API (apps.core.throttles).
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttles.AnonThrottle", "apps.core.throttles.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("THROTTLE_ANON") or "60/min", "user": env("THROTTLE_USER") or "6000/min",
+                               "personal_data": env("THROTTLE_PERSONAL_DATA") or "60/hour"},
 }
+THROTTLE_KEY_PREFIX = ""
 SPECTACULAR_SETTINGS = {
     "TITLE": "柳州市客运车辆保险联合监管平台 API",
     "DESCRIPTION": "Joint supervision of passenger-vehicle insurance in Liuzhou. "
@@ -343,10 +348,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"personal_data": {"()": "apps.core.logging.PersonalDataFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
+    },
+    # every handler masks personal data (apps.core.logging), runserver's access log (django.server) included
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "filters": ["personal_data"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL") or "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

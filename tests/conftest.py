@@ -148,6 +148,15 @@ TransactionTestCase._fixture_teardown = _flush_and_restore
 
 
 @pytest.fixture(autouse=True)
+def _own_throttle_counters(settings):
+    """Throttle counters live in the shared Redis cache: each test counts under its own key prefix, so no test
+    inherits another's (or another checkout's) requests (apps.core.throttles)."""
+    import uuid
+
+    settings.THROTTLE_KEY_PREFIX = f"t{uuid.uuid4().hex}:"
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts in the default language (a request switched to English must not leak)."""
     from django.conf import settings

@@ -27,6 +27,7 @@ from apps.core.deadlines import (
 )
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
+from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_amount
 from apps.core.validators import check_instant as check_instant_range
 from apps.parties.models import OrganizationKind
@@ -199,6 +200,11 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
     now = timezone.now()
     changed: list[str] = []
     facts = {k: v for k, v in facts.items() if v is not None}
+    bound_text(Claim, limit=NOTE_MAX, **{k: facts[k] for k in ("refusal_reason", "special_circumstances_reason")
+                                         if isinstance(facts.get(k), str)})
+    for notice in facts.get("progress_notices") or []:
+        if isinstance(notice, dict):
+            bound_text(ClaimProgressNotice, limit=NOTE_MAX, note=notice.get("note"))
     _check_amounts(facts)
     for field in (*TIMESTAMPS, "special_circumstances_at"):
         if field in facts:

@@ -270,6 +270,9 @@ def complaint_forward(*, actor, complaint: Complaint, insurer: Organization, not
     _check_handler(actor, complaint)
     if actor.kind != OrganizationKind.REGULATOR or complaint.hotline != Hotline.INSURANCE:
         raise PermissionDeniedError(_("只有金融监管分局可以将 12378 举报转保险公司核查。"))
+    if len((note or "").strip()) > conf.max_text_chars():
+        raise ApplicationError(_("转办说明不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, code="note_too_long",
+                               extra={"fields": {"note": [_("转办说明过长。")]}})
     if insurer is None or insurer.kind != OrganizationKind.INSURER:
         raise ApplicationError(_("请选择要转交的保险公司。"), code="insurer_required",
                                extra={"fields": {"insurer": [_("请选择保险公司。")]}})
@@ -359,6 +362,8 @@ def complaint_resolve(*, actor, complaint: Complaint, finding: str, result: str,
         fields["finding"] = [_("请选择核查结论。")]
     if not result:
         fields["result"] = [_("请填写处理结果。")]
+    elif len(result) > conf.max_text_chars():
+        fields["result"] = [_("处理结果不超过 %(n)d 字。") % {"n": conf.max_text_chars()}]
     if fields:
         raise ApplicationError(_("请填写核查结论和处理结果。"), code="invalid", extra={"fields": fields})
     complaint.finding, complaint.result, complaint.resolved_at = finding, result, timezone.now()

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
+from apps.core.throttles import personal_data_rate
 from apps.parties import access
 from apps.parties.models import OrganizationKind
 
@@ -275,6 +276,7 @@ def staff_action(request, pk: int, op: str):
             lead = services.complaint_to_lead(actor=user, complaint=complaint)
             messages.success(request, _("已转为非法营运线索 %(id)s。") % {"id": lead.pk})
         elif op == "reveal":
+            personal_data_rate(request)
             revealed = services.complaint_reveal_contact(actor=user, complaint=complaint,
                                                          reason=request.POST.get("reason", "")[:200])
             complaint.refresh_from_db()

@@ -6,8 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 
+from .errors import ApplicationError
 from .models import AuditEvent
+
+REVEAL_REASON_MAX = 200
 
 
 def audit_record(
@@ -26,7 +30,15 @@ def audit_record(
 
 
 def reveal(*, actor, obj: models.Model, field: str, reason: str = "") -> str:
-    """Return the plaintext of a personal field and record who saw it. Callers check the right to reveal first."""
+    """Return the plaintext of a personal field and record who saw it, and why: a reveal without a reason (blank
+    or only spaces) is refused, nothing shown and nothing recorded. Callers check the right to reveal first."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("请填写查看个人信息明文的理由（将记入审计日志）。"), code="reason_required",
+                               extra={"fields": {"reason": [_("查看理由不能为空。")]}})
+    if len(reason) > REVEAL_REASON_MAX:
+        raise ApplicationError(_("查看理由最多 %(n)s 个字。") % {"n": REVEAL_REASON_MAX}, code="reason_too_long",
+                               extra={"fields": {"reason": [_("查看理由过长。")]}})
     value = getattr(obj, field)
     audit_record(actor=actor, action="personal_data.reveal", obj=obj, detail={"field": field, "reason": reason})
     return value or ""

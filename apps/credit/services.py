@@ -16,6 +16,7 @@ from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, loc
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
 from apps.core.notifications import notify_organization
+from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import check_date, normalize_link
 from apps.parties.models import Organization, OrganizationKind
 
@@ -183,6 +184,7 @@ def credit_record_add(
     if not (detail or "").strip():
         raise ApplicationError(_("请填写说明（事实经过）。"), code="credit_detail_required",
                                extra={"fields": {"detail": [_("请填写说明。")]}})
+    bound_text(CreditRecord, detail=detail.strip())
     return credit_record_create(
         subject=subject, event=event, severity=severity, source="association", occurred_on=occurred_on,
         expires_on=expires_on, evidence_link=evidence_link, detail=detail, actor=actor,
@@ -203,6 +205,8 @@ def credit_record_correct(
     if not (reason or "").strip():
         raise ApplicationError(_("更正须填写原因。"), code="credit_reason_required",
                                extra={"fields": {"reason": [_("请填写更正原因。")]}})
+    bound_text(CreditRecord, limit=NOTE_MAX, correction_reason=reason.strip())
+    bound_text(CreditRecord, detail=(detail or "").strip())
     if record.corrections.exists():
         raise ApplicationError(_("该记录已被更正过，请更正最新的一条记录。"), code="credit_already_corrected")
     if record.withdraws:
@@ -297,6 +301,7 @@ def supervisory_action_issue(
         raise PermissionDeniedError(_("您没有作出监管措施的权限。"))
     if target is None:
         raise ApplicationError(_("请选择对象单位。"), code="invalid", extra={"fields": {"target": [_("请选择对象单位。")]}})
+    bound_text(SupervisoryAction, facts=(facts or "").strip(), requirement=(requirement or "").strip())
     grounds = ACTION_MATRIX.get((actor.kind, kind, target.kind))
     if grounds is None:
         raise PermissionDeniedError(
@@ -369,6 +374,7 @@ def supervisory_action_close(*, actor, action: SupervisoryAction, result: str) -
     if not result:
         raise ApplicationError(_("结案须填写结果（如整改情况、解除暂停的理由）。"), code="result_required",
                                extra={"fields": {"result": [_("请填写结案情况。")]}})
+    bound_text(SupervisoryAction, result=result)
     action.status, action.result = SupervisoryAction.Status.CLOSED, result
     action.closed_at, action.closed_by = timezone.now(), actor
     action.save(update_fields=["status", "result", "closed_at", "closed_by", "updated_at"])

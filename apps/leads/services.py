@@ -25,6 +25,7 @@ from django.utils.translation import gettext_noop
 from apps.core.audit import audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_amount, check_date, normalize_plate
 from apps.exchange.services import batch_send
 from apps.parties.models import Organization, OrganizationKind
@@ -185,6 +186,7 @@ def _create(
     plate = _as_plate(plate) if plate else (vehicle.plate if vehicle is not None else "")
     if not plate:
         raise ApplicationError(_("请填写号牌号码。"), code="plate_required", extra={"fields": {"plate": [_("请填写号牌号码。")]}})
+    bound_text(Lead, evidence=(evidence or "").strip())
     if vehicle is None:
         vehicle = _vehicle_for(plate)
     lead = Lead(
@@ -390,6 +392,7 @@ def lead_check_start(*, actor, lead: Lead, note: str = "") -> Lead:
     """verified → offline_check: the recipient starts the offline check (线下核查)."""
     lead = _lock(lead)
     _require_recipient(actor, lead)
+    bound_text(LeadEvent, limit=NOTE_MAX, note=note)
     return _move(lead, Status.OFFLINE_CHECK, action="check_started", actor=actor, note=note)
 
 
@@ -414,6 +417,8 @@ def lead_check_record(
     if outcome == Outcome.DISMISSED and not (reason or "").strip():
         raise ApplicationError(_("排除线索须填写理由。"), code="dismiss_reason_required",
                                extra={"fields": {"reason": [_("排除线索须填写理由。")]}})
+    bound_text(Lead, check_result=result)
+    bound_text(Lead, limit=NOTE_MAX, dismissed_reason=(reason or "").strip())
     now = timezone.now()
     checked_at = checked_at or now
     if checked_at > now + dt.timedelta(minutes=5):
@@ -524,6 +529,7 @@ def lead_dispose(
             detail["credit_record"] = record.pk
         if not disposals:
             raise ApplicationError(_("请至少选择一种处置方式（处罚决定或记入信用档案）。"), code="disposal_required")
+    bound_text(Lead, limit=NOTE_MAX, disposal_note=(note or "").strip())
     lead.disposals = disposals
     lead.disposal_note = (note or "").strip()
     lead.disposed_at = timezone.now()
@@ -615,6 +621,11 @@ def penalty_record(
         errors["decision_no"] = [_("处罚决定书文号“%(no)s”已录入。") % {"no": decision_no}]
     if not (facts or "").strip():
         errors["facts"] = [_("请填写违法事实。")]
+    else:
+        try:
+            bound_text(Penalty, facts=facts.strip())
+        except ApplicationError as exc:
+            errors.update(exc.extra["fields"])
     if decided_on is None:
         errors["decided_on"] = [_("请填写决定日期。")]
     elif decided_on > local_date(timezone.now()):
@@ -683,6 +694,7 @@ def worklist_item_answer(*, actor, item: InsurerWorklistItem, answer: str, note:
     if answer not in InsurerWorklistItem.Answer.values:
         raise ApplicationError(_("请选择答复内容。"), code="answer_invalid", extra={"fields": {"answer": [_("请选择答复内容。")]}})
     note = (note or "").strip()
+    bound_text(InsurerWorklistItem, limit=NOTE_MAX, answer_note=note)
     if answer == InsurerWorklistItem.Answer.OTHER and not note:
         raise ApplicationError(_("选择“其他”时须填写说明。"), code="answer_note_required",
                                extra={"fields": {"note": [_("选择“其他”时须填写说明。")]}})

@@ -30,6 +30,7 @@ from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
 from apps.core.notifications import notify_organization
+from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_date, check_instant
 from apps.parties.models import OrganizationKind
 from apps.policies.services import policy_rescind
@@ -330,6 +331,7 @@ def rescission_disclosure_record(*, case: RescissionCase, actor, disclosed_at: d
     case = _locked(case)
     _require_actor(actor, case)
     _require_status(case, Status.AWAITING_DISCLOSURE, action=_("登记如实告知"))
+    bound_text(RescissionEvent, limit=NOTE_MAX, note=(note or "").strip())
     now = timezone.now()
     _require_not_lapsed(case, now)
     disclosed_at = _moment(disclosed_at, now=now, not_before=case.notice_received_at, before_label=_("通知送达时间"),
@@ -379,6 +381,7 @@ def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str
     decided_at = _moment(decided_at, now=now, not_before=floor, before_label=_("上一步骤时间或允许补记的最早时间"),
                          field="decided_at")
     reason = (reason or "").strip()
+    bound_text(RescissionCase, limit=NOTE_MAX, decision_reason=reason)
     if decision == Decision.RESCINDED:
         _check_may_rescind(case, decided_at)
     elif decision == Decision.CONDITIONS_NOT_MET:
@@ -464,6 +467,7 @@ def rescission_correct(*, case: RescissionCase, actor, event: RescissionEvent, a
     if len(reason) < 4:
         raise ApplicationError(_("更正必须写明原因。"), code="reason_required",
                                extra={"fields": {"reason": [_("请写明更正原因。")]}})
+    bound_text(RescissionEvent, limit=NOTE_MAX, note=reason)
     if event.case_id != case.pk:
         raise ApplicationError(_("该事项不属于本案件。"), code="wrong_case")
     if event.kind in CORRECTABLE:

@@ -68,19 +68,28 @@ def onboarding_checks_visible(user: User, qs: QuerySet) -> QuerySet:
 
 # --- who may reveal personal fields (the reveal itself is audited by apps.core.audit.reveal) ------------------
 
-def may_reveal_driver(user: User, driver: Driver) -> bool:
-    """The owning company, transport and the regulator may reveal a driver's personal fields."""
+def _may_reveal_ledger(user: User, company_id: int | None) -> bool:
+    """The owning company, transport and the regulator may reveal the personal fields of a company's ledger."""
     if user.is_superuser:
         return True
     if user.kind in (OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR):
         return True
-    return user.kind == OrganizationKind.TAXI_COMPANY and driver.company_id == user.organization_id
+    return user.kind == OrganizationKind.TAXI_COMPANY and company_id == user.organization_id
+
+
+def may_reveal_driver(user: User, driver: Driver) -> bool:
+    """The owning company, transport and the regulator may reveal a driver's personal fields."""
+    return _may_reveal_ledger(user, driver.company_id)
 
 
 def may_reveal_vehicle_owner(user: User, vehicle: Vehicle) -> bool:
     """The owning company, transport and the regulator may reveal the registered owner's name and ID."""
-    if user.is_superuser:
-        return True
-    if user.kind in (OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR):
-        return True
-    return user.kind == OrganizationKind.TAXI_COMPANY and vehicle.company_id == user.organization_id
+    return _may_reveal_ledger(user, vehicle.company_id)
+
+
+def may_search_personal(user: User) -> bool:
+    """An exact search by a personal field (driver's ID number or phone, owner's ID number) confirms a guess, so
+    it is a reveal: allowed to whoever may reveal every record the search runs over. That is the reveal rule for
+    the caller's own ledger: a taxi company searches only its own drivers and vehicles (its audience), which it
+    may reveal; the associations and insurers see records whose personal fields they may not reveal."""
+    return user.is_authenticated and _may_reveal_ledger(user, user.organization_id)

@@ -21,16 +21,17 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
 from apps.core.audit import reveal
-from apps.core.crypto import blind_index
+from apps.core.crypto import blind_index, mask_id_no, mask_name
 from apps.core.errors import ApplicationError
 from apps.core.exports import Column, export_response
 from apps.core.redirects import safe_next
+from apps.core.throttles import personal_data_rate, personal_search
 from apps.parties import access
 from apps.parties.models import OrganizationKind
 from apps.parties.scoping import ScopedPageMixin
 
 from . import conf, selectors, services
-from .access import may_reveal_driver, may_reveal_vehicle_owner
+from .access import may_reveal_driver, may_reveal_vehicle_owner, may_search_personal
 from .forms import (
     DriverFilterForm,
     DriverForm,
@@ -72,18 +73,23 @@ class RegisterListView(ScopedPageMixin, ListView):
     def get(self, request, *args, **kwargs):
         self.form = self.get_filter_form()
         qs = self.get_queryset()
+        status = 200
         if self.form.is_bound and self.form.is_valid():
-            qs = self.filter_queryset(qs, self.form.cleaned_data)
+            try:
+                qs = self.filter_queryset(qs, self.form.cleaned_data)
+            except ApplicationError as exc:  # e.g. a search by a personal field the user may not run
+                messages.error(request, exc.message)
+                qs, status = qs.none(), exc.status_code
         self.object_list = qs
         fmt = request.GET.get("export")
-        if fmt:
+        if fmt and status == 200:
             filters = {k: v for k, v in request.GET.items() if k not in ("export", "page") and v}
             try:
                 return export_response(user=request.user, queryset=qs, columns=spec_columns(self.export_spec),
                                        basename=self.export_basename, fmt=fmt, filters=filters)
             except ApplicationError as exc:
                 messages.error(request, exc.message)
-        return self.render_to_response(self.get_context_data(form=self.form))
+        return self.render_to_response(self.get_context_data(form=self.form), status=status)
 
 
 def _usage_filter(value: str, field: str) -> Q:
@@ -236,7 +242,11 @@ def _reveal_json(request, obj, field: str, allowed: set[str], entitled: bool):
         raise Http404
     if not entitled:
         return JsonResponse({"error": _("您无权查看该个人信息明文。")}, status=403)
-    value = reveal(actor=request.user, obj=obj, field=field, reason=request.POST.get("reason", "")[:200])
+    try:
+        personal_data_rate(request)
+        value = reveal(actor=request.user, obj=obj, field=field, reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:  # no reason given, or too many reveals
+        return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status_code)
     return JsonResponse({"field": field, "value": value})
 
 
@@ -358,11 +368,19 @@ class DriverListView(RegisterListView):
     export_basename = "驾驶员"
 
     def filter_queryset(self, qs, data):
-        # personal fields are encrypted: exact search through the blind index only
+        # personal fields are encrypted: exact search through the blind index only, and only for a role that may
+        # reveal them (a search confirms a guess), throttled and audited with the value masked
+        request = self.request
         if data.get("id_no"):
-            qs = qs.filter(id_no_bidx=blind_index(data["id_no"].strip().upper()))
+            value = data["id_no"].strip().upper()
+            personal_search(request, model=Driver, field="id_no", label=_("身份证号码"), value=value,
+                            entitled=may_search_personal(request.user), mask=mask_id_no)
+            qs = qs.filter(id_no_bidx=blind_index(value))
         if data.get("name"):
-            qs = qs.filter(name_bidx=blind_index(data["name"].strip()))
+            value = data["name"].strip()
+            personal_search(request, model=Driver, field="name", label=_("姓名"), value=value,
+                            entitled=may_search_personal(request.user), mask=mask_name)
+            qs = qs.filter(name_bidx=blind_index(value))
         if data.get("qualification_no"):
             qs = qs.filter(qualification_no=data["qualification_no"].strip().upper())
         if data.get("company"):

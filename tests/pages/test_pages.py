@@ -185,7 +185,7 @@ def test_reveal_is_audited_and_refused_without_right(client, parties, city):
     client.force_login(parties.transport_user)
     page = client.get(f"/vehicles/{vehicle.pk}/").content.decode()
     assert "韦*宝" in page and "韦大宝" not in page
-    response = client.post(f"/vehicles/{vehicle.pk}/reveal/owner_name/")
+    response = client.post(f"/vehicles/{vehicle.pk}/reveal/owner_name/", {"reason": "核查"})
     assert response.json() == {"field": "owner_name", "value": "韦大宝"}
     event = AuditEvent.objects.get(action="personal_data.reveal")
     assert (event.actor, event.object_id, event.detail["field"]) == (parties.transport_user, str(vehicle.pk),
@@ -389,7 +389,7 @@ def test_driver_pages_stay_inside_the_audience(client, parties):
     client.force_login(parties.company_a_user)
     page = client.get(f"/vehicles/drivers/{driver.pk}/").content.decode()
     assert "蒙*云" in page and "蒙小云" not in page
-    assert client.post(f"/vehicles/drivers/{driver.pk}/reveal/name/").json()["value"] == "蒙小云"
+    assert client.post(f"/vehicles/drivers/{driver.pk}/reveal/name/", {"reason": "核查"}).json()["value"] == "蒙小云"
     # exact search by ID number through the blind index
     page = client.get("/vehicles/drivers/", {"id_no": driver.id_no}).content.decode()
     assert "蒙*云" in page

@@ -59,7 +59,7 @@ def test_policyholder_masked_encrypted_and_reveal_audited(parties, api, books):
     data = api.as_user(parties.regulator_user).get(f"{API}/policies/{books.pa.pk}/").json()
     assert data["policyholder_name"] == "黄*强"
     response = api.as_user(parties.insurer_a_user).post(f"{API}/policies/{books.pa.pk}/reveal/",
-                                                        {"field": "policyholder_name"}, format="json")
+                                                        {"field": "policyholder_name", "reason": "核保"}, format="json")
     assert response.json()["value"] == "黄志强"
     assert AuditEvent.objects.filter(action="personal_data.reveal", object_id=str(books.pa.pk)).count() == 1
     denied = api.as_user(parties.ins_assoc_user).post(f"{API}/policies/{books.pa.pk}/reveal/",

@@ -257,7 +257,8 @@ def test_m3_identity_and_phone_numbers_never_reach_the_logs(world, db, log_captu
 
     transport = Client()
     transport.force_login(world.users["transport"])
-    revealed = transport.post(reverse("vehicles:driver_reveal", kwargs={"pk": driver.pk, "field": "id_no"}))
+    revealed = transport.post(reverse("vehicles:driver_reveal", kwargs={"pk": driver.pk, "field": "id_no"}),
+                              {"reason": "核查"})
     assert revealed.status_code == 200 and id_page in revealed.content.decode()
     # the officer takes the report on (only the handling officer may see the reporter's contact)
     assert transport.post(reverse("complaint-verify", kwargs={"pk": complaint.pk})).status_code == 200

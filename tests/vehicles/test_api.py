@@ -54,7 +54,8 @@ def test_company_sees_only_own_permits_and_drivers(parties, api, world):
     assert _ids(client.get(f"{API}/drivers/")) == {world.da.pk}
     assert client.get(f"{API}/drivers/{world.db.pk}/").status_code == 404
     assert client.patch(f"{API}/drivers/{world.db.pk}/", {"phone": "13900000000"}, format="json").status_code == 404
-    assert client.post(f"{API}/drivers/{world.db.pk}/reveal/", {"field": "id_no"}, format="json").status_code == 404
+    assert client.post(f"{API}/drivers/{world.db.pk}/reveal/", {"field": "id_no", "reason": "核查"},
+                                               format="json").status_code == 404
 
 
 def test_insurer_sees_only_vehicles_it_insures_read_only(parties, api, world):
@@ -97,7 +98,8 @@ def test_personal_fields_encrypted_at_rest_and_masked_in_output(parties, api, wo
 
 def test_reveal_is_audited_and_limited_to_entitled_roles(parties, api, world):
     for user in (parties.company_a_user, parties.transport_user, parties.regulator_user):
-        response = api.as_user(user).post(f"{API}/drivers/{world.da.pk}/reveal/", {"field": "id_no"}, format="json")
+        response = api.as_user(user).post(f"{API}/drivers/{world.da.pk}/reveal/", {"field": "id_no", "reason": "核查"},
+                                               format="json")
         assert response.status_code == 200
         assert response.json()["value"] == world.da.id_no
     events = AuditEvent.objects.filter(action="personal_data.reveal", object_id=str(world.da.pk))
@@ -107,14 +109,15 @@ def test_reveal_is_audited_and_limited_to_entitled_roles(parties, api, world):
     assert all(e.detail["field"] == "id_no" for e in events)
     # the taxi and insurance associations see the driver but may not reveal
     for user in (parties.taxi_assoc_user, parties.ins_assoc_user):
-        response = api.as_user(user).post(f"{API}/drivers/{world.da.pk}/reveal/", {"field": "id_no"}, format="json")
+        response = api.as_user(user).post(f"{API}/drivers/{world.da.pk}/reveal/", {"field": "id_no", "reason": "核查"},
+                                               format="json")
         assert response.status_code == 403
     assert events.count() == 3
     bad = api.as_user(parties.transport_user).post(f"{API}/drivers/{world.da.pk}/reveal/", {"field": "company"},
                                                    format="json")
     assert bad.status_code == 400
     owner = api.as_user(parties.company_a_user).post(f"{API}/vehicles/{world.va.pk}/reveal/",
-                                                     {"field": "owner_name"}, format="json")
+                                                     {"field": "owner_name", "reason": "核查"}, format="json")
     assert owner.json()["value"] == "王小明"
 
 

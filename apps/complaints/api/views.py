@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.throttles import personal_data_rate
 from apps.parties.scoping import ScopedReadOnlyViewSet
 
 from .. import ratelimit, services
@@ -96,7 +97,8 @@ class ComplaintViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=None, responses=dict)
     @action(detail=True, methods=["post"], url_path="reveal-contact", permission_classes=[permissions.IsAuthenticated])
     def reveal_contact(self, request, pk=None):
-        """The handling officer only; every call is an audit event."""
+        """The handling officer only, with a reason; every call is an audit event."""
+        personal_data_rate(request)
         return Response(services.complaint_reveal_contact(actor=request.user, complaint=self.get_object(),
                                                           reason=str(request.data.get("reason", ""))[:200]))
 

@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.audit import reveal
+from apps.core.throttles import personal_data_rate
 from apps.parties.scoping import ScopedModelViewSet
 from apps.vehicles.api.serializers import RevealResultSerializer, RevealSerializer
 from apps.vehicles.usage import NON_OPERATING_NATURES, OPERATING_NATURES
@@ -123,6 +124,7 @@ class PolicyViewSet(ScopedModelViewSet):
             raise ValidationError({"field": [_("可查看的字段：policyholder_name。")]})
         if not may_reveal_policyholder(request.user, policy):
             raise DjangoPermissionDenied(_("您无权查看该个人信息明文。"))
+        personal_data_rate(request)
         value = reveal(actor=request.user, obj=policy, field="policyholder_name",
                        reason=body.validated_data.get("reason", ""))
         return Response({"field": "policyholder_name", "value": value})

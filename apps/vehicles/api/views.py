@@ -19,11 +19,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.audit import reveal
-from apps.core.crypto import blind_index
+from apps.core.crypto import blind_index, mask_id_no, mask_phone
+from apps.core.throttles import personal_data_rate, personal_search
 from apps.parties.scoping import ScopedModelViewSet
 
 from .. import selectors, services
-from ..access import may_reveal_driver, may_reveal_vehicle_owner
+from ..access import may_reveal_driver, may_reveal_vehicle_owner, may_search_personal
 from ..models import Driver, DriverAssignment, OnboardingCheck, OperatingPermit, Vehicle
 from ..usage import NON_OPERATING_NATURES, OPERATING_NATURES
 from . import serializers as s
@@ -49,6 +50,7 @@ def _reveal(request, obj, allowed_fields: set[str], entitled: bool):
         raise DRFValidationError({"field": [_("可查看的字段：%(f)s。") % {"f": "、".join(sorted(allowed_fields))}]})
     if not entitled:
         raise PermissionDenied(_("您无权查看该个人信息明文。"))
+    personal_data_rate(request)
     value = reveal(actor=request.user, obj=obj, field=field, reason=body.validated_data.get("reason", ""))
     return Response({"field": field, "value": value})
 
@@ -96,6 +98,9 @@ class VehicleFilter(django_filters.FilterSet):
         return qs.filter(q) if value else qs.exclude(q)
 
     def filter_owner_id_no(self, qs, name, value):
+        value = value.strip().upper()
+        personal_search(self.request, model=Vehicle, field="owner_id_no", label=_("所有人证件号码"), value=value,
+                        entitled=may_search_personal(self.request.user), mask=mask_id_no)
         return qs.filter(owner_id_no_bidx=blind_index(value))
 
 
@@ -232,9 +237,15 @@ class DriverFilter(django_filters.FilterSet):
         fields = ["company", "qualification_no"]
 
     def filter_id_no(self, qs, name, value):
+        value = value.strip().upper()
+        personal_search(self.request, model=Driver, field="id_no", label=_("身份证号码"), value=value,
+                        entitled=may_search_personal(self.request.user), mask=mask_id_no)
         return qs.filter(id_no_bidx=blind_index(value))
 
     def filter_phone(self, qs, name, value):
+        value = value.strip()
+        personal_search(self.request, model=Driver, field="phone", label=_("联系电话"), value=value,
+                        entitled=may_search_personal(self.request.user), mask=mask_phone)
         return qs.filter(phone_bidx=blind_index(value))
 
     def filter_plate(self, qs, name, value):
