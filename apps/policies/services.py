@@ -387,8 +387,8 @@ def coverage_standard_publish(
     ends the day before; a version never takes effect in the past (verification results must not change after
     the fact), and versions never overlap."""
     require_perm(actor, "policies.add_coveragestandard", _("只有保险行业协会、出租汽车行业协会可以发布保障标准。"))
-    for name, day in (("effective_from", effective_from), ("effective_to", effective_to)):
-        check_date(day, field=name, label=CoverageStandard._meta.get_field(name).verbose_name)
+    for field, day in (("effective_from", effective_from), ("effective_to", effective_to)):
+        check_date(day, field=field, label=CoverageStandard._meta.get_field(field).verbose_name)
     today = local_date(timezone.now())
     if actor is not None and effective_from < today:
         raise ValidationError({"effective_from": _("保障标准不能追溯生效，生效日期最早为今天。")})
