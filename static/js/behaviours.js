@@ -1,0 +1,35 @@
+// Small page behaviours wired by data attributes, so that no template needs inline script or on* handlers
+// (the Content-Security-Policy allows scripts from this site's static files only):
+//   <select data-autosubmit>                 submits its form when changed (the language switch)
+//   <input type=checkbox data-check-all=N>   ticks / unticks every checkbox named N
+//   <button data-confirm="question">         asks before the click goes on (submitting a form)
+//   <button data-print>                      prints the page
+//   <iframe data-autoheight>                 grows to the height of its document once loaded
+(function () {
+  function each(selector, fn) { Array.prototype.forEach.call(document.querySelectorAll(selector), fn); }
+
+  each("[data-autosubmit]", function (field) {
+    field.addEventListener("change", function () { if (field.form) field.form.submit(); });
+  });
+  each("[data-check-all]", function (box) {
+    box.addEventListener("click", function () {
+      each("input[type=checkbox][name='" + box.dataset.checkAll + "']", function (c) { c.checked = box.checked; });
+    });
+  });
+  each("[data-confirm]", function (el) {
+    el.addEventListener("click", function (event) {
+      if (!window.confirm(el.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+  each("[data-print]", function (el) {
+    el.addEventListener("click", function () { window.print(); });
+  });
+  function fit(frame) {
+    try { frame.style.height = (frame.contentWindow.document.documentElement.scrollHeight + 20) + "px"; }
+    catch (e) { /* a document of another origin keeps its CSS height */ }
+  }
+  each("iframe[data-autoheight]", function (frame) {
+    frame.addEventListener("load", function () { fit(frame); });
+    if (frame.contentDocument && frame.contentDocument.readyState === "complete") { fit(frame); }
+  });
+})();
