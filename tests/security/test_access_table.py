@@ -13,7 +13,8 @@ Path parameters name party A's objects (company A's vehicle and driver, insurer 
 company / insurer is refused. Tokens: ``L`` = redirected to the login page, a number = the status, ``*`` = the
 request wrote an audit event (it changed something, or revealed audited personal data). ``POST`` rows send an
 empty form: an allowed role gets its validation answer (400, or a 302 back to the page with a message) and
-changes nothing unless starred; a refused role gets 403/404 — or 400 where the input is checked before the
+changes nothing unless starred (a reveal without a reason is such a validation answer: 400, nothing revealed or
+audited); a refused role gets 403/404 — or 400 where the input is checked before the
 role, the service checking the role again (PermissionDeniedError) before anything is written.
 
 Public without an account: the sign-in page, the 12328/12378 report and status pages and their API (M16),
@@ -72,7 +73,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "vehicles:create":                  ("GET",  "L    200  403  403  403  200  200  403  403  200"),
     "vehicles:detail":                  ("GET",  "L    200  200  200  200  200  404  200  404  200"),
     "vehicles:edit":                    ("GET",  "L    200  403  403  403  200  404  403  404  200"),
-    "vehicles:reveal":                  ("POST", "L    200* 200* 403  403  200* 404  403  404  200*"),
+    "vehicles:reveal":                  ("POST", "L    400  400  403  403  400  404  403  404  400"),
     "vehicles:online":                  ("POST", "L    404  404  404  404  404  404  404  404  404"),
     "vehicles:permits":                 ("GET",  "L    200  200  200  200  200  200  200  200  200"),
     "vehicles:permit_create":           ("GET",  "L    200  403  403  403  403  403  403  403  200"),
@@ -81,7 +82,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "vehicles:driver_create":           ("GET",  "L    403  403  403  403  200  200  403  403  200"),
     "vehicles:driver":                  ("GET",  "L    200  200  200  200  200  404  403  403  200"),
     "vehicles:driver_edit":             ("GET",  "L    403  403  403  403  200  404  404  404  200"),
-    "vehicles:driver_reveal":           ("POST", "L    200* 200* 403  403  200* 404  404  404  200*"),
+    "vehicles:driver_reveal":           ("POST", "L    400  400  403  403  400  404  404  404  400"),
     "vehicles:onboarding":              ("GET",  "L    404  404  404  404  200  200  404  404  200"),
     "vehicles:worklist":                ("GET",  "L    404  404  404  404  200  200  404  404  200"),
     # --- Registers: policies (M10, M11) ----------------------------------------------------------------------
@@ -89,7 +90,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "policies:create":                  ("GET",  "L    403  403  403  403  403  403  200  200  200"),
     "policies:detail":                  ("GET",  "L    200  200  200  403  403  403  200  404  200"),
     "policies:edit":                    ("GET",  "L    403  403  403  404  404  404  200  404  200"),
-    "policies:reveal":                  ("POST", "L    200* 200* 403  404  404  404  200* 404  200*"),
+    "policies:reveal":                  ("POST", "L    400  400  403  404  404  404  400  404  400"),
     "policies:standard":                ("GET",  "L    200  200  200  200  200  200  200  200  200"),
     "policies:calculator":              ("GET",  "L    200  200  200  200  200  200  200  200  200"),
     "policies:underwriting":            ("GET",  "L    403  200  200  403  403  403  200  200  200"),
@@ -253,7 +254,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "complaint-forward":                ("POST", "401  400  400  400  400  400  400  400  400  400"),
     "complaint-note":                   ("POST", "401  404  400  404  404  404  404  400  404  400"),
     "complaint-resolve":                ("POST", "401  400  400  400  400  400  400  400  400  400"),
-    "complaint-reveal-contact":         ("POST", "401  404  200* 404  404  404  404  403  404  403"),
+    "complaint-reveal-contact":         ("POST", "401  404  400  404  404  404  404  403  404  403"),
     "complaint-to-lead":                ("POST", "401  404  400  404  404  404  404  403  404  403"),
     "complaint-verify":                 ("POST", "401  404  200* 404  404  404  404  403  404  403"),
     "credit-record-list":               ("GET",  "401  200  200  200  200  200  200  200  200  200"),

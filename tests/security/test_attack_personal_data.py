@@ -211,7 +211,9 @@ def test_m3_runserver_access_log_masks_numbers_in_the_query_string():
 
     from apps.core.logging import PersonalDataFilter
 
-    handlers = logging.getLogger("django.server").handlers
+    # the handlers the project's LOGGING configures (they carry their name from the configuration); pytest's own
+    # capture handlers, which other tests leave on the logger, are not the access log
+    handlers = [h for h in logging.getLogger("django.server").handlers if h.get_name()]
     assert handlers and all(any(isinstance(f, PersonalDataFilter) for f in h.filters) for h in handlers)
     captured = io.StringIO()
     previous = [h.setStream(captured) for h in handlers]
