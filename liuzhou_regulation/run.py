@@ -145,7 +145,9 @@ class Supervisor:
                 self.log(f"{child.name} exited with {proc.returncode}; restarting it in {pause:.1f} s "
                          "(the other processes keep running)")
                 due[child.name] = now + pause
-            self.stop_event.wait(self.poll_seconds)
+            # a plain sleep, not stop_event.wait(timeout): a timed wait on a lock takes an absolute deadline,
+            # which libfaketime (docs/testing.md) does not translate, so the loop would stall under a fake clock
+            time.sleep(self.poll_seconds)
         return 0
 
 
