@@ -118,6 +118,21 @@ class BlindIndexField(models.CharField):
         return value
 
 
+OWNER_ONLY = 0o600
+
+
+def make_owner_only(field_file) -> None:
+    """Readable by the server's own user only (a stored file that holds personal data, rule M3); a storage
+    without local paths sets its own access rules."""
+    import os
+
+    try:
+        path = field_file.path
+    except NotImplementedError:
+        return
+    os.chmod(path, OWNER_ONLY)
+
+
 def mask_id_no(value: str | None) -> str:
     """4502**********1234 — region prefix and last four kept."""
     if not value:

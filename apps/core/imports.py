@@ -598,16 +598,10 @@ def _read_upload(upload) -> bytes:
 def _store_upload(job: ImportJob, data: bytes, extension: str) -> None:
     """The uploaded file under MEDIA_ROOT, encrypted with the personal-data keys (``apps.core.crypto``: the file
     holds full ID and phone numbers) and readable by the server's own user only (mode 0600)."""
-    import os
-
-    from .crypto import fernet
+    from .crypto import fernet, make_owner_only
 
     job.file.save(f"{uuid.uuid4().hex}.{extension}.enc", ContentFile(fernet().encrypt(data)), save=False)
-    try:
-        path = job.file.path
-    except NotImplementedError:  # a storage without local paths sets its own access rules
-        return
-    os.chmod(path, 0o600)
+    make_owner_only(job.file)
 
 
 def _stored_bytes(job: ImportJob) -> bytes:

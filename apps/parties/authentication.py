@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from .middleware import account_is_active
 from .models import ApiKey
 
 
@@ -24,7 +25,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("API 密钥无效。"))
         if key.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("API 密钥已被吊销。"))
-        if not key.user.is_active or (key.user.organization and not key.user.organization.is_active):
+        if not account_is_active(key.user):
             raise exceptions.AuthenticationFailed(_("该系统账号已停用。"))
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):

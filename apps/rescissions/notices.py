@@ -119,7 +119,6 @@ def sha256(content: bytes) -> str:
 # personal-data columns), readable by the owner only (0600), and decrypted when a permitted user downloads it.
 
 ENCRYPTED_SUFFIX = ".enc"
-FILE_MODE = 0o600
 
 
 def seal_pdf(content: bytes) -> bytes:
@@ -130,17 +129,6 @@ def seal_pdf(content: bytes) -> bytes:
 
 def stored_name(filename: str) -> str:
     return filename + ENCRYPTED_SUFFIX
-
-
-def protect_file(field_file) -> None:
-    """Owner-only permissions on the stored file (when the storage is a local file system)."""
-    import os
-
-    try:
-        path = field_file.path
-    except NotImplementedError:  # a storage without local paths
-        return
-    os.chmod(path, FILE_MODE)
 
 
 def notice_content(notice) -> bytes:
@@ -167,6 +155,8 @@ def reseal(notice) -> bool:
     import os
     import tempfile
 
+    from apps.core import crypto
+
     content = notice_content(notice)
     if sha256(content) != notice.sha256:
         return False
@@ -175,7 +165,7 @@ def reseal(notice) -> bool:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(seal_pdf(content))
-        os.chmod(tmp, FILE_MODE)
+        os.chmod(tmp, crypto.OWNER_ONLY)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

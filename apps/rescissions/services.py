@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core import deadlines
+from apps.core import crypto, deadlines
 from apps.core.audit import audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
@@ -528,7 +528,7 @@ def _notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor=
     notice = RescissionNotice(case=case, kind=kind, doc_no=doc_no, issued_on=issued_on, sha256=sha256(content),
                               size=len(content), created_by=actor if (actor is not None and actor.is_authenticated) else None)
     notice.file.save(notices.stored_name(f"{doc_no}.pdf"), ContentFile(notices.seal_pdf(content)), save=False)
-    notices.protect_file(notice.file)
+    crypto.make_owner_only(notice.file)
     notice.save()
     _event(case, EventKind.NOTICE_ISSUED, at=timezone.now(), actor=actor,
            data={"notice": notice.pk, "kind": kind, "doc_no": doc_no, "sha256": notice.sha256})
