@@ -17,10 +17,16 @@ REVEAL_REASON_MAX = 200
 def audit_record(
     *, actor=None, action: str, obj: models.Model | None = None, organization=None, detail: dict[str, Any] | None = None
 ) -> AuditEvent:
-    if organization is None and actor is not None and getattr(actor, "organization_id", None):
+    """One audit event. ``actor`` is the user who acted, or the platform acting by itself (a system actor, see
+    ``apps.parties.rights.SystemActor``): then the event has no user and names the job in ``system_job``."""
+    if actor is None:  # INTEGRATION: becomes a TypeError once every caller passes its actor
+        pass
+    if organization is None and getattr(actor, "organization_id", None):
         organization = actor.organization
+    system_job = getattr(actor, "system_job", "") or ""
     return AuditEvent.objects.create(
-        actor=actor if (actor is not None and actor.is_authenticated) else None,
+        actor=actor if (actor is not None and not system_job and actor.is_authenticated) else None,
+        system_job=system_job,
         organization=organization,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",

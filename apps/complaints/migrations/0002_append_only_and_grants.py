@@ -1,8 +1,11 @@
-"""The complaint trail is append-only (the database refuses UPDATE/DELETE); role groups get their permissions."""
+"""The complaint trail is append-only (the database refuses UPDATE/DELETE).
+
+Role grants are not made here any more: the one rights table (apps/parties/rights.py and each app's
+rights.py) is applied after every migrate and holds exactly what each role may do.
+"""
 
 from django.db import migrations
 
-from apps.parties.roles import grant, revoke
 
 SQL = """
 CREATE OR REPLACE FUNCTION complaints_event_append_only() RETURNS trigger AS $$
@@ -20,24 +23,6 @@ DROP TRIGGER IF EXISTS complaints_event_no_update ON complaints_complaintevent;
 DROP FUNCTION IF EXISTS complaints_event_append_only();
 """
 
-HANDLER = ["complaints.view_complaint", "complaints.add_complaint", "complaints.change_complaint",
-           "complaints.view_complaintevent", "complaints.view_complaintphoto"]
-PERMS = {
-    "transport_officer": HANDLER,
-    "regulator_staff": HANDLER,
-    # object-level grants decide which complaints; the model permission lets the role use the pages and API
-    "insurer_staff": ["complaints.view_complaint", "complaints.view_complaintevent"],
-}
-
-
-def forwards(apps, schema_editor):
-    grant(apps, PERMS)
-
-
-def backwards(apps, schema_editor):
-    revoke(apps, PERMS)
-
-
 class Migration(migrations.Migration):
     dependencies = [("complaints", "0001_initial"), ("parties", "0002_role_groups")]
-    operations = [migrations.RunSQL(SQL, REVERSE), migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunSQL(SQL, REVERSE)]

@@ -19,6 +19,10 @@ class AuditEvent(models.Model):
         "parties.Organization", verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
+    system_job = models.CharField(
+        _("系统作业"), max_length=80, blank=True,
+        help_text=_("由平台自身（定时任务、数据交换、管理命令）执行时的作业名；此时操作人为空"),
+    )
     action = models.CharField(_("动作"), max_length=80, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=80, blank=True)
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)

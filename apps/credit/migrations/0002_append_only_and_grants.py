@@ -1,9 +1,11 @@
 """Credit records are append-only (corrections are new records): the database refuses UPDATE and DELETE.
-Role groups get the credit file's model permissions."""
+
+Role grants are not made here any more: the one rights table (apps/parties/rights.py and each app's
+rights.py) is applied after every migrate and holds exactly what each role may do.
+"""
 
 from django.db import migrations
 
-from apps.parties.roles import grant, revoke
 
 SQL = """
 CREATE OR REPLACE FUNCTION credit_creditrecord_append_only() RETURNS trigger AS $$
@@ -21,24 +23,6 @@ DROP TRIGGER IF EXISTS credit_creditrecord_no_update ON credit_creditrecord;
 DROP FUNCTION IF EXISTS credit_creditrecord_append_only();
 """
 
-PERMS = {
-    "transport_officer": ["credit.view_creditrecord"],
-    "regulator_staff": ["credit.view_creditrecord"],
-    "insurance_association_staff": ["credit.view_creditrecord", "credit.add_creditrecord"],
-    "taxi_association_staff": ["credit.view_creditrecord", "credit.add_creditrecord"],
-    "taxi_company_staff": ["credit.view_creditrecord"],
-    "insurer_staff": ["credit.view_creditrecord"],
-}
-
-
-def forwards(apps, schema_editor):
-    grant(apps, PERMS)
-
-
-def backwards(apps, schema_editor):
-    revoke(apps, PERMS)
-
-
 class Migration(migrations.Migration):
     dependencies = [("credit", "0001_initial"), ("parties", "0002_role_groups")]
-    operations = [migrations.RunSQL(SQL, REVERSE), migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunSQL(SQL, REVERSE)]

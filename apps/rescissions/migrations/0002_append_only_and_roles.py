@@ -1,9 +1,11 @@
-"""Case events and issued notices are append-only (the database refuses UPDATE and DELETE of their rows), and the
-role groups get the rescission models' permissions (rows are further narrowed by apps/rescissions/access.py)."""
+"""Case events and issued notices are append-only (the database refuses UPDATE and DELETE of their rows).
+
+Role grants are not made here any more: the one rights table (apps/parties/rights.py and each app's
+rights.py) is applied after every migrate and holds exactly what each role may do.
+"""
 
 from django.db import migrations
 
-from apps.parties.roles import grant, revoke
 
 SQL = """
 CREATE OR REPLACE FUNCTION rescissions_append_only() RETURNS trigger AS $$
@@ -23,22 +25,6 @@ DROP TRIGGER IF EXISTS rescissions_notice_no_update ON rescissions_rescissionnot
 DROP FUNCTION IF EXISTS rescissions_append_only();
 """
 
-_VIEW = ["rescissions.view_rescissioncase", "rescissions.view_rescissionevent", "rescissions.view_rescissionnotice"]
-PERMS = {
-    "insurer_staff": [*_VIEW, "rescissions.add_rescissioncase", "rescissions.change_rescissioncase"],
-    "regulator_staff": list(_VIEW),
-    "insurance_association_staff": list(_VIEW),
-}
-
-
-def forwards(apps, schema_editor):
-    grant(apps, PERMS)
-
-
-def backwards(apps, schema_editor):
-    revoke(apps, PERMS)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("rescissions", "0001_initial"),
@@ -46,5 +32,4 @@ class Migration(migrations.Migration):
     ]
     operations = [
         migrations.RunSQL(SQL, REVERSE),
-        migrations.RunPython(forwards, backwards),
     ]

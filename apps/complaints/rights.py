@@ -1,0 +1,12 @@
+"""Who may handle hotline complaints (rule M16: 12328 transport, 12378 regulator; rows narrowed by access.py)."""
+
+from apps.parties.models import Role
+
+_HANDLER = ["complaints.view_complaint", "complaints.add_complaint", "complaints.change_complaint",
+            "complaints.view_complaintevent", "complaints.view_complaintphoto"]
+RIGHTS = {
+    Role.TRANSPORT_OFFICER: list(_HANDLER),
+    Role.REGULATOR_STAFF: list(_HANDLER),
+    # object-level grants decide which complaints; the model permission lets the role use the pages and API
+    Role.INSURER_STAFF: ["complaints.view_complaint", "complaints.view_complaintevent"],
+}

@@ -1,0 +1,35 @@
+"""Who may do what with leads, the lawful list, worklists, penalties and the risk model (rows narrowed by
+access.py)."""
+
+from apps.parties.models import Role
+
+_TRAIL = ["leads.view_lead", "leads.view_leadevent", "leads.view_leadattachment", "leads.add_leadattachment"]
+RIGHTS = {
+    # Rule M5/M6/M7: transport flags vehicles, pushes leads and the lawful list, records penalties.
+    Role.TRANSPORT_OFFICER: [
+        *_TRAIL, "leads.add_lead", "leads.change_lead", "leads.view_penalty", "leads.add_penalty",
+        "leads.view_lawfullistrun", "leads.add_lawfullistrun", "leads.view_screeningfinding",
+        "leads.view_insurerworklistitem",
+    ],
+    # The regulator verifies insurance for leads, screens the lawful list and dispatches insurers' worklists.
+    Role.REGULATOR_STAFF: [
+        *_TRAIL, "leads.change_lead", "leads.view_penalty", "leads.view_lawfullistrun",
+        "leads.view_screeningfinding", "leads.view_insurerworklistitem", "leads.view_riskmodelweights",
+        "leads.view_riskmodelrun", "leads.view_riskscore",
+    ],
+    # Rule M8: the insurance association runs the risk model and pushes its leads to transport.
+    Role.INSURANCE_ASSOCIATION_STAFF: [
+        *_TRAIL, "leads.add_lead", "leads.change_lead", "leads.view_penalty", "leads.view_lawfullistrun",
+        "leads.view_screeningfinding", "leads.view_insurerworklistitem",
+        "leads.view_riskmodelweights", "leads.add_riskmodelweights", "leads.view_riskmodelrun",
+        "leads.add_riskmodelrun", "leads.view_riskscore",
+    ],
+    # Rule M9: companies report suspected vehicles.
+    Role.TAXI_COMPANY_STAFF: [*_TRAIL, "leads.add_lead", "leads.view_penalty"],
+    Role.TAXI_ASSOCIATION_STAFF: ["leads.view_penalty"],
+    # Insurers answer their own worklist rows and read the findings and penalties that concern their policies.
+    Role.INSURER_STAFF: [
+        "leads.view_insurerworklistitem", "leads.change_insurerworklistitem", "leads.view_screeningfinding",
+        "leads.view_penalty",
+    ],
+}
