@@ -14,6 +14,14 @@ from .models import AuditEvent
 REVEAL_REASON_MAX = 200
 
 
+def acting_user(actor):
+    """The user an action is recorded under: the actor itself, or none when the platform acted by itself (a
+    system actor, which names its job instead)."""
+    if actor is None or getattr(actor, "system_job", "") or not actor.is_authenticated:
+        return None
+    return actor
+
+
 def audit_record(
     *, actor=None, action: str, obj: models.Model | None = None, organization=None, detail: dict[str, Any] | None = None
 ) -> AuditEvent:
@@ -25,7 +33,7 @@ def audit_record(
         organization = actor.organization
     system_job = getattr(actor, "system_job", "") or ""
     return AuditEvent.objects.create(
-        actor=actor if (actor is not None and not system_job and actor.is_authenticated) else None,
+        actor=acting_user(actor),
         system_job=system_job,
         organization=organization,
         action=action,

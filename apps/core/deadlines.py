@@ -26,8 +26,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.parties.rights import SystemActor
+
 from . import calendar
-from .audit import audit_record
+from .audit import acting_user, audit_record
 from .errors import ApplicationError
 from .models import Deadline, DeadlinePause
 
@@ -36,6 +38,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 Handler = Callable[[Deadline], None]
 _BREACH_HANDLERS: dict[str, list[Handler]] = {}
 _WARNING_HANDLERS: dict[str, list[Handler]] = {}
+
+
+SCAN = SystemActor("deadline_scan")
+"""The platform marking warnings and breaches (the periodic scan), as audited."""
 
 
 def on_breach(rule: str) -> Callable[[Handler], Handler]:
@@ -116,7 +122,7 @@ def _recompute(deadline: Deadline) -> None:
 @transaction.atomic
 def deadline_start(
     *, rule: str, subject: models.Model, responsible, starts_at: dt.datetime, unit: str, amount: int,
-    end_of_day_due: bool = True, obligation: bool = True, actor=None,
+    end_of_day_due: bool = True, obligation: bool = True, actor,
 ) -> Deadline:
     """Start a clock; idempotent per (rule, subject): starting it again returns the existing clock unchanged.
 
@@ -152,7 +158,7 @@ def _locked(deadline: Deadline) -> Deadline:
 
 
 @transaction.atomic
-def deadline_meet(*, deadline: Deadline, at: dt.datetime | None = None, actor=None) -> Deadline:
+def deadline_meet(*, deadline: Deadline, at: dt.datetime | None = None, actor) -> Deadline:
     """Record that the obligation was fulfilled. Met late: ``met_at`` is set and the breach stays."""
     deadline = _locked(deadline)
     if deadline.met_at is not None or deadline.status == Deadline.Status.CANCELLED:
@@ -176,7 +182,7 @@ def deadline_meet(*, deadline: Deadline, at: dt.datetime | None = None, actor=No
 
 
 @transaction.atomic
-def deadline_pause(*, deadline: Deadline, reason: str, actor=None, at: dt.datetime | None = None) -> Deadline:
+def deadline_pause(*, deadline: Deadline, reason: str, actor, at: dt.datetime | None = None) -> Deadline:
     if not reason or not reason.strip():
         raise ApplicationError(_("暂停计时必须填写原因。"), code="reason_required")
     deadline = _locked(deadline)
@@ -188,7 +194,7 @@ def deadline_pause(*, deadline: Deadline, reason: str, actor=None, at: dt.dateti
         raise ApplicationError(_("时限已到期，不能再暂停。"), code="already_due")
     if at < deadline.starts_at:
         raise ApplicationError(_("暂停时间不能早于起算时间。"), code="before_start")
-    DeadlinePause.objects.create(deadline=deadline, paused_at=at, reason=reason.strip(), actor=actor)
+    DeadlinePause.objects.create(deadline=deadline, paused_at=at, reason=reason.strip(), actor=acting_user(actor))
     deadline.paused_at = at
     deadline.status = Deadline.Status.PAUSED
     deadline.save(update_fields=["paused_at", "status"])
@@ -207,7 +213,7 @@ def _close_pause(deadline: Deadline, at: dt.datetime) -> None:
 
 
 @transaction.atomic
-def deadline_resume(*, deadline: Deadline, actor=None, at: dt.datetime | None = None) -> Deadline:
+def deadline_resume(*, deadline: Deadline, actor, at: dt.datetime | None = None) -> Deadline:
     deadline = _locked(deadline)
     if deadline.status != Deadline.Status.PAUSED:
         raise ApplicationError(_("该时限未处于暂停状态。"), code="not_paused")
@@ -223,7 +229,7 @@ def deadline_resume(*, deadline: Deadline, actor=None, at: dt.datetime | None = 
 
 
 @transaction.atomic
-def deadline_cancel(*, deadline: Deadline, reason: str, actor=None) -> Deadline:
+def deadline_cancel(*, deadline: Deadline, reason: str, actor) -> Deadline:
     deadline = _locked(deadline)
     if deadline.met_at or deadline.breached_at or deadline.status == Deadline.Status.CANCELLED:
         return deadline
@@ -235,7 +241,7 @@ def deadline_cancel(*, deadline: Deadline, reason: str, actor=None) -> Deadline:
 
 
 @transaction.atomic
-def deadlines_recompute(*, actor=None) -> int:
+def deadlines_recompute(*, actor) -> int:
     """After a calendar correction: recompute due/warn instants of every open clock. Breaches stay recorded."""
     count = 0
     for deadline in (
@@ -278,7 +284,7 @@ def _breach(deadline: Deadline) -> None:
         deadline.status = Deadline.Status.ELAPSED
         action = "deadline.elapsed"
     deadline.save(update_fields=["breached_at", "status"])
-    audit_record(action=action, obj=deadline, organization=deadline.responsible,
+    audit_record(actor=SCAN, action=action, obj=deadline, organization=deadline.responsible,
                  detail={"rule": deadline.rule, "due_at": deadline.due_at.isoformat()})
     for handler in _BREACH_HANDLERS.get(deadline.rule, []):
         handler(deadline)
@@ -307,7 +313,7 @@ def deadline_scan(*, now: dt.datetime | None = None, batch_size: int = 500) -> d
         def warn(deadline: Deadline, field=field, key=key) -> None:
             setattr(deadline, field, now)
             deadline.save(update_fields=[field])
-            audit_record(action=f"deadline.{key}", obj=deadline, organization=deadline.responsible,
+            audit_record(actor=SCAN, action=f"deadline.{key}", obj=deadline, organization=deadline.responsible,
                          detail={"rule": deadline.rule, "due_at": deadline.due_at.isoformat()})
             for handler in _WARNING_HANDLERS.get(deadline.rule, []):
                 handler(deadline)
