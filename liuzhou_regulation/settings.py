@@ -133,6 +133,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.parties.middleware.ActiveAccountMiddleware",  # a deactivated organisation's sessions end at once
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.core.middleware.PermissionDeniedErrorMiddleware",  # a service's refusal is a 403 page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -17,3 +17,24 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class PermissionDeniedErrorMiddleware:
+    """A page whose service refused the actor (``PermissionDeniedError``, see ``apps.parties.rights``) answers
+    403 with the service's message, the same status the API gives; the role checks stay in the services."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import PermissionDenied
+        from django.views.defaults import permission_denied
+
+        from .errors import PermissionDeniedError
+
+        if isinstance(exception, PermissionDeniedError):
+            return permission_denied(request, PermissionDenied(exception.message))
+        return None
