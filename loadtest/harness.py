@@ -116,7 +116,12 @@ def manage(env: dict, *args: str, timeout: int = 1800) -> None:
 
 @contextlib.contextmanager
 def gunicorn(env: dict, *, workers: int, port: int):
-    command = [PY, "-m", "gunicorn", "liuzhou_regulation.wsgi:application", "--bind", f"127.0.0.1:{port}",
+    # the project's gunicorn settings (personal data masked in its logs), as in production; the access log of a
+    # load run goes to var/loadtest-access.log rather than the terminal
+    (ROOT / "var").mkdir(exist_ok=True)
+    command = [PY, "-m", "gunicorn", "--config", "python:liuzhou_regulation.gunicorn_conf",
+               "--access-logfile", str(ROOT / "var" / "loadtest-access.log"),
+               "liuzhou_regulation.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--timeout", "120", "--graceful-timeout", "10", "--log-level", "warning"]
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
     try:
