@@ -22,6 +22,11 @@ SLA_READERS = CLAIM_READERS | {OrganizationKind.TAXI_ASSOCIATION}
 ANALYTICS_READERS = SLA_READERS | {OrganizationKind.TRANSPORT}
 
 
+def may_read_analytics(user) -> bool:
+    """Who reads the claims analytics page (thresholds, runs, focused checks; rule M14)."""
+    return bool(user.is_superuser or user.kind in ANALYTICS_READERS)
+
+
 @audience(Claim)
 def _claims(user, qs: QuerySet) -> QuerySet:
     if user.kind in CLAIM_READERS:

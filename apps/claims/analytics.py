@@ -19,9 +19,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.audit import audit_record
+from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.notifications import notify_organization
+from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
 from .models import AnalyticsRun, AnalyticsThresholds, FocusedCheck, FocusedCheckList
@@ -46,17 +47,15 @@ def thresholds_current() -> AnalyticsThresholds:
 @transaction.atomic
 def thresholds_update(*, actor, note: str = "", **values) -> AnalyticsThresholds:
     """Rule M14: the insurance association adjusts the thresholds. A change is a new version; none is edited."""
-    if actor is None or not actor.is_authenticated or not (
-        actor.is_superuser or actor.kind == OrganizationKind.INSURANCE_ASSOCIATION
-    ):
-        raise PermissionDeniedError(_("只有保险行业协会可以调整理赔分析阈值。"))
+    rights.require(actor, "claims.add_analyticsthresholds", _("只有保险行业协会可以调整理赔分析阈值。"))
     current = thresholds_current()
     fields = {f: values.get(f, getattr(current, f)) for f in THRESHOLD_FIELDS}
     if all(fields[f] == getattr(current, f) for f in THRESHOLD_FIELDS):
         return current
     AnalyticsThresholds.objects.select_for_update().filter(pk=current.pk).first()  # serialise concurrent edits
     version = (AnalyticsThresholds.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1
-    new = AnalyticsThresholds(version=version, note=(note or "").strip()[:200], created_by=actor, **fields)
+    new = AnalyticsThresholds(version=version, note=(note or "").strip()[:200], created_by=acting_user(actor),
+                              **fields)
     try:
         new.full_clean()
     except Exception as exc:  # ValidationError → one Chinese message with the fields
@@ -128,19 +127,26 @@ def _association() -> Organization | None:
     return Organization.objects.filter(kind=OrganizationKind.INSURANCE_ASSOCIATION, is_active=True).order_by("pk").first()
 
 
+SCHEDULED_JOB = "claims.analytics_run"
+
+
+def scheduled_actor() -> rights.SystemActor:
+    """Who the scheduled analytics acts as: the platform, on behalf of the insurance association (rule M14)."""
+    return rights.SystemActor(SCHEDULED_JOB, organization=_association())
+
+
 @transaction.atomic
-def analytics_run(*, actor=None, as_of: dt.datetime | None = None, send: bool = True) -> AnalyticsRun:
+def analytics_run(*, actor, as_of: dt.datetime | None = None, send: bool = True) -> AnalyticsRun:
     """Run the claims analytics over the window ending at ``as_of`` (default now) and send each platform company its
-    focused-check list through the exchange (``send``). ``actor=None`` is the scheduled job."""
-    if actor is not None and not (actor.is_superuser or actor.kind == OrganizationKind.INSURANCE_ASSOCIATION):
-        raise PermissionDeniedError(_("只有保险行业协会可以运行理赔数据分析。"))
+    focused-check list through the exchange (``send``). The scheduled job acts as ``scheduled_actor()``."""
+    rights.require(actor, "claims.add_analyticsrun", _("只有保险行业协会可以运行理赔数据分析。"))
     thresholds = thresholds_current()
     now = timezone.now()
     as_of = as_of or now
     start = as_of - dt.timedelta(days=thresholds.window_days)
     run = AnalyticsRun.objects.create(
         thresholds=thresholds, as_of=as_of, window_start=start,
-        triggered_by=actor if actor is not None and actor.is_authenticated else None,
+        triggered_by=acting_user(actor),
     )
     params = {"run": run.pk, "now": now, "start": start, "end": as_of,
               "recheck_since": now - dt.timedelta(days=thresholds.recheck_days)}
@@ -156,7 +162,7 @@ def analytics_run(*, actor=None, as_of: dt.datetime | None = None, send: bool = 
     run.finished_at = timezone.now()
     run.save(update_fields=["vehicles_flagged", "drivers_flagged", "lists_created", "finished_at"])
     audit_record(actor=actor, action="claims.analytics_run", obj=run,
-                 organization=actor.organization if actor is not None else _association(),
+                 organization=getattr(actor, "organization", None) or _association(),
                  detail={"thresholds": thresholds.version, "vehicles": run.vehicles_flagged,
                          "drivers": run.drivers_flagged, "lists": run.lists_created})
     if send and run.lists_created:
@@ -180,12 +186,15 @@ def _row(values: dict, run: AnalyticsRun) -> dict:
 
 
 @transaction.atomic
-def focused_lists_send(*, run: AnalyticsRun, actor=None) -> int:
+def focused_lists_send(*, run: AnalyticsRun, actor) -> int:
     """Send each company its list of the run (one exchange batch per company, sealed and signed, rule M3); all the
-    run's batches are written in one transaction, and delivered after it commits."""
+    run's batches are written in one transaction, and delivered after it commits. The lists are the insurance
+    association's: an operator (or the scheduled job) sends them as the platform acting for the association."""
     from apps.exchange.services import batch_send
 
-    sender = actor.organization if actor is not None and not actor.is_superuser else _association()
+    rights.require(actor, "claims.add_analyticsrun", _("只有保险行业协会可以运行理赔数据分析。"))
+    own = getattr(actor, "organization", None)
+    sender = own if own is not None and own.kind == OrganizationKind.INSURANCE_ASSOCIATION else _association()
     if sender is None:
         logger.warning("claims analytics: no insurance association to send focused-check lists from")
         return 0
@@ -195,10 +204,11 @@ def focused_lists_send(*, run: AnalyticsRun, actor=None) -> int:
                    .values(*ROW_FIELDS).iterator(chunk_size=5000)):
         rows[values["check_list_id"]].append(_row(values, run))
     sent = 0
+    sending = actor if actor.organization_id == sender.pk else rights.SystemActor("claims.focused_lists_send",
+                                                                                   organization=sender)
     for check_list in lists:
         batch = batch_send(kind=BATCH_KIND, sender=sender, recipient=check_list.company,
-                           rows=rows[check_list.pk], refs=[f"FC{check_list.pk}"],
-                           actor=actor if actor is not None and actor.organization_id == sender.pk else None)
+                           rows=rows[check_list.pk], refs=[f"FC{check_list.pk}"], actor=sending)
         check_list.batch_id, check_list.sent_at = str(batch.pk), timezone.now()
         sent += 1
     FocusedCheckList.objects.bulk_update(lists, ["batch_id", "sent_at"])
@@ -236,9 +246,10 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
     """Rule M14: the platform company records what the focused check found. A violation goes into the industry
     credit file (credit app); with ``report_lead`` the vehicle is also reported as a suspected illegal-operation
     lead (leads app, company report)."""
-    if actor is None or not actor.is_authenticated or actor.kind != OrganizationKind.TAXI_COMPANY \
-            or actor.organization_id != check.company_id:
-        raise PermissionDeniedError(_("只有被列入清单车辆所属的企业可以录入核查结果。"))
+    refused = _("只有被列入清单车辆所属的企业可以录入核查结果。")
+    rights.require(actor, "claims.change_focusedcheck", refused)
+    if actor.organization_id != check.company_id:
+        raise PermissionDeniedError(refused)
     check = FocusedCheck.objects.select_for_update(of=("self",)).select_related("vehicle", "driver").get(pk=check.pk)
     if check.result != FocusedCheck.Result.PENDING:
         raise ApplicationError(_("该重点核查已录入结果。"), code="already_recorded")
@@ -247,7 +258,8 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
     note = (note or "").strip()
     if not note:
         raise ApplicationError(_("请填写核查情况。"), code="note_required", extra={"fields": {"note": [_("必填")]}})
-    check.result, check.result_note, check.checked_at, check.checked_by = result, note, timezone.now(), actor
+    check.result, check.result_note, check.checked_at = result, note, timezone.now()
+    check.checked_by = acting_user(actor)
     if result == FocusedCheck.Result.VIOLATION:
         from apps.credit.models import CreditEvent, CreditSource
         from apps.credit.services import credit_record_create

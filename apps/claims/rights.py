@@ -1,6 +1,7 @@
 """Who may do what with claims, the claims analytics and focused checks (rows narrowed by access.py)."""
 
 from apps.parties.models import Role
+from apps.parties.rights import SYSTEM
 
 _READ = [
     "claims.view_claim", "claims.view_claimprogressnotice", "claims.view_analyticsthresholds",
@@ -23,4 +24,7 @@ RIGHTS = {
     Role.TRANSPORT_OFFICER: ["claims.view_focusedchecklist", "claims.view_focusedcheck"],
     # A platform company checks the vehicles and drivers on its focused-check list and records the result (M14).
     Role.TAXI_COMPANY_STAFF: ["claims.view_focusedchecklist", "claims.view_focusedcheck", "claims.change_focusedcheck"],
+    # The scheduled claims analytics (rule M14) acts for the insurance association, and runs even where no
+    # association is registered yet (its lists are then not sent).
+    SYSTEM: ["claims.add_analyticsrun"],
 }

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.audit import audit_record
+from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import (
     SHANGHAI,
     deadline_cancel,
@@ -30,6 +30,7 @@ from apps.core.models import Deadline
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_amount
 from apps.core.validators import check_instant as check_instant_range
+from apps.parties import rights
 from apps.parties.models import OrganizationKind
 
 from . import clocks, conf
@@ -47,14 +48,35 @@ def _label(field: str) -> str:
     return str(Claim._meta.get_field(field).verbose_name)
 
 
-def _check_actor(actor, insurer) -> None:
-    """Only the insurer that handles the claim records it (its staff or its core system's account)."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDeniedError(_("请先登录。"))
-    if actor.is_superuser:
-        return
-    if actor.kind != OrganizationKind.INSURER or actor.organization_id != insurer.pk:
-        raise PermissionDeniedError(_("只有承办的保险公司可以录入和更新本公司的理赔案件。"), code="not_claim_insurer")
+_NOT_INSURER = _("只有承办的保险公司可以录入和更新本公司的理赔案件。")
+
+
+def _check_actor(actor, insurer, perm: str = "claims.change_claim") -> None:
+    """The table gives the right (insurers record claims, rule M13); the object rule: only the insurer that handles
+    the claim records it (its staff or its core system's account), and a claim's insurer is an insurer."""
+    rights.require(actor, perm, _NOT_INSURER)
+    if insurer is None or insurer.kind != OrganizationKind.INSURER:
+        raise PermissionDeniedError(_NOT_INSURER, code="not_claim_insurer")
+    if not actor.is_superuser and actor.organization_id != insurer.pk:
+        raise PermissionDeniedError(_NOT_INSURER, code="not_claim_insurer")
+
+
+def may_record_claims(actor) -> bool:
+    """Whether ``actor`` may record claims of its own organisation (the claim form; what pages show)."""
+    organization = getattr(actor, "organization", None)
+    return (rights.may(actor, "claims.add_claim") and organization is not None
+            and organization.kind == OrganizationKind.INSURER)
+
+
+def may_change_claim(actor, claim: Claim) -> bool:
+    """Whether pages offer ``actor`` the next steps of ``claim`` (its own insurer's staff)."""
+    return rights.may(actor, "claims.change_claim") and actor.organization_id == claim.insurer_id
+
+
+def require_claim_recorder(actor) -> None:
+    """Refuse the claim form to anyone who cannot record claims of its own organisation."""
+    if not may_record_claims(actor):
+        raise PermissionDeniedError(_NOT_INSURER, code="not_claim_insurer")
 
 
 def _check_instant(field: str, value: dt.datetime, *, now: dt.datetime, label: str | None = None) -> None:
@@ -125,7 +147,7 @@ def claim_create(
     source: str = Claim.Source.PAGE,
 ) -> Claim:
     """Record a reported claim; starts the dispatch (1 hour) and documents-list (1 working day) clocks."""
-    _check_actor(actor, insurer)
+    _check_actor(actor, insurer, "claims.add_claim")
     number = (number or "").strip()
     if not number:
         raise ApplicationError(_("请填写报案号。"), code="invalid", extra={"fields": {"number": [_("必填")]}})
@@ -145,7 +167,7 @@ def claim_create(
         insurer=insurer, number=number, policy=policy, vehicle_id=policy.vehicle_id, driver=driver,
         occurred_at=occurred_at, reported_at=reported_at, location=(location or "").strip(),
         at_station=bool(at_station), at_night=is_night(occurred_at), injured_passengers=injured_passengers or 0,
-        amount_claimed=amount_claimed, source=source, created_by=actor if not getattr(actor, "is_system", False) else None,
+        amount_claimed=amount_claimed, source=source, created_by=acting_user(actor),
     )
     claim.status = derive_status(claim)
     _full_clean(claim)
@@ -221,6 +243,8 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
             setattr(claim, field, facts[field])
             changed.append(field)
     if "driver" in facts and facts["driver"].pk != claim.driver_id:
+        # recorded and audited, but never reported back: the answer must not tell the insurer whether the ID
+        # number it sent is a registered driver's (see ``driver_find``)
         claim.driver = facts["driver"]
         changed.append("driver")
 
@@ -323,7 +347,7 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
     audit_record(actor=actor, action="claim.update", obj=claim, organization=claim.insurer,
                  detail={"changed": sorted(set(changed)),
                          **{f: _display(getattr(claim, f)) for f in TIMESTAMPS if f in changed}})
-    return sorted(set(changed))
+    return sorted(set(changed) - {"driver"})
 
 
 def _on_documents_complete(claim: Claim, actor) -> None:
@@ -347,7 +371,7 @@ def _open_progress_period(claim: Claim, start: dt.datetime, actor) -> ClaimProgr
 def _record_progress_notice(claim: Claim, sent_at: dt.datetime, note: str, actor) -> ClaimProgressNotice:
     """A notice meets the open period's clock and, the claim being still open, starts the next period."""
     period = claim.progress_notices.select_for_update().filter(sent_at__isnull=True).first()
-    recorder = actor if not getattr(actor, "is_system", False) else None
+    recorder = acting_user(actor)
     if period is None or sent_at < period.period_start:
         # A small claim's notice, or one from before the current period: kept, no clock attached.
         seq = (claim.progress_notices.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
@@ -443,11 +467,13 @@ def _resolve_row(*, insurer, row: dict) -> dict:
         resolved["policy"] = policy
     id_no = resolved.pop("driver_id_no", None)
     if id_no:
-        resolved["driver"] = driver_find(id_no=id_no)
+        driver = _driver_link(id_no)
+        if driver is not None:
+            resolved["driver"] = driver
     return resolved
 
 
-def driver_find(*, id_no: str):
+def _driver_by_number(id_no: str):
     from apps.core.crypto import blind_index
     from apps.core.validators import normalize_resident_id
     from apps.vehicles.models import Driver
@@ -457,18 +483,35 @@ def driver_find(*, id_no: str):
     except ValidationError:
         raise ApplicationError(_("驾驶员身份证号码格式有误。"), code="invalid",
                                extra={"fields": {"driver_id_no": [_("格式有误")]}}) from None
-    # No "not found" answer: an insurer must not learn from the answer whether a person is a registered driver of
-    # a taxi company (the ledgers are the companies'). A number that is no registered driver's records the claim
-    # without a driver link, the same answer as for one that is; the link is shown to supervisors only (M14).
     return Driver.objects.filter(id_no_bidx=blind_index(number)).first()
+
+
+def _driver_link(id_no: str):
+    """The register's driver with this ID number, for the claim's driver link only. The answer never leaves the
+    claim service: an insurer must not learn whether a person is a registered driver of a taxi company (the
+    ledgers are the companies'). A number that is no registered driver's records the claim without a driver link
+    and gets the same answer as one that is; the link is shown to supervisors only (M14)."""
+    return _driver_by_number(id_no)
+
+
+def driver_find(*, actor, id_no: str):
+    """The driver with this ID number if ``actor`` may see that driver (``apps.vehicles.access``), else None — the
+    same answer as for a number that is no registered driver's, so it tells nobody more than their ledgers do."""
+    from apps.parties import access
+    from apps.vehicles.models import Driver
+
+    rights.require(actor, "vehicles.view_driver", _("您没有查看驾驶员信息的权限。"))
+    driver = _driver_by_number(id_no)
+    if driver is None or not access.visible(actor, Driver).filter(pk=driver.pk).exists():
+        return None
+    return driver
 
 
 def claim_create_from_page(*, actor, data: dict) -> Claim:
     """The insurer's page form: the policy by its number, the driver (optional) by ID number."""
+    require_claim_recorder(actor)
     insurer = actor.organization
-    if insurer is None:
-        raise PermissionDeniedError(_("只有承办的保险公司可以录入和更新本公司的理赔案件。"))
-    _check_actor(actor, insurer)
+    _check_actor(actor, insurer, "claims.add_claim")
     row = _resolve_row(insurer=insurer, row={"policy_number": data["policy_number"],
                                              "driver_id_no": (data.get("driver_id_no") or "").strip() or None})
     return claim_create(
@@ -486,7 +529,7 @@ CREATE_FIELDS = ("occurred_at", "reported_at", "driver", "location", "at_station
 @transaction.atomic
 def claim_push_one(*, actor, insurer, row: dict) -> tuple[Claim, str, list[str]]:
     """Create or advance one claim by (insurer, number). Returns (claim, created|updated|unchanged, changed)."""
-    _check_actor(actor, insurer)
+    _check_actor(actor, insurer, "claims.add_claim")
     row = _resolve_row(insurer=insurer, row=row)
     number = (row.pop("number", "") or "").strip()
     claim = Claim.objects.filter(insurer=insurer, number=number).first()
@@ -515,9 +558,10 @@ def claim_push_one(*, actor, insurer, row: dict) -> tuple[Claim, str, list[str]]
 def claims_push(*, actor, insurer, rows: list[dict]) -> list[dict]:
     """A batch from an insurer's core system: each row in its own transaction, so one bad row changes nothing
     and does not hold back the others. Re-pushing the same batch changes nothing."""
+    rights.require(actor, "claims.add_claim", _("只有保险公司可以推送理赔案件。"))
     if insurer is None:
         raise PermissionDeniedError(_("只有保险公司可以推送理赔案件。"), code="not_claim_insurer")
-    _check_actor(actor, insurer)
+    _check_actor(actor, insurer, "claims.add_claim")
     results = []
     for row in rows:
         number = str(row.get("number", ""))
@@ -537,17 +581,16 @@ def claims_push(*, actor, insurer, rows: list[dict]) -> list[dict]:
 
 def claim_operating_recheck(*, claim: Claim, actor) -> Claim:
     """The insurer asks again (e.g. after a penalty or a lead was recorded later)."""
-    _check_actor(actor, claim.insurer)
     return claim_operating_check(claim=claim, actor=actor)
 
 
-
 @transaction.atomic
-def claim_operating_check(*, claim: Claim, actor=None) -> Claim:
+def claim_operating_check(*, claim: Claim, actor) -> Claim:
     """Flag a claim on a vehicle insured as non-operating that was operating at the time (rule M15: no cover for
     accidents while operating). The flag carries its evidence; the decision stays the insurer's."""
     from .operating import operating_evidence
 
+    _check_actor(actor, claim.insurer)
     insured_usage, evidence = operating_evidence(claim)
     flag = insured_usage == "non_operating" and bool(evidence)
     claim.insured_usage, claim.operating_evidence, claim.operating_flag = insured_usage or "", evidence, flag

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST
 
 from apps.core import calendar, exports
 from apps.core.errors import ApplicationError
-from apps.parties import access
+from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import analytics, charts, clocks, selectors, services
-from .access import ANALYTICS_READERS
+from .access import may_read_analytics
 from .forms import (
     ACTION_FORMS,
     CheckResultForm,
@@ -34,11 +34,6 @@ from .forms import (
     default_period,
 )
 from .models import AnalyticsRun, AnalyticsThresholds, Claim, FocusedCheck, FocusedCheckList
-
-
-def _require_perm(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied
 
 
 def _error_message(request, exc: ApplicationError, form=None) -> None:
@@ -56,7 +51,7 @@ def _error_message(request, exc: ApplicationError, form=None) -> None:
 @login_required
 def claim_list(request):
     user = request.user
-    _require_perm(user, "claims.view_claim")
+    rights.require(user, "claims.view_claim")
     view = request.GET.get("view") or "open"
     filters = {k: request.GET.get(k, "") for k in ("q", "status", "insurer", "flagged")}
     qs = selectors.claims_for_user(user, open_only=view == "open", filters=filters)
@@ -71,7 +66,7 @@ def claim_list(request):
         "statuses": Claim.Status.choices,
         "insurers": Organization.objects.filter(kind=OrganizationKind.INSURER).order_by("name")
         if user.kind != OrganizationKind.INSURER else [],
-        "can_add": user.has_perm("claims.add_claim") and user.kind == OrganizationKind.INSURER,
+        "can_add": services.may_record_claims(user),
         "calendar_warning": calendar.missing_years_warning(now.year, now.year + 1),
     })
 
@@ -79,9 +74,7 @@ def claim_list(request):
 @login_required
 def claim_create(request):
     user = request.user
-    _require_perm(user, "claims.add_claim")
-    if user.kind != OrganizationKind.INSURER:
-        raise PermissionDenied
+    services.require_claim_recorder(user)  # the page itself is the insurer's
     form = ClaimCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -98,11 +91,10 @@ def claim_create(request):
 @login_required
 def claim_detail(request, pk: int):
     user = request.user
-    _require_perm(user, "claims.view_claim")
+    rights.require(user, "claims.view_claim")
     claim = access.get_for_user(user, Claim.objects.select_related("insurer", "vehicle", "policy", "driver"), pk=pk)
     deadlines = selectors.claim_clocks(claim)
-    can_edit = user.kind == OrganizationKind.INSURER and user.organization_id == claim.insurer_id \
-        and user.has_perm("claims.change_claim")
+    can_edit = services.may_change_claim(user, claim)
     actions = []
     if can_edit:
         for name in available_actions(claim):
@@ -131,7 +123,7 @@ def _timeline(claim: Claim) -> list[tuple[dt.datetime, str]]:
 @require_POST
 def claim_action(request, pk: int, action: str):
     user = request.user
-    _require_perm(user, "claims.change_claim")
+    rights.require(user, "claims.change_claim", _("只有承办的保险公司可以录入和更新本公司的理赔案件。"))
     claim = access.get_for_user(user, Claim, pk=pk)
     if action == "recheck":
         try:
@@ -218,7 +210,7 @@ def sla(request):
 @login_required
 def sla_breaches(request):
     user = request.user
-    _require_perm(user, "claims.view_claim")
+    rights.require(user, "claims.view_claim")
     form, start, end = _period(request)
     insurer_id = request.GET.get("insurer") or None
     rule = request.GET.get("rule") or None
@@ -238,17 +230,13 @@ def sla_breaches(request):
 # --- analytics and focused checks (rule M14) -------------------------------------------------------------------------
 
 
-def _analytics_reader(user) -> bool:
-    return user.is_superuser or user.kind in ANALYTICS_READERS
-
-
 @login_required
 def analytics_overview(request):
     user = request.user
-    if not _analytics_reader(user):
+    if not may_read_analytics(user):
         raise PermissionDenied
     current = analytics.thresholds_current()
-    can_edit = user.is_superuser or user.kind == OrganizationKind.INSURANCE_ASSOCIATION
+    can_edit = rights.may(user, "claims.add_analyticsthresholds")
     form = ThresholdsForm(instance=current, initial={"note": ""}) if can_edit else None
     runs = access.visible(user, AnalyticsRun).select_related("thresholds")[:10]
     checks = access.visible(user, FocusedCheck).select_related("vehicle", "driver", "company", "run")
@@ -297,7 +285,7 @@ def analytics_run_now(request):
 @login_required
 def check_list(request):
     user = request.user
-    _require_perm(user, "claims.view_focusedcheck")
+    rights.require(user, "claims.view_focusedcheck")
     checks = access.visible(user, FocusedCheck).select_related("vehicle", "driver", "company", "run", "check_list")
     list_id = request.GET.get("list", "")
     if list_id.isdigit():
@@ -315,13 +303,13 @@ def check_list(request):
 @login_required
 def check_detail(request, pk: int):
     user = request.user
-    _require_perm(user, "claims.view_focusedcheck")
+    rights.require(user, "claims.view_focusedcheck")
     check = access.get_for_user(
         user, FocusedCheck.objects.select_related("vehicle", "driver", "company", "run", "check_list", "checked_by"),
         pk=pk,
     )
-    can_record = (user.kind == OrganizationKind.TAXI_COMPANY and check.company_id == user.organization_id
-                  and check.result == FocusedCheck.Result.PENDING and user.has_perm("claims.change_focusedcheck"))
+    can_record = (check.company_id == user.organization_id and check.result == FocusedCheck.Result.PENDING
+                  and rights.may(user, "claims.change_focusedcheck"))
     form = CheckResultForm(request.POST or None) if can_record else None
     if request.method == "POST":
         if not can_record:

@@ -68,7 +68,7 @@ def test_m14_thresholds_just_below_and_just_above(parties, thresholds):
     add_claims(insurer, refused, ["80000.00"], decision="refused")
     add_claims(insurer, private, ["100"] * 4)
 
-    run = analytics.analytics_run(send=False)
+    run = analytics.analytics_run(actor=analytics.scheduled_actor(), send=False)
     assert flagged(run) == {three.pk, loss_at.pk, private.pk}
     assert run.vehicles_flagged == 3
     check = run.checks.get(vehicle=three)
@@ -90,7 +90,7 @@ def test_m14_driver_thresholds(parties, thresholds):
     add_claims(insurer, make_vehicle(), ["100", "100"], driver=calm)
     costly_car = make_vehicle()
     add_claims(insurer, costly_car, ["30000", "20000"], driver=costly)
-    run = analytics.analytics_run(send=False)
+    run = analytics.analytics_run(actor=analytics.scheduled_actor(), send=False)
     assert flagged(run, "driver") == {busy.pk, costly.pk}
     assert flagged(run) == {costly_car.pk}  # the busy driver's three cars have one claim each
     assert run.checks.get(driver=costly).company == parties.company_b
@@ -101,16 +101,17 @@ def test_m14_recheck_interval_and_versioned_thresholds(parties, thresholds):
     two, three = make_vehicle(company=parties.company_a), make_vehicle(company=parties.company_a)
     add_claims(insurer, two, ["100", "100"])
     add_claims(insurer, three, ["100", "100", "100"])
-    first = analytics.analytics_run(send=False)
+    first = analytics.analytics_run(actor=analytics.scheduled_actor(), send=False)
     assert flagged(first) == {three.pk}
-    assert flagged(analytics.analytics_run(send=False)) == set()  # listed within recheck_days: not again
+    again = analytics.analytics_run(actor=analytics.scheduled_actor(), send=False)
+    assert flagged(again) == set()  # listed within recheck_days: not again
 
     with pytest.raises(PermissionDeniedError):
         analytics.thresholds_update(actor=parties.insurer_a_user, vehicle_min_claims=2)
     v2 = analytics.thresholds_update(actor=parties.ins_assoc_user, vehicle_min_claims=2, note="试行下调")
     assert v2.version == thresholds.version + 1 and v2.vehicle_min_claims == 2
     assert AnalyticsThresholds.objects.get(version=thresholds.version).vehicle_min_claims == 3  # kept as it was
-    run = analytics.analytics_run(send=False)
+    run = analytics.analytics_run(actor=analytics.scheduled_actor(), send=False)
     assert run.thresholds == v2
     assert flagged(run) == {two.pk}
 
@@ -145,7 +146,7 @@ def test_m14_lists_go_through_the_exchange_and_the_company_records_the_result(pa
 def test_m14_no_violation_leaves_no_credit_record(parties, thresholds):
     vehicle = make_vehicle(company=parties.company_a)
     add_claims(parties.insurer_a, vehicle, ["60000"])
-    run = analytics.analytics_run(send=False)
+    run = analytics.analytics_run(actor=analytics.scheduled_actor(), send=False)
     check = run.checks.get(vehicle=vehicle)
     check = analytics.focused_check_record(actor=parties.company_a_user, check=check, result="no_violation",
                                            note="均为正常营运中的交通事故，车辆与驾驶员资质齐全")
@@ -197,7 +198,7 @@ def test_m14_pages_thresholds_run_and_company_result(parties, client, thresholds
 def test_m14_api_focused_checks(parties, api, thresholds):
     vehicle = make_vehicle(company=parties.company_a)
     add_claims(parties.insurer_a, vehicle, ["60000"])
-    check = analytics.analytics_run(send=False).checks.get(vehicle=vehicle)
+    check = analytics.analytics_run(actor=analytics.scheduled_actor(), send=False).checks.get(vehicle=vehicle)
     assert [c["id"] for c in api.as_user(parties.company_a_user).get("/api/v1/focused-checks/").json()["results"]] \
         == [check.pk]
     assert api.as_user(parties.company_b_user).get(f"/api/v1/focused-checks/{check.pk}/").status_code == 404
