@@ -241,4 +241,6 @@ RIGHTS = {
         "parties.add_organization", "parties.change_organization", "parties.view_user", "parties.add_user",
         "parties.change_user", "parties.view_apikey", "parties.add_apikey", "parties.change_apikey",
     ],
+    # The demo seeder and the city generator register the parties and their accounts as the platform.
+    SYSTEM: ["parties.add_organization", "parties.add_user"],
 }
