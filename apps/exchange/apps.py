@@ -41,10 +41,12 @@ def _home_panel(request) -> dict:
 def _seed_demo_keys(stdout) -> None:
     """Demo data: every organisation has its exchange keys (those created before this app got theirs too)."""
     from apps.parties.models import Organization
+    from apps.parties.rights import SystemActor
 
     from .services import organization_keys_issue
 
-    issued = sum(len(organization_keys_issue(organization=org)) for org in Organization.objects.all())
+    actor = SystemActor("exchange.seed_demo_keys")
+    issued = sum(len(organization_keys_issue(organization=org, actor=actor)) for org in Organization.objects.all())
     if issued:
         stdout.write(f"exchange: issued {issued} key(s)")
 

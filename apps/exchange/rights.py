@@ -1,8 +1,13 @@
 """Every role may view batches (its own; the regulator all — see access.py), their trail and the public keys."""
 
 from apps.parties.models import Role
+from apps.parties.rights import SYSTEM
 
 _EVERYONE = ["exchange.view_batch", "exchange.view_batchevent", "exchange.view_organizationkey"]
 RIGHTS = {role: list(_EVERYONE) for role in Role.values}
 RIGHTS[Role.REGULATOR_STAFF] = [*_EVERYONE, "exchange.view_inboxentry"]
-RIGHTS[Role.PLATFORM_ADMIN] = [*_EVERYONE, "exchange.view_inboxentry"]
+# The operator rotates the parties' keys and re-sends any failed batch (a sender re-sends its own: services).
+RIGHTS[Role.PLATFORM_ADMIN] = [*_EVERYONE, "exchange.view_inboxentry", "exchange.change_organizationkey",
+                               "exchange.change_batch"]
+# ``manage.py exchange_issue_keys --rotate`` rotates keys, ``manage.py exchange_archive export`` reads a batch.
+RIGHTS[SYSTEM] = ["exchange.change_organizationkey", "exchange.view_batch"]

@@ -26,10 +26,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.audit import audit_record
+from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.notifications import notify_organization
-from apps.parties.models import Organization, OrganizationKind
+from apps.parties import rights
+from apps.parties.models import Organization
 
 from . import conf, crypto, keys, registry
 from .models import Batch, BatchEvent, InboxEntry, OrganizationKey
@@ -43,6 +44,22 @@ Event = BatchEvent.Kind
 # Tolerance between the instant a key was read and the instant it was used (a rotation in between is harmless).
 KEY_CLOCK_SKEW = dt.timedelta(seconds=60)
 MAX_REF_LENGTH = 120
+
+# The platform's own jobs of the exchange (audited by these names, see ``rights.SystemActor``).
+DELIVER_JOB = "exchange.deliver"
+SWEEP_JOB = "exchange.sweep"
+KEYS_JOB = "exchange.issue_keys"
+
+
+def _actor_required(actor) -> None:
+    if actor is None:
+        raise TypeError("exchange services are called with an explicit actor; the platform acts as a SystemActor")
+
+
+def receiving_actor(batch: Batch) -> rights.SystemActor:
+    """Who a delivery acts as: the platform, on behalf of the batch's recipient (ingest handlers call their
+    services with it)."""
+    return rights.SystemActor(DELIVER_JOB, organization=batch.recipient)
 
 
 class DeliveryRetry(Exception):  # noqa: N818 - a signal to the task, not an error of the caller
@@ -65,8 +82,10 @@ class _Reject(Exception):  # noqa: N818
 
 
 @transaction.atomic
-def organization_keys_issue(*, organization: Organization, actor=None) -> list[OrganizationKey]:
-    """Give the organisation its current signing (Ed25519) and encryption (X25519) keys if it lacks them."""
+def organization_keys_issue(*, organization: Organization, actor) -> list[OrganizationKey]:
+    """Give the organisation its current signing (Ed25519) and encryption (X25519) keys if it lacks them (every
+    organisation has them from its creation on: no right is needed to complete it)."""
+    _actor_required(actor)
     created = keys.ensure_keys(OrganizationKey, organization_id=organization.pk)
     for key in created:
         audit_record(
@@ -76,23 +95,18 @@ def organization_keys_issue(*, organization: Organization, actor=None) -> list[O
     return created
 
 
-def on_organization_created(*, organization: Organization) -> None:
+def on_organization_created(*, organization: Organization, actor) -> None:
     """Hook for ``apps.parties.services.ORGANIZATION_CREATED_HOOKS`` (runs in organization_create's transaction)."""
-    organization_keys_issue(organization=organization)
-
-
-def _may_manage_keys(actor) -> bool:
-    return actor is None or actor.is_superuser or getattr(actor, "kind", None) == OrganizationKind.PLATFORM
+    organization_keys_issue(organization=organization, actor=actor)
 
 
 @transaction.atomic
 def organization_keys_rotate(
-    *, organization: Organization, actor=None, purposes: Iterable[str] = (Purpose.SIGNING, Purpose.ENCRYPTION)
+    *, organization: Organization, actor, purposes: Iterable[str] = (Purpose.SIGNING, Purpose.ENCRYPTION)
 ) -> list[OrganizationKey]:
     """Retire the organisation's current keys and issue new ones. Retired keys stay, so everything they signed
     still verifies and batches sealed for the old encryption key can still be opened."""
-    if not _may_manage_keys(actor):
-        raise PermissionDeniedError(_("只有平台管理员可以轮换交换密钥。"))
+    rights.require(actor, "exchange.change_organizationkey", _("只有平台管理员可以轮换交换密钥。"))
     now = timezone.now()
     new_keys = []
     for purpose in purposes:
@@ -116,7 +130,8 @@ def organization_keys_rotate(
 def _current_key(organization: Organization, purpose: str) -> OrganizationKey:
     key = OrganizationKey.objects.filter(organization=organization, purpose=purpose, retired_at__isnull=True).first()
     if key is None:
-        organization_keys_issue(organization=organization)
+        organization_keys_issue(organization=organization,
+                                actor=rights.SystemActor(KEYS_JOB, organization=organization))
         key = OrganizationKey.objects.get(organization=organization, purpose=purpose, retired_at__isnull=True)
     return key
 
@@ -184,7 +199,7 @@ def batch_send(
     recipient: Organization,
     rows: list[dict],
     refs: Iterable[str] = (),
-    actor=None,
+    actor,
 ) -> Batch:
     """Seal ``rows`` from ``sender`` for ``recipient`` and write the outbox row (rule M3).
 
@@ -194,9 +209,10 @@ def batch_send(
     """
     if registry.get_kind(kind) is None:
         raise ApplicationError(_("未登记的交换批次类别：%(kind)s") % {"kind": kind}, code="unknown_kind")
-    if actor is not None and getattr(actor, "is_authenticated", False) and not actor.is_superuser:
-        if actor.organization_id != sender.pk:
-            raise PermissionDeniedError(_("只能以本单位的名义发送数据。"))
+    _actor_required(actor)
+    if not actor.is_superuser and actor.organization_id != sender.pk:
+        # a user sends in its own organisation's name; a system job acts for the sender it names
+        raise PermissionDeniedError(_("只能以本单位的名义发送数据。"))
     if sender.pk == recipient.pk:
         raise ApplicationError(_("发送方与接收方不能是同一单位。"), code="same_party")
     if not sender.is_active or not recipient.is_active:
@@ -241,7 +257,7 @@ def batch_send(
         ciphertext=ciphertext, signature=signature,
         sealed_sha256=crypto.sealed_digest(header_bytes, ciphertext, signature),
         state=State.PENDING, next_attempt_at=now + dt.timedelta(seconds=conf.sweep_grace_seconds()),
-        created_at=now, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_at=now, created_by=acting_user(actor),
     )
     batch.full_clean()
     batch.save(force_insert=True)
@@ -466,7 +482,7 @@ def _receive(batch_id, attempt: int) -> str:
            detail={"received_at": receipt["received_at"], "recipient_key_id": receipt_key.key_id,
                    "batch_sha256": digest})
     audit_record(
-        action="exchange.batch_ingest", obj=batch, organization=recipient,
+        actor=receiving_actor(batch), action="exchange.batch_ingest", obj=batch, organization=recipient,
         detail={"kind": batch.kind, "sender": batch.sender_id, "received_at": receipt["received_at"],
                 "case_ref_count": len(case_refs)},
     )
@@ -485,7 +501,7 @@ def _reject(batch: Batch, reject: _Reject, *, attempt: int) -> str:
     _event(batch.pk, Event.REJECTED, organization_id=batch.recipient_id, attempt=attempt,
            detail={"code": reject.code, "reason": reject.message, **reject.detail})
     audit_record(
-        action="exchange.batch_reject", obj=batch, organization=batch.recipient,
+        actor=receiving_actor(batch), action="exchange.batch_reject", obj=batch, organization=batch.recipient,
         detail={"code": reject.code, "reason": reject.message, "sender": batch.sender_id},
     )
     notify_organization(
@@ -501,14 +517,15 @@ def _reject(batch: Batch, reject: _Reject, *, attempt: int) -> str:
     return "rejected"
 
 
-def _give_up(batch: Batch, message: str, *, attempt=None) -> None:
+def _give_up(batch: Batch, message: str, *, job: str, attempt=None) -> None:
     batch.state = State.FAILED
     batch.next_attempt_at = None
     batch.last_error = message
     batch.save(update_fields=["state", "next_attempt_at", "last_error"])
     _event(batch.pk, Event.GAVE_UP, organization_id=batch.recipient_id, attempt=attempt,
            detail={"error": message, "attempts": batch.attempts})
-    audit_record(action="exchange.batch_gave_up", obj=batch, organization=batch.sender,
+    audit_record(actor=rights.SystemActor(job, organization=batch.sender), action="exchange.batch_gave_up", obj=batch,
+                 organization=batch.sender,
                  detail={"attempts": batch.attempts, "error": message[:500]})
     notify_organization(
         organization=batch.sender, title=_("交换批次投递失败"),
@@ -525,7 +542,7 @@ def _record_failure(*, batch_id, attempt: int, error: Exception) -> tuple[str, i
         if batch.state != State.DELIVERING or batch.attempts != attempt:
             return "busy", None
         if batch.attempts >= conf.max_attempts():
-            _give_up(batch, message, attempt=attempt)
+            _give_up(batch, message, job=DELIVER_JOB, attempt=attempt)
             return "gave_up", None
         delay = conf.retry_delay(batch.attempts)
         batch.state = State.FAILED
@@ -553,7 +570,7 @@ def _reclaim_stale(now: dt.datetime) -> int:
         message = _("投递中断：工作进程在投递过程中退出，本次投递已整体回滚。")
         for batch in stuck:
             if batch.attempts >= conf.max_attempts():
-                _give_up(batch, message, attempt=batch.attempts)
+                _give_up(batch, message, job=SWEEP_JOB, attempt=batch.attempts)
                 continue
             batch.state = State.FAILED
             batch.next_attempt_at = now
@@ -594,10 +611,11 @@ def batch_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def batch_may_retry(actor, batch: Batch) -> bool:
-    """Whether ``actor`` may re-send the batch (its sender, the platform operator, the system)."""
-    if actor is None:
+    """Whether ``actor`` may re-send the batch: the platform operator (``exchange.change_batch``), or the sender's
+    own staff (who read their batches)."""
+    if rights.may(actor, "exchange.change_batch"):
         return True
-    return actor.is_superuser or actor.kind == OrganizationKind.PLATFORM or actor.organization_id == batch.sender_id
+    return rights.may(actor, "exchange.view_batch") and actor.organization_id == batch.sender_id
 
 
 @transaction.atomic
@@ -614,9 +632,25 @@ def batch_retry(*, batch: Batch, actor) -> Batch:
     batch.next_attempt_at = timezone.now() + dt.timedelta(seconds=conf.sweep_grace_seconds())
     batch.save(update_fields=["state", "attempts", "next_attempt_at"])
     _event(batch.pk, Event.RETRIED, organization_id=getattr(actor, "organization_id", None),
-           detail={"previous_attempts": previous, "by": str(actor) if actor else ""})
+           detail={"previous_attempts": previous, "by": str(actor)})
     audit_record(actor=actor, action="exchange.batch_retry", obj=batch, organization=batch.sender,
                  detail={"previous_attempts": previous})
     batch_id = batch.pk
     transaction.on_commit(lambda: _enqueue_after_commit(batch_id))
     return batch
+
+
+# --- evidence -------------------------------------------------------------------------------------------------
+
+
+def batch_archive_export(*, actor, batch: Batch, via: str) -> dict:
+    """The evidence archive of a delivered batch (sealed batch + signed receipt + public keys), audited as an
+    export (``via``: web, api or command). The caller has already found the batch in ``actor``'s audience."""
+    from .selectors import batch_archive
+
+    rights.require(actor, "exchange.view_batch", _("您没有查看交换批次的权限。"))
+    if not batch.receipt:
+        raise ConflictError(_("该批次尚无接收方回执，不能导出存证。"), code="no_receipt")
+    archive = batch_archive(batch=batch)
+    audit_record(actor=actor, action="exchange.archive_export", obj=batch, detail={"via": via})
+    return archive

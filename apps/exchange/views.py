@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
-from apps.core.audit import audit_record
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, ConflictError
 from apps.parties import access
 from apps.parties.scoping import ScopedPageMixin
 
@@ -68,15 +67,14 @@ class BatchDetailView(ScopedPageMixin, DetailView):
 
 
 @login_required
-@permission_required("exchange.view_batch", raise_exception=True)
 def batch_archive_download(request, pk):
     """The evidence archive (sealed batch + signed receipt + public keys), verifiable offline."""
     batch = access.get_for_user(request.user, Batch.objects.select_related("sender", "recipient"), pk=pk)
-    if not batch.receipt:
-        messages.error(request, _("该批次尚无接收方回执，不能导出存证。"))
+    try:
+        archive = services.batch_archive_export(actor=request.user, batch=batch, via="web")
+    except ConflictError as exc:  # no receipt yet
+        messages.error(request, exc.message)
         return redirect("exchange-batch-detail", pk=batch.pk)
-    archive = selectors.batch_archive(batch=batch)
-    audit_record(actor=request.user, action="exchange.archive_export", obj=batch, detail={"via": "web"})
     response = HttpResponse(
         json.dumps(archive, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
         content_type="application/json; charset=utf-8",

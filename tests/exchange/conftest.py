@@ -5,6 +5,7 @@ from django.db import connection, transaction
 
 from apps.exchange import services
 from apps.exchange.models import Batch
+from apps.parties.rights import SystemActor
 
 from . import kinds  # noqa: F401 - registers the test kinds
 
@@ -18,7 +19,7 @@ def send(parties):
             return services.batch_send(
                 kind=kind, sender=sender or parties.transport, recipient=recipient or parties.regulator,
                 rows=rows if rows is not None else [{"n": 1, "plate": "桂B12345"}, {"n": 2, "plate": "桂B67890"}],
-                refs=refs, actor=actor,
+                refs=refs, actor=actor or SystemActor("tests.send", organization=sender or parties.transport),
             )
 
     return _send

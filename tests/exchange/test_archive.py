@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 
 from apps.exchange import crypto, evidence, keys, services
 from apps.exchange.models import OrganizationKey
+from apps.parties.rights import SystemActor
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -160,8 +161,9 @@ def test_export_refuses_a_batch_without_receipt(parties, send, tmp_path):
 
 def test_archive_after_key_rotation_still_verifies(archive_file, parties, tmp_path, capsys):
     batch, _path = archive_file
-    services.organization_keys_rotate(organization=parties.transport)
-    services.organization_keys_rotate(organization=parties.insurer_a)
+    operator = SystemActor("exchange_issue_keys")
+    services.organization_keys_rotate(organization=parties.transport, actor=operator)
+    services.organization_keys_rotate(organization=parties.insurer_a, actor=operator)
     path = tmp_path / "after-rotation.json"
     call_command("exchange_archive", "export", str(batch.pk), str(path))
     data = json.loads(path.read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ from apps.core.models import AuditEvent, Notification
 from apps.exchange import crypto, keys, selectors, services
 from apps.exchange.models import Batch, BatchEvent, InboxEntry, OrganizationKey
 from apps.parties.models import Organization, OrganizationKind
+from apps.parties.rights import SystemActor
 from tests.factories import OrganizationFactory, make_uscc
 
 from . import kinds
@@ -59,8 +60,9 @@ def test_rotation_keeps_history_so_earlier_batches_still_deliver_and_verify(part
     before = send()
     old_signing = selectors.organization_current_key(organization=parties.transport, purpose="signing")
     old_encryption = selectors.organization_current_key(organization=parties.regulator, purpose="encryption")
-    services.organization_keys_rotate(organization=parties.transport)
-    services.organization_keys_rotate(organization=parties.regulator)
+    operator = SystemActor("exchange_issue_keys")
+    services.organization_keys_rotate(organization=parties.transport, actor=operator)
+    services.organization_keys_rotate(organization=parties.regulator, actor=operator)
     old_signing.refresh_from_db()
     assert old_signing.retired_at is not None
     assert OrganizationKey.objects.filter(organization=parties.transport, purpose="signing").count() == 2
@@ -105,7 +107,8 @@ def test_a_rolled_back_business_transaction_leaves_no_batch_and_enqueues_nothing
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
-            services.batch_send(kind="test_echo", sender=parties.transport, recipient=parties.regulator, rows=[{"n": 1}])
+            services.batch_send(kind="test_echo", sender=parties.transport, recipient=parties.regulator, rows=[{"n": 1}],
+                                actor=parties.transport_user)
             raise RuntimeError("the business change failed")
     assert not Batch.objects.exists()
     assert callbacks == []
@@ -121,7 +124,8 @@ def test_a_rolled_back_business_transaction_leaves_no_batch_and_enqueues_nothing
     ],
 )
 def test_send_refuses_bad_input_and_writes_nothing(parties, kwargs, code):
-    args = {"kind": "test_echo", "sender": parties.transport, "recipient": parties.regulator, "rows": [{"n": 1}]}
+    args = {"kind": "test_echo", "sender": parties.transport, "recipient": parties.regulator, "rows": [{"n": 1}],
+            "actor": parties.transport_user}
     with pytest.raises(ApplicationError) as exc:
         services.batch_send(**{**args, **kwargs})
     assert exc.value.code == code
@@ -133,7 +137,8 @@ def test_send_refuses_to_send_for_another_organisation_or_to_oneself(parties):
         services.batch_send(kind="test_echo", sender=parties.transport, recipient=parties.regulator, rows=[],
                             actor=parties.insurer_a_user)
     with pytest.raises(ApplicationError):
-        services.batch_send(kind="test_echo", sender=parties.transport, recipient=parties.transport, rows=[])
+        services.batch_send(kind="test_echo", sender=parties.transport, recipient=parties.transport, rows=[],
+                            actor=parties.transport_user)
     assert not Batch.objects.exists()
 
 

@@ -50,7 +50,8 @@ def state_of(batch) -> str:
 
 def send_committed(parties, rows, *, kind="test_echo"):
     with transaction.atomic():
-        return services.batch_send(kind=kind, sender=parties.transport, recipient=parties.insurer_a, rows=rows)
+        return services.batch_send(kind=kind, sender=parties.transport, recipient=parties.insurer_a, rows=rows,
+                                   actor=parties.transport_user)
 
 
 # --- in-process worker ----------------------------------------------------------------------------------------

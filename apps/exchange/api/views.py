@@ -5,12 +5,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.core.audit import audit_record
-from apps.core.errors import ConflictError
 from apps.parties import access
 from apps.parties.scoping import ScopedReadOnlyViewSet
 
-from .. import selectors
+from .. import selectors, services
 from ..models import Batch, BatchEvent, OrganizationKey
 from .serializers import (
     BatchDetailSerializer,
@@ -59,10 +57,7 @@ class BatchViewSet(ScopedReadOnlyViewSet):
     def archive(self, request, pk=None):
         """The evidence archive (JSON), the same file ``manage.py exchange_archive export`` writes."""
         batch = access.get_for_user(request.user, Batch.objects.select_related("sender", "recipient"), pk=pk)
-        if not batch.receipt:
-            raise ConflictError(str(_("该批次尚无接收方回执，不能导出存证。")), code="no_receipt")
-        audit_record(actor=request.user, action="exchange.archive_export", obj=batch, detail={"via": "api"})
-        return Response(selectors.batch_archive(batch=batch))
+        return Response(services.batch_archive_export(actor=request.user, batch=batch, via="api"))
 
 
 class BatchEventViewSet(ScopedReadOnlyViewSet):

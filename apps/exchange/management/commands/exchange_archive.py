@@ -11,7 +11,6 @@ same without Django at all. It exits with status 1 when the archive does not ver
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core.audit import audit_record
 from apps.exchange import evidence
 
 
@@ -36,7 +35,8 @@ class Command(BaseCommand):
 
     def export(self, batch_id: str, path: str) -> None:
         from apps.exchange.models import Batch
-        from apps.exchange.selectors import batch_archive
+        from apps.exchange.services import batch_archive_export
+        from apps.parties.rights import SystemActor
 
         try:
             batch = Batch.objects.select_related("sender", "recipient").get(pk=batch_id)
@@ -44,8 +44,8 @@ class Command(BaseCommand):
             raise CommandError(f"找不到批次 / no batch {batch_id}") from None
         if not batch.receipt:
             raise CommandError(f"批次尚无接收方回执，不能导出存证 / batch {batch_id} has no receipt (state {batch.state})")
-        evidence.dump(batch_archive(batch=batch), path)
-        audit_record(action="exchange.archive_export", obj=batch, organization=None, detail={"via": "command", "file": str(path)})
+        archive = batch_archive_export(actor=SystemActor("exchange_archive"), batch=batch, via="command")
+        evidence.dump(archive, path)
         self.stdout.write(self.style.SUCCESS(f"已导出存证 / archive written: {path}"))
 
     def verify(self, path: str, root_values: list[str]) -> None:

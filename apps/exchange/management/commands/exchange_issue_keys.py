@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.exchange.services import organization_keys_issue, organization_keys_rotate
 from apps.parties.models import Organization
+from apps.parties.rights import SystemActor
 
 
 class Command(BaseCommand):
@@ -30,11 +31,12 @@ class Command(BaseCommand):
         if rotate and not org:
             raise CommandError("轮换密钥必须用 --org 指定单位。")
         total = 0
+        actor = SystemActor("exchange_issue_keys")
         for organization in self._orgs(org):
             if rotate:
-                created = organization_keys_rotate(organization=organization)
+                created = organization_keys_rotate(organization=organization, actor=actor)
             else:
-                created = organization_keys_issue(organization=organization)
+                created = organization_keys_issue(organization=organization, actor=actor)
             for key in created:
                 self.stdout.write(f"{organization.uscc} {organization.name}: {key.purpose} {key.key_id}")
             total += len(created)
