@@ -118,6 +118,7 @@ def _generate(claims: int) -> None:
     from apps.claims.models import Claim
     from apps.core import crypto
     from apps.parties.models import Organization, OrganizationKind
+    from apps.parties.rights import SystemActor
     from apps.parties.services import organization_create
     from apps.policies.models import Policy
     from apps.vehicles.models import Driver, Vehicle
@@ -133,7 +134,7 @@ def _generate(claims: int) -> None:
 
     def org(kind, name, n):
         found = Organization.objects.filter(uscc=_uscc(n)).first()
-        return found or organization_create(kind=kind, name=name, uscc=_uscc(n))
+        return found or organization_create(kind=kind, name=name, uscc=_uscc(n), actor=SystemActor("benchmark"))
 
     with transaction.atomic():
         org(OrganizationKind.INSURANCE_ASSOCIATION, "基准保险行业协会", 1)

@@ -48,15 +48,18 @@ def _demo_parties() -> None:
 
     from apps.parties import services
     from apps.parties.models import Organization, Role, User
+    from apps.parties.rights import SystemActor
 
     rows = json.loads((Path(settings.BASE_DIR) / "fixtures" / "demo_organizations.json").read_text(encoding="utf-8"))
     for row in rows:
         org = Organization.objects.filter(uscc=row["uscc"]).first() or services.organization_create(
-            kind=row["kind"], name=row["name"], short_name=row["short_name"], uscc=row["uscc"])
+            kind=row["kind"], name=row["name"], short_name=row["short_name"], uscc=row["uscc"],
+            actor=SystemActor("benchmark"))
         for u in row["users"]:
             if not User.objects.filter(username=u["username"]).exists():
                 services.user_create(organization=org, username=u["username"], password="Bench-password-1",
-                                     full_name=u["full_name"], is_superuser=u["role"] == Role.PLATFORM_ADMIN)
+                                     full_name=u["full_name"], is_superuser=u["role"] == Role.PLATFORM_ADMIN,
+                                     actor=SystemActor("benchmark"))
 
 
 def ensure_city(policies: int) -> None:

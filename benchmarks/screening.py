@@ -139,6 +139,7 @@ def _generate_city(policies: int) -> None:
 
     from apps.core.validators import uscc_check_char
     from apps.parties.models import Organization, OrganizationKind
+    from apps.parties.rights import SystemActor
     from apps.parties.services import organization_create
     from apps.vehicles.management.commands.generate_city import Plan, generate_city
 
@@ -150,7 +151,7 @@ def _generate_city(policies: int) -> None:
                                       (OrganizationKind.TAXI_COMPANY, "基准网约车有限公司")], start=1):
         if not Organization.objects.filter(name=name).exists():
             body = f"91450200MA9B{n:05d}"
-            organization_create(kind=kind, name=name, uscc=body + uscc_check_char(body))
+            organization_create(kind=kind, name=name, uscc=body + uscc_check_char(body), actor=SystemActor("benchmark"))
     totals = generate_city(Plan(policies=policies, seed=2026, chunk=5000), stdout=sys.stdout)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE vehicles_vehicle; ANALYZE vehicles_operatingpermit; ANALYZE policies_policy")
@@ -272,6 +273,7 @@ def _full_ingest(rows: list[dict], at) -> None:
     from apps.leads.models import LawfulListRun, ScreeningFinding
     from apps.leads.screening import lawful_list_screen
     from apps.parties.models import Organization, OrganizationKind
+    from apps.parties.rights import SystemActor
     from apps.parties.services import organization_create
 
     parties = {}
@@ -280,7 +282,7 @@ def _full_ingest(rows: list[dict], at) -> None:
         if parties[kind] is None:
             body = f"11450200MB9B{n:05d}"
             parties[kind] = organization_create(kind=kind, name=f"基准{OrganizationKind(kind).label}",
-                                                uscc=body + uscc_check_char(body))
+                                                uscc=body + uscc_check_char(body), actor=SystemActor("benchmark"))
     try:
         with transaction.atomic():
             run = LawfulListRun.objects.create(sender=parties[OrganizationKind.TRANSPORT],

@@ -34,9 +34,10 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
+        from apps.parties.rights import SystemActor
         from apps.parties.services import organization_create
 
-        return organization_create(**kwargs)
+        return organization_create(**kwargs, actor=SystemActor("tests.factory"))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -50,9 +51,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
+        from apps.parties.rights import SystemActor
         from apps.parties.services import user_create
 
-        return user_create(**kwargs)
+        return user_create(**kwargs, actor=SystemActor("tests.factory"))
 
 
 def user_of(kind: str, organization: Organization | None = None, **kwargs) -> User:

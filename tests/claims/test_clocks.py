@@ -67,6 +67,7 @@ def test_m13_dispatch_late_is_recorded_as_breach(parties):
 def test_m13_dispatch_across_the_year_boundary(parties):
     claim = bare_claim(insurer=parties.insurer_a)
     deadline = clocks.clock_start(rule=clocks.DISPATCH, subject=claim, responsible=claim.insurer,
+                                  actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 31, 23, 40))
     assert deadline.due_at == sh(2027, 1, 1, 0, 40)
     assert deadline.used_fallback_calendar is False  # wall clock: no calendar involved
@@ -99,6 +100,7 @@ def test_j11_documents_list_met_on_the_last_working_day(parties):
 def test_j11_documents_list_across_the_year_boundary_uses_the_fallback(parties):
     claim = bare_claim(insurer=parties.insurer_a)
     deadline = clocks.clock_start(rule=clocks.DOCUMENTS_LIST, subject=claim, responsible=claim.insurer,
+                                  actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 31, 10, 0))
     assert deadline.due_at == eod(2027, 1, 1)  # Friday, Monday–Friday fallback (no 2027 data)
     assert deadline.used_fallback_calendar is True
@@ -129,6 +131,7 @@ def test_j11_decision_counts_holidays_as_days(parties):
 def test_j11_decision_across_the_year_boundary(parties):
     claim = bare_claim(insurer=parties.insurer_a)
     deadline = clocks.clock_start(rule=clocks.DECISION, subject=claim, responsible=claim.insurer,
+                                  actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 29, 11, 0))
     assert deadline.due_at == eod(2027, 1, 3)
     assert deadline.used_fallback_calendar is False
@@ -155,6 +158,7 @@ def test_j11_refusal_notice_over_a_weekend(parties):
 def test_j11_refusal_notice_across_the_year_boundary(parties):
     claim = bare_claim(insurer=parties.insurer_a)
     deadline = clocks.clock_start(rule=clocks.REFUSAL_NOTICE, subject=claim, responsible=claim.insurer,
+                                  actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 30, 18, 0))
     assert deadline.due_at == eod(2027, 1, 2)
 
@@ -191,6 +195,7 @@ def test_j11_payment_over_a_weekend(parties):
 def test_j11_payment_across_the_year_boundary(parties):
     claim = bare_claim(insurer=parties.insurer_a)
     deadline = clocks.clock_start(rule=clocks.PAYMENT, subject=claim, responsible=claim.insurer,
+                                  actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 25, 10, 0))
     assert deadline.due_at == eod(2027, 1, 4)
 
@@ -219,6 +224,7 @@ def test_m13_small_close_over_national_day_ends_on_the_adjusted_saturday(parties
 def test_m13_small_close_across_the_year_boundary_uses_the_fallback(parties):
     claim = bare_claim(insurer=parties.insurer_a)
     deadline = clocks.clock_start(rule=clocks.SMALL_CLOSE, subject=claim, responsible=claim.insurer,
+                                  actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 29, 10, 0))
     assert deadline.due_at == eod(2027, 1, 1)  # Dec 30, Dec 31, Jan 1 (fallback treats it as a working day)
     assert deadline.used_fallback_calendar is True
@@ -292,6 +298,7 @@ def test_m13_progress_duty_ends_when_the_claim_is_closed(parties):
 def test_m13_progress_across_the_year_boundary_uses_the_fallback(parties):
     claim = bare_claim(insurer=parties.insurer_a)
     deadline = clocks.clock_start(rule=clocks.PROGRESS, subject=claim, responsible=claim.insurer,
+                                  actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 28, 10, 0))
     assert deadline.due_at == eod(2027, 1, 4)  # Dec 29, 30, 31, Jan 1 (fallback), Jan 4
     assert deadline.used_fallback_calendar is True

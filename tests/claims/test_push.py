@@ -10,8 +10,9 @@ from apps.claims import clocks
 from apps.claims.models import Claim
 from apps.core.deadlines import deadline_for
 from apps.core.models import AuditEvent, Deadline
+from apps.parties.models import OrganizationKind
 from apps.parties.services import api_key_create
-from tests.factories import UserFactory
+from tests.factories import UserFactory, user_of
 
 from .factories import make_driver, make_policy
 
@@ -23,7 +24,7 @@ URL = "/api/v1/claims/batch/"
 def core_system(parties):
     """The insurer's core system: a system account with an API key."""
     user = UserFactory(organization=parties.insurer_a, username="picc_core", is_system=True)
-    _key, plaintext = api_key_create(user=user, name="理赔核心系统")
+    _key, plaintext = api_key_create(user=user, name="理赔核心系统", actor=user_of(OrganizationKind.PLATFORM))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plaintext}")
     return client

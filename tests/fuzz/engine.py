@@ -94,8 +94,8 @@ def api_keys(world) -> dict[str, str]:
     keys = {}
     for role in FUZZ_ROLES:
         system = user_create(organization=world.orgs[role], username=f"fuzz_{role}_{world.orgs[role].pk}",
-                             password=None, is_system=True)
-        _key, keys[role] = api_key_create(user=system, name=f"fuzz {role}")
+                             password=None, is_system=True, actor=world.users["admin"])
+        _key, keys[role] = api_key_create(user=system, name=f"fuzz {role}", actor=world.users["admin"])
     return keys
 
 

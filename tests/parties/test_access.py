@@ -13,6 +13,7 @@ from apps.core import deadlines
 from apps.core.models import Deadline
 from apps.parties import access
 from apps.parties.models import Organization, User
+from apps.parties.rights import SystemActor
 from apps.parties.scoping import ScopedModelViewSet, ScopedPageMixin, ScopedReadOnlyViewSet
 from tests.factories import user_of
 
@@ -25,7 +26,7 @@ def clocks(parties):
     """One clock owned by each organisation."""
     return {
         name: deadlines.deadline_start(rule="test.access", subject=org, responsible=org, starts_at=T0,
-                                       unit=Deadline.Unit.NATURAL_DAYS, amount=30)
+                                       unit=Deadline.Unit.NATURAL_DAYS, amount=30, actor=SystemActor("tests.clock"))
         for name, org in parties.orgs.items()
     }
 
@@ -82,7 +83,8 @@ def test_access_module_is_default_deny(parties, clocks):
     organisation_less = User.objects.create_user(username="nobody", password="x" * 12)
     assert access.visible(organisation_less, Organization).count() == 0
     # a model without an audience rule is visible to nobody, not even to supervisors
-    deadlines.deadline_pause(deadline=clocks["insurer_a"], reason="测试", at=T0 + dt.timedelta(hours=1))
+    deadlines.deadline_pause(deadline=clocks["insurer_a"], reason="测试", at=T0 + dt.timedelta(hours=1),
+                             actor=parties.insurer_a_user)
     assert DeadlinePause not in access._RULES
     assert DeadlinePause.objects.count() == 1
     assert access.visible(parties.regulator_user, DeadlinePause).count() == 0

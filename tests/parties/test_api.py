@@ -10,8 +10,10 @@ from apps.core import deadlines
 from apps.core.api.errors import exception_handler
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import AuditEvent, Deadline
-from apps.parties.models import ApiKey, User
+from apps.parties.models import ApiKey, OrganizationKind, User
+from apps.parties.rights import SystemActor
 from apps.parties.services import api_key_create, api_key_revoke, user_create
+from tests.factories import user_of
 
 T0 = dt.datetime(2026, 6, 1, 9, tzinfo=deadlines.SHANGHAI)
 
@@ -28,13 +30,17 @@ def error_of(response, status: int) -> dict:
 
 @pytest.fixture
 def system(parties):
-    """The insurer A core system's account and key, and one clock of each insurer."""
-    account = user_create(organization=parties.insurer_a, username="insurer_a_core", password=None, is_system=True)
-    key, plaintext = api_key_create(user=account, name="核心业务系统", actor=parties.insurer_a_user)
+    """The insurer A core system's account and key (issued by the platform operator), and one clock of each
+    insurer."""
+    operator = user_of(OrganizationKind.PLATFORM)
+    account = user_create(organization=parties.insurer_a, username="insurer_a_core", password=None, is_system=True,
+                          actor=operator)
+    key, plaintext = api_key_create(user=account, name="核心业务系统", actor=operator)
+    clock = SystemActor("tests.clock")
     own = deadlines.deadline_start(rule="test.api", subject=parties.insurer_a, responsible=parties.insurer_a,
-                                   starts_at=T0, unit=Deadline.Unit.HOURS, amount=1)
+                                   starts_at=T0, unit=Deadline.Unit.HOURS, amount=1, actor=clock)
     other = deadlines.deadline_start(rule="test.api", subject=parties.insurer_b, responsible=parties.insurer_b,
-                                     starts_at=T0, unit=Deadline.Unit.HOURS, amount=1)
+                                     starts_at=T0, unit=Deadline.Unit.HOURS, amount=1, actor=clock)
 
     class System:
         pass
@@ -84,14 +90,17 @@ def test_a_wrong_key_is_refused_with_401_and_the_error_shape(system, mangle):
 
 
 def test_a_revoked_key_is_refused(system, parties):
-    api_key_revoke(key=system.key, actor=parties.insurer_a_user)
+    operator = user_of(OrganizationKind.PLATFORM)
+    with pytest.raises(PermissionDeniedError):  # the table gives key management to the platform operator only
+        api_key_revoke(key=system.key, actor=parties.insurer_a_user)
+    api_key_revoke(key=system.key, actor=operator)
     response = key_client(system.plaintext).get("/api/v1/deadlines/")
     error = error_of(response, 401)
     assert error == {"code": "authentication_failed", "message": "API 密钥已被吊销。", "fields": {}}
     assert response["WWW-Authenticate"] == "Api-Key"
     assert AuditEvent.objects.filter(action="api_key.revoke", object_id=str(system.key.pk)).exists()
     revoked_at = ApiKey.objects.get(pk=system.key.pk).revoked_at
-    api_key_revoke(key=ApiKey.objects.get(pk=system.key.pk))  # idempotent
+    api_key_revoke(key=ApiKey.objects.get(pk=system.key.pk), actor=operator)  # idempotent
     assert ApiKey.objects.get(pk=system.key.pk).revoked_at == revoked_at
 
 

@@ -88,8 +88,8 @@ def test_the_api_with_a_session_also_needs_the_csrf_token_but_an_api_key_does_no
     assert browser.post(url, {"plate": "桂B12345", "evidence": "x"}).status_code == 403
 
     system = user_create(organization=world.orgs["transport"], username="sec_transport_system", password=None,
-                         is_system=True)
-    _key, plaintext = api_key_create(user=system, name="执法系统")
+                         is_system=True, actor=world.users["admin"])
+    _key, plaintext = api_key_create(user=system, name="执法系统", actor=world.users["admin"])
     machine = Client(enforce_csrf_checks=True)
     with transaction.atomic():
         response = machine.post(url, {"plate": world.vehicle_b.plate, "evidence": "执法记录仪发现载客"},

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from apps.parties import services
 from apps.parties.models import Organization, Role, User
+from apps.parties.rights import SystemActor
 
 DEMO_PASSWORD = "Liuzhou-2026"  # shown on screen by `make run`; demo data only
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_organizations.json"
@@ -31,16 +32,18 @@ class Command(BaseCommand):
     def handle(self, *args, quiet_logins=False, **options):
         if settings.PRODUCTION:
             raise CommandError("生产环境不能加载演示数据。")
+        actor = SystemActor("seed_demo")
         with transaction.atomic():
             for row in json.loads(FIXTURE.read_text(encoding="utf-8")):
                 org = Organization.objects.filter(uscc=row["uscc"]).first() or services.organization_create(
-                    kind=row["kind"], name=row["name"], short_name=row["short_name"], uscc=row["uscc"]
+                    kind=row["kind"], name=row["name"], short_name=row["short_name"], uscc=row["uscc"], actor=actor,
                 )
                 for u in row["users"]:
                     if not User.objects.filter(username=u["username"]).exists():
                         services.user_create(
                             organization=org, username=u["username"], password=DEMO_PASSWORD, full_name=u["full_name"],
                             is_staff=u["role"] == Role.PLATFORM_ADMIN, is_superuser=u["role"] == Role.PLATFORM_ADMIN,
+                            actor=actor,
                         )
         failed = []
         for seeder in DEMO_SEEDERS:

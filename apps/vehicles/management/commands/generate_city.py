@@ -251,6 +251,7 @@ def seed_demo_city(stdout) -> None:
 
 
 def _organizations(stdout) -> tuple[list[Organization], list[Organization]]:
+    from apps.parties.rights import SystemActor
     from apps.parties.services import organization_create
 
     insurers = list(Organization.objects.filter(kind=OrganizationKind.INSURER, is_active=True).order_by("id"))
@@ -260,11 +261,11 @@ def _organizations(stdout) -> tuple[list[Organization], list[Organization]]:
     for n, (name, short, _code) in enumerate(EXTRA_INSURERS, start=1):
         if not Organization.objects.filter(name=name).exists():
             insurers.append(organization_create(kind=OrganizationKind.INSURER, name=name, short_name=short,
-                                                uscc=_uscc(n)))
+                                                uscc=_uscc(n), actor=SystemActor("generate_city")))
     for n, (name, short) in enumerate(EXTRA_COMPANIES, start=101):
         if not Organization.objects.filter(name=name).exists():
             companies.append(organization_create(kind=OrganizationKind.TAXI_COMPANY, name=name, short_name=short,
-                                                 uscc=_uscc(n)))
+                                                 uscc=_uscc(n), actor=SystemActor("generate_city")))
     insurers = list(Organization.objects.filter(kind=OrganizationKind.INSURER, is_active=True).order_by("id"))
     companies = list(Organization.objects.filter(kind=OrganizationKind.TAXI_COMPANY, is_active=True).order_by("id"))
     return insurers, companies
