@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from apps.parties.models import OrganizationKind, User
+from apps.parties.rights import SystemActor
 
 
 def seed_demo(stdout) -> None:
@@ -16,7 +17,8 @@ def seed_demo(stdout) -> None:
 
     with transaction.atomic():
         if not RiskModelWeights.objects.exists():
-            services.risk_weights_update(actor=None, weights={}, threshold=conf.risk_model_default_threshold(),
+            association = services.organization_of_kind(OrganizationKind.INSURANCE_ASSOCIATION)
+            services.risk_weights_update(actor=SystemActor("leads.seed_demo", organization=association), weights={}, threshold=conf.risk_model_default_threshold(),
                                          note="初始版本（各特征使用默认权重）")
         officer = User.objects.filter(organization__kind=OrganizationKind.TRANSPORT, is_active=True,
                                       is_system=False).order_by("id").first()

@@ -13,6 +13,9 @@ moment the recipient knew (its signed receipt carries the same instant and the c
 Handlers are idempotent in effect as well (row keys, status checks), although the exchange already calls each at
 most once per batch. A batch whose rows do not belong to its sender or recipient is refused for good
 (``IngestRejected``); anything else that fails is transient and the delivery is retried.
+
+Each handler acts as the delivery itself (``SystemActor("exchange.ingest.<kind>")``) on behalf of the batch's
+recipient: the trail, the audit log and the relays it sends name that job, never a person.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from apps.core.errors import ApplicationError
 from apps.core.notifications import notify_organization
 from apps.exchange.registry import IngestRejected
 from apps.parties.models import Organization, OrganizationKind
+from apps.parties.rights import SystemActor
 
 from . import services
 from .models import Direction, Finding, InsurerWorklistItem, LawfulListRun, Lead, Penalty, Status
@@ -34,13 +38,18 @@ logger = logging.getLogger(__name__)
 Kind = InsurerWorklistItem.Kind
 
 
+def _delivery(batch) -> SystemActor:
+    """The exchange delivering ``batch``, acting for its recipient."""
+    return SystemActor(f"exchange.ingest.{batch.kind}", organization=batch.recipient)
+
+
 def _policies(ids):
     from apps.policies.models import Policy
 
     return Policy.objects.select_related("insurer", "vehicle").in_bulk(list(ids))
 
 
-def _open_rescission(*, policy, trigger: str, trigger_ref: str, known_at: dt.datetime) -> str | None:
+def _open_rescission(*, actor, policy, trigger: str, trigger_ref: str, known_at: dt.datetime) -> str | None:
     """Rule M12: the insurer's receipt starts its 30-day clock. Returns the case number, or None when no case
     can be opened (the policy is no longer active: there is nothing left to rescind)."""
     from apps.policies.models import Policy
@@ -49,7 +58,8 @@ def _open_rescission(*, policy, trigger: str, trigger_ref: str, known_at: dt.dat
     if policy.status != Policy.Status.ACTIVE:
         return None
     try:
-        case, _created = rescission_open(policy=policy, trigger=trigger, trigger_ref=trigger_ref, known_at=known_at)
+        case, _created = rescission_open(policy=policy, trigger=trigger, trigger_ref=trigger_ref, known_at=known_at,
+                                         actor=actor)
     except ApplicationError as exc:
         logger.warning("leads: no rescission case for policy %s (%s)", policy.pk, exc.message)
         return None
@@ -116,6 +126,7 @@ def _lead_worklist_row(lead: Lead, policy, finding: str) -> dict:
 
 def ingest_leads(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
     recipient = batch.recipient
+    actor = _delivery(batch)
     leads = {
         lead.pk: lead for lead in
         Lead.objects.select_for_update(of=("self",)).select_related("vehicle")
@@ -133,11 +144,12 @@ def ingest_leads(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
         if lead.status != Status.PUSHED:
             continue  # already received (idempotent)
         lead.received_at = receipt_at
-        services._move(lead, Status.VERIFYING, action="received", organization=recipient, fields=["received_at"],
+        services._move(lead, Status.VERIFYING, action="received", actor=actor, organization=recipient,
+                       fields=["received_at"],
                        detail={"batch": str(batch.pk), "receipt_at": receipt_at.isoformat()})
         finding, detail, policies = _verify(lead, receipt_at)
         lead.finding, lead.finding_detail, lead.verified_at = finding, detail, receipt_at
-        services._move(lead, Status.VERIFIED, action="verified", organization=recipient,
+        services._move(lead, Status.VERIFIED, action="verified", actor=actor, organization=recipient,
                        note=str(Finding(finding).label), fields=["vehicle", "finding", "finding_detail", "verified_at"],
                        detail={"finding": finding})
         if lead.direction == Direction.TRANSPORT_TO_INSURANCE:
@@ -147,12 +159,12 @@ def ingest_leads(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
                 dispatched[lead.pk] = lead
     if worklist_rows:
         batches = services.send_rows_per_insurer(kind="worklist", sender=recipient, rows=worklist_rows,
-                                                 ref=batch.refs[0] if batch.refs else "leads")
+                                                 ref=batch.refs[0] if batch.refs else "leads", actor=actor)
         by_insurer = {b.recipient_id: b for b in batches}
         for lead in dispatched.values():
             insurer_ids = sorted({r["insurer_id"] for r in worklist_rows if r["lead_id"] == lead.pk})
             services.lead_event(
-                lead=lead, action="worklist_dispatched", organization=recipient,
+                lead=lead, action="worklist_dispatched", actor=actor, organization=recipient,
                 detail={"insurers": [by_insurer[i].recipient.name for i in insurer_ids],
                         "batches": [str(by_insurer[i].pk) for i in insurer_ids]},
             )
@@ -164,7 +176,9 @@ def ingest_leads(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
 
 
 def on_leads_rejected(batch) -> None:
-    services.lead_mark_push_rejected(batch=batch)
+    # the sender's side of a refusal: the exchange returns the leads to their sender
+    services.lead_mark_push_rejected(
+        actor=SystemActor("exchange.rejected.leads", organization=batch.sender), batch=batch)
 
 
 # --- worklist (M8) -------------------------------------------------------------------------------------------------
@@ -172,6 +186,7 @@ def on_leads_rejected(batch) -> None:
 
 def ingest_worklist(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
     insurer = _insurer_only(batch)
+    actor = _delivery(batch)
     policies = _policies(r.get("policy_id") for r in rows)
     refs = []
     opened = 0
@@ -185,7 +200,7 @@ def ingest_worklist(batch, rows: list[dict], receipt_at: dt.datetime) -> list[st
                                            policy=policy, screening_finding_id=row["screening_finding_id"])
             # The vehicle holds a valid operating permit yet this policy insures it as non-operating: the
             # insurer now knows (rule M12; one case per policy, whichever list first told it).
-            case = _open_rescission(policy=policy, trigger="screening_finding",
+            case = _open_rescission(actor=actor, policy=policy, trigger="screening_finding",
                                     trigger_ref=f"screening:policy:{policy.pk}", known_at=receipt_at)
             if case:
                 refs.append(case)
@@ -211,7 +226,7 @@ def ingest_lawful_list(batch, rows: list[dict], receipt_at: dt.datetime) -> list
         raise IngestRejected(_("找不到该批次对应的清单推送记录。"), code="lawful_list_unknown")
     if run.state == LawfulListRun.State.SCREENED:
         return [f"LL{run.pk}"]
-    lawful_list_screen(run=run, rows=rows, at=receipt_at)
+    lawful_list_screen(actor=_delivery(batch), run=run, rows=rows, at=receipt_at)
     return [f"LL{run.pk}"]
 
 
@@ -223,6 +238,7 @@ def ingest_penalties(batch, rows: list[dict], receipt_at: dt.datetime) -> list[s
     if recipient.kind == OrganizationKind.REGULATOR:
         return _relay_penalties(batch, rows, receipt_at)
     insurer = _insurer_only(batch)
+    actor = _delivery(batch)
     policies = _policies(r.get("policy_id") for r in rows)
     refs = []
     for row in rows:
@@ -234,7 +250,7 @@ def ingest_penalties(batch, rows: list[dict], receipt_at: dt.datetime) -> list[s
                        penalty=penalty)
         if row.get("rescission"):
             # Rule M12: the insurer learnt of the penalised illegal operation at this receipt.
-            case = _open_rescission(policy=policy, trigger="penalty", trigger_ref=penalty.decision_no,
+            case = _open_rescission(actor=actor, policy=policy, trigger="penalty", trigger_ref=penalty.decision_no,
                                     known_at=receipt_at)
             if case:
                 refs.append(case)
@@ -273,7 +289,8 @@ def _relay_penalties(batch, rows: list[dict], receipt_at: dt.datetime) -> list[s
                      "hint": _("，请在 30 日内依法决定是否解除合同（规则 M12）") if non_operating else ""},
             })
     if out:
-        services.send_rows_per_insurer(kind="penalties", sender=batch.recipient, rows=out, ref=refs[0])
+        services.send_rows_per_insurer(kind="penalties", sender=batch.recipient, rows=out, ref=refs[0],
+                                       actor=_delivery(batch))
     return refs
 
 
@@ -282,6 +299,7 @@ def _relay_penalties(batch, rows: list[dict], receipt_at: dt.datetime) -> list[s
 
 def ingest_check_results(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
     recipient = batch.recipient
+    actor = _delivery(batch)
     leads = {lead.pk: lead for lead in Lead.objects.filter(pk__in=[r.get("lead_id") for r in rows])}
     for row in rows:
         lead = leads.get(row.get("lead_id"))
@@ -294,8 +312,8 @@ def ingest_check_results(batch, rows: list[dict], receipt_at: dt.datetime) -> li
         for lead_id in {r["lead_id"] for r in rows}:
             lead_rows = [r for r in rows if r["lead_id"] == lead_id]
             batches = services.send_rows_per_insurer(kind="check_results", sender=recipient, rows=lead_rows,
-                                                     ref=leads[lead_id].reference)
-            services.lead_event(lead=leads[lead_id], action="check_results_sent", organization=recipient,
+                                                     ref=leads[lead_id].reference, actor=actor)
+            services.lead_event(lead=leads[lead_id], action="check_results_sent", actor=actor, organization=recipient,
                                 detail={"relayed": True, "batches": [str(b.pk) for b in batches],
                                         "recipients": [b.recipient.name for b in batches]})
         return sorted({r["ref"] for r in rows})
@@ -312,10 +330,10 @@ def ingest_check_results(batch, rows: list[dict], receipt_at: dt.datetime) -> li
              "result": row.get("check_result", ""), "policy": policy.number}}
         item, created = _worklist_item(insurer=insurer, row=row, kind=Kind.CONFIRMATION, receipt_at=receipt_at,
                                        policy=policy, lead=lead)
-        case = _open_rescission(policy=policy, trigger="lead_confirmed", trigger_ref=lead.reference,
+        case = _open_rescission(actor=actor, policy=policy, trigger="lead_confirmed", trigger_ref=lead.reference,
                                 known_at=receipt_at)
         if created:
-            services.lead_event(lead=lead, action="insurer_notified", organization=insurer,
+            services.lead_event(lead=lead, action="insurer_notified", actor=actor, organization=insurer,
                                 detail={"insurer": insurer.name, "policy": policy.number,
                                         "receipt_at": receipt_at.isoformat(), "rescission_case": case or ""})
         refs.append(case or lead.reference)

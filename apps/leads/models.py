@@ -150,6 +150,11 @@ class Lead(models.Model):
         verbose_name = _("线索")
         verbose_name_plural = _("线索")
         ordering = ["-created_at", "-id"]
+        # Who raises which lead (rules M5, M9, M16): one right each, listed in rights.py.
+        permissions = [
+            ("flag_lead", _("标记疑似非法营运车辆（交通运输部门的线索）")),
+            ("report_lead", _("上报疑似非法营运车辆（企业上报）")),
+        ]
         indexes = [
             models.Index(fields=["recipient", "status", "-created_at"], name="lead_inbox"),
             models.Index(fields=["sender", "status", "-created_at"], name="lead_outbox"),

@@ -5,9 +5,10 @@ from apps.parties.models import Role
 
 _TRAIL = ["leads.view_lead", "leads.view_leadevent", "leads.view_leadattachment", "leads.add_leadattachment"]
 RIGHTS = {
-    # Rule M5/M6/M7: transport flags vehicles, pushes leads and the lawful list, records penalties.
+    # Rule M5/M6/M7/M16: transport flags vehicles (also from 12328 reports), pushes leads and the lawful list,
+    # records penalties.
     Role.TRANSPORT_OFFICER: [
-        *_TRAIL, "leads.add_lead", "leads.change_lead", "leads.view_penalty", "leads.add_penalty",
+        *_TRAIL, "leads.flag_lead", "leads.change_lead", "leads.view_penalty", "leads.add_penalty",
         "leads.view_lawfullistrun", "leads.add_lawfullistrun", "leads.view_screeningfinding",
         "leads.view_insurerworklistitem",
     ],
@@ -17,7 +18,8 @@ RIGHTS = {
         "leads.view_screeningfinding", "leads.view_insurerworklistitem", "leads.view_riskmodelweights",
         "leads.view_riskmodelrun", "leads.view_riskscore",
     ],
-    # Rule M8: the insurance association runs the risk model and pushes its leads to transport.
+    # Rule M8: the insurance association runs the risk model (whose leads it raises: add_lead) and pushes its
+    # leads, and the companies' reports it reviewed, to transport.
     Role.INSURANCE_ASSOCIATION_STAFF: [
         *_TRAIL, "leads.add_lead", "leads.change_lead", "leads.view_penalty", "leads.view_lawfullistrun",
         "leads.view_screeningfinding", "leads.view_insurerworklistitem",
@@ -25,7 +27,7 @@ RIGHTS = {
         "leads.add_riskmodelrun", "leads.view_riskscore",
     ],
     # Rule M9: companies report suspected vehicles.
-    Role.TAXI_COMPANY_STAFF: [*_TRAIL, "leads.add_lead", "leads.view_penalty"],
+    Role.TAXI_COMPANY_STAFF: [*_TRAIL, "leads.report_lead", "leads.view_penalty"],
     Role.TAXI_ASSOCIATION_STAFF: ["leads.view_penalty"],
     # Insurers answer their own worklist rows and read the findings and penalties that concern their policies.
     Role.INSURER_STAFF: [

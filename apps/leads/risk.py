@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.audit import audit_record
+from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.parties.models import OrganizationKind
 
@@ -169,25 +169,25 @@ def score_all(at: dt.datetime, weights: dict[str, Decimal]) -> dict[int, tuple[D
 
 
 @transaction.atomic
-def risk_model_run(*, actor=None, at: dt.datetime | None = None, push: bool = True) -> RiskModelRun:
+def risk_model_run(*, actor, at: dt.datetime | None = None, push: bool = True) -> RiskModelRun:
     """Rule M8: score every vehicle, keep the non-zero scores, raise a lead for each vehicle over the threshold
-    (unless it already has an open insurance → transport lead) and push the new leads to transport as one batch."""
-    services._require(actor, "leads.add_riskmodelrun", {OrganizationKind.INSURANCE_ASSOCIATION},
-                      _("只有保险行业协会可以运行风险识别模型。"))
+    (unless it already has an open insurance → transport lead) and push the new leads to transport as one batch.
+
+    ``actor``: association staff, or the scheduled run (``SystemActor`` acting for the insurance association)."""
+    organization = services.acting_party(actor, "leads.add_riskmodelrun", OrganizationKind.INSURANCE_ASSOCIATION,
+                                         _("只有保险行业协会可以运行风险识别模型。"))
     from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
     from apps.vehicles.models import Vehicle
 
     at = at or timezone.now()
-    organization = (actor.organization if actor is not None
-                    else services.organization_of_kind(OrganizationKind.INSURANCE_ASSOCIATION))
     version = weights_in_use()
     if version is None:
-        version = services.risk_weights_update(actor=None, weights={}, threshold=conf.risk_model_default_threshold(),
+        version = services.risk_weights_update(actor=actor, weights={}, threshold=conf.risk_model_default_threshold(),
                                                note=_("初始版本（各特征使用默认权重）"))
     weights, threshold = effective_weights(version)
     run = RiskModelRun.objects.create(
         weights=version, organization=organization, features=[f.key for f in features()],
-        run_by=actor if (actor is not None and actor.is_authenticated) else None,
+        run_by=acting_user(actor),
     )
     scored = score_all(at, weights)
     # Rule M1: only vehicles of 7 seats or fewer are the mechanism's concern.
@@ -202,14 +202,14 @@ def risk_model_run(*, actor=None, at: dt.datetime | None = None, push: bool = Tr
     for vid, (score, reasons) in sorted(scored.items()):
         lead = None
         if vid in vehicles and vehicles[vid].plate:
-            lead = services.lead_create_from_risk_model(vehicle=vehicles[vid], score=score, reasons=reasons,
-                                                        sender=organization)
+            lead = services.lead_create_from_risk_model(actor=actor, vehicle=vehicles[vid], score=score,
+                                                        reasons=reasons)
             new_leads.append(lead)
         score_rows.append(RiskScore(run=run, vehicle_id=vid, score=score, reasons=reasons,
                                     flagged=vid in flagged_ids, lead=lead))
     RiskScore.objects.bulk_create(score_rows, batch_size=5000)
     if push and new_leads:
-        services.lead_push(actor=None, leads=new_leads)
+        services.lead_push(actor=actor, leads=new_leads)
     run.finished_at = timezone.now()
     run.vehicles_scored = len(scored)
     run.flagged = len(flagged_ids)

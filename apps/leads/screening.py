@@ -28,8 +28,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.audit import audit_record
+from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
+from apps.core.errors import PermissionDeniedError
 from apps.core.notifications import notify_organization
 from apps.exchange.services import batch_send
 from apps.parties.models import Organization, OrganizationKind
@@ -75,17 +76,18 @@ def lawful_list_rows(at: dt.datetime) -> list[dict]:
 
 
 @transaction.atomic
-def lawful_list_push(*, actor=None, at: dt.datetime | None = None) -> LawfulListRun:
-    """Rule M6: push the lawful operating vehicle list to the regulator as one batch (kind ``lawful_list``)."""
-    services._require(actor, "leads.add_lawfullistrun", {OrganizationKind.TRANSPORT},
-                      _("只有交通运输部门可以推送合法营运车辆清单。"))
+def lawful_list_push(*, actor, at: dt.datetime | None = None) -> LawfulListRun:
+    """Rule M6: push the lawful operating vehicle list to the regulator as one batch (kind ``lawful_list``).
+
+    ``actor``: a transport officer, or the scheduled push (``SystemActor`` acting for the transport bureau)."""
+    sender = services.acting_party(actor, "leads.add_lawfullistrun", OrganizationKind.TRANSPORT,
+                                   _("只有交通运输部门可以推送合法营运车辆清单。"))
     at = at or timezone.now()
-    sender = actor.organization if actor is not None else services.organization_of_kind(OrganizationKind.TRANSPORT)
     recipient = services.organization_of_kind(OrganizationKind.REGULATOR)
     rows = lawful_list_rows(at)
     run = LawfulListRun.objects.create(
         sender=sender, recipient=recipient, listed_on=local_date(at), vehicle_count=len(rows),
-        pushed_by=actor if (actor is not None and actor.is_authenticated) else None,
+        pushed_by=acting_user(actor),
     )
     run.batch = batch_send(kind="lawful_list", sender=sender, recipient=recipient, rows=rows,
                            refs=[f"LL{run.pk}"], actor=actor)
@@ -168,11 +170,14 @@ def _scope_counts(vehicle_ids: list[int]) -> tuple[int, int]:
     return totals["known"], totals["out"]
 
 
-def lawful_list_screen(*, run: LawfulListRun, rows: list[dict], at: dt.datetime) -> LawfulListRun:
+def lawful_list_screen(*, actor, run: LawfulListRun, rows: list[dict], at: dt.datetime) -> LawfulListRun:
     """Screen a received list, keep the findings, send each insurer its worklist, summarise for the regulator.
 
-    Runs inside the ingest transaction of the ``lawful_list`` batch (``at`` = its receipt time).
+    Runs inside the ingest transaction of the ``lawful_list`` batch (``at`` = its receipt time); ``actor`` is
+    the exchange's delivery acting for the regulator (the run's recipient).
     """
+    if actor.organization_id != run.recipient_id:
+        raise PermissionDeniedError(_("只有清单的接收单位可以比对该清单。"))
     started = time.perf_counter()
     hits, counts = screen([(r["vehicle_id"], r.get("permit_id")) for r in rows], at)
     screen_ms = int((time.perf_counter() - started) * 1000)
@@ -199,7 +204,7 @@ def lawful_list_screen(*, run: LawfulListRun, rows: list[dict], at: dt.datetime)
         for f in findings if f.kind == FindingKind.INSURED_AS_NON_OPERATING
     ]
     batches = services.send_rows_per_insurer(kind="worklist", sender=run.recipient, rows=worklist_rows,
-                                             ref=f"LL{run.pk}") if worklist_rows else []
+                                             ref=f"LL{run.pk}", actor=actor) if worklist_rows else []
     per_insurer = Counter(f.insurer_id for f in findings if f.insurer_id)
     known, out_of_scope = _scope_counts([r["vehicle_id"] for r in rows])
     flagged = counts.get("uninsured", 0) + counts.get("insured_as_non_operating", 0)
@@ -219,7 +224,7 @@ def lawful_list_screen(*, run: LawfulListRun, rows: list[dict], at: dt.datetime)
     run.screened_at = timezone.now()
     run.screen_ms = screen_ms
     run.save(update_fields=["summary", "state", "received_at", "screened_at", "screen_ms"])
-    audit_record(action="leads.lawful_list_screen", obj=run, organization=run.recipient,
+    audit_record(actor=actor, action="leads.lawful_list_screen", obj=run, organization=run.recipient,
                  detail={k: v for k, v in run.summary.items() if k != "worklist_batches"})
     notify_organization(
         organization=run.recipient,

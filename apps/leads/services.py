@@ -1,9 +1,10 @@
 """Writes of the leads app: every move of a lead, penalties, worklist answers, risk-model weights
-(rules M4–M9, M12, M15). One transaction each, permission checked inside, an audit event and a ``LeadEvent``
-for every change of a lead.
+(rules M4–M9, M12, M15). One transaction each, an audit event and a ``LeadEvent`` for every change of a lead.
 
-``actor=None`` is the system (Celery beat, the exchange's ingest handlers, management commands) and skips the
-permission check; any other actor is checked here, so pages and API share one rule.
+Every service takes its ``actor``: a user, or a ``SystemActor`` when the platform acts by itself (Celery beat,
+the exchange's ingest handlers, management commands, the demo seeder) on behalf of a party. The right comes from
+the rights table (``rights.require``; see ``rights.py``), then the object rule of the service: the party the
+actor acts for must be the lead's sender, recipient, the worklist's insurer… So pages, API and jobs share one rule.
 
 Pushes between the parties go through the exchange (rule M3): ``batch_send`` writes the signed, encrypted outbox
 row inside the same transaction; the recipient's side of each push is in ``ingest.py``.
@@ -22,12 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from apps.core.audit import audit_record
+from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_amount, check_date, normalize_plate
 from apps.exchange.services import batch_send
+from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
@@ -68,12 +70,31 @@ ACTION_LABELS = {
 # --- helpers -----------------------------------------------------------------------------------------------------
 
 
-def _require(actor, perm: str, kinds: Iterable[str], message: str) -> None:
-    """The actor belongs to one of ``kinds`` and its role group holds ``perm``; ``actor=None`` is the system."""
-    if actor is None:
-        return
-    if not actor.is_authenticated or actor.kind not in set(kinds) or not actor.has_perm(perm):
+def _party(actor, kind: str, message: str) -> Organization:
+    """The organisation the actor acts for, which becomes the new record's party (a transport → insurance lead's
+    origin, a penalty's issuer, the risk model's runner). Object rule, after ``rights.require``: such a record is
+    of one kind of party by definition, so an account holding every right (the operator's) cannot make it in
+    another party's name."""
+    organization = getattr(actor, "organization", None)
+    if organization is None or organization.kind != kind:
         raise PermissionDeniedError(message)
+    return organization
+
+
+def acting_party(actor, perm: str, kind: str, message: str) -> Organization:
+    """``rights.require(actor, perm)`` and the party rule above: the organisation the new record belongs to."""
+    rights.require(actor, perm, message)
+    return _party(actor, kind, message)
+
+
+def may_act_as(actor, perm: str, kind: str) -> bool:
+    """The same answer as ``acting_party`` as a boolean, for pages deciding what to show."""
+    return rights.may(actor, perm) and getattr(getattr(actor, "organization", None), "kind", None) == kind
+
+
+def _flagging_party(actor, message: str) -> Organization:
+    """Rules M5, M16: transport raises transport → insurance leads; the lead is its bureau's."""
+    return acting_party(actor, "leads.flag_lead", OrganizationKind.TRANSPORT, message)
 
 
 def organization_of_kind(kind: str) -> Organization:
@@ -99,14 +120,16 @@ def _lock(lead: Lead) -> Lead:
 
 
 def lead_event(
-    *, lead: Lead, action: str, actor=None, organization=None, from_status: str = "", to_status: str = "",
+    *, lead: Lead, action: str, actor, organization=None, from_status: str = "", to_status: str = "",
     note: str = "", detail: dict | None = None,
 ) -> LeadEvent:
     """Append one row to the lead's trail and the audit log (both inside the caller's transaction)."""
-    if organization is None and actor is not None:
+    if actor is None:
+        raise TypeError("a lead's trail names its actor: a user or a SystemActor")
+    if organization is None:
         organization = actor.organization
     event = LeadEvent.objects.create(
-        lead=lead, action=action, actor=actor if (actor is not None and actor.is_authenticated) else None,
+        lead=lead, action=action, actor=acting_user(actor),
         organization=organization, from_status=from_status, to_status=to_status, note=note, detail=detail or {},
     )
     audit_record(
@@ -117,7 +140,7 @@ def lead_event(
 
 
 def _move(
-    lead: Lead, to: str, *, action: str, actor=None, organization=None, note: str = "", detail: dict | None = None,
+    lead: Lead, to: str, *, action: str, actor, organization=None, note: str = "", detail: dict | None = None,
     fields: Sequence[str] = (),
 ) -> Lead:
     """Move ``lead`` to ``to`` if the lifecycle allows it (DESIGN.md "Lead"), with its trail row."""
@@ -168,7 +191,7 @@ def _attach(*, lead: Lead, files: Iterable, stage: str, actor) -> list[LeadAttac
         upload.seek(0)
         attachment = LeadAttachment(
             lead=lead, stage=stage, file=upload, name=upload.name[:255], sha256=digest.hexdigest(), size=upload.size,
-            uploaded_by=actor if (actor is not None and actor.is_authenticated) else None,
+            uploaded_by=acting_user(actor),
         )
         attachment.save()
         saved.append(attachment)
@@ -191,7 +214,7 @@ def _create(
         vehicle = _vehicle_for(plate)
     lead = Lead(
         plate=plate, vehicle=vehicle, direction=direction, source=source, origin=origin, sender=sender,
-        created_by=actor if (actor is not None and actor.is_authenticated) else None,
+        created_by=acting_user(actor),
         evidence=(evidence or "").strip(), external_ref=(external_ref or "").strip()[:60], score=score,
         reasons=reasons or [],
     )
@@ -212,13 +235,13 @@ def _create(
 @transaction.atomic
 def lead_flag(*, actor, plate: str, evidence: str, attachments: Iterable = (), push: bool = False) -> Lead:
     """Rule M5: a transport officer flags one suspected illegal-operation vehicle (optionally pushing it at once)."""
-    _require(actor, "leads.add_lead", {OrganizationKind.TRANSPORT}, _("只有交通运输部门可以标记疑似非法营运车辆。"))
+    origin = _flagging_party(actor, _("只有交通运输部门可以标记疑似非法营运车辆。"))
     if not (evidence or "").strip():
         raise ApplicationError(_("请填写线索依据（发现经过、时间地点等）。"), code="evidence_required",
                                extra={"fields": {"evidence": [_("请填写线索依据。")]}})
     lead = _create(
         actor=actor, plate=plate, direction=Direction.TRANSPORT_TO_INSURANCE, source=Source.ENFORCEMENT,
-        origin=actor.organization, sender=actor.organization, evidence=evidence, attachments=attachments,
+        origin=origin, sender=origin, evidence=evidence, attachments=attachments,
     )
     if push:
         lead_push(actor=actor, leads=[lead])
@@ -232,12 +255,12 @@ def lead_flag_many(*, actor, rows: Sequence[dict], push: bool = True) -> list[Le
 
     ``rows``: ``[{"plate": ..., "evidence": ...}]`` already validated by ``uploads.parse_plate_list``.
     """
-    _require(actor, "leads.add_lead", {OrganizationKind.TRANSPORT}, _("只有交通运输部门可以标记疑似非法营运车辆。"))
+    origin = _flagging_party(actor, _("只有交通运输部门可以标记疑似非法营运车辆。"))
     if not rows:
         raise ApplicationError(_("清单中没有号牌。"), code="list_empty")
     leads = [
         _create(actor=actor, plate=row["plate"], direction=Direction.TRANSPORT_TO_INSURANCE,
-                source=Source.ENFORCEMENT, origin=actor.organization, sender=actor.organization,
+                source=Source.ENFORCEMENT, origin=origin, sender=origin,
                 evidence=row.get("evidence") or _("交通运输部门批量上传的疑似非法营运车辆清单"))
         for row in rows
     ]
@@ -253,13 +276,14 @@ def lead_report_by_company(*, actor, plate: str, evidence: str, attachments: Ite
     The report goes to the insurance association (the seed's data-sharing link between the associations and the
     companies), which reviews it and pushes it to transport as an insurance → transport lead.
     """
-    _require(actor, "leads.add_lead", {OrganizationKind.TAXI_COMPANY}, _("只有出租汽车企业/平台可以上报疑似非法营运车辆。"))
+    company = acting_party(actor, "leads.report_lead", OrganizationKind.TAXI_COMPANY,
+                           _("只有出租汽车企业/平台可以上报疑似非法营运车辆。"))
     if not (evidence or "").strip():
         raise ApplicationError(_("请说明上报理由。"), code="evidence_required",
                                extra={"fields": {"evidence": [_("请说明上报理由。")]}})
     return _create(
         actor=actor, plate=plate, direction=Direction.INSURANCE_TO_TRANSPORT, source=Source.COMPANY_REPORT,
-        origin=actor.organization, sender=organization_of_kind(OrganizationKind.INSURANCE_ASSOCIATION),
+        origin=company, sender=organization_of_kind(OrganizationKind.INSURANCE_ASSOCIATION),
         evidence=evidence, attachments=attachments,
     )
 
@@ -273,10 +297,10 @@ def lead_create_from_complaint(
     For the complaints app: the transport officer handling the report calls this; the lead is transport's
     (transport → insurance, source ``complaint``) and carries the report's tracking number.
     """
-    _require(actor, "leads.add_lead", {OrganizationKind.TRANSPORT}, _("只有交通运输部门可以将 12328 举报转为线索。"))
+    origin = _flagging_party(actor, _("只有交通运输部门可以将 12328 举报转为线索。"))
     lead = _create(
         actor=actor, plate=plate, direction=Direction.TRANSPORT_TO_INSURANCE, source=Source.COMPLAINT,
-        origin=actor.organization, sender=actor.organization,
+        origin=origin, sender=origin,
         evidence=evidence or _("12328 举报 %(ref)s") % {"ref": complaint_ref}, external_ref=complaint_ref,
         attachments=attachments,
     )
@@ -287,10 +311,13 @@ def lead_create_from_complaint(
 
 
 @transaction.atomic
-def lead_create_from_risk_model(*, vehicle, score: Decimal, reasons: list, sender: Organization) -> Lead:
-    """Rule M8: a vehicle over the model's threshold becomes an insurance → transport lead (system action)."""
+def lead_create_from_risk_model(*, actor, vehicle, score: Decimal, reasons: list) -> Lead:
+    """Rule M8: a vehicle over the model's threshold becomes an insurance → transport lead of the insurance
+    association that ran the model (its staff, or the scheduled run acting for it)."""
+    sender = acting_party(actor, "leads.add_lead", OrganizationKind.INSURANCE_ASSOCIATION,
+                          _("只有保险行业协会的风险识别模型可以生成线索。"))
     return _create(
-        actor=None, plate=vehicle.plate or "", vehicle=vehicle, direction=Direction.INSURANCE_TO_TRANSPORT,
+        actor=actor, plate=vehicle.plate or "", vehicle=vehicle, direction=Direction.INSURANCE_TO_TRANSPORT,
         source=Source.RISK_MODEL, origin=sender, sender=sender, score=score, reasons=reasons,
         evidence="；".join(r["text"] for r in reasons),
     )
@@ -299,7 +326,7 @@ def lead_create_from_risk_model(*, vehicle, score: Decimal, reasons: list, sende
 @transaction.atomic
 def lead_attach(*, actor, lead: Lead, files: Iterable, stage: str = LeadAttachment.Stage.EVIDENCE) -> list[LeadAttachment]:
     """Add evidence (by the sender while the lead is new) or check material (by the recipient)."""
-    _require(actor, "leads.add_leadattachment", set(OrganizationKind.values), _("您没有上传线索附件的权限。"))
+    rights.require(actor, "leads.add_leadattachment", _("您没有上传线索附件的权限。"))
     lead = _lock(lead)
     if stage == LeadAttachment.Stage.EVIDENCE:
         if actor.organization_id not in (lead.origin_id, lead.sender_id) or lead.status != Status.NEW:
@@ -337,10 +364,7 @@ def lead_push(*, actor, leads: Sequence[Lead]):
 
     All leads must be ``new``, held by the same sender and of one direction.
     """
-    _require(
-        actor, "leads.change_lead", {OrganizationKind.TRANSPORT, OrganizationKind.INSURANCE_ASSOCIATION},
-        _("只有交通运输部门或保险行业协会可以推送线索。"),
-    )
+    rights.require(actor, "leads.change_lead", _("只有交通运输部门或保险行业协会可以推送线索。"))
     if not leads:
         raise ApplicationError(_("请选择要推送的线索。"), code="nothing_selected")
     locked = list(Lead.objects.select_for_update(of=("self",)).select_related("vehicle", "origin").filter(
@@ -350,7 +374,7 @@ def lead_push(*, actor, leads: Sequence[Lead]):
     if len(senders) != 1 or len(directions) != 1:
         raise ApplicationError(_("一次推送的线索须属于同一推送单位、同一方向。"), code="push_mixed")
     sender = locked[0].sender
-    if actor is not None and actor.organization_id != sender.pk:
+    if actor.organization_id != sender.pk:
         raise PermissionDeniedError(_("只有线索的推送单位可以推送。"))
     not_new = [lead.reference for lead in locked if lead.status != Status.NEW]
     if not_new:
@@ -378,12 +402,8 @@ def lead_push(*, actor, leads: Sequence[Lead]):
 
 
 def _require_recipient(actor, lead: Lead) -> None:
-    _require(
-        actor, "leads.change_lead",
-        {OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR, OrganizationKind.INSURANCE_ASSOCIATION},
-        _("您没有处理线索的权限。"),
-    )
-    if actor is not None and actor.organization_id != lead.recipient_id:
+    rights.require(actor, "leads.change_lead", _("您没有处理线索的权限。"))
+    if actor.organization_id != lead.recipient_id:
         raise PermissionDeniedError(_("只有线索的接收单位可以核查和处置该线索。"))
 
 
@@ -428,7 +448,7 @@ def lead_check_record(
                                code="checked_at_too_old")
     if lead.status == Status.OFFLINE_CHECK:
         _attach(lead=lead, files=attachments, stage=LeadAttachment.Stage.CHECK, actor=actor)
-    lead.checked_by = actor if (actor is not None and actor.is_authenticated) else None
+    lead.checked_by = acting_user(actor)
     lead.checked_at = checked_at
     lead.check_result = result
     lead.outcome = outcome
@@ -533,13 +553,13 @@ def lead_dispose(
     lead.disposals = disposals
     lead.disposal_note = (note or "").strip()
     lead.disposed_at = timezone.now()
-    lead.disposed_by = actor if (actor is not None and actor.is_authenticated) else None
+    lead.disposed_by = acting_user(actor)
     return _move(lead, Status.DISPOSED, action="disposed", actor=actor, note=lead.disposal_note,
                  fields=["disposals", "disposal_note", "disposed_at", "disposed_by", "penalty"],
                  detail={"disposals": disposals, **detail})
 
 
-def send_check_results(*, lead: Lead, policies, actor=None) -> list:
+def send_check_results(*, lead: Lead, policies, actor) -> list:
     """Push a confirmed lead to the insurers of ``policies`` (kind ``check_results``).
 
     The receipt at each insurer is the moment it "knew" (rule M12): its ingest handler opens the rescission case
@@ -559,7 +579,7 @@ def send_check_results(*, lead: Lead, policies, actor=None) -> list:
     return batches
 
 
-def send_rows_per_insurer(*, kind: str, sender: Organization, rows: list[dict], ref: str, actor=None) -> list:
+def send_rows_per_insurer(*, kind: str, sender: Organization, rows: list[dict], ref: str, actor) -> list:
     """One batch per insurer (``row["insurer_id"]``): each insurer receives only its own rows."""
     by_insurer: dict[int, list[dict]] = {}
     for row in rows:
@@ -575,12 +595,16 @@ def send_rows_per_insurer(*, kind: str, sender: Organization, rows: list[dict], 
     return batches
 
 
-def lead_mark_push_rejected(*, batch) -> None:
-    """The recipient refused a leads batch: its leads go back to ``new`` so the sender can correct and re-push."""
+def lead_mark_push_rejected(*, actor, batch) -> None:
+    """The recipient refused a leads batch: its leads go back to ``new`` so the sender can correct and re-push
+    (the exchange's rejection callback, acting for the sender)."""
+    rights.require(actor, "leads.change_lead", _("您没有处理线索的权限。"))
+    if actor.organization_id != batch.sender_id:
+        raise PermissionDeniedError(_("只有线索的推送单位可以处理被拒收的推送。"))
     for lead in Lead.objects.select_for_update().filter(push_batch=batch, status=Status.PUSHED):
         lead.recipient = None
         lead.pushed_at = None
-        _move(lead, Status.NEW, action="push_rejected", organization=batch.sender,
+        _move(lead, Status.NEW, action="push_rejected", actor=actor, organization=batch.sender,
               note=batch.rejected_reason, fields=["recipient", "pushed_at"],
               detail={"batch": str(batch.pk), "code": batch.rejection_code})
 
@@ -612,7 +636,7 @@ def penalty_record(
     The regulator's inbox relays it to each insurer holding a policy in force on the vehicle; each insurer's
     receipt opens its rescission case (rule M12, trigger ``penalty``).
     """
-    _require(actor, "leads.add_penalty", {OrganizationKind.TRANSPORT}, _("只有交通运输部门可以录入处罚决定。"))
+    issuer = acting_party(actor, "leads.add_penalty", OrganizationKind.TRANSPORT, _("只有交通运输部门可以录入处罚决定。"))
     decision_no = (decision_no or "").strip()
     errors: dict[str, list[str]] = {}
     if not decision_no:
@@ -663,10 +687,10 @@ def penalty_record(
     if errors:
         raise ApplicationError(_("处罚决定填写有误，请检查。"), code="penalty_invalid", extra={"fields": errors})
     penalty = Penalty(
-        organization=actor.organization if actor is not None else organization_of_kind(OrganizationKind.TRANSPORT),
+        organization=issuer,
         vehicle=vehicle, company=company, plate=plate or "", decision_no=decision_no, decided_on=decided_on,
         facts=facts.strip(), amount=amount, lead=lead,
-        recorded_by=actor if (actor is not None and actor.is_authenticated) else None, pushed_at=timezone.now(),
+        recorded_by=acting_user(actor), pushed_at=timezone.now(),
     )
     penalty.full_clean()
     penalty.save()
@@ -685,9 +709,9 @@ def penalty_record(
 @transaction.atomic
 def worklist_item_answer(*, actor, item: InsurerWorklistItem, answer: str, note: str = "") -> InsurerWorklistItem:
     """An insurer answers one row of its worklist after checking its books (rule M8)."""
-    _require(actor, "leads.change_insurerworklistitem", {OrganizationKind.INSURER}, _("只有保险公司可以答复核查清单。"))
+    rights.require(actor, "leads.change_insurerworklistitem", _("只有保险公司可以答复核查清单。"))
     item = InsurerWorklistItem.objects.select_for_update().get(pk=item.pk)
-    if actor is not None and item.insurer_id != actor.organization_id:
+    if item.insurer_id != actor.organization_id:
         raise PermissionDeniedError(_("只能答复本公司的核查清单。"))
     if item.state != InsurerWorklistItem.State.OPEN:
         raise ConflictError(_("该条目已答复，不能重复答复。"), code="worklist_answered")
@@ -702,7 +726,7 @@ def worklist_item_answer(*, actor, item: InsurerWorklistItem, answer: str, note:
     item.answer = answer
     item.answer_note = note
     item.answered_at = timezone.now()
-    item.answered_by = actor if (actor is not None and actor.is_authenticated) else None
+    item.answered_by = acting_user(actor)
     item.full_clean()
     item.save(update_fields=["state", "answer", "answer_note", "answered_at", "answered_by"])
     audit_record(actor=actor, action="lead.worklist_answer", obj=item, organization=item.insurer,
@@ -722,8 +746,8 @@ def risk_weights_update(*, actor, weights: dict, threshold, note: str = "") -> R
     """Insurance association staff save the next version of the risk model's weights (versions never change)."""
     from .risk import features
 
-    _require(actor, "leads.add_riskmodelweights", {OrganizationKind.INSURANCE_ASSOCIATION},
-             _("只有保险行业协会可以修改风险模型权重。"))
+    acting_party(actor, "leads.add_riskmodelweights", OrganizationKind.INSURANCE_ASSOCIATION,
+                 _("只有保险行业协会可以修改风险模型权重。"))
     known = {f.key for f in features()}
     clean: dict[str, str] = {}
     errors: dict[str, list[str]] = {}
@@ -751,7 +775,7 @@ def risk_weights_update(*, actor, weights: dict, threshold, note: str = "") -> R
     latest = RiskModelWeights.objects.select_for_update().order_by("-version").first()
     version = RiskModelWeights(
         version=(latest.version + 1) if latest else 1, weights=clean, threshold=threshold, note=(note or "").strip(),
-        created_by=actor if (actor is not None and actor.is_authenticated) else None,
+        created_by=acting_user(actor),
     )
     version.full_clean()
     version.save()

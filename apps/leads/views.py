@@ -1,11 +1,11 @@
 """Pages of the leads app (Chinese). Thin: read through ``selectors`` (audience from the access module), write
-through ``services``; a refused action shows the service's message and changes nothing."""
+through ``services``; a refused action shows the service's message and changes nothing. Who may open a page is
+the rights table (``rights.require``: 403); what a page offers asks the same table (``rights.may``)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.core.redirects import safe_next
-from apps.parties import access
+from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import forms, risk, selectors, services
@@ -66,22 +66,23 @@ def _lead_list(request, *, box: str):
     return render(request, "leads/lead_list.html", {
         "box": box, "form": form, "page": _page(request, qs), "kind": request.user.kind,
         "counts": selectors.inbox_counts(user=request.user),
-        "may_flag": request.user.kind == OrganizationKind.TRANSPORT and request.user.has_perm("leads.add_lead"),
-        "may_report": request.user.kind == OrganizationKind.TAXI_COMPANY and request.user.has_perm("leads.add_lead"),
-        "may_push": request.user.kind in (OrganizationKind.TRANSPORT, OrganizationKind.INSURANCE_ASSOCIATION)
-        and request.user.has_perm("leads.change_lead"),
+        "may_flag": services.may_act_as(request.user, "leads.flag_lead", OrganizationKind.TRANSPORT),
+        "may_report": services.may_act_as(request.user, "leads.report_lead", OrganizationKind.TAXI_COMPANY),
+        # leads are pushed by their sender: transport's own, or the insurance association's
+        "may_push": services.may_act_as(request.user, "leads.change_lead", OrganizationKind.TRANSPORT)
+        or services.may_act_as(request.user, "leads.change_lead", OrganizationKind.INSURANCE_ASSOCIATION),
     })
 
 
 @login_required
-@permission_required("leads.view_lead", raise_exception=True)
 def inbox(request):
+    rights.require(request.user, "leads.view_lead")
     return _lead_list(request, box="inbox")
 
 
 @login_required
-@permission_required("leads.view_lead", raise_exception=True)
 def outbox(request):
+    rights.require(request.user, "leads.view_lead")
     return _lead_list(request, box="outbox")
 
 
@@ -130,11 +131,10 @@ def _bulk_each(request, action: str, leads: list[Lead], reason: str) -> int:
 
 
 @login_required
-@permission_required("leads.add_lead", raise_exception=True)
 def flag(request):
     """Rule M5: flag one vehicle."""
-    if request.user.kind != OrganizationKind.TRANSPORT:
-        raise PermissionDenied
+    services.acting_party(request.user, "leads.flag_lead", OrganizationKind.TRANSPORT,
+                          _("只有交通运输部门可以标记疑似非法营运车辆。"))
     form = forms.FlagForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -150,11 +150,10 @@ def flag(request):
 
 
 @login_required
-@permission_required("leads.add_lead", raise_exception=True)
 def report(request):
     """Rule M9: a taxi company reports a suspected vehicle."""
-    if request.user.kind != OrganizationKind.TAXI_COMPANY:
-        raise PermissionDenied
+    services.acting_party(request.user, "leads.report_lead", OrganizationKind.TAXI_COMPANY,
+                          _("只有出租汽车企业/平台可以上报疑似非法营运车辆。"))
     form = forms.ReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -169,11 +168,10 @@ def report(request):
 
 
 @login_required
-@permission_required("leads.add_lead", raise_exception=True)
 def upload(request):
     """Rule M5: an uploaded list of plates → leads pushed as ONE batch."""
-    if request.user.kind != OrganizationKind.TRANSPORT:
-        raise PermissionDenied
+    services.acting_party(request.user, "leads.flag_lead", OrganizationKind.TRANSPORT,
+                          _("只有交通运输部门可以标记疑似非法营运车辆。"))
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
@@ -206,8 +204,8 @@ def detail(request, pk: int):
     lead = selectors.lead_get(user=request.user, pk=pk)
     user = request.user
     org = user.organization_id
-    is_recipient = org == lead.recipient_id and user.has_perm("leads.change_lead")
-    is_sender = org == lead.sender_id and user.has_perm("leads.change_lead")
+    is_recipient = org == lead.recipient_id and rights.may(user, "leads.change_lead")
+    is_sender = org == lead.sender_id and rights.may(user, "leads.change_lead")
     penalties = _vehicle_penalties(user, lead)
     context = {
         "lead": lead,
@@ -320,19 +318,19 @@ def attachment(request, pk: int):
 
 
 @login_required
-@permission_required("leads.view_penalty", raise_exception=True)
 def penalty_list(request):
+    rights.require(request.user, "leads.view_penalty")
     qs = selectors.penalties(user=request.user, q=request.GET.get("q", ""))
     return render(request, "leads/penalty_list.html", {
         "page": _page(request, qs), "q": request.GET.get("q", ""),
-        "may_add": request.user.kind == OrganizationKind.TRANSPORT and request.user.has_perm("leads.add_penalty"),
+        "may_add": services.may_act_as(request.user, "leads.add_penalty", OrganizationKind.TRANSPORT),
     })
 
 
 @login_required
-@permission_required("leads.add_penalty", raise_exception=True)
 def penalty_new(request):
     """Rule M7: record a penalty decision; it is pushed to the regulator at once."""
+    rights.require(request.user, "leads.add_penalty")
     companies = Organization.objects.filter(kind=OrganizationKind.TAXI_COMPANY, is_active=True).order_by("name")
     initial = {"plate": request.GET.get("plate", ""), "decided_on": timezone.localdate()}
     form = forms.PenaltyForm(request.POST or None, initial=initial, companies=companies)
@@ -353,8 +351,8 @@ def penalty_new(request):
 
 
 @login_required
-@permission_required("leads.view_penalty", raise_exception=True)
 def penalty_detail(request, pk: int):
+    rights.require(request.user, "leads.view_penalty")
     penalty = access.get_for_user(request.user, Penalty.objects.select_related(
         "vehicle", "company", "organization", "recorded_by", "batch"), pk=pk)
     items = access.visible(request.user, InsurerWorklistItem).filter(penalty=penalty).select_related(
@@ -366,14 +364,13 @@ def penalty_detail(request, pk: int):
 
 
 @login_required
-@permission_required("leads.view_insurerworklistitem", raise_exception=True)
 def worklist(request):
+    rights.require(request.user, "leads.view_insurerworklistitem")
     form = forms.WorklistFilterForm(request.GET or None)
     qs = selectors.worklist(user=request.user, **form.filters())
     return render(request, "leads/worklist.html", {
         "form": form, "page": _page(request, qs), "answer_form": forms.AnswerForm(),
-        "may_answer": request.user.kind == OrganizationKind.INSURER
-        and request.user.has_perm("leads.change_insurerworklistitem"),
+        "may_answer": services.may_act_as(request.user, "leads.change_insurerworklistitem", OrganizationKind.INSURER),
     })
 
 
@@ -398,18 +395,18 @@ def worklist_answer(request, pk: int):
 
 
 @login_required
-@permission_required("leads.view_lawfullistrun", raise_exception=True)
 def screening(request):
+    rights.require(request.user, "leads.view_lawfullistrun")
     return render(request, "leads/screening_list.html", {
         "page": _page(request, selectors.screening_runs(user=request.user)),
-        "may_push": request.user.kind == OrganizationKind.TRANSPORT and request.user.has_perm("leads.add_lawfullistrun"),
+        "may_push": services.may_act_as(request.user, "leads.add_lawfullistrun", OrganizationKind.TRANSPORT),
     })
 
 
 @login_required
 @require_POST
-@permission_required("leads.add_lawfullistrun", raise_exception=True)
 def screening_push(request):
+    rights.require(request.user, "leads.add_lawfullistrun")
     try:
         run = lawful_list_push(actor=request.user)
         messages.success(request, _("已推送合法营运车辆清单（%(n)d 辆）。") % {"n": run.vehicle_count})
@@ -419,8 +416,8 @@ def screening_push(request):
 
 
 @login_required
-@permission_required("leads.view_lawfullistrun", raise_exception=True)
 def screening_run(request, pk: int):
+    rights.require(request.user, "leads.view_lawfullistrun")
     run = access.get_for_user(request.user, LawfulListRun.objects.select_related("sender", "recipient", "batch"),
                               pk=pk)
     kind = request.GET.get("kind", "")
@@ -438,17 +435,16 @@ def screening_run(request, pk: int):
 
 
 @login_required
-@permission_required("leads.view_riskmodelweights", raise_exception=True)
 def risk_page(request):
+    rights.require(request.user, "leads.view_riskmodelweights")
     version = risk.weights_in_use()
     weights, threshold = risk.effective_weights(version)
-    may_edit = (request.user.kind == OrganizationKind.INSURANCE_ASSOCIATION
-                and request.user.has_perm("leads.add_riskmodelweights"))
+    may_edit = services.may_act_as(request.user, "leads.add_riskmodelweights", OrganizationKind.INSURANCE_ASSOCIATION)
     form = forms.WeightsForm(request.POST or None, features=risk.features(), weights=weights,
                              initial={"threshold": threshold})
     if request.method == "POST":
-        if not may_edit:
-            raise PermissionDenied
+        services.acting_party(request.user, "leads.add_riskmodelweights", OrganizationKind.INSURANCE_ASSOCIATION,
+                              _("只有保险行业协会可以修改风险模型权重。"))
         if form.is_valid():
             try:
                 saved = services.risk_weights_update(actor=request.user, weights=form.weights(),
@@ -463,8 +459,7 @@ def risk_page(request):
     return render(request, "leads/risk.html", {
         "version": version, "weights": weights, "threshold": threshold, "features": risk.features(),
         "form": form, "may_edit": may_edit,
-        "may_run": request.user.kind == OrganizationKind.INSURANCE_ASSOCIATION
-        and request.user.has_perm("leads.add_riskmodelrun"),
+        "may_run": services.may_act_as(request.user, "leads.add_riskmodelrun", OrganizationKind.INSURANCE_ASSOCIATION),
         "versions": access.visible(request.user, RiskModelWeights).select_related("created_by")[:20],
         "runs": selectors.risk_runs(user=request.user)[:20],
         "quality": risk.precision_recall(),
@@ -473,8 +468,8 @@ def risk_page(request):
 
 @login_required
 @require_POST
-@permission_required("leads.add_riskmodelrun", raise_exception=True)
 def risk_run_now(request):
+    rights.require(request.user, "leads.add_riskmodelrun")
     try:
         run = risk.risk_model_run(actor=request.user)
         messages.success(request, _("模型已运行：评分 %(s)d 辆，超过阈值 %(f)d 辆，新线索 %(n)d 条（已推送交通运输部门）。") % {
@@ -486,8 +481,8 @@ def risk_run_now(request):
 
 
 @login_required
-@permission_required("leads.view_riskmodelrun", raise_exception=True)
 def risk_run(request, pk: int):
+    rights.require(request.user, "leads.view_riskmodelrun")
     run = access.get_for_user(request.user, RiskModelRun.objects.select_related("weights", "run_by"), pk=pk)
     scores = access.visible(request.user, RiskScore).filter(run=run).select_related("vehicle", "lead")
     if request.GET.get("flagged"):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.exchange.models import Batch
 from apps.leads.models import InsurerWorklistItem, LawfulListRun, ScreeningFinding
 from apps.leads.screening import lawful_list_push, lawful_list_rows, screen
+from apps.parties.rights import SystemActor
 from apps.policies.models import Policy, PolicyKind
 from apps.policies.verification import verify_vehicle
 from apps.vehicles.usage import UsageNature
@@ -135,7 +136,7 @@ def test_screening_worklist_opens_the_insurers_rescission_case_once(parties, cit
     cases = RescissionCase.objects.filter(trigger="screening_finding")
     assert {c.vehicle_id for c in cases} == {v["A"].pk, v["E"].pk}
     first = {c.pk: c.known_at for c in cases}
-    lawful_list_push(actor=None)
+    lawful_list_push(actor=SystemActor("leads.push_lawful_list", organization=parties.transport))
     deliver()
     assert {c.pk: c.known_at for c in RescissionCase.objects.filter(trigger="screening_finding")} == first
     assert LawfulListRun.objects.filter(state=LawfulListRun.State.SCREENED).count() == 2
