@@ -12,6 +12,7 @@ AGES = [(3, "DEMO-PEN-01"), (21, "DEMO-PEN-02"), (27, "DEMO-PEN-03"), (12, "DEMO
 
 def seed_demo(stdout) -> None:
     from apps.parties.models import Organization, OrganizationKind, User
+    from apps.parties.rights import SystemActor
     from apps.policies.models import Policy
 
     from . import services
@@ -22,10 +23,12 @@ def seed_demo(stdout) -> None:
     for insurer in Organization.objects.filter(kind=OrganizationKind.INSURER):
         policies = list(Policy.objects.filter(insurer=insurer, status=Policy.Status.ACTIVE).order_by("id")[: len(AGES)])
         staff = User.objects.filter(organization=insurer, is_active=True, is_system=False).first()
+        # the demo cases stand for penalties the insurer received through the exchange
+        receipt = SystemActor("rescissions.seed_demo", organization=insurer)
         for policy, (age, ref) in zip(policies, AGES, strict=False):
             case, was_created = services.rescission_open(
                 policy=policy, trigger=Trigger.PENALTY, trigger_ref=f"{ref}-{policy.pk}",
-                known_at=now - dt.timedelta(days=age, hours=2),
+                known_at=now - dt.timedelta(days=age, hours=2), actor=receipt,
             )
             created += int(was_created)
             if was_created and staff is not None and age == 12 and case.status == Status.OPEN:

@@ -82,6 +82,9 @@ class RescissionCase(models.Model):
         verbose_name = _("合同解除案件")
         verbose_name_plural = _("合同解除案件")
         ordering = ["deadline_at", "id"]
+        # Rule M12: a case opened by the insurer's receipt of information (a penalty, a confirmed lead, a
+        # screening finding) is opened by the platform on the insurer's behalf, never by a person.
+        permissions = [("open_on_receipt", _("因保险公司收到非法营运信息而立案"))]
         constraints = [
             *range_constraints(
                 "rescission",

@@ -15,7 +15,7 @@ from apps.core.calendar import is_workday
 from apps.core.crypto import mask_name
 from apps.core.deadlines import local_date
 from apps.core.models import WorkCalendarDay
-from apps.parties import access
+from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
@@ -163,7 +163,7 @@ def row_css(case: RescissionCase, now: dt.datetime | None = None) -> str:
 def next_actions(case: RescissionCase, user, now: dt.datetime | None = None) -> list[str]:
     """Only the steps allowed now, for the user (insurer staff of the case) — pages show nothing else."""
     now = now or timezone.now()
-    if not may_act(user, case) or not user.has_perm("rescissions.change_rescissioncase"):
+    if not may_act(user, case) or not rights.may(user, "rescissions.change_rescissioncase"):
         return []
     if not case.is_open or now > case.deadline_at:
         return []

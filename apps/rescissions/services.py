@@ -1,5 +1,7 @@
-"""Every write of a rescission case (rules M12, J5). One transaction each, permission checked inside, an audit
-event and an append-only case event for every step.
+"""Every write of a rescission case (rules M12, J5). One transaction each, an audit event and an append-only case
+event for every step. Every service takes its ``actor`` (a user, or a ``SystemActor`` when the platform acts: the
+exchange opening a case at the insurer's receipt, the deadline scan's lapse, the reminder job); the right comes from
+the rights table (``rights.py``), then the object rule: a case is handled by its own insurer's staff.
 
 Time rules for recorded steps (documented decision):
 * every step has ``at`` (when it happened, may be given) and ``recorded_at`` (always now, set by the database);
@@ -25,14 +27,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core import crypto, deadlines
-from apps.core.audit import audit_record
+from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
 from apps.core.notifications import notify_organization
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_date, check_instant
+from apps.parties import rights
 from apps.parties.models import OrganizationKind
+from apps.parties.rights import SystemActor
 from apps.policies.services import policy_rescind
 
 from . import clock, conf, notices
@@ -52,8 +56,6 @@ from .notices import DEFAULT_MATTER, NoticeKind, render_pdf, sha256
 RULE_DECIDE = "rescission.decide"
 RULE_DISCLOSURE = "rescission.disclosure"
 CLOCK_SKEW = dt.timedelta(minutes=2)  # an API client's "now" may run slightly ahead of ours
-# Who may push information that opens a case for an insurer (besides the system itself, actor=None).
-OPENERS = frozenset({OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR, OrganizationKind.INSURANCE_ASSOCIATION})
 _PHONE = re.compile(r"^[0-9+()\- ]{5,30}$")
 
 
@@ -68,9 +70,20 @@ def _locked(case: RescissionCase) -> RescissionCase:
     return RescissionCase.objects.select_for_update().select_related("policy", "insurer", "vehicle").get(pk=case.pk)
 
 
-def _require_actor(actor, case: RescissionCase) -> None:
-    if not may_act(actor, case) or not actor.has_perm("rescissions.change_rescissioncase"):
-        raise PermissionDeniedError(_("只有该案件所属保险公司的人员可以办理此案件。"))
+def _require_case_handler(actor, case: RescissionCase) -> None:
+    """The right to handle cases (the table), and this case's own insurer's staff (rule M12: the insurer
+    exercises its right, nobody else records its steps)."""
+    message = _("只有该案件所属保险公司的人员可以办理此案件。")
+    rights.require(actor, "rescissions.change_rescissioncase", message)
+    if not may_act(actor, case):
+        raise PermissionDeniedError(message)
+
+
+def may_open_on_own_finding(actor) -> bool:
+    """Whether ``actor`` may open cases on its own finding: the right, and an insurer it acts for (the case is
+    opened on that insurer's own policy; see ``rescission_open``). For pages deciding what to offer."""
+    organization = getattr(actor, "organization", None)
+    return rights.may(actor, "rescissions.add_rescissioncase") and getattr(organization, "kind", None) == OrganizationKind.INSURER
 
 
 def _require_status(case: RescissionCase, *allowed: str, action: str) -> None:
@@ -115,11 +128,15 @@ def _in_range(check, value, *, field: str, label, ahead=None) -> None:
         raise ApplicationError(exc.message_dict[field][0], code="date_range", extra={"fields": exc.message_dict}) from None
 
 
-def _event(case: RescissionCase, kind: str, *, at: dt.datetime, actor=None, note: str = "", corrects=None,
+def _event(case: RescissionCase, kind: str, *, at: dt.datetime, actor, note: str = "", corrects=None,
            data: dict | None = None) -> RescissionEvent:
-    organization = actor.organization if (actor is not None and getattr(actor, "organization_id", None)) else None
+    if actor is None:
+        raise TypeError("a case event names its actor: a user or a SystemActor")
+    user = acting_user(actor)
+    # the platform's own steps (opening at a receipt, lapse, reminders) name no person and no organisation
+    organization = actor.organization if (user is not None and getattr(actor, "organization_id", None)) else None
     event = RescissionEvent(
-        case=case, kind=kind, at=at, actor=actor if (actor is not None and actor.is_authenticated) else None,
+        case=case, kind=kind, at=at, actor=user,
         organization=organization, note=note, corrects=corrects, data=data or {},
     )
     event.full_clean(exclude=["case", "actor", "organization", "corrects"])
@@ -127,7 +144,7 @@ def _event(case: RescissionCase, kind: str, *, at: dt.datetime, actor=None, note
     return event
 
 
-def _audit(case: RescissionCase, action: str, actor=None, **detail) -> None:
+def _audit(case: RescissionCase, action: str, actor, **detail) -> None:
     audit_record(actor=actor, action=f"rescission.{action}", obj=case, organization=case.insurer,
                  detail={"case": case.number, "status": case.status, **detail})
 
@@ -173,18 +190,29 @@ def _close_clocks(case: RescissionCase, *, decided_at: dt.datetime | None, actor
 
 @transaction.atomic
 def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.datetime,
-                    actor=None) -> tuple[RescissionCase, bool]:
+                    actor) -> tuple[RescissionCase, bool]:
     """Open the case of ``policy`` for information the insurer received at ``known_at`` (rule M12).
 
     ``known_at`` is the signed receipt time of the batch that carried the information (the moment the insurer
     knew), or for ``insurer_finding`` the moment the insurer itself found the cause. Idempotent: the same
     vehicle, policy, trigger and reference return the existing case (``created`` False) and change nothing.
     Only an active policy gets a case.
+
+    ``actor``: the insurer's staff for its own finding (``add_rescissioncase``); otherwise the exchange's
+    delivery acting for the insurer that received the information (``open_on_receipt``, the ``SYSTEM`` row).
+    Either way the case is the insurer's own.
     """
     from apps.policies.models import Policy
 
     if trigger not in Trigger.values:
         raise ApplicationError(_("触发来源无效。"), code="invalid_trigger")
+    if trigger == Trigger.INSURER_FINDING:
+        rights.require(actor, "rescissions.add_rescissioncase", _("只有保险公司可以自行发现并立案。"))
+    else:
+        rights.require(actor, "rescissions.open_on_receipt",
+                       _("保险公司自行立案时，触发来源只能是“保险公司自行发现”。"))
+    if actor.organization_id != policy.insurer_id:
+        raise PermissionDeniedError(_("保险公司只能对本公司承保的保单立案。"))
     trigger_ref = (trigger_ref or "").strip()[:120]
     if known_at is None or timezone.is_naive(known_at):
         raise ApplicationError(_("知道解除事由的时间必须包含时区。"), code="naive_time")
@@ -193,14 +221,6 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
         raise ApplicationError(_("知道解除事由的时间不能晚于当前时间。"), code="future_time",
                                extra={"fields": {"known_at": [_("时间不能晚于当前时间。")]}})
     known_at = min(known_at, now)
-    if actor is not None:
-        if actor.kind == OrganizationKind.INSURER:
-            if actor.organization_id != policy.insurer_id:
-                raise PermissionDeniedError(_("保险公司只能对本公司承保的保单立案。"))
-            if trigger != Trigger.INSURER_FINDING or not actor.has_perm("rescissions.add_rescissioncase"):
-                raise PermissionDeniedError(_("保险公司自行立案时，触发来源只能是“保险公司自行发现”。"))
-        elif actor.kind not in OPENERS and not actor.is_superuser:
-            raise PermissionDeniedError(_("无权为保险公司开立合同解除案件。"))
 
     lookup = {"vehicle_id": policy.vehicle_id, "policy_id": policy.pk, "trigger": trigger, "trigger_ref": trigger_ref}
     existing = RescissionCase.objects.filter(**lookup).first()
@@ -218,7 +238,7 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
         policy=policy, insurer=policy.insurer, vehicle=policy.vehicle, trigger=trigger, trigger_ref=trigger_ref,
         known_at=known_at, deadline_at=clock.decision_deadline(known_at), matter=DEFAULT_MATTER,
         applied_on=local_date(policy.starts_at), status=Status.OPEN,
-        opened_by=actor if (actor is not None and actor.is_authenticated) else None,
+        opened_by=acting_user(actor),
     )
     case.full_clean(exclude=["policy", "insurer", "vehicle", "opened_by"], validate_unique=False)
     try:
@@ -239,7 +259,7 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
            data={"trigger": trigger, "trigger_ref": trigger_ref, "deadline_at": case.deadline_at.isoformat()})
     _audit(case, "open", actor, trigger=trigger, trigger_ref=trigger_ref, known_at=known_at.isoformat(),
            deadline_at=case.deadline_at.isoformat(), policy=policy.number)
-    if actor is None or actor.organization_id != case.insurer_id:
+    if acting_user(actor) is None:  # opened at a receipt: tell the insurer (its own staff know already)
         notify_organization(
             organization=case.insurer,
             title=_("新的合同解除案件 %(no)s：%(plate)s") % {"no": case.number, "plate": case.vehicle.label},
@@ -259,7 +279,7 @@ def rescission_notice_send(*, case: RescissionCase, actor, contact_name: str, co
                            applied_on: dt.date | None = None) -> RescissionCase:
     """Record that 附件三 was sent to the policyholder and issue it as a PDF (rule J5)."""
     case = _locked(case)
-    _require_actor(actor, case)
+    _require_case_handler(actor, case)
     _require_status(case, Status.OPEN, action=_("发出通知"))
     now = timezone.now()
     _require_not_lapsed(case, now)
@@ -294,7 +314,7 @@ def rescission_notice_send(*, case: RescissionCase, actor, contact_name: str, co
 def rescission_notice_receive(*, case: RescissionCase, actor, received_at: dt.datetime | None = None) -> RescissionCase:
     """Record the policyholder's receipt of 附件三; starts the 5-day disclosure clock (rule J5)."""
     case = _locked(case)
-    _require_actor(actor, case)
+    _require_case_handler(actor, case)
     _require_status(case, Status.NOTICE_SENT, action=_("登记通知送达"))
     now = timezone.now()
     _require_not_lapsed(case, now)
@@ -329,7 +349,7 @@ def rescission_disclosure_record(*, case: RescissionCase, actor, disclosed_at: d
     """Record that the policyholder disclosed. Within the 5 days the insurer may not rescind (rule J5): the case
     ends ``not_rescinded``. A late disclosure is recorded and the insurer still decides."""
     case = _locked(case)
-    _require_actor(actor, case)
+    _require_case_handler(actor, case)
     _require_status(case, Status.AWAITING_DISCLOSURE, action=_("登记如实告知"))
     bound_text(RescissionEvent, limit=NOTE_MAX, note=(note or "").strip())
     now = timezone.now()
@@ -370,7 +390,7 @@ def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str
     """The insurer's decision: rescind (after the 5 days passed without disclosure), or conditions not met
     (written reason required), or — after a late disclosure — not rescind. Only before ``deadline_at``."""
     case = _locked(case)
-    _require_actor(actor, case)
+    _require_case_handler(actor, case)
     if decision not in Decision.values:
         raise ApplicationError(_("决定无效。"), code="invalid_decision")
     _require_status(case, *OPEN_STATUSES, action=_("作出决定"))
@@ -459,7 +479,7 @@ def rescission_correct(*, case: RescissionCase, actor, event: RescissionEvent, a
     step (correct a correction, not the original twice). The corrected time obeys the same rules as a new step.
     """
     case = _locked(case)
-    _require_actor(actor, case)
+    _require_case_handler(actor, case)
     _require_status(case, *OPEN_STATUSES, action=_("更正"))
     now = timezone.now()
     _require_not_lapsed(case, now)
@@ -516,7 +536,7 @@ def rescission_correct(*, case: RescissionCase, actor, event: RescissionEvent, a
 ANNEX_CODE = {NoticeKind.DISCLOSURE_REQUEST: "A3", NoticeKind.RESCISSION: "A4", NoticeKind.VEHICLE_ADMIN: "A7"}
 
 
-def _notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor=None) -> RescissionNotice:
+def _notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor) -> RescissionNotice:
     """Render a notice from the case data to PDF and store it with its SHA-256 (called by the steps above)."""
     from .selectors import notice_data
 
@@ -526,7 +546,7 @@ def _notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor=
     content = render_pdf(data, footer_text=_("柳州市客运车辆保险联合监管平台出具 · 案件 %(no)s · 文书编号 %(doc)s")
                          % {"no": case.number, "doc": doc_no})
     notice = RescissionNotice(case=case, kind=kind, doc_no=doc_no, issued_on=issued_on, sha256=sha256(content),
-                              size=len(content), created_by=actor if (actor is not None and actor.is_authenticated) else None)
+                              size=len(content), created_by=acting_user(actor))
     notice.file.save(notices.stored_name(f"{doc_no}.pdf"), ContentFile(notices.seal_pdf(content)), save=False)
     crypto.make_owner_only(notice.file)
     notice.save()
@@ -539,21 +559,32 @@ def _notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor=
 # --- clock consequences (run by the Deadline scan, inside its transaction) ------------------------------------
 
 
-def rescission_lapse(*, case: RescissionCase, deadline: Deadline) -> RescissionCase:
+def _require_platform(actor) -> None:
+    """The clock's consequences are the platform's own acts: only a system job records them."""
+    if actor is None:
+        raise TypeError("every service is called with an explicit actor; the platform acts as a SystemActor")
+    if not isinstance(actor, SystemActor):
+        raise PermissionDeniedError(_("期限届满的后果由平台按期限自动记录，不能人工登记。"))
+
+
+def rescission_lapse(*, actor, case: RescissionCase, deadline: Deadline) -> RescissionCase:
     """Past ``deadline_at`` without a decision the right has lapsed (J5): the case is ``lapsed``, a breach is
-    recorded against the insurer in the industry credit file (M14), the regulator sees it on its list."""
+    recorded against the insurer in the industry credit file (M14), the regulator sees it on its list.
+
+    ``actor``: the deadline scan's handler (a ``SystemActor``); a person never records a lapse."""
+    _require_platform(actor)
     case = _locked(case)
     if case.status not in OPEN_STATUSES:
         return case
     now = timezone.now()
     case.status, case.lapsed_at = Status.LAPSED, now
     _save(case, "status", "lapsed_at")
-    _event(case, EventKind.LAPSED, at=deadline.due_at, data={"deadline": deadline.pk})
+    _event(case, EventKind.LAPSED, at=deadline.due_at, actor=actor, data={"deadline": deadline.pk})
     disclosure = disclosure_clock(case)
     if disclosure is not None and disclosure.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED):
-        deadlines.deadline_cancel(deadline=disclosure, reason=_("解除权已消灭。"))
-    _audit(case, "lapse", None, deadline_at=case.deadline_at.isoformat())
-    _record_breach(case)
+        deadlines.deadline_cancel(deadline=disclosure, reason=_("解除权已消灭。"), actor=actor)
+    _audit(case, "lapse", actor, deadline_at=case.deadline_at.isoformat())
+    _record_breach(case, actor=actor)
     link = case_url(case)
     notify_organization(
         organization=case.insurer,
@@ -565,10 +596,11 @@ def rescission_lapse(*, case: RescissionCase, deadline: Deadline) -> RescissionC
     return case
 
 
-def _record_breach(case: RescissionCase) -> None:
+def _record_breach(case: RescissionCase, *, actor) -> None:
     from apps.credit.services import credit_record_create
 
     credit_record_create(
+        actor=actor,
         subject=case.insurer, event="rescission_lapsed", severity=conf.lapse_severity(), source="rescissions",
         occurred_on=local_date(case.deadline_at) + dt.timedelta(days=1),
         evidence_link=case_url(case),
@@ -579,13 +611,16 @@ def _record_breach(case: RescissionCase) -> None:
     )
 
 
-def rescission_disclosure_expired(*, case: RescissionCase, deadline: Deadline) -> None:
-    """The 5 days ended without a disclosure: the insurer may now rescind (until ``deadline_at``)."""
+def rescission_disclosure_expired(*, actor, case: RescissionCase, deadline: Deadline) -> None:
+    """The 5 days ended without a disclosure: the insurer may now rescind (until ``deadline_at``).
+
+    ``actor``: the deadline scan's handler (a ``SystemActor``)."""
+    _require_platform(actor)
     case = _locked(case)
     if case.status != Status.AWAITING_DISCLOSURE or case.disclosure_due_at != deadline.due_at:
         return
-    _event(case, EventKind.DISCLOSURE_EXPIRED, at=deadline.due_at, data={"deadline": deadline.pk})
-    _audit(case, "disclosure_expired", None, disclosure_due_at=deadline.due_at.isoformat())
+    _event(case, EventKind.DISCLOSURE_EXPIRED, at=deadline.due_at, actor=actor, data={"deadline": deadline.pk})
+    _audit(case, "disclosure_expired", actor, disclosure_due_at=deadline.due_at.isoformat())
     notify_organization(
         organization=case.insurer,
         title=_("案件 %(no)s：如实告知期限已届满") % {"no": case.number},
@@ -594,12 +629,14 @@ def rescission_disclosure_expired(*, case: RescissionCase, deadline: Deadline) -
     )
 
 
-def rescission_reminders_send(*, now: dt.datetime | None = None) -> int:
+def rescission_reminders_send(*, actor, now: dt.datetime | None = None) -> int:
     """Remind the insurer's staff of open cases on days 20, 25 and 28 (``RESCISSION_REMINDER_DAYS``).
 
     A run sends the latest reminder day reached (a missed run does not send stale reminders twice); each
     reminder is sent once per case and user (notification ``dedup_key``), with an e-mail where users have one.
+    ``actor``: the reminder job (a ``SystemActor``).
     """
+    _require_platform(actor)
     now = now or timezone.now()
     days = conf.reminder_days()
     if not days:
@@ -614,11 +651,11 @@ def rescission_reminders_send(*, now: dt.datetime | None = None) -> int:
         if not reached:
             continue
         with transaction.atomic():
-            sent += _remind(case, reached[-1], now)
+            sent += _remind(case, reached[-1], now, actor=actor)
     return sent
 
 
-def _remind(case: RescissionCase, day: int, now: dt.datetime) -> int:
+def _remind(case: RescissionCase, day: int, now: dt.datetime, *, actor) -> int:
     left = clock.Clock(case.known_at).days_left(now)
     created = notify_organization(
         organization=case.insurer,
@@ -629,5 +666,5 @@ def _remind(case: RescissionCase, day: int, now: dt.datetime) -> int:
         link=case_url(case), kind="rescission.reminder", dedup_key=f"rescission:{case.pk}:day{day}",
     )
     if created:
-        _event(case, EventKind.REMINDER, at=now, data={"day": day, "users": created})
+        _event(case, EventKind.REMINDER, at=now, actor=actor, data={"day": day, "users": created})
     return created

@@ -7,7 +7,7 @@ import hashlib
 from io import BytesIO
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from apps.core.audit import audit_record, reveal
 from apps.core.errors import ApplicationError
 from apps.core.exports import FORMATS, Column, display, export_response
-from apps.parties import access
+from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 from apps.policies.access import may_reveal_policyholder
 
@@ -79,9 +79,9 @@ def _case_columns(now):
 
 
 @login_required
-@permission_required(VIEW_PERM, raise_exception=True)
 def case_list(request):
     """Insurer: "my open cases", fewest days left first, coloured; supervisors: every insurer's, filterable."""
+    rights.require(request.user, VIEW_PERM)
     filters = _filters(request)
     qs = selectors.case_list(request.user, **filters)
     now = timezone.now()
@@ -99,14 +99,14 @@ def case_list(request):
         "triggers": Trigger.choices, "is_watcher": is_watcher(request.user),
         "insurers": Organization.objects.filter(kind=OrganizationKind.INSURER).order_by("name")
         if is_watcher(request.user) else [],
-        "may_open": request.user.kind == OrganizationKind.INSURER and request.user.has_perm("rescissions.add_rescissioncase"),
+        "may_open": services.may_open_on_own_finding(request.user),
         "warn_day": conf.warn_day(), "days": conf.rescission_days(),
     })
 
 
 @login_required
-@permission_required(VIEW_PERM, raise_exception=True)
 def case_detail(request, pk):
+    rights.require(request.user, VIEW_PERM)
     case = selectors.case_get(request.user, pk)
     now = timezone.now()
     actions = selectors.next_actions(case, request.user, now)
@@ -211,13 +211,13 @@ def correct(request, pk):
 
 
 @login_required
-@permission_required("rescissions.add_rescissioncase", raise_exception=True)
 def case_open(request):
     """An insurer opens a case from its own findings (trigger insurer_finding)."""
     from apps.policies.models import Policy
 
-    if request.user.kind != OrganizationKind.INSURER:
-        raise Http404
+    rights.require(request.user, "rescissions.add_rescissioncase")
+    if not services.may_open_on_own_finding(request.user):
+        raise Http404  # the form opens a case on one's own insurer's policy: there is none to act for
     form = OpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         policy = access.visible(request.user, Policy).filter(number=form.cleaned_data["policy_number"].strip()).first()
@@ -241,9 +241,9 @@ def case_open(request):
 
 
 @login_required
-@permission_required(VIEW_PERM, raise_exception=True)
 def notice_page(request, pk, kind):
     """The printable notice: the issued one (with its PDF) or, for 附件三 before sending, a preview."""
+    rights.require(request.user, VIEW_PERM)
     case = selectors.case_get(request.user, pk)
     if kind not in NoticeKind.values or not selectors.notice_available(case, kind):
         raise Http404
@@ -261,8 +261,8 @@ def notice_page(request, pk, kind):
 
 
 @login_required
-@permission_required(VIEW_PERM, raise_exception=True)
 def notice_pdf(request, pk, notice_pk):
+    rights.require(request.user, VIEW_PERM)
     case = selectors.case_get(request.user, pk)
     notice = access.get_for_user(request.user, RescissionNotice.objects.filter(case=case), pk=notice_pk)
     if not may_reveal_policyholder(request.user, case.policy):
@@ -286,8 +286,8 @@ def pdf_response(user, notice: RescissionNotice) -> FileResponse:
 
 
 @login_required
-@permission_required(VIEW_PERM, raise_exception=True)
 def compliance(request):
+    rights.require(request.user, VIEW_PERM)
     if not is_watcher(request.user):
         raise Http404
     form = ComplianceFilterForm(request.GET or None)

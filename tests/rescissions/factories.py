@@ -7,6 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from apps.core.deadlines import SHANGHAI, local_date
+from apps.parties.rights import SystemActor
 from apps.rescissions import services
 from apps.rescissions.models import RescissionCase, Trigger
 from tests.policies.factories import PolicyFactory
@@ -22,6 +23,11 @@ def days_ago(days: int, hh: int = 0, mm: int = 1) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hh, mm), tzinfo=SHANGHAI)
 
 
+def receipt(policy, job: str = "exchange.ingest.penalties") -> SystemActor:
+    """The exchange's delivery of information about ``policy`` to its insurer (who opens cases on receipt)."""
+    return SystemActor(job, organization=policy.insurer)
+
+
 def policy_for(insurer, **kwargs):
     return PolicyFactory(insurer=insurer, **kwargs)
 
@@ -30,7 +36,8 @@ def open_case(insurer, *, known_at: dt.datetime, trigger: str = Trigger.PENALTY,
               policy=None, **policy_kwargs) -> RescissionCase:
     policy = policy or policy_for(insurer, **policy_kwargs)
     case, created = services.rescission_open(policy=policy, trigger=trigger,
-                                             trigger_ref=trigger_ref or f"CF-{policy.pk}", known_at=known_at)
+                                             trigger_ref=trigger_ref or f"CF-{policy.pk}", known_at=known_at,
+                                             actor=receipt(policy))
     assert created
     return case
 

@@ -9,6 +9,7 @@ from apps.exchange import services as exchange
 from apps.exchange.models import Batch
 from apps.leads import services as leads
 from apps.leads.models import Penalty
+from apps.parties.rights import SystemActor
 from apps.rescissions.models import RescissionCase
 from apps.vehicles.usage import UsageNature
 from tests.leads.conftest import deliver_pending
@@ -38,7 +39,8 @@ def test_m12_penalty_relayed_to_the_insurer_opens_one_case_at_its_receipt_even_w
            "rescission": True, "summary": "重复转送"}
     with transaction.atomic():
         again = leads.send_rows_per_insurer(kind="penalties", sender=parties.regulator, rows=[row],
-                                            ref=penalty.decision_no)[0]
+                                            ref=penalty.decision_no,
+                                            actor=SystemActor("exchange.ingest.penalties", organization=parties.regulator))[0]
     assert exchange.batch_deliver(batch_id=again.pk) == "delivered"
     again.refresh_from_db()
     assert again.receipt_at > to_insurer.receipt_at

@@ -11,13 +11,14 @@ from pypdf import PdfReader
 
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import AuditEvent, Deadline
+from apps.parties.rights import SystemActor
 from apps.policies.models import Policy
 from apps.rescissions import services
 from apps.rescissions.models import EventKind, RescissionCase, RescissionEvent, Status, Trigger
 from apps.rescissions.notices import NoticeKind, notice_content
 from tests.factories import user_of
 
-from .factories import days_ago, notice_through, open_case, policy_for, refresh
+from .factories import days_ago, notice_through, open_case, policy_for, receipt, refresh
 
 
 def pdf_text(notice) -> str:
@@ -32,9 +33,10 @@ def pdf_text(notice) -> str:
 def test_m12_opening_twice_with_the_same_trigger_makes_one_case(parties):
     policy = policy_for(parties.insurer_a)
     first, created = services.rescission_open(policy=policy, trigger=Trigger.PENALTY, trigger_ref="柳交罚〔2026〕101号",
-                                              known_at=days_ago(3, 9))
+                                              known_at=days_ago(3, 9), actor=receipt(policy))
     again, created_again = services.rescission_open(policy=policy, trigger=Trigger.PENALTY,
-                                                    trigger_ref="柳交罚〔2026〕101号", known_at=days_ago(1, 9))
+                                                    trigger_ref="柳交罚〔2026〕101号", known_at=days_ago(1, 9),
+                                                    actor=receipt(policy))
     assert created and not created_again and again.pk == first.pk
     assert again.known_at == days_ago(3, 9)  # the redelivery does not move the clock
     assert RescissionCase.objects.filter(policy=policy).count() == 1
@@ -42,7 +44,7 @@ def test_m12_opening_twice_with_the_same_trigger_makes_one_case(parties):
     assert first.events.filter(kind=EventKind.OPENED).count() == 1
     # another trigger for the same policy is another case
     other, created_other = services.rescission_open(policy=policy, trigger=Trigger.LEAD_CONFIRMED, trigger_ref="L-9",
-                                                    known_at=days_ago(1, 9))
+                                                    known_at=days_ago(1, 9), actor=receipt(policy))
     assert created_other and other.pk != first.pk
     assert (first.insurer, first.vehicle) == (parties.insurer_a, policy.vehicle)
 
@@ -50,7 +52,8 @@ def test_m12_opening_twice_with_the_same_trigger_makes_one_case(parties):
 def test_m12_only_an_active_policy_gets_a_case(parties):
     policy = policy_for(parties.insurer_a, status=Policy.Status.EXPIRED)
     with pytest.raises(ConflictError) as exc:
-        services.rescission_open(policy=policy, trigger=Trigger.PENALTY, trigger_ref="X", known_at=days_ago(1))
+        services.rescission_open(policy=policy, trigger=Trigger.PENALTY, trigger_ref="X", known_at=days_ago(1),
+                                 actor=receipt(policy))
     assert exc.value.code == "policy_not_active"
     assert not RescissionCase.objects.exists()
 
@@ -59,9 +62,10 @@ def test_opening_refuses_a_future_known_at_and_a_bad_trigger(parties):
     policy = policy_for(parties.insurer_a)
     with pytest.raises(ApplicationError):
         services.rescission_open(policy=policy, trigger=Trigger.PENALTY, trigger_ref="X",
-                                 known_at=timezone.now() + dt.timedelta(hours=1))
+                                 known_at=timezone.now() + dt.timedelta(hours=1), actor=receipt(policy))
     with pytest.raises(ApplicationError):
-        services.rescission_open(policy=policy, trigger="rumour", trigger_ref="X", known_at=days_ago(1))
+        services.rescission_open(policy=policy, trigger="rumour", trigger_ref="X", known_at=days_ago(1),
+                                 actor=receipt(policy))
 
 
 def test_an_insurer_opens_only_for_its_own_policy_and_only_as_its_own_finding(parties):
@@ -227,9 +231,12 @@ def test_steps_in_wrong_order_are_refused(parties):
 def test_only_the_cases_insurer_records_steps(parties):
     case = open_case(parties.insurer_a, known_at=days_ago(3, 9))
     colleague = user_of("insurer", organization=parties.insurer_a, username="colleague_a")
-    for actor in (parties.insurer_b_user, parties.regulator_user, parties.ins_assoc_user, None):
+    receipt_job = SystemActor("exchange.ingest.penalties", organization=parties.insurer_a)
+    for actor in (parties.insurer_b_user, parties.regulator_user, parties.ins_assoc_user, receipt_job):
         with pytest.raises(PermissionDeniedError):
             services.rescission_notice_send(case=case, actor=actor, contact_name="李明", contact_phone="0772-2881234")
+    with pytest.raises(TypeError):  # no actor is a programming error, not "the system"
+        services.rescission_notice_send(case=case, actor=None, contact_name="李明", contact_phone="0772-2881234")
     services.rescission_notice_send(case=case, actor=colleague, contact_name="李明", contact_phone="0772-2881234")
     assert refresh(case).status == Status.NOTICE_SENT
 

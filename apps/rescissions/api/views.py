@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.errors import ApplicationError
-from apps.parties import access
+from apps.parties import access, rights
 from apps.parties.scoping import ScopedReadOnlyViewSet
 from apps.policies.access import may_reveal_policyholder
 
@@ -38,12 +38,13 @@ class RescissionCaseViewSet(ScopedReadOnlyViewSet):
         """Open a case from the insurer's own findings (trigger ``insurer_finding``); idempotent per reference."""
         from apps.policies.models import Policy
 
+        rights.require(request.user, "rescissions.add_rescissioncase")
         data = s.OpenInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         lookup = {"pk": d["policy"]} if d.get("policy") else {"number": d["policy_number"]}
-        if request.user.kind == "insurer":
-            lookup["insurer_id"] = request.user.organization_id
+        # the case is opened on one's own insurer's policy (the service checks it again): another's reads as unknown
+        lookup["insurer_id"] = request.user.organization_id
         policy = access.get_for_user(request.user, Policy, **lookup)
         case, created = services.rescission_open(policy=policy, trigger=Trigger.INSURER_FINDING,
                                                  trigger_ref=d["trigger_ref"], known_at=d["known_at"], actor=request.user)
