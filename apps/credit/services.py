@@ -1,5 +1,10 @@
 """Writes of the credit file (rule M14: violators go into the industry credit file) and of supervisory actions
-(rule M15, M17). Every function is one transaction and records an audit event."""
+(rule M15, M17). Every function is one transaction and records an audit event.
+
+Every service takes its ``actor`` (a user, or a ``SystemActor`` when the platform records a consequence by
+itself, e.g. a lapsed rescission). The right comes from the rights table (``rights.py``); the object rules —
+which subjects a taxi association keeps, which measure an issuer may take against whom (``ACTION_MATRIX``),
+that only the issuer closes its measure — stay here, after ``rights.require``."""
 
 from __future__ import annotations
 
@@ -11,13 +16,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.audit import audit_record
+from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
 from apps.core.notifications import notify_organization
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import check_date, normalize_link
+from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
@@ -107,7 +113,7 @@ def _evidence_link(value: str | None) -> str:
 @transaction.atomic
 def credit_record_create(
     *, subject, event: str, severity: str, source: str, occurred_on: dt.date, expires_on: dt.date | None = None,
-    evidence_link: str = "", detail: str = "", actor=None, dedup_key: str = "",
+    evidence_link: str = "", detail: str = "", actor, dedup_key: str = "",
 ) -> CreditRecord:
     """Put an event into the subject's credit file (called by leads, rescissions, claims, sanctions…).
 
@@ -115,8 +121,11 @@ def credit_record_create(
     ``severity``: minor | moderate | serious | severe (aliases low/medium/high/critical accepted).
     ``expires_on``: when the record stops counting; default from ``CREDIT_VALIDITY_DAYS`` by severity.
     Idempotent on ``dedup_key``: the same key returns the record already made, unchanged.
-    No role check: the calling service has checked its own action; ``actor`` is recorded.
+    No right of its own: the record is the consequence of the calling service's action, which checked the
+    actor's right to it (a lead's recipient, a complaint's officer, the deadline scan …); ``actor`` is recorded.
     """
+    if actor is None:
+        raise TypeError("every service is called with an explicit actor; the platform acts as a SystemActor")
     dedup_key = (dedup_key or "")[:120]
     if dedup_key:
         existing = CreditRecord.objects.filter(dedup_key=dedup_key).first()
@@ -137,8 +146,8 @@ def credit_record_create(
     record = CreditRecord(
         **subject_describe(subject), event=event[:60], severity=severity, source=source[:40],
         occurred_on=occurred_on, expires_on=expires_on, evidence_link=evidence_link or "", detail=detail or "",
-        dedup_key=dedup_key, created_by=actor if (actor is not None and actor.is_authenticated) else None,
-        created_by_organization=getattr(actor, "organization", None) if actor is not None else None,
+        dedup_key=dedup_key, created_by=acting_user(actor),
+        created_by_organization=getattr(actor, "organization", None),
     )
     _full_clean(record)
     if dedup_key:
@@ -156,18 +165,24 @@ def credit_record_create(
 
 
 def can_keep_records(user, subject_kind: str | None = None) -> bool:
-    if user is None or not user.is_authenticated or user.kind not in RECORD_KEEPERS:
+    """The right to keep the file by hand (``credit.add_creditrecord``: the associations), for the file of an
+    association (``RECORD_KEEPERS``: the record's ``created_by_organization``); the taxi association's file
+    covers companies, vehicles and drivers only."""
+    if not rights.may(user, "credit.add_creditrecord"):
         return False
-    if not user.has_perm("credit.add_creditrecord"):
+    kind = getattr(getattr(user, "organization", None), "kind", None)
+    if kind not in RECORD_KEEPERS:
         return False
-    if user.kind == OrganizationKind.TAXI_ASSOCIATION and subject_kind is not None:
+    if kind == OrganizationKind.TAXI_ASSOCIATION and subject_kind is not None:
         return subject_kind in TAXI_ASSOCIATION_SUBJECTS
     return True
 
 
 def _check_keeper(actor, subject_kind: str) -> None:
+    message = _("只有行业协会工作人员可以录入或更正信用记录（出租汽车行业协会限企业、车辆和驾驶员）。")
+    rights.require(actor, "credit.add_creditrecord", message)
     if not can_keep_records(actor, subject_kind):
-        raise PermissionDeniedError(_("只有行业协会工作人员可以录入或更正信用记录（出租汽车行业协会限企业、车辆和驾驶员）。"))
+        raise PermissionDeniedError(message)
 
 
 @transaction.atomic
@@ -222,7 +237,7 @@ def credit_record_correct(
         event=event or record.event, severity=severity, source=record.source, occurred_on=occurred_on,
         expires_on=expires_on, evidence_link=record.evidence_link if evidence_link is None else evidence_link,
         detail=record.detail if detail is None else detail, corrects=record, correction_reason=reason.strip(),
-        withdraws=withdraw, created_by=actor, created_by_organization=actor.organization,
+        withdraws=withdraw, created_by=acting_user(actor), created_by_organization=actor.organization,
     )
     for field in ("vehicle_id", "driver_id"):
         if hasattr(record, field):
@@ -281,13 +296,15 @@ ACTION_EVENTS = {
 
 
 def action_options(user) -> list[tuple[str, str, frozenset[str]]]:
-    """(action kind, target kind, grounds) the user's organisation may issue."""
+    """(action kind, target kind, grounds) the user's organisation may issue (the issuer's part of
+    ``ACTION_MATRIX``: an object rule on which party takes which measure)."""
+    issuer_kind = getattr(getattr(user, "organization", None), "kind", None)
     return [(kind, target, grounds) for (issuer, kind, target), grounds in ACTION_MATRIX.items()
-            if user is not None and user.is_authenticated and issuer == user.kind]
+            if issuer == issuer_kind]
 
 
 def can_issue_actions(user) -> bool:
-    return bool(action_options(user)) and user.has_perm("credit.add_supervisoryaction")
+    return rights.may(user, "credit.add_supervisoryaction") and bool(action_options(user))
 
 
 @transaction.atomic
@@ -297,16 +314,16 @@ def supervisory_action_issue(
 ) -> SupervisoryAction:
     """Issue a measure: its follow-up clock starts, a credit record is made, the target is told; a self-discipline
     measure is reported to transport and the regulator at once (rule M2, M15, M17)."""
-    if actor is None or not actor.is_authenticated or not actor.has_perm("credit.add_supervisoryaction"):
-        raise PermissionDeniedError(_("您没有作出监管措施的权限。"))
+    rights.require(actor, "credit.add_supervisoryaction", _("您没有作出监管措施的权限。"))
     if target is None:
         raise ApplicationError(_("请选择对象单位。"), code="invalid", extra={"fields": {"target": [_("请选择对象单位。")]}})
     bound_text(SupervisoryAction, facts=(facts or "").strip(), requirement=(requirement or "").strip())
-    grounds = ACTION_MATRIX.get((actor.kind, kind, target.kind))
+    issuer_kind = getattr(getattr(actor, "organization", None), "kind", None)
+    grounds = ACTION_MATRIX.get((issuer_kind, kind, target.kind))
     if grounds is None:
         raise PermissionDeniedError(
             _("%(issuer)s不能对%(target)s作出“%(kind)s”。") % {
-                "issuer": OrganizationKind(actor.kind).label, "target": OrganizationKind(target.kind).label,
+                "issuer": OrganizationKind(issuer_kind).label if issuer_kind else _("本账号"), "target": OrganizationKind(target.kind).label,
                 "kind": ActionKind(kind).label if kind in ActionKind.values else kind},
             code="action_not_allowed")
     if ground not in grounds:
@@ -323,7 +340,7 @@ def supervisory_action_issue(
             target=target, kind=kind, status=SupervisoryAction.Status.OPEN).exists():
         raise ConflictError(_("该保险公司已有执行中的暂停网约车保险业务措施。"), code="suspension_exists")
     action = SupervisoryAction(
-        target=target, kind=kind, ground=ground, issued_by=actor.organization, issued_by_user=actor,
+        target=target, kind=kind, ground=ground, issued_by=actor.organization, issued_by_user=acting_user(actor),
         reference_no=(reference_no or "").strip(), facts=(facts or "").strip(),
         requirement=(requirement or "").strip(), vehicle=vehicle, starts_on=starts_on, ends_on=ends_on,
     )
@@ -365,8 +382,8 @@ def supervisory_action_issue(
 def supervisory_action_close(*, actor, action: SupervisoryAction, result: str) -> SupervisoryAction:
     """Close a measure with its recorded result (rectified, suspension lifted …); meets its follow-up clock."""
     action = SupervisoryAction.objects.select_for_update().get(pk=action.pk)
-    if actor is None or actor.organization_id != action.issued_by_id \
-            or not actor.has_perm("credit.change_supervisoryaction"):
+    rights.require(actor, "credit.change_supervisoryaction", _("只有作出该措施的单位可以结案。"))
+    if actor.organization_id != action.issued_by_id:
         raise PermissionDeniedError(_("只有作出该措施的单位可以结案。"))
     if action.status == SupervisoryAction.Status.CLOSED:
         raise ConflictError(_("该措施已结案。"))
@@ -376,7 +393,7 @@ def supervisory_action_close(*, actor, action: SupervisoryAction, result: str) -
                                extra={"fields": {"result": [_("请填写结案情况。")]}})
     bound_text(SupervisoryAction, result=result)
     action.status, action.result = SupervisoryAction.Status.CLOSED, result
-    action.closed_at, action.closed_by = timezone.now(), actor
+    action.closed_at, action.closed_by = timezone.now(), acting_user(actor)
     action.save(update_fields=["status", "result", "closed_at", "closed_by", "updated_at"])
     deadline = deadline_for(rule=FOLLOWUP_RULE, subject=action)
     if deadline is not None:

@@ -1,4 +1,6 @@
-"""Pages of the credit file and of supervisory actions. They call the same services as the API."""
+"""Pages of the credit file and of supervisory actions. They call the same services as the API; who may open a
+page asks the rights table (``rights.may``), and every lookup of a subject goes through the access module, so a
+vehicle, driver or organisation outside the user's audience reads exactly like one that does not exist."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_POST
 from apps.core.crypto import blind_index
 from apps.core.errors import ApplicationError
 from apps.core.validators import normalize_plate
-from apps.parties import access
+from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import selectors, services
@@ -63,7 +65,7 @@ def file_url(record: CreditRecord) -> str:
 @login_required
 def index(request):
     user = request.user
-    if not user.has_perm("credit.view_creditrecord"):
+    if not rights.may(user, "credit.view_creditrecord"):
         raise Http404
     if user.kind in (OrganizationKind.TAXI_COMPANY, OrganizationKind.INSURER) and not request.GET.get("kind"):
         return redirect("credit:file", "org", user.organization_id)
@@ -84,7 +86,7 @@ def index(request):
 @login_required
 def subject_file(request, kind: str, pk: int):
     subject = _subject_or_404(kind, pk)
-    if not request.user.has_perm("credit.view_creditrecord") or not file_visible(request.user, subject):
+    if not rights.may(request.user, "credit.view_creditrecord") or not file_visible(request.user, subject):
         raise Http404
     context = selectors.credit_file(user=request.user, subject=subject)
     subject_kind = services.subject_describe(subject)["subject_kind"] if kind != "org" or subject.kind in (
@@ -94,35 +96,47 @@ def subject_file(request, kind: str, pk: int):
     return render(request, "credit/file.html", context)
 
 
+def _visible_vehicle(user, plate: str):
+    """The vehicle of ``plate`` the user sees in the register (rule M2), or None: an unseen one reads as not
+    registered, so no page tells whether a plate outside the user's audience exists."""
+    from apps.vehicles.models import Vehicle
+
+    return access.visible(user, Vehicle).filter(plate=plate).first()
+
+
 def _find_subject(form, user) -> object | None:
+    """The subject named on the record form, looked up in the user's audience only (``apps.parties.access``):
+    whatever lies outside it gets the same answer as what does not exist, and the file rule
+    (``file_visible``) then decides — the same rule as the file page's."""
     data = form.cleaned_data
     kind = data["subject_kind"]
     if kind in (SubjectKind.TAXI_COMPANY, SubjectKind.INSURER):
         org = data.get("organization")
         expected = OrganizationKind.TAXI_COMPANY if kind == SubjectKind.TAXI_COMPANY else OrganizationKind.INSURER
-        if org is None or org.kind != expected:
+        if org is not None:
+            org = access.visible(user, Organization).filter(pk=org.pk, kind=expected).first()
+        if org is None:
             form.add_error("organization", _("请选择%(k)s。") % {"k": SubjectKind(kind).label})
             return None
         return org
     if kind == SubjectKind.VEHICLE:
-        from apps.vehicles.models import Vehicle
-
         try:
             plate = normalize_plate(data.get("plate") or "")
         except ValidationError as exc:
             form.add_error("plate", exc.messages[0])
             return None
-        # only a vehicle the user sees in the register (rule M2): an unseen one reads as not registered
-        vehicle = access.visible(user, Vehicle).filter(plate=plate).first()
-        if vehicle is None:
+        vehicle = _visible_vehicle(user, plate)
+        if vehicle is None or not file_visible(user, vehicle):
             form.add_error("plate", _("车辆登记库中没有号牌为 %(p)s 的车辆。") % {"p": plate})
+            return None
         return vehicle
     from apps.vehicles.models import Driver
 
     id_no = (data.get("driver_id_no") or "").strip().upper()
     driver = access.visible(user, Driver).filter(id_no_bidx=blind_index(id_no)).first() if id_no else None
-    if driver is None:
+    if driver is None or not file_visible(user, driver):
         form.add_error("driver_id_no", _("驾驶员台账中没有该身份证号码的驾驶员。"))
+        return None
     return driver
 
 
@@ -176,7 +190,7 @@ def record_correct(request, pk: int):
 
 @login_required
 def action_list(request):
-    if not request.user.has_perm("credit.view_supervisoryaction"):
+    if not rights.may(request.user, "credit.view_supervisoryaction"):
         raise Http404
     qs = access.visible(request.user, SupervisoryAction).select_related("target", "issued_by")
     kind = request.GET.get("kind", "")
@@ -204,10 +218,8 @@ def action_new(request):
         data = form.cleaned_data
         vehicle = None
         if data["plate"]:
-            from apps.vehicles.models import Vehicle
-
             try:
-                vehicle = Vehicle.objects.filter(plate=normalize_plate(data["plate"])).first()
+                vehicle = _visible_vehicle(request.user, normalize_plate(data["plate"]))
             except ValidationError as exc:
                 form.add_error("plate", exc.messages[0])
             else:
@@ -237,7 +249,7 @@ def action_detail(request, pk: int):
         "action": action, "deadline": deadline_for(rule=services.FOLLOWUP_RULE, subject=action),
         "can_close": action.status == SupervisoryAction.Status.OPEN
         and request.user.organization_id == action.issued_by_id
-        and request.user.has_perm("credit.change_supervisoryaction"),
+        and rights.may(request.user, "credit.change_supervisoryaction"),
         "close_form": CloseActionForm(), "today": timezone.localdate(), "now": timezone.now(),
     })
 

@@ -7,10 +7,12 @@ from django.utils import timezone
 
 from apps.credit.models import CreditRecord, SupervisoryAction
 from apps.credit.services import credit_record_create, supervisory_action_issue
+from apps.parties.rights import SystemActor
 
 from .factories import make_driver, make_vehicle
 
 pytestmark = pytest.mark.django_db
+JOB = SystemActor("credit.test_consequence")  # a consequence recorded by the platform
 DAY = dt.date(2026, 6, 1)
 
 
@@ -20,13 +22,13 @@ def files(parties):
     driver = make_driver(company=parties.company_a)
     records = {
         "insurer_a": credit_record_create(subject=parties.insurer_a, event="rescission_lapsed", severity="serious",
-                                          source="rescissions", occurred_on=DAY),
+                                          source="rescissions", occurred_on=DAY, actor=JOB),
         "company_a": credit_record_create(subject=parties.company_a, event="self_discipline", severity="minor",
-                                          source="supervisory_action", occurred_on=DAY),
+                                          source="supervisory_action", occurred_on=DAY, actor=JOB),
         "vehicle": credit_record_create(subject=vehicle, event="lead_confirmed", severity="serious", source="leads",
-                                        occurred_on=DAY),
+                                        occurred_on=DAY, actor=JOB),
         "driver": credit_record_create(subject=driver, event="high_claim_rate", severity="minor", source="claims",
-                                       occurred_on=DAY),
+                                       occurred_on=DAY, actor=JOB),
     }
     return vehicle, driver, records
 

@@ -9,15 +9,18 @@ from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.models import AuditEvent
 from apps.credit.models import CreditRecord, SubjectKind
 from apps.credit.services import credit_record_add, credit_record_correct, credit_record_create
+from apps.parties.rights import SystemActor
 
 pytestmark = pytest.mark.django_db
 
+JOB = SystemActor("credit.test_consequence")  # a consequence recorded by the platform
 DAY = dt.date(2026, 5, 10)
 
 
 def test_m14_record_for_insurer_with_default_expiry_and_audit(parties):
     record = credit_record_create(subject=parties.insurer_a, event="rescission_lapsed", severity="serious",
-                                  source="rescissions", occurred_on=DAY, evidence_link="/rescissions/1/")
+                                  source="rescissions", occurred_on=DAY, evidence_link="/rescissions/1/",
+                                  actor=JOB)
     assert record.subject_kind == SubjectKind.INSURER
     assert record.subject_organization == parties.insurer_a
     assert record.expires_on == DAY + dt.timedelta(days=1095)
@@ -26,7 +29,7 @@ def test_m14_record_for_insurer_with_default_expiry_and_audit(parties):
 
 def test_dedup_key_makes_create_idempotent(parties):
     kwargs = dict(subject=parties.company_a, event="self_discipline", severity="high", source="supervisory_action",
-                  occurred_on=DAY, dedup_key="sa:1")
+                  occurred_on=DAY, dedup_key="sa:1", actor=JOB)
     first = credit_record_create(**kwargs)
     second = credit_record_create(**kwargs)
     assert first.pk == second.pk
@@ -36,13 +39,14 @@ def test_dedup_key_makes_create_idempotent(parties):
 
 def test_refuses_organization_that_is_not_company_or_insurer(parties):
     with pytest.raises(ApplicationError):
-        credit_record_create(subject=parties.transport, event="other", severity="minor", source="x", occurred_on=DAY)
+        credit_record_create(subject=parties.transport, event="other", severity="minor", source="x", occurred_on=DAY,
+                             actor=JOB)
     assert not CreditRecord.objects.exists()
 
 
 def test_database_refuses_update_and_delete(parties):
     record = credit_record_create(subject=parties.insurer_a, event="other", severity="minor", source="association",
-                                  occurred_on=DAY)
+                                  occurred_on=DAY, actor=JOB)
     for sql in ("UPDATE credit_creditrecord SET severity = 'severe' WHERE id = %s",
                 "DELETE FROM credit_creditrecord WHERE id = %s"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
@@ -90,9 +94,9 @@ def test_vehicle_and_driver_records_belong_to_their_company_file(parties):
     vehicle = make_vehicle(company=parties.company_a)
     driver = make_driver(company=parties.company_a, name="王小明")
     v = credit_record_create(subject=vehicle, event="lead_confirmed", severity="serious", source="leads",
-                             occurred_on=DAY)
+                             occurred_on=DAY, actor=JOB)
     d = credit_record_create(subject=driver, event="high_claim_rate", severity="minor", source="claims",
-                             occurred_on=DAY)
+                             occurred_on=DAY, actor=JOB)
     assert (v.subject_kind, v.vehicle, v.subject_organization) == ("vehicle", vehicle, parties.company_a)
     assert v.subject_label == vehicle.plate
     assert (d.subject_kind, d.driver) == ("driver", driver)

@@ -8,6 +8,7 @@ from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.parties import access
 from apps.parties.scoping import ScopedReadOnlyViewSet
 
 from .. import selectors, services
@@ -97,7 +98,8 @@ class SupervisoryActionViewSet(ScopedReadOnlyViewSet):
         if vehicle_id:
             from apps.vehicles.models import Vehicle
 
-            vehicle = Vehicle.objects.filter(pk=vehicle_id).first()
+            # a vehicle outside the caller's audience reads as unknown (no existence oracle by id)
+            vehicle = access.visible(request.user, Vehicle).filter(pk=vehicle_id).first()
             if vehicle is None:
                 raise Http404
         record = services.supervisory_action_issue(actor=request.user, vehicle=vehicle, **values)
