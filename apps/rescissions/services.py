@@ -75,7 +75,8 @@ def _require_case_handler(actor, case: RescissionCase) -> None:
     exercises its right, nobody else records its steps)."""
     message = _("只有该案件所属保险公司的人员可以办理此案件。")
     rights.require(actor, "rescissions.change_rescissioncase", message)
-    if not may_act(actor, case):
+    # a step is the insurer's legal act, recorded by a person of it: no system job acting for it records one
+    if acting_user(actor) is None or not may_act(actor, case):
         raise PermissionDeniedError(message)
 
 
