@@ -10,7 +10,10 @@ from django.utils import timezone
 from apps.core import calendar, deadlines
 from apps.core.deadlines import SHANGHAI, end_of_day
 from apps.core.models import Deadline, WorkCalendarDay, WorkCalendarYear
+from apps.parties.rights import SystemActor
 from tests.factories import user_of
+
+SYSTEM = SystemActor("test.clock")  # the platform acting: the clocks are started by services
 
 D = dt.date
 
@@ -85,8 +88,7 @@ def insurer_user(db):
 def test_due_page_shows_the_fallback_warning_for_a_clock_in_2027(client, insurer_user):
     deadline = deadlines.deadline_start(
         rule="test.calendar", subject=insurer_user, responsible=insurer_user.organization,
-        starts_at=at(2026, 12, 30, 10), unit=Deadline.Unit.WORKING_DAYS, amount=3,
-    )
+        starts_at=at(2026, 12, 30, 10), unit=Deadline.Unit.WORKING_DAYS, amount=3, actor=SYSTEM)
     assert deadline.used_fallback_calendar
     client.force_login(insurer_user)
     html = client.get("/due/").content.decode()
@@ -99,8 +101,7 @@ def test_due_page_shows_the_fallback_warning_for_a_clock_in_2027(client, insurer
 def test_due_page_without_fallback_clocks_warns_only_for_a_missing_current_year(client, insurer_user):
     deadlines.deadline_start(
         rule="test.calendar", subject=insurer_user, responsible=insurer_user.organization,
-        starts_at=at(2026, 9, 30, 10), unit=Deadline.Unit.WORKING_DAYS, amount=1,
-    )
+        starts_at=at(2026, 9, 30, 10), unit=Deadline.Unit.WORKING_DAYS, amount=1, actor=SYSTEM)
     client.force_login(insurer_user)
     html = client.get("/due/").content.decode()
     current_year_known = WorkCalendarYear.objects.filter(year=timezone.localdate().year).exists()
@@ -119,12 +120,10 @@ def test_admin_calendar_correction_recomputes_open_clocks_and_keeps_breaches(adm
     org = insurer_user.organization
     open_clock = deadlines.deadline_start(
         rule="test.recompute", subject=insurer_user, responsible=org,
-        starts_at=at(2026, 12, 30, 10), unit=Deadline.Unit.WORKING_DAYS, amount=3,
-    )
+        starts_at=at(2026, 12, 30, 10), unit=Deadline.Unit.WORKING_DAYS, amount=3, actor=SYSTEM)
     breached_clock = deadlines.deadline_start(
         rule="test.recompute", subject=org, responsible=org,
-        starts_at=at(2026, 12, 30, 10), unit=Deadline.Unit.WORKING_DAYS, amount=2,
-    )
+        starts_at=at(2026, 12, 30, 10), unit=Deadline.Unit.WORKING_DAYS, amount=2, actor=SYSTEM)
     assert breached_clock.due_at == end_of_day(D(2027, 1, 1))
     deadlines.deadline_scan(now=at(2027, 1, 2, 9))
     breached_clock.refresh_from_db()

@@ -9,8 +9,11 @@ from django.conf import settings
 from apps.core import deadlines
 from apps.core.models import AuditEvent, Deadline
 from apps.core.tasks import deadline_scan
+from apps.parties.rights import SystemActor
 from liuzhou_regulation.celery import app
 from tests.factories import OrganizationFactory
+
+SYSTEM = SystemActor("test.clock")  # the platform acting: the clocks are started by services
 
 pytestmark = pytest.mark.celery_worker
 
@@ -33,8 +36,7 @@ def test_deadline_scan_by_a_real_worker_marks_a_breach(celery_worker):
     org = OrganizationFactory(kind="insurer")
     overdue = deadlines.deadline_start(
         rule="test.worker", subject=org, responsible=org, starts_at=dt.datetime(2026, 1, 5, 9, tzinfo=deadlines.SHANGHAI),
-        unit=Deadline.Unit.HOURS, amount=1,
-    )
+        unit=Deadline.Unit.HOURS, amount=1, actor=SYSTEM)
     assert overdue.status == Deadline.Status.OPEN
 
     deadline_scan.delay()  # through Redis to the worker thread, which uses its own database connection

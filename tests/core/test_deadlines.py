@@ -10,6 +10,9 @@ from apps.core import deadlines
 from apps.core.deadlines import SHANGHAI, compute_due, end_of_day, local_date
 from apps.core.errors import ApplicationError
 from apps.core.models import AuditEvent, Deadline, DeadlinePause
+from apps.parties.rights import SystemActor
+
+SYSTEM = SystemActor("test.clock")  # the platform acting: the clocks are started by services
 
 UTC = dt.UTC
 H = dt.timedelta(hours=1)
@@ -68,7 +71,7 @@ def org(parties):
 
 def start(org, subject=None, rule="test.clock", **kwargs):
     kwargs = {"starts_at": T0, "unit": Deadline.Unit.HOURS, "amount": 100, **kwargs}
-    return deadlines.deadline_start(rule=rule, subject=subject or org, responsible=org, **kwargs)
+    return deadlines.deadline_start(rule=rule, subject=subject or org, responsible=org, **kwargs, actor=SYSTEM)
 
 
 def test_start_is_idempotent_per_rule_and_subject(org, parties):
@@ -135,14 +138,14 @@ def test_a_failing_breach_handler_does_not_hold_up_other_clocks(org, parties):
 
 
 def test_meet_in_time(org):
-    deadline = deadlines.deadline_meet(deadline=start(org), at=T0 + 10 * H)
+    deadline = deadlines.deadline_meet(deadline=start(org), at=T0 + 10 * H, actor=SYSTEM)
     assert deadline.status == Deadline.Status.MET and deadline.met_at == T0 + 10 * H and deadline.breached_at is None
     assert deadlines.deadline_scan(now=T0 + 500 * H)["breached"] == 0
     assert AuditEvent.objects.filter(action="deadline.meet", object_id=str(deadline.pk)).exists()
 
 
 def test_meet_late_before_the_scan_still_records_the_breach(org):
-    deadline = deadlines.deadline_meet(deadline=start(org), at=T0 + 120 * H)
+    deadline = deadlines.deadline_meet(deadline=start(org), at=T0 + 120 * H, actor=SYSTEM)
     assert deadline.status == Deadline.Status.BREACHED
     assert deadline.breached_at == deadline.due_at and deadline.met_at == T0 + 120 * H
 
@@ -150,7 +153,7 @@ def test_meet_late_before_the_scan_still_records_the_breach(org):
 def test_meet_after_the_scan_keeps_the_breach(org):
     deadline = start(org)
     deadlines.deadline_scan(now=T0 + 101 * H)
-    deadline = deadlines.deadline_meet(deadline=deadline, at=T0 + 102 * H)
+    deadline = deadlines.deadline_meet(deadline=deadline, at=T0 + 102 * H, actor=SYSTEM)
     assert deadline.status == Deadline.Status.BREACHED and deadline.met_at == T0 + 102 * H
 
 
@@ -158,7 +161,7 @@ def test_meet_in_the_future_is_refused(org):
     from django.utils import timezone
 
     with pytest.raises(ApplicationError) as exc:
-        deadlines.deadline_meet(deadline=start(org), at=timezone.now() + H)
+        deadlines.deadline_meet(deadline=start(org), at=timezone.now() + H, actor=SYSTEM)
     assert exc.value.code == "future_time"
 
 
@@ -181,16 +184,16 @@ def test_paused_time_does_not_count(org, parties):
     assert AuditEvent.objects.filter(action="deadline.pause", object_id=str(deadline.pk), detail__reason="台风，无法出险场勘查").exists()
     assert AuditEvent.objects.filter(action="deadline.resume", object_id=str(deadline.pk)).exists()
     # a second pause adds up
-    deadlines.deadline_pause(deadline=deadline, reason="等待公安认定", at=T0 + 110 * H)
-    deadline = deadlines.deadline_resume(deadline=deadline, at=T0 + 120 * H)
+    deadlines.deadline_pause(deadline=deadline, reason="等待公安认定", at=T0 + 110 * H, actor=SYSTEM)
+    deadline = deadlines.deadline_resume(deadline=deadline, at=T0 + 120 * H, actor=SYSTEM)
     assert deadline.due_at == T0 + 213 * H
     assert deadlines.deadline_scan(now=T0 + 212 * H)["breached"] == 0
     assert deadlines.deadline_scan(now=T0 + 214 * H)["breached"] == 1
 
 
 def test_meet_while_paused_closes_the_pause(org):
-    deadline = deadlines.deadline_pause(deadline=start(org), reason="原因", at=T0 + 10 * H)
-    deadline = deadlines.deadline_meet(deadline=deadline, at=T0 + 150 * H)
+    deadline = deadlines.deadline_pause(deadline=start(org), reason="原因", at=T0 + 10 * H, actor=SYSTEM)
+    deadline = deadlines.deadline_meet(deadline=deadline, at=T0 + 150 * H, actor=SYSTEM)
     assert deadline.status == Deadline.Status.MET  # 140 h paused: due moved to T0+240h
     assert deadline.due_at == T0 + 240 * H and deadline.paused_at is None
 
@@ -198,22 +201,22 @@ def test_meet_while_paused_closes_the_pause(org):
 def test_pause_and_resume_are_refused_when_they_make_no_sense(org):
     deadline = start(org)
     with pytest.raises(ApplicationError) as exc:
-        deadlines.deadline_resume(deadline=deadline, at=T0 + H)
+        deadlines.deadline_resume(deadline=deadline, at=T0 + H, actor=SYSTEM)
     assert exc.value.code == "not_paused"
     with pytest.raises(ApplicationError) as exc:
-        deadlines.deadline_pause(deadline=deadline, reason="迟到的暂停", at=T0 + 101 * H)
+        deadlines.deadline_pause(deadline=deadline, reason="迟到的暂停", at=T0 + 101 * H, actor=SYSTEM)
     assert exc.value.code == "already_due"  # an expired clock cannot be stopped after the fact
-    paused = deadlines.deadline_pause(deadline=deadline, reason="原因", at=T0 + 5 * H)
+    paused = deadlines.deadline_pause(deadline=deadline, reason="原因", at=T0 + 5 * H, actor=SYSTEM)
     with pytest.raises(ApplicationError) as exc:
-        deadlines.deadline_pause(deadline=paused, reason="again", at=T0 + 6 * H)
+        deadlines.deadline_pause(deadline=paused, reason="again", at=T0 + 6 * H, actor=SYSTEM)
     assert exc.value.code == "not_open"
     with pytest.raises(ApplicationError) as exc:
-        deadlines.deadline_resume(deadline=paused, at=T0 + 4 * H)
+        deadlines.deadline_resume(deadline=paused, at=T0 + 4 * H, actor=SYSTEM)
     assert exc.value.code == "before_pause"
 
 
 def test_cancelled_clocks_are_not_scanned(org):
-    deadline = deadlines.deadline_cancel(deadline=start(org), reason="案件撤销")
+    deadline = deadlines.deadline_cancel(deadline=start(org), reason="案件撤销", actor=SYSTEM)
     assert deadline.status == Deadline.Status.CANCELLED
     assert deadlines.deadline_scan(now=T0 + 500 * H) == {"warned": 0, "final_warned": 0, "breached": 0, "failed": 0}
 
@@ -227,7 +230,7 @@ def test_recompute_leaves_breaches_and_met_clocks_alone(org, parties):
 
     WorkCalendarDay.objects.filter(date=dt.date(2026, 10, 8)).delete()
     WorkCalendarDay.objects.create(date=dt.date(2026, 10, 8), is_workday=False, name="假设的更正")
-    assert deadlines.deadlines_recompute() == 0
+    assert deadlines.deadlines_recompute(actor=SYSTEM) == 0
     breached.refresh_from_db()
     assert breached.due_at == end_of_day(dt.date(2026, 10, 8)) and breached.status == Deadline.Status.BREACHED
 

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from apps.exchange import crypto, evidence, keys, services
+from apps.parties.rights import SystemActor
 from tests.exchange import kinds  # noqa: F401 - registers the test batch kinds
 
 ROOT = Path(settings.BASE_DIR)
@@ -28,7 +29,8 @@ ROOT = Path(settings.BASE_DIR)
 def genuine_archive(parties, tmp_path):
     with transaction.atomic():
         batch = services.batch_send(kind="test_echo", sender=parties.transport, recipient=parties.insurer_a,
-                                    rows=[{"n": 7}], refs=["PEN-2026-9"], actor=None)
+                                    rows=[{"n": 7}], refs=["PEN-2026-9"],
+                                    actor=SystemActor("tests.send", organization=parties.transport))
     services.batch_deliver(batch_id=batch.pk)
     path = tmp_path / "genuine.json"
     call_command("exchange_archive", "export", str(batch.pk), str(path))
