@@ -87,7 +87,7 @@ def register_rules() -> None:
         register_rule(spec.rule, spec.label)
 
 
-def clock_start(*, rule: str, subject, responsible, starts_at: dt.datetime, actor=None) -> Deadline:
+def clock_start(*, rule: str, subject, responsible, starts_at: dt.datetime, actor) -> Deadline:
     """Start the clock ``rule`` for ``subject`` (a claim, or a progress-notice period for ``claim.progress``)."""
     spec = CLOCKS[rule]
     return deadline_start(

@@ -27,6 +27,7 @@ def seed_demo_complaints(stdout) -> None:
         hotline="12328", category="private_car_carrying", plate="桂B7M321",
         description="【演示】一辆黑色私家车每天傍晚在柳州站出站口招揽乘客，按人收费 25 元。", location="柳州站出站口",
         occurred_at=now - dt.timedelta(days=2, hours=3), reporter_name="黄晓明", reporter_phone="13807725566",
+        actor=services.public_reporter(),
     )
     complaint, _code = services.complaint_submit(
         hotline="12378", category="claim_misconduct", insurer=insurer,

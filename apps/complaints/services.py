@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
-from apps.core.audit import audit_record, reveal
+from apps.core.audit import acting_user, audit_record, reveal
 from apps.core.deadlines import deadline_for, deadline_meet, deadline_start
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
 from apps.core.notifications import notify_organization
 from apps.core.validators import normalize_phone, normalize_plate
+from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
@@ -43,6 +44,20 @@ _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the tel
 ROUTING = {Hotline.TRANSPORT: OrganizationKind.TRANSPORT, Hotline.INSURANCE: OrganizationKind.REGULATOR}
 HANDLERS = frozenset(ROUTING.values())
 
+PUBLIC_REPORT_JOB = "complaints.public_report"
+_HANDLER_ONLY = _("只有承办单位的工作人员可以办理该举报。")
+_DESK_ONLY = _("只有交通运输局和金融监管分局的工作人员可以登记电话举报。")
+
+
+def public_reporter() -> rights.SystemActor:
+    """Who a report filed without an account is recorded by: the platform's public report desk (rule M16)."""
+    return rights.SystemActor(PUBLIC_REPORT_JOB)
+
+
+def may_record_telephone(actor) -> bool:
+    """A hotline desk: staff of an organisation that handles a hotline (rule M16) with the right to record."""
+    return rights.may(actor, "complaints.add_complaint") and getattr(actor, "kind", None) in HANDLERS
+
 
 def _random(n: int) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(n))
@@ -52,11 +67,11 @@ def _new_tracking_no(now: dt.datetime) -> str:
     return f"JB{timezone.localtime(now):%y%m%d}{_random(6)}"
 
 
-def _event(complaint, kind, *, actor=None, organization=None, note="", public=False) -> ComplaintEvent:
-    if organization is None and actor is not None:
+def _event(complaint, kind, *, actor, organization=None, note="", public=False) -> ComplaintEvent:
+    if organization is None:
         organization = getattr(actor, "organization", None)
-    return ComplaintEvent.objects.create(complaint=complaint, kind=kind, actor=actor, organization=organization,
-                                         note=note, public=public)
+    return ComplaintEvent.objects.create(complaint=complaint, kind=kind, actor=acting_user(actor),
+                                         organization=organization, note=note, public=public)
 
 
 def _fail(fields: dict[str, list[str]], message: str | None = None):
@@ -146,15 +161,19 @@ def validate_report(
 
 
 @transaction.atomic
-def complaint_submit(*, photos=None, channel: str = Channel.WEB, actor=None, **report) -> tuple[Complaint, str]:
+def complaint_submit(*, actor, photos=None, channel: str = Channel.WEB, **report) -> tuple[Complaint, str]:
     """File a report; returns (complaint, secret code). The code is shown once and only its hash is kept.
 
-    ``actor`` is the staff member recording a telephone report (``channel=telephone``); web reports have none.
-    The report is routed at once by hotline (rule M16) and the feedback clock starts.
+    ``actor`` is the staff member recording a telephone report (``channel=telephone``), or ``public_reporter()``
+    for a report filed on the web without an account. The report is routed at once by hotline (rule M16) and the
+    feedback clock starts. Nothing here needs Redis or the task queue: with both down the report is kept.
     """
+    if actor is None:
+        raise TypeError("complaint_submit is called with an explicit actor (public_reporter() for the public)")
     if channel == Channel.TELEPHONE:
-        if actor is None or actor.kind not in HANDLERS or not actor.has_perm("complaints.add_complaint"):
-            raise PermissionDeniedError(_("只有交通运输局和金融监管分局的工作人员可以登记电话举报。"))
+        rights.require(actor, "complaints.add_complaint", _DESK_ONLY)
+        if not may_record_telephone(actor):
+            raise PermissionDeniedError(_DESK_ONLY)
     cleaned = validate_report(**report)
     checked, photo_errors = check_photos(photos)
     if photo_errors:
@@ -167,7 +186,7 @@ def complaint_submit(*, photos=None, channel: str = Channel.WEB, actor=None, **r
     code = _random(8)
     complaint = Complaint(
         **cleaned, vehicle=vehicle, channel=channel, code_hash=make_password(code), received_at=now,
-        status=Status.RECEIVED, recorded_by=actor,
+        status=Status.RECEIVED, recorded_by=acting_user(actor),
     )
     for _attempt in range(5):
         complaint.tracking_no = _new_tracking_no(now)
@@ -199,11 +218,12 @@ def complaint_submit(*, photos=None, channel: str = Channel.WEB, actor=None, **r
     return complaint, code
 
 
-def _route(complaint: Complaint, handler: Organization, *, actor=None) -> None:
+def _route(complaint: Complaint, handler: Organization, *, actor) -> None:
     complaint.routed_to = handler
     complaint.status = Status.ROUTED
     complaint.save(update_fields=["routed_to", "status", "updated_at"])
-    _event(complaint, ComplaintEvent.Kind.ROUTED, organization=handler,
+    _event(complaint, ComplaintEvent.Kind.ROUTED, actor=rights.SystemActor("complaints.route", organization=handler),
+           organization=handler,
            note=_("已按热线 %(h)s 分办至%(org)s。") % {"h": complaint.hotline, "org": handler.name}, public=True)
     deadline_start(rule=FEEDBACK_RULE, subject=complaint, responsible=handler, starts_at=complaint.received_at,
                    unit=Deadline.Unit.NATURAL_DAYS, amount=conf.feedback_days(), actor=actor)
@@ -236,8 +256,10 @@ def is_handling_org(user, complaint: Complaint) -> bool:
 
 
 def _check_handler(actor, complaint: Complaint) -> None:
-    if not is_handling_org(actor, complaint) or not actor.has_perm("complaints.change_complaint"):
-        raise PermissionDeniedError(_("只有承办单位的工作人员可以办理该举报。"))
+    """The table gives the right to handle complaints; the object rule: only the organisation it was routed to."""
+    rights.require(actor, "complaints.change_complaint", _HANDLER_ONLY)
+    if not is_handling_org(actor, complaint):
+        raise PermissionDeniedError(_HANDLER_ONLY)
 
 
 def _locked(complaint: Complaint) -> Complaint:
@@ -268,7 +290,7 @@ def complaint_forward(*, actor, complaint: Complaint, insurer: Organization, not
     then sees this complaint (guardian object permission on the direct-FK table)."""
     complaint = _locked(complaint)
     _check_handler(actor, complaint)
-    if actor.kind != OrganizationKind.REGULATOR or complaint.hotline != Hotline.INSURANCE:
+    if complaint.hotline != Hotline.INSURANCE:  # routed to the regulator (rule M16), who alone forwards it
         raise PermissionDeniedError(_("只有金融监管分局可以将 12378 举报转保险公司核查。"))
     if len((note or "").strip()) > conf.max_text_chars():
         raise ApplicationError(_("转办说明不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, code="note_too_long",
@@ -328,7 +350,8 @@ def complaint_add_note(*, actor, complaint: Complaint, note: str) -> ComplaintEv
     if is_handling_org(actor, complaint):
         _check_handler(actor, complaint)
         kind = ComplaintEvent.Kind.NOTE
-    elif actor.kind == OrganizationKind.INSURER and forwarded_insurers(complaint).filter(pk=actor.organization_id).exists():
+    elif rights.may(actor, "complaints.view_complaint") and forwarded_insurers(complaint).filter(
+            pk=actor.organization_id).exists():  # the insurer it was forwarded to (rule M16) answers
         kind = ComplaintEvent.Kind.INSURER_REPLY
     else:
         raise PermissionDeniedError(_("您无权办理该举报。"))
@@ -415,7 +438,7 @@ def complaint_give_feedback(*, actor, complaint: Complaint, feedback: str) -> Co
 
 def may_reveal_contact(user, complaint: Complaint) -> bool:
     """Only the handling officer sees the reporter's name and telephone in clear."""
-    return bool(user and user.is_authenticated and complaint.handling_officer_id == user.pk
+    return bool(rights.may(user, "complaints.change_complaint") and complaint.handling_officer_id == user.pk
                 and is_handling_org(user, complaint))
 
 

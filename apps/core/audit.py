@@ -23,12 +23,12 @@ def acting_user(actor):
 
 
 def audit_record(
-    *, actor=None, action: str, obj: models.Model | None = None, organization=None, detail: dict[str, Any] | None = None
+    *, actor, action: str, obj: models.Model | None = None, organization=None, detail: dict[str, Any] | None = None
 ) -> AuditEvent:
     """One audit event. ``actor`` is the user who acted, or the platform acting by itself (a system actor, see
     ``apps.parties.rights.SystemActor``): then the event has no user and names the job in ``system_job``."""
-    if actor is None:  # INTEGRATION: becomes a TypeError once every caller passes its actor
-        pass
+    if actor is None:
+        raise TypeError("audit_record is called with the actor: a user, or a SystemActor for the platform acting by itself")
     if organization is None and getattr(actor, "organization_id", None):
         organization = actor.organization
     system_job = getattr(actor, "system_job", "") or ""

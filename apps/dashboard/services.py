@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from apps.core.audit import audit_record
 from apps.core.notifications import notify_organization
 from apps.parties.models import Organization
+from apps.parties.rights import SystemActor
 
 from . import conf
 from .periods import add_months, current_month
@@ -35,5 +36,5 @@ def joint_report_announce(*, today: dt.date | None = None) -> int:
             dedup_key=f"joint-report:{label}",
         )
     if created:
-        audit_record(actor=None, action="dashboard.report_announce", detail={"month": label, "notifications": created})
+        audit_record(actor=SystemActor("dashboard.report_announce"), action="dashboard.report_announce", detail={"month": label, "notifications": created})
     return created

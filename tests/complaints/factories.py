@@ -6,7 +6,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from apps.complaints.services import complaint_submit
+from apps.complaints.services import complaint_submit, public_reporter
 
 
 def report_12328(**overrides) -> dict:
@@ -32,6 +32,7 @@ def report_12378(insurer, **overrides) -> dict:
 
 
 def file_report(**report):
+    report.setdefault("actor", public_reporter())
     return complaint_submit(**report)
 
 

@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from apps.complaints import ratelimit
 from apps.complaints.models import Complaint
-from apps.complaints.services import complaint_forward, complaint_start_verifying, complaint_submit
+from apps.complaints.services import (
+    complaint_forward,
+    complaint_start_verifying,
+    complaint_submit,
+    public_reporter,
+)
 from apps.core.models import AuditEvent
 
 from .factories import png_upload, report_12328, report_12378
@@ -100,7 +105,7 @@ def test_oversized_or_fake_photo_refused(client, parties, settings):
 
 
 def test_status_page_needs_tracking_number_and_code(client, parties):
-    complaint, code = complaint_submit(**report_12328())
+    complaint, code = complaint_submit(**report_12328(), actor=public_reporter())
     wrong = client.post("/complaints/status/", {"tracking_no": complaint.tracking_no, "code": "AAAAAAAA"})
     assert wrong.status_code == 404 and "不正确" in wrong.content.decode()
     ok = client.post("/complaints/status/", {"tracking_no": complaint.tracking_no, "code": code})
@@ -110,7 +115,7 @@ def test_status_page_needs_tracking_number_and_code(client, parties):
 
 
 def test_staff_page_masks_contact_and_reveal_is_audited(client, parties):
-    complaint, _ = complaint_submit(**report_12328())
+    complaint, _ = complaint_submit(**report_12328(), actor=public_reporter())
     client.force_login(parties.transport_user)
     body = client.get(f"/complaints/staff/{complaint.pk}/").content.decode()
     assert "138****1234" in body and "13877201234" not in body and "张*丰" in body
@@ -121,8 +126,8 @@ def test_staff_page_masks_contact_and_reveal_is_audited(client, parties):
 
 
 def test_forwarded_insurer_pages_see_only_that_complaint(client, parties):
-    forwarded, _ = complaint_submit(**report_12378(parties.insurer_a))
-    other, _ = complaint_submit(**report_12378(parties.insurer_a))
+    forwarded, _ = complaint_submit(**report_12378(parties.insurer_a), actor=public_reporter())
+    other, _ = complaint_submit(**report_12378(parties.insurer_a), actor=public_reporter())
     complaint_forward(actor=parties.regulator_user, complaint=forwarded, insurer=parties.insurer_a)
     client.force_login(parties.insurer_a_user)
     listing = client.get("/complaints/staff/?status=all").content.decode()
@@ -134,7 +139,7 @@ def test_forwarded_insurer_pages_see_only_that_complaint(client, parties):
 
 
 def test_photo_download_only_for_the_audience(client, parties):
-    complaint, _ = complaint_submit(**report_12328(), photos=[png_upload()])
+    complaint, _ = complaint_submit(**report_12328(), photos=[png_upload()], actor=public_reporter())
     photo = complaint.photos.get()
     assert client.get(f"/complaints/staff/{complaint.pk}/photos/{photo.pk}/").status_code == 302  # login
     client.force_login(parties.regulator_user)
@@ -179,7 +184,7 @@ def test_api_staff_and_public(api, parties):
 
 
 def test_handler_must_take_the_case_before_reveal(parties):
-    complaint, _ = complaint_submit(**report_12328())
+    complaint, _ = complaint_submit(**report_12328(), actor=public_reporter())
     complaint_start_verifying(actor=parties.transport_user, complaint=complaint)
     assert Complaint.objects.get().handling_officer == parties.transport_user
 
@@ -195,7 +200,7 @@ def test_public_pages_available_in_english(client, parties):
 def test_to_lead_button_makes_a_lead(client, parties):
     from apps.leads.models import Lead
 
-    complaint, _ = complaint_submit(**report_12328())
+    complaint, _ = complaint_submit(**report_12328(), actor=public_reporter())
     client.force_login(parties.transport_user)
     assert 'data-testid="to-lead"' in client.get(f"/complaints/staff/{complaint.pk}/").content.decode()
     response = client.post(f"/complaints/staff/{complaint.pk}/to-lead/")

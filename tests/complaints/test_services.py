@@ -14,6 +14,7 @@ from apps.complaints.services import (
     complaint_reveal_contact,
     complaint_start_verifying,
     complaint_submit,
+    public_reporter,
 )
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.models import AuditEvent, Deadline
@@ -32,8 +33,8 @@ def private_media(settings, tmp_path):
 
 
 def test_m16_routing_by_hotline(parties):
-    transport_case, code = complaint_submit(**report_12328())
-    insurance_case, _ = complaint_submit(**report_12378(parties.insurer_a))
+    transport_case, code = complaint_submit(**report_12328(), actor=public_reporter())
+    insurance_case, _ = complaint_submit(**report_12378(parties.insurer_a), actor=public_reporter())
     assert transport_case.routed_to == parties.transport and transport_case.status == Status.ROUTED
     assert insurance_case.routed_to == parties.regulator
     assert list(access.visible(parties.transport_user, Complaint)) == [transport_case]
@@ -45,15 +46,15 @@ def test_m16_routing_by_hotline(parties):
 
 def test_m16_feedback_deadline_started_on_kernel_table(parties, settings):
     settings.COMPLAINT_FEEDBACK_DAYS = 15
-    complaint, _ = complaint_submit(**report_12328())
+    complaint, _ = complaint_submit(**report_12328(), actor=public_reporter())
     deadline = Deadline.objects.get(rule="complaint.feedback", object_id=str(complaint.pk))
     assert deadline.responsible == parties.transport
     assert deadline.unit == Deadline.Unit.NATURAL_DAYS and deadline.amount == 15
 
 
 def test_m16_forwarded_insurer_sees_that_complaint_and_no_other(parties):
-    forwarded, _ = complaint_submit(**report_12378(parties.insurer_a))
-    other, _ = complaint_submit(**report_12378(parties.insurer_a))
+    forwarded, _ = complaint_submit(**report_12378(parties.insurer_a), actor=public_reporter())
+    other, _ = complaint_submit(**report_12378(parties.insurer_a), actor=public_reporter())
     complaint_forward(actor=parties.regulator_user, complaint=forwarded, insurer=parties.insurer_a, note="请核查")
     colleague = user_of("insurer", organization=parties.insurer_a)  # a colleague of the same insurer
     assert list(access.visible(parties.insurer_a_user, Complaint)) == [forwarded]
@@ -68,13 +69,13 @@ def test_m16_forwarded_insurer_sees_that_complaint_and_no_other(parties):
 
 
 def test_only_regulator_forwards_12378(parties):
-    complaint, _ = complaint_submit(**report_12328())
+    complaint, _ = complaint_submit(**report_12328(), actor=public_reporter())
     with pytest.raises(PermissionDeniedError):
         complaint_forward(actor=parties.transport_user, complaint=complaint, insurer=parties.insurer_a)
 
 
 def test_personal_data_encrypted_in_database(parties):
-    complaint, _ = complaint_submit(**report_12328())
+    complaint, _ = complaint_submit(**report_12328(), actor=public_reporter())
     with connection.cursor() as cursor:
         cursor.execute("SELECT reporter_name, reporter_phone, reporter_phone_bidx, code_hash "
                        "FROM complaints_complaint WHERE id = %s", [complaint.pk])
@@ -88,7 +89,7 @@ def test_personal_data_encrypted_in_database(parties):
 
 
 def test_reveal_only_by_handling_officer_and_audited(parties):
-    complaint, _ = complaint_submit(**report_12328())
+    complaint, _ = complaint_submit(**report_12328(), actor=public_reporter())
     colleague = user_of("transport", organization=parties.transport)
     complaint_start_verifying(actor=parties.transport_user, complaint=complaint)
     complaint.refresh_from_db()
@@ -102,7 +103,7 @@ def test_reveal_only_by_handling_officer_and_audited(parties):
 
 
 def test_lifecycle_to_feedback_meets_clock_and_records_credit(parties):
-    complaint, code = complaint_submit(**report_12378(parties.insurer_b))
+    complaint, code = complaint_submit(**report_12378(parties.insurer_b), actor=public_reporter())
     complaint_start_verifying(actor=parties.regulator_user, complaint=complaint)
     complaint_resolve(actor=parties.regulator_user, complaint=complaint, finding="substantiated",
                       result="经核查，保险公司无理拒赔属实，已责令改正。")
@@ -120,7 +121,7 @@ def test_lifecycle_to_feedback_meets_clock_and_records_credit(parties):
 
 
 def test_steps_out_of_order_are_refused(parties):
-    complaint, _ = complaint_submit(**report_12328())
+    complaint, _ = complaint_submit(**report_12328(), actor=public_reporter())
     with pytest.raises(ApplicationError):
         complaint_give_feedback(actor=parties.transport_user, complaint=complaint, feedback="x")
     with pytest.raises(ApplicationError):
@@ -140,24 +141,24 @@ def test_steps_out_of_order_are_refused(parties):
 ])
 def test_bad_input_gets_chinese_message_and_stores_nothing(parties, overrides, field):
     with pytest.raises(ApplicationError) as info:
-        complaint_submit(**report_12328(**overrides))
+        complaint_submit(**report_12328(**overrides), actor=public_reporter())
     assert field in info.value.extra["fields"]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in str(info.value.extra["fields"][field]))
     assert not Complaint.objects.exists() and not Deadline.objects.exists()
 
 
 def test_photos_are_checked_and_stored_privately(parties, settings, tmp_path):
-    complaint, _ = complaint_submit(**report_12328(), photos=[png_upload()])
+    complaint, _ = complaint_submit(**report_12328(), photos=[png_upload()], actor=public_reporter())
     photo = ComplaintPhoto.objects.get(complaint=complaint)
     assert photo.content_type == "image/png"
     assert photo.file.path.startswith(str(tmp_path / "private" / "complaints"))
     fake = SimpleUploadedFile("evil.jpg", b"<?php echo 1; ?>" * 10, content_type="image/jpeg")
     with pytest.raises(ApplicationError) as info:
-        complaint_submit(**report_12328(), photos=[fake])
+        complaint_submit(**report_12328(), photos=[fake], actor=public_reporter())
     assert "photos" in info.value.extra["fields"]
     settings.COMPLAINT_MAX_PHOTO_BYTES = 10
     with pytest.raises(ApplicationError):
-        complaint_submit(**report_12328(), photos=[png_upload()])
+        complaint_submit(**report_12328(), photos=[png_upload()], actor=public_reporter())
     assert Complaint.objects.count() == 1
 
 
@@ -177,7 +178,7 @@ def test_m16_overdue_feedback_notifies_the_handling_organisation(parties):
     from apps.core.deadlines import deadline_scan
     from apps.core.models import Notification
 
-    complaint, _ = complaint_submit(**report_12328())
+    complaint, _ = complaint_submit(**report_12328(), actor=public_reporter())
     deadline_scan(now=timezone.now() + dt.timedelta(days=20))
     assert complaint.feedback_deadline.status == Deadline.Status.BREACHED
     assert Notification.objects.filter(user=parties.transport_user, kind="complaint.feedback_breach").count() == 1
@@ -200,7 +201,7 @@ def test_m16_a_12328_plate_report_becomes_a_lead_in_one_action(parties):
     from apps.complaints.services import complaint_to_lead
     from apps.leads.models import Lead
 
-    complaint, _ = complaint_submit(**report_12328(), photos=[png_upload()])
+    complaint, _ = complaint_submit(**report_12328(), photos=[png_upload()], actor=public_reporter())
     lead = complaint_to_lead(actor=parties.transport_user, complaint=complaint)
     complaint.refresh_from_db()
     assert complaint.lead_id == lead.pk and complaint.status == Status.VERIFYING
@@ -210,6 +211,6 @@ def test_m16_a_12328_plate_report_becomes_a_lead_in_one_action(parties):
     assert complaint.events.filter(kind=ComplaintEvent.Kind.LEAD_CREATED).exists()
     with pytest.raises(ApplicationError):  # only once
         complaint_to_lead(actor=parties.transport_user, complaint=complaint)
-    insurance_case, _ = complaint_submit(**report_12378(parties.insurer_a))
+    insurance_case, _ = complaint_submit(**report_12378(parties.insurer_a), actor=public_reporter())
     with pytest.raises(ApplicationError):  # 12378 reports do not become leads
         complaint_to_lead(actor=parties.regulator_user, complaint=insurance_case)

@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection, transaction
 
 from apps.core.audit import audit_record, reveal
 from apps.core.models import AuditEvent
+from apps.parties.rights import SystemActor
 
 
 def test_audit_record_writes_a_row_with_actor_organization_and_object(parties):
@@ -51,16 +52,26 @@ def _raw(sql, params):
     "DELETE FROM core_auditevent WHERE id = %s",
 ])
 def test_database_refuses_update_and_delete_of_audit_rows(parties, sql):
-    event = audit_record(action="test.immutable", organization=parties.transport)
+    event = audit_record(actor=SystemActor("test.audit"), action="test.immutable", organization=parties.transport)
     with pytest.raises(DatabaseError, match="append-only"):
         _raw(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "test.immutable"
 
 
 def test_orm_update_and_delete_are_refused_too(parties):
-    event = audit_record(action="test.immutable", organization=parties.transport)
+    event = audit_record(actor=SystemActor("test.audit"), action="test.immutable", organization=parties.transport)
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="x")
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
     assert AuditEvent.objects.filter(pk=event.pk, action="test.immutable").exists()
+
+
+def test_an_audit_event_without_an_actor_is_a_programming_error(parties):
+    """Every event names who acted: a user, or the platform's job (``SystemActor``); ``None`` is refused."""
+    before = AuditEvent.objects.count()
+    with pytest.raises(TypeError, match="actor"):
+        audit_record(actor=None, action="test.anonymous", organization=parties.transport)
+    assert AuditEvent.objects.count() == before
+    event = audit_record(actor=SystemActor("test.job"), action="test.job", organization=parties.transport)
+    assert event.actor is None and event.system_job == "test.job"

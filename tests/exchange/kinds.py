@@ -8,6 +8,7 @@ from pathlib import Path
 from apps.core.audit import audit_record
 from apps.exchange.models import BatchEvent
 from apps.exchange.registry import IngestRejected, register_kind
+from apps.parties.rights import SystemActor
 
 INGESTED = "exchange_test.ingested"
 RECEIPTS = []  # (batch id, receipt_at) seen by the sender-side callback in this process
@@ -15,7 +16,8 @@ RECEIPTS = []  # (batch id, receipt_at) seen by the sender-side callback in this
 
 def _record(batch, rows, receipt_at):
     audit_record(
-        action=INGESTED, obj=batch, organization=batch.recipient,
+        actor=SystemActor("exchange_test.ingest", organization=batch.recipient), action=INGESTED, obj=batch,
+        organization=batch.recipient,
         detail={"rows": len(rows), "receipt_at": receipt_at.isoformat(), "pid": os.getpid()},
     )
 

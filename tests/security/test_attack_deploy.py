@@ -217,7 +217,7 @@ def test_the_app_role_cannot_disable_append_only_triggers_but_can_insert_audit_r
             for table in tables:
                 assert _refused(cursor, f"ALTER TABLE {table} DISABLE TRIGGER ALL") == "42501", table
             assert _refused(cursor, "TRUNCATE core_auditevent") == "42501"
-            event = audit_record(action="security.app_role_probe", detail={"role": role})  # INSERT works
+            event = audit_record(actor=SystemActor("security.app_role_probe"), action="security.app_role_probe", detail={"role": role})  # INSERT works
             assert AuditEvent.objects.filter(pk=event.pk, action="security.app_role_probe").exists()
             assert _refused(cursor, f"DELETE FROM core_auditevent WHERE id = {int(event.pk)}") == "42501"
         finally:

@@ -323,7 +323,12 @@ def test_m3_other_free_text_is_bounded_at_the_service(parties):
     nothing written."""
     import datetime as dt
 
-    from apps.complaints.services import complaint_resolve, complaint_start_verifying, complaint_submit
+    from apps.complaints.services import (
+        complaint_resolve,
+        complaint_start_verifying,
+        complaint_submit,
+        public_reporter,
+    )
     from apps.core.errors import ApplicationError
     from apps.credit.models import CreditRecord
     from apps.credit.services import credit_record_add, credit_record_correct
@@ -341,7 +346,7 @@ def test_m3_other_free_text_is_bounded_at_the_service(parties):
     assert "更正原因" in refused.value.message
     assert CreditRecord.objects.count() == 1
 
-    complaint, _code = complaint_submit(**report_12378(parties.insurer_b))
+    complaint, _code = complaint_submit(**report_12378(parties.insurer_b), actor=public_reporter())
     complaint_start_verifying(actor=parties.regulator_user, complaint=complaint)
     with pytest.raises(ApplicationError) as refused:
         complaint_resolve(actor=parties.regulator_user, complaint=complaint, finding="substantiated",

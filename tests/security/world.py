@@ -214,12 +214,14 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
         hotline="12328", category="private_car_carrying", plate=w.vehicle_a.plate,
         description="一辆白色私家车在火车站门口拉客，每人收费 20 元。", location="柳州火车站东广场",
         occurred_at=now - dt.timedelta(hours=5), reporter_name="张三丰", reporter_phone="13877201234",
-        photos=[SimpleUploadedFile("p.png", png_bytes(), content_type="image/png")])
+        photos=[SimpleUploadedFile("p.png", png_bytes(), content_type="image/png")],
+        actor=complaints.public_reporter())
     w.complaint_photo = w.complaint_12328.photos.get()
     w.complaint_12378, _code = complaints.complaint_submit(
         hotline="12378", category="claim_misconduct", insurer=o["insurer_a"], plate="",
         description="网约车出险后保险公司以非营运为由拒绝理赔，但车辆已按营运投保。", location="柳州市城中区",
-        occurred_at=now - dt.timedelta(days=2), reporter_name="李四", reporter_phone="13977205678")
+        occurred_at=now - dt.timedelta(days=2), reporter_name="李四", reporter_phone="13977205678",
+        actor=complaints.public_reporter())
     complaints.complaint_forward(actor=u["regulator"], complaint=w.complaint_12378, insurer=o["insurer_a"],
                                  note="请核查并答复")
     w.complaint_12378.refresh_from_db()

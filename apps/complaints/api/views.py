@@ -120,7 +120,7 @@ class PublicReportView(APIView):
         values = dict(data.validated_data)
         photos = request.FILES.getlist("photos") if hasattr(request, "FILES") else []
         values.pop("photos", None)
-        complaint, code = services.complaint_submit(**values, photos=photos)
+        complaint, code = services.complaint_submit(**values, photos=photos, actor=services.public_reporter())
         return Response({"tracking_no": complaint.tracking_no, "code": code, "status": complaint.status},
                         status=status.HTTP_201_CREATED)
 

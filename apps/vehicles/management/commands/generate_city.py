@@ -325,7 +325,9 @@ def generate_city(plan: Plan, *, stdout=None) -> dict | None:
         if stdout is not None and plan.policies >= 50_000:
             stdout.write(f"  {totals['vehicles']:>9,} 辆车  {totals['policies']:>10,} 张保单  "
                          f"{time.monotonic() - started:6.1f} s")
-    audit_record(action="city.generate", detail={**totals, "seed": plan.seed,
+    from apps.parties.rights import SystemActor
+
+    audit_record(actor=SystemActor("generate_city"), action="city.generate", detail={**totals, "seed": plan.seed,
                                                  "seconds": round(time.monotonic() - started, 1)})
     totals["seconds"] = round(time.monotonic() - started, 1)
     return totals
