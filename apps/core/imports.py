@@ -51,7 +51,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.parties import rights
 from apps.parties.access import audience
+from apps.parties.rights import SystemActor
 
 from .audit import audit_record
 from .errors import ApplicationError, PermissionDeniedError
@@ -333,8 +335,8 @@ class ImportKind:
     """What can be imported, from which spec, by whom.
 
     * ``spec``: dotted path of a ``RowSpec`` (``apps.vehicles.rows.VEHICLE_ROWS``).
-    * ``perm``: model permission an importer needs (e.g. ``vehicles.add_vehicle``), and ``org_kinds`` the kinds of
-      organisation that import this list; the services check every row again.
+    * ``perm``: the permission an importer needs (e.g. ``vehicles.add_vehicle``), answered by the rights table
+      (``apps.parties.rights``: the table says which roles import this list); the services check every row again.
     * ``precheck(user, kwargs)``: cheap per-row rule checked at preview (raise ``ValidationError`` by field).
     * ``natural_keys(kwargs)``: the row's natural keys as ``{field: value}``; a key repeated in one file is an error.
     * ``bulk``: dotted path of ``fn(*, actor, job, rows: list[(row_number, kwargs)]) -> list[RowResult]`` applying a
@@ -349,7 +351,6 @@ class ImportKind:
     label: Any
     spec: str
     perm: str
-    org_kinds: frozenset[str]
     list_url: str = ""
     precheck: Callable[[Any, dict[str, Any]], None] | None = None
     natural_keys: Callable[[dict[str, Any]], dict[str, Any]] | None = None
@@ -364,11 +365,8 @@ class ImportKind:
         return import_string(self.bulk) if self.bulk else None
 
     def may_import(self, user) -> bool:
-        if user is None or not user.is_authenticated or not user.is_active:
-            return False
-        if user.is_superuser:
-            return True
-        return user.kind in self.org_kinds and user.has_perm(self.perm)
+        """The rights table's answer (``TypeError`` for no actor, like every rights question)."""
+        return rights.may(user, self.perm)
 
 
 _KINDS: dict[str, ImportKind] = {}
@@ -839,7 +837,7 @@ def _preview_complete(job: ImportJob, spec) -> None:
 
 def _may_act_on(actor, job: ImportJob) -> None:
     kind = get_kind(job.kind)
-    if actor is None or actor.organization_id != job.organization_id or not kind.may_import(actor):
+    if not kind.may_import(actor) or actor.organization_id != job.organization_id:
         raise PermissionDeniedError(_("您不能处理这次导入。"))
 
 
@@ -1229,7 +1227,7 @@ def import_files_purge(*, now: dt.datetime | None = None) -> int:
             job.file.storage.delete(job.file.name)
             purged.append(job.pk)
     if purged:
-        audit_record(actor=None, action="import.files_purged", detail={
+        audit_record(actor=SystemActor("import.purge_files"), action="import.files_purged", detail={
             "jobs": purged, "retention_days": file_retention_days()})
     return len(purged)
 

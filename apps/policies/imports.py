@@ -9,13 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.imports import ImportKind, register_kind
-from apps.parties.models import OrganizationKind
 
 
 def _insurer_precheck(user, kwargs: dict[str, Any]) -> None:
     """An insurer imports only its own policies (the service refuses the row too; the preview says so first)."""
     insurer = kwargs.get("insurer")
-    if user is not None and not user.is_superuser and insurer is not None and insurer.pk != user.organization_id:
+    if not user.is_superuser and insurer is not None and insurer.pk != user.organization_id:
         raise ValidationError({"insurer": _("保险公司只能导入本公司的保单，不能导入“%(name)s”的保单。") % {
             "name": insurer.name}})
 
@@ -28,7 +27,7 @@ def _policy_keys(kwargs: dict[str, Any]) -> dict[str, Any]:
 def register() -> None:
     register_kind(ImportKind(
         key="policies", label=gettext_lazy("保单"), spec="apps.policies.rows.POLICY_ROWS",
-        perm="policies.add_policy", org_kinds=frozenset({OrganizationKind.INSURER}),
+        perm="policies.add_policy",
         list_url="policies:list", precheck=_insurer_precheck, natural_keys=_policy_keys,
         help=gettext_lazy("以“保险公司 + 保单号”为准；“保险公司”列可省略（默认为本公司）。车辆不在登记册中时按保单上的车辆信息登记。"),
     ))

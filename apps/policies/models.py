@@ -78,6 +78,9 @@ class Policy(models.Model):
         verbose_name = _("保单")
         verbose_name_plural = _("保单")
         ordering = ["-starts_at", "-id"]
+        # The underwriting check page (rules C2, P3, M11): the regulator and the insurance association supervise
+        # underwriting, an insurer reviews its own book; reading policies (view_policy) is wider than that.
+        permissions = [("review_underwriting", _("可以查看核保规则检查"))]
         constraints = [
             *range_constraints(
                 "policy",

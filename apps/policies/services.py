@@ -21,10 +21,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.audit import audit_record
+from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.validators import check_amount, check_date, check_instant
+from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 from apps.vehicles.models import Vehicle
 from apps.vehicles.services import (
@@ -32,8 +33,7 @@ from apps.vehicles.services import (
     _drop_none,
     apply_changes,
     change_detail,
-    require_perm,
-    vehicle_upsert,
+    vehicle_register_for_policy,
 )
 from apps.vehicles.usage import parse_usage_nature
 
@@ -47,8 +47,11 @@ POLICY_CREATE_CHECKS: list[PolicyCheck] = []
 
 
 def _insurer_for_write(actor, insurer: Organization | None) -> Organization:
-    """Rule: an insurer writes only its own policies; the system (``actor=None``) names the insurer."""
-    if actor is not None and not actor.is_superuser:
+    """The object rule after the table's policy rights: an insurer (or a job acting for one) writes only its own
+    policies; only a superuser names the insurer."""
+    if not (rights.may(actor, "policies.add_policy") or rights.may(actor, "policies.change_policy")):
+        raise PermissionDeniedError(_("您没有登记或修改保单的权限。"))
+    if not actor.is_superuser:
         if actor.kind != OrganizationKind.INSURER:
             raise PermissionDeniedError(_("只有保险公司可以登记或修改保单。"))
         if insurer is not None and insurer.pk != actor.organization_id:
@@ -61,8 +64,9 @@ def _insurer_for_write(actor, insurer: Organization | None) -> Organization:
     return insurer
 
 
-def _may_write_policy(actor, policy: Policy) -> None:
-    if actor is None or actor.is_superuser:
+def _check_owns_policy(actor, policy: Policy) -> None:
+    """The object rule after the table's ``change_policy``: an insurer changes only its own policies."""
+    if actor.is_superuser:
         return
     if actor.kind != OrganizationKind.INSURER or policy.insurer_id != actor.organization_id:
         raise PermissionDeniedError(_("保险公司只能修改本公司的保单。"))
@@ -172,7 +176,7 @@ def policy_create(
     rescinded_at: dt.datetime | None = None, cancelled_at: dt.datetime | None = None,
 ) -> Policy:
     """Register a policy (rule M11: the insurer states the usage nature it insures)."""
-    require_perm(actor, "policies.add_policy", _("您没有登记保单的权限。"))
+    rights.require(actor, "policies.add_policy", _("您没有登记保单的权限。"))
     insurer = _insurer_for_write(actor, insurer)
     if kind not in PolicyKind.values:
         raise ValidationError({"kind": _("未知的险种“%(kind)s”。") % {"kind": kind}})
@@ -232,9 +236,9 @@ def _policy_changes(policy: Policy, fields: dict[str, Any]) -> tuple[list[str], 
 @transaction.atomic
 def policy_update(*, actor, policy: Policy, **fields: Any) -> Policy:
     """Change fields of an insurer's own policy (``None`` = leave as is; ``coverages=[...]`` replaces them)."""
-    require_perm(actor, "policies.change_policy", _("您没有修改保单的权限。"))
+    rights.require(actor, "policies.change_policy", _("您没有修改保单的权限。"))
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
-    _may_write_policy(actor, policy)
+    _check_owns_policy(actor, policy)
     changed, coverages_changed = _policy_changes(policy, fields)
     if changed:
         policy.full_clean()
@@ -280,8 +284,8 @@ def policy_upsert(
             rescinded_at=rescinded_at, cancelled_at=cancelled_at,
         )
         return policy, UpsertOutcome.CREATED
-    require_perm(actor, "policies.change_policy", _("您没有修改保单的权限。"))
-    _may_write_policy(actor, existing)
+    rights.require(actor, "policies.change_policy", _("您没有修改保单的权限。"))
+    _check_owns_policy(actor, existing)
     changed, coverages_changed = _policy_changes(existing, {
         "kind": kind, "vehicle": vehicle, "usage_nature_insured": usage_nature_insured, "starts_at": starts_at,
         "ends_at": ends_at, "premium": premium, "policyholder_name": policyholder_name, "status": status,
@@ -304,34 +308,18 @@ def policy_upsert(
 def policy_vehicle_resolve(
     *, actor, vin: str, plate: str | None = None, fields: dict[str, Any] | None = None,
 ) -> tuple[Vehicle, str]:
-    """The insured vehicle, registered from the policy row when it is not yet known (system write: an insurer
-    holds no vehicle-write permission, but the particulars on its own proposal are its to report, rule J2; the
-    register's existing particulars are never overwritten by an insurer, only blanks filled)."""
-    fields = {k: v for k, v in (fields or {}).items() if k in {"engine_no", "vehicle_type", "make_model", "seats",
-                                                      "owner_name", "owner_id_no", "registered_on", "vin_override"}}
-    from apps.vehicles.models import Vehicle as V
-
-    known = V.objects.filter(vin=(vin or "").strip().upper()).first()
-    if known is not None:
-        # an insurer does not overwrite the register's particulars; it only fills blanks
-        fill = {k: v for k, v in fields.items() if v not in (None, "") and getattr(known, k) in (None, "")}
-        plate_fill = plate if plate and not known.plate else None
-        if not fill and not plate_fill:
-            if plate and known.plate and plate.strip().upper() != known.plate:
-                # the register's plate is not quoted: an insurer naming a VIN it guessed learns nothing from it
-                raise ValidationError({"plate": _("号牌“%(p)s”与车辆登记册中该车辆识别代号登记的号牌不一致，请核对。") % {
-                    "p": plate}})
-            return known, UpsertOutcome.UNCHANGED
-        return vehicle_upsert(actor=actor, trusted=True, vin=vin, plate=plate_fill, **fill)
-    return vehicle_upsert(actor=actor, trusted=True, vin=vin, plate=plate, **fields)
+    """The insured vehicle: the register's, or registered from the policy row when the register does not know the
+    VIN (``apps.vehicles.services.vehicle_register_for_policy``: the insurer's own path under
+    ``policies.add_policy``; it never changes a known vehicle, its owner, usage nature or ledger)."""
+    return vehicle_register_for_policy(actor=actor, vin=vin, plate=plate, fields=fields)
 
 
 @transaction.atomic
 def policy_rescind(*, actor, policy: Policy, at: dt.datetime | None = None, reason: str = "") -> Policy:
     """The insurer rescinds the contract (rules M12, J5); cover ends at ``at``."""
-    require_perm(actor, "policies.change_policy", _("您没有修改保单的权限。"))
+    rights.require(actor, "policies.change_policy", _("您没有修改保单的权限。"))
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
-    _may_write_policy(actor, policy)
+    _check_owns_policy(actor, policy)
     if policy.status in (Policy.Status.RESCINDED, Policy.Status.CANCELLED):
         raise ConflictError(_("该保单已解除或已退保。"))
     check_instant(at, field="rescinded_at", label=Policy._meta.get_field("rescinded_at").verbose_name)
@@ -346,9 +334,9 @@ def policy_rescind(*, actor, policy: Policy, at: dt.datetime | None = None, reas
 @transaction.atomic
 def policy_cancel(*, actor, policy: Policy, at: dt.datetime | None = None, reason: str = "") -> Policy:
     """Cancellation (退保), e.g. the later-starting of two compulsory policies (rule J7) or the cases of J6/C5."""
-    require_perm(actor, "policies.change_policy", _("您没有修改保单的权限。"))
+    rights.require(actor, "policies.change_policy", _("您没有修改保单的权限。"))
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
-    _may_write_policy(actor, policy)
+    _check_owns_policy(actor, policy)
     if policy.status in (Policy.Status.RESCINDED, Policy.Status.CANCELLED):
         raise ConflictError(_("该保单已解除或已退保。"))
     check_instant(at, field="cancelled_at", label=Policy._meta.get_field("cancelled_at").verbose_name)
@@ -386,11 +374,11 @@ def coverage_standard_publish(
     """Publish a new version of the standard (associations only). The open-ended version in force before it
     ends the day before; a version never takes effect in the past (verification results must not change after
     the fact), and versions never overlap."""
-    require_perm(actor, "policies.add_coveragestandard", _("只有保险行业协会、出租汽车行业协会可以发布保障标准。"))
+    rights.require(actor, "policies.add_coveragestandard", _("只有保险行业协会、出租汽车行业协会可以发布保障标准。"))
     for field, day in (("effective_from", effective_from), ("effective_to", effective_to)):
         check_date(day, field=field, label=CoverageStandard._meta.get_field(field).verbose_name)
     today = local_date(timezone.now())
-    if actor is not None and effective_from < today:
+    if effective_from < today:
         raise ValidationError({"effective_from": _("保障标准不能追溯生效，生效日期最早为今天。")})
     if effective_to is not None and effective_to < effective_from:
         raise ValidationError({"effective_to": _("失效日期不能早于生效日期。")})
@@ -413,7 +401,7 @@ def coverage_standard_publish(
         raise ConflictError(_("与已发布的保障标准“%(name)s”的有效期重叠。") % {"name": overlap.first().name})
     standard = CoverageStandard(
         name=name.strip(), effective_from=effective_from, effective_to=effective_to, basis=basis,
-        published_by=actor.organization if actor is not None else None, created_by=actor,
+        published_by=actor.organization, created_by=acting_user(actor),
     )
     standard.full_clean()
     standard.save()

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -18,8 +18,7 @@ from django.views.generic import DetailView
 
 from apps.core.deadlines import SHANGHAI
 from apps.core.errors import ApplicationError
-from apps.parties import access
-from apps.parties.models import OrganizationKind
+from apps.parties import access, rights
 from apps.parties.scoping import ScopedPageMixin
 from apps.vehicles.forms import apply_service_errors
 from apps.vehicles.timeline import TimelineItem
@@ -79,8 +78,7 @@ class PolicyListView(RegisterListView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(**kwargs, now=timezone.now(),
-                                        may_create=user.kind == OrganizationKind.INSURER
-                                        and user.has_perm("policies.add_policy"))
+                                        may_create=rights.may(user, "policies.add_policy"))
 
 
 class PolicyDetailView(ScopedPageMixin, DetailView):
@@ -94,7 +92,7 @@ class PolicyDetailView(ScopedPageMixin, DetailView):
         return super().get_context_data(
             **kwargs, flags=policy_flags(policy), now=timezone.now(), in_force=policy.in_force_at(timezone.now()),
             may_reveal=may_reveal_policyholder(user, policy),
-            may_edit=user.has_perm("policies.change_policy") and policy.insurer_id == user.organization_id,
+            may_edit=rights.may(user, "policies.change_policy") and policy.insurer_id == user.organization_id,
             vehicle_visible=access.is_visible(user, policy.vehicle),
         )
 
@@ -127,8 +125,8 @@ def policy_form(request, pk: int | None = None):
     """An insurer registers or corrects one of its own policies (the services refuse anything else)."""
     user = request.user
     policy = access.get_for_user(user, Policy.objects.select_related("vehicle"), pk=pk) if pk else None
-    if not user.has_perm("policies.change_policy" if policy else "policies.add_policy"):
-        raise PermissionDenied
+    rights.require(user, "policies.change_policy" if policy else "policies.add_policy",
+                   _("您没有修改保单的权限。") if policy else _("您没有登记保单的权限。"))
     initial = None
     if policy is not None:
         line = next((c for c in policy.coverages.all() if c.kind == policy.kind), None)
@@ -189,12 +187,11 @@ def policies_on_vehicle_timeline(user, vehicle):
 def standard(request):
     """The standard in force and its history; association staff publish a new version with an effective date."""
     user = request.user
-    if not user.has_perm("policies.view_coveragestandard"):
-        raise PermissionDenied
+    rights.require(user, "policies.view_coveragestandard", _("您没有查看保障标准的权限。"))
     standards = access.visible(user, CoverageStandard.objects.prefetch_related("requirements")
                                .select_related("published_by")).order_by("-effective_from", "-id")
     current = services.coverage_standard_in_force(timezone.now())
-    may_publish = user.has_perm("policies.add_coveragestandard")
+    may_publish = rights.may(user, "policies.add_coveragestandard")
     form = None
     if may_publish:
         form = StandardForm(request.POST or None, current=current)
@@ -211,7 +208,7 @@ def standard(request):
                     "n": published.name, "d": published.effective_from})
                 return redirect("policies:standard")
     elif request.method == "POST":
-        raise PermissionDenied
+        rights.require(user, "policies.add_coveragestandard", _("只有保险行业协会、出租汽车行业协会可以发布保障标准。"))
     return render(request, "policies/standard.html", {
         "standards": standards, "current": current, "form": form, "today": timezone.localdate(),
     }, status=400 if request.method == "POST" else 200)
@@ -247,10 +244,7 @@ def underwriting(request):
     """Policy records breaking underwriting rules (C2, P3, M11): the regulator and the insurance association see
     every insurer's; an insurer its own."""
     user = request.user
-    if not user.has_perm("policies.view_policy") or user.kind not in (
-            OrganizationKind.REGULATOR, OrganizationKind.INSURANCE_ASSOCIATION, OrganizationKind.INSURER) and \
-            not user.is_superuser:
-        raise PermissionDenied
+    rights.require(user, "policies.review_underwriting", _("您没有查看核保规则检查的权限。"))
     form = UnderwritingFilterForm(request.GET or None, user=user)
     qs = access.visible(user, Policy.objects.select_related("insurer", "vehicle").prefetch_related("coverages"))
     rule = None

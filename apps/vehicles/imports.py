@@ -35,7 +35,7 @@ def _driver_keys(kwargs: dict[str, Any]) -> dict[str, Any]:
 def _company_precheck(user, kwargs: dict[str, Any]) -> None:
     """A taxi company imports into its own ledger only (the services refuse it too; the preview says so)."""
     company = kwargs.get("company")
-    if user is not None and user.kind == K.TAXI_COMPANY and company is not None and company.pk != user.organization_id:
+    if user.kind == K.TAXI_COMPANY and company is not None and company.pk != user.organization_id:
         raise ValidationError({"company": _("只能导入本企业台账的车辆或驾驶员，不能填写其他企业“%(name)s”。") % {
             "name": company.name}})
 
@@ -57,20 +57,20 @@ def _vehicle_precheck(user, kwargs: dict[str, Any]) -> None:
 def register() -> None:
     register_kind(ImportKind(
         key="vehicles", label=gettext_lazy("车辆"), spec="apps.vehicles.rows.VEHICLE_ROWS",
-        perm="vehicles.add_vehicle", org_kinds=frozenset({K.TRANSPORT, K.TAXI_COMPANY}),
+        perm="vehicles.add_vehicle",
         list_url="vehicles:list", precheck=_vehicle_precheck, natural_keys=_vehicle_keys,
         bulk="apps.vehicles.services.vehicles_bulk_upsert", parallel=True,
         help=gettext_lazy("以车辆识别代号（VIN）为准：已有车辆更新所填写的项目，空白单元格保持不变。"),
     ))
     register_kind(ImportKind(
         key="permits", label=gettext_lazy("运输证"), spec="apps.vehicles.rows.PERMIT_ROWS",
-        perm="vehicles.add_operatingpermit", org_kinds=frozenset({K.TRANSPORT}),
+        perm="vehicles.add_operatingpermit",
         list_url="vehicles:permits", natural_keys=_permit_keys,
         help=gettext_lazy("以运输证号为准；车辆须已在车辆登记册中。"),
     ))
     register_kind(ImportKind(
         key="drivers", label=gettext_lazy("驾驶员"), spec="apps.vehicles.rows.DRIVER_ROWS",
-        perm="vehicles.add_driver", org_kinds=frozenset({K.TAXI_COMPANY}),
+        perm="vehicles.add_driver",
         list_url="vehicles:drivers", precheck=_company_precheck, natural_keys=_driver_keys,
         help=gettext_lazy("以身份证号码为准；打码的个人信息（含 *）视为未填写，不会覆盖原值。"),
     ))

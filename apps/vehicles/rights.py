@@ -1,6 +1,7 @@
 """Who may do what with vehicles, permits, drivers and onboarding checks (rows narrowed by access.py)."""
 
 from apps.parties.models import Role
+from apps.parties.rights import SYSTEM
 
 _VIEW_ALL = [
     "vehicles.view_vehicle", "vehicles.view_operatingpermit", "vehicles.view_driver",
@@ -28,4 +29,8 @@ RIGHTS = {
     ],
     # Insurers read the vehicles they insure and their permits (rule M11: verify qualification before underwriting).
     Role.INSURER_STAFF: ["vehicles.view_vehicle", "vehicles.view_operatingpermit"],
+    # No platform job writes the registers through the services: imports act as the importing user, an insurer's
+    # policy registers a car new to the register under policies.add_policy (vehicle_register_for_policy), and the
+    # demo city generator writes its rows directly (COPY).
+    SYSTEM: [],
 }

@@ -1,8 +1,9 @@
 """Writes for vehicles, permits, drivers, assignments and onboarding checks (one transaction each, audited).
 
-Conventions: keyword-only arguments; ``actor=None`` is the system (management commands, data loads) and skips the
-permission check; every other actor is checked here, inside the service, so pages, API, importer and tasks share
-one rule. Upserts (``*_upsert``) are keyed on natural keys for the importer and return ``(object, outcome)`` with
+Conventions: keyword-only arguments; every function takes its ``actor`` (a user, or a
+``apps.parties.rights.SystemActor`` for the platform's own jobs) and asks the rights table
+(``rights.require``) here, inside the service, so pages, API, importer and tasks share one rule; the object rule
+(which row: a company writes only its own ledger) follows the table's answer. Upserts (``*_upsert``) are keyed on natural keys for the importer and return ``(object, outcome)`` with
 ``outcome`` in ``UpsertOutcome``; writing the same values again changes nothing and records no audit event.
 """
 
@@ -19,7 +20,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.audit import audit_record
+from apps.core.audit import acting_user, audit_record
 from apps.core.crypto import BlindIndexField
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
@@ -34,6 +35,7 @@ from apps.core.validators import (
     normalize_uscc,
     normalize_vin,
 )
+from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
@@ -52,14 +54,6 @@ PERSONAL_FIELDS = frozenset({"owner_name", "owner_id_no", "name", "id_no", "phon
 
 
 # --- helpers shared with apps.policies.services -----------------------------------------------------------------
-
-
-def require_perm(actor, perm: str, message: str | None = None) -> None:
-    """The actor's role group must hold ``perm`` (``actor=None`` is the system)."""
-    if actor is None:
-        return
-    if not actor.has_perm(perm):
-        raise PermissionDeniedError(message or _("您没有执行此操作的权限。"))
 
 
 def apply_changes(obj: Model, values: dict[str, Any]) -> list[str]:
@@ -126,7 +120,7 @@ def normalize_owner_id(value: str) -> tuple[str, list[str]]:
 
 def _company_for_write(actor, company: Organization | None, *, field: str = "company") -> Organization | None:
     """A taxi company writes only into its own ledger; others may name any taxi company."""
-    if actor is not None and actor.kind == OrganizationKind.TAXI_COMPANY:
+    if actor.kind == OrganizationKind.TAXI_COMPANY:
         if company is not None and company.pk != actor.organization_id:
             raise PermissionDeniedError(_("只能登记到本企业的台账。"))
         return actor.organization
@@ -134,11 +128,12 @@ def _company_for_write(actor, company: Organization | None, *, field: str = "com
     return company
 
 
-def _may_write_vehicle(actor, vehicle: Vehicle) -> None:
-    """A taxi company writes only the vehicles of its own ledger. A vehicle in no ledger (a private car, a car
-    between platforms) is not the company's to change: it joins the ledger only through the onboarding check and
-    ``vehicle_set_online`` (rule M9), never by a write that carries the owner's particulars along."""
-    if actor is None or actor.is_superuser:
+def _check_owns_vehicle(actor, vehicle: Vehicle) -> None:
+    """The object rule after the table's ``change_vehicle``: a taxi company writes only the vehicles of its own
+    ledger. A vehicle in no ledger (a private car, a car between platforms) is not the company's to change: it
+    joins the ledger only through the onboarding check and ``vehicle_set_online`` (rule M9), never by a write that
+    carries the owner's particulars along. Transport keeps the whole register (rule M6)."""
+    if actor.is_superuser:
         return
     if actor.kind == OrganizationKind.TAXI_COMPANY and vehicle.company_id != actor.organization_id:
         raise PermissionDeniedError(_(
@@ -146,10 +141,22 @@ def _may_write_vehicle(actor, vehicle: Vehicle) -> None:
             "车辆须先通过上线核查并上线，才纳入本企业台账（规则 M9）。"), code="not_in_ledger")
 
 
-def _may_link_vehicle(actor, vehicle: Vehicle) -> None:
+def may_change_vehicle(actor, vehicle: Vehicle) -> bool:
+    """Whether ``vehicle_update`` would let ``actor`` change this vehicle (the table's right and the ledger rule),
+    for pages deciding whether to offer the edit."""
+    if not rights.may(actor, "vehicles.change_vehicle"):
+        return False
+    try:
+        _check_owns_vehicle(actor, vehicle)
+    except PermissionDeniedError:
+        return False
+    return True
+
+
+def _check_may_link_vehicle(actor, vehicle: Vehicle) -> None:
     """A company may record which of its drivers drives a vehicle not in any ledger yet (an assignment changes
     nothing of the vehicle and shows nothing of it), but not a vehicle of another company's ledger."""
-    if actor is None or actor.is_superuser:
+    if actor.is_superuser:
         return
     if actor.kind == OrganizationKind.TAXI_COMPANY and vehicle.company_id not in (None, actor.organization_id):
         raise PermissionDeniedError(_("该车辆属于其他企业的台账，不能修改。"))
@@ -219,10 +226,11 @@ def _vehicle_values(
     return values, warnings
 
 
-def _vehicle_save(vehicle: Vehicle, *, actor, action: str, changed: list[str], warnings: list[str]) -> None:
+def _vehicle_save(vehicle: Vehicle, *, actor, action: str, changed: list[str], warnings: list[str],
+                  extra: dict[str, Any] | None = None) -> None:
     vehicle.full_clean()
     vehicle.save()
-    detail = change_detail(vehicle, changed)
+    detail = {**change_detail(vehicle, changed), **(extra or {})}
     if warnings:
         detail["warnings"] = warnings
     audit_record(actor=actor, action=action, obj=vehicle, detail=detail)
@@ -236,19 +244,32 @@ def vehicle_create(
     *, actor, vin: str, seats: int, plate: str | None = None, vin_override: bool = False, engine_no: str = "",
     vehicle_type: str = "", make_model: str = "", usage_nature: str = "", owner_name: str = "",
     owner_id_no: str = "", company: Organization | None = None, registered_on: dt.date | None = None,
-    status: str = Vehicle.Status.NORMAL, trusted: bool = False,
+    status: str = Vehicle.Status.NORMAL,
 ) -> Vehicle:
-    """Register a vehicle. ``trusted=True``: the caller is another service that has checked the actor's right
-    itself (an insurer reporting the particulars of a vehicle on its own policy, rule J2)."""
-    if not trusted:
-        require_perm(actor, "vehicles.add_vehicle", _("您没有登记车辆的权限。"))
+    """Register a vehicle (transport's register, or a company's own ledger)."""
+    rights.require(actor, "vehicles.add_vehicle", _("您没有登记车辆的权限。"))
+    return _vehicle_insert(
+        actor=actor, company=_company_for_write(actor, company), vin=vin, seats=seats, plate=plate,
+        vin_override=vin_override, engine_no=engine_no, vehicle_type=vehicle_type, make_model=make_model,
+        usage_nature=usage_nature, owner_name=owner_name, owner_id_no=owner_id_no, registered_on=registered_on,
+        status=status,
+    )
+
+
+def _vehicle_insert(
+    *, actor, company: Organization | None, vin: str, seats: int, plate: str | None = None, vin_override=False,
+    engine_no="", vehicle_type="", make_model="", usage_nature="", owner_name="", owner_id_no="",
+    registered_on=None, status=Vehicle.Status.NORMAL, detail: dict[str, Any] | None = None,
+) -> Vehicle:
+    """The new vehicle row, validated and audited; the caller has asked the table and chosen the ledger."""
     values, warnings = _vehicle_values(
         plate=plate or "", vin=vin, vin_override=vin_override, engine_no=engine_no, vehicle_type=vehicle_type,
         make_model=make_model, seats=seats, usage_nature=usage_nature, owner_name=owner_name,
         owner_id_no=owner_id_no, registered_on=registered_on, status=status,
     )
-    vehicle = Vehicle(company=_company_for_write(actor, company), **values)
-    _vehicle_save(vehicle, actor=actor, action="vehicle.create", changed=list(values), warnings=warnings)
+    vehicle = Vehicle(company=company, **values)
+    _vehicle_save(vehicle, actor=actor, action="vehicle.create", changed=list(values), warnings=warnings,
+                  extra=detail)
     return vehicle
 
 
@@ -264,9 +285,9 @@ def vehicle_update(
     status: str | None = None,
 ) -> Vehicle:
     """Change the given fields (``None`` = leave as is; ``plate=""`` removes the plate)."""
-    require_perm(actor, "vehicles.change_vehicle", _("您没有修改车辆信息的权限。"))
+    rights.require(actor, "vehicles.change_vehicle", _("您没有修改车辆信息的权限。"))
     vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
-    _may_write_vehicle(actor, vehicle)
+    _check_owns_vehicle(actor, vehicle)
     if vin is not None and vin_override is None:
         vin_override = vehicle.vin_override
     values, warnings = _vehicle_values(
@@ -276,7 +297,7 @@ def vehicle_update(
     )
     if company is not _UNSET:
         values["company"] = _company_for_write(actor, company) if company is not None else None
-        if company is None and actor is not None and actor.kind == OrganizationKind.TAXI_COMPANY:
+        if company is None and actor.kind == OrganizationKind.TAXI_COMPANY:
             values["company"] = None  # a company may release a vehicle from its own ledger
             values["online"] = False
     changed = apply_changes(vehicle, values)
@@ -299,11 +320,11 @@ def _update_values(actor, vehicle: Vehicle, values: dict[str, Any], *, override:
 
 def plate_taken_message(actor, plate: str, holder_vin: str) -> str:
     """A plate already on another vehicle. The holder's VIN is named only to an actor in that vehicle's audience
-    (the system, supervisors, the holder's own company): to anyone else the message says no more than that the
+    (supervisors, the holder's own company): to anyone else the message says no more than that the
     plate is taken — never another party's VIN (the way a private car's VIN was once learned)."""
     from apps.parties.access import visible
 
-    if actor is None or visible(actor, Vehicle.objects.filter(vin=holder_vin)).exists():
+    if visible(actor, Vehicle.objects.filter(vin=holder_vin)).exists():
         return _("号牌“%(plate)s”已登记在车辆识别代号为 %(vin)s 的车辆上，请核对。") % {"plate": plate, "vin": holder_vin}
     return _("号牌“%(plate)s”已登记在另一辆车（车辆识别代号不同）上，请核对号牌和车辆识别代号。") % {"plate": plate}
 
@@ -321,8 +342,7 @@ def vehicle_find(*, plate: str | None = None, vin: str | None = None) -> Vehicle
 
 @transaction.atomic
 def vehicle_upsert(
-    *, actor, vin: str, plate: str | None = None, company: Organization | None = None, trusted: bool = False,
-    **fields: Any,
+    *, actor, vin: str, plate: str | None = None, company: Organization | None = None, **fields: Any,
 ) -> tuple[Vehicle, str]:
     """Create or update the vehicle identified by VIN (else plate); fields given as ``None`` are left as they are.
 
@@ -339,11 +359,10 @@ def vehicle_upsert(
         if fields.get("seats") is None:
             raise ValidationError({"seats": _("新车辆须填写核定载客人数。")})
         kwargs = {k: v for k, v in fields.items() if v is not None}
-        vehicle = vehicle_create(actor=actor, vin=vin, plate=plate, company=company, trusted=trusted, **kwargs)
+        vehicle = vehicle_create(actor=actor, vin=vin, plate=plate, company=company, **kwargs)
         return vehicle, UpsertOutcome.CREATED
-    if not trusted:
-        require_perm(actor, "vehicles.change_vehicle", _("您没有修改车辆信息的权限。"))
-    _may_write_vehicle(actor, by_vin)
+    rights.require(actor, "vehicles.change_vehicle", _("您没有修改车辆信息的权限。"))
+    _check_owns_vehicle(actor, by_vin)
     values2, warnings2 = _vehicle_values(plate=plate if plate else None, **_drop_none(
         {k: v for k, v in fields.items() if k != "vin_override"}))
     changed = apply_changes(by_vin, _update_values(actor, by_vin, values2, override=values, company=company))
@@ -351,6 +370,49 @@ def vehicle_upsert(
         return by_vin, UpsertOutcome.UNCHANGED
     _vehicle_save(by_vin, actor=actor, action="vehicle.update", changed=changed, warnings=warnings + warnings2)
     return by_vin, UpsertOutcome.UPDATED
+
+
+# Particulars an insurer's proposal carries for the vehicle it insures (rule J2); never the usage nature (the
+# insurer states the usage it insures on the policy, rule M11), never a ledger.
+POLICY_VEHICLE_PARTICULARS = frozenset({"engine_no", "vehicle_type", "make_model", "seats", "owner_name",
+                                        "owner_id_no", "registered_on", "vin_override"})
+
+
+@transaction.atomic
+def vehicle_register_for_policy(
+    *, actor, vin: str, plate: str | None = None, fields: dict[str, Any] | None = None,
+) -> tuple[Vehicle, str]:
+    """The vehicle an insurer's policy names: found by VIN, or registered from the policy row when the register
+    does not know it yet. This is the insurer's own path, not a vehicle write: it needs ``policies.add_policy``
+    (an insurer holds no ``vehicles`` write right, and is not given one), and it is the least that lets a policy on
+    a car new to the register be recorded (rule J2: the proposal carries the car's particulars):
+
+    * a VIN the register does not know: a new vehicle in no company's ledger, with the proposal's particulars
+      (``POLICY_VEHICLE_PARTICULARS``: no usage nature, no company) — a company takes it into its ledger only
+      through the onboarding check (rule M9); a plate already on another vehicle is refused as in ``vehicle_upsert``;
+    * a known VIN: the vehicle as it is — an insurer never changes the register's particulars, its owner, usage
+      nature or ledger (the register is kept by transport and the companies, rules M6/M9), not even a blank one.
+      A plate that differs from the registered one is refused without quoting the register's plate.
+    """
+    rights.require(actor, "policies.add_policy", _("您没有登记保单的权限。"))
+    fields = {k: v for k, v in (fields or {}).items() if k in POLICY_VEHICLE_PARTICULARS and v is not None}
+    known = Vehicle.objects.filter(vin=(vin or "").strip().upper()).first()
+    if known is not None:
+        if plate and known.plate and plate.strip().upper() != known.plate:
+            # the register's plate is not quoted: an insurer naming a VIN it guessed learns nothing from it
+            raise ValidationError({"plate": _("号牌“%(p)s”与车辆登记册中该车辆识别代号登记的号牌不一致，请核对。") % {
+                "p": plate}})
+        return known, UpsertOutcome.UNCHANGED
+    values, _warnings = _vehicle_values(vin=vin, plate=plate, vin_override=fields.get("vin_override"))
+    if values.get("plate"):
+        holder = Vehicle.objects.filter(plate=values["plate"]).exclude(vin=values["vin"]).first()
+        if holder is not None:
+            raise ValidationError({"plate": plate_taken_message(actor, values["plate"], holder.vin)})
+    if fields.get("seats") is None:
+        raise ValidationError({"seats": _("新车辆须填写核定载客人数。")})
+    vehicle = _vehicle_insert(actor=actor, company=None, vin=vin, plate=plate, detail={"for_policy": True},
+                              **fields)
+    return vehicle, UpsertOutcome.CREATED
 
 
 # --- vehicles, a chunk at a time (the importer) ------------------------------------------------------------------
@@ -447,14 +509,14 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
             if current is None:
                 if extra["seats"] is None:
                     raise ValidationError({"seats": _("新车辆须填写核定载客人数。")})
-                require_perm(actor, "vehicles.add_vehicle", _("您没有登记车辆的权限。"))
+                rights.require(actor, "vehicles.add_vehicle", _("您没有登记车辆的权限。"))
                 vehicle = _new_vehicle(values, _company_for_write(actor, company))
                 vehicle.created_at = vehicle.updated_at = now
                 _clean_given(vehicle, values)
                 to_create.append((index, vehicle, warnings))
             else:
-                require_perm(actor, "vehicles.change_vehicle", _("您没有修改车辆信息的权限。"))
-                _may_write_vehicle(actor, current)
+                rights.require(actor, "vehicles.change_vehicle", _("您没有修改车辆信息的权限。"))
+                _check_owns_vehicle(actor, current)
                 changed = apply_changes(current, _update_values(actor, current, values, override=values,
                                                                 company=company))
                 if not changed:
@@ -517,7 +579,7 @@ def permit_create(
     *, actor, vehicle: Vehicle, number: str, kind: str = OperatingPermit.Kind.RIDE_HAILING, valid_from: dt.date,
     valid_to: dt.date, issued_by: str = "",
 ) -> OperatingPermit:
-    require_perm(actor, "vehicles.add_operatingpermit", _("只有交通运输部门可以登记运输证。"))
+    rights.require(actor, "vehicles.add_operatingpermit", _("只有交通运输部门可以登记运输证。"))
     values = {"vehicle": vehicle, "number": number.strip().upper(), "kind": kind, "valid_from": valid_from,
               "valid_to": valid_to, "issued_by": issued_by.strip()}
     _permit_check(values)
@@ -531,7 +593,7 @@ def permit_create(
 @transaction.atomic
 def permit_update(*, actor, permit: OperatingPermit, **fields: Any) -> OperatingPermit:
     """Change ``kind``, ``valid_from``, ``valid_to``, ``issued_by`` or ``vehicle`` (``None`` = leave as is)."""
-    require_perm(actor, "vehicles.change_operatingpermit", _("只有交通运输部门可以修改运输证。"))
+    rights.require(actor, "vehicles.change_operatingpermit", _("只有交通运输部门可以修改运输证。"))
     allowed = {"kind", "valid_from", "valid_to", "issued_by", "vehicle"}
     unknown = set(fields) - allowed
     if unknown:
@@ -549,7 +611,7 @@ def permit_update(*, actor, permit: OperatingPermit, **fields: Any) -> Operating
 
 @transaction.atomic
 def permit_revoke(*, actor, permit: OperatingPermit, at: dt.datetime | None = None, reason: str = "") -> OperatingPermit:
-    require_perm(actor, "vehicles.change_operatingpermit", _("只有交通运输部门可以注销运输证。"))
+    rights.require(actor, "vehicles.change_operatingpermit", _("只有交通运输部门可以注销运输证。"))
     permit = OperatingPermit.objects.select_for_update().get(pk=permit.pk)
     if permit.revoked_at is not None:
         raise ConflictError(_("该运输证已注销。"))
@@ -578,7 +640,7 @@ def permit_upsert(
     if existing.vehicle_id != vehicle.pk:
         raise ValidationError({"number": _("运输证号“%(number)s”已登记在车辆 %(vehicle)s 上，请核对。") % {
             "number": number_n, "vehicle": existing.vehicle}})
-    require_perm(actor, "vehicles.change_operatingpermit", _("只有交通运输部门可以修改运输证。"))
+    rights.require(actor, "vehicles.change_operatingpermit", _("只有交通运输部门可以修改运输证。"))
     values = _drop_none({"kind": kind, "valid_from": valid_from, "valid_to": valid_to,
                          "issued_by": issued_by.strip() if issued_by is not None else None})
     _permit_check({"valid_from": existing.valid_from, "valid_to": existing.valid_to, **values})
@@ -621,18 +683,41 @@ def _driver_values(*, name=None, id_no=None, phone=None, licence_no=None, qualif
     return values, warnings
 
 
-def _may_write_driver(actor, driver: Driver) -> None:
-    if actor is None or actor.is_superuser:
+def _check_owns_driver(actor, driver: Driver) -> None:
+    """The object rule after the table's driver rights: a taxi company writes only its own drivers (or one in no
+    ledger, whom it may take on)."""
+    if actor.is_superuser:
         return
     if actor.kind == OrganizationKind.TAXI_COMPANY and driver.company_id not in (None, actor.organization_id):
         raise PermissionDeniedError(_("该驾驶员属于其他企业，不能修改。"))
 
 
+def may_change_driver(actor, driver: Driver) -> bool:
+    """Whether ``driver_update`` would let ``actor`` change this driver, for pages deciding what to offer."""
+    if not rights.may(actor, "vehicles.change_driver"):
+        return False
+    try:
+        _check_owns_driver(actor, driver)
+    except PermissionDeniedError:
+        return False
+    return True
+
+
+def _id_no_refused() -> ValidationError:
+    """An ID number this actor may not register: the same words whether the number is another company's driver
+    or not (a company learns nothing of another company's staff from a refusal)."""
+    return ValidationError({"id_no": _(
+        "该身份证号码不能登记到本企业台账，请核对身份证号码。")}, code="id_no_refused")
+
+
 def _driver_save(driver: Driver, *, actor, action: str, changed, warnings) -> None:
     driver.full_clean(exclude=["id_no_bidx"])
-    if Driver.objects.filter(id_no_bidx=driver._meta.get_field("id_no_bidx").pre_save(driver, False)).exclude(
-            pk=driver.pk).exists():
-        raise ValidationError({"id_no": _("该身份证号码的驾驶员已登记。")})
+    holder = Driver.objects.filter(id_no_bidx=driver._meta.get_field("id_no_bidx").pre_save(driver, False)).exclude(
+        pk=driver.pk).only("company_id").first()
+    if holder is not None:
+        if holder.company_id is not None and holder.company_id == actor.organization_id:
+            raise ValidationError({"id_no": _("本企业台账中已有该身份证号码的驾驶员。")}, code="id_no_taken")
+        raise _id_no_refused()
     driver.save()
     detail = change_detail(driver, changed)
     if warnings:
@@ -645,7 +730,7 @@ def driver_create(
     *, actor, name: str, id_no: str, phone: str = "", licence_no: str = "", qualification_no: str = "",
     company: Organization | None = None,
 ) -> Driver:
-    require_perm(actor, "vehicles.add_driver", _("您没有登记驾驶员的权限。"))
+    rights.require(actor, "vehicles.add_driver", _("您没有登记驾驶员的权限。"))
     values, warnings = _driver_values(name=name, id_no=id_no, phone=phone, licence_no=licence_no,
                                       qualification_no=qualification_no)
     driver = Driver(company=_company_for_write(actor, company), **values)
@@ -658,9 +743,9 @@ def driver_update(
     *, actor, driver: Driver, name: str | None = None, id_no: str | None = None, phone: str | None = None,
     licence_no: str | None = None, qualification_no: str | None = None, company: Organization | None = _UNSET,
 ) -> Driver:
-    require_perm(actor, "vehicles.change_driver", _("您没有修改驾驶员信息的权限。"))
+    rights.require(actor, "vehicles.change_driver", _("您没有修改驾驶员信息的权限。"))
     driver = Driver.objects.select_for_update().get(pk=driver.pk)
-    _may_write_driver(actor, driver)
+    _check_owns_driver(actor, driver)
     values, warnings = _driver_values(name=name, id_no=id_no, phone=phone, licence_no=licence_no,
                                       qualification_no=qualification_no)
     if company is not _UNSET:
@@ -692,9 +777,12 @@ def driver_upsert(
                                qualification_no=qualification_no or "", company=company)
         outcome = UpsertOutcome.CREATED
     else:
-        require_perm(actor, "vehicles.change_driver", _("您没有修改驾驶员信息的权限。"))
+        rights.require(actor, "vehicles.change_driver", _("您没有修改驾驶员信息的权限。"))
         driver = Driver.objects.select_for_update().get(pk=existing.pk)
-        _may_write_driver(actor, driver)
+        if not actor.is_superuser and actor.kind == OrganizationKind.TAXI_COMPANY and driver.company_id not in (
+                None, actor.organization_id):
+            # another company's driver: neither attached nor overwritten, and not named as existing elsewhere
+            raise _id_no_refused()
         values, warnings = _driver_values(name=name, phone=phone, licence_no=licence_no,
                                           qualification_no=qualification_no)
         if company is not None:
@@ -713,9 +801,9 @@ def driver_upsert(
 
 @transaction.atomic
 def driver_assign(*, actor, driver: Driver, vehicle: Vehicle, started_on: dt.date | None = None) -> DriverAssignment:
-    require_perm(actor, "vehicles.add_driverassignment", _("您没有登记人车对应关系的权限。"))
-    _may_write_driver(actor, driver)
-    _may_link_vehicle(actor, vehicle)
+    rights.require(actor, "vehicles.add_driverassignment", _("您没有登记人车对应关系的权限。"))
+    _check_owns_driver(actor, driver)
+    _check_may_link_vehicle(actor, vehicle)
     if driver.assignments.filter(vehicle=vehicle, ended_on__isnull=True).exists():
         raise ConflictError(_("该驾驶员已对应这辆车。"))
     check_date(started_on, field="started_on", label=DriverAssignment._meta.get_field("started_on").verbose_name)
@@ -729,8 +817,8 @@ def driver_assign(*, actor, driver: Driver, vehicle: Vehicle, started_on: dt.dat
 
 @transaction.atomic
 def driver_unassign(*, actor, assignment: DriverAssignment, ended_on: dt.date | None = None) -> DriverAssignment:
-    require_perm(actor, "vehicles.change_driverassignment", _("您没有修改人车对应关系的权限。"))
-    _may_write_driver(actor, assignment.driver)
+    rights.require(actor, "vehicles.change_driverassignment", _("您没有修改人车对应关系的权限。"))
+    _check_owns_driver(actor, assignment.driver)
     if assignment.ended_on is not None:
         raise ConflictError(_("该人车对应关系已结束。"))
     check_date(ended_on, field="ended_on", label=DriverAssignment._meta.get_field("ended_on").verbose_name)
@@ -823,8 +911,8 @@ def onboarding_check_run(
     """
     from apps.policies.verification import verify_vehicle
 
-    require_perm(actor, "vehicles.add_onboardingcheck", _("只有出租汽车企业/平台可以进行上线核查。"))
-    if actor is not None and actor.kind == OrganizationKind.TAXI_COMPANY:
+    rights.require(actor, "vehicles.add_onboardingcheck", _("只有出租汽车企业/平台可以进行上线核查。"))
+    if actor.kind == OrganizationKind.TAXI_COMPANY:
         company = actor.organization
     if company is None or company.kind != OrganizationKind.TAXI_COMPANY:
         raise ApplicationError(_("上线核查须由出租汽车企业/平台进行。"), code="company_required")
@@ -836,7 +924,7 @@ def onboarding_check_run(
     result = verify_vehicle(vehicle, at)
     reasons = onboarding_reasons(result, permit_kind=permit_kind, at=at)
     check = OnboardingCheck(
-        vehicle=vehicle, company=company, checked_by=actor if actor is not None else None, checked_at=at,
+        vehicle=vehicle, company=company, checked_by=acting_user(actor), checked_at=at,
         query=(query or "").strip()[:40], passed=not reasons, reasons=reasons,
         verification={**result.as_dict(), "permit_kind": permit_kind},
     )
@@ -858,10 +946,10 @@ def vehicle_set_online(*, actor, vehicle: Vehicle, online: bool = True, at: dt.d
     Rule M9/M15: going online needs this company's latest onboarding check to have passed no more than
     ``ONBOARDING_CHECK_VALID_DAYS`` ago. A vehicle in no company's ledger is taken into the checking company's.
     """
-    require_perm(actor, "vehicles.change_vehicle", _("您没有修改车辆台账的权限。"))
+    rights.require(actor, "vehicles.change_vehicle", _("您没有修改车辆台账的权限。"))
     vehicle = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
     at = check_instant(at, field="at", label=_("时间"), ahead=PAST) or timezone.now()
-    if actor is not None and actor.kind == OrganizationKind.TAXI_COMPANY:
+    if actor.kind == OrganizationKind.TAXI_COMPANY:
         company = actor.organization
     else:
         company = vehicle.company

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -26,8 +26,7 @@ from apps.core.errors import ApplicationError
 from apps.core.exports import Column, export_response
 from apps.core.redirects import safe_next
 from apps.core.throttles import personal_data_rate, personal_search
-from apps.parties import access
-from apps.parties.models import OrganizationKind
+from apps.parties import access, rights
 from apps.parties.scoping import ScopedPageMixin
 
 from . import conf, selectors, services
@@ -100,10 +99,6 @@ def _usage_filter(value: str, field: str) -> Q:
     return Q(**{field: value})
 
 
-def _may_write_vehicles(user) -> bool:
-    return user.has_perm("vehicles.add_vehicle")
-
-
 # --- vehicles ----------------------------------------------------------------------------------------------------
 
 
@@ -134,20 +129,24 @@ class VehicleListView(RegisterListView):
         return qs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs, may_create=_may_write_vehicles(self.request.user))
+        return super().get_context_data(**kwargs, may_create=rights.may(self.request.user, "vehicles.add_vehicle"))
 
 
 def _verification(user, vehicle: Vehicle, at: dt.datetime) -> dict | None:
     """The verification result as this user may see it (supervisors and the owning company in full; an insurer
-    its own policies), or None for parties that do not verify (the taxi association)."""
+    its own policies), or None for those who read no policies (the taxi association; a company, but for a vehicle
+    of its own ledger)."""
     from apps.policies.selectors import verification_for_user
     from apps.policies.verification import verify_vehicle
 
-    if user.kind == OrganizationKind.TAXI_ASSOCIATION:
-        return None
-    if user.kind == OrganizationKind.TAXI_COMPANY and vehicle.company_id != user.organization_id:
+    if not (rights.may(user, "policies.view_policy") or _own_ledger(user, vehicle)):
         return None
     return verification_display(verification_for_user(user, vehicle, verify_vehicle(vehicle, at)))
+
+
+def _own_ledger(user, vehicle: Vehicle) -> bool:
+    """The vehicle is in the ledger of the user's own company (only a taxi company keeps a ledger)."""
+    return vehicle.company_id is not None and vehicle.company_id == user.organization_id
 
 
 def verification_display(data: dict) -> dict:
@@ -181,13 +180,12 @@ class VehicleDetailView(ScopedPageMixin, DetailView):
         assignments = (access.visible(user, DriverAssignment.objects.filter(vehicle=vehicle, ended_on__isnull=True))
                        .select_related("driver"))
         checks = selectors.onboarding_checks_of_vehicle(user=user, vehicle=vehicle)[:10]
-        own_company = user.kind == OrganizationKind.TAXI_COMPANY and vehicle.company_id == user.organization_id
+        own_company = _own_ledger(user, vehicle)
         return super().get_context_data(
             **kwargs, now=now, verification=_verification(user, vehicle, now), permits=permits,
             assignments=assignments, checks=checks, timeline=vehicle_timeline(user, vehicle),
             may_reveal=may_reveal_vehicle_owner(user, vehicle),
-            may_edit=user.has_perm("vehicles.change_vehicle") and (
-                user.kind == OrganizationKind.TRANSPORT or own_company or user.is_superuser),
+            may_edit=services.may_change_vehicle(user, vehicle),
             own_company=own_company, today=timezone.localdate(),
         )
 
@@ -216,8 +214,8 @@ def _vehicle_service_call(request, form: VehicleForm, vehicle: Vehicle | None):
 def vehicle_form(request, pk: int | None = None):
     user = request.user
     vehicle = access.get_for_user(user, Vehicle, pk=pk) if pk else None
-    if not user.has_perm("vehicles.change_vehicle" if vehicle else "vehicles.add_vehicle"):
-        raise PermissionDenied
+    rights.require(user, "vehicles.change_vehicle" if vehicle else "vehicles.add_vehicle",
+                   _("您没有修改车辆信息的权限。") if vehicle else _("您没有登记车辆的权限。"))
     initial = None
     if vehicle is not None:
         initial = {f: getattr(vehicle, f) for f in ("plate", "vin", "vin_override", "engine_no", "vehicle_type",
@@ -315,7 +313,7 @@ class PermitListView(RegisterListView):
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
         return super().get_context_data(**kwargs, today=today, soon=today + dt.timedelta(days=EXPIRING_DAYS),
-                                        may_create=self.request.user.has_perm("vehicles.add_operatingpermit"))
+                                        may_create=rights.may(self.request.user, "vehicles.add_operatingpermit"))
 
 
 def _vehicle_from_text(text: str) -> Vehicle:
@@ -329,8 +327,8 @@ def _vehicle_from_text(text: str) -> Vehicle:
 def permit_form(request, pk: int | None = None):
     user = request.user
     permit = access.get_for_user(user, OperatingPermit.objects.select_related("vehicle"), pk=pk) if pk else None
-    if not user.has_perm("vehicles.change_operatingpermit" if permit else "vehicles.add_operatingpermit"):
-        raise PermissionDenied
+    rights.require(user, "vehicles.change_operatingpermit" if permit else "vehicles.add_operatingpermit",
+                   _("只有交通运输部门可以登记或修改运输证。"))
     initial = None
     if permit is not None:
         initial = {"vehicle": permit.vehicle.plate or permit.vehicle.vin, "number": permit.number, "kind": permit.kind,
@@ -395,7 +393,7 @@ class DriverListView(RegisterListView):
         for driver in drivers:
             driver.current_plate = plates.get(driver.pk, "")
         context["drivers"] = drivers
-        context["may_create"] = self.request.user.has_perm("vehicles.add_driver")
+        context["may_create"] = rights.may(self.request.user, "vehicles.add_driver")
         return context
 
 
@@ -410,8 +408,7 @@ class DriverDetailView(ScopedPageMixin, DetailView):
         assignments = access.visible(user, DriverAssignment.objects.filter(driver=driver)).select_related("vehicle")
         return super().get_context_data(
             **kwargs, assignments=assignments, may_reveal=may_reveal_driver(user, driver),
-            may_edit=user.has_perm("vehicles.change_driver") and (
-                user.is_superuser or driver.company_id in (None, user.organization_id)),
+            may_edit=services.may_change_driver(user, driver),
         )
 
 
@@ -419,8 +416,8 @@ class DriverDetailView(ScopedPageMixin, DetailView):
 def driver_form(request, pk: int | None = None):
     user = request.user
     driver = access.get_for_user(user, Driver, pk=pk) if pk else None
-    if not user.has_perm("vehicles.change_driver" if driver else "vehicles.add_driver"):
-        raise PermissionDenied
+    rights.require(user, "vehicles.change_driver" if driver else "vehicles.add_driver",
+                   _("您没有修改驾驶员信息的权限。") if driver else _("您没有登记驾驶员的权限。"))
     initial = {"qualification_no": driver.qualification_no} if driver else None
     form = DriverForm(request.POST or None, editing=driver is not None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -459,7 +456,9 @@ def driver_reveal(request, pk: int, field: str):
 
 
 def _company_only(user) -> None:
-    if user.kind != OrganizationKind.TAXI_COMPANY and not user.is_superuser:
+    """The onboarding page and the worklist are a company's own working tools (rule M9): whoever may not check a
+    vehicle before it goes online is told they do not exist (404, as before)."""
+    if not rights.may(user, "vehicles.add_onboardingcheck"):
         raise Http404
 
 

@@ -56,14 +56,14 @@ def test_vehicle_row_errors_are_per_column_in_chinese(db):
     assert "无法识别的使用性质" in errors["使用性质"][0]
 
 
-def test_vin_check_digit_error_is_on_vin_column(db):
+def test_vin_check_digit_error_is_on_vin_column(parties):
     vin = make_vin(9002)
     bad = vin[:8] + ("0" if vin[8] != "0" else "1") + vin[9:]
     with pytest.raises(ValidationError) as exc:
         VEHICLE_ROWS.parse(_vehicle_row(**{"车辆识别代号": bad}))
     assert list(exc.value.message_dict) == ["车辆识别代号"]
     kwargs = VEHICLE_ROWS.parse(_vehicle_row(**{"车辆识别代号": bad, "VIN校验位例外": "是"}))
-    vehicle, outcome = VEHICLE_ROWS.apply(actor=None, kwargs=kwargs)
+    vehicle, outcome = VEHICLE_ROWS.apply(actor=parties.transport_user, kwargs=kwargs)
     assert outcome == UpsertOutcome.CREATED and vehicle.vin_override
     assert AuditEvent.objects.filter(action="vehicle.vin_override", object_id=str(vehicle.pk)).exists()
 
@@ -90,9 +90,9 @@ def test_vehicle_row_upsert_is_idempotent(parties):
 
 
 def test_plate_on_another_vin_is_refused(parties):
-    VEHICLE_ROWS.apply(actor=None, kwargs=VEHICLE_ROWS.parse(_vehicle_row()))
+    VEHICLE_ROWS.apply(actor=parties.transport_user, kwargs=VEHICLE_ROWS.parse(_vehicle_row()))
     with pytest.raises(ValidationError) as exc:
-        VEHICLE_ROWS.apply(actor=None, kwargs=VEHICLE_ROWS.parse(_vehicle_row(**{"车辆识别代号": make_vin(9003)})))
+        VEHICLE_ROWS.apply(actor=parties.transport_user, kwargs=VEHICLE_ROWS.parse(_vehicle_row(**{"车辆识别代号": make_vin(9003)})))
     assert "号牌号码" in exc.value.message_dict
 
 
@@ -133,7 +133,7 @@ def test_policy_row_carrier_liability_per_seat_from_limit(parties):
 
 
 def test_permit_and_driver_rows(parties):
-    VEHICLE_ROWS.apply(actor=None, kwargs=VEHICLE_ROWS.parse(_vehicle_row()))
+    VEHICLE_ROWS.apply(actor=parties.transport_user, kwargs=VEHICLE_ROWS.parse(_vehicle_row()))
     row = {"运输证号": "桂交运管柳字450200000001", "证件类别": "网约车", "号牌号码": "桂B12345",
            "有效期起": "2026-01-01", "有效期至": "2029-12-31", "发证机关": "柳州市交通运输局"}
     permit, outcome = PERMIT_ROWS.apply(actor=parties.transport_user, kwargs=PERMIT_ROWS.parse(row))

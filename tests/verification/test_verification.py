@@ -165,7 +165,7 @@ def test_operating_by_online_ledger_or_permit(scenarios):
 def test_standard_in_force_at_t_is_used(scenarios, parties):
     vehicle = scenarios["gap"]
     coverage_standard_publish(
-        actor=None, name="2027 版", effective_from=dt.date(2027, 1, 1),
+        actor=parties.ins_assoc_user, name="2027 版", effective_from=dt.date(2027, 1, 1),
         requirements=[{"policy_kind": "compulsory"}, {"policy_kind": "third_party", "min_limit": "500000"}],
     )
     old = CoverageStandard.objects.get(name__startswith="默认")

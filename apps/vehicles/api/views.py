@@ -20,7 +20,10 @@ from rest_framework.response import Response
 
 from apps.core.audit import reveal
 from apps.core.crypto import blind_index, mask_id_no, mask_phone
+from apps.core.errors import PermissionDeniedError
 from apps.core.throttles import personal_data_rate, personal_search
+from apps.parties import rights
+from apps.parties.models import OrganizationKind
 from apps.parties.scoping import ScopedModelViewSet
 
 from .. import selectors, services
@@ -164,9 +167,12 @@ class VehicleViewSet(ScopedModelViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def worklist(self, request):
         """The company's online vehicles that no longer pass (or soon will not) the onboarding check (M9)."""
-        if not request.user.organization_id or request.user.kind != "taxi_company":
-            raise PermissionDenied(_("待处理清单仅供出租汽车企业/平台使用。"))
-        items = selectors.company_worklist(company=request.user.organization, at=_at_param(request))
+        message = _("待处理清单仅供出租汽车企业/平台使用。")
+        rights.require(request.user, "vehicles.add_onboardingcheck", message)
+        company = request.user.organization  # the worklist is of one's own ledger: an account of no company has none
+        if company is None or company.kind != OrganizationKind.TAXI_COMPANY:
+            raise PermissionDeniedError(message)
+        items = selectors.company_worklist(company=company, at=_at_param(request))
         return Response(s.OnboardingWorklistItemSerializer(items, many=True).data)
 
 
