@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -22,8 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import acting_user, audit_record
-from apps.core.deadlines import local_date
+from apps.core.deadlines import SHANGHAI, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import check_amount, check_date, check_instant
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
@@ -37,7 +39,18 @@ from apps.vehicles.services import (
 )
 from apps.vehicles.usage import parse_usage_nature
 
-from .models import Coverage, CoverageKind, CoverageRequirement, CoverageStandard, Policy, PolicyKind
+from .models import (
+    Coverage,
+    CoverageKind,
+    CoverageRequirement,
+    CoverageStandard,
+    Endorsement,
+    LifecyclePath,
+    Policy,
+    PolicyKind,
+    PolicyStatusChange,
+    PremiumMode,
+)
 
 PolicyCheck = Callable[..., None]
 POLICY_CREATE_CHECKS: list[PolicyCheck] = []
@@ -314,20 +327,45 @@ def policy_vehicle_resolve(
     return vehicle_register_for_policy(actor=actor, vin=vin, plate=plate, fields=fields)
 
 
+RESCISSION_CASE_MODEL = "rescissions.rescissioncase"
+
+
 @transaction.atomic
-def policy_rescind(*, actor, policy: Policy, at: dt.datetime | None = None, reason: str = "") -> Policy:
-    """The insurer rescinds the contract (rules M12, J5); cover ends at ``at``."""
-    rights.require(actor, "policies.change_policy", _("您没有修改保单的权限。"))
+def policy_rescind(*, actor, policy: Policy, case_ref, at: dt.datetime, reason: str = "") -> Policy:
+    """Rescind the contract (合同解除) — used ONLY by the rescission case decision
+    (``apps.rescissions.services.rescission_decide``), rules J5, M12, J13.
+
+    Requires ``policies.rescind_policy`` AND ``case_ref``: a rescission case covering this policy, already decided
+    "rescinded" at ``at`` (the decision recorded before this call). Anything else — no case, another policy's case,
+    an undecided case — is refused: a policy is never rescinded by a generic edit, an upsert, a batch or an import.
+    Cover ends at ``at``; the status history links the case.
+    """
+    rights.require(actor, "policies.rescind_policy", _("您没有解除保险合同的权限。"))
+    if case_ref is None or case_ref._meta.label_lower != RESCISSION_CASE_MODEL:
+        raise PermissionDeniedError(_("保险合同只能依合同解除案件的决定解除（规则 J5）。"))
+    case = type(case_ref).objects.filter(pk=case_ref.pk).first()
+    covers = case is not None and (case.policy_id == policy.pk or (
+        hasattr(case, "case_policies") and case.case_policies.filter(policy_id=policy.pk).exists()))
+    if not covers:
+        raise PermissionDeniedError(_("该解除案件不是本保单的案件，不能据此解除合同。"))
+    if case.decision != "rescinded" or case.decided_at is None:
+        raise PermissionDeniedError(_("解除案件尚未作出解除合同的决定，不能解除保单。"))
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
     _check_owns_policy(actor, policy)
+    if at is None or at != case.decided_at:
+        raise ValidationError({"rescinded_at": _("解除时间须为解除案件的决定时间。")})
     if policy.status in (Policy.Status.RESCINDED, Policy.Status.CANCELLED):
         raise ConflictError(_("该保单已解除或已退保。"))
     check_instant(at, field="rescinded_at", label=Policy._meta.get_field("rescinded_at").verbose_name)
+    before = policy.status
     policy.status = Policy.Status.RESCINDED
-    policy.rescinded_at = at or timezone.now()
+    policy.rescinded_at = at
     policy.save(update_fields=["status", "rescinded_at", "updated_at"])
+    reason = (reason or "").strip() or _("合同解除案件 %(no)s 决定解除。") % {"no": getattr(case, "number", case.pk)}
+    _history(actor=actor, policy=policy, from_status=before, path=LifecyclePath.RESCISSION, at=at, reason=reason,
+             source=case)
     audit_record(actor=actor, action="policy.rescind", obj=policy, organization=policy.insurer,
-                 detail={"at": policy.rescinded_at.isoformat(), "reason": reason})
+                 detail={"at": policy.rescinded_at.isoformat(), "reason": reason, "case": case.pk})
     return policy
 
 
@@ -353,6 +391,140 @@ def policies_expire(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     return Policy.objects.filter(status=Policy.Status.ACTIVE, ends_at__lte=now).update(
         status=Policy.Status.EXPIRED, updated_at=now)
+
+
+# --- lifecycle: endorsement, rescission, cancellation, extension, expiry (rules J5–J10, C5, J13) -------------------
+#
+# A policy's status, its rescission/cancellation instants and its period change only here; the generic edit, the
+# upsert (batch push, import) refuse them. Every step writes a PolicyStatusChange (the status history the policy page
+# and the API show; the regulator sees every policy's).
+
+FEN = Decimal("0.01")
+
+
+def to_fen(amount: Decimal) -> Decimal:
+    """Money is Decimal, rounded to the fen (0.01) with ROUND_HALF_UP."""
+    return Decimal(amount).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def _period_days(policy: Policy) -> tuple[dt.date, dt.date]:
+    """The policy's first day and its exclusive end day (Asia/Shanghai calendar days: 0时 of the first day to 24时
+    of the last; an end at 0时 of a day belongs to the day before)."""
+    first = local_date(policy.starts_at)
+    end = local_date(policy.ends_at - dt.timedelta(microseconds=1)) + dt.timedelta(days=1)
+    return first, end
+
+
+def endorsement_premium(
+    *, mode: str, old_premium: Decimal, new_premium: Decimal, period_days: int, remaining_days: int,
+) -> Decimal:
+    """The premium delta of an endorsement, to the fen (ROUND_HALF_UP).
+
+    ``daily_rate`` (rule J8, "按照日费率增加或减少保险费"): remaining days ÷ days in the period × (new − old);
+    ``policy_year`` (rule J9, "按照保单年度重新核定保险费计收"): the whole policy year is re-rated, new − old.
+    """
+    old_premium, new_premium = Decimal(old_premium), Decimal(new_premium)
+    if mode == PremiumMode.DAILY_RATE:
+        if period_days <= 0:
+            raise ValidationError({"effective_on": _("保险期间天数无效。")})
+        return to_fen((new_premium - old_premium) * Decimal(remaining_days) / Decimal(period_days))
+    if mode == PremiumMode.POLICY_YEAR:
+        return to_fen(new_premium - old_premium)
+    raise ValidationError({"premium_mode": _("保费调整方式无效：请选择按日费率（J8）或按保单年度重新核定（J9）。")})
+
+
+def _source_fields(source) -> dict[str, Any]:
+    if source is None:
+        return {}
+    return {"source_content_type": ContentType.objects.get_for_model(source), "source_object_id": str(source.pk)}
+
+
+def _history(*, actor, policy: Policy, from_status: str, path: str, at: dt.datetime, reason: str,
+             source=None) -> PolicyStatusChange:
+    return PolicyStatusChange.objects.create(
+        policy=policy, from_status=from_status, to_status=policy.status, at=at, path=path, reason=reason,
+        actor=acting_user(actor), system_job=getattr(actor, "system_job", "") or "", **_source_fields(source),
+    )
+
+
+def _require_active(policy: Policy, action: str) -> None:
+    if policy.status != Policy.Status.ACTIVE:
+        raise ConflictError(_("保单当前状态为“%(status)s”，不能%(action)s。") % {
+            "status": policy.get_status_display(), "action": action}, code="policy_not_active")
+
+
+@transaction.atomic
+def policy_endorse(
+    *, actor, policy: Policy, usage_nature: str, effective_on: dt.date, premium_mode: str, reason: str,
+    new_premium: Decimal, source=None,
+) -> Endorsement:
+    """Endorse (批改) the policy's usage nature from ``effective_on`` and adjust its premium (rules J8, J9).
+
+    ``new_premium`` is the full-period premium rated for the new usage nature; the old one is the policy's current
+    rated premium (the last endorsement's ``new_premium``, else the policy's premium). ``daily_rate`` (J8, a notified
+    change): delta = remaining days ÷ days in period × (new − old); ``policy_year`` (J9, risk increased without
+    notice, or non-disclosure that raises the premium): re-rated for the whole policy year, delta = new − old. The
+    period itself is never endorsed (J8). ``source`` links the case or finding that caused it (e.g. a rescission
+    case closed as endorsed). Money: Decimal, to the fen, ROUND_HALF_UP.
+    """
+    rights.require(actor, "policies.add_endorsement", _("您没有办理保单批改的权限。"))
+    policy = Policy.objects.select_for_update().get(pk=policy.pk)
+    _check_owns_policy(actor, policy)
+    _require_active(policy, _("批改"))
+    reason = (reason or "").strip()
+    bound_text(Endorsement, limit=NOTE_MAX, reason=reason)
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("请填写批改原因。")})
+    usage = parse_usage_nature(usage_nature)
+    if usage == policy.usage_nature_insured:
+        raise ValidationError({"usage_nature": _("批改后的使用性质与保单现有使用性质相同。")})
+    if premium_mode not in PremiumMode.values:
+        raise ValidationError({"premium_mode": _("保费调整方式无效：请选择按日费率（J8）或按保单年度重新核定（J9）。")})
+    if effective_on is None:
+        raise ValidationError({"effective_on": _("请填写批改生效日期。")})
+    check_date(effective_on, field="effective_on", label=Endorsement._meta.get_field("effective_on").verbose_name)
+    if not isinstance(new_premium, Decimal):
+        raise ValidationError({"new_premium": _("新保费须为金额（Decimal）。")})
+    check_amount(new_premium, field="new_premium", label=Endorsement._meta.get_field("new_premium").verbose_name)
+    if not new_premium.is_finite() or new_premium < 0:
+        raise ValidationError({"new_premium": _("新保费不能为负数。")})
+    first, end = _period_days(policy)
+    if not (first <= effective_on < end):
+        raise ValidationError({"effective_on": _("批改生效日期须在保险期间内（%(a)s 至 %(b)s）。") % {
+            "a": first, "b": end - dt.timedelta(days=1)}})
+    last = policy.endorsements.order_by("-effective_on", "-id").first()
+    if last is not None and effective_on < last.effective_on:
+        raise ValidationError({"effective_on": _("批改生效日期不能早于上一次批改的生效日期 %(d)s。") % {
+            "d": last.effective_on}})
+    old_premium = last.new_premium if last is not None else policy.premium
+    new_premium = to_fen(new_premium)
+    period_days, remaining_days = (end - first).days, (end - effective_on).days
+    delta = endorsement_premium(mode=premium_mode, old_premium=old_premium, new_premium=new_premium,
+                                period_days=period_days, remaining_days=remaining_days)
+    premium_after = to_fen(policy.premium + delta)
+    if premium_after < 0:
+        raise ValidationError({"new_premium": _("批改后保费不能为负数。")})
+    endorsement = Endorsement(
+        policy=policy, usage_nature_from=policy.usage_nature_insured, usage_nature_to=usage,
+        effective_on=effective_on, premium_mode=premium_mode, old_premium=to_fen(old_premium),
+        new_premium=new_premium, remaining_days=remaining_days, period_days=period_days, premium_delta=delta,
+        premium_after=premium_after, reason=reason, actor=acting_user(actor),
+        system_job=getattr(actor, "system_job", "") or "", **_source_fields(source),
+    )
+    endorsement.full_clean()
+    endorsement.save()
+    policy.usage_nature_insured, policy.premium = usage, premium_after
+    policy.save(update_fields=["usage_nature_insured", "premium", "updated_at"])
+    _history(actor=actor, policy=policy, from_status=policy.status, path=LifecyclePath.ENDORSEMENT,
+             at=dt.datetime.combine(effective_on, dt.time(), tzinfo=SHANGHAI) if effective_on > first
+             else policy.starts_at, reason=reason, source=endorsement)
+    audit_record(actor=actor, action="policy.endorse", obj=policy, organization=policy.insurer, detail={
+        "endorsement": endorsement.pk, "usage_nature_from": endorsement.usage_nature_from, "usage_nature_to": usage,
+        "effective_on": str(effective_on), "premium_mode": premium_mode, "old_premium": str(old_premium),
+        "new_premium": str(new_premium), "premium_delta": str(delta), "premium_after": str(premium_after),
+        "source": f"{source._meta.label_lower}:{source.pk}" if source is not None else None,
+    })
+    return endorsement
 
 
 # --- coverage standard (rule M10) --------------------------------------------------------------------------------

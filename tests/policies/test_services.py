@@ -44,7 +44,7 @@ def test_insurer_may_not_write_another_insurers_policy(parties):
     with pytest.raises(PermissionDeniedError):
         policy_update(actor=parties.insurer_a_user, policy=other, premium=Decimal("1"))
     with pytest.raises(PermissionDeniedError):
-        policy_rescind(actor=parties.insurer_a_user, policy=other)
+        policy_rescind(actor=parties.insurer_a_user, policy=other, case_ref=None, at=timezone.now())
     for user in (parties.regulator_user, parties.company_a_user, parties.transport_user):
         with pytest.raises(PermissionDeniedError):
             _create(user)
@@ -77,8 +77,8 @@ def test_j7_cancel_and_rescind_set_dates_and_status(parties):
     policy.refresh_from_db()
     assert policy.status == Policy.Status.CANCELLED and policy.cancelled_at == shanghai(2026, 6, 1)
     assert not policy.in_force_at(shanghai(2026, 6, 2)) and policy.in_force_at(shanghai(2026, 5, 31))
-    with pytest.raises(ConflictError):
-        policy_rescind(actor=parties.insurer_a_user, policy=policy)
+    with pytest.raises(PermissionDeniedError):  # rule J5: only through a rescission case's decision
+        policy_rescind(actor=parties.insurer_a_user, policy=policy, case_ref=None, at=timezone.now())
 
 
 def test_policies_expire_marks_status(parties):
