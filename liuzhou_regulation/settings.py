@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "apps.claims",
     "apps.complaints",
     "apps.credit",
+    "apps.inspections",
     "apps.dashboard",
 ]
 
@@ -324,6 +325,7 @@ CLAIM_LARGE_PROGRESS_WORKDAYS = env_int("CLAIM_LARGE_PROGRESS_WORKDAYS", 5)  # r
 COMPLAINT_FEEDBACK_DAYS = env_int("COMPLAINT_FEEDBACK_DAYS", 15)  # rule M16
 RESCISSION_DAYS = env_int("RESCISSION_DAYS", 30)  # rule M12 / J5
 RESCISSION_DISCLOSURE_DAYS = env_int("RESCISSION_DISCLOSURE_DAYS", 5)  # rule J5
+INSPECTION_RECTIFICATION_DAYS = env_int("INSPECTION_RECTIFICATION_DAYS", 30)  # rule M17
 RESCISSION_WARN_DAY = env_int("RESCISSION_WARN_DAY", 20)  # rule M12
 
 EMAIL_BACKEND = env("EMAIL_BACKEND") or (
