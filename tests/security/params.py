@@ -65,6 +65,7 @@ _PK = {
     "rescission-case-notice-received": "case_a", "rescission-case-notice-sent": "case_a",
     # claims
     "claims-detail": "claim_a", "claims-check-detail": "focused_a", "claim-detail": "claim_a",
+    "claim-withdraw": "claim_a",
     "focused-check-detail": "focused_a", "focused-check-result": "focused_a",
     # complaints: the 12378 report the regulator forwarded to insurer A
     "complaints:staff_detail": "complaint_12378",
@@ -77,6 +78,13 @@ _PK = {
     "credit:action_close": "action_insurer_a", "credit-record-detail": "credit_company_a",
     "credit-record-correct": "credit_company_a", "supervisory-action-detail": "action_insurer_a",
     "supervisory-action-close": "action_insurer_a",
+    # joint inspections and training (M17, M2): insurer A notified, company A's finding not yet notified
+    "inspections:detail": "inspection", "inspections:finding": "inspection",
+    "inspections:notice-issue": "finding_company_a", "inspections:notice": "inspection_notice_a",
+    "inspections:notice-print": "inspection_notice_a", "inspections:notice-pdf": "inspection_notice_a",
+    "inspections:notice-report": "inspection_notice_a", "inspections:notice-close": "inspection_notice_a",
+    "inspections:training": "training", "inspection-detail": "inspection", "inspection-findings": "inspection",
+    "inspection-notice-detail": "inspection_notice_a", "training-detail": "training",
     # parties and the kernel
     "deadline-detail": "deadline_a",
 }

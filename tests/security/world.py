@@ -239,6 +239,24 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
         facts="未按规定建立驾驶员台账", starts_on=today, ends_on=today + dt.timedelta(days=30))
     deliver_pending()
 
+    # --- joint inspections and training (M17, M2): insurer A and company A inspected, insurer A notified ---------
+    from apps.inspections import services as inspections
+
+    w.inspection = inspections.inspection_plan(
+        actor=u["regulator"], scope="网约车承保使用性质核验", planned_start=today - dt.timedelta(days=3),
+        planned_end=today, participants=[o["ins_assoc"], o["taxi_assoc"], o["transport"]],
+        inspected_parties=[o["insurer_a"], o["company_a"]])
+    w.finding_insurer_a = inspections.finding_record(
+        actor=u["ins_assoc"], inspection=w.inspection, party=o["insurer_a"], inspected_on=today,
+        conclusion="problems_found", problems="未核验使用性质")
+    w.finding_company_a = inspections.finding_record(
+        actor=u["taxi_assoc"], inspection=w.inspection, party=o["company_a"], inspected_on=today,
+        conclusion="problems_found", problems="驾驶员台账缺漏")
+    w.inspection_notice_a = inspections.notice_issue(actor=u["ins_assoc"], finding=w.finding_insurer_a,
+                                                     requirement="限期整改")
+    w.training = inspections.training_record(actor=u["taxi_assoc"], held_on=today, topic="投保规范", trainer="韦老师",
+                                             companies=[o["company_a"]], drivers_count=20)
+
     # --- an import job of company A (bulk import pipeline) -------------------------------------------------------
     csv = "号牌号码,车辆识别代号,核定载客,使用性质\n桂B-BAD,LSVAU2180N0000001,5,非营运\n".encode()
     w.import_a = import_job_create(actor=u["company_a"], kind="vehicles",
