@@ -77,16 +77,21 @@ def test_m13_dispatch_across_the_year_boundary(parties):
 
 
 def test_j11_documents_list_friday_report_due_monday(parties):
-    claim = make_claim(user=parties.insurer_a_user, reported_at=sh(2026, 11, 13, 16, 0))  # Friday
+    # the clock starts at the claim request (索赔请求), here made with the Friday report
+    claim = make_claim(user=parties.insurer_a_user, reported_at=sh(2026, 11, 13, 16, 0),
+                       claim_requested_at=sh(2026, 11, 13, 16, 0))  # Friday
     assert clock(claim, clocks.DOCUMENTS_LIST).due_at == eod(2026, 11, 16)
 
 
 def test_j11_documents_list_over_national_day_and_on_the_adjusted_saturday(parties):
-    before = make_claim(user=parties.insurer_a_user, reported_at=sh(2026, 9, 30, 10, 0))
+    def requested(at):  # the claim request made with the report (the clock starts at the request, rule J11)
+        return make_claim(user=parties.insurer_a_user, reported_at=at, claim_requested_at=at)
+
+    before = requested(sh(2026, 9, 30, 10, 0))
     assert clock(before, clocks.DOCUMENTS_LIST).due_at == eod(2026, 10, 8)
-    during = make_claim(user=parties.insurer_a_user, reported_at=sh(2026, 10, 4, 10, 0))
+    during = requested(sh(2026, 10, 4, 10, 0))
     assert clock(during, clocks.DOCUMENTS_LIST).due_at == eod(2026, 10, 8)
-    friday = make_claim(user=parties.insurer_a_user, reported_at=sh(2026, 10, 9, 10, 0))
+    friday = requested(sh(2026, 10, 9, 10, 0))
     assert clock(friday, clocks.DOCUMENTS_LIST).due_at == eod(2026, 10, 10)  # Saturday Oct 10 is a working day
     assert clock(friday, clocks.DOCUMENTS_LIST).used_fallback_calendar is False
 
