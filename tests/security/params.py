@@ -65,6 +65,7 @@ _PK = {
     "rescission-case-notice-received": "case_a", "rescission-case-notice-sent": "case_a",
     # claims
     "claims-detail": "claim_a", "claims-check-detail": "focused_a", "claim-detail": "claim_a",
+    "claim-withdraw": "claim_a",
     "focused-check-detail": "focused_a", "focused-check-result": "focused_a",
     # complaints: the 12378 report the regulator forwarded to insurer A
     "complaints:staff_detail": "complaint_12378",
