@@ -258,7 +258,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "claim-list":                       ("GET",  "401  403  200  200  403  403  403  200  200  200"),
     "claim-batch":                      ("POST", "401  403  403  403  403  403  403  400  400  400"),
     "claim-detail":                     ("GET",  "401  403  200  200  403  403  403  200  404  200"),
-    "claim-withdraw":                   ("POST", "401  403  400  400  403  403  403  400  404  400"),
+    "claim-withdraw":                   ("POST", "401  403  403  403  403  403  403  400  404  400"),
     "focused-check-list":               ("GET",  "401  200  200  200  200  200  200  403  403  200"),
     "focused-check-detail":             ("GET",  "401  200  200  200  200  200  404  403  403  200"),
     "focused-check-result":             ("POST", "401  400  400  400  400  400  404  404  404  400"),
