@@ -135,6 +135,7 @@ MIDDLEWARE = [
     "apps.parties.middleware.ActiveAccountMiddleware",  # a deactivated organisation's sessions end at once
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.core.middleware.PermissionDeniedErrorMiddleware",  # a service's refusal is a 403 page
+    "apps.core.middleware.CalendarMemoMiddleware",  # the calendar read once per request, however many clocks
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -314,6 +315,9 @@ else:
 # Deadlines (apps/core/deadlines.py): warn at this share of a clock's span, and this long before due.
 DEADLINE_WARN_FRACTION = Decimal(env("DEADLINE_WARN_FRACTION") or "0.75")
 DEADLINE_WARN_BEFORE = timedelta(hours=env_int("DEADLINE_WARN_BEFORE_HOURS", 24))
+# The platform's GB/T 2260 code: its clocks use the national, Guangxi (450000) and Liuzhou (450200) calendar layers
+# (rules T1–T3; apps/core/calendar.py). Parties carry no region of their own, so every clock uses this one.
+PLATFORM_REGION_CODE = env("PLATFORM_REGION_CODE") or "450200"
 # Per-rule overrides: {"rule": {"warn_fraction": Decimal, "warn_before": timedelta}}.
 DEADLINE_RULES: dict = {
     "claim.dispatch": {"warn_before": timedelta(minutes=15)},  # rule M13: the 1-hour survey dispatch

@@ -16,8 +16,10 @@ M13 is the ride-hailing insurance notice (seed 000, 理赔服务 1: "接到出�
 documents-list clock starts when the insurer receives the claim request, not at the accident report. A withdrawn
 claim (撤案) closes its running clocks as withdrawn, with the reason (``services.claim_withdraw``).
 
-Day-based clocks are due at the end of their last day (Asia/Shanghai); working days follow the kernel calendar
-(statutory holidays, 调休, Monday–Friday fallback for years without data). "Special circumstances" pause the
+Day-based clocks are due at the end of their last day (Asia/Shanghai); a natural-day clock whose last day is a
+rest day rolls over to the next working day (Civil Code art. 203, rule T1); working days follow the kernel
+calendar of Liuzhou (national holidays and 调休 plus Guangxi's 壮族三月三, rule T2; computed statutory holidays,
+marked provisional, for years without a published arrangement). "Special circumstances" pause the
 dispatch clock with their reason (M13), which the regulator sees on the claim and in the SLA table.
 """
 
@@ -98,8 +100,10 @@ RULES = list(CLOCKS)
 
 
 def register_rules() -> None:
+    # Natural-day clocks (J11's 5/3/10 days) roll over a rest day (rule T1, the registry's default).
     for spec in CLOCKS.values():
-        register_rule(spec.rule, spec.label)
+        register_rule(spec.rule, spec.label, rule_ids=spec.rule_id, unit=spec.unit,
+                      amount=spec.fixed_amount if spec.fixed_amount is not None else conf.large_progress_workdays)
 
 
 def clock_start(*, rule: str, subject, responsible, starts_at: dt.datetime, actor) -> Deadline:

@@ -18,7 +18,11 @@ class CreditConfig(AppConfig):
         # rule M15: no new ride-hailing policy from an insurer whose ride-hailing business is suspended
         if services.policy_create_check_suspension not in policy_services.POLICY_CREATE_CHECKS:
             policy_services.POLICY_CREATE_CHECKS.append(services.policy_create_check_suspension)
-        register_rule(services.FOLLOWUP_RULE, _("监管措施跟踪（整改、暂停业务、惩戒）"))
+        from apps.core.models import Deadline
+
+        # The amount depends on the kind of action (SUPERVISORY_ACTION_FOLLOWUP_DAYS): none for the rule itself.
+        register_rule(services.FOLLOWUP_RULE, _("监管措施跟踪（整改、暂停业务、惩戒）"), rule_ids="M15, M17",
+                      unit=Deadline.Unit.NATURAL_DAYS)
 
         file_roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF,
                       Role.TAXI_ASSOCIATION_STAFF, Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF]
