@@ -258,7 +258,8 @@ class CancellationGround(models.TextChoices):
     """The enumerated grounds on which a policy may be cancelled (退保).
 
     Compulsory insurance (rule J6, 交强险实务 第五节 二): ``deregistered`` … ``new_car_returned``; carrier liability
-    (rule C5, 001 §10.6): ``scrapped``, ``lost``, ``laid_up_3_months``. ``lost`` serves both.
+    (rule C5, 001 §10.6): ``scrapped``, ``lost``, ``laid_up_3_months``. ``lost`` serves both. Commercial motor
+    policies: the policyholder's request (Insurance Law art. 15).
     """
 
     DEREGISTERED = "deregistered", _("被保险机动车依法注销登记")
@@ -269,6 +270,7 @@ class CancellationGround(models.TextChoices):
     NEW_CAR_RETURNED = "new_car_returned", _("新车因质量问题被收回或交管部门不予上户")
     SCRAPPED = "scrapped", _("经公安部门批准报废")
     LAID_UP_3_MONTHS = "laid_up_3_months", _("经道路运输管理机构批准连续停运三个月（含）以上")
+    POLICYHOLDER_REQUEST = "policyholder_request", _("投保人申请解除商业保险合同（保险法第十五条）")
 
 
 COMPULSORY_GROUNDS = (
@@ -276,6 +278,8 @@ COMPULSORY_GROUNDS = (
     CancellationGround.DOUBLE_INSURED, CancellationGround.TRANSFERRED_OUT, CancellationGround.NEW_CAR_RETURNED,
 )
 CARRIER_GROUNDS = (CancellationGround.SCRAPPED, CancellationGround.LOST, CancellationGround.LAID_UP_3_MONTHS)
+# commercial motor policies (third party, own damage, seats): Insurance Law art. 15, unless the contract says otherwise
+COMMERCIAL_GROUNDS = (CancellationGround.POLICYHOLDER_REQUEST,)
 
 
 class PremiumMode(models.TextChoices):

@@ -423,7 +423,7 @@ def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str
     _audit(case, "decide", actor, decision=decision, decided_at=decided_at.isoformat(), reason=reason)
     if decision == Decision.RESCINDED:
         # Rule J5: the policy is rescinded at the decision time, through the policies app's own service.
-        policy_rescind(actor=actor, policy=case.policy, at=decided_at,
+        policy_rescind(actor=actor, policy=case.policy, case_ref=case, at=decided_at,
                        reason=_("合同解除案件 %(no)s：投保人未履行如实告知义务。") % {"no": case.number})
         issued_on = local_date(decided_at)
         _notice_issue(case=case, kind=NoticeKind.RESCISSION, issued_on=issued_on, actor=actor)
