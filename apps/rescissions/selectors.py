@@ -21,8 +21,8 @@ from apps.parties.models import Organization, OrganizationKind
 from . import conf
 from .access import is_watcher, may_act
 from .clock import Clock
-from .models import DECIDED_STATUSES, OPEN_STATUSES, Decision, RescissionCase, Status
-from .notices import DEFAULT_REASON, NoticeData, NoticeKind
+from .models import DECIDED_STATUSES, OPEN_STATUSES, Decision, Path, RescissionCase, Status
+from .notices import DEFAULT_REASON, NoticeData, NoticeKind, PolicyLine
 
 WEEKDAYS = [
     gettext_lazy("星期一"), gettext_lazy("星期二"), gettext_lazy("星期三"), gettext_lazy("星期四"),
@@ -34,7 +34,7 @@ WEEKDAYS = [
 
 
 def case_list(user, *, state: str = "open", insurer_id: int | None = None, status: str = "",
-              trigger: str = "", q: str = "", lapsed_only: bool = False) -> QuerySet:
+              trigger: str = "", q: str = "", lapsed_only: bool = False, path: str = "") -> QuerySet:
     """Cases in the user's audience, nearest deadline first (= fewest days left first)."""
     qs = access.visible(user, RescissionCase).select_related("insurer", "vehicle", "policy")
     if state == "open":
@@ -49,9 +49,13 @@ def case_list(user, *, state: str = "open", insurer_id: int | None = None, statu
         qs = qs.filter(insurer_id=insurer_id)
     if trigger:
         qs = qs.filter(trigger=trigger)
+    if path:
+        qs = qs.filter(path="" if path == "none" else path)
     if q:
         q = q.strip().upper()
-        qs = qs.filter(Q(vehicle__plate__icontains=q) | Q(policy__number__icontains=q) | Q(trigger_ref__icontains=q))
+        qs = qs.filter(Q(vehicle__plate__icontains=q) | Q(policy__number__icontains=q) | Q(trigger_ref__icontains=q)
+                       | Q(case_policies__policy__number__icontains=q)
+                       | Q(case_policies__policy__vehicle__plate__icontains=q)).distinct()
     return qs.order_by("deadline_at", "id")
 
 
@@ -167,8 +171,27 @@ def next_actions(case: RescissionCase, user, now: dt.datetime | None = None) -> 
         return []
     if not case.is_open or now > case.deadline_at:
         return []
+    from .services import lawful_outcomes
+
     actions: list[str] = []
+    links = [link for link in case.case_policies.select_related("policy").order_by("id") if not link.outcome]
+    outcomes = {o for link in links for o in lawful_outcomes(case, link)}
+    if case.status == Status.OPEN and len(links) == case.case_policies.count():
+        actions.append("path")  # nothing done yet: the path may still be recorded or changed
+    if Decision.ENDORSED in outcomes:
+        actions.append("endorse")
+    if case.path == Path.RISK_INCREASE:
+        # art. 52 terminates commercial policies once the case's 交强险 are endorsed (J13: never rescinded)
+        if links and not any(link.compulsory for link in links) and Decision.RESCINDED in outcomes:
+            actions.append("terminate")
+        return actions
+    if not case.path:
+        if case.status == Status.OPEN:
+            actions.append("policy_add")
+        actions.append("conditions_not_met")
+        return actions
     if case.status == Status.OPEN:
+        actions.append("policy_add")
         actions.append("notice_send")
     elif case.status == Status.NOTICE_SENT:
         actions.append("notice_receive")
@@ -205,10 +228,20 @@ def notice_data(case: RescissionCase, kind: str, *, issued_on: dt.date | None, d
 
     policy, vehicle = case.policy, case.vehicle
     holder = policy.policyholder_name or vehicle.owner_name or ""
+    links = list(case.case_policies.select_related("policy", "policy__vehicle").order_by("id"))
+    if kind in (NoticeKind.RESCISSION, NoticeKind.RISK_INCREASE_TERMINATION) and case.decision == Decision.RESCINDED:
+        links = [link for link in links if link.outcome == Decision.RESCINDED]
+    elif kind == NoticeKind.VEHICLE_ADMIN:  # 附件七 reports rescinded 交强险 contracts
+        links = [link for link in links if link.compulsory and link.outcome in ("", Decision.RESCINDED)]
+    lines = tuple(PolicyLine(number=link.policy.number, plate=link.policy.vehicle.label,
+                             kind_label=link.policy.get_kind_display(), compulsory=link.compulsory,
+                             applied_on=local_date(link.policy.starts_at)) for link in links)
+    if lines:
+        policy = next(link.policy for link in links)
     return NoticeData(
         kind=kind,
         policyholder=mask_name(holder) if masked else holder,
-        plate=vehicle.label,
+        plate=policy.vehicle.label,
         policy_number=policy.number,
         insurer_name=case.insurer.name,
         applied_on=case.applied_on or local_date(policy.starts_at),
@@ -221,6 +254,7 @@ def notice_data(case: RescissionCase, kind: str, *, issued_on: dt.date | None, d
         vehicle_admin=conf.vehicle_admin_name(),
         reason=DEFAULT_REASON,
         doc_no=doc_no,
+        policies=lines,
     )
 
 
@@ -233,10 +267,20 @@ def latest_notices(case: RescissionCase) -> dict[str, object]:
 
 
 def notice_available(case: RescissionCase, kind: str) -> bool:
-    """附件三 can be previewed from the start; 附件四/七 once the case is rescinded."""
+    """附件三 can be previewed on the non-disclosure path (J5) or before a path is recorded; 附件四/七 once the case
+    is rescinded on it (附件七 only with a 交强险 among the policies); the art. 52 notice once a commercial policy
+    was terminated on the risk-increase path."""
     if kind == NoticeKind.DISCLOSURE_REQUEST:
-        return True
-    return case.decision == Decision.RESCINDED
+        return case.path != Path.RISK_INCREASE
+    if case.decision != Decision.RESCINDED:
+        return False
+    if kind == NoticeKind.RISK_INCREASE_TERMINATION:
+        return case.path == Path.RISK_INCREASE
+    if case.path == Path.RISK_INCREASE:
+        return False
+    if kind == NoticeKind.VEHICLE_ADMIN:
+        return case.case_policies.filter(policy__kind="compulsory").exists() or not case.case_policies.exists()
+    return True
 
 
 # --- compliance (regulator, insurance association) ----------------------------------------------------------

@@ -63,6 +63,8 @@ _PK = {
     # rescissions
     "rescissions:case": "case_a", "rescissions:notice-send": "case_a", "rescissions:notice-receive": "case_a",
     "rescissions:disclosure": "case_a", "rescissions:decide": "case_a", "rescissions:correct": "case_a",
+    "rescissions:path": "case_a", "rescissions:endorse": "case_a", "rescissions:policy-add": "case_a",
+    "rescission-case-path": "case_a",
     "rescission-case-detail": "case_a", "rescission-case-correction": "case_a",
     "rescission-case-decision": "case_a", "rescission-case-disclosure": "case_a",
     "rescission-case-notice-received": "case_a", "rescission-case-notice-sent": "case_a",

@@ -132,6 +132,9 @@ TABLE: dict[str, tuple[str, str]] = {
     "rescissions:disclosure":           ("POST", "L    404  302  302  404  404  404  302  404  302"),
     "rescissions:decide":               ("POST", "L    404  302  302  404  404  404  302  404  302"),
     "rescissions:correct":              ("POST", "L    404  302  302  404  404  404  302  404  302"),
+    "rescissions:path":                 ("POST", "L    404  302  302  404  404  404  302  404  302"),
+    "rescissions:endorse":              ("POST", "L    404  302  302  404  404  404  302  404  302"),
+    "rescissions:policy-add":           ("POST", "L    404  302  302  404  404  404  302  404  302"),
     "rescissions:notice":               ("GET",  "L    403  200* 200  403  403  403  200* 404  200*"),
     "rescissions:notice-pdf":           ("GET",  "L    403  200* 404  403  403  403  200* 404  200*"),
     # --- Claims (M13, M14) -----------------------------------------------------------------------------------
@@ -261,6 +264,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "rescission-case-notice-pdf":       ("GET",  "401  403  200* 404  403  403  403  200* 404  200*"),
     "rescission-case-notice-received":  ("POST", "401  403  403  403  403  403  403  200* 404  403"),
     "rescission-case-notice-sent":      ("POST", "401  403  403  403  403  403  403  400  404  400"),
+    "rescission-case-path":             ("POST", "401  403  403  403  403  403  403  400  404  400"),
     "claims-sla-api":                   ("GET",  "401  403  400  400  400  403  403  400  400  400"),
     "claim-list":                       ("GET",  "401  403  200  200  403  403  403  200  200  200"),
     "claim-batch":                      ("POST", "401  403  403  403  403  403  403  400  400  400"),

@@ -159,9 +159,13 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     w.lead.refresh_from_db()
     w.case_a = RescissionCase.objects.get(policy=w.policy_a)
     # a case of insurer B (its own finding) for isolation
-    w.case_b, _created = rescissions.rescission_open(policy=w.policy_b, trigger="insurer_finding",
+    # (on its policy insured as non-operating: a policy insured as operating gets no case, rule J13)
+    w.case_b, _created = rescissions.rescission_open(policy=w.policy_b2, trigger="insurer_finding",
                                                      trigger_ref="SEC-B", known_at=now - dt.timedelta(days=2),
                                                      actor=u["insurer_b"])
+    rescissions.rescission_path_record(case=w.case_a, actor=u["insurer_a"], path="non_disclosure",
+                                       operating_since=local_date(w.policy_a.starts_at), fault="gross_negligence",
+                                       basis="线下核查确认投保前已载客", reason="投保时已营运，未告知使用性质")
     rescissions.rescission_notice_send(case=w.case_a, actor=u["insurer_a"], contact_name="李明",
                                        contact_phone="0772-2881234")
     w.case_a.refresh_from_db()
