@@ -51,7 +51,7 @@ class PathForm(forms.Form):
 
     path = forms.ChoiceField(label=_("处理路径"), choices=Path.choices, widget=forms.RadioSelect)
     operating_since = forms.DateField(label=_("车辆开始营运日期"), required=False,
-                                      widget=forms.DateInput(attrs={"type": "date"}),
+                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                       help_text=_("查明的车辆开始从事营运的日期：早于或等于保险起期为投保时未如实告知，晚于保险起期为承保后危险程度增加。"))
     fault = forms.ChoiceField(label=_("投保人过错（投保时未如实告知）"), required=False,
                               choices=[("", "—"), *Fault.choices])
@@ -65,7 +65,7 @@ class EndorseForm(forms.Form):
     usage_nature = forms.ChoiceField(label=_("批改后的使用性质"),
                                      choices=[(v, label) for v, label in UsageNature.choices if v in OPERATING_NATURES],
                                      initial=UsageNature.RIDE_HAILING)
-    effective_on = forms.DateField(label=_("批改生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_on = forms.DateField(label=_("批改生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     new_premium = forms.DecimalField(label=_("按新使用性质核定的保险期间保费（元）"), max_digits=14, decimal_places=2,
                                      min_value=0)
     reason = forms.CharField(label=_("批改原因"), widget=forms.Textarea(attrs={"rows": 2}))
