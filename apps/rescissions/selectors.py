@@ -11,16 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.calendar import is_workday
+from apps.core.calendar import day_name
 from apps.core.crypto import mask_name
 from apps.core.deadlines import local_date
-from apps.core.models import WorkCalendarDay
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
 from .access import is_watcher, may_act
-from .clock import Clock
+from .clock import Clock, decision_fits
 from .models import DECIDED_STATUSES, OPEN_STATUSES, Decision, Path, RescissionCase, Status
 from .notices import DEFAULT_REASON, NoticeData, NoticeKind, PolicyLine
 
@@ -81,19 +80,21 @@ class ClockView:
     warnings: list[str] = field(default_factory=list)
 
 
-def _holiday_note(day: dt.date) -> str:
-    workday, _fallback = is_workday(day)
-    if workday:
+def _holiday_note(c: Clock) -> str:
+    """Rule T1: say so when day 30 was a rest day and the period ends on the next working day."""
+    if not c.rolled_over:
         return ""
-    name = WorkCalendarDay.objects.filter(date=day, is_workday=False).values_list("name", flat=True).first()
-    label = name or str(WEEKDAYS[day.weekday()])
-    return _("届满日 %(date)s 是%(label)s（非工作日）：期限按自然日计算，不顺延。") % {"date": day.isoformat(), "label": label}
+    day = c.nominal_deadline_date
+    label = day_name(day) or str(WEEKDAYS[day.weekday()])
+    return _("第 %(days)d 日 %(day)s 是%(label)s（法定休假日），期限顺延至其后第一个工作日 %(date)s 24 时止"
+             "（民法典第二百零三条）。") % {"days": conf.rescission_days(), "day": day.isoformat(), "label": label,
+                                   "date": c.deadline_date.isoformat()}
 
 
 def case_clock(case: RescissionCase, now: dt.datetime | None = None, *, with_note: bool = True) -> ClockView:
     """The clock as pages show it; ``with_note=False`` skips the calendar lookup (lists: no query per row)."""
     now = now or timezone.now()
-    c = Clock(case.known_at)
+    c = Clock.of(case)
     today = local_date(now)
     day, left = c.day_of(now), c.days_left(now)
     warnings: list[str] = []
@@ -122,7 +123,7 @@ def case_clock(case: RescissionCase, now: dt.datetime | None = None, *, with_not
             elif case.notice_sent_at is None and today == c.last_notice_date:
                 css = css or "warn"
                 warnings.append(_("今天是最后通知日：须在今天发出并送达未履行如实告知义务通知书（附件三）。"))
-            if case.disclosure_due_at and case.disclosure_due_at > case.deadline_at:
+            if case.disclosure_due_at and not decision_fits(case.disclosure_due_at, case.deadline_at):
                 css = "bad"
                 warnings.append(
                     _("通知于第 %(n)d 天送达，%(d)d 日如实告知期至 %(due)s，晚于解除权消灭时间 %(at)s："
@@ -134,7 +135,7 @@ def case_clock(case: RescissionCase, now: dt.datetime | None = None, *, with_not
         day=day, days_left=left, deadline_at=case.deadline_at, deadline_date=c.deadline_date,
         last_notice_date=c.last_notice_date, last_notice_day=c.last_notice_day,
         progress=c.progress_percent(now), css=css,
-        deadline_note=_holiday_note(c.deadline_date) if with_note else "", warnings=warnings,
+        deadline_note=_holiday_note(c) if with_note else "", warnings=warnings,
     )
 
 
@@ -149,12 +150,12 @@ def row_css(case: RescissionCase, now: dt.datetime | None = None) -> str:
         return "bad"
     if not case.is_open:
         return ""
-    c = Clock(case.known_at)
+    c = Clock.of(case)
     if now > case.deadline_at or c.days_left(now) <= 2:
         return "bad"
     if case.notice_received_at is None and local_date(now) > c.last_receipt_date:
         return "bad"
-    if case.disclosure_due_at and case.disclosure_due_at > case.deadline_at:
+    if case.disclosure_due_at and not decision_fits(case.disclosure_due_at, case.deadline_at):
         return "bad"
     if c.is_warning(now):
         return "warn"

@@ -57,8 +57,7 @@ from .models import (
 )
 from .notices import DEFAULT_MATTER, RISK_INCREASE_MATTER, NoticeKind, render_pdf, sha256
 
-RULE_DECIDE = "rescission.decide"
-RULE_DISCLOSURE = "rescission.disclosure"
+RULE_DECIDE, RULE_DISCLOSURE = clock.RULE_DECIDE, clock.RULE_DISCLOSURE
 CLOCK_SKEW = dt.timedelta(minutes=2)  # an API client's "now" may run slightly ahead of ours
 _PHONE = re.compile(r"^[0-9+()\- ]{5,30}$")
 
@@ -503,7 +502,7 @@ def rescission_notice_send(*, case: RescissionCase, actor, contact_name: str, co
         case.applied_on = applied_on
     case.status = Status.NOTICE_SENT
     _save(case, "notice_sent_at", "notice_contact_name", "notice_contact_phone", "matter", "applied_on", "status")
-    fits = local_date(sent_at) <= clock.Clock(case.known_at).last_notice_date
+    fits = local_date(sent_at) <= clock.Clock.of(case).last_notice_date
     _event(case, EventKind.NOTICE_SENT, at=sent_at, actor=actor,
            data={"field": "notice_sent_at", "day": clock.day_number(case.known_at, sent_at), "fits": fits})
     _audit(case, "notice_send", actor, sent_at=sent_at.isoformat(), fits=fits)
@@ -525,7 +524,7 @@ def rescission_notice_receive(*, case: RescissionCase, actor, received_at: dt.da
     case.disclosure_due_at = clock.disclosure_deadline(received_at)
     case.status = Status.AWAITING_DISCLOSURE
     _save(case, "notice_received_at", "disclosure_due_at", "status")
-    fits = case.disclosure_due_at <= case.deadline_at
+    fits = clock.decision_fits(case.disclosure_due_at, case.deadline_at)  # an instant is left to rescind (J5)
     event = _event(case, EventKind.NOTICE_RECEIVED, at=received_at, actor=actor,
                    data={"field": "notice_received_at", "day": clock.day_number(case.known_at, received_at),
                          "disclosure_due_at": case.disclosure_due_at.isoformat(), "fits": fits})
@@ -773,7 +772,7 @@ def _check_may_rescind(case: RescissionCase, decided_at: dt.datetime) -> None:
         raise ConflictError(_("解除合同前须书面通知投保人（附件三）并登记送达时间（规则 J5）。"), code="notice_required")
     if case.disclosed_at is not None and case.disclosed_at <= case.disclosure_due_at:
         raise ConflictError(_("投保人已在期限内履行如实告知义务，保险人不得解除合同（规则 J5）。"), code="disclosed_in_time")
-    if decided_at <= case.disclosure_due_at:
+    if decided_at < clock.earliest_rescission(case.disclosure_due_at):  # the same bound as Clock.last_receipt_date
         raise ConflictError(
             _("投保人的如实告知期限至 %(at)s 届满，届满前不能解除合同（规则 J5）。") % {"at": _fmt(case.disclosure_due_at)},
             code="disclosure_period_running",
