@@ -909,8 +909,9 @@ def _require_platform(actor) -> None:
 
 
 def rescission_lapse(*, actor, case: RescissionCase, deadline: Deadline) -> RescissionCase:
-    """Past ``deadline_at`` without a decision the right has lapsed (J5): the case is ``lapsed``, a breach is
-    recorded against the insurer in the industry credit file (M14), the regulator sees it on its list.
+    """Past ``deadline_at`` without a decision the right has lapsed (J5): the case is ``lapsed`` (the supervision
+    statistic the regulator sees on its list) and the insurance association gets a 督促 item on the insurer
+    (M12, M17); a credit entry follows only if the association decides one (M2).
 
     ``actor``: the deadline scan's handler (a ``SystemActor``); a person never records a lapse."""
     _require_platform(actor)
@@ -930,7 +931,7 @@ def rescission_lapse(*, actor, case: RescissionCase, deadline: Deadline) -> Resc
     notify_organization(
         organization=case.insurer,
         title=_("合同解除案件 %(no)s 已超期：解除权已消灭") % {"no": case.number},
-        body=_("%(plate)s 的保单 %(policy)s 未在 %(deadline)s 前作出决定，已记入行业信用档案。")
+        body=_("%(plate)s 的保单 %(policy)s 未在 %(deadline)s 前作出决定，已记入监管统计，并由保险行业协会督促。")
         % {"plate": case.vehicle.label, "policy": case.policy.number, "deadline": _fmt(case.deadline_at)},
         link=link, kind="rescission.lapsed", dedup_key=f"rescission:{case.pk}:lapsed",
     )
@@ -938,17 +939,14 @@ def rescission_lapse(*, actor, case: RescissionCase, deadline: Deadline) -> Resc
 
 
 def _record_breach(case: RescissionCase, *, actor) -> None:
-    from apps.credit.services import credit_record_create
+    from apps.credit.services import urging_item_open
 
-    credit_record_create(
-        actor=actor,
-        subject=case.insurer, event="rescission_lapsed", severity=conf.lapse_severity(), source="rescissions",
-        occurred_on=local_date(case.deadline_at) + dt.timedelta(days=1),
-        evidence_link=case_url(case),
-        detail=_("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道解除事由，%(deadline)s 前未作出决定（规则 M12、J5）。")
+    # rule M12: the association urges the insurer; no credit entry unless the association decides one (M2)
+    urging_item_open(
+        actor=actor, insurer=case.insurer, subject=case, rule="M12", link=case_url(case),
+        reason=_("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道解除事由，%(deadline)s 前未作出决定（规则 M12、J5）。")
         % {"no": case.number, "plate": case.vehicle.label, "policy": case.policy.number,
            "known": _fmt(case.known_at), "deadline": _fmt(case.deadline_at)},
-        dedup_key=f"rescission-lapsed-{case.pk}",
     )
 
 

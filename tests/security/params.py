@@ -83,6 +83,10 @@ _PK = {
     "credit:action_close": "action_insurer_a", "credit-record-detail": "credit_company_a",
     "credit-record-correct": "credit_company_a", "supervisory-action-detail": "action_insurer_a",
     "supervisory-action-close": "action_insurer_a",
+    "credit:proposal": "proposal_a", "credit:proposal_decide": "proposal_a", "credit-proposal-detail": "proposal_a",
+    "credit-proposal-decide": "proposal_a", "credit:urging_item": "urging_a", "credit:urging_record": "urging_a",
+    "credit:urging_close": "urging_a", "urging-item-detail": "urging_a", "urging-item-record": "urging_a",
+    "urging-item-close": "urging_a",
     # joint inspections and training (M17, M2): insurer A notified, company A's finding not yet notified
     "inspections:detail": "inspection", "inspections:finding": "inspection",
     "inspections:notice-issue": "finding_company_a", "inspections:notice": "inspection_notice_a",

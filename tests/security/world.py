@@ -241,6 +241,14 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     w.action_company_b = credit.supervisory_action_issue(
         actor=u["taxi_assoc"], target=o["company_b"], kind="self_discipline", ground="ledger_failure",
         facts="未按规定建立驾驶员台账", starts_on=today, ends_on=today + dt.timedelta(days=30))
+    # rule M2: company A proposes an entry on its vehicle; rule M12: a 督促 item on insurer A's case
+    w.proposal_a = credit.credit_proposal_create(
+        actor=u["company_a"], subject=w.vehicle_a, event="claims_violation", severity="moderate",
+        reason="重点核查发现违规", source=w.focused_a)
+    from apps.parties.rights import SystemActor
+
+    w.urging_a = credit.urging_item_open(actor=SystemActor("security.world"), insurer=o["insurer_a"],
+                                         subject=w.case_a, reason="超过 30 日未作出决定", rule="M12")
     deliver_pending()
 
     # --- joint inspections and training (M17, M2): insurer A and company A inspected, insurer A notified ---------
@@ -277,9 +285,10 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
 
     # --- who owns what (for the leak check) ----------------------------------------------------------------------
     for party, objs in {
-        "company_a": [w.driver_a, w.onboarding_a, w.import_a, w.focused_a],
+        "company_a": [w.driver_a, w.onboarding_a, w.import_a, w.focused_a, w.proposal_a],
         "company_b": [w.driver_b, w.onboarding_b, w.focused_b],
-        "insurer_a": [w.policy_a, w.policy_a2, w.case_a, w.claim_a, w.worklist_a, w.action_insurer_a],
+        "insurer_a": [w.policy_a, w.policy_a2, w.case_a, w.claim_a, w.worklist_a, w.action_insurer_a,
+                      w.urging_a],
         "insurer_b": [w.policy_b, w.policy_b2, w.case_b, w.claim_b],
     }.items():
         for obj in objs:
