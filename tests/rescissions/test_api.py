@@ -34,7 +34,7 @@ def test_insurer_system_reads_and_steps_a_case_to_rescission(parties, api):
     assert listing["count"] == 1
     row = listing["results"][0]
     assert (row["plate"], row["policy_number"], row["clock"]["day"], row["clock"]["days_left"]) == (
-        case.vehicle.plate, case.policy.number, 12, 18)
+        case.vehicle.plate, case.policy.number, 12, 19)  # day 30 is Sunday 12-13: rolls over to Monday (T1)
     base = f"/api/v1/rescission-cases/{case.pk}"
     non_disclosure(client, case)
     response = client.post(f"{base}/notice-sent/", {"sent_at": iso(days_ago(11, 9)), "contact_name": "李明",

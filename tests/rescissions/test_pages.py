@@ -52,7 +52,8 @@ def test_case_page_shows_clock_and_only_the_next_allowed_action(parties, client)
     client.force_login(parties.insurer_a_user)
     html = client.get(f"/rescissions/{case.pk}/").content.decode()
     assert "剩余 9 天" in html and "今天是第 21 天" in html
-    assert 'data-testid="last-notice-day"' in html and "第 25 天" in html
+    # day 30 is Friday 12-04: a notice received on day 25 would end its 5 days with day 30, so day 24 (J5)
+    assert 'data-testid="last-notice-day"' in html and "第 24 天" in html
     # rule J13: first the insurer records when the vehicle began operating; no 附件三 before that
     assert 'data-testid="form-path"' in html and 'data-testid="form-notice-send"' not in html
     assert 'data-testid="form-notice-receive"' not in html and 'data-testid="form-rescind"' not in html
