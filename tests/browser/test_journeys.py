@@ -186,7 +186,7 @@ def test_closed_loop_transport_flags_regulator_confirms_insurer_rescinds(
 def test_lapse_path_penalty_relayed_nobody_acts_the_scan_lapses_and_the_regulator_sees_it(
         celery_worker, parties, media, browser_page):
     from apps.core.tasks import deadline_scan
-    from apps.credit.models import CreditRecord
+    from apps.credit.models import CreditRecord, UrgingItem
 
     car = private_car(company=parties.company_b)
     family_policy = policy(car, parties.insurer_b, usage=UsageNature.FAMILY)
@@ -221,7 +221,9 @@ def test_lapse_path_penalty_relayed_nobody_acts_the_scan_lapses_and_the_regulato
     from apps.rescissions.services import decide_deadline
 
     assert decide_deadline(RescissionCase.objects.get(pk=case.pk)).status == Deadline.Status.BREACHED
-    assert CreditRecord.objects.filter(dedup_key=f"rescission-lapsed-{case.pk}").count() == 1
+    # rules M2, M12: a 督促 item for the insurance association, no credit record of its own accord
+    assert UrgingItem.objects.filter(subject_object_id=str(case.pk), rule="M12").count() == 1
+    assert not CreditRecord.objects.filter(organization=parties.insurer_b).exists()
 
 
 def test_taxi_company_checks_a_vehicle_before_it_goes_online_and_keeps_its_driver_ledger(parties, media, browser_page):
