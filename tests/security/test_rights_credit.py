@@ -82,6 +82,12 @@ def test_the_record_form_finds_a_vehicle_inside_the_audience(client, parties):
     car = make_vehicle(plate="桂B70002", company=parties.company_a)
     client.force_login(parties.taxi_assoc_user)
     response = client.post("/credit/records/new/", _record_form(subject_kind="vehicle", plate="桂B70002"))
+    # found (not "unknown plate"), but a vehicle's file is the insurance association's to write (rule M2)
+    errors = _form_errors(response)
+    assert "保险行业协会记车辆" in errors and "没有号牌" not in errors
+    assert not CreditRecord.objects.exists()
+    client.force_login(parties.ins_assoc_user)
+    response = client.post("/credit/records/new/", _record_form(subject_kind="vehicle", plate="桂B70002"))
     assert response.status_code == 302
     assert CreditRecord.objects.get().vehicle == car
 
