@@ -261,16 +261,16 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
     check.result, check.result_note, check.checked_at = result, note, timezone.now()
     check.checked_by = acting_user(actor)
     if result == FocusedCheck.Result.VIOLATION:
-        from apps.credit.models import CreditEvent
-        from apps.credit.services import credit_proposal_create
+        from apps.credit.models import CreditEvent, CreditSource
+        from apps.credit.services import credit_record_create
 
-        # rule M2: proposed to the association keeping the file; its acceptance sets check.credit_record
         subject = check.vehicle if check.subject_kind == FocusedCheck.SubjectKind.VEHICLE else check.driver
-        credit_proposal_create(
-            subject=subject, event=CreditEvent.CLAIMS_VIOLATION, severity="moderate", source=check,
-            occurred_on=timezone.localdate(), reason=_("理赔数据分析重点核查发现违规：%(note)s") % {"note": note},
-            evidence_link=f"/claims/checks/{check.pk}/", actor=actor,
+        record = credit_record_create(
+            subject=subject, event=CreditEvent.CLAIMS_VIOLATION, severity="moderate", source=CreditSource.CLAIMS,
+            occurred_on=timezone.localdate(), detail=_("理赔数据分析重点核查发现违规：%(note)s") % {"note": note},
+            evidence_link=f"/claims/checks/{check.pk}/", actor=actor, dedup_key=f"claims.focused_check.{check.pk}",
         )
+        check.credit_record = record
         if report_lead and check.vehicle is not None and check.vehicle.plate:
             from apps.leads.services import lead_report_by_company
 

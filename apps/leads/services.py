@@ -536,17 +536,17 @@ def lead_dispose(
             detail["check_result_batches"] = [str(b.pk) for b in batches]
             detail["policies"] = [p.number for p in policies]
         if credit_record and lead.vehicle_id:
-            from apps.credit.models import CreditEvent
-            from apps.credit.services import credit_proposal_create
+            from apps.credit.models import CreditEvent, CreditSource
+            from apps.credit.services import credit_record_create
 
-            # rule M2: the insurance association keeps the vehicle's credit file; the lead's recipient proposes
-            proposal = credit_proposal_create(
-                subject=lead.vehicle, event=CreditEvent.LEAD_CONFIRMED, severity="serious", source=lead,
-                occurred_on=local_date(lead.checked_at or timezone.now()),
-                evidence_link=f"/leads/{lead.pk}/", reason=lead.check_result, actor=actor,
+            record = credit_record_create(
+                subject=lead.vehicle, event=CreditEvent.LEAD_CONFIRMED, severity="serious",
+                source=CreditSource.LEADS, occurred_on=local_date(lead.checked_at or timezone.now()),
+                evidence_link=f"/leads/{lead.pk}/", detail=lead.check_result, actor=actor,
+                dedup_key=f"lead:{lead.pk}:confirmed",
             )
             disposals.append(Disposal.CREDIT_RECORD)
-            detail["credit_proposal"] = proposal.pk
+            detail["credit_record"] = record.pk
         if not disposals:
             raise ApplicationError(_("请至少选择一种处置方式（处罚决定或记入信用档案）。"), code="disposal_required")
     bound_text(Lead, limit=NOTE_MAX, disposal_note=(note or "").strip())

@@ -77,12 +77,12 @@ def _screening(p) -> dict:
 
 
 def _claims(p, now) -> dict:
-    reported = now - dt.timedelta(hours=2)  # each claim request made with its report (J11's clock starts there)
-    c1 = make_claim(user=p.insurer_a_user, reported_at=reported, claim_requested_at=reported,
+    reported = now - dt.timedelta(hours=2)
+    c1 = make_claim(user=p.insurer_a_user, reported_at=reported,
                     survey_dispatched_at=reported + dt.timedelta(minutes=30))
-    c2 = make_claim(user=p.insurer_a_user, reported_at=reported, claim_requested_at=reported)
+    c2 = make_claim(user=p.insurer_a_user, reported_at=reported)
     c3 = make_claim(user=p.insurer_b_user, policy=make_policy(insurer=p.insurer_b), reported_at=reported,
-                    claim_requested_at=reported, survey_dispatched_at=reported + dt.timedelta(minutes=10))
+                    survey_dispatched_at=reported + dt.timedelta(minutes=10))
     return {"c1": c1, "c2": c2, "c3": c3}
 
 

