@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "apps.claims",
     "apps.complaints",
     "apps.credit",
+    "apps.inspections",
     "apps.dashboard",
 ]
 
@@ -134,6 +135,7 @@ MIDDLEWARE = [
     "apps.parties.middleware.ActiveAccountMiddleware",  # a deactivated organisation's sessions end at once
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.core.middleware.PermissionDeniedErrorMiddleware",  # a service's refusal is a 403 page
+    "apps.core.middleware.CalendarMemoMiddleware",  # the calendar read once per request, however many clocks
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -313,6 +315,9 @@ else:
 # Deadlines (apps/core/deadlines.py): warn at this share of a clock's span, and this long before due.
 DEADLINE_WARN_FRACTION = Decimal(env("DEADLINE_WARN_FRACTION") or "0.75")
 DEADLINE_WARN_BEFORE = timedelta(hours=env_int("DEADLINE_WARN_BEFORE_HOURS", 24))
+# The platform's GB/T 2260 code: its clocks use the national, Guangxi (450000) and Liuzhou (450200) calendar layers
+# (rules T1–T3; apps/core/calendar.py). Parties carry no region of their own, so every clock uses this one.
+PLATFORM_REGION_CODE = env("PLATFORM_REGION_CODE") or "450200"
 # Per-rule overrides: {"rule": {"warn_fraction": Decimal, "warn_before": timedelta}}.
 DEADLINE_RULES: dict = {
     "claim.dispatch": {"warn_before": timedelta(minutes=15)},  # rule M13: the 1-hour survey dispatch
@@ -324,6 +329,7 @@ CLAIM_LARGE_PROGRESS_WORKDAYS = env_int("CLAIM_LARGE_PROGRESS_WORKDAYS", 5)  # r
 COMPLAINT_FEEDBACK_DAYS = env_int("COMPLAINT_FEEDBACK_DAYS", 15)  # rule M16
 RESCISSION_DAYS = env_int("RESCISSION_DAYS", 30)  # rule M12 / J5
 RESCISSION_DISCLOSURE_DAYS = env_int("RESCISSION_DISCLOSURE_DAYS", 5)  # rule J5
+INSPECTION_RECTIFICATION_DAYS = env_int("INSPECTION_RECTIFICATION_DAYS", 30)  # rule M17
 RESCISSION_WARN_DAY = env_int("RESCISSION_WARN_DAY", 20)  # rule M12
 
 EMAIL_BACKEND = env("EMAIL_BACKEND") or (

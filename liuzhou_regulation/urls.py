@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("apps.claims.api.urls")),
     path("", include("apps.complaints.api.urls")),
     path("", include("apps.credit.api.urls")),
+    path("", include("apps.inspections.api.urls")),
     path("", include("apps.dashboard.api.urls")),
 ]
 
@@ -37,6 +38,7 @@ urlpatterns = [
     path("claims/", include("apps.claims.urls")),
     path("complaints/", include("apps.complaints.urls")),
     path("credit/", include("apps.credit.urls")),
+    path("inspections/", include("apps.inspections.urls")),
     path("dashboard/", include("apps.dashboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.notifications import notify_organization
+from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
@@ -258,19 +259,20 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
     note = (note or "").strip()
     if not note:
         raise ApplicationError(_("请填写核查情况。"), code="note_required", extra={"fields": {"note": [_("必填")]}})
+    bound_text(FocusedCheck, limit=NOTE_MAX, result_note=note)
     check.result, check.result_note, check.checked_at = result, note, timezone.now()
     check.checked_by = acting_user(actor)
     if result == FocusedCheck.Result.VIOLATION:
-        from apps.credit.models import CreditEvent, CreditSource
-        from apps.credit.services import credit_record_create
+        from apps.credit.models import CreditEvent
+        from apps.credit.services import credit_proposal_create
 
+        # rule M2: proposed to the association keeping the file; its acceptance sets check.credit_record
         subject = check.vehicle if check.subject_kind == FocusedCheck.SubjectKind.VEHICLE else check.driver
-        record = credit_record_create(
-            subject=subject, event=CreditEvent.CLAIMS_VIOLATION, severity="moderate", source=CreditSource.CLAIMS,
-            occurred_on=timezone.localdate(), detail=_("理赔数据分析重点核查发现违规：%(note)s") % {"note": note},
-            evidence_link=f"/claims/checks/{check.pk}/", actor=actor, dedup_key=f"claims.focused_check.{check.pk}",
+        credit_proposal_create(
+            subject=subject, event=CreditEvent.CLAIMS_VIOLATION, severity="moderate", source=check,
+            occurred_on=timezone.localdate(), reason=_("理赔数据分析重点核查发现违规：%(note)s") % {"note": note},
+            evidence_link=f"/claims/checks/{check.pk}/", actor=actor,
         )
-        check.credit_record = record
         if report_lead and check.vehicle is not None and check.vehicle.plate:
             from apps.leads.services import lead_report_by_company
 

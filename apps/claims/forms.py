@@ -34,6 +34,7 @@ class ClaimCreateForm(forms.Form):
     policy_number = forms.CharField(label=_("保单号"), max_length=40)
     occurred_at = _instant(_("出险时间"))
     reported_at = _instant(_("报案时间"))
+    claim_requested_at = _instant(_("收到索赔请求时间"), required=False)
     location = forms.CharField(label=_("出险地点"), max_length=200, required=False)
     at_station = forms.BooleanField(label=_("在车站/机场等场站出险"), required=False)
     injured_passengers = forms.IntegerField(label=_("受伤乘客人数"), min_value=0, max_value=99, initial=0)
@@ -71,11 +72,19 @@ class AgreementForm(AtForm):
     amount_agreed = forms.DecimalField(label=_("协议赔偿金额（元）"), max_digits=14, decimal_places=2, min_value=0)
 
 
+class WithdrawForm(AtForm):
+    """Withdrawal (撤案) of a claim not yet decided or paid: the reason; the page asks to confirm before acting."""
+
+    reason = forms.CharField(label=_("撤案原因"), widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("如索赔人撤回索赔请求、放弃索赔等；撤案后进行中的时限以“因撤案终止”关闭，监管部门可见"))
+
+
 class ProgressNoticeForm(AtForm):
     note = forms.CharField(label=_("通知内容"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 ACTION_FORMS = {
+    "claim_request": (AtForm, _("记录收到索赔请求")),
     "dispatch": (AtForm, _("记录查勘调度")),
     "special": (SpecialCircumstancesForm, _("记录特殊情况")),
     "documents_requested": (AtForm, _("记录已告知所需材料")),
@@ -86,6 +95,7 @@ ACTION_FORMS = {
     "payment": (AtForm, _("记录赔款支付")),
     "progress": (ProgressNoticeForm, _("记录进度通知")),
     "close": (AtForm, _("结案")),
+    "withdraw": (WithdrawForm, _("撤案")),
 }
 
 
@@ -93,6 +103,7 @@ def action_facts(action: str, data: dict) -> dict:
     """The facts a submitted action form adds to a claim (as ``claim_advance`` takes them)."""
     at = data.get("at")
     return {
+        "claim_request": lambda: {"claim_requested_at": at},
         "dispatch": lambda: {"survey_dispatched_at": at},
         "special": lambda: {"special_circumstances_reason": data["reason"], "special_circumstances_at": at},
         "documents_requested": lambda: {"documents_requested_at": at},
@@ -108,30 +119,11 @@ def action_facts(action: str, data: dict) -> dict:
 
 
 def available_actions(claim: Claim) -> list[str]:
-    """The next steps a claim can take, in lifecycle order (the page shows only these)."""
-    if claim.closed_at:
-        return []
-    actions = []
-    if claim.survey_dispatched_at is None:
-        actions.append("dispatch")
-        if not claim.special_circumstances_reason:
-            actions.append("special")
-    if claim.documents_requested_at is None:
-        actions.append("documents_requested")
-    if claim.documents_complete_at is None and not claim.decision:
-        actions.append("documents_complete")
-    if not claim.decision:
-        actions.append("decision")
-    if claim.decision == Claim.Decision.REFUSED and claim.refusal_notice_sent_at is None:
-        actions.append("refusal_notice")
-    if claim.decision == Claim.Decision.COVERED and claim.agreed_at is None:
-        actions.append("agreement")
-    if claim.agreed_at and claim.paid_at is None:
-        actions.append("payment")
-    if claim.size == Claim.Size.LARGE or claim.documents_complete_at:
-        actions.append("progress")
-    actions.append("close")
-    return actions
+    """The next steps a claim can take in its state, in lifecycle order (the page shows only these; the services
+    decide which they are: ``services.claim_actions``)."""
+    from .services import claim_actions
+
+    return claim_actions(claim)
 
 
 class PeriodForm(forms.Form):

@@ -27,6 +27,7 @@ class Claim(models.Model):
         AGREED = "agreed", _("已达成赔偿协议")
         PAID = "paid", _("已赔付")
         CLOSED = "closed", _("已结案")
+        WITHDRAWN = "withdrawn", _("已撤案")
 
     class Decision(models.TextChoices):
         COVERED = "covered", _("属于保险责任")
@@ -62,6 +63,9 @@ class Claim(models.Model):
     injured_passengers = models.PositiveSmallIntegerField(_("受伤乘客人数"), default=0)
 
     reported_at = models.DateTimeField(_("报案时间"))
+    # Rule J11 (交强险承保实务规程): the documents list is due 1 working day after the insurer receives the claim
+    # request (赔偿/索赔请求) — a fact of its own, not the accident report (which starts the M13 dispatch clock).
+    claim_requested_at = models.DateTimeField(_("收到索赔请求时间"), null=True, blank=True)
     survey_dispatched_at = models.DateTimeField(_("查勘调度时间"), null=True, blank=True)
     special_circumstances_reason = models.TextField(_("特殊情况原因"), blank=True)
     special_circumstances_at = models.DateTimeField(_("特殊情况记录时间"), null=True, blank=True)
@@ -76,6 +80,10 @@ class Claim(models.Model):
     agreed_at = models.DateTimeField(_("达成赔偿协议时间"), null=True, blank=True)
     paid_at = models.DateTimeField(_("赔款支付时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    # A claim closed before it was decided or paid is withdrawn (撤案): its reason and instant are kept, its running
+    # clocks are closed as withdrawn (``services.claim_withdraw``); ``closed_at`` is the withdrawal instant then.
+    withdrawn_at = models.DateTimeField(_("撤案时间"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("撤案原因"), blank=True)
     # Rule M13: fixed when the documents are complete, from the amount claimed then (≤ CLAIM_SMALL_MAX_CNY: small).
     size = models.CharField(_("金额类别"), max_length=10, choices=Size.choices, blank=True)
     status = models.CharField(_("状态"), max_length=24, choices=Status.choices, default=Status.REPORTED, db_index=True)
@@ -83,6 +91,7 @@ class Claim(models.Model):
     # Rule M15: "operating while insured as non-operating" — a flag for the insurer with its evidence.
     operating_flag = models.BooleanField(_("疑似营运期间出险"), default=False, db_index=True)
     operating_evidence = models.JSONField(_("营运证据"), default=list, blank=True)
+    # judged on the claim's own policy (its usage nature insured, in force at the accident), not the vehicle's others
     insured_usage = models.CharField(_("出险时承保性质"), max_length=30, blank=True)
     operating_checked_at = models.DateTimeField(_("营运核查时间"), null=True, blank=True)
 
@@ -101,7 +110,7 @@ class Claim(models.Model):
         constraints = [
             *range_constraints(
                 "claim",
-                instants=("occurred_at", "reported_at", "survey_dispatched_at", "special_circumstances_at", "documents_requested_at", "documents_complete_at", "decided_at", "refusal_notice_sent_at", "agreed_at", "paid_at", "closed_at", "operating_checked_at", "created_at", "updated_at"),
+                instants=("occurred_at", "reported_at", "claim_requested_at", "survey_dispatched_at", "special_circumstances_at", "documents_requested_at", "documents_complete_at", "decided_at", "refusal_notice_sent_at", "agreed_at", "paid_at", "closed_at", "withdrawn_at", "operating_checked_at", "created_at", "updated_at"),
                 amounts=("amount_claimed", "amount_agreed"),
             ),
             models.UniqueConstraint(fields=["insurer", "number"], name="claim_insurer_number"),
@@ -110,6 +119,12 @@ class Claim(models.Model):
             models.CheckConstraint(condition=Q(amount_agreed__gte=0) | Q(amount_agreed__isnull=True),
                                    name="claim_amount_agreed_not_negative"),
             models.CheckConstraint(condition=Q(decision="") | Q(decided_at__isnull=False), name="claim_decision_dated"),
+            # a withdrawal has its reason and closes the claim at that instant
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True)
+                | (Q(closed_at=models.F("withdrawn_at")) & ~Q(withdrawal_reason="")),
+                name="claim_withdrawal_reasoned",
+            ),
         ]
         indexes = [
             models.Index(fields=["insurer", "status"], name="claim_insurer_status"),
@@ -136,8 +151,35 @@ class Claim(models.Model):
     @property
     def insured_usage_label(self) -> str:
         labels = {"operating": _("营运"), "non_operating": _("非营运"), "uninsured": _("未投保"),
-                  "not_in_scope": _("不在范围内（7 座以上）")}
+                  "not_in_force": _("出险时本保单不在保险期间内"), "not_in_scope": _("不在范围内（7 座以上）")}
         return str(labels.get(self.insured_usage, self.insured_usage or "—"))
+
+    @property
+    def is_compulsory(self) -> bool:
+        from apps.policies.models import PolicyKind
+
+        return self.policy.kind == PolicyKind.COMPULSORY
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def operating_consequence(self) -> str:
+        """Rule M15 on the claim's OWN policy, by its kind: what "no cover while operating" means in law.
+
+        * 交强险 (《机动车交通事故责任强制保险条例》第二十一条): third-party victims are compensated within the
+          compulsory limits; any recourse of the insurer against the insured is a separate matter, as the law provides.
+        * commercial policies (《保险法》第十六条、第五十二条 and the contract): no cover for the accident while
+          operating, "依法".
+        """
+        if self.is_compulsory:
+            return str(_(
+                "本案保单为交强险：营运车辆按非营运性质投保、营运期间出险的，对本车人员和被保险人以外的第三者受害人，"
+                "保险公司仍应依法在交强险责任限额内予以赔偿；保险公司能否向被保险人追偿，另行依法处理（规则 M15）。"))
+        return str(_(
+            "本案保单为商业保险（%(kind)s）：营运车辆按非营运性质投保、营运期间出险的，保险公司依法不承担营运期间的"
+            "保险责任（规则 M15；《保险法》第十六条、第五十二条及合同约定）。") % {"kind": self.policy.get_kind_display()})
 
     @property
     def reported_late(self) -> bool:

@@ -1,7 +1,11 @@
-"""Rule M15: was the vehicle operating when the accident happened, while insured as non-operating?
+"""Rule M15: was the vehicle operating when the accident happened, while the claim's policy insured it as
+non-operating?
 
-How the vehicle was insured at the accident comes from the registers' one verification service
-(``apps.policies.verification.verify_vehicle``). Evidence that it was operating, each item with its source:
+The judgement is on the claim's OWN policy: the usage nature that policy insures (营运 / 非营运), whether it was in
+force at the accident — never the vehicle's other policies (a compulsory policy insured as non-operating says
+nothing about a commercial policy of the same vehicle insured as operating, and vice versa). Whether the vehicle
+was operating comes from the vehicle (the registers' verification service gives the valid permits). Evidence that
+it was operating, each item with its source:
 
 * ``permit`` — a road transport permit valid at the accident (from the same verification result);
 * ``ledger`` — the vehicle was online in a platform company's ledger at the accident;
@@ -30,23 +34,26 @@ def _iso(value) -> str:
     return str(value) if value is not None else ""
 
 
-def insured_usage_at(vehicle, at: dt.datetime) -> tuple[str, object]:
-    """("operating" | "non_operating" | "uninsured" | other finding, verification result)."""
-    from apps.policies.verification import Finding, verify_vehicle
+def insured_usage_at(policy, at: dt.datetime) -> str:
+    """How the claim's own ``policy`` insured the vehicle at ``at``: "operating" | "non_operating" (its usage
+    nature insured), "not_in_force" when the policy was not in force then, "not_in_scope" for a vehicle of more
+    than 7 seats (rule M1)."""
+    from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
 
-    result = verify_vehicle(vehicle, at)
-    mapping = {
-        Finding.INSURED_AS_OPERATING: "operating",
-        Finding.INSURED_AS_NON_OPERATING: "non_operating",
-        Finding.UNINSURED: "uninsured",
-    }
-    return mapping.get(result.finding, str(result.finding)), result
+    if policy.vehicle.seats is not None and policy.vehicle.seats > VEHICLE_SCOPE_MAX_SEATS:
+        return "not_in_scope"
+    if not policy.in_force_at(at):
+        return "not_in_force"
+    return policy.usage_class or ""
 
 
 def operating_evidence(claim) -> tuple[str, list[dict]]:
-    """(how the vehicle was insured at the accident, evidence that it was operating then)."""
+    """(how the claim's own policy insured the vehicle at the accident, evidence that it was operating then)."""
+    from apps.policies.verification import verify_vehicle
+
     vehicle, at = claim.vehicle, claim.occurred_at
-    usage, result = insured_usage_at(vehicle, at)
+    usage = insured_usage_at(claim.policy, at)
+    result = verify_vehicle(vehicle, at)  # the permits valid at the accident (the register's one answer)
     evidence: list[dict] = []
     for permit in getattr(result, "valid_permits", []) or []:
         evidence.append({

@@ -119,6 +119,7 @@ class SlaCell:
     special: int = 0
     median_seconds: float | None = None
     p90_seconds: float | None = None
+    withdrawn: int = 0  # closed as withdrawn (撤案): cancelled clocks of withdrawn claims, not yet due then
 
     @property
     def decided(self) -> int:
@@ -179,7 +180,13 @@ WITH c AS (
            EXTRACT(EPOCH FROM (d.met_at - d.starts_at)) AS seconds,
            (d.breached_at IS NOT NULL
             OR (d.met_at IS NULL AND d.status = 'open' AND d.due_at < %(now)s)) AS late,
-           EXISTS (SELECT 1 FROM core_deadlinepause p WHERE p.deadline_id = d.id) AS special
+           EXISTS (SELECT 1 FROM core_deadlinepause p WHERE p.deadline_id = d.id) AS special,
+           (d.status = 'cancelled' AND EXISTS (
+                SELECT 1 FROM claims_claim cl
+                WHERE cl.withdrawn_at IS NOT NULL
+                  AND cl.id = CASE WHEN d.content_type_id = %(claim_ct)s THEN d.object_id::bigint
+                                   ELSE (SELECT n.claim_id FROM claims_claimprogressnotice n
+                                         WHERE n.id = d.object_id::bigint) END)) AS withdrawn
     FROM core_deadline d
     WHERE d.content_type_id IN (%(claim_ct)s, %(notice_ct)s)
       AND d.starts_at >= %(start)s AND d.starts_at < %(end)s
@@ -193,7 +200,8 @@ SELECT responsible_id, rule,
        count(*) FILTER (WHERE status = 'cancelled' AND NOT late) AS cancelled,
        count(*) FILTER (WHERE special) AS special,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS median_seconds,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) AS p90_seconds
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) AS p90_seconds,
+       count(*) FILTER (WHERE withdrawn AND NOT late) AS withdrawn
 FROM c
 GROUP BY responsible_id, rule
 """
@@ -201,8 +209,8 @@ GROUP BY responsible_id, rule
 
 def sla_table(*, user, start: dt.date, end: dt.date, insurer_id: int | None = None) -> list[SlaRow]:
     """Per insurer and clock, for clocks started in [start, end] (Asia/Shanghai dates): how many were met on time,
-    breached (recorded, or overdue and not yet scanned), still running, cancelled or paused for special
-    circumstances; median and 90th-percentile time to meet them (PostgreSQL ``percentile_cont``)."""
+    breached (recorded, or overdue and not yet scanned), still running, cancelled — of which closed as withdrawn
+    (撤案) —, or paused for special circumstances; median and 90th-percentile time to meet them (PostgreSQL ``percentile_cont``)."""
     allowed = sla_insurers_for(user)
     if allowed == []:
         return []
@@ -227,7 +235,7 @@ def sla_table(*, user, start: dt.date, end: dt.date, insurer_id: int | None = No
     if ids is not None:
         insurers = insurers.filter(pk__in=ids)
     table = {org.pk: SlaRow(org.pk, org.short_name or org.name) for org in insurers.order_by("name")}
-    for responsible_id, rule, total, met, breached, running, cancelled, special, median, p90 in rows:
+    for responsible_id, rule, total, met, breached, running, cancelled, special, median, p90, withdrawn in rows:
         if rule not in clocks.CLOCKS:
             continue
         row = table.get(responsible_id)
@@ -235,7 +243,7 @@ def sla_table(*, user, start: dt.date, end: dt.date, insurer_id: int | None = No
             continue
         row.cells[rule] = SlaCell(rule, total, met, breached, running, cancelled, special,
                                   float(median) if median is not None else None,
-                                  float(p90) if p90 is not None else None)
+                                  float(p90) if p90 is not None else None, withdrawn=withdrawn)
     return list(table.values())
 
 

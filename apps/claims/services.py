@@ -4,6 +4,11 @@ A claim only moves forward: every timestamp is recorded once. Recording the same
 (so an insurer's core system can push the same claim any number of times, rule "idempotent batch push"); a
 different value for a timestamp already recorded is refused, because met and breached clocks are never
 recomputed away. Each new fact meets the clock it fulfils and starts the clocks it triggers (``clocks.py``).
+
+A claim's actions depend on its state (``claim_actions``): pages offer only those, the services refuse the others
+with a message saying why. Closing a claim that is neither paid (covered) nor notified of its refusal is not a
+close but a withdrawal (撤案, ``claim_withdraw``): with its reason and an explicit confirmation; its running clocks
+are closed as withdrawn (cancelled with the reason, shown as "因撤案终止" on the claim and in the SLA table).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from .models import Claim, ClaimProgressNotice
 
 # Facts that advance a claim, in lifecycle order (the order in which they are applied within one update).
 TIMESTAMPS = (
-    "survey_dispatched_at", "documents_requested_at", "documents_complete_at", "decided_at",
+    "claim_requested_at", "survey_dispatched_at", "documents_requested_at", "documents_complete_at", "decided_at",
     "refusal_notice_sent_at", "agreed_at", "paid_at", "closed_at",
 )
 DESCRIPTIVE = ("location", "at_station", "injured_passengers")
@@ -120,6 +125,8 @@ def _full_clean(claim: Claim) -> None:
 
 
 def derive_status(claim: Claim) -> str:
+    if claim.withdrawn_at is not None:
+        return Claim.Status.WITHDRAWN
     for field, status in (
         ("closed_at", Claim.Status.CLOSED), ("paid_at", Claim.Status.PAID), ("agreed_at", Claim.Status.AGREED),
         ("decided_at", Claim.Status.DECIDED), ("documents_complete_at", Claim.Status.DOCUMENTS_COMPLETE),
@@ -144,9 +151,11 @@ def is_night(instant: dt.datetime) -> bool:
 def claim_create(
     *, actor, insurer, number: str, policy, occurred_at: dt.datetime, reported_at: dt.datetime, driver=None,
     location: str = "", at_station: bool = False, injured_passengers: int = 0, amount_claimed: Decimal | None = None,
-    source: str = Claim.Source.PAGE,
+    source: str = Claim.Source.PAGE, claim_requested_at: dt.datetime | None = None,
 ) -> Claim:
-    """Record a reported claim; starts the dispatch (1 hour) and documents-list (1 working day) clocks."""
+    """Record a reported claim; the report starts the survey dispatch clock (1 hour, rule M13). The documents-list
+    clock (1 working day, rule J11) starts at the claim request (``claim_requested_at``), here when the claimant
+    made it with the report, else when it is recorded later."""
     _check_actor(actor, insurer, "claims.add_claim")
     number = (number or "").strip()
     if not number:
@@ -163,11 +172,17 @@ def claim_create(
     if reported_at < occurred_at:
         raise ApplicationError(_("报案时间不能早于出险时间。"), code="out_of_order",
                                extra={"fields": {"reported_at": [_("不能早于出险时间")]}})
+    if claim_requested_at is not None:
+        _check_instant("claim_requested_at", claim_requested_at, now=now)
+        if claim_requested_at < reported_at:
+            raise ApplicationError(_("收到索赔请求时间不能早于报案时间。"), code="out_of_order",
+                                   extra={"fields": {"claim_requested_at": [_("不能早于报案时间")]}})
     claim = Claim(
         insurer=insurer, number=number, policy=policy, vehicle_id=policy.vehicle_id, driver=driver,
         occurred_at=occurred_at, reported_at=reported_at, location=(location or "").strip(),
         at_station=bool(at_station), at_night=is_night(occurred_at), injured_passengers=injured_passengers or 0,
         amount_claimed=amount_claimed, source=source, created_by=acting_user(actor),
+        claim_requested_at=claim_requested_at,
     )
     claim.status = derive_status(claim)
     _full_clean(claim)
@@ -175,8 +190,9 @@ def claim_create(
     audit_record(actor=actor, action="claim.create", obj=claim, organization=insurer,
                  detail={"number": number, "source": source, "reported_at": reported_at.isoformat()})
     clocks.clock_start(rule=clocks.DISPATCH, subject=claim, responsible=insurer, starts_at=reported_at, actor=actor)
-    clocks.clock_start(rule=clocks.DOCUMENTS_LIST, subject=claim, responsible=insurer, starts_at=reported_at,
-                       actor=actor)
+    if claim_requested_at is not None:
+        clocks.clock_start(rule=clocks.DOCUMENTS_LIST, subject=claim, responsible=insurer,
+                           starts_at=claim_requested_at, actor=actor)
     claim_operating_check(claim=claim, actor=actor)
     return claim
 
@@ -251,6 +267,8 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
     if claim.closed_at is not None and any(
         facts.get(f) is not None and facts.get(f) != getattr(claim, f) for f in TIMESTAMPS
     ):
+        if claim.withdrawn_at is not None:
+            raise ConflictError(_("案件已撤案，不能再更新办理进度。"), code="withdrawn")
         raise ConflictError(_("案件已结案，不能再更新办理进度。"), code="closed")
 
     # Survey dispatch and special circumstances (rule M13).
@@ -261,7 +279,25 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
     if _set_once(claim, "survey_dispatched_at", facts.get("survey_dispatched_at"), changed):
         _meet(clocks.DISPATCH, claim, claim.survey_dispatched_at, actor)
 
-    # Documents (rule J11: list within 1 working day of the report).
+    # The claim request (rule J11): it starts the documents-list clock (1 working day), not the accident report.
+    if facts.get("claim_requested_at") is not None and facts["claim_requested_at"] != claim.claim_requested_at:
+        for later in ("documents_requested_at", "documents_complete_at", "decided_at"):
+            value = facts.get(later) or getattr(claim, later)
+            if value is not None and facts["claim_requested_at"] > value:
+                raise ApplicationError(
+                    _("收到索赔请求时间不能晚于%(later)s。") % {"later": _label(later)}, code="out_of_order",
+                    extra={"fields": {"claim_requested_at": [_("不能晚于%(later)s") % {"later": _label(later)}]}})
+        _set_once(claim, "claim_requested_at", facts["claim_requested_at"], changed)
+        clocks.clock_start(rule=clocks.DOCUMENTS_LIST, subject=claim, responsible=claim.insurer,
+                           starts_at=claim.claim_requested_at, actor=actor)
+
+    # Documents (rule J11: list within 1 working day of the claim request).
+    if facts.get("documents_requested_at") is not None and facts["documents_requested_at"] != claim.documents_requested_at:
+        if claim.claim_requested_at is None:
+            raise ApplicationError(
+                _("请先记录收到索赔请求的时间：告知所需材料是对索赔请求的答复，其时限自收到索赔请求起算（规则 J11）。"),
+                code="claim_request_missing", extra={"fields": {"claim_requested_at": [_("必填")]}})
+        _not_before(claim, "documents_requested_at", facts["documents_requested_at"], "claim_requested_at")
     if _set_once(claim, "documents_requested_at", facts.get("documents_requested_at"), changed):
         _meet(clocks.DOCUMENTS_LIST, claim, claim.documents_requested_at, actor)
     if "amount_claimed" in facts and facts["amount_claimed"] != claim.amount_claimed:
@@ -331,7 +367,8 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
         if notice["sent_at"] in recorded:
             continue
         if claim.closed_at is not None:
-            raise ConflictError(_("案件已结案，不能再记录进度通知。"), code="closed")
+            raise ConflictError(_("案件已撤案，不能再记录进度通知。") if claim.withdrawn_at else
+                                _("案件已结案，不能再记录进度通知。"), code="closed")
         _record_progress_notice(claim, notice["sent_at"], notice.get("note", ""), actor)
         recorded.add(notice["sent_at"])
         changed.append("progress_notices")
@@ -389,6 +426,9 @@ def _record_special_circumstances(claim, reason: str, at, actor, changed: list[s
     """Rule M13: special circumstances stop the dispatch clock, with their reason (visible to the regulator).
     Recorded after the clock was already overdue, they stop nothing: the breach stays."""
     reason = reason.strip()
+    if claim.closed_at is not None and reason != claim.special_circumstances_reason:
+        raise ConflictError(_("案件已撤案，不能再记录特殊情况。") if claim.withdrawn_at else
+                            _("案件已结案，不能再记录特殊情况。"), code="closed")
     if claim.special_circumstances_reason:
         if reason != claim.special_circumstances_reason or (at is not None and at != claim.special_circumstances_at):
             raise ConflictError(_("特殊情况已记录，不能更改。"), code="already_recorded",
@@ -411,15 +451,66 @@ def _record_special_circumstances(claim, reason: str, at, actor, changed: list[s
                  detail={"reason": reason, "at": at.isoformat(), "clock_stopped": paused})
 
 
+_WITHDRAW_INSTEAD = _("案件尚未核定或赔款尚未支付，不能结案；索赔人撤回索赔的，请办理撤案（填写撤案原因并确认）。")
+
+
+def may_close(claim: Claim) -> bool:
+    """A claim is closed (结案) once it is finished: covered and paid, or refused and the refusal notice sent."""
+    if claim.closed_at is not None:
+        return False
+    return ((claim.decision == Claim.Decision.COVERED and claim.paid_at is not None)
+            or (claim.decision == Claim.Decision.REFUSED and claim.refusal_notice_sent_at is not None))
+
+
+def may_withdraw(claim: Claim) -> bool:
+    """Before it is decided, or covered but not yet paid, an open claim can only end by withdrawal (撤案). A refused
+    claim is decided: it is closed once the refusal notice is sent."""
+    if claim.closed_at is not None or claim.paid_at is not None:
+        return False
+    return claim.decision != Claim.Decision.REFUSED
+
+
+def claim_actions(claim: Claim) -> list[str]:
+    """The next steps ``claim`` can take in its state, in lifecycle order: what pages offer, what the services
+    accept (each other step is refused with a message saying why)."""
+    if claim.closed_at:
+        return []
+    actions = []
+    if claim.claim_requested_at is None and claim.documents_requested_at is None:
+        actions.append("claim_request")
+    if claim.survey_dispatched_at is None:
+        actions.append("dispatch")
+        if not claim.special_circumstances_reason:
+            actions.append("special")
+    if claim.documents_requested_at is None and claim.claim_requested_at is not None:
+        actions.append("documents_requested")
+    if claim.documents_complete_at is None and not claim.decision:
+        actions.append("documents_complete")
+    if not claim.decision:
+        actions.append("decision")
+    if claim.decision == Claim.Decision.REFUSED and claim.refusal_notice_sent_at is None:
+        actions.append("refusal_notice")
+    if claim.decision == Claim.Decision.COVERED and claim.agreed_at is None:
+        actions.append("agreement")
+    if claim.agreed_at and claim.paid_at is None:
+        actions.append("payment")
+    if claim.size == Claim.Size.LARGE or claim.documents_complete_at:
+        actions.append("progress")
+    if may_close(claim):
+        actions.append("close")
+    if may_withdraw(claim):
+        actions.append("withdraw")
+    return actions
+
+
 def _close(claim: Claim, at: dt.datetime, actor, changed: list[str]) -> None:
     for earlier in TIMESTAMPS[:-1]:
         _not_before(claim, "closed_at", at, earlier)
-    if claim.decision == Claim.Decision.COVERED and claim.paid_at is None:
-        raise ApplicationError(_("赔款尚未支付，不能结案。"), code="not_paid")
     if claim.decision == Claim.Decision.REFUSED and claim.refusal_notice_sent_at is None:
         raise ApplicationError(_("拒赔通知书尚未发出，不能结案。"), code="refusal_notice_missing")
-    if not claim.decision and claim.documents_complete_at is not None:
-        raise ApplicationError(_("材料已齐全的案件须先作出核定结论才能结案。"), code="decision_missing")
+    if not may_close(claim):
+        raise ApplicationError(_WITHDRAW_INSTEAD, code="withdrawal_required",
+                               extra={"fields": {"closed_at": [_("未核定或未赔付的案件须办理撤案")]}})
     last_notice = claim.progress_notices.exclude(sent_at=None).order_by("-sent_at").values_list("sent_at", flat=True).first()
     if last_notice and at < last_notice:
         raise ApplicationError(_("结案时间不能早于最近一次进度通知时间。"), code="out_of_order")
@@ -428,11 +519,88 @@ def _close(claim: Claim, at: dt.datetime, actor, changed: list[str]) -> None:
     _meet(clocks.SMALL_CLOSE, claim, at, actor)
     for period in claim.progress_notices.filter(sent_at__isnull=True):
         _meet(clocks.PROGRESS, period, at, actor)
-    # Clocks whose duty lapsed with the claim (withdrawn before survey or documents): cancelled, never erased.
+    # A survey or documents list never recorded on a finished claim: the clock ends with the claim, said so.
     for rule in (clocks.DISPATCH, clocks.DOCUMENTS_LIST):
         deadline = deadline_for(rule=rule, subject=claim)
-        if deadline is not None and deadline.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED):
-            deadline_cancel(deadline=deadline, reason=_("案件已结案"), actor=actor)
+        if deadline is not None and deadline.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED) \
+                and deadline.due_at >= at:
+            deadline_cancel(deadline=deadline, reason=_("案件已结案，该项未记录"), actor=actor)
+
+
+# --- withdrawal (撤案) ----------------------------------------------------------------------------------------
+
+WITHDRAWN_PREFIX = _("撤案")
+
+
+def withdrawal_refusal(claim: Claim) -> str | None:
+    """Why ``claim`` cannot be withdrawn in its state (a Chinese message), or None."""
+    if claim.withdrawn_at is not None:
+        return _("案件已于 %(at)s 撤案。") % {"at": _display(claim.withdrawn_at)}
+    if claim.closed_at is not None:
+        return _("案件已结案，不能撤案。")
+    if claim.paid_at is not None:
+        return _("赔款已支付，不能撤案；请办理结案。")
+    if claim.decision == Claim.Decision.REFUSED:
+        return _("案件已作出拒赔核定，不能撤案；拒赔通知书发出后请办理结案。")
+    return None
+
+
+def withdrawal_preview(claim: Claim, at: dt.datetime | None = None) -> list[Deadline]:
+    """The running clocks a withdrawal at ``at`` closes as withdrawn (shown on the confirmation page). A clock
+    already overdue at the withdrawal is not among them: its breach stands (the scan records it)."""
+    from .selectors import claim_clocks
+
+    at = at or timezone.now()
+    out = []
+    for deadline in claim_clocks(claim):
+        if deadline.met_at is not None or deadline.breached_at is not None:
+            continue
+        if deadline.status == Deadline.Status.PAUSED or (
+                deadline.status == Deadline.Status.OPEN and deadline.due_at >= at):
+            out.append(deadline)
+    return out
+
+
+@transaction.atomic
+def claim_withdraw(*, claim: Claim, actor, reason: str, confirm: bool, at: dt.datetime | None = None) -> Claim:
+    """Withdraw (撤案) a claim that is not yet decided, or covered and not yet paid: the claimant withdrew the claim
+    or it is otherwise abandoned. Requires the reason and an explicit confirmation (``confirm=True``). The claim is
+    closed at ``at`` with status 已撤案; its running clocks are cancelled with "撤案：<reason>" — shown as withdrawn
+    on the claim's timeline and in the SLA table (never a bare 已撤销); a clock already overdue keeps its breach."""
+    _check_actor(actor, claim.insurer)
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    refusal = withdrawal_refusal(claim)
+    if refusal:
+        raise ConflictError(refusal, code="not_withdrawable")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("请填写撤案原因。"), code="reason_required",
+                               extra={"fields": {"withdrawal_reason": [_("必填")]}})
+    bound_text(Claim, limit=NOTE_MAX, withdrawal_reason=reason)
+    if confirm is not True:
+        raise ApplicationError(_("撤案须经确认：请核对撤案原因和将终止的时限后确认撤案。"), code="confirmation_required",
+                               extra={"fields": {"confirm": [_("须确认")]}})
+    now = timezone.now()
+    at = at or now
+    _check_instant("withdrawn_at", at, now=now)
+    for earlier in TIMESTAMPS[:-1]:
+        _not_before(claim, "withdrawn_at", at, earlier)
+    last_notice = claim.progress_notices.exclude(sent_at=None).order_by("-sent_at").values_list("sent_at", flat=True).first()
+    if last_notice and at < last_notice:
+        raise ApplicationError(_("撤案时间不能早于最近一次进度通知时间。"), code="out_of_order",
+                               extra={"fields": {"withdrawn_at": [_("不能早于最近一次进度通知时间")]}})
+    closing = withdrawal_preview(claim, at)
+    claim.withdrawn_at, claim.withdrawal_reason, claim.closed_at = at, reason, at
+    claim.status = derive_status(claim)
+    _full_clean(claim)
+    claim.save()
+    clock_reason = _("%(prefix)s：%(reason)s") % {"prefix": WITHDRAWN_PREFIX, "reason": reason}
+    for deadline in closing:
+        deadline_cancel(deadline=deadline, reason=clock_reason, actor=actor)
+    audit_record(actor=actor, action="claim.withdraw", obj=claim, organization=claim.insurer,
+                 detail={"reason": reason, "withdrawn_at": at.isoformat(),
+                         "clocks_closed": [d.rule for d in closing]})
+    return claim
 
 
 # --- special circumstances and progress notices from pages ---------------------------------------------------
@@ -518,7 +686,7 @@ def claim_create_from_page(*, actor, data: dict) -> Claim:
         actor=actor, insurer=insurer, number=data["number"], policy=row["policy"], driver=row.get("driver"),
         occurred_at=data["occurred_at"], reported_at=data["reported_at"], location=data.get("location") or "",
         at_station=bool(data.get("at_station")), injured_passengers=data.get("injured_passengers") or 0,
-        amount_claimed=data.get("amount_claimed"),
+        amount_claimed=data.get("amount_claimed"), claim_requested_at=data.get("claim_requested_at"),
     )
 
 

@@ -94,6 +94,8 @@ def claim_detail(request, pk: int):
     rights.require(user, "claims.view_claim")
     claim = access.get_for_user(user, Claim.objects.select_related("insurer", "vehicle", "policy", "driver"), pk=pk)
     deadlines = selectors.claim_clocks(claim)
+    for deadline in deadlines:  # closed as withdrawn (撤案), said so — never a bare "已撤销"
+        deadline.withdrawn = claim.is_withdrawn and deadline.status == deadline.Status.CANCELLED
     can_edit = services.may_change_claim(user, claim)
     actions = []
     if can_edit:
@@ -104,18 +106,25 @@ def claim_detail(request, pk: int):
         "claim": claim, "deadlines": deadlines, "now": timezone.now(), "actions": actions, "can_edit": can_edit,
         "notices": claim.progress_notices.exclude(sent_at=None).order_by("sent_at"),
         "pauses": [p for d in deadlines for p in d.pauses.all()],
-        "timeline": _timeline(claim),
+        "timeline": _timeline(claim, deadlines),
+        "operating_consequence": claim.operating_consequence if claim.operating_flag else "",
     })
 
 
-def _timeline(claim: Claim) -> list[tuple[dt.datetime, str]]:
+def _timeline(claim: Claim, deadlines=()) -> list[tuple[dt.datetime, str]]:
     events = [(claim.occurred_at, _("出险")), (claim.reported_at, _("报案"))]
     for field in ("special_circumstances_at", *services.TIMESTAMPS):
         value = getattr(claim, field)
-        if value:
+        if value and not (field == "closed_at" and claim.is_withdrawn):
             events.append((value, str(Claim._meta.get_field(field).verbose_name).replace("时间", "")))
     for notice in claim.progress_notices.exclude(sent_at=None):
         events.append((notice.sent_at, _("进度通知")))
+    if claim.is_withdrawn:
+        events.append((claim.withdrawn_at, _("撤案：%(reason)s") % {"reason": claim.withdrawal_reason}))
+        for deadline in deadlines:
+            if getattr(deadline, "withdrawn", False):
+                events.append((claim.withdrawn_at, _("时限因撤案终止：%(rule)s") % {
+                    "rule": clocks.CLOCKS[deadline.rule].label}))
     return sorted(events, key=lambda e: e[0])
 
 
@@ -142,12 +151,37 @@ def claim_action(request, pk: int, action: str):
             name = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}：{name} {'；'.join(errors)}")
         return redirect("claims-detail", pk=claim.pk)
+    if action == "withdraw":
+        return _withdraw(request, claim, form.cleaned_data)
     try:
         changed = services.claim_advance(claim=claim, actor=user, facts=action_facts(action, form.cleaned_data))
     except ApplicationError as exc:
         messages.error(request, f"{label}：{exc.message}")
     else:
         messages.success(request, _("%(label)s：已记录。") % {"label": label} if changed else _("没有变化。"))
+    return redirect("claims-detail", pk=claim.pk)
+
+
+def _withdraw(request, claim: Claim, data: dict):
+    """撤案 in two steps: the form (reason, instant) leads to a confirmation page that names the clocks the
+    withdrawal closes; only its confirmation (``confirm=1``) withdraws the claim."""
+    user = request.user
+    refusal = services.withdrawal_refusal(claim)
+    if refusal:
+        messages.error(request, _("撤案：%(message)s") % {"message": refusal})
+        return redirect("claims-detail", pk=claim.pk)
+    if request.POST.get("confirm") != "1":
+        return render(request, "claims/claim_withdraw_confirm.html", {
+            "claim": claim, "reason": data["reason"], "at": data["at"],
+            "at_input": timezone.localtime(data["at"]).strftime("%Y-%m-%dT%H:%M"),
+            "closing": services.withdrawal_preview(claim, data["at"]),
+        })
+    try:
+        services.claim_withdraw(claim=claim, actor=user, reason=data["reason"], at=data["at"], confirm=True)
+    except ApplicationError as exc:
+        messages.error(request, _("撤案：%(message)s") % {"message": exc.message})
+    else:
+        messages.success(request, _("案件已撤案，进行中的时限已因撤案终止。"))
     return redirect("claims-detail", pk=claim.pk)
 
 
@@ -166,7 +200,7 @@ def _sla_columns() -> list[exports.Column]:
     columns = [exports.Column(_("保险公司"), lambda r: r["insurer"]), exports.Column(_("时限"), lambda r: r["label"])]
     for header, key in (
         (_("起算数"), "total"), (_("按时完成"), "met"), (_("超期"), "breached"), (_("进行中"), "running"),
-        (_("特殊情况暂停"), "special"), (_("按时率（%）"), "share"), (_("中位用时（小时）"), "median_hours"),
+        (_("特殊情况暂停"), "special"), (_("因撤案终止"), "withdrawn"), (_("按时率（%）"), "share"), (_("中位用时（小时）"), "median_hours"),
         (_("90 分位用时（小时）"), "p90_hours"),
     ):
         columns.append(exports.Column(header, lambda r, k=key: r[k]))
@@ -180,7 +214,7 @@ def _sla_export_rows(table) -> list[dict]:
             out.append({
                 "insurer": row.insurer_name, "label": cell.label, "total": cell.total, "met": cell.met,
                 "breached": cell.breached, "running": cell.running, "special": cell.special,
-                "share": round(cell.share_met * 100, 1) if cell.share_met is not None else "",
+                "withdrawn": cell.withdrawn, "share": round(cell.share_met * 100, 1) if cell.share_met is not None else "",
                 "median_hours": round(cell.median_seconds / 3600, 2) if cell.median_seconds is not None else "",
                 "p90_hours": round(cell.p90_seconds / 3600, 2) if cell.p90_seconds is not None else "",
             })

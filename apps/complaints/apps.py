@@ -9,14 +9,16 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import home, navigation
+        from apps.core.models import Deadline
         from apps.core.rules import register_rule
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.models import Role
 
-        from . import handlers, services, views  # noqa: F401 - handlers register with the deadline scan
+        from . import conf, handlers, services, views  # noqa: F401 - handlers register with the deadline scan
         from .demo import seed_demo_complaints
 
-        register_rule(services.FEEDBACK_RULE, _("举报反馈时限（规则 M16）"))
+        register_rule(services.FEEDBACK_RULE, _("举报反馈时限（规则 M16）"), rule_ids="M16, T4",
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.feedback_days)
         roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURER_STAFF]
         navigation.register(_("投诉举报"), "complaints:staff_list", roles=roles, order=70, group="oversight")
         home.register("complaints", "complaints/panel.html", views.panel_context,

@@ -398,17 +398,18 @@ def complaint_resolve(*, actor, complaint: Complaint, finding: str, result: str,
     audit_record(actor=actor, action="complaint.resolve", obj=complaint, detail={"finding": finding})
     subject = _credit_subject(complaint)
     if record_credit and finding in (Finding.SUBSTANTIATED, Finding.PARTLY) and subject is not None:
-        from apps.credit.services import credit_record_create
+        from apps.credit.services import credit_proposal_create
 
-        record = credit_record_create(
+        # rule M2: the competent association decides the entry; the handler proposes it
+        proposal = credit_proposal_create(
             subject=subject, event="complaint_substantiated",
-            severity="moderate" if finding == Finding.SUBSTANTIATED else "minor", source="complaints",
+            severity="moderate" if finding == Finding.SUBSTANTIATED else "minor", source=complaint,
             occurred_on=timezone.localdate(complaint.occurred_at), evidence_link=f"/complaints/staff/{complaint.pk}/",
-            detail=f"{complaint.tracking_no} {complaint.get_category_display()}：{result}", actor=actor,
-            dedup_key=f"complaint:{complaint.pk}",
+            reason=f"{complaint.tracking_no} {complaint.get_category_display()}：{result}", actor=actor,
         )
         _event(complaint, ComplaintEvent.Kind.CREDIT_RECORDED, actor=actor,
-               note=_("已记入%(s)s的信用档案（记录 %(id)s）。") % {"s": record.subject_label, "id": record.pk})
+               note=_("已提议将%(s)s记入信用档案（提议 %(no)s），由行业协会决定。") % {
+                   "s": proposal.subject_label, "no": proposal.number})
     return complaint
 
 

@@ -1,7 +1,12 @@
+import datetime as dt
+import re
+
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from . import deadlines
+from . import calendar, deadlines
 from .models import AuditEvent, Deadline, WorkCalendarDay, WorkCalendarYear
 
 
@@ -43,16 +48,144 @@ class _RecomputeOnSave:
             messages.info(request, _("已按修正后的日历重新计算 %(count)d 个进行中的时限。") % {"count": count})
 
 
+LAYER_CHOICES = [(code, f"{code} {name}") for code, name in calendar.LAYER_NAMES.items()]
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s*(?:\.\.|至|~|—|-{2})\s*(\d{4}-\d{2}-\d{2}))?\s*(.*)$")
+
+
+def _parse_lines(text: str, *, field: str, ranges: bool) -> list[tuple[dt.date, dt.date, str]]:
+    out, errors = [], []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        match = _RANGE.match(line)
+        try:
+            first = dt.date.fromisoformat(match.group(1)) if match else None
+            last = dt.date.fromisoformat(match.group(2)) if match and match.group(2) else first
+        except ValueError:
+            first = last = None
+        if first is None or (match.group(2) and not ranges):
+            errors.append(_("%(field)s第 %(n)d 行“%(line)s”无法识别，应为“%(format)s”。") % {
+                "field": field, "n": number, "line": line,
+                "format": _("2026-04-17 至 2026-04-20 名称") if ranges else _("2026-04-12 名称")})
+            continue
+        if last < first:
+            errors.append(_("%(field)s第 %(n)d 行的结束日早于开始日。") % {"field": field, "n": number})
+            continue
+        out.append((first, last, match.group(3).strip()))
+    if errors:
+        raise forms.ValidationError(errors)
+    return out
+
+
+class WorkCalendarYearForm(forms.ModelForm):
+    """A layer's whole year in one form: its holiday ranges and its 调休 working weekend days (rules T2, T3)."""
+
+    region = forms.ChoiceField(label=gettext_lazy("日历层级"), choices=LAYER_CHOICES, initial=calendar.NATIONAL)
+    holidays = forms.CharField(
+        label=gettext_lazy("放假日期"), required=False, widget=forms.Textarea(attrs={"rows": 10, "cols": 60}),
+        help_text=gettext_lazy("每行一段：开始日 至 结束日 名称，例如“2026-04-17 至 2026-04-20 壮族三月三”；只放一天的写一个日期。"
+                    "区间内的周末也按放假计。"),
+    )
+    working_days = forms.CharField(
+        label=gettext_lazy("调休上班日"), required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=gettext_lazy("每行一个周末上班日：日期 名称，例如“2026-09-20 国庆节调休上班”。"),
+    )
+
+    class Meta:
+        model = WorkCalendarYear
+        fields = ["region", "year", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            arrangement = calendar.arrangement_of(self.instance.region, self.instance.year)
+            self.fields["region"].disabled = self.fields["year"].disabled = True
+            self.initial["holidays"] = "\n".join(
+                f"{a.isoformat()}{'' if a == b else ' 至 ' + b.isoformat()} {name}".rstrip()
+                for a, b, name in arrangement.holidays)
+            self.initial["working_days"] = "\n".join(
+                f"{d.isoformat()} {name}".rstrip() for d, name in arrangement.working_days)
+
+    def clean(self):
+        data = super().clean()
+        year = data.get("year")
+        if year is None:
+            return data
+        errors: dict[str, list] = {}
+        try:
+            holidays = _parse_lines(data.get("holidays", ""), field=_("放假日期"), ranges=True)
+        except forms.ValidationError as exc:
+            errors["holidays"], holidays = exc.messages, []
+        try:
+            working = _parse_lines(data.get("working_days", ""), field=_("调休上班日"), ranges=False)
+        except forms.ValidationError as exc:
+            errors["working_days"], working = exc.messages, []
+        outside = [a for a, b, _n in holidays + working if a.year != year or b.year != year]
+        if outside:
+            errors.setdefault("holidays", []).append(
+                _("日期 %(day)s 不在 %(year)d 年内：一份安排只含当年的日期。") % {"day": outside[0], "year": year})
+        weekdays = [d for d, _e, _n in working if d.weekday() < 5]
+        if weekdays:
+            errors.setdefault("working_days", []).append(
+                _("调休上班日 %(day)s 不是周六或周日：工作日本来就上班，不必录入。") % {"day": weekdays[0]})
+        off = {a + dt.timedelta(days=i) for a, b, _n in holidays for i in range((b - a).days + 1)}
+        both = sorted(d for d, _e, _n in working if d in off)
+        if both:
+            errors.setdefault("working_days", []).append(
+                _("%(day)s 既在放假日期中又是调休上班日，请只保留一处。") % {"day": both[0]})
+        if errors:
+            raise forms.ValidationError(errors)
+        data["arrangement"] = calendar.Arrangement(
+            tuple(holidays), tuple((d, n) for d, _e, n in working))
+        return data
+
+
 @admin.register(WorkCalendarYear)
 class WorkCalendarYearAdmin(_RecomputeOnSave, admin.ModelAdmin):
-    list_display = ["year", "source", "note", "updated_at"]
+    """One row per layer and year; its days are entered in the row's form (not one admin row per day)."""
+
+    form = WorkCalendarYearForm
+    list_display = ["year", "region", "source", "note", "updated_at"]
+    list_filter = ["region", "source"]
+    ordering = ["-year", "region"]
+
+    def save_model(self, request, obj, form, change):
+        calendar.arrangement_save(
+            region=form.cleaned_data["region"] if not change else obj.region,
+            year=form.cleaned_data["year"] if not change else obj.year,
+            arrangement=form.cleaned_data["arrangement"], note=form.cleaned_data.get("note", ""),
+        )
+        saved = WorkCalendarYear.objects.get(region=obj.region, year=obj.year)
+        obj.pk, obj.source, obj.updated_at = saved.pk, saved.source, saved.updated_at
+        self._recompute(request)
+
+    def delete_model(self, request, obj):
+        calendar.arrangement_delete(region=obj.region, year=obj.year)
+        self._recompute(request)
+
+    def delete_queryset(self, request, queryset):
+        for obj in list(queryset):
+            calendar.arrangement_delete(region=obj.region, year=obj.year)
+        self._recompute(request)
 
 
 @admin.register(WorkCalendarDay)
-class WorkCalendarDayAdmin(_RecomputeOnSave, admin.ModelAdmin):
-    list_display = ["date", "is_workday", "name"]
-    list_filter = ["is_workday"]
+class WorkCalendarDayAdmin(admin.ModelAdmin):
+    """The days as stored, to look at; they are changed through their year's arrangement."""
+
+    list_display = ["date", "region", "is_workday", "name"]
+    list_filter = ["region", "is_workday"]
     date_hierarchy = "date"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Deadline)

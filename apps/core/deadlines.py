@@ -2,8 +2,15 @@
 
 Due instants are computed in Asia/Shanghai:
 * ``hours``        — wall clock, 24/7 (claim survey dispatch, rule M13);
-* ``natural_days`` — calendar days, due at the end of the last day (rescission 30 days, rule J5/M12);
+* ``natural_days`` — calendar days, due at the end of the last day (rescission 30 days, rule J5/M12); a last day
+  that is a statutory rest day rolls over to the next working day (Civil Code art. 203, rule T1) unless the
+  clock's rule says otherwise (``Deadline.roll_over``, from the rule's registration in ``apps.core.rules``);
 * ``working_days`` — the kernel's calendar with statutory holidays and 调休 working weekends (rule J11).
+
+Every day-based clock uses the calendar of its responsible party's jurisdiction (``calendar.jurisdiction``:
+national, Guangxi and Liuzhou layers for the platform's city), stored on the clock (``calendar_region``) with its
+roll-over so that a recompute gives the same answer for the same calendar. A clock that used a year without a
+published arrangement is provisional (``used_fallback_calendar``) until the arrangement is entered.
 
 A pause stops the clock: the paused time is added to the due instant on resume. When an administrator corrects
 the calendar, ``deadlines_recompute`` recomputes every open clock; a breach already recorded stays recorded.
@@ -16,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -32,12 +40,14 @@ from . import calendar
 from .audit import acting_user, audit_record
 from .errors import ApplicationError
 from .models import Deadline, DeadlinePause
+from .rules import rule_roll_over
 
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Handler = Callable[[Deadline], None]
 _BREACH_HANDLERS: dict[str, list[Handler]] = {}
 _WARNING_HANDLERS: dict[str, list[Handler]] = {}
+_RECOMPUTE_HANDLERS: dict[str, list[Handler]] = {}
 
 
 SCAN = SystemActor("deadline_scan")
@@ -60,6 +70,16 @@ def on_warning(rule: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def on_recompute(rule: str) -> Callable[[Handler], Handler]:
+    """Run after a recompute moved a clock of ``rule`` (e.g. an app copying the due instant onto its case)."""
+
+    def register(fn: Handler) -> Handler:
+        _RECOMPUTE_HANDLERS.setdefault(rule, []).append(fn)
+        return fn
+
+    return register
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
     """The last microsecond of ``day`` in Shanghai, as an aware datetime."""
     return dt.datetime.combine(day, dt.time.max, tzinfo=SHANGHAI)
@@ -69,23 +89,58 @@ def local_date(instant: dt.datetime) -> dt.date:
     return instant.astimezone(SHANGHAI).date()
 
 
-def compute_due(*, starts_at: dt.datetime, unit: str, amount: int, end_of_day_due: bool = True) -> tuple[dt.datetime, bool]:
-    """(due instant, whether the Monday–Friday fallback calendar was used)."""
+@dataclass(frozen=True)
+class Due:
+    """A computed due instant: whether it used a provisional calendar, and whether its last day rolled over."""
+
+    due_at: dt.datetime
+    provisional: bool = False
+    rolled_over: bool = False
+    nominal_last_day: dt.date | None = None  # day periods: the last day before any roll-over
+
+
+def compute_due_detail(*, starts_at: dt.datetime, unit: str, amount: int, end_of_day_due: bool = True,
+                       roll_over: bool = True, region: str | None = None) -> Due:
+    """The due instant of a clock (see the module docstring). ``region``: the GB/T 2260 code whose calendar
+    layers are used (default: the platform's city)."""
     if timezone.is_naive(starts_at):
         raise ValueError("starts_at must be aware")
     if unit == Deadline.Unit.HOURS:
-        return starts_at + dt.timedelta(hours=amount), False
+        return Due(starts_at + dt.timedelta(hours=amount))
     if unit == Deadline.Unit.NATURAL_DAYS:
+        # Civil Code art. 201: the day of the event is not counted; the period's last day is start + amount.
+        nominal = local_date(starts_at) + dt.timedelta(days=amount)
+        last, rolled, provisional = nominal, False, False
+        if roll_over:
+            last, rolled, provisional = calendar.next_working_day_on_or_after(nominal, region)
         if end_of_day_due:
-            return end_of_day(local_date(starts_at) + dt.timedelta(days=amount)), False
-        return starts_at + dt.timedelta(days=amount), False
+            due = end_of_day(last)
+        else:
+            due = dt.datetime.combine(last, starts_at.astimezone(SHANGHAI).timetz())
+        return Due(due, provisional, rolled, nominal)
     if unit == Deadline.Unit.WORKING_DAYS:
-        day, fallback = calendar.add_working_days(local_date(starts_at), amount)
+        day, fallback = calendar.add_working_days(local_date(starts_at), amount, region)
         if end_of_day_due:
-            return end_of_day(day), fallback
+            return Due(end_of_day(day), fallback)
         local = starts_at.astimezone(SHANGHAI)
-        return dt.datetime.combine(day, local.timetz()), fallback
+        return Due(dt.datetime.combine(day, local.timetz()), fallback)
     raise ValueError(f"unknown unit {unit}")
+
+
+def compute_due(*, starts_at: dt.datetime, unit: str, amount: int, end_of_day_due: bool = True,
+                roll_over: bool = True, region: str | None = None) -> tuple[dt.datetime, bool]:
+    """(due instant, whether it is provisional: a year without a published arrangement was used)."""
+    due = compute_due_detail(starts_at=starts_at, unit=unit, amount=amount, end_of_day_due=end_of_day_due,
+                             roll_over=roll_over, region=region)
+    return due.due_at, due.provisional
+
+
+def deadline_due(deadline: Deadline) -> Due:
+    """The computation behind a stored clock, with its own roll-over and calendar layers (no pauses)."""
+    return compute_due_detail(
+        starts_at=deadline.starts_at, unit=deadline.unit, amount=deadline.amount, end_of_day_due=deadline.end_of_day,
+        roll_over=deadline.roll_over, region=deadline.calendar_region or None,
+    )
 
 
 def _rule_setting(rule: str, key: str, default):
@@ -111,23 +166,22 @@ def _paused_total(deadline: Deadline, now: dt.datetime | None = None) -> dt.time
 
 
 def _recompute(deadline: Deadline) -> None:
-    base, fallback = compute_due(
-        starts_at=deadline.starts_at, unit=deadline.unit, amount=deadline.amount, end_of_day_due=deadline.end_of_day
-    )
-    deadline.due_at = base + _paused_total(deadline)
-    deadline.used_fallback_calendar = fallback
+    due = deadline_due(deadline)
+    deadline.due_at = due.due_at + _paused_total(deadline)
+    deadline.used_fallback_calendar = due.provisional
     deadline.warn_at, deadline.final_warn_at = _warnings(deadline)
 
 
 @transaction.atomic
 def deadline_start(
     *, rule: str, subject: models.Model, responsible, starts_at: dt.datetime, unit: str, amount: int,
-    end_of_day_due: bool = True, obligation: bool = True, actor,
+    end_of_day_due: bool = True, obligation: bool = True, actor, roll_over: bool | None = None,
 ) -> Deadline:
     """Start a clock; idempotent per (rule, subject): starting it again returns the existing clock unchanged.
 
     ``obligation=False`` marks a waiting period rather than a duty of ``responsible``: when it ends the clock is
-    ``elapsed``, never ``breached``."""
+    ``elapsed``, never ``breached``. ``roll_over``: default the rule's (``apps.core.rules``; on unless a law says
+    otherwise), and only for natural days. The calendar is that of ``responsible``'s jurisdiction."""
     content_type = ContentType.objects.get_for_model(subject)
     existing = Deadline.objects.filter(rule=rule, content_type=content_type, object_id=str(subject.pk)).first()
     if existing:
@@ -135,15 +189,18 @@ def deadline_start(
     deadline = Deadline(
         rule=rule, content_type=content_type, object_id=str(subject.pk), responsible=responsible,
         unit=unit, amount=amount, end_of_day=end_of_day_due, starts_at=starts_at, obligation=obligation,
+        roll_over=unit == Deadline.Unit.NATURAL_DAYS and (rule_roll_over(rule) if roll_over is None else roll_over),
+        calendar_region=calendar.jurisdiction(responsible),
     )
-    deadline.due_at = starts_at  # placeholder for _recompute, which needs no pauses yet
-    base, fallback = compute_due(starts_at=starts_at, unit=unit, amount=amount, end_of_day_due=end_of_day_due)
-    deadline.due_at, deadline.used_fallback_calendar = base, fallback
+    due = deadline_due(deadline)
+    deadline.due_at, deadline.used_fallback_calendar = due.due_at, due.provisional
+    fallback = due.provisional
     deadline.warn_at, deadline.final_warn_at = _warnings(deadline)
     deadline.full_clean(exclude=["content_type"])
     deadline.save()
     audit_record(actor=actor, action="deadline.start", obj=deadline, organization=responsible,
-                 detail={"rule": rule, "due_at": deadline.due_at.isoformat(), "fallback_calendar": fallback})
+                 detail={"rule": rule, "due_at": deadline.due_at.isoformat(), "fallback_calendar": fallback,
+                         "rolled_over": due.rolled_over, "calendar_region": deadline.calendar_region})
     return deadline
 
 
@@ -242,20 +299,26 @@ def deadline_cancel(*, deadline: Deadline, reason: str, actor) -> Deadline:
 
 @transaction.atomic
 def deadlines_recompute(*, actor) -> int:
-    """After a calendar correction: recompute due/warn instants of every open clock. Breaches stay recorded."""
+    """After a calendar correction or a newly entered arrangement: recompute due/warn instants (and whether they
+    are provisional) of every open clock. Breaches stay recorded."""
     count = 0
-    for deadline in (
-        Deadline.objects.select_for_update()
-        .filter(status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED], breached_at__isnull=True, met_at__isnull=True)
-        .prefetch_related("pauses")
-    ):
-        old, old_fallback = deadline.due_at, deadline.used_fallback_calendar
-        _recompute(deadline)
-        if deadline.due_at != old or deadline.used_fallback_calendar != old_fallback:
-            deadline.save(update_fields=["due_at", "warn_at", "final_warn_at", "used_fallback_calendar"])
-            audit_record(actor=actor, action="deadline.recompute", obj=deadline, organization=deadline.responsible,
-                         detail={"old_due_at": old.isoformat(), "due_at": deadline.due_at.isoformat()})
-            count += 1
+    with calendar.memoized():
+        for deadline in (
+            Deadline.objects.select_for_update()
+            .filter(status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED], breached_at__isnull=True,
+                    met_at__isnull=True)
+            .prefetch_related("pauses")
+        ):
+            old, old_fallback = deadline.due_at, deadline.used_fallback_calendar
+            _recompute(deadline)
+            if deadline.due_at != old or deadline.used_fallback_calendar != old_fallback:
+                deadline.save(update_fields=["due_at", "warn_at", "final_warn_at", "used_fallback_calendar"])
+                audit_record(actor=actor, action="deadline.recompute", obj=deadline, organization=deadline.responsible,
+                             detail={"old_due_at": old.isoformat(), "due_at": deadline.due_at.isoformat(),
+                                     "provisional": deadline.used_fallback_calendar})
+                for handler in _RECOMPUTE_HANDLERS.get(deadline.rule, []):
+                    handler(deadline)
+                count += 1
     return count
 
 

@@ -38,3 +38,17 @@ class PermissionDeniedErrorMiddleware:
         if isinstance(exception, PermissionDeniedError):
             return permission_denied(request, PermissionDenied(exception.message))
         return None
+
+
+class CalendarMemoMiddleware:
+    """One request reads each year of the working-day calendar once, however many clocks its pages show
+    (apps/core/calendar.py ``memoized``; a write through the calendar clears it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import calendar
+
+        with calendar.memoized():
+            return self.get_response(request)

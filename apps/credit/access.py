@@ -15,7 +15,7 @@ from apps.parties import access
 from apps.parties.access import SUPERVISORS, audience
 from apps.parties.models import OrganizationKind
 
-from .models import CreditRecord, SubjectKind, SupervisoryAction
+from .models import CreditProposal, CreditRecord, SubjectKind, SupervisoryAction, UrgingItem
 
 
 @audience(CreditRecord)
@@ -42,6 +42,29 @@ def _supervisory_actions(user, qs: QuerySet) -> QuerySet:
     if kind == OrganizationKind.TAXI_ASSOCIATION:
         return qs.filter(Q(target__kind=OrganizationKind.TAXI_COMPANY) | Q(issued_by_id=user.organization_id))
     return qs.filter(Q(target_id=user.organization_id) | Q(issued_by_id=user.organization_id))
+
+
+@audience(CreditProposal)
+def _credit_proposals(user, qs: QuerySet) -> QuerySet:
+    """Supervisors (incl. the insurance association, which decides most of them) see every proposal; the taxi
+    association those it decides (companies and their drivers); every other party the proposals it made."""
+    own = Q(proposed_by_organization_id=user.organization_id)
+    if user.kind in SUPERVISORS:
+        return qs
+    if user.kind == OrganizationKind.TAXI_ASSOCIATION:
+        return qs.filter(own | Q(subject_kind=SubjectKind.TAXI_COMPANY)
+                         | Q(subject_kind=SubjectKind.DRIVER, subject_organization__isnull=False))
+    return qs.filter(own)
+
+
+@audience(UrgingItem)
+def _urging_items(user, qs: QuerySet) -> QuerySet:
+    """The insurance association (which urges) and the insurance regulator see every item; an insurer its own."""
+    if user.kind in (OrganizationKind.INSURANCE_ASSOCIATION, OrganizationKind.REGULATOR):
+        return qs
+    if user.kind == OrganizationKind.INSURER:
+        return qs.filter(insurer_id=user.organization_id)
+    return qs.none()
 
 
 def file_visible(user, subject) -> bool:

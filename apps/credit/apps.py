@@ -18,12 +18,21 @@ class CreditConfig(AppConfig):
         # rule M15: no new ride-hailing policy from an insurer whose ride-hailing business is suspended
         if services.policy_create_check_suspension not in policy_services.POLICY_CREATE_CHECKS:
             policy_services.POLICY_CREATE_CHECKS.append(services.policy_create_check_suspension)
-        register_rule(services.FOLLOWUP_RULE, _("监管措施跟踪（整改、暂停业务、惩戒）"))
+        from apps.core.models import Deadline
+
+        # The amount depends on the kind of action (SUPERVISORY_ACTION_FOLLOWUP_DAYS): none for the rule itself.
+        register_rule(services.FOLLOWUP_RULE, _("监管措施跟踪（整改、暂停业务、惩戒）"), rule_ids="M15, M17",
+                      unit=Deadline.Unit.NATURAL_DAYS)
+
+        register_rule(services.URGING_RULE, _("行业协会督促事项（规则 M12、M17）"))
 
         file_roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF,
                       Role.TAXI_ASSOCIATION_STAFF, Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF]
         navigation.register(_("信用档案"), "credit:index", roles=file_roles, order=80, group="oversight")
         navigation.register(_("监管措施"), "credit:actions", roles=file_roles, order=81, group="oversight")
+        navigation.register(_("信用记入提议"), "credit:proposals", roles=file_roles, order=82, group="oversight")
+        navigation.register(_("督促事项"), "credit:urging", roles=[
+            Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF, Role.INSURER_STAFF], order=83, group="oversight")
         home.register("credit.actions", "credit/panel_actions.html", views.actions_panel_context,
                       roles=file_roles, order=80)
         home.register("credit.own_file", "credit/panel_own_file.html", views.own_file_panel_context,

@@ -50,3 +50,8 @@ def action_severity() -> dict[str, str]:
         "rectification_order": "moderate", "business_suspension": "severe", "penalty": "serious",
         "self_discipline": "minor",
     })
+
+
+def urging_item_days() -> int:
+    """Natural days the insurance association has to handle a 督促 item (rules M12, M17)."""
+    return int(_get("URGING_ITEM_DAYS", os.environ.get("URGING_ITEM_DAYS", "15")))

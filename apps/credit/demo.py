@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.parties.models import User
 
-from .models import CreditRecord, SupervisoryAction
+from .models import CreditProposal, CreditRecord, SupervisoryAction
 
 
 @transaction.atomic
@@ -20,7 +20,7 @@ def seed_demo_credit(stdout) -> None:
     company_user = User.objects.filter(username="changxing").select_related("organization").first()
     if len(users) < 3 or insurer_user is None or company_user is None:
         return
-    from .services import credit_record_add, supervisory_action_issue
+    from .services import credit_proposal_decide, credit_record_add, supervisory_action_issue
 
     today = timezone.localdate()
     if not SupervisoryAction.objects.filter(issued_by=users["regulator"].organization).exists():
@@ -31,6 +31,12 @@ def seed_demo_credit(stdout) -> None:
             requirement="30 日内完成整改，对被拒保车辆重新核保承保，并报送整改报告。",
             starts_on=today - dt.timedelta(days=10),
         )
+    # the regulator's order is proposed to the insurance association, which keeps insurers' files (rule M2)
+    for proposal in CreditProposal.objects.filter(status=CreditProposal.Status.PENDING,
+                                                  record_source="supervisory_action",
+                                                  organization=insurer_user.organization):
+        credit_proposal_decide(actor=users["ins_assoc"], proposal=proposal, accept=True,
+                               reason="责令整改决定已送达，事实清楚，记入该公司信用档案。")
     if not SupervisoryAction.objects.filter(issued_by=users["taxi_assoc"].organization).exists():
         supervisory_action_issue(
             actor=users["taxi_assoc"], target=company_user.organization, kind="self_discipline",

@@ -63,3 +63,19 @@ class SupervisoryActionForm(forms.Form):
 
 class CloseActionForm(forms.Form):
     result = forms.CharField(label=_("结案情况"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+class ProposalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("决定"), widget=forms.RadioSelect, choices=[
+        ("accept", _("采纳：记入信用档案")), ("reject", _("不采纳"))])
+    reason = forms.CharField(label=_("决定理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class UrgingNoteForm(forms.Form):
+    note = forms.CharField(label=_("督促情况（督促方式、对象、要求）"), widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=2000)
+
+
+class UrgingCloseForm(forms.Form):
+    result = forms.CharField(label=_("办结情况"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    propose_credit = forms.BooleanField(label=_("同时提议将该保险公司记入信用档案（须另行决定）"), required=False)

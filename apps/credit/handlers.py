@@ -9,7 +9,7 @@ from apps.core.models import Deadline
 from apps.core.notifications import notify_organization
 
 from .models import SupervisoryAction
-from .services import FOLLOWUP_RULE
+from .services import FOLLOWUP_RULE, URGING_RULE
 
 
 def _notify(deadline: Deadline, title: str, key: str) -> None:
@@ -30,3 +30,28 @@ def _followup_due_soon(deadline: Deadline) -> None:
 @on_breach(FOLLOWUP_RULE)
 def _followup_overdue(deadline: Deadline) -> None:
     _notify(deadline, _("%(target)s的%(kind)s已超过跟踪期限，请跟进并结案"), "followup_breach")
+
+
+# --- 督促 items (rules M12, M17): the insurance association is reminded ----------------------------------------
+
+
+def _notify_urging(deadline: Deadline, title: str, key: str) -> None:
+    from .models import UrgingItem
+
+    item = UrgingItem.objects.filter(pk=deadline.object_id).select_related("insurer").first()
+    if item is None or item.status == UrgingItem.Status.CLOSED:
+        return
+    notify_organization(organization=deadline.responsible,
+                        title=title % {"no": item.number, "insurer": item.insurer.name},
+                        link=f"/credit/urging/{item.pk}/", kind=f"credit.urging_{key}",
+                        dedup_key=f"credit.urging_{key}:{item.pk}")
+
+
+@on_warning(URGING_RULE)
+def _urging_due_soon(deadline: Deadline) -> None:
+    _notify_urging(deadline, _("督促事项 %(no)s（%(insurer)s）临近办理期限"), "warning")
+
+
+@on_breach(URGING_RULE)
+def _urging_overdue(deadline: Deadline) -> None:
+    _notify_urging(deadline, _("督促事项 %(no)s（%(insurer)s）已超过办理期限"), "breach")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,8 @@ class CreditSource(models.TextChoices):
     COMPLAINTS = "complaints", _("12328/12378 举报")
     SUPERVISORY_ACTION = "supervisory_action", _("监管措施")
     ASSOCIATION = "association", _("行业协会录入")
+    URGING = "urging_item", _("行业协会督促事项")
+    PROPOSAL = "proposal", _("其他单位提议")
 
 
 class CreditRecord(models.Model):
@@ -229,3 +232,181 @@ class SupervisoryAction(models.Model):
     def is_in_effect(self, day: dt.date) -> bool:
         return (self.status == self.Status.OPEN and self.starts_on <= day
                 and (self.ends_on is None or day <= self.ends_on))
+
+
+# --- who decides (rule M2): the platform and other parties propose, the competent association decides ---------
+
+_SUBJECT_MATCHES_KIND = (
+    models.Q(subject_kind="vehicle", vehicle__isnull=False, driver__isnull=True, organization__isnull=True)
+    | models.Q(subject_kind="driver", driver__isnull=False, vehicle__isnull=True, organization__isnull=True)
+    | models.Q(subject_kind__in=["taxi_company", "insurer"], organization__isnull=False,
+               vehicle__isnull=True, driver__isnull=True)
+)
+
+
+class CreditProposal(models.Model):
+    """A proposed entry into the industry credit file (rule M2): the platform or a party proposes, with the event
+    that gave rise to it linked (``source``); the competent association accepts it — the record is then made and
+    linked here (``record``) — or rejects it, each with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待协会决定")
+        ACCEPTED = "accepted", _("已采纳，记入信用档案")
+        REJECTED = "rejected", _("未采纳")
+
+    subject_kind = models.CharField(_("对象类型"), max_length=20, choices=SubjectKind.choices, db_index=True)
+    organization = models.ForeignKey("parties.Organization", verbose_name=_("单位（企业或保险公司）"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="credit_proposals")
+    vehicle = models.ForeignKey("vehicles.Vehicle", verbose_name=_("车辆"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="credit_proposals")
+    driver = models.ForeignKey("vehicles.Driver", verbose_name=_("驾驶员"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="credit_proposals")
+    subject_organization = models.ForeignKey("parties.Organization", verbose_name=_("所属单位"), null=True,
+                                             blank=True, on_delete=models.PROTECT, related_name="+")
+    subject_label = models.CharField(_("对象"), max_length=120)
+    subject_key = models.CharField(max_length=40, editable=False)
+    event = models.CharField(_("事项"), max_length=60)
+    severity = models.CharField(_("严重程度"), max_length=20, choices=Severity.choices)
+    reason = models.TextField(_("提议理由（事实经过）"))
+    occurred_on = models.DateField(_("发生日期"))
+    evidence_link = models.CharField(_("证据链接"), max_length=500, blank=True)
+    # the proposing event (a confirmed lead, a focused check, a complaint, an urging item …)
+    source_content_type = models.ForeignKey("contenttypes.ContentType", verbose_name=_("提议事项类型"), null=True,
+                                            blank=True, on_delete=models.PROTECT, related_name="+")
+    source_object_id = models.CharField(max_length=64, blank=True)
+    source = GenericForeignKey("source_content_type", "source_object_id")
+    source_label = models.CharField(_("提议事项"), max_length=120, blank=True)
+    record_source = models.CharField(_("来源"), max_length=40)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提议人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    proposed_by_organization = models.ForeignKey("parties.Organization", verbose_name=_("提议单位"), null=True,
+                                                 blank=True, on_delete=models.PROTECT, related_name="+")
+    proposed_by_job = models.CharField(_("提议的平台作业"), max_length=80, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("决定人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_by_organization = models.ForeignKey("parties.Organization", verbose_name=_("决定单位"), null=True,
+                                                blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("决定理由"), blank=True)
+    record = models.OneToOneField(CreditRecord, verbose_name=_("信用记录"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="proposal")
+    created_at = models.DateTimeField(_("提议时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("信用记入提议")
+        verbose_name_plural = _("信用记入提议")
+        ordering = ["-created_at", "-id"]
+        permissions = [("decide_creditproposal", _("决定是否将提议记入信用档案（行业协会，规则 M2）"))]
+        indexes = [models.Index(fields=["status", "subject_kind"], name="credit_proposal_queue")]
+        constraints = [
+            *range_constraints("credit_proposal", dates=("occurred_on",), instants=("decided_at", "created_at")),
+            models.CheckConstraint(name="credit_proposal_subject_matches_kind", condition=_SUBJECT_MATCHES_KIND),
+            # one open (or accepted) proposal per proposing event and subject
+            models.UniqueConstraint(
+                fields=["source_content_type", "source_object_id", "subject_key"], name="credit_proposal_once",
+                condition=models.Q(status__in=["pending", "accepted"]) & ~models.Q(source_object_id="")),
+            models.CheckConstraint(name="credit_proposal_decision_complete", condition=(
+                models.Q(status="pending", decided_at__isnull=True, record__isnull=True)
+                | models.Q(status="accepted", decided_at__isnull=False, record__isnull=False)
+                | models.Q(status="rejected", decided_at__isnull=False, record__isnull=True)
+            )),
+        ]
+
+    def __str__(self) -> str:
+        return _("提议 %(no)s：%(subject)s %(event)s") % {"no": self.number, "subject": self.subject_label,
+                                                        "event": self.event_label}
+
+    @property
+    def number(self) -> str:
+        return f"XY{self.pk:06d}" if self.pk else ""
+
+    @property
+    def event_label(self) -> str:
+        try:
+            return str(CreditEvent(self.event).label)
+        except ValueError:
+            return self.event
+
+    @property
+    def proposer_label(self) -> str:
+        if self.proposed_by_organization_id:
+            return str(self.proposed_by_organization.name)
+        return str(_("平台作业：%(job)s") % {"job": self.proposed_by_job}) if self.proposed_by_job else ""
+
+
+class UrgingItem(models.Model):
+    """A 督促 item (rules M12, M17): something the insurance association must urge an insurer on — e.g. a
+    rescission right that lapsed. The association records its urging and closes it with the result; a credit
+    entry follows only if it proposes and decides one."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待督促")
+        URGED = "urged", _("已督促")
+        CLOSED = "closed", _("已办结")
+
+    insurer = models.ForeignKey("parties.Organization", verbose_name=_("保险公司"), on_delete=models.PROTECT,
+                                related_name="urging_items")
+    subject_content_type = models.ForeignKey("contenttypes.ContentType", verbose_name=_("事项类型"),
+                                             on_delete=models.PROTECT, related_name="+")
+    subject_object_id = models.CharField(max_length=64)
+    subject = GenericForeignKey("subject_content_type", "subject_object_id")
+    subject_label = models.CharField(_("事项"), max_length=120)
+    subject_link = models.CharField(_("事项链接"), max_length=500, blank=True)
+    rule = models.CharField(_("依据规则"), max_length=20)
+    reason = models.TextField(_("督促事由"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    opened_by_job = models.CharField(_("登记的平台作业"), max_length=80, blank=True)
+    result = models.TextField(_("办结情况"), blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("办结人"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    proposal = models.OneToOneField(CreditProposal, verbose_name=_("信用记入提议"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="urging_item")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("督促事项")
+        verbose_name_plural = _("督促事项")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "insurer"], name="urging_item_open")]
+        constraints = [
+            *range_constraints("urging_item", instants=("closed_at", "created_at", "updated_at")),
+            models.UniqueConstraint(fields=["subject_content_type", "subject_object_id", "rule"],
+                                    name="urging_item_once"),
+            models.CheckConstraint(name="urging_item_closed_complete", condition=(
+                ~models.Q(status="closed") | models.Q(closed_at__isnull=False) & ~models.Q(result=""))),
+        ]
+
+    def __str__(self) -> str:
+        return _("督促事项 %(no)s：%(insurer)s %(subject)s") % {
+            "no": self.number, "insurer": self.insurer.name, "subject": self.subject_label}
+
+    @property
+    def number(self) -> str:
+        return f"DC{self.pk:06d}" if self.pk else ""
+
+
+class UrgingNote(models.Model):
+    """One urging by the association (when, who, what it told the insurer)."""
+
+    item = models.ForeignKey(UrgingItem, verbose_name=_("督促事项"), on_delete=models.PROTECT, related_name="notes")
+    note = models.TextField(_("督促情况"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_by_organization = models.ForeignKey("parties.Organization", verbose_name=_("经办单位"), null=True,
+                                                blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("督促时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("督促记录")
+        verbose_name_plural = _("督促记录")
+        ordering = ["created_at", "id"]
+        constraints = [*range_constraints("urging_note", instants=("created_at",))]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.created_at:%Y-%m-%d %H:%M}" if self.created_at else str(self.item)

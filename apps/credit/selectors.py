@@ -78,6 +78,16 @@ def credit_level(records: QuerySet, day: dt.date | None = None) -> CreditLevel:
     return CreditLevel(level_for_points(points, severe), points, counted, severe)
 
 
+def proposal_of(record: CreditRecord):
+    """The proposal a record was decided from (rule M2), or None for an association's own entry."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return record.proposal
+    except ObjectDoesNotExist:
+        return None
+
+
 def credit_file(*, user, subject, day: dt.date | None = None) -> dict:
     """What the credit file page shows: the records this user may see, newest first, and the level.
 
@@ -88,7 +98,8 @@ def credit_file(*, user, subject, day: dt.date | None = None) -> dict:
     all_records = CreditRecord.objects.filter(**subject_filter(subject))
     level = credit_level(all_records, day)
     visible = (access.visible(user, CreditRecord).filter(**subject_filter(subject))
-               .select_related("corrects", "created_by_organization").order_by("-occurred_on", "-id"))
+               .select_related("corrects", "created_by_organization", "proposal",
+                               "proposal__proposed_by_organization").order_by("-occurred_on", "-id"))
     counted_ids = {r.pk for r in level.counted}
     corrected_ids = set(CreditRecord.objects.filter(corrects__in=all_records).values_list("corrects_id", flat=True))
     timeline = []
@@ -104,7 +115,8 @@ def credit_file(*, user, subject, day: dt.date | None = None) -> dict:
         else:
             state, css = _("未生效"), ""
         timeline.append({"record": record, "state": state, "css": css, "corrected": record.pk in corrected_ids,
-                         "points": conf.severity_points().get(record.severity, 0)})
+                         "points": conf.severity_points().get(record.severity, 0),
+                         "proposal": proposal_of(record)})
     actions = SupervisoryAction.objects.none()
     if subject._meta.label_lower == "parties.organization":
         actions = access.visible(user, SupervisoryAction).filter(target=subject).select_related("issued_by")

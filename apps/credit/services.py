@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, local_date
@@ -31,16 +32,18 @@ from .models import (
     SEVERITY_ALIASES,
     ActionGround,
     ActionKind,
+    CreditProposal,
     CreditRecord,
     Severity,
     SubjectKind,
     SupervisoryAction,
+    UrgingItem,
+    UrgingNote,
 )
 
 # Parties whose staff may add and correct records by hand (DESIGN.md: the insurance association keeps the file,
 # the taxi association records about companies and drivers).
 RECORD_KEEPERS = frozenset({OrganizationKind.INSURANCE_ASSOCIATION, OrganizationKind.TAXI_ASSOCIATION})
-TAXI_ASSOCIATION_SUBJECTS = frozenset({SubjectKind.TAXI_COMPANY, SubjectKind.VEHICLE, SubjectKind.DRIVER})
 
 
 def subject_describe(subject) -> dict:
@@ -110,19 +113,18 @@ def _evidence_link(value: str | None) -> str:
                                extra={"fields": {"evidence_link": exc.messages}}) from None
 
 
-@transaction.atomic
-def credit_record_create(
+def _record_write(
     *, subject, event: str, severity: str, source: str, occurred_on: dt.date, expires_on: dt.date | None = None,
     evidence_link: str = "", detail: str = "", actor, dedup_key: str = "",
 ) -> CreditRecord:
-    """Put an event into the subject's credit file (called by leads, rescissions, claims, sanctions…).
+    """Write one record into the subject's file. Private: the file is written only by the competent association
+    — by hand (``credit_record_add``), by deciding a proposal (``credit_proposal_decide``) or by its own
+    self-discipline measure (rule M2). Everyone else proposes (``credit_proposal_create``).
 
     ``subject``: a vehicles.Vehicle, vehicles.Driver or parties.Organization (taxi company or insurer).
     ``severity``: minor | moderate | serious | severe (aliases low/medium/high/critical accepted).
     ``expires_on``: when the record stops counting; default from ``CREDIT_VALIDITY_DAYS`` by severity.
     Idempotent on ``dedup_key``: the same key returns the record already made, unchanged.
-    No right of its own: the record is the consequence of the calling service's action, which checked the
-    actor's right to it (a lead's recipient, a complaint's officer, the deadline scan …); ``actor`` is recorded.
     """
     if actor is None:
         raise TypeError("every service is called with an explicit actor; the platform acts as a SystemActor")
@@ -164,25 +166,45 @@ def credit_record_create(
     return record
 
 
-def can_keep_records(user, subject_kind: str | None = None) -> bool:
-    """The right to keep the file by hand (``credit.add_creditrecord``: the associations), for the file of an
-    association (``RECORD_KEEPERS``: the record's ``created_by_organization``); the taxi association's file
-    covers companies, vehicles and drivers only."""
+def competent_associations(subject_kind: str, subject_organization_id=None) -> frozenset[str]:
+    """Which association keeps the file of a subject (rule M2; seed 000: "由保险行业协会将其纳入行业信用档案"):
+    the insurance association for vehicles, drivers and insurers; the taxi association for taxi companies and
+    for the drivers of a company."""
+    if subject_kind in (SubjectKind.VEHICLE, SubjectKind.INSURER):
+        return frozenset({OrganizationKind.INSURANCE_ASSOCIATION})
+    if subject_kind == SubjectKind.TAXI_COMPANY:
+        return frozenset({OrganizationKind.TAXI_ASSOCIATION})
+    if subject_kind == SubjectKind.DRIVER:
+        if subject_organization_id:
+            return frozenset({OrganizationKind.INSURANCE_ASSOCIATION, OrganizationKind.TAXI_ASSOCIATION})
+        return frozenset({OrganizationKind.INSURANCE_ASSOCIATION})
+    return frozenset()
+
+
+def can_keep_records(user, subject_kind: str | None = None, subject_organization_id=None) -> bool:
+    """The right to keep the file by hand (``credit.add_creditrecord``: the associations), for the subjects the
+    association is competent for (``competent_associations``, rule M2); without ``subject_kind``: for any."""
     if not rights.may(user, "credit.add_creditrecord"):
         return False
     kind = getattr(getattr(user, "organization", None), "kind", None)
     if kind not in RECORD_KEEPERS:
         return False
-    if kind == OrganizationKind.TAXI_ASSOCIATION and subject_kind is not None:
-        return subject_kind in TAXI_ASSOCIATION_SUBJECTS
+    if subject_kind is not None:
+        if subject_kind == SubjectKind.DRIVER and subject_organization_id is None:
+            # without the driver's company at hand: the taxi association keeps only company drivers' files
+            return kind in {OrganizationKind.INSURANCE_ASSOCIATION, OrganizationKind.TAXI_ASSOCIATION}
+        return kind in competent_associations(subject_kind, subject_organization_id)
     return True
 
 
-def _check_keeper(actor, subject_kind: str) -> None:
-    message = _("只有行业协会工作人员可以录入或更正信用记录（出租汽车行业协会限企业、车辆和驾驶员）。")
-    rights.require(actor, "credit.add_creditrecord", message)
-    if not can_keep_records(actor, subject_kind):
-        raise PermissionDeniedError(message)
+_KEEPER_MESSAGE = _lazy("信用档案由行业协会记入：保险行业协会记车辆、驾驶员和保险公司，出租汽车行业协会记出租汽车企业及其"
+                        "驾驶员（规则 M2）；其他单位只能提议。")
+
+
+def _check_keeper(actor, subject_kind: str, subject_organization_id=None) -> None:
+    rights.require(actor, "credit.add_creditrecord", str(_KEEPER_MESSAGE))
+    if not can_keep_records(actor, subject_kind, subject_organization_id):
+        raise PermissionDeniedError(str(_KEEPER_MESSAGE))
 
 
 @transaction.atomic
@@ -190,8 +212,10 @@ def credit_record_add(
     *, actor, subject, event: str, severity: str, occurred_on: dt.date, expires_on: dt.date | None = None,
     evidence_link: str = "", detail: str = "",
 ) -> CreditRecord:
-    """An association's staff add a record by hand (source = association), to a file they may open (rule M2)."""
-    _check_keeper(actor, subject_describe(subject)["subject_kind"])
+    """An association's staff add a record by hand (source = association), to a file they may open and are
+    competent for (rule M2)."""
+    described = subject_describe(subject)
+    _check_keeper(actor, described["subject_kind"], described.get("subject_organization_id"))
     from .access import file_visible
 
     if not file_visible(actor, subject):
@@ -200,7 +224,7 @@ def credit_record_add(
         raise ApplicationError(_("请填写说明（事实经过）。"), code="credit_detail_required",
                                extra={"fields": {"detail": [_("请填写说明。")]}})
     bound_text(CreditRecord, detail=detail.strip())
-    return credit_record_create(
+    return _record_write(
         subject=subject, event=event, severity=severity, source="association", occurred_on=occurred_on,
         expires_on=expires_on, evidence_link=evidence_link, detail=detail, actor=actor,
     )
@@ -213,7 +237,7 @@ def credit_record_correct(
     evidence_link: str | None = None, detail: str | None = None,
 ) -> CreditRecord:
     """Correct a record by adding a new one that references it (never an edit). ``withdraw`` cancels it."""
-    _check_keeper(actor, record.subject_kind)
+    _check_keeper(actor, record.subject_kind, record.subject_organization_id)
     record = CreditRecord.objects.select_for_update().get(pk=record.pk)
     if evidence_link is not None:
         evidence_link = _evidence_link(evidence_link)
@@ -352,12 +376,16 @@ def supervisory_action_issue(
     now = timezone.now()
     if kind == ActionKind.SELF_DISCIPLINE:
         action.reported_at = now
-    action.credit_record = credit_record_create(
-        subject=target, event=ACTION_EVENTS[kind], severity=conf.action_severity()[kind], source="supervisory_action",
-        occurred_on=starts_on, evidence_link=evidence_link or f"/credit/actions/{action.pk}/",
-        detail=f"{action.get_kind_display()}（{action.get_ground_display()}）{action.reference_no}：{action.facts}",
-        actor=actor, dedup_key=f"supervisory_action:{action.pk}",
-    )
+    entry = {"subject": target, "event": ACTION_EVENTS[kind], "severity": conf.action_severity()[kind],
+             "occurred_on": starts_on, "evidence_link": evidence_link or f"/credit/actions/{action.pk}/"}
+    facts_text = f"{action.get_kind_display()}（{action.get_ground_display()}）{action.reference_no}：{action.facts}"
+    if issuer_kind in competent_associations(subject_describe(target)["subject_kind"]):
+        # the association's own self-discipline measure against a subject whose file it keeps: its decision
+        action.credit_record = _record_write(**entry, source="supervisory_action", detail=facts_text, actor=actor,
+                                             dedup_key=f"supervisory_action:{action.pk}")
+    else:
+        # a regulator's measure is proposed to the association that keeps the target's file (rule M2)
+        credit_proposal_create(actor=actor, reason=facts_text, source=action, **entry)
     action.save(update_fields=["credit_record", "reported_at"])
     deadline_start(rule=FOLLOWUP_RULE, subject=action, responsible=actor.organization, starts_at=now,
                    unit=Deadline.Unit.NATURAL_DAYS, amount=int(conf.action_followup_days()[kind]), actor=actor)
@@ -449,3 +477,313 @@ def policy_create_check_suspension(*, insurer, vehicle, usage_nature_insured, st
             "start": suspension.starts_on.isoformat(), "until": until},
         code="ride_hailing_business_suspended", extra={"suspension": suspension.pk},
     )
+
+
+# --- who decides (rule M2): proposals to the competent association --------------------------------------------
+
+PROPOSAL_RECORD_SOURCES = {
+    "leads": "leads", "claims": "claims", "complaints": "complaints", "rescissions": "rescissions",
+    "credit.supervisoryaction": "supervisory_action", "credit.urgingitem": "urging_item",
+}
+_NUMBER_ATTRS = ("number", "reference", "tracking_no", "reference_no")
+
+
+def source_describe(source) -> dict:
+    """The columns naming a proposing event: its generic link, its business number and the record source."""
+    if source is None:
+        return {"source_content_type": None, "source_object_id": "", "source_label": "",
+                "record_source": "proposal"}
+    from django.contrib.contenttypes.models import ContentType
+
+    meta = source._meta
+    number = next((str(v) for v in (getattr(source, a, "") for a in _NUMBER_ATTRS) if v), f"#{source.pk}")
+    record_source = PROPOSAL_RECORD_SOURCES.get(meta.label_lower) or PROPOSAL_RECORD_SOURCES.get(
+        meta.app_label, "proposal")
+    return {"source_content_type": ContentType.objects.get_for_model(source), "source_object_id": str(source.pk),
+            "source_label": f"{meta.verbose_name} {number}"[:120], "record_source": record_source}
+
+
+def _subject_key(described: dict) -> str:
+    kind = described["subject_kind"]
+    obj = described.get("vehicle") or described.get("driver") or described.get("organization")
+    return f"{kind}:{obj.pk}"
+
+
+def can_decide(user, proposal: CreditProposal) -> bool:
+    """May ``user`` decide ``proposal``: the right from the table, and its association keeps the subject's file."""
+    if not rights.may(user, "credit.decide_creditproposal"):
+        return False
+    kind = getattr(getattr(user, "organization", None), "kind", None)
+    return kind in competent_associations(proposal.subject_kind, proposal.subject_organization_id)
+
+
+def _text_required(value: str, *, field: str, model, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ApplicationError(message, code=f"{field}_required", extra={"fields": {field: [message]}})
+    bound_text(model, limit=NOTE_MAX, **{field: value})
+    return value
+
+
+@transaction.atomic
+def credit_proposal_create(
+    *, actor, subject, event: str, severity: str, reason: str, source=None, occurred_on: dt.date | None = None,
+    evidence_link: str = "",
+) -> CreditProposal:
+    """Propose an entry into ``subject``'s credit file (rule M2): the platform (a ``SystemActor``) or a party
+    proposes, the competent association decides (``credit_proposal_decide``). ``source`` is the proposing event
+    (any model instance), linked generically and shown with its business number. A second open (or accepted)
+    proposal for the same source and subject is refused."""
+    rights.require(actor, "credit.add_creditproposal", _("您没有提议记入信用档案的权限。"))
+    described = subject_describe(subject)
+    severity = _severity(severity)
+    event = (event or "").strip()
+    if not event or len(event) > 60:
+        raise ApplicationError(_("请填写提议的事项（不超过 60 个字符）。"), code="credit_invalid",
+                               extra={"fields": {"event": [_("请填写事项。")]}})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("请填写提议理由（事实经过）。"), code="reason_required",
+                               extra={"fields": {"reason": [_("请填写提议理由。")]}})
+    bound_text(CreditProposal, reason=reason)
+    occurred_on = timezone.localdate() if occurred_on is None else occurred_on
+    if isinstance(occurred_on, dt.datetime):
+        raise ApplicationError(_("发生日期应为日期。"), code="credit_invalid",
+                               extra={"fields": {"occurred_on": [_("发生日期应为日期。")]}})
+    _dates_check(CreditProposal, occurred_on=(occurred_on, None))
+    evidence_link = _evidence_link(evidence_link)
+    origin = source_describe(source)
+    key = _subject_key(described)
+    if origin["source_object_id"] and CreditProposal.objects.filter(
+            source_content_type=origin["source_content_type"], source_object_id=origin["source_object_id"],
+            subject_key=key, status__in=[CreditProposal.Status.PENDING, CreditProposal.Status.ACCEPTED]).exists():
+        raise ConflictError(_("%(source)s已就%(subject)s提议记入信用档案，不能重复提议。") % {
+            "source": origin["source_label"], "subject": described["subject_label"]}, code="proposal_exists")
+    proposal = CreditProposal(
+        **described, subject_key=key, event=event, severity=severity, reason=reason, occurred_on=occurred_on,
+        evidence_link=evidence_link, **origin, proposed_by=acting_user(actor),
+        proposed_by_organization=getattr(actor, "organization", None),
+        proposed_by_job=getattr(actor, "system_job", "") if isinstance(actor, rights.SystemActor) else "",
+    )
+    try:
+        proposal.full_clean(exclude=["source_content_type"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise ApplicationError(_("信用记入提议填写有误，请检查。"), code="credit_invalid",
+                               extra={"fields": exc.message_dict}) from None
+    try:
+        with transaction.atomic():
+            proposal.save()
+    except IntegrityError:
+        raise ConflictError(_("%(source)s已就%(subject)s提议记入信用档案，不能重复提议。") % {
+            "source": origin["source_label"], "subject": described["subject_label"]},
+            code="proposal_exists") from None
+    audit_record(actor=actor, action="credit.proposal_create", obj=proposal,
+                 organization=proposal.subject_organization,
+                 detail={"event": event, "severity": severity, "subject": proposal.subject_label,
+                         "source": origin["source_label"]})
+    for association in Organization.objects.filter(
+            kind__in=competent_associations(proposal.subject_kind, proposal.subject_organization_id),
+            is_active=True):
+        notify_organization(
+            organization=association, title=_("待决定的信用记入提议：%(subject)s %(event)s") % {
+                "subject": proposal.subject_label, "event": proposal.event_label},
+            body=reason, link=f"/credit/proposals/{proposal.pk}/", kind="credit.proposal",
+            dedup_key=f"credit.proposal:{proposal.pk}")
+    return proposal
+
+
+def _link_source_record(proposal: CreditProposal) -> None:
+    """A proposing event that carries a ``credit_record`` link (a supervisory action, a focused check) gets the
+    record its proposal produced."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    source = proposal.source
+    if source is None:
+        return
+    try:
+        field = source._meta.get_field("credit_record")
+    except FieldDoesNotExist:
+        return
+    if field.related_model is CreditRecord and getattr(source, "credit_record_id", None) is None:
+        source.credit_record = proposal.record
+        source.save(update_fields=["credit_record"])
+
+
+@transaction.atomic
+def credit_proposal_decide(*, actor, proposal: CreditProposal, accept: bool, reason: str) -> CreditProposal:
+    """The competent association accepts (the record is made, linked to the proposal and its source) or rejects
+    a pending proposal, with its reason (rule M2)."""
+    refused = _("只有对该对象记入信用档案的行业协会可以决定此提议：保险行业协会决定车辆、驾驶员和保险公司，"
+                "出租汽车行业协会决定出租汽车企业及其驾驶员（规则 M2）。")
+    rights.require(actor, "credit.decide_creditproposal", refused)
+    proposal = CreditProposal.objects.select_for_update().get(pk=proposal.pk)
+    if not can_decide(actor, proposal):
+        raise PermissionDeniedError(refused, code="proposal_not_competent")
+    if proposal.status != CreditProposal.Status.PENDING:
+        raise ConflictError(_("提议 %(no)s 已作出决定（%(status)s）。") % {
+            "no": proposal.number, "status": proposal.get_status_display()}, code="proposal_decided")
+    if not isinstance(accept, bool):
+        raise ApplicationError(_("请选择采纳或不采纳。"), code="invalid",
+                               extra={"fields": {"accept": [_("请选择采纳或不采纳。")]}})
+    reason = _text_required(reason, field="decision_reason", model=CreditProposal,
+                            message=_("请填写决定理由。"))
+    now = timezone.now()
+    proposal.decided_by, proposal.decided_by_organization = acting_user(actor), actor.organization
+    proposal.decided_at, proposal.decision_reason = now, reason
+    if accept:
+        subject = proposal.vehicle or proposal.driver or proposal.organization
+        detail = proposal.reason
+        if proposal.source_label:
+            detail = _("%(reason)s（依据%(source)s提议 %(no)s；协会决定：%(decision)s）") % {
+                "reason": proposal.reason, "source": proposal.source_label, "no": proposal.number,
+                "decision": reason}
+        proposal.record = _record_write(
+            subject=subject, event=proposal.event, severity=proposal.severity, source=proposal.record_source,
+            occurred_on=proposal.occurred_on, evidence_link=proposal.evidence_link, detail=detail, actor=actor,
+            dedup_key=f"credit-proposal:{proposal.pk}")
+        proposal.status = CreditProposal.Status.ACCEPTED
+    else:
+        proposal.status = CreditProposal.Status.REJECTED
+    proposal.save(update_fields=["status", "decided_by", "decided_by_organization", "decided_at",
+                                 "decision_reason", "record"])
+    if accept:
+        _link_source_record(proposal)
+    audit_record(actor=actor, action="credit.proposal_decide", obj=proposal,
+                 organization=proposal.subject_organization,
+                 detail={"accept": accept, "reason": reason, "record": proposal.record_id})
+    if proposal.proposed_by_organization_id:
+        notify_organization(
+            organization=proposal.proposed_by_organization,
+            title=_("信用记入提议 %(no)s：%(status)s") % {"no": proposal.number,
+                                                      "status": proposal.get_status_display()},
+            body=reason, link=f"/credit/proposals/{proposal.pk}/", kind="credit.proposal_decided",
+            dedup_key=f"credit.proposal_decided:{proposal.pk}")
+    return proposal
+
+
+# --- 督促 items (rules M12, M17): the insurance association urges insurers ----------------------------------
+
+URGING_RULE = "credit.urging_item"
+_URGING_REFUSED = _lazy("督促事项由保险行业协会办理（规则 M12、M17）。")
+
+
+def can_handle_urging(user) -> bool:
+    return (rights.may(user, "credit.change_urgingitem")
+            and getattr(getattr(user, "organization", None), "kind", None) == OrganizationKind.INSURANCE_ASSOCIATION)
+
+
+def _check_urging_handler(actor) -> None:
+    rights.require(actor, "credit.change_urgingitem", str(_URGING_REFUSED))
+    if not can_handle_urging(actor):
+        raise PermissionDeniedError(str(_URGING_REFUSED), code="urging_not_competent")
+
+
+def _insurance_association():
+    return Organization.objects.filter(kind=OrganizationKind.INSURANCE_ASSOCIATION, is_active=True).order_by(
+        "pk").first()
+
+
+@transaction.atomic
+def urging_item_open(*, actor, insurer, subject, reason: str, rule: str, link: str = "") -> UrgingItem:
+    """Open a 督促 item the insurance association must act on (rules M12, M17), with its clock
+    (``URGING_ITEM_DAYS`` natural days). Idempotent per (subject, rule): the item already open is returned."""
+    rights.require(actor, "credit.add_urgingitem", _("您没有登记督促事项的权限。"))
+    if insurer is None or getattr(insurer, "kind", None) != OrganizationKind.INSURER:
+        raise ApplicationError(_("督促事项的对象须为保险公司。"), code="invalid",
+                               extra={"fields": {"insurer": [_("请选择保险公司。")]}})
+    rule = (rule or "").strip()
+    if not rule or len(rule) > 20:
+        raise ApplicationError(_("请填写督促事项依据的规则。"), code="invalid",
+                               extra={"fields": {"rule": [_("请填写规则编号。")]}})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("请填写督促事由。"), code="reason_required",
+                               extra={"fields": {"reason": [_("请填写督促事由。")]}})
+    bound_text(UrgingItem, reason=reason)
+    origin = source_describe(subject)
+    existing = UrgingItem.objects.filter(subject_content_type=origin["source_content_type"],
+                                         subject_object_id=origin["source_object_id"], rule=rule).first()
+    if existing is not None:
+        return existing
+    item = UrgingItem(
+        insurer=insurer, subject_content_type=origin["source_content_type"],
+        subject_object_id=origin["source_object_id"], subject_label=origin["source_label"],
+        subject_link=_evidence_link(link), rule=rule, reason=reason, opened_by=acting_user(actor),
+        opened_by_job=actor.system_job if isinstance(actor, rights.SystemActor) else "",
+    )
+    item.save()
+    association = _insurance_association()
+    if association is not None:
+        deadline_start(rule=URGING_RULE, subject=item, responsible=association, starts_at=timezone.now(),
+                       unit=Deadline.Unit.NATURAL_DAYS, amount=conf.urging_item_days(), actor=actor)
+    audit_record(actor=actor, action="credit.urging_open", obj=item, organization=insurer,
+                 detail={"rule": rule, "subject": item.subject_label})
+    if association is not None:
+        notify_organization(
+            organization=association, title=_("新的督促事项：%(insurer)s %(subject)s") % {
+                "insurer": insurer.name, "subject": item.subject_label},
+            body=reason, link=f"/credit/urging/{item.pk}/", kind="credit.urging",
+            dedup_key=f"credit.urging:{item.pk}")
+    return item
+
+
+@transaction.atomic
+def urging_item_record(*, actor, item: UrgingItem, note: str) -> UrgingNote:
+    """The association records one urging of the insurer (when, who, what); the insurer is told."""
+    _check_urging_handler(actor)
+    item = UrgingItem.objects.select_for_update().select_related("insurer").get(pk=item.pk)
+    if item.status == UrgingItem.Status.CLOSED:
+        raise ConflictError(_("督促事项 %(no)s 已办结。") % {"no": item.number}, code="urging_closed")
+    note = _text_required(note, field="note", model=UrgingNote, message=_("请填写督促情况。"))
+    entry = UrgingNote.objects.create(item=item, note=note, created_by=acting_user(actor),
+                                      created_by_organization=actor.organization)
+    if item.status == UrgingItem.Status.OPEN:
+        item.status = UrgingItem.Status.URGED
+        item.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action="credit.urging_record", obj=item, organization=item.insurer,
+                 detail={"note": entry.pk})
+    notify_organization(organization=item.insurer, title=_("保险行业协会督促：%(subject)s") % {
+        "subject": item.subject_label}, body=note, link=f"/credit/urging/{item.pk}/", kind="credit.urged",
+        dedup_key=f"credit.urged:{entry.pk}")
+    return entry
+
+
+@transaction.atomic
+def urging_item_close(*, actor, item: UrgingItem, result: str, propose_credit: bool = False,
+                      severity: str = "", event: str = "") -> UrgingItem:
+    """Close an item with its result; with ``propose_credit`` the association also proposes a credit entry
+    against the insurer (decided like any proposal, with its own reason). Meets the item's clock."""
+    _check_urging_handler(actor)
+    item = UrgingItem.objects.select_for_update().select_related("insurer").get(pk=item.pk)
+    if item.status == UrgingItem.Status.CLOSED:
+        raise ConflictError(_("督促事项 %(no)s 已办结。") % {"no": item.number}, code="urging_closed")
+    result = _text_required(result, field="result", model=UrgingItem, message=_("请填写办结情况。"))
+    now = timezone.now()
+    item.status, item.result, item.closed_at, item.closed_by = UrgingItem.Status.CLOSED, result, now, \
+        acting_user(actor)
+    if propose_credit:
+        item.proposal = credit_proposal_create(
+            actor=actor, subject=item.insurer,
+            event=event or ("rescission_lapsed" if item.rule == "M12" else "other"),
+            severity=severity or conf_rescission_lapse_severity(), reason=result, source=item,
+            evidence_link=item.subject_link)
+    item.save(update_fields=["status", "result", "closed_at", "closed_by", "proposal", "updated_at"])
+    deadline = deadline_for(rule=URGING_RULE, subject=item)
+    if deadline is not None and deadline.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED):
+        deadline_meet(deadline=deadline, at=now, actor=actor)
+    audit_record(actor=actor, action="credit.urging_close", obj=item, organization=item.insurer,
+                 detail={"result": result, "proposal": item.proposal_id})
+    notify_organization(organization=item.insurer, title=_("督促事项 %(no)s 已办结") % {"no": item.number},
+                        body=result, link=f"/credit/urging/{item.pk}/", kind="credit.urging_closed",
+                        dedup_key=f"credit.urging_closed:{item.pk}")
+    return item
+
+
+def conf_rescission_lapse_severity() -> str:
+    """The severity proposed for an urged lapse (the rescissions app's setting, if present)."""
+    try:
+        from apps.rescissions import conf as rescission_conf
+
+        return rescission_conf.lapse_severity()
+    except (ImportError, AttributeError):
+        return "moderate"

@@ -13,4 +13,11 @@ urlpatterns = [
     path("actions/new/", views.action_new, name="action_new"),
     path("actions/<int:pk>/", views.action_detail, name="action"),
     path("actions/<int:pk>/close/", views.action_close, name="action_close"),
+    path("proposals/", views.proposal_list, name="proposals"),
+    path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
+    path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
+    path("urging/", views.urging_list, name="urging"),
+    path("urging/<int:pk>/", views.urging_detail, name="urging_item"),
+    path("urging/<int:pk>/record/", views.urging_record, name="urging_record"),
+    path("urging/<int:pk>/close/", views.urging_close, name="urging_close"),
 ]

@@ -22,8 +22,16 @@ from apps.parties.models import Organization, OrganizationKind
 
 from . import selectors, services
 from .access import file_visible
-from .forms import CloseActionForm, CorrectionForm, CreditRecordForm, SupervisoryActionForm
-from .models import ActionKind, CreditRecord, SubjectKind, SupervisoryAction
+from .forms import (
+    CloseActionForm,
+    CorrectionForm,
+    CreditRecordForm,
+    ProposalDecisionForm,
+    SupervisoryActionForm,
+    UrgingCloseForm,
+    UrgingNoteForm,
+)
+from .models import ActionKind, CreditProposal, CreditRecord, SubjectKind, SupervisoryAction, UrgingItem
 
 
 def _form_errors(form, exc: ApplicationError) -> None:
@@ -91,7 +99,8 @@ def subject_file(request, kind: str, pk: int):
     context = selectors.credit_file(user=request.user, subject=subject)
     subject_kind = services.subject_describe(subject)["subject_kind"] if kind != "org" or subject.kind in (
         OrganizationKind.TAXI_COMPANY, OrganizationKind.INSURER) else None
-    context.update({"kind": kind, "can_correct": services.can_keep_records(request.user, subject_kind),
+    context.update({"kind": kind, "can_correct": services.can_keep_records(request.user, subject_kind,
+                                                                          getattr(subject, "company_id", None)),
                     "subject_kind_label": SubjectKind(subject_kind).label if subject_kind else ""})
     return render(request, "credit/file.html", context)
 
@@ -165,7 +174,7 @@ def record_add(request):
 @login_required
 def record_correct(request, pk: int):
     record = access.get_for_user(request.user, CreditRecord, pk=pk)
-    if not services.can_keep_records(request.user, record.subject_kind):
+    if not services.can_keep_records(request.user, record.subject_kind, record.subject_organization_id):
         raise Http404
     initial = {"event": record.event, "severity": record.severity, "occurred_on": record.occurred_on,
                "expires_on": record.expires_on, "detail": record.detail}
@@ -234,7 +243,8 @@ def action_new(request):
             except ApplicationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(request, _("监管措施已作出，已通知对象单位并记入信用档案。"))
+                messages.success(request, _("监管措施已作出，已通知对象单位；信用档案记入由主管行业协会决定。")
+                                 if action.credit_record_id is None else _("监管措施已作出，已通知对象单位并记入信用档案。"))
                 return redirect("credit:action", action.pk)
     return render(request, "credit/action_form.html", {"form": form, "options": options})
 
@@ -269,6 +279,136 @@ def action_close(request, pk: int):
     else:
         messages.success(request, _("已结案。"))
     return redirect("credit:action", action.pk)
+
+
+# --- proposals to the associations (rule M2) ------------------------------------------------------------------
+
+
+@login_required
+def proposal_list(request):
+    """The associations' queue of proposals to decide; every other party sees the status of its own."""
+    user = request.user
+    if not rights.may(user, "credit.view_creditproposal"):
+        raise Http404
+    deciding = rights.may(user, "credit.decide_creditproposal")
+    status = request.GET.get("status", "pending" if deciding else "")
+    qs = access.visible(user, CreditProposal).select_related("proposed_by_organization", "record")
+    if status in CreditProposal.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [{"proposal": p, "can_decide": p.status == CreditProposal.Status.PENDING and services.can_decide(user, p)}
+            for p in page]
+    return render(request, "credit/proposals.html", {
+        "page": page, "rows": rows, "status": status, "statuses": CreditProposal.Status.choices,
+        "deciding": deciding})
+
+
+@login_required
+def proposal_detail(request, pk: int):
+    if not rights.may(request.user, "credit.view_creditproposal"):
+        raise Http404
+    proposal = access.get_for_user(request.user, CreditProposal.objects.select_related(
+        "proposed_by_organization", "decided_by_organization", "record"), pk=pk)
+    can_decide = proposal.status == CreditProposal.Status.PENDING and services.can_decide(request.user, proposal)
+    return render(request, "credit/proposal_detail.html", {
+        "proposal": proposal, "can_decide": can_decide, "form": ProposalDecisionForm(),
+        "severity_label": proposal.get_severity_display(), "subject_kind_label": proposal.get_subject_kind_display(),
+        "record_url": file_url(proposal.record) if proposal.record_id else ""})
+
+
+@login_required
+@require_POST
+def proposal_decide(request, pk: int):
+    proposal = access.get_for_user(request.user, CreditProposal, pk=pk)
+    form = ProposalDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择采纳或不采纳，并填写决定理由。"))
+        return redirect("credit:proposal", proposal.pk)
+    try:
+        services.credit_proposal_decide(actor=request.user, proposal=proposal,
+                                        accept=form.cleaned_data["decision"] == "accept",
+                                        reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已作出决定。"))
+    return redirect("credit:proposal", proposal.pk)
+
+
+# --- 督促 items (rules M12, M17) --------------------------------------------------------------------------------
+
+
+def _with_clock(items) -> list[dict]:
+    from apps.core.deadlines import deadline_for
+
+    return [{"item": item, "deadline": deadline_for(rule=services.URGING_RULE, subject=item)} for item in items]
+
+
+@login_required
+def urging_list(request):
+    if not rights.may(request.user, "credit.view_urgingitem"):
+        raise Http404
+    status = request.GET.get("status", "open")
+    qs = access.visible(request.user, UrgingItem).select_related("insurer")
+    if status == "open":
+        qs = qs.exclude(status=UrgingItem.Status.CLOSED)
+    elif status in UrgingItem.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "credit/urging.html", {
+        "page": page, "rows": _with_clock(page), "status": status, "statuses": UrgingItem.Status.choices,
+        "now": timezone.now()})
+
+
+@login_required
+def urging_detail(request, pk: int):
+    if not rights.may(request.user, "credit.view_urgingitem"):
+        raise Http404
+    item = access.get_for_user(request.user, UrgingItem.objects.select_related("insurer", "proposal"), pk=pk)
+    handling = item.status != UrgingItem.Status.CLOSED and services.can_handle_urging(request.user)
+    return render(request, "credit/urging_detail.html", {
+        "item": item, "row": _with_clock([item])[0], "notes": item.notes.select_related(
+            "created_by", "created_by_organization"), "handling": handling, "note_form": UrgingNoteForm(),
+        "close_form": UrgingCloseForm(), "now": timezone.now()})
+
+
+@login_required
+@require_POST
+def urging_record(request, pk: int):
+    if not rights.may(request.user, "credit.view_urgingitem"):
+        raise Http404
+    item = access.get_for_user(request.user, UrgingItem, pk=pk)
+    form = UrgingNoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写督促情况。"))
+        return redirect("credit:urging_item", item.pk)
+    try:
+        services.urging_item_record(actor=request.user, item=item, note=form.cleaned_data["note"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已记录督促情况。"))
+    return redirect("credit:urging_item", item.pk)
+
+
+@login_required
+@require_POST
+def urging_close(request, pk: int):
+    if not rights.may(request.user, "credit.view_urgingitem"):
+        raise Http404
+    item = access.get_for_user(request.user, UrgingItem, pk=pk)
+    form = UrgingCloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写办结情况。"))
+        return redirect("credit:urging_item", item.pk)
+    try:
+        services.urging_item_close(actor=request.user, item=item, result=form.cleaned_data["result"],
+                                   propose_credit=form.cleaned_data["propose_credit"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("督促事项已办结。"))
+    return redirect("credit:urging_item", item.pk)
 
 
 # --- home panels ----------------------------------------------------------------------------------------------

@@ -117,6 +117,7 @@ class JointReport:
     sanctions: list = field(default_factory=list)
     sanction_counts: dict = field(default_factory=dict)
     penalties: dict = field(default_factory=dict)
+    inspections: Any = None  # apps.inspections.selectors.MonthSummary: joint inspections and training (M17, M2)
 
     @property
     def title(self) -> str:
@@ -160,6 +161,9 @@ def compile_report(*, user, month: dt.date) -> JointReport:
     report.sanctions = list(selectors.sanctions_issued(reader, period))
     report.sanction_counts = selectors.sanctions_over_time(reader, period)[0].counts
     report.penalties = selectors.penalties_decided(reader, period)
+    from apps.inspections.selectors import month_summary
+
+    report.inspections = month_summary(reader, period)
 
     by_direction = {r.direction: r for r in report.funnel}
     t2i, i2t = by_direction[Direction.TRANSPORT_TO_INSURANCE], by_direction[Direction.INSURANCE_TO_TRANSPORT]
@@ -185,6 +189,14 @@ def compile_report(*, user, month: dt.date) -> JointReport:
         Headline(_("监管措施与行政处罚"), len(report.sanctions) + (report.penalties.get("total") or 0),
                  _("监管措施 %(a)d，行政处罚决定 %(b)d") % {"a": len(report.sanctions),
                                                    "b": report.penalties.get("total") or 0}),
+        Headline(_("联合检查发现问题并通报"), report.inspections.notices_issued,
+                 _("本月检查单位 %(a)d 家次，发现问题 %(b)d 家次；逾期未整改 %(c)d 件") % {
+                     "a": report.inspections.parties_inspected, "b": report.inspections.parties_with_problems,
+                     "c": report.inspections.notices_overdue_now},
+                 "bad" if report.inspections.notices_overdue_now else ""),
+        Headline(_("行业培训"), report.inspections.trainings,
+                 _("参训企业 %(a)d 家，驾驶员 %(b)d 人次") % {"a": report.inspections.training_companies,
+                                                      "b": report.inspections.training_drivers}),
     ]
     return report
 
@@ -380,6 +392,21 @@ def render_xlsx(report: JointReport) -> bytes:
              [_("其中针对企业"), report.penalties.get("on_companies") or 0],
              [_("罚款金额合计（元）"), report.penalties.get("amount") or 0]],
           note=_("本月登记的监管措施（规则 M15、M17）和交通运输行政处罚决定（规则 M7）。"))
+    m = report.inspections
+    sheet(_("联合检查与培训"), [_("项目"), _("数值")],
+          [[_("本月计划开始的联合检查（次）"), m.inspections_planned], [_("本月检查单位（家次）"), m.parties_inspected],
+           [_("其中发现问题（家次）"), m.parties_with_problems], [_("本月出具通报（件）"), m.notices_issued],
+           [_("本月结束跟踪：已整改到位（件）"), m.notices_closed_rectified],
+           [_("本月结束跟踪：逾期未整改到位（件）"), m.notices_closed_not_rectified],
+           [_("督促整改中（件，截至生成时）"), m.notices_open_now], [_("其中已逾整改期限（件）"), m.notices_overdue_now],
+           [_("本月行业培训（场）"), m.trainings], [_("参训企业（家，去重）"), m.training_companies],
+           [_("参训驾驶员（人次）"), m.training_drivers], [],
+           [_("检查编号"), _("计划日期"), _("牵头单位"), _("被检查单位（家）"), _("发现问题（家）"), _("状态")],
+           *[[r.number, f"{r.planned_start:%Y-%m-%d} — {r.planned_end:%Y-%m-%d}", r.organizer, r.inspected,
+              r.problems, r.status_label] for r in m.inspection_rows], [],
+           [_("培训编号"), _("培训日期"), _("培训主题"), _("参训企业（家）"), _("参训驾驶员（人）")],
+           *[[r.number, r.held_on.isoformat(), r.topic, r.companies, r.drivers] for r in m.training_rows]],
+          note=_("本月的联合检查、问题通报与督促改正（规则 M17）和出租汽车行业协会的行业培训（规则 M2、M17）。"))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -97,7 +97,8 @@ def screening_findings_visible(user: User, qs: QuerySet) -> QuerySet:
     if user.kind in SUPERVISORS:
         return qs
     if user.kind == OrganizationKind.INSURER:
-        return qs.filter(insurer_id=user.organization_id)
+        # rule M6: an insurer learns of a finding only once the regulator reviewed it and sent it
+        return qs.filter(insurer_id=user.organization_id, dispatched_at__isnull=False)
     return qs.none()
 
 

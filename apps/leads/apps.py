@@ -9,12 +9,14 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import home, navigation
+        from apps.core.rules import register_rule
         from apps.core.schedule import register_periodic
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 
-        from . import conf, ingest, risk
+        from . import conf, ingest, risk, services
         from .demo import seed_demo
 
+        register_rule(services.OFFLINE_CHECK_RULE, _("线下核查请求的答复时限（交通运输部门，规则 M2/M4）"))
         ingest.register()
         risk.register_builtin_features()
         register_periodic("leads-lawful-list", "apps.leads.tasks.push_lawful_list", conf.lawful_list_push_seconds())

@@ -9,6 +9,7 @@
 | LEAD_ATTACHMENT_MAX_BYTES | 10485760 | largest attachment accepted on a lead |
 | LEAD_UPLOAD_MAX_ROWS | 5000 | most plates accepted in one uploaded list |
 | LEAD_CHECK_MAX_BACKDATE_DAYS | 30 | how far in the past an offline check may be dated when it is recorded |
+| LEAD_OFFLINE_CHECK_DAYS | 15 | natural days transport has to answer the regulator's request for an offline check (rules M2, M4) |
 """
 
 from __future__ import annotations
@@ -52,3 +53,8 @@ def upload_max_rows() -> int:
 
 def check_max_backdate_days() -> int:
     return int(_value("LEAD_CHECK_MAX_BACKDATE_DAYS", 30))
+
+
+def offline_check_days() -> int:
+    """Rules M2, M4: the seed fixes no time for transport's answer to the regulator's request; 15 natural days."""
+    return int(_value("LEAD_OFFLINE_CHECK_DAYS", 15))

@@ -62,13 +62,14 @@ class UploadForm(forms.Form):
 class BulkForm(forms.Form):
     ACTIONS = [
         ("push", _("推送所选")),
-        ("check_start", _("开始线下核查")),
-        ("dismiss", _("排除所选")),
-        ("dispose", _("办结所选")),
+        ("request_check", _("请求交通运输部门线下核查（金融监管部门）")),
+        ("check_start", _("开始线下核查（交通运输部门）")),
+        ("dismiss", _("排除所选（交通运输部门）")),
+        ("dispose", _("办结所选（交通运输部门）")),
     ]
     action = forms.ChoiceField(choices=ACTIONS)
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
-    reason = forms.CharField(label=_("排除理由"), required=False, max_length=1000)
+    reason = forms.CharField(label=_("理由或请求核查事项"), required=False, max_length=1000)
     next = forms.CharField(required=False, max_length=200)
 
     def __init__(self, *args, **kwargs):
@@ -77,8 +78,24 @@ class BulkForm(forms.Form):
         self.fields["ids"].choices = [(v, v) for v in raw]
 
 
+class VerifyForm(forms.Form):
+    """Rule M2: the regulator's insurance verification (re-run now, with its note)."""
+
+    note = forms.CharField(label=_("核验说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("如：已向承保公司核实保单及承保使用性质"))
+
+
+class CheckRequestForm(forms.Form):
+    """Rules M2, M4: the regulator asks transport to check the vehicle offline."""
+
+    note = forms.CharField(label=_("请求核查事项"), widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("请交通运输部门线下核查并界定是否属于非法营运"))
+
+
 class CheckForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("核查结论"), choices=Outcome.choices, widget=forms.RadioSelect)
+    """Transport's finding (rule M2: only transport defines illegal operation)."""
+
+    outcome = forms.ChoiceField(label=_("界定结论"), choices=Outcome.choices, widget=forms.RadioSelect)
     result = forms.CharField(label=_("核查情况"), widget=forms.Textarea(attrs={"rows": 4}),
                              help_text=_("核查人员、方式、发现的事实"))
     checked_at = forms.DateTimeField(label=_("核查时间"), required=False,
@@ -162,3 +179,23 @@ class WeightsForm(forms.Form):
             value = self.cleaned_data.get(f"w_{key}")
             out[key] = value if value is not None else self.current.get(key)
         return {k: v for k, v in out.items() if v is not None}
+
+
+class ScreeningReviewForm(forms.Form):
+    """Rule M6: the regulator confirms or excludes (with a reason) screening findings before any is sent."""
+
+    DECISIONS = [("confirmed", _("确认（可下发保险公司）")), ("excluded", _("排除（不下发）"))]
+    decision = forms.ChoiceField(label=_("审核结论"), choices=DECISIONS)
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=False)
+    reason = forms.CharField(label=_("排除理由"), required=False, max_length=1000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else self.data.get("ids", [])
+        self.fields["ids"].choices = [(v, v) for v in raw]
+
+
+class ConfirmForm(forms.Form):
+    """The confirmation of a preview: the digest of what the sender saw."""
+
+    digest = forms.CharField(max_length=64)

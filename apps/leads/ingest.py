@@ -5,10 +5,10 @@ moment the recipient knew (its signed receipt carries the same instant and the c
 | kind | from → to | what the recipient does |
 |---|---|---|
 | ``leads`` | transport → regulator (M5), insurance association → transport (M8) | verifies insurance (the registers' one verification service), records the finding; for transport's leads dispatches a ``worklist`` to every insurer holding a policy in force on the vehicle |
-| ``worklist`` | regulator → insurer | the insurer's own rows to check against its books (M8) |
-| ``lawful_list`` | transport → regulator (M6) | screens the list set-based; ``worklist`` per insurer; summary for the regulator |
+| ``worklist`` | regulator → insurer | the insurer's own rows to check against its books (M8); a reviewed M6 finding is an ENDORSEMENT item (批改: change usage, re-rate), never a rescission case |
+| ``lawful_list`` | transport → regulator (M6) | screens the list set-based; findings wait for the regulator's review; summary for the regulator |
 | ``penalties`` | transport → regulator → insurer (M7) | the regulator relays to each insurer holding a policy in force; the insurer's receipt opens the rescission case (M12, trigger ``penalty``) |
-| ``check_results`` | checking side (→ regulator) → insurer (M4, M12) | a confirmed lead; the insurer's receipt opens the rescission case (trigger ``lead_confirmed``) |
+| ``check_results`` | transport → regulator → insurer (M2, M4, M12) | transport's finding that illegal operation is defined; the insurer's receipt opens the rescission case (trigger ``lead_confirmed``) |
 
 Handlers are idempotent in effect as well (row keys, status checks), although the exchange already calls each at
 most once per batch. A batch whose rows do not belong to its sender or recipient is refused for good
@@ -32,7 +32,17 @@ from apps.parties.models import Organization, OrganizationKind
 from apps.parties.rights import SystemActor
 
 from . import services
-from .models import Direction, Finding, InsurerWorklistItem, LawfulListRun, Lead, Penalty, Status
+from .models import (
+    Direction,
+    Finding,
+    InsurerWorklistItem,
+    LawfulListRun,
+    Lead,
+    Outcome,
+    Penalty,
+    ScreeningFinding,
+    Status,
+)
 
 logger = logging.getLogger(__name__)
 Kind = InsurerWorklistItem.Kind
@@ -94,17 +104,8 @@ def _own_policy(policies: dict, row: dict, insurer: Organization):
 
 
 def _verify(lead: Lead, at: dt.datetime):
-    """The registers' ONE verification service; a plate unknown to the platform has no policy on it."""
-    from apps.policies.verification import verify_vehicle
-
-    if lead.vehicle_id is None:
-        vehicle = services._vehicle_for(lead.plate)
-        if vehicle is not None:
-            lead.vehicle = vehicle
-    if lead.vehicle_id is None:
-        return Finding.UNINSURED, {"in_register": False, "note": _("平台车辆登记及保单中均无该号牌。")}, ()
-    verification = verify_vehicle(lead.vehicle, at)
-    return verification.finding, verification.as_dict(), verification.policies
+    """The registers' ONE verification service (``services.verify_insurance``)."""
+    return services.verify_insurance(lead, at)
 
 
 def _lead_worklist_row(lead: Lead, policy, finding: str) -> dict:
@@ -186,25 +187,21 @@ def on_leads_rejected(batch) -> None:
 
 def ingest_worklist(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
     insurer = _insurer_only(batch)
-    actor = _delivery(batch)
     policies = _policies(r.get("policy_id") for r in rows)
     refs = []
-    opened = 0
     for row in rows:
         policy = _own_policy(policies, row, insurer)
         if row.get("lead_id"):
             item, _c = _worklist_item(insurer=insurer, row=row, kind=Kind.LEAD, receipt_at=receipt_at, policy=policy,
                                       lead_id=row["lead_id"])
         else:
-            item, created = _worklist_item(insurer=insurer, row=row, kind=Kind.SCREENING, receipt_at=receipt_at,
-                                           policy=policy, screening_finding_id=row["screening_finding_id"])
-            # The vehicle holds a valid operating permit yet this policy insures it as non-operating: the
-            # insurer now knows (rule M12; one case per policy, whichever list first told it).
-            case = _open_rescission(actor=actor, policy=policy, trigger="screening_finding",
-                                    trigger_ref=f"screening:policy:{policy.pk}", known_at=receipt_at)
-            if case:
-                refs.append(case)
-                opened += created
+            finding = ScreeningFinding.objects.filter(pk=row.get("screening_finding_id"), policy_id=policy.pk).first()
+            if finding is None or finding.review != ScreeningFinding.Review.CONFIRMED:
+                raise IngestRejected(_("批次中的清单比对发现未经金融监管部门审核确认。"), code="finding_not_reviewed")
+            # Rule M6: a lawful operating vehicle (valid permit) insured as non-operating. The insurer endorses
+            # the policy (批改: change the usage nature, re-rate the premium); it is no rescission case.
+            item, _c = _worklist_item(insurer=insurer, row=row, kind=Kind.ENDORSEMENT, receipt_at=receipt_at,
+                                      policy=policy, screening_finding=finding)
         refs.append(f"WL{item.pk}")
     notify_organization(
         organization=insurer, title=_("收到核查清单 %(n)d 条，请核对承保情况并答复") % {"n": len(rows)},
@@ -300,11 +297,14 @@ def _relay_penalties(batch, rows: list[dict], receipt_at: dt.datetime) -> list[s
 def ingest_check_results(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
     recipient = batch.recipient
     actor = _delivery(batch)
-    leads = {lead.pk: lead for lead in Lead.objects.filter(pk__in=[r.get("lead_id") for r in rows])}
+    leads = {lead.pk: lead for lead in
+             Lead.objects.select_related("defined_by").filter(pk__in=[r.get("lead_id") for r in rows])}
     for row in rows:
         lead = leads.get(row.get("lead_id"))
-        if lead is None or lead.status not in (Status.CONFIRMED, Status.DISPOSED):
-            raise IngestRejected(_("批次中的线索不存在或尚未确认。"), code="lead_not_confirmed")
+        # Rule M2: only transport's finding that illegal operation is defined reaches insurers.
+        if (lead is None or lead.status not in (Status.CONFIRMED, Status.DISPOSED) or lead.outcome != Outcome.CONFIRMED
+                or lead.defined_by is None or lead.defined_by.kind != OrganizationKind.TRANSPORT):
+            raise IngestRejected(_("批次中的线索不存在或未经交通运输部门界定为非法营运。"), code="lead_not_confirmed")
     if recipient.kind == OrganizationKind.REGULATOR:
         # Transport copied the regulator (seed: 抄送保险监管部门); relay each insurer its own rows.
         if batch.sender.kind != OrganizationKind.TRANSPORT:
@@ -318,15 +318,18 @@ def ingest_check_results(batch, rows: list[dict], receipt_at: dt.datetime) -> li
                                         "recipients": [b.recipient.name for b in batches]})
         return sorted({r["ref"] for r in rows})
     insurer = _insurer_only(batch)
+    if batch.sender.kind != OrganizationKind.REGULATOR:
+        raise IngestRejected(_("界定结果只能由金融监管部门转送保险公司。"), code="check_results_sender")
     policies = _policies(r.get("policy_id") for r in rows)
     refs = []
     for row in rows:
         policy = _own_policy(policies, row, insurer)
         lead = leads[row["lead_id"]]
+        penalty = _("（处罚决定 %(no)s）") % {"no": row["penalty_no"]} if row.get("penalty_no") else ""
         row = {**row, "summary": _(
-            "线索 %(ref)s 经%(by)s线下核查确认非法营运（号牌 %(plate)s）：%(result)s。贵公司保单 %(policy)s 按非营运性质承保，"
-            "请在 30 日内依法决定是否解除合同（规则 M12）。"
-        ) % {"ref": lead.reference, "by": row.get("confirmed_by", ""), "plate": lead.plate,
+            "线索 %(ref)s 经%(by)s线下核查界定为非法营运%(penalty)s（号牌 %(plate)s）：%(result)s。"
+            "贵公司保单 %(policy)s 按非营运性质承保，请在 30 日内依法决定处理方式（规则 M12）。"
+        ) % {"ref": lead.reference, "by": lead.defined_by.name, "penalty": penalty, "plate": lead.plate,
              "result": row.get("check_result", ""), "policy": policy.number}}
         item, created = _worklist_item(insurer=insurer, row=row, kind=Kind.CONFIRMATION, receipt_at=receipt_at,
                                        policy=policy, lead=lead)

@@ -4,7 +4,9 @@
 Writes go through ``services.py``; these models hold no business logic beyond derived properties.
 
 A lead moves ``new → pushed → verifying → verified(finding) → offline_check → confirmed | dismissed → disposed``
-(``TRANSITIONS``). Every move is a ``LeadEvent`` row; the database refuses UPDATE and DELETE on that table
+(``TRANSITIONS``). Rule M2: ``verified`` is the insurance side's INSURANCE VERIFICATION (how the vehicle is insured);
+``offline_check`` is transport's offline check (started by transport, or requested by the regulator);
+``confirmed`` / ``dismissed`` is transport's finding — only the transport bureau defines (界定) illegal operation. Every move is a ``LeadEvent`` row; the database refuses UPDATE and DELETE on that table
 (migration 0002), so the trail cannot be rewritten.
 """
 
@@ -38,7 +40,7 @@ class Status(models.TextChoices):
     VERIFYING = "verifying", _("核验中")
     VERIFIED = "verified", _("已核验")
     OFFLINE_CHECK = "offline_check", _("线下核查中")
-    CONFIRMED = "confirmed", _("已确认")
+    CONFIRMED = "confirmed", _("已界定非法营运")
     DISMISSED = "dismissed", _("已排除")
     DISPOSED = "disposed", _("已处置")
 
@@ -66,15 +68,18 @@ class Finding(models.TextChoices):
 
 
 class Outcome(models.TextChoices):
-    """What the offline check found (rule M4)."""
+    """Transport's finding after its offline check (rules M2, M4): only the transport bureau defines (界定)
+    illegal operation; the regulator verifies insurance and may request the check, it records no outcome."""
 
-    CONFIRMED = "confirmed", _("确认非法营运")
-    DISMISSED = "dismissed", _("排除")
+    CONFIRMED = "confirmed", _("交通运输部门界定为非法营运")
+    DISMISSED = "dismissed", _("交通运输部门排除")
 
 
 class Disposal(models.TextChoices):
     PENALTY = "penalty", _("行政处罚")
-    RESCISSION = "rescission", _("解除保险合同")
+    # the insurers of the policies in force insured as non-operating were sent transport's finding; each must act
+    # on it along the lawful path for its policy (rules M12, J5, J8/J9)
+    RESCISSION = "rescission", _("通报承保保险公司依法处理")
     CREDIT_RECORD = "credit_record", _("记入信用档案")
     DISMISSED = "dismissed", _("排除")
 
@@ -119,14 +124,31 @@ class Lead(models.Model):
     finding = models.CharField(_("核验结论"), max_length=30, choices=Finding.choices, blank=True)
     finding_detail = models.JSONField(_("核验详情"), default=dict, blank=True)
     verified_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
-    # Offline check (rule M4).
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("核验人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("接收时由平台自动核验的为空"),
+    )
+    verification_note = models.TextField(_("核验说明"), blank=True)
+    # The regulator's request that transport check the vehicle offline (rules M2, M4); its clock is
+    # LEAD_OFFLINE_CHECK_DAYS natural days, met when transport records its finding.
+    check_requested_at = models.DateTimeField(_("请求线下核查时间"), null=True, blank=True)
+    check_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("请求人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    check_request_note = models.TextField(_("请求核查事项"), blank=True)
+    # Offline check and finding: transport's (rules M2, M4).
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("核查人"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
     checked_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
     check_result = models.TextField(_("核查情况"), blank=True)
-    outcome = models.CharField(_("核查结论"), max_length=20, choices=Outcome.choices, blank=True, db_index=True)
+    defined_by = models.ForeignKey(
+        "parties.Organization", verbose_name=_("界定单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("记录界定结论的交通运输部门（规则 M2）"),
+    )
+    outcome = models.CharField(_("界定结论"), max_length=20, choices=Outcome.choices, blank=True, db_index=True)
     dismissed_reason = models.TextField(_("排除理由"), blank=True)
     # Disposal (rule M4: closed loop).
     disposals = ArrayField(
@@ -150,10 +172,13 @@ class Lead(models.Model):
         verbose_name = _("线索")
         verbose_name_plural = _("线索")
         ordering = ["-created_at", "-id"]
-        # Who raises which lead (rules M5, M9, M16): one right each, listed in rights.py.
+        # Who raises which lead (rules M5, M9, M16) and who decides what (rule M2): one right each, in rights.py.
         permissions = [
             ("flag_lead", _("标记疑似非法营运车辆（交通运输部门的线索）")),
             ("report_lead", _("上报疑似非法营运车辆（企业上报）")),
+            ("define_illegal_operation", _("线下核查并界定非法营运（交通运输部门）")),
+            ("verify_lead_insurance", _("核验线索车辆的投保情况（金融监管部门）")),
+            ("request_offline_check", _("请求交通运输部门线下核查（金融监管部门）")),
         ]
         indexes = [
             models.Index(fields=["recipient", "status", "-created_at"], name="lead_inbox"),
@@ -164,7 +189,8 @@ class Lead(models.Model):
         constraints = [
             *range_constraints(
                 "lead",
-                instants=("pushed_at", "received_at", "verified_at", "checked_at", "disposed_at", "created_at", "updated_at"),
+                instants=("pushed_at", "received_at", "verified_at", "check_requested_at", "checked_at", "disposed_at",
+                          "created_at", "updated_at"),
             ),
             models.CheckConstraint(
                 condition=~Q(status="new") | Q(recipient__isnull=True), name="lead_new_not_addressed",
@@ -375,9 +401,25 @@ class ScreeningFinding(models.Model):
     policy = models.ForeignKey(
         "policies.Policy", verbose_name=_("保单"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
     )
+    class Review(models.TextChoices):
+        """The regulator reviews every finding before anything reaches an insurer (rule M6)."""
+
+        PENDING = "pending", _("待审核")
+        CONFIRMED = "confirmed", _("已确认")
+        EXCLUDED = "excluded", _("已排除")
+
     kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
     plate = models.CharField(_("号牌号码"), max_length=8, blank=True)
     finding = models.TextField(_("比对结论"))
+    review = models.CharField(_("审核"), max_length=20, choices=Review.choices, default=Review.PENDING,
+                              db_index=True)
+    review_reason = models.TextField(_("审核说明"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("下发保险公司时间"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("清单比对发现")
@@ -387,6 +429,7 @@ class ScreeningFinding(models.Model):
             models.Index(fields=["run", "kind"], name="screening_run_kind"),
             models.Index(fields=["insurer", "run"], name="screening_insurer_run"),
         ]
+        permissions = [("review_screeningfinding", _("审核清单比对发现并下发保险公司（金融监管部门）"))]
 
     def __str__(self) -> str:
         return f"{self.plate} {self.get_kind_display()}"
@@ -401,9 +444,11 @@ class InsurerWorklistItem(models.Model):
 
     class Kind(models.TextChoices):
         LEAD = "lead", _("线索核查")
-        SCREENING = "screening", _("清单比对")
+        # Rule M6: a lawful operating vehicle insured as non-operating — the insurer endorses the policy (批改:
+        # change the usage nature, re-rate), it is no rescission case.
+        ENDORSEMENT = "endorsement", _("批改：变更使用性质并重新核定保费（合法营运车辆清单比对）")
         PENALTY = "penalty", _("处罚通报")
-        CONFIRMATION = "confirmation", _("非法营运确认通报")
+        CONFIRMATION = "confirmation", _("交通运输部门界定非法营运通报")
 
     class State(models.TextChoices):
         OPEN = "open", _("待答复")
@@ -489,7 +534,14 @@ class RiskModelWeights(models.Model):
 
 
 class RiskModelRun(models.Model):
-    """One scoring run of the risk identification model (rule M8)."""
+    """One scoring run of the risk identification model (rule M8).
+
+    A run is a PREVIEW: it scores and stores, and sends nothing; association staff read what transport would
+    receive and confirm, and only then are the leads created and pushed (exactly the previewed ones)."""
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", _("预览（未推送）")
+        SENT = "sent", _("已确认推送")
 
     weights = models.ForeignKey(
         RiskModelWeights, verbose_name=_("权重版本"), on_delete=models.PROTECT, related_name="runs",
@@ -507,6 +559,16 @@ class RiskModelRun(models.Model):
     vehicles_scored = models.PositiveIntegerField(_("评分车辆数"), default=0)
     flagged = models.PositiveIntegerField(_("超过阈值"), default=0)
     leads_created = models.PositiveIntegerField(_("新建线索"), default=0)
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PREVIEW)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("确认推送人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("确认推送时间"), null=True, blank=True)
+    batch = models.ForeignKey(
+        "exchange.Batch", verbose_name=_("推送批次"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("风险模型运行")

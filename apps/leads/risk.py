@@ -15,11 +15,17 @@ A vehicle's score = Σ weight × value over the features (weights from the newes
 edited by insurance association staff; a feature without a weight there uses its ``default_weight``). Each
 vehicle whose score reaches the threshold becomes an insurance → transport lead carrying the score and the
 reasons, and the new leads are pushed to transport as one batch.
+
+Before anything is sent (the model pushes work to transport): a run is a PREVIEW — it scores and stores the
+scores, creates no lead and sends nothing. ``risk_model_preview`` says what transport would receive (how many
+vehicles, each one's score and reasons, and a digest); association staff confirm with that digest
+(``risk_model_run_confirm``), and exactly the previewed vehicles become leads, pushed as one batch.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +38,8 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
+from apps.core.errors import ConflictError, PermissionDeniedError
+from apps.core.notifications import notify_organization
 from apps.parties.models import OrganizationKind
 
 from . import conf, services
@@ -128,10 +136,10 @@ def feature_penalties(at: dt.datetime) -> dict:
 
 
 def feature_confirmed_leads(at: dt.datetime) -> dict:
-    """Earlier leads on the vehicle confirmed as illegal operation (rule M4)."""
+    """Earlier leads on the vehicle on which transport defined illegal operation (rules M2, M4)."""
     rows = (Lead.objects.filter(vehicle__isnull=False, outcome="confirmed", checked_at__lte=at)
             .values("vehicle_id").annotate(n=Count("id")).values_list("vehicle_id", "n"))
-    return {vid: (n, _("曾有 %(n)d 条线索经核查确认非法营运") % {"n": n}) for vid, n in rows}
+    return {vid: (n, _("曾有 %(n)d 条线索经交通运输部门界定为非法营运") % {"n": n}) for vid, n in rows}
 
 
 def register_builtin_features() -> None:
@@ -140,7 +148,7 @@ def register_builtin_features() -> None:
     register_feature("non_operating_with_permit", gettext_lazy("持有效运输证但按非营运投保"),
                      feature_non_operating_with_permit, default_weight=3, order=20)
     register_feature("penalties", gettext_lazy("非法营运处罚次数"), feature_penalties, default_weight=2, order=30)
-    register_feature("confirmed_leads", gettext_lazy("已确认的非法营运线索"), feature_confirmed_leads,
+    register_feature("confirmed_leads", gettext_lazy("交通运输部门界定的非法营运线索"), feature_confirmed_leads,
                      default_weight=1, order=40)
 
 
@@ -169,11 +177,12 @@ def score_all(at: dt.datetime, weights: dict[str, Decimal]) -> dict[int, tuple[D
 
 
 @transaction.atomic
-def risk_model_run(*, actor, at: dt.datetime | None = None, push: bool = True) -> RiskModelRun:
-    """Rule M8: score every vehicle, keep the non-zero scores, raise a lead for each vehicle over the threshold
-    (unless it already has an open insurance → transport lead) and push the new leads to transport as one batch.
+def risk_model_run(*, actor, at: dt.datetime | None = None) -> RiskModelRun:
+    """Rule M8: score every vehicle and keep the non-zero scores — a PREVIEW: no lead is created and nothing is
+    sent until association staff confirm it (``risk_model_run_confirm``).
 
-    ``actor``: association staff, or the scheduled run (``SystemActor`` acting for the insurance association)."""
+    ``actor``: association staff, or the scheduled run (``SystemActor`` acting for the insurance association),
+    which leaves the preview for the staff to confirm."""
     organization = services.acting_party(actor, "leads.add_riskmodelrun", OrganizationKind.INSURANCE_ASSOCIATION,
                                          _("只有保险行业协会可以运行风险识别模型。"))
     from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
@@ -187,37 +196,109 @@ def risk_model_run(*, actor, at: dt.datetime | None = None, push: bool = True) -
     weights, threshold = effective_weights(version)
     run = RiskModelRun.objects.create(
         weights=version, organization=organization, features=[f.key for f in features()],
-        run_by=acting_user(actor),
+        run_by=acting_user(actor), state=RiskModelRun.State.PREVIEW,
     )
     scored = score_all(at, weights)
     # Rule M1: only vehicles of 7 seats or fewer are the mechanism's concern.
     in_scope = set(Vehicle.objects.filter(pk__in=list(scored), seats__lte=VEHICLE_SCOPE_MAX_SEATS)
                    .values_list("pk", flat=True))
     flagged_ids = {vid for vid, (score, _r) in scored.items() if score >= threshold and vid in in_scope}
-    already = set(Lead.objects.filter(vehicle_id__in=flagged_ids, direction=Direction.INSURANCE_TO_TRANSPORT)
-                  .exclude(status=Status.DISPOSED).values_list("vehicle_id", flat=True))
-    vehicles = Vehicle.objects.in_bulk(list(flagged_ids - already))
-    new_leads = []
-    score_rows = []
-    for vid, (score, reasons) in sorted(scored.items()):
-        lead = None
-        if vid in vehicles and vehicles[vid].plate:
-            lead = services.lead_create_from_risk_model(actor=actor, vehicle=vehicles[vid], score=score,
-                                                        reasons=reasons)
-            new_leads.append(lead)
-        score_rows.append(RiskScore(run=run, vehicle_id=vid, score=score, reasons=reasons,
-                                    flagged=vid in flagged_ids, lead=lead))
-    RiskScore.objects.bulk_create(score_rows, batch_size=5000)
-    if push and new_leads:
-        services.lead_push(actor=actor, leads=new_leads)
+    RiskScore.objects.bulk_create(
+        [RiskScore(run=run, vehicle_id=vid, score=score, reasons=reasons, flagged=vid in flagged_ids)
+         for vid, (score, reasons) in sorted(scored.items())],
+        batch_size=5000,
+    )
     run.finished_at = timezone.now()
     run.vehicles_scored = len(scored)
     run.flagged = len(flagged_ids)
-    run.leads_created = len(new_leads)
-    run.save(update_fields=["finished_at", "vehicles_scored", "flagged", "leads_created"])
+    run.save(update_fields=["finished_at", "vehicles_scored", "flagged"])
+    preview = risk_model_preview(run)
     audit_record(actor=actor, action="risk_model.run", obj=run, organization=organization,
                  detail={"version": version.version, "scored": len(scored), "flagged": len(flagged_ids),
-                         "leads": len(new_leads)})
+                         "preview": len(preview.rows), "digest": preview.digest})
+    notify_organization(
+        organization=organization,
+        title=_("风险识别模型已运行：拟向交通运输部门推送 %(n)d 条线索，请核对预览后确认") % {"n": len(preview.rows)},
+        link=f"/leads/risk/runs/{run.pk}/", kind="leads.risk_preview", dedup_key=f"risk:preview:{run.pk}",
+    )
+    return run
+
+
+@dataclass(frozen=True)
+class RunPreview:
+    """What confirming a run would send to transport: one lead per row, in one batch."""
+
+    run: RiskModelRun
+    rows: list[dict]
+    already_open: int
+    digest: str
+
+    def as_dict(self) -> dict:
+        return {"run": self.run.pk, "state": self.run.state, "recipient": self.recipient_name, "vehicles": len(self.rows),
+                "already_open": self.already_open, "digest": self.digest,
+                "rows": [{k: row[k] for k in ("vehicle_id", "plate", "score", "reasons")} for row in self.rows]}
+
+    @property
+    def recipient_name(self) -> str:
+        from apps.parties.models import Organization
+
+        org = Organization.objects.filter(kind=OrganizationKind.TRANSPORT, is_active=True).order_by("id").first()
+        return org.name if org else ""
+
+
+def risk_model_preview(run: RiskModelRun) -> RunPreview:
+    """The flagged vehicles of ``run`` that would become leads (with a plate, no open insurance → transport lead
+    already), each with its score and reasons, and the digest the confirmation quotes. Reads only."""
+    flagged = list(RiskScore.objects.filter(run=run, flagged=True).select_related("vehicle").order_by("vehicle_id"))
+    open_ids = set(Lead.objects.filter(vehicle_id__in=[s.vehicle_id for s in flagged],
+                                       direction=Direction.INSURANCE_TO_TRANSPORT)
+                   .exclude(status=Status.DISPOSED).values_list("vehicle_id", flat=True))
+    rows = [
+        {"score_id": s.pk, "vehicle_id": s.vehicle_id, "plate": s.vehicle.plate, "score": str(s.score),
+         "reasons": [r["text"] for r in s.reasons]}
+        for s in flagged if s.vehicle.plate and s.vehicle_id not in open_ids
+    ]
+    keys = [f"{row['vehicle_id']}|{row['plate']}|{row['score']}" for row in rows]
+    digest = hashlib.sha256("\n".join([f"RR{run.pk}", *keys]).encode()).hexdigest()
+    return RunPreview(run=run, rows=rows, already_open=len([s for s in flagged if s.vehicle_id in open_ids]),
+                      digest=digest)
+
+
+@transaction.atomic
+def risk_model_run_confirm(*, actor, run: RiskModelRun, digest: str) -> RiskModelRun:
+    """Confirm a previewed run: exactly the previewed vehicles become insurance → transport leads, pushed to
+    transport as one batch (rule M8). A run already sent, or a preview that no longer matches, is refused."""
+    services.acting_party(actor, "leads.add_riskmodelrun", OrganizationKind.INSURANCE_ASSOCIATION,
+                          _("只有保险行业协会可以确认推送风险模型线索。"))
+    run = RiskModelRun.objects.select_for_update().get(pk=run.pk)
+    if run.organization_id != actor.organization_id:
+        raise PermissionDeniedError(_("只能确认本单位运行的模型结果。"))
+    if run.state != RiskModelRun.State.PREVIEW:
+        raise ConflictError(_("该次运行已确认推送，不能重复推送。"), code="risk_run_sent")
+    preview = risk_model_preview(run)
+    if (digest or "") != preview.digest:
+        raise ConflictError(_("预览之后拟推送的内容已有变化，请重新预览后再确认。"), code="preview_stale")
+    from apps.vehicles.models import Vehicle
+
+    vehicles = Vehicle.objects.in_bulk([row["vehicle_id"] for row in preview.rows])
+    scores = RiskScore.objects.in_bulk([row["score_id"] for row in preview.rows])
+    new_leads = []
+    for row in preview.rows:
+        score = scores[row["score_id"]]
+        lead = services.lead_create_from_risk_model(actor=actor, vehicle=vehicles[row["vehicle_id"]],
+                                                    score=score.score, reasons=score.reasons)
+        score.lead = lead
+        score.save(update_fields=["lead"])
+        new_leads.append(lead)
+    batch = services.lead_push(actor=actor, leads=new_leads) if new_leads else None
+    run.state = RiskModelRun.State.SENT
+    run.leads_created = len(new_leads)
+    run.confirmed_by = acting_user(actor)
+    run.confirmed_at = timezone.now()
+    run.batch = batch
+    run.save(update_fields=["state", "leads_created", "confirmed_by", "confirmed_at", "batch"])
+    audit_record(actor=actor, action="risk_model.confirm", obj=run, organization=run.organization,
+                 detail={"digest": preview.digest, "leads": len(new_leads), "batch": str(batch.pk) if batch else ""})
     return run
 
 

@@ -6,8 +6,14 @@ received it (one SQL statement for the whole list, built from the registers' own
 ``apps.policies.verification.verify_vehicle``), and finds
 
 * ``insured_as_non_operating`` — holds a valid operating permit but a policy in force insures it as
-  non-operating (未按营运性质投保): one finding per such policy, sent to its insurer's worklist;
+  non-operating (未按营运性质投保): one finding per such policy, for its insurer — an ENDORSEMENT item (批改:
+  change the usage nature, re-rate), not a rescission case: the vehicle is a lawful operating vehicle;
 * ``uninsured`` — holds a valid operating permit but no policy is in force: for the regulator's summary.
+
+Nothing reaches an insurer before the regulator has reviewed it: every finding starts ``pending``; the regulator
+confirms findings (one by one or in bulk) or excludes them with a reason (``screening_findings_review``), reads
+the preview of what each insurer will receive (``screening_dispatch_preview``: how many vehicles, which insurers,
+each row's text) and confirms it (``screening_dispatch``), which sends exactly the previewed rows.
 
 Vehicles of more than 7 seats are outside the mechanism (rule M1) and are counted, not reported.
 ``benchmarks/screening.py`` measures ``screen`` against one hand-written SQL statement on 100,000 listed
@@ -17,6 +23,7 @@ vehicles and 1,000,000 policies.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -30,9 +37,11 @@ from django.utils.translation import gettext as _
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
-from apps.core.errors import PermissionDeniedError
+from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.notifications import notify_organization
+from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.exchange.services import batch_send
+from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import services
@@ -171,7 +180,8 @@ def _scope_counts(vehicle_ids: list[int]) -> tuple[int, int]:
 
 
 def lawful_list_screen(*, actor, run: LawfulListRun, rows: list[dict], at: dt.datetime) -> LawfulListRun:
-    """Screen a received list, keep the findings, send each insurer its worklist, summarise for the regulator.
+    """Screen a received list, keep the findings (pending the regulator's review: nothing is sent to insurers
+    here), summarise for the regulator.
 
     Runs inside the ingest transaction of the ``lawful_list`` batch (``at`` = its receipt time); ``actor`` is
     the exchange's delivery acting for the regulator (the run's recipient).
@@ -194,17 +204,6 @@ def lawful_list_screen(*, actor, run: LawfulListRun, rows: list[dict], at: dt.da
         ],
         batch_size=5000,
     )
-    template = _("合法营运车辆清单（%(day)s）比对：%(text)s 请核对承保使用性质并答复。")
-    day = run.listed_on.isoformat()
-    worklist_rows = [
-        {
-            "row_key": f"screening:{f.pk}", "screening_finding_id": f.pk, "policy_id": f.policy_id,
-            "insurer_id": f.insurer_id, "plate": f.plate, "summary": template % {"day": day, "text": f.finding},
-        }
-        for f in findings if f.kind == FindingKind.INSURED_AS_NON_OPERATING
-    ]
-    batches = services.send_rows_per_insurer(kind="worklist", sender=run.recipient, rows=worklist_rows,
-                                             ref=f"LL{run.pk}", actor=actor) if worklist_rows else []
     per_insurer = Counter(f.insurer_id for f in findings if f.insurer_id)
     known, out_of_scope = _scope_counts([r["vehicle_id"] for r in rows])
     flagged = counts.get("uninsured", 0) + counts.get("insured_as_non_operating", 0)
@@ -217,7 +216,7 @@ def lawful_list_screen(*, actor, run: LawfulListRun, rows: list[dict], at: dt.da
         "unknown_vehicle": counts.get("listed", 0) - known,
         "findings": len(findings),
         "per_insurer": {str(k): v for k, v in sorted(per_insurer.items())},
-        "worklist_batches": [str(b.pk) for b in batches],
+        "worklist_batches": [],
     }
     run.state = LawfulListRun.State.SCREENED
     run.received_at = at
@@ -228,9 +227,141 @@ def lawful_list_screen(*, actor, run: LawfulListRun, rows: list[dict], at: dt.da
                  detail={k: v for k, v in run.summary.items() if k != "worklist_batches"})
     notify_organization(
         organization=run.recipient,
-        title=_("合法营运车辆清单（%(day)s）比对完成：按非营运投保 %(a)d 辆，无有效保单 %(b)d 辆") % {
+        title=_("合法营运车辆清单（%(day)s）比对完成：按非营运投保 %(a)d 辆，无有效保单 %(b)d 辆，请审核后下发") % {
             "day": run.listed_on.isoformat(), "a": run.summary["insured_as_non_operating_vehicles"],
             "b": run.summary["uninsured"]},
         link=f"/leads/screening/{run.pk}/", kind="leads.screening", dedup_key=f"screening:run:{run.pk}",
     )
     return run
+
+
+# --- the regulator's review and the dispatch preview (rule M6: nothing reaches an insurer unreviewed) ------------
+
+
+REVIEW_PERM = "leads.review_screeningfinding"
+
+
+def _reviewer(actor, run: LawfulListRun) -> Organization:
+    rights.require(actor, REVIEW_PERM, _("只有金融监管部门可以审核清单比对发现。"))
+    if actor.organization_id != run.recipient_id:
+        raise PermissionDeniedError(_("只有清单的接收单位可以审核该清单的比对发现。"))
+    return run.recipient
+
+
+@transaction.atomic
+def screening_findings_review(
+    *, actor, run: LawfulListRun, finding_ids, decision: str, reason: str = "",
+) -> int:
+    """The regulator confirms findings of ``run`` (they may then be sent to insurers) or excludes them with a
+    reason (they never are). Only pending findings are reviewed; a finding already sent cannot be reviewed again.
+    Stores nothing in any other party's inbox. Returns how many findings were reviewed."""
+    _reviewer(actor, run)
+    Review = ScreeningFinding.Review
+    if decision not in (Review.CONFIRMED, Review.EXCLUDED):
+        raise ApplicationError(_("审核结论只能是“确认”或“排除”。"), code="review_invalid",
+                               extra={"fields": {"decision": [_("请选择审核结论。")]}})
+    reason = (reason or "").strip()
+    if decision == Review.EXCLUDED and not reason:
+        raise ApplicationError(_("排除比对发现须填写理由。"), code="review_reason_required",
+                               extra={"fields": {"reason": [_("排除比对发现须填写理由。")]}})
+    bound_text(ScreeningFinding, limit=NOTE_MAX, review_reason=reason)
+    ids = sorted({int(i) for i in finding_ids or ()})
+    if not ids:
+        raise ApplicationError(_("请选择要审核的比对发现。"), code="nothing_selected")
+    findings = list(ScreeningFinding.objects.select_for_update().filter(run=run, pk__in=ids).order_by("pk"))
+    if len(findings) != len(ids):
+        raise ApplicationError(_("所选比对发现不属于该清单。"), code="finding_other_run")
+    done = [f.plate or str(f.pk) for f in findings if f.review != Review.PENDING]
+    if done:
+        raise ConflictError(_("以下比对发现已审核，不能重复审核：%(p)s。") % {"p": "、".join(done)}, code="finding_reviewed")
+    now = timezone.now()
+    ScreeningFinding.objects.filter(pk__in=ids).update(review=decision, review_reason=reason,
+                                                       reviewed_by=acting_user(actor), reviewed_at=now)
+    audit_record(actor=actor, action="leads.screening_review", obj=run, organization=run.recipient,
+                 detail={"decision": decision, "findings": ids, "reason": reason})
+    return len(ids)
+
+
+def _endorsement_text(run: LawfulListRun, finding: ScreeningFinding) -> str:
+    return _(
+        "合法营运车辆清单（%(day)s）比对：%(text)s 该车持有效运输证，属合法营运车辆。请办理批改：将承保使用性质变更为营运"
+        "并重新核定保费（交强险按规则 J8/J9），并答复办理结果；此项不属于解除合同情形。"
+    ) % {"day": run.listed_on.isoformat(), "text": finding.finding}
+
+
+@dataclass(frozen=True)
+class DispatchPreview:
+    """What confirming the dispatch would send: one worklist batch per insurer with these rows."""
+
+    run: LawfulListRun
+    per_insurer: list[tuple[Organization, list[dict]]]
+    pending: int
+    digest: str
+
+    @property
+    def rows(self) -> list[dict]:
+        return [row for _insurer, rows in self.per_insurer for row in rows]
+
+    @property
+    def vehicles(self) -> int:
+        return len({row["vehicle_id"] for row in self.rows})
+
+    @property
+    def insurers(self) -> list[Organization]:
+        return [insurer for insurer, _rows in self.per_insurer]
+
+    def as_dict(self) -> dict:
+        return {
+            "run": self.run.pk, "digest": self.digest, "vehicles": self.vehicles, "items": len(self.rows),
+            "pending_review": self.pending,
+            "insurers": [{"id": insurer.pk, "name": insurer.name, "items": len(rows),
+                          "rows": [{k: row[k] for k in ("screening_finding_id", "plate", "policy_no", "summary")}
+                                   for row in rows]}
+                         for insurer, rows in self.per_insurer],
+        }
+
+
+def screening_dispatch_preview(*, actor, run: LawfulListRun) -> DispatchPreview:
+    """Rule M6, before insurers' obligations start: the confirmed findings not yet sent, per insurer, with the
+    text each will receive and a digest the confirmation must quote. Reads only."""
+    _reviewer(actor, run)
+    findings = (ScreeningFinding.objects.filter(
+        run=run, review=ScreeningFinding.Review.CONFIRMED, dispatched_at__isnull=True,
+        kind=FindingKind.INSURED_AS_NON_OPERATING, insurer__isnull=False, policy__isnull=False)
+        .select_related("insurer", "policy").order_by("insurer_id", "plate", "pk"))
+    per_insurer: dict[int, tuple[Organization, list[dict]]] = {}
+    for f in findings:
+        per_insurer.setdefault(f.insurer_id, (f.insurer, []))[1].append({
+            "row_key": f"screening:{f.pk}", "screening_finding_id": f.pk, "policy_id": f.policy_id,
+            "policy_no": f.policy.number, "insurer_id": f.insurer_id, "vehicle_id": f.vehicle_id, "plate": f.plate,
+            "summary": _endorsement_text(run, f),
+        })
+    ordered = [per_insurer[k] for k in sorted(per_insurer)]
+    keys = [row["row_key"] + "|" + row["summary"] for _i, rows in ordered for row in rows]
+    digest = hashlib.sha256("\n".join([f"LL{run.pk}", *keys]).encode()).hexdigest()
+    pending = ScreeningFinding.objects.filter(run=run, review=ScreeningFinding.Review.PENDING).count()
+    return DispatchPreview(run=run, per_insurer=ordered, pending=pending, digest=digest)
+
+
+@transaction.atomic
+def screening_dispatch(*, actor, run: LawfulListRun, digest: str) -> list:
+    """Confirm the previewed dispatch: exactly the rows of the preview whose ``digest`` is quoted go to the
+    insurers' worklists (one batch per insurer). A preview that no longer matches is refused."""
+    run = LawfulListRun.objects.select_for_update().select_related("recipient").get(pk=run.pk)
+    preview = screening_dispatch_preview(actor=actor, run=run)
+    if not preview.rows:
+        raise ConflictError(_("没有已确认且待下发的比对发现。"), code="nothing_to_dispatch")
+    if (digest or "") != preview.digest:
+        raise ConflictError(_("预览之后待下发的内容已有变化，请重新预览后再确认。"), code="preview_stale")
+    rows = [{k: v for k, v in row.items() if k != "vehicle_id"} for row in preview.rows]
+    batches = services.send_rows_per_insurer(kind="worklist", sender=run.recipient, rows=rows, ref=f"LL{run.pk}",
+                                             actor=actor)
+    ScreeningFinding.objects.filter(pk__in=[row["screening_finding_id"] for row in rows]).update(
+        dispatched_at=timezone.now())
+    run.summary = {**(run.summary or {}),
+                   "worklist_batches": [*(run.summary or {}).get("worklist_batches", []), *(str(b.pk) for b in batches)]}
+    run.save(update_fields=["summary"])
+    audit_record(actor=actor, action="leads.screening_dispatch", obj=run, organization=run.recipient,
+                 detail={"digest": preview.digest, "items": len(rows), "vehicles": preview.vehicles,
+                         "insurers": [i.name for i in preview.insurers], "batches": [str(b.pk) for b in batches]})
+    return batches

@@ -48,11 +48,14 @@ def lead_filter(qs: QuerySet, *, status: str = "", source: str = "", direction: 
 
 
 def inbox(*, user, **filters) -> QuerySet:
-    """Leads pushed to the user's organisation (the receiving side of rule M4), and reports other parties
-    raised for it to push (a taxi company's report held by the insurance association, rule M9)."""
+    """Leads pushed to the user's organisation (the receiving side of rule M4), reports other parties raised for
+    it to push (a taxi company's report held by the insurance association, rule M9), and its own leads on which
+    the regulator requested its offline check (rules M2, M4)."""
     org = user.organization_id
     held = Q(sender_id=org, status=Status.NEW) & ~Q(origin_id=org)
-    return lead_filter(_leads(user).filter(Q(recipient_id=org) | held), **filters).order_by(
+    # rules M2, M4: transport's own leads on which the regulator requested its offline check
+    requested = Q(sender_id=org, status=Status.OFFLINE_CHECK, check_requested_at__isnull=False)
+    return lead_filter(_leads(user).filter(Q(recipient_id=org) | held | requested), **filters).order_by(
         F("received_at").desc(nulls_first=True), "-id")
 
 
@@ -67,6 +70,8 @@ def inbox_counts(*, user) -> dict[str, int]:
     rows = (access.visible(user, Lead).filter(recipient_id=user.organization_id).values("status")
             .annotate(n=Count("id")).values_list("status", "n"))
     counts = dict(rows)
+    counts[Status.OFFLINE_CHECK] = counts.get(Status.OFFLINE_CHECK, 0) + access.visible(user, Lead).filter(
+        sender_id=user.organization_id, status=Status.OFFLINE_CHECK, check_requested_at__isnull=False).count()
     drafts = access.visible(user, Lead).filter(sender_id=user.organization_id, status=Status.NEW).count()
     return {"verified": counts.get(Status.VERIFIED, 0), "offline_check": counts.get(Status.OFFLINE_CHECK, 0),
             "confirmed": counts.get(Status.CONFIRMED, 0), "dismissed": counts.get(Status.DISMISSED, 0),

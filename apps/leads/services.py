@@ -57,12 +57,14 @@ ACTION_LABELS = {
     "verified": gettext_noop("投保信息核验"),
     "worklist_dispatched": gettext_noop("下发保险公司核查清单"),
     "insurer_answered": gettext_noop("保险公司答复"),
-    "check_started": gettext_noop("开始线下核查"),
-    "confirmed": gettext_noop("核查确认非法营运"),
-    "dismissed": gettext_noop("核查排除"),
+    "insurance_verified": gettext_noop("金融监管部门核验投保情况"),
+    "check_requested": gettext_noop("请求交通运输部门线下核查"),
+    "check_started": gettext_noop("交通运输部门开始线下核查"),
+    "confirmed": gettext_noop("交通运输部门界定非法营运"),
+    "dismissed": gettext_noop("交通运输部门排除"),
     "disposed": gettext_noop("处置办结"),
-    "check_results_sent": gettext_noop("推送核查处置结果"),
-    "insurer_notified": gettext_noop("保险公司已收到核查结果"),
+    "check_results_sent": gettext_noop("推送交通运输部门界定结果"),
+    "insurer_notified": gettext_noop("保险公司已收到界定结果"),
     "attachment_added": gettext_noop("添加附件"),
 }
 
@@ -325,14 +327,16 @@ def lead_create_from_risk_model(*, actor, vehicle, score: Decimal, reasons: list
 
 @transaction.atomic
 def lead_attach(*, actor, lead: Lead, files: Iterable, stage: str = LeadAttachment.Stage.EVIDENCE) -> list[LeadAttachment]:
-    """Add evidence (by the sender while the lead is new) or check material (by the recipient)."""
+    """Add evidence (by the sender while the lead is new) or check material (by the recipient — the regulator's
+    insurance verification — or by transport, whose offline check it is, rule M2)."""
     rights.require(actor, "leads.add_leadattachment", _("您没有上传线索附件的权限。"))
     lead = _lock(lead)
     if stage == LeadAttachment.Stage.EVIDENCE:
         if actor.organization_id not in (lead.origin_id, lead.sender_id) or lead.status != Status.NEW:
             raise ConflictError(_("线索推送后不能再补充证据，请在核查材料中上传。"), code="lead_attach_closed")
-    elif actor.organization_id != lead.recipient_id or lead.status not in (Status.VERIFIED, Status.OFFLINE_CHECK):
-        raise ConflictError(_("只有接收方在核查期间可以上传核查材料。"), code="lead_attach_closed")
+    elif not (actor.organization_id == lead.recipient_id or may_define(actor, lead)) \
+            or lead.status not in (Status.VERIFIED, Status.OFFLINE_CHECK):
+        raise ConflictError(_("只有接收方或负责线下核查的交通运输部门在核查期间可以上传核查材料。"), code="lead_attach_closed")
     return _attach(lead=lead, files=files, stage=stage, actor=actor)
 
 
@@ -398,20 +402,122 @@ def lead_push(*, actor, leads: Sequence[Lead]):
     return batch
 
 
-# --- the recipient's offline check and disposal (rule M4) --------------------------------------------------------
+# --- rule M2: the regulator's insurance verification; transport's offline check and finding (rule M4) -----------
+
+OFFLINE_CHECK_RULE = "lead.offline_check"
 
 
-def _require_recipient(actor, lead: Lead) -> None:
-    rights.require(actor, "leads.change_lead", _("您没有处理线索的权限。"))
-    if actor.organization_id != lead.recipient_id:
-        raise PermissionDeniedError(_("只有线索的接收单位可以核查和处置该线索。"))
+def verify_insurance(lead: Lead, at: dt.datetime):
+    """How the lead's vehicle is insured at ``at`` (the registers' ONE verification service): ``(finding, detail,
+    policies)``. A plate unknown to the platform has no policy on it."""
+    from apps.policies.verification import verify_vehicle
+
+    if lead.vehicle_id is None:
+        vehicle = _vehicle_for(lead.plate)
+        if vehicle is not None:
+            lead.vehicle = vehicle
+    if lead.vehicle_id is None:
+        return Finding.UNINSURED, {"in_register": False, "note": _("平台车辆登记及保单中均无该号牌。")}, ()
+    verification = verify_vehicle(lead.vehicle, at)
+    return verification.finding, verification.as_dict(), verification.policies
+
+
+def _conflict(lead: Lead, action: str) -> ConflictError:
+    return ConflictError(
+        _("线索 %(ref)s 当前状态为“%(status)s”，不能执行“%(action)s”。") % {
+            "ref": lead.reference, "status": Status(lead.status).label, "action": _(ACTION_LABELS[action])},
+        code="lead_illegal_transition",
+    )
+
+
+def _require_transport(actor, lead: Lead, message: str) -> Organization:
+    """Rule M2: only the transport bureau checks offline and defines (界定) illegal operation — on the leads it
+    raised and pushed to the regulator (M5) and on those the insurance side pushed to it (M8)."""
+    organization = acting_party(actor, "leads.define_illegal_operation", OrganizationKind.TRANSPORT, message)
+    if organization.pk not in (lead.sender_id, lead.recipient_id):
+        raise PermissionDeniedError(_("该线索不由本单位核查。"))
+    return organization
+
+
+def may_define(actor, lead: Lead) -> bool:
+    """``_require_transport`` as a boolean, for pages deciding what to show."""
+    return (may_act_as(actor, "leads.define_illegal_operation", OrganizationKind.TRANSPORT)
+            and actor.organization_id in (lead.sender_id, lead.recipient_id))
+
+
+def _require_regulator_recipient(actor, lead: Lead, perm: str, message: str) -> None:
+    rights.require(actor, perm, message)
+    if actor.organization_id != lead.recipient_id or lead.direction != Direction.TRANSPORT_TO_INSURANCE:
+        raise PermissionDeniedError(_("只能办理本单位收到的交通运输部门线索。"))
+
+
+@transaction.atomic
+def lead_insurance_verify(*, actor, lead: Lead, note: str = "") -> Lead:
+    """Rules M2, M5: the regulator records its insurance verification of a lead it received — how the vehicle is
+    insured now (which policies, the usage nature insured, the insurer: 未投保 / 按非营运投保 / 按营运投保), from the
+    registers' one verification service, with its own note. No status moves: whether the vehicle operated
+    illegally is for transport to define."""
+    lead = _lock(lead)
+    _require_regulator_recipient(actor, lead, "leads.verify_lead_insurance",
+                                 _("只有金融监管部门可以核验线索车辆的投保情况。"))
+    if lead.status not in (Status.VERIFIED, Status.OFFLINE_CHECK):
+        raise _conflict(lead, "insurance_verified")
+    note = (note or "").strip()
+    bound_text(Lead, limit=NOTE_MAX, verification_note=note)
+    now = timezone.now()
+    finding, detail, _policies = verify_insurance(lead, now)
+    lead.finding, lead.finding_detail, lead.verified_at = finding, detail, now
+    lead.verified_by, lead.verification_note = acting_user(actor), note
+    lead.full_clean()
+    lead.save(update_fields=["vehicle", "finding", "finding_detail", "verified_at", "verified_by", "verification_note",
+                             "updated_at"])
+    lead_event(lead=lead, action="insurance_verified", actor=actor, note=note or str(Finding(finding).label),
+               detail={"finding": finding, "finding_label": str(Finding(finding).label),
+                       "policies": [p.get("number") for p in detail.get("policies", [])]})
+    return lead
+
+
+@transaction.atomic
+def lead_offline_check_request(*, actor, lead: Lead, note: str) -> Lead:
+    """verified → offline_check at the regulator's request (rules M2, M4: the offline check and the finding are
+    transport's). Transport sees the request in its inbox; its clock (``LEAD_OFFLINE_CHECK_DAYS`` natural days,
+    rule ``lead.offline_check``) is met when it records its finding."""
+    from apps.core.deadlines import deadline_start
+    from apps.core.models import Deadline
+    from apps.core.notifications import notify_organization
+
+    lead = _lock(lead)
+    _require_regulator_recipient(actor, lead, "leads.request_offline_check",
+                                 _("只有金融监管部门可以请求交通运输部门线下核查。"))
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError(_("请填写请求核查的事项。"), code="check_request_note_required",
+                               extra={"fields": {"note": [_("请填写请求核查的事项。")]}})
+    bound_text(Lead, limit=NOTE_MAX, check_request_note=note)
+    if not lead.can_move_to(Status.OFFLINE_CHECK):
+        raise _conflict(lead, "check_requested")
+    transport = lead.sender
+    now = timezone.now()
+    lead.check_requested_at, lead.check_requested_by, lead.check_request_note = now, acting_user(actor), note
+    _move(lead, Status.OFFLINE_CHECK, action="check_requested", actor=actor, note=note,
+          fields=["check_requested_at", "check_requested_by", "check_request_note"],
+          detail={"to": transport.name, "days": conf.offline_check_days()})
+    deadline_start(rule=OFFLINE_CHECK_RULE, subject=lead, responsible=transport, starts_at=now,
+                   unit=Deadline.Unit.NATURAL_DAYS, amount=conf.offline_check_days(), actor=actor)
+    notify_organization(
+        organization=transport,
+        title=_("%(org)s请求对线索 %(ref)s（%(plate)s）进行线下核查") % {
+            "org": lead.recipient.name, "ref": lead.reference, "plate": lead.plate},
+        body=note, link=f"/leads/{lead.pk}/", kind="leads.check_requested", dedup_key=f"leads:check_request:{lead.pk}",
+    )
+    return lead
 
 
 @transaction.atomic
 def lead_check_start(*, actor, lead: Lead, note: str = "") -> Lead:
-    """verified → offline_check: the recipient starts the offline check (线下核查)."""
+    """verified → offline_check: transport starts its offline check (线下核查, rules M2, M4) by itself."""
     lead = _lock(lead)
-    _require_recipient(actor, lead)
+    _require_transport(actor, lead, _("只有交通运输部门可以进行线下核查。"))
     bound_text(LeadEvent, limit=NOTE_MAX, note=note)
     return _move(lead, Status.OFFLINE_CHECK, action="check_started", actor=actor, note=note)
 
@@ -421,15 +527,21 @@ def lead_check_record(
     *, actor, lead: Lead, outcome: str, result: str, checked_at: dt.datetime | None = None,
     attachments: Iterable = (), reason: str = "", penalty: Penalty | None = None,
 ) -> Lead:
-    """offline_check → confirmed | dismissed: who checked, when, what they found (rule M4).
+    """offline_check → confirmed | dismissed: transport's finding (rule M2: only transport defines illegal
+    operation; rule M4): who checked, when, what they found, with its penalty decision where there is one.
 
-    A lead confirmed on a vehicle insured as non-operating is disposed at once (rescission cases through the
-    insurers' inboxes, rule M12, and a credit record); any other confirmed lead waits for ``lead_dispose``.
+    It meets the regulator's request clock. A lead defined as illegal operation on a vehicle insured as
+    non-operating is disposed at once: transport's finding (and penalty) goes to the regulator, which relays it to
+    each insurer of such a policy in force — the only trigger of those consequence pushes; any other defined lead
+    waits for ``lead_dispose``.
     """
+    from apps.core.deadlines import deadline_for, deadline_meet
+
     lead = _lock(lead)
-    _require_recipient(actor, lead)
+    transport = _require_transport(actor, lead, _("只有交通运输部门可以界定非法营运。"))
     if outcome not in Outcome.values:
-        raise ApplicationError(_("核查结论只能是“确认”或“排除”。"), code="outcome_invalid")
+        raise ApplicationError(_("界定结论只能是“界定为非法营运”或“排除”。"), code="outcome_invalid",
+                               extra={"fields": {"outcome": [_("请选择界定结论。")]}})
     result = (result or "").strip()
     if not result:
         raise ApplicationError(_("请填写核查情况。"), code="check_result_required",
@@ -437,6 +549,10 @@ def lead_check_record(
     if outcome == Outcome.DISMISSED and not (reason or "").strip():
         raise ApplicationError(_("排除线索须填写理由。"), code="dismiss_reason_required",
                                extra={"fields": {"reason": [_("排除线索须填写理由。")]}})
+    if penalty is not None and (penalty.organization_id != transport.pk
+                                or (lead.vehicle_id and penalty.vehicle_id != lead.vehicle_id)):
+        raise ApplicationError(_("所选处罚决定不是本单位针对该车辆作出的。"), code="penalty_other_vehicle",
+                               extra={"fields": {"penalty": [_("所选处罚决定不是本单位针对该车辆作出的。")]}})
     bound_text(Lead, check_result=result)
     bound_text(Lead, limit=NOTE_MAX, dismissed_reason=(reason or "").strip())
     now = timezone.now()
@@ -451,19 +567,23 @@ def lead_check_record(
     lead.checked_by = acting_user(actor)
     lead.checked_at = checked_at
     lead.check_result = result
+    lead.defined_by = transport
     lead.outcome = outcome
     lead.dismissed_reason = (reason or "").strip() if outcome == Outcome.DISMISSED else ""
     to = Status.CONFIRMED if outcome == Outcome.CONFIRMED else Status.DISMISSED
     _move(lead, to, action=str(outcome), actor=actor, note=result if outcome == Outcome.CONFIRMED else lead.dismissed_reason,
-          fields=["checked_by", "checked_at", "check_result", "outcome", "dismissed_reason"],
-          detail={"checked_at": checked_at.isoformat()})
+          fields=["checked_by", "checked_at", "check_result", "defined_by", "outcome", "dismissed_reason"],
+          detail={"checked_at": checked_at.isoformat(), "penalty": penalty.decision_no if penalty else ""})
+    clock = deadline_for(rule=OFFLINE_CHECK_RULE, subject=lead)
+    if clock is not None and clock.met_at is None:
+        deadline_meet(deadline=clock, actor=actor)
     if outcome == Outcome.CONFIRMED and lead.finding == Finding.INSURED_AS_NON_OPERATING:
         lead_dispose(actor=actor, lead=lead, penalty=penalty, credit_record=True)
         lead.refresh_from_db()
     return lead
 
 
-def _check_result_rows(lead: Lead, policies) -> list[dict]:
+def _check_result_rows(lead: Lead, policies, penalty: Penalty | None = None) -> list[dict]:
     return [
         {
             "row_key": f"confirmation:{lead.pk}:policy:{policy.pk}",
@@ -477,7 +597,8 @@ def _check_result_rows(lead: Lead, policies) -> list[dict]:
             "usage_nature_insured": policy.usage_nature_insured,
             "checked_at": lead.checked_at.isoformat() if lead.checked_at else None,
             "check_result": lead.check_result,
-            "confirmed_by": lead.recipient.name,
+            "defined_by": lead.defined_by.name,
+            "penalty_no": penalty.decision_no if penalty is not None else "",
         }
         for policy in policies
     ]
@@ -500,29 +621,28 @@ def _non_operating_policies_in_force(vehicle, at: dt.datetime):
 def lead_dispose(
     *, actor, lead: Lead, penalty: Penalty | None = None, credit_record: bool = True, note: str = "",
 ) -> Lead:
-    """confirmed | dismissed → disposed: close the loop (rule M4).
+    """confirmed | dismissed → disposed: transport closes the loop of the lead it defined (rules M2, M4).
 
     * dismissed → disposal "dismissed" with the check's reason;
-    * confirmed → each that applies: the penalty decision (rule M7, M15), the check result pushed to every insurer
-      holding a policy in force insured as non-operating, whose inbox receipt opens its rescission case
-      (rule M12, trigger ``lead_confirmed``), and a credit record on the vehicle (rule M14).
+    * confirmed (transport defined illegal operation) → each that applies: the penalty decision (rule M7, M15),
+      transport's finding pushed through the regulator to every insurer holding a policy in force insured as
+      non-operating, whose inbox receipt starts its obligation to act (rule M12, trigger ``lead_confirmed``), and
+      the credit entry on the vehicle (rule M14).
     """
     lead = _lock(lead)
-    _require_recipient(actor, lead)
+    transport = _require_transport(actor, lead, _("只有交通运输部门可以办结其界定的线索。"))
     if lead.status not in (Status.CONFIRMED, Status.DISMISSED):
-        raise ConflictError(
-            _("线索 %(ref)s 当前状态为“%(status)s”，不能执行“%(action)s”。") % {
-                "ref": lead.reference, "status": Status(lead.status).label, "action": _(ACTION_LABELS["disposed"])},
-            code="lead_illegal_transition",
-        )
+        raise _conflict(lead, "disposed")
+    if lead.status == Status.CONFIRMED and lead.defined_by_id != transport.pk:
+        raise ConflictError(_("该线索不是由交通运输部门界定的，不能据此处置。"), code="lead_not_defined_by_transport")
     disposals: list[str] = []
     detail: dict = {}
     if lead.status == Status.DISMISSED:
         disposals.append(Disposal.DISMISSED)
     else:
         if penalty is not None:
-            if lead.vehicle_id and penalty.vehicle_id != lead.vehicle_id:
-                raise ApplicationError(_("所选处罚决定不是针对该车辆的。"), code="penalty_other_vehicle")
+            if penalty.organization_id != transport.pk or (lead.vehicle_id and penalty.vehicle_id != lead.vehicle_id):
+                raise ApplicationError(_("所选处罚决定不是本单位针对该车辆作出的。"), code="penalty_other_vehicle")
             lead.penalty = penalty
             disposals.append(Disposal.PENALTY)
             detail["penalty"] = penalty.decision_no
@@ -531,22 +651,22 @@ def lead_dispose(
             if lead.finding == Finding.INSURED_AS_NON_OPERATING else []
         )
         if policies:
-            batches = send_check_results(lead=lead, policies=policies, actor=actor)
+            batches = send_check_results(lead=lead, policies=policies, actor=actor, penalty=lead.penalty)
             disposals.append(Disposal.RESCISSION)
             detail["check_result_batches"] = [str(b.pk) for b in batches]
             detail["policies"] = [p.number for p in policies]
         if credit_record and lead.vehicle_id:
-            from apps.credit.models import CreditEvent, CreditSource
-            from apps.credit.services import credit_record_create
+            from apps.credit.models import CreditEvent
+            from apps.credit.services import credit_proposal_create
 
-            record = credit_record_create(
-                subject=lead.vehicle, event=CreditEvent.LEAD_CONFIRMED, severity="serious",
-                source=CreditSource.LEADS, occurred_on=local_date(lead.checked_at or timezone.now()),
-                evidence_link=f"/leads/{lead.pk}/", detail=lead.check_result, actor=actor,
-                dedup_key=f"lead:{lead.pk}:confirmed",
+            # rule M2: the insurance association keeps the vehicle's credit file; the lead's recipient proposes
+            proposal = credit_proposal_create(
+                subject=lead.vehicle, event=CreditEvent.LEAD_CONFIRMED, severity="serious", source=lead,
+                occurred_on=local_date(lead.checked_at or timezone.now()),
+                evidence_link=f"/leads/{lead.pk}/", reason=lead.check_result, actor=actor,
             )
             disposals.append(Disposal.CREDIT_RECORD)
-            detail["credit_record"] = record.pk
+            detail["credit_proposal"] = proposal.pk
         if not disposals:
             raise ApplicationError(_("请至少选择一种处置方式（处罚决定或记入信用档案）。"), code="disposal_required")
     bound_text(Lead, limit=NOTE_MAX, disposal_note=(note or "").strip())
@@ -559,21 +679,20 @@ def lead_dispose(
                  detail={"disposals": disposals, **detail})
 
 
-def send_check_results(*, lead: Lead, policies, actor) -> list:
-    """Push a confirmed lead to the insurers of ``policies`` (kind ``check_results``).
+def send_check_results(*, lead: Lead, policies, actor, penalty: Penalty | None = None) -> list:
+    """Push transport's finding on a lead (illegal operation defined, rule M2) towards the insurers of
+    ``policies`` (kind ``check_results``) — the only path by which a lead's finding reaches insurers.
 
-    The receipt at each insurer is the moment it "knew" (rule M12): its ingest handler opens the rescission case
-    with that ``known_at``. The regulator sends directly; transport copies the regulator, which relays to each
-    insurer (seed: "交通运输主管部门应及时将非法营运车辆有关信息抄送保险监管部门").
+    Transport copies the regulator (seed: "交通运输主管部门应及时将非法营运车辆有关信息抄送保险监管部门"), which
+    relays to each insurer its own rows; the receipt at each insurer is the moment it "knew" (rule M12).
     """
-    sender = lead.recipient
-    rows = _check_result_rows(lead, policies)
-    if sender.kind == OrganizationKind.REGULATOR:
-        batches = send_rows_per_insurer(kind="check_results", sender=sender, rows=rows, ref=lead.reference, actor=actor)
-    else:
-        regulator = organization_of_kind(OrganizationKind.REGULATOR)
-        batches = [batch_send(kind="check_results", sender=sender, recipient=regulator, rows=rows,
-                              refs=[lead.reference], actor=actor)]
+    sender = lead.defined_by
+    if sender is None or sender.kind != OrganizationKind.TRANSPORT or lead.outcome != Outcome.CONFIRMED:
+        raise ConflictError(_("只有交通运输部门界定为非法营运的线索才能通报保险公司。"), code="lead_not_defined_by_transport")
+    rows = _check_result_rows(lead, policies, penalty)
+    regulator = organization_of_kind(OrganizationKind.REGULATOR)
+    batches = [batch_send(kind="check_results", sender=sender, recipient=regulator, rows=rows,
+                          refs=[lead.reference], actor=actor)]
     lead_event(lead=lead, action="check_results_sent", actor=actor, organization=sender,
                detail={"batches": [str(b.pk) for b in batches], "recipients": [b.recipient.name for b in batches]})
     return batches

@@ -21,7 +21,8 @@ def push_lawful_list() -> dict:
 
 @shared_task(name="apps.leads.tasks.run_risk_model", acks_late=True)
 def run_risk_model() -> dict:
-    """Rule M8: Celery beat runs the risk identification model (every RISK_MODEL_RUN_SECONDS)."""
+    """Rule M8: Celery beat runs the risk identification model (every RISK_MODEL_RUN_SECONDS). The run is a
+    preview: association staff confirm it before any lead is sent to transport."""
     from apps.parties.models import OrganizationKind
     from apps.parties.rights import SystemActor
 
@@ -30,4 +31,4 @@ def run_risk_model() -> dict:
 
     association = organization_of_kind(OrganizationKind.INSURANCE_ASSOCIATION)
     run = risk_model_run(actor=SystemActor("leads.run_risk_model", organization=association))
-    return {"run": run.pk, "scored": run.vehicles_scored, "leads": run.leads_created}
+    return {"run": run.pk, "scored": run.vehicles_scored, "flagged": run.flagged, "state": run.state}

@@ -14,13 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.core.deadlines import deadline_for
 from apps.core.errors import ApplicationError
 from apps.core.redirects import safe_next
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import forms, risk, selectors, services
+from . import screening as screening_services
 from .models import (
+    Direction,
     InsurerWorklistItem,
     LawfulListRun,
     Lead,
@@ -68,6 +71,9 @@ def _lead_list(request, *, box: str):
         "counts": selectors.inbox_counts(user=request.user),
         "may_flag": services.may_act_as(request.user, "leads.flag_lead", OrganizationKind.TRANSPORT),
         "may_report": services.may_act_as(request.user, "leads.report_lead", OrganizationKind.TAXI_COMPANY),
+        # rule M2: the regulator requests transport's offline check; transport checks, defines and closes
+        "may_request": rights.may(request.user, "leads.request_offline_check"),
+        "may_define": services.may_act_as(request.user, "leads.define_illegal_operation", OrganizationKind.TRANSPORT),
         # leads are pushed by their sender: transport's own, or the insurance association's
         "may_push": services.may_act_as(request.user, "leads.change_lead", OrganizationKind.TRANSPORT)
         or services.may_act_as(request.user, "leads.change_lead", OrganizationKind.INSURANCE_ASSOCIATION),
@@ -117,7 +123,9 @@ def _bulk_each(request, action: str, leads: list[Lead], reason: str) -> int:
 
     with transaction.atomic():  # all or nothing: a refused lead leaves the others unchanged too
         for lead in leads:
-            if action == "check_start":
+            if action == "request_check":
+                services.lead_offline_check_request(actor=request.user, lead=lead, note=reason)
+            elif action == "check_start":
                 services.lead_check_start(actor=request.user, lead=lead)
             elif action == "dismiss":
                 services.lead_check_record(actor=request.user, lead=lead, outcome=Outcome.DISMISSED,
@@ -204,9 +212,11 @@ def detail(request, pk: int):
     lead = selectors.lead_get(user=request.user, pk=pk)
     user = request.user
     org = user.organization_id
-    is_recipient = org == lead.recipient_id and rights.may(user, "leads.change_lead")
     is_sender = org == lead.sender_id and rights.may(user, "leads.change_lead")
-    penalties = _vehicle_penalties(user, lead)
+    # Rule M2: the regulator verifies insurance and may request the offline check; transport checks and defines.
+    regulator_side = org == lead.recipient_id and lead.direction == Direction.TRANSPORT_TO_INSURANCE
+    may_define = services.may_define(user, lead)
+    penalties = _vehicle_penalties(user, lead).filter(organization_id=org)
     context = {
         "lead": lead,
         "trail": selectors.lead_trail(user=user, lead=lead),
@@ -216,11 +226,18 @@ def detail(request, pk: int):
         "vehicle_url": selectors.vehicle_url(lead.vehicle_id) if lead.vehicle_id else "",
         "labels": services.ACTION_LABELS,
         "may_push": is_sender and lead.status == Status.NEW,
-        "may_start": is_recipient and lead.status == Status.VERIFIED,
-        "may_check": is_recipient and lead.status == Status.OFFLINE_CHECK,
-        "may_dispose": is_recipient and lead.status in (Status.CONFIRMED, Status.DISMISSED),
+        "may_verify": regulator_side and rights.may(user, "leads.verify_lead_insurance")
+        and lead.status in (Status.VERIFIED, Status.OFFLINE_CHECK),
+        "may_request": regulator_side and rights.may(user, "leads.request_offline_check")
+        and lead.status == Status.VERIFIED,
+        "may_start": may_define and lead.status == Status.VERIFIED,
+        "may_check": may_define and lead.status == Status.OFFLINE_CHECK,
+        "may_dispose": may_define and lead.status in (Status.CONFIRMED, Status.DISMISSED),
         "may_attach": (lead.status == Status.NEW and org in (lead.origin_id, lead.sender_id))
-        or (is_recipient and lead.status in (Status.VERIFIED, Status.OFFLINE_CHECK)),
+        or ((org == lead.recipient_id or may_define) and lead.status in (Status.VERIFIED, Status.OFFLINE_CHECK)),
+        "check_clock": deadline_for(rule=services.OFFLINE_CHECK_RULE, subject=lead),
+        "verify_form": forms.VerifyForm(),
+        "request_form": forms.CheckRequestForm(),
         "check_form": forms.CheckForm(penalties=penalties),
         "dispose_form": forms.DisposeForm(penalties=penalties),
         "attach_form": forms.AttachForm(initial={"stage": LeadAttachment.Stage.EVIDENCE if lead.status == Status.NEW
@@ -248,6 +265,28 @@ def push(request, pk: int):
 
 @login_required
 @require_POST
+def verify(request, pk: int):
+    """Rule M2: the regulator records its insurance verification."""
+    form = forms.VerifyForm(request.POST)
+    note = form.cleaned_data.get("note", "") if form.is_valid() else ""
+    return _lead_action(request, pk, lambda lead: services.lead_insurance_verify(actor=request.user, lead=lead,
+                                                                                 note=note),
+                        _("已记录投保信息核验。"))
+
+
+@login_required
+@require_POST
+def request_check(request, pk: int):
+    """Rules M2, M4: the regulator asks transport for an offline check."""
+    form = forms.CheckRequestForm(request.POST)
+    note = form.cleaned_data.get("note", "") if form.is_valid() else ""
+    return _lead_action(request, pk, lambda lead: services.lead_offline_check_request(actor=request.user, lead=lead,
+                                                                                      note=note),
+                        _("已请求交通运输部门线下核查。"))
+
+
+@login_required
+@require_POST
 def check_start(request, pk: int):
     return _lead_action(request, pk, lambda lead: services.lead_check_start(actor=request.user, lead=lead),
                         _("已开始线下核查。"))
@@ -271,7 +310,7 @@ def check_record(request, pk: int):
         lambda lead: services.lead_check_record(
             actor=request.user, lead=lead, outcome=d["outcome"], result=d["result"], checked_at=checked_at,
             attachments=d["attachments"], reason=d.get("reason") or "", penalty=d.get("penalty")),
-        _("已记录核查结果。"),
+        _("已记录界定结论。"),
     )
 
 
@@ -424,11 +463,56 @@ def screening_run(request, pk: int):
     findings = selectors.screening_findings(user=request.user, run=run, kind=kind, q=request.GET.get("q", ""))
     insurers = Organization.objects.in_bulk([int(k) for k in (run.summary or {}).get("per_insurer", {})])
     per_insurer = [(insurers.get(int(k)), n) for k, n in (run.summary or {}).get("per_insurer", {}).items()]
+    review = request.GET.get("review", "")
+    if review in ScreeningFinding.Review.values:
+        findings = findings.filter(review=review)
+    may_review = (rights.may(request.user, screening_services.REVIEW_PERM)
+                  and request.user.organization_id == run.recipient_id)
     return render(request, "leads/screening_run.html", {
         "run": run, "page": _page(request, findings), "kind": kind, "q": request.GET.get("q", ""),
+        "review": review, "reviews": ScreeningFinding.Review.choices,
         "kinds": ScreeningFinding.Kind.choices, "per_insurer": per_insurer,
         "answers": selectors.screening_answers(user=request.user, run=run),
+        "may_review": may_review,
+        "preview": screening_services.screening_dispatch_preview(actor=request.user, run=run) if may_review else None,
+        "review_form": forms.ScreeningReviewForm(),
     })
+
+
+@login_required
+@require_POST
+def screening_review(request, pk: int):
+    """Rule M6: the regulator confirms findings or excludes them with a reason (nothing is sent here)."""
+    rights.require(request.user, "leads.view_lawfullistrun")
+    run = access.get_for_user(request.user, LawfulListRun, pk=pk)
+    form = forms.ScreeningReviewForm(request.POST)
+    if not form.is_valid() or not form.cleaned_data["ids"]:
+        messages.error(request, _("请先勾选比对发现并选择审核结论。"))
+        return redirect("leads:screening-run", pk=run.pk)
+    try:
+        n = screening_services.screening_findings_review(actor=request.user, run=run, finding_ids=form.cleaned_data["ids"],
+                                                decision=form.cleaned_data["decision"],
+                                                reason=form.cleaned_data.get("reason") or "")
+        messages.success(request, _("已审核 %(n)d 条比对发现；确认的发现须在下方预览并确认后才下发保险公司。") % {"n": n})
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("leads:screening-run", pk=run.pk)
+
+
+@login_required
+@require_POST
+def screening_dispatch(request, pk: int):
+    """Rule M6: confirm the previewed dispatch — exactly the previewed rows go to the insurers' worklists."""
+    rights.require(request.user, "leads.view_lawfullistrun")
+    run = access.get_for_user(request.user, LawfulListRun, pk=pk)
+    form = forms.ConfirmForm(request.POST)
+    try:
+        batches = screening_services.screening_dispatch(actor=request.user, run=run,
+                                               digest=form.cleaned_data["digest"] if form.is_valid() else "")
+        messages.success(request, _("已向 %(n)d 家保险公司下发批改核查清单。") % {"n": len(batches)})
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("leads:screening-run", pk=run.pk)
 
 
 # --- risk model ----------------------------------------------------------------------------------------------------
@@ -472,8 +556,8 @@ def risk_run_now(request):
     rights.require(request.user, "leads.add_riskmodelrun")
     try:
         run = risk.risk_model_run(actor=request.user)
-        messages.success(request, _("模型已运行：评分 %(s)d 辆，超过阈值 %(f)d 辆，新线索 %(n)d 条（已推送交通运输部门）。") % {
-            "s": run.vehicles_scored, "f": run.flagged, "n": run.leads_created})
+        messages.success(request, _("模型已运行：评分 %(s)d 辆，超过阈值 %(f)d 辆。尚未推送：请核对预览后确认推送。") % {
+            "s": run.vehicles_scored, "f": run.flagged})
         return redirect("leads:risk-run", pk=run.pk)
     except ApplicationError as exc:
         _fail(request, exc)
@@ -487,6 +571,28 @@ def risk_run(request, pk: int):
     scores = access.visible(request.user, RiskScore).filter(run=run).select_related("vehicle", "lead")
     if request.GET.get("flagged"):
         scores = scores.filter(flagged=True)
+    may_confirm = (run.state == RiskModelRun.State.PREVIEW and run.organization_id == request.user.organization_id
+                   and services.may_act_as(request.user, "leads.add_riskmodelrun",
+                                           OrganizationKind.INSURANCE_ASSOCIATION))
     return render(request, "leads/risk_run.html", {"run": run, "page": _page(request, scores.order_by("-score", "id")),
-                                                    "flagged": request.GET.get("flagged", "")})
+                                                    "flagged": request.GET.get("flagged", ""),
+                                                    "preview": risk.risk_model_preview(run)
+                                                    if run.state == RiskModelRun.State.PREVIEW else None,
+                                                    "may_confirm": may_confirm})
+
+
+@login_required
+@require_POST
+def risk_run_confirm(request, pk: int):
+    """Rule M8: confirm the previewed run — exactly the previewed vehicles become leads pushed to transport."""
+    rights.require(request.user, "leads.view_riskmodelrun")
+    run = access.get_for_user(request.user, RiskModelRun, pk=pk)
+    form = forms.ConfirmForm(request.POST)
+    try:
+        run = risk.risk_model_run_confirm(actor=request.user, run=run,
+                                          digest=form.cleaned_data["digest"] if form.is_valid() else "")
+        messages.success(request, _("已将 %(n)d 条线索作为一个批次推送至交通运输部门。") % {"n": run.leads_created})
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("leads:risk-run", pk=run.pk)
 

@@ -15,6 +15,13 @@ class PoliciesConfig(AppConfig):
         from . import imports, views
 
         imports.register()
+        # rule M10: the demo standard, proposed and approved by the two demo associations, labelled as demo
+        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
+
+        from .demo import seed_demo_standard
+
+        if seed_demo_standard not in DEMO_SEEDERS:
+            DEMO_SEEDERS.append(seed_demo_standard)
         # Policies past their end move to `expired` (verification already treats them as not in force).
         register_periodic("policies-expire", "apps.policies.tasks.policies_expire", 3600)
         register_timeline_source("policies", views.policies_on_vehicle_timeline)

@@ -12,7 +12,7 @@ from apps.vehicles.forms import BLANK, usage_choices
 from apps.vehicles.usage import UsageNature
 
 from . import premiums
-from .models import CoverageKind, Policy, PolicyKind
+from .models import CancellationGround, CoverageKind, Policy, PolicyKind, PremiumMode
 from .underwriting import RULES
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
@@ -76,12 +76,60 @@ class PolicyForm(forms.Form):
             self.fields["plate"].disabled = True
             del self.fields["seats"]
             self.fields["policyholder_name"].help_text = _("出于个人信息保护，原值不在此显示；留空表示不修改。")
+            # rules J5–J10, C5: the period and the usage nature change only through the policy's lifecycle
+            for name, help_text in (
+                ("usage_nature_insured", _("使用性质的变更请办理批改（规则 J8、J9）。")),
+                ("starts_on", _("保险期间不能修改（规则 J8）；停驶顺延请办理“停驶顺延”（规则 J10）。")),
+                ("ends_on", _("保险期间不能修改（规则 J8）；停驶顺延请办理“停驶顺延”（规则 J10）。")),
+            ):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = help_text
 
     def clean(self):
         data = super().clean()
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("保险止期不能早于保险起期。"))
         return data
+
+
+class EndorsementForm(forms.Form):
+    """An endorsement (批改) of the policy's usage nature (rules J8, J9)."""
+
+    usage_nature = forms.ChoiceField(label=_("批改后使用性质"), choices=UsageNature.choices)
+    effective_on = forms.DateField(label=_("批改生效日期"), **DATE)
+    premium_mode = forms.ChoiceField(label=_("保费调整方式"), choices=PremiumMode.choices, widget=forms.RadioSelect)
+    new_premium = forms.DecimalField(
+        label=_("新使用性质的保险期间全额保费（元）"), max_digits=14, decimal_places=2, min_value=Decimal("0"),
+        help_text=_("按日费率：保费增减 = 剩余天数 ÷ 保险期间天数 × （新保费 − 原保费）；按保单年度：按新保费重新核定。"
+                    "金额按四舍五入保留到分。"))
+    reason = forms.CharField(label=_("批改原因"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CancellationForm(forms.Form):
+    """Cancellation (退保) on an enumerated ground with its evidence (rules J6, J7, C5)."""
+
+    ground = forms.ChoiceField(label=_("退保情形"))
+    at = forms.DateTimeField(label=_("退保时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    evidence = forms.CharField(label=_("证明材料"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    evidence_ref = forms.CharField(label=_("证明文件编号或存放位置（可选）"), max_length=300, required=False)
+    refund = forms.DecimalField(label=_("退还保费（元，可选）"), max_digits=14, decimal_places=2, required=False,
+                                min_value=Decimal("0"), help_text=_("重复投保（规则 J7）时全额退还，无需填写。"))
+    laid_up_from = forms.DateField(label=_("批准停运起始日期（承运人责任险停运退保）"), required=False, **DATE)
+    laid_up_to = forms.DateField(label=_("批准停运截止日期"), required=False, **DATE)
+
+    def __init__(self, *args, grounds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].choices = [(g, CancellationGround(g).label) for g in grounds]
+        if CancellationGround.LAID_UP_3_MONTHS not in grounds:
+            del self.fields["laid_up_from"]
+            del self.fields["laid_up_to"]
+
+
+class ExtensionForm(forms.Form):
+    """Rule J10: the laid-up extension of a compulsory policy (once, 1–4 months)."""
+
+    months = forms.TypedChoiceField(label=_("顺延月数"), coerce=int, choices=[(n, n) for n in range(1, 5)])
+    evidence = forms.CharField(label=_("停驶证明材料"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 STANDARD_KINDS = (CoverageKind.COMPULSORY, CoverageKind.THIRD_PARTY, CoverageKind.CARRIER_LIABILITY,

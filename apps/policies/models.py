@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
@@ -71,6 +72,8 @@ class Policy(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     rescinded_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("退保时间"), null=True, blank=True)
+    # rule J10: a laid-up operating vehicle's compulsory policy may be extended once, by 1 to 4 months
+    laid_up_extension_months = models.PositiveSmallIntegerField(_("停驶顺延月数"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -80,7 +83,13 @@ class Policy(models.Model):
         ordering = ["-starts_at", "-id"]
         # The underwriting check page (rules C2, P3, M11): the regulator and the insurance association supervise
         # underwriting, an insurer reviews its own book; reading policies (view_policy) is wider than that.
-        permissions = [("review_underwriting", _("可以查看核保规则检查"))]
+        # rescind_policy: only through the rescission case decision (services.policy_rescind checks the case).
+        permissions = [
+            ("review_underwriting", _("可以查看核保规则检查")),
+            ("rescind_policy", _("可以依解除案件的决定解除保险合同")),
+            ("cancel_policy", _("可以按法定情形办理退保")),
+            ("extend_policy", _("可以办理停驶车辆保险期间顺延")),
+        ]
         constraints = [
             *range_constraints(
                 "policy",
@@ -90,6 +99,11 @@ class Policy(models.Model):
             models.UniqueConstraint(fields=["insurer", "number"], name="policy_insurer_number"),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="policy_period_positive"),
             models.CheckConstraint(condition=Q(premium__gte=0), name="policy_premium_not_negative"),
+            models.CheckConstraint(
+                condition=Q(laid_up_extension_months__isnull=True)
+                | Q(laid_up_extension_months__gte=1, laid_up_extension_months__lte=4),
+                name="policy_laid_up_extension_1_to_4_months",
+            ),
         ]
         indexes = [
             # verification: a vehicle's policies around an instant
@@ -152,17 +166,39 @@ class Coverage(models.Model):
 
 
 class CoverageStandard(models.Model):
-    """Rule M10: the coverages an operating vehicle of ≤ 7 seats must carry, published by the associations.
+    """Rule M10: the coverages an operating vehicle of ≤ 7 seats should carry, published JOINTLY by the two
+    associations (联合制定并发布): one proposes a version (``published_by``), the other approves it (or rejects it
+    with a reason) — only an approved version is in force. A reference for the industry: gaps are warnings, except
+    where the law itself requires the cover (交强险).
 
     Versioned by effective dates (Asia/Shanghai calendar days, both ends inclusive, ``effective_to`` empty =
-    open-ended); the version in force on the date of instant T is the one verification uses.
+    open-ended); the approved version in force on the date of instant T is the one verification uses.
     """
 
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("待另一协会审核")
+        IN_FORCE = "in_force", _("已联合发布")
+        REJECTED = "rejected", _("未获通过")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PROPOSED,
+                              db_index=True)
+    decided_by_org = models.ForeignKey(
+        "parties.Organization", verbose_name=_("审核单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("审核意见"), blank=True)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
     name = models.CharField(_("版本名称"), max_length=120)
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("失效日期"), null=True, blank=True)
     published_by = models.ForeignKey(
-        "parties.Organization", verbose_name=_("发布单位"), null=True, blank=True, on_delete=models.PROTECT,
+        "parties.Organization", verbose_name=_("提议单位"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
     created_by = models.ForeignKey(
@@ -176,8 +212,11 @@ class CoverageStandard(models.Model):
         verbose_name = _("保障标准")
         verbose_name_plural = _("保障标准")
         ordering = ["-effective_from", "-id"]
+        # rule M10: the other association approves (or rejects) a proposed version
+        permissions = [("approve_coveragestandard", _("可以审核另一协会提议的保障标准"))]
         constraints = [
-            *range_constraints("standard", dates=("effective_from", "effective_to"), instants=("created_at",)),
+            *range_constraints("standard", dates=("effective_from", "effective_to"),
+                               instants=("created_at", "decided_at")),
             models.CheckConstraint(
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
                 name="standard_effective_range",
@@ -188,7 +227,8 @@ class CoverageStandard(models.Model):
         return self.name
 
     def in_force_on(self, day: dt.date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+        return (self.status == self.Status.IN_FORCE and self.effective_from <= day
+                and (self.effective_to is None or day <= self.effective_to))
 
 
 class CoverageRequirement(models.Model):
@@ -225,3 +265,168 @@ class CoverageRequirement(models.Model):
     @property
     def kinds(self) -> list[str]:
         return [self.policy_kind, *self.alternative_kinds]
+
+
+# --- the policy lifecycle (rules J5–J10, C5, M12, J13) -------------------------------------------------------------
+
+
+class LifecyclePath(models.TextChoices):
+    """How a policy's state changed — the only ways it can (``services.py``, "lifecycle")."""
+
+    RESCISSION = "rescission", _("合同解除（解除案件决定）")
+    CANCELLATION = "cancellation", _("退保")
+    ENDORSEMENT = "endorsement", _("批改")
+    EXTENSION = "extension", _("停驶顺延")
+    EXPIRY = "expiry", _("期满")
+
+
+class CancellationGround(models.TextChoices):
+    """The enumerated grounds on which a policy may be cancelled (退保).
+
+    Compulsory insurance (rule J6, 交强险实务 第五节 二): ``deregistered`` … ``new_car_returned``; carrier liability
+    (rule C5, 001 §10.6): ``scrapped``, ``lost``, ``laid_up_3_months``. ``lost`` serves both. Commercial motor
+    policies: the policyholder's request (Insurance Law art. 15).
+    """
+
+    DEREGISTERED = "deregistered", _("被保险机动车依法注销登记")
+    LAID_UP = "laid_up", _("被保险机动车办理停驶")
+    LOST = "lost", _("经公安机关证实丢失（灭失）")
+    DOUBLE_INSURED = "double_insured", _("重复投保交强险（解除起期在后的保单）")
+    TRANSFERRED_OUT = "transferred_out", _("转卖、转让、赠送至车籍所在地（地市）以外")
+    NEW_CAR_RETURNED = "new_car_returned", _("新车因质量问题被收回或交管部门不予上户")
+    SCRAPPED = "scrapped", _("经公安部门批准报废")
+    LAID_UP_3_MONTHS = "laid_up_3_months", _("经道路运输管理机构批准连续停运三个月（含）以上")
+    POLICYHOLDER_REQUEST = "policyholder_request", _("投保人申请解除商业保险合同（保险法第十五条）")
+
+
+COMPULSORY_GROUNDS = (
+    CancellationGround.DEREGISTERED, CancellationGround.LAID_UP, CancellationGround.LOST,
+    CancellationGround.DOUBLE_INSURED, CancellationGround.TRANSFERRED_OUT, CancellationGround.NEW_CAR_RETURNED,
+)
+CARRIER_GROUNDS = (CancellationGround.SCRAPPED, CancellationGround.LOST, CancellationGround.LAID_UP_3_MONTHS)
+# commercial motor policies (third party, own damage, seats): Insurance Law art. 15, unless the contract says otherwise
+COMMERCIAL_GROUNDS = (CancellationGround.POLICYHOLDER_REQUEST,)
+
+
+class PremiumMode(models.TextChoices):
+    DAILY_RATE = "daily_rate", _("按日费率增减保费（规则 J8）")
+    POLICY_YEAR = "policy_year", _("按保单年度重新核定保费（规则 J9）")
+
+
+class Endorsement(models.Model):
+    """One endorsement (批改) of a policy: what changed, from when, and the premium consequence.
+
+    Money is Decimal rounded to the fen (0.01) with ROUND_HALF_UP. ``daily_rate`` (rule J8): delta = remaining days
+    ÷ days in the period × (new − old premium); ``policy_year`` (rule J9): the premium is re-rated for the whole
+    policy year, delta = new − old premium. ``old_premium``/``new_premium`` are full-period premiums for the usage
+    before and after; ``premium_after`` is what the policy's premium became.
+    """
+
+    policy = models.ForeignKey(Policy, verbose_name=_("保单"), on_delete=models.PROTECT, related_name="endorsements")
+    usage_nature_from = models.CharField(_("原使用性质"), max_length=30, choices=UsageNature.choices)
+    usage_nature_to = models.CharField(_("批改后使用性质"), max_length=30, choices=UsageNature.choices)
+    effective_on = models.DateField(_("批改生效日期"))
+    premium_mode = models.CharField(_("保费调整方式"), max_length=20, choices=PremiumMode.choices)
+    old_premium = models.DecimalField(_("原保费（保险期间全额，元）"), **MONEY)
+    new_premium = models.DecimalField(_("新保费（保险期间全额，元）"), **MONEY)
+    remaining_days = models.PositiveIntegerField(_("剩余天数"))
+    period_days = models.PositiveIntegerField(_("保险期间天数"))
+    premium_delta = models.DecimalField(_("保费增减（元）"), **MONEY)
+    premium_after = models.DecimalField(_("批改后保费（元）"), **MONEY)
+    reason = models.TextField(_("批改原因"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    system_job = models.CharField(_("系统作业"), max_length=80, blank=True)
+    source_content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("来源类型"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    source_object_id = models.CharField(_("来源编号"), max_length=40, blank=True)
+    source = GenericForeignKey("source_content_type", "source_object_id")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("批改")
+        verbose_name_plural = _("批改")
+        ordering = ["policy", "effective_on", "id"]
+        constraints = [
+            *range_constraints("endorsement", dates=("effective_on",), instants=("created_at",),
+                               amounts=("old_premium", "new_premium", "premium_after")),
+            models.CheckConstraint(condition=Q(new_premium__gte=0) & Q(premium_after__gte=0),
+                                   name="endorsement_premium_not_negative"),
+            models.CheckConstraint(condition=~Q(usage_nature_from=models.F("usage_nature_to")),
+                                   name="endorsement_changes_usage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.number} {self.get_usage_nature_from_display()} → {self.get_usage_nature_to_display()}"
+
+
+class Cancellation(models.Model):
+    """The cancellation (退保) of a policy on one enumerated ground, with its evidence (rules J6, J7, C5)."""
+
+    policy = models.OneToOneField(Policy, verbose_name=_("保单"), on_delete=models.PROTECT,
+                                  related_name="cancellation")
+    ground = models.CharField(_("退保情形"), max_length=30, choices=CancellationGround.choices)
+    evidence = models.TextField(_("证明材料"))
+    evidence_ref = models.CharField(_("证明文件编号或存放位置"), max_length=300, blank=True)
+    earlier_policy = models.ForeignKey(
+        Policy, verbose_name=_("起期在前的交强险保单"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    refund = models.DecimalField(_("退还保费（元）"), null=True, blank=True, **MONEY)
+    full_refund = models.BooleanField(_("全额退还保费"), default=False)
+    at = models.DateTimeField(_("退保时间"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("经办人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("退保")
+        verbose_name_plural = _("退保")
+        constraints = [*range_constraints("cancellation", instants=("at", "created_at"), amounts=("refund",))]
+
+    def __str__(self) -> str:
+        return f"{self.policy.number} {self.get_ground_display()}"
+
+
+class PolicyStatusChange(models.Model):
+    """The status history of a policy: every lifecycle step (解除, 退保, 批改, 顺延, 期满) with who and why.
+
+    ``from_status`` = ``to_status`` for an endorsement or an extension (the policy stays in force; the step is still
+    part of its history). ``source`` links the record that caused it (the rescission case, the endorsement, the
+    cancellation).
+    """
+
+    policy = models.ForeignKey(Policy, verbose_name=_("保单"), on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(_("原状态"), max_length=20, choices=Policy.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=Policy.Status.choices)
+    at = models.DateTimeField(_("发生时间"))
+    path = models.CharField(_("途径"), max_length=20, choices=LifecyclePath.choices)
+    reason = models.TextField(_("原因"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    system_job = models.CharField(_("系统作业"), max_length=80, blank=True)
+    source_content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("关联记录类型"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    source_object_id = models.CharField(_("关联记录编号"), max_length=40, blank=True)
+    source = GenericForeignKey("source_content_type", "source_object_id")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("保单状态变更")
+        verbose_name_plural = _("保单状态变更")
+        ordering = ["policy", "at", "id"]
+        constraints = [*range_constraints("status_change", instants=("at", "created_at"))]
+        indexes = [models.Index(fields=["policy", "at"], name="status_change_policy_at")]
+
+    def __str__(self) -> str:
+        return f"{self.policy.number} {self.get_from_status_display()} → {self.get_to_status_display()}"

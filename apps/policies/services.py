@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -22,8 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import acting_user, audit_record
-from apps.core.deadlines import local_date
+from apps.core.deadlines import SHANGHAI, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import check_amount, check_date, check_instant
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
@@ -37,7 +40,23 @@ from apps.vehicles.services import (
 )
 from apps.vehicles.usage import parse_usage_nature
 
-from .models import Coverage, CoverageKind, CoverageRequirement, CoverageStandard, Policy, PolicyKind
+from .models import (
+    CARRIER_GROUNDS,
+    COMMERCIAL_GROUNDS,
+    COMPULSORY_GROUNDS,
+    Cancellation,
+    CancellationGround,
+    Coverage,
+    CoverageKind,
+    CoverageRequirement,
+    CoverageStandard,
+    Endorsement,
+    LifecyclePath,
+    Policy,
+    PolicyKind,
+    PolicyStatusChange,
+    PremiumMode,
+)
 
 PolicyCheck = Callable[..., None]
 POLICY_CREATE_CHECKS: list[PolicyCheck] = []
@@ -145,19 +164,45 @@ def _set_coverages(policy: Policy, lines: list[dict[str, Any]]) -> bool:
     return True
 
 
-def _status_values(status: str | None, rescinded_at, cancelled_at) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if status is not None:
-        values["status"] = status
-        if status == Policy.Status.RESCINDED and rescinded_at is None:
-            raise ValidationError({"rescinded_at": _("状态为“已解除”时须填写解除时间。")})
-        if status == Policy.Status.CANCELLED and cancelled_at is None:
-            raise ValidationError({"cancelled_at": _("状态为“已退保”时须填写退保时间。")})
-    if rescinded_at is not None:
-        values["rescinded_at"] = rescinded_at
-    if cancelled_at is not None:
-        values["cancelled_at"] = cancelled_at
-    return values
+LIFECYCLE_FIELDS = ("status", "rescinded_at", "cancelled_at", "starts_at", "ends_at", "usage_nature_insured")
+
+
+def _lifecycle_refusal(field: str) -> str:
+    """Why ``field`` cannot be written by a generic edit, an upsert, a batch or an import (rules J5–J10, C5)."""
+    if field == "status":
+        return _("保单状态不能直接修改：解除须经合同解除案件的决定（规则 J5），退保须按法定情形办理（规则 J6、C5），"
+                 "期满由系统记录。")
+    if field == "rescinded_at":
+        return _("解除时间不能直接填写：保险合同只能依合同解除案件的决定解除（规则 J5）。")
+    if field == "cancelled_at":
+        return _("退保时间不能直接填写：退保须按法定情形办理并提供证明材料（规则 J6、C5）。")
+    if field == "usage_nature_insured":
+        return _("使用性质的变更须办理批改（规则 J8、J9），不能直接修改。")
+    return _("保险期间不能修改（规则 J8）；停驶的营业性车辆的交强险可办理一次保险期间顺延（规则 J10）。")
+
+
+def _refuse_lifecycle_changes(policy: Policy | None, values: dict[str, Any]) -> None:
+    """A generic write may repeat a lifecycle field's current value (re-sent rows, exported files) but never change
+    it; a new policy starts in force (or expired, when its period already ended), never rescinded or cancelled."""
+    errors: dict[str, list[str]] = {}
+    if policy is None:
+        status = values.get("status")
+        if status not in (None, Policy.Status.ACTIVE, Policy.Status.EXPIRED):
+            errors["status"] = [_lifecycle_refusal("status")]
+        for name in ("rescinded_at", "cancelled_at"):
+            if values.get(name) is not None:
+                errors[name] = [_lifecycle_refusal(name)]
+    else:
+        for name in LIFECYCLE_FIELDS:
+            if name not in values or values[name] is None:
+                continue
+            new = values[name]
+            if name == "usage_nature_insured":
+                new = parse_usage_nature(new)
+            if new != getattr(policy, name):
+                errors[name] = [_lifecycle_refusal(name)]
+    if errors:
+        raise ValidationError(errors)
 
 
 def _run_create_checks(**kwargs) -> None:
@@ -175,21 +220,24 @@ def policy_create(
     coverages: Iterable[dict[str, Any]] | None = None, status: str = Policy.Status.ACTIVE,
     rescinded_at: dt.datetime | None = None, cancelled_at: dt.datetime | None = None,
 ) -> Policy:
-    """Register a policy (rule M11: the insurer states the usage nature it insures)."""
+    """Register a policy (rule M11: the insurer states the usage nature it insures). It starts in force (expired
+    when its period already ended); ``status``/``rescinded_at``/``cancelled_at`` are accepted only to refuse a
+    rescinded or cancelled one — those states come from the lifecycle services only."""
     rights.require(actor, "policies.add_policy", _("您没有登记保单的权限。"))
     insurer = _insurer_for_write(actor, insurer)
     if kind not in PolicyKind.values:
         raise ValidationError({"kind": _("未知的险种“%(kind)s”。") % {"kind": kind}})
     usage = parse_usage_nature(usage_nature_insured)
-    _bounds_check({"starts_at": starts_at, "ends_at": ends_at, "premium": premium, "rescinded_at": rescinded_at,
-                   "cancelled_at": cancelled_at})
+    _refuse_lifecycle_changes(None, {"status": status, "rescinded_at": rescinded_at, "cancelled_at": cancelled_at})
+    _bounds_check({"starts_at": starts_at, "ends_at": ends_at, "premium": premium})
     _period_check(starts_at, ends_at)
     _run_create_checks(actor=actor, insurer=insurer, vehicle=vehicle, kind=kind, usage_nature_insured=usage,
                        starts_at=starts_at, ends_at=ends_at)
     policy = Policy(
         insurer=insurer, number=number.strip(), kind=kind, vehicle=vehicle, usage_nature_insured=usage,
         policyholder_name=(policyholder_name or "").strip(), starts_at=starts_at, ends_at=ends_at,
-        premium=Decimal(str(premium)), **_status_values(status, rescinded_at, cancelled_at),
+        premium=Decimal(str(premium)),
+        status=Policy.Status.EXPIRED if ends_at <= timezone.now() else Policy.Status.ACTIVE,
     )
     policy.full_clean()
     policy.save()
@@ -211,21 +259,16 @@ def _policy_changes(policy: Policy, fields: dict[str, Any]) -> tuple[list[str], 
     unknown = set(values) - _POLICY_FIELDS
     if unknown:
         raise ApplicationError(_("不能修改保单的这些字段：%(f)s。") % {"f": "、".join(sorted(unknown))})
+    _refuse_lifecycle_changes(policy, values)
+    for name in LIFECYCLE_FIELDS:
+        values.pop(name, None)  # equal to the current value (checked above): nothing to write
     _bounds_check(values)
-    if "usage_nature_insured" in values:
-        values["usage_nature_insured"] = parse_usage_nature(values["usage_nature_insured"])
     if "premium" in values:
         values["premium"] = Decimal(str(values["premium"]))
     if "policyholder_name" in values:
         values["policyholder_name"] = values["policyholder_name"].strip()
     if "kind" in values and values["kind"] not in PolicyKind.values:
         raise ValidationError({"kind": _("未知的险种“%(kind)s”。") % {"kind": values["kind"]}})
-    status_values = _status_values(values.pop("status", None), values.pop("rescinded_at", None),
-                                   values.pop("cancelled_at", None))
-    if "status" in status_values and status_values["status"] == Policy.Status.ACTIVE:
-        status_values.update(rescinded_at=None, cancelled_at=None)
-    values.update(status_values)
-    _period_check(values.get("starts_at", policy.starts_at), values.get("ends_at", policy.ends_at))
     changed = apply_changes(policy, values)
     coverages_changed = False
     if fields.get("coverages") is not None:
@@ -235,7 +278,10 @@ def _policy_changes(policy: Policy, fields: dict[str, Any]) -> tuple[list[str], 
 
 @transaction.atomic
 def policy_update(*, actor, policy: Policy, **fields: Any) -> Policy:
-    """Change fields of an insurer's own policy (``None`` = leave as is; ``coverages=[...]`` replaces them)."""
+    """Change fields of an insurer's own policy (``None`` = leave as is; ``coverages=[...]`` replaces them).
+
+    Not its lifecycle: status, rescission/cancellation instants, period and usage nature are refused
+    (``LIFECYCLE_FIELDS``; repeating the current value is no change) — see the lifecycle services below."""
     rights.require(actor, "policies.change_policy", _("您没有修改保单的权限。"))
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
     _check_owns_policy(actor, policy)
@@ -263,7 +309,8 @@ def policy_upsert(
     """Create or update the policy keyed by (insurer, number) — the insurer batch push and the importer.
 
     The vehicle is found (or registered) by VIN/plate from the same row (rule J2: a proposal carries the
-    vehicle's particulars). Re-sending the same row changes nothing and records nothing.
+    vehicle's particulars). Re-sending the same row changes nothing and records nothing. A row that would change
+    a lifecycle field of an existing policy (``LIFECYCLE_FIELDS``) is refused, naming the field.
     """
     insurer = _insurer_for_write(actor, insurer)
     number = number.strip()
@@ -314,94 +361,406 @@ def policy_vehicle_resolve(
     return vehicle_register_for_policy(actor=actor, vin=vin, plate=plate, fields=fields)
 
 
+RESCISSION_CASE_MODEL = "rescissions.rescissioncase"
+
+
 @transaction.atomic
-def policy_rescind(*, actor, policy: Policy, at: dt.datetime | None = None, reason: str = "") -> Policy:
-    """The insurer rescinds the contract (rules M12, J5); cover ends at ``at``."""
-    rights.require(actor, "policies.change_policy", _("您没有修改保单的权限。"))
+def policy_rescind(*, actor, policy: Policy, case_ref, at: dt.datetime, reason: str = "") -> Policy:
+    """Rescind the contract (合同解除) — used ONLY by the rescission case decision
+    (``apps.rescissions.services.rescission_decide``), rules J5, M12, J13.
+
+    Requires ``policies.rescind_policy`` AND ``case_ref``: a rescission case covering this policy, already decided
+    "rescinded" at ``at`` (the decision recorded before this call). Anything else — no case, another policy's case,
+    an undecided case — is refused: a policy is never rescinded by a generic edit, an upsert, a batch or an import.
+    Cover ends at ``at``; the status history links the case.
+    """
+    rights.require(actor, "policies.rescind_policy", _("您没有解除保险合同的权限。"))
+    if case_ref is None or case_ref._meta.label_lower != RESCISSION_CASE_MODEL:
+        raise PermissionDeniedError(_("保险合同只能依合同解除案件的决定解除（规则 J5）。"))
+    case = type(case_ref).objects.filter(pk=case_ref.pk).first()
+    covers = case is not None and (case.policy_id == policy.pk or (
+        hasattr(case, "case_policies") and case.case_policies.filter(policy_id=policy.pk).exists()))
+    if not covers:
+        raise PermissionDeniedError(_("该解除案件不是本保单的案件，不能据此解除合同。"))
+    if case.decision != "rescinded" or case.decided_at is None:
+        raise PermissionDeniedError(_("解除案件尚未作出解除合同的决定，不能解除保单。"))
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
     _check_owns_policy(actor, policy)
+    if at is None or at != case.decided_at:
+        raise ValidationError({"rescinded_at": _("解除时间须为解除案件的决定时间。")})
     if policy.status in (Policy.Status.RESCINDED, Policy.Status.CANCELLED):
         raise ConflictError(_("该保单已解除或已退保。"))
     check_instant(at, field="rescinded_at", label=Policy._meta.get_field("rescinded_at").verbose_name)
+    before = policy.status
     policy.status = Policy.Status.RESCINDED
-    policy.rescinded_at = at or timezone.now()
+    policy.rescinded_at = at
     policy.save(update_fields=["status", "rescinded_at", "updated_at"])
+    reason = (reason or "").strip() or _("合同解除案件 %(no)s 决定解除。") % {"no": getattr(case, "number", case.pk)}
+    _history(actor=actor, policy=policy, from_status=before, path=LifecyclePath.RESCISSION, at=at, reason=reason,
+             source=case)
     audit_record(actor=actor, action="policy.rescind", obj=policy, organization=policy.insurer,
-                 detail={"at": policy.rescinded_at.isoformat(), "reason": reason})
+                 detail={"at": policy.rescinded_at.isoformat(), "reason": reason, "case": case.pk})
+    return policy
+
+
+def allowed_grounds(policy: Policy) -> tuple[str, ...]:
+    """The cancellation grounds the law enumerates for the policy's kind: 交强险 rule J6 (交强险实务 第五节 二),
+    承运人责任险 rule C5 (001 §10.6); a commercial motor policy Insurance Law art. 15 (the policyholder's request)."""
+    if policy.kind == PolicyKind.COMPULSORY:
+        return COMPULSORY_GROUNDS
+    if policy.kind == PolicyKind.CARRIER_LIABILITY:
+        return CARRIER_GROUNDS
+    return COMMERCIAL_GROUNDS
+
+
+def add_months(instant: dt.datetime, months: int) -> dt.datetime:
+    """The same local clock time ``months`` calendar months later (the last day of a shorter month)."""
+    local = instant.astimezone(SHANGHAI)
+    month0 = local.month - 1 + months
+    year, month = local.year + month0 // 12, month0 % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)
+
+
+def _earlier_compulsory(policy: Policy) -> Policy | None:
+    """Rule J7: the other 交强险 of the same vehicle whose period overlaps this one and which started earlier."""
+    return (Policy.objects.filter(vehicle_id=policy.vehicle_id, kind=PolicyKind.COMPULSORY,
+                                  starts_at__lt=policy.starts_at, ends_at__gt=policy.starts_at)
+            .exclude(pk=policy.pk).exclude(status__in=(Policy.Status.RESCINDED, Policy.Status.CANCELLED))
+            .order_by("starts_at", "id").first())
+
+
+def _later_compulsory(policy: Policy) -> Policy | None:
+    return (Policy.objects.filter(vehicle_id=policy.vehicle_id, kind=PolicyKind.COMPULSORY,
+                                  starts_at__gte=policy.starts_at, starts_at__lt=policy.ends_at)
+            .exclude(pk=policy.pk).exclude(status__in=(Policy.Status.RESCINDED, Policy.Status.CANCELLED))
+            .order_by("starts_at", "id").first())
+
+
+@transaction.atomic
+def policy_cancel(
+    *, actor, policy: Policy, ground: str, evidence: str, at: dt.datetime, evidence_ref: str = "",
+    refund: Decimal | None = None, laid_up_from: dt.date | None = None, laid_up_to: dt.date | None = None,
+) -> Cancellation:
+    """Cancellation (退保) on one of the grounds the law enumerates for the policy's kind, with its evidence
+    (``evidence`` text, optional ``evidence_ref`` to the file): 交强险 rule J6, 承运人责任险 rule C5 (laid up ≥ 3
+    months with the transport authority's approval: ``laid_up_from``/``laid_up_to``), other commercial motor
+    policies Insurance Law art. 15. Double insurance (J7): only the later-starting 交强险 is cancelled, with the
+    full premium refunded; cancelling the earlier one on this ground is refused. Cover ends at ``at``.
+    """
+    rights.require(actor, "policies.cancel_policy", _("您没有办理退保的权限。"))
+    policy = Policy.objects.select_for_update().get(pk=policy.pk)
+    _check_owns_policy(actor, policy)
+    if policy.status in (Policy.Status.RESCINDED, Policy.Status.CANCELLED):
+        raise ConflictError(_("该保单已解除或已退保。"), code="policy_not_active")
+    grounds = allowed_grounds(policy)
+    if ground not in grounds:
+        raise ValidationError({"ground": _("%(kind)s只能因以下情形退保：%(list)s。") % {
+            "kind": policy.get_kind_display(), "list": "、".join(str(CancellationGround(g).label) for g in grounds)}})
+    evidence, evidence_ref = (evidence or "").strip(), (evidence_ref or "").strip()
+    bound_text(Cancellation, limit=NOTE_MAX, evidence=evidence)
+    if len(evidence) < 2:
+        raise ValidationError({"evidence": _("请填写证明材料（规则 J6、C5：办理退保时投保人应提供相应的证明材料）。")})
+    if len(evidence_ref) > Cancellation._meta.get_field("evidence_ref").max_length:
+        raise ValidationError({"evidence_ref": _("证明文件编号或存放位置过长。")})
+    if at is None:
+        raise ValidationError({"cancelled_at": _("请填写退保时间。")})
+    check_instant(at, field="cancelled_at", label=Policy._meta.get_field("cancelled_at").verbose_name)
+    if at >= policy.ends_at:
+        raise ValidationError({"cancelled_at": _("退保时间须早于保险止期。")})
+    if refund is not None:
+        check_amount(refund, field="refund", label=Cancellation._meta.get_field("refund").verbose_name)
+        if refund > policy.premium:
+            raise ValidationError({"refund": _("退还保费不能超过保费。")})
+    earlier, full_refund = None, False
+    if ground == CancellationGround.DOUBLE_INSURED:
+        earlier = _earlier_compulsory(policy)
+        if earlier is None:
+            later = _later_compulsory(policy)
+            raise ConflictError(
+                (_("重复投保只能解除保险起期在后的交强险保单（规则 J7）：应解除保单 %(n)s，本保单起期在前。")
+                 % {"n": later.number}) if later is not None else
+                _("未发现该车起期在前、保险期间重叠的另一份交强险保单，不能以重复投保为由退保（规则 J7）。"),
+                code="j7_earlier_policy")
+        # rule J7: the later policy's premium is refunded in full; claims fall on the earlier policy
+        refund, full_refund = policy.premium, True
+    if ground == CancellationGround.LAID_UP_3_MONTHS:
+        if laid_up_from is None or laid_up_to is None:
+            raise ValidationError({"laid_up_to": _("请填写经道路运输管理机构批准的停运起止日期（规则 C5）。")})
+        if laid_up_to < add_months(dt.datetime.combine(laid_up_from, dt.time(), tzinfo=SHANGHAI), 3).date() \
+                - dt.timedelta(days=1):
+            raise ValidationError({"laid_up_to": _("经批准连续停运须满三个月（含）以上才能退保（规则 C5）。")})
+    before = policy.status
+    policy.status, policy.cancelled_at = Policy.Status.CANCELLED, at
+    policy.save(update_fields=["status", "cancelled_at", "updated_at"])
+    detail_evidence = evidence
+    if laid_up_from is not None and laid_up_to is not None:
+        detail_evidence = _("%(e)s（停运 %(a)s 至 %(b)s）") % {"e": evidence, "a": laid_up_from, "b": laid_up_to}
+    cancellation = Cancellation(
+        policy=policy, ground=ground, evidence=detail_evidence, evidence_ref=evidence_ref, earlier_policy=earlier,
+        refund=refund, full_refund=full_refund, at=at, actor=acting_user(actor),
+    )
+    cancellation.full_clean()
+    cancellation.save()
+    reason = f"{CancellationGround(ground).label}：{evidence}"
+    _history(actor=actor, policy=policy, from_status=before, path=LifecyclePath.CANCELLATION, at=at, reason=reason,
+             source=cancellation)
+    audit_record(actor=actor, action="policy.cancel", obj=policy, organization=policy.insurer, detail={
+        "at": at.isoformat(), "ground": ground, "evidence_ref": evidence_ref,
+        "refund": str(refund) if refund is not None else None, "full_refund": full_refund,
+        "earlier_policy": earlier.pk if earlier is not None else None,
+    })
+    return cancellation
+
+
+@transaction.atomic
+def policy_extend_laid_up(*, actor, policy: Policy, months: int, evidence: str) -> Policy:
+    """Rule J10 (交强险实务 第五节 五; 中保协发〔2009〕68号): the 交强险 of a laid-up operating vehicle may have its
+    period extended (顺延) once during the contract, by at least 1 and at most 4 months. The only change of a
+    compulsory policy's period."""
+    rights.require(actor, "policies.extend_policy", _("您没有办理保险期间顺延的权限。"))
+    policy = Policy.objects.select_for_update().get(pk=policy.pk)
+    _check_owns_policy(actor, policy)
+    _require_active(policy, _("顺延"))
+    if policy.kind != PolicyKind.COMPULSORY:
+        raise ValidationError({"months": _("保险期间顺延只适用于交强险（规则 J10）。")})
+    if policy.usage_class != "operating":
+        raise ValidationError({"months": _("保险期间顺延只适用于停驶的营业性机动车（规则 J10）。")})
+    if policy.laid_up_extension_months is not None:
+        raise ConflictError(_("该保单已办理过一次停驶顺延（%(n)s 个月），在合同有效期内只能办理一次（规则 J10）。") % {
+            "n": policy.laid_up_extension_months}, code="j10_once")
+    if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= 4:
+        raise ValidationError({"months": _("顺延期间最短 1 个月，最长 4 个月（规则 J10）。")})
+    evidence = (evidence or "").strip()
+    bound_text(PolicyStatusChange, limit=NOTE_MAX, reason=evidence)
+    if len(evidence) < 2:
+        raise ValidationError({"evidence": _("请填写停驶证明材料。")})
+    now = timezone.now()
+    if policy.ends_at <= now:
+        raise ConflictError(_("保单已到期，不能顺延。"), code="policy_not_active")
+    old_end = policy.ends_at
+    policy.ends_at = add_months(old_end, months)
+    policy.laid_up_extension_months = months
+    policy.full_clean()
+    policy.save(update_fields=["ends_at", "laid_up_extension_months", "updated_at"])
+    _history(actor=actor, policy=policy, from_status=policy.status, path=LifecyclePath.EXTENSION, at=now,
+             reason=_("停驶顺延 %(n)s 个月：保险止期 %(a)s → %(b)s。%(e)s") % {
+                 "n": months, "a": timezone.localtime(old_end).strftime("%Y-%m-%d %H:%M"),
+                 "b": timezone.localtime(policy.ends_at).strftime("%Y-%m-%d %H:%M"), "e": evidence})
+    audit_record(actor=actor, action="policy.extend_laid_up", obj=policy, organization=policy.insurer, detail={
+        "months": months, "ends_at_before": old_end.isoformat(), "ends_at": policy.ends_at.isoformat()})
     return policy
 
 
 @transaction.atomic
-def policy_cancel(*, actor, policy: Policy, at: dt.datetime | None = None, reason: str = "") -> Policy:
-    """Cancellation (退保), e.g. the later-starting of two compulsory policies (rule J7) or the cases of J6/C5."""
-    rights.require(actor, "policies.change_policy", _("您没有修改保单的权限。"))
+def policies_expire(*, actor, now: dt.datetime | None = None) -> int:
+    """Mark active policies whose period has ended as expired (periodic, ``SystemActor("policies.expire")``); each
+    gets its status-history line."""
+    now = now or timezone.now()
+    due = list(Policy.objects.select_for_update(skip_locked=True)
+               .filter(status=Policy.Status.ACTIVE, ends_at__lte=now).values_list("pk", "ends_at"))
+    if not due:
+        return 0
+    Policy.objects.filter(pk__in=[pk for pk, _end in due]).update(status=Policy.Status.EXPIRED, updated_at=now)
+    job = getattr(actor, "system_job", "") or ""
+    PolicyStatusChange.objects.bulk_create([
+        PolicyStatusChange(policy_id=pk, from_status=Policy.Status.ACTIVE, to_status=Policy.Status.EXPIRED, at=end,
+                           path=LifecyclePath.EXPIRY, reason=_("保险期间届满。"), actor=acting_user(actor),
+                           system_job=job)
+        for pk, end in due
+    ])
+    return len(due)
+
+
+# --- lifecycle: endorsement, rescission, cancellation, extension, expiry (rules J5–J10, C5, J13) -------------------
+#
+# A policy's status, its rescission/cancellation instants and its period change only here; the generic edit, the
+# upsert (batch push, import) refuse them. Every step writes a PolicyStatusChange (the status history the policy page
+# and the API show; the regulator sees every policy's).
+
+FEN = Decimal("0.01")
+
+
+def to_fen(amount: Decimal) -> Decimal:
+    """Money is Decimal, rounded to the fen (0.01) with ROUND_HALF_UP."""
+    return Decimal(amount).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def _period_days(policy: Policy) -> tuple[dt.date, dt.date]:
+    """The policy's first day and its exclusive end day (Asia/Shanghai calendar days: 0时 of the first day to 24时
+    of the last; an end at 0时 of a day belongs to the day before)."""
+    first = local_date(policy.starts_at)
+    end = local_date(policy.ends_at - dt.timedelta(microseconds=1)) + dt.timedelta(days=1)
+    return first, end
+
+
+def endorsement_premium(
+    *, mode: str, old_premium: Decimal, new_premium: Decimal, period_days: int, remaining_days: int,
+) -> Decimal:
+    """The premium delta of an endorsement, to the fen (ROUND_HALF_UP).
+
+    ``daily_rate`` (rule J8, "按照日费率增加或减少保险费"): remaining days ÷ days in the period × (new − old);
+    ``policy_year`` (rule J9, "按照保单年度重新核定保险费计收"): the whole policy year is re-rated, new − old.
+    """
+    old_premium, new_premium = Decimal(old_premium), Decimal(new_premium)
+    if mode == PremiumMode.DAILY_RATE:
+        if period_days <= 0:
+            raise ValidationError({"effective_on": _("保险期间天数无效。")})
+        return to_fen((new_premium - old_premium) * Decimal(remaining_days) / Decimal(period_days))
+    if mode == PremiumMode.POLICY_YEAR:
+        return to_fen(new_premium - old_premium)
+    raise ValidationError({"premium_mode": _("保费调整方式无效：请选择按日费率（J8）或按保单年度重新核定（J9）。")})
+
+
+def _source_fields(source) -> dict[str, Any]:
+    if source is None:
+        return {}
+    return {"source_content_type": ContentType.objects.get_for_model(source), "source_object_id": str(source.pk)}
+
+
+def _history(*, actor, policy: Policy, from_status: str, path: str, at: dt.datetime, reason: str,
+             source=None) -> PolicyStatusChange:
+    return PolicyStatusChange.objects.create(
+        policy=policy, from_status=from_status, to_status=policy.status, at=at, path=path, reason=reason,
+        actor=acting_user(actor), system_job=getattr(actor, "system_job", "") or "", **_source_fields(source),
+    )
+
+
+def _require_active(policy: Policy, action: str) -> None:
+    if policy.status != Policy.Status.ACTIVE:
+        raise ConflictError(_("保单当前状态为“%(status)s”，不能%(action)s。") % {
+            "status": policy.get_status_display(), "action": action}, code="policy_not_active")
+
+
+@transaction.atomic
+def policy_endorse(
+    *, actor, policy: Policy, usage_nature: str, effective_on: dt.date, premium_mode: str, reason: str,
+    new_premium: Decimal, source=None,
+) -> Endorsement:
+    """Endorse (批改) the policy's usage nature from ``effective_on`` and adjust its premium (rules J8, J9).
+
+    ``new_premium`` is the full-period premium rated for the new usage nature; the old one is the policy's current
+    rated premium (the last endorsement's ``new_premium``, else the policy's premium). ``daily_rate`` (J8, a notified
+    change): delta = remaining days ÷ days in period × (new − old); ``policy_year`` (J9, risk increased without
+    notice, or non-disclosure that raises the premium): re-rated for the whole policy year, delta = new − old. The
+    period itself is never endorsed (J8). ``source`` links the case or finding that caused it (e.g. a rescission
+    case closed as endorsed). Money: Decimal, to the fen, ROUND_HALF_UP.
+    """
+    rights.require(actor, "policies.add_endorsement", _("您没有办理保单批改的权限。"))
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
     _check_owns_policy(actor, policy)
-    if policy.status in (Policy.Status.RESCINDED, Policy.Status.CANCELLED):
-        raise ConflictError(_("该保单已解除或已退保。"))
-    check_instant(at, field="cancelled_at", label=Policy._meta.get_field("cancelled_at").verbose_name)
-    policy.status = Policy.Status.CANCELLED
-    policy.cancelled_at = at or timezone.now()
-    policy.save(update_fields=["status", "cancelled_at", "updated_at"])
-    audit_record(actor=actor, action="policy.cancel", obj=policy, organization=policy.insurer,
-                 detail={"at": policy.cancelled_at.isoformat(), "reason": reason})
-    return policy
-
-
-def policies_expire(*, now: dt.datetime | None = None) -> int:
-    """Mark active policies whose period has ended as expired (periodic; status only, history is in the dates)."""
-    now = now or timezone.now()
-    return Policy.objects.filter(status=Policy.Status.ACTIVE, ends_at__lte=now).update(
-        status=Policy.Status.EXPIRED, updated_at=now)
+    _require_active(policy, _("批改"))
+    reason = (reason or "").strip()
+    bound_text(Endorsement, limit=NOTE_MAX, reason=reason)
+    if len(reason) < 2:
+        raise ValidationError({"reason": _("请填写批改原因。")})
+    usage = parse_usage_nature(usage_nature)
+    if usage == policy.usage_nature_insured:
+        raise ValidationError({"usage_nature": _("批改后的使用性质与保单现有使用性质相同。")})
+    if premium_mode not in PremiumMode.values:
+        raise ValidationError({"premium_mode": _("保费调整方式无效：请选择按日费率（J8）或按保单年度重新核定（J9）。")})
+    if effective_on is None:
+        raise ValidationError({"effective_on": _("请填写批改生效日期。")})
+    check_date(effective_on, field="effective_on", label=Endorsement._meta.get_field("effective_on").verbose_name)
+    if not isinstance(new_premium, Decimal):
+        raise ValidationError({"new_premium": _("新保费须为金额（Decimal）。")})
+    check_amount(new_premium, field="new_premium", label=Endorsement._meta.get_field("new_premium").verbose_name)
+    if not new_premium.is_finite() or new_premium < 0:
+        raise ValidationError({"new_premium": _("新保费不能为负数。")})
+    first, end = _period_days(policy)
+    if not (first <= effective_on < end):
+        raise ValidationError({"effective_on": _("批改生效日期须在保险期间内（%(a)s 至 %(b)s）。") % {
+            "a": first, "b": end - dt.timedelta(days=1)}})
+    last = policy.endorsements.order_by("-effective_on", "-id").first()
+    if last is not None and effective_on < last.effective_on:
+        raise ValidationError({"effective_on": _("批改生效日期不能早于上一次批改的生效日期 %(d)s。") % {
+            "d": last.effective_on}})
+    old_premium = last.new_premium if last is not None else policy.premium
+    new_premium = to_fen(new_premium)
+    period_days, remaining_days = (end - first).days, (end - effective_on).days
+    delta = endorsement_premium(mode=premium_mode, old_premium=old_premium, new_premium=new_premium,
+                                period_days=period_days, remaining_days=remaining_days)
+    premium_after = to_fen(policy.premium + delta)
+    if premium_after < 0:
+        raise ValidationError({"new_premium": _("批改后保费不能为负数。")})
+    endorsement = Endorsement(
+        policy=policy, usage_nature_from=policy.usage_nature_insured, usage_nature_to=usage,
+        effective_on=effective_on, premium_mode=premium_mode, old_premium=to_fen(old_premium),
+        new_premium=new_premium, remaining_days=remaining_days, period_days=period_days, premium_delta=delta,
+        premium_after=premium_after, reason=reason, actor=acting_user(actor),
+        system_job=getattr(actor, "system_job", "") or "", **_source_fields(source),
+    )
+    endorsement.full_clean()
+    endorsement.save()
+    policy.usage_nature_insured, policy.premium = usage, premium_after
+    policy.save(update_fields=["usage_nature_insured", "premium", "updated_at"])
+    _history(actor=actor, policy=policy, from_status=policy.status, path=LifecyclePath.ENDORSEMENT,
+             at=dt.datetime.combine(effective_on, dt.time(), tzinfo=SHANGHAI) if effective_on > first
+             else policy.starts_at, reason=reason, source=endorsement)
+    audit_record(actor=actor, action="policy.endorse", obj=policy, organization=policy.insurer, detail={
+        "endorsement": endorsement.pk, "usage_nature_from": endorsement.usage_nature_from, "usage_nature_to": usage,
+        "effective_on": str(effective_on), "premium_mode": premium_mode, "old_premium": str(old_premium),
+        "new_premium": str(new_premium), "premium_delta": str(delta), "premium_after": str(premium_after),
+        "source": f"{source._meta.label_lower}:{source.pk}" if source is not None else None,
+    })
+    return endorsement
 
 
 # --- coverage standard (rule M10) --------------------------------------------------------------------------------
 
 
 def coverage_standard_in_force(day: dt.date | dt.datetime) -> CoverageStandard | None:
+    """The jointly published (approved) version in force on ``day``; ``None`` when there is none."""
     if isinstance(day, dt.datetime):
         day = local_date(day)
-    return (CoverageStandard.objects.filter(effective_from__lte=day)
+    return (CoverageStandard.objects.filter(status=CoverageStandard.Status.IN_FORCE, effective_from__lte=day)
             .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
             .order_by("-effective_from", "-id").prefetch_related("requirements").first())
 
 
-@transaction.atomic
-def coverage_standard_publish(
-    *, actor, name: str, effective_from: dt.date, requirements: Iterable[dict[str, Any]],
-    effective_to: dt.date | None = None, basis: str = "",
-) -> CoverageStandard:
-    """Publish a new version of the standard (associations only). The open-ended version in force before it
-    ends the day before; a version never takes effect in the past (verification results must not change after
-    the fact), and versions never overlap."""
-    rights.require(actor, "policies.add_coveragestandard", _("只有保险行业协会、出租汽车行业协会可以发布保障标准。"))
+_ASSOCIATIONS = (OrganizationKind.INSURANCE_ASSOCIATION, OrganizationKind.TAXI_ASSOCIATION)
+
+
+def _association_of(actor) -> Organization:
+    org = getattr(actor, "organization", None)
+    if org is None or org.kind not in _ASSOCIATIONS:
+        raise PermissionDeniedError(_("保障标准由保险行业协会、出租汽车行业协会联合制定并发布（规则 M10）。"))
+    return org
+
+
+def _effective_checks(effective_from: dt.date, effective_to: dt.date | None) -> None:
     for field, day in (("effective_from", effective_from), ("effective_to", effective_to)):
         check_date(day, field=field, label=CoverageStandard._meta.get_field(field).verbose_name)
-    today = local_date(timezone.now())
-    if effective_from < today:
+    if effective_from is None:
+        raise ValidationError({"effective_from": _("请填写生效日期。")})
+    if effective_from < local_date(timezone.now()):
         raise ValidationError({"effective_from": _("保障标准不能追溯生效，生效日期最早为今天。")})
     if effective_to is not None and effective_to < effective_from:
         raise ValidationError({"effective_to": _("失效日期不能早于生效日期。")})
+
+
+@transaction.atomic
+def coverage_standard_propose(
+    *, actor, name: str, effective_from: dt.date, requirements: Iterable[dict[str, Any]],
+    effective_to: dt.date | None = None, basis: str = "", is_demo: bool = False,
+) -> CoverageStandard:
+    """Rule M10, step 1: one association proposes a version of the standard. It is not in force until the OTHER
+    association approves it (``coverage_standard_decide``)."""
+    rights.require(actor, "policies.add_coveragestandard", _("只有保险行业协会、出租汽车行业协会可以提议保障标准。"))
+    proposer = _association_of(actor)
+    _effective_checks(effective_from, effective_to)
+    basis = (basis or "").strip()
+    bound_text(CoverageStandard, basis=basis)
     lines = list(requirements)
     if not lines:
         raise ValidationError({"requirements": _("保障标准至少应包含一项保障要求。")})
     kinds = [r.get("policy_kind") for r in lines]
     if len(set(kinds)) != len(kinds):
         raise ValidationError({"requirements": _("同一险种只能有一项保障要求。")})
-    # close the open-ended predecessor
-    CoverageStandard.objects.select_for_update().filter(
-        effective_to__isnull=True, effective_from__lt=effective_from,
-    ).update(effective_to=effective_from - dt.timedelta(days=1))
-    overlap = CoverageStandard.objects.filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gte=effective_from),
-    )
-    if effective_to is not None:
-        overlap = overlap.filter(effective_from__lte=effective_to)
-    if overlap.exists():
-        raise ConflictError(_("与已发布的保障标准“%(name)s”的有效期重叠。") % {"name": overlap.first().name})
     standard = CoverageStandard(
-        name=name.strip(), effective_from=effective_from, effective_to=effective_to, basis=basis,
-        published_by=actor.organization, created_by=acting_user(actor),
+        name=(name or "").strip(), effective_from=effective_from, effective_to=effective_to, basis=basis,
+        published_by=proposer, created_by=acting_user(actor), status=CoverageStandard.Status.PROPOSED,
+        is_demo=is_demo,
     )
     standard.full_clean()
     standard.save()
@@ -413,9 +772,9 @@ def coverage_standard_publish(
         if any(a not in CoverageKind.values for a in alternatives):
             raise ValidationError({"requirements": _("可替代的保障项目无效。")})
         per_seat = line.get("min_per_seat_limit")
-        for name, amount in (("min_limit", line.get("min_limit") or 0), ("min_per_seat_limit", per_seat)):
+        for field_name, amount in (("min_limit", line.get("min_limit") or 0), ("min_per_seat_limit", per_seat)):
             check_amount(None if amount in (None, "") else amount, field="requirements",
-                         label=CoverageRequirement._meta.get_field(name).verbose_name)
+                         label=CoverageRequirement._meta.get_field(field_name).verbose_name)
         requirement = CoverageRequirement(
             standard=standard, policy_kind=kind, min_limit=Decimal(str(line.get("min_limit") or 0)),
             min_per_seat_limit=Decimal(str(per_seat)) if per_seat not in (None, "") else None,
@@ -423,9 +782,54 @@ def coverage_standard_publish(
         )
         requirement.full_clean()
         requirement.save()
-    audit_record(actor=actor, action="coverage_standard.publish", obj=standard, detail={
+    audit_record(actor=actor, action="coverage_standard.propose", obj=standard, organization=proposer, detail={
         "name": standard.name, "effective_from": str(effective_from),
-        "effective_to": str(effective_to) if effective_to else None,
+        "effective_to": str(effective_to) if effective_to else None, "is_demo": is_demo,
         "requirements": [{k: str(v) for k, v in line.items()} for line in lines],
     })
     return standard
+
+
+@transaction.atomic
+def coverage_standard_decide(*, actor, standard: CoverageStandard, approve: bool, reason: str = "") -> CoverageStandard:
+    """Rule M10, step 2: the OTHER association approves the proposed version (then it is in force from its
+    effective date: the open-ended version before it ends the day before; versions never overlap and never take
+    effect in the past) or rejects it with a reason. The proposing association cannot approve its own proposal."""
+    rights.require(actor, "policies.approve_coveragestandard", _("只有另一协会可以审核提议的保障标准。"))
+    approver = _association_of(actor)
+    standard = CoverageStandard.objects.select_for_update(of=("self",)).select_related("published_by").get(
+        pk=standard.pk)
+    if standard.status != CoverageStandard.Status.PROPOSED:
+        raise ConflictError(_("该保障标准当前为“%(s)s”，不能再审核。") % {"s": standard.get_status_display()},
+                            code="standard_not_proposed")
+    proposer = standard.published_by
+    if proposer is None or proposer.pk == approver.pk or proposer.kind == approver.kind:
+        raise PermissionDeniedError(
+            _("保障标准须由两协会联合发布：提议单位不能审核本单位的提议，须由另一协会审核（规则 M10）。"),
+            code="same_association")
+    reason = (reason or "").strip()
+    bound_text(CoverageStandard, limit=NOTE_MAX, decision_reason=reason)
+    if not approve and len(reason) < 2:
+        raise ValidationError({"reason": _("不予通过须写明理由。")})
+    if approve:
+        _effective_checks(standard.effective_from, standard.effective_to)
+        in_force = CoverageStandard.objects.select_for_update().filter(status=CoverageStandard.Status.IN_FORCE)
+        in_force.filter(effective_to__isnull=True, effective_from__lt=standard.effective_from).update(
+            effective_to=standard.effective_from - dt.timedelta(days=1))
+        overlap = in_force.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=standard.effective_from))
+        if standard.effective_to is not None:
+            overlap = overlap.filter(effective_from__lte=standard.effective_to)
+        if overlap.exists():
+            raise ConflictError(_("与已发布的保障标准“%(name)s”的有效期重叠。") % {"name": overlap.first().name})
+    standard.status = CoverageStandard.Status.IN_FORCE if approve else CoverageStandard.Status.REJECTED
+    standard.decided_by_org, standard.decided_by = approver, acting_user(actor)
+    standard.decided_at, standard.decision_reason = timezone.now(), reason
+    standard.save(update_fields=["status", "decided_by_org", "decided_by", "decided_at", "decision_reason"])
+    audit_record(actor=actor, action="coverage_standard.approve" if approve else "coverage_standard.reject",
+                 obj=standard, organization=approver, detail={"reason": reason, "proposed_by": proposer.pk})
+    return standard
+
+
+def coverage_standard_publish(**kwargs) -> CoverageStandard:
+    """Former name of ``coverage_standard_propose``: a version is only PROPOSED by one association now (M10)."""
+    return coverage_standard_propose(**kwargs)

@@ -6,6 +6,8 @@ from celery import shared_task
 @shared_task(name="apps.policies.tasks.policies_expire", acks_late=True)
 def policies_expire() -> int:
     """Mark policies whose period has ended as expired (schedule: ``register_periodic`` in the app's ready())."""
+    from apps.parties.rights import SystemActor
+
     from .services import policies_expire as expire
 
-    return expire()
+    return expire(actor=SystemActor("policies.expire"))

@@ -17,7 +17,8 @@ Definitions (identical in both):
   未按营运性质投保); else ``insured_as_operating``;
 * double compulsory insurance (rule J7): two or more compulsory policies in force at T; all but the
   earliest-starting one (ties: lowest id) are to be cancelled;
-* coverage gaps (rule M10) against the standard in force on the date of T, for vehicles in scope: for each
+* coverage gaps (rule M10) against the jointly published standard in force on the date of T (a gap is a warning,
+  ``CoverageGap.severity``, except 交强险 which the law requires), for vehicles in scope: for each
   requirement, the coverage kinds it accepts are looked up among the policies in force (a policy always covers
   its own kind; its coverage lines add kinds and limits) and the best limit / per-seat limit per kind is compared
   with the minimum.
@@ -107,10 +108,22 @@ class CoverageGap:
         return str(CoverageKind(self.kind).label)
 
     @property
+    def legal(self) -> bool:
+        """Rule M10: the standard is a reference (a gap is a warning) except where the law itself requires the
+        cover — 交强险 (机动车交通事故责任强制保险条例 art. 2)."""
+        return self.kind == CoverageKind.COMPULSORY
+
+    @property
+    def severity(self) -> str:
+        return "legal" if self.legal else "warning"
+
+    @property
     def message(self) -> str:
         """Chinese reason, e.g. "第三者责任险限额 50 万元，低于保障标准要求的 100 万元（规则 M10）"."""
+        if self.missing and self.legal:
+            return _("缺少%(kind)s：法定必须投保（机动车交通事故责任强制保险条例）。") % {"kind": self.kind_label}
         if self.missing:
-            return _("缺少%(kind)s（保障标准要求，规则 M10）。") % {"kind": self.kind_label}
+            return _("缺少%(kind)s（保障标准为行业参考，提示，规则 M10）。") % {"kind": self.kind_label}
         parts = []
         if self.required_limit and (self.actual_limit is None or self.actual_limit < self.required_limit):
             parts.append(_("%(kind)s限额 %(actual)s，低于保障标准要求的 %(required)s") % {
@@ -120,7 +133,7 @@ class CoverageGap:
             parts.append(_("%(kind)s每座限额 %(actual)s，低于保障标准要求的每座 %(required)s") % {
                 "kind": self.kind_label, "actual": _yuan(self.actual_per_seat_limit),
                 "required": _yuan(self.required_per_seat_limit)})
-        return "；".join(parts) + _("（规则 M10）。")
+        return "；".join(parts) + _("（保障标准为行业参考，提示，规则 M10）。")
 
 
 @dataclass(frozen=True)
@@ -197,6 +210,7 @@ class Verification:
         data["wrongly_insured"] = self.wrongly_insured
         for gap, gap_obj in zip(data["coverage_gaps"], self.coverage_gaps, strict=True):
             gap["message"] = gap_obj.message
+            gap["severity"] = gap_obj.severity
         return data
 
 
@@ -206,7 +220,7 @@ class Verification:
 def _standard_at(day: dt.date) -> CoverageStandard | None:
     from django.db.models import Q
 
-    return (CoverageStandard.objects.filter(effective_from__lte=day)
+    return (CoverageStandard.objects.filter(status=CoverageStandard.Status.IN_FORCE, effective_from__lte=day)
             .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=day))
             .order_by("-effective_from", "-id").first())
 

@@ -27,15 +27,18 @@ from apps.vehicles.views import RegisterListView, _reveal_json, _usage_filter
 from . import services
 from .access import may_reveal_policyholder
 from .forms import (
+    CancellationForm,
     CarrierCalcForm,
     CommercialCalcForm,
     CompulsoryCalcForm,
+    EndorsementForm,
+    ExtensionForm,
     PolicyFilterForm,
     PolicyForm,
     StandardForm,
     UnderwritingFilterForm,
 )
-from .models import CoverageStandard, Policy
+from .models import Cancellation, CoverageStandard, Policy
 from .premiums_api import quote_carrier, quote_commercial, quote_compulsory
 from .rows import POLICY_ROWS
 from .underwriting import RULES, flagged_policies, policy_flags
@@ -89,7 +92,17 @@ class PolicyDetailView(ScopedPageMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         user, policy = self.request.user, self.object
+        mine = user.is_superuser or policy.insurer_id == user.organization_id
+        active = policy.status == Policy.Status.ACTIVE
         return super().get_context_data(
+            endorsements=access.visible(user, policy.endorsements.select_related("actor")).order_by("effective_on", "id"),
+            status_changes=access.visible(user, policy.status_changes.select_related("actor")).order_by("at", "id"),
+            cancellation=access.visible(user, Cancellation.objects.filter(policy=policy)).first(),
+            may_endorse=active and mine and rights.may(user, "policies.add_endorsement"),
+            may_cancel=active and mine and rights.may(user, "policies.cancel_policy"),
+            may_extend=(active and mine and rights.may(user, "policies.extend_policy")
+                        and policy.kind == "compulsory" and policy.laid_up_extension_months is None
+                        and policy.usage_class == "operating"),
             **kwargs, flags=policy_flags(policy), now=timezone.now(), in_force=policy.in_force_at(timezone.now()),
             may_reveal=may_reveal_policyholder(user, policy),
             may_edit=rights.may(user, "policies.change_policy") and policy.insurer_id == user.organization_id,
@@ -150,9 +163,9 @@ def policy_form(request, pk: int | None = None):
                     policyholder_name=data["policyholder_name"], coverages=_coverage_line(data),
                     vehicle_fields={"seats": data.get("seats")} if data.get("seats") else None)
             else:
+                # the period and the usage nature are not the edit's to change (disabled fields: the current values)
                 saved = services.policy_update(
-                    actor=user, policy=policy, kind=data["kind"], usage_nature_insured=data["usage_nature_insured"],
-                    starts_at=_start(data["starts_on"]), ends_at=_end(data["ends_on"]), premium=data["premium"],
+                    actor=user, policy=policy, kind=data["kind"], premium=data["premium"],
                     policyholder_name=data["policyholder_name"] or None, coverages=_coverage_line(data))
         except (ValidationError, ApplicationError) as exc:
             apply_service_errors(form, exc, field_map={"starts_at": "starts_on", "ends_at": "ends_on",
@@ -180,6 +193,79 @@ def policies_on_vehicle_timeline(user, vehicle):
             yield TimelineItem(p.ends_at, "policy", _("保险止期"), label, url=url, future=p.ends_at > now)
 
 
+# --- lifecycle: endorsement, cancellation, laid-up extension (rules J6–J10, C5) -----------------------------------
+
+
+def _lifecycle_policy(request, pk: int, perm: str, message: str) -> Policy:
+    policy = access.get_for_user(request.user, Policy.objects.select_related("vehicle", "insurer"), pk=pk)
+    rights.require(request.user, perm, message)
+    return policy
+
+
+def _lifecycle_page(request, policy, form, template: str, *, title: str, extra=None):
+    return render(request, template, {"form": form, "policy": policy, "title": title, **(extra or {})},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def policy_endorse(request, pk: int):
+    """The issuing insurer records an endorsement (批改) of the usage nature (rules J8, J9)."""
+    policy = _lifecycle_policy(request, pk, "policies.add_endorsement", _("您没有办理保单批改的权限。"))
+    form = EndorsementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            endorsement = services.policy_endorse(
+                actor=request.user, policy=policy, usage_nature=data["usage_nature"],
+                effective_on=data["effective_on"], premium_mode=data["premium_mode"], reason=data["reason"],
+                new_premium=data["new_premium"])
+        except (ValidationError, ApplicationError) as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已批改：使用性质自 %(d)s 起为“%(u)s”，保费增减 %(delta)s 元。") % {
+                "d": endorsement.effective_on, "u": endorsement.get_usage_nature_to_display(),
+                "delta": endorsement.premium_delta})
+            return redirect("policies:detail", pk=policy.pk)
+    return _lifecycle_page(request, policy, form, "policies/lifecycle_form.html", title=_("批改保单"))
+
+
+@login_required
+def policy_cancel(request, pk: int):
+    """The issuing insurer cancels (退保) on an enumerated ground with its evidence (rules J6, J7, C5)."""
+    policy = _lifecycle_policy(request, pk, "policies.cancel_policy", _("您没有办理退保的权限。"))
+    form = CancellationForm(request.POST or None, grounds=services.allowed_grounds(policy))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.policy_cancel(
+                actor=request.user, policy=policy, ground=data["ground"], evidence=data["evidence"],
+                at=data["at"], evidence_ref=data.get("evidence_ref") or "", refund=data.get("refund"),
+                laid_up_from=data.get("laid_up_from"), laid_up_to=data.get("laid_up_to"))
+        except (ValidationError, ApplicationError) as exc:
+            apply_service_errors(form, exc, field_map={"cancelled_at": "at"})
+        else:
+            messages.success(request, _("已办理退保。"))
+            return redirect("policies:detail", pk=policy.pk)
+    return _lifecycle_page(request, policy, form, "policies/lifecycle_form.html", title=_("退保"))
+
+
+@login_required
+def policy_extend(request, pk: int):
+    """Rule J10: the laid-up extension of a compulsory policy of an operating vehicle (once, 1–4 months)."""
+    policy = _lifecycle_policy(request, pk, "policies.extend_policy", _("您没有办理保险期间顺延的权限。"))
+    form = ExtensionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_extend_laid_up(actor=request.user, policy=policy, months=form.cleaned_data["months"],
+                                           evidence=form.cleaned_data["evidence"])
+        except (ValidationError, ApplicationError) as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已办理停驶顺延。"))
+            return redirect("policies:detail", pk=policy.pk)
+    return _lifecycle_page(request, policy, form, "policies/lifecycle_form.html", title=_("停驶顺延（规则 J10）"))
+
+
 # --- coverage standard (rule M10) ----------------------------------------------------------------------------------
 
 
@@ -198,20 +284,44 @@ def standard(request):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                published = services.coverage_standard_publish(
+                published = services.coverage_standard_propose(
                     actor=user, name=data["name"], effective_from=data["effective_from"],
                     effective_to=data["effective_to"], basis=data["basis"], requirements=form.requirements())
             except (ValidationError, ApplicationError) as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, _("已发布保障标准“%(n)s”，自 %(d)s 起生效。") % {
+                messages.success(request, _("已提议保障标准“%(n)s”（自 %(d)s 起），待另一协会审核通过后生效。") % {
                     "n": published.name, "d": published.effective_from})
                 return redirect("policies:standard")
     elif request.method == "POST":
         rights.require(user, "policies.add_coveragestandard", _("只有保险行业协会、出租汽车行业协会可以发布保障标准。"))
     return render(request, "policies/standard.html", {
         "standards": standards, "current": current, "form": form, "today": timezone.localdate(),
+        "may_decide": rights.may(user, "policies.approve_coveragestandard"),
     }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def standard_decide(request, pk: int):
+    """Rule M10: the other association approves (then it is in force) or rejects (with a reason) a proposal."""
+    user = request.user
+    rights.require(user, "policies.approve_coveragestandard", _("只有另一协会可以审核提议的保障标准。"))
+    standard = access.get_for_user(user, CoverageStandard, pk=pk)
+    approve = request.POST.get("approve")
+    if approve not in ("0", "1"):
+        messages.error(request, _("请选择“审核通过”或“不予通过”。"))
+        return redirect("policies:standard")
+    try:
+        services.coverage_standard_decide(actor=user, standard=standard, approve=approve == "1",
+                                          reason=request.POST.get("reason", ""))
+    except (ValidationError, ApplicationError) as exc:
+        text = exc.message if isinstance(exc, ApplicationError) else "；".join(
+            m for ms in exc.message_dict.values() for m in ms)
+        messages.error(request, text)
+    else:
+        messages.success(request, _("已审核保障标准“%(n)s”。") % {"n": standard.name})
+    return redirect("policies:standard")
 
 
 # --- premium calculator --------------------------------------------------------------------------------------------

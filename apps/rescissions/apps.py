@@ -16,6 +16,7 @@ class RescissionsConfig(AppConfig):
         from django.conf import settings
 
         from apps.core import home, navigation
+        from apps.core.models import Deadline
         from apps.core.rules import register_rule
         from apps.core.schedule import register_periodic
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
@@ -25,8 +26,10 @@ class RescissionsConfig(AppConfig):
         from .panels import insurer_panel, watcher_panel
         from .services import RULE_DECIDE, RULE_DISCLOSURE
 
-        register_rule(RULE_DECIDE, _("合同解除权 30 日（规则 M12、J5）"))
-        register_rule(RULE_DISCLOSURE, _("投保人如实告知期 5 日（规则 J5）"))
+        register_rule(RULE_DECIDE, _("合同解除权 30 日（规则 M12、J5）"), rule_ids="M12, J5",
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.rescission_days)
+        register_rule(RULE_DISCLOSURE, _("投保人如实告知期 5 日（规则 J5）"), rule_ids="J5",
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.disclosure_days)
         # Rule M12: the kernel's generic warning for this clock starts on day RESCISSION_WARN_DAY of 30, unless the
         # project's settings already say otherwise for the rule.
         settings.DEADLINE_RULES.setdefault(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Decision
+from apps.vehicles.usage import OPERATING_NATURES, UsageNature
+
+from .models import Decision, Fault, Path
 from .notices import DEFAULT_MATTER
 
 LOCAL = {"type": "datetime-local", "step": 60}
@@ -42,6 +44,35 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("决定"), choices=Decision.choices, widget=forms.HiddenInput)
     decided_at = _When(_("决定时间"))
     reason = forms.CharField(label=_("理由"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PathForm(forms.Form):
+    """The insurer's finding of when the vehicle began operating, and so the case's path (rules J5, J9, J13)."""
+
+    path = forms.ChoiceField(label=_("处理路径"), choices=Path.choices, widget=forms.RadioSelect)
+    operating_since = forms.DateField(label=_("车辆开始营运日期"), required=False,
+                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                      help_text=_("查明的车辆开始从事营运的日期：早于或等于保险起期为投保时未如实告知，晚于保险起期为承保后危险程度增加。"))
+    fault = forms.ChoiceField(label=_("投保人过错（投保时未如实告知）"), required=False,
+                              choices=[("", "—"), *Fault.choices])
+    meant_at_inception = forms.BooleanField(label=_("投保时已有营运意图（开始营运晚于保险起期时）"), required=False)
+    basis = forms.CharField(label=_("认定依据（投保时未如实告知）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("选择该路径的理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EndorseForm(forms.Form):
+    policy = forms.IntegerField(label=_("保单"), widget=forms.Select)
+    usage_nature = forms.ChoiceField(label=_("批改后的使用性质"),
+                                     choices=[(v, label) for v, label in UsageNature.choices if v in OPERATING_NATURES],
+                                     initial=UsageNature.RIDE_HAILING)
+    effective_on = forms.DateField(label=_("批改生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    new_premium = forms.DecimalField(label=_("按新使用性质核定的保险期间保费（元）"), max_digits=14, decimal_places=2,
+                                     min_value=0)
+    reason = forms.CharField(label=_("批改原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PolicyAddForm(forms.Form):
+    policy_number = forms.CharField(label=_("同一投保人的其他保单号"), max_length=40)
 
 
 class CorrectionForm(forms.Form):

@@ -1,7 +1,10 @@
 """Rescission cases: the 30-day clock insurers are held to (rules M12, J5; DESIGN.md "Rescission").
 
-A case opens for one active policy when its insurer receives illegal-operation information; ``known_at`` is the
-signed receipt time of the batch that carried it. The case row holds the current state for lists and filters;
+A case opens when an insurer receives illegal-operation information (a penalty, transport's finding on a lead) or
+finds it itself; ``known_at`` is the signed receipt time of the batch that carried it. A case belongs to one
+policyholder at one insurer and may cover several of that policyholder's policies there (``CasePolicy``): one
+written notice (附件三) covers them all. What follows depends on the path the insurer records with its basis
+(``Path``, rules J5, J9, J13; Insurance Law arts. 16 and 52) and on each policy's kind (交强险 or commercial). The case row holds the current state for lists and filters;
 every step is also an append-only ``RescissionEvent`` (the database refuses UPDATE and DELETE of events), and a
 recorded step is corrected only by a new ``correction`` event with a reason. Notices (附件三/四/七) are stored
 as PDF files with their SHA-256.
@@ -21,15 +24,37 @@ from .notices import NoticeKind
 
 class Trigger(models.TextChoices):
     PENALTY = "penalty", _("交通运输部门查处的非法营运处罚")
-    LEAD_CONFIRMED = "lead_confirmed", _("经核实确认的非法营运线索")
-    SCREENING_FINDING = "screening_finding", _("合法营运车辆清单比对发现（监管转送）")
+    # Rule M2: only transport defines (界定) illegal operation; the regulator relays its finding.
+    LEAD_CONFIRMED = "lead_confirmed", _("交通运输部门界定的非法营运（线索核查结果）")
+    # Rule M6: a lawful operating vehicle insured as non-operating is endorsed (批改), never rescinded; the value
+    # stays readable on cases opened before that was corrected, no new case is opened with it.
+    SCREENING_FINDING = "screening_finding", _("合法营运车辆清单比对发现（历史案件；现转批改工作清单，不再立案）")
     INSURER_FINDING = "insurer_finding", _("保险公司自行发现")
+
+
+OPENING_TRIGGERS = (Trigger.PENALTY, Trigger.LEAD_CONFIRMED, Trigger.INSURER_FINDING)
+
+
+class Path(models.TextChoices):
+    """The insurer's finding of WHEN the vehicle began operating, which decides the lawful outcomes (rule J13)."""
+
+    NON_DISCLOSURE = "non_disclosure", _("投保时未如实告知（规则 J5；保险法第十六条）")
+    RISK_INCREASE = "risk_increase", _("承保后危险程度增加未通知（规则 J9；保险法第五十二条）")
+
+
+class Fault(models.TextChoices):
+    """Rule J5 / art. 16: only intentional or grossly negligent non-disclosure allows rescission."""
+
+    INTENTIONAL = "intentional", _("故意")
+    GROSS_NEGLIGENCE = "gross_negligence", _("重大过失")
 
 
 class Decision(models.TextChoices):
     RESCINDED = "rescinded", _("解除合同")
     NOT_RESCINDED = "not_rescinded", _("不得解除（投保人已如实告知）")
     CONDITIONS_NOT_MET = "conditions_not_met", _("不符合法定或约定解除条件")
+    # Rules J8, J9: the policy is endorsed (usage nature changed, premium re-rated); the case ends, not lapses.
+    ENDORSED = "endorsed", _("批改保单（变更使用性质、调整保险费）")
 
 
 class Status(models.TextChoices):
@@ -40,10 +65,11 @@ class Status(models.TextChoices):
     NOT_RESCINDED = "not_rescinded", _("不得解除")
     CONDITIONS_NOT_MET = "conditions_not_met", _("不符合解除条件")
     LAPSED = "lapsed", _("解除权已消灭（超期）")
+    ENDORSED = "endorsed", _("已批改")
 
 
 OPEN_STATUSES = (Status.OPEN, Status.NOTICE_SENT, Status.AWAITING_DISCLOSURE)
-DECIDED_STATUSES = (Status.RESCINDED, Status.NOT_RESCINDED, Status.CONDITIONS_NOT_MET)
+DECIDED_STATUSES = (Status.RESCINDED, Status.NOT_RESCINDED, Status.CONDITIONS_NOT_MET, Status.ENDORSED)
 
 
 class RescissionCase(models.Model):
@@ -59,6 +85,18 @@ class RescissionCase(models.Model):
     known_at = models.DateTimeField(_("知道解除事由的时间"),
                                     help_text=_("承载该信息的数据批次的签收回执时间"))
     deadline_at = models.DateTimeField(_("解除权消灭时间"), db_index=True)
+    policyholder_key = models.CharField(_("投保人标识"), max_length=80, blank=True, db_index=True, editable=False,
+                                        help_text=_("投保人姓名（名称）的盲索引：同一投保人在同一保险公司的保单归入一案"))
+    policies = models.ManyToManyField("policies.Policy", through="CasePolicy", verbose_name=_("涉及的保单"),
+                                      related_name="covering_rescission_cases")
+    path = models.CharField(_("处理路径"), max_length=30, choices=Path.choices, blank=True)
+    fault = models.CharField(_("投保人过错"), max_length=30, choices=Fault.choices, blank=True)
+    operating_since = models.DateField(_("开始营运日期"), null=True, blank=True,
+                                       help_text=_("保险公司查明的车辆开始从事营运的日期"))
+    meant_at_inception = models.BooleanField(_("投保时已有营运意图"), default=False)
+    path_basis = models.TextField(_("认定依据"), blank=True)
+    path_reason = models.TextField(_("选择路径的理由"), blank=True)
+    path_recorded_at = models.DateTimeField(_("路径认定时间"), null=True, blank=True)
     matter = models.CharField(_("未如实告知的事项"), max_length=200, blank=True)
     applied_on = models.DateField(_("投保日期"), null=True, blank=True)
     notice_sent_at = models.DateTimeField(_("通知发出时间"), null=True, blank=True)
@@ -88,8 +126,8 @@ class RescissionCase(models.Model):
         constraints = [
             *range_constraints(
                 "rescission",
-                dates=("applied_on",),
-                instants=("known_at", "deadline_at", "notice_sent_at", "notice_received_at", "disclosure_due_at", "disclosed_at", "decided_at", "decision_recorded_at", "lapsed_at", "created_at", "updated_at"),
+                dates=("applied_on", "operating_since"),
+                instants=("known_at", "deadline_at", "notice_sent_at", "notice_received_at", "disclosure_due_at", "disclosed_at", "decided_at", "decision_recorded_at", "lapsed_at", "path_recorded_at", "created_at", "updated_at"),
             ),
             # Idempotent opening: the same vehicle, policy and trigger (+ reference) never makes two cases.
             models.UniqueConstraint(fields=["vehicle", "policy", "trigger", "trigger_ref"], name="rescission_case_once"),
@@ -116,6 +154,11 @@ class RescissionCase(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def policy_list(self) -> list:
+        """The policies the case covers, the first one opened first."""
+        return [link.policy for link in self.case_policies.select_related("policy").order_by("id")]
+
+    @property
     def status_css(self) -> str:
         if self.status == Status.LAPSED:
             return "bad"
@@ -126,6 +169,36 @@ class RescissionCase(models.Model):
         if self.status in OPEN_STATUSES:
             return None
         return bool(self.decided_at and self.decision_recorded_at and self.decision_recorded_at <= self.deadline_at)
+
+
+class CasePolicy(models.Model):
+    """One policy a case covers, with what became of it (a case may cover a policyholder's 交强险 and commercial
+    policies: each follows the path its kind allows)."""
+
+    case = models.ForeignKey(RescissionCase, verbose_name=_("案件"), on_delete=models.PROTECT,
+                             related_name="case_policies")
+    policy = models.ForeignKey("policies.Policy", verbose_name=_("保单"), on_delete=models.PROTECT,
+                               related_name="rescission_case_links")
+    outcome = models.CharField(_("处理结果"), max_length=30, choices=Decision.choices, blank=True)
+    outcome_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    endorsement_ref = models.CharField(_("批改单号"), max_length=60, blank=True)
+    added_at = models.DateTimeField(_("纳入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("案件涉及的保单")
+        verbose_name_plural = _("案件涉及的保单")
+        ordering = ["case", "id"]
+        constraints = [
+            *range_constraints("rescission_case_policy", instants=("outcome_at", "added_at")),
+            models.UniqueConstraint(fields=["case", "policy"], name="rescission_case_policy_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.policy}"
+
+    @property
+    def compulsory(self) -> bool:
+        return self.policy.kind == "compulsory"
 
 
 class EventKind(models.TextChoices):
@@ -142,6 +215,9 @@ class EventKind(models.TextChoices):
     NOTICE_ISSUED = "notice_issued", _("出具文书")
     REMINDER = "reminder", _("期限提醒")
     CORRECTION = "correction", _("更正")
+    PATH_RECORDED = "path_recorded", _("认定处理路径")
+    POLICY_ADDED = "policy_added", _("纳入同一投保人的保单")
+    ENDORSED = "endorsed", _("批改保单")
 
 
 class RescissionEvent(models.Model):

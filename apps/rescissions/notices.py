@@ -5,8 +5,14 @@
 * 附件七 机动车交通事故责任强制保险合同解除通报书 — to the vehicle administration, on rescission.
 
 The same Django template renders the printable HTML page and, through WeasyPrint, the PDF stored with the case.
-The seed's forms are for compulsory insurance (交强险); for a commercial policy the insurance name and the
-legal basis (《中华人民共和国保险法》) are substituted, the wording is otherwise the same.
+The seed's forms are for compulsory insurance (交强险) and cite 《机动车交通事故责任强制保险条例》; for a commercial
+policy the insurance name and the legal basis (《中华人民共和国保险法》第十六条, non-disclosure at inception) are
+substituted (rule J13). One notice may cover several policies of one policyholder at the insurer: each policy is
+listed with its kind, and the basis of each kind is cited.
+
+A commercial policy whose risk increased after inception (usage changed later, insurer not notified) follows
+Insurance Law art. 52 instead: no 附件三 and no 5 days; when the insurer terminates, the policyholder gets the
+art. 52 notice (``RISK_INCREASE_TERMINATION``), worded after the statute (premium refunded pro rata).
 """
 
 from __future__ import annotations
@@ -28,21 +34,38 @@ class NoticeKind(models.TextChoices):
     DISCLOSURE_REQUEST = "disclosure_request", _("附件三 未履行如实告知义务通知书")
     RESCISSION = "rescission", _("附件四 合同解除通知书")
     VEHICLE_ADMIN = "vehicle_admin", _("附件七 合同解除通报书")
+    RISK_INCREASE_TERMINATION = "risk_increase_termination", _("保险法第五十二条 合同解除通知书（危险程度显著增加）")
 
 
 ANNEX = {
     NoticeKind.DISCLOSURE_REQUEST: "附件三",
     NoticeKind.RESCISSION: "附件四",
     NoticeKind.VEHICLE_ADMIN: "附件七",
+    NoticeKind.RISK_INCREASE_TERMINATION: "",
 }
 TEMPLATES = {
     NoticeKind.DISCLOSURE_REQUEST: "rescissions/notices/disclosure_request.html",
     NoticeKind.RESCISSION: "rescissions/notices/rescission.html",
     NoticeKind.VEHICLE_ADMIN: "rescissions/notices/vehicle_admin.html",
+    NoticeKind.RISK_INCREASE_TERMINATION: "rescissions/notices/risk_increase_termination.html",
 }
 COMPULSORY_NAME = "机动车交通事故责任强制保险"
 COMPULSORY_LAW = "《机动车交通事故责任强制保险条例》"
 INSURANCE_LAW = "《中华人民共和国保险法》"
+ART16 = "《中华人民共和国保险法》第十六条"
+ART52 = "《中华人民共和国保险法》第五十二条"
+RISK_INCREASE_MATTER = "被保险机动车的使用性质改变（实际从事客运营运），危险程度显著增加"
+
+
+@dataclass(frozen=True)
+class PolicyLine:
+    """One policy a notice covers."""
+
+    number: str
+    plate: str
+    kind_label: str
+    compulsory: bool
+    applied_on: dt.date
 DEFAULT_MATTER = "被保险机动车的使用性质（实际从事客运营运）"
 DEFAULT_REASON = "投保人未履行如实告知义务"
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one INFO line per layout step otherwise
@@ -67,6 +90,12 @@ class NoticeData:
     vehicle_admin: str = ""
     reason: str = DEFAULT_REASON
     doc_no: str = ""
+    policies: tuple[PolicyLine, ...] = ()
+
+    @property
+    def lines(self) -> tuple[PolicyLine, ...]:
+        return self.policies or (PolicyLine(self.policy_number, self.plate, self.insurance_label, self.compulsory,
+                                            self.applied_on),)
 
     @property
     def title(self) -> str:
@@ -74,11 +103,33 @@ class NoticeData:
             return "未履行如实告知义务通知书"
         if self.kind == NoticeKind.RESCISSION:
             return f"{self.insurance_name}合同解除通知书"
+        if self.kind == NoticeKind.RISK_INCREASE_TERMINATION:
+            return f"{self.insurance_name}合同解除通知书（危险程度显著增加）"
         return f"{self.insurance_name}合同解除通报书"
 
     @property
     def insurance_name(self) -> str:
-        return COMPULSORY_NAME if self.compulsory else (self.insurance_label or "机动车保险")
+        kinds = {line.compulsory for line in self.lines}
+        if kinds == {True}:
+            return COMPULSORY_NAME
+        if len(self.lines) > 1:
+            return "机动车保险"
+        return self.lines[0].kind_label or self.insurance_label or "机动车保险"
+
+    @property
+    def law(self) -> str:
+        """The legal basis each kind of policy has (rule J13): the compulsory-insurance regulations for 交强险,
+        the Insurance Law (art. 16 for non-disclosure, art. 52 for an increased risk) for commercial policies."""
+        if self.kind == NoticeKind.RISK_INCREASE_TERMINATION:
+            return ART52
+        kinds = {line.compulsory for line in self.lines}
+        if kinds == {True, False}:
+            return f"{COMPULSORY_LAW}（交强险）和{ART16}（商业保险）"
+        return COMPULSORY_LAW if kinds == {True} else ART16
+
+    @property
+    def policy_document(self) -> str:
+        return "交强险保险单" if {line.compulsory for line in self.lines} == {True} else "保险单"
 
     def context(self) -> dict:
         data = asdict(self)
@@ -87,8 +138,10 @@ class NoticeData:
             title=self.title,
             annex=ANNEX[NoticeKind(self.kind)],
             insurance_name=self.insurance_name,
-            law=COMPULSORY_LAW if self.compulsory else INSURANCE_LAW,
-            policy_document="交强险保险单" if self.compulsory else "保险单",
+            law=self.law,
+            policy_document=self.policy_document,
+            lines=self.lines,
+            several=len(self.lines) > 1,
             insurer_named_company=self.insurer_name.endswith("公司"),
             disclosure_days=conf.disclosure_days(),
             vehicle_admin=self.vehicle_admin or conf.vehicle_admin_name(),

@@ -11,18 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.calendar import is_workday
+from apps.core.calendar import day_name
 from apps.core.crypto import mask_name
 from apps.core.deadlines import local_date
-from apps.core.models import WorkCalendarDay
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
 from .access import is_watcher, may_act
-from .clock import Clock
-from .models import DECIDED_STATUSES, OPEN_STATUSES, Decision, RescissionCase, Status
-from .notices import DEFAULT_REASON, NoticeData, NoticeKind
+from .clock import Clock, decision_fits
+from .models import DECIDED_STATUSES, OPEN_STATUSES, Decision, Path, RescissionCase, Status
+from .notices import DEFAULT_REASON, NoticeData, NoticeKind, PolicyLine
 
 WEEKDAYS = [
     gettext_lazy("星期一"), gettext_lazy("星期二"), gettext_lazy("星期三"), gettext_lazy("星期四"),
@@ -34,7 +33,7 @@ WEEKDAYS = [
 
 
 def case_list(user, *, state: str = "open", insurer_id: int | None = None, status: str = "",
-              trigger: str = "", q: str = "", lapsed_only: bool = False) -> QuerySet:
+              trigger: str = "", q: str = "", lapsed_only: bool = False, path: str = "") -> QuerySet:
     """Cases in the user's audience, nearest deadline first (= fewest days left first)."""
     qs = access.visible(user, RescissionCase).select_related("insurer", "vehicle", "policy")
     if state == "open":
@@ -49,9 +48,13 @@ def case_list(user, *, state: str = "open", insurer_id: int | None = None, statu
         qs = qs.filter(insurer_id=insurer_id)
     if trigger:
         qs = qs.filter(trigger=trigger)
+    if path:
+        qs = qs.filter(path="" if path == "none" else path)
     if q:
         q = q.strip().upper()
-        qs = qs.filter(Q(vehicle__plate__icontains=q) | Q(policy__number__icontains=q) | Q(trigger_ref__icontains=q))
+        qs = qs.filter(Q(vehicle__plate__icontains=q) | Q(policy__number__icontains=q) | Q(trigger_ref__icontains=q)
+                       | Q(case_policies__policy__number__icontains=q)
+                       | Q(case_policies__policy__vehicle__plate__icontains=q)).distinct()
     return qs.order_by("deadline_at", "id")
 
 
@@ -77,19 +80,21 @@ class ClockView:
     warnings: list[str] = field(default_factory=list)
 
 
-def _holiday_note(day: dt.date) -> str:
-    workday, _fallback = is_workday(day)
-    if workday:
+def _holiday_note(c: Clock) -> str:
+    """Rule T1: say so when day 30 was a rest day and the period ends on the next working day."""
+    if not c.rolled_over:
         return ""
-    name = WorkCalendarDay.objects.filter(date=day, is_workday=False).values_list("name", flat=True).first()
-    label = name or str(WEEKDAYS[day.weekday()])
-    return _("届满日 %(date)s 是%(label)s（非工作日）：期限按自然日计算，不顺延。") % {"date": day.isoformat(), "label": label}
+    day = c.nominal_deadline_date
+    label = day_name(day) or str(WEEKDAYS[day.weekday()])
+    return _("第 %(days)d 日 %(day)s 是%(label)s（法定休假日），期限顺延至其后第一个工作日 %(date)s 24 时止"
+             "（民法典第二百零三条）。") % {"days": conf.rescission_days(), "day": day.isoformat(), "label": label,
+                                   "date": c.deadline_date.isoformat()}
 
 
 def case_clock(case: RescissionCase, now: dt.datetime | None = None, *, with_note: bool = True) -> ClockView:
     """The clock as pages show it; ``with_note=False`` skips the calendar lookup (lists: no query per row)."""
     now = now or timezone.now()
-    c = Clock(case.known_at)
+    c = Clock.of(case)
     today = local_date(now)
     day, left = c.day_of(now), c.days_left(now)
     warnings: list[str] = []
@@ -118,7 +123,7 @@ def case_clock(case: RescissionCase, now: dt.datetime | None = None, *, with_not
             elif case.notice_sent_at is None and today == c.last_notice_date:
                 css = css or "warn"
                 warnings.append(_("今天是最后通知日：须在今天发出并送达未履行如实告知义务通知书（附件三）。"))
-            if case.disclosure_due_at and case.disclosure_due_at > case.deadline_at:
+            if case.disclosure_due_at and not decision_fits(case.disclosure_due_at, case.deadline_at):
                 css = "bad"
                 warnings.append(
                     _("通知于第 %(n)d 天送达，%(d)d 日如实告知期至 %(due)s，晚于解除权消灭时间 %(at)s："
@@ -130,7 +135,7 @@ def case_clock(case: RescissionCase, now: dt.datetime | None = None, *, with_not
         day=day, days_left=left, deadline_at=case.deadline_at, deadline_date=c.deadline_date,
         last_notice_date=c.last_notice_date, last_notice_day=c.last_notice_day,
         progress=c.progress_percent(now), css=css,
-        deadline_note=_holiday_note(c.deadline_date) if with_note else "", warnings=warnings,
+        deadline_note=_holiday_note(c) if with_note else "", warnings=warnings,
     )
 
 
@@ -145,12 +150,12 @@ def row_css(case: RescissionCase, now: dt.datetime | None = None) -> str:
         return "bad"
     if not case.is_open:
         return ""
-    c = Clock(case.known_at)
+    c = Clock.of(case)
     if now > case.deadline_at or c.days_left(now) <= 2:
         return "bad"
     if case.notice_received_at is None and local_date(now) > c.last_receipt_date:
         return "bad"
-    if case.disclosure_due_at and case.disclosure_due_at > case.deadline_at:
+    if case.disclosure_due_at and not decision_fits(case.disclosure_due_at, case.deadline_at):
         return "bad"
     if c.is_warning(now):
         return "warn"
@@ -167,8 +172,27 @@ def next_actions(case: RescissionCase, user, now: dt.datetime | None = None) -> 
         return []
     if not case.is_open or now > case.deadline_at:
         return []
+    from .services import lawful_outcomes
+
     actions: list[str] = []
+    links = [link for link in case.case_policies.select_related("policy").order_by("id") if not link.outcome]
+    outcomes = {o for link in links for o in lawful_outcomes(case, link)}
+    if case.status == Status.OPEN and len(links) == case.case_policies.count():
+        actions.append("path")  # nothing done yet: the path may still be recorded or changed
+    if Decision.ENDORSED in outcomes:
+        actions.append("endorse")
+    if case.path == Path.RISK_INCREASE:
+        # art. 52 terminates commercial policies once the case's 交强险 are endorsed (J13: never rescinded)
+        if links and not any(link.compulsory for link in links) and Decision.RESCINDED in outcomes:
+            actions.append("terminate")
+        return actions
+    if not case.path:
+        if case.status == Status.OPEN:
+            actions.append("policy_add")
+        actions.append("conditions_not_met")
+        return actions
     if case.status == Status.OPEN:
+        actions.append("policy_add")
         actions.append("notice_send")
     elif case.status == Status.NOTICE_SENT:
         actions.append("notice_receive")
@@ -205,10 +229,20 @@ def notice_data(case: RescissionCase, kind: str, *, issued_on: dt.date | None, d
 
     policy, vehicle = case.policy, case.vehicle
     holder = policy.policyholder_name or vehicle.owner_name or ""
+    links = list(case.case_policies.select_related("policy", "policy__vehicle").order_by("id"))
+    if kind in (NoticeKind.RESCISSION, NoticeKind.RISK_INCREASE_TERMINATION) and case.decision == Decision.RESCINDED:
+        links = [link for link in links if link.outcome == Decision.RESCINDED]
+    elif kind == NoticeKind.VEHICLE_ADMIN:  # 附件七 reports rescinded 交强险 contracts
+        links = [link for link in links if link.compulsory and link.outcome in ("", Decision.RESCINDED)]
+    lines = tuple(PolicyLine(number=link.policy.number, plate=link.policy.vehicle.label,
+                             kind_label=link.policy.get_kind_display(), compulsory=link.compulsory,
+                             applied_on=local_date(link.policy.starts_at)) for link in links)
+    if lines:
+        policy = next(link.policy for link in links)
     return NoticeData(
         kind=kind,
         policyholder=mask_name(holder) if masked else holder,
-        plate=vehicle.label,
+        plate=policy.vehicle.label,
         policy_number=policy.number,
         insurer_name=case.insurer.name,
         applied_on=case.applied_on or local_date(policy.starts_at),
@@ -221,6 +255,7 @@ def notice_data(case: RescissionCase, kind: str, *, issued_on: dt.date | None, d
         vehicle_admin=conf.vehicle_admin_name(),
         reason=DEFAULT_REASON,
         doc_no=doc_no,
+        policies=lines,
     )
 
 
@@ -233,10 +268,20 @@ def latest_notices(case: RescissionCase) -> dict[str, object]:
 
 
 def notice_available(case: RescissionCase, kind: str) -> bool:
-    """附件三 can be previewed from the start; 附件四/七 once the case is rescinded."""
+    """附件三 can be previewed on the non-disclosure path (J5) or before a path is recorded; 附件四/七 once the case
+    is rescinded on it (附件七 only with a 交强险 among the policies); the art. 52 notice once a commercial policy
+    was terminated on the risk-increase path."""
     if kind == NoticeKind.DISCLOSURE_REQUEST:
-        return True
-    return case.decision == Decision.RESCINDED
+        return case.path != Path.RISK_INCREASE
+    if case.decision != Decision.RESCINDED:
+        return False
+    if kind == NoticeKind.RISK_INCREASE_TERMINATION:
+        return case.path == Path.RISK_INCREASE
+    if case.path == Path.RISK_INCREASE:
+        return False
+    if kind == NoticeKind.VEHICLE_ADMIN:
+        return case.case_policies.filter(policy__kind="compulsory").exists() or not case.case_policies.exists()
+    return True
 
 
 # --- compliance (regulator, insurance association) ----------------------------------------------------------

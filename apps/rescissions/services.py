@@ -38,23 +38,26 @@ from apps.parties import rights
 from apps.parties.models import OrganizationKind
 from apps.parties.rights import SystemActor
 from apps.policies.services import policy_rescind
+from apps.vehicles.usage import OPERATING_NATURES, nature_label
 
 from . import clock, conf, notices
 from .access import may_act
 from .models import (
     OPEN_STATUSES,
+    CasePolicy,
     Decision,
     EventKind,
+    Fault,
+    Path,
     RescissionCase,
     RescissionEvent,
     RescissionNotice,
     Status,
     Trigger,
 )
-from .notices import DEFAULT_MATTER, NoticeKind, render_pdf, sha256
+from .notices import DEFAULT_MATTER, RISK_INCREASE_MATTER, NoticeKind, render_pdf, sha256
 
-RULE_DECIDE = "rescission.decide"
-RULE_DISCLOSURE = "rescission.disclosure"
+RULE_DECIDE, RULE_DISCLOSURE = clock.RULE_DECIDE, clock.RULE_DISCLOSURE
 CLOCK_SKEW = dt.timedelta(minutes=2)  # an API client's "now" may run slightly ahead of ours
 _PHONE = re.compile(r"^[0-9+()\- ]{5,30}$")
 
@@ -93,6 +96,16 @@ def _require_status(case: RescissionCase, *allowed: str, action: str) -> None:
             _("案件当前状态为“%(status)s”，不能%(action)s。") % {"status": case.get_status_display(), "action": action},
             code="wrong_status",
         )
+
+
+def _require_path(case: RescissionCase, path: str, *, action: str) -> None:
+    if not case.path:
+        raise ConflictError(_("请先认定处理路径（投保时未如实告知，或承保后危险程度增加），才能%(action)s。") % {"action": action},
+                            code="path_required")
+    if case.path != path:
+        raise ConflictError(
+            _("本案件的处理路径为“%(path)s”，不能%(action)s（规则 J13）。") % {"path": case.get_path_display(), "action": action},
+            code="wrong_path")
 
 
 def _require_not_lapsed(case: RescissionCase, now: dt.datetime) -> None:
@@ -196,8 +209,14 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
 
     ``known_at`` is the signed receipt time of the batch that carried the information (the moment the insurer
     knew), or for ``insurer_finding`` the moment the insurer itself found the cause. Idempotent: the same
-    vehicle, policy, trigger and reference return the existing case (``created`` False) and change nothing.
-    Only an active policy gets a case.
+    policy, trigger and reference return the existing case (``created`` False) and change nothing.
+
+    A case belongs to one policyholder at one insurer: the same information about another policy of the same
+    policyholder (e.g. the vehicle's 交强险 and its commercial policy) joins the open case that has not sent its
+    notice yet — one 附件三 covers them all (``created`` True: the policy is now covered). Refused: a screening
+    finding (rule M6: endorsed, never rescinded), a policy that is not active, a policy insured as operating
+    (nothing was concealed), a ``known_at`` before the policy started (the insurer knew when it contracted:
+    Insurance Law art. 16 para. 6), a policy that already has an open case.
 
     ``actor``: the insurer's staff for its own finding (``add_rescissioncase``); otherwise the exchange's
     delivery acting for the insurer that received the information (``open_on_receipt``, the ``SYSTEM`` row).
@@ -207,6 +226,10 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
 
     if trigger not in Trigger.values:
         raise ApplicationError(_("触发来源无效。"), code="invalid_trigger")
+    if trigger == Trigger.SCREENING_FINDING:
+        raise ApplicationError(
+            _("合法营运车辆清单比对发现不开立合同解除案件：持证营运车辆按非营运承保的，由保险公司批改保单"
+              "（变更使用性质、重新核定保险费，规则 M6、J8、J9）。"), code="screening_not_a_case")
     if trigger == Trigger.INSURER_FINDING:
         rights.require(actor, "rescissions.add_rescissioncase", _("只有保险公司可以自行发现并立案。"))
     else:
@@ -224,21 +247,25 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
     known_at = min(known_at, now)
 
     lookup = {"vehicle_id": policy.vehicle_id, "policy_id": policy.pk, "trigger": trigger, "trigger_ref": trigger_ref}
-    existing = RescissionCase.objects.filter(**lookup).first()
+    existing = (RescissionCase.objects.filter(case_policies__policy_id=policy.pk, trigger=trigger,
+                                              trigger_ref=trigger_ref).first()
+                or RescissionCase.objects.filter(**lookup).first())
     if existing is not None:
         return existing, False
 
     policy = Policy.objects.select_for_update().select_related("insurer", "vehicle").get(pk=policy.pk)
-    if policy.status != Policy.Status.ACTIVE:
-        raise ConflictError(
-            _("保单 %(number)s 当前状态为“%(status)s”，只有有效保单才开立合同解除案件。")
-            % {"number": policy.number, "status": policy.get_status_display()},
-            code="policy_not_active",
-        )
+    _check_policy_may_have_case(policy, known_at)
+    key = _holder_key(policy)
+    joint = (RescissionCase.objects.select_for_update()
+             .filter(insurer_id=policy.insurer_id, policyholder_key=key, trigger=trigger, trigger_ref=trigger_ref,
+                     status=Status.OPEN, known_at=known_at).order_by("id").first())
+    if joint is not None and not _path_conflict(joint, [policy]):
+        _cover(joint, policy, actor=actor, at=known_at)
+        return joint, True
     case = RescissionCase(
         policy=policy, insurer=policy.insurer, vehicle=policy.vehicle, trigger=trigger, trigger_ref=trigger_ref,
         known_at=known_at, deadline_at=clock.decision_deadline(known_at), matter=DEFAULT_MATTER,
-        applied_on=local_date(policy.starts_at), status=Status.OPEN,
+        applied_on=local_date(policy.starts_at), status=Status.OPEN, policyholder_key=key,
         opened_by=acting_user(actor),
     )
     case.full_clean(exclude=["policy", "insurer", "vehicle", "opened_by"], validate_unique=False)
@@ -247,6 +274,7 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
             case.save()
     except IntegrityError:  # a concurrent delivery of the same information won the race
         return RescissionCase.objects.get(**lookup), False
+    CasePolicy.objects.create(case=case, policy=policy)
 
     # Rule M12 / J5: one clock, 30 natural days from known_at, end of that day in Shanghai.
     deadline = deadlines.deadline_start(
@@ -271,6 +299,176 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
     return case, True
 
 
+def _holder_key(policy) -> str:
+    """The policyholder at the insurer (blind index of the name; the vehicle when the policy names nobody)."""
+    return policy.policyholder_name_bidx or f"vehicle:{policy.vehicle_id}"
+
+
+def _check_policy_may_have_case(policy, known_at: dt.datetime, *, case: RescissionCase | None = None) -> None:
+    from apps.policies.models import Policy
+
+    if policy.status != Policy.Status.ACTIVE:
+        raise ConflictError(
+            _("保单 %(number)s 当前状态为“%(status)s”，只有有效保单才开立合同解除案件。")
+            % {"number": policy.number, "status": policy.get_status_display()},
+            code="policy_not_active",
+        )
+    if policy.usage_nature_insured in OPERATING_NATURES:
+        raise ConflictError(
+            _("保单 %(number)s 已按营运性质（%(usage)s）承保，使用性质已如实承保，不开立合同解除案件（规则 J5、J13）。")
+            % {"number": policy.number, "usage": nature_label(policy.usage_nature_insured)},
+            code="insured_as_operating", extra={"fields": {"policy": [_("该保单已按营运性质承保。")]}},
+        )
+    if known_at < policy.starts_at:
+        message = _("知道解除事由的时间（%(known)s）早于保单 %(number)s 的保险起期（%(start)s）：保险人订立合同时已经知道的，"
+                    "不得解除合同（保险法第十六条第六款），不开立合同解除案件。") % {
+            "known": _fmt(known_at), "number": policy.number, "start": _fmt(policy.starts_at)}
+        raise ApplicationError(message, code="known_before_start", extra={"fields": {"known_at": [message]}})
+    other = (RescissionCase.objects.filter(case_policies__policy_id=policy.pk, status__in=OPEN_STATUSES)
+             .exclude(pk=getattr(case, "pk", None)).first())
+    if other is not None:
+        raise ConflictError(
+            _("保单 %(number)s 已有办理中的合同解除案件 %(case)s，不重复立案；请在该案件中办理。")
+            % {"number": policy.number, "case": other.number},
+            code="duplicate_open_case", extra={"case": other.pk},
+        )
+
+
+def _path_conflict(case: RescissionCase, policies, *, path: str | None = None, operating_since: dt.date | None = None,
+                   meant_at_inception: bool | None = None) -> str:
+    """Why ``path`` does not fit the timing of ``policies`` ("" when it does): rules J5, J9, J13.
+
+    Non-disclosure at inception: the vehicle operated (or was meant to) when the policy was taken out; a risk
+    increased after inception: it began operating after the policy started."""
+    path = case.path if path is None else path
+    since = case.operating_since if operating_since is None else operating_since
+    meant = case.meant_at_inception if meant_at_inception is None else meant_at_inception
+    if not path or since is None:
+        return ""
+    for policy in policies:
+        start = local_date(policy.starts_at)
+        if path == Path.NON_DISCLOSURE and since > start and not meant:
+            return _("车辆自 %(since)s 起营运，晚于保单 %(number)s 的保险起期 %(start)s：这是承保后危险程度增加，"
+                     "不是投保时未如实告知（规则 J9、J13）。如投保时已有营运意图，请勾选“投保时已有营运意图”并写明依据。") % {
+                "since": since, "number": policy.number, "start": start}
+        if path == Path.RISK_INCREASE and since <= start:
+            return _("车辆自 %(since)s 起营运，不晚于保单 %(number)s 的保险起期 %(start)s：投保时已在营运，"
+                     "属于投保时未如实告知，不是承保后危险程度增加（规则 J5、J13）。") % {
+                "since": since, "number": policy.number, "start": start}
+    return ""
+
+
+def _cover(case: RescissionCase, policy, *, actor, at: dt.datetime) -> CasePolicy:
+    link = CasePolicy.objects.create(case=case, policy=policy)
+    _event(case, EventKind.POLICY_ADDED, at=at, actor=actor, data={"policy": policy.pk, "number": policy.number})
+    _audit(case, "policy_add", actor, policy=policy.number)
+    return link
+
+
+def _links(case: RescissionCase, *, open_only: bool = True):
+    qs = case.case_policies.select_related("policy").order_by("id")
+    return [link for link in qs if not open_only or not link.outcome]
+
+
+@transaction.atomic
+def rescission_policy_add(*, case: RescissionCase, actor, policy) -> RescissionCase:
+    """The insurer adds another affected policy of the same policyholder to the case before its notice is sent,
+    so that one 附件三 covers all of them. The policy must satisfy what opening a case requires."""
+    from apps.policies.models import Policy
+
+    case = _locked(case)
+    _require_case_handler(actor, case)
+    _require_status(case, Status.OPEN, action=_("纳入保单"))
+    _require_not_lapsed(case, timezone.now())
+    policy = Policy.objects.select_for_update().select_related("insurer", "vehicle").get(pk=policy.pk)
+    if policy.insurer_id != case.insurer_id:
+        raise PermissionDeniedError(_("只能纳入本公司承保的保单。"))
+    if case.case_policies.filter(policy_id=policy.pk).exists():
+        raise ConflictError(_("保单 %(number)s 已在本案件中。") % {"number": policy.number}, code="already_covered")
+    if _holder_key(policy) != case.policyholder_key:
+        raise ConflictError(_("保单 %(number)s 的投保人与本案件的投保人不同：一个案件只涵盖同一投保人在本公司的保单。")
+                            % {"number": policy.number}, code="other_policyholder")
+    _check_policy_may_have_case(policy, case.known_at, case=case)
+    conflict = _path_conflict(case, [policy])
+    if conflict:
+        raise ConflictError(conflict, code="path_conflict")
+    _cover(case, policy, actor=actor, at=timezone.now())
+    return case
+
+
+@transaction.atomic
+def rescission_path_record(*, case: RescissionCase, actor, path: str, reason: str, operating_since: dt.date | None,
+                           fault: str = "", basis: str = "", meant_at_inception: bool = False) -> RescissionCase:
+    """The insurer records WHEN the vehicle began operating and so which path the case follows (rules J5, J9,
+    J13; Insurance Law arts. 16 and 52), with its reason:
+
+    * ``non_disclosure`` — at inception the vehicle already operated (or was meant to) and the policyholder did
+      not disclose it, intentionally or through gross negligence (``fault``, with the ``basis`` of that finding):
+      the J5 path (附件三, 5 days, then rescind or not);
+    * ``risk_increase`` — it began operating after inception and the insurer was not notified: 交强险 is endorsed
+      and re-rated for the policy year (J9), a commercial policy follows art. 52 (raise the premium or terminate).
+
+    Only before the notice is sent and while no policy of the case has been dealt with."""
+    case = _locked(case)
+    _require_case_handler(actor, case)
+    _require_status(case, Status.OPEN, action=_("认定处理路径"))
+    now = timezone.now()
+    _require_not_lapsed(case, now)
+    if case.case_policies.exclude(outcome="").exists():
+        raise ConflictError(_("本案件已有保单办理完毕，不能再改变处理路径。"), code="path_fixed")
+    if path not in Path.values:
+        raise ApplicationError(_("请选择处理路径。"), code="invalid_path", extra={"fields": {"path": [_("请选择处理路径。")]}})
+    reason, basis = (reason or "").strip(), (basis or "").strip()
+    bound_text(RescissionCase, limit=NOTE_MAX, path_reason=reason, path_basis=basis)
+    errors = {}
+    if len(reason) < 4:
+        errors["reason"] = [_("请写明选择该处理路径的理由。")]
+    if operating_since is None:
+        errors["operating_since"] = [_("请填写查明的车辆开始营运日期：处理路径取决于它早于还是晚于保险起期。")]
+    else:
+        _in_range(check_date, operating_since, field="operating_since",
+                  label=RescissionCase._meta.get_field("operating_since").verbose_name, ahead=PAST)
+    if path == Path.NON_DISCLOSURE:
+        if fault not in Fault.values:
+            errors["fault"] = [_("请认定投保人是故意还是因重大过失未如实告知：其他情形不能解除合同（规则 J5，保险法第十六条）。")]
+        if len(basis) < 4:
+            errors["basis"] = [_("请写明认定投保人未如实告知及其过错的依据。")]
+    else:
+        fault, meant_at_inception = "", False
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ApplicationError(first, code="path_incomplete", extra={"fields": errors})
+    conflict = _path_conflict(case, [link.policy for link in _links(case)], path=path, operating_since=operating_since,
+                              meant_at_inception=meant_at_inception)
+    if conflict:
+        raise ConflictError(conflict, code="path_conflict", extra={"fields": {"path": [conflict]}})
+    case.path, case.fault, case.path_basis, case.path_reason = path, fault, basis, reason
+    case.operating_since, case.meant_at_inception, case.path_recorded_at = operating_since, meant_at_inception, now
+    if path == Path.RISK_INCREASE and case.matter == DEFAULT_MATTER:
+        case.matter = RISK_INCREASE_MATTER
+    elif path == Path.NON_DISCLOSURE and case.matter == RISK_INCREASE_MATTER:
+        case.matter = DEFAULT_MATTER
+    _save(case, "path", "fault", "path_basis", "path_reason", "operating_since", "meant_at_inception",
+          "path_recorded_at", "matter")
+    _event(case, EventKind.PATH_RECORDED, at=now, actor=actor, note=reason,
+           data={"path": path, "fault": fault, "operating_since": str(operating_since), "basis": basis,
+                 "meant_at_inception": meant_at_inception})
+    _audit(case, "path", actor, path=path, fault=fault, operating_since=str(operating_since), reason=reason)
+    return case
+
+
+def lawful_outcomes(case: RescissionCase, link: CasePolicy) -> list[str]:
+    """What may become of one policy of the case, by the case's path and the policy's kind (rule J13)."""
+    if link.outcome or not case.path:
+        return []
+    if case.path == Path.NON_DISCLOSURE:
+        # J5 / art. 16: rescind after the 5 days, or not; 交强险 may instead be endorsed and re-rated (J9 (1))
+        return [Decision.RESCINDED, Decision.NOT_RESCINDED, Decision.CONDITIONS_NOT_MET,
+                *([Decision.ENDORSED] if link.compulsory else [])]
+    # risk increased after inception: 交强险 endorsed (J9), commercial raise the premium or terminate (art. 52)
+    return [Decision.ENDORSED] if link.compulsory else [Decision.ENDORSED, Decision.RESCINDED]
+
+
 # --- steps ---------------------------------------------------------------------------------------------------
 
 
@@ -282,6 +480,7 @@ def rescission_notice_send(*, case: RescissionCase, actor, contact_name: str, co
     case = _locked(case)
     _require_case_handler(actor, case)
     _require_status(case, Status.OPEN, action=_("发出通知"))
+    _require_path(case, Path.NON_DISCLOSURE, action=_("发出《未履行如实告知义务通知书》（附件三）"))
     now = timezone.now()
     _require_not_lapsed(case, now)
     sent_at = _moment(sent_at, now=now, not_before=case.known_at, before_label=_("知道解除事由的时间"), field="sent_at")
@@ -303,7 +502,7 @@ def rescission_notice_send(*, case: RescissionCase, actor, contact_name: str, co
         case.applied_on = applied_on
     case.status = Status.NOTICE_SENT
     _save(case, "notice_sent_at", "notice_contact_name", "notice_contact_phone", "matter", "applied_on", "status")
-    fits = local_date(sent_at) <= clock.Clock(case.known_at).last_notice_date
+    fits = local_date(sent_at) <= clock.Clock.of(case).last_notice_date
     _event(case, EventKind.NOTICE_SENT, at=sent_at, actor=actor,
            data={"field": "notice_sent_at", "day": clock.day_number(case.known_at, sent_at), "fits": fits})
     _audit(case, "notice_send", actor, sent_at=sent_at.isoformat(), fits=fits)
@@ -325,7 +524,7 @@ def rescission_notice_receive(*, case: RescissionCase, actor, received_at: dt.da
     case.disclosure_due_at = clock.disclosure_deadline(received_at)
     case.status = Status.AWAITING_DISCLOSURE
     _save(case, "notice_received_at", "disclosure_due_at", "status")
-    fits = case.disclosure_due_at <= case.deadline_at
+    fits = clock.decision_fits(case.disclosure_due_at, case.deadline_at)  # an instant is left to rescind (J5)
     event = _event(case, EventKind.NOTICE_RECEIVED, at=received_at, actor=actor,
                    data={"field": "notice_received_at", "day": clock.day_number(case.known_at, received_at),
                          "disclosure_due_at": case.disclosure_due_at.isoformat(), "fits": fits})
@@ -380,6 +579,7 @@ def _close_not_rescinded(case: RescissionCase, *, actor, at: dt.datetime, now: d
     case.decision, case.decision_reason = Decision.NOT_RESCINDED, reason
     case.decided_at, case.decision_recorded_at, case.status = at, now, Status.NOT_RESCINDED
     _save(case, "decision", "decision_reason", "decided_at", "decision_recorded_at", "status")
+    _resolve(_links(case), Decision.NOT_RESCINDED, at=at)
     _event(case, EventKind.NOT_RESCINDED, at=at, actor=actor, note=reason)
     _close_clocks(case, decided_at=at, actor=actor, reason=reason)
     _audit(case, "decide", actor, decision=Decision.NOT_RESCINDED, decided_at=at.isoformat())
@@ -388,8 +588,14 @@ def _close_not_rescinded(case: RescissionCase, *, actor, at: dt.datetime, now: d
 @transaction.atomic
 def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str = "",
                       decided_at: dt.datetime | None = None) -> RescissionCase:
-    """The insurer's decision: rescind (after the 5 days passed without disclosure), or conditions not met
-    (written reason required), or — after a late disclosure — not rescind. Only before ``deadline_at``."""
+    """The insurer's decision on the policies of the case still open, among the lawful outcomes of its path
+    (rule J13, ``lawful_outcomes``); only before ``deadline_at``:
+
+    * non-disclosure at inception (J5, art. 16): rescind (after the 5 days passed without disclosure), or
+      conditions not met (written reason required), or — after a late disclosure — not rescind;
+    * risk increased after inception, commercial policies (art. 52): terminate (reason required; the 交强险 of the
+      case is endorsed first — it is never rescinded on this path, J13). Raising the premium is an endorsement
+      (``rescission_endorse``), as is every 交强险 outcome on this path (J9)."""
     case = _locked(case)
     _require_case_handler(actor, case)
     if decision not in Decision.values:
@@ -403,7 +609,15 @@ def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str
                          field="decided_at")
     reason = (reason or "").strip()
     bound_text(RescissionCase, limit=NOTE_MAX, decision_reason=reason)
-    if decision == Decision.RESCINDED:
+    links = _links(case)
+    if decision == Decision.ENDORSED:
+        raise ConflictError(_("批改请通过“批改保单”办理：填写批改后的使用性质、生效日期和保险费。"), code="endorse_separately")
+    if not case.path:
+        if decision != Decision.CONDITIONS_NOT_MET:
+            _require_path(case, Path.NON_DISCLOSURE, action=_("作出该决定"))
+    elif case.path == Path.RISK_INCREASE:
+        _check_art52(case, links, decision, reason, decided_at)
+    if decision == Decision.RESCINDED and case.path == Path.NON_DISCLOSURE:
         _check_may_rescind(case, decided_at)
     elif decision == Decision.CONDITIONS_NOT_MET:
         if len(reason) < 4:
@@ -417,19 +631,139 @@ def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str
     case.status = {Decision.RESCINDED: Status.RESCINDED, Decision.NOT_RESCINDED: Status.NOT_RESCINDED,
                    Decision.CONDITIONS_NOT_MET: Status.CONDITIONS_NOT_MET}[decision]
     _save(case, "decision", "decision_reason", "decided_at", "decision_recorded_at", "status")
+    _resolve(links, decision, at=decided_at)
     _event(case, decision, at=decided_at, actor=actor, note=reason,
-           data={"day": clock.day_number(case.known_at, decided_at)})
+           data={"day": clock.day_number(case.known_at, decided_at), "path": case.path,
+                 "policies": [link.policy.number for link in links]})
     _close_clocks(case, decided_at=decided_at, actor=actor, reason=_("案件已作出决定。"))
-    _audit(case, "decide", actor, decision=decision, decided_at=decided_at.isoformat(), reason=reason)
+    _audit(case, "decide", actor, decision=decision, decided_at=decided_at.isoformat(), reason=reason,
+           path=case.path, policies=[link.policy.number for link in links])
     if decision == Decision.RESCINDED:
-        # Rule J5: the policy is rescinded at the decision time, through the policies app's own service.
-        policy_rescind(actor=actor, policy=case.policy, at=decided_at,
-                       reason=_("合同解除案件 %(no)s：投保人未履行如实告知义务。") % {"no": case.number})
+        art52 = case.path == Path.RISK_INCREASE
+        why = (_("合同解除案件 %(no)s：承保后危险程度显著增加未通知保险人（保险法第五十二条）。") if art52
+               else _("合同解除案件 %(no)s：投保人未履行如实告知义务。")) % {"no": case.number}
+        # Rules J5, J13: each policy is rescinded at the decision time, through the policies app's own service.
+        for link in links:
+            policy_rescind(actor=actor, policy=link.policy, case_ref=case, at=decided_at, reason=why)
         issued_on = local_date(decided_at)
-        _notice_issue(case=case, kind=NoticeKind.RESCISSION, issued_on=issued_on, actor=actor)
-        _notice_issue(case=case, kind=NoticeKind.VEHICLE_ADMIN, issued_on=issued_on, actor=actor)
+        if art52:
+            _notice_issue(case=case, kind=NoticeKind.RISK_INCREASE_TERMINATION, issued_on=issued_on, actor=actor)
+        else:
+            _notice_issue(case=case, kind=NoticeKind.RESCISSION, issued_on=issued_on, actor=actor)
+            if any(link.compulsory for link in links):  # 附件七 is the 交强险 notice to the vehicle administration
+                _notice_issue(case=case, kind=NoticeKind.VEHICLE_ADMIN, issued_on=issued_on, actor=actor)
         _close_sibling_cases(case, actor=actor, now=now)
     return case
+
+
+def _resolve(links, outcome: str, *, at: dt.datetime) -> None:
+    for link in links:
+        link.outcome, link.outcome_at = outcome, at
+        link.save(update_fields=["outcome", "outcome_at"])
+
+
+def _check_art52(case: RescissionCase, links, decision: str, reason: str, decided_at: dt.datetime) -> None:
+    """Risk increased after inception (rule J13): a commercial policy may be terminated (art. 52); 交强险 is
+    endorsed and re-rated (J9), never rescinded; "conditions not met" is no outcome of this path."""
+    compulsory = [link.policy.number for link in links if link.compulsory]
+    if decision != Decision.RESCINDED:
+        raise ConflictError(
+            _("承保后危险程度增加：交强险应批改保单并按保单年度重新核定保险费（规则 J9）；商业保险可增加保险费（批改）"
+              "或解除合同（保险法第五十二条）。请选择其中之一。"), code="wrong_path")
+    if compulsory:
+        raise ConflictError(
+            _("交强险保单 %(numbers)s 不能因承保后使用性质改变而解除，应批改并按保单年度重新核定保险费（规则 J9、J13）；"
+              "请先批改交强险保单，再决定商业保险保单。") % {"numbers": "、".join(compulsory)}, code="compulsory_not_rescindable")
+    if not links:
+        raise ConflictError(_("本案件没有待处理的保单。"), code="nothing_open")
+    if len(reason) < 4:
+        raise ApplicationError(_("依保险法第五十二条解除合同必须写明理由。"), code="reason_required",
+                               extra={"fields": {"reason": [_("请写明危险程度显著增加的事实和解除合同的理由。")]}})
+    if decided_at > case.deadline_at:
+        raise ConflictError(_("已超过 %(at)s（规则 M12）。") % {"at": _fmt(case.deadline_at)}, code="lapsed")
+    for link in links:
+        if link.policy.status != link.policy.Status.ACTIVE:
+            raise ConflictError(_("保单 %(number)s 当前状态为“%(status)s”，不能解除。")
+                                % {"number": link.policy.number, "status": link.policy.get_status_display()},
+                                code="policy_not_active")
+
+
+@transaction.atomic
+def rescission_endorse(*, case: RescissionCase, actor, policy, usage_nature: str, effective_on: dt.date,
+                       new_premium, reason: str) -> RescissionCase:
+    """Endorse (批改) one policy of the case: the usage nature becomes ``usage_nature`` from ``effective_on`` and
+    the premium is re-rated for the policy year (rule J9: a risk increased without notice, or a non-disclosure that
+    raises the premium) — through ``apps.policies.services.policy_endorse``; for a commercial policy whose risk
+    increased this is art. 52's "increase the premium". The endorsement closes the policy's part of the case
+    (``rescission_policy_endorsed``); the case ends "endorsed" when no policy of it is left open."""
+    from apps.policies.models import PremiumMode
+    from apps.policies.services import policy_endorse
+
+    case = _locked(case)
+    _require_case_handler(actor, case)
+    _require_status(case, *OPEN_STATUSES, action=_("批改保单"))
+    _require_not_lapsed(case, timezone.now())
+    link = case.case_policies.select_related("policy").filter(policy_id=getattr(policy, "pk", None)).first()
+    if link is None:
+        raise ApplicationError(_("该保单不在本案件中。"), code="wrong_policy", extra={"fields": {"policy": [_("该保单不在本案件中。")]}})
+    if Decision.ENDORSED not in lawful_outcomes(case, link):
+        if not case.path:
+            _require_path(case, Path.RISK_INCREASE, action=_("批改保单"))
+        raise ConflictError(
+            _("商业保险保单 %(number)s 的投保人投保时未如实告知：依保险法第十六条由保险人决定解除或不解除合同，不以批改结案。")
+            % {"number": link.policy.number} if not link.outcome else
+            _("保单 %(number)s 在本案件中已办理完毕。") % {"number": link.policy.number}, code="not_endorsable")
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ApplicationError(_("批改必须写明原因。"), code="reason_required",
+                               extra={"fields": {"reason": [_("请写明批改原因。")]}})
+    try:
+        policy_endorse(actor=actor, policy=link.policy, usage_nature=usage_nature, effective_on=effective_on,
+                       premium_mode=PremiumMode.POLICY_YEAR, reason=reason, new_premium=new_premium, source=case)
+    except ValidationError as exc:
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        first = next(iter(fields.values()))[0]
+        raise ApplicationError(first, code="endorsement_invalid", extra={"fields": fields}) from None
+    return _locked(case)
+
+
+def rescission_policy_endorsed(*, actor, endorsement) -> list[RescissionCase]:
+    """An endorsement of a policy, wherever it was made, closes that policy's part of every open case covering
+    it as "endorsed" — not a lapse (rules J8, J9); a case with no policy left open ends ``endorsed`` (or
+    ``rescinded`` when another of its policies was terminated). Called inside the endorsement's transaction
+    (``handlers``: the endorsement's own actor)."""
+    now = timezone.now()
+    closed = []
+    links = (CasePolicy.objects.select_for_update().select_related("policy")
+             .filter(policy_id=endorsement.policy_id, outcome="", case__status__in=OPEN_STATUSES))
+    for link in links:
+        case = _locked(link.case)
+        link.outcome, link.outcome_at, link.endorsement_ref = Decision.ENDORSED, now, f"E{endorsement.pk}"
+        link.save(update_fields=["outcome", "outcome_at", "endorsement_ref"])
+        _event(case, EventKind.ENDORSED, at=now, actor=actor, note=endorsement.reason,
+               data={"policy": link.policy.number, "endorsement": endorsement.pk,
+                     "usage_nature_from": endorsement.usage_nature_from, "usage_nature_to": endorsement.usage_nature_to,
+                     "effective_on": str(endorsement.effective_on), "premium_mode": endorsement.premium_mode,
+                     "premium_delta": str(endorsement.premium_delta)})
+        _audit(case, "endorse", actor, policy=link.policy.number, endorsement=endorsement.pk)
+        if not _links(case):
+            _close_endorsed(case, actor=actor, at=now, endorsement=endorsement)
+        closed.append(case)
+    return closed
+
+
+def _close_endorsed(case: RescissionCase, *, actor, at: dt.datetime, endorsement) -> None:
+    outcomes = set(case.case_policies.values_list("outcome", flat=True))
+    rescinded = Decision.RESCINDED in outcomes
+    case.decision = Decision.RESCINDED if rescinded else Decision.ENDORSED
+    case.status = Status.RESCINDED if rescinded else Status.ENDORSED
+    case.decision_reason = _("保单已批改（%(from)s → %(to)s，%(mode)s）：%(reason)s") % {
+        "from": nature_label(endorsement.usage_nature_from), "to": nature_label(endorsement.usage_nature_to),
+        "mode": endorsement.get_premium_mode_display(), "reason": endorsement.reason}
+    case.decided_at, case.decision_recorded_at = at, at
+    _save(case, "decision", "decision_reason", "decided_at", "decision_recorded_at", "status")
+    _close_clocks(case, decided_at=at, actor=actor, reason=_("保单已批改，案件办结。"))
+    _audit(case, "decide", actor, decision=case.decision, decided_at=at.isoformat(), endorsement=endorsement.pk)
 
 
 def _check_may_rescind(case: RescissionCase, decided_at: dt.datetime) -> None:
@@ -438,7 +772,7 @@ def _check_may_rescind(case: RescissionCase, decided_at: dt.datetime) -> None:
         raise ConflictError(_("解除合同前须书面通知投保人（附件三）并登记送达时间（规则 J5）。"), code="notice_required")
     if case.disclosed_at is not None and case.disclosed_at <= case.disclosure_due_at:
         raise ConflictError(_("投保人已在期限内履行如实告知义务，保险人不得解除合同（规则 J5）。"), code="disclosed_in_time")
-    if decided_at <= case.disclosure_due_at:
+    if decided_at < clock.earliest_rescission(case.disclosure_due_at):  # the same bound as Clock.last_receipt_date
         raise ConflictError(
             _("投保人的如实告知期限至 %(at)s 届满，届满前不能解除合同（规则 J5）。") % {"at": _fmt(case.disclosure_due_at)},
             code="disclosure_period_running",
@@ -452,7 +786,12 @@ def _check_may_rescind(case: RescissionCase, decided_at: dt.datetime) -> None:
 
 def _close_sibling_cases(case: RescissionCase, *, actor, now: dt.datetime) -> None:
     """Other open cases of the rescinded policy end with it (the policy can be rescinded only once)."""
-    for sibling in RescissionCase.objects.select_for_update().filter(policy_id=case.policy_id, status__in=OPEN_STATUSES):
+    rescinded = case.case_policies.filter(outcome=Decision.RESCINDED).values_list("policy_id", flat=True)
+    ids = set(RescissionCase.objects.filter(Q(policy_id__in=list(rescinded))
+                                            | Q(case_policies__policy_id__in=list(rescinded)),
+                                            status__in=OPEN_STATUSES).exclude(pk=case.pk).values_list("pk", flat=True))
+    siblings = RescissionCase.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    for sibling in siblings:
         reason = _("保单已在案件 %(no)s 中解除。") % {"no": case.number}
         sibling.decision, sibling.decision_reason = Decision.RESCINDED, reason
         sibling.decided_at, sibling.decision_recorded_at, sibling.status = case.decided_at, now, Status.RESCINDED
@@ -534,7 +873,8 @@ def rescission_correct(*, case: RescissionCase, actor, event: RescissionEvent, a
 
 # --- notices -------------------------------------------------------------------------------------------------
 
-ANNEX_CODE = {NoticeKind.DISCLOSURE_REQUEST: "A3", NoticeKind.RESCISSION: "A4", NoticeKind.VEHICLE_ADMIN: "A7"}
+ANNEX_CODE = {NoticeKind.DISCLOSURE_REQUEST: "A3", NoticeKind.RESCISSION: "A4", NoticeKind.VEHICLE_ADMIN: "A7",
+              NoticeKind.RISK_INCREASE_TERMINATION: "L52"}
 
 
 def _notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor) -> RescissionNotice:
@@ -569,8 +909,9 @@ def _require_platform(actor) -> None:
 
 
 def rescission_lapse(*, actor, case: RescissionCase, deadline: Deadline) -> RescissionCase:
-    """Past ``deadline_at`` without a decision the right has lapsed (J5): the case is ``lapsed``, a breach is
-    recorded against the insurer in the industry credit file (M14), the regulator sees it on its list.
+    """Past ``deadline_at`` without a decision the right has lapsed (J5): the case is ``lapsed`` (the supervision
+    statistic the regulator sees on its list) and the insurance association gets a 督促 item on the insurer
+    (M12, M17); a credit entry follows only if the association decides one (M2).
 
     ``actor``: the deadline scan's handler (a ``SystemActor``); a person never records a lapse."""
     _require_platform(actor)
@@ -590,7 +931,7 @@ def rescission_lapse(*, actor, case: RescissionCase, deadline: Deadline) -> Resc
     notify_organization(
         organization=case.insurer,
         title=_("合同解除案件 %(no)s 已超期：解除权已消灭") % {"no": case.number},
-        body=_("%(plate)s 的保单 %(policy)s 未在 %(deadline)s 前作出决定，已记入行业信用档案。")
+        body=_("%(plate)s 的保单 %(policy)s 未在 %(deadline)s 前作出决定，已记入监管统计，并由保险行业协会督促。")
         % {"plate": case.vehicle.label, "policy": case.policy.number, "deadline": _fmt(case.deadline_at)},
         link=link, kind="rescission.lapsed", dedup_key=f"rescission:{case.pk}:lapsed",
     )
@@ -598,17 +939,14 @@ def rescission_lapse(*, actor, case: RescissionCase, deadline: Deadline) -> Resc
 
 
 def _record_breach(case: RescissionCase, *, actor) -> None:
-    from apps.credit.services import credit_record_create
+    from apps.credit.services import urging_item_open
 
-    credit_record_create(
-        actor=actor,
-        subject=case.insurer, event="rescission_lapsed", severity=conf.lapse_severity(), source="rescissions",
-        occurred_on=local_date(case.deadline_at) + dt.timedelta(days=1),
-        evidence_link=case_url(case),
-        detail=_("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道解除事由，%(deadline)s 前未作出决定（规则 M12、J5）。")
+    # rule M12: the association urges the insurer; no credit entry unless the association decides one (M2)
+    urging_item_open(
+        actor=actor, insurer=case.insurer, subject=case, rule="M12", link=case_url(case),
+        reason=_("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道解除事由，%(deadline)s 前未作出决定（规则 M12、J5）。")
         % {"no": case.number, "plate": case.vehicle.label, "policy": case.policy.number,
            "known": _fmt(case.known_at), "deadline": _fmt(case.deadline_at)},
-        dedup_key=f"rescission-lapsed-{case.pk}",
     )
 
 

@@ -31,11 +31,14 @@ from .forms import (
     CorrectionForm,
     DecisionForm,
     DisclosureForm,
+    EndorseForm,
     NoticeReceiveForm,
     NoticeSendForm,
     OpenForm,
+    PathForm,
+    PolicyAddForm,
 )
-from .models import Decision, RescissionEvent, RescissionNotice, Status, Trigger
+from .models import Decision, Path, RescissionEvent, RescissionNotice, Status, Trigger
 from .notices import NoticeKind, render_html
 
 VIEW_PERM = "rescissions.view_rescissioncase"
@@ -48,6 +51,7 @@ def _filters(request) -> dict:
         "state": get.get("state") or "open",
         "status": get.get("status") if get.get("status") in Status.values else "",
         "trigger": get.get("trigger") if get.get("trigger") in Trigger.values else "",
+        "path": get.get("path") if get.get("path") in [*Path.values, "none"] else "",
         "insurer_id": int(insurer) if insurer.isdigit() else None,
         "q": (get.get("q") or "").strip()[:40],
     }
@@ -61,6 +65,9 @@ def _case_columns(now):
         Column(_("保单号"), "policy.number"),
         Column(_("险种"), lambda c: c.policy.get_kind_display()),
         Column(_("触发来源"), display("trigger")),
+        Column(_("处理路径"), lambda c: c.get_path_display() or _("尚未认定")),
+        Column(_("涉及保单"), lambda c: "、".join(f"{link.policy.number}（{link.policy.get_kind_display()}）"
+                                             for link in c.case_policies.all())),
         Column(_("来源编号"), "trigger_ref"),
         Column(_("知道解除事由时间"), "known_at"),
         Column(_("解除权消灭时间"), "deadline_at"),
@@ -92,11 +99,12 @@ def case_list(request):
             qs = qs.filter(pk__in=ids)
         return export_response(user=request.user, queryset=qs, columns=_case_columns(now), basename=_("合同解除案件"),
                                fmt=fmt, filters={**filters, "ids": ids}, title=_("合同解除案件"))
+    qs = qs.prefetch_related("case_policies__policy")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [{"case": c, "css": selectors.row_css(c, now), "clock": Clock(c.known_at)} for c in page]
     return render(request, "rescissions/case_list.html", {
         "page": page, "rows": rows, "now": now, "filters": filters, "statuses": Status.choices,
-        "triggers": Trigger.choices, "is_watcher": is_watcher(request.user),
+        "triggers": Trigger.choices, "paths": Path.choices, "is_watcher": is_watcher(request.user),
         "insurers": Organization.objects.filter(kind=OrganizationKind.INSURER).order_by("name")
         if is_watcher(request.user) else [],
         "may_open": services.may_open_on_own_finding(request.user),
@@ -112,8 +120,11 @@ def case_detail(request, pk):
     actions = selectors.next_actions(case, request.user, now)
     events = list(case.events.select_related("actor", "organization", "corrects").order_by("at", "recorded_at", "id"))
     notices = list(case.notices.order_by("created_at", "id"))
+    links = list(case.case_policies.select_related("policy", "policy__vehicle").order_by("id"))
     context = {
         "case": case, "clock": selectors.case_clock(case, now), "now": now, "events": events, "notices": notices,
+        "links": [{"link": link, "lawful": [Decision(o).label for o in services.lawful_outcomes(case, link)]}
+                  for link in links],
         "actions": actions, "may_act": may_act(request.user, case),
         "may_reveal": may_reveal_policyholder(request.user, case.policy),
         "notice_kinds": [(k, k.label, selectors.notice_available(case, k)) for k in NoticeKind],
@@ -126,6 +137,18 @@ def case_detail(request, pk):
             "contact_name": request.user.full_name, "matter": case.matter,
             "applied_on": case.applied_on,
         })
+    if "path" in actions:
+        context["path_form"] = PathForm(initial={"path": case.path, "fault": case.fault, "basis": case.path_basis,
+                                                 "operating_since": case.operating_since,
+                                                 "meant_at_inception": case.meant_at_inception})
+    if "endorse" in actions:
+        form = EndorseForm(initial={"effective_on": timezone.localdate()})
+        form.fields["policy"].widget.choices = [
+            (row["link"].policy_id, f"{row['link'].policy.number}（{row['link'].policy.get_kind_display()}）")
+            for row in context["links"] if Decision.ENDORSED.label in row["lawful"]]
+        context["endorse_form"] = form
+    if "policy_add" in actions:
+        context["policy_add_form"] = PolicyAddForm()
     if "notice_receive" in actions:
         context["receive_form"] = NoticeReceiveForm()
     if "disclosure" in actions:
@@ -189,12 +212,49 @@ def disclosure(request, pk):
 @login_required
 @require_POST
 def decide(request, pk):
-    labels = {Decision.RESCINDED: _("已解除合同，并已出具合同解除通知书（附件四）和合同解除通报书（附件七）。"),
+    labels = {Decision.RESCINDED: _("已解除合同，并已出具合同解除文书。"),
               Decision.CONDITIONS_NOT_MET: _("已登记：不符合解除条件。"),
               Decision.NOT_RESCINDED: _("已登记：不解除合同。")}
     return _act(request, pk, DecisionForm, lambda case, d: services.rescission_decide(
         case=case, actor=request.user, decision=d["decision"], reason=d["reason"], decided_at=d["decided_at"],
     ), labels.get(request.POST.get("decision"), _("已登记决定。")))
+
+
+@login_required
+@require_POST
+def path_record(request, pk):
+    return _act(request, pk, PathForm, lambda case, d: services.rescission_path_record(
+        case=case, actor=request.user, path=d["path"], reason=d["reason"], operating_since=d["operating_since"],
+        fault=d["fault"], basis=d["basis"], meant_at_inception=d["meant_at_inception"],
+    ), _("已认定处理路径。"))
+
+
+@login_required
+@require_POST
+def endorse(request, pk):
+    from apps.policies.models import Policy
+
+    def call(case, d):
+        policy = Policy.objects.filter(pk=d["policy"], insurer_id=case.insurer_id).first()
+        return services.rescission_endorse(
+            case=case, actor=request.user, policy=policy, usage_nature=d["usage_nature"],
+            effective_on=d["effective_on"], new_premium=d["new_premium"], reason=d["reason"])
+
+    return _act(request, pk, EndorseForm, call, _("已批改保单（按保单年度重新核定保险费）。"))
+
+
+@login_required
+@require_POST
+def policy_add(request, pk):
+    from apps.policies.models import Policy
+
+    def call(case, d):
+        policy = access.visible(request.user, Policy).filter(number=d["policy_number"].strip()).first()
+        if policy is None:
+            raise ApplicationError(_("未找到本公司该保单号的保单。"), code="policy_unknown")
+        return services.rescission_policy_add(case=case, actor=request.user, policy=policy)
+
+    return _act(request, pk, PolicyAddForm, call, _("已将该保单纳入本案件，通知书将一并列明。"))
 
 
 @login_required
@@ -232,7 +292,12 @@ def case_open(request):
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _("已立案。") if created else _("该保单已有相同来源的案件，未重复立案。"))
+                if not created:
+                    messages.success(request, _("该保单已有相同来源的案件，未重复立案。"))
+                elif case.policy_id != policy.pk:
+                    messages.success(request, _("已纳入同一投保人的案件 %(no)s。") % {"no": case.number})
+                else:
+                    messages.success(request, _("已立案。"))
                 return redirect("rescissions:case", pk=case.pk)
     return render(request, "rescissions/case_open.html", {"form": form})
 

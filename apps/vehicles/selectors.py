@@ -15,7 +15,8 @@ from .models import OnboardingCheck, OperatingPermit, Vehicle
 from .usage import UsageNature
 
 # Reasons that say "will stop passing soon" rather than "does not pass now" (rule M9 expiry warning).
-WARNING_CODES = frozenset({"permit_expiring", "policy_expiring"})
+# rule M10: a coverage-standard gap is a warning (the standard is a reference), not a failure
+WARNING_CODES = frozenset({"permit_expiring", "policy_expiring", "coverage_gap"})
 
 
 def permit_kind_for(vehicle: Vehicle) -> str:

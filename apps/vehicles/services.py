@@ -858,7 +858,8 @@ def _day(at: dt.datetime) -> str:
 
 
 def onboarding_reasons(result, *, permit_kind: str, at: dt.datetime) -> list[dict[str, str]]:
-    """Rule M9: why a vehicle may not go online, from a verification result; empty list = pass."""
+    """Rule M9: why a vehicle may not go online, from a verification result; no entry without
+    ``severity: "warning"`` = pass (coverage-standard gaps are warnings, rule M10; 交强险 is required by law)."""
     from apps.policies.models import CoverageKind, PolicyKind
     reasons: list[dict[str, str]] = []
     warn_days = conf.onboarding_expiry_warn_days()
@@ -885,8 +886,18 @@ def onboarding_reasons(result, *, permit_kind: str, at: dt.datetime) -> list[dic
                     "%(kind)s保单 %(number)s（%(insurer)s）按“%(usage)s”承保，须先变更使用性质并按营运性质投保（规则 M9）。"
                 ) % {"kind": PolicyKind(p.kind).label, "number": p.number, "insurer": p.insurer_name,
                      "usage": p.usage_label}})
+    # Rule M10: the standard is a reference — a gap is a warning (recorded, not a refusal), except 交强险, which the
+    # law requires whatever the standard says (also when no standard is in force).
     for gap in result.coverage_gaps:
-        reasons.append({"code": "coverage_gap", "message": gap.message})
+        if gap.legal:
+            reasons.append({"code": "no_compulsory", "message": gap.message})
+        else:
+            reasons.append({"code": "coverage_gap", "message": gap.message, "severity": "warning"})
+    if result.in_scope and result.policies and not any(
+            p.kind == PolicyKind.COMPULSORY or CoverageKind.COMPULSORY in p.coverage_kinds for p in result.policies) \
+            and not any(g.legal for g in result.coverage_gaps):
+        reasons.append({"code": "no_compulsory", "message": _(
+            "缺少交强险：法定必须投保（机动车交通事故责任强制保险条例）。")})
     # expiry of what the standard requires (or of any active policy when no standard is in force)
     required = set(result.required_kinds) or {p.kind for p in result.policies}
     for kind in sorted(required):
@@ -925,7 +936,8 @@ def onboarding_check_run(
     reasons = onboarding_reasons(result, permit_kind=permit_kind, at=at)
     check = OnboardingCheck(
         vehicle=vehicle, company=company, checked_by=acting_user(actor), checked_at=at,
-        query=(query or "").strip()[:40], passed=not reasons, reasons=reasons,
+        query=(query or "").strip()[:40], reasons=reasons,
+        passed=not [r for r in reasons if r.get("severity") != "warning"],  # rule M10: warnings do not refuse
         verification={**result.as_dict(), "permit_kind": permit_kind},
     )
     check.full_clean()

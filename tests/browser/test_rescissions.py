@@ -26,7 +26,7 @@ def insurer_case(transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     insurer = OrganizationFactory(kind="insurer", name="人保财险柳州市分公司(浏览器)")
     user = user_of("insurer", organization=insurer, username="browser_resc", full_name="王核保")
-    policy = PolicyFactory(insurer=insurer, policyholder_name="刘晓东")
+    policy = PolicyFactory(insurer=insurer, policyholder_name="刘晓东", usage_nature_insured="family")
     case = open_case(insurer, policy=policy, known_at=days_ago(12, 9))
     return user, case
 
@@ -42,7 +42,17 @@ def test_j5_insurer_records_notice_rescinds_and_sees_the_notices(insurer_case, b
     row.locator("a").first.click()
     page.wait_for_url(f"**/rescissions/{case.pk}/")
     assert "按自然日计算" in page.locator("[data-testid=natural-days]").inner_text()
-    # only the next allowed step is offered
+    # only the next allowed step is offered: first the path (rules J5, J13)
+    assert page.locator("[data-testid=form-notice-send]").count() == 0
+    path = page.locator("[data-testid=form-path]")
+    path.locator("input[name=path][value=non_disclosure]").check()
+    path.locator("input[name=operating_since]").fill(timezone.localtime(case.policy.starts_at).date().isoformat())
+    path.locator("select[name=fault]").select_option("gross_negligence")
+    path.locator("textarea[name=basis]").fill("处罚决定书载明投保前已在平台接单")
+    path.locator("textarea[name=reason]").fill("投保时已营运，未告知使用性质")
+    path.locator("button[type=submit]").click()
+    page.wait_for_selector("text=已认定处理路径")
+    assert "投保时未如实告知" in page.locator("[data-testid=path]").inner_text()
     assert page.locator("[data-testid=form-notice-send]").count() == 1
     assert page.locator("[data-testid=form-rescind]").count() == 0
 

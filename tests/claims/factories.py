@@ -51,16 +51,19 @@ def make_permit(vehicle: Vehicle, *, valid_from=dt.date(2026, 1, 1), valid_to=dt
 
 def make_policy(*, insurer, vehicle: Vehicle | None = None, usage=UsageNature.FAMILY, **kwargs) -> Policy:
     vehicle = vehicle or make_vehicle()
+    values = {"kind": PolicyKind.COMPULSORY, "starts_at": sh(2026, 1, 1), "ends_at": sh(2027, 1, 1),
+              "premium": Decimal("950.00"), **kwargs}
     return Policy.objects.create(
-        insurer=insurer, number=f"PDAA2026450200C{next(_n):07d}", kind=PolicyKind.COMPULSORY, vehicle=vehicle,
-        usage_nature_insured=usage, starts_at=sh(2026, 1, 1), ends_at=sh(2027, 1, 1), premium=Decimal("950.00"),
-        **kwargs,
+        insurer=insurer, number=f"PDAA2026450200C{next(_n):07d}", vehicle=vehicle, usage_nature_insured=usage,
+        **values,
     )
 
 
 def make_claim(*, user, policy: Policy | None = None, number: str | None = None, occurred_at=None, reported_at=None,
-               amount_claimed: Decimal | None = None, driver=None, **facts) -> Claim:
-    """A claim reported through the service (its clocks start), then advanced with ``facts``."""
+               amount_claimed: Decimal | None = None, driver=None, claim_requested_at=None, **facts) -> Claim:
+    """A claim reported through the service (its clocks start), then advanced with ``facts``. A fact that answers
+    the claim request (the documents list, rule J11) needs one: given ``documents_requested_at`` without
+    ``claim_requested_at``, the claim request is taken to have come with the report."""
     insurer = user.organization
     policy = policy or make_policy(insurer=insurer)
     reported_at = reported_at or sh(2026, 11, 2, 9, 0)
@@ -68,6 +71,7 @@ def make_claim(*, user, policy: Policy | None = None, number: str | None = None,
         actor=user, insurer=insurer, number=number or f"RC{next(_n):09d}", policy=policy,
         occurred_at=occurred_at or reported_at - dt.timedelta(minutes=30), reported_at=reported_at,
         amount_claimed=amount_claimed, driver=driver, location="柳州市城中区",
+        claim_requested_at=claim_requested_at or (reported_at if "documents_requested_at" in facts else None),
     )
     if facts:
         services.claim_advance(claim=claim, actor=user, facts=facts)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.claims import analytics
 from apps.claims.models import AnalyticsThresholds, Claim, FocusedCheck, FocusedCheckList
 from apps.core.errors import PermissionDeniedError
-from apps.credit.models import CreditRecord
+from apps.credit.models import CreditProposal, CreditRecord
 from apps.exchange.models import Batch
 from apps.exchange.services import batch_deliver
 
@@ -136,6 +136,15 @@ def test_m14_lists_go_through_the_exchange_and_the_company_records_the_result(pa
         analytics.focused_check_record(actor=parties.company_b_user, check=check, result="violation", note="x")
     check = analytics.focused_check_record(actor=parties.company_a_user, check=check, result="violation",
                                            note="核查发现该车同时在其他平台接单，驾驶员未取得从业资格", report_lead=True)
+    # rule M2: the company proposes; the insurance association's acceptance makes the record and links it
+    assert check.credit_record_id is None and not CreditRecord.objects.filter(vehicle=vehicle).exists()
+    from apps.credit.models import CreditProposal
+    from apps.credit.services import credit_proposal_decide
+
+    proposal = CreditProposal.objects.get(vehicle=vehicle, status="pending")
+    assert proposal.source == check and proposal.proposed_by_organization == parties.company_a
+    credit_proposal_decide(actor=parties.ins_assoc_user, proposal=proposal, accept=True, reason="核查属实")
+    check.refresh_from_db()
     record = CreditRecord.objects.get(pk=check.credit_record_id)
     assert (record.vehicle_id, record.event, record.source) == (vehicle.pk, "claims_violation", "claims")
     assert check.lead is not None and check.lead.vehicle_id == vehicle.pk and check.lead.source == "company_report"
@@ -192,7 +201,8 @@ def test_m14_pages_thresholds_run_and_company_result(parties, client, thresholds
                            {"result": "violation", "note": "该车在非营运保单期内通过平台接单"})
     assert response.status_code == 302
     check.refresh_from_db()
-    assert check.result == "violation" and check.credit_record is not None and check.lead is None
+    assert check.result == "violation" and check.lead is None
+    assert check.credit_record is None and CreditProposal.objects.filter(vehicle=vehicle, status="pending").exists()
 
 
 def test_m14_api_focused_checks(parties, api, thresholds):

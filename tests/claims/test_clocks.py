@@ -77,16 +77,21 @@ def test_m13_dispatch_across_the_year_boundary(parties):
 
 
 def test_j11_documents_list_friday_report_due_monday(parties):
-    claim = make_claim(user=parties.insurer_a_user, reported_at=sh(2026, 11, 13, 16, 0))  # Friday
+    # the clock starts at the claim request (索赔请求), here made with the Friday report
+    claim = make_claim(user=parties.insurer_a_user, reported_at=sh(2026, 11, 13, 16, 0),
+                       claim_requested_at=sh(2026, 11, 13, 16, 0))  # Friday
     assert clock(claim, clocks.DOCUMENTS_LIST).due_at == eod(2026, 11, 16)
 
 
 def test_j11_documents_list_over_national_day_and_on_the_adjusted_saturday(parties):
-    before = make_claim(user=parties.insurer_a_user, reported_at=sh(2026, 9, 30, 10, 0))
+    def requested(at):  # the claim request made with the report (the clock starts at the request, rule J11)
+        return make_claim(user=parties.insurer_a_user, reported_at=at, claim_requested_at=at)
+
+    before = requested(sh(2026, 9, 30, 10, 0))
     assert clock(before, clocks.DOCUMENTS_LIST).due_at == eod(2026, 10, 8)
-    during = make_claim(user=parties.insurer_a_user, reported_at=sh(2026, 10, 4, 10, 0))
+    during = requested(sh(2026, 10, 4, 10, 0))
     assert clock(during, clocks.DOCUMENTS_LIST).due_at == eod(2026, 10, 8)
-    friday = make_claim(user=parties.insurer_a_user, reported_at=sh(2026, 10, 9, 10, 0))
+    friday = requested(sh(2026, 10, 9, 10, 0))
     assert clock(friday, clocks.DOCUMENTS_LIST).due_at == eod(2026, 10, 10)  # Saturday Oct 10 is a working day
     assert clock(friday, clocks.DOCUMENTS_LIST).used_fallback_calendar is False
 
@@ -102,7 +107,7 @@ def test_j11_documents_list_across_the_year_boundary_uses_the_fallback(parties):
     deadline = clocks.clock_start(rule=clocks.DOCUMENTS_LIST, subject=claim, responsible=claim.insurer,
                                   actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 31, 10, 0))
-    assert deadline.due_at == eod(2027, 1, 1)  # Friday, Monday–Friday fallback (no 2027 data)
+    assert deadline.due_at == eod(2027, 1, 4)  # Jan 1 2027 is 元旦, computed (no 2027 arrangement): provisional
     assert deadline.used_fallback_calendar is True
 
 
@@ -120,12 +125,13 @@ def test_j11_decision_five_natural_days_over_a_weekend(parties):
 
 
 def test_j11_decision_counts_holidays_as_days(parties):
+    # Oct 2 + 5 natural days = Oct 7, the last day of the National Day holiday: rolls over to Oct 8 (rule T1)
     claim = _documents_complete(parties.insurer_a_user, sh(2026, 10, 2, 9, 30))
-    assert clock(claim, clocks.DECISION).due_at == eod(2026, 10, 7)
+    assert clock(claim, clocks.DECISION).due_at == eod(2026, 10, 8)
     services.claim_advance(claim=claim, actor=parties.insurer_a_user, facts={
-        "decision": "covered", "decided_at": sh(2026, 10, 8, 9, 0)})
+        "decision": "covered", "decided_at": sh(2026, 10, 9, 9, 0)})
     deadline = clock(claim, clocks.DECISION)
-    assert deadline.status == Deadline.Status.BREACHED and deadline.met_at == sh(2026, 10, 8, 9, 0)
+    assert deadline.status == Deadline.Status.BREACHED and deadline.met_at == sh(2026, 10, 9, 9, 0)
 
 
 def test_j11_decision_across_the_year_boundary(parties):
@@ -133,8 +139,8 @@ def test_j11_decision_across_the_year_boundary(parties):
     deadline = clocks.clock_start(rule=clocks.DECISION, subject=claim, responsible=claim.insurer,
                                   actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 29, 11, 0))
-    assert deadline.due_at == eod(2027, 1, 3)
-    assert deadline.used_fallback_calendar is False
+    assert deadline.due_at == eod(2027, 1, 4)  # Sunday Jan 3 rolls over (rule T1), on a computed 2027
+    assert deadline.used_fallback_calendar is True
 
 
 # --- claim.refusal_notice: 3 days from a refusal (rule J11) ----------------------------------------------------
@@ -143,7 +149,7 @@ def test_j11_decision_across_the_year_boundary(parties):
 def test_j11_refusal_notice_three_days_over_national_day(parties):
     claim = _documents_complete(parties.insurer_a_user, sh(2026, 9, 29, 10, 0), decision="refused",
                                 decided_at=sh(2026, 9, 30, 16, 0), refusal_reason="非保险责任：营运期间出险")
-    assert clock(claim, clocks.REFUSAL_NOTICE).due_at == eod(2026, 10, 3)
+    assert clock(claim, clocks.REFUSAL_NOTICE).due_at == eod(2026, 10, 8)  # Oct 3 is a holiday: rolls over (T1)
     services.claim_advance(claim=claim, actor=parties.insurer_a_user,
                            facts={"refusal_notice_sent_at": sh(2026, 10, 3, 20, 0)})
     assert clock(claim, clocks.REFUSAL_NOTICE).status == Deadline.Status.MET
@@ -160,7 +166,7 @@ def test_j11_refusal_notice_across_the_year_boundary(parties):
     deadline = clocks.clock_start(rule=clocks.REFUSAL_NOTICE, subject=claim, responsible=claim.insurer,
                                   actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 30, 18, 0))
-    assert deadline.due_at == eod(2027, 1, 2)
+    assert deadline.due_at == eod(2027, 1, 4)  # Saturday Jan 2 rolls over to Monday (rule T1)
 
 
 def test_refusal_requires_a_reason_and_changes_nothing_without(parties):
@@ -189,7 +195,7 @@ def test_j11_payment_over_a_weekend(parties):
     claim = _documents_complete(parties.insurer_a_user, sh(2026, 11, 2, 10, 0), decision="covered",
                                 decided_at=sh(2026, 11, 3, 10, 0), amount_agreed=Decimal("7800.00"),
                                 agreed_at=sh(2026, 11, 4, 15, 0))
-    assert clock(claim, clocks.PAYMENT).due_at == eod(2026, 11, 14)  # a Saturday: natural days
+    assert clock(claim, clocks.PAYMENT).due_at == eod(2026, 11, 16)  # Saturday Nov 14 rolls over to Monday (T1)
 
 
 def test_j11_payment_across_the_year_boundary(parties):
@@ -226,7 +232,7 @@ def test_m13_small_close_across_the_year_boundary_uses_the_fallback(parties):
     deadline = clocks.clock_start(rule=clocks.SMALL_CLOSE, subject=claim, responsible=claim.insurer,
                                   actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 29, 10, 0))
-    assert deadline.due_at == eod(2027, 1, 1)  # Dec 30, Dec 31, Jan 1 (fallback treats it as a working day)
+    assert deadline.due_at == eod(2027, 1, 4)  # Dec 30, Dec 31, (Jan 1: 元旦, computed), Jan 4
     assert deadline.used_fallback_calendar is True
 
 
@@ -300,7 +306,7 @@ def test_m13_progress_across_the_year_boundary_uses_the_fallback(parties):
     deadline = clocks.clock_start(rule=clocks.PROGRESS, subject=claim, responsible=claim.insurer,
                                   actor=parties.insurer_a_user,
                                   starts_at=sh(2026, 12, 28, 10, 0))
-    assert deadline.due_at == eod(2027, 1, 4)  # Dec 29, 30, 31, Jan 1 (fallback), Jan 4
+    assert deadline.due_at == eod(2027, 1, 5)  # Dec 29, 30, 31, (Jan 1: 元旦, computed), Jan 4, Jan 5
     assert deadline.used_fallback_calendar is True
 
 

@@ -58,7 +58,9 @@ def test_batch_push_is_idempotent_and_later_pushes_advance(parties, core_system)
     assert (Claim.objects.count(), Deadline.objects.count(), AuditEvent.objects.count()) == snapshot
 
     later = [
-        {"number": "RPCC2026110300001", "documents_requested_at": "2026-11-03T11:00:00+08:00",
+        # the documents list answers the claim request (rule J11): its clock starts there, not at the report
+        {"number": "RPCC2026110300001", "claim_requested_at": "2026-11-03T10:00:00+08:00",
+         "documents_requested_at": "2026-11-03T11:00:00+08:00",
          "documents_complete_at": "2026-11-05T15:00:00+08:00"},
         {**rows[1], "survey_dispatched_at": "2026-11-03T10:50:00+08:00",
          "documents_complete_at": "2026-11-06T10:00:00+08:00",
@@ -108,8 +110,9 @@ def test_batch_row_errors_change_nothing_and_do_not_block_others(parties, core_s
     claim.refresh_from_db()
     assert claim.survey_dispatched_at.isoformat() == "2026-11-03T01:10:00+00:00"
     assert not Claim.objects.filter(number__in=["RPCC2026110300003", "RPCC2026110300004"]).exists()
-    # only the good row added clocks and audit events
-    assert Deadline.objects.count() == snapshot[0] + 2
+    # only the good row added clocks and audit events: its dispatch clock (the report, rule M13); no claim request
+    # came with it, so no documents-list clock (rule J11)
+    assert Deadline.objects.count() == snapshot[0] + 1
 
 
 def test_batch_push_needs_an_insurer(parties, api):

@@ -33,7 +33,7 @@ def dataset(parties):
     for i, minutes in enumerate((20, 40, 50, 90)):
         reported = sh(2026, 11, 3 + i, 9, 0)
         claims[minutes] = make_claim(user=a, number=f"SLA-A-{minutes}", reported_at=reported,
-                                     survey_dispatched_at=reported + dt.timedelta(minutes=minutes))
+                                     claim_requested_at=reported, survey_dispatched_at=reported + dt.timedelta(minutes=minutes))
     claims["overdue"] = make_claim(user=b, number="SLA-B-LATE", reported_at=timezone.now() - dt.timedelta(hours=3))
     claims["running"] = make_claim(user=b, number="SLA-B-NEW", reported_at=timezone.now() - dt.timedelta(minutes=10))
     return claims
@@ -54,7 +54,7 @@ def test_sla_table_shares_percentiles_and_breaches(parties, dataset):
     b = table[parties.insurer_b.pk].cells[clocks.DISPATCH]
     assert (b.total, b.met, b.breached, b.running) == (2, 0, 1, 1)  # overdue counts before the scan marks it
     assert b.median_seconds is None
-    # documents-list clocks started too (1 working day), none met
+    # documents-list clocks started at the claim requests (1 working day, rule J11), none met
     assert table[parties.insurer_a.pk].cells[clocks.DOCUMENTS_LIST].total == 4
     # an empty period
     empty = selectors.sla_table(user=parties.regulator_user, start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31))
@@ -71,7 +71,7 @@ def test_sla_page_chart_export_and_drill_down(parties, client, dataset):
     csv = b"".join(client.get(reverse("claims-sla"), {**NOV, "format": "csv"}).streaming_content).decode("utf-8")
     assert csv.startswith("\ufeff保险公司,时限,")
     line = next(row for row in csv.splitlines() if "人保财险" in row and "查勘调度" in row)
-    assert ",4,3,1,0,0,75.0,0.75,1.3" in line
+    assert ",4,3,1,0,0,0,75.0,0.75,1.3" in line  # … running 0, special 0, withdrawn 0, share …
 
     from openpyxl import load_workbook
 

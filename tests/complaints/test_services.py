@@ -18,7 +18,8 @@ from apps.complaints.services import (
 )
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.models import AuditEvent, Deadline
-from apps.credit.models import CreditRecord
+from apps.credit.models import CreditProposal, CreditRecord
+from apps.credit.services import credit_proposal_decide
 from apps.parties import access
 from tests.factories import user_of
 
@@ -111,8 +112,13 @@ def test_lifecycle_to_feedback_meets_clock_and_records_credit(parties):
     complaint.refresh_from_db()
     assert complaint.status == Status.FEEDBACK_GIVEN
     assert complaint.feedback_deadline.status == Deadline.Status.MET
-    record = CreditRecord.objects.get(dedup_key=f"complaint:{complaint.pk}")
-    assert record.organization == parties.insurer_b and record.event == "complaint_substantiated"
+    # rule M2: the handler proposes the entry; the insurance association decides it for an insurer
+    assert not CreditRecord.objects.exists()
+    proposal = CreditProposal.objects.get(organization=parties.insurer_b, status="pending")
+    assert proposal.source == complaint and proposal.event == "complaint_substantiated"
+    credit_proposal_decide(actor=parties.ins_assoc_user, proposal=proposal, accept=True, reason="举报核查属实")
+    record = CreditRecord.objects.get(organization=parties.insurer_b)
+    assert record.proposal == proposal and record.event == "complaint_substantiated"
     found = complaint_lookup(tracking_no=complaint.tracking_no.lower(), code=code.lower())
     assert found == complaint
     assert complaint_lookup(tracking_no=complaint.tracking_no, code="WRONGCOD") is None

@@ -38,14 +38,18 @@ def test_hours_are_wall_clock_even_on_holidays(db):
 
 
 def test_natural_days_end_at_the_end_of_the_local_day(db):
-    # rule M12/J5: 30 days, end of that day in Asia/Shanghai
-    due, fallback = compute_due(starts_at=at(2026, 3, 5, 15), unit=Deadline.Unit.NATURAL_DAYS, amount=30)
+    # rule M12/J5: 30 days, end of that day in Asia/Shanghai (without roll-over: the arithmetic alone)
+    natural = {"unit": Deadline.Unit.NATURAL_DAYS, "amount": 30, "roll_over": False}
+    due, fallback = compute_due(starts_at=at(2026, 3, 5, 15), **natural)
     assert (due, fallback) == (end_of_day(dt.date(2026, 4, 4)), False)
     # 20:00 UTC on Mar 5 is already Mar 6 in Shanghai: the local date counts, not the UTC date
-    due, _ = compute_due(starts_at=dt.datetime(2026, 3, 5, 20, tzinfo=UTC), unit=Deadline.Unit.NATURAL_DAYS, amount=30)
+    due, _ = compute_due(starts_at=dt.datetime(2026, 3, 5, 20, tzinfo=UTC), **natural)
     assert due == end_of_day(dt.date(2026, 4, 5))
-    due, _ = compute_due(starts_at=at(2026, 3, 5, 15), unit=Deadline.Unit.NATURAL_DAYS, amount=30, end_of_day_due=False)
+    due, _ = compute_due(starts_at=at(2026, 3, 5, 15), end_of_day_due=False, **natural)
     assert due == at(2026, 4, 4, 15)
+    # rule T1: Apr 4–5 2026 are the 清明 holiday (Apr 4–6): the period ends at 24:00 of Tuesday Apr 7
+    due, _ = compute_due(starts_at=at(2026, 3, 5, 15), unit=Deadline.Unit.NATURAL_DAYS, amount=30)
+    assert due == end_of_day(dt.date(2026, 4, 7))
 
 
 def test_working_days_use_the_statutory_calendar(db):

@@ -9,9 +9,14 @@ from django.utils import timezone
 
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.models import Deadline, Notification
-from apps.credit.models import CreditRecord, SupervisoryAction
+from apps.credit.models import CreditProposal, CreditRecord, SupervisoryAction
 from apps.credit.selectors import credit_level
-from apps.credit.services import is_ride_hailing_policy, supervisory_action_close, supervisory_action_issue
+from apps.credit.services import (
+    credit_proposal_decide,
+    is_ride_hailing_policy,
+    supervisory_action_close,
+    supervisory_action_issue,
+)
 from apps.parties import access
 from apps.policies.models import Policy
 from apps.policies.services import policy_create
@@ -36,12 +41,22 @@ def _policy(parties, user, vehicle, usage="ride_hailing", number="P-1"):
                          starts_at=now, ends_at=now + dt.timedelta(days=365), premium=Decimal("950.00"))
 
 
+def _accept(action, user):
+    """The association that keeps the target's file accepts the measure's proposal (rule M2)."""
+    proposal = CreditProposal.objects.get(source_object_id=str(action.pk), record_source="supervisory_action")
+    return credit_proposal_decide(actor=user, proposal=proposal, accept=True, reason="措施事实清楚，记入信用档案")
+
+
 def test_m15_regulator_orders_rectification_with_clock_credit_and_notice(parties):
     action = supervisory_action_issue(
         actor=parties.regulator_user, target=parties.insurer_b, kind="rectification_order",
         ground="unlawful_refusal", facts="对网约车违规拒保。", starts_on=TODAY())
     deadline = Deadline.objects.get(rule="supervisory_action.followup", object_id=str(action.pk))
     assert deadline.responsible == parties.regulator and deadline.amount == 30
+    # rule M2: the regulator's measure is proposed; the insurance association enters it
+    assert action.credit_record is None and not CreditRecord.objects.exists()
+    _accept(action, parties.ins_assoc_user)
+    action.refresh_from_db()
     assert action.credit_record.organization == parties.insurer_b
     assert action.credit_record.event == "rectification_order"
     assert Notification.objects.filter(user=parties.insurer_b_user, kind="supervisory_action.issued").exists()
@@ -75,6 +90,9 @@ def test_m15_company_sanctions_by_the_right_authority(parties):
         actor=parties.transport_user, target=parties.company_a, kind="penalty", ground="unpermitted_vehicle_online",
         facts="允许无网约车运输证车辆上线运营。", starts_on=TODAY())
     assert by_regulator.issued_by == parties.regulator and by_transport.issued_by == parties.transport
+    assert CreditProposal.objects.filter(organization=parties.company_a, event="penalty", status="pending").count() == 2
+    for action in (by_regulator, by_transport):
+        _accept(action, parties.taxi_assoc_user)  # the taxi association keeps companies' files (rule M2)
     assert CreditRecord.objects.filter(organization=parties.company_a, event="penalty").count() == 2
 
 
@@ -134,11 +152,13 @@ def test_ride_hailing_definition_includes_operating_policy_on_permitted_vehicle(
 
 
 def test_credit_level_from_points_and_severe_record(parties):
-    supervisory_action_issue(actor=parties.regulator_user, target=parties.insurer_b, kind="rectification_order",
-                             ground="unlawful_refusal", facts="x", starts_on=TODAY())
+    order = supervisory_action_issue(actor=parties.regulator_user, target=parties.insurer_b,
+                                     kind="rectification_order", ground="unlawful_refusal", facts="x",
+                                     starts_on=TODAY())
+    _accept(order, parties.ins_assoc_user)
     level = credit_level(CreditRecord.objects.filter(organization=parties.insurer_b))
     assert (level.level, level.points) == ("B", 3)
-    _suspend(parties)
+    _accept(_suspend(parties), parties.ins_assoc_user)
     level = credit_level(CreditRecord.objects.filter(organization=parties.insurer_a))
     assert level.level == "D"  # one severe record in force → worst level
 

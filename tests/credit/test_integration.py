@@ -1,11 +1,15 @@
-"""Credit records made by other apps' services (rule M14): a lapsed rescission right (M12) and a confirmed lead."""
+"""What other apps' findings do to the credit file (rules M2, M12, M14): a lapsed rescission right opens a 督促
+item for the insurance association (no record); a confirmed lead is proposed and enters the file when the
+association accepts it."""
 
 import pytest
 
 from apps.core.deadlines import deadline_scan
-from apps.credit.models import CreditRecord
+from apps.credit.models import CreditProposal, CreditRecord, UrgingItem
 from apps.credit.selectors import credit_level
+from apps.credit.services import credit_proposal_decide, urging_item_close
 from apps.rescissions.models import Status as RescissionStatus
+from apps.vehicles.usage import UsageNature
 from tests.rescissions.factories import days_ago, open_case, refresh
 
 pytestmark = pytest.mark.django_db
@@ -16,19 +20,31 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
 
 
-def test_m12_m14_rescission_lapse_creates_one_credit_record_for_the_insurer(parties, client):
-    case = open_case(parties.insurer_b, known_at=days_ago(40, 9))
+def test_m12_rescission_lapse_opens_an_urging_item_and_a_record_only_if_the_association_decides(parties, client):
+    case = open_case(parties.insurer_b, known_at=days_ago(40, 9), usage_nature_insured=UsageNature.FAMILY)
     deadline_scan()
     deadline_scan()  # a second scan changes nothing
     assert refresh(case).status == RescissionStatus.LAPSED
+    item = UrgingItem.objects.get(insurer=parties.insurer_b)
+    assert (item.rule, item.status, item.subject) == ("M12", "open", refresh(case))
+    assert not CreditRecord.objects.exists() and not CreditProposal.objects.exists()
+    # the insurer sees the item about itself; the other insurer does not
+    client.force_login(parties.insurer_b_user)
+    assert client.get(f"/credit/urging/{item.pk}/").status_code == 200
+    client.force_login(parties.insurer_a_user)
+    assert client.get(f"/credit/urging/{item.pk}/").status_code == 404
+    # the association closes it and proposes an entry; only its acceptance puts it into the file
+    item = urging_item_close(actor=parties.ins_assoc_user, item=item, result="督促后仍未处理，提议记入信用档案",
+                             propose_credit=True)
+    assert not CreditRecord.objects.exists()
+    proposal = credit_proposal_decide(actor=parties.ins_assoc_user, proposal=item.proposal, accept=True,
+                                      reason="超期未行使解除权且经督促未改正")
     record = CreditRecord.objects.get(organization=parties.insurer_b)
-    assert (record.event, record.source, record.subject_kind) == ("rescission_lapsed", "rescissions", "insurer")
+    assert record == proposal.record
+    assert (record.event, record.source, record.subject_kind) == ("rescission_lapsed", "urging_item", "insurer")
     assert credit_level(CreditRecord.objects.filter(organization=parties.insurer_b)).points > 0
-    # the insurer sees it in its own file; the other insurer does not
     client.force_login(parties.insurer_b_user)
     assert "保险公司未在 30 日内行使合同解除权" in client.get(f"/credit/file/org/{parties.insurer_b.pk}/").content.decode()
-    client.force_login(parties.insurer_a_user)
-    assert client.get(f"/credit/file/org/{parties.insurer_b.pk}/").status_code == 404
 
 
 def test_m14_confirmed_lead_puts_one_record_in_the_vehicles_file(parties, client):
@@ -45,10 +61,16 @@ def test_m14_confirmed_lead_puts_one_record_in_the_vehicles_file(parties, client
     deliver_pending()
     lead.refresh_from_db()
     assert lead.status == Status.VERIFIED
-    leads.lead_check_start(actor=parties.regulator_user, lead=lead)
-    leads.lead_check_record(actor=parties.regulator_user, lead=lead, outcome=Outcome.CONFIRMED,
+    # rule M2: the regulator requests the offline check; transport defines illegal operation
+    leads.lead_offline_check_request(actor=parties.regulator_user, lead=lead, note="请线下核查是否载客")
+    leads.lead_check_record(actor=parties.transport_user, lead=lead, outcome=Outcome.CONFIRMED,
                             result="约谈车主，承认通过网约平台接单载客")
+    assert not CreditRecord.objects.filter(vehicle=car).exists()
+    proposal = CreditProposal.objects.get(vehicle=car, status="pending")
+    assert proposal.source == lead and proposal.source_label.endswith(lead.reference)
+    credit_proposal_decide(actor=parties.ins_assoc_user, proposal=proposal, accept=True, reason="核查结论明确")
     record = CreditRecord.objects.get(vehicle=car)
+    assert record.proposal == proposal
     assert record.subject_kind == "vehicle" and record.severity == "serious"
     assert record.subject_organization == parties.company_a and record.evidence_link.endswith(f"/leads/{lead.pk}/")
     # the vehicle's file shows it to the company that keeps the vehicle, and to the taxi association

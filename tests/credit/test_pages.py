@@ -6,7 +6,10 @@ import pytest
 from django.utils import timezone
 
 from apps.credit.models import CreditRecord, SupervisoryAction
-from apps.credit.services import credit_record_create, supervisory_action_issue
+from apps.credit.services import (
+    _record_write as record_write,  # the writer behind the associations' decisions
+)
+from apps.credit.services import supervisory_action_issue
 from apps.parties.rights import SystemActor
 
 from .factories import make_driver, make_vehicle
@@ -21,13 +24,13 @@ def files(parties):
     vehicle = make_vehicle(company=parties.company_a, plate="桂B66666")
     driver = make_driver(company=parties.company_a)
     records = {
-        "insurer_a": credit_record_create(subject=parties.insurer_a, event="rescission_lapsed", severity="serious",
+        "insurer_a": record_write(subject=parties.insurer_a, event="rescission_lapsed", severity="serious",
                                           source="rescissions", occurred_on=DAY, actor=JOB),
-        "company_a": credit_record_create(subject=parties.company_a, event="self_discipline", severity="minor",
+        "company_a": record_write(subject=parties.company_a, event="self_discipline", severity="minor",
                                           source="supervisory_action", occurred_on=DAY, actor=JOB),
-        "vehicle": credit_record_create(subject=vehicle, event="lead_confirmed", severity="serious", source="leads",
+        "vehicle": record_write(subject=vehicle, event="lead_confirmed", severity="serious", source="leads",
                                         occurred_on=DAY, actor=JOB),
-        "driver": credit_record_create(subject=driver, event="high_claim_rate", severity="minor", source="claims",
+        "driver": record_write(subject=driver, event="high_claim_rate", severity="minor", source="claims",
                                        occurred_on=DAY, actor=JOB),
     }
     return vehicle, driver, records
@@ -155,12 +158,22 @@ def test_action_api_refuses_wrong_authority(api, parties):
     assert ok.status_code == 201, ok.content
     closed = transport.post(f"/api/v1/supervisory-actions/{ok.json()['id']}/close/", {"result": "已整改"}, format="json")
     assert closed.json()["status"] == "closed"
+    # transport's measure is proposed; the taxi association enters it into the company's file (rule M2)
+    proposal = api.as_user(parties.taxi_assoc_user).get("/api/v1/credit-proposals/").json()["results"][0]
+    decided = api.as_user(parties.taxi_assoc_user).post(f"/api/v1/credit-proposals/{proposal['id']}/decide/",
+                                                        {"accept": True, "reason": "处罚决定属实"}, format="json")
+    assert decided.status_code == 200, decided.content
     assert SupervisoryAction.objects.get().credit_record.organization == parties.company_a
 
 
 def test_home_panels_render(client, parties):
+    from apps.credit.models import CreditProposal
+    from apps.credit.services import credit_proposal_decide
+
     supervisory_action_issue(actor=parties.regulator_user, target=parties.insurer_a, kind="business_suspension",
                              ground="invented_claim_conditions", facts="x", starts_on=timezone.localdate())
+    credit_proposal_decide(actor=parties.ins_assoc_user, proposal=CreditProposal.objects.get(), accept=True,
+                           reason="暂停业务决定属实")
     client.force_login(parties.regulator_user)
     body = client.get("/").content.decode()
     assert 'data-panel="credit.actions"' in body and str(parties.insurer_a) in body

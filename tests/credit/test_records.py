@@ -8,7 +8,10 @@ from django.db import DatabaseError, connection, transaction
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.models import AuditEvent
 from apps.credit.models import CreditRecord, SubjectKind
-from apps.credit.services import credit_record_add, credit_record_correct, credit_record_create
+from apps.credit.services import (
+    _record_write as record_write,  # the writer behind the associations' decisions
+)
+from apps.credit.services import credit_record_add, credit_record_correct
 from apps.parties.rights import SystemActor
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +21,7 @@ DAY = dt.date(2026, 5, 10)
 
 
 def test_m14_record_for_insurer_with_default_expiry_and_audit(parties):
-    record = credit_record_create(subject=parties.insurer_a, event="rescission_lapsed", severity="serious",
+    record = record_write(subject=parties.insurer_a, event="rescission_lapsed", severity="serious",
                                   source="rescissions", occurred_on=DAY, evidence_link="/rescissions/1/",
                                   actor=JOB)
     assert record.subject_kind == SubjectKind.INSURER
@@ -30,8 +33,8 @@ def test_m14_record_for_insurer_with_default_expiry_and_audit(parties):
 def test_dedup_key_makes_create_idempotent(parties):
     kwargs = dict(subject=parties.company_a, event="self_discipline", severity="high", source="supervisory_action",
                   occurred_on=DAY, dedup_key="sa:1", actor=JOB)
-    first = credit_record_create(**kwargs)
-    second = credit_record_create(**kwargs)
+    first = record_write(**kwargs)
+    second = record_write(**kwargs)
     assert first.pk == second.pk
     assert first.severity == "serious"  # alias "high"
     assert CreditRecord.objects.filter(dedup_key="sa:1").count() == 1
@@ -39,13 +42,13 @@ def test_dedup_key_makes_create_idempotent(parties):
 
 def test_refuses_organization_that_is_not_company_or_insurer(parties):
     with pytest.raises(ApplicationError):
-        credit_record_create(subject=parties.transport, event="other", severity="minor", source="x", occurred_on=DAY,
+        record_write(subject=parties.transport, event="other", severity="minor", source="x", occurred_on=DAY,
                              actor=JOB)
     assert not CreditRecord.objects.exists()
 
 
 def test_database_refuses_update_and_delete(parties):
-    record = credit_record_create(subject=parties.insurer_a, event="other", severity="minor", source="association",
+    record = record_write(subject=parties.insurer_a, event="other", severity="minor", source="association",
                                   occurred_on=DAY, actor=JOB)
     for sql in ("UPDATE credit_creditrecord SET severity = 'severe' WHERE id = %s",
                 "DELETE FROM credit_creditrecord WHERE id = %s"):
@@ -93,9 +96,9 @@ def test_vehicle_and_driver_records_belong_to_their_company_file(parties):
 
     vehicle = make_vehicle(company=parties.company_a)
     driver = make_driver(company=parties.company_a, name="王小明")
-    v = credit_record_create(subject=vehicle, event="lead_confirmed", severity="serious", source="leads",
+    v = record_write(subject=vehicle, event="lead_confirmed", severity="serious", source="leads",
                              occurred_on=DAY, actor=JOB)
-    d = credit_record_create(subject=driver, event="high_claim_rate", severity="minor", source="claims",
+    d = record_write(subject=driver, event="high_claim_rate", severity="minor", source="claims",
                              occurred_on=DAY, actor=JOB)
     assert (v.subject_kind, v.vehicle, v.subject_organization) == ("vehicle", vehicle, parties.company_a)
     assert v.subject_label == vehicle.plate

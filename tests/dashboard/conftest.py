@@ -1,14 +1,16 @@
 """A crafted city for the dashboard tests, built only through the apps' services (and their test factories):
 
 Leads (rules M4, M5, M8, M9)
-* L1 transport → insurance, car insured as 家庭自用 with insurer A: pushed, verified, confirmed by the regulator →
-  disposed; the check result reaches insurer A, whose receipt opens rescission case RA (rule M12);
-* L2 transport → insurance: pushed, verified, dismissed with a reason, disposed;
+* L1 transport → insurance, car insured as 家庭自用 with insurer A: pushed, verified, the regulator requests the
+  offline check, transport defines illegal operation (rule M2) → disposed; transport's finding reaches insurer A
+  through the regulator, whose receipt opens rescission case RA (rule M12);
+* L2 transport → insurance: pushed, verified, dismissed by transport with a reason, disposed;
 * L3 transport → insurance: pushed, verified;
 * L4 transport → insurance: a draft, never pushed (only transport sees it);
 * L5 insurance → transport, reported by company A and pushed by the insurance association: verified by transport.
-Rescissions: RA (insurer A) decided "conditions not met" in time; RB (insurer B) opened by the screening below.
-Screening (rule M6): S1 has a permit and no policy (uninsured); S2 has a permit and a 家庭自用 policy with insurer B.
+Rescissions: RA (insurer A) decided "conditions not met" in time; RB (insurer B) opened on its own finding.
+Screening (rule M6): S1 has a permit and no policy (uninsured); S2 has a permit and a 家庭自用 policy with insurer B;
+the regulator reviews both findings and dispatches S2's endorsement item (批改) to insurer B.
 Claims (rule M13): insurer A — C1 dispatched after 30 minutes, C2 not dispatched 2 hours after the report;
 insurer B — C3 dispatched after 10 minutes. Each claim also runs its documents-list clock.
 Complaints (rule M16): 12328 K1 substantiated, K2 still routed; 12378 K3 forwarded to insurer A, unsubstantiated.
@@ -56,12 +58,12 @@ def _leads(p) -> dict:
     deliver_pending()
     for lead in (l1, l2):
         lead.refresh_from_db()
-        leads.lead_check_start(actor=regulator, lead=lead)
-    leads.lead_check_record(actor=regulator, lead=l1, outcome=Outcome.CONFIRMED, result="约谈车主，承认载客")
-    leads.lead_check_record(actor=regulator, lead=l2, outcome=Outcome.DISMISSED, result="现场核查",
+        leads.lead_offline_check_request(actor=regulator, lead=lead, note="请线下核查是否载客")
+    leads.lead_check_record(actor=transport, lead=l1, outcome=Outcome.CONFIRMED, result="约谈车主，承认载客")
+    leads.lead_check_record(actor=transport, lead=l2, outcome=Outcome.DISMISSED, result="现场核查",
                             reason="家庭出行，无载客证据")
     l2.refresh_from_db()
-    leads.lead_dispose(actor=regulator, lead=l2)
+    leads.lead_dispose(actor=transport, lead=l2)
     deliver_pending()  # L1's check result reaches insurer A → case RA
     return {"l1": l1, "l2": l2, "l3": l3, "l4": l4, "l5": l5}
 
@@ -70,19 +72,28 @@ def _screening(p) -> dict:
     s1, s2 = operating_car(), operating_car()
     permit(s1)
     permit(s2)
-    policy(s2, p.insurer_b, usage=UsageNature.FAMILY)
+    s2_policy = policy(s2, p.insurer_b, usage=UsageNature.FAMILY)
     run = lawful_list_push(actor=p.transport_user)
-    deliver_pending()  # screened at the regulator; insurer B's worklist → case RB
+    deliver_pending()  # screened at the regulator, pending its review
+    from apps.leads import screening
+
+    screening.screening_findings_review(actor=p.regulator_user, run=run, decision="confirmed",
+                                        finding_ids=run.findings.values_list("pk", flat=True))
+    screening.screening_dispatch(actor=p.regulator_user, run=run,
+                                 digest=screening.screening_dispatch_preview(actor=p.regulator_user, run=run).digest)
+    deliver_pending()  # insurer B's endorsement item (rule M6: no rescission)
+    rescissions.rescission_open(policy=s2_policy, trigger="insurer_finding", trigger_ref="DASH-RB",
+                                known_at=timezone.now(), actor=p.insurer_b_user)  # case RB
     return {"s1": s1, "s2": s2, "run": run}
 
 
 def _claims(p, now) -> dict:
-    reported = now - dt.timedelta(hours=2)
-    c1 = make_claim(user=p.insurer_a_user, reported_at=reported,
+    reported = now - dt.timedelta(hours=2)  # each claim request made with its report (J11's clock starts there)
+    c1 = make_claim(user=p.insurer_a_user, reported_at=reported, claim_requested_at=reported,
                     survey_dispatched_at=reported + dt.timedelta(minutes=30))
-    c2 = make_claim(user=p.insurer_a_user, reported_at=reported)
+    c2 = make_claim(user=p.insurer_a_user, reported_at=reported, claim_requested_at=reported)
     c3 = make_claim(user=p.insurer_b_user, policy=make_policy(insurer=p.insurer_b), reported_at=reported,
-                    survey_dispatched_at=reported + dt.timedelta(minutes=10))
+                    claim_requested_at=reported, survey_dispatched_at=reported + dt.timedelta(minutes=10))
     return {"c1": c1, "c2": c2, "c3": c3}
 
 

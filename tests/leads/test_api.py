@@ -21,11 +21,16 @@ def test_flag_push_check_dispose_through_the_api(parties, api, deliver):
     inbox = regulator.get("/api/v1/leads/?box=inbox").json()
     assert [row["id"] for row in inbox["results"]] == [lead_id]
     assert inbox["results"][0]["finding"] == "insured_as_non_operating"
-    assert regulator.post(f"/api/v1/leads/{lead_id}/check-start/").json()["status"] == "offline_check"
-    checked = regulator.post(f"/api/v1/leads/{lead_id}/check/", {"outcome": "confirmed", "result": "现场查获"},
+    # rule M2: the regulator requests the offline check; transport checks and defines
+    requested = regulator.post(f"/api/v1/leads/{lead_id}/request-check/", {"note": "请核查是否载客"}, format="json")
+    assert requested.status_code == 200 and requested.json()["status"] == "offline_check"
+    transport = api.as_user(parties.transport_user)
+    checked = transport.post(f"/api/v1/leads/{lead_id}/check/", {"outcome": "confirmed", "result": "现场查获"},
                              format="json")
     assert checked.status_code == 200 and checked.json()["status"] == "disposed"
     assert set(checked.json()["disposals"]) == {"rescission", "credit_record"}
+    assert checked.json()["defined_by"] == parties.transport.pk
+    regulator = api.as_user(parties.regulator_user)
     events = regulator.get(f"/api/v1/leads/{lead_id}/events/").json()
     assert [e["action"] for e in events][:4] == ["created", "pushed", "received", "verified"]
 
@@ -79,6 +84,18 @@ def test_penalty_lawful_list_and_risk_endpoints(parties, api, deliver):
     assert run.status_code == 201 and run.json()["vehicle_count"] == 1
     deliver()
     assert LawfulListRun.objects.get().state == "screened"
+    assert api.as_user(parties.insurer_b_user).get("/api/v1/screening-findings/").json()["count"] == 0  # unreviewed
+    regulator = api.as_user(parties.regulator_user)
+    run_id = LawfulListRun.objects.get().pk
+    reviewed = regulator.post("/api/v1/screening-findings/review/",
+                              {"run": run_id, "ids": list(LawfulListRun.objects.get().findings.values_list("pk", flat=True)),
+                               "decision": "confirmed"}, format="json")
+    assert reviewed.status_code == 200 and reviewed.json()["reviewed"] == 1
+    preview = regulator.get(f"/api/v1/lawful-list-runs/{run_id}/dispatch-preview/").json()
+    assert preview["vehicles"] == 1 and [i["name"] for i in preview["insurers"]] == [parties.insurer_b.name]
+    sent = regulator.post(f"/api/v1/lawful-list-runs/{run_id}/dispatch/", {"digest": preview["digest"]}, format="json")
+    assert sent.status_code == 200 and len(sent.json()["batches"]) == 1
+    deliver()
     findings = api.as_user(parties.insurer_b_user).get("/api/v1/screening-findings/").json()
     assert findings["count"] == 1 and findings["results"][0]["kind"] == "insured_as_non_operating"
     assert api.as_user(parties.insurer_a_user).get("/api/v1/screening-findings/").json()["count"] == 0
@@ -91,6 +108,12 @@ def test_penalty_lawful_list_and_risk_endpoints(parties, api, deliver):
     assert weights.status_code == 201 and weights.json()["version"] == 1
     assert RiskModelWeights.objects.get().weights == {"penalties": "2.5"}
     ran = association.post("/api/v1/risk-runs/run/")
-    assert ran.status_code == 201 and ran.json()["leads_created"] == 1
+    assert ran.status_code == 201 and ran.json()["state"] == "preview" and ran.json()["leads_created"] == 0
+    assert not Batch.objects.filter(kind="leads", sender=parties.ins_assoc).exists()
+    preview = association.get(f"/api/v1/risk-runs/{ran.json()['id']}/preview/").json()
+    assert preview["vehicles"] == 1 and preview["rows"][0]["plate"] == car.plate
+    confirmed = association.post(f"/api/v1/risk-runs/{ran.json()['id']}/confirm/", {"digest": preview["digest"]},
+                                 format="json")
+    assert confirmed.status_code == 200 and confirmed.json()["leads_created"] == 1
     assert Batch.objects.filter(kind="leads", sender=parties.ins_assoc).count() == 1
     assert api.as_user(parties.transport_user).post("/api/v1/risk-runs/run/").status_code == 403

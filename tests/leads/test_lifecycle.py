@@ -1,5 +1,6 @@
 """The lead lifecycle of DESIGN.md (new → pushed → verifying → verified → offline_check → confirmed | dismissed →
-disposed), its append-only trail, and the refusals of illegal transitions (rules M4, M5)."""
+disposed), its append-only trail, and the refusals of illegal transitions (rules M4, M5). Rule M2: the offline
+check, the finding and the disposal are transport's."""
 
 import datetime as dt
 
@@ -102,60 +103,62 @@ def test_a_plate_unknown_to_the_platform_is_found_uninsured(parties, deliver):
 def test_illegal_transitions_are_refused_and_change_nothing(parties, deliver):
     car = private_car()
     lead = services.lead_flag(actor=parties.transport_user, plate=car.plate, evidence="e")
-    regulator = parties.regulator_user
-    with pytest.raises((ConflictError, PermissionDeniedError)):
-        services.lead_check_start(actor=regulator, lead=lead)  # new: not received yet
+    transport = parties.transport_user
+    with pytest.raises(ConflictError):
+        services.lead_check_start(actor=transport, lead=lead)  # new: not received yet
     services.lead_push(actor=parties.transport_user, leads=[lead])
     with pytest.raises(ConflictError):
         services.lead_push(actor=parties.transport_user, leads=[lead])  # pushed twice
     with pytest.raises(ConflictError):
-        services.lead_check_start(actor=regulator, lead=lead)  # pushed: not verified yet
+        services.lead_check_start(actor=transport, lead=lead)  # pushed: not verified yet
     deliver()
     lead.refresh_from_db()
     with pytest.raises(ConflictError):
-        services.lead_check_record(actor=regulator, lead=lead, outcome=Outcome.CONFIRMED, result="r")  # verified
+        services.lead_check_record(actor=transport, lead=lead, outcome=Outcome.CONFIRMED, result="r")  # verified
     with pytest.raises(ConflictError):
-        services.lead_dispose(actor=regulator, lead=lead)
+        services.lead_dispose(actor=transport, lead=lead)
     events_before = lead.events.count()
     lead.refresh_from_db()
     assert lead.status == Status.VERIFIED
     assert lead.events.count() == events_before
 
 
-def test_only_the_recipient_checks_and_disposes(parties, deliver):
+def test_only_transport_checks_and_disposes(parties, deliver):
     lead = _verified_lead(parties, deliver)
-    for user in (parties.transport_user, parties.ins_assoc_user, parties.insurer_a_user):
+    for user in (parties.regulator_user, parties.ins_assoc_user, parties.insurer_a_user):
         with pytest.raises(PermissionDeniedError):
             services.lead_check_start(actor=user, lead=lead)
-    services.lead_check_start(actor=parties.regulator_user, lead=lead)
+    services.lead_check_start(actor=parties.transport_user, lead=lead)
     with pytest.raises(PermissionDeniedError):
-        services.lead_check_record(actor=parties.transport_user, lead=lead, outcome=Outcome.CONFIRMED, result="r")
+        services.lead_check_record(actor=parties.regulator_user, lead=lead, outcome=Outcome.DISMISSED, result="r",
+                                   reason="x")
 
 
 def test_dismissal_needs_a_reason_then_closes_the_loop(parties, deliver):
     lead = _verified_lead(parties, deliver)
-    services.lead_check_start(actor=parties.regulator_user, lead=lead)
+    transport = parties.transport_user
+    services.lead_check_start(actor=transport, lead=lead)
     with pytest.raises(ApplicationError):
-        services.lead_check_record(actor=parties.regulator_user, lead=lead, outcome=Outcome.DISMISSED, result="查无")
+        services.lead_check_record(actor=transport, lead=lead, outcome=Outcome.DISMISSED, result="查无")
     lead.refresh_from_db()
     assert lead.status == Status.OFFLINE_CHECK
-    services.lead_check_record(actor=parties.regulator_user, lead=lead, outcome=Outcome.DISMISSED, result="现场核查",
+    services.lead_check_record(actor=transport, lead=lead, outcome=Outcome.DISMISSED, result="现场核查",
                                reason="车主为家庭出行，无载客证据")
     lead.refresh_from_db()
     assert lead.status == Status.DISMISSED and lead.outcome == Outcome.DISMISSED
-    assert lead.checked_by == parties.regulator_user and lead.checked_at is not None
-    services.lead_dispose(actor=parties.regulator_user, lead=lead)
+    assert lead.checked_by == transport and lead.checked_at is not None and lead.defined_by == parties.transport
+    services.lead_dispose(actor=transport, lead=lead)
     lead.refresh_from_db()
     assert lead.status == Status.DISPOSED and lead.disposals == [Disposal.DISMISSED]
     with pytest.raises(ConflictError):
-        services.lead_dispose(actor=parties.regulator_user, lead=lead)
+        services.lead_dispose(actor=transport, lead=lead)
 
 
 def test_check_time_cannot_be_in_the_future(parties, deliver):
     lead = _verified_lead(parties, deliver)
-    services.lead_check_start(actor=parties.regulator_user, lead=lead)
+    services.lead_check_start(actor=parties.transport_user, lead=lead)
     with pytest.raises(ApplicationError):
-        services.lead_check_record(actor=parties.regulator_user, lead=lead, outcome=Outcome.CONFIRMED, result="r",
+        services.lead_check_record(actor=parties.transport_user, lead=lead, outcome=Outcome.CONFIRMED, result="r",
                                    checked_at=timezone.now() + dt.timedelta(days=1))
 
 
@@ -194,8 +197,9 @@ def test_a_redelivered_leads_batch_is_ingested_once(parties, deliver):
     assert lead.received_at == batch.receipt_at
 
 
-def test_rule_m12_confirmed_non_operating_lead_opens_rescission_at_the_insurers_receipt(parties, deliver):
-    """Regulator confirms: the check result goes straight to the insurer; its receipt starts the 30-day clock."""
+def test_rule_m12_defined_non_operating_lead_opens_rescission_at_the_insurers_receipt(parties, deliver):
+    """Transport defines illegal operation on its own lead (rule M2): its finding is copied to the regulator, which
+    relays it to the insurer; the insurer's receipt starts the 30-day clock."""
     from apps.credit.models import CreditRecord
     from apps.rescissions.models import RescissionCase
 
@@ -203,16 +207,26 @@ def test_rule_m12_confirmed_non_operating_lead_opens_rescission_at_the_insurers_
     non_op = policy(car, parties.insurer_a, usage=UsageNature.FAMILY, kind=PolicyKind.THIRD_PARTY)
     operating = policy(car, parties.insurer_b, usage=UsageNature.RIDE_HAILING)
     lead = _verified_lead(parties, deliver, car)
-    services.lead_check_start(actor=parties.regulator_user, lead=lead)
-    services.lead_check_record(actor=parties.regulator_user, lead=lead, outcome=Outcome.CONFIRMED,
+    services.lead_check_start(actor=parties.transport_user, lead=lead)
+    services.lead_check_record(actor=parties.transport_user, lead=lead, outcome=Outcome.CONFIRMED,
                                result="约谈车主，承认通过网约平台接单载客")
     lead.refresh_from_db()
     assert lead.status == Status.DISPOSED
     assert set(lead.disposals) == {Disposal.RESCISSION, Disposal.CREDIT_RECORD}
-    assert CreditRecord.objects.filter(vehicle=car, dedup_key=f"lead:{lead.pk}:confirmed").count() == 1
+    # rule M2: the lead is proposed for the vehicle's credit file; the insurance association decides
+    assert not CreditRecord.objects.filter(vehicle=car).exists()
+    from apps.credit.models import CreditProposal
+    from apps.credit.services import credit_proposal_decide
+
+    proposal = CreditProposal.objects.get(vehicle=car, status="pending")
+    assert proposal.source == lead
+    credit_proposal_decide(actor=parties.ins_assoc_user, proposal=proposal, accept=True, reason="界定结论明确")
+    assert CreditRecord.objects.get(vehicle=car).proposal == proposal
     assert not RescissionCase.objects.exists()  # not yet: the insurer has not received it
     deliver()
-    results = Batch.objects.get(kind="check_results")
+    copy = Batch.objects.get(kind="check_results", recipient=parties.regulator)
+    results = Batch.objects.get(kind="check_results", recipient=parties.insurer_a)
+    assert copy.sender == parties.transport
     assert results.sender == parties.regulator and results.recipient == parties.insurer_a
     case = RescissionCase.objects.get()
     assert case.policy == non_op and case.trigger == "lead_confirmed" and case.trigger_ref == lead.reference
@@ -250,11 +264,11 @@ def test_confirmed_lead_on_operating_insurance_waits_for_a_manual_disposal(parti
     car = operating_car()
     policy(car, parties.insurer_a, usage=UsageNature.RIDE_HAILING)
     lead = _verified_lead(parties, deliver, car)
-    services.lead_check_start(actor=parties.regulator_user, lead=lead)
-    services.lead_check_record(actor=parties.regulator_user, lead=lead, outcome=Outcome.CONFIRMED, result="r")
+    services.lead_check_start(actor=parties.transport_user, lead=lead)
+    services.lead_check_record(actor=parties.transport_user, lead=lead, outcome=Outcome.CONFIRMED, result="r")
     lead.refresh_from_db()
     assert lead.status == Status.CONFIRMED
-    services.lead_dispose(actor=parties.regulator_user, lead=lead, credit_record=True, note="记入信用档案")
+    services.lead_dispose(actor=parties.transport_user, lead=lead, credit_record=True, note="记入信用档案")
     lead.refresh_from_db()
     assert lead.status == Status.DISPOSED and lead.disposals == [Disposal.CREDIT_RECORD]
     assert not Batch.objects.filter(kind="check_results").exists()
@@ -262,10 +276,10 @@ def test_confirmed_lead_on_operating_insurance_waits_for_a_manual_disposal(parti
 
 def test_confirmed_lead_needs_at_least_one_disposal(parties, deliver):
     lead = _verified_lead(parties, deliver, operating_car())
-    services.lead_check_start(actor=parties.regulator_user, lead=lead)
-    services.lead_check_record(actor=parties.regulator_user, lead=lead, outcome=Outcome.CONFIRMED, result="r")
+    services.lead_check_start(actor=parties.transport_user, lead=lead)
+    services.lead_check_record(actor=parties.transport_user, lead=lead, outcome=Outcome.CONFIRMED, result="r")
     with pytest.raises(ApplicationError):
-        services.lead_dispose(actor=parties.regulator_user, lead=lead, credit_record=False)
+        services.lead_dispose(actor=parties.transport_user, lead=lead, credit_record=False)
     lead.refresh_from_db()
     assert lead.status == Status.CONFIRMED
 

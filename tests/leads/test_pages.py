@@ -126,13 +126,18 @@ def test_bulk_actions_refuse_leads_outside_the_audience(parties, client):
 
 
 def test_bulk_check_and_dismiss_in_the_inbox(parties, client, deliver):
+    """Rule M2: the regulator requests the offline checks in bulk; transport finds them in its inbox and records
+    its findings in bulk."""
     leads = [services.lead_flag(actor=parties.transport_user, plate=private_car().plate, evidence="e", push=True)
              for _ in range(2)]
     deliver()
     _login(client, parties.regulator_user)
     ids = [lead.pk for lead in leads]
-    client.post("/leads/bulk/", {"action": "check_start", "ids": ids})
-    assert Lead.objects.filter(status=Status.OFFLINE_CHECK).count() == 2
+    client.post("/leads/bulk/", {"action": "request_check", "ids": ids, "reason": "请核查是否载客"})
+    assert Lead.objects.filter(status=Status.OFFLINE_CHECK, check_request_note="请核查是否载客").count() == 2
+    _login(client, parties.transport_user)
+    inbox = client.get("/leads/").content.decode()
+    assert all(f'data-lead="{i}"' in inbox for i in ids)
     client.post("/leads/bulk/", {"action": "dismiss", "ids": ids, "reason": "车辆已报废"})
     assert Lead.objects.filter(status=Status.DISMISSED, dismissed_reason="车辆已报废").count() == 2
     client.post("/leads/bulk/", {"action": "dispose", "ids": ids})
@@ -144,14 +149,14 @@ def test_bulk_dismiss_without_reason_changes_nothing(parties, client, deliver):
              for _ in range(2)]
     deliver()
     for lead in leads:
-        services.lead_check_start(actor=parties.regulator_user, lead=lead)
-    _login(client, parties.regulator_user)
+        services.lead_check_start(actor=parties.transport_user, lead=lead)
+    _login(client, parties.transport_user)
     response = client.post("/leads/bulk/", {"action": "dismiss", "ids": [lead.pk for lead in leads]}, follow=True)
     assert "理由" in response.content.decode()
     assert Lead.objects.filter(status=Status.OFFLINE_CHECK).count() == 2
 
 
-def test_lead_page_shows_trail_picture_and_the_recipients_actions(parties, client, deliver):
+def test_lead_page_shows_trail_picture_and_each_sides_actions(parties, client, deliver):
     car = operating_car(company=parties.company_a)
     permit(car)
     pol = policy(car, parties.insurer_a, usage=UsageNature.FAMILY)
@@ -162,22 +167,32 @@ def test_lead_page_shows_trail_picture_and_the_recipients_actions(parties, clien
     assert 'data-testid="vehicle-picture"' in body and car.vin in body and pol.number in body
     assert parties.company_a.name in body
     assert "按非营运性质投保" in body and 'data-action="worklist_dispatched"' in body
-    assert 'data-testid="check-start"' in body
-    client.post(f"/leads/{lead.pk}/check-start/")
+    # rule M2: the regulator verifies insurance and may request the check; it records no finding
+    assert 'data-testid="request-check"' in body and 'data-testid="verify"' in body
+    assert 'data-testid="check-start"' not in body and 'data-testid="check-form"' not in body
+    client.post(f"/leads/{lead.pk}/request-check/", {"note": "请核查是否通过平台接单"})
+    lead.refresh_from_db()
+    assert lead.status == Status.OFFLINE_CHECK
+    # transport sees the request and its clock, and records its finding
+    _login(client, parties.transport_user)
+    body = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert 'data-testid="check-request"' in body and 'data-testid="check-clock"' in body
+    assert 'data-testid="check-form"' in body
     response = client.post(f"/leads/{lead.pk}/check/", {
         "outcome": "confirmed", "result": "约谈车主，承认通过平台接单",
         "attachments": [SimpleUploadedFile("笔录.pdf", b"%PDF-1.4")],
     })
     assert response.status_code == 302
     lead.refresh_from_db()
-    assert lead.status == Status.DISPOSED and lead.checked_by == parties.regulator_user
+    assert lead.status == Status.DISPOSED and lead.checked_by == parties.transport_user
+    assert lead.defined_by == parties.transport
     assert lead.attachments.filter(stage=LeadAttachment.Stage.CHECK).count() == 1
     body = client.get(f"/leads/{lead.pk}/").content.decode()
-    assert "解除保险合同" in body and "记入信用档案" in body
-    # the transport officer sees the same lead, without the recipient's actions
-    _login(client, parties.transport_user)
+    assert "通报承保保险公司依法处理" in body and "记入信用档案" in body
+    # the regulator sees the same lead and transport's finding, with nothing left to do
+    _login(client, parties.regulator_user)
     body = client.get(f"/leads/{lead.pk}/").content.decode()
-    assert 'data-testid="check-start"' not in body and "当前无需本单位办理" in body
+    assert "交通运输部门界定为非法营运" in body and "当前无需本单位办理" in body
 
 
 def test_company_reports_a_vehicle(parties, client):
@@ -223,6 +238,7 @@ def test_screening_pages(parties, client, deliver):
     body = client.get(f"/leads/screening/{run_id}/").content.decode()
     assert car.plate in body and "未按营运性质投保" in body and "规则 M6" in body
     assert "1" in listing
+    assert 'data-testid="review-form"' in body and 'data-testid="pending-review"' in body
 
 
 def test_risk_page_edit_weights_and_run(parties, client):

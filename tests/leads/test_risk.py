@@ -57,8 +57,13 @@ def fleet(parties):
     return v
 
 
+def _confirm(parties, run):
+    """Association staff confirm the run's preview (rule M8: nothing is sent before)."""
+    return risk.risk_model_run_confirm(actor=parties.ins_assoc_user, run=run, digest=risk.risk_model_preview(run).digest)
+
+
 def test_rule_m8_scores_flag_and_push_one_batch_to_transport(parties, fleet, deliver):
-    run = risk.risk_model_run(actor=parties.ins_assoc_user)
+    run = _confirm(parties, risk.risk_model_run(actor=parties.ins_assoc_user))
     scores = {s.vehicle_id: s for s in RiskScore.objects.filter(run=run)}
     v = fleet
     assert scores[v["ledger"].pk].score == Decimal("3.00")
@@ -86,10 +91,12 @@ def test_rule_m8_scores_flag_and_push_one_batch_to_transport(parties, fleet, del
 
 
 def test_a_second_run_raises_no_duplicate_lead(parties, fleet):
-    risk.risk_model_run(actor=parties.ins_assoc_user)
+    _confirm(parties, risk.risk_model_run(actor=parties.ins_assoc_user))
     # the scheduled run acts for the association (as the beat task does)
     second = risk.risk_model_run(actor=SystemActor("leads.run_risk_model", organization=parties.ins_assoc))
-    assert second.leads_created == 0 and second.flagged == 4
+    assert second.flagged == 4 and risk.risk_model_preview(second).rows == []
+    second = _confirm(parties, second)
+    assert second.leads_created == 0
     assert Lead.objects.filter(source=Source.RISK_MODEL).count() == 4
 
 
@@ -136,7 +143,7 @@ def test_features_are_pluggable(parties, registry):
 
 
 def test_precision_and_recall_report(parties, fleet, deliver):
-    risk.risk_model_run(actor=parties.ins_assoc_user)
+    _confirm(parties, risk.risk_model_run(actor=parties.ins_assoc_user))
     deliver()
     leads = list(Lead.objects.filter(source=Source.RISK_MODEL).order_by("id"))
     for lead, outcome in zip(leads[:3], [Outcome.CONFIRMED, Outcome.CONFIRMED, Outcome.DISMISSED], strict=True):
@@ -147,8 +154,8 @@ def test_precision_and_recall_report(parties, fleet, deliver):
     missed = private_car()
     lead = services.lead_flag(actor=parties.transport_user, plate=missed.plate, evidence="e", push=True)
     deliver()
-    services.lead_check_start(actor=parties.regulator_user, lead=lead)
-    services.lead_check_record(actor=parties.regulator_user, lead=lead, outcome=Outcome.CONFIRMED, result="r")
+    services.lead_check_start(actor=parties.transport_user, lead=lead)
+    services.lead_check_record(actor=parties.transport_user, lead=lead, outcome=Outcome.CONFIRMED, result="r")
     result = risk.precision_recall()
     assert (result["confirmed"], result["dismissed"]) == (2, 1)
     assert result["precision"] == pytest.approx(2 / 3)
@@ -165,4 +172,6 @@ def test_the_beat_task_runs_the_model(parties, fleet):
     from apps.leads.tasks import run_risk_model
 
     result = run_risk_model.run()
-    assert result["leads"] == 4
+    # the scheduled run is a preview: it flags, and sends nothing until association staff confirm
+    assert result["flagged"] == 4 and result["state"] == "preview"
+    assert not Lead.objects.filter(source=Source.RISK_MODEL).exists()

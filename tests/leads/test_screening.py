@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from apps.exchange.models import Batch
 from apps.leads.models import InsurerWorklistItem, LawfulListRun, ScreeningFinding
-from apps.leads.screening import lawful_list_push, lawful_list_rows, screen
+from apps.leads.screening import (
+    lawful_list_push,
+    lawful_list_rows,
+    screen,
+    screening_dispatch,
+    screening_dispatch_preview,
+    screening_findings_review,
+)
 from apps.parties.rights import SystemActor
 from apps.policies.models import Policy, PolicyKind
 from apps.policies.verification import verify_vehicle
@@ -69,6 +76,15 @@ def city(parties):
     return v, expected
 
 
+def review_and_dispatch(parties, run):
+    """The regulator confirms every pending finding of ``run`` and confirms the dispatch preview (rule M6)."""
+    pending = list(run.findings.filter(review=ScreeningFinding.Review.PENDING).values_list("pk", flat=True))
+    if pending:
+        screening_findings_review(actor=parties.regulator_user, run=run, finding_ids=pending, decision="confirmed")
+    preview = screening_dispatch_preview(actor=parties.regulator_user, run=run)
+    return screening_dispatch(actor=parties.regulator_user, run=run, digest=preview.digest) if preview.rows else []
+
+
 def test_the_lawful_list_holds_exactly_the_vehicles_with_a_valid_permit(city):
     v, _expected = city
     listed = {r["vehicle_id"] for r in lawful_list_rows(timezone.now())}
@@ -114,6 +130,9 @@ def test_push_screen_and_one_worklist_per_insurer(parties, city, deliver):
     assert run.summary["not_in_scope"] == 1 and run.summary["insured_as_operating"] == 1
     stored = {(f.vehicle_id, f.policy_id, f.kind) for f in ScreeningFinding.objects.filter(run=run)}
     assert stored == expected
+    assert not Batch.objects.filter(kind="worklist").exists()  # nothing before the regulator's review
+    review_and_dispatch(parties, run)
+    deliver()
     # one worklist batch per insurer, each with that insurer's rows only
     worklists = {b.recipient_id: b for b in Batch.objects.filter(kind="worklist")}
     assert set(worklists) == {parties.insurer_a.pk, parties.insurer_b.pk}
@@ -123,22 +142,27 @@ def test_push_screen_and_one_worklist_per_insurer(parties, city, deliver):
     assert [i.vehicle_id for i in b_items] == [v["E"].pk]
     assert all(i.received_at == worklists[i.insurer_id].receipt_at for i in [*a_items, *b_items])
     assert "规则 M6" in a_items[0].summary
+    assert {i.kind for i in [*a_items, *b_items]} == {InsurerWorklistItem.Kind.ENDORSEMENT}
 
 
-def test_screening_worklist_opens_the_insurers_rescission_case_once(parties, city, deliver):
-    """The insurer learns from the screening that a lawful operating vehicle is insured as non-operating (M12);
-    the next day's list does not open a second case for the same policy."""
+def test_screening_worklist_is_an_endorsement_item_and_opens_no_rescission_case(parties, city, deliver):
+    """Rule M6: a lawful operating vehicle insured as non-operating is endorsed (批改), not rescinded; the next
+    day's list (pushed by the scheduled job) adds its own reviewed rows, never a case."""
     from apps.rescissions.models import RescissionCase
 
     v, _expected = city
-    lawful_list_push(actor=parties.transport_user)
+    run = lawful_list_push(actor=parties.transport_user)
     deliver()
-    cases = RescissionCase.objects.filter(trigger="screening_finding")
-    assert {c.vehicle_id for c in cases} == {v["A"].pk, v["E"].pk}
-    first = {c.pk: c.known_at for c in cases}
+    review_and_dispatch(parties, run)
+    deliver()
+    items = InsurerWorklistItem.objects.filter(screening_finding__isnull=False)
+    assert {i.vehicle_id for i in items} == {v["A"].pk, v["E"].pk}
+    assert all(i.kind == InsurerWorklistItem.Kind.ENDORSEMENT and "批改" in i.summary for i in items)
     lawful_list_push(actor=SystemActor("leads.push_lawful_list", organization=parties.transport))
     deliver()
-    assert {c.pk: c.known_at for c in RescissionCase.objects.filter(trigger="screening_finding")} == first
+    review_and_dispatch(parties, LawfulListRun.objects.order_by("-pk").first())
+    deliver()
+    assert not RescissionCase.objects.exists()
     assert LawfulListRun.objects.filter(state=LawfulListRun.State.SCREENED).count() == 2
 
 
@@ -161,8 +185,9 @@ def test_the_beat_task_pushes_the_list(parties, city):
 def test_insurer_sees_only_its_own_screening_findings(parties, city, deliver, api, client):
     from apps.parties import access
 
-    lawful_list_push(actor=parties.transport_user)
+    run = lawful_list_push(actor=parties.transport_user)
     deliver()
+    review_and_dispatch(parties, run)
     mine = access.visible(parties.insurer_a_user, ScreeningFinding)
     assert set(mine.values_list("insurer_id", flat=True)) == {parties.insurer_a.pk}
     other = ScreeningFinding.objects.get(insurer=parties.insurer_b)

@@ -304,7 +304,7 @@ def test_onboarding_unknown_vehicle(client, parties):
 # --- coverage standard (M10) ---------------------------------------------------------------------------------------
 
 
-def test_association_publishes_a_new_standard_version(client, parties):
+def test_association_proposes_and_the_other_approves_a_new_standard_version(client, parties):
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     data = {"name": "2027 版", "effective_from": tomorrow.isoformat(), "req_compulsory": "on",
             "req_third_party": "on", "min_third_party": "1500000", "req_carrier_liability": "on",
@@ -319,6 +319,13 @@ def test_association_publishes_a_new_standard_version(client, parties):
     new = CoverageStandard.objects.get(name="2027 版")
     assert new.effective_from == tomorrow and new.published_by == parties.ins_assoc
     assert {r.policy_kind: r.min_limit for r in new.requirements.all()}["third_party"] == Decimal("1500000")
+    page = client.get("/policies/standard/").content.decode()
+    assert "待另一协会审核" in page and "待生效" not in page  # rule M10: a proposal, not yet in force
+    assert client.post(f"/policies/standard/{new.pk}/decide/", {"approve": "1"}).status_code == 302
+    assert CoverageStandard.objects.get(pk=new.pk).status == "proposed"  # the proposer cannot approve it
+    client.force_login(parties.taxi_assoc_user)
+    assert client.post(f"/policies/standard/{new.pk}/decide/", {"approve": "1"}).status_code == 302
+    assert CoverageStandard.objects.get(pk=new.pk).status == "in_force"
     assert "待生效" in client.get("/policies/standard/").content.decode()
 
 

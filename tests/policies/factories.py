@@ -40,3 +40,20 @@ class CoverageFactory(factory.django.DjangoModelFactory):
     policy = factory.SubFactory(PolicyFactory)
     kind = "third_party"
     limit = Decimal("1000000.00")
+
+
+def joint_standard(*, name: str = "测试保障标准（两协会联合发布）", effective_from=None, effective_to=None,
+                   third_party=Decimal("1000000"), carrier_per_seat=Decimal("400000"), proposer=None, approver=None):
+    """A coverage standard in force (rule M10: proposed by one association, approved by the other) — 交强险,
+    第三者责任险 ≥ ``third_party``, 承运人责任险 per seat ≥ ``carrier_per_seat``; direct rows for test setup."""
+    from apps.policies.models import CoverageRequirement, CoverageStandard
+
+    standard = CoverageStandard.objects.create(
+        name=name, effective_from=effective_from or dt.date(2026, 4, 30), effective_to=effective_to,
+        status=CoverageStandard.Status.IN_FORCE, published_by=proposer, decided_by_org=approver,
+    )
+    CoverageRequirement.objects.create(standard=standard, policy_kind="compulsory", min_limit=Decimal("0"))
+    CoverageRequirement.objects.create(standard=standard, policy_kind="third_party", min_limit=third_party)
+    CoverageRequirement.objects.create(standard=standard, policy_kind="carrier_liability", min_limit=Decimal("0"),
+                                       min_per_seat_limit=carrier_per_seat)
+    return standard

@@ -7,9 +7,9 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.core.models import AuditEvent
-from apps.policies.models import CoverageStandard, Policy
+from apps.policies.models import Policy
 from apps.policies.services import POLICY_CREATE_CHECKS
-from tests.policies.factories import PolicyFactory
+from tests.policies.factories import PolicyFactory, joint_standard
 from tests.vehicles.factories import VehicleFactory, make_vin
 
 API = "/api/v1"
@@ -144,6 +144,7 @@ def test_policy_create_checks_hook_can_refuse(parties, api):
 
 
 def test_coverage_standard_published_by_associations_only(parties, api):
+    previous = joint_standard(name="默认保障标准（测试）", proposer=parties.ins_assoc, approver=parties.taxi_assoc)
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     body = {"name": "2027 版保障标准", "effective_from": tomorrow, "basis": "两协会联合发布",
             "requirements": [{"policy_kind": "compulsory", "min_limit": "0"},
@@ -154,8 +155,18 @@ def test_coverage_standard_published_by_associations_only(parties, api):
     response = api.as_user(parties.taxi_assoc_user).post(f"{API}/coverage-standards/", body, format="json")
     assert response.status_code == 201, response.content
     assert len(response.json()["requirements"]) == 3
-    assert response.json()["published_by"] == parties.taxi_assoc.pk
-    previous = CoverageStandard.objects.get(name__startswith="默认")
+    assert response.json()["published_by"] == parties.taxi_assoc.pk and response.json()["status"] == "proposed"
+    previous.refresh_from_db()
+    assert previous.effective_to is None  # a proposal is not in force (rule M10)
+    proposal = response.json()["id"]
+    # the proposing association cannot approve its own proposal; the other one does
+    own = api.as_user(parties.taxi_assoc_user).post(f"{API}/coverage-standards/{proposal}/decide/",
+                                                    {"approve": True}, format="json")
+    assert own.status_code == 403
+    ok = api.as_user(parties.ins_assoc_user).post(f"{API}/coverage-standards/{proposal}/decide/",
+                                                  {"approve": True}, format="json")
+    assert ok.status_code == 200 and ok.json()["status"] == "in_force", ok.content
+    previous.refresh_from_db()
     assert previous.effective_to == timezone.localdate()
     past = {**body, "name": "追溯", "effective_from": "2026-01-01"}
     assert api.as_user(parties.ins_assoc_user).post(f"{API}/coverage-standards/", past, format="json").status_code == 400

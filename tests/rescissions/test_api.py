@@ -4,8 +4,10 @@ import datetime as dt
 
 from django.utils import timezone
 
+from apps.core.deadlines import local_date
 from apps.policies.models import Policy
 from apps.rescissions.models import Status
+from apps.vehicles.usage import UsageNature
 from tests.policies.factories import PolicyFactory
 
 from .factories import days_ago, open_case
@@ -15,6 +17,16 @@ def iso(at: dt.datetime) -> str:
     return at.isoformat()
 
 
+def non_disclosure(client, case):
+    """The insurer's system records the J5 path (non-disclosure at inception) before sending 附件三."""
+    response = client.post(f"/api/v1/rescission-cases/{case.pk}/path/", {
+        "path": "non_disclosure", "operating_since": local_date(case.policy.starts_at).isoformat(),
+        "fault": "gross_negligence", "basis": "处罚决定书载明投保前已营运", "reason": "投保时已营运未告知"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["path"] == "non_disclosure"
+    return response
+
+
 def test_insurer_system_reads_and_steps_a_case_to_rescission(parties, api):
     case = open_case(parties.insurer_a, known_at=days_ago(12, 9))
     client = api.as_user(parties.insurer_a_user)
@@ -22,8 +34,9 @@ def test_insurer_system_reads_and_steps_a_case_to_rescission(parties, api):
     assert listing["count"] == 1
     row = listing["results"][0]
     assert (row["plate"], row["policy_number"], row["clock"]["day"], row["clock"]["days_left"]) == (
-        case.vehicle.plate, case.policy.number, 12, 18)
+        case.vehicle.plate, case.policy.number, 12, 19)  # day 30 is Sunday 12-13: rolls over to Monday (T1)
     base = f"/api/v1/rescission-cases/{case.pk}"
+    non_disclosure(client, case)
     response = client.post(f"{base}/notice-sent/", {"sent_at": iso(days_ago(11, 9)), "contact_name": "李明",
                                                     "contact_phone": "0772-2881234"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "notice_sent"
@@ -48,6 +61,10 @@ def test_api_errors_have_the_one_shape_and_change_nothing(parties, api):
     case = open_case(parties.insurer_a, known_at=days_ago(3, 9))
     client = api.as_user(parties.insurer_a_user)
     response = client.post(f"/api/v1/rescission-cases/{case.pk}/notice-sent/",
+                           {"contact_name": "李明", "contact_phone": "0772-2881234"}, format="json")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "path_required"
+    non_disclosure(client, case)
+    response = client.post(f"/api/v1/rescission-cases/{case.pk}/notice-sent/",
                            {"contact_name": "李明", "contact_phone": "0772-2881234",
                             "sent_at": iso(timezone.now() + dt.timedelta(days=1))}, format="json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "future_time"
@@ -61,6 +78,7 @@ def test_api_disclosure_in_time_and_correction(parties, api):
     case = open_case(parties.insurer_a, known_at=days_ago(6, 9))
     client = api.as_user(parties.insurer_a_user)
     base = f"/api/v1/rescission-cases/{case.pk}"
+    non_disclosure(client, case)
     client.post(f"{base}/notice-sent/", {"sent_at": iso(days_ago(5, 9)), "contact_name": "李明",
                                          "contact_phone": "0772-2881234"}, format="json")
     body = client.post(f"{base}/notice-received/", {"received_at": iso(days_ago(5, 18))}, format="json").json()
@@ -73,7 +91,7 @@ def test_api_disclosure_in_time_and_correction(parties, api):
 
 
 def test_insurer_system_opens_a_case_idempotently(parties, api):
-    policy = PolicyFactory(insurer=parties.insurer_a)
+    policy = PolicyFactory(insurer=parties.insurer_a, usage_nature_insured=UsageNature.FAMILY)
     client = api.as_user(parties.insurer_a_user)
     payload = {"policy_number": policy.number, "known_at": iso(days_ago(2, 9)), "trigger_ref": "UW-2026-001"}
     first = client.post("/api/v1/rescission-cases/", payload, format="json")

@@ -1,4 +1,5 @@
-"""Clock arithmetic at the edges (rules M12, J5): natural days, end of day in Asia/Shanghai, the last notice day."""
+"""Clock arithmetic at the edges (rules M12, J5, T1): natural days, end of day in Asia/Shanghai, roll-over of a
+rest day, the last notice day."""
 
 import datetime as dt
 
@@ -39,26 +40,30 @@ def test_m12_known_at_0001_shanghai_counts_the_local_date_not_the_utc_date(parti
     assert c.days_left(shanghai(2026, 4, 11, 0, 0)) == -1
 
 
-def test_j5_deadline_on_a_statutory_holiday_is_not_extended_natural_days(parties, client):
+def test_t1_day_30_on_a_statutory_holiday_rolls_over_to_the_next_working_day(parties, client):
     if not WorkCalendarYear.objects.filter(year=2026).exists():
         calendar_sync_from_package(years=[2026])
     case = open_case(parties.insurer_a, known_at=shanghai(2026, 9, 2, 10, 0))
-    assert case.deadline_at == end_of_day(dt.date(2026, 10, 2))  # National Day holiday: not moved to Oct 8
+    assert case.deadline_at == end_of_day(dt.date(2026, 10, 8))  # day 30 (Oct 2) is National Day: Oct 8 (art. 203)
+    assert decide_deadline(case).due_at == case.deadline_at
     view = case_clock(case, now=shanghai(2026, 9, 20, 12))
-    assert "国庆节" in view.deadline_note and "不顺延" in view.deadline_note
+    assert "国庆节" in view.deadline_note and "顺延至其后第一个工作日 2026-10-08" in view.deadline_note
+    assert "民法典第二百零三条" in view.deadline_note
     client.force_login(parties.insurer_a_user)
     page = client.get(f"/rescissions/{case.pk}/").content.decode()
     assert "按自然日计算" in page
     assert "国庆节" in page
 
 
-def test_j5_last_notice_day_is_day_25_so_five_days_fit_in_thirty(parties):
+def test_j5_last_notice_day_leaves_an_instant_to_decide_after_the_five_days(parties):
     c = clock.Clock(shanghai(2026, 3, 11, 9, 30))
     assert c.deadline_date == dt.date(2026, 4, 10)
-    assert c.last_notice_date == dt.date(2026, 4, 5) and c.last_notice_day == 25
-    assert c.notice_fits(shanghai(2026, 4, 5, 18, 0))  # received day 25 → 5 days end with day 30
+    assert c.last_notice_date == dt.date(2026, 4, 4) and c.last_notice_day == 24
+    assert c.notice_fits(shanghai(2026, 4, 4, 18, 0))  # received day 24 → 5 days end with day 29
+    # received day 25: the 5 days end with day 30 itself, so no instant is left for the decision
     assert clock.disclosure_deadline(shanghai(2026, 4, 5, 18, 0)) == c.deadline_at
-    assert not c.notice_fits(shanghai(2026, 4, 6, 8, 0))  # day 26: the 5 days end after day 30
+    assert not c.notice_fits(shanghai(2026, 4, 5, 18, 0))
+    assert not c.notice_fits(shanghai(2026, 4, 6, 8, 0))
 
 
 def test_j5_notice_recorded_on_day_26_warns_that_five_days_no_longer_fit(parties):
@@ -69,21 +74,10 @@ def test_j5_notice_recorded_on_day_26_warns_that_five_days_no_longer_fit(parties
     case = notice_through(case, parties.insurer_a_user, sent_at=None)
     case = services.rescission_notice_receive(case=case, actor=parties.insurer_a_user)
     view = case_clock(case)
-    assert case.disclosure_due_at > case.deadline_at
+    assert case.disclosure_due_at >= case.deadline_at
     assert any("5 日已无法在 30 日内届满" in w for w in view.warnings)
     receipt = case.events.get(kind="notice_received")
     assert receipt.data["fits"] is False and receipt.data["day"] == 26
-
-
-def test_j5_notice_received_on_day_25_still_fits(parties):
-    case = open_case(parties.insurer_a, known_at=days_ago(25))
-    view = case_clock(case)
-    assert view.day == 25 and view.css == "warn"
-    assert any("今天是最后通知日" in w for w in view.warnings)
-    case = notice_through(case, parties.insurer_a_user, sent_at=None)
-    case = services.rescission_notice_receive(case=case, actor=parties.insurer_a_user)
-    assert case.disclosure_due_at == case.deadline_at
-    assert not any("届满" in w and "无法" in w for w in case_clock(case).warnings)
 
 
 @pytest.mark.parametrize(("day", "css"), [(5, ""), (19, ""), (20, "warn"), (24, "warn"), (28, "bad")])

@@ -1,5 +1,5 @@
 """Rule J5 / M12: past deadline_at without a decision the beat task, run by a real Celery worker, lapses the case,
-records a breach against the insurer in the credit file, and the regulator sees it."""
+opens a 督促 item for the insurance association (no credit record: M2, M12), and the regulator sees it."""
 
 import time
 
@@ -7,7 +7,7 @@ import pytest
 
 from apps.core.models import Deadline
 from apps.core.tasks import deadline_scan
-from apps.credit.models import CreditRecord
+from apps.credit.models import CreditRecord, UrgingItem
 from apps.rescissions import services
 from apps.rescissions.models import EventKind, RescissionCase, Status
 
@@ -40,10 +40,10 @@ def test_j5_lapse_by_the_beat_task_on_a_real_worker(celery_worker, parties, clie
     assert services.decide_deadline(overdue).status == Deadline.Status.BREACHED
     assert RescissionCase.objects.get(pk=running.pk).status == Status.OPEN
 
-    record = CreditRecord.objects.get(dedup_key=f"rescission-lapsed-{overdue.pk}")
-    assert (record.subject_kind, record.organization, record.event, record.source) == (
-        "insurer", parties.insurer_a, "rescission_lapsed", "rescissions")
-    assert record.evidence_link == f"/rescissions/{overdue.pk}/"
+    item = UrgingItem.objects.get(subject_object_id=str(overdue.pk))
+    assert (item.insurer, item.rule, item.status) == (parties.insurer_a, "M12", "open")
+    assert item.subject_link == f"/rescissions/{overdue.pk}/"
+    assert not CreditRecord.objects.exists()
     assert parties.insurer_a_user.notifications.filter(kind="rescission.lapsed").exists()
 
     client.force_login(parties.regulator_user)
@@ -52,5 +52,5 @@ def test_j5_lapse_by_the_beat_task_on_a_real_worker(celery_worker, parties, clie
 
     deadline_scan.delay()  # a second run changes nothing
     time.sleep(1)
-    assert CreditRecord.objects.filter(dedup_key=f"rescission-lapsed-{overdue.pk}").count() == 1
+    assert UrgingItem.objects.count() == 1 and not CreditRecord.objects.exists()
     assert overdue.events.filter(kind=EventKind.LAPSED).count() == 1

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from apps.core.deadlines import deadline_scan
 from apps.rescissions.models import Status
 
-from .factories import days_ago, notice_through, open_case, refresh
+from .factories import days_ago, non_disclosure, notice_through, open_case, refresh
 
 
 def rows_of(html: str) -> list[tuple[str, str]]:
@@ -52,16 +52,26 @@ def test_case_page_shows_clock_and_only_the_next_allowed_action(parties, client)
     client.force_login(parties.insurer_a_user)
     html = client.get(f"/rescissions/{case.pk}/").content.decode()
     assert "剩余 9 天" in html and "今天是第 21 天" in html
-    assert 'data-testid="last-notice-day"' in html and "第 25 天" in html
-    assert 'data-testid="form-notice-send"' in html
+    # day 30 is Friday 12-04: a notice received on day 25 would end its 5 days with day 30, so day 24 (J5)
+    assert 'data-testid="last-notice-day"' in html and "第 24 天" in html
+    # rule J13: first the insurer records when the vehicle began operating; no 附件三 before that
+    assert 'data-testid="form-path"' in html and 'data-testid="form-notice-send"' not in html
     assert 'data-testid="form-notice-receive"' not in html and 'data-testid="form-rescind"' not in html
     assert 'data-testid="warning"' in html
+    non_disclosure(case, parties.insurer_a_user)
+    html = client.get(f"/rescissions/{case.pk}/").content.decode()
+    assert 'data-testid="form-notice-send"' in html and 'data-testid="form-endorse"' in html  # 交强险: J9 (1)
+    assert "投保时未如实告知" in html
 
 
 def test_case_steps_through_the_pages(parties, client):
     case = open_case(parties.insurer_a, known_at=days_ago(12, 9))
     client.force_login(parties.insurer_a_user)
     local = lambda at: timezone.localtime(at).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    response = client.post(f"/rescissions/{case.pk}/path/", {
+        "path": "non_disclosure", "operating_since": "2026-05-01", "fault": "gross_negligence",
+        "basis": "处罚决定书载明投保前已营运", "reason": "投保时已营运未告知"}, follow=True)
+    assert "已认定处理路径" in response.content.decode()
     response = client.post(f"/rescissions/{case.pk}/notice-send/", {
         "sent_at": local(days_ago(11, 9)), "contact_name": "李明", "contact_phone": "0772-2881234",
         "matter": "车辆实际从事网约车营运", "applied_on": "2026-05-01"}, follow=True)
@@ -93,8 +103,8 @@ def test_annex_4_and_7_exist_only_after_rescission(parties, client):
 def test_insurer_opens_a_case_from_its_own_finding(parties, client):
     from tests.policies.factories import PolicyFactory
 
-    policy = PolicyFactory(insurer=parties.insurer_a)
-    other = PolicyFactory(insurer=parties.insurer_b)
+    policy = PolicyFactory(insurer=parties.insurer_a, usage_nature_insured="family")
+    other = PolicyFactory(insurer=parties.insurer_b, usage_nature_insured="family")
     client.force_login(parties.insurer_a_user)
     known = timezone.localtime(days_ago(1, 9)).strftime("%Y-%m-%dT%H:%M")
     response = client.post("/rescissions/new/", {"policy_number": other.number, "known_at": known})

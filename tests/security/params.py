@@ -48,8 +48,15 @@ _PK = {
     "onboarding-check-detail": "onboarding_a", "onboarding-check-go-online": "onboarding_a",
     "policies:detail": "policy_a", "policies:edit": "policy_a", "policy-detail": "policy_a",
     "policy-reveal": "policy_a", "coverage-standard-detail": "coverage_standard",
+    "policies:endorse": "policy_a", "policies:cancel": "policy_a", "policies:extend": "policy_a",
+    "policy-endorse": "policy_a", "policy-cancel": "policy_a", "policy-extend-laid-up": "policy_a",
+    "policy-history": "policy_a",
     # leads
     "leads:detail": "lead", "leads:push": "lead", "leads:check-start": "lead", "leads:check": "lead",
+    "leads:verify": "lead", "leads:request-check": "lead", "leads:screening-review": "lawful_run",
+    "leads:screening-dispatch": "lawful_run", "leads:risk-run-confirm": "risk_run",
+    "lead-verify": "lead", "lead-request-check": "lead", "lawful-list-run-dispatch-preview": "lawful_run",
+    "lawful-list-run-dispatch-findings": "lawful_run", "risk-run-preview": "risk_run", "risk-run-confirm": "risk_run",
     "leads:dispose": "lead", "leads:attach": "lead", "leads:attachment": "attachment", "leads:penalty": "penalty",
     "leads:worklist-answer": "worklist_a", "leads:screening-run": "lawful_run", "leads:risk-run": "risk_run",
     "lead-detail": "lead", "lead-check": "lead", "lead-check-start": "lead", "lead-dispose": "lead",
@@ -60,11 +67,14 @@ _PK = {
     # rescissions
     "rescissions:case": "case_a", "rescissions:notice-send": "case_a", "rescissions:notice-receive": "case_a",
     "rescissions:disclosure": "case_a", "rescissions:decide": "case_a", "rescissions:correct": "case_a",
+    "rescissions:path": "case_a", "rescissions:endorse": "case_a", "rescissions:policy-add": "case_a",
+    "rescission-case-path": "case_a",
     "rescission-case-detail": "case_a", "rescission-case-correction": "case_a",
     "rescission-case-decision": "case_a", "rescission-case-disclosure": "case_a",
     "rescission-case-notice-received": "case_a", "rescission-case-notice-sent": "case_a",
     # claims
     "claims-detail": "claim_a", "claims-check-detail": "focused_a", "claim-detail": "claim_a",
+    "claim-withdraw": "claim_a",
     "focused-check-detail": "focused_a", "focused-check-result": "focused_a",
     # complaints: the 12378 report the regulator forwarded to insurer A
     "complaints:staff_detail": "complaint_12378",
@@ -77,6 +87,17 @@ _PK = {
     "credit:action_close": "action_insurer_a", "credit-record-detail": "credit_company_a",
     "credit-record-correct": "credit_company_a", "supervisory-action-detail": "action_insurer_a",
     "supervisory-action-close": "action_insurer_a",
+    "credit:proposal": "proposal_a", "credit:proposal_decide": "proposal_a", "credit-proposal-detail": "proposal_a",
+    "credit-proposal-decide": "proposal_a", "credit:urging_item": "urging_a", "credit:urging_record": "urging_a",
+    "credit:urging_close": "urging_a", "urging-item-detail": "urging_a", "urging-item-record": "urging_a",
+    "urging-item-close": "urging_a",
+    # joint inspections and training (M17, M2): insurer A notified, company A's finding not yet notified
+    "inspections:detail": "inspection", "inspections:finding": "inspection",
+    "inspections:notice-issue": "finding_company_a", "inspections:notice": "inspection_notice_a",
+    "inspections:notice-print": "inspection_notice_a", "inspections:notice-pdf": "inspection_notice_a",
+    "inspections:notice-report": "inspection_notice_a", "inspections:notice-close": "inspection_notice_a",
+    "inspections:training": "training", "inspection-detail": "inspection", "inspection-findings": "inspection",
+    "inspection-notice-detail": "inspection_notice_a", "training-detail": "training",
     # parties and the kernel
     "deadline-detail": "deadline_a",
 }

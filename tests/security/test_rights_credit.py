@@ -31,23 +31,24 @@ def _form_errors(response) -> str:
     return str(response.context["form"].errors)
 
 
-def test_credit_record_create_without_an_actor_raises_type_error_and_records_nothing(parties):
+def test_credit_proposal_without_an_actor_raises_type_error_and_records_nothing(parties):
     with pytest.raises(TypeError):
-        services.credit_record_create(subject=parties.insurer_a, event="other", severity="minor", source="x",
-                                      occurred_on=DAY, actor=None)
+        services.credit_proposal_create(subject=parties.insurer_a, event="other", severity="minor", reason="x",
+                                        occurred_on=DAY, actor=None)
     with pytest.raises(TypeError):
         services.supervisory_action_issue(actor=None, target=parties.insurer_a, kind="rectification_order",
                                           ground="unlawful_refusal", facts="x", starts_on=DAY)
     assert not CreditRecord.objects.exists() and not SupervisoryAction.objects.exists()
 
 
-def test_a_consequence_recorded_by_the_platform_names_its_job(parties):
-    record = services.credit_record_create(subject=parties.insurer_a, event="rescission_lapsed", severity="serious",
-                                           source="rescissions", occurred_on=DAY,
-                                           actor=SystemActor("rescissions.decision_deadline_passed"))
-    event = AuditEvent.objects.get(action="credit.record_create", object_id=str(record.pk))
+def test_a_consequence_proposed_by_the_platform_names_its_job(parties):
+    proposal = services.credit_proposal_create(subject=parties.insurer_a, event="rescission_lapsed",
+                                               severity="serious", reason="超期未决定", occurred_on=DAY,
+                                               actor=SystemActor("rescissions.decision_deadline_passed"))
+    event = AuditEvent.objects.get(action="credit.proposal_create", object_id=str(proposal.pk))
     assert (event.actor, event.system_job) == (None, "rescissions.decision_deadline_passed")
-    assert record.created_by is None
+    assert proposal.proposed_by is None and proposal.proposed_by_job == "rescissions.decision_deadline_passed"
+    assert not CreditRecord.objects.exists()  # rule M2: the platform proposes, it never writes the file
 
 
 def test_the_record_form_answers_a_vehicle_outside_the_audience_like_an_unknown_plate(client, parties):
@@ -80,6 +81,12 @@ def test_the_record_form_answers_a_driver_outside_the_audience_like_an_unknown_i
 def test_the_record_form_finds_a_vehicle_inside_the_audience(client, parties):
     car = make_vehicle(plate="桂B70002", company=parties.company_a)
     client.force_login(parties.taxi_assoc_user)
+    response = client.post("/credit/records/new/", _record_form(subject_kind="vehicle", plate="桂B70002"))
+    # found (not "unknown plate"), but a vehicle's file is the insurance association's to write (rule M2)
+    errors = _form_errors(response)
+    assert "保险行业协会记车辆" in errors and "没有号牌" not in errors
+    assert not CreditRecord.objects.exists()
+    client.force_login(parties.ins_assoc_user)
     response = client.post("/credit/records/new/", _record_form(subject_kind="vehicle", plate="桂B70002"))
     assert response.status_code == 302
     assert CreditRecord.objects.get().vehicle == car

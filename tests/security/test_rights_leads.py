@@ -31,6 +31,11 @@ def _no_actor_calls(parties, car):
             actor=None, plate=car.plate, evidence="x", complaint_ref="12328-1"),
         "lead_push": lambda: services.lead_push(actor=None, leads=[item_lead]),
         "lead_check_start": lambda: services.lead_check_start(actor=None, lead=item_lead),
+        "lead_check_record": lambda: services.lead_check_record(actor=None, lead=item_lead, outcome="confirmed",
+                                                                result="r"),
+        "lead_insurance_verify": lambda: services.lead_insurance_verify(actor=None, lead=item_lead),
+        "lead_offline_check_request": lambda: services.lead_offline_check_request(actor=None, lead=item_lead,
+                                                                                  note="x"),
         "lead_attach": lambda: services.lead_attach(actor=None, lead=item_lead, files=[]),
         "penalty_record": lambda: services.penalty_record(
             actor=None, decision_no="柳交执罚〔2026〕R1号", decided_on=timezone.localdate(), facts="擅自从事网约车经营",
@@ -43,7 +48,8 @@ def _no_actor_calls(parties, car):
 
 @pytest.mark.parametrize("name", [
     "lead_flag", "lead_flag_many", "lead_report_by_company", "lead_create_from_complaint", "lead_push",
-    "lead_check_start", "lead_attach", "penalty_record", "risk_weights_update", "risk_model_run",
+    "lead_check_start", "lead_check_record", "lead_insurance_verify", "lead_offline_check_request",
+    "lead_attach", "penalty_record", "risk_weights_update", "risk_model_run",
     "lawful_list_push",
 ])
 def test_a_service_called_without_an_actor_raises_type_error_and_writes_nothing(parties, name):
@@ -172,3 +178,59 @@ def test_an_account_of_a_deactivated_organisation_flags_nothing(parties):
     with pytest.raises(PermissionDeniedError):
         services.lead_flag(actor=user, plate=car.plate, evidence="火车站揽客")
     assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["regulator", "ins_assoc", "company_a", "taxi_assoc", "insurer_a"])
+def test_m2_only_transport_defines_illegal_operation_even_when_the_page_is_bypassed(parties, role):
+    """Rule M2: the offline check, the finding and the disposal are transport's; the table gives them to no one
+    else, and the regulator's own rights (verify, request) do not reach them."""
+    from apps.leads.models import Outcome, Status
+
+    car = private_car()
+    lead = services.lead_flag(actor=parties.transport_user, plate=car.plate, evidence="火车站揽客", push=True)
+    deliver_pending()
+    lead.refresh_from_db()
+    user = getattr(parties, f"{role}_user")
+    for call in (lambda: services.lead_check_start(actor=user, lead=lead),
+                 lambda: services.lead_check_record(actor=user, lead=lead, outcome=Outcome.CONFIRMED, result="r"),
+                 lambda: services.lead_dispose(actor=user, lead=lead)):
+        with pytest.raises(PermissionDeniedError):
+            call()
+    lead.refresh_from_db()
+    assert lead.status == Status.VERIFIED and lead.outcome == ""
+
+
+@pytest.mark.parametrize("role", ["transport", "ins_assoc", "company_a", "insurer_a"])
+def test_m2_m6_only_the_regulator_verifies_requests_and_reviews(parties, role):
+    from tests.leads.factories import operating_car, permit, policy
+
+    car = operating_car()
+    permit(car)
+    policy(car, parties.insurer_a, usage="family")
+    lead = services.lead_flag(actor=parties.transport_user, plate=car.plate, evidence="火车站揽客", push=True)
+    run = screening.lawful_list_push(actor=parties.transport_user)
+    deliver_pending()
+    lead.refresh_from_db()
+    run.refresh_from_db()
+    user = getattr(parties, f"{role}_user")
+    for call in (lambda: services.lead_insurance_verify(actor=user, lead=lead),
+                 lambda: services.lead_offline_check_request(actor=user, lead=lead, note="x"),
+                 lambda: screening.screening_findings_review(actor=user, run=run, decision="confirmed",
+                                                             finding_ids=run.findings.values_list("pk", flat=True)),
+                 lambda: screening.screening_dispatch(actor=user, run=run, digest="")):
+        with pytest.raises(PermissionDeniedError):
+            call()
+    assert not InsurerWorklistItem.objects.filter(screening_finding__isnull=False).exists()
+
+
+def test_m8_only_the_association_confirms_a_risk_model_preview(parties):
+    run = risk.risk_model_run(actor=parties.ins_assoc_user)
+    digest = risk.risk_model_preview(run).digest
+    for actor in (parties.transport_user, parties.regulator_user,
+                  SystemActor("leads.run_risk_model", organization=parties.transport)):
+        with pytest.raises(PermissionDeniedError):
+            risk.risk_model_run_confirm(actor=actor, run=run, digest=digest)
+    with pytest.raises(TypeError):
+        risk.risk_model_run_confirm(actor=None, run=run, digest=digest)
+    run.refresh_from_db()
+    assert run.state == RiskModelRun.State.PREVIEW

@@ -153,15 +153,20 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     deliver_pending()
     w.lead.refresh_from_db()
     w.worklist_a = InsurerWorklistItem.objects.get(insurer=o["insurer_a"], lead=w.lead)
-    leads.lead_check_start(actor=u["regulator"], lead=w.lead)
-    leads.lead_check_record(actor=u["regulator"], lead=w.lead, outcome=Outcome.CONFIRMED, result="线下核查确认载客")
+    # rule M2: the regulator requests the offline check; transport checks and defines illegal operation
+    leads.lead_offline_check_request(actor=u["regulator"], lead=w.lead, note="请线下核查是否载客")
+    leads.lead_check_record(actor=u["transport"], lead=w.lead, outcome=Outcome.CONFIRMED, result="线下核查确认载客")
     deliver_pending()
     w.lead.refresh_from_db()
     w.case_a = RescissionCase.objects.get(policy=w.policy_a)
     # a case of insurer B (its own finding) for isolation
-    w.case_b, _created = rescissions.rescission_open(policy=w.policy_b, trigger="insurer_finding",
+    # (on its policy insured as non-operating: a policy insured as operating gets no case, rule J13)
+    w.case_b, _created = rescissions.rescission_open(policy=w.policy_b2, trigger="insurer_finding",
                                                      trigger_ref="SEC-B", known_at=now - dt.timedelta(days=2),
                                                      actor=u["insurer_b"])
+    rescissions.rescission_path_record(case=w.case_a, actor=u["insurer_a"], path="non_disclosure",
+                                       operating_since=local_date(w.policy_a.starts_at), fault="gross_negligence",
+                                       basis="线下核查确认投保前已载客", reason="投保时已营运，未告知使用性质")
     rescissions.rescission_notice_send(case=w.case_a, actor=u["insurer_a"], contact_name="李明",
                                        contact_phone="0772-2881234")
     w.case_a.refresh_from_db()
@@ -180,7 +185,13 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     deliver_pending()
     w.lawful_run = LawfulListRun.objects.order_by("-pk").first()
     w.screening_finding = ScreeningFinding.objects.order_by("-pk").first()
-    w.risk_run = risk_model_run(actor=u["ins_assoc"], push=False)
+    # rule M6: the regulator reviews the findings and confirms the previewed dispatch to the insurers
+    screening.screening_findings_review(actor=u["regulator"], run=w.lawful_run, decision="confirmed",
+                                        finding_ids=w.lawful_run.findings.values_list("pk", flat=True))
+    screening.screening_dispatch(actor=u["regulator"], run=w.lawful_run, digest=screening.screening_dispatch_preview(
+        actor=u["regulator"], run=w.lawful_run).digest)
+    deliver_pending()
+    w.risk_run = risk_model_run(actor=u["ins_assoc"])  # a preview, never confirmed
     from apps.leads.models import RiskModelWeights
 
     w.risk_weights = RiskModelWeights.objects.order_by("-pk").first()
@@ -237,7 +248,33 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     w.action_company_b = credit.supervisory_action_issue(
         actor=u["taxi_assoc"], target=o["company_b"], kind="self_discipline", ground="ledger_failure",
         facts="未按规定建立驾驶员台账", starts_on=today, ends_on=today + dt.timedelta(days=30))
+    # rule M2: company A proposes an entry on its vehicle; rule M12: a 督促 item on insurer A's case
+    w.proposal_a = credit.credit_proposal_create(
+        actor=u["company_a"], subject=w.vehicle_a, event="claims_violation", severity="moderate",
+        reason="重点核查发现违规", source=w.focused_a)
+    from apps.parties.rights import SystemActor
+
+    w.urging_a = credit.urging_item_open(actor=SystemActor("security.world"), insurer=o["insurer_a"],
+                                         subject=w.case_a, reason="超过 30 日未作出决定", rule="M12")
     deliver_pending()
+
+    # --- joint inspections and training (M17, M2): insurer A and company A inspected, insurer A notified ---------
+    from apps.inspections import services as inspections
+
+    w.inspection = inspections.inspection_plan(
+        actor=u["regulator"], scope="网约车承保使用性质核验", planned_start=today - dt.timedelta(days=3),
+        planned_end=today, participants=[o["ins_assoc"], o["taxi_assoc"], o["transport"]],
+        inspected_parties=[o["insurer_a"], o["company_a"]])
+    w.finding_insurer_a = inspections.finding_record(
+        actor=u["ins_assoc"], inspection=w.inspection, party=o["insurer_a"], inspected_on=today,
+        conclusion="problems_found", problems="未核验使用性质")
+    w.finding_company_a = inspections.finding_record(
+        actor=u["taxi_assoc"], inspection=w.inspection, party=o["company_a"], inspected_on=today,
+        conclusion="problems_found", problems="驾驶员台账缺漏")
+    w.inspection_notice_a = inspections.notice_issue(actor=u["ins_assoc"], finding=w.finding_insurer_a,
+                                                     requirement="限期整改")
+    w.training = inspections.training_record(actor=u["taxi_assoc"], held_on=today, topic="投保规范", trainer="韦老师",
+                                             companies=[o["company_a"]], drivers_count=20)
 
     # --- an import job of company A (bulk import pipeline) -------------------------------------------------------
     csv = "号牌号码,车辆识别代号,核定载客,使用性质\n桂B-BAD,LSVAU2180N0000001,5,非营运\n".encode()
@@ -255,9 +292,10 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
 
     # --- who owns what (for the leak check) ----------------------------------------------------------------------
     for party, objs in {
-        "company_a": [w.driver_a, w.onboarding_a, w.import_a, w.focused_a],
+        "company_a": [w.driver_a, w.onboarding_a, w.import_a, w.focused_a, w.proposal_a],
         "company_b": [w.driver_b, w.onboarding_b, w.focused_b],
-        "insurer_a": [w.policy_a, w.policy_a2, w.case_a, w.claim_a, w.worklist_a, w.action_insurer_a],
+        "insurer_a": [w.policy_a, w.policy_a2, w.case_a, w.claim_a, w.worklist_a, w.action_insurer_a,
+                      w.urging_a],
         "insurer_b": [w.policy_b, w.policy_b2, w.case_b, w.claim_b],
     }.items():
         for obj in objs:

@@ -14,7 +14,7 @@ from apps.vehicles.models import OnboardingCheck, Vehicle
 from apps.vehicles.selectors import company_worklist
 from apps.vehicles.services import onboarding_check_run, vehicle_set_online
 from apps.vehicles.usage import UsageNature
-from tests.policies.factories import CoverageFactory, PolicyFactory
+from tests.policies.factories import CoverageFactory, PolicyFactory, joint_standard
 from tests.vehicles.factories import PermitFactory, VehicleFactory
 
 API = "/api/v1"
@@ -72,6 +72,7 @@ def test_m9_check_by_vin_and_unknown_vehicle(parties, good_vehicle):
 
 
 def test_m9_fail_reasons_in_chinese(parties):
+    joint_standard(proposer=parties.ins_assoc, approver=parties.taxi_assoc)  # rule M10
     vehicle = VehicleFactory(usage_nature=UsageNature.FAMILY)  # no permit, insured as 家庭自用, thin cover
     _insure(vehicle, parties.insurer_b, usage=UsageNature.FAMILY, third_party=Decimal("500000"), days=10)
     check = onboarding_check_run(actor=parties.company_a_user, query=vehicle.plate)
@@ -80,6 +81,7 @@ def test_m9_fail_reasons_in_chinese(parties):
     assert "no_valid_permit" in codes
     assert "insured_as_non_operating" in codes
     assert "coverage_gap" in codes
+    assert all(r.get("severity") == "warning" for r in check.reasons if r["code"] == "coverage_gap")  # M10
     assert "policy_expiring" in codes
     messages = " ".join(r["message"] for r in check.reasons)
     assert "网络预约出租汽车运输证" in messages and "家庭自用" in messages and "100 万元" in messages

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 
 from apps.policies.models import CoverageStandard, PolicyKind
-from apps.policies.services import coverage_standard_publish
+from apps.policies.services import coverage_standard_decide, coverage_standard_propose
 from apps.policies.verification import Finding, verify_vehicle, verify_vehicles
 from apps.vehicles.models import Vehicle
 from apps.vehicles.usage import UsageNature
-from tests.policies.factories import CoverageFactory, PolicyFactory, shanghai
+from tests.policies.factories import CoverageFactory, PolicyFactory, joint_standard, shanghai
 from tests.vehicles.factories import PermitFactory, VehicleFactory
 
 T = shanghai(2026, 6, 1, 12)
@@ -31,6 +31,8 @@ def _fully_insured(vehicle, insurer, **kw):
 @pytest.fixture
 def scenarios(parties):
     ins_a, ins_b = parties.insurer_a, parties.insurer_b
+    # rule M10: a jointly published standard (the migrations put none in force)
+    joint_standard(name="默认保障标准（测试）", proposer=parties.ins_assoc, approver=parties.taxi_assoc)
     s = {}
     # fully insured operating vehicle
     s["ok"] = VehicleFactory()
@@ -164,11 +166,15 @@ def test_operating_by_online_ledger_or_permit(scenarios):
 
 def test_standard_in_force_at_t_is_used(scenarios, parties):
     vehicle = scenarios["gap"]
-    coverage_standard_publish(
+    proposed = coverage_standard_propose(
         actor=parties.ins_assoc_user, name="2027 版", effective_from=dt.date(2027, 1, 1),
         requirements=[{"policy_kind": "compulsory"}, {"policy_kind": "third_party", "min_limit": "500000"}],
     )
     old = CoverageStandard.objects.get(name__startswith="默认")
+    assert old.effective_to is None  # a proposal changes nothing until the other association approves (M10)
+    assert verify_vehicle(vehicle, shanghai(2027, 1, 2)).standard_id == old.pk
+    coverage_standard_decide(actor=parties.taxi_assoc_user, standard=proposed, approve=True)
+    old.refresh_from_db()
     assert old.effective_to == dt.date(2026, 12, 31)
     before = verify_vehicle(vehicle, T)
     assert before.standard_id == old.pk and len(before.coverage_gaps) == 2
@@ -244,7 +250,8 @@ def test_set_based_equals_per_vehicle_on_random_registers(parties, seed):
 
     rng = random.Random(seed)
     CoverageStandard.objects.all().delete()
-    standard = CoverageStandard.objects.create(name=f"随机 {seed}", effective_from=dt.date(2026, 1, 1))
+    standard = CoverageStandard.objects.create(name=f"随机 {seed}", effective_from=dt.date(2026, 1, 1),
+                                               status=CoverageStandard.Status.IN_FORCE)
     amounts = [None, Decimal("0"), Decimal("200000"), Decimal("500000"), Decimal("1000000")]
     for kind in rng.sample(CoverageKind.values, rng.randint(1, 4)):
         CoverageRequirement.objects.create(

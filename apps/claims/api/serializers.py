@@ -15,15 +15,21 @@ MAX_BATCH_ROWS = 1000
 
 class ClockSerializer(serializers.ModelSerializer):
     reasons = serializers.SerializerMethodField()
+    closed_as = serializers.SerializerMethodField(help_text=_("“withdrawn”：因撤案终止"))
 
     class Meta:
         model = Deadline
         fields = ["rule", "unit", "amount", "starts_at", "due_at", "met_at", "breached_at", "status",
-                  "used_fallback_calendar", "reasons"]
+                  "used_fallback_calendar", "reasons", "closed_as"]
         read_only_fields = fields
 
     def get_reasons(self, obj) -> list[str]:
         return [p.reason for p in obj.pauses.all()]
+
+    def get_closed_as(self, obj) -> str | None:
+        if obj.status == Deadline.Status.CANCELLED and self.context.get("withdrawn"):
+            return "withdrawn"
+        return None
 
 
 class ProgressNoticeSerializer(serializers.Serializer):
@@ -38,16 +44,19 @@ class ClaimSerializer(serializers.ModelSerializer):
     clocks = serializers.SerializerMethodField()
     progress_notices = serializers.SerializerMethodField()
     driver = serializers.SerializerMethodField()
+    operating_consequence = serializers.SerializerMethodField(
+        help_text=_("规则 M15：按本案保单险种，营运期间出险的法律后果（仅在疑似营运期间出险时给出）"))
 
     class Meta:
         model = Claim
         fields = [
             "id", "insurer", "insurer_name", "number", "policy", "policy_number", "vehicle", "plate", "driver",
             "occurred_at", "location", "at_night", "at_station", "injured_passengers", "reported_at",
-            "survey_dispatched_at", "special_circumstances_reason", "special_circumstances_at",
+            "claim_requested_at", "survey_dispatched_at", "special_circumstances_reason", "special_circumstances_at",
             "documents_requested_at", "documents_complete_at", "decision", "decided_at", "refusal_reason",
             "refusal_notice_sent_at", "amount_claimed", "amount_agreed", "agreed_at", "paid_at", "closed_at",
-            "size", "status", "operating_flag", "operating_evidence", "insured_usage", "source", "created_at",
+            "withdrawn_at", "withdrawal_reason", "size", "status", "operating_flag", "operating_evidence",
+            "insured_usage", "operating_consequence", "source", "created_at",
             "updated_at", "progress_notices", "clocks",
         ]
         read_only_fields = fields
@@ -56,7 +65,10 @@ class ClaimSerializer(serializers.ModelSerializer):
         clock_map = self.context.get("clock_map")
         if clock_map is None:
             return []
-        return ClockSerializer(clock_map.get(obj.pk, []), many=True).data
+        return ClockSerializer(clock_map.get(obj.pk, []), many=True, context={"withdrawn": obj.is_withdrawn}).data
+
+    def get_operating_consequence(self, obj) -> str | None:
+        return obj.operating_consequence if obj.operating_flag else None
 
     def get_driver(self, obj) -> int | None:
         """The register's driver linked by the ID number on the claim: supervisors see it (rule M14); the insurer
@@ -78,6 +90,7 @@ class ClaimPushRowSerializer(serializers.Serializer):
     policy_number = serializers.CharField(max_length=40, required=False)
     occurred_at = serializers.DateTimeField(required=False)
     reported_at = serializers.DateTimeField(required=False)
+    claim_requested_at = serializers.DateTimeField(required=False)
     driver_id_no = serializers.CharField(max_length=18, required=False, allow_blank=True)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True)
     at_station = serializers.BooleanField(required=False)
@@ -97,6 +110,14 @@ class ClaimPushRowSerializer(serializers.Serializer):
     paid_at = serializers.DateTimeField(required=False)
     closed_at = serializers.DateTimeField(required=False)
     progress_notices = ProgressNoticeSerializer(many=True, required=False)
+
+
+class ClaimWithdrawSerializer(serializers.Serializer):
+    """Withdrawal (撤案) of a claim not yet decided or paid: an explicit action with its reason and confirmation."""
+
+    reason = serializers.CharField(max_length=2000, help_text=_("撤案原因"))
+    withdrawn_at = serializers.DateTimeField(required=False, help_text=_("撤案时间；缺省为当前时间"))
+    confirm = serializers.BooleanField(help_text=_("须为 true：确认撤案及其原因"))
 
 
 class ClaimBatchSerializer(serializers.Serializer):
@@ -132,6 +153,7 @@ class SlaClockSerializer(serializers.Serializer):
     breached = serializers.IntegerField()
     running = serializers.IntegerField()
     cancelled = serializers.IntegerField()
+    withdrawn = serializers.IntegerField(help_text=_("其中因撤案终止的时限数"))
     special_circumstances = serializers.IntegerField()
     share_met = serializers.FloatField(allow_null=True)
     median_seconds = serializers.FloatField(allow_null=True)

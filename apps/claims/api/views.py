@@ -20,6 +20,7 @@ from .serializers import (
     ClaimBatchSerializer,
     ClaimPushRowSerializer,
     ClaimSerializer,
+    ClaimWithdrawSerializer,
     FocusedCheckResultSerializer,
     FocusedCheckSerializer,
     SlaQuerySerializer,
@@ -45,6 +46,21 @@ class ClaimViewSet(ScopedReadOnlyViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         claim = self.get_object()
+        self._clock_map = selectors.clocks_for_claims([claim])
+        return Response(self.get_serializer(claim).data)
+
+    @extend_schema(request=ClaimWithdrawSerializer, responses=ClaimSerializer)
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
+    def withdraw(self, request, pk=None):
+        """Withdraw (撤案) a claim not yet decided, or covered and not yet paid: the reason and ``confirm: true``
+        are required; the running clocks are closed as withdrawn (``closed_as: withdrawn``). Closing such a claim
+        through ``closed_at`` is refused (rules M13, J11)."""
+        claim = self.get_object()
+        body = ClaimWithdrawSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        claim = services.claim_withdraw(claim=claim, actor=request.user, reason=body.validated_data["reason"],
+                                        confirm=body.validated_data["confirm"],
+                                        at=body.validated_data.get("withdrawn_at"))
         self._clock_map = selectors.clocks_for_claims([claim])
         return Response(self.get_serializer(claim).data)
 
@@ -95,6 +111,7 @@ class SlaView(APIView):  # not a model view: the audience is checked by selector
                 "clocks": [{
                     "rule": cell.rule, "label": cell.label, "total": cell.total, "met": cell.met,
                     "breached": cell.breached, "running": cell.running, "cancelled": cell.cancelled,
+                    "withdrawn": cell.withdrawn,
                     "special_circumstances": cell.special, "share_met": cell.share_met,
                     "median_seconds": cell.median_seconds, "p90_seconds": cell.p90_seconds,
                 } for cell in row.ordered_cells()],

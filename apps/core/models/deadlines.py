@@ -52,7 +52,18 @@ class Deadline(models.Model):
         _("责任时限"), default=True,
         help_text=_("否：等待期（如投保人如实告知期），到期是“期间届满”而非责任单位超期。"),
     )
-    used_fallback_calendar = models.BooleanField(_("使用了默认日历"), default=False)
+    roll_over = models.BooleanField(
+        _("届满日遇休息日顺延"), default=True,
+        help_text=_("按日计算的期间，最后一日是法定休假日的，以其后第一个工作日为最后一日（民法典第二百零三条）。"),
+    )
+    calendar_region = models.CharField(
+        _("日历层级"), max_length=6, blank=True,
+        help_text=_("责任单位所在地的行政区划代码；空为平台所在地（PLATFORM_REGION_CODE）。"),
+    )
+    used_fallback_calendar = models.BooleanField(
+        _("暂定日历"), default=False,
+        help_text=_("计算用到尚未录入放假安排的年份（按法定节假日推算），录入后自动重算。"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

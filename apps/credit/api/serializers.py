@@ -5,7 +5,17 @@ from apps.core.api.serializers import LabelField
 from apps.core.validators import normalize_link
 from apps.parties.models import Organization
 
-from ..models import ActionGround, ActionKind, CreditRecord, Severity, SubjectKind, SupervisoryAction
+from ..models import (
+    ActionGround,
+    ActionKind,
+    CreditProposal,
+    CreditRecord,
+    Severity,
+    SubjectKind,
+    SupervisoryAction,
+    UrgingItem,
+    UrgingNote,
+)
 
 
 class CreditRecordSerializer(serializers.ModelSerializer):
@@ -74,3 +84,72 @@ class SupervisoryActionCreateSerializer(serializers.Serializer):
 
 class CloseSerializer(serializers.Serializer):
     result = serializers.CharField(label=_("结案情况"), max_length=4000)
+
+
+class CreditProposalSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+    event_label = serializers.CharField(read_only=True)
+    subject_kind_label = LabelField("subject_kind")
+    severity_label = LabelField("severity")
+    status_label = LabelField("status")
+    proposer = serializers.CharField(source="proposer_label", read_only=True)
+    source_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CreditProposal
+        fields = ["id", "number", "subject_kind", "subject_kind_label", "organization", "vehicle", "driver",
+                  "subject_label", "event", "event_label", "severity", "severity_label", "reason", "occurred_on",
+                  "evidence_link", "source_type", "source_object_id", "source_label", "proposer", "status",
+                  "status_label", "decided_by_organization", "decided_at", "decision_reason", "record", "created_at"]
+        read_only_fields = fields
+
+    def get_source_type(self, obj) -> str:
+        ct = obj.source_content_type
+        return f"{ct.app_label}.{ct.model}" if ct else ""
+
+
+class CreditProposalCreateSerializer(serializers.Serializer):
+    subject_kind = serializers.ChoiceField(label=_("对象类型"), choices=SubjectKind.choices)
+    subject_id = serializers.IntegerField(label=_("对象编号"))
+    event = serializers.CharField(label=_("事项"), max_length=60)
+    severity = serializers.ChoiceField(label=_("严重程度"), choices=Severity.choices)
+    reason = serializers.CharField(label=_("提议理由"), max_length=5000)
+    occurred_on = serializers.DateField(label=_("发生日期"), required=False)
+    evidence_link = serializers.CharField(label=_("证据链接"), required=False, allow_blank=True, max_length=500,
+                                          validators=[normalize_link])
+
+
+class ProposalDecisionSerializer(serializers.Serializer):
+    accept = serializers.BooleanField(label=_("采纳"))
+    reason = serializers.CharField(label=_("决定理由"), max_length=2000)
+
+
+class UrgingNoteSerializer(serializers.ModelSerializer):
+    organization = serializers.CharField(source="created_by_organization.name", read_only=True, default="")
+
+    class Meta:
+        model = UrgingNote
+        fields = ["id", "note", "organization", "created_at"]
+        read_only_fields = fields
+
+
+class UrgingItemSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+    status_label = LabelField("status")
+    insurer_name = serializers.CharField(source="insurer.name", read_only=True)
+    notes = UrgingNoteSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = UrgingItem
+        fields = ["id", "number", "insurer", "insurer_name", "subject_label", "subject_link", "rule", "reason",
+                  "status", "status_label", "notes", "result", "closed_at", "proposal", "created_at"]
+        read_only_fields = fields
+
+
+class UrgingNoteCreateSerializer(serializers.Serializer):
+    note = serializers.CharField(label=_("督促情况"), max_length=2000)
+
+
+class UrgingCloseSerializer(serializers.Serializer):
+    result = serializers.CharField(label=_("办结情况"), max_length=2000)
+    propose_credit = serializers.BooleanField(label=_("同时提议记入信用档案"), required=False, default=False)

@@ -13,14 +13,20 @@ from apps.parties.scoping import ScopedReadOnlyViewSet
 
 from .. import selectors, services
 from ..access import file_visible
-from ..models import CreditRecord, SubjectKind, SupervisoryAction
+from ..models import CreditProposal, CreditRecord, SubjectKind, SupervisoryAction, UrgingItem
 from .serializers import (
     CloseSerializer,
     CreditCorrectionSerializer,
+    CreditProposalCreateSerializer,
+    CreditProposalSerializer,
     CreditRecordCreateSerializer,
     CreditRecordSerializer,
+    ProposalDecisionSerializer,
     SupervisoryActionCreateSerializer,
     SupervisoryActionSerializer,
+    UrgingCloseSerializer,
+    UrgingItemSerializer,
+    UrgingNoteCreateSerializer,
 )
 
 
@@ -113,3 +119,69 @@ class SupervisoryActionViewSet(ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         obj = services.supervisory_action_close(actor=request.user, action=obj, result=data.validated_data["result"])
         return Response(SupervisoryActionSerializer(obj).data)
+
+
+def _visible_subject(user, kind: str, pk: int):
+    """The subject in the caller's audience (``apps.parties.access``), or None: an unseen one reads as unknown."""
+    subject = _subject(kind, pk)
+    if subject is None or not access.visible(user, type(subject)).filter(pk=subject.pk).exists():
+        return None
+    return subject
+
+
+class CreditProposalViewSet(ScopedReadOnlyViewSet):
+    """Proposals to enter the credit file (rule M2): any party proposes (POST), the competent association decides
+    (POST …/decide/ with ``accept`` and ``reason``)."""
+
+    queryset = CreditProposal.objects.select_related("proposed_by_organization", "source_content_type").order_by(
+        "-created_at", "-id")
+    serializer_class = CreditProposalSerializer
+    filterset_fields = ["status", "subject_kind", "organization", "vehicle", "driver", "event"]
+
+    @extend_schema(request=CreditProposalCreateSerializer, responses=CreditProposalSerializer)
+    def create(self, request):
+        data = CreditProposalCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        subject = _visible_subject(request.user, values.pop("subject_kind"), values.pop("subject_id"))
+        if subject is None:
+            raise Http404
+        proposal = services.credit_proposal_create(actor=request.user, subject=subject, **values)
+        return Response(CreditProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProposalDecisionSerializer, responses=CreditProposalSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def decide(self, request, pk=None):
+        proposal = self.get_object()
+        data = ProposalDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = services.credit_proposal_decide(actor=request.user, proposal=proposal, **data.validated_data)
+        return Response(CreditProposalSerializer(proposal).data)
+
+
+class UrgingItemViewSet(ScopedReadOnlyViewSet):
+    """督促 items (rules M12, M17): the insurance association records its urging (POST …/record/) and closes
+    them (POST …/close/)."""
+
+    queryset = UrgingItem.objects.select_related("insurer").prefetch_related("notes").order_by("-created_at", "-id")
+    serializer_class = UrgingItemSerializer
+    filterset_fields = ["status", "insurer", "rule"]
+
+    @extend_schema(request=UrgingNoteCreateSerializer, responses=UrgingItemSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def record(self, request, pk=None):
+        item = self.get_object()
+        data = UrgingNoteCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.urging_item_record(actor=request.user, item=item, note=data.validated_data["note"])
+        return Response(UrgingItemSerializer(UrgingItem.objects.get(pk=item.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UrgingCloseSerializer, responses=UrgingItemSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def close(self, request, pk=None):
+        item = self.get_object()
+        data = UrgingCloseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.urging_item_close(actor=request.user, item=item, **data.validated_data)
+        return Response(UrgingItemSerializer(item).data)

@@ -22,6 +22,7 @@ class LeadSerializer(serializers.ModelSerializer):
     recipient_name = serializers.CharField(source="recipient.name", read_only=True, default=None)
     status_label = LabelField("status")
     finding_label = LabelField("finding")
+    outcome_label = LabelField("outcome")
 
     class Meta:
         model = Lead
@@ -29,8 +30,9 @@ class LeadSerializer(serializers.ModelSerializer):
             "id", "reference", "plate", "vehicle", "direction", "source", "status", "status_label", "origin",
             "origin_name", "sender", "sender_name", "recipient", "recipient_name", "evidence", "external_ref",
             "score", "reasons", "pushed_at", "push_batch", "received_at", "finding", "finding_label", "verified_at",
-            "checked_by", "checked_at", "check_result", "outcome", "dismissed_reason", "disposals", "disposal_note",
-            "penalty", "disposed_at", "created_at",
+            "verified_by", "verification_note", "check_requested_at", "check_requested_by", "check_request_note",
+            "checked_by", "checked_at", "check_result", "defined_by", "outcome", "outcome_label", "dismissed_reason",
+            "disposals", "disposal_note", "penalty", "disposed_at", "created_at",
         ]
         read_only_fields = fields
 
@@ -68,6 +70,25 @@ class ReportInput(serializers.Serializer):
 
 class PushInput(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=5000)
+
+
+class VerifyInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CheckRequestInput(serializers.Serializer):
+    note = serializers.CharField()
+
+
+class ReviewInput(serializers.Serializer):
+    run = serializers.IntegerField()
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=100000)
+    decision = serializers.ChoiceField(choices=ScreeningFinding.Review.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ConfirmInput(serializers.Serializer):
+    digest = serializers.CharField(max_length=64)
 
 
 class CheckInput(serializers.Serializer):
@@ -132,7 +153,8 @@ class LawfulListRunSerializer(serializers.ModelSerializer):
 class ScreeningFindingSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScreeningFinding
-        fields = ["id", "run", "vehicle", "permit", "insurer", "policy", "kind", "plate", "finding"]
+        fields = ["id", "run", "vehicle", "permit", "insurer", "policy", "kind", "plate", "finding", "review",
+                  "review_reason", "reviewed_at", "dispatched_at"]
         read_only_fields = fields
 
 
@@ -147,5 +169,5 @@ class RiskRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = RiskModelRun
         fields = ["id", "weights", "organization", "started_at", "finished_at", "features", "vehicles_scored",
-                  "flagged", "leads_created"]
+                  "flagged", "leads_created", "state", "confirmed_by", "confirmed_at", "batch"]
         read_only_fields = fields

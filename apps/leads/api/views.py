@@ -13,7 +13,7 @@ from apps.parties import access
 from apps.parties.models import Organization
 from apps.parties.scoping import ScopedReadOnlyViewSet
 
-from .. import risk, selectors, services
+from .. import risk, screening, selectors, services
 from ..models import (
     InsurerWorklistItem,
     LawfulListRun,
@@ -93,14 +93,34 @@ class LeadViewSet(ScopedReadOnlyViewSet):
         batch = services.lead_push(actor=request.user, leads=leads)
         return Response({"batch": str(batch.pk), "recipient": batch.recipient.name, "count": len(leads)})
 
+    @extend_schema(request=s.VerifyInput, responses=s.LeadDetailSerializer)
+    @action(detail=True, methods=["post"], permission_classes=WRITE)
+    def verify(self, request, pk=None):
+        """Rule M2: the regulator records its insurance verification (how the vehicle is insured now)."""
+        lead = self.get_object()
+        data = s.VerifyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._done(services.lead_insurance_verify(actor=request.user, lead=lead, **data.validated_data))
+
+    @extend_schema(request=s.CheckRequestInput, responses=s.LeadDetailSerializer)
+    @action(detail=True, methods=["post"], permission_classes=WRITE, url_path="request-check")
+    def request_check(self, request, pk=None):
+        """Rules M2, M4: the regulator requests transport's offline check (clock LEAD_OFFLINE_CHECK_DAYS)."""
+        lead = self.get_object()
+        data = s.CheckRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._done(services.lead_offline_check_request(actor=request.user, lead=lead, **data.validated_data))
+
     @extend_schema(request=None, responses=s.LeadDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=WRITE, url_path="check-start")
     def check_start(self, request, pk=None):
+        """Transport starts its offline check."""
         return self._done(services.lead_check_start(actor=request.user, lead=self.get_object()))
 
     @extend_schema(request=s.CheckInput, responses=s.LeadDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=WRITE)
     def check(self, request, pk=None):
+        """Rule M2: transport records its finding (only transport defines illegal operation)."""
         lead = self.get_object()
         data = s.CheckInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -173,11 +193,41 @@ class LawfulListRunViewSet(ScopedReadOnlyViewSet):
         run = lawful_list_push(actor=request.user)
         return Response(s.LawfulListRunSerializer(run).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["get"], url_path="dispatch-preview", filter_backends=[], pagination_class=None)
+    def dispatch_preview(self, request, pk=None):
+        """Rule M6: what confirming the dispatch would send to each insurer (reads only; quote ``digest``)."""
+        return Response(screening.screening_dispatch_preview(actor=request.user, run=self.get_object()).as_dict())
+
+    @extend_schema(request=s.ConfirmInput, responses={200: dict})
+    @action(detail=True, methods=["post"], permission_classes=WRITE, url_path="dispatch",
+            url_name="dispatch-findings")
+    def dispatch_findings(self, request, pk=None):
+        """Rule M6: confirm the previewed dispatch; exactly the previewed rows are sent."""
+        run = self.get_object()
+        data = s.ConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        batches = screening.screening_dispatch(actor=request.user, run=run, **data.validated_data)
+        return Response({"batches": [{"id": str(b.pk), "recipient": b.recipient.name, "rows": b.row_count}
+                                     for b in batches]})
+
 
 class ScreeningFindingViewSet(ScopedReadOnlyViewSet):
     queryset = ScreeningFinding.objects.order_by("run", "kind", "plate", "id")
     serializer_class = s.ScreeningFindingSerializer
-    filterset_fields = ["run", "kind", "insurer", "plate"]
+    filterset_fields = ["run", "kind", "insurer", "plate", "review"]
+
+    @extend_schema(request=s.ReviewInput, responses={200: dict})
+    @action(detail=False, methods=["post"], permission_classes=WRITE)
+    def review(self, request):
+        """Rule M6: the regulator confirms findings of a run, or excludes them with a reason (nothing is sent)."""
+        data = s.ReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        run = access.get_for_user(request.user, LawfulListRun, pk=d.pop("run"))
+        n = screening.screening_findings_review(actor=request.user, run=run, finding_ids=d["ids"],
+                                                decision=d["decision"], reason=d["reason"])
+        return Response({"reviewed": n})
 
 
 class RiskWeightsViewSet(ScopedReadOnlyViewSet):
@@ -202,6 +252,22 @@ class RiskRunViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=None, responses=s.RiskRunSerializer)
     @action(detail=False, methods=["post"], permission_classes=WRITE)
     def run(self, request):
-        """Rule M8: run the model now (insurance association)."""
+        """Rule M8: run the model now (insurance association) — a preview: nothing is sent until confirmed."""
         return Response(s.RiskRunSerializer(risk.risk_model_run(actor=request.user)).data,
                         status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def preview(self, request, pk=None):
+        """What confirming the run would send to transport (reads only; quote ``digest``)."""
+        return Response(risk.risk_model_preview(self.get_object()).as_dict())
+
+    @extend_schema(request=s.ConfirmInput, responses=s.RiskRunSerializer)
+    @action(detail=True, methods=["post"], permission_classes=WRITE)
+    def confirm(self, request, pk=None):
+        """Rule M8: confirm the previewed run; exactly the previewed vehicles become leads pushed to transport."""
+        run = self.get_object()
+        data = s.ConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(s.RiskRunSerializer(risk.risk_model_run_confirm(actor=request.user, run=run,
+                                                                        **data.validated_data)).data)

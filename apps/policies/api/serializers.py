@@ -7,8 +7,21 @@ from rest_framework import serializers
 
 from apps.core.api.enums import BatchRowOutcome
 from apps.core.api.serializers import LabelField
+from apps.vehicles.usage import UsageNature
 
-from ..models import Coverage, CoverageKind, CoverageRequirement, CoverageStandard, Policy, PolicyKind
+from ..models import (
+    Cancellation,
+    CancellationGround,
+    Coverage,
+    CoverageKind,
+    CoverageRequirement,
+    CoverageStandard,
+    Endorsement,
+    Policy,
+    PolicyKind,
+    PolicyStatusChange,
+    PremiumMode,
+)
 
 
 class CoverageSerializer(serializers.ModelSerializer):
@@ -67,7 +80,73 @@ class PolicyCreateSerializer(serializers.Serializer):
     coverages = CoverageWriteSerializer(many=True, required=False)
 
 
+class EndorsementSerializer(serializers.ModelSerializer):
+    usage_nature_from_label = LabelField("usage_nature_from")
+    usage_nature_to_label = LabelField("usage_nature_to")
+    premium_mode_label = LabelField("premium_mode")
+
+    class Meta:
+        model = Endorsement
+        fields = ["id", "policy", "usage_nature_from", "usage_nature_from_label", "usage_nature_to",
+                  "usage_nature_to_label", "effective_on", "premium_mode", "premium_mode_label", "old_premium",
+                  "new_premium", "remaining_days", "period_days", "premium_delta", "premium_after", "reason",
+                  "actor", "system_job", "created_at"]
+        read_only_fields = fields
+
+
+class EndorsementWriteSerializer(serializers.Serializer):
+    usage_nature = serializers.ChoiceField(choices=UsageNature.choices)
+    effective_on = serializers.DateField()
+    premium_mode = serializers.ChoiceField(choices=PremiumMode.choices)
+    new_premium = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0,
+                                           help_text="新使用性质的保险期间全额保费（元）")
+    reason = serializers.CharField(max_length=2000)
+
+
+class CancellationSerializer(serializers.ModelSerializer):
+    ground_label = LabelField("ground")
+
+    class Meta:
+        model = Cancellation
+        fields = ["id", "policy", "ground", "ground_label", "evidence", "evidence_ref", "earlier_policy", "refund",
+                  "full_refund", "at", "created_at"]
+        read_only_fields = fields
+
+
+class CancellationWriteSerializer(serializers.Serializer):
+    ground = serializers.ChoiceField(choices=CancellationGround.choices)
+    at = serializers.DateTimeField()
+    evidence = serializers.CharField(max_length=2000)
+    evidence_ref = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    refund = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
+    laid_up_from = serializers.DateField(required=False, allow_null=True)
+    laid_up_to = serializers.DateField(required=False, allow_null=True)
+
+
+class ExtensionWriteSerializer(serializers.Serializer):
+    months = serializers.IntegerField(min_value=1, max_value=4)
+    evidence = serializers.CharField(max_length=2000)
+
+
+class PolicyStatusChangeSerializer(serializers.ModelSerializer):
+    from_status_label = LabelField("from_status")
+    to_status_label = LabelField("to_status")
+    path_label = LabelField("path")
+    source_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PolicyStatusChange
+        fields = ["id", "policy", "from_status", "from_status_label", "to_status", "to_status_label", "at", "path",
+                  "path_label", "reason", "actor", "system_job", "source_type", "source_object_id", "created_at"]
+        read_only_fields = fields
+
+    def get_source_type(self, obj) -> str:
+        return obj.source_content_type.model if obj.source_content_type_id else ""
+
+
 class PolicyUpdateSerializer(serializers.Serializer):
+    """The lifecycle fields are accepted only so that the service can refuse a change of them by name (400)."""
+
     kind = serializers.ChoiceField(choices=PolicyKind.choices, required=False)
     usage_nature_insured = serializers.CharField(max_length=30, required=False)
     policyholder_name = serializers.CharField(required=False, allow_blank=True, max_length=120)
@@ -104,16 +183,26 @@ class CoverageRequirementSerializer(serializers.ModelSerializer):
         fields = ["policy_kind", "policy_kind_label", "min_limit", "min_per_seat_limit", "alternative_kinds"]
 
 
+class StandardDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(help_text="true 通过（联合发布），false 不予通过（须写明理由）")
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
 class CoverageStandardSerializer(serializers.ModelSerializer):
     requirements = CoverageRequirementSerializer(many=True)
+    status_label = LabelField("status")
+    decided_by_org_name = serializers.CharField(source="decided_by_org.name", read_only=True, default=None)
     published_by_name = serializers.CharField(source="published_by.name", read_only=True, default=None)
     in_force = serializers.SerializerMethodField()
 
     class Meta:
         model = CoverageStandard
-        fields = ["id", "name", "effective_from", "effective_to", "basis", "published_by", "published_by_name",
-                  "created_by", "created_at", "in_force", "requirements"]
-        read_only_fields = ["id", "published_by", "published_by_name", "created_by", "created_at", "in_force"]
+        fields = ["id", "name", "effective_from", "effective_to", "basis", "status", "status_label", "is_demo",
+                  "published_by", "published_by_name", "decided_by_org", "decided_by_org_name", "decided_at",
+                  "decision_reason", "created_by", "created_at", "in_force", "requirements"]
+        read_only_fields = ["id", "status", "status_label", "is_demo", "published_by", "published_by_name",
+                            "decided_by_org", "decided_by_org_name", "decided_at", "decision_reason", "created_by",
+                            "created_at", "in_force"]
 
     def get_in_force(self, obj) -> bool:
         return obj.in_force_on(timezone.localdate())

@@ -16,13 +16,14 @@ from rest_framework.response import Response
 
 from apps.core.audit import reveal
 from apps.core.throttles import personal_data_rate
+from apps.parties import access
 from apps.parties.scoping import ScopedModelViewSet
 from apps.vehicles.api.serializers import RevealResultSerializer, RevealSerializer
 from apps.vehicles.usage import NON_OPERATING_NATURES, OPERATING_NATURES
 
 from .. import services
 from ..access import may_reveal_policyholder
-from ..models import CoverageStandard, Policy
+from ..models import CoverageStandard, Endorsement, Policy, PolicyStatusChange
 from ..rows import POLICY_ROWS
 from . import serializers as s
 
@@ -114,6 +115,51 @@ class PolicyViewSet(ScopedModelViewSet):
             counts[outcome] += 1
         return Response({"counts": counts, "results": results})
 
+    @extend_schema(request=s.EndorsementWriteSerializer, responses={201: s.EndorsementSerializer})
+    @action(detail=True, methods=["post"])
+    def endorse(self, request, pk=None):
+        """Rules J8, J9: an endorsement (批改) of the usage nature; premium delta to the fen (ROUND_HALF_UP)."""
+        policy = self.get_object()
+        body = s.EndorsementWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        endorsement = services.policy_endorse(actor=request.user, policy=policy, **body.validated_data)
+        return Response(s.EndorsementSerializer(endorsement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CancellationWriteSerializer, responses={201: s.CancellationSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Rules J6, J7, C5: cancellation (退保) on an enumerated ground of the policy's kind, with evidence."""
+        policy = self.get_object()
+        body = s.CancellationWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        cancellation = services.policy_cancel(actor=request.user, policy=policy, **data)
+        return Response(s.CancellationSerializer(cancellation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ExtensionWriteSerializer, responses=s.PolicySerializer)
+    @action(detail=True, methods=["post"], url_path="extend-laid-up", url_name="extend-laid-up")
+    def extend_laid_up(self, request, pk=None):
+        """Rule J10: a laid-up operating vehicle's 交强险 period extended once, by 1 to 4 months."""
+        policy = self.get_object()
+        body = s.ExtensionWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        policy = services.policy_extend_laid_up(actor=request.user, policy=policy, **body.validated_data)
+        policy = Policy.objects.select_related("insurer", "vehicle").prefetch_related("coverages").get(pk=policy.pk)
+        return Response(s.PolicySerializer(policy).data)
+
+    @extend_schema(responses=inline_serializer("PolicyHistory", {
+        "status_changes": s.PolicyStatusChangeSerializer(many=True),
+        "endorsements": s.EndorsementSerializer(many=True)}))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        """The policy's status history with its path (解除/退保/批改/顺延/期满) and its endorsements."""
+        policy = self.get_object()
+        changes = access.visible(request.user, PolicyStatusChange.objects.filter(policy=policy)).order_by("at", "id")
+        endorsements = access.visible(request.user, Endorsement.objects.filter(policy=policy)).order_by(
+            "effective_on", "id")
+        return Response({"status_changes": s.PolicyStatusChangeSerializer(changes, many=True).data,
+                         "endorsements": s.EndorsementSerializer(endorsements, many=True).data})
+
     @extend_schema(request=RevealSerializer, responses=RevealResultSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def reveal(self, request, pk=None):
@@ -131,7 +177,7 @@ class PolicyViewSet(ScopedModelViewSet):
 
 
 class CoverageStandardViewSet(ScopedModelViewSet):
-    """The coverage standard (rule M10): everyone reads; the two associations publish new versions."""
+    """The coverage standard (rule M10): everyone reads; one association proposes a version, the other approves."""
 
     queryset = CoverageStandard.objects.select_related("published_by").prefetch_related("requirements").order_by(
         "-effective_from", "-id")
@@ -143,12 +189,23 @@ class CoverageStandardViewSet(ScopedModelViewSet):
         body = s.CoverageStandardSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        standard = services.coverage_standard_publish(
+        standard = services.coverage_standard_propose(
             actor=request.user, name=data["name"], effective_from=data["effective_from"],
             effective_to=data.get("effective_to"), basis=data.get("basis", ""),
             requirements=[dict(r) for r in data["requirements"]],
         )
         return Response(s.CoverageStandardSerializer(standard).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.StandardDecisionSerializer, responses=s.CoverageStandardSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        """Rule M10: the OTHER association approves the proposed version (then it is in force) or rejects it."""
+        standard = self.get_object()
+        body = s.StandardDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        standard = services.coverage_standard_decide(actor=request.user, standard=standard,
+                                                     **body.validated_data)
+        return Response(s.CoverageStandardSerializer(standard).data)
 
     @action(detail=False, methods=["get"], url_path="in-force")
     def in_force(self, request):

@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from ..models import Decision, RescissionCase, RescissionEvent, RescissionNotice
+from ..models import CasePolicy, Decision, Fault, Path, RescissionCase, RescissionEvent, RescissionNotice
 from ..selectors import case_clock
 
 
@@ -26,12 +26,23 @@ class RescissionNoticeSerializer(serializers.ModelSerializer):
         return reverse("rescission-case-notice-pdf", args=[obj.case_id, obj.pk])
 
 
+class CasePolicySerializer(serializers.ModelSerializer):
+    number = serializers.CharField(source="policy.number", read_only=True)
+    kind = serializers.CharField(source="policy.kind", read_only=True)
+
+    class Meta:
+        model = CasePolicy
+        fields = ["policy", "number", "kind", "outcome", "outcome_at", "endorsement_ref"]
+        read_only_fields = fields
+
+
 class RescissionCaseSerializer(serializers.ModelSerializer):
     plate = serializers.CharField(source="vehicle.label", read_only=True)
     policy_number = serializers.CharField(source="policy.number", read_only=True)
     insurer_name = serializers.CharField(source="insurer.name", read_only=True)
     number = serializers.CharField(read_only=True)
     clock = serializers.SerializerMethodField()
+    policies = CasePolicySerializer(source="case_policies", many=True, read_only=True)
 
     class Meta:
         model = RescissionCase
@@ -39,7 +50,8 @@ class RescissionCaseSerializer(serializers.ModelSerializer):
             "id", "number", "policy", "policy_number", "insurer", "insurer_name", "vehicle", "plate", "trigger",
             "trigger_ref", "known_at", "deadline_at", "notice_sent_at", "notice_received_at", "disclosure_due_at",
             "disclosed_at", "decision", "decision_reason", "decided_at", "decision_recorded_at", "lapsed_at",
-            "status", "clock",
+            "status", "path", "fault", "operating_since", "meant_at_inception", "path_reason", "path_basis",
+            "path_recorded_at", "policies", "clock",
         ]
         read_only_fields = fields
 
@@ -91,6 +103,15 @@ class DecisionInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     decided_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class PathInput(serializers.Serializer):
+    path = serializers.ChoiceField(choices=Path.choices)
+    operating_since = serializers.DateField(allow_null=True)
+    fault = serializers.ChoiceField(choices=Fault.choices, required=False, allow_blank=True, default="")
+    basis = serializers.CharField(required=False, allow_blank=True, default="")
+    meant_at_inception = serializers.BooleanField(required=False, default=False)
+    reason = serializers.CharField()
 
 
 class CorrectionInput(serializers.Serializer):

@@ -22,9 +22,10 @@ from . import serializers as s
 class RescissionCaseViewSet(ScopedReadOnlyViewSet):
     """Rescission cases in the caller's audience, nearest deadline first."""
 
-    queryset = RescissionCase.objects.select_related("insurer", "vehicle", "policy").order_by("deadline_at", "id")
+    queryset = (RescissionCase.objects.select_related("insurer", "vehicle", "policy")
+                .prefetch_related("case_policies__policy").order_by("deadline_at", "id"))
     serializer_class = s.RescissionCaseSerializer
-    filterset_fields = ["status", "trigger", "insurer", "policy", "vehicle"]
+    filterset_fields = ["status", "trigger", "path", "insurer", "policy", "vehicle"]
 
     def get_serializer_class(self):
         return s.RescissionCaseDetailSerializer if self.action == "retrieve" else s.RescissionCaseSerializer
@@ -81,6 +82,15 @@ class RescissionCaseViewSet(ScopedReadOnlyViewSet):
         data = s.DecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         return self._done(services.rescission_decide(case=case, actor=request.user, **data.validated_data))
+
+    @extend_schema(request=s.PathInput, responses=s.RescissionCaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def path(self, request, pk=None):
+        """Record when the vehicle began operating and so the case's path (rules J5, J9, J13)."""
+        case = self.get_object()
+        data = s.PathInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._done(services.rescission_path_record(case=case, actor=request.user, **data.validated_data))
 
     @extend_schema(request=s.CorrectionInput, responses=s.RescissionCaseDetailSerializer)
     @action(detail=True, methods=["post"])
