@@ -48,6 +48,7 @@ _PK = {
     "onboarding-check-detail": "onboarding_a", "onboarding-check-go-online": "onboarding_a",
     "policies:detail": "policy_a", "policies:edit": "policy_a", "policy-detail": "policy_a",
     "policy-reveal": "policy_a", "coverage-standard-detail": "coverage_standard",
+    "coverage-standard-decide": "coverage_standard", "policies:standard-decide": "coverage_standard",
     "policies:endorse": "policy_a", "policies:cancel": "policy_a", "policies:extend": "policy_a",
     "policy-endorse": "policy_a", "policy-cancel": "policy_a", "policy-extend-laid-up": "policy_a",
     "policy-history": "policy_a",

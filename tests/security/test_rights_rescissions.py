@@ -84,8 +84,10 @@ def test_the_lapse_is_recorded_by_the_deadline_handler_job(parties):
     assert RescissionCase.objects.get(pk=case.pk).status == Status.LAPSED
     lapse = AuditEvent.objects.get(action="rescission.lapse", object_id=str(case.pk))
     assert (lapse.actor, lapse.system_job) == (None, "rescissions.decision_deadline_passed")
-    record = AuditEvent.objects.get(action="credit.record_create")
-    assert record.system_job == "rescissions.decision_deadline_passed"
+    # rule M12: the lapse opens a 督促 item for the insurance association, no credit record of the platform's own
+    urging = AuditEvent.objects.get(action="credit.urging_open")
+    assert urging.system_job == "rescissions.decision_deadline_passed"
+    assert not AuditEvent.objects.filter(action="credit.record_create").exists()
 
 
 def test_a_person_cannot_record_the_clocks_consequences(parties):

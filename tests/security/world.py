@@ -78,7 +78,7 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     from apps.leads.models import InsurerWorklistItem, LawfulListRun, Outcome, ScreeningFinding
     from apps.leads.risk import risk_model_run
     from apps.policies import services as policies
-    from apps.policies.models import CoverageStandard, PolicyKind
+    from apps.policies.models import PolicyKind
     from apps.rescissions import services as rescissions
     from apps.rescissions.models import RescissionCase
     from apps.vehicles import services as vehicles
@@ -143,7 +143,14 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     w.policy_b2 = policy("insurer_b", w.vehicle_b2, UsageNature.FAMILY, f"PSECB{w.vehicle_b2.pk:010d}")
     w.onboarding_a = vehicles.onboarding_check_run(actor=u["company_a"], vehicle=w.vehicle_a2)
     w.onboarding_b = vehicles.onboarding_check_run(actor=u["company_b"], vehicle=w.vehicle_b)
-    w.coverage_standard = CoverageStandard.objects.order_by("-pk").first()
+    # rule M10: the standard is published jointly — the insurance association proposes, the taxi association approves
+    from apps.policies.services import coverage_standard_decide, coverage_standard_propose
+
+    w.coverage_standard = coverage_standard_propose(
+        actor=u["ins_assoc"], name="网约车保障标准（安全测试）", effective_from=today,
+        requirements=[{"policy_kind": "compulsory"},
+                      {"policy_kind": "carrier_liability", "min_per_seat_limit": Decimal("400000")}])
+    coverage_standard_decide(actor=u["taxi_assoc"], standard=w.coverage_standard, approve=True, reason="审核通过")
 
     # --- the closed loop (rules M4, M5, M8, M12): flag → verify → worklist → check → confirm → rescission case ---
     w.lead = leads.lead_flag(actor=u["transport"], plate=w.vehicle_a.plate, evidence="火车站东广场揽客，每人 20 元",

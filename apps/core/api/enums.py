@@ -9,6 +9,7 @@ from apps.complaints import models as complaints
 from apps.core.models import calendar, deadlines, imports
 from apps.credit import models as credit
 from apps.exchange import models as exchange
+from apps.inspections import models as inspections
 from apps.leads import models as leads
 from apps.parties import models as parties
 from apps.policies import models as policies
@@ -19,6 +20,7 @@ from apps.vehicles import usage
 
 BatchEventKind = exchange.BatchEvent.Kind
 BatchState = exchange.Batch.State
+CancellationGround = policies.CancellationGround
 ClaimDecision = claims.Claim.Decision
 ClaimSize = claims.Claim.Size
 ClaimSource = claims.Claim.Source
@@ -30,19 +32,26 @@ ComplaintFinding = complaints.Finding
 ComplaintHotline = complaints.Hotline
 ComplaintStatus = complaints.Status
 CoverageKind = policies.CoverageKind
+CoverageStandardStatus = policies.CoverageStandard.Status
 CreditActionGround = credit.ActionGround
 CreditActionKind = credit.ActionKind
 CreditEvent = credit.CreditEvent
+CreditProposalStatus = credit.CreditProposal.Status
 CreditSeverity = credit.Severity
 CreditSource = credit.CreditSource
 CreditSubjectKind = credit.SubjectKind
 DeadlineStatus = deadlines.Deadline.Status
 DeadlineUnit = deadlines.Deadline.Unit
+EndorsementPremiumMode = policies.PremiumMode
 FocusedCheckResult = claims.FocusedCheck.Result
 FocusedCheckSubjectKind = claims.FocusedCheck.SubjectKind
 ImportJobFormat = imports.ImportJob.Format
 ImportJobMode = imports.ImportJob.Mode
 ImportJobStatus = imports.ImportJob.Status
+InspectionConclusion = inspections.Conclusion
+InspectionNoticeResult = inspections.RectificationResult
+InspectionNoticeStatus = inspections.NoticeStatus
+InspectionStatus = inspections.InspectionStatus
 InsurerWorklistItemAnswer = leads.InsurerWorklistItem.Answer
 InsurerWorklistItemKind = leads.InsurerWorklistItem.Kind
 InsurerWorklistItemState = leads.InsurerWorklistItem.State
@@ -58,15 +67,21 @@ OperatingPermitKind = vehicles.OperatingPermit.Kind
 OrganizationKeyPurpose = exchange.OrganizationKey.Purpose
 OrganizationKind = parties.OrganizationKind
 PolicyKind = policies.PolicyKind
+PolicyLifecyclePath = policies.LifecyclePath
 PolicyStatus = policies.Policy.Status
 RescissionDecision = rescissions.Decision
 RescissionEventKind = rescissions.EventKind
+RescissionFault = rescissions.Fault
 RescissionNoticeKind = notices.NoticeKind
+RescissionPath = rescissions.Path
 RescissionStatus = rescissions.Status
 RescissionTrigger = rescissions.Trigger
+RiskModelRunState = leads.RiskModelRun.State
 Role = parties.Role
 ScreeningFindingKind = leads.ScreeningFinding.Kind
+ScreeningFindingReview = leads.ScreeningFinding.Review
 SupervisoryActionStatus = credit.SupervisoryAction.Status
+UrgingItemStatus = credit.UrgingItem.Status
 UsageClass = usage.UsageClass
 UsageNature = usage.UsageNature
 VehicleStatus = vehicles.Vehicle.Status

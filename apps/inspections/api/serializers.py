@@ -1,8 +1,11 @@
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from ..models import Inspection, InspectionFinding, InspectionNotice, Training
 
 
+@extend_schema_field(inline_serializer("InspectedParty", {"id": serializers.IntegerField(),
+                                                           "name": serializers.CharField()}))
 class _OrgField(serializers.RelatedField):
     def to_representation(self, value):
         return {"id": value.pk, "name": value.name}
