@@ -40,3 +40,27 @@ class DeadlineSerializer(serializers.ModelSerializer):
             "used_fallback_calendar",
         ]
         read_only_fields = fields
+
+
+class DuePreviewQuerySerializer(serializers.Serializer):
+    start = serializers.CharField(help_text="ISO 8601 instant; without an offset: Asia/Shanghai")
+    rule = serializers.CharField(required=False, help_text="a clock rule of the one table (manage.py clock_due --list)")
+    unit = serializers.ChoiceField(choices=Deadline.Unit.choices, required=False)
+    amount = serializers.IntegerField(required=False, min_value=0)
+    region = serializers.CharField(required=False, help_text="GB/T 2260 code, default the platform's city")
+    roll_over = serializers.ChoiceField(choices=["true", "false"], required=False, default="true",
+                                        help_text="false: do not roll a day period over a rest day")
+
+
+class DuePreviewSerializer(serializers.Serializer):
+    start = serializers.CharField()
+    rule = serializers.CharField(allow_null=True)
+    rule_ids = serializers.CharField()
+    unit = serializers.ChoiceField(choices=Deadline.Unit.choices)
+    amount = serializers.IntegerField()
+    region = serializers.CharField()
+    roll_over = serializers.BooleanField()
+    due_at = serializers.CharField(help_text="ISO 8601, Asia/Shanghai")
+    provisional = serializers.BooleanField()
+    rolled_over = serializers.BooleanField()
+    nominal_last_day = serializers.DateField(allow_null=True)
