@@ -40,7 +40,7 @@ from . import calendar
 from .audit import acting_user, audit_record
 from .errors import ApplicationError
 from .models import Deadline, DeadlinePause
-from .rules import rule_roll_over
+from .rules import rule_get, rule_roll_over
 
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -144,7 +144,17 @@ def deadline_due(deadline: Deadline) -> Due:
 
 
 def _rule_setting(rule: str, key: str, default):
-    return settings.DEADLINE_RULES.get(rule, {}).get(key, default)
+    """A rule's warning setting: the deployment's ``settings.DEADLINE_RULES[rule][key]`` if set, else the rule's
+    registration (``apps.core.rules``), else the project default."""
+    override = settings.DEADLINE_RULES.get(rule, {})
+    if key in override:
+        return override[key]
+    entry = rule_get(rule)
+    if entry is not None:
+        value = entry.resolved_warn_fraction() if key == "warn_fraction" else entry.resolved_warn_before()
+        if value is not None:
+            return value
+    return default
 
 
 def _warnings(deadline: Deadline) -> tuple[dt.datetime, dt.datetime | None]:
@@ -174,14 +184,28 @@ def _recompute(deadline: Deadline) -> None:
 
 @transaction.atomic
 def deadline_start(
-    *, rule: str, subject: models.Model, responsible, starts_at: dt.datetime, unit: str, amount: int,
-    end_of_day_due: bool = True, obligation: bool = True, actor, roll_over: bool | None = None,
+    *, rule: str, subject: models.Model, responsible, starts_at: dt.datetime, unit: str | None = None,
+    amount: int | None = None, end_of_day_due: bool | None = None, obligation: bool | None = None, actor,
+    roll_over: bool | None = None,
 ) -> Deadline:
     """Start a clock; idempotent per (rule, subject): starting it again returns the existing clock unchanged.
 
-    ``obligation=False`` marks a waiting period rather than a duty of ``responsible``: when it ends the clock is
-    ``elapsed``, never ``breached``. ``roll_over``: default the rule's (``apps.core.rules``; on unless a law says
-    otherwise), and only for natural days. The calendar is that of ``responsible``'s jurisdiction."""
+    ``unit``, ``amount``, ``end_of_day_due``, ``obligation`` and ``roll_over`` come from the rule's registration
+    (``apps.core.rules.register_rule``) when not passed; passing them overrides it for this clock. A rule that is
+    not registered, or registered without unit or amount, must pass them. ``obligation=False`` marks a waiting
+    period rather than a duty of ``responsible``: when it ends the clock is ``elapsed``, never ``breached``.
+    Roll-over applies to natural days only. The calendar is that of ``responsible``'s jurisdiction."""
+    entry = rule_get(rule)
+    if unit is None:
+        unit = entry.unit if entry is not None else ""
+    if amount is None:
+        amount = entry.resolved_amount() if entry is not None else None
+    if not unit or amount is None:
+        raise ValueError(f"clock rule {rule!r} has no registered unit and amount; register it in apps.core.rules")
+    if end_of_day_due is None:
+        end_of_day_due = entry.end_of_day if entry is not None else True
+    if obligation is None:
+        obligation = entry.obligation if entry is not None else True
     content_type = ContentType.objects.get_for_model(subject)
     existing = Deadline.objects.filter(rule=rule, content_type=content_type, object_id=str(subject.pk)).first()
     if existing:
@@ -294,6 +318,44 @@ def deadline_cancel(*, deadline: Deadline, reason: str, actor) -> Deadline:
     deadline.save(update_fields=["status"])
     audit_record(actor=actor, action="deadline.cancel", obj=deadline, organization=deadline.responsible,
                  detail={"rule": deadline.rule, "reason": reason})
+    return deadline
+
+
+@transaction.atomic
+def deadline_extend(*, deadline: Deadline, amount: int, reason: str, actor) -> Deadline:
+    """Lengthen a running clock to ``amount`` (in its own unit, counted from its start) — e.g. a complaint's 15 days
+    extended to 30 for a complex case. Only an open or paused clock not yet breached; ``amount`` must exceed the
+    current length; the reason is required and audited with the old and new due instants. Due and warning instants
+    are recomputed (pauses still count); warnings not yet due under the new length are sent again when they fall
+    due; the rule's ``on_recompute`` handlers run (e.g. a case copying its due instant)."""
+    if not reason or not str(reason).strip():
+        raise ApplicationError(_("延长时限必须填写原因。"), code="reason_required")
+    deadline = _locked(deadline)
+    if (deadline.status not in (Deadline.Status.OPEN, Deadline.Status.PAUSED) or deadline.breached_at is not None
+            or deadline.met_at is not None):
+        raise ApplicationError(_("只有进行中或暂停中、尚未超期的时限可以延长。"), code="not_open")
+    now = timezone.now()
+    if deadline.status == Deadline.Status.OPEN and deadline.due_at < now:
+        raise ApplicationError(_("时限已到期，不能再延长。"), code="already_due")
+    if int(amount) <= deadline.amount:
+        raise ApplicationError(
+            _("延长后的时限（%(new)s）必须大于当前时限（%(old)s）。") % {"new": amount, "old": deadline.amount},
+            code="not_longer")
+    old_due, old_amount = deadline.due_at, deadline.amount
+    deadline.amount = int(amount)
+    _recompute(deadline)
+    if deadline.warned_at is not None and deadline.warn_at > now:
+        deadline.warned_at = None
+    if deadline.final_warned_at is not None and deadline.final_warn_at and deadline.final_warn_at > now:
+        deadline.final_warned_at = None
+    deadline.save(update_fields=["amount", "due_at", "warn_at", "final_warn_at", "warned_at", "final_warned_at",
+                                 "used_fallback_calendar"])
+    audit_record(actor=actor, action="deadline.extend", obj=deadline, organization=deadline.responsible,
+                 detail={"rule": deadline.rule, "old_amount": old_amount, "amount": deadline.amount,
+                         "old_due_at": old_due.isoformat(), "due_at": deadline.due_at.isoformat(),
+                         "reason": str(reason).strip()})
+    for handler in _RECOMPUTE_HANDLERS.get(deadline.rule, []):
+        handler(deadline)
     return deadline
 
 

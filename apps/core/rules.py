@@ -10,33 +10,70 @@ registers ``roll_over=False`` with that law as its ``roll_over_basis``. Working-
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 CIVIL_CODE_ROLL_OVER = "民法典第二百零一条、第二百零三条（规则 T1）"
 
 
 @dataclass(frozen=True)
 class ClockRule:
+    """One clock rule, with every field the kernel needs to start, warn, remind and roll it over.
+
+    ``amount``: an int, or a zero-argument callable reading the setting it comes from (e.g. ``conf.rescission_days``).
+    ``warn_fraction`` / ``warn_before``: the rule's warnings (a share of the span, and a fixed time before due);
+    ``None`` takes the project's ``DEADLINE_WARN_FRACTION`` / ``DEADLINE_WARN_BEFORE``; a deployment may still
+    override either per rule in ``settings.DEADLINE_RULES`` (which wins over the registration).
+    ``reminders``: fixed offsets from the start, in the rule's unit (e.g. days 20/25/28 of the rescission clock);
+    the one scan sends each once, to the rule's ``on_reminder`` handlers. An offset may be a callable returning the
+    offsets (read from a setting). ``obligation=False``: a waiting period (elapses, is never breached)."""
+
     key: str
     label: object
     rule_ids: str = ""
+    legal_basis: object = ""
     unit: str = ""
     amount: int | Callable[[], int] | None = None  # a callable reads the setting it comes from
     roll_over: bool = True
     roll_over_basis: str = CIVIL_CODE_ROLL_OVER
+    end_of_day: bool = True
+    warn_fraction: Decimal | Callable[[], Decimal] | None = None
+    warn_before: dt.timedelta | Callable[[], dt.timedelta] | None = None
+    reminders: tuple[int, ...] | Callable[[], tuple[int, ...]] = ()
+    obligation: bool = True
 
     def resolved_amount(self) -> int | None:
         return self.amount() if callable(self.amount) else self.amount
+
+    def resolved_reminders(self) -> tuple[int, ...]:
+        values = self.reminders() if callable(self.reminders) else self.reminders
+        return tuple(sorted({int(v) for v in values}))
+
+    def resolved_warn_fraction(self) -> Decimal | None:
+        value = self.warn_fraction() if callable(self.warn_fraction) else self.warn_fraction
+        return None if value is None else Decimal(str(value))
+
+    def resolved_warn_before(self) -> dt.timedelta | None:
+        return self.warn_before() if callable(self.warn_before) else self.warn_before
 
 
 _RULES: dict[str, ClockRule] = {}
 
 
-def register_rule(rule: str, label, *, rule_ids: str = "", unit: str = "",
+def register_rule(rule: str, label, *, rule_ids: str = "", legal_basis: object = "", unit: str = "",
                   amount: int | Callable[[], int] | None = None, roll_over: bool = True,
-                  roll_over_basis: str = CIVIL_CODE_ROLL_OVER) -> ClockRule:
-    entry = ClockRule(rule, label, rule_ids, unit, amount, roll_over, roll_over_basis)
+                  roll_over_basis: str = CIVIL_CODE_ROLL_OVER, end_of_day: bool = True,
+                  warn_fraction: Decimal | Callable[[], Decimal] | None = None,
+                  warn_before: dt.timedelta | Callable[[], dt.timedelta] | None = None,
+                  reminders: tuple[int, ...] | Callable[[], tuple[int, ...]] = (),
+                  obligation: bool = True) -> ClockRule:
+    entry = ClockRule(
+        key=rule, label=label, rule_ids=rule_ids, legal_basis=legal_basis, unit=unit, amount=amount,
+        roll_over=roll_over, roll_over_basis=roll_over_basis, end_of_day=end_of_day, warn_fraction=warn_fraction,
+        warn_before=warn_before, reminders=reminders, obligation=obligation,
+    )
     _RULES[rule] = entry
     return entry
 
