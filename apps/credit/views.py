@@ -70,6 +70,21 @@ def file_url(record: CreditRecord) -> str:
     return reverse("credit:file", args=["org", record.organization_id])
 
 
+
+def _form_action(request, form, back: str, pk: int, *, invalid: str, call, done: str):
+    """One POST action of a detail page: an invalid form or a refused service call is a message naming what is
+    missing and changes nothing; success is a message. Either way, back to the detail page ``back``."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+    else:
+        try:
+            call(form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, done)
+    return redirect(back, pk)
+
 @login_required
 def index(request):
     user = request.user
@@ -268,17 +283,10 @@ def action_detail(request, pk: int):
 @require_POST
 def action_close(request, pk: int):
     action = access.get_for_user(request.user, SupervisoryAction, pk=pk)
-    form = CloseActionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写结案情况。"))
-        return redirect("credit:action", action.pk)
-    try:
-        services.supervisory_action_close(actor=request.user, action=action, result=form.cleaned_data["result"])
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已结案。"))
-    return redirect("credit:action", action.pk)
+    return _form_action(
+        request, CloseActionForm(request.POST), "credit:action", action.pk, invalid=_("请填写结案情况。"),
+        call=lambda data: services.supervisory_action_close(actor=request.user, action=action, result=data["result"]),
+        done=_("已结案。"))
 
 
 # --- proposals to the associations (rule M2) ------------------------------------------------------------------
@@ -320,19 +328,12 @@ def proposal_detail(request, pk: int):
 @require_POST
 def proposal_decide(request, pk: int):
     proposal = access.get_for_user(request.user, CreditProposal, pk=pk)
-    form = ProposalDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请选择采纳或不采纳，并填写决定理由。"))
-        return redirect("credit:proposal", proposal.pk)
-    try:
-        services.credit_proposal_decide(actor=request.user, proposal=proposal,
-                                        accept=form.cleaned_data["decision"] == "accept",
-                                        reason=form.cleaned_data["reason"])
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已作出决定。"))
-    return redirect("credit:proposal", proposal.pk)
+    return _form_action(
+        request, ProposalDecisionForm(request.POST), "credit:proposal", proposal.pk,
+        invalid=_("请选择采纳或不采纳，并填写决定理由。"),
+        call=lambda data: services.credit_proposal_decide(actor=request.user, proposal=proposal,
+                                                          accept=data["decision"] == "accept", reason=data["reason"]),
+        done=_("已作出决定。"))
 
 
 # --- 督促 items (rules M12, M17) --------------------------------------------------------------------------------
@@ -378,17 +379,10 @@ def urging_record(request, pk: int):
     if not rights.may(request.user, "credit.view_urgingitem"):
         raise Http404
     item = access.get_for_user(request.user, UrgingItem, pk=pk)
-    form = UrgingNoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写督促情况。"))
-        return redirect("credit:urging_item", item.pk)
-    try:
-        services.urging_item_record(actor=request.user, item=item, note=form.cleaned_data["note"])
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已记录督促情况。"))
-    return redirect("credit:urging_item", item.pk)
+    return _form_action(
+        request, UrgingNoteForm(request.POST), "credit:urging_item", item.pk, invalid=_("请填写督促情况。"),
+        call=lambda data: services.urging_item_record(actor=request.user, item=item, note=data["note"]),
+        done=_("已记录督促情况。"))
 
 
 @login_required
@@ -397,18 +391,11 @@ def urging_close(request, pk: int):
     if not rights.may(request.user, "credit.view_urgingitem"):
         raise Http404
     item = access.get_for_user(request.user, UrgingItem, pk=pk)
-    form = UrgingCloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写办结情况。"))
-        return redirect("credit:urging_item", item.pk)
-    try:
-        services.urging_item_close(actor=request.user, item=item, result=form.cleaned_data["result"],
-                                   propose_credit=form.cleaned_data["propose_credit"])
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("督促事项已办结。"))
-    return redirect("credit:urging_item", item.pk)
+    return _form_action(
+        request, UrgingCloseForm(request.POST), "credit:urging_item", item.pk, invalid=_("请填写办结情况。"),
+        call=lambda data: services.urging_item_close(actor=request.user, item=item, result=data["result"],
+                                                     propose_credit=data["propose_credit"]),
+        done=_("督促事项已办结。"))
 
 
 # --- home panels ----------------------------------------------------------------------------------------------
