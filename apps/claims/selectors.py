@@ -74,6 +74,28 @@ def claims_open_by_due(user) -> QuerySet:
     return order_by_due(claims_for_user(user, open_only=True))
 
 
+def withdrawn_clocks_q() -> Q:
+    """The clocks closed because their claim was withdrawn (撤案): cancelled clocks of a withdrawn claim or of one of
+    its progress notices. Pages show them as 因撤案终止 (issue 14: never a bare 已撤销)."""
+    claim_ct, notice_ct = clocks.claim_content_type(), clocks.notice_content_type()
+    claim_ids = Claim.objects.filter(withdrawn_at__isnull=False).annotate(
+        key=Cast("pk", CharField())).values("key")
+    notice_ids = ClaimProgressNotice.objects.filter(claim__withdrawn_at__isnull=False).annotate(
+        key=Cast("pk", CharField())).values("key")
+    return Q(status=Deadline.Status.CANCELLED) & (
+        Q(content_type=claim_ct, object_id__in=claim_ids) | Q(content_type=notice_ct, object_id__in=notice_ids))
+
+
+def closed_as_withdrawn(deadlines) -> set[int]:
+    """Of ``deadlines`` (any rules), the ids of those closed because their claim was withdrawn — one query."""
+    claim_ct, notice_ct = clocks.claim_content_type(), clocks.notice_content_type()
+    ids = [d.pk for d in deadlines if d.status == Deadline.Status.CANCELLED
+           and d.content_type_id in (claim_ct.pk, notice_ct.pk)]
+    if not ids:
+        return set()
+    return set(Deadline.objects.filter(withdrawn_clocks_q(), pk__in=ids).values_list("pk", flat=True))
+
+
 def claim_clocks(claim: Claim) -> list[Deadline]:
     """Every clock of a claim, including its progress-notice periods, in order of start."""
     return clocks_for_claims([claim])[claim.pk]

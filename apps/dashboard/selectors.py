@@ -345,17 +345,24 @@ def penalties_decided(user, period: Period) -> dict:
 # --- what is due (the kernel's clocks, rule: every clock is a Deadline row) ---------------------------------
 
 UNMET = (Deadline.Status.OPEN, Deadline.Status.PAUSED, Deadline.Status.BREACHED)
-WHEN_CHOICES = ("breached", "today", "soon", "all")
+WHEN_CHOICES = ("breached", "today", "soon", "all", "withdrawn")
 
 
 def deadlines_due(user, *, when: str = "all", scope: str = "mine", rule: str = "", now: dt.datetime | None = None):
     """Unmet clocks in the user's audience: ``breached`` (past due, recorded or not yet scanned), ``today`` (due
-    before the end of today, not yet past), ``soon`` (due within DASHBOARD_DUE_SOON_DAYS) or ``all``;
-    ``scope="mine"`` keeps the clocks the user's organisation answers for, ``"others"`` the ones it watches."""
+    before the end of today, not yet past), ``soon`` (due within DASHBOARD_DUE_SOON_DAYS) or ``all``; ``withdrawn``
+    lists instead the clocks closed because their claim was withdrawn (撤案, issue 14: closed as withdrawn, visible
+    to the regulator); ``scope="mine"`` keeps the clocks the user's organisation answers for, ``"others"`` the ones
+    it watches."""
+    from apps.claims.selectors import withdrawn_clocks_q
+
     from . import conf
 
     now = now or timezone.now()
-    qs = access.visible(user, Deadline).filter(status__in=UNMET, met_at__isnull=True)
+    if when == "withdrawn":
+        qs = access.visible(user, Deadline).filter(withdrawn_clocks_q())
+    else:
+        qs = access.visible(user, Deadline).filter(status__in=UNMET, met_at__isnull=True)
     if scope == "mine":
         qs = qs.filter(responsible_id=user.organization_id)
     elif scope == "others":

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.claims.selectors import closed_as_withdrawn
 from apps.core import calendar, exports
 from apps.core.audit import audit_record
 from apps.core.errors import ApplicationError
@@ -87,22 +88,27 @@ def deadlines(request):
     qs = selectors.deadlines_due(request.user, when=when, scope=scope, rule=rule, now=now)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     links = selectors.subject_links(request.user, page.object_list)
+    withdrawn = closed_as_withdrawn(page.object_list)
     rules = sorted({r for r in selectors.deadlines_due(request.user, scope=scope, now=now)
                     .order_by().values_list("rule", flat=True).distinct()}, key=lambda r: str(rule_label(r)))
     return render(request, "dashboard/deadlines.html", {
-        "page": page, "rows": [_deadline_row(d, links.get(d.pk), now) for d in page.object_list], "now": now,
+        "page": page, "rows": [_deadline_row(d, links.get(d.pk), now, d.pk in withdrawn) for d in page.object_list], "now": now,
         "when": when,
         "scope": scope, "rule": rule, "watcher": watcher,
-        "whens": [("breached", _("已超期")), ("today", _("今日到期")), ("soon", _("近期到期")), ("all", _("全部未完成"))],
+        "whens": [("breached", _("已超期")), ("today", _("今日到期")), ("soon", _("近期到期")), ("all", _("全部未完成")),
+                  ("withdrawn", _("因撤案终止"))],
         "rules": [(r, rule_label(r)) for r in rules],
         "calendar_warnings": calendar.missing_years_warning(now.year),
     })
 
 
-def _deadline_row(deadline, link, now) -> dict:
-    """A clock as the list shows it: past due counts as breached even before the beat scan records it."""
+def _deadline_row(deadline, link, now, withdrawn: bool = False) -> dict:
+    """A clock as the list shows it: past due counts as breached even before the beat scan records it; a clock
+    closed because its claim was withdrawn says so (因撤案终止), never the kernel's bare 已撤销."""
     from apps.core.templatetags.lz import deadline_css
 
+    if withdrawn:
+        return {"d": deadline, "link": link, "css": "", "status": _("因撤案终止"), "closed": True}
     overdue = deadline.met_at is None and deadline.due_at < now
     return {
         "d": deadline, "link": link, "css": "bad" if overdue else deadline_css(deadline, now),
