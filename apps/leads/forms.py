@@ -112,7 +112,7 @@ class CheckForm(forms.Form):
 
 class DisposeForm(forms.Form):
     penalty = forms.ModelChoiceField(label=_("处罚决定（如有）"), required=False, queryset=None)
-    credit_record = forms.BooleanField(label=_("记入车辆信用档案"), required=False, initial=True)
+    credit_record = forms.BooleanField(label=_("提议将车辆记入信用档案（由保险行业协会决定）"), required=False, initial=True)
     note = forms.CharField(label=_("处置说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, penalties=None, **kwargs):

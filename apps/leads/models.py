@@ -80,7 +80,8 @@ class Disposal(models.TextChoices):
     # the insurers of the policies in force insured as non-operating were sent transport's finding; each must act
     # on it along the lawful path for its policy (rules M12, J5, J8/J9)
     RESCISSION = "rescission", _("通报承保保险公司依法处理")
-    CREDIT_RECORD = "credit_record", _("记入信用档案")
+    # rule M2: the insurance association keeps the vehicle's credit file; disposing of a lead only proposes an entry
+    CREDIT_RECORD = "credit_record", _("提议记入信用档案（由保险行业协会决定）")
     DISMISSED = "dismissed", _("排除")
 
 

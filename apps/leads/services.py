@@ -668,7 +668,7 @@ def lead_dispose(
             disposals.append(Disposal.CREDIT_RECORD)
             detail["credit_proposal"] = proposal.pk
         if not disposals:
-            raise ApplicationError(_("请至少选择一种处置方式（处罚决定或记入信用档案）。"), code="disposal_required")
+            raise ApplicationError(_("请至少选择一种处置方式（处罚决定或提议记入信用档案）。"), code="disposal_required")
     bound_text(Lead, limit=NOTE_MAX, disposal_note=(note or "").strip())
     lead.disposals = disposals
     lead.disposal_note = (note or "").strip()
