@@ -928,14 +928,30 @@ def rescission_lapse(*, actor, case: RescissionCase, deadline: Deadline) -> Resc
     _audit(case, "lapse", actor, deadline_at=case.deadline_at.isoformat())
     _record_breach(case, actor=actor)
     link = case_url(case)
+    title, body = _lapse_wording(case)
     notify_organization(
-        organization=case.insurer,
-        title=_("合同解除案件 %(no)s 已超期：解除权已消灭") % {"no": case.number},
-        body=_("%(plate)s 的保单 %(policy)s 未在 %(deadline)s 前作出决定，已记入监管统计，并由保险行业协会督促。")
-        % {"plate": case.vehicle.label, "policy": case.policy.number, "deadline": _fmt(case.deadline_at)},
+        organization=case.insurer, title=title % {"no": case.number},
+        body=body % {"plate": case.vehicle.label, "policy": case.policy.number, "deadline": _fmt(case.deadline_at)},
         link=link, kind="rescission.lapsed", dedup_key=f"rescission:{case.pk}:lapsed",
     )
     return case
+
+
+def _lapse_wording(case: RescissionCase) -> tuple[str, str]:
+    """The lapse notice's title and body by path (rule J13: each path has its own wording). Non-disclosure (J5,
+    art. 16): the rescission right has lapsed. Risk increased after inception: a commercial policy's insurer did
+    not increase the premium or terminate within the period (art. 52); a 交强险 policy was not endorsed and
+    re-rated (J9) — no rescission right was ever in question."""
+    if case.path != Path.RISK_INCREASE:
+        return (_("合同解除案件 %(no)s 已超期：解除权已消灭"),
+                _("%(plate)s 的保单 %(policy)s 未在 %(deadline)s 前作出决定，已记入监管统计，并由保险行业协会督促。"))
+    if all(link.compulsory for link in case.case_policies.select_related("policy")):
+        return (_("案件 %(no)s 已超期：未在期限内批改保单"),
+                _("%(plate)s 的交强险保单 %(policy)s 承保后危险程度增加，保险公司未在 %(deadline)s 前批改保单并按保单年度"
+                  "重新核定保险费（规则 J9），已记入监管统计，并由保险行业协会督促。"))
+    return (_("案件 %(no)s 已超期：未在期限内增加保险费或解除合同"),
+            _("%(plate)s 的保单 %(policy)s 承保后危险程度显著增加，保险公司未在 %(deadline)s 前增加保险费或解除合同"
+              "（保险法第五十二条），已记入监管统计，并由保险行业协会督促。"))
 
 
 def _record_breach(case: RescissionCase, *, actor) -> None:
@@ -944,7 +960,9 @@ def _record_breach(case: RescissionCase, *, actor) -> None:
     # rule M12: the association urges the insurer; no credit entry unless the association decides one (M2)
     urging_item_open(
         actor=actor, insurer=case.insurer, subject=case, rule="M12", link=case_url(case),
-        reason=_("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道解除事由，%(deadline)s 前未作出决定（规则 M12、J5）。")
+        reason=(_("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道危险程度显著增加，%(deadline)s 前未增加保险费、"
+                  "批改保单或解除合同（规则 M12；保险法第五十二条、规则 J9）。") if case.path == Path.RISK_INCREASE
+                else _("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道解除事由，%(deadline)s 前未作出决定（规则 M12、J5）。"))
         % {"no": case.number, "plate": case.vehicle.label, "policy": case.policy.number,
            "known": _fmt(case.known_at), "deadline": _fmt(case.deadline_at)},
     )
