@@ -50,6 +50,7 @@ class CreditEvent(models.TextChoices):
     UNINSURED_VEHICLE_ONLINE = "uninsured_vehicle_online", _("未按规定投保车辆上线运营")
     UNPERMITTED_VEHICLE_ONLINE = "unpermitted_vehicle_online", _("无网约车运输证车辆上线运营")
     UNLAWFUL_REFUSAL = "unlawful_refusal", _("违规拒保")
+    INSPECTION_NOT_RECTIFIED = "inspection_not_rectified", _("联合检查通报的问题逾期未整改")
     OTHER = "other", _("其他")
 
 

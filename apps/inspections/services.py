@@ -354,14 +354,32 @@ def notice_close(*, actor, notice: InspectionNotice, result: str, note: str) -> 
     deadline = deadline_for(rule=RECTIFICATION_RULE, subject=notice)
     if deadline is not None and result == RectificationResult.RECTIFIED:
         deadline_meet(deadline=deadline, at=min(notice.reported_at, now), actor=actor)
+    proposal = _propose_credit_entry(notice, actor=actor, deadline=deadline) \
+        if result == RectificationResult.NOT_RECTIFIED else None
     audit_record(actor=actor, action="inspection.notice_close", obj=notice, organization=notice.issued_by,
-                 detail={"result": result})
+                 detail={"result": result, "credit_proposal": proposal.pk if proposal else None})
     notify_organization(
         organization=notice.party,
         title=_("通报 %(no)s 整改跟踪已结束：%(r)s") % {"no": notice.number, "r": notice.get_result_display()},
         link=f"/inspections/notices/{notice.pk}/", kind="inspection.notice_closed",
         dedup_key=f"inspection.notice_closed:{notice.pk}")
     return notice
+
+
+def _propose_credit_entry(notice: InspectionNotice, *, actor, deadline):
+    """Not rectified within the period (rule M17): the party is proposed for an entry into its credit file, which
+    the competent association decides (rule M2) — the proposal links the notice; nothing is written directly."""
+    from apps.core.deadlines import local_date
+    from apps.credit.models import CreditEvent
+    from apps.credit.services import credit_proposal_create
+
+    return credit_proposal_create(
+        actor=actor, subject=notice.party, event=CreditEvent.INSPECTION_NOT_RECTIFIED, severity="moderate",
+        source=notice, occurred_on=local_date(deadline.due_at if deadline is not None else timezone.now()),
+        evidence_link=f"/inspections/notices/{notice.pk}/",
+        reason=_("联合检查 %(i)s 通报 %(no)s 要求 %(n)d 日内整改，期限届满未整改到位：%(note)s") % {
+            "i": notice.inspection.number, "no": notice.number, "n": notice.rectification_days,
+            "note": notice.result_note})
 
 
 # --- training (rules M2, M17) -------------------------------------------------------------------------------
