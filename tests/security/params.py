@@ -72,6 +72,7 @@ _PK = {
     "rescission-case-path": "case_a",
     "rescission-case-detail": "case_a", "rescission-case-correction": "case_a",
     "rescission-case-decision": "case_a", "rescission-case-disclosure": "case_a",
+    "rescission-case-endorsement": "case_a",
     "rescission-case-notice-received": "case_a", "rescission-case-notice-sent": "case_a",
     # claims
     "claims-detail": "claim_a", "claims-check-detail": "focused_a", "claim-detail": "claim_a",

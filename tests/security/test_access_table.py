@@ -284,6 +284,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "rescission-case-correction":       ("POST", "401  403  403  403  403  403  403  400  404  400"),
     "rescission-case-decision":         ("POST", "401  403  403  403  403  403  403  400  404  400"),
     "rescission-case-disclosure":       ("POST", "401  403  403  403  403  403  403  409  404  403"),
+    "rescission-case-endorsement":      ("POST", "401  403  403  403  403  403  403  400  404  400"),
     "rescission-case-notice-pdf":       ("GET",  "401  403  200* 404  403  403  403  200* 404  200*"),
     "rescission-case-notice-received":  ("POST", "401  403  403  403  403  403  403  200* 404  403"),
     "rescission-case-notice-sent":      ("POST", "401  403  403  403  403  403  403  400  404  400"),

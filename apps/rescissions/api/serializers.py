@@ -1,6 +1,8 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from apps.vehicles.usage import OPERATING_NATURES, UsageNature
+
 from ..models import CasePolicy, Decision, Fault, Path, RescissionCase, RescissionEvent, RescissionNotice
 from ..selectors import case_clock
 
@@ -111,6 +113,17 @@ class PathInput(serializers.Serializer):
     fault = serializers.ChoiceField(choices=Fault.choices, required=False, allow_blank=True, default="")
     basis = serializers.CharField(required=False, allow_blank=True, default="")
     meant_at_inception = serializers.BooleanField(required=False, default=False)
+    reason = serializers.CharField()
+
+
+class EndorseInput(serializers.Serializer):
+    """Endorse (批改) one policy of the case — the same fields as the page's form (rules J8, J9; art. 52)."""
+
+    policy = serializers.IntegerField(help_text="id of a policy of the case")
+    usage_nature = serializers.ChoiceField(
+        choices=[(v, label) for v, label in UsageNature.choices if v in OPERATING_NATURES])
+    effective_on = serializers.DateField()
+    new_premium = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     reason = serializers.CharField()
 
 

@@ -92,6 +92,22 @@ class RescissionCaseViewSet(ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         return self._done(services.rescission_path_record(case=case, actor=request.user, **data.validated_data))
 
+    @extend_schema(request=s.EndorseInput, responses=s.RescissionCaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def endorsement(self, request, pk=None):
+        """Endorse one policy of the case (批改: usage nature changed, premium re-rated for the policy year) — the
+        page's action, through the same service and its rights (rules J8, J9; art. 52's premium increase)."""
+        from apps.policies.models import Policy
+
+        case = self.get_object()
+        data = s.EndorseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        policy = Policy.objects.filter(pk=d["policy"], insurer_id=case.insurer_id).first()
+        return self._done(services.rescission_endorse(
+            case=case, actor=request.user, policy=policy, usage_nature=d["usage_nature"],
+            effective_on=d["effective_on"], new_premium=d["new_premium"], reason=d["reason"]))
+
     @extend_schema(request=s.CorrectionInput, responses=s.RescissionCaseDetailSerializer)
     @action(detail=True, methods=["post"])
     def correction(self, request, pk=None):
