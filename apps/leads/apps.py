@@ -9,6 +9,7 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import home, navigation
+        from apps.core.models import Deadline
         from apps.core.rules import register_rule
         from apps.core.schedule import register_periodic
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
@@ -16,7 +17,12 @@ class LeadsConfig(AppConfig):
         from . import conf, ingest, risk, services
         from .demo import seed_demo
 
-        register_rule(services.OFFLINE_CHECK_RULE, _("线下核查请求的答复时限（交通运输部门，规则 M2/M4）"))
+        # Rules M2, M4: transport answers the regulator's request for an offline check (LEAD_OFFLINE_CHECK_DAYS)
+        register_rule(services.OFFLINE_CHECK_RULE, _("线下核查请求的答复时限（交通运输部门，规则 M2/M4）"),
+                      rule_ids="M2, M4",
+                      legal_basis=_("网约车保险工作通知：线上识别、线下核查、闭环处置；非法营运客运车辆由交通运输部门界定"
+                                    "（种子文件未规定答复期限：LEAD_OFFLINE_CHECK_DAYS，默认 15 日）"),
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.offline_check_days)
         ingest.register()
         risk.register_builtin_features()
         register_periodic("leads-lawful-list", "apps.leads.tasks.push_lawful_list", conf.lawful_list_push_seconds())
