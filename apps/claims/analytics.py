@@ -30,6 +30,9 @@ from .models import AnalyticsRun, AnalyticsThresholds, FocusedCheck, FocusedChec
 
 logger = logging.getLogger(__name__)
 BATCH_KIND = "focused_checks"
+FOCUSED_CHECK_RULE = "claims.focused_check"
+"""Rule M14: the company's period to record the result of every check of a list it received (subject: the list;
+``CLAIM_FOCUSED_CHECK_DAYS`` natural days from the receipt), met when its last pending check is recorded."""
 THRESHOLD_FIELDS = ("window_days", "vehicle_min_claims", "vehicle_min_loss", "driver_min_claims", "driver_min_loss",
                     "recheck_days")
 
@@ -217,7 +220,9 @@ def focused_lists_send(*, run: AnalyticsRun, actor) -> int:
 
 
 def ingest_focused_checks(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
-    """Exchange handler (the company's side): the list is known to the company from the receipt on."""
+    """Exchange handler (the company's side): the list is known to the company from the receipt on, which starts
+    its clock for the results (``FOCUSED_CHECK_RULE``)."""
+    from apps.core.deadlines import deadline_start
     from apps.exchange.registry import IngestRejected
 
     list_ids = sorted({row.get("list_id") for row in rows if row.get("list_id")})
@@ -229,6 +234,10 @@ def ingest_focused_checks(batch, rows: list[dict], receipt_at: dt.datetime) -> l
         if check_list.received_at is None:
             check_list.received_at = receipt_at
             check_list.save(update_fields=["received_at"])
+            # CLAIM_FOCUSED_CHECK_DAYS natural days, from the rule's registration
+            deadline_start(rule=FOCUSED_CHECK_RULE, subject=check_list, responsible=check_list.company,
+                           starts_at=receipt_at,
+                           actor=rights.SystemActor(f"exchange.ingest.{BATCH_KIND}", organization=check_list.company))
             notify_organization(
                 organization=check_list.company, title=_("收到理赔数据分析重点核查清单"),
                 body=_("保险行业协会根据理赔数据分析，列出了出险频次或赔款金额较高的车辆和驾驶员，请逐一核查并录入结果。"),
@@ -285,4 +294,12 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
     check.save(update_fields=["result", "result_note", "checked_at", "checked_by", "credit_record", "lead"])
     audit_record(actor=actor, action="claims.focused_check_record", obj=check, organization=actor.organization,
                  detail={"result": result, "credit_record": check.credit_record_id, "lead": check.lead_id})
+    if check.check_list_id and not FocusedCheck.objects.filter(check_list_id=check.check_list_id,
+                                                               result=FocusedCheck.Result.PENDING).exists():
+        from apps.core.deadlines import deadline_for, deadline_meet
+
+        # the list's last result: the company's clock for the list is met
+        clock = deadline_for(rule=FOCUSED_CHECK_RULE, subject=check.check_list)
+        if clock is not None and clock.met_at is None:
+            deadline_meet(deadline=clock, at=check.checked_at, actor=actor)
     return check

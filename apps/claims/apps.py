@@ -18,6 +18,15 @@ class ClaimsConfig(AppConfig):
         from .demo import seed_demo
 
         clocks.register_rules()
+        from apps.core.models import Deadline
+        from apps.core.rules import register_rule
+
+        # Rule M14: the platform company's results of a focused-check list, from its receipt (CLAIM_FOCUSED_CHECK_DAYS)
+        register_rule(analytics.FOCUSED_CHECK_RULE, _("重点核查结果的录入期限（出租汽车企业/平台，规则 M14）"),
+                      rule_ids="M14",
+                      legal_basis=_("网约车保险工作通知：对出险频次高的车辆和驾驶员，与其所属平台公司开展重点核查"
+                                    "（种子文件未规定期限：CLAIM_FOCUSED_CHECK_DAYS，默认 30 日）"),
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.focused_check_days, roll_over=True)
         for rule in clocks.RULES:
             on_warning(rule)(handlers.notify_warning)
             on_breach(rule)(handlers.notify_breach)

@@ -10,6 +10,9 @@
   after the accident counts as evidence that the vehicle was operating at the time (project default: the seed
   gives no number; the flag only informs the insurer, who decides).
 * ``CLAIM_ANALYTICS_SECONDS`` (default 86,400, rule M14): how often the claims analytics job runs.
+* ``CLAIM_FOCUSED_CHECK_DAYS`` (default 30, rule M14): natural days a platform company has, from its receipt of
+  a focused-check list, to record the result of every check on it (clock ``claims.focused_check``; the seed fixes
+  no number: project default).
 * ``CLAIM_NIGHT_START_HOUR`` / ``CLAIM_NIGHT_END_HOUR`` (default 22 / 6): the accident happened "at night" when
   its Asia/Shanghai hour is in [start, 24) or [0, end).
 
@@ -54,3 +57,7 @@ def analytics_seconds() -> int:
 
 def night_hours() -> tuple[int, int]:
     return int(_value("CLAIM_NIGHT_START_HOUR", 22)), int(_value("CLAIM_NIGHT_END_HOUR", 6))
+
+
+def focused_check_days() -> int:
+    return int(_value("CLAIM_FOCUSED_CHECK_DAYS", 30))

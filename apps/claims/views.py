@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -17,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core import calendar, exports
+from apps.core.deadlines import deadline_for
 from apps.core.errors import ApplicationError
+from apps.core.models import Deadline
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 
@@ -328,9 +331,14 @@ def check_list(request):
     if result:
         checks = checks.filter(result=result)
     page = Paginator(checks.order_by("result", "-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    lists = list(access.visible(user, FocusedCheckList).select_related("company", "run")[:20])
+    clocks = {clock.object_id: clock for clock in Deadline.objects.filter(
+        rule=analytics.FOCUSED_CHECK_RULE, content_type=ContentType.objects.get_for_model(FocusedCheckList),
+        object_id__in=[str(check_list.pk) for check_list in lists])}
+    for check_list in lists:
+        check_list.clock = clocks.get(str(check_list.pk))  # rule M14: the company's period for the results
     return render(request, "claims/check_list.html", {
-        "page": page, "result": result, "results": FocusedCheck.Result.choices,
-        "lists": access.visible(user, FocusedCheckList).select_related("company", "run")[:20],
+        "page": page, "result": result, "results": FocusedCheck.Result.choices, "lists": lists,
     })
 
 
@@ -359,4 +367,6 @@ def check_detail(request, pk: int):
             else:
                 messages.success(request, _("核查结果已录入。"))
                 return redirect("claims-check-detail", pk=check.pk)
-    return render(request, "claims/check_detail.html", {"check": check, "form": form})
+    clock = (deadline_for(rule=analytics.FOCUSED_CHECK_RULE, subject=check.check_list)
+             if check.check_list_id else None)
+    return render(request, "claims/check_detail.html", {"check": check, "form": form, "clock": clock})

@@ -23,6 +23,11 @@ class LeadsConfig(AppConfig):
                       legal_basis=_("网约车保险工作通知：线上识别、线下核查、闭环处置；非法营运客运车辆由交通运输部门界定"
                                     "（种子文件未规定答复期限：LEAD_OFFLINE_CHECK_DAYS，默认 15 日）"),
                       unit=Deadline.Unit.NATURAL_DAYS, amount=conf.offline_check_days)
+        # Rule M8: the insurer's answer to an item of its worklist, from the item's receipt (LEAD_WORKLIST_ANSWER_DAYS)
+        register_rule(services.WORKLIST_ANSWER_RULE, _("核查清单的答复期限（保险公司，规则 M8）"), rule_ids="M8",
+                      legal_basis=_("网约车保险工作通知：保险行业组织保险公司对照交通运输部门推送的清单核查承保信息"
+                                    "（种子文件未规定期限，LEAD_WORKLIST_ANSWER_DAYS，默认 15 日）"),
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.worklist_answer_days, roll_over=True)
         ingest.register()
         risk.register_builtin_features()
         register_periodic("leads-lawful-list", "apps.leads.tasks.push_lawful_list", conf.lawful_list_push_seconds())

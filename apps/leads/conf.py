@@ -10,6 +10,7 @@
 | LEAD_UPLOAD_MAX_ROWS | 5000 | most plates accepted in one uploaded list |
 | LEAD_CHECK_MAX_BACKDATE_DAYS | 30 | how far in the past an offline check may be dated when it is recorded |
 | LEAD_OFFLINE_CHECK_DAYS | 15 | natural days transport has to answer the regulator's request for an offline check (rules M2, M4) |
+| LEAD_WORKLIST_ANSWER_DAYS | 15 | natural days an insurer has to answer an item of its worklist, from its receipt (rule M8: insurers check their books against the lists received; the seed fixes no number) |
 """
 
 from __future__ import annotations
@@ -58,3 +59,9 @@ def check_max_backdate_days() -> int:
 def offline_check_days() -> int:
     """Rules M2, M4: the seed fixes no time for transport's answer to the regulator's request; 15 natural days."""
     return int(_value("LEAD_OFFLINE_CHECK_DAYS", 15))
+
+
+def worklist_answer_days() -> int:
+    """Rule M8: the seed has the insurers check their books against the lists, without a time; 15 natural days
+    from the item's receipt (clock ``lead.worklist_answer``)."""
+    return int(_value("LEAD_WORKLIST_ANSWER_DAYS", 15))

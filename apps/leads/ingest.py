@@ -76,7 +76,12 @@ def _open_rescission(*, actor, policy, trigger: str, trigger_ref: str, known_at:
     return case.number
 
 
-def _worklist_item(*, insurer: Organization, row: dict, kind: str, receipt_at: dt.datetime, policy, **links):
+def _worklist_item(*, insurer: Organization, row: dict, kind: str, receipt_at: dt.datetime, policy, actor, **links):
+    """The insurer's row; its receipt starts the insurer's answer clock (``lead.worklist_answer``, M8) and, for an
+    endorsement item (M6), the endorsement clock of the policy (``policy.endorsement``, met by its endorsement)."""
+    from apps.core.deadlines import deadline_start
+    from apps.policies.services import endorsement_clock_start
+
     item, created = InsurerWorklistItem.objects.get_or_create(
         insurer=insurer, row_key=row["row_key"],
         defaults={
@@ -84,6 +89,11 @@ def _worklist_item(*, insurer: Organization, row: dict, kind: str, receipt_at: d
             "summary": row.get("summary") or "", "received_at": receipt_at, **links,
         },
     )
+    if created:
+        deadline_start(rule=services.WORKLIST_ANSWER_RULE, subject=item, responsible=insurer, starts_at=receipt_at,
+                       actor=actor)  # LEAD_WORKLIST_ANSWER_DAYS natural days, from the rule's registration
+        if kind == Kind.ENDORSEMENT:
+            endorsement_clock_start(subject=item, policy=policy, starts_at=receipt_at, actor=actor)
     return item, created
 
 
@@ -187,13 +197,14 @@ def on_leads_rejected(batch) -> None:
 
 def ingest_worklist(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
     insurer = _insurer_only(batch)
+    actor = _delivery(batch)
     policies = _policies(r.get("policy_id") for r in rows)
     refs = []
     for row in rows:
         policy = _own_policy(policies, row, insurer)
         if row.get("lead_id"):
             item, _c = _worklist_item(insurer=insurer, row=row, kind=Kind.LEAD, receipt_at=receipt_at, policy=policy,
-                                      lead_id=row["lead_id"])
+                                      actor=actor, lead_id=row["lead_id"])
         else:
             finding = ScreeningFinding.objects.filter(pk=row.get("screening_finding_id"), policy_id=policy.pk).first()
             if finding is None or finding.review != ScreeningFinding.Review.CONFIRMED:
@@ -201,7 +212,7 @@ def ingest_worklist(batch, rows: list[dict], receipt_at: dt.datetime) -> list[st
             # Rule M6: a lawful operating vehicle (valid permit) insured as non-operating. The insurer endorses
             # the policy (批改: change the usage nature, re-rate the premium); it is no rescission case.
             item, _c = _worklist_item(insurer=insurer, row=row, kind=Kind.ENDORSEMENT, receipt_at=receipt_at,
-                                      policy=policy, screening_finding=finding)
+                                      policy=policy, actor=actor, screening_finding=finding)
         refs.append(f"WL{item.pk}")
     notify_organization(
         organization=insurer, title=_("收到核查清单 %(n)d 条，请核对承保情况并答复") % {"n": len(rows)},
@@ -244,7 +255,7 @@ def ingest_penalties(batch, rows: list[dict], receipt_at: dt.datetime) -> list[s
         if penalty is None:
             raise IngestRejected(_("批次中的处罚决定不存在。"), code="penalty_unknown")
         _worklist_item(insurer=insurer, row=row, kind=Kind.PENALTY, receipt_at=receipt_at, policy=policy,
-                       penalty=penalty)
+                       actor=actor, penalty=penalty)
         if row.get("rescission"):
             # Rule M12: the insurer learnt of the penalised illegal operation at this receipt.
             case = _open_rescission(actor=actor, policy=policy, trigger="penalty", trigger_ref=penalty.decision_no,
@@ -332,7 +343,7 @@ def ingest_check_results(batch, rows: list[dict], receipt_at: dt.datetime) -> li
         ) % {"ref": lead.reference, "by": lead.defined_by.name, "penalty": penalty, "plate": lead.plate,
              "result": row.get("check_result", ""), "policy": policy.number}}
         item, created = _worklist_item(insurer=insurer, row=row, kind=Kind.CONFIRMATION, receipt_at=receipt_at,
-                                       policy=policy, lead=lead)
+                                       policy=policy, actor=actor, lead=lead)
         case = _open_rescission(actor=actor, policy=policy, trigger="lead_confirmed", trigger_ref=lead.reference,
                                 known_at=receipt_at)
         if created:

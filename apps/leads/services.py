@@ -405,6 +405,7 @@ def lead_push(*, actor, leads: Sequence[Lead]):
 # --- rule M2: the regulator's insurance verification; transport's offline check and finding (rule M4) -----------
 
 OFFLINE_CHECK_RULE = "lead.offline_check"
+WORKLIST_ANSWER_RULE = "lead.worklist_answer"  # rule M8: the insurer's answer to a worklist item
 
 
 def verify_insurance(lead: Lead, at: dt.datetime):
@@ -850,6 +851,11 @@ def worklist_item_answer(*, actor, item: InsurerWorklistItem, answer: str, note:
     item.save(update_fields=["state", "answer", "answer_note", "answered_at", "answered_by"])
     audit_record(actor=actor, action="lead.worklist_answer", obj=item, organization=item.insurer,
                  detail={"answer": answer, "row_key": item.row_key})
+    from apps.core.deadlines import deadline_for, deadline_meet
+
+    clock = deadline_for(rule=WORKLIST_ANSWER_RULE, subject=item)
+    if clock is not None and clock.met_at is None:
+        deadline_meet(deadline=clock, at=item.answered_at, actor=actor)
     if item.lead_id:
         lead_event(lead=item.lead, action="insurer_answered", actor=actor, organization=item.insurer,
                    note=note, detail={"insurer": item.insurer.name, "policy": item.policy.number, "answer": answer,

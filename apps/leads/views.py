@@ -402,13 +402,32 @@ def penalty_detail(request, pk: int):
 # --- insurers' worklists -------------------------------------------------------------------------------------------
 
 
+def _with_clocks(page):
+    """Each item of the page with its answer clock (M8) and, for an endorsement item, its endorsement clock (M6)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from apps.core.models import Deadline
+    from apps.policies.services import ENDORSEMENT_RULE
+
+    page.object_list = list(page.object_list)
+    clocks = Deadline.objects.filter(
+        content_type=ContentType.objects.get_for_model(InsurerWorklistItem),
+        object_id__in=[str(item.pk) for item in page.object_list],
+        rule__in=[services.WORKLIST_ANSWER_RULE, ENDORSEMENT_RULE])
+    by_item = {(clock.rule, clock.object_id): clock for clock in clocks}
+    for item in page.object_list:
+        item.answer_clock = by_item.get((services.WORKLIST_ANSWER_RULE, str(item.pk)))
+        item.endorsement_clock = by_item.get((ENDORSEMENT_RULE, str(item.pk)))
+    return page
+
+
 @login_required
 def worklist(request):
     rights.require(request.user, "leads.view_insurerworklistitem")
     form = forms.WorklistFilterForm(request.GET or None)
     qs = selectors.worklist(user=request.user, **form.filters())
     return render(request, "leads/worklist.html", {
-        "form": form, "page": _page(request, qs), "answer_form": forms.AnswerForm(),
+        "form": form, "page": _with_clocks(_page(request, qs)), "answer_form": forms.AnswerForm(),
         "may_answer": services.may_act_as(request.user, "leads.change_insurerworklistitem", OrganizationKind.INSURER),
     })
 

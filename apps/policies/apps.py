@@ -15,6 +15,17 @@ class PoliciesConfig(AppConfig):
         from . import imports, views
 
         imports.register()
+        from apps.core.models import Deadline
+        from apps.core.rules import register_rule
+
+        from . import conf, services
+
+        # Rules M6, J8, J9: the insurer's period to record an endorsement it owes (POLICY_ENDORSEMENT_DAYS)
+        register_rule(services.ENDORSEMENT_RULE, _("保单批改期限（保险公司，规则 M6、J8、J9）"), rule_ids="M6, J8, J9",
+                      legal_basis=_("交强险承保实务规程：使用性质变更应批改并按日费率调整保费（J8）；保险期间内危险程度"
+                                    "增加未通知的，批改并按保单年度重新核定保费（J9）；合法营运车辆清单比对发现按非营运投保的，"
+                                    "批改（M6）。种子文件未规定期限：POLICY_ENDORSEMENT_DAYS，默认 15 日"),
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.endorsement_days, roll_over=True)
         # rule M10: the demo standard, proposed and approved by the two demo associations, labelled as demo
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 

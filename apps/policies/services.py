@@ -398,6 +398,7 @@ def policy_rescind(*, actor, policy: Policy, case_ref, at: dt.datetime, reason: 
     reason = (reason or "").strip() or _("合同解除案件 %(no)s 决定解除。") % {"no": getattr(case, "number", case.pk)}
     _history(actor=actor, policy=policy, from_status=before, path=LifecyclePath.RESCISSION, at=at, reason=reason,
              source=case)
+    endorsement_clocks_cancel(policy_ids=[policy.pk], reason=_("保单已解除，无需再批改。"), actor=actor)
     audit_record(actor=actor, action="policy.rescind", obj=policy, organization=policy.insurer,
                  detail={"at": policy.rescinded_at.isoformat(), "reason": reason, "case": case.pk})
     return policy
@@ -505,6 +506,7 @@ def policy_cancel(
     reason = f"{CancellationGround(ground).label}：{evidence}"
     _history(actor=actor, policy=policy, from_status=before, path=LifecyclePath.CANCELLATION, at=at, reason=reason,
              source=cancellation)
+    endorsement_clocks_cancel(policy_ids=[policy.pk], reason=_("保单已退保，无需再批改。"), actor=actor)
     audit_record(actor=actor, action="policy.cancel", obj=policy, organization=policy.insurer, detail={
         "at": at.isoformat(), "ground": ground, "evidence_ref": evidence_ref,
         "refund": str(refund) if refund is not None else None, "full_refund": full_refund,
@@ -569,6 +571,7 @@ def policies_expire(*, actor, now: dt.datetime | None = None) -> int:
                            system_job=job)
         for pk, end in due
     ])
+    endorsement_clocks_cancel(policy_ids=[pk for pk, _end in due], reason=_("保险期间届满，无需再批改。"), actor=actor)
     return len(due)
 
 
@@ -630,6 +633,49 @@ def _require_active(policy: Policy, action: str) -> None:
     if policy.status != Policy.Status.ACTIVE:
         raise ConflictError(_("保单当前状态为“%(status)s”，不能%(action)s。") % {
             "status": policy.get_status_display(), "action": action}, code="policy_not_active")
+
+
+# --- the endorsement clock (rules M6, J8, J9) ----------------------------------------------------------------------
+
+ENDORSEMENT_RULE = "policy.endorsement"
+"""The insurer's period to record an endorsement it owes (``POLICY_ENDORSEMENT_DAYS``). Its subject is what made
+the endorsement due — a reviewed lawful-list worklist item (M6), a 交强险 policy of a rescission case on the
+risk-increase path (J9) — and every such subject has a ``policy`` foreign key: an endorsement recorded for that
+policy meets the clock, the policy's end (rescission, cancellation, expiry) cancels it with the reason."""
+
+
+def endorsement_clock_start(*, subject, policy: Policy, starts_at: dt.datetime, actor):
+    """Start the endorsement clock of ``subject`` (responsible: the policy's insurer; ``POLICY_ENDORSEMENT_DAYS``
+    natural days, from the rule's registration); idempotent per subject."""
+    from apps.core.deadlines import deadline_start
+
+    return deadline_start(rule=ENDORSEMENT_RULE, subject=subject, responsible=policy.insurer, starts_at=starts_at,
+                          actor=actor)
+
+
+def endorsement_clocks_open(policy_ids: Iterable[int]):
+    """The running endorsement clocks whose subject concerns one of ``policy_ids`` (each subject model has a
+    ``policy`` foreign key)."""
+    from apps.core.models import Deadline
+
+    policy_ids = list(policy_ids)
+    running = Deadline.objects.filter(rule=ENDORSEMENT_RULE,
+                                      status__in=[Deadline.Status.OPEN, Deadline.Status.PAUSED])
+    found = Deadline.objects.none()
+    for content_type in ContentType.objects.filter(pk__in=running.values("content_type")):
+        ids = content_type.model_class().objects.filter(policy_id__in=policy_ids).values_list("pk", flat=True)
+        found = found | running.filter(content_type=content_type, object_id__in=[str(pk) for pk in ids])
+    return found.order_by("pk")
+
+
+def endorsement_clocks_cancel(*, policy_ids: Iterable[int], reason: str, actor) -> int:
+    """The policies ended (rescinded, cancelled, expired): no endorsement is owed on them any more."""
+    from apps.core.deadlines import deadline_cancel
+
+    clocks = list(endorsement_clocks_open(policy_ids))
+    for deadline in clocks:
+        deadline_cancel(deadline=deadline, reason=reason, actor=actor)
+    return len(clocks)
 
 
 @transaction.atomic
@@ -703,6 +749,10 @@ def policy_endorse(
         "new_premium": str(new_premium), "premium_delta": str(delta), "premium_after": str(premium_after),
         "source": f"{source._meta.label_lower}:{source.pk}" if source is not None else None,
     })
+    from apps.core.deadlines import deadline_meet
+
+    for deadline in endorsement_clocks_open([policy.pk]):  # the endorsement owed on this policy is recorded
+        deadline_meet(deadline=deadline, actor=actor)
     return endorsement
 
 

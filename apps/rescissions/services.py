@@ -197,6 +197,28 @@ def _close_clocks(case: RescissionCase, *, decided_at: dt.datetime | None, actor
     disclosure = disclosure_clock(case)
     if disclosure is not None and disclosure.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED):
         deadlines.deadline_cancel(deadline=disclosure, reason=reason, actor=actor)
+    _endorsement_clocks_cancel(case, actor=actor, reason=reason)
+
+
+def _endorsement_clocks_start(case: RescissionCase, links, *, actor, at: dt.datetime) -> None:
+    """Rules J8, J9, J13: on the risk-increase path a 交强险 policy of the case is endorsed (never rescinded): the
+    insurer's endorsement clock (``policy.endorsement``, subject: the case's policy) runs from the path's record
+    and is met by the endorsement of that policy, wherever it is made."""
+    from apps.policies.services import endorsement_clock_start
+
+    for link in links:
+        if case.path == Path.RISK_INCREASE and link.compulsory and not link.outcome:
+            endorsement_clock_start(subject=link, policy=link.policy, starts_at=at, actor=actor)
+
+
+def _endorsement_clocks_cancel(case: RescissionCase, *, actor, reason: str) -> None:
+    """The case's policies not endorsed owe no endorsement in it any more (path changed, case closed)."""
+    from apps.policies.services import ENDORSEMENT_RULE
+
+    for link in case.case_policies.exclude(outcome=Decision.ENDORSED):
+        clock = deadlines.deadline_for(rule=ENDORSEMENT_RULE, subject=link)
+        if clock is not None and clock.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED):
+            deadlines.deadline_cancel(deadline=clock, reason=reason, actor=actor)
 
 
 # --- opening -------------------------------------------------------------------------------------------------
@@ -264,8 +286,7 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
         return joint, True
     case = RescissionCase(
         policy=policy, insurer=policy.insurer, vehicle=policy.vehicle, trigger=trigger, trigger_ref=trigger_ref,
-        # the kernel's computation for the rule (NOT NULL before the clock exists); the clock's start sets it
-        known_at=known_at, deadline_at=clock.decision_deadline(known_at, responsible=policy.insurer), matter=DEFAULT_MATTER,
+        known_at=known_at, deadline_at=clock.decision_deadline(known_at), matter=DEFAULT_MATTER,
         applied_on=local_date(policy.starts_at), status=Status.OPEN, policyholder_key=key,
         opened_by=acting_user(actor),
     )
@@ -277,10 +298,14 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
         return RescissionCase.objects.get(**lookup), False
     CasePolicy.objects.create(case=case, policy=policy)
 
-    # Rule M12 / J5: one clock from the registry (30 natural days from known_at, rolled over a rest day). The
-    # clock service writes its due instant onto the case (clock.py, on_recompute): the case only reads it back.
-    deadlines.deadline_start(rule=RULE_DECIDE, subject=case, responsible=case.insurer, starts_at=known_at, actor=actor)
-    case.refresh_from_db(fields=["deadline_at"])
+    # Rule M12 / J5: one clock, 30 natural days from known_at, end of that day in Shanghai.
+    deadline = deadlines.deadline_start(
+        rule=RULE_DECIDE, subject=case, responsible=case.insurer, starts_at=known_at,
+        unit=Deadline.Unit.NATURAL_DAYS, amount=conf.rescission_days(), actor=actor,
+    )
+    if deadline.due_at != case.deadline_at:  # the kernel's clock is the truth if the two ever disagree
+        case.deadline_at = deadline.due_at
+        case.save(update_fields=["deadline_at"])
     _event(case, EventKind.OPENED, at=known_at, actor=actor,
            data={"trigger": trigger, "trigger_ref": trigger_ref, "deadline_at": case.deadline_at.isoformat()})
     _audit(case, "open", actor, trigger=trigger, trigger_ref=trigger_ref, known_at=known_at.isoformat(),
@@ -389,7 +414,9 @@ def rescission_policy_add(*, case: RescissionCase, actor, policy) -> RescissionC
     conflict = _path_conflict(case, [policy])
     if conflict:
         raise ConflictError(conflict, code="path_conflict")
-    _cover(case, policy, actor=actor, at=timezone.now())
+    now = timezone.now()
+    link = _cover(case, policy, actor=actor, at=now)
+    _endorsement_clocks_start(case, [link], actor=actor, at=now)
     return case
 
 
@@ -451,6 +478,10 @@ def rescission_path_record(*, case: RescissionCase, actor, path: str, reason: st
            data={"path": path, "fault": fault, "operating_since": str(operating_since), "basis": basis,
                  "meant_at_inception": meant_at_inception})
     _audit(case, "path", actor, path=path, fault=fault, operating_since=str(operating_since), reason=reason)
+    if path == Path.RISK_INCREASE:
+        _endorsement_clocks_start(case, _links(case), actor=actor, at=now)
+    else:
+        _endorsement_clocks_cancel(case, actor=actor, reason=_("处理路径改为投保时未如实告知。"))
     return case
 
 
@@ -534,10 +565,9 @@ def rescission_notice_receive(*, case: RescissionCase, actor, received_at: dt.da
 def _start_disclosure_clock(case: RescissionCase, subject: RescissionEvent, actor) -> Deadline:
     # Rule J5: the policyholder's 5 days from receipt. The clock belongs to the step that set the receipt time,
     # so a corrected receipt gets a fresh clock and the old one is cancelled with the correction's reason.
-    # Unit, amount (RESCISSION_DISCLOSURE_DAYS) and "a waiting period, not an obligation" come from the registry.
     return deadlines.deadline_start(
         rule=RULE_DISCLOSURE, subject=subject, responsible=case.insurer, starts_at=case.notice_received_at,
-        actor=actor,
+        unit=Deadline.Unit.NATURAL_DAYS, amount=conf.disclosure_days(), obligation=False, actor=actor,
     )
 
 
@@ -923,6 +953,7 @@ def rescission_lapse(*, actor, case: RescissionCase, deadline: Deadline) -> Resc
     disclosure = disclosure_clock(case)
     if disclosure is not None and disclosure.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED):
         deadlines.deadline_cancel(deadline=disclosure, reason=_("解除权已消灭。"), actor=actor)
+    _endorsement_clocks_cancel(case, actor=actor, reason=_("案件已超期结案（解除权已消灭）。"))
     _audit(case, "lapse", actor, deadline_at=case.deadline_at.isoformat())
     _record_breach(case, actor=actor)
     link = case_url(case)
@@ -984,22 +1015,34 @@ def rescission_disclosure_expired(*, actor, case: RescissionCase, deadline: Dead
     )
 
 
-def rescission_remind(*, actor, deadline: Deadline, day: int) -> int:
-    """The kernel's scan reached reminder ``day`` of a case's 30-day clock (``RESCISSION_REMINDER_DAYS``, the rule's
-    registered reminders: days 20, 25, 28): remind the insurer's staff, in-app and by e-mail where users have one.
+def rescission_reminders_send(*, actor, now: dt.datetime | None = None) -> int:
+    """Remind the insurer's staff of open cases on days 20, 25 and 28 (``RESCISSION_REMINDER_DAYS``).
 
-    The scan sends each reminder once per clock (and only the latest reached: a late scan sends no stale one); the
-    notification's ``dedup_key`` keeps it once per case, day and user. ``actor``: the scan's handler (a
-    ``SystemActor``)."""
+    A run sends the latest reminder day reached (a missed run does not send stale reminders twice); each
+    reminder is sent once per case and user (notification ``dedup_key``), with an e-mail where users have one.
+    ``actor``: the reminder job (a ``SystemActor``).
+    """
     _require_platform(actor)
-    case = RescissionCase.objects.filter(pk=deadline.object_id).select_related("insurer", "vehicle", "policy").first()
-    if case is None or case.status not in OPEN_STATUSES:
+    now = now or timezone.now()
+    days = conf.reminder_days()
+    if not days:
         return 0
-    return _remind(case, day, timezone.now(), actor=actor)
+    sent = 0
+    horizon = now - dt.timedelta(days=days[0] - 1)
+    candidates = (RescissionCase.objects.filter(status__in=OPEN_STATUSES, known_at__lte=horizon, deadline_at__gte=now)
+                  .select_related("insurer", "vehicle", "policy"))
+    for case in candidates.iterator(chunk_size=500):
+        day = clock.day_number(case.known_at, now)
+        reached = [d for d in days if d <= day]
+        if not reached:
+            continue
+        with transaction.atomic():
+            sent += _remind(case, reached[-1], now, actor=actor)
+    return sent
 
 
 def _remind(case: RescissionCase, day: int, now: dt.datetime, *, actor) -> int:
-    left = clock.Clock.of(case).days_left(now)
+    left = clock.Clock(case.known_at).days_left(now)
     created = notify_organization(
         organization=case.insurer,
         title=_("合同解除案件 %(no)s 已到第 %(day)d 天，剩余 %(left)d 天") % {"no": case.number, "day": day, "left": left},

@@ -16,12 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.core import deadlines
 from apps.core.audit import audit_record, reveal
 from apps.core.errors import ApplicationError
 from apps.core.exports import FORMATS, Column, display, export_response
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 from apps.policies.access import may_reveal_policyholder
+from apps.policies.services import ENDORSEMENT_RULE
 
 from . import conf, notices, selectors, services
 from .access import is_watcher, may_act
@@ -123,7 +125,8 @@ def case_detail(request, pk):
     links = list(case.case_policies.select_related("policy", "policy__vehicle").order_by("id"))
     context = {
         "case": case, "clock": selectors.case_clock(case, now), "now": now, "events": events, "notices": notices,
-        "links": [{"link": link, "lawful": [Decision(o).label for o in services.lawful_outcomes(case, link)]}
+        "links": [{"link": link, "lawful": [Decision(o).label for o in services.lawful_outcomes(case, link)],
+                   "endorsement_clock": deadlines.deadline_for(rule=ENDORSEMENT_RULE, subject=link)}
                   for link in links],
         "actions": actions, "may_act": may_act(request.user, case),
         "may_reveal": may_reveal_policyholder(request.user, case.policy),
