@@ -320,10 +320,11 @@ DEADLINE_WARN_BEFORE = timedelta(hours=env_int("DEADLINE_WARN_BEFORE_HOURS", 24)
 # The platform's GB/T 2260 code: its clocks use the national, Guangxi (450000) and Liuzhou (450200) calendar layers
 # (rules T1–T3; apps/core/calendar.py). Parties carry no region of their own, so every clock uses this one.
 PLATFORM_REGION_CODE = env("PLATFORM_REGION_CODE") or "450200"
-# Per-rule overrides: {"rule": {"warn_fraction": Decimal, "warn_before": timedelta}}.
-DEADLINE_RULES: dict = {
-    "claim.dispatch": {"warn_before": timedelta(minutes=15)},  # rule M13: the 1-hour survey dispatch
-}
+# Per-deployment overrides of a clock rule's warnings: {"rule": {"warn_fraction": Decimal, "warn_before": timedelta}}.
+# Each rule's own warnings are part of its registration in the one clock table (apps/core/rules.py, e.g. the 1-hour
+# claim dispatch warns 15 minutes before, rule M13); an entry here wins over the registration, which wins over the
+# two defaults above.
+DEADLINE_RULES: dict = {}
 
 # Domain settings named by RULES.md (never literals in code).
 CLAIM_SMALL_MAX_CNY = Decimal(env("CLAIM_SMALL_MAX_CNY") or "10000")  # rule M13

@@ -99,20 +99,28 @@ CLOCKS: dict[str, ClockSpec] = {
 RULES = list(CLOCKS)
 
 
+# Rule M13: the 1-hour dispatch clock warns 15 minutes before it is due (the project default, 24 hours, is longer
+# than the clock and would be dropped); a deployment may still override it in settings.DEADLINE_RULES.
+DISPATCH_WARN_BEFORE = dt.timedelta(minutes=15)
+
+
 def register_rules() -> None:
-    # Natural-day clocks (J11's 5/3/10 days) roll over a rest day (rule T1, the registry's default).
+    """Register every claim clock in the kernel's one clock table with all its fields. Natural-day clocks (J11's
+    5/3/10 days) roll over a rest day (rule T1, the registry's default); day clocks end at the end of their last
+    day, the hour clock on the wall clock."""
     for spec in CLOCKS.values():
-        register_rule(spec.rule, spec.label, rule_ids=spec.rule_id, unit=spec.unit,
-                      amount=spec.fixed_amount if spec.fixed_amount is not None else conf.large_progress_workdays)
+        register_rule(spec.rule, spec.label, rule_ids=spec.rule_id, legal_basis=spec.legal_basis, unit=spec.unit,
+                      amount=spec.fixed_amount if spec.fixed_amount is not None else conf.large_progress_workdays,
+                      end_of_day=spec.unit != Deadline.Unit.HOURS,
+                      warn_before=DISPATCH_WARN_BEFORE if spec.rule == DISPATCH else None)
 
 
 def clock_start(*, rule: str, subject, responsible, starts_at: dt.datetime, actor) -> Deadline:
-    """Start the clock ``rule`` for ``subject`` (a claim, or a progress-notice period for ``claim.progress``)."""
-    spec = CLOCKS[rule]
-    return deadline_start(
-        rule=rule, subject=subject, responsible=responsible, starts_at=starts_at, unit=spec.unit,
-        amount=spec.amount, end_of_day_due=spec.unit != Deadline.Unit.HOURS, actor=actor,
-    )
+    """Start the clock ``rule`` for ``subject`` (a claim, or a progress-notice period for ``claim.progress``):
+    unit, amount, end-of-day and roll-over come from its registration (``register_rules``)."""
+    if rule not in CLOCKS:
+        raise ValueError(f"not a claim clock: {rule!r}")
+    return deadline_start(rule=rule, subject=subject, responsible=responsible, starts_at=starts_at, actor=actor)
 
 
 def claim_content_type() -> ContentType:

@@ -18,6 +18,8 @@ class ComplaintsConfig(AppConfig):
         from .demo import seed_demo_complaints
 
         register_rule(services.FEEDBACK_RULE, _("举报反馈时限（规则 M16）"), rule_ids="M16, T4",
+                      legal_basis=_("网约车保险工作通知：监管部门核实举报并向举报人反馈；银行保险机构消费投诉处理管理办法"
+                                    "（2020）：15 日内处理，复杂的可延长至 30 日，经批准可再延长 30 日（COMPLAINT_FEEDBACK_DAYS）"),
                       unit=Deadline.Unit.NATURAL_DAYS, amount=conf.feedback_days)
         roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURER_STAFF]
         navigation.register(_("投诉举报"), "complaints:staff_list", roles=roles, order=70, group="oversight")

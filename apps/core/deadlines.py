@@ -39,8 +39,8 @@ from apps.parties.rights import SystemActor
 from . import calendar
 from .audit import acting_user, audit_record
 from .errors import ApplicationError
-from .models import Deadline, DeadlinePause
-from .rules import rule_get, rule_roll_over
+from .models import Deadline, DeadlinePause, DeadlineReminder
+from .rules import registered_rules, rule_get, rule_roll_over
 
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -48,6 +48,8 @@ Handler = Callable[[Deadline], None]
 _BREACH_HANDLERS: dict[str, list[Handler]] = {}
 _WARNING_HANDLERS: dict[str, list[Handler]] = {}
 _RECOMPUTE_HANDLERS: dict[str, list[Handler]] = {}
+ReminderHandler = Callable[[Deadline, int], None]
+_REMINDER_HANDLERS: dict[str, list[ReminderHandler]] = {}
 
 
 SCAN = SystemActor("deadline_scan")
@@ -71,13 +73,31 @@ def on_warning(rule: str) -> Callable[[Handler], Handler]:
 
 
 def on_recompute(rule: str) -> Callable[[Handler], Handler]:
-    """Run after a recompute moved a clock of ``rule`` (e.g. an app copying the due instant onto its case)."""
+    """Run whenever the kernel sets or moves the due instant of a clock of ``rule``: at its start, on resume, on
+    an extension and after a calendar recompute (e.g. an app copying the due instant onto its case — the one
+    place that copy is written)."""
 
     def register(fn: Handler) -> Handler:
         _RECOMPUTE_HANDLERS.setdefault(rule, []).append(fn)
         return fn
 
     return register
+
+
+def on_reminder(rule: str) -> Callable[[ReminderHandler], ReminderHandler]:
+    """Run by the scan when a clock of ``rule`` reaches one of the rule's fixed reminders (``register_rule(...,
+    reminders=(20, 25, 28))``); called as ``handler(deadline, offset)``, once per clock and reminder."""
+
+    def register(fn: ReminderHandler) -> ReminderHandler:
+        _REMINDER_HANDLERS.setdefault(rule, []).append(fn)
+        return fn
+
+    return register
+
+
+def _moved(deadline: Deadline) -> None:
+    for handler in _RECOMPUTE_HANDLERS.get(deadline.rule, []):
+        handler(deadline)
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -141,6 +161,25 @@ def deadline_due(deadline: Deadline) -> Due:
         starts_at=deadline.starts_at, unit=deadline.unit, amount=deadline.amount, end_of_day_due=deadline.end_of_day,
         roll_over=deadline.roll_over, region=deadline.calendar_region or None,
     )
+
+
+def rule_due(*, rule: str, starts_at: dt.datetime, responsible=None, region: str | None = None,
+             amount: int | None = None) -> Due:
+    """What ``deadline_start`` would compute for a clock of the registered ``rule`` started at ``starts_at``: unit,
+    amount (unless given), end-of-day and roll-over from the registration; the calendar of ``responsible``'s
+    jurisdiction (or ``region``; default the platform's). For previews and pages that show a date before (or
+    without) a stored clock."""
+    entry = rule_get(rule)
+    if entry is None or not entry.unit:
+        raise ValueError(f"clock rule {rule!r} is not registered with a unit")
+    amount = entry.resolved_amount() if amount is None else amount
+    if amount is None:
+        raise ValueError(f"clock rule {rule!r} has no registered amount")
+    if region is None and responsible is not None:
+        region = calendar.jurisdiction(responsible)
+    return compute_due_detail(starts_at=starts_at, unit=entry.unit, amount=amount, end_of_day_due=entry.end_of_day,
+                              roll_over=entry.unit == Deadline.Unit.NATURAL_DAYS and entry.roll_over,
+                              region=region or None)
 
 
 def _rule_setting(rule: str, key: str, default):
@@ -225,6 +264,7 @@ def deadline_start(
     audit_record(actor=actor, action="deadline.start", obj=deadline, organization=responsible,
                  detail={"rule": rule, "due_at": deadline.due_at.isoformat(), "fallback_calendar": fallback,
                          "rolled_over": due.rolled_over, "calendar_region": deadline.calendar_region})
+    _moved(deadline)
     return deadline
 
 
@@ -306,6 +346,7 @@ def deadline_resume(*, deadline: Deadline, actor, at: dt.datetime | None = None)
     deadline.save(update_fields=["paused_at", "status", "due_at", "warn_at", "final_warn_at", "used_fallback_calendar"])
     audit_record(actor=actor, action="deadline.resume", obj=deadline, organization=deadline.responsible,
                  detail={"rule": deadline.rule, "due_at": deadline.due_at.isoformat()})
+    _moved(deadline)
     return deadline
 
 
@@ -354,8 +395,7 @@ def deadline_extend(*, deadline: Deadline, amount: int, reason: str, actor) -> D
                  detail={"rule": deadline.rule, "old_amount": old_amount, "amount": deadline.amount,
                          "old_due_at": old_due.isoformat(), "due_at": deadline.due_at.isoformat(),
                          "reason": str(reason).strip()})
-    for handler in _RECOMPUTE_HANDLERS.get(deadline.rule, []):
-        handler(deadline)
+    _moved(deadline)
     return deadline
 
 
@@ -378,8 +418,7 @@ def deadlines_recompute(*, actor) -> int:
                 audit_record(actor=actor, action="deadline.recompute", obj=deadline, organization=deadline.responsible,
                              detail={"old_due_at": old.isoformat(), "due_at": deadline.due_at.isoformat(),
                                      "provisional": deadline.used_fallback_calendar})
-                for handler in _RECOMPUTE_HANDLERS.get(deadline.rule, []):
-                    handler(deadline)
+                _moved(deadline)
                 count += 1
     return count
 
@@ -418,7 +457,7 @@ def _breach(deadline: Deadline) -> None:
 def deadline_scan(*, now: dt.datetime | None = None, batch_size: int = 500) -> dict[str, int]:
     """Mark warnings and breaches; run the rules' handlers. Safe to run concurrently (SKIP LOCKED) and again."""
     now = now or timezone.now()
-    counts = {"warned": 0, "final_warned": 0, "breached": 0, "failed": 0}
+    counts = {"warned": 0, "final_warned": 0, "breached": 0, "reminded": 0, "failed": 0}
     running = [Deadline.Status.OPEN]
     failed: set[int] = set()
     while True:
@@ -456,8 +495,67 @@ def deadline_scan(*, now: dt.datetime | None = None, batch_size: int = 500) -> d
                 counts[key] += sum(_scan_one(deadline, warn, failed) for deadline in batch)
             if len(batch) < batch_size:
                 break
+    counts["reminded"] = _scan_reminders(now, failed, batch_size)
     counts["failed"] = len(failed)
     return counts
+
+
+def reminder_at(deadline: Deadline, offset: int) -> dt.datetime:
+    """When a clock reaches its fixed reminder ``offset`` (in its unit, from its start; pauses do not move it):
+    the start of day ``offset`` for day clocks (day 0 is the starting day, as art. 201 counts), else the hour."""
+    if deadline.unit == Deadline.Unit.HOURS:
+        return deadline.starts_at + dt.timedelta(hours=offset)
+    start = local_date(deadline.starts_at)
+    if deadline.unit == Deadline.Unit.WORKING_DAYS:
+        day = calendar.add_working_days(start, offset, deadline.calendar_region or None)[0] if offset else start
+    else:
+        day = start + dt.timedelta(days=offset)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
+
+
+def _scan_reminders(now: dt.datetime, failed: set[int], batch_size: int) -> int:
+    """The rules' fixed reminders: for each running clock not yet due, the latest reminder reached and not yet
+    dealt with is sent (its ``on_reminder`` handlers run); earlier ones it supersedes (a scan that ran late) are
+    recorded as not sent, so no reminder is sent twice or stale."""
+    offsets = {rule.key: rule.resolved_reminders() for rule in registered_rules()}
+    offsets = {key: values for key, values in offsets.items() if values}
+    if not offsets:
+        return 0
+    sent = 0
+    seen: set[int] = set()
+    with calendar.memoized():
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    Deadline.objects.select_for_update(skip_locked=True)
+                    .filter(status=Deadline.Status.OPEN, rule__in=list(offsets), starts_at__lte=now, due_at__gte=now)
+                    .exclude(pk__in=failed | seen)
+                    .select_related("responsible")
+                    .prefetch_related("reminders")
+                    .order_by("pk")[:batch_size]
+                )
+                for deadline in batch:
+                    seen.add(deadline.pk)
+                    done = {r.offset for r in deadline.reminders.all()}
+                    reached = [o for o in offsets[deadline.rule] if o not in done and reminder_at(deadline, o) <= now]
+                    if not reached:
+                        continue
+
+                    def remind(deadline: Deadline, reached=reached) -> None:
+                        latest = reached[-1]
+                        DeadlineReminder.objects.bulk_create(
+                            [DeadlineReminder(deadline=deadline, offset=o, sent_at=now, sent=o == latest)
+                             for o in reached])
+                        audit_record(actor=SCAN, action="deadline.reminder", obj=deadline,
+                                     organization=deadline.responsible,
+                                     detail={"rule": deadline.rule, "offset": latest, "due_at": deadline.due_at.isoformat()})
+                        for handler in _REMINDER_HANDLERS.get(deadline.rule, []):
+                            handler(deadline, latest)
+
+                    sent += _scan_one(deadline, remind, failed)
+            if len(batch) < batch_size:
+                break
+    return sent
 
 
 def remaining(deadline: Deadline, now: dt.datetime | None = None) -> dt.timedelta:

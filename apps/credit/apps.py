@@ -13,18 +13,26 @@ class CreditConfig(AppConfig):
         from apps.parties.models import Role
         from apps.policies import services as policy_services
 
-        from . import handlers, services, views  # noqa: F401 - handlers register with the deadline scan
+        from . import conf, handlers, services, views  # noqa: F401 - handlers register with the deadline scan
 
         # rule M15: no new ride-hailing policy from an insurer whose ride-hailing business is suspended
         if services.policy_create_check_suspension not in policy_services.POLICY_CREATE_CHECKS:
             policy_services.POLICY_CREATE_CHECKS.append(services.policy_create_check_suspension)
         from apps.core.models import Deadline
 
-        # The amount depends on the kind of action (SUPERVISORY_ACTION_FOLLOWUP_DAYS): none for the rule itself.
+        # Rules M15, M17: the issuer follows up its measure. The length depends on the kind of action
+        # (SUPERVISORY_ACTION_FOLLOWUP_DAYS); the rule's own amount is that of a rectification order, and the issue
+        # passes the kind's length for its clock.
         register_rule(services.FOLLOWUP_RULE, _("监管措施跟踪（整改、暂停业务、惩戒）"), rule_ids="M15, M17",
-                      unit=Deadline.Unit.NATURAL_DAYS)
-
-        register_rule(services.URGING_RULE, _("行业协会督促事项（规则 M12、M17）"))
+                      legal_basis=_("网约车保险工作通知：保险公司无正当理由拒保或设置理赔条件的，金融监管部门责令整改，情节严重的"
+                                    "暂停网约车保险业务；相关部门定期指导、联合检查、督促改正（种子文件未规定跟踪期限："
+                                    "SUPERVISORY_ACTION_FOLLOWUP_DAYS）"),
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.action_followup_default_days)
+        # Rules M12, M17: the insurance association handles a 督促 item within URGING_ITEM_DAYS natural days.
+        register_rule(services.URGING_RULE, _("行业协会督促事项（规则 M12、M17）"), rule_ids="M12, M17",
+                      legal_basis=_("网约车保险工作通知：保险行业协会督促保险公司在收到抄送信息后依法行使合同解除权，"
+                                    "并对检查发现的问题督促改正（种子文件未规定办理期限：URGING_ITEM_DAYS，默认 15 日）"),
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.urging_item_days)
 
         file_roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF,
                       Role.TAXI_ASSOCIATION_STAFF, Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF]

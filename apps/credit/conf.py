@@ -44,6 +44,11 @@ def action_followup_days() -> dict[str, int]:
     })
 
 
+def action_followup_default_days() -> int:
+    """The follow-up rule's registered length: that of a rectification order (each kind's own length is passed)."""
+    return int(action_followup_days()["rectification_order"])
+
+
 def action_severity() -> dict[str, str]:
     """Severity of the credit record each kind of supervisory action creates."""
     return _get("SUPERVISORY_ACTION_CREDIT_SEVERITY", {

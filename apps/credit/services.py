@@ -387,8 +387,9 @@ def supervisory_action_issue(
         # a regulator's measure is proposed to the association that keeps the target's file (rule M2)
         credit_proposal_create(actor=actor, reason=facts_text, source=action, **entry)
     action.save(update_fields=["credit_record", "reported_at"])
+    # the registered rule (natural days); the length is this kind's (SUPERVISORY_ACTION_FOLLOWUP_DAYS)
     deadline_start(rule=FOLLOWUP_RULE, subject=action, responsible=actor.organization, starts_at=now,
-                   unit=Deadline.Unit.NATURAL_DAYS, amount=int(conf.action_followup_days()[kind]), actor=actor)
+                   amount=int(conf.action_followup_days()[kind]), actor=actor)
     audit_record(actor=actor, action="supervisory_action.issue", obj=action, organization=actor.organization,
                  detail={"kind": kind, "ground": ground, "target": target.pk})
     link = f"/credit/actions/{action.pk}/"
@@ -715,7 +716,7 @@ def urging_item_open(*, actor, insurer, subject, reason: str, rule: str, link: s
     association = _insurance_association()
     if association is not None:
         deadline_start(rule=URGING_RULE, subject=item, responsible=association, starts_at=timezone.now(),
-                       unit=Deadline.Unit.NATURAL_DAYS, amount=conf.urging_item_days(), actor=actor)
+                       actor=actor)  # unit and amount (URGING_ITEM_DAYS) from the registered rule
     audit_record(actor=actor, action="credit.urging_open", obj=item, organization=insurer,
                  detail={"rule": rule, "subject": item.subject_label})
     if association is not None:

@@ -9,14 +9,20 @@ class InspectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import navigation
+        from apps.core.models import Deadline
         from apps.core.rules import register_rule
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.models import Role
 
-        from . import handlers, services  # noqa: F401 - handlers register with the deadline scan
+        from . import conf, handlers, services  # noqa: F401 - handlers register with the deadline scan
         from .demo import seed_demo_inspections
 
-        register_rule(services.RECTIFICATION_RULE, _("联合检查通报整改期限（规则 M17）"))
+        # Rule M17: the party notified of a joint inspection's problems rectifies within INSPECTION_RECTIFICATION_DAYS
+        # natural days (each notice states its own number, passed when its clock starts).
+        register_rule(services.RECTIFICATION_RULE, _("联合检查通报整改期限（规则 M17）"), rule_ids="M17",
+                      legal_basis=_("网约车保险工作通知：相关部门会同两个行业协会定期指导、适时开展联合检查，"
+                                    "通报发现的问题并督促改正（种子文件未规定整改期限：INSPECTION_RECTIFICATION_DAYS，默认 30 日）"),
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.rectification_days)
         inspection_roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF,
                             Role.TAXI_ASSOCIATION_STAFF, Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF]
         training_roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF,

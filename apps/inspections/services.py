@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import deadline_for, deadline_meet, deadline_start
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
-from apps.core.models import Deadline
 from apps.core.notifications import notify_organization
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
@@ -266,8 +265,9 @@ def notice_issue(*, actor, finding: InspectionFinding, requirement: str, problem
     notice.sha256 = notices.sha256(content)
     notice.file.save(f"{notice.number}.pdf", ContentFile(content), save=False)
     notice.save(update_fields=["file", "sha256", "updated_at"])
+    # the registered rule (natural days); the length is the one this notice states
     deadline_start(rule=RECTIFICATION_RULE, subject=notice, responsible=notice.party, starts_at=now,
-                   unit=Deadline.Unit.NATURAL_DAYS, amount=notice.rectification_days, actor=actor)
+                   amount=notice.rectification_days, actor=actor)
     audit_record(actor=actor, action="inspection.notice_issue", obj=notice, organization=notice.issued_by,
                  detail={"inspection": finding.inspection_id, "party": notice.party_id, "sha256": notice.sha256})
     notify_organization(

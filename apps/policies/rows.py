@@ -78,11 +78,8 @@ def _policy_clean(kwargs: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError({"kind": _("填写限额时须同时填写险种。")})
         kwargs["coverages"] = [{"kind": kwargs["kind"], "limit": limit, "per_seat_limit": per_seat,
                                 "seats": cover_seats}]
-    status = kwargs.get("status")
-    if status == Policy.Status.RESCINDED and "rescinded_at" not in kwargs:
-        raise ValidationError({"rescinded_at": _("状态为“已解除”时须填写解除时间。")})
-    if status == Policy.Status.CANCELLED and "cancelled_at" not in kwargs:
-        raise ValidationError({"cancelled_at": _("状态为“已退保”时须填写退保时间。")})
+    # status / 解除时间 / 退保时间 are read only to repeat the current value (exported files): a row that would change
+    # them is refused by the upsert, naming the field (policies.services.LIFECYCLE_FIELDS) — never "fill in 解除时间"
     return kwargs
 
 

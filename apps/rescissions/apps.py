@@ -13,12 +13,9 @@ class RescissionsConfig(AppConfig):
     def ready(self) -> None:
         from decimal import Decimal
 
-        from django.conf import settings
-
         from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
-        from apps.core.schedule import register_periodic
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 
         from . import conf, handlers  # noqa: F401  (registers the Deadline scan handlers)
@@ -26,21 +23,24 @@ class RescissionsConfig(AppConfig):
         from .panels import insurer_panel, watcher_panel
         from .services import RULE_DECIDE, RULE_DISCLOSURE
 
+        # Rule M12 / J5: 30 natural days (RESCISSION_DAYS) from the day the insurer learned the cause; the warning
+        # from day RESCISSION_WARN_DAY of them; reminders to the insurer's staff on RESCISSION_REMINDER_DAYS (20/25/28),
+        # sent by the kernel's one scan (handlers.py, on_reminder).
         register_rule(RULE_DECIDE, _("合同解除权 30 日（规则 M12、J5）"), rule_ids="M12, J5",
-                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.rescission_days)
+                      legal_basis=_("保险法第十六条第三款：合同解除权自保险人知道有解除事由之日起，超过三十日不行使而消灭；"
+                                    "网约车保险工作通知：行业协会督促保险公司在收到抄送信息后 30 日内依法行使合同解除权"),
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.rescission_days,
+                      warn_fraction=lambda: Decimal(conf.warn_day()) / Decimal(conf.rescission_days()),
+                      reminders=conf.reminder_days)
+        # Rule J5: the policyholder's 5 days (RESCISSION_DISCLOSURE_DAYS) from receipt of 附件三: a waiting period,
+        # not a duty of the insurer (it elapses; the insurer may then rescind).
         register_rule(RULE_DISCLOSURE, _("投保人如实告知期 5 日（规则 J5）"), rule_ids="J5",
-                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.disclosure_days)
-        # Rule M12: the kernel's generic warning for this clock starts on day RESCISSION_WARN_DAY of 30, unless the
-        # project's settings already say otherwise for the rule.
-        settings.DEADLINE_RULES.setdefault(
-            RULE_DECIDE, {"warn_fraction": Decimal(conf.warn_day()) / Decimal(conf.rescission_days())}
-        )
+                      legal_basis=_("交强险承保实务规程附件三《解除保险合同通知书》：投保人自收到通知之日起 5 日内履行如实告知义务"),
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.disclosure_days, obligation=False)
         navigation.register(_("合同解除"), "rescissions:list", roles=[INSURER, *WATCHERS], order=40, group="cases")
         navigation.register(_("解除时限合规"), "rescissions:compliance", roles=list(WATCHERS), order=41, group="cases")
         home.register("rescissions.insurer", "rescissions/panel_insurer.html", insurer_panel, roles=[INSURER], order=20)
         home.register("rescissions.watcher", "rescissions/panel_watcher.html", watcher_panel, roles=list(WATCHERS),
                       order=30)
-        register_periodic("rescission-reminders", "apps.rescissions.tasks.rescission_reminders",
-                          conf.reminder_scan_seconds())
         if seed_demo not in DEMO_SEEDERS:
             DEMO_SEEDERS.append(seed_demo)

@@ -3,8 +3,12 @@
 Days are natural days (自然日): the day the insurer learned the cause is day 0 and is not counted (Civil Code
 art. 201: a period counted in days starts the next day); the right to rescind lapses at the end of day 30
 (``RESCISSION_DAYS``) — unless day 30 is a statutory rest day (a weekend or holiday after the 调休 arrangement,
-in the insurer's calendar: Liuzhou's), when the period ends at 24:00 of the next working day (art. 203). The same
-kernel computation (``apps.core.deadlines.compute_due``) gives the ``Deadline`` and the pages their dates.
+in the insurer's calendar: Liuzhou's), when the period ends at 24:00 of the next working day (art. 203). Both
+clocks are rules of the kernel's one clock table (registered in ``apps.py``: unit, amount from the setting,
+roll-over, warning, reminders); the date helpers here are pure previews computed through that registration
+(``apps.core.deadlines.rule_due``, the computation ``deadline_start`` uses), so pages and the ``Deadline`` agree.
+The case's ``deadline_at`` is the clock's due instant, written in one place: ``_case_follows_its_clock`` below,
+which the kernel runs whenever it sets or moves that clock (start, extension, calendar recompute).
 
 The policyholder has 5 days (``RESCISSION_DISCLOSURE_DAYS``) from the day the written notice (附件三) is
 received, again ending at the end of the last day and rolled over the same way. The insurer may rescind only
@@ -24,7 +28,7 @@ from functools import cached_property
 from django.utils import timezone
 
 from apps.core import calendar, deadlines
-from apps.core.deadlines import compute_due_detail, end_of_day, local_date
+from apps.core.deadlines import end_of_day, local_date, rule_due
 from apps.core.models import Deadline
 
 from . import conf
@@ -34,20 +38,20 @@ RULE_DISCLOSURE = "rescission.disclosure"
 RESOLUTION = dt.timedelta(microseconds=1)  # the instants stored are microseconds
 
 
-def decision_due(known_at: dt.datetime, region: str | None = None) -> deadlines.Due:
-    return compute_due_detail(starts_at=known_at, unit=Deadline.Unit.NATURAL_DAYS, amount=conf.rescission_days(),
-                              region=region)
+def decision_due(known_at: dt.datetime, region: str | None = None, *, responsible=None) -> deadlines.Due:
+    """The registered rescission clock (``RULE_DECIDE``) started at ``known_at``, as ``deadline_start`` computes it."""
+    return rule_due(rule=RULE_DECIDE, starts_at=known_at, region=region, responsible=responsible)
 
 
-def decision_deadline(known_at: dt.datetime, region: str | None = None) -> dt.datetime:
+def decision_deadline(known_at: dt.datetime, region: str | None = None, *, responsible=None) -> dt.datetime:
     """``known_at`` + 30 natural days, end of that day in Shanghai, rolled over a rest day (the Deadline's rule)."""
-    return decision_due(known_at, region).due_at
+    return decision_due(known_at, region, responsible=responsible).due_at
 
 
-def disclosure_deadline(received_at: dt.datetime, region: str | None = None) -> dt.datetime:
-    """Notice received + 5 natural days, end of that day in Shanghai, rolled over a rest day (rule J5, T1)."""
-    return compute_due_detail(starts_at=received_at, unit=Deadline.Unit.NATURAL_DAYS, amount=conf.disclosure_days(),
-                              region=region).due_at
+def disclosure_deadline(received_at: dt.datetime, region: str | None = None, *, responsible=None) -> dt.datetime:
+    """Notice received + 5 natural days, end of that day in Shanghai, rolled over a rest day (rule J5, T1): the
+    registered ``RULE_DISCLOSURE`` clock."""
+    return rule_due(rule=RULE_DISCLOSURE, starts_at=received_at, region=region, responsible=responsible).due_at
 
 
 def earliest_rescission(disclosure_due_at: dt.datetime) -> dt.datetime:
@@ -93,8 +97,8 @@ class Clock:
 
     @property
     def nominal_deadline_date(self) -> dt.date:
-        """Day 30 itself, before any roll-over."""
-        return self.known_date + dt.timedelta(days=conf.rescission_days())
+        """Day 30 itself, before any roll-over (the registered rule's amount)."""
+        return decision_due(self.known_at, self.region).nominal_last_day
 
     @property
     def rolled_over(self) -> bool:
@@ -153,7 +157,8 @@ def day_number(known_at: dt.datetime, at: dt.datetime) -> int:
 
 @deadlines.on_recompute(RULE_DECIDE)
 def _case_follows_its_clock(deadline: Deadline) -> None:
-    """A calendar correction moved the rescission deadline: the case's copy follows the kernel's clock."""
+    """The only write of ``RescissionCase.deadline_at``: the kernel set (start) or moved (extension, calendar
+    recompute) the rescission clock, and the case's copy follows it."""
     from .models import RescissionCase
 
     RescissionCase.objects.filter(pk=deadline.object_id).update(deadline_at=deadline.due_at)

@@ -46,7 +46,8 @@ def warn_day() -> int:
 
 
 def reminder_days() -> tuple[int, ...]:
-    """Days of the clock on which the insurer's staff are reminded (in-app + e-mail)."""
+    """Days of the clock on which the insurer's staff are reminded (in-app + e-mail): the rescission rule's
+    registered reminders, sent by the kernel's one deadline scan."""
     return _int_list("RESCISSION_REMINDER_DAYS", (20, 25, 28))
 
 
@@ -66,10 +67,6 @@ def max_backdate_hours() -> int:
 def vehicle_admin_name() -> str:
     """Addressee of 附件七 (the vehicle administration) unless the insurer names another one."""
     return _str("RESCISSION_VEHICLE_ADMIN_NAME", "柳州市公安局交通警察支队车辆管理所")
-
-
-def reminder_scan_seconds() -> int:
-    return _int("RESCISSION_REMINDER_SCAN_SECONDS", 3600)
 
 
 def lapse_severity() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db.models.signals import post_save
 
-from apps.core.deadlines import on_breach
+from apps.core.deadlines import on_breach, on_reminder
 from apps.core.models import Deadline
 from apps.parties.rights import SystemActor
 
@@ -34,6 +34,12 @@ def _disclosure_period_ended(deadline: Deadline) -> None:
     if event is not None:
         services.rescission_disclosure_expired(actor=SystemActor("rescissions.disclosure_period_ended"),
                                                case=event.case, deadline=deadline)
+
+
+@on_reminder(services.RULE_DECIDE)
+def _reminder_day_reached(deadline: Deadline, day: int) -> None:
+    # Rule M12: the registered reminders of the 30 days (RESCISSION_REMINDER_DAYS: 20/25/28), sent by the one scan.
+    services.rescission_remind(actor=SystemActor("rescissions.reminders"), deadline=deadline, day=day)
 
 
 def _endorsed(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:

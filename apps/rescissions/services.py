@@ -286,7 +286,8 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
         return joint, True
     case = RescissionCase(
         policy=policy, insurer=policy.insurer, vehicle=policy.vehicle, trigger=trigger, trigger_ref=trigger_ref,
-        known_at=known_at, deadline_at=clock.decision_deadline(known_at), matter=DEFAULT_MATTER,
+        # the kernel's computation for the rule (NOT NULL before the clock exists); the clock's start sets it
+        known_at=known_at, deadline_at=clock.decision_deadline(known_at, responsible=policy.insurer), matter=DEFAULT_MATTER,
         applied_on=local_date(policy.starts_at), status=Status.OPEN, policyholder_key=key,
         opened_by=acting_user(actor),
     )
@@ -298,14 +299,10 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
         return RescissionCase.objects.get(**lookup), False
     CasePolicy.objects.create(case=case, policy=policy)
 
-    # Rule M12 / J5: one clock, 30 natural days from known_at, end of that day in Shanghai.
-    deadline = deadlines.deadline_start(
-        rule=RULE_DECIDE, subject=case, responsible=case.insurer, starts_at=known_at,
-        unit=Deadline.Unit.NATURAL_DAYS, amount=conf.rescission_days(), actor=actor,
-    )
-    if deadline.due_at != case.deadline_at:  # the kernel's clock is the truth if the two ever disagree
-        case.deadline_at = deadline.due_at
-        case.save(update_fields=["deadline_at"])
+    # Rule M12 / J5: one clock from the registry (30 natural days from known_at, rolled over a rest day). The
+    # clock service writes its due instant onto the case (clock.py, on_recompute): the case only reads it back.
+    deadlines.deadline_start(rule=RULE_DECIDE, subject=case, responsible=case.insurer, starts_at=known_at, actor=actor)
+    case.refresh_from_db(fields=["deadline_at"])
     _event(case, EventKind.OPENED, at=known_at, actor=actor,
            data={"trigger": trigger, "trigger_ref": trigger_ref, "deadline_at": case.deadline_at.isoformat()})
     _audit(case, "open", actor, trigger=trigger, trigger_ref=trigger_ref, known_at=known_at.isoformat(),
@@ -565,9 +562,10 @@ def rescission_notice_receive(*, case: RescissionCase, actor, received_at: dt.da
 def _start_disclosure_clock(case: RescissionCase, subject: RescissionEvent, actor) -> Deadline:
     # Rule J5: the policyholder's 5 days from receipt. The clock belongs to the step that set the receipt time,
     # so a corrected receipt gets a fresh clock and the old one is cancelled with the correction's reason.
+    # Unit, amount (RESCISSION_DISCLOSURE_DAYS) and "a waiting period, not an obligation" come from the registry.
     return deadlines.deadline_start(
         rule=RULE_DISCLOSURE, subject=subject, responsible=case.insurer, starts_at=case.notice_received_at,
-        unit=Deadline.Unit.NATURAL_DAYS, amount=conf.disclosure_days(), obligation=False, actor=actor,
+        actor=actor,
     )
 
 
@@ -1015,34 +1013,22 @@ def rescission_disclosure_expired(*, actor, case: RescissionCase, deadline: Dead
     )
 
 
-def rescission_reminders_send(*, actor, now: dt.datetime | None = None) -> int:
-    """Remind the insurer's staff of open cases on days 20, 25 and 28 (``RESCISSION_REMINDER_DAYS``).
+def rescission_remind(*, actor, deadline: Deadline, day: int) -> int:
+    """The kernel's scan reached reminder ``day`` of a case's 30-day clock (``RESCISSION_REMINDER_DAYS``, the rule's
+    registered reminders: days 20, 25, 28): remind the insurer's staff, in-app and by e-mail where users have one.
 
-    A run sends the latest reminder day reached (a missed run does not send stale reminders twice); each
-    reminder is sent once per case and user (notification ``dedup_key``), with an e-mail where users have one.
-    ``actor``: the reminder job (a ``SystemActor``).
-    """
+    The scan sends each reminder once per clock (and only the latest reached: a late scan sends no stale one); the
+    notification's ``dedup_key`` keeps it once per case, day and user. ``actor``: the scan's handler (a
+    ``SystemActor``)."""
     _require_platform(actor)
-    now = now or timezone.now()
-    days = conf.reminder_days()
-    if not days:
+    case = RescissionCase.objects.filter(pk=deadline.object_id).select_related("insurer", "vehicle", "policy").first()
+    if case is None or case.status not in OPEN_STATUSES:
         return 0
-    sent = 0
-    horizon = now - dt.timedelta(days=days[0] - 1)
-    candidates = (RescissionCase.objects.filter(status__in=OPEN_STATUSES, known_at__lte=horizon, deadline_at__gte=now)
-                  .select_related("insurer", "vehicle", "policy"))
-    for case in candidates.iterator(chunk_size=500):
-        day = clock.day_number(case.known_at, now)
-        reached = [d for d in days if d <= day]
-        if not reached:
-            continue
-        with transaction.atomic():
-            sent += _remind(case, reached[-1], now, actor=actor)
-    return sent
+    return _remind(case, day, timezone.now(), actor=actor)
 
 
 def _remind(case: RescissionCase, day: int, now: dt.datetime, *, actor) -> int:
-    left = clock.Clock(case.known_at).days_left(now)
+    left = clock.Clock.of(case).days_left(now)
     created = notify_organization(
         organization=case.insurer,
         title=_("合同解除案件 %(no)s 已到第 %(day)d 天，剩余 %(left)d 天") % {"no": case.number, "day": day, "left": left},

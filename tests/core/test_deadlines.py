@@ -107,11 +107,11 @@ def test_scan_marks_warnings_then_the_breach_once(org):
     deadlines.on_breach("test.scan")(lambda d: seen["breach"].append((d.pk, d.status)))
     deadline = start(org, rule="test.scan")
 
-    assert deadlines.deadline_scan(now=T0 + 74 * H) == {"warned": 0, "final_warned": 0, "breached": 0, "failed": 0}
+    assert deadlines.deadline_scan(now=T0 + 74 * H) == {"warned": 0, "final_warned": 0, "breached": 0, "reminded": 0, "failed": 0}
     assert deadlines.deadline_scan(now=T0 + 75 * H)["warned"] == 1
     deadline.refresh_from_db()
     assert deadline.warned_at == T0 + 75 * H and deadline.final_warned_at is None
-    assert deadlines.deadline_scan(now=T0 + 76 * H) == {"warned": 0, "final_warned": 1, "breached": 0, "failed": 0}
+    assert deadlines.deadline_scan(now=T0 + 76 * H) == {"warned": 0, "final_warned": 1, "breached": 0, "reminded": 0, "failed": 0}
     assert deadlines.deadline_scan(now=T0 + 100 * H)["breached"] == 0  # due instant itself is still in time
     counts = deadlines.deadline_scan(now=T0 + 100 * H + dt.timedelta(seconds=1))
     assert counts["breached"] == 1
@@ -222,7 +222,7 @@ def test_pause_and_resume_are_refused_when_they_make_no_sense(org):
 def test_cancelled_clocks_are_not_scanned(org):
     deadline = deadlines.deadline_cancel(deadline=start(org), reason="案件撤销", actor=SYSTEM)
     assert deadline.status == Deadline.Status.CANCELLED
-    assert deadlines.deadline_scan(now=T0 + 500 * H) == {"warned": 0, "final_warned": 0, "breached": 0, "failed": 0}
+    assert deadlines.deadline_scan(now=T0 + 500 * H) == {"warned": 0, "final_warned": 0, "breached": 0, "reminded": 0, "failed": 0}
 
 
 def test_recompute_leaves_breaches_and_met_clocks_alone(org, parties):

@@ -97,7 +97,7 @@ def test_a_person_cannot_record_the_clocks_consequences(parties):
         with pytest.raises(PermissionDeniedError):
             services.rescission_lapse(actor=user, case=case, deadline=deadline)
         with pytest.raises(PermissionDeniedError):
-            services.rescission_reminders_send(actor=user)
+            services.rescission_remind(actor=user, deadline=deadline, day=20)
     assert RescissionCase.objects.get(pk=case.pk).status == Status.OPEN
 
 

@@ -2,10 +2,10 @@
 
 from .audit import AuditEvent
 from .calendar import WorkCalendarDay, WorkCalendarYear
-from .deadlines import Deadline, DeadlinePause
+from .deadlines import Deadline, DeadlinePause, DeadlineReminder
 from .notifications import Notification
 
-__all__ = ["AuditEvent", "Deadline", "DeadlinePause", "Notification", "WorkCalendarDay", "WorkCalendarYear"]
+__all__ = ["AuditEvent", "Deadline", "DeadlinePause", "DeadlineReminder", "Notification", "WorkCalendarDay", "WorkCalendarYear"]
 from .imports import ImportChunk, ImportJob, ImportPreviewPart, ImportRowError  # noqa: E402
 
 __all__ += ["ImportChunk", "ImportJob", "ImportPreviewPart", "ImportRowError"]

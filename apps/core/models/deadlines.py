@@ -103,3 +103,28 @@ class DeadlinePause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deadline_id} {self.paused_at:%Y-%m-%d %H:%M}"
+
+
+class DeadlineReminder(models.Model):
+    """A fixed reminder of a clock (an offset from its start in the rule's unit, e.g. day 20 of the rescission
+    clock, from the rule's registration) that the scan has dealt with: each is sent at most once."""
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
+    offset = models.PositiveIntegerField(_("提醒点（自起算）"))
+    sent_at = models.DateTimeField(_("提醒时间"))
+    sent = models.BooleanField(
+        _("已发送"), default=True,
+        help_text=_("否：扫描晚于下一个提醒点才到达，这一提醒被较晚的提醒取代，不再补发。"),
+    )
+
+    class Meta:
+        verbose_name = _("时限提醒")
+        verbose_name_plural = _("时限提醒")
+        ordering = ["deadline", "offset"]
+        constraints = [
+            *range_constraints("deadline_reminder", instants=("sent_at",)),
+            models.UniqueConstraint(fields=["deadline", "offset"], name="deadline_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deadline_id} +{self.offset}"
