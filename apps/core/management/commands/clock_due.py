@@ -2,19 +2,22 @@
 
 Prints the due instant in Asia/Shanghai (ISO 8601) on the first line, then whether the calendar was provisional
 (a year without a published arrangement: computed statutory holidays) and whether the end rolled over a rest day
-(Civil Code art. 203, rule T1). ``--list`` prints every registered clock rule with its rule IDs.
+(Civil Code art. 203, rule T1). ``--list`` prints every rule of the one clock table (``apps.core.rules``): key,
+rule IDs, unit, amount, roll-over, label. The computation is ``apps.core.whatif.due_preview``, shared with the API
+and the admin calendar's "what if" preview.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core import calendar
-from apps.core.deadlines import SHANGHAI, compute_due_detail
+from apps.core import calendar, whatif
+from apps.core.deadlines import SHANGHAI
 from apps.core.models import Deadline
-from apps.core.rules import registered_rules, rule_get
+from apps.core.rules import registered_rules
 
 
 def _instant(value: str) -> dt.datetime:
@@ -50,30 +53,16 @@ class Command(BaseCommand):
         if not options["start"]:
             raise CommandError("--start is required (or --list)")
         start = _instant(options["start"])
-        unit, amount, roll_over = options["unit"], options["amount"], not options["no_roll_over"]
-        if options["rule"]:
-            rule = rule_get(options["rule"])
-            if rule is None or not rule.unit:
-                raise CommandError(f"--rule: unknown clock rule {options['rule']!r} (see --list)")
-            if unit and unit != rule.unit:
-                raise CommandError(f"--unit: the rule {rule.key} counts in {rule.unit}")
-            unit = rule.unit
-            amount = amount if amount is not None else rule.resolved_amount()
-            if amount is None:
-                raise CommandError(f"--amount: the rule {rule.key} has no fixed length; give --amount")
-            roll_over = roll_over and rule.roll_over
-        elif not unit or amount is None:
+        if not options["rule"] and (not options["unit"] or options["amount"] is None):
             raise CommandError("give --rule, or --unit and --amount")
-        if amount < 0:
-            raise CommandError("--amount must be >= 0")
-        region = options["region"] or calendar.platform_region()
-        try:
-            calendar.layers(region)
-        except ValueError as exc:
-            raise CommandError(f"--region: {exc}") from exc
-        with calendar.memoized():
-            due = compute_due_detail(starts_at=start, unit=unit, amount=amount, end_of_day_due=unit != Deadline.Unit.HOURS,
-                                     roll_over=roll_over, region=region)
+        try:  # the one preview (apps/core/whatif.py): the computation a running clock of the rule uses
+            preview = whatif.due_preview(start=start, rule=options["rule"], unit=options["unit"],
+                                         amount=options["amount"], region=options["region"],
+                                         roll_over=not options["no_roll_over"])
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            raise CommandError(f"--{field}: {' '.join(messages)}") from exc
+        due, region = preview.due, preview.region
         self.stdout.write(due.due_at.astimezone(SHANGHAI).isoformat())
         self.stdout.write(f"provisional: {'yes' if due.provisional else 'no'}")
         self.stdout.write(f"rolled over: {'yes' if due.rolled_over else 'no'}"
