@@ -340,9 +340,18 @@ def proposal_decide(request, pk: int):
 
 
 def _with_clock(items) -> list[dict]:
-    from apps.core.deadlines import deadline_for
+    """Each item with its clock — one query for the page, not one per row."""
+    from django.contrib.contenttypes.models import ContentType
 
-    return [{"item": item, "deadline": deadline_for(rule=services.URGING_RULE, subject=item)} for item in items]
+    from apps.core.models import Deadline
+
+    items = list(items)
+    clocks: dict[str, Deadline] = {}
+    for clock in Deadline.objects.filter(
+            rule=services.URGING_RULE, content_type=ContentType.objects.get_for_model(UrgingItem),
+            object_id__in=[str(item.pk) for item in items]).order_by("-id"):
+        clocks.setdefault(clock.object_id, clock)
+    return [{"item": item, "deadline": clocks.get(str(item.pk))} for item in items]
 
 
 @login_required

@@ -92,7 +92,8 @@ def case_list(request):
     """Insurer: "my open cases", fewest days left first, coloured; supervisors: every insurer's, filterable."""
     rights.require(request.user, VIEW_PERM)
     filters = _filters(request)
-    qs = selectors.case_list(request.user, **filters)
+    # the list and the export both name each case's policies (涉及保单): one query for them, not one per case
+    qs = selectors.case_list(request.user, **filters).prefetch_related("case_policies__policy")
     now = timezone.now()
     fmt = request.GET.get("export")
     if fmt in FORMATS:
@@ -101,7 +102,6 @@ def case_list(request):
             qs = qs.filter(pk__in=ids)
         return export_response(user=request.user, queryset=qs, columns=_case_columns(now), basename=_("合同解除案件"),
                                fmt=fmt, filters={**filters, "ids": ids}, title=_("合同解除案件"))
-    qs = qs.prefetch_related("case_policies__policy")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [{"case": c, "css": selectors.row_css(c, now), "clock": Clock(c.known_at)} for c in page]
     return render(request, "rescissions/case_list.html", {
