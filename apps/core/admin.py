@@ -3,11 +3,15 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import calendar, deadlines
+from . import calendar, deadlines, whatif
 from .models import AuditEvent, Deadline, WorkCalendarDay, WorkCalendarYear
+from .rules import registered_rules
 
 
 @admin.register(AuditEvent)
@@ -141,11 +145,82 @@ class WorkCalendarYearForm(forms.ModelForm):
         return data
 
 
+class WhatIfForm(forms.Form):
+    """"What if": a start instant and a clock rule (or a unit and an amount) and a region give the due instant —
+    the computation of ``manage.py clock_due`` and of a running clock (``apps.core.whatif.due_preview``)."""
+
+    start = forms.CharField(label=gettext_lazy("起算时间"), help_text=gettext_lazy(
+        "ISO 8601 格式，例如 2026-04-16T10:00+08:00；不带时区的按北京时间。"))
+    rule = forms.ChoiceField(label=gettext_lazy("时限规则"), required=False, help_text=gettext_lazy(
+        "选择规则时按其登记的计算单位、期限和顺延规则计算；不选规则时请填写计算单位和期限长度。"))
+    unit = forms.ChoiceField(label=gettext_lazy("计算单位"), required=False)
+    amount = forms.IntegerField(label=gettext_lazy("期限长度"), required=False, min_value=0, help_text=gettext_lazy(
+        "选择规则时可不填（按规则登记的期限）。"))
+    region = forms.CharField(label=gettext_lazy("行政区划代码"), required=False, max_length=6, help_text=gettext_lazy(
+        "GB/T 2260 代码（全国 000000、广西 450000、柳州 450200）；不填为平台所在地。"))
+    roll_over = forms.BooleanField(label=gettext_lazy("届满日遇休息日顺延"), required=False, initial=True,
+                                   help_text=gettext_lazy("按日计算的期间适用（民法典第二百零三条）。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [("", "—")] + [
+            (rule.key, f"{rule.label}（{rule.rule_ids or rule.key}）") for rule in registered_rules()]
+        self.fields["unit"].choices = [("", "—"), *Deadline.Unit.choices]
+        self.preview = None
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            start = whatif.parse_instant(data.get("start", ""))
+            self.preview = whatif.due_preview(
+                start=start, rule=data.get("rule") or None, unit=data.get("unit") or None, amount=data.get("amount"),
+                region=(data.get("region") or "").strip() or None, roll_over=bool(data.get("roll_over")))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
 @admin.register(WorkCalendarYear)
 class WorkCalendarYearAdmin(_RecomputeOnSave, admin.ModelAdmin):
-    """One row per layer and year; its days are entered in the row's form (not one admin row per day)."""
+    """One row per layer and year; its days are entered in the row's form (not one admin row per day). The list
+    and the form link the "what if" preview (``what_if_view``): when would a clock started at a given instant be
+    due with the calendars as entered."""
 
     form = WorkCalendarYearForm
+    change_list_template = "admin/core/workcalendaryear/change_list.html"
+    change_form_template = "admin/core/workcalendaryear/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.what_if_view)
+        return [path("what-if/", view, name="core_workcalendaryear_whatif"), *super().get_urls()]
+
+    def _what_if_context(self, extra_context):
+        initial = {"region": calendar.platform_region(), "roll_over": True}
+        return {**(extra_context or {}), "what_if_form": WhatIfForm(initial=initial)}
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, self._what_if_context(extra_context))
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, self._what_if_context(extra_context))
+
+    def what_if_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = WhatIfForm(request.GET if "start" in request.GET else None,
+                          initial={"region": calendar.platform_region(), "roll_over": True})
+        preview = form.preview if form.is_bound and form.is_valid() else None
+        layers = calendar.layers(preview.region) if preview else []
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "preview": preview,
+            "title": _("时限计算预览（假如……何时到期）"), "layers": " > ".join(layers),
+            "unit_label": Deadline.Unit(preview.unit).label if preview else "",
+            "due_local": preview.due.due_at.astimezone(deadlines.SHANGHAI) if preview else None,
+        }
+        return TemplateResponse(request, "admin/core/workcalendaryear/what_if.html", context)
     list_display = ["year", "region", "source", "note", "updated_at"]
     list_filter = ["region", "source"]
     ordering = ["-year", "region"]
