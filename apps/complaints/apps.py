@@ -21,6 +21,11 @@ class ComplaintsConfig(AppConfig):
                       legal_basis=_("网约车保险工作通知：监管部门核实举报并向举报人反馈；银行保险机构消费投诉处理管理办法"
                                     "（2020）：15 日内处理，复杂的可延长至 30 日，经批准可再延长 30 日（COMPLAINT_FEEDBACK_DAYS）"),
                       unit=Deadline.Unit.NATURAL_DAYS, amount=conf.feedback_days)
+        register_rule(services.HANDLING_RULE, _("12378 投诉处理期限（规则 T4）"), rule_ids="T4, M16",
+                      legal_basis=_("银行业保险业消费投诉处理管理办法（2020）：自收到投诉之日起 15 日内作出处理决定，"
+                                    "情况复杂的可延长至 30 日，经批准可再延长 30 日；投诉人申请重办的，重新起算"
+                                    "（COMPLAINT_HANDLING_DAYS）"),
+                      unit=Deadline.Unit.NATURAL_DAYS, amount=conf.handling_days)
         roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURER_STAFF]
         navigation.register(_("投诉举报"), "complaints:staff_list", roles=roles, order=70, group="oversight")
         home.register("complaints", "complaints/panel.html", views.panel_context,

@@ -19,6 +19,22 @@ def feedback_days() -> int:
     return int(getattr(settings, "COMPLAINT_FEEDBACK_DAYS", 15))
 
 
+def handling_days() -> int:
+    """Rule T4 (银行业保险业消费投诉处理管理办法, 2020): a 12378 complaint is handled within this many natural days of
+    its receipt (or of the re-handling request)."""
+    return _int("COMPLAINT_HANDLING_DAYS", 15)
+
+
+def handling_complex_days() -> int:
+    """Rule T4: a complex case may be extended to this many days (counted from the period's start)."""
+    return _int("COMPLAINT_HANDLING_COMPLEX_DAYS", 30)
+
+
+def handling_max_days() -> int:
+    """Rule T4: with approval, by a further 30 days — at most this many days in all."""
+    return _int("COMPLAINT_HANDLING_MAX_DAYS", 60)
+
+
 def submit_limit() -> tuple[int, int]:
     """At most N reports from one IP address per window of S seconds (default 5 per hour)."""
     return _int("COMPLAINT_SUBMIT_LIMIT", 5), _int("COMPLAINT_SUBMIT_WINDOW_SECONDS", 3600)

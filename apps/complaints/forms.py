@@ -93,6 +93,19 @@ class ResolveForm(forms.Form):
     record_credit = forms.BooleanField(label=_("属实的，记入被举报对象的信用档案"), required=False, initial=True)
 
 
+class ExtendForm(forms.Form):
+    """The lawful next extension of a 12378 handling period (rule T4); the service decides the step."""
+
+    to_days = forms.IntegerField(label=_("延长后期限（日）"), widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(label=_("延长理由"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                             max_length=conf.max_text_chars())
+
+
+class RehandleForm(forms.Form):
+    reason = forms.CharField(label=_("重办原因（投诉人不满意的理由）"), widget=forms.Textarea(attrs={"rows": 2}),
+                             required=False, max_length=conf.max_text_chars())
+
+
 class FeedbackForm(forms.Form):
     feedback = forms.CharField(label=_("给举报人的反馈意见（将显示在查询页面）"), widget=forms.Textarea(attrs={"rows": 3}),
                                max_length=conf.max_text_chars())

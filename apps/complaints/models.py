@@ -135,9 +135,24 @@ class Complaint(models.Model):
         return " / ".join(p for p in parts if p)
 
     @cached_property
+    def current_period(self) -> HandlingPeriod | None:
+        """The handling period now running (12378 only, rule T4): the latest one."""
+        if self.hotline != Hotline.INSURANCE:
+            return None
+        return self.periods.order_by("-number").first()
+
+    @cached_property
     def feedback_deadline(self):
+        """The clock the handler answers to now: a 12378 complaint's current handling period (rule T4), else the
+        12328 feedback clock (rule M16). A 12378 complaint routed before handling periods existed keeps its
+        feedback clock."""
         from apps.core.deadlines import deadline_for
 
+        period = self.current_period
+        if period is not None:
+            deadline = period.deadline
+            if deadline is not None:
+                return deadline
         return deadline_for(rule="complaint.feedback", subject=self)
 
 
@@ -155,6 +170,8 @@ class ComplaintEvent(models.Model):
         FEEDBACK = "feedback", _("反馈举报人")
         LEAD_CREATED = "lead_created", _("转为非法营运线索")
         CREDIT_RECORDED = "credit_recorded", _("记入信用档案")
+        EXTENDED = "extended", _("延长处理期限")
+        REHANDLING = "rehandling", _("重办")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("事项"), max_length=20, choices=Kind.choices)
@@ -173,6 +190,82 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind}"
+
+
+class HandlingPeriod(models.Model):
+    """One handling period of a 12378 complaint (rule T4; 银行业保险业消费投诉处理管理办法, 2020): 15 days from
+    receipt, its own clock on the kernel table (rule ``complaint.handling``). A reporter not satisfied with the
+    result may ask for re-handling (重办), which opens the next period; each period keeps its own outcome."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("首次办理")
+        REHANDLING = "rehandling", _("重办")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="periods")
+    number = models.PositiveSmallIntegerField(_("办理次序"))
+    kind = models.CharField(_("办理类型"), max_length=20, choices=Kind.choices, default=Kind.INITIAL)
+    starts_at = models.DateTimeField(_("起算时间"))
+    request_reason = models.TextField(_("重办原因"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("重办登记人"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    finding = models.CharField(_("核查结论"), max_length=20, choices=Finding.choices, blank=True)
+    result = models.TextField(_("处理结果"), blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    feedback = models.TextField(_("反馈意见"), blank=True)
+    feedback_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("投诉办理期")
+        verbose_name_plural = _("投诉办理期")
+        ordering = ["complaint", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "number"], name="complaint_period_number_unique"),
+            *range_constraints("complaint_period", instants=("starts_at", "resolved_at", "feedback_at",
+                                                             "created_at")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}#{self.number}"
+
+    @cached_property
+    def deadline(self):
+        from apps.core.deadlines import deadline_for
+
+        return deadline_for(rule="complaint.handling", subject=self)
+
+
+class HandlingExtension(models.Model):
+    """An extension of a handling period (rule T4): step 1 to 30 days for a complex case, step 2 by a further 30
+    days with approval (``complaints.approve_extension``). Each with its reason and who approved it."""
+
+    class Step(models.IntegerChoices):
+        COMPLEX = 1, _("情况复杂，延长至 30 日")
+        APPROVED = 2, _("经批准再延长 30 日")
+
+    period = models.ForeignKey(HandlingPeriod, on_delete=models.PROTECT, related_name="extensions")
+    step = models.PositiveSmallIntegerField(_("延长次序"), choices=Step.choices)
+    from_days = models.PositiveSmallIntegerField(_("原期限（日）"))
+    to_days = models.PositiveSmallIntegerField(_("延长后期限（日）"))
+    reason = models.TextField(_("延长理由"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("批准人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    old_due_at = models.DateTimeField(_("原到期时间"))
+    due_at = models.DateTimeField(_("延长后到期时间"))
+    at = models.DateTimeField(_("延长时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("投诉处理期限延长")
+        verbose_name_plural = _("投诉处理期限延长")
+        ordering = ["period", "step"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "step"], name="complaint_extension_step_unique"),
+            models.CheckConstraint(name="complaint_extension_longer", condition=models.Q(to_days__gt=models.F("from_days"))),
+        ]
+        permissions = [("approve_extension", _("批准投诉处理期限再延长 30 日（规则 T4）"))]
+
+    def __str__(self) -> str:
+        return f"{self.period} +{self.step}"
 
 
 @deconstructible

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from apps.core.audit import acting_user, audit_record, reveal
-from apps.core.deadlines import deadline_for, deadline_meet, deadline_start
+from apps.core.deadlines import deadline_extend, deadline_for, deadline_meet, deadline_start
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
 from apps.core.notifications import notify_organization
@@ -31,12 +31,16 @@ from .models import (
     ComplaintEvent,
     ComplaintPhoto,
     Finding,
+    HandlingExtension,
+    HandlingPeriod,
     Hotline,
     Status,
 )
 from .photos import check_photos
 
-FEEDBACK_RULE = "complaint.feedback"
+FEEDBACK_RULE = "complaint.feedback"  # 12328 (rule M16)
+HANDLING_RULE = "complaint.handling"  # 12378, one clock per handling period (rule T4)
+APPROVE_EXTENSION_PERM = "complaints.approve_extension"
 VIEW_PERM = "complaints.view_complaint"
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the telephone without mistakes
 
@@ -225,8 +229,11 @@ def _route(complaint: Complaint, handler: Organization, *, actor) -> None:
     _event(complaint, ComplaintEvent.Kind.ROUTED, actor=rights.SystemActor("complaints.route", organization=handler),
            organization=handler,
            note=_("已按热线 %(h)s 分办至%(org)s。") % {"h": complaint.hotline, "org": handler.name}, public=True)
-    deadline_start(rule=FEEDBACK_RULE, subject=complaint, responsible=handler, starts_at=complaint.received_at,
-                   unit=Deadline.Unit.NATURAL_DAYS, amount=conf.feedback_days(), actor=actor)
+    if complaint.hotline == Hotline.INSURANCE:  # rule T4: 15 days from receipt, the first handling period
+        _open_period(complaint, kind=HandlingPeriod.Kind.INITIAL, starts_at=complaint.received_at, actor=actor)
+    else:
+        deadline_start(rule=FEEDBACK_RULE, subject=complaint, responsible=handler, starts_at=complaint.received_at,
+                       unit=Deadline.Unit.NATURAL_DAYS, amount=conf.feedback_days(), actor=actor)
     audit_record(actor=actor, action="complaint.route", obj=complaint, organization=handler,
                  detail={"routed_to": handler.pk})
     notify_organization(
@@ -234,6 +241,17 @@ def _route(complaint: Complaint, handler: Organization, *, actor) -> None:
         body=complaint.get_category_display(), link=f"/complaints/staff/{complaint.pk}/", kind="complaint.routed",
         dedup_key=f"complaint.routed:{complaint.pk}",
     )
+
+
+def _open_period(complaint: Complaint, *, kind: str, starts_at: dt.datetime, actor, reason: str = "",
+                 requested_by=None) -> HandlingPeriod:
+    """A new handling period with its own clock (rule ``complaint.handling``: unit and amount from its registration)."""
+    last = complaint.periods.order_by("-number").first()
+    period = HandlingPeriod.objects.create(complaint=complaint, number=(last.number + 1) if last else 1, kind=kind,
+                                           starts_at=starts_at, request_reason=reason, requested_by=requested_by)
+    deadline_start(rule=HANDLING_RULE, subject=period, responsible=complaint.routed_to, starts_at=starts_at,
+                   actor=actor)
+    return period
 
 
 def complaint_lookup(*, tracking_no: str, code: str) -> Complaint | None:
@@ -393,6 +411,10 @@ def complaint_resolve(*, actor, complaint: Complaint, finding: str, result: str,
     complaint.status = Status.RESOLVED
     complaint.handling_officer = complaint.handling_officer or actor
     complaint.save(update_fields=["finding", "result", "resolved_at", "status", "handling_officer", "updated_at"])
+    period = current_period(complaint)
+    if period is not None:  # the period keeps its own outcome (rule T4: a re-handling opens the next one)
+        period.finding, period.result, period.resolved_at = finding, result, complaint.resolved_at
+        period.save(update_fields=["finding", "result", "resolved_at"])
     _event(complaint, ComplaintEvent.Kind.RESOLVED, actor=actor,
            note=_("核查结论：%(f)s。") % {"f": complaint.get_finding_display()}, public=True)
     audit_record(actor=actor, action="complaint.resolve", obj=complaint, detail={"finding": finding})
@@ -430,11 +452,144 @@ def complaint_give_feedback(*, actor, complaint: Complaint, feedback: str) -> Co
     complaint.status = Status.FEEDBACK_GIVEN
     complaint.save(update_fields=["feedback", "feedback_at", "status", "updated_at"])
     _event(complaint, ComplaintEvent.Kind.FEEDBACK, actor=actor, note=feedback, public=True)
-    deadline = deadline_for(rule=FEEDBACK_RULE, subject=complaint)
+    period = current_period(complaint)
+    if period is not None:
+        period.feedback, period.feedback_at = feedback, complaint.feedback_at
+        period.save(update_fields=["feedback", "feedback_at"])
+    deadline = handling_deadline(complaint)
     if deadline is not None:
         deadline_meet(deadline=deadline, at=complaint.feedback_at, actor=actor)
     audit_record(actor=actor, action="complaint.feedback", obj=complaint)
     return complaint
+
+
+# --- handling periods of 12378 complaints (rule T4) ------------------------------------------------------------
+
+
+def current_period(complaint: Complaint) -> HandlingPeriod | None:
+    if complaint.hotline != Hotline.INSURANCE:
+        return None
+    return complaint.periods.order_by("-number").first()
+
+
+def handling_deadline(complaint: Complaint) -> Deadline | None:
+    """The clock of the complaint's current duty: the current handling period's (12378), else the feedback clock
+    (12328, and 12378 complaints routed before handling periods existed)."""
+    period = current_period(complaint)
+    deadline = deadline_for(rule=HANDLING_RULE, subject=period) if period is not None else None
+    return deadline or deadline_for(rule=FEEDBACK_RULE, subject=complaint)
+
+
+def next_extension(complaint: Complaint) -> tuple[int, int, int] | None:
+    """The lawful next extension of the current period as (step, from_days, to_days), or None: 15 → 30 for a
+    complex case, then 30 → 60 with approval (rule T4); none once both are taken, the period is over (fed back),
+    or its clock is not running."""
+    period = current_period(complaint)
+    if period is None or complaint.status == Status.FEEDBACK_GIVEN:
+        return None
+    deadline = handling_deadline(complaint)
+    if deadline is None or deadline.status not in (Deadline.Status.OPEN, Deadline.Status.PAUSED) \
+            or deadline.breached_at is not None or deadline.met_at is not None:
+        return None
+    taken = period.extensions.count()
+    steps = [(HandlingExtension.Step.COMPLEX, conf.handling_complex_days()),
+             (HandlingExtension.Step.APPROVED, conf.handling_max_days())]
+    if taken >= len(steps):
+        return None
+    step, to_days = steps[taken]
+    return int(step), deadline.amount, to_days
+
+
+def may_extend(actor, complaint: Complaint) -> bool:
+    step = next_extension(complaint)
+    if step is None or not is_handling_org(actor, complaint) or not rights.may(actor, "complaints.change_complaint"):
+        return False
+    return step[0] != HandlingExtension.Step.APPROVED or rights.may(actor, APPROVE_EXTENSION_PERM)
+
+
+def _invalid(field: str, message: str, code: str = "invalid"):
+    raise ApplicationError(message, code=code, extra={"fields": {field: [message]}})
+
+
+@transaction.atomic
+def complaint_extend(*, actor, complaint: Complaint, reason: str, to_days: int | None = None) -> HandlingExtension:
+    """Extend the current handling period of a 12378 complaint by its lawful next step (rule T4): to 30 days for a
+    complex case (the handling organisation's officer), then by a further 30 days with approval (a user of the
+    handling organisation holding ``complaints.approve_extension``). The reason and the approver are recorded,
+    the clock lengthened by the kernel (``deadline_extend``) and the reporter told the new date and the reason."""
+    complaint = _locked(complaint)
+    _check_handler(actor, complaint)
+    reason = (reason or "").strip()
+    if complaint.hotline != Hotline.INSURANCE:
+        raise ApplicationError(_("只有 12378 投诉可以延长处理期限（规则 T4）；12328 举报按反馈时限办理。"),
+                               code="not_extendable")
+    step = next_extension(complaint)
+    if step is None:
+        raise ConflictError(_("该投诉当前没有可以延长的处理期限（已延长至最长 %(n)d 日、已反馈或期限已届满）。")
+                            % {"n": conf.handling_max_days()})
+    number, from_days, lawful_to = step
+    if not reason:
+        _invalid("reason", _("请填写延长理由（延长理由）。"), "reason_required")
+    if len(reason) > conf.max_text_chars():
+        _invalid("reason", _("延长理由不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, "too_long")
+    if to_days not in (None, "") and str(to_days) != str(lawful_to):
+        _invalid("to_days", _("延长后期限（日）只能是 %(n)d 日：依法下一步是从 %(f)d 日延长至 %(n)d 日。")
+                 % {"n": lawful_to, "f": from_days}, "not_lawful_step")
+    if number == HandlingExtension.Step.APPROVED:
+        rights.require(actor, APPROVE_EXTENSION_PERM,
+                       _("再延长 30 日须经批准：只有承办单位有批准权限的人员可以办理。"))
+    period = current_period(complaint)
+    deadline = handling_deadline(complaint)
+    old_due = deadline.due_at
+    deadline = deadline_extend(deadline=deadline, amount=lawful_to, reason=reason, actor=actor)
+    extension = HandlingExtension.objects.create(
+        period=period, step=number, from_days=from_days, to_days=lawful_to, reason=reason,
+        approved_by=acting_user(actor), old_due_at=old_due, due_at=deadline.due_at)
+    due = timezone.localtime(deadline.due_at).strftime("%Y-%m-%d")
+    _event(complaint, ComplaintEvent.Kind.EXTENDED, actor=actor, public=True,
+           note=_("处理期限延长至 %(n)d 日，%(due)s 前办理完毕。理由：%(r)s") % {"n": lawful_to, "due": due, "r": reason})
+    audit_record(actor=actor, action="complaint.extend", obj=complaint,
+                 detail={"period": period.number, "step": number, "from_days": from_days, "to_days": lawful_to,
+                         "reason": reason, "due_at": deadline.due_at.isoformat()})
+    return extension
+
+
+def may_rehandle(actor, complaint: Complaint) -> bool:
+    return (complaint.hotline == Hotline.INSURANCE and complaint.status == Status.FEEDBACK_GIVEN
+            and is_handling_org(actor, complaint) and rights.may(actor, "complaints.change_complaint"))
+
+
+@transaction.atomic
+def complaint_rehandle(*, actor, complaint: Complaint, reason: str) -> HandlingPeriod:
+    """The reporter is not satisfied with the result and asks for re-handling (重办, rule T4): the handling
+    organisation records the request; a new handling period opens with its own clock from now; the previous
+    period's outcome stays recorded on its row."""
+    complaint = _locked(complaint)
+    _check_handler(actor, complaint)
+    reason = (reason or "").strip()
+    if complaint.hotline != Hotline.INSURANCE:
+        raise ApplicationError(_("只有 12378 投诉可以申请重办（规则 T4）。"), code="not_rehandleable")
+    if complaint.status != Status.FEEDBACK_GIVEN:
+        raise ConflictError(_("只有已反馈投诉人的投诉可以申请重办；当前状态为“%(s)s”。")
+                            % {"s": complaint.get_status_display()})
+    if not reason:
+        _invalid("reason", _("请填写重办原因（投诉人不满意的理由）。"), "reason_required")
+    if len(reason) > conf.max_text_chars():
+        _invalid("reason", _("重办原因不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, "too_long")
+    now = timezone.now()
+    period = _open_period(complaint, kind=HandlingPeriod.Kind.REHANDLING, starts_at=now, actor=actor, reason=reason,
+                          requested_by=acting_user(actor))
+    complaint.finding, complaint.result, complaint.resolved_at = "", "", None
+    complaint.feedback, complaint.feedback_at = "", None
+    complaint.status = Status.VERIFYING
+    complaint.save(update_fields=["finding", "result", "resolved_at", "feedback", "feedback_at", "status",
+                                  "updated_at"])
+    due = timezone.localtime(period.deadline.due_at).strftime("%Y-%m-%d")
+    _event(complaint, ComplaintEvent.Kind.REHANDLING, actor=actor, public=True,
+           note=_("投诉人申请重办，已重新办理（第 %(n)d 次办理），%(due)s 前办理完毕。") % {"n": period.number, "due": due})
+    audit_record(actor=actor, action="complaint.rehandle", obj=complaint,
+                 detail={"period": period.number, "reason": reason, "due_at": period.deadline.due_at.isoformat()})
+    return period
 
 
 def may_reveal_contact(user, complaint: Complaint) -> bool:

@@ -20,9 +20,11 @@ from apps.parties.models import OrganizationKind
 
 from . import conf, ratelimit, services
 from .forms import (
+    ExtendForm,
     FeedbackForm,
     ForwardForm,
     NoteForm,
+    RehandleForm,
     ReportForm,
     ResolveForm,
     StatusForm,
@@ -220,6 +222,18 @@ def _detail_context(request, complaint: Complaint, **forms) -> dict:
         "feedback_form": forms.get("feedback_form") or FeedbackForm(),
         "revealed": forms.get("revealed"),
     }
+    if complaint.hotline == Hotline.INSURANCE:  # handling periods, extensions and 重办 (rule T4)
+        step = services.next_extension(complaint)
+        context.update({
+            "periods": [{"p": p, "deadline": p.deadline, "extensions": list(p.extensions.select_related("approved_by"))}
+                        for p in complaint.periods.select_related("requested_by").order_by("number")],
+            "next_extension": step and {"step": step[0], "from_days": step[1], "to_days": step[2],
+                                        "needs_approval": step[0] == 2},
+            "can_extend": handling and services.may_extend(user, complaint),
+            "can_rehandle": handling and services.may_rehandle(user, complaint),
+            "extend_form": forms.get("extend_form") or ExtendForm(initial={"to_days": step[2] if step else None}),
+            "rehandle_form": forms.get("rehandle_form") or RehandleForm(),
+        })
     return context
 
 
@@ -272,6 +286,29 @@ def staff_action(request, pk: int, op: str):
                 raise ApplicationError(_("请填写反馈意见。"))
             services.complaint_give_feedback(actor=user, complaint=complaint, feedback=form.cleaned_data["feedback"])
             messages.success(request, _("已反馈举报人，举报人可在查询页面看到结果。"))
+        elif op == "extend":  # rule T4: 15 → 30 days (complex), then 30 → 60 with approval
+            form = forms["extend_form"] = ExtendForm(request.POST)
+            if not form.is_valid():
+                raise ApplicationError(_("请检查延长理由和延长后期限。"))
+            try:
+                extension = services.complaint_extend(actor=user, complaint=complaint,
+                                                      reason=form.cleaned_data["reason"],
+                                                      to_days=form.cleaned_data["to_days"])
+            except ApplicationError as exc:
+                _apply_errors(form, exc)
+                raise
+            messages.success(request, _("处理期限已延长至 %(n)d 日。") % {"n": extension.to_days})
+        elif op == "rehandle":  # rule T4: the reporter is not satisfied — a new handling period
+            form = forms["rehandle_form"] = RehandleForm(request.POST)
+            if not form.is_valid():
+                raise ApplicationError(_("请检查重办原因。"))
+            try:
+                period = services.complaint_rehandle(actor=user, complaint=complaint,
+                                                     reason=form.cleaned_data["reason"])
+            except ApplicationError as exc:
+                _apply_errors(form, exc)
+                raise
+            messages.success(request, _("已登记重办申请，开始第 %(n)d 次办理。") % {"n": period.number})
         elif op == "to-lead":
             lead = services.complaint_to_lead(actor=user, complaint=complaint)
             messages.success(request, _("已转为非法营运线索 %(id)s。") % {"id": lead.pk})

@@ -6,7 +6,7 @@ from apps.core.api.serializers import LabelField
 from apps.parties.models import Organization
 
 from .. import conf
-from ..models import Category, Complaint, ComplaintEvent, Finding, Hotline
+from ..models import Category, Complaint, ComplaintEvent, Finding, HandlingExtension, HandlingPeriod, Hotline
 
 
 class ComplaintEventSerializer(serializers.ModelSerializer):
@@ -19,6 +19,42 @@ class ComplaintEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class HandlingExtensionSerializer(serializers.ModelSerializer):
+    step_label = LabelField("step")
+    approved_by_name = serializers.CharField(source="approved_by.username", read_only=True, default="")
+
+    class Meta:
+        model = HandlingExtension
+        fields = ["step", "step_label", "from_days", "to_days", "reason", "approved_by", "approved_by_name",
+                  "old_due_at", "due_at", "at"]
+        read_only_fields = fields
+
+
+class HandlingPeriodSerializer(serializers.ModelSerializer):
+    """A 12378 handling period (rule T4) with its clock and extensions."""
+
+    kind_label = LabelField("kind")
+    days = serializers.SerializerMethodField()
+    due_at = serializers.SerializerMethodField()
+    clock_status = serializers.SerializerMethodField()
+    extensions = HandlingExtensionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = HandlingPeriod
+        fields = ["number", "kind", "kind_label", "starts_at", "days", "due_at", "clock_status", "request_reason",
+                  "requested_by", "finding", "result", "resolved_at", "feedback", "feedback_at", "extensions"]
+        read_only_fields = fields
+
+    def get_days(self, obj) -> int | None:
+        return obj.deadline.amount if obj.deadline else None
+
+    def get_due_at(self, obj):
+        return obj.deadline.due_at if obj.deadline else None
+
+    def get_clock_status(self, obj) -> str:
+        return obj.deadline.status if obj.deadline else ""
+
+
 class ComplaintSerializer(serializers.ModelSerializer):
     """Staff view: contact details masked (reveal with POST …/reveal-contact/, audited)."""
 
@@ -27,13 +63,15 @@ class ComplaintSerializer(serializers.ModelSerializer):
     reporter_name_masked = serializers.CharField(read_only=True)
     reporter_phone_masked = serializers.CharField(read_only=True)
     events = ComplaintEventSerializer(many=True, read_only=True)
+    periods = HandlingPeriodSerializer(many=True, read_only=True)
 
     class Meta:
         model = Complaint
         fields = ["id", "tracking_no", "hotline", "category", "category_label", "channel", "status", "status_label",
                   "plate", "vehicle", "company", "insurer", "description", "occurred_at", "location",
                   "reporter_name_masked", "reporter_phone_masked", "received_at", "routed_to", "handling_officer",
-                  "finding", "result", "resolved_at", "feedback", "feedback_at", "lead_id", "events"]
+                  "finding", "result", "resolved_at", "feedback", "feedback_at", "lead_id", "events",
+                  "periods"]
         read_only_fields = fields
 
 
@@ -96,3 +134,17 @@ class ResolveSerializer(serializers.Serializer):
 
 class FeedbackSerializer(serializers.Serializer):
     feedback = serializers.CharField(max_length=conf.max_text_chars())
+
+
+class ExtendSerializer(serializers.Serializer):
+    """Rule T4: the lawful next step only (15 → 30 days, then 30 → 60 with approval); ``to_days`` optional."""
+
+    reason = serializers.CharField(max_length=conf.max_text_chars(), error_messages={
+        "required": _("请填写延长理由（reason）。"), "blank": _("请填写延长理由（reason）。")})
+    to_days = serializers.IntegerField(required=False, allow_null=True, error_messages={
+        "invalid": _("延长后期限（to_days）须为整数日。")})
+
+
+class RehandleSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=conf.max_text_chars(), error_messages={
+        "required": _("请填写重办原因（reason）。"), "blank": _("请填写重办原因（reason）。")})

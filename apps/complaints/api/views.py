@@ -18,11 +18,13 @@ from .. import ratelimit, services
 from ..models import Channel, Complaint
 from .serializers import (
     ComplaintSerializer,
+    ExtendSerializer,
     FeedbackSerializer,
     ForwardSerializer,
     NoteSerializer,
     PublicStatusSerializer,
     ReceiptSerializer,
+    RehandleSerializer,
     ReportSerializer,
     ResolveSerializer,
     StatusQuerySerializer,
@@ -87,6 +89,26 @@ class ComplaintViewSet(ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         return self._done(services.complaint_give_feedback(actor=request.user, complaint=self.get_object(),
                                                            feedback=data.validated_data["feedback"]))
+
+    @extend_schema(request=ExtendSerializer, responses=ComplaintSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def extend(self, request, pk=None):
+        """Rule T4: extend the current handling period of a 12378 complaint by its lawful next step."""
+        complaint = self.get_object()
+        data = ExtendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.complaint_extend(actor=request.user, complaint=complaint, **data.validated_data)
+        return self._done(complaint)
+
+    @extend_schema(request=RehandleSerializer, responses=ComplaintSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def rehandle(self, request, pk=None):
+        """Rule T4: the reporter is not satisfied — re-handling (重办) opens a new handling period."""
+        complaint = self.get_object()
+        data = RehandleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.complaint_rehandle(actor=request.user, complaint=complaint, reason=data.validated_data["reason"])
+        return self._done(complaint)
 
     @extend_schema(request=None, responses={201: dict})
     @action(detail=True, methods=["post"], url_path="to-lead", permission_classes=[permissions.IsAuthenticated])
