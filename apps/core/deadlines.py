@@ -12,6 +12,11 @@ national, Guangxi and Liuzhou layers for the platform's city), stored on the clo
 roll-over so that a recompute gives the same answer for the same calendar. A clock that used a year without a
 published arrangement is provisional (``used_fallback_calendar``) until the arrangement is entered.
 
+Every rule is defined once in the clock table (``apps.core.rules.register_rule``: rule IDs, legal basis, unit,
+amount from its setting, roll-over, end of day, warnings, fixed reminders, obligation); ``deadline_start`` takes
+what it is not passed from there, and ``deadline_extend`` lengthens a running clock with its reason. The one scan
+(``deadline_scan``) marks warnings and breaches and sends the rules' fixed reminders (``on_reminder``), each once.
+
 A pause stops the clock: the paused time is added to the due instant on resume. When an administrator corrects
 the calendar, ``deadlines_recompute`` recomputes every open clock; a breach already recorded stays recorded.
 Apps react to warnings and breaches by registering handlers for their rules (``on_warning`` / ``on_breach``);
