@@ -84,6 +84,7 @@ _PK = {
     "complaint-forward": "complaint_12378", "complaint-note": "complaint_12378",
     "complaint-resolve": "complaint_12378", "complaint-reveal-contact": "complaint_12378",
     "complaint-to-lead": "complaint_12378", "complaint-verify": "complaint_12378",
+    "complaint-extend": "complaint_12378", "complaint-rehandle": "complaint_12378",
     # credit
     "credit:record_correct": "credit_company_a", "credit:action": "action_insurer_a",
     "credit:action_close": "action_insurer_a", "credit-record-detail": "credit_company_a",
