@@ -480,6 +480,41 @@ def handling_deadline(complaint: Complaint) -> Deadline | None:
     return deadline or deadline_for(rule=FEEDBACK_RULE, subject=complaint)
 
 
+def current_clocks(complaints) -> dict[int, Deadline]:
+    """Complaint pk → the clock of its current duty (as ``handling_deadline``), for a page of complaints at once."""
+    from django.contrib.contenttypes.models import ContentType
+
+    pks = [c.pk for c in complaints]
+    out: dict[int, Deadline] = {}
+    for d in Deadline.objects.filter(rule=FEEDBACK_RULE, content_type=ContentType.objects.get_for_model(Complaint),
+                                     object_id__in=[str(pk) for pk in pks]):
+        out[int(d.object_id)] = d
+    latest: dict[int, int] = {}
+    for period_pk, complaint_pk in HandlingPeriod.objects.filter(complaint_id__in=pks).order_by(
+            "complaint_id", "number").values_list("pk", "complaint_id"):
+        latest[complaint_pk] = period_pk
+    by_period = {v: k for k, v in latest.items()}
+    for d in Deadline.objects.filter(rule=HANDLING_RULE, content_type=ContentType.objects.get_for_model(HandlingPeriod),
+                                     object_id__in=[str(pk) for pk in by_period]):
+        out[by_period[int(d.object_id)]] = d
+    return out
+
+
+def breached_complaint_ids(deadlines) -> set[int]:
+    """The complaints of which a clock in ``deadlines`` (a Deadline queryset) was breached: the 12328 feedback
+    clock (rule M16) or any handling period of a 12378 complaint (rule T4)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    breached = deadlines.filter(breached_at__isnull=False)
+    ids = {int(pk) for pk in breached.filter(
+        rule=FEEDBACK_RULE, content_type=ContentType.objects.get_for_model(Complaint)).values_list("object_id", flat=True)}
+    periods = [int(pk) for pk in breached.filter(
+        rule=HANDLING_RULE, content_type=ContentType.objects.get_for_model(HandlingPeriod)).values_list(
+        "object_id", flat=True)]
+    ids |= set(HandlingPeriod.objects.filter(pk__in=periods).values_list("complaint_id", flat=True))
+    return ids
+
+
 def next_extension(complaint: Complaint) -> tuple[int, int, int] | None:
     """The lawful next extension of the current period as (step, from_days, to_days), or None: 15 → 30 for a
     complex case, then 30 → 60 with approval (rule T4); none once both are taken, the period is over (fed back),

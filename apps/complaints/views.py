@@ -165,16 +165,8 @@ def staff_list(request):
     if q:
         qs = qs.filter(tracking_no__icontains=q) | qs.filter(plate__icontains=q)
     page = Paginator(qs.order_by("-received_at", "-id"), 50).get_page(request.GET.get("page"))
-    deadlines = {}
-    if page.object_list:
-        from django.contrib.contenttypes.models import ContentType
-
-        from apps.core.models import Deadline
-
-        ct = ContentType.objects.get_for_model(Complaint)
-        deadlines = {d.object_id: d for d in Deadline.objects.filter(
-            rule=services.FEEDBACK_RULE, content_type=ct, object_id__in=[str(c.pk) for c in page.object_list])}
-    rows = [{"c": c, "deadline": deadlines.get(str(c.pk))} for c in page.object_list]
+    deadlines = services.current_clocks(page.object_list) if page.object_list else {}
+    rows = [{"c": c, "deadline": deadlines.get(c.pk)} for c in page.object_list]
     return render(request, "complaints/staff_list.html", {
         "page": page, "rows": rows, "state": state, "hotline": hotline, "q": q, "statuses": Status.choices,
         "hotlines": Hotline.choices, "now": timezone.now(),
@@ -344,13 +336,8 @@ def staff_photo(request, pk: int, photo_pk: int):
 def panel_context(request) -> dict:
     qs = access.visible(request.user, Complaint)
     open_qs = qs.exclude(status=Status.FEEDBACK_GIVEN)
-    from django.contrib.contenttypes.models import ContentType
-
-    from apps.core.models import Deadline
-
-    ct = ContentType.objects.get_for_model(Complaint)
-    overdue = Deadline.objects.filter(
-        rule=services.FEEDBACK_RULE, content_type=ct, met_at__isnull=True, due_at__lt=timezone.now(),
-        object_id__in=[str(pk) for pk in open_qs.values_list("pk", flat=True)[:1000]]).count()
+    now = timezone.now()
+    clocks = services.current_clocks(list(open_qs.only("pk")[:1000]))
+    overdue = sum(1 for d in clocks.values() if d.met_at is None and d.due_at < now)
     return {"open_count": open_qs.count(), "new_count": open_qs.filter(status=Status.ROUTED).count(),
             "overdue": overdue, "recent": list(open_qs.order_by("-received_at")[:5])}

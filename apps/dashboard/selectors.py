@@ -11,9 +11,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Count, DateField, F, Max, Q
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models import Count, DateField, F, Max, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -188,7 +187,7 @@ def complaint_summary(user, period: Period) -> list[ComplaintSummary]:
     """Per hotline, reports received in the period: how many are still in progress, resolved (by finding),
     answered to the reporter, and answered after the feedback deadline (rule M16). Only hotlines with reports."""
     from apps.complaints.models import Complaint, Status
-    from apps.complaints.services import FEEDBACK_RULE
+    from apps.complaints.services import breached_complaint_ids
 
     qs = access.visible(user, Complaint).filter(received_at__gte=period.start, received_at__lt=period.end)
     done = (Status.RESOLVED, Status.FEEDBACK_GIVEN)
@@ -204,9 +203,8 @@ def complaint_summary(user, period: Period) -> list[ComplaintSummary]:
             row.outcomes[IN_PROGRESS] = row.outcomes.get(IN_PROGRESS, 0) + n
         if status == Status.FEEDBACK_GIVEN:
             row.feedback_given += n
-    late_clocks = access.visible(user, Deadline).filter(
-        rule=FEEDBACK_RULE, content_type=ContentType.objects.get_for_model(Complaint), breached_at__isnull=False)
-    late = qs.annotate(key=Cast("pk", CharField())).filter(key__in=late_clocks.values("object_id"))
+    # the 12328 feedback clock (M16) or a 12378 handling period's clock (T4)
+    late = qs.filter(pk__in=breached_complaint_ids(access.visible(user, Deadline)))
     for hotline, n in late.values_list("hotline").annotate(n=Count("id")).order_by():
         by_hotline[hotline].feedback_late = n
     return [by_hotline[h] for h in sorted(by_hotline)]
