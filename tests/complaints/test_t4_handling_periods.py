@@ -218,3 +218,14 @@ def test_t4_overdue_handling_period_notifies_the_regulator(parties):
     deadline_scan(now=timezone.now() + dt.timedelta(days=20))
     assert complaint.feedback_deadline.status == Deadline.Status.BREACHED
     assert Notification.objects.filter(user=parties.regulator_user, kind="complaint.handling_breach").count() == 1
+
+
+def test_t4_extension_and_rehandling_need_an_explicit_actor(parties):
+    complaint = _received(parties)
+    with pytest.raises(TypeError):
+        complaint_extend(actor=None, complaint=complaint, reason="情况复杂")
+    complaint = _fed_back(parties, complaint)
+    with pytest.raises(TypeError):
+        complaint_rehandle(actor=None, complaint=complaint, reason="不满意")
+    assert not HandlingExtension.objects.exists()
+    assert HandlingPeriod.objects.filter(complaint=complaint).count() == 1
