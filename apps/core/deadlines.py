@@ -528,12 +528,17 @@ def _scan_reminders(now: dt.datetime, failed: set[int], batch_size: int) -> int:
         return 0
     sent = 0
     seen: set[int] = set()
+    pending = Q()  # clocks of each rule with fewer reminders dealt with than the rule has
+    for key, values in offsets.items():
+        done = (DeadlineReminder.objects.filter(deadline__rule=key).values("deadline")
+                .annotate(n=models.Count("pk")).filter(n__gte=len(values)).values("deadline"))
+        pending |= Q(rule=key) & ~Q(pk__in=done)
     with calendar.memoized():
         while True:
             with transaction.atomic():
                 batch = list(
                     Deadline.objects.select_for_update(skip_locked=True)
-                    .filter(status=Deadline.Status.OPEN, rule__in=list(offsets), starts_at__lte=now, due_at__gte=now)
+                    .filter(pending, status=Deadline.Status.OPEN, starts_at__lte=now, due_at__gte=now)
                     .exclude(pk__in=failed | seen)
                     .select_related("responsible")
                     .prefetch_related("reminders")
