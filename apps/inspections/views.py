@@ -29,6 +29,7 @@ from .models import (
     InspectionNotice,
     InspectionStatus,
     NoticeStatus,
+    RectificationResult,
     Training,
 )
 
@@ -213,7 +214,21 @@ def _notice_context(request, notice: InspectionNotice, *, report_form=None, clos
         "close_pending": can_close and not results,
         "report_form": report_form or (ReportForm(initial={"report": notice.report}) if can_report else None),
         "close_form": close_form or (CloseForm(results=results) if can_close else None), "tab": "notices",
+        "credit_proposal": _credit_proposal(user, notice),
     }
+
+
+def _credit_proposal(user, notice: InspectionNotice):
+    """The credit proposal a notice closed as not rectified made (rule M2), if the user may see it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from apps.credit.models import CreditProposal
+
+    if notice.result != RectificationResult.NOT_RECTIFIED or not rights.may(user, "credit.view_creditproposal"):
+        return None
+    return access.visible(user, CreditProposal).filter(
+        source_content_type=ContentType.objects.get_for_model(InspectionNotice),
+        source_object_id=str(notice.pk)).first()
 
 
 @login_required

@@ -52,3 +52,15 @@ def test_m17_rectified_proposes_nothing(parties, notice):
     services.notice_report(actor=p.insurer_a_user, notice=notice, report="已批改 3 笔保单")
     services.notice_close(actor=p.ins_assoc_user, notice=notice, result=RectificationResult.RECTIFIED, note="已核实")
     assert not CreditProposal.objects.exists()
+
+
+def test_m17_m2_the_notice_page_links_the_proposal_for_the_association(parties, notice, client):
+    from django.urls import reverse
+
+    p = parties
+    _close_after_the_period(p.ins_assoc_user, notice, RectificationResult.NOT_RECTIFIED, "逾期未报送整改情况")
+    proposal = CreditProposal.objects.get(organization=p.insurer_a)
+    client.force_login(p.ins_assoc_user)
+    page = client.get(reverse("inspections:notice", args=[notice.pk])).content.decode()
+    shown = page[page.index('data-testid="notice-credit-proposal"'):]
+    assert proposal.number in shown[:shown.index("</dd>")] and "主管行业协会决定" in shown[:shown.index("</dd>")]
