@@ -17,9 +17,10 @@ class ComplaintsConfig(AppConfig):
         from . import conf, handlers, services, views  # noqa: F401 - handlers register with the deadline scan
         from .demo import seed_demo_complaints
 
-        register_rule(services.FEEDBACK_RULE, _("举报反馈时限（规则 M16）"), rule_ids="M16, T4",
-                      legal_basis=_("网约车保险工作通知：监管部门核实举报并向举报人反馈；银行保险机构消费投诉处理管理办法"
-                                    "（2020）：15 日内处理，复杂的可延长至 30 日，经批准可再延长 30 日（COMPLAINT_FEEDBACK_DAYS）"),
+        # Rule M16: the feedback to a 12328 reporter (and to a 12378 reporter routed before handling periods
+        # existed); a 12378 complaint's handling periods are the rule below (T4).
+        register_rule(services.FEEDBACK_RULE, _("举报反馈时限（规则 M16）"), rule_ids="M16",
+                      legal_basis=_("网约车保险工作通知：监管部门核实举报并向举报人反馈（COMPLAINT_FEEDBACK_DAYS，默认 15 日）"),
                       unit=Deadline.Unit.NATURAL_DAYS, amount=conf.feedback_days)
         register_rule(services.HANDLING_RULE, _("12378 投诉处理期限（规则 T4）"), rule_ids="T4, M16",
                       legal_basis=_("银行业保险业消费投诉处理管理办法（2020）：自收到投诉之日起 15 日内作出处理决定，"

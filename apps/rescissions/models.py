@@ -64,7 +64,9 @@ class Status(models.TextChoices):
     RESCINDED = "rescinded", _("已解除")
     NOT_RESCINDED = "not_rescinded", _("不得解除")
     CONDITIONS_NOT_MET = "conditions_not_met", _("不符合解除条件")
-    LAPSED = "lapsed", _("解除权已消灭（超期）")
+    # Rule J5: the right to rescind lapses; on the risk-increase path (J9, art. 52) nothing was endorsed, no premium
+    # increased nor contract terminated in time — one label that is true of every path; the lapse notice says which.
+    LAPSED = "lapsed", _("期限届满未处理（超期）")
     ENDORSED = "endorsed", _("已批改")
 
 

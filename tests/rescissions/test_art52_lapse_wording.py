@@ -35,6 +35,7 @@ def test_art52_lapse_says_no_premium_increase_or_termination_not_a_lapsed_right(
     text = f"{notice.title} {notice.body}"
     assert "解除权已消灭" not in text and "解除事由" not in text
     assert "增加保险费或解除合同" in text and "第五十二条" in text
+    assert "解除权" not in case.get_status_display()  # the status label lists and pages show is true of this path
     urging = UrgingItem.objects.get(insurer=parties.insurer_a)
     assert "第五十二条" in urging.reason and "解除事由" not in urging.reason
 
