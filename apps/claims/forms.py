@@ -8,14 +8,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput, DateTimeInput
+
 from .models import AnalyticsThresholds, Claim, FocusedCheck
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
+class LocalDateTimeInput(DateTimeInput):
     def __init__(self, **kwargs):
         super().__init__(format=LOCAL_INPUT, **kwargs)
 
@@ -127,8 +127,8 @@ def available_actions(claim: Claim) -> list[str]:
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("起始日期"), widget=DateInput())
+    end = forms.DateField(label=_("截止日期"), widget=DateInput())
 
     def clean(self):
         data = super().clean()

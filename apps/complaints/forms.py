@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateTimeInput
 from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
@@ -39,8 +40,7 @@ class ReportForm(forms.Form):
     description = forms.CharField(label=_("发生了什么"), widget=forms.Textarea(attrs={"rows": 5}),
                                   max_length=conf.max_text_chars(),
                                   help_text=_("请写清车辆、收费、保险或理赔的具体情况（10 至 2000 字）"))
-    occurred_at = forms.DateTimeField(label=_("发生时间"), widget=forms.DateTimeInput(
-        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    occurred_at = forms.DateTimeField(label=_("发生时间"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
     location = forms.CharField(label=_("发生地点"), max_length=200)
     photos = MultipleImageField(label=_("照片（可选，JPG/PNG/WebP，最多 3 张，每张不超过 5 MB）"), required=False)
     reporter_name = forms.CharField(label=_("联系人（可选）"), required=False, max_length=40)

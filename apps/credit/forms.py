@@ -2,11 +2,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.validators import normalize_link
+from apps.core.widgets import DateInput
 from apps.parties.models import Organization, OrganizationKind
 
 from .models import ActionGround, ActionKind, CreditEvent, Severity, SubjectKind
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class CreditRecordForm(forms.Form):

@@ -4,6 +4,7 @@ naming the field) is the service's, so a page and the API refuse the same input 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput
 from apps.parties.models import Organization
 
 from .models import INSPECTED_KINDS, PLANNING_KINDS, Conclusion, InspectionFinding
@@ -14,7 +15,7 @@ def _orgs(kinds):
 
 
 def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return DateInput()
 
 
 class InspectionForm(forms.Form):

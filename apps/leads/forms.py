@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput, DateTimeInput
+
 from .models import Direction, Finding, InsurerWorklistItem, LeadAttachment, Outcome, Source, Status
 
 
@@ -99,7 +101,7 @@ class CheckForm(forms.Form):
     result = forms.CharField(label=_("核查情况"), widget=forms.Textarea(attrs={"rows": 4}),
                              help_text=_("核查人员、方式、发现的事实"))
     checked_at = forms.DateTimeField(label=_("核查时间"), required=False,
-                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                     widget=DateTimeInput(),
                                      help_text=_("留空为现在（北京时间）"))
     reason = forms.CharField(label=_("排除理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     penalty = forms.ModelChoiceField(label=_("处罚决定（如有）"), required=False, queryset=None)
@@ -127,7 +129,7 @@ class AttachForm(forms.Form):
 
 class PenaltyForm(forms.Form):
     decision_no = forms.CharField(label=_("处罚决定书文号"), max_length=60, help_text=_("如：柳交执罚〔2026〕123号"))
-    decided_on = forms.DateField(label=_("决定日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    decided_on = forms.DateField(label=_("决定日期"), widget=DateInput())
     plate = forms.CharField(label=_("被处罚车辆号牌"), max_length=12, required=False)
     company = forms.ModelChoiceField(label=_("被处罚企业（如处罚对象为企业）"), required=False, queryset=None)
     facts = forms.CharField(label=_("违法事实"), widget=forms.Textarea(attrs={"rows": 4}))

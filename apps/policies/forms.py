@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput, DateTimeInput
 from apps.parties.models import Organization, OrganizationKind
 from apps.vehicles.forms import BLANK, usage_choices
 from apps.vehicles.usage import UsageNature
@@ -15,7 +16,7 @@ from . import premiums
 from .models import CancellationGround, CoverageKind, Policy, PolicyKind, PremiumMode
 from .underwriting import RULES
 
-DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
+DATE = {"widget": DateInput()}
 
 
 class PolicyFilterForm(forms.Form):
@@ -109,7 +110,7 @@ class CancellationForm(forms.Form):
     """Cancellation (退保) on an enumerated ground with its evidence (rules J6, J7, C5)."""
 
     ground = forms.ChoiceField(label=_("退保情形"))
-    at = forms.DateTimeField(label=_("退保时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    at = forms.DateTimeField(label=_("退保时间"), widget=DateTimeInput())
     evidence = forms.CharField(label=_("证明材料"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     evidence_ref = forms.CharField(label=_("证明文件编号或存放位置（可选）"), max_length=300, required=False)
     refund = forms.DecimalField(label=_("退还保费（元，可选）"), max_digits=14, decimal_places=2, required=False,

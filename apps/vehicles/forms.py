@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ApplicationError
+from apps.core.widgets import DateInput
 from apps.parties.models import Organization, OrganizationKind
 
 from .models import OperatingPermit, Vehicle
@@ -110,7 +111,7 @@ class VehicleForm(forms.Form):
     company = forms.ModelChoiceField(label=_("所属出租汽车企业/平台"), queryset=Organization.objects.none(),
                                      required=False)
     registered_on = forms.DateField(label=_("注册登记日期"), required=False,
-                                    widget=forms.DateInput(attrs={"type": "date"}))
+                                    widget=DateInput())
     status = forms.ChoiceField(label=_("状态"), choices=Vehicle.Status.choices, initial=Vehicle.Status.NORMAL)
 
     def __init__(self, *args, user=None, editing: bool = False, **kwargs):
@@ -127,8 +128,8 @@ class PermitForm(forms.Form):
     vehicle = forms.CharField(label=_("车辆（号牌或 VIN）"), max_length=17)
     number = forms.CharField(label=_("运输证号"), max_length=40)
     kind = forms.ChoiceField(label=_("类别"), choices=OperatingPermit.Kind.choices)
-    valid_from = forms.DateField(label=_("有效期起"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label=_("有效期至"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label=_("有效期起"), widget=DateInput())
+    valid_to = forms.DateField(label=_("有效期至"), widget=DateInput())
     issued_by = forms.CharField(label=_("发证机关"), required=False, max_length=120, initial="柳州市交通运输局")
 
     def __init__(self, *args, editing: bool = False, **kwargs):
