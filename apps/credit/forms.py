@@ -39,10 +39,37 @@ class CorrectionForm(forms.Form):
                              max_length=4000)
 
 
+class _TargetSelect(forms.Select):
+    """The target's options carry their organisation kind (``data-kind``), which filters the grounds."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-kind"] = instance.kind
+        return option
+
+
+class _GroundSelect(forms.Select):
+    """Each ground's option lists the target kinds it applies to (``data-kinds``); ``static/js/behaviours.js``
+    shows only those of the chosen target's kind."""
+
+    kinds_by_ground: dict[str, set[str]] = {}
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["data-kinds"] = " ".join(sorted(self.kinds_by_ground.get(str(value), ())))
+        return option
+
+
 class SupervisoryActionForm(forms.Form):
+    # no measure is preselected: the most severe one (暂停网约车保险业务) must never be the default
     kind = forms.ChoiceField(label=_("措施类型"), choices=ActionKind.choices)
-    target = forms.ModelChoiceField(label=_("对象单位"), queryset=Organization.objects.none())
-    ground = forms.ChoiceField(label=_("事由"), choices=ActionGround.choices)
+    target = forms.ModelChoiceField(label=_("对象单位"), queryset=Organization.objects.none(), widget=_TargetSelect)
+    ground = forms.ChoiceField(label=_("事由"), choices=ActionGround.choices,
+                               widget=_GroundSelect(attrs={"data-filter-by": "target"}),
+                               help_text=_("只列出适用于所选对象单位类别的事由。"))
     reference_no = forms.CharField(label=_("文号"), required=False, max_length=60)
     facts = forms.CharField(label=_("事实与依据"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
     requirement = forms.CharField(label=_("整改要求"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
@@ -56,10 +83,30 @@ class SupervisoryActionForm(forms.Form):
         kinds = sorted({k for k, _t, _g in options})
         targets = sorted({t for _k, t, _g in options})
         grounds = set().union(*[g for _k, _t, g in options]) if options else set()
-        self.fields["kind"].choices = [(k, ActionKind(k).label) for k in kinds]
+        self.fields["kind"].choices = [("", _("— 请选择措施类型 —")), *[(k, ActionKind(k).label) for k in kinds]]
         self.fields["target"].queryset = Organization.objects.filter(kind__in=targets, is_active=True).order_by(
             "kind", "name")
-        self.fields["ground"].choices = [(g, label) for g, label in ActionGround.choices if g in grounds]
+        kinds_by_ground: dict[str, set[str]] = {}
+        for _k, target_kind, target_grounds in options:
+            for g in target_grounds:
+                kinds_by_ground.setdefault(g, set()).add(target_kind)
+        target_kind = self._target_kind()
+        if target_kind is not None:  # the target is known: only the grounds for its kind
+            grounds = {g for g, ks in kinds_by_ground.items() if target_kind in ks}
+        self.fields["ground"].widget.kinds_by_ground = kinds_by_ground
+        self.fields["ground"].choices = [("", _("— 请选择事由 —")),
+                                         *[(g, label) for g, label in ActionGround.choices if g in grounds]]
+
+    def _target_kind(self) -> str | None:
+        """The kind of the target already chosen (the submitted one, or the page's ``?target=``), if any."""
+        raw = self.data.get(self.add_prefix("target")) if self.is_bound else self.initial.get("target")
+        if not raw:
+            return None
+        try:
+            target = self.fields["target"].queryset.filter(pk=int(getattr(raw, "pk", raw))).first()
+        except (TypeError, ValueError):
+            return None
+        return target.kind if target is not None else None
 
 
 class CloseActionForm(forms.Form):

@@ -5,6 +5,8 @@
 //   <button data-confirm="question">         asks before the click goes on (submitting a form)
 //   <button data-print>                      prints the page
 //   <iframe data-autoheight>                 grows to the height of its document once loaded
+//   <select data-filter-by=NAME>             offers only the options whose data-kinds list the data-kind of the
+//                                            option chosen in the form's field NAME (事由 by the target's kind)
 (function () {
   function each(selector, fn) { Array.prototype.forEach.call(document.querySelectorAll(selector), fn); }
 
@@ -31,5 +33,22 @@
   each("iframe[data-autoheight]", function (frame) {
     frame.addEventListener("load", function () { fit(frame); });
     if (frame.contentDocument && frame.contentDocument.readyState === "complete") { fit(frame); }
+  });
+  each("select[data-filter-by]", function (select) {
+    var source = select.form && select.form.elements[select.dataset.filterBy];
+    if (!source || !source.options) { return; }
+    function apply() {
+      var chosen = source.options[source.selectedIndex];
+      var kind = chosen && chosen.dataset.kind ? chosen.dataset.kind : "";
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (!option.value) { return; }
+        var fits = !kind || (" " + (option.dataset.kinds || "") + " ").indexOf(" " + kind + " ") >= 0;
+        option.hidden = !fits;
+        option.disabled = !fits;
+        if (!fits && option.selected) { select.value = ""; }
+      });
+    }
+    source.addEventListener("change", apply);
+    apply();
   });
 })();
