@@ -20,7 +20,7 @@ class RescissionsConfig(AppConfig):
 
         from . import conf, handlers  # noqa: F401  (registers the Deadline scan handlers)
         from .demo import seed_demo
-        from .panels import insurer_panel, watcher_panel
+        from .panels import insurer_panel, lapsing_panel, watcher_panel
         from .services import RULE_DECIDE, RULE_DISCLOSURE
 
         # Rule M12 / J5: 30 natural days (RESCISSION_DAYS) from the day the insurer learned the cause; the warning
@@ -40,7 +40,10 @@ class RescissionsConfig(AppConfig):
         navigation.register(_("合同解除"), "rescissions:list", roles=[INSURER, *WATCHERS], order=40, group="cases")
         navigation.register(_("解除时限合规"), "rescissions:compliance", roles=list(WATCHERS), order=41, group="cases")
         home.register("rescissions.insurer", "rescissions/panel_insurer.html", insurer_panel, roles=[INSURER], order=20)
-        home.register("rescissions.watcher", "rescissions/panel_watcher.html", watcher_panel, roles=list(WATCHERS),
-                      order=30)
+        home.register("rescissions.lapsing", "rescissions/panel_lapsing.html", lapsing_panel,
+                      roles=["regulator_staff"], order=25)
+        # the insurance association's home is built around its own work (its 督促 items, apps.credit) instead
+        home.register("rescissions.watcher", "rescissions/panel_watcher.html", watcher_panel,
+                      roles=["regulator_staff"], order=30)
         if seed_demo not in DEMO_SEEDERS:
             DEMO_SEEDERS.append(seed_demo)

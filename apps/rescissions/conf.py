@@ -51,6 +51,11 @@ def reminder_days() -> tuple[int, ...]:
     return _int_list("RESCISSION_REMINDER_DAYS", (20, 25, 28))
 
 
+def lapsing_panel_days() -> int:
+    """The regulator's home lists open cases whose decision clock is due within this many days (by insurer)."""
+    return _int("RESCISSION_LAPSING_PANEL_DAYS", 5)
+
+
 def notice_transit_days() -> int:
     """Days allowed for the written notice to reach the policyholder when computing the last day to send it.
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Count, Min
 from django.utils import timezone
 
+from . import conf
 from .clock import Clock
 from .models import Status
 from .selectors import case_list, compliance_rows, row_css
@@ -36,3 +38,15 @@ def watcher_panel(request) -> dict:
         "recent_lapsed": recent_lapsed,
         "worst": sorted([r for r in rows if r.lapsed], key=lambda r: -r.lapsed)[:5],
     }
+
+
+def lapsing_panel(request) -> dict:
+    """The regulator's home (rules M12, J5): open cases whose decision clock is due within
+    ``RESCISSION_LAPSING_PANEL_DAYS`` days (or already past due), by insurer, soonest first — one query whatever
+    the number of cases or insurers."""
+    days = conf.lapsing_panel_days()
+    qs = case_list(request.user, state="open", due_within_days=days).order_by()
+    groups = list(qs.values("insurer_id", "insurer__name")
+                  .annotate(count=Count("id"), first_due=Min("deadline_at"))
+                  .order_by("first_due", "insurer__name"))
+    return {"days": days, "groups": groups, "total": sum(g["count"] for g in groups)}

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.calendar import day_name
 from apps.core.crypto import mask_name
-from apps.core.deadlines import local_date
+from apps.core.deadlines import end_of_day, local_date
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 
@@ -33,8 +33,10 @@ WEEKDAYS = [
 
 
 def case_list(user, *, state: str = "open", insurer_id: int | None = None, status: str = "",
-              trigger: str = "", q: str = "", lapsed_only: bool = False, path: str = "") -> QuerySet:
-    """Cases in the user's audience, nearest deadline first (= fewest days left first)."""
+              trigger: str = "", q: str = "", lapsed_only: bool = False, path: str = "",
+              due_within_days: int | None = None) -> QuerySet:
+    """Cases in the user's audience, nearest deadline first (= fewest days left first); ``due_within_days``: only
+    those whose decision clock is due by the end of the ``due_within_days``-th day after today (or already past due)."""
     qs = access.visible(user, RescissionCase).select_related("insurer", "vehicle", "policy")
     if state == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
@@ -48,6 +50,8 @@ def case_list(user, *, state: str = "open", insurer_id: int | None = None, statu
         qs = qs.filter(insurer_id=insurer_id)
     if trigger:
         qs = qs.filter(trigger=trigger)
+    if due_within_days is not None:
+        qs = qs.filter(deadline_at__lte=end_of_day(local_date(timezone.now()) + dt.timedelta(days=due_within_days)))
     if path:
         qs = qs.filter(path="" if path == "none" else path)
     if q:

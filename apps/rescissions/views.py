@@ -49,6 +49,7 @@ VIEW_PERM = "rescissions.view_rescissioncase"
 def _filters(request) -> dict:
     get = request.GET
     insurer = get.get("insurer") or ""
+    due_within = get.get("due_within") or ""
     return {
         "state": get.get("state") or "open",
         "status": get.get("status") if get.get("status") in Status.values else "",
@@ -56,6 +57,7 @@ def _filters(request) -> dict:
         "path": get.get("path") if get.get("path") in [*Path.values, "none"] else "",
         "insurer_id": int(insurer) if insurer.isdigit() else None,
         "q": (get.get("q") or "").strip()[:40],
+        "due_within_days": int(due_within) if due_within.isdigit() and int(due_within) <= 366 else None,
     }
 
 
