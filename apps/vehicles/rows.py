@@ -352,12 +352,18 @@ class RowSpec:
 
 
 def _vehicle_clean(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The VIN check digit depends on the override column (imported vehicles)."""
+    """The VIN check digit depends on the override column (imported vehicles); a registration date cannot lie in
+    the future."""
     if "vin" in kwargs:
         try:
             kwargs["vin"] = normalize_vin(kwargs["vin"], allow_bad_check_digit=kwargs.get("vin_override", False))
         except ValidationError as exc:
             raise ValidationError({"vin": exc.messages}) from None
+    from .services import registration_date_in_future
+
+    future = registration_date_in_future(kwargs.get("registered_on"))
+    if future:
+        raise ValidationError({"registered_on": future})
     return kwargs
 
 

@@ -165,6 +165,20 @@ def _check_may_link_vehicle(actor, vehicle: Vehicle) -> None:
 # --- vehicles ----------------------------------------------------------------------------------------------------
 
 
+def registration_date_in_future(day) -> str | None:
+    """The message refusing a registration date (注册登记日期) after today in Beijing time, or ``None``: a car is
+    registered before it is on the road, so a future date is a typing error (the form and every import row)."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if not isinstance(day, dt.date):
+        return None
+    today = local_date(timezone.now())
+    if day <= today:
+        return None
+    return _("注册登记日期“%(value)s”晚于今天（%(today)s）：请填写机动车登记证书上的注册登记日期。") % {
+        "value": day.isoformat(), "today": today.isoformat()}
+
+
 def _vehicle_values(
     *, plate=None, vin=None, vin_override=None, engine_no=None, vehicle_type=None, make_model=None, seats=None,
     usage_nature=None, owner_name=None, owner_id_no=None, registered_on=None, status=None,
@@ -205,7 +219,10 @@ def _vehicle_values(
                 warnings += w
             except ValidationError as exc:
                 errors.setdefault("owner_id_no", []).extend(exc.messages)
-    if registered_on is not None:
+    future = registration_date_in_future(registered_on)
+    if future:
+        errors.setdefault("registered_on", []).append(future)
+    elif registered_on is not None:
         try:  # a registration lies in the past, and not before the oldest cars still on the road
             values["registered_on"] = check_date(registered_on, field="registered_on", ahead=PAST,
                                                  label=Vehicle._meta.get_field("registered_on").verbose_name,
