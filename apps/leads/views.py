@@ -209,7 +209,11 @@ def _vehicle_penalties(user, lead: Lead):
 @login_required
 def detail(request, pk: int):
     """One lead (404 outside the user's audience, whatever the role)."""
-    lead = selectors.lead_get(user=request.user, pk=pk)
+    return _detail_page(request, selectors.lead_get(user=request.user, pk=pk))
+
+
+def _detail_page(request, lead: Lead, *, check_form=None, status: int = 200):
+    """The lead page; ``check_form``: the submitted check form, shown again with its errors and the typed input."""
     user = request.user
     org = user.organization_id
     is_sender = org == lead.sender_id and rights.may(user, "leads.change_lead")
@@ -222,6 +226,7 @@ def detail(request, pk: int):
         "trail": selectors.lead_trail(user=user, lead=lead),
         "attachments": access.visible(user, LeadAttachment).filter(lead=lead),
         "worklist_items": selectors.lead_worklist_items(user=user, lead=lead),
+        "spawned_cases": selectors.lead_spawned_cases(user=user, lead=lead),
         "picture": selectors.vehicle_picture(user=user, lead=lead),
         "vehicle_url": selectors.vehicle_url(lead.vehicle_id) if lead.vehicle_id else "",
         "labels": services.ACTION_LABELS,
@@ -238,12 +243,12 @@ def detail(request, pk: int):
         "check_clock": deadline_for(rule=services.OFFLINE_CHECK_RULE, subject=lead),
         "verify_form": forms.VerifyForm(),
         "request_form": forms.CheckRequestForm(),
-        "check_form": forms.CheckForm(penalties=penalties),
+        "check_form": check_form if check_form is not None else forms.CheckForm(penalties=penalties),
         "dispose_form": forms.DisposeForm(penalties=penalties),
         "attach_form": forms.AttachForm(initial={"stage": LeadAttachment.Stage.EVIDENCE if lead.status == Status.NEW
                                                  else LeadAttachment.Stage.CHECK}),
     }
-    return render(request, "leads/lead_detail.html", context)
+    return render(request, "leads/lead_detail.html", context, status=status)
 
 
 def _lead_action(request, pk: int, fn, success: str):
@@ -297,21 +302,29 @@ def check_start(request, pk: int):
 def check_record(request, pk: int):
     lead = selectors.lead_get(user=request.user, pk=pk)
     form = forms.CheckForm(request.POST, request.FILES, penalties=_vehicle_penalties(request.user, lead))
+    # the one who may record the finding gets the page again with what was typed and the error on its field
+    keep_input = services.may_define(request.user, lead) and lead.status == Status.OFFLINE_CHECK
     if not form.is_valid():
         messages.error(request, _("核查结果填写有误：%(e)s") % {"e": "；".join(
-            f"{form.fields[k].label if k in form.fields else ''}{' '.join(v)}" for k, v in form.errors.items())})
+            f"{form.fields[k].label if k in form.fields else ''}：{' '.join(v)}" for k, v in form.errors.items())})
+        if keep_input:
+            return _detail_page(request, lead, check_form=form, status=400)
         return redirect("leads:detail", pk=lead.pk)
     d = form.cleaned_data
     checked_at = d.get("checked_at")
     if checked_at is not None and timezone.is_naive(checked_at):
         checked_at = timezone.make_aware(checked_at)
-    return _lead_action(
-        request, pk,
-        lambda lead: services.lead_check_record(
+    try:
+        services.lead_check_record(
             actor=request.user, lead=lead, outcome=d["outcome"], result=d["result"], checked_at=checked_at,
-            attachments=d["attachments"], reason=d.get("reason") or "", penalty=d.get("penalty")),
-        _("已记录界定结论。"),
-    )
+            attachments=d["attachments"], reason=d.get("reason") or "", penalty=d.get("penalty"))
+    except ApplicationError as exc:
+        _fail(request, exc, form=form if keep_input else None)
+        if keep_input:
+            return _detail_page(request, selectors.lead_get(user=request.user, pk=pk), check_form=form, status=400)
+        return redirect("leads:detail", pk=lead.pk)
+    messages.success(request, _("已记录界定结论。"))
+    return redirect("leads:detail", pk=lead.pk)
 
 
 @login_required
