@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +12,8 @@ from apps.vehicles.usage import OPERATING_NATURES, UsageNature
 
 from .models import Decision, Fault, Path
 from .notices import DEFAULT_MATTER
+
+PHONE = re.compile(r"^[0-9+()\- ]{5,30}$")  # as the notice service accepts it
 
 
 class _When(forms.DateTimeField):
@@ -24,10 +28,20 @@ class _When(forms.DateTimeField):
 class NoticeSendForm(forms.Form):
     sent_at = _When(_("发出时间"))
     contact_name = forms.CharField(label=_("通知书联系人"), max_length=60)
-    contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30,
+                                    error_messages={"required": _("请填写联系电话。")})
     matter = forms.CharField(label=_("未如实告知的事项"), max_length=200, initial=DEFAULT_MATTER)
     applied_on = forms.DateField(label=_("投保日期"), required=False, widget=DateInput(),
                                  help_text=_("通知书上“您于…投保”的日期；默认为保险起期。"))
+
+    def clean_contact_phone(self):
+        """A filled but malformed number is said to be malformed (not "please fill in")."""
+        phone = self.cleaned_data["contact_phone"].strip()
+        if not PHONE.match(phone):
+            raise forms.ValidationError(
+                _("联系电话格式不正确：只能包含数字、空格和 + - ( )，5 至 30 位，如 0772-2881234 或 13907721234。"),
+                code="phone_format")
+        return phone
 
 
 class NoticeReceiveForm(forms.Form):
