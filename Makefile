@@ -21,7 +21,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Start the platform: embedded PostgreSQL + Redis (unless DATABASE_URL / REDIS_URL are set), migrations,
-## demo data and logins, web server on http://127.0.0.1:8000, Celery worker and beat. Ctrl-C stops everything.
+## demo data, web server on http://HOST:PORT (default 127.0.0.1:8000), Celery worker and beat; the demo logins
+## are printed once the server answers. Logs go to var/log/ (`make run VERBOSE=1`: to the terminal). Ctrl-C stops
+## everything.
 run: install
 	$(PY) -m liuzhou_regulation.run
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from apps.parties import services
 from apps.parties.models import Organization, Role, User
@@ -28,10 +30,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true", help="不打印演示账号")
+        parser.add_argument("--logins-only", action="store_true", help="只打印演示账号，不加载数据（make run 最后一步）")
+        parser.add_argument("--url", default="", help="同时打印平台地址")
+        parser.add_argument("--logs", default="", help="同时打印日志目录")
 
-    def handle(self, *args, quiet_logins=False, **options):
+    def handle(self, *args, quiet_logins=False, logins_only=False, url="", logs="", **options):
         if settings.PRODUCTION:
             raise CommandError("生产环境不能加载演示数据。")
+        if logins_only:
+            self.print_logins(url=url, logs=logs)
+            return
         actor = SystemActor("seed_demo")
         with transaction.atomic():
             for row in json.loads(FIXTURE.read_text(encoding="utf-8")):
@@ -60,11 +68,33 @@ class Command(BaseCommand):
         if failed:
             self.stderr.write(self.style.WARNING(f"部分演示数据未加载 Some demo data was not loaded: {', '.join(failed)}"))
 
-    def print_logins(self):
-        self.stdout.write("")
-        self.stdout.write(f"演示账号 Demo logins（密码 password: {DEMO_PASSWORD}）")
-        self.stdout.write("-" * 72)
-        for user in User.objects.filter(is_system=False).select_related("organization").order_by("organization__kind", "username"):
-            role = Role(user.role).label if user.role else ""
-            self.stdout.write(f"  {user.username:<12} {DEMO_PASSWORD:<14} {role:<14} {user.organization}")
-        self.stdout.write("-" * 72)
+    def print_logins(self, url="", logs=""):
+        """One block in one language (the platform's default): the address, the logins, where the logs are."""
+        with translation.override(settings.LANGUAGE_CODE):
+            rule = "-" * 72
+            lines = ["", rule]
+            if url:
+                lines.append(_("平台已启动：%(url)s（按 Ctrl-C 停止）") % {"url": url})
+            lines.append(_("演示账号（密码均为 %(password)s）：") % {"password": DEMO_PASSWORD})
+            users = User.objects.filter(is_system=False).select_related("organization")
+            rows = [(user.username, str(Role(user.role).label) if user.role else "", str(user.organization))
+                    for user in users.order_by("organization__kind", "username")]
+            name_width = max((_width(name) for name, _role, _org in rows), default=0) + 2
+            role_width = max((_width(role) for _name, role, _org in rows), default=0) + 2
+            lines.extend(f"  {_pad(name, name_width)}{_pad(role, role_width)}{org}" for name, role, org in rows)
+            if logs:
+                lines.append(_("日志（Web 请求、Celery worker 与 beat）：%(path)s") % {"path": logs})
+            lines.append(rule)
+        self.stdout.write("\n".join(lines))
+
+
+def _width(text: str) -> int:
+    """Terminal columns ``text`` takes (a Chinese character takes two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns."""
+    return text + " " * max(width - _width(text), 0)
