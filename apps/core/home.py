@@ -23,10 +23,16 @@ def register(key: str, template: str, context: Callable, *, roles=None, order: i
 
 
 def panels_for(request) -> list[dict]:
+    """The panels registered for the user's role. A superuser of no organisation is the platform operator
+    (``platform_admin``); superusers get their own role's panels, not every role's (not e.g. a credit file of
+    the platform itself)."""
+    from apps.parties.models import Role
+
     user = request.user
+    role = user.role or (Role.PLATFORM_ADMIN.value if user.is_superuser else None)
     out = []
     for panel in sorted(_PANELS.values(), key=lambda p: p.order):
-        if panel.roles is not None and user.role not in panel.roles and not user.is_superuser:
+        if panel.roles is not None and role not in panel.roles:
             continue
         out.append({"key": panel.key, "template": panel.template, **panel.context(request)})
     return out

@@ -43,6 +43,14 @@ class CreditConfig(AppConfig):
             Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF, Role.INSURER_STAFF], order=83, group="oversight")
         home.register("credit.actions", "credit/panel_actions.html", views.actions_panel_context,
                       roles=file_roles, order=80)
+        from . import panels
+
+        association, taxi_association = Role.INSURANCE_ASSOCIATION_STAFF, Role.TAXI_ASSOCIATION_STAFF
+        home.register("credit.urging", "credit/panel_urging.html", panels.urging_panel, roles=[association], order=10)
+        home.register("credit.proposals", "credit/panel_proposals.html", panels.proposals_panel,
+                      roles=[association, taxi_association], order=11)
+        home.register("credit.company_files", "credit/panel_company_files.html", panels.company_files_panel,
+                      roles=[taxi_association], order=14)
         home.register("credit.own_file", "credit/panel_own_file.html", views.own_file_panel_context,
                       roles=[Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF], order=81)
 

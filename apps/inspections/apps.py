@@ -8,7 +8,7 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("联合检查与行业培训")
 
     def ready(self) -> None:
-        from apps.core import navigation
+        from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
@@ -31,5 +31,12 @@ class InspectionsConfig(AppConfig):
         navigation.register(_("检查问题通报"), "inspections:notices", roles=inspection_roles, order=86,
                             group="oversight")
         navigation.register(_("行业培训"), "inspections:trainings", roles=training_roles, order=87, group="oversight")
+        from . import panels
+
+        associations = [Role.INSURANCE_ASSOCIATION_STAFF, Role.TAXI_ASSOCIATION_STAFF]
+        home.register("inspections.own", "inspections/panel_inspections.html", panels.inspections_panel,
+                      roles=associations, order=13)
+        home.register("inspections.trainings", "inspections/panel_trainings.html", panels.trainings_panel,
+                      roles=[Role.TAXI_ASSOCIATION_STAFF], order=13)
         if seed_demo_inspections not in DEMO_SEEDERS:
             DEMO_SEEDERS.append(seed_demo_inspections)

@@ -43,6 +43,8 @@ class LeadsConfig(AppConfig):
         navigation.register(_("风险模型"), "leads:risk", roles=["insurance_association_staff", "regulator_staff"],
                             order=25, group="leads")
         home.register("leads-inbox", "leads/_home_panel.html", _home_panel, roles=sides, order=20)
+        home.register("leads-risk-runs", "leads/_home_risk_runs.html", _home_risk_runs,
+                      roles=["insurance_association_staff"], order=12)
         home.register("leads-worklist", "leads/_home_worklist.html", _home_worklist, roles=["insurer_staff"], order=20)
         if seed_demo not in DEMO_SEEDERS:
             DEMO_SEEDERS.append(seed_demo)
@@ -58,3 +60,14 @@ def _home_worklist(request) -> dict:
     from .selectors import worklist_open_count
 
     return {"worklist_open": worklist_open_count(user=request.user)}
+
+
+def _home_risk_runs(request) -> dict:
+    """The insurance association's risk-model runs (rule M8): the latest ones and the previews not yet confirmed."""
+    from apps.parties import access
+
+    from .models import RiskModelRun
+
+    qs = access.visible(request.user, RiskModelRun)
+    return {"runs": list(qs.select_related("weights").order_by("-started_at", "-id")[:5]),
+            "previews": qs.filter(state=RiskModelRun.State.PREVIEW, organization_id=request.user.organization_id).count()}
