@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.claim_create, name="claims-create"),
     path("<int:pk>/", views.claim_detail, name="claims-detail"),
     path("<int:pk>/action/<str:action>/", views.claim_action, name="claims-action"),
+    path("<int:pk>/refusal-notice.pdf", views.claim_refusal_notice, name="claims-refusal-notice"),
     path("sla/", views.sla, name="claims-sla"),
     path("sla/breaches/", views.sla_breaches, name="claims-sla-breaches"),
     path("analytics/", views.analytics_overview, name="claims-analytics"),

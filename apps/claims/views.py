@@ -13,18 +13,22 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core import calendar, exports
+from apps.core.audit import reveal
 from apps.core.deadlines import deadline_for
+from apps.core.documents import pdf_response
 from apps.core.errors import ApplicationError
 from apps.core.models import Deadline
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
+from apps.policies.access import may_reveal_policyholder
 
-from . import analytics, charts, clocks, selectors, services
+from . import analytics, charts, clocks, refusal_notice, selectors, services
 from .access import may_read_analytics
 from .forms import (
     ACTION_FORMS,
@@ -111,7 +115,23 @@ def claim_detail(request, pk: int):
         "pauses": [p for d in deadlines for p in d.pauses.all()],
         "timeline": _timeline(claim, deadlines),
         "operating_consequence": claim.operating_consequence if claim.operating_flag else "",
+        "refusal_notice_url": reverse("claims-refusal-notice", args=[claim.pk])
+        if refusal_notice.available(claim) and may_reveal_policyholder(user, claim.policy) else "",
     })
+
+
+@login_required
+def claim_refusal_notice(request, pk: int):
+    """The refusal notice of a refused claim (rule J11) as a PDF, for those who read the claim and may read the
+    policyholder's name it is addressed to (the insurer, the regulator; rule M3); others get 403/404 as for the claim."""
+    user = request.user
+    rights.require(user, "claims.view_claim")
+    claim = access.get_for_user(user, Claim.objects.select_related("insurer", "vehicle", "policy"), pk=pk)
+    if not refusal_notice.available(claim) or not may_reveal_policyholder(user, claim.policy):
+        raise Http404
+    claimant = reveal(actor=user, obj=claim.policy, field="policyholder_name",
+                      reason=f"claim refusal notice {claim.number}")
+    return pdf_response(refusal_notice.render_pdf(claim, claimant=claimant), f"{refusal_notice.doc_no(claim)}.pdf")
 
 
 def _timeline(claim: Claim, deadlines=()) -> list[tuple[dt.datetime, str]]:

@@ -60,3 +60,13 @@ def action_severity() -> dict[str, str]:
 def urging_item_days() -> int:
     """Natural days the insurance association has to handle a 督促 item (rules M12, M17)."""
     return int(_get("URGING_ITEM_DAYS", os.environ.get("URGING_ITEM_DAYS", "15")))
+
+
+def decision_number_prefixes() -> dict[str, str]:
+    """The issuer's part of a decision document's number (柳金监责改〔2026〕3号), by the issuer's kind."""
+    return _get("SUPERVISORY_DECISION_NUMBER_PREFIX", {"regulator": "柳金监", "transport": "柳交运"})
+
+
+def decision_number_kinds() -> dict[str, str]:
+    """The kind's part of a decision document's number: 责改 (责令整改), 暂停 (暂停网约车保险业务)."""
+    return _get("SUPERVISORY_DECISION_NUMBER_KIND", {"rectification_order": "责改", "business_suspension": "暂停"})

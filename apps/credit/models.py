@@ -191,6 +191,10 @@ class SupervisoryAction(models.Model):
     issued_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"), null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="+")
     reference_no = models.CharField(_("文号"), max_length=60, blank=True)
+    # The decision document's number in the issuer's yearly sequence per kind (柳金监责改〔2026〕3号): assigned on
+    # issue to a 责令整改 or 暂停 decision whose 文号 was left blank (``reference_no`` then holds the formatted number).
+    decision_year = models.PositiveSmallIntegerField(_("决定书年度"), null=True, blank=True, editable=False)
+    decision_seq = models.PositiveIntegerField(_("决定书序号"), null=True, blank=True, editable=False)
     facts = models.TextField(_("事实与依据"))
     requirement = models.TextField(_("整改要求"), blank=True)
     vehicle = models.ForeignKey("vehicles.Vehicle", verbose_name=_("涉及车辆"), null=True, blank=True,
@@ -225,6 +229,8 @@ class SupervisoryAction(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
                                    name="action_period_valid"),
+            models.UniqueConstraint(fields=["issued_by", "kind", "decision_year", "decision_seq"],
+                                    condition=models.Q(decision_seq__isnull=False), name="action_decision_number"),
         ]
 
     def __str__(self) -> str:

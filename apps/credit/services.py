@@ -372,6 +372,8 @@ def supervisory_action_issue(
         action.full_clean(exclude=["credit_record"])
     except ValidationError as exc:
         raise ApplicationError(_("请检查填写的内容。"), code="invalid", extra={"fields": exc.message_dict}) from None
+    if not action.reference_no and kind in DECISION_KINDS:
+        _decision_number_assign(action)
     action.save()
     now = timezone.now()
     if kind == ActionKind.SELF_DISCIPLINE:
@@ -405,6 +407,30 @@ def supervisory_action_issue(
                 body=action.facts, link=link, kind="supervisory_action.reported",
                 dedup_key=f"supervisory_action.reported:{action.pk}")
     return action
+
+
+# The measures the platform writes a formal decision document for (``decisions.document_pdf``, rule M15).
+DECISION_KINDS = frozenset({ActionKind.RECTIFICATION_ORDER, ActionKind.BUSINESS_SUSPENSION})
+
+
+def decision_number_format(*, issuer_kind: str, kind: str, year: int, seq: int) -> str:
+    prefix = conf.decision_number_prefixes().get(issuer_kind, "")
+    return f"{prefix}{conf.decision_number_kinds()[kind]}〔{year}〕{seq}号"
+
+
+def _decision_number_assign(action: SupervisoryAction) -> None:
+    """The next number of the issuer's yearly sequence for this kind (the issuer's row is locked, so two
+    decisions issued at once get consecutive numbers); a number the issuer already typed as a 文号 is skipped."""
+    Organization.objects.select_for_update().filter(pk=action.issued_by_id).first()
+    year = timezone.localdate().year
+    seq = (SupervisoryAction.objects.filter(issued_by_id=action.issued_by_id, kind=action.kind, decision_year=year)
+           .order_by("-decision_seq").values_list("decision_seq", flat=True).first() or 0) + 1
+    while True:
+        number = decision_number_format(issuer_kind=action.issued_by.kind, kind=action.kind, year=year, seq=seq)
+        if not SupervisoryAction.objects.filter(issued_by_id=action.issued_by_id, reference_no=number).exists():
+            break
+        seq += 1
+    action.decision_year, action.decision_seq, action.reference_no = year, seq, number
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ urlpatterns = [
     path("actions/new/", views.action_new, name="action_new"),
     path("actions/<int:pk>/", views.action_detail, name="action"),
     path("actions/<int:pk>/close/", views.action_close, name="action_close"),
+    path("actions/<int:pk>/decision.pdf", views.action_decision_pdf, name="action_decision_pdf"),
     path("proposals/", views.proposal_list, name="proposals"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
     path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),

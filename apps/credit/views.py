@@ -10,17 +10,19 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.crypto import blind_index
+from apps.core.documents import pdf_response
 from apps.core.errors import ApplicationError
 from apps.core.validators import normalize_plate
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 
-from . import selectors, services
+from . import decisions, selectors, services
 from .access import file_visible
 from .forms import (
     CloseActionForm,
@@ -276,7 +278,20 @@ def action_detail(request, pk: int):
         and request.user.organization_id == action.issued_by_id
         and rights.may(request.user, "credit.change_supervisoryaction"),
         "close_form": CloseActionForm(), "today": timezone.localdate(), "now": timezone.now(),
+        "decision_url": reverse("credit:action_decision_pdf", args=[action.pk])
+        if decisions.has_document(action) and action.reference_no else "",
     })
+
+
+@login_required
+def action_decision_pdf(request, pk: int):
+    """The decision document (责令整改通知书, 暂停网约车保险业务决定书) of a measure, to the audience of its page;
+    other kinds of measure have none (404)."""
+    action = access.get_for_user(request.user, SupervisoryAction.objects.select_related(
+        "target", "issued_by", "vehicle"), pk=pk)
+    if not decisions.has_document(action) or not action.reference_no:
+        raise Http404
+    return pdf_response(decisions.document_pdf(action), decisions.document_filename(action))
 
 
 @login_required

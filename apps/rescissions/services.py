@@ -910,8 +910,9 @@ def _notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor)
     sequence = case.notices.filter(kind=kind).count() + 1
     doc_no = f"{case.number}-{ANNEX_CODE[kind]}-{sequence}"
     data = notice_data(case, kind, issued_on=issued_on, doc_no=doc_no)
-    content = render_pdf(data, footer_text=_("柳州市客运车辆保险联合监管平台出具 · 案件 %(no)s · 文书编号 %(doc)s")
-                         % {"no": case.number, "doc": doc_no})
+    # the insurer issues the notice (rule J5); the platform only says where it was generated, never that it issued it
+    footer = _("%(insurer)s出具 · 文书编号 %(doc)s · 案件 %(no)s · 本文书经柳州市客运车辆保险联合监管平台生成")
+    content = render_pdf(data, footer_text=footer % {"insurer": case.insurer.name, "no": case.number, "doc": doc_no})
     notice = RescissionNotice(case=case, kind=kind, doc_no=doc_no, issued_on=issued_on, sha256=sha256(content),
                               size=len(content), created_by=acting_user(actor))
     notice.file.save(notices.stored_name(f"{doc_no}.pdf"), ContentFile(notices.seal_pdf(content)), save=False)

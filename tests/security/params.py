@@ -76,7 +76,7 @@ _PK = {
     "rescission-case-notice-received": "case_a", "rescission-case-notice-sent": "case_a",
     # claims
     "claims-detail": "claim_a", "claims-check-detail": "focused_a", "claim-detail": "claim_a",
-    "claim-withdraw": "claim_a",
+    "claim-withdraw": "claim_a", "claims-refusal-notice": "claim_refused_a",
     "focused-check-detail": "focused_a", "focused-check-result": "focused_a",
     # complaints: the 12378 report the regulator forwarded to insurer A
     "complaints:staff_detail": "complaint_12378",
@@ -87,7 +87,8 @@ _PK = {
     "complaint-extend": "complaint_12378", "complaint-rehandle": "complaint_12378",
     # credit
     "credit:record_correct": "credit_company_a", "credit:action": "action_insurer_a",
-    "credit:action_close": "action_insurer_a", "credit-record-detail": "credit_company_a",
+    "credit:action_close": "action_insurer_a", "credit:action_decision_pdf": "action_insurer_a",
+    "credit-record-detail": "credit_company_a",
     "credit-record-correct": "credit_company_a", "supervisory-action-detail": "action_insurer_a",
     "supervisory-action-close": "action_insurer_a",
     "credit:proposal": "proposal_a", "credit:proposal_decide": "proposal_a", "credit-proposal-detail": "proposal_a",

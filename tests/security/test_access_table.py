@@ -148,6 +148,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "claims-create":                    ("GET",  "L    403  403  403  403  403  403  200  200  403"),
     "claims-detail":                    ("GET",  "L    403  200  200  403  403  403  200  404  200"),
     "claims-action":                    ("POST", "L    403  403  403  403  403  403  302  404  302"),
+    "claims-refusal-notice":            ("GET",  "L    403  200* 404  403  403  403  200* 404  200*"),  # J11, M3
     "claims-sla":                       ("GET",  "L    403  200  200  200  403  403  200  200  200"),
     "claims-sla-breaches":              ("GET",  "L    403  200  200  403  403  403  200  200  200"),
     "claims-analytics":                 ("GET",  "L    200  200  200  200  403  403  403  403  200"),
@@ -173,6 +174,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "credit:action_new":                ("GET",  "L    200  200  200  200  404  404  404  404  404"),
     "credit:action":                    ("GET",  "L    200  200  200  404  404  404  200  404  200"),
     "credit:action_close":              ("POST", "L    302  302  302  404  404  404  302  404  302"),
+    "credit:action_decision_pdf":       ("GET",  "L    200  200  200  404  404  404  200  404  200"),  # M15
     # rule M2: parties propose, the competent association decides; rule M12/M17: the insurance association urges
     "credit:proposals":                 ("GET",  "L    200  200  200  200  200  200  200  200  200"),
     "credit:proposal":                  ("GET",  "L    200  200  200  404  200  404  404  404  200"),

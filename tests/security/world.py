@@ -208,6 +208,14 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     w.claim_a = claims.claim_create(actor=u["insurer_a"], insurer=o["insurer_a"], number="SECCLA0001",
                                     policy=w.policy_a2, occurred_at=reported - dt.timedelta(minutes=20),
                                     reported_at=reported, location="柳州市城中区")
+    # rule J11: a claim of insurer A refused (its refusal notice, 拒赔通知书)
+    w.claim_refused_a = claims.claim_create(actor=u["insurer_a"], insurer=o["insurer_a"], number="SECCLA0002",
+                                            policy=w.policy_a2, occurred_at=reported - dt.timedelta(minutes=20),
+                                            reported_at=reported, location="柳州市城中区",
+                                            amount_claimed=Decimal("5000.00"))
+    claims.claim_advance(claim=w.claim_refused_a, actor=u["insurer_a"], facts={
+        "documents_complete_at": reported + dt.timedelta(hours=1), "decision": "refused",
+        "decided_at": reported + dt.timedelta(hours=2), "refusal_reason": "出险时不在保险期间内"})
     w.claim_b = claims.claim_create(actor=u["insurer_b"], insurer=o["insurer_b"], number="SECCLB0001",
                                     policy=w.policy_b, occurred_at=reported - dt.timedelta(minutes=20),
                                     reported_at=reported, location="柳州市鱼峰区")
@@ -301,7 +309,7 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     for party, objs in {
         "company_a": [w.driver_a, w.onboarding_a, w.import_a, w.focused_a, w.proposal_a],
         "company_b": [w.driver_b, w.onboarding_b, w.focused_b],
-        "insurer_a": [w.policy_a, w.policy_a2, w.case_a, w.claim_a, w.worklist_a, w.action_insurer_a,
+        "insurer_a": [w.policy_a, w.policy_a2, w.case_a, w.claim_a, w.claim_refused_a, w.worklist_a, w.action_insurer_a,
                       w.urging_a],
         "insurer_b": [w.policy_b, w.policy_b2, w.case_b, w.claim_b],
     }.items():
