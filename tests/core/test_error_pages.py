@@ -86,7 +86,9 @@ def test_form_without_csrf_token_answers_403_in_chinese_with_a_way_home(db, debu
     client = Client(enforce_csrf_checks=True)
     response = client.post(reverse("login"), {"username": "x", "password": "y"})
     _assert_chinese_page_with_way_home(response, 403, "表单已失效")
-    assert "CSRF" not in response.content.decode()  # not Django's English diagnosis
+    page = response.content.decode()
+    assert '<h1 data-refusal="CSRF">' in page  # says (to tests and support, not on screen) what refused it
+    assert "CSRF token" not in page and "Forbidden" not in page  # not Django's English diagnosis
 
 
 def test_form_without_csrf_token_answers_403_in_english_when_the_user_chose_english(db, debug_off):
