@@ -46,7 +46,9 @@ def test_unknown_page_answers_404_in_chinese_with_a_way_home(client, db, debug_o
 
 
 def test_unknown_page_answers_404_in_english_when_the_user_chose_english(client, db, debug_off):
-    _assert_english_page_with_way_home(_english(client).get("/no-such-page/"), 404)
+    response = _english(client).get("/no-such-page/")
+    _assert_english_page_with_way_home(response, 404)
+    assert "Page not found" in response.content.decode()
 
 
 def test_404_page_of_a_signed_in_user_keeps_the_navigation(client, db, debug_off):
@@ -74,7 +76,9 @@ def test_server_error_answers_500_in_chinese_with_a_way_home(db, debug_off):
 
 def test_server_error_answers_500_in_english_when_the_user_chose_english(db, debug_off):
     client = _english(Client(raise_request_exception=False))
-    _assert_english_page_with_way_home(client.get("/test-fail/"), 500)
+    response = client.get("/test-fail/")
+    _assert_english_page_with_way_home(response, 500)
+    assert "System error" in response.content.decode()
 
 
 def test_server_error_page_does_not_show_the_exception(db, debug_off):
@@ -93,7 +97,9 @@ def test_form_without_csrf_token_answers_403_in_chinese_with_a_way_home(db, debu
 
 def test_form_without_csrf_token_answers_403_in_english_when_the_user_chose_english(db, debug_off):
     client = _english(Client(enforce_csrf_checks=True))
-    _assert_english_page_with_way_home(client.post(reverse("login"), {"username": "x"}), 403)
+    response = client.post(reverse("login"), {"username": "x"})
+    _assert_english_page_with_way_home(response, 403)
+    assert "Form expired" in response.content.decode()
 
 
 def test_favicon_is_a_static_file_linked_from_every_page(client, db, debug_off):
