@@ -48,8 +48,10 @@ class HandlingPeriodSerializer(serializers.ModelSerializer):
     def get_days(self, obj) -> int | None:
         return obj.deadline.amount if obj.deadline else None
 
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_due_at(self, obj):
-        return obj.deadline.due_at if obj.deadline else None
+        due = obj.deadline.due_at if obj.deadline else None
+        return serializers.DateTimeField().to_representation(due) if due else None
 
     def get_clock_status(self, obj) -> str:
         return obj.deadline.status if obj.deadline else ""
