@@ -260,8 +260,10 @@ def notice_issue(*, actor, finding: InspectionFinding, requirement: str, problem
         finding=finding, inspection=finding.inspection, party=finding.party, issued_by=_org_of(actor),
         issued_by_user=acting_user(actor), issued_at=now, problems=problems, requirement=requirement,
         rectification_days=conf.rectification_days())
-    content = notices.render_pdf(notice, footer_text=_("柳州市客运车辆保险联合监管平台出具 · 联合检查 %(i)s · 通报编号 %(n)s")
-                                 % {"i": finding.inspection.number, "n": notice.number})
+    # the issuing body issues the notice; the platform only generated it
+    content = notices.render_pdf(notice, footer_text=_(
+        "%(issuer)s出具 · 联合检查 %(i)s · 通报编号 %(n)s · 本文书经柳州市客运车辆保险联合监管平台生成")
+        % {"issuer": notice.issued_by.name, "i": finding.inspection.number, "n": notice.number})
     notice.sha256 = notices.sha256(content)
     notice.file.save(f"{notice.number}.pdf", ContentFile(content), save=False)
     notice.save(update_fields=["file", "sha256", "updated_at"])
