@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.core.throttles import personal_data_rate
+from apps.leads.models import Lead
 from apps.parties import access, rights
 from apps.parties.models import OrganizationKind
 
@@ -204,6 +205,8 @@ def _detail_context(request, complaint: Complaint, **forms) -> dict:
         "photos": complaint.photos.all(), "deadline": complaint.feedback_deadline, "now": timezone.now(),
         "progress": _progress(complaint), "forwarded": forwarded,
         "may_reveal": services.may_reveal_contact(user, complaint),
+        # the lead this report became, by its number (XS…), linked when the user may open it
+        "lead": access.visible(user, Lead).filter(pk=complaint.lead_id).first() if complaint.lead_id else None,
         "can_forward": handling and user.kind == OrganizationKind.REGULATOR and complaint.hotline == Hotline.INSURANCE
         and complaint.status in (Status.ROUTED, Status.VERIFYING),
         "can_to_lead": handling and complaint.hotline == Hotline.TRANSPORT and bool(complaint.plate)
@@ -303,7 +306,7 @@ def staff_action(request, pk: int, op: str):
             messages.success(request, _("已登记重办申请，开始第 %(n)d 次办理。") % {"n": period.number})
         elif op == "to-lead":
             lead = services.complaint_to_lead(actor=user, complaint=complaint)
-            messages.success(request, _("已转为非法营运线索 %(id)s。") % {"id": lead.pk})
+            messages.success(request, _("已转为非法营运线索 %(no)s。") % {"no": lead.reference})
         elif op == "reveal":
             personal_data_rate(request)
             revealed = services.complaint_reveal_contact(actor=user, complaint=complaint,

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from apps.parties import access
 
-from . import calendar
+from . import calendar, subjects
 from .models import Deadline
 from .redirects import safe_next
 
@@ -26,8 +26,9 @@ def due(request):
     # Warn about the current year, and about every year a listed clock had to count Monday–Friday in.
     years = {timezone.localdate(now).year}
     years |= set(qs.filter(used_fallback_calendar=True).order_by().values_list("due_at__year", flat=True).distinct())
+    subject_of = subjects.for_deadlines(request.user, page.object_list)
     return render(request, "core/due.html", {
-        "page": page, "now": now, "calendar_warnings": calendar.missing_years_warning(*sorted(years)),
+        "page": page, "rows": [(d, subject_of[d.pk]) for d in page.object_list], "now": now, "calendar_warnings": calendar.missing_years_warning(*sorted(years)),
     })
 
 

@@ -394,53 +394,9 @@ def deadline_counts(user, *, now: dt.datetime | None = None) -> dict[str, int]:
     )
 
 
-def subject_links(user, deadlines) -> dict[int, tuple[str, str]]:
-    """{deadline id: (label, url)} for the clocks' subjects the user may open (cases, claims, reports, actions)."""
-    from django.urls import reverse
+def subject_links(user, deadlines) -> dict[int, tuple[str, str | None]]:
+    """{deadline id: (label, url or None)}: each clock's subject by its business number, linked when the user may
+    open it (``apps.core.subjects``; one query per kind of subject)."""
+    from apps.core import subjects
 
-    by_model: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for d in deadlines:
-        if str(d.object_id).isdigit():
-            by_model[d.content_type.model_class()._meta.label_lower if d.content_type.model_class() else ""][
-                int(d.object_id)].append(d.pk)
-    out: dict[int, tuple[str, str]] = {}
-
-    def put(ids: dict[int, list[int]], objects: dict, label, url) -> None:
-        for object_id, deadline_ids in ids.items():
-            obj = objects.get(object_id)
-            if obj is not None:
-                for deadline_id in deadline_ids:
-                    out[deadline_id] = (label(obj), url(obj))
-
-    for label_lower, ids in by_model.items():
-        if label_lower == "rescissions.rescissioncase":
-            from apps.rescissions.models import RescissionCase
-
-            put(ids, access.visible(user, RescissionCase).in_bulk(list(ids)), str,
-                lambda o: reverse("rescissions:case", args=[o.pk]))
-        elif label_lower == "rescissions.rescissionevent":
-            from apps.rescissions.models import RescissionEvent
-
-            put(ids, access.visible(user, RescissionEvent).select_related("case").in_bulk(list(ids)),
-                lambda o: str(o.case), lambda o: reverse("rescissions:case", args=[o.case_id]))
-        elif label_lower == "claims.claim":
-            from apps.claims.models import Claim
-
-            put(ids, access.visible(user, Claim).in_bulk(list(ids)), lambda o: o.number,
-                lambda o: reverse("claims-detail", args=[o.pk]))
-        elif label_lower == "claims.claimprogressnotice":
-            from apps.claims.models import ClaimProgressNotice
-
-            put(ids, access.visible(user, ClaimProgressNotice).select_related("claim").in_bulk(list(ids)),
-                lambda o: o.claim.number, lambda o: reverse("claims-detail", args=[o.claim_id]))
-        elif label_lower == "complaints.complaint":
-            from apps.complaints.models import Complaint
-
-            put(ids, access.visible(user, Complaint).in_bulk(list(ids)), lambda o: o.tracking_no,
-                lambda o: reverse("complaints:staff_detail", args=[o.pk]))
-        elif label_lower == "credit.supervisoryaction":
-            from apps.credit.models import SupervisoryAction
-
-            put(ids, access.visible(user, SupervisoryAction).select_related("target").in_bulk(list(ids)),
-                lambda o: o.reference_no or str(o.target), lambda o: reverse("credit:action", args=[o.pk]))
-    return out
+    return {pk: (s.label, s.url) for pk, s in subjects.for_deadlines(user, deadlines).items()}

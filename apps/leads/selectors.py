@@ -93,6 +93,20 @@ def lead_worklist_items(*, user, lead: Lead) -> QuerySet:
             .select_related("insurer", "policy", "answered_by").order_by("kind", "insurer__name", "id"))
 
 
+def lead_spawned_cases(*, user, lead: Lead) -> QuerySet:
+    """The rescission cases this lead gave rise to (the lead's confirmation, or a penalty decided on it, relayed
+    to the insurer), in the user's audience, with their live status."""
+    from apps.rescissions.models import RescissionCase, Trigger
+
+    decisions = set(Penalty.objects.filter(lead=lead).values_list("decision_no", flat=True))
+    if lead.penalty_id:
+        decisions.add(lead.penalty.decision_no)
+    return (access.visible(user, RescissionCase)
+            .filter(Q(trigger=Trigger.LEAD_CONFIRMED, trigger_ref=lead.reference)
+                    | Q(trigger=Trigger.PENALTY, trigger_ref__in=decisions))
+            .select_related("insurer", "policy").order_by("id"))
+
+
 def vehicle_picture(*, user, lead: Lead) -> dict:
     """What the platform knows about the lead's vehicle, each part narrowed to the user's audience."""
     from apps.policies.models import Policy

@@ -24,6 +24,17 @@ def rule_label(rule: str) -> str:
 
 
 @register.filter
+def choice_label(value, field: str) -> str:
+    """The label of a stored choice value: ``{{ kind|choice_label:"credit.SupervisoryAction.kind" }}`` (never the
+    machine value on screen; an unknown value is shown as it is)."""
+    from django.apps import apps
+
+    app_label, model_name, field_name = field.split(".")
+    choices = dict(apps.get_model(app_label, model_name)._meta.get_field(field_name).flatchoices)
+    return str(choices.get(value, value))
+
+
+@register.filter
 def deadline_css(deadline, now=None) -> str:
     now = now or timezone.now()
     if deadline.breached_at:
