@@ -1,5 +1,6 @@
 """factory_boy factories for the kernel and parties; each app's factories live beside its tests."""
 
+import datetime as dt
 import itertools
 
 import factory
@@ -20,10 +21,15 @@ def make_uscc(n: int | None = None) -> str:
 _RESIDENT_SEQ = itertools.count()
 
 
-def make_resident_id(birth: str = "19850312", seq: int | None = None) -> str:
-    """A valid resident ID; without ``seq``, the next of 900 sequence numbers (a random one let two drivers of one
-    test collide on the unique blind index now and then)."""
-    seq = 100 + next(_RESIDENT_SEQ) % 900 if seq is None else seq
+def make_resident_id(birth: str | None = None, seq: int | None = None) -> str:
+    """A valid resident ID. With ``seq`` (and the default birth date 1985-03-12) the same ID every time; without, a
+    new one every call — born on a day of the 1990s that no explicit ``seq`` uses (a random sequence number let two
+    drivers of one test collide on the unique blind index now and then)."""
+    if seq is None:
+        n = next(_RESIDENT_SEQ)
+        birth = birth or (dt.date(1990, 1, 1) + dt.timedelta(days=n // 900)).strftime("%Y%m%d")
+        seq = 100 + n % 900
+    birth = birth or "19850312"
     body = f"450202{birth}{seq:03d}"
     return body + resident_id_check_char(body)
 
