@@ -47,7 +47,7 @@ def test_switching_to_english_shows_the_english_login_page(transactional_db, new
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    assert page.locator("h1").inner_text() == "Workbench"
+    assert page.locator("h1").inner_text() == "Home"
     assert page.locator("[data-testid=role]").inner_text().startswith("Insurer staff")
 
     with page.expect_navigation():

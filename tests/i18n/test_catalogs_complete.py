@@ -184,3 +184,28 @@ def test_page_in_english(parties, english, user, url, english_text, chinese_text
 def test_pages_stay_chinese_without_the_cookie(parties, client):
     body = _page_zh(client, parties.transport_user, "/vehicles/")
     assert "车辆登记册" in body and "Vehicle register" not in body
+
+
+# --- terminology: the English words fixed for the law's terms ----------------------------------------------------
+# 营运/营业 (carrying paying passengers, the usage nature) is "operating"; "commercial" is reserved for 商业险
+# (commercial insurance, as opposed to 交强险). 超期失权 is a lapse by time, not a breach; 退保 is a cancellation.
+TERMS = [
+    (re.compile(r"营运|营业"), re.compile(r"\bcommercial\b", re.I), re.compile(r"商业"),
+     "营运/营业 is 'operating'; 'commercial' only for 商业险"),
+    (re.compile(r"超期失权"), re.compile(r"breach", re.I), None, "超期失权 lapses by time, not by breach"),
+    (re.compile(r"退保"), re.compile(r"surrender", re.I), None, "退保 is a cancellation"),
+    (re.compile(r"^工作台$"), re.compile(r"workbench", re.I), None, "the home page is 'Home'"),
+]
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=CATALOG_IDS)
+def test_translations_use_the_fixed_terms(path):
+    wrong = []
+    for entry in parse_po(path):
+        for text in _translations(entry):
+            for in_msgid, bad, allowed_if, why in TERMS:
+                if in_msgid.search(entry["msgid"]) and bad.search(text):
+                    if allowed_if is not None and allowed_if.search(entry["msgid"]):
+                        continue
+                    wrong.append(f"{entry['msgid']!r} → {text!r}: {why}")
+    assert not wrong, "\n".join(wrong)
