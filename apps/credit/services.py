@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -523,11 +523,13 @@ def source_describe(source) -> dict:
     from django.contrib.contenttypes.models import ContentType
 
     meta = source._meta
-    number = next((str(v) for v in (getattr(source, a, "") for a in _NUMBER_ATTRS) if v), f"#{source.pk}")
+    number = next((str(v) for v in (getattr(source, a, "") for a in _NUMBER_ATTRS) if v), None)
+    if number is None:  # no business number: the row's own description, never "#<id>" (users read it)
+        number = str(source) if type(source).__str__ is not models.Model.__str__ else ""
     record_source = PROPOSAL_RECORD_SOURCES.get(meta.label_lower) or PROPOSAL_RECORD_SOURCES.get(
         meta.app_label, "proposal")
     return {"source_content_type": ContentType.objects.get_for_model(source), "source_object_id": str(source.pk),
-            "source_label": f"{meta.verbose_name} {number}"[:120], "record_source": record_source}
+            "source_label": f"{meta.verbose_name} {number}".strip()[:120], "record_source": record_source}
 
 
 def _subject_key(described: dict) -> str:

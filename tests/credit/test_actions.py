@@ -177,3 +177,16 @@ def test_demo_seeder_is_idempotent(parties):
     assert SupervisoryAction.objects.count() == 2
     assert CreditRecord.objects.count() == 3
     assert SupervisoryAction.objects.get(kind="self_discipline").reported_at is not None
+
+
+def test_m15_action_page_names_its_credit_record_by_subject_and_event_not_by_id(parties, client):
+    action = supervisory_action_issue(
+        actor=parties.regulator_user, target=parties.insurer_b, kind="rectification_order",
+        ground="unlawful_refusal", facts="对网约车违规拒保。", starts_on=TODAY())
+    _accept(action, parties.ins_assoc_user)
+    action.refresh_from_db()
+    client.force_login(parties.regulator_user)
+    html = client.get(f"/credit/actions/{action.pk}/").content.decode()
+    record = action.credit_record
+    assert f"#{record.pk}" not in html
+    assert f"{record.subject_label} · {record.event_label} · {record.occurred_on:%Y-%m-%d}" in html
