@@ -119,7 +119,20 @@ def case_list(request):
 @login_required
 def case_detail(request, pk):
     rights.require(request.user, VIEW_PERM)
-    case = selectors.case_get(request.user, pk)
+    return _case_page(request, selectors.case_get(request.user, pk))
+
+
+# The context key under which the case page shows each action's form (a refused action re-renders the page with
+# the user's bound form in its place, so nothing typed is lost).
+_FORM_KEYS = {
+    "NoticeSendForm": "send_form", "PathForm": "path_form", "EndorseForm": "endorse_form",
+    "PolicyAddForm": "policy_add_form", "NoticeReceiveForm": "receive_form", "DisclosureForm": "disclosure_form",
+    "DecisionForm": "decision_form", "CorrectionForm": "correction_form",
+}
+
+
+def _case_page(request, case, bound=None, status: int = 200):
+    """The case page; ``bound`` is a submitted form that was refused, shown with the user's input and its errors."""
     now = timezone.now()
     actions = selectors.next_actions(case, request.user, now)
     events = list(case.events.select_related("actor", "organization", "corrects").order_by("at", "recorded_at", "id"))
@@ -167,22 +180,36 @@ def case_detail(request, pk):
             form = CorrectionForm()
             form.fields["event"].widget.choices = choices
             context["correction_form"] = form
-    return render(request, "rescissions/case_detail.html", context)
+    if bound is not None:
+        key = _FORM_KEYS[type(bound).__name__]
+        shown = context.get(key)
+        for name, field in bound.fields.items():  # choices filled per case (policy, event) carry over
+            if shown is not None and hasattr(field.widget, "choices"):
+                field.widget.choices = shown.fields[name].widget.choices
+        context[key] = bound
+    return render(request, "rescissions/case_detail.html", context, status=status)
 
 
 def _act(request, pk, form_class, call, success: str):
+    """One action of the case page. A refused action (invalid input, or the service's refusal) changes nothing and
+    shows the page again with the user's input kept and the error beside the field at fault (400)."""
     case = selectors.case_get(request.user, pk)
     form = form_class(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
-        return redirect("rescissions:case", pk=case.pk)
+        messages.error(request, _("未能登记，请按提示修改后重新提交。"))
+        return _case_page(request, case, form, status=400)
     try:
         case = call(case, form.cleaned_data)
     except ApplicationError as exc:
+        fields = (exc.extra or {}).get("fields") or {}
+        for name, errors in fields.items():
+            if name in form.fields:
+                for error in errors if isinstance(errors, list | tuple) else [errors]:
+                    form.add_error(name, str(error))
+        if not any(name in form.fields for name in fields):
+            form.add_error(None, exc.message)
         messages.error(request, exc.message)
-        return redirect("rescissions:case", pk=pk)
+        return _case_page(request, selectors.case_get(request.user, pk), form, status=exc.status_code)
     messages.success(request, success)
     for warning in selectors.case_clock(case).warnings:
         messages.warning(request, warning)
