@@ -11,6 +11,7 @@ from apps.parties import access
 
 from .models import (
     Direction,
+    Disposal,
     InsurerWorklistItem,
     LawfulListRun,
     Lead,
@@ -105,6 +106,35 @@ def lead_spawned_cases(*, user, lead: Lead) -> QuerySet:
             .filter(Q(trigger=Trigger.LEAD_CONFIRMED, trigger_ref=lead.reference)
                     | Q(trigger=Trigger.PENALTY, trigger_ref__in=decisions))
             .select_related("insurer", "policy").order_by("id"))
+
+
+def lead_disposal_pending(lead: Lead) -> dict:
+    """What a disposed lead still waits for: its rescission cases not yet decided by their insurers (rule M12) and
+    its credit proposal not yet decided by the association (rule M2). Counts only, whoever reads the lead: the
+    lead's sender pushed those consequences and may know whether they are done, not what the cases contain."""
+    from apps.credit.models import CreditProposal
+    from apps.rescissions.models import OPEN_STATUSES, RescissionCase, Trigger
+
+    if lead.status != Status.DISPOSED:
+        return {"cases": 0, "proposals": 0, "undelivered": 0, "any": False}
+    decisions = set(Penalty.objects.filter(lead=lead).values_list("decision_no", flat=True))
+    if lead.penalty_id:
+        decisions.add(lead.penalty.decision_no)
+    cases = RescissionCase.objects.filter(
+        Q(trigger=Trigger.LEAD_CONFIRMED, trigger_ref=lead.reference) | Q(trigger=Trigger.PENALTY, trigger_ref__in=decisions),
+        status__in=OPEN_STATUSES).count()
+    proposals = CreditProposal.objects.filter(
+        source_content_type__app_label="leads", source_content_type__model="lead", source_object_id=str(lead.pk),
+        status=CreditProposal.Status.PENDING).count()
+    undelivered = 0
+    if Disposal.RESCISSION in (lead.disposals or []):  # the finding pushed towards the insurers: not yet arrived?
+        from apps.exchange.models import Batch
+
+        sent = [batch for event in lead.events.filter(action="disposed")
+                for batch in (event.detail or {}).get("check_result_batches", [])]
+        undelivered = Batch.objects.filter(pk__in=sent).exclude(state=Batch.State.DELIVERED).count()
+    return {"cases": cases, "proposals": proposals, "undelivered": undelivered,
+            "any": bool(cases or proposals or undelivered)}
 
 
 def vehicle_picture(*, user, lead: Lead) -> dict:

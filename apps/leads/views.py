@@ -227,6 +227,7 @@ def _detail_page(request, lead: Lead, *, check_form=None, status: int = 200):
         "attachments": access.visible(user, LeadAttachment).filter(lead=lead),
         "worklist_items": selectors.lead_worklist_items(user=user, lead=lead),
         "spawned_cases": selectors.lead_spawned_cases(user=user, lead=lead),
+        "pending": selectors.lead_disposal_pending(lead),
         "picture": selectors.vehicle_picture(user=user, lead=lead),
         "vehicle_url": selectors.vehicle_url(lead.vehicle_id) if lead.vehicle_id else "",
         "labels": services.ACTION_LABELS,
