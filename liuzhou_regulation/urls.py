@@ -1,7 +1,9 @@
 from csp.decorators import csp_update
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic.base import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.core.api.errors import api_not_found
@@ -41,6 +43,8 @@ urlpatterns = [
     path("inspections/", include("apps.inspections.urls")),
     path("dashboard/", include("apps.dashboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # browsers and bookmark tools ask for /favicon.ico whatever the page's <link rel=icon> says
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True), name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/v1/", api_not_found),  # unknown API paths answer in the API's one error shape

@@ -111,6 +111,11 @@ def test_favicon_is_a_static_file_linked_from_every_page(client, db, debug_off):
     assert b"<svg" in b"".join(response.streaming_content if response.streaming else [response.content])
 
 
+def test_favicon_ico_redirects_to_the_icon_for_clients_that_ask_for_it(client, db, debug_off):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_language_menu_names_each_language_in_itself(client, db, language):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language

@@ -57,6 +57,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "api-import-start":                 ("POST", "401  404  404  404  404  400  404  404  404  403"),
     "api-import-discard":               ("POST", "401  404  404  404  404  200* 404  404  404  403"),
     "set_language":                     ("GET",  "302  302  302  302  302  302  302  302  302  302"),
+    "favicon":                          ("GET",  "301  301  301  301  301  301  301  301  301  301"),
     # --- Premium calculators and underwriting checks (policies app, mounted beside the kernel) ---------------
     "api-premium-compulsory":           ("POST", "401  400  400  400  400  400  400  400  400  400"),
     "api-premium-carrier":              ("POST", "401  400  400  400  400  400  400  400  400  400"),
@@ -358,7 +359,7 @@ def test_the_table_is_well_formed():
     for name, (method, row) in TABLE.items():
         tokens = row.split()
         assert method in ("GET", "POST") and len(tokens) == len(ROLES), name
-        assert tokens[0] in ("L", "401") or name in PUBLIC_FORMS | {"login", "set_language", "api-schema",
+        assert tokens[0] in ("L", "401") or name in PUBLIC_FORMS | {"login", "set_language", "favicon", "api-schema",
                                                                      "api-docs", "complaints:report_done",
                                                                      "route:^api/v1/"}, (
             f"{name}: an anonymous visitor must be sent to the login page (or 401 from the API)")
