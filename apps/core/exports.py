@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
@@ -108,9 +109,18 @@ def csv_writer(target):
 
 
 def rows(queryset: QuerySet | Iterable, columns: list[Column]) -> Iterator[list[Any]]:
-    objects = queryset.iterator(chunk_size=CHUNK) if isinstance(queryset, QuerySet) else queryset
-    for obj in objects:
-        yield [_cell(col.get(obj)) for col in columns]
+    """The cells of each object, a chunk at a time. A streamed response runs after its view returned (outside the
+    request's calendar memo), so each chunk is computed inside its own: columns that count working days (rule T1)
+    read each year of the calendar once per chunk, not once per row. The memo is never held across a ``yield``."""
+    from . import calendar
+
+    objects = iter(queryset.iterator(chunk_size=CHUNK) if isinstance(queryset, QuerySet) else queryset)
+    while True:
+        with calendar.memoized():
+            chunk = [[_cell(col.get(obj)) for col in columns] for obj in islice(objects, CHUNK)]
+        if not chunk:
+            return
+        yield from chunk
 
 
 class _Echo:
