@@ -233,7 +233,7 @@ def _route(complaint: Complaint, handler: Organization, *, actor) -> None:
         _open_period(complaint, kind=HandlingPeriod.Kind.INITIAL, starts_at=complaint.received_at, actor=actor)
     else:
         deadline_start(rule=FEEDBACK_RULE, subject=complaint, responsible=handler, starts_at=complaint.received_at,
-                       unit=Deadline.Unit.NATURAL_DAYS, amount=conf.feedback_days(), actor=actor)
+                       actor=actor)  # unit and length from the rule's registration (apps.py)
     audit_record(actor=actor, action="complaint.route", obj=complaint, organization=handler,
                  detail={"routed_to": handler.pk})
     notify_organization(

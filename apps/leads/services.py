@@ -484,7 +484,6 @@ def lead_offline_check_request(*, actor, lead: Lead, note: str) -> Lead:
     transport's). Transport sees the request in its inbox; its clock (``LEAD_OFFLINE_CHECK_DAYS`` natural days,
     rule ``lead.offline_check``) is met when it records its finding."""
     from apps.core.deadlines import deadline_start
-    from apps.core.models import Deadline
     from apps.core.notifications import notify_organization
 
     lead = _lock(lead)
@@ -503,8 +502,7 @@ def lead_offline_check_request(*, actor, lead: Lead, note: str) -> Lead:
     _move(lead, Status.OFFLINE_CHECK, action="check_requested", actor=actor, note=note,
           fields=["check_requested_at", "check_requested_by", "check_request_note"],
           detail={"to": transport.name, "days": conf.offline_check_days()})
-    deadline_start(rule=OFFLINE_CHECK_RULE, subject=lead, responsible=transport, starts_at=now,
-                   unit=Deadline.Unit.NATURAL_DAYS, amount=conf.offline_check_days(), actor=actor)
+    deadline_start(rule=OFFLINE_CHECK_RULE, subject=lead, responsible=transport, starts_at=now, actor=actor)
     notify_organization(
         organization=transport,
         title=_("%(org)s请求对线索 %(ref)s（%(plate)s）进行线下核查") % {
