@@ -316,6 +316,13 @@ else:
     BLIND_INDEX_KEY = env("BLIND_INDEX_KEY") or _dev_secret("blind_index_key")
     PLATFORM_KEY = env("PLATFORM_KEY") or _dev_secret("platform_key")
 
+# The exchange's algorithm suite for this deployment (apps/exchange, docs/exchange.md): "intl" (Ed25519, X25519,
+# AES-256-GCM, SHA-256) or "sm" (国密: SM2, SM4, SM3). A party's exchange profile may choose 国密 for itself; a
+# batch uses 国密 when either party's suite is 国密. The platform's transparency log signs its tree head at this
+# interval (seconds) besides after each batch.
+EXCHANGE_SUITE = (env("EXCHANGE_SUITE") or "intl").strip().lower()
+EXCHANGE_LOG_HEAD_SECONDS = env_int("EXCHANGE_LOG_HEAD_SECONDS", 3600)
+
 # Deadlines (apps/core/deadlines.py): warn at this share of a clock's span, and this long before due.
 DEADLINE_WARN_FRACTION = Decimal(env("DEADLINE_WARN_FRACTION") or "0.75")
 DEADLINE_WARN_BEFORE = timedelta(hours=env_int("DEADLINE_WARN_BEFORE_HOURS", 24))

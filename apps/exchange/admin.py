@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Batch, BatchEvent, InboxEntry, OrganizationKey
+from .models import Batch, BatchEvent, ExchangeProfile, InboxEntry, OrganizationKey
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -18,8 +18,8 @@ class _ReadOnly(admin.ModelAdmin):
 
 @admin.register(OrganizationKey)
 class OrganizationKeyAdmin(_ReadOnly):
-    list_display = ["key_id", "organization", "purpose", "valid_from", "retired_at"]
-    list_filter = ["purpose"]
+    list_display = ["key_id", "organization", "purpose", "algorithm", "valid_from", "retired_at"]
+    list_filter = ["purpose", "algorithm"]
     search_fields = ["key_id", "organization__name", "organization__uscc"]
     exclude = ["private_key_sealed"]
 
@@ -41,3 +41,21 @@ class BatchEventAdmin(_ReadOnly):
 @admin.register(InboxEntry)
 class InboxEntryAdmin(_ReadOnly):
     list_display = ["claimed_batch_id", "recipient", "received_at", "ingested_at"]
+
+
+@admin.register(ExchangeProfile)
+class ExchangeProfileAdmin(admin.ModelAdmin):
+    """A party's algorithm suite; saved through the service (right check and audit)."""
+
+    list_display = ["organization", "suite", "updated_at"]
+    list_filter = ["suite"]
+    search_fields = ["organization__name", "organization__uscc"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from .suites import exchange_profile_set
+
+        saved = exchange_profile_set(organization=obj.organization, suite=obj.suite, actor=request.user)
+        obj.pk = saved.pk

@@ -27,6 +27,7 @@ class ExchangeConfig(AppConfig):
         if _seed_demo_keys not in DEMO_SEEDERS:
             DEMO_SEEDERS.append(_seed_demo_keys)
         checks.register(_check_backoff_below_visibility_timeout)
+        checks.register(_check_suite)
 
 
 def _home_panel(request) -> dict:
@@ -59,5 +60,16 @@ def _check_backoff_below_visibility_timeout(app_configs, **kwargs):
             "EXCHANGE_RETRY_BACKOFF_MAX_SECONDS is not below the broker visibility timeout; "
             "Redis would hand a waiting retry to a second worker.",
             id="exchange.W001",
+        )]
+    return []
+
+
+def _check_suite(app_configs, **kwargs):
+    from . import conf, crypto
+
+    if conf.deployment_suite() not in crypto.FAMILIES:
+        return [checks.Error(
+            f"EXCHANGE_SUITE must be one of {', '.join(crypto.FAMILIES)}, not {conf.deployment_suite()!r}.",
+            id="exchange.E001",
         )]
     return []

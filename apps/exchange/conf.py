@@ -11,6 +11,8 @@
 | EXCHANGE_DELIVERING_STALE_SECONDS | 300 | a batch in ``delivering`` this long, with no worker holding it, was lost by a dead worker |
 | EXCHANGE_SWEEP_LIMIT | 500 | batches handled per sweep run |
 | EXCHANGE_PUBLISH_MAX_RETRIES | 2 | broker publish retries before an enqueue is given up (the outbox keeps the batch) |
+| EXCHANGE_SUITE | intl | the deployment's algorithm suite, ``intl`` or ``sm`` (国密); settings.py reads it |
+| EXCHANGE_LOG_HEAD_SECONDS | 3600 | interval of the periodic signed tree head of the transparency log |
 """
 
 from __future__ import annotations
@@ -76,3 +78,13 @@ def publish_retry_policy() -> dict:
 def visibility_timeout() -> int:
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
     return int(options.get("visibility_timeout", 3600))
+
+
+def deployment_suite() -> str:
+    """The deployment's suite family, ``settings.EXCHANGE_SUITE`` ("intl" or "sm"; read in settings.py)."""
+    return str(getattr(settings, "EXCHANGE_SUITE", "intl") or "intl")
+
+
+def log_head_seconds() -> int:
+    """How often the platform signs the transparency log's tree head (besides after each batch)."""
+    return int(getattr(settings, "EXCHANGE_LOG_HEAD_SECONDS", 3600) or 3600)

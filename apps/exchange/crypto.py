@@ -27,6 +27,13 @@ Everything that is signed or hashed is defined here, byte for byte (docs/exchang
   canonical_json({field: key[field] for field in ENDORSED_FIELDS}))``. A verifier that pins the root's public key
   (``manage.py exchange_root_key`` prints it) accepts an archive's keys only when they carry such an endorsement:
   keys that travel in the archive cannot vouch for themselves.
+* **The 国密 suite** (``SUITE_SM``, ``gm.py``): the batch is signed with SM2 (``SM2-with-SM3``, signature
+  ``r ‖ s``), SM3 replaces SHA-256 in the batch-signature message, the sealed-batch hash and the key id, and the
+  rows are encrypted with SM4-GCM under a fresh 128-bit content key that is itself SM2-encrypted to the
+  recipient's SM2 encryption key (GB/T 32918.4, ``C1 ‖ C3 ‖ C2``) — the digital envelope of GM/T 0010 / GB/T
+  35275. Ciphertext = ``SM2(content key) (113 bytes) ‖ nonce (12) ‖ SM4-GCM ciphertext ‖ tag (16)`` with the
+  same associated data as HPKE's ``info``. The receipt names the sealed-batch hash as ``batch_sm3``. The header's
+  ``suite`` and ``signature_algorithm`` say which suite a batch uses; both verify offline.
 """
 
 from __future__ import annotations
@@ -46,6 +53,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from . import gm
+
 try:  # cryptography >= 47
     from cryptography.hazmat.primitives import hpke as _hpke
 except ImportError:  # pragma: no cover - depends on the installed cryptography
@@ -56,9 +65,21 @@ RECEIPT_FORMAT = "lz-exchange-receipt/1"
 ARCHIVE_FORMAT = "lz-exchange-archive/1"
 SUITE_HPKE = "HPKE-base/DHKEM(X25519,HKDF-SHA256)/HKDF-SHA256/AES-256-GCM"
 SUITE_MANUAL = "X25519/HKDF-SHA256/AES-256-GCM"
+SUITE_SM = "SM2-encrypt/SM4-128-GCM/SM3"
 SIGNATURE_ALGORITHM = "Ed25519"
+SIGNATURE_SM2 = "SM2-with-SM3"
 ED25519 = "ed25519"
 X25519 = "x25519"
+SM2 = "sm2"
+
+# Suite families: "intl" (Ed25519 / X25519 / AES-256-GCM / SHA-256) and "sm" (SM2 / SM4 / SM3).
+FAMILY_INTL = "intl"
+FAMILY_SM = "sm"
+FAMILIES = (FAMILY_INTL, FAMILY_SM)
+SIGNING_ALGORITHM = {FAMILY_INTL: ED25519, FAMILY_SM: SM2}
+ENCRYPTION_ALGORITHM = {FAMILY_INTL: X25519, FAMILY_SM: SM2}
+SIGNATURE_NAME = {FAMILY_INTL: SIGNATURE_ALGORITHM, FAMILY_SM: SIGNATURE_SM2}
+RECEIPT_DIGEST_FIELD = {FAMILY_INTL: "batch_sha256", FAMILY_SM: "batch_sm3"}
 
 _INFO_PREFIX = b"lz-exchange/1 batch\n"
 _SIG_PREFIX = b"lz-exchange/1 batch-signature\n"
@@ -135,11 +156,23 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def family_of(suite: str | None) -> str:
+    """The family of a header's ``suite`` (anything but the 国密 suite is the international one)."""
+    return FAMILY_SM if suite == SUITE_SM else FAMILY_INTL
+
+
+def digest_hex(family: str, data: bytes) -> str:
+    """The family's hash (SHA-256 or SM3), hex."""
+    return gm.sm3_hex(data) if family == FAMILY_SM else sha256_hex(data)
+
+
 # --- keys -----------------------------------------------------------------------------------------------------
 
 
 def key_id(algorithm: str, public_raw: bytes) -> str:
-    return f"{algorithm}:{sha256_hex(public_raw)[:32]}"
+    """``"<algorithm>:"`` + the first 32 hex digits of SHA-256 (SM3 for an SM2 key) of the raw public key."""
+    digest = gm.sm3_hex(public_raw) if algorithm == SM2 else sha256_hex(public_raw)
+    return f"{algorithm}:{digest[:32]}"
 
 
 def _raw_public(key) -> bytes:
@@ -163,6 +196,9 @@ def generate_key(algorithm: str) -> KeyMaterial:
         private = ed25519.Ed25519PrivateKey.generate()
     elif algorithm == X25519:
         private = x25519.X25519PrivateKey.generate()
+    elif algorithm == SM2:
+        private_raw, public_raw = gm.generate()
+        return KeyMaterial(algorithm, key_id(algorithm, public_raw), public_raw, private_raw)
     else:
         raise ValueError(f"unknown key algorithm {algorithm}")
     public_raw = _raw_public(private.public_key())
@@ -199,24 +235,32 @@ def _lp(data: bytes) -> bytes:
     return len(data).to_bytes(8, "big") + data
 
 
-def batch_signing_message(header_bytes: bytes, ciphertext: bytes) -> bytes:
-    return _SIG_PREFIX + header_bytes + b"\n" + sha256_hex(ciphertext).encode("ascii")
+def batch_signing_message(header_bytes: bytes, ciphertext: bytes, suite: str | None = None) -> bytes:
+    return _SIG_PREFIX + header_bytes + b"\n" + digest_hex(family_of(suite), ciphertext).encode("ascii")
 
 
-def sealed_digest(header_bytes: bytes, ciphertext: bytes, signature: bytes) -> str:
-    """SHA-256 (hex) of the exact sealed batch, the value a receipt acknowledges."""
-    return sha256_hex(_SEALED_PREFIX + _lp(header_bytes) + _lp(ciphertext) + _lp(signature))
+def sealed_digest(header_bytes: bytes, ciphertext: bytes, signature: bytes, suite: str | None = None) -> str:
+    """SHA-256 (SM3 for the 国密 suite), hex, of the exact sealed batch: the value a receipt acknowledges."""
+    return digest_hex(family_of(suite), _SEALED_PREFIX + _lp(header_bytes) + _lp(ciphertext) + _lp(signature))
 
 
 def receipt_signing_message(receipt: dict) -> bytes:
     return _RECEIPT_PREFIX + canonical_json(receipt)
 
 
-def sign(private_raw: bytes, message: bytes) -> bytes:
+def sign(private_raw: bytes, message: bytes, *, algorithm: str = ED25519, public_raw: bytes | None = None) -> bytes:
+    """Ed25519, or SM2 (``r ‖ s``, default identifier; pass ``public_raw`` to spare deriving it)."""
+    if algorithm == SM2:
+        return gm.sign(private_raw, message, public=public_raw)
     return ed25519.Ed25519PrivateKey.from_private_bytes(private_raw).sign(message)
 
 
-def verify(public_raw: bytes, signature: bytes, message: bytes, *, code: str = "bad_signature") -> None:
+def verify(public_raw: bytes, signature: bytes, message: bytes, *, algorithm: str = ED25519,
+           code: str = "bad_signature") -> None:
+    if algorithm == SM2:
+        if not gm.verify(public_raw, signature, message):
+            raise CryptoError(code, "SM2 signature does not verify")
+        return
     try:
         ed25519.Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, message)
     except (InvalidSignature, ValueError) as exc:
@@ -236,8 +280,16 @@ def _manual_key(shared: bytes, enc: bytes, recipient_public: bytes, header_bytes
     ).derive(shared)
 
 
+_SM_WRAPPED = 65 + 32 + 16  # SM2 ciphertext of a 16-byte SM4 key: C1 ‖ C3 ‖ C2
+
+
 def seal(plaintext: bytes, recipient_public_raw: bytes, header_bytes: bytes, suite: str) -> bytes:
-    """Encrypt ``plaintext`` for the recipient; returns ``enc (32 bytes) ‖ AEAD ciphertext``."""
+    """Encrypt ``plaintext`` for the recipient; returns ``enc (32 bytes) ‖ AEAD ciphertext`` (the 国密 suite:
+    ``SM2(content key) ‖ nonce ‖ SM4-GCM``)."""
+    if suite == SUITE_SM:
+        content_key, nonce = os.urandom(16), os.urandom(12)
+        wrapped = gm.encrypt(recipient_public_raw, content_key)
+        return wrapped + nonce + gm.sm4_gcm_encrypt(content_key, nonce, plaintext, _INFO_PREFIX + header_bytes)
     public = x25519.X25519PublicKey.from_public_bytes(recipient_public_raw)
     if suite == SUITE_HPKE:
         if _hpke is None:  # pragma: no cover
@@ -253,6 +305,13 @@ def seal(plaintext: bytes, recipient_public_raw: bytes, header_bytes: bytes, sui
 
 
 def open_sealed(ciphertext: bytes, recipient_private_raw: bytes, header_bytes: bytes, suite: str) -> bytes:
+    if suite == SUITE_SM:
+        try:
+            content_key = gm.decrypt(recipient_private_raw, ciphertext[:_SM_WRAPPED])
+            nonce, body = ciphertext[_SM_WRAPPED:_SM_WRAPPED + 12], ciphertext[_SM_WRAPPED + 12:]
+            return gm.sm4_gcm_decrypt(content_key, nonce, body, _INFO_PREFIX + header_bytes)
+        except gm.GMError as exc:
+            raise CryptoError("decrypt_failed", "SM2/SM4-GCM authentication failed") from exc
     private = x25519.X25519PrivateKey.from_private_bytes(recipient_private_raw)
     try:
         if suite == SUITE_HPKE:

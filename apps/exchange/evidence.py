@@ -12,8 +12,9 @@ with the platform's own root. What is verified:
    it, so a party records it once, independently of any archive). Keys that travel in the archive cannot vouch
    for themselves: anyone can re-sign a receipt with a key of their own and append that key. Without a pinned
    root the verifier says so — "密钥未核实 / KEYS NOT VOUCHED FOR", exit status 3 — and never "核验通过";
-1. the sender's Ed25519 signature over the sealed batch (header + SHA-256 of the ciphertext);
-2. the recipient's Ed25519 signature over its receipt;
+1. the sender's signature over the sealed batch (header + hash of the ciphertext) — Ed25519 and SHA-256, or, for
+   a batch of the 国密 suite (the header's ``suite``), SM2 and SM3;
+2. the recipient's signature over its receipt (the same algorithm);
 3. that the receipt acknowledges exactly this batch: its ``batch_sha256`` equals the hash of the sealed batch
    (header, ciphertext and signature as found in the archive) and its batch id, sender and recipient match;
 4. that each key in the archive really has the id it claims (the id is derived from the public key) and belongs
@@ -63,6 +64,7 @@ class Verdict:
     case_refs: list[str] = field(default_factory=list)
     sender_key_id: str = ""
     receipt_key_id: str = ""
+    suite: str = ""
     root_key_ids: list[str] = field(default_factory=list)
 
     @property
@@ -101,7 +103,8 @@ def build_archive(
             "header": header,
             "ciphertext": crypto.b64e(ciphertext),
             "signature": crypto.b64e(signature),
-            "sealed_sha256": crypto.sealed_digest(crypto.canonical_json(header), ciphertext, signature),
+            "sealed_sha256": crypto.sealed_digest(crypto.canonical_json(header), ciphertext, signature,
+                                                  header.get("suite")),
         },
         "receipt": None if receipt is None else {
             "body": receipt,
@@ -231,13 +234,21 @@ def verify_sealed(  # noqa: C901 - one linear list of checks reads best
     except (TypeError, ValueError):
         verdict.add("批次生成时间", "batch creation time", False, "unreadable")
 
-    found = _find_key(data, verdict.sender_key_id, algorithm=crypto.ED25519, uscc=header.get("sender_uscc"),
+    suite = header.get("suite")
+    family = crypto.family_of(suite)
+    algorithm = crypto.SIGNING_ALGORITHM[family]
+    signature_name = crypto.SIGNATURE_NAME[family]
+    verdict.suite = str(suite or "")
+    verdict.add("算法套件", "algorithm suite", header.get("signature_algorithm") == signature_name,
+                f"{suite} / {header.get('signature_algorithm')}")
+    found = _find_key(data, verdict.sender_key_id, algorithm=algorithm, uscc=header.get("sender_uscc"),
                       verdict=verdict, who_zh="发送方", who_en="sender", roots=pinned)
     if found:
         sender_key, raw = found
         try:
-            crypto.verify(raw, signature, crypto.batch_signing_message(header_bytes, ciphertext))
-            verdict.add("发送方批次签名", "sender's batch signature", True, "Ed25519")
+            crypto.verify(raw, signature, crypto.batch_signing_message(header_bytes, ciphertext, suite),
+                          algorithm=algorithm)
+            verdict.add("发送方批次签名", "sender's batch signature", True, signature_name)
         except crypto.CryptoError:
             verdict.add("发送方批次签名", "sender's batch signature", False, "does not verify")
         verdict.add("发送方密钥有效期", "sender key validity", _in_window(sender_key, verdict.created_at),
@@ -259,21 +270,21 @@ def verify_sealed(  # noqa: C901 - one linear list of checks reads best
         verdict.add("回执时间", "receipt time", False, "unreadable")
     verdict.add("回执格式", "receipt format", receipt.get("format") == crypto.RECEIPT_FORMAT, crypto.RECEIPT_FORMAT)
 
-    found = _find_key(data, verdict.receipt_key_id, algorithm=crypto.ED25519, uscc=header.get("recipient_uscc"),
+    found = _find_key(data, verdict.receipt_key_id, algorithm=algorithm, uscc=header.get("recipient_uscc"),
                       verdict=verdict, who_zh="接收方", who_en="recipient", roots=pinned)
     if found:
         receipt_key, raw = found
         try:
-            crypto.verify(raw, receipt_signature or b"", receipt_bytes)
-            verdict.add("接收方回执签名", "recipient's receipt signature", True, "Ed25519")
+            crypto.verify(raw, receipt_signature or b"", receipt_bytes, algorithm=algorithm)
+            verdict.add("接收方回执签名", "recipient's receipt signature", True, signature_name)
         except crypto.CryptoError:
             verdict.add("接收方回执签名", "recipient's receipt signature", False, "does not verify")
         verdict.add("接收方密钥有效期", "recipient key validity", _in_window(receipt_key, verdict.received_at),
                     "valid when the receipt was issued")
 
-    digest = crypto.sealed_digest(header_bytes, ciphertext, signature)
-    verdict.add("回执所确认的批次摘要", "receipt hash matches the batch", receipt.get("batch_sha256") == digest,
-                digest)
+    digest = crypto.sealed_digest(header_bytes, ciphertext, signature, suite)
+    verdict.add("回执所确认的批次摘要", "receipt hash matches the batch",
+                receipt.get(crypto.RECEIPT_DIGEST_FIELD[family]) == digest, digest)
     same = (
         receipt.get("batch_id") == header.get("batch_id")
         and receipt.get("sender_uscc") == header.get("sender_uscc")
@@ -321,6 +332,7 @@ def render(verdict: Verdict) -> str:
         lines.append(f"案件编号 Case references:   {', '.join(verdict.case_refs)}")
     lines.append(f"发送方签名密钥 Sender key:   {verdict.sender_key_id or '—'}")
     lines.append(f"接收方签名密钥 Receipt key:  {verdict.receipt_key_id or '—'}")
+    lines.append(f"算法套件 Suite:             {verdict.suite or '—'}")
     lines.append(f"平台根公钥 Pinned root:      {', '.join(verdict.root_key_ids) or '— (未指定 none pinned)'}")
     lines.append("")
     for check in verdict.checks:

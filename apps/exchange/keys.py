@@ -11,6 +11,10 @@ from django.utils import timezone
 from . import crypto
 
 PURPOSES = {"signing": crypto.ED25519, "encryption": crypto.X25519}
+FAMILY_PURPOSES = {
+    crypto.FAMILY_INTL: PURPOSES,
+    crypto.FAMILY_SM: {"signing": crypto.SM2, "encryption": crypto.SM2},
+}
 
 
 def _wrap_key() -> bytes:
@@ -22,9 +26,9 @@ def root() -> crypto.KeyMaterial:
     return crypto.root_key(settings.PLATFORM_KEY)
 
 
-def new_key(model, *, organization_id: int, purpose: str, valid_from=None):
-    """Create (and save) one key pair row of ``purpose`` for the organisation."""
-    material = crypto.generate_key(PURPOSES[purpose])
+def new_key(model, *, organization_id: int, purpose: str, valid_from=None, algorithm: str | None = None):
+    """Create (and save) one key pair row of ``purpose`` (and ``algorithm``: by default the international one)."""
+    material = crypto.generate_key(algorithm or PURPOSES[purpose])
     return model.objects.create(
         key_id=material.key_id,
         organization_id=organization_id,
@@ -36,12 +40,15 @@ def new_key(model, *, organization_id: int, purpose: str, valid_from=None):
     )
 
 
-def ensure_keys(model, *, organization_id: int) -> list:
-    """Create the missing current keys of an organisation; returns the keys created (idempotent)."""
+def ensure_keys(model, *, organization_id: int, families=(crypto.FAMILY_INTL,)) -> list:
+    """Create the missing current keys of an organisation (of the suite ``families``); returns the keys created
+    (idempotent)."""
     created = []
-    for purpose in PURPOSES:
-        if not model.objects.filter(organization_id=organization_id, purpose=purpose, retired_at__isnull=True).exists():
-            created.append(new_key(model, organization_id=organization_id, purpose=purpose))
+    for family in families:
+        for purpose, algorithm in FAMILY_PURPOSES[family].items():
+            if not model.objects.filter(organization_id=organization_id, purpose=purpose, algorithm=algorithm,
+                                        retired_at__isnull=True).exists():
+                created.append(new_key(model, organization_id=organization_id, purpose=purpose, algorithm=algorithm))
     return created
 
 

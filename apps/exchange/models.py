@@ -23,10 +23,15 @@ class OrganizationKey(models.Model):
     receipts it signed still verify. The private half is stored sealed under the platform key."""
 
     class Purpose(models.TextChoices):
-        SIGNING = "signing", _("签名（Ed25519）")
-        ENCRYPTION = "encryption", _("加密（X25519）")
+        SIGNING = "signing", _("签名")
+        ENCRYPTION = "encryption", _("加密")
 
+    # purpose -> algorithm, per suite family (the 国密 family uses SM2 for both)
     ALGORITHM_FOR_PURPOSE = {Purpose.SIGNING: crypto.ED25519, Purpose.ENCRYPTION: crypto.X25519}
+    ALGORITHMS = {
+        crypto.FAMILY_INTL: {Purpose.SIGNING: crypto.ED25519, Purpose.ENCRYPTION: crypto.X25519},
+        crypto.FAMILY_SM: {Purpose.SIGNING: crypto.SM2, Purpose.ENCRYPTION: crypto.SM2},
+    }
 
     key_id = models.CharField(_("密钥编号"), max_length=80, unique=True)
     organization = models.ForeignKey(
@@ -34,7 +39,7 @@ class OrganizationKey(models.Model):
     )
     purpose = models.CharField(_("用途"), max_length=20, choices=Purpose.choices)
     algorithm = models.CharField(_("算法"), max_length=20)
-    public_key = models.CharField(_("公钥（Base64）"), max_length=64)
+    public_key = models.CharField(_("公钥（Base64）"), max_length=100)
     private_key_sealed = models.BinaryField(_("私钥（平台密钥加密）"), editable=False)
     valid_from = models.DateTimeField(_("启用时间"), default=timezone.now)
     retired_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
@@ -46,8 +51,8 @@ class OrganizationKey(models.Model):
         ordering = ["organization_id", "purpose", "-valid_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "purpose"], condition=Q(retired_at__isnull=True),
-                name="exchange_one_current_key_per_purpose",
+                fields=["organization", "purpose", "algorithm"], condition=Q(retired_at__isnull=True),
+                name="exchange_one_current_key_per_purpose_algorithm",
             ),
         ]
 
@@ -60,6 +65,31 @@ class OrganizationKey(models.Model):
 
     def valid_at(self, instant) -> bool:
         return self.valid_from <= instant and (self.retired_at is None or instant < self.retired_at)
+
+
+class ExchangeProfile(models.Model):
+    """How one party exchanges: its algorithm suite (empty = the deployment's ``EXCHANGE_SUITE``).
+
+    A batch uses the 国密 suite when the sender's or the recipient's effective suite is 国密 (a party assessed for
+    commercial cryptography never receives or sends anything else); otherwise the international one."""
+
+    class Suite(models.TextChoices):
+        DEFAULT = "", _("按平台默认")
+        INTL = crypto.FAMILY_INTL, _("国际算法（Ed25519、X25519、AES-256-GCM、SHA-256）")
+        SM = crypto.FAMILY_SM, _("国密算法（SM2、SM4、SM3）")
+
+    organization = models.OneToOneField(
+        "parties.Organization", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="exchange_profile"
+    )
+    suite = models.CharField(_("算法套件"), max_length=10, choices=Suite.choices, blank=True, default="")
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("交换配置")
+        verbose_name_plural = _("交换配置")
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.suite or '-'}"
 
 
 class Batch(models.Model):
@@ -85,7 +115,7 @@ class Batch(models.Model):
     header = models.JSONField(_("批次头"))
     ciphertext = models.BinaryField(_("密文"))
     signature = models.BinaryField(_("发送方签名"))
-    sealed_sha256 = models.CharField(_("批次摘要（SHA-256）"), max_length=64)
+    sealed_sha256 = models.CharField(_("批次摘要（SHA-256 或 SM3）"), max_length=64)
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("投递次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次投递"), null=True, blank=True)
@@ -155,7 +185,7 @@ class InboxEntry(models.Model):
     )
     claimed_batch_id = models.UUIDField(_("批次头中的批次号"), unique=True)
     nonce = models.CharField(_("随机数"), max_length=64, unique=True)
-    sealed_sha256 = models.CharField(_("批次摘要（SHA-256）"), max_length=64)
+    sealed_sha256 = models.CharField(_("批次摘要（SHA-256 或 SM3）"), max_length=64)
     received_at = models.DateTimeField(_("接收时间"))
     ingested_at = models.DateTimeField(_("入库时间"), null=True, blank=True)
     case_refs = models.JSONField(_("案件编号"), default=list, blank=True)

@@ -7,7 +7,9 @@ _EVERYONE = ["exchange.view_batch", "exchange.view_batchevent", "exchange.view_o
 RIGHTS = {role: list(_EVERYONE) for role in Role.values}
 RIGHTS[Role.REGULATOR_STAFF] = [*_EVERYONE, "exchange.view_inboxentry"]
 # The operator rotates the parties' keys and re-sends any failed batch (a sender re-sends its own: services).
+# The operator also chooses a party's algorithm suite (its exchange profile).
 RIGHTS[Role.PLATFORM_ADMIN] = [*_EVERYONE, "exchange.view_inboxentry", "exchange.change_organizationkey",
-                               "exchange.change_batch"]
+                               "exchange.change_batch", "exchange.view_exchangeprofile",
+                               "exchange.add_exchangeprofile", "exchange.change_exchangeprofile"]
 # ``manage.py exchange_issue_keys --rotate`` rotates keys, ``manage.py exchange_archive export`` reads a batch.
 RIGHTS[SYSTEM] = ["exchange.change_organizationkey", "exchange.view_batch"]

@@ -76,8 +76,10 @@ def batch_receipt_time(batch: Batch) -> dt.datetime | None:
     return crypto.parse_utc_stamp(receipt["received_at"]) if receipt.get("received_at") else None
 
 
-def organization_current_key(*, organization: Organization, purpose: str) -> OrganizationKey | None:
-    return OrganizationKey.objects.filter(organization=organization, purpose=purpose, retired_at__isnull=True).first()
+def organization_current_key(*, organization: Organization, purpose: str,
+                             family: str = crypto.FAMILY_INTL) -> OrganizationKey | None:
+    return OrganizationKey.objects.filter(organization=organization, purpose=purpose, retired_at__isnull=True,
+                                          algorithm=OrganizationKey.ALGORITHMS[family][purpose]).first()
 
 
 def organization_keys(*, organization: Organization) -> QuerySet:
@@ -151,7 +153,8 @@ def batch_rows(*, batch: Batch, organization: Organization) -> list[dict]:
     header_bytes = crypto.canonical_json(batch.header)
     sender_key = OrganizationKey.objects.get(key_id=batch.header["sender_key_id"], organization_id=batch.sender_id)
     crypto.verify(sender_key.public_raw, bytes(batch.signature),
-                  crypto.batch_signing_message(header_bytes, bytes(batch.ciphertext)))
+                  crypto.batch_signing_message(header_bytes, bytes(batch.ciphertext), batch.header["suite"]),
+                  algorithm=sender_key.algorithm)
     recipient_key = OrganizationKey.objects.get(key_id=batch.header["recipient_key_id"], organization_id=batch.recipient_id)
     plaintext = crypto.open_sealed(bytes(batch.ciphertext), keys.private_raw(recipient_key), header_bytes,
                                    batch.header["suite"])

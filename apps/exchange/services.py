@@ -32,7 +32,7 @@ from apps.core.notifications import notify_organization
 from apps.parties import rights
 from apps.parties.models import Organization
 
-from . import conf, crypto, keys, registry
+from . import conf, crypto, keys, registry, suites
 from .models import Batch, BatchEvent, InboxEntry, OrganizationKey
 
 logger = logging.getLogger(__name__)
@@ -82,11 +82,14 @@ class _Reject(Exception):  # noqa: N818
 
 
 @transaction.atomic
-def organization_keys_issue(*, organization: Organization, actor) -> list[OrganizationKey]:
+def organization_keys_issue(
+    *, organization: Organization, actor, families: Iterable[str] = (crypto.FAMILY_INTL,)
+) -> list[OrganizationKey]:
     """Give the organisation its current signing (Ed25519) and encryption (X25519) keys if it lacks them (every
-    organisation has them from its creation on: no right is needed to complete it)."""
+    organisation has them from its creation on: no right is needed to complete it); with ``families`` including
+    ``"sm"`` also its SM2 signing and encryption keys (issued when its first 国密 batch needs them)."""
     _actor_required(actor)
-    created = keys.ensure_keys(OrganizationKey, organization_id=organization.pk)
+    created = keys.ensure_keys(OrganizationKey, organization_id=organization.pk, families=tuple(families))
     for key in created:
         audit_record(
             actor=actor, action="exchange.key_issue", obj=key, organization=organization,
@@ -110,29 +113,33 @@ def organization_keys_rotate(
     now = timezone.now()
     new_keys = []
     for purpose in purposes:
-        current = (
+        currents = list(
             OrganizationKey.objects.select_for_update()
             .filter(organization=organization, purpose=purpose, retired_at__isnull=True)
-            .first()
-        )
-        if current is not None:
-            current.retired_at = now
-            current.save(update_fields=["retired_at"])
-        key = keys.new_key(OrganizationKey, organization_id=organization.pk, purpose=purpose, valid_from=now)
-        new_keys.append(key)
-        audit_record(
-            actor=actor, action="exchange.key_rotate", obj=key, organization=organization,
-            detail={"purpose": purpose, "retired": current.key_id if current else None, "key_id": key.key_id},
-        )
+        ) or [None]
+        for current in currents:  # one current key per algorithm (international, and SM2 once issued)
+            if current is not None:
+                current.retired_at = now
+                current.save(update_fields=["retired_at"])
+            key = keys.new_key(OrganizationKey, organization_id=organization.pk, purpose=purpose, valid_from=now,
+                               algorithm=current.algorithm if current is not None else None)
+            new_keys.append(key)
+            audit_record(
+                actor=actor, action="exchange.key_rotate", obj=key, organization=organization,
+                detail={"purpose": purpose, "retired": current.key_id if current else None, "key_id": key.key_id},
+            )
     return new_keys
 
 
-def _current_key(organization: Organization, purpose: str) -> OrganizationKey:
-    key = OrganizationKey.objects.filter(organization=organization, purpose=purpose, retired_at__isnull=True).first()
+def _current_key(organization: Organization, purpose: str, family: str = crypto.FAMILY_INTL) -> OrganizationKey:
+    algorithm = OrganizationKey.ALGORITHMS[family][purpose]
+    current = OrganizationKey.objects.filter(organization=organization, purpose=purpose, algorithm=algorithm,
+                                             retired_at__isnull=True)
+    key = current.first()
     if key is None:
-        organization_keys_issue(organization=organization,
+        organization_keys_issue(organization=organization, families=(family,),
                                 actor=rights.SystemActor(KEYS_JOB, organization=organization))
-        key = OrganizationKey.objects.get(organization=organization, purpose=purpose, retired_at__isnull=True)
+        key = current.get()
     return key
 
 
@@ -227,11 +234,12 @@ def batch_send(
             _("批次内容无法规范化为 JSON：%(error)s") % {"error": exc}, code="bad_rows"
         ) from exc
 
-    signing_key = _current_key(sender, Purpose.SIGNING)
-    encryption_key = _current_key(recipient, Purpose.ENCRYPTION)
+    family = suites.batch_family(sender, recipient)
+    suite = suites.suite_name(family)
+    signing_key = _current_key(sender, Purpose.SIGNING, family)
+    encryption_key = _current_key(recipient, Purpose.ENCRYPTION, family)
     batch_id = uuid.uuid4()
     now = timezone.now()
-    suite = crypto.default_suite()
     header = {
         "format": crypto.FORMAT,
         "batch_id": str(batch_id),
@@ -247,15 +255,16 @@ def batch_send(
         "sender_key_id": signing_key.key_id,
         "recipient_key_id": encryption_key.key_id,
         "suite": suite,
-        "signature_algorithm": crypto.SIGNATURE_ALGORITHM,
+        "signature_algorithm": crypto.SIGNATURE_NAME[family],
     }
     header_bytes = crypto.canonical_json(header)
     ciphertext = crypto.seal(plaintext, encryption_key.public_raw, header_bytes, suite)
-    signature = crypto.sign(keys.private_raw(signing_key), crypto.batch_signing_message(header_bytes, ciphertext))
+    signature = crypto.sign(keys.private_raw(signing_key), crypto.batch_signing_message(header_bytes, ciphertext, suite),
+                            algorithm=signing_key.algorithm, public_raw=signing_key.public_raw)
     batch = Batch(
         id=batch_id, kind=kind, sender=sender, recipient=recipient, refs=refs, row_count=len(rows), header=header,
         ciphertext=ciphertext, signature=signature,
-        sealed_sha256=crypto.sealed_digest(header_bytes, ciphertext, signature),
+        sealed_sha256=crypto.sealed_digest(header_bytes, ciphertext, signature, suite),
         state=State.PENDING, next_attempt_at=now + dt.timedelta(seconds=conf.sweep_grace_seconds()),
         created_at=now, created_by=acting_user(actor),
     )
@@ -361,19 +370,27 @@ def _header_problems(batch: Batch, header: dict) -> list[str]:
 
 def _open(batch: Batch, header: dict, header_bytes: bytes) -> list[dict]:
     """Check the sender's signature and decrypt with the recipient's key; returns the rows or raises _Reject."""
+    family = crypto.family_of(header["suite"])
+    algorithms = OrganizationKey.ALGORITHMS[family]
+    if header.get("signature_algorithm") != crypto.SIGNATURE_NAME[family]:
+        raise _Reject("unsupported_suite", _("签名算法 %(alg)s 与加密套件 %(suite)s 不配套。")
+                      % {"alg": header.get("signature_algorithm"), "suite": header["suite"]})
     sender_key = OrganizationKey.objects.filter(key_id=header["sender_key_id"]).first()
-    if sender_key is None or sender_key.organization_id != batch.sender_id or sender_key.purpose != Purpose.SIGNING:
+    if (sender_key is None or sender_key.organization_id != batch.sender_id or sender_key.purpose != Purpose.SIGNING
+            or sender_key.algorithm != algorithms[Purpose.SIGNING]):
         raise _Reject("unknown_key", _("找不到发送方的签名密钥 %(key)s。") % {"key": header["sender_key_id"]})
     if not _key_valid_at(sender_key, crypto.parse_utc_stamp(header["created_at"])):
         raise _Reject("key_not_valid", _("发送方签名密钥 %(key)s 在批次生成时不在有效期内。") % {"key": sender_key.key_id})
     ciphertext, signature = bytes(batch.ciphertext), bytes(batch.signature)
     try:
-        crypto.verify(sender_key.public_raw, signature, crypto.batch_signing_message(header_bytes, ciphertext))
+        crypto.verify(sender_key.public_raw, signature,
+                      crypto.batch_signing_message(header_bytes, ciphertext, header["suite"]),
+                      algorithm=sender_key.algorithm)
     except crypto.CryptoError as exc:
         raise _Reject("bad_signature", _("发送方签名校验失败：批次头或密文在签名后被改动。")) from exc
     recipient_key = OrganizationKey.objects.filter(key_id=header["recipient_key_id"]).first()
     if (recipient_key is None or recipient_key.organization_id != batch.recipient_id
-            or recipient_key.purpose != Purpose.ENCRYPTION):
+            or recipient_key.purpose != Purpose.ENCRYPTION or recipient_key.algorithm != algorithms[Purpose.ENCRYPTION]):
         raise _Reject("unknown_key", _("找不到接收方的加密密钥 %(key)s。") % {"key": header["recipient_key_id"]})
     private = keys.private_raw(recipient_key)  # a platform-key problem is an operational fault: retried, not rejected
     try:
@@ -442,7 +459,9 @@ def _receive(batch_id, attempt: int) -> str:
     _event(batch.pk, Event.VERIFIED, organization_id=recipient.pk, attempt=attempt,
            detail={"sender_key_id": batch.header["sender_key_id"]})
 
-    digest = crypto.sealed_digest(header_bytes, bytes(batch.ciphertext), bytes(batch.signature))
+    suite = batch.header["suite"]
+    family = crypto.family_of(suite)
+    digest = crypto.sealed_digest(header_bytes, bytes(batch.ciphertext), bytes(batch.signature), suite)
     try:
         with transaction.atomic():
             case_refs = _clean_refs(spec.handler(batch, rows, received_at), what=_("案件编号"))
@@ -455,11 +474,11 @@ def _receive(batch_id, attempt: int) -> str:
     _event(batch.pk, Event.INGESTED, organization_id=recipient.pk, attempt=attempt,
            detail={"row_count": len(rows), "case_refs": case_refs[:50], "case_ref_count": len(case_refs)})
 
-    receipt_key = _current_key(recipient, Purpose.SIGNING)
+    receipt_key = _current_key(recipient, Purpose.SIGNING, family)
     receipt = {
         "format": crypto.RECEIPT_FORMAT,
         "batch_id": str(batch.pk),
-        "batch_sha256": digest,
+        crypto.RECEIPT_DIGEST_FIELD[family]: digest,
         "kind": batch.kind,
         "sender_uscc": batch.sender.uscc,
         "recipient_uscc": recipient.uscc,
@@ -469,7 +488,8 @@ def _receive(batch_id, attempt: int) -> str:
         "recipient_key_id": receipt_key.key_id,
     }
     batch.receipt = receipt
-    batch.receipt_signature = crypto.sign(keys.private_raw(receipt_key), crypto.receipt_signing_message(receipt))
+    batch.receipt_signature = crypto.sign(keys.private_raw(receipt_key), crypto.receipt_signing_message(receipt),
+                                          algorithm=receipt_key.algorithm, public_raw=receipt_key.public_raw)
     batch.receipt_at = received_at
     batch.state = State.DELIVERED
     batch.delivered_at = timezone.now()

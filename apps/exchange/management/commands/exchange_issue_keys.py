@@ -8,11 +8,13 @@ from apps.parties.rights import SystemActor
 
 
 class Command(BaseCommand):
-    help = "为尚无交换密钥的单位签发签名（Ed25519）与加密（X25519）密钥；--rotate 轮换指定单位的密钥。"
+    help = ("为尚无交换密钥的单位签发签名（Ed25519）与加密（X25519）密钥，加 --sm 同时签发国密 SM2 签名与加密密钥；"
+            "--rotate 轮换指定单位的密钥。")
 
     def add_arguments(self, parser):
         parser.add_argument("--rotate", action="store_true", help="轮换（停用旧密钥并签发新密钥），需配合 --org")
         parser.add_argument("--org", action="append", default=[], help="单位统一社会信用代码或编号，可重复")
+        parser.add_argument("--sm", action="store_true", help="同时签发国密 SM2 签名与加密密钥")
 
     def _orgs(self, selectors):
         if not selectors:
@@ -27,7 +29,7 @@ class Command(BaseCommand):
             orgs.append(org)
         return orgs
 
-    def handle(self, *args, rotate=False, org=(), **options):
+    def handle(self, *args, rotate=False, org=(), sm=False, **options):
         if rotate and not org:
             raise CommandError("轮换密钥必须用 --org 指定单位。")
         total = 0
@@ -36,7 +38,8 @@ class Command(BaseCommand):
             if rotate:
                 created = organization_keys_rotate(organization=organization, actor=actor)
             else:
-                created = organization_keys_issue(organization=organization, actor=actor)
+                created = organization_keys_issue(organization=organization, actor=actor,
+                                                  families=("intl", "sm") if sm else ("intl",))
             for key in created:
                 self.stdout.write(f"{organization.uscc} {organization.name}: {key.purpose} {key.key_id}")
             total += len(created)
