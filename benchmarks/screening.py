@@ -1,14 +1,16 @@
 """Benchmark of the lawful-list screening (rule M6): 100,000 listed vehicles against 1,000,000 policies.
 
-    .venv/bin/python benchmarks/screening.py [--listed 100000] [--policies 1150000] [--repeat 3] [--regenerate]
-                                             [--synthetic]
+    nice -n 10 .venv/bin/python benchmarks/screening.py [--listed 100000] [--policies 1000000] [--repeat 5]
+                                                        [--growth 25000,50000,100000] [--regenerate] [--synthetic]
 
 Targets (issue "Leads"): the screening (``apps.leads.screening.screen``) takes at most 5 s, and at most 1.5× the
 time of ONE hand-written SQL statement doing the same join on the same data, measured side by side in this run.
 Both must return the same set of findings; the script checks that before it prints the figures.
 
-It uses a separate database ``bench_leads`` (``LZ_BENCH_DB``) on the embedded PostgreSQL (or the server of ``DATABASE_URL``), migrated
-and filled once with a synthetic city (``--regenerate`` rebuilds it):
+It uses the register benchmarks' city (``benchmarks/common.py``, database ``bench_registers``: ``generate_city``,
+generated once and kept; ``--regenerate`` rebuilds it). Both are run side by side, interleaved, and the script
+prints medians, min–max, the ratio and the verdict against both goals. With ``--synthetic`` it uses a separate
+database ``bench_leads`` (``LZ_BENCH_DB``) filled once with a synthetic city instead:
 
 * 10 insurers (consecutive ids); ``policies / 2`` vehicles of 5 seats (2 % of 9 seats, outside rule M1's scope);
 * the first ``--listed`` vehicles hold a valid ride-hailing permit (the list transport pushes);
@@ -23,7 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -134,30 +135,6 @@ def _generate(listed: int, policies: int) -> None:
           f"in {time.perf_counter() - started:.1f} s")
 
 
-def _generate_city(policies: int) -> None:
-    from django.db import connection
-
-    from apps.core.validators import uscc_check_char
-    from apps.parties.models import Organization, OrganizationKind
-    from apps.parties.rights import SystemActor
-    from apps.parties.services import organization_create
-    from apps.vehicles.management.commands.generate_city import Plan, generate_city
-
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE policies_coverage, policies_policy, vehicles_operatingpermit, vehicles_vehicle "
-                       "RESTART IDENTITY CASCADE")
-    for n, (kind, name) in enumerate([(OrganizationKind.INSURER, "基准财产保险柳州中心支公司"),
-                                      (OrganizationKind.TAXI_COMPANY, "基准网约车有限公司")], start=1):
-        if not Organization.objects.filter(name=name).exists():
-            body = f"91450200MA9B{n:05d}"
-            organization_create(kind=kind, name=name, uscc=body + uscc_check_char(body), actor=SystemActor("benchmark"))
-    totals = generate_city(Plan(policies=policies, seed=2026, chunk=5000), stdout=sys.stdout)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE vehicles_vehicle; ANALYZE vehicles_operatingpermit; ANALYZE policies_policy")
-    print(f"generate_city: {totals} in {time.perf_counter() - started:.1f} s")
-
-
 def _counts() -> tuple[int, int]:
     from django.db import connection
 
@@ -184,40 +161,36 @@ def _hand(entries, at):
         return cursor.fetchall()
 
 
-def _timed(fn, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return times, result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listed", type=int, default=100_000)
-    parser.add_argument("--policies", type=int, default=1_150_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--policies", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--regenerate", action="store_true")
-    parser.add_argument("--synthetic", action="store_true", help="plain-SQL data instead of generate_city")
+    parser.add_argument("--growth", default="", help="comma-separated list lengths for the growth curve")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="plain-SQL data in its own database (bench_leads) instead of the shared city")
     parser.add_argument("--full", action="store_true",
                         help="also time the whole ingest step (screen, store findings, seal one worklist per insurer), "
                              "rolled back afterwards")
     args = parser.parse_args()
 
-    _setup_django()
-    from apps.leads.screening import lawful_list_rows, screen
-
-    policies, permits = _counts()
-    if args.regenerate or policies < args.policies:
-        if args.synthetic:
-            _generate(args.listed, args.policies)
-        else:
-            _generate_city(args.policies)
+    if args.synthetic:
+        _setup_django()
         policies, permits = _counts()
+        if args.regenerate or policies == 0:
+            _generate(args.listed, args.policies)
+    else:
+        from benchmarks.common import ensure_city, use_bench_database
+
+        use_bench_database()
+        ensure_city(args.policies, regenerate=args.regenerate)
+    policies, permits = _counts()
     from django.utils import timezone
 
+    from apps.leads.screening import lawful_list_rows, screen
     from apps.vehicles.models import Vehicle
+    from benchmarks.common import growth, load_average, side_by_side
 
     synthetic = Vehicle.objects.filter(vin__startswith="LBENCH").exists()
     at = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC) if synthetic else timezone.now()
@@ -226,35 +199,40 @@ def main() -> int:
     rows = lawful_list_rows(at)
     list_seconds = time.perf_counter() - started
     entries = [(r["vehicle_id"], r["permit_id"]) for r in rows][: args.listed]
+    print(f"load average {load_average():.1f}; data: {policies:,} policies, {permits:,} permits; lawful list of "
+          f"{len(rows):,} vehicles built in {list_seconds:.2f} s; screening {len(entries):,} of them")
 
-    # Warm both paths once (plans, caches), then alternate so neither benefits from running second.
-    _hand(entries, at)
-    screen(entries, at)
-    hand_times, screen_times = [], []
-    hand_rows = hits = None
-    for _ in range(args.repeat):
-        t, hand_rows = _timed(lambda: _hand(entries, at), 1)
-        hand_times += t
-        t, (hits, counts) = _timed(lambda: screen(entries, at), 1)
-        screen_times += t
+    out: dict = {}
 
-    hand_set = {(v, pol, kind) for v, pol, _ins, _no, _name, _usage, kind in hand_rows}
+    def hand(entries=entries) -> int:
+        out["hand"] = _hand(entries, at)
+        return len(out["hand"])
+
+    def service(entries=entries) -> int:
+        out["screen"] = screen(entries, at)
+        return len(out["screen"][0])
+
+    result = side_by_side("screen()", service, "hand-written SQL", hand, repeat=args.repeat)
+    hand_set = {(v, pol, kind) for v, pol, _ins, _no, _name, _usage, kind in out["hand"]}
+    hits, counts = out["screen"]
     screen_set = {(h.vehicle_id, h.policy_id, str(h.kind)) for h in hits}
     same = hand_set == screen_set
-
-    hand_best, screen_best = min(hand_times), min(screen_times)
-    print(f"data: {policies:,} policies, {permits:,} permits; lawful list of {len(rows):,} vehicles built in "
-          f"{list_seconds:.2f} s; screening {len(entries):,} of them")
-    print(f"findings: {len(hits):,} (non-operating policies "
+    result.report(goal_seconds=5, goal_ratio=1.5)
+    print(f"   findings: {len(hits):,} (non-operating policies "
           f"{sum(1 for h in hits if h.kind == 'insured_as_non_operating'):,}, uninsured "
-          f"{sum(1 for h in hits if h.kind == 'uninsured'):,}); counts {counts}")
-    print(f"hand-written SQL : best {hand_best:.3f} s, median {statistics.median(hand_times):.3f} s "
-          f"({len(hand_rows):,} rows)")
-    print(f"screen()         : best {screen_best:.3f} s, median {statistics.median(screen_times):.3f} s")
-    print(f"ratio screen/hand: {screen_best / hand_best:.2f}x (target <= 1.5x); "
-          f"screen <= 5 s: {'yes' if screen_best <= 5 else 'NO'}; same findings: {'yes' if same else 'NO'}")
+          f"{sum(1 for h in hits if h.kind == 'uninsured'):,}); counts {counts}; same findings as the hand-written "
+          f"SQL: {'yes' if same else 'NO'}")
     if not same:
         print(f"  only in hand SQL: {len(hand_set - screen_set)}, only in screen(): {len(screen_set - hand_set)}")
+    if args.growth:
+        points = []
+        for size in [int(n) for n in args.growth.split(",")]:
+            part = entries[:size]
+            run = side_by_side(f"screen(), {len(part):,} listed", lambda part=part: service(part),
+                               "hand-written SQL", lambda part=part: hand(part), repeat=max(3, args.repeat // 2))
+            run.report(goal_ratio=1.5)
+            points.append((len(part), run.median(), run.median("baseline")))
+        growth("screen()", points, "listed")
     if args.full:
         _full_ingest(rows[: args.listed], at)
     return 0

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 
 from django.db import connection, models
@@ -205,7 +205,7 @@ class Verification:
                 return {k: conv(v) for k, v in value.items()}
             return value
 
-        data = conv({k: v for k, v in asdict(self).items() if k != "extra"})
+        data = conv({k: v for k, v in asdict(replace(self, policies=tuple(self.policies))).items() if k != "extra"})
         data["finding_label"] = self.finding_label
         data["wrongly_insured"] = self.wrongly_insured
         for gap, gap_obj in zip(data["coverage_gaps"], self.coverage_gaps, strict=True):
@@ -323,7 +323,7 @@ pol AS (
     SELECT p.id, p.vehicle_id, p.kind, p.usage_nature_insured AS nature,
            (extract(epoch FROM p.starts_at) * 1000000)::bigint AS starts,
            bit_or(coalesce(1::bigint << array_position(%(kinds)s::text[], c.kind::text), 0)) AS coverage_kinds
-           {limit_columns} {policy_columns}
+           {limit_columns}
     FROM policies_policy p LEFT JOIN policies_coverage c ON c.policy_id = p.id
     WHERE p.{policy_vehicle_filter}
       AND p.starts_at <= %(at)s AND p.ends_at > %(at)s
@@ -336,7 +336,7 @@ agg AS (
            bit_or(1::bigint << coalesce(array_position(%(natures)s::text[], nature::text), {unknown_bit})) AS natures,
            bit_or(coverage_kinds | coalesce(1::bigint << array_position(%(kinds)s::text[], kind::text), 0)) AS kinds,
            count(*) FILTER (WHERE kind = 'compulsory') AS compulsory
-           {vehicle_limit_columns} {policy_lists}
+           {vehicle_limit_columns}
     FROM pol GROUP BY vehicle_id
 ),
 dc AS (
@@ -354,7 +354,7 @@ perm AS (
 )
 SELECT v.id, v.seats, v.online, v.usage_nature,
        perm.ids, perm.numbers, perm.kinds, perm.froms, perm.tos,
-       agg.natures, agg.kinds, dc.ids, dc.starts {limit_select} {policy_select}
+       agg.natures, agg.kinds, dc.ids, dc.starts {limit_select}
 FROM v
 LEFT JOIN agg ON agg.vehicle_id = v.id
 LEFT JOIN perm ON perm.vehicle_id = v.id
@@ -366,13 +366,6 @@ _LIMIT_COLUMNS = """,
            max(c.per_seat_limit) FILTER (WHERE c.kind = %(measured{j})s) AS ps{j}"""
 _VEHICLE_LIMIT_COLUMNS = ", max(lim{j}) AS lim{j}, max(ps{j}) AS ps{j}"
 _LIMIT_SELECT = ", agg.lim{j}, agg.ps{j}"
-_POLICY_COLUMNS = """, p.insurer_id, p.number, (extract(epoch FROM p.ends_at) * 1000000)::bigint AS ends"""
-_POLICY_LISTS = """,
-           array_agg(id) AS p_ids, array_agg(insurer_id) AS p_insurers, array_agg(number) AS p_numbers,
-           array_agg(kind) AS p_kinds, array_agg(nature) AS p_natures, array_agg(starts) AS p_starts,
-           array_agg(ends) AS p_ends, array_agg(coverage_kinds) AS p_coverages"""
-_POLICY_SELECT = """, agg.p_ids, agg.p_insurers, agg.p_numbers, agg.p_kinds, agg.p_natures, agg.p_starts, agg.p_ends,
-       agg.p_coverages"""
 
 # Large hashes stay in memory for this one statement (set for it, then restored).
 _WORK_MEM = "192MB"
@@ -399,14 +392,13 @@ def verify_vehicles(
     """Set-based verification: ``{vehicle_id: Verification}`` for a queryset of vehicles or an iterable of ids.
 
     A constant number of SQL queries whatever the number of vehicles: the standard in force (two small queries),
-    ONE statement for all the vehicles, and the insurer names when ``with_policies``. ``with_policies=False``
-    leaves the policy list out (findings, double compulsory and gaps are still computed) — the cheaper form for
-    city-wide screening.
+    ONE statement for all the vehicles. Each vehicle's list of policies in force (``Verification.policies``, a
+    ``PolicyList``) is read when a list is first used, for all the vehicles of the call at once (two more queries,
+    see ``_PolicyLists``), so the verdicts of a city cost the same whether or not the lists are read.
+    ``with_policies=False`` gives empty lists (findings, double compulsory and gaps are still computed).
     """
     import psycopg
     from django.db import transaction
-
-    from apps.parties.models import Organization
 
     day = local_date(at)
     standard = _standard_at(day)
@@ -430,14 +422,13 @@ def verify_vehicles(
         params["ids"] = [int(i) for i in vehicles]
         vehicle_filter, policy_vehicle_filter = "id = ANY(%(ids)s)", "vehicle_id = ANY(%(ids)s)"
     measured = range(len(decoder.measured))
+    # The policy lists are not part of the statement: they are read on first use, for all the vehicles of this
+    # call at once (``_PolicyLists``), so a city-wide caller that reads only verdicts never pays for them.
     sql = _SQL.format(
         vehicle_filter=vehicle_filter, policy_vehicle_filter=policy_vehicle_filter, unknown_bit=_UNKNOWN_NATURE_BIT,
         limit_columns="".join(_LIMIT_COLUMNS.format(j=j) for j in measured),
         vehicle_limit_columns="".join(_VEHICLE_LIMIT_COLUMNS.format(j=j) for j in measured),
         limit_select="".join(_LIMIT_SELECT.format(j=j) for j in measured),
-        policy_columns=_POLICY_COLUMNS if with_policies else "",
-        policy_lists=_POLICY_LISTS if with_policies else "",
-        policy_select=_POLICY_SELECT if with_policies else "",
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [_WORK_MEM])
@@ -450,8 +441,96 @@ def verify_vehicles(
         # back to the caller's value: SET LOCAL would otherwise outlive this savepoint in an outer transaction
         cursor.execute("SELECT set_config('work_mem', %s, true)", [previous_work_mem])
     if with_policies:
-        decoder.insurer_names = dict(Organization.objects.filter(kind="insurer").values_list("id", "name"))
+        # the vehicles with a policy in force (a usage nature insured); the others' lists are empty
+        decoder.lists = _PolicyLists(at, decoder, [row[0] for row in rows if row[9]])
     return {row[0]: decoder.verification(row) for row in rows}
+
+
+_LIST_SQL = """
+SELECT p.vehicle_id, p.id, p.insurer_id, p.number, p.kind, p.usage_nature_insured,
+       (extract(epoch FROM p.starts_at) * 1000000)::bigint, (extract(epoch FROM p.ends_at) * 1000000)::bigint,
+       bit_or(coalesce(1::bigint << array_position(%(kinds)s::text[], c.kind::text), 0))
+FROM policies_policy p LEFT JOIN policies_coverage c ON c.policy_id = p.id
+WHERE p.vehicle_id = ANY(%(ids)s)
+  AND p.starts_at <= %(at)s AND p.ends_at > %(at)s
+  AND (p.rescinded_at IS NULL OR p.rescinded_at > %(at)s)
+  AND (p.cancelled_at IS NULL OR p.cancelled_at > %(at)s)
+GROUP BY p.id
+"""
+
+
+class _PolicyLists:
+    """The policies in force at T of the vehicles of one ``verify_vehicles`` call: read on the first use of any of
+    their lists with ONE statement for all of them (and one for the insurers' names), each vehicle's
+    ``PolicyInfo`` built when its list is first read. The definition of "in force" is the verdicts' own; a
+    policy written between the verdicts and the first read of a list would show in the list only."""
+
+    def __init__(self, at: dt.datetime, decoder: _Decoder, vehicle_ids: list[int]):
+        self.at, self.decoder, self.vehicle_ids = at, decoder, vehicle_ids
+        self.rows: dict[int, list[tuple]] | None = None
+        self.names: dict[int, str] = {}
+        self.built: dict[int, tuple[PolicyInfo, ...]] = {}
+
+    def _load(self) -> None:
+        import psycopg
+
+        from apps.parties.models import Organization
+
+        rows: dict[int, list[tuple]] = defaultdict(list)
+        if self.vehicle_ids:
+            connection.ensure_connection()
+            with psycopg.Cursor(connection.connection) as raw:
+                raw.execute(_LIST_SQL, {"ids": self.vehicle_ids, "at": self.at, "kinds": list(_KINDS)}, binary=True)
+                for row in raw:
+                    rows[row[0]].append(row)
+        self.names = dict(Organization.objects.filter(kind="insurer").values_list("id", "name"))
+        self.rows = rows
+
+    def of(self, vehicle_id: int) -> tuple[PolicyInfo, ...]:
+        found = self.built.get(vehicle_id)
+        if found is None:
+            if self.rows is None:
+                self._load()
+            names, kind_set = self.names, self.decoder.kind_set
+            found = self.built[vehicle_id] = _sorted([
+                PolicyInfo(pid, insurer, names.get(insurer, ""), number, kind, nature, _instant(starts),
+                           _instant(ends), kind_set(coverages))
+                for _v, pid, insurer, number, kind, nature, starts, ends, coverages in self.rows.get(vehicle_id, ())
+            ], key=lambda p: (p.kind, p.starts_at, p.id))
+        return found
+
+
+class PolicyList(Sequence):
+    """A vehicle's policies in force as ``verify_vehicles`` returns them: a read-only sequence of ``PolicyInfo``
+    equal to the tuple ``verify_vehicle`` gives, read when first used (see ``_PolicyLists``)."""
+
+    __slots__ = ("_lists", "_vehicle_id")
+
+    def __init__(self, lists: _PolicyLists, vehicle_id: int):
+        self._lists, self._vehicle_id = lists, vehicle_id
+
+    def _items(self) -> tuple[PolicyInfo, ...]:
+        return self._lists.of(self._vehicle_id)
+
+    def __getitem__(self, index):
+        return self._items()[index]
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __iter__(self):
+        return iter(self._items())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, PolicyList | tuple | list):
+            return self._items() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._items())
+
+    def __repr__(self) -> str:
+        return repr(self._items())
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -481,7 +560,7 @@ class _Decoder:
         self.at, self.standard_id, self.with_policies = at, standard_id, with_policies
         self.requirements = requirements
         self.required_kinds = tuple(r.policy_kind for r in requirements)
-        self.insurer_names: dict[int, str] = {}
+        self.lists: _PolicyLists | None = None
         # kinds whose limits some requirement compares: only those get limit columns
         measured: list[str] = []
         for r in requirements:
@@ -549,19 +628,6 @@ class _Decoder:
         found = self._gaps[key] = tuple(gaps)
         return found
 
-    def policies(self, row) -> tuple[PolicyInfo, ...]:
-        i = self.policy_start
-        ids = row[i]
-        if not ids:
-            return ()
-        names, kind_set = self.insurer_names, self.kind_set
-        return _sorted([
-            PolicyInfo(pid, insurer, names.get(insurer, ""), number, kind, nature, _instant(starts), _instant(ends),
-                       kind_set(coverages))
-            for pid, insurer, number, kind, nature, starts, ends, coverages in zip(
-                ids, row[i + 1], row[i + 2], row[i + 3], row[i + 4], row[i + 5], row[i + 6], row[i + 7], strict=True)
-        ], key=lambda p: (p.kind, p.starts_at, p.id))
-
     def verification(self, row) -> Verification:
         (vehicle_id, seats, online, usage_nature, permit_ids, permit_numbers, permit_kinds, permit_froms, permit_tos,
          natures, kinds, dc_ids, dc_starts) = row[:13]
@@ -584,7 +650,7 @@ class _Decoder:
             vehicle_id=vehicle_id, at=self.at, seats=seats, in_scope=in_scope,
             registered_usage_nature=usage_nature, online=online, valid_permits=permits,
             is_operating=bool(permits) or online,
-            policies=self.policies(row) if self.with_policies else (),
+            policies=PolicyList(self.lists, vehicle_id) if self.with_policies and natures else (),
             usage_natures_insured=self.natures(natures) if natures else (), finding=finding,
             double_compulsory=bool(to_cancel), double_compulsory_to_cancel=to_cancel,
             standard_id=self.standard_id, required_kinds=self.required_kinds,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import acting_user, audit_record
-from apps.core.crypto import BlindIndexField
+from apps.core.crypto import BlindIndexField, blind_index
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.validators import (
@@ -444,6 +444,13 @@ def _refusal(exc: Exception) -> ValidationError:
 
 
 _BLIND_INDEXES = [f for f in Vehicle._meta.concrete_fields if isinstance(f, BlindIndexField)]
+# personal fields (encrypted) → their blind index: an import compares them through the index, never decrypting
+_PERSONAL_INDEX = {f.source: f for f in _BLIND_INDEXES}
+# what an update of an existing vehicle reads besides the file's own fields: its identity, the ledger and the
+# override (the rules of ``_update_values`` and ``_check_owns_vehicle``), and the update stamp
+_ALWAYS_LOADED = frozenset({"id", "vin", "plate", "vin_override", "company", "updated_at"})
+# personal fields every writer stores normalised to upper case (``normalize_owner_id``): their index is exact
+_STORED_UPPER = frozenset({"owner_id_no"})
 _FIELD_NAMES = frozenset(f.name for f in Vehicle._meta.fields)
 # values ``_vehicle_values`` has produced through the register's own validators (plate J1, VIN check digit, usage
 # nature, resident ID / USCC, seats and dates parsed by the row spec): checking them again would change nothing
@@ -480,6 +487,49 @@ def _clean_given(vehicle: Vehicle, names) -> None:
                        validate_constraints=False)
 
 
+def _existing_for_compare(vins: list[str], chunk: list[dict[str, Any]]) -> dict[str, Vehicle]:
+    """The chunk's existing vehicles by VIN, locked, with only the columns the upsert compares: the fields the
+    file's rows give, and for personal fields (encrypted) their blind index instead of the ciphertext — so an
+    import of rows the register already holds decrypts nothing (see ``_apply_personal_changes``)."""
+    given: set[str] = set().union(*chunk) if chunk else set()
+    columns = (_ALWAYS_LOADED | given.difference(_PERSONAL_INDEX)
+               | {_PERSONAL_INDEX[name].name for name in given.intersection(_PERSONAL_INDEX)})
+    existing = {v.vin: v for v in Vehicle.objects.select_for_update(of=("self",)).only(*columns).filter(vin__in=vins)}
+    # The index is an HMAC of the stripped, upper-cased value: equal indexes may hide a change of letter case. For
+    # the few rows where that can happen the stored values are read (one query for the chunk) and compared exactly.
+    exact: dict[str, list[str]] = {}
+    for values in chunk:
+        current = existing.get(values.get("vin"))
+        for name in given.intersection(_PERSONAL_INDEX).difference(_STORED_UPPER):
+            value = values.get(name)
+            if (current is not None and value and value.lower() != value.upper()
+                    and blind_index(value) == getattr(current, _PERSONAL_INDEX[name].attname)):
+                exact.setdefault(name, []).append(current.pk)
+    for name, pks in exact.items():
+        stored = dict(Vehicle.objects.filter(pk__in=pks).values_list("pk", name))
+        for vehicle in existing.values():
+            if vehicle.pk in stored:
+                vehicle._stored_personal = {**getattr(vehicle, "_stored_personal", {}), name: stored[vehicle.pk]}
+    return existing
+
+
+def _apply_personal_changes(vehicle: Vehicle, values: dict[str, str]) -> list[str]:
+    """Set the personal fields (owner's name, ID number) whose new value differs from the stored one, compared
+    through the blind index so the stored value is not decrypted (where the index cannot tell, the value read
+    by ``_existing_for_compare``). Returns the names of the changed fields."""
+    changed = []
+    exact = getattr(vehicle, "_stored_personal", {})
+    for name, value in values.items():
+        if name in exact:
+            same = exact[name] == value
+        else:
+            same = blind_index(value) == getattr(vehicle, _PERSONAL_INDEX[name].attname)
+        if not same:
+            setattr(vehicle, name, value)
+            changed.append(name)
+    return changed
+
+
 def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) -> list:
     """Apply a chunk of parsed vehicle rows (``VEHICLE_ROWS.parse`` output) like ``vehicle_upsert`` row by row,
     in a handful of statements instead of several per row: existing vehicles and plate holders are read in one
@@ -509,7 +559,7 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
         prepared.append((index, values, {"company": company, "seats": given.get("seats")}, warnings))
 
     vins = [values["vin"] for _i, values, _e, _w in prepared]
-    existing = {v.vin: v for v in Vehicle.objects.select_for_update().filter(vin__in=vins)}
+    existing = _existing_for_compare(vins, [values for _i, values, _e, _w in prepared])
     plates = [values["plate"] for _i, values, _e, _w in prepared if values.get("plate")]
     holders = dict(Vehicle.objects.filter(plate__in=plates).values_list("plate", "vin"))
 
@@ -534,8 +584,9 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
             else:
                 rights.require(actor, "vehicles.change_vehicle", _("您没有修改车辆信息的权限。"))
                 _check_owns_vehicle(actor, current)
-                changed = apply_changes(current, _update_values(actor, current, values, override=values,
-                                                                company=company))
+                updates = _update_values(actor, current, values, override=values, company=company)
+                personal = {name: updates.pop(name) for name in list(updates) if name in _PERSONAL_INDEX}
+                changed = apply_changes(current, updates) + _apply_personal_changes(current, personal)
                 if not changed:
                     results[index] = (current, UpsertOutcome.UNCHANGED)
                     continue
