@@ -26,15 +26,16 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request):
-    """The role's dashboard: what the organisation must act on today as numbers linking to the filtered lists
-    (apps.dashboard.tiles), links to the charts the user may see, then the panels the apps registered."""
-    from apps.dashboard import charts, report, tiles
+    """The role's dashboard: first the organisation's clocks past due or due soonest (apps.dashboard.due), then
+    what it must act on today as numbers linking to the filtered lists (apps.dashboard.tiles), links to the charts the user may see, then the panels the apps registered."""
+    from apps.dashboard import charts, due, report, tiles
 
     role = request.user.role
     return render(request, "parties/home.html", {
         "role": role,
         "role_label": Role(role).label if role else "",
         "today": timezone.localdate(),
+        "due": due.due_panel(request.user) if request.user.organization_id else None,
         "tiles": tiles.tiles_for(request.user),
         "charts": charts.charts_for(request.user),
         "may_report": report.may_read(request.user),

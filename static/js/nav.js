@@ -14,3 +14,23 @@
     if (event.key === "Escape") groups.forEach(function (group) { group.open = false; });
   });
 })();
+
+// The menu button of narrow screens (<button class="navtoggle" aria-controls="mainnav">): opens and closes the
+// navigation, keeps aria-expanded in step; Escape closes it and gives the focus back to the button. On wide
+// screens the button is not shown and the navigation is always open.
+(function () {
+  var button = document.querySelector("button.navtoggle");
+  var nav = button && document.getElementById(button.getAttribute("aria-controls"));
+  if (!nav) return;
+  function set(open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    nav.classList.toggle("open", open);
+  }
+  button.addEventListener("click", function () { set(button.getAttribute("aria-expanded") !== "true"); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+      set(false);
+      button.focus();
+    }
+  });
+})();

@@ -1,0 +1,152 @@
+"""The layout on a phone (390×844) and on a desktop (1440×900), with the demo data: the navigation collapses
+behind a menu button, the organisation's due clocks come first on every home page, and wide tables scroll inside
+the page instead of widening it or squeezing a column to a character per line."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from apps.leads.models import Lead
+from apps.parties.management.commands.seed_demo import DEMO_PASSWORD
+from apps.parties.models import User
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
+ROLES = ["transport", "regulator", "ins_assoc", "taxi_assoc", "longcheng", "picc"]
+# role → list pages with wide tables
+LISTS = {
+    "regulator": ["/rescissions/", "/rescissions/compliance/", "/policies/", "/vehicles/", "/claims/sla/",
+                  "/dashboard/deadlines/"],
+    "picc": ["/policies/", "/rescissions/", "/claims/"],
+    "transport": ["/leads/outbox/", "/leads/penalties/", "/complaints/staff/"],
+    "taxi_assoc": ["/credit/", "/credit/actions/"],
+    "longcheng": ["/vehicles/", "/vehicles/worklist/"],
+}
+
+# Cells whose text is squeezed: narrower than their text would be on one line, and narrower than ~3 characters.
+NARROW_CELLS = """() => {
+  const probe = document.createElement("span");
+  probe.style.cssText = "position:absolute;visibility:hidden;white-space:nowrap;left:-9999px";
+  document.body.appendChild(probe);
+  const out = [];
+  for (const cell of document.querySelectorAll("main td, main th")) {
+    if (!cell.offsetWidth) continue;
+    const text = cell.innerText.trim().split("\\n").reduce((a, b) => (b.length > a.length ? b : a), "");
+    if (text.length < 2) continue;
+    const style = getComputedStyle(cell);
+    probe.style.font = style.font;
+    probe.textContent = text;
+    const natural = probe.getBoundingClientRect().width;
+    const size = parseFloat(style.fontSize);
+    const content = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (content + 1 < Math.min(natural, 3 * size * 0.9)) out.push(text.slice(0, 20) + " (" + Math.round(content) + "px)");
+  }
+  probe.remove();
+  return out;
+}"""
+
+# The innermost elements reaching past the right edge of the screen (to name the culprit of a sideways scroll).
+WIDE_ELEMENTS = """() => Array.from(document.querySelectorAll("body *"))
+  .filter(el => el.getBoundingClientRect().right > innerWidth + 1 && !el.closest(".table-wrap"))
+  .filter(el => !Array.from(el.children).some(c => c.getBoundingClientRect().right > innerWidth + 1))
+  .slice(0, 3).map(el => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ")[0] : ""))"""
+
+
+@pytest.fixture
+def demo(transactional_db, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    call_command("seed_demo", quiet_logins=True, verbosity=0)
+
+
+def _page_width_problems(page, path):
+    problems = []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > page.viewport_size["width"]:
+        wide = page.evaluate(WIDE_ELEMENTS)
+        problems.append(f"{path}: the page scrolls sideways ({width}px wide; {wide})")
+    narrow = page.evaluate(NARROW_CELLS)
+    if narrow:
+        problems.append(f"{path}: squeezed table cells {narrow[:5]}")
+    return problems
+
+
+def _nav_problems(page, path):
+    """On a phone the navigation is collapsed behind the menu button, which opens it (mouse and keyboard)."""
+    problems = []
+    nav = page.locator("nav#mainnav")
+    toggle = page.locator("button.navtoggle")
+    if not toggle.is_visible():
+        return [f"{path}: no menu button"]
+    header = page.locator("header.topbar").bounding_box()["height"]
+    if nav.is_visible() or header > 160:
+        problems.append(f"{path}: the navigation is not collapsed (header {header:.0f}px)")
+    if toggle.get_attribute("aria-expanded") != "false" or toggle.get_attribute("aria-controls") != "mainnav":
+        problems.append(f"{path}: the menu button does not say it is collapsed / what it controls")
+    toggle.click()
+    if not nav.is_visible() or toggle.get_attribute("aria-expanded") != "true":
+        problems.append(f"{path}: the menu button does not open the navigation")
+    elif not nav.locator("a, summary").first.is_visible():
+        problems.append(f"{path}: the opened navigation shows no entry")
+    page.keyboard.press("Escape")
+    if nav.is_visible() or toggle.get_attribute("aria-expanded") != "false":
+        problems.append(f"{path}: Escape does not close the navigation")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    if not nav.is_visible():
+        problems.append(f"{path}: the menu button does not open the navigation from the keyboard")
+    page.keyboard.press("Escape")
+    return problems
+
+
+def test_phone_collapses_the_navigation_shows_due_work_first_and_keeps_tables_inside_the_screen(demo, browser_page):
+    problems = []
+    for username in ROLES:
+        page = browser_page(User.objects.get(username=username), DEMO_PASSWORD)
+        page.set_viewport_size(PHONE)
+        assert page.goto("/").ok
+        problems += _nav_problems(page, f"{username} /")
+        due = page.locator("[data-testid=due-panel]")
+        if not due.count():
+            problems.append(f"{username} /: no due panel")
+        else:
+            top = due.bounding_box()["y"]
+            if top >= PHONE["height"] * 0.6:
+                problems.append(f"{username} /: the due panel starts at {top:.0f}px, below the first screen")
+            first = page.evaluate("""() => Array.from(document.querySelector("main").children)
+                .find(el => !el.matches(".page-head, .messages")).dataset.testid""")
+            if first != "due-panel":
+                problems.append(f"{username} /: the first content after the header is {first!r}, not the due panel")
+        problems += _page_width_problems(page, f"{username} /")
+        for path in LISTS.get(username, []):
+            response = page.goto(path)
+            assert response.ok, (username, path, response.status)
+            problems += _page_width_problems(page, f"{username} {path}")
+        problems += _nav_problems(page, f"{username} {LISTS.get(username, ['/'])[-1]}")
+        page.context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_desktop_keeps_the_navigation_open_and_the_vehicle_profile_policy_table_readable(demo, browser_page):
+    page = browser_page(User.objects.get(username="transport"), DEMO_PASSWORD)  # the demo leads are its drafts
+    page.set_viewport_size(DESKTOP)
+    assert page.goto("/").ok
+    assert not page.locator("button.navtoggle").is_visible()
+    nav = page.locator("nav#mainnav")
+    assert nav.is_visible() and nav.bounding_box()["height"] < 50  # one line, as before
+    assert page.locator("[data-testid=due-panel]").is_visible()
+    # a lead whose vehicle profile (车辆画像) lists policies
+    checked = 0
+    for lead in Lead.objects.order_by("pk")[:40]:
+        if not page.goto(f"/leads/{lead.pk}/").ok:
+            continue
+        cells = page.locator("[data-testid=vehicle-picture] table td")
+        if cells.count() < 4:
+            continue
+        checked += 1
+        assert _page_width_problems(page, f"/leads/{lead.pk}/") == []
+        if checked >= 3:
+            break
+    assert checked, "no lead of the demo data shows a vehicle profile with policies"
