@@ -174,19 +174,34 @@ def analytics_run(*, actor, as_of: dt.datetime | None = None, send: bool = True)
     return run
 
 
-ROW_FIELDS = ("id", "check_list_id", "subject_kind", "vehicle__plate", "vehicle__vin", "driver_id",
-              "driver__qualification_no", "claim_count", "loss_total")
+# The rows of a run's lists, in list order: one statement (no model instances, nothing decrypted — a row carries no
+# personal data), read in full by a plain cursor.
+_ROWS_SQL = """
+SELECT f.check_list_id, f.id, f.subject_kind, v.plate, v.vin, f.driver_id, d.qualification_no, f.claim_count,
+       f.loss_total
+FROM claims_focusedcheck f
+LEFT JOIN vehicles_vehicle v ON v.id = f.vehicle_id
+LEFT JOIN vehicles_driver d ON d.id = f.driver_id
+WHERE f.check_list_id = ANY(%s)
+ORDER BY f.check_list_id, f.subject_kind, f.id
+"""
 
 
-def _row(values: dict, run: AnalyticsRun) -> dict:
-    """A list row as the company's system receives it (no personal data: the company knows its own drivers)."""
-    return {
-        "check_id": values["id"], "list_id": values["check_list_id"], "subject_kind": values["subject_kind"],
-        "plate": values["vehicle__plate"] or "", "vin": values["vehicle__vin"] or "",
-        "driver_id": values["driver_id"], "driver_qualification_no": values["driver__qualification_no"] or "",
-        "claim_count": values["claim_count"], "loss_total": str(values["loss_total"]),
-        "window_start": run.window_start.isoformat(), "window_end": run.as_of.isoformat(),
-    }
+def _rows_by_list(run: AnalyticsRun, list_ids: list[int]) -> dict[int, list[dict]]:
+    """Each list's rows as the company's system receives them (no personal data: the company knows its own
+    drivers); the window's two instants are formatted once for all rows."""
+    window_start, window_end = run.window_start.isoformat(), run.as_of.isoformat()
+    rows: dict[int, list[dict]] = {pk: [] for pk in list_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(_ROWS_SQL, [list_ids])
+        for list_id, check_id, kind, plate, vin, driver_id, qualification_no, claims, loss in cursor.fetchall():
+            rows[list_id].append({
+                "check_id": check_id, "list_id": list_id, "subject_kind": kind, "plate": plate or "",
+                "vin": vin or "", "driver_id": driver_id, "driver_qualification_no": qualification_no or "",
+                "claim_count": claims, "loss_total": str(loss), "window_start": window_start,
+                "window_end": window_end,
+            })
+    return rows
 
 
 @transaction.atomic
@@ -194,7 +209,7 @@ def focused_lists_send(*, run: AnalyticsRun, actor) -> int:
     """Send each company its list of the run (one exchange batch per company, sealed and signed, rule M3); all the
     run's batches are written in one transaction, and delivered after it commits. The lists are the insurance
     association's: an operator (or the scheduled job) sends them as the platform acting for the association."""
-    from apps.exchange.services import batch_send
+    from apps.exchange.services import batches_send
 
     rights.require(actor, "claims.add_analyticsrun", _("只有保险行业协会可以运行理赔数据分析。"))
     own = getattr(actor, "organization", None)
@@ -203,20 +218,17 @@ def focused_lists_send(*, run: AnalyticsRun, actor) -> int:
         logger.warning("claims analytics: no insurance association to send focused-check lists from")
         return 0
     lists = list(run.lists.filter(sent_at__isnull=True).select_related("company"))
-    rows: dict[int, list[dict]] = {check_list.pk: [] for check_list in lists}
-    for values in (FocusedCheck.objects.filter(check_list__in=lists).order_by("check_list_id", "subject_kind", "id")
-                   .values(*ROW_FIELDS).iterator(chunk_size=5000)):
-        rows[values["check_list_id"]].append(_row(values, run))
-    sent = 0
+    rows = _rows_by_list(run, [check_list.pk for check_list in lists])
     sending = actor if actor.organization_id == sender.pk else rights.SystemActor("claims.focused_lists_send",
                                                                                    organization=sender)
-    for check_list in lists:
-        batch = batch_send(kind=BATCH_KIND, sender=sender, recipient=check_list.company,
-                           rows=rows[check_list.pk], refs=[f"FC{check_list.pk}"], actor=sending)
-        check_list.batch_id, check_list.sent_at = str(batch.pk), timezone.now()
-        sent += 1
+    # sealed and signed one batch per company, written in bulk (``batches_send``)
+    batches = batches_send(kind=BATCH_KIND, sender=sender, actor=sending, batches=[
+        (check_list.company, rows[check_list.pk], [f"FC{check_list.pk}"]) for check_list in lists])
+    sent_at = timezone.now()
+    for check_list, batch in zip(lists, batches, strict=True):
+        check_list.batch_id, check_list.sent_at = str(batch.pk), sent_at
     FocusedCheckList.objects.bulk_update(lists, ["batch_id", "sent_at"])
-    return sent
+    return len(batches)
 
 
 def ingest_focused_checks(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
