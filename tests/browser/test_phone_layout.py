@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
 ROLES = ["transport", "regulator", "ins_assoc", "taxi_assoc", "longcheng", "picc"]
-# role → list pages with wide tables
+# role → list pages with wide tables (each also opens the page of its first row)
 LISTS = {
     "regulator": ["/rescissions/", "/rescissions/compliance/", "/policies/", "/vehicles/", "/claims/sla/",
                   "/dashboard/deadlines/"],
@@ -124,6 +124,11 @@ def test_phone_collapses_the_navigation_shows_due_work_first_and_keeps_tables_in
             response = page.goto(path)
             assert response.ok, (username, path, response.status)
             problems += _page_width_problems(page, f"{username} {path}")
+            detail = page.locator("main table td a[href^='/']").first  # and the page of the first row
+            if detail.count():
+                href = detail.get_attribute("href")
+                assert page.goto(href).ok, (username, href)
+                problems += _page_width_problems(page, f"{username} {href}")
         problems += _nav_problems(page, f"{username} {LISTS.get(username, ['/'])[-1]}")
         page.context.close()
     assert not problems, "\n".join(problems)
