@@ -393,8 +393,9 @@ def verify_vehicles(
 
     A constant number of SQL queries whatever the number of vehicles: the standard in force (two small queries),
     ONE statement for all the vehicles. Each vehicle's list of policies in force (``Verification.policies``, a
-    ``PolicyList``) is read when a list is first used, for all the vehicles of the call at once (two more queries,
-    see ``_PolicyLists``), so the verdicts of a city cost the same whether or not the lists are read.
+    ``PolicyList``) is read when a list is first used, a slice of the call's vehicles at a time (one query per
+    slice of 5,000 vehicles, and one for the insurers' names; see ``_PolicyLists``), so the verdicts of a city cost
+    the same whether or not the lists are read, and a page reading a few lists reads one slice.
     ``with_policies=False`` gives empty lists (findings, double compulsory and gaps are still computed).
     """
     import psycopg
@@ -460,42 +461,51 @@ GROUP BY p.id
 
 
 class _PolicyLists:
-    """The policies in force at T of the vehicles of one ``verify_vehicles`` call: read on the first use of any of
-    their lists with ONE statement for all of them (and one for the insurers' names), each vehicle's
-    ``PolicyInfo`` built when its list is first read. The definition of "in force" is the verdicts' own; a
+    """The policies in force at T of the vehicles of one ``verify_vehicles`` call, read when a list is first used:
+    the vehicles are taken in slices of ``LIST_SLICE`` (in the order of the call's result), and the first use of a
+    vehicle's list reads its whole slice with ONE statement (and the insurers' names once) — a page showing a few
+    vehicles reads one slice, a caller reading every list one statement per slice, never one per vehicle. Each
+    vehicle's ``PolicyInfo`` are built when its list is first read. "In force" is the verdicts' own definition; a
     policy written between the verdicts and the first read of a list would show in the list only."""
+
+    LIST_SLICE = 5000
 
     def __init__(self, at: dt.datetime, decoder: _Decoder, vehicle_ids: list[int]):
         self.at, self.decoder, self.vehicle_ids = at, decoder, vehicle_ids
-        self.rows: dict[int, list[tuple]] | None = None
-        self.names: dict[int, str] = {}
+        self.slice_of = {vehicle_id: i // self.LIST_SLICE for i, vehicle_id in enumerate(vehicle_ids)}
+        self.rows: dict[int, list[tuple]] = {}
+        self.loaded: set[int] = set()
+        self.names: dict[int, str] | None = None
         self.built: dict[int, tuple[PolicyInfo, ...]] = {}
 
-    def _load(self) -> None:
+    def _load(self, number: int) -> None:
         import psycopg
 
         from apps.parties.models import Organization
 
-        rows: dict[int, list[tuple]] = defaultdict(list)
-        if self.vehicle_ids:
-            connection.ensure_connection()
-            with psycopg.Cursor(connection.connection) as raw:
-                raw.execute(_LIST_SQL, {"ids": self.vehicle_ids, "at": self.at, "kinds": list(_KINDS)}, binary=True)
-                for row in raw:
-                    rows[row[0]].append(row)
-        self.names = dict(Organization.objects.filter(kind="insurer").values_list("id", "name"))
-        self.rows = rows
+        ids = self.vehicle_ids[number * self.LIST_SLICE:(number + 1) * self.LIST_SLICE]
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as raw:
+            raw.execute(_LIST_SQL, {"ids": ids, "at": self.at, "kinds": list(_KINDS)}, binary=True)
+            for row in raw:
+                self.rows.setdefault(row[0], []).append(row)
+        if self.names is None:
+            self.names = dict(Organization.objects.filter(kind="insurer").values_list("id", "name"))
+        self.loaded.add(number)
 
     def of(self, vehicle_id: int) -> tuple[PolicyInfo, ...]:
         found = self.built.get(vehicle_id)
         if found is None:
-            if self.rows is None:
-                self._load()
+            number = self.slice_of.get(vehicle_id)
+            if number is None:
+                return ()
+            if number not in self.loaded:
+                self._load(number)
             names, kind_set = self.names, self.decoder.kind_set
             found = self.built[vehicle_id] = _sorted([
-                PolicyInfo(pid, insurer, names.get(insurer, ""), number, kind, nature, _instant(starts),
+                PolicyInfo(pid, insurer, names.get(insurer, ""), number_, kind, nature, _instant(starts),
                            _instant(ends), kind_set(coverages))
-                for _v, pid, insurer, number, kind, nature, starts, ends, coverages in self.rows.get(vehicle_id, ())
+                for _v, pid, insurer, number_, kind, nature, starts, ends, coverages in self.rows.pop(vehicle_id, ())
             ], key=lambda p: (p.kind, p.starts_at, p.id))
         return found
 
