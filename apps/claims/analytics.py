@@ -18,10 +18,11 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, PermissionDeniedError
-from apps.core.notifications import notify_organization
+from apps.core.notifications import Text, notify_organization
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
@@ -251,8 +252,8 @@ def ingest_focused_checks(batch, rows: list[dict], receipt_at: dt.datetime) -> l
                            starts_at=receipt_at,
                            actor=rights.SystemActor(f"exchange.ingest.{BATCH_KIND}", organization=check_list.company))
             notify_organization(
-                organization=check_list.company, title=_("收到理赔数据分析重点核查清单"),
-                body=_("保险行业协会根据理赔数据分析，列出了出险频次或赔款金额较高的车辆和驾驶员，请逐一核查并录入结果。"),
+                organization=check_list.company, title=Text(gettext_noop("收到理赔数据分析重点核查清单")),
+                body=Text(gettext_noop("保险行业协会根据理赔数据分析，列出了出险频次或赔款金额较高的车辆和驾驶员，请逐一核查并录入结果。")),
                 link=f"/claims/checks/?list={check_list.pk}", kind="claims.focused_checks",
                 dedup_key=f"claims.focused_list.{check_list.pk}",
             )

@@ -11,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm
 
 from apps.core.audit import acting_user, audit_record, reveal
 from apps.core.deadlines import deadline_extend, deadline_for, deadline_meet, deadline_start
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
-from apps.core.notifications import notify_organization
+from apps.core.notifications import Text, choice, notify_organization
 from apps.core.validators import normalize_phone, normalize_plate
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
@@ -237,8 +238,9 @@ def _route(complaint: Complaint, handler: Organization, *, actor) -> None:
     audit_record(actor=actor, action="complaint.route", obj=complaint, organization=handler,
                  detail={"routed_to": handler.pk})
     notify_organization(
-        organization=handler, title=_("新举报 %(no)s（%(h)s）") % {"no": complaint.tracking_no, "h": complaint.hotline},
-        body=complaint.get_category_display(), link=f"/complaints/staff/{complaint.pk}/", kind="complaint.routed",
+        organization=handler, title=Text(gettext_noop("新举报 %(no)s（%(h)s）"), no=complaint.tracking_no,
+                                         h=complaint.hotline),
+        body=Text(choice(complaint, "category")), link=f"/complaints/staff/{complaint.pk}/", kind="complaint.routed",
         dedup_key=f"complaint.routed:{complaint.pk}",
     )
 
@@ -328,7 +330,7 @@ def complaint_forward(*, actor, complaint: Complaint, insurer: Organization, not
     _event(complaint, ComplaintEvent.Kind.VERIFYING, actor=actor, note=_("已转相关保险公司核查。"), public=True)
     audit_record(actor=actor, action="complaint.forward", obj=complaint, detail={"insurer": insurer.pk})
     notify_organization(
-        organization=insurer, title=_("金融监管分局转来举报 %(no)s，请核查答复") % {"no": complaint.tracking_no},
+        organization=insurer, title=Text(gettext_noop("金融监管分局转来举报 %(no)s，请核查答复"), no=complaint.tracking_no),
         link=f"/complaints/staff/{complaint.pk}/", kind="complaint.forwarded",
         dedup_key=f"complaint.forwarded:{complaint.pk}:{insurer.pk}",
     )
@@ -377,7 +379,7 @@ def complaint_add_note(*, actor, complaint: Complaint, note: str) -> ComplaintEv
     audit_record(actor=actor, action=f"complaint.{kind}", obj=complaint)
     if kind == ComplaintEvent.Kind.INSURER_REPLY:
         notify_organization(organization=complaint.routed_to,
-                            title=_("保险公司已答复举报 %(no)s") % {"no": complaint.tracking_no},
+                            title=Text(gettext_noop("保险公司已答复举报 %(no)s"), no=complaint.tracking_no),
                             link=f"/complaints/staff/{complaint.pk}/", kind="complaint.insurer_reply")
     return event
 

@@ -1,20 +1,119 @@
-"""Tell users something: an in-app notification, and an e-mail when the user has an address and mail is set up."""
+"""Tell users something: an in-app notification, and an e-mail when the user has an address and mail is set up.
+
+What the platform writes is stored twice: rendered once, in the language active when it happened (for the e-mail,
+for searching and for rows older than message ids), and as a message id with its parameters, rendered again in
+each reader's language when it is read (``Notification.display_title`` / ``display_body``). Callers pass a
+:class:`Text`::
+
+    notify_organization(organization=insurer,
+                        title=Text(gettext_noop("督促事项 %(no)s 已办结"), no=item.number),
+                        body=result)   # what a user typed stays as it is
+
+A parameter that is itself a label (a choice label, a rule's name: ``choice(obj, "kind")``, a ``gettext_lazy``
+string) is stored by its message id and translated at display too; numbers, business numbers and organisation
+names are data and are stored as they are.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 from .models import Notification
 
 
-def notify_users(*, users, title: str, body: str = "", link: str = "", kind: str = "", dedup_key: str = "") -> int:
-    """Create one notification per user; with ``dedup_key`` a user never gets the same one twice."""
+def _msgid(lazy: Promise) -> str:
+    """The message id behind a lazy translation (rendered with no catalog active)."""
+    with translation.override(None):
+        return str(lazy)
+
+
+def _store(value):
+    if isinstance(value, Text):
+        return {"text": value.as_json()}
+    if isinstance(value, Promise):
+        return {"msgid": _msgid(value)}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _load(value):
+    if isinstance(value, dict):
+        if "text" in value:
+            inner = value["text"]
+            return render(inner.get("msgid", ""), inner.get("params") or {})
+        if "msgid" in value:
+            return gettext(value["msgid"]) if value["msgid"] else ""
+    return value
+
+
+def render(msgid: str, params: dict) -> str:
+    """``msgid`` in the active language, with its parameters (labels among them translated too)."""
+    text = gettext(msgid) if msgid else ""
+    if not params:
+        if "%(" in msgid:
+            raise KeyError(f"{msgid!r} names parameters it was not given")
+        return text
+    return text % {key: _load(value) for key, value in params.items()}
+
+
+class Text:
+    """A message the platform writes now and a user reads later, in the user's language: a message id (wrap it in
+    ``gettext_noop`` so the catalogs know it) and its named parameters."""
+
+    __slots__ = ("msgid", "params")
+
+    def __init__(self, msgid, /, **params):
+        self.msgid = _msgid(msgid) if isinstance(msgid, Promise) else str(msgid)
+        self.params = {key: _store(value) for key, value in params.items()}
+
+    def as_json(self) -> dict:
+        return {"msgid": self.msgid, "params": self.params}
+
+    def __str__(self) -> str:
+        return render(self.msgid, self.params)
+
+    def __repr__(self) -> str:
+        return f"Text({self.msgid!r}, **{self.params!r})"
+
+
+def choice(obj, field: str, choices=None):
+    """The label of ``obj``'s choice ``field`` as declared (lazy), so a notification translates it at display;
+    ``choices`` (a ``TextChoices``) for a field that declares none; an unknown value is kept as it is."""
+    value = getattr(obj, field)
+    labels = dict(choices.choices) if choices is not None else dict(obj._meta.get_field(field).flatchoices)
+    return labels.get(value, value)
+
+
+def _parts(title, body) -> dict:
+    """The columns of one notification: the rendered texts, and the message ids with their parameters."""
+    params: dict = {}
+    fields = {"title": str(title), "body": str(body), "title_msgid": "", "body_msgid": ""}
+    for name, text in (("title", title), ("body", body)):
+        if isinstance(text, Text):
+            fields[f"{name}_msgid"] = text.msgid
+            for key, value in text.params.items():
+                if key in params and params[key] != value:
+                    raise ValueError(f"notification parameter {key!r} has two values in its title and body")
+                params[key] = value
+    fields["params"] = params
+    return fields
+
+
+def notify_users(*, users, title: str | Text, body: str | Text = "", link: str = "", kind: str = "",
+                 dedup_key: str = "") -> int:
+    """Create one notification per user; with ``dedup_key`` a user never gets the same one twice. ``title`` and
+    ``body`` are a :class:`Text` when the platform wrote them, a plain string when a user did."""
     created = 0
     emails = []
+    texts = _parts(title, body)
     for user in users:
-        fields = {"title": title, "body": body, "link": link, "kind": kind}
+        fields = {**texts, "link": link, "kind": kind}
         if dedup_key:
             _obj, was_created = Notification.objects.get_or_create(user=user, dedup_key=dedup_key, defaults=fields)
         else:
@@ -25,7 +124,8 @@ def notify_users(*, users, title: str, body: str = "", link: str = "", kind: str
             if user.email:
                 emails.append(user.email)
     if emails and getattr(settings, "NOTIFY_BY_EMAIL", True):
-        transaction.on_commit(lambda: send_mail(title, f"{body}\n\n{link}", None, emails, fail_silently=True))
+        subject, message = texts["title"], f"{texts['body']}\n\n{link}"
+        transaction.on_commit(lambda: send_mail(subject, message, None, emails, fail_silently=True))
     return created
 
 

@@ -16,12 +16,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_noop
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
-from apps.core.notifications import notify_organization
+from apps.core.notifications import Text, choice, notify_organization
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import check_date, normalize_link
 from apps.parties import rights
@@ -32,6 +33,7 @@ from .models import (
     SEVERITY_ALIASES,
     ActionGround,
     ActionKind,
+    CreditEvent,
     CreditProposal,
     CreditRecord,
     Severity,
@@ -395,15 +397,15 @@ def supervisory_action_issue(
     audit_record(actor=actor, action="supervisory_action.issue", obj=action, organization=actor.organization,
                  detail={"kind": kind, "ground": ground, "target": target.pk})
     link = f"/credit/actions/{action.pk}/"
-    notify_organization(organization=target, title=_("%(issuer)s对贵单位作出%(kind)s") % {
-        "issuer": actor.organization.name, "kind": action.get_kind_display()}, body=action.facts, link=link,
+    notify_organization(organization=target, title=Text(gettext_noop("%(issuer)s对贵单位作出%(kind)s"),
+                        issuer=actor.organization.name, kind=choice(action, "kind")), body=action.facts, link=link,
         kind="supervisory_action.issued", dedup_key=f"supervisory_action.issued:{action.pk}")
     if kind == ActionKind.SELF_DISCIPLINE:
         for regulator in Organization.objects.filter(
                 kind__in=[OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR], is_active=True):
             notify_organization(
-                organization=regulator, title=_("%(issuer)s报告行业自律惩戒：%(target)s") % {
-                    "issuer": actor.organization.name, "target": target.name},
+                organization=regulator, title=Text(gettext_noop("%(issuer)s报告行业自律惩戒：%(target)s"),
+                                                   issuer=actor.organization.name, target=target.name),
                 body=action.facts, link=link, kind="supervisory_action.reported",
                 dedup_key=f"supervisory_action.reported:{action.pk}")
     return action
@@ -454,7 +456,7 @@ def supervisory_action_close(*, actor, action: SupervisoryAction, result: str) -
     if deadline is not None:
         deadline_meet(deadline=deadline, at=action.closed_at, actor=actor)
     audit_record(actor=actor, action="supervisory_action.close", obj=action, detail={"result": result})
-    notify_organization(organization=action.target, title=_("%(kind)s已结案") % {"kind": action.get_kind_display()},
+    notify_organization(organization=action.target, title=Text(gettext_noop("%(kind)s已结案"), kind=choice(action, "kind")),
                         body=result, link=f"/credit/actions/{action.pk}/", kind="supervisory_action.closed",
                         dedup_key=f"supervisory_action.closed:{action.pk}")
     return action
@@ -614,8 +616,9 @@ def credit_proposal_create(
             kind__in=competent_associations(proposal.subject_kind, proposal.subject_organization_id),
             is_active=True):
         notify_organization(
-            organization=association, title=_("待决定的信用记入提议：%(subject)s %(event)s") % {
-                "subject": proposal.subject_label, "event": proposal.event_label},
+            organization=association, title=Text(gettext_noop("待决定的信用记入提议：%(subject)s %(event)s"),
+                                                 subject=proposal.subject_label,
+                                                 event=choice(proposal, "event", CreditEvent)),
             body=reason, link=f"/credit/proposals/{proposal.pk}/", kind="credit.proposal",
             dedup_key=f"credit.proposal:{proposal.pk}")
     return proposal
@@ -683,8 +686,8 @@ def credit_proposal_decide(*, actor, proposal: CreditProposal, accept: bool, rea
     if proposal.proposed_by_organization_id:
         notify_organization(
             organization=proposal.proposed_by_organization,
-            title=_("信用记入提议 %(no)s：%(status)s") % {"no": proposal.number,
-                                                      "status": proposal.get_status_display()},
+            title=Text(gettext_noop("信用记入提议 %(no)s：%(status)s"), no=proposal.number,
+                       status=choice(proposal, "status")),
             body=reason, link=f"/credit/proposals/{proposal.pk}/", kind="credit.proposal_decided",
             dedup_key=f"credit.proposal_decided:{proposal.pk}")
     return proposal
@@ -749,8 +752,8 @@ def urging_item_open(*, actor, insurer, subject, reason: str, rule: str, link: s
                  detail={"rule": rule, "subject": item.subject_label})
     if association is not None:
         notify_organization(
-            organization=association, title=_("新的督促事项：%(insurer)s %(subject)s") % {
-                "insurer": insurer.name, "subject": item.subject_label},
+            organization=association, title=Text(gettext_noop("新的督促事项：%(insurer)s %(subject)s"),
+                                                 insurer=insurer.name, subject=item.subject_label),
             body=reason, link=f"/credit/urging/{item.pk}/", kind="credit.urging",
             dedup_key=f"credit.urging:{item.pk}")
     return item
@@ -771,8 +774,8 @@ def urging_item_record(*, actor, item: UrgingItem, note: str) -> UrgingNote:
         item.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action="credit.urging_record", obj=item, organization=item.insurer,
                  detail={"note": entry.pk})
-    notify_organization(organization=item.insurer, title=_("保险行业协会督促：%(subject)s") % {
-        "subject": item.subject_label}, body=note, link=f"/credit/urging/{item.pk}/", kind="credit.urged",
+    notify_organization(organization=item.insurer, title=Text(gettext_noop("保险行业协会督促：%(subject)s"),
+                                                              subject=item.subject_label), body=note, link=f"/credit/urging/{item.pk}/", kind="credit.urged",
         dedup_key=f"credit.urged:{entry.pk}")
     return entry
 
@@ -802,7 +805,7 @@ def urging_item_close(*, actor, item: UrgingItem, result: str, propose_credit: b
         deadline_meet(deadline=deadline, at=now, actor=actor)
     audit_record(actor=actor, action="credit.urging_close", obj=item, organization=item.insurer,
                  detail={"result": result, "proposal": item.proposal_id})
-    notify_organization(organization=item.insurer, title=_("督促事项 %(no)s 已办结") % {"no": item.number},
+    notify_organization(organization=item.insurer, title=Text(gettext_noop("督促事项 %(no)s 已办结"), no=item.number),
                         body=result, link=f"/credit/urging/{item.pk}/", kind="credit.urging_closed",
                         dedup_key=f"credit.urging_closed:{item.pk}")
     return item

@@ -6,10 +6,10 @@ import datetime as dt
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.audit import audit_record
-from apps.core.notifications import notify_organization
+from apps.core.notifications import Text, notify_organization
 from apps.parties.models import Organization
 from apps.parties.rights import SystemActor
 
@@ -31,8 +31,8 @@ def joint_report_announce(*, today: dt.date | None = None) -> int:
     created = 0
     for organization in Organization.objects.filter(kind__in=READERS, is_active=True).order_by("pk"):
         created += notify_organization(
-            organization=organization, title=_("%(m)s 联合监管月报已可下载") % {"m": label},
-            body=_("请在联合检查会议前查阅本月报（PDF / Excel）。"), link=link, kind="dashboard.joint_report",
+            organization=organization, title=Text(gettext_noop("%(m)s 联合监管月报已可下载"), m=label),
+            body=Text(gettext_noop("请在联合检查会议前查阅本月报（PDF / Excel）。")), link=link, kind="dashboard.joint_report",
             dedup_key=f"joint-report:{label}",
         )
     if created:

@@ -25,10 +25,11 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
-from apps.core.notifications import notify_organization
+from apps.core.notifications import Text, notify_organization
 from apps.parties import rights
 from apps.parties.models import Organization
 
@@ -580,9 +581,9 @@ def _reject(batch: Batch, reject: _Reject, *, attempt: int) -> str:
         detail={"code": reject.code, "reason": reject.message, "sender": batch.sender_id},
     )
     notify_organization(
-        organization=batch.sender, title=_("交换批次被拒收"),
-        body=_("%(recipient)s 拒收了批次 %(id)s：%(reason)s")
-        % {"recipient": batch.recipient, "id": batch.pk, "reason": reject.message},
+        organization=batch.sender, title=Text(gettext_noop("交换批次被拒收")),
+        body=Text(gettext_noop("%(recipient)s 拒收了批次 %(id)s：%(reason)s"),
+                  recipient=str(batch.recipient), id=str(batch.pk), reason=reject.message),
         link=_link(batch.pk), kind="exchange.rejected", dedup_key=f"exchange-rejected-{batch.pk}",
     )
     spec = registry.get_kind(batch.kind)
@@ -603,9 +604,9 @@ def _give_up(batch: Batch, message: str, *, job: str, attempt=None) -> None:
                  organization=batch.sender,
                  detail={"attempts": batch.attempts, "error": message[:500]})
     notify_organization(
-        organization=batch.sender, title=_("交换批次投递失败"),
-        body=_("批次 %(id)s 经 %(n)d 次投递仍未成功，需人工处理：%(error)s")
-        % {"id": batch.pk, "n": batch.attempts, "error": message[:300]},
+        organization=batch.sender, title=Text(gettext_noop("交换批次投递失败")),
+        body=Text(gettext_noop("批次 %(id)s 经 %(n)d 次投递仍未成功，需人工处理：%(error)s"),
+                  id=str(batch.pk), n=batch.attempts, error=message[:300]),
         link=_link(batch.pk), kind="exchange.failed", dedup_key=f"exchange-failed-{batch.pk}-{batch.attempts}",
     )
 

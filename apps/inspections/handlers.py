@@ -4,11 +4,11 @@ correction, is told that the period ran out without the follow-up being closed."
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.deadlines import on_breach, on_warning
 from apps.core.models import Deadline
-from apps.core.notifications import notify_organization
+from apps.core.notifications import Text, notify_organization
 
 from .models import InspectionNotice, NoticeStatus
 from .services import RECTIFICATION_RULE
@@ -27,7 +27,7 @@ def _rectification_due_soon(deadline: Deadline) -> None:
     if notice is None or notice.reported_at is not None:
         return
     notify_organization(organization=notice.party,
-                        title=_("通报 %(no)s 的整改期限临近，请尽快整改并报送整改情况") % {"no": notice.number},
+                        title=Text(gettext_noop("通报 %(no)s 的整改期限临近，请尽快整改并报送整改情况"), no=notice.number),
                         link=f"/inspections/notices/{notice.pk}/", kind="inspection.rectification_warning",
                         dedup_key=f"inspection.rectification_warning:{notice.pk}")
 
@@ -37,7 +37,8 @@ def _rectification_overdue(deadline: Deadline) -> None:
     notice = _notice(deadline)
     if notice is None:
         return
-    title = _("通报 %(no)s 的整改期限已届满（规则 M17），请督促%(p)s改正") % {"no": notice.number, "p": notice.party.name}
+    title = Text(gettext_noop("通报 %(no)s 的整改期限已届满（规则 M17），请督促%(p)s改正"), no=notice.number,
+                 p=notice.party.name)
     notify_organization(organization=notice.issued_by, title=title, link=f"/inspections/notices/{notice.pk}/",
                         kind="inspection.rectification_breach",
                         dedup_key=f"inspection.rectification_breach:{notice.pk}")

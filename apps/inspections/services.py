@@ -22,11 +22,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import deadline_for, deadline_meet, deadline_start
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
-from apps.core.notifications import notify_organization
+from apps.core.notifications import Text, choice, notify_organization
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
@@ -163,8 +164,9 @@ def inspection_plan(
     for org in joined:
         if org.pk != organizer.pk:
             notify_organization(
-                organization=org, title=_("%(org)s邀请参加联合检查 %(no)s") % {"org": organizer.name, "no": inspection.number},
-                body=_("计划 %(a)s 至 %(b)s") % {"a": start.isoformat(), "b": end.isoformat()},
+                organization=org, title=Text(gettext_noop("%(org)s邀请参加联合检查 %(no)s"), org=organizer.name,
+                                             no=inspection.number),
+                body=Text(gettext_noop("计划 %(a)s 至 %(b)s"), a=start.isoformat(), b=end.isoformat()),
                 link=f"/inspections/{inspection.pk}/", kind="inspection.planned",
                 dedup_key=f"inspection.planned:{inspection.pk}:{org.pk}")
     return inspection
@@ -221,7 +223,8 @@ def finding_record(
         if association is not None:
             notify_organization(
                 organization=association,
-                title=_("联合检查 %(no)s 发现%(p)s存在问题，请通报并督促改正") % {"no": inspection.number, "p": target.name},
+                title=Text(gettext_noop("联合检查 %(no)s 发现%(p)s存在问题，请通报并督促改正"), no=inspection.number,
+                           p=target.name),
                 link=f"/inspections/{inspection.pk}/", kind="inspection.problems",
                 dedup_key=f"inspection.problems:{finding.pk}")
     return finding
@@ -274,8 +277,9 @@ def notice_issue(*, actor, finding: InspectionFinding, requirement: str, problem
                  detail={"inspection": finding.inspection_id, "party": notice.party_id, "sha256": notice.sha256})
     notify_organization(
         organization=notice.party,
-        title=_("%(org)s通报联合检查发现的问题（%(no)s），请限期整改") % {"org": notice.issued_by.name, "no": notice.number},
-        body=_("请在 %(n)d 日内整改并报送整改情况。") % {"n": notice.rectification_days},
+        title=Text(gettext_noop("%(org)s通报联合检查发现的问题（%(no)s），请限期整改"), org=notice.issued_by.name,
+                   no=notice.number),
+        body=Text(gettext_noop("请在 %(n)d 日内整改并报送整改情况。"), n=notice.rectification_days),
         link=f"/inspections/notices/{notice.pk}/", kind="inspection.notice", dedup_key=f"inspection.notice:{notice.pk}")
     return notice
 
@@ -305,7 +309,8 @@ def notice_report(*, actor, notice: InspectionNotice, report: str) -> Inspection
     audit_record(actor=actor, action="inspection.notice_report", obj=notice, organization=notice.party,
                  detail={"first": first})
     notify_organization(
-        organization=notice.issued_by, title=_("%(p)s已报送通报 %(no)s 的整改情况") % {"p": notice.party.name, "no": notice.number},
+        organization=notice.issued_by, title=Text(gettext_noop("%(p)s已报送通报 %(no)s 的整改情况"), p=notice.party.name,
+                                                  no=notice.number),
         link=f"/inspections/notices/{notice.pk}/", kind="inspection.notice_report")
     return notice
 
@@ -362,7 +367,7 @@ def notice_close(*, actor, notice: InspectionNotice, result: str, note: str) -> 
                  detail={"result": result, "credit_proposal": proposal.pk if proposal else None})
     notify_organization(
         organization=notice.party,
-        title=_("通报 %(no)s 整改跟踪已结束：%(r)s") % {"no": notice.number, "r": notice.get_result_display()},
+        title=Text(gettext_noop("通报 %(no)s 整改跟踪已结束：%(r)s"), no=notice.number, r=choice(notice, "result")),
         link=f"/inspections/notices/{notice.pk}/", kind="inspection.notice_closed",
         dedup_key=f"inspection.notice_closed:{notice.pk}")
     return notice

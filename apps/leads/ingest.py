@@ -24,9 +24,10 @@ import datetime as dt
 import logging
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.errors import ApplicationError
-from apps.core.notifications import notify_organization
+from apps.core.notifications import Text, notify_organization
 from apps.exchange.registry import IngestRejected
 from apps.parties.models import Organization, OrganizationKind
 from apps.parties.rights import SystemActor
@@ -180,7 +181,8 @@ def ingest_leads(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
                         "batches": [str(by_insurer[i].pk) for i in insurer_ids]},
             )
     notify_organization(
-        organization=recipient, title=_("收到 %(n)d 条线索（%(sender)s）") % {"n": len(rows), "sender": batch.sender.name},
+        organization=recipient, title=Text(gettext_noop("收到 %(n)d 条线索（%(sender)s）"), n=len(rows),
+                                           sender=batch.sender.name),
         link="/leads/", kind="leads.received", dedup_key=f"leads:batch:{batch.pk}",
     )
     return refs
@@ -215,7 +217,7 @@ def ingest_worklist(batch, rows: list[dict], receipt_at: dt.datetime) -> list[st
                                       policy=policy, actor=actor, screening_finding=finding)
         refs.append(f"WL{item.pk}")
     notify_organization(
-        organization=insurer, title=_("收到核查清单 %(n)d 条，请核对承保情况并答复") % {"n": len(rows)},
+        organization=insurer, title=Text(gettext_noop("收到核查清单 %(n)d 条，请核对承保情况并答复"), n=len(rows)),
         link="/leads/worklist/", kind="leads.worklist", dedup_key=f"worklist:batch:{batch.pk}",
     )
     return refs

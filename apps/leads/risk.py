@@ -34,12 +34,12 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ConflictError, PermissionDeniedError
-from apps.core.notifications import notify_organization
+from apps.core.notifications import Text, notify_organization
 from apps.parties.models import OrganizationKind
 
 from . import conf, services
@@ -218,7 +218,7 @@ def risk_model_run(*, actor, at: dt.datetime | None = None) -> RiskModelRun:
                          "preview": len(preview.rows), "digest": preview.digest})
     notify_organization(
         organization=organization,
-        title=_("风险识别模型已运行：拟向交通运输部门推送 %(n)d 条线索，请核对预览后确认") % {"n": len(preview.rows)},
+        title=Text(gettext_noop("风险识别模型已运行：拟向交通运输部门推送 %(n)d 条线索，请核对预览后确认"), n=len(preview.rows)),
         link=f"/leads/risk/runs/{run.pk}/", kind="leads.risk_preview", dedup_key=f"risk:preview:{run.pk}",
     )
     return run

@@ -34,11 +34,12 @@ from django.db.models import BooleanField, Count, FilteredRelation, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
-from apps.core.notifications import notify_organization
+from apps.core.notifications import Text, notify_organization
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.exchange.services import batch_send
 from apps.parties import rights
@@ -227,9 +228,9 @@ def lawful_list_screen(*, actor, run: LawfulListRun, rows: list[dict], at: dt.da
                  detail={k: v for k, v in run.summary.items() if k != "worklist_batches"})
     notify_organization(
         organization=run.recipient,
-        title=_("合法营运车辆清单（%(day)s）比对完成：按非营运投保 %(a)d 辆，无有效保单 %(b)d 辆，请审核后下发") % {
-            "day": run.listed_on.isoformat(), "a": run.summary["insured_as_non_operating_vehicles"],
-            "b": run.summary["uninsured"]},
+        title=Text(gettext_noop("合法营运车辆清单（%(day)s）比对完成：按非营运投保 %(a)d 辆，无有效保单 %(b)d 辆，请审核后下发"),
+                   day=run.listed_on.isoformat(), a=run.summary["insured_as_non_operating_vehicles"],
+                   b=run.summary["uninsured"]),
         link=f"/leads/screening/{run.pk}/", kind="leads.screening", dedup_key=f"screening:run:{run.pk}",
     )
     return run

@@ -484,7 +484,7 @@ def lead_offline_check_request(*, actor, lead: Lead, note: str) -> Lead:
     transport's). Transport sees the request in its inbox; its clock (``LEAD_OFFLINE_CHECK_DAYS`` natural days,
     rule ``lead.offline_check``) is met when it records its finding."""
     from apps.core.deadlines import deadline_start
-    from apps.core.notifications import notify_organization
+    from apps.core.notifications import Text, notify_organization
 
     lead = _lock(lead)
     _require_regulator_recipient(actor, lead, "leads.request_offline_check",
@@ -505,8 +505,8 @@ def lead_offline_check_request(*, actor, lead: Lead, note: str) -> Lead:
     deadline_start(rule=OFFLINE_CHECK_RULE, subject=lead, responsible=transport, starts_at=now, actor=actor)
     notify_organization(
         organization=transport,
-        title=_("%(org)s请求对线索 %(ref)s（%(plate)s）进行线下核查") % {
-            "org": lead.recipient.name, "ref": lead.reference, "plate": lead.plate},
+        title=Text(gettext_noop("%(org)s请求对线索 %(ref)s（%(plate)s）进行线下核查"),
+                   org=lead.recipient.name, ref=lead.reference, plate=lead.plate),
         body=note, link=f"/leads/{lead.pk}/", kind="leads.check_requested", dedup_key=f"leads:check_request:{lead.pk}",
     )
     return lead

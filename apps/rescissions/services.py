@@ -25,13 +25,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core import crypto, deadlines
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
-from apps.core.notifications import notify_organization
+from apps.core.notifications import Text, choice, notify_organization
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_date, check_instant
 from apps.parties import rights
@@ -310,9 +311,9 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
     if acting_user(actor) is None:  # opened at a receipt: tell the insurer (its own staff know already)
         notify_organization(
             organization=case.insurer,
-            title=_("新的合同解除案件 %(no)s：%(plate)s") % {"no": case.number, "plate": case.vehicle.label},
-            body=_("收到非法营运信息（%(trigger)s），须在 %(deadline)s 前作出决定（规则 M12）。")
-            % {"trigger": case.get_trigger_display(), "deadline": _fmt(case.deadline_at)},
+            title=Text(gettext_noop("新的合同解除案件 %(no)s：%(plate)s"), no=case.number, plate=case.vehicle.label),
+            body=Text(gettext_noop("收到非法营运信息（%(trigger)s），须在 %(deadline)s 前作出决定（规则 M12）。"),
+                      trigger=choice(case, "trigger"), deadline=_fmt(case.deadline_at)),
             link=case_url(case), kind="rescission.opened", dedup_key=f"rescission:{case.pk}:opened",
         )
     return case, True
@@ -958,8 +959,8 @@ def rescission_lapse(*, actor, case: RescissionCase, deadline: Deadline) -> Resc
     link = case_url(case)
     title, body = _lapse_wording(case)
     notify_organization(
-        organization=case.insurer, title=title % {"no": case.number},
-        body=body % {"plate": case.vehicle.label, "policy": case.policy.number, "deadline": _fmt(case.deadline_at)},
+        organization=case.insurer, title=Text(title, no=case.number),
+        body=Text(body, plate=case.vehicle.label, policy=case.policy.number, deadline=_fmt(case.deadline_at)),
         link=link, kind="rescission.lapsed", dedup_key=f"rescission:{case.pk}:lapsed",
     )
     return case
@@ -971,14 +972,14 @@ def _lapse_wording(case: RescissionCase) -> tuple[str, str]:
     not increase the premium or terminate within the period (art. 52); a 交强险 policy was not endorsed and
     re-rated (J9) — no rescission right was ever in question."""
     if case.path != Path.RISK_INCREASE:
-        return (_("合同解除案件 %(no)s 已超期：解除权已消灭"),
-                _("%(plate)s 的保单 %(policy)s 未在 %(deadline)s 前作出决定，已记入监管统计，并由保险行业协会督促。"))
+        return (gettext_noop("合同解除案件 %(no)s 已超期：解除权已消灭"),
+                gettext_noop("%(plate)s 的保单 %(policy)s 未在 %(deadline)s 前作出决定，已记入监管统计，并由保险行业协会督促。"))
     if all(link.compulsory for link in case.case_policies.select_related("policy")):
-        return (_("案件 %(no)s 已超期：未在期限内批改保单"),
-                _("%(plate)s 的交强险保单 %(policy)s 承保后危险程度增加，保险公司未在 %(deadline)s 前批改保单并按保单年度"
+        return (gettext_noop("案件 %(no)s 已超期：未在期限内批改保单"),
+                gettext_noop("%(plate)s 的交强险保单 %(policy)s 承保后危险程度增加，保险公司未在 %(deadline)s 前批改保单并按保单年度"
                   "重新核定保险费（规则 J9），已记入监管统计，并由保险行业协会督促。"))
-    return (_("案件 %(no)s 已超期：未在期限内增加保险费或解除合同"),
-            _("%(plate)s 的保单 %(policy)s 承保后危险程度显著增加，保险公司未在 %(deadline)s 前增加保险费或解除合同"
+    return (gettext_noop("案件 %(no)s 已超期：未在期限内增加保险费或解除合同"),
+            gettext_noop("%(plate)s 的保单 %(policy)s 承保后危险程度显著增加，保险公司未在 %(deadline)s 前增加保险费或解除合同"
               "（保险法第五十二条），已记入监管统计，并由保险行业协会督促。"))
 
 
@@ -1008,8 +1009,9 @@ def rescission_disclosure_expired(*, actor, case: RescissionCase, deadline: Dead
     _audit(case, "disclosure_expired", actor, disclosure_due_at=deadline.due_at.isoformat())
     notify_organization(
         organization=case.insurer,
-        title=_("案件 %(no)s：如实告知期限已届满") % {"no": case.number},
-        body=_("投保人未在期限内履行如实告知义务，可在 %(deadline)s 前作出解除决定。") % {"deadline": _fmt(case.deadline_at)},
+        title=Text(gettext_noop("案件 %(no)s：如实告知期限已届满"), no=case.number),
+        body=Text(gettext_noop("投保人未在期限内履行如实告知义务，可在 %(deadline)s 前作出解除决定。"),
+                  deadline=_fmt(case.deadline_at)),
         link=case_url(case), kind="rescission.disclosure_expired", dedup_key=f"rescission:{case.pk}:disclosure_expired",
     )
 
@@ -1032,10 +1034,11 @@ def _remind(case: RescissionCase, day: int, now: dt.datetime, *, actor) -> int:
     left = clock.Clock.of(case).days_left(now)
     created = notify_organization(
         organization=case.insurer,
-        title=_("合同解除案件 %(no)s 已到第 %(day)d 天，剩余 %(left)d 天") % {"no": case.number, "day": day, "left": left},
-        body=_("%(plate)s，保单 %(policy)s，解除权于 %(deadline)s 消灭（规则 M12、J5）。当前状态：%(status)s。")
-        % {"plate": case.vehicle.label, "policy": case.policy.number, "deadline": _fmt(case.deadline_at),
-           "status": case.get_status_display()},
+        title=Text(gettext_noop("合同解除案件 %(no)s 已到第 %(day)d 天，剩余 %(left)d 天"), no=case.number, day=day,
+                   left=left),
+        body=Text(gettext_noop("%(plate)s，保单 %(policy)s，解除权于 %(deadline)s 消灭（规则 M12、J5）。当前状态：%(status)s。"),
+                  plate=case.vehicle.label, policy=case.policy.number, deadline=_fmt(case.deadline_at),
+                  status=choice(case, "status")),
         link=case_url(case), kind="rescission.reminder", dedup_key=f"rescission:{case.pk}:day{day}",
     )
     if created:
