@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Batch, BatchEvent, ExchangeProfile, InboxEntry, OrganizationKey
+from .models import Batch, BatchEvent, ExchangeProfile, InboxEntry, LogEntry, OrganizationKey, TreeHead
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -59,3 +59,16 @@ class ExchangeProfileAdmin(admin.ModelAdmin):
 
         saved = exchange_profile_set(organization=obj.organization, suite=obj.suite, actor=request.user)
         obj.pk = saved.pk
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(_ReadOnly):
+    list_display = ["index", "kind", "ref", "leaf_hash", "appended_at"]
+    list_filter = ["kind"]
+    search_fields = ["ref"]
+
+
+@admin.register(TreeHead)
+class TreeHeadAdmin(_ReadOnly):
+    list_display = ["tree_size", "root_hash", "trigger", "signed_at"]
+    exclude = ["signature"]

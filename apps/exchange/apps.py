@@ -24,6 +24,11 @@ class ExchangeConfig(AppConfig):
             roles=["regulator_staff", "platform_admin"], order=90,
         )
         register_periodic("exchange-sweep", "apps.exchange.tasks.exchange_sweep", conf.sweep_seconds())
+        register_periodic("exchange-log-heads", "apps.exchange.tasks.exchange_log_heads", conf.log_head_seconds())
+        from . import log, registry
+
+        if registry.get_kind(log.HEADS_KIND) is None:
+            registry.register_kind(log.HEADS_KIND, log.ingest_heads, label=_("透明日志签名树头"))
         if _seed_demo_keys not in DEMO_SEEDERS:
             DEMO_SEEDERS.append(_seed_demo_keys)
         checks.register(_check_backoff_below_visibility_timeout)

@@ -356,3 +356,21 @@ def unwrap_private(sealed: bytes, *, kid: str, wrap_key: bytes) -> bytes:
         return AESGCM(wrap_key).decrypt(sealed[1:13], sealed[13:], kid.encode("utf-8"))
     except InvalidTag as exc:
         raise CryptoError("bad_private_key", "private key cannot be unwrapped with the platform key") from exc
+
+
+# --- transparency log -----------------------------------------------------------------------------------------
+
+LOG_ENTRY_FORMAT = "lz-log-entry/1"
+LOG_HEAD_FORMAT = "lz-log-head/1"
+LOG_PROOF_FORMAT = "lz-log-proof/1"
+_HEAD_PREFIX = b"lz-exchange/1 tree-head\n"
+
+
+def tree_head_message(body: dict) -> bytes:
+    """What the platform root signs for a tree head: ``b"lz-exchange/1 tree-head\\n" + canonical_json(body)``."""
+    return _HEAD_PREFIX + canonical_json(body)
+
+
+def receipt_item_digest(receipt: dict, signature: bytes) -> str:
+    """The hash of a signed receipt as the log records it: SHA-256 of canonical JSON of body and signature."""
+    return sha256_hex(canonical_json({"receipt": receipt, "signature": b64e(signature)}))

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import crypto
+from . import crypto, merkle
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROOT_ENV = "LZ_EXCHANGE_ROOT_KEY"
@@ -93,9 +93,9 @@ class Verdict:
 
 def build_archive(
     *, header: dict, ciphertext: bytes, signature: bytes, receipt: dict | None, receipt_signature: bytes | None,
-    keys: list[dict], parties: dict, exported_at: dt.datetime,
+    keys: list[dict], parties: dict, exported_at: dt.datetime, log: dict | None = None,
 ) -> dict:
-    return {
+    archive = {
         "format": crypto.ARCHIVE_FORMAT,
         "title": "柳州市客运车辆保险联合监管平台 数据交换存证 / Liuzhou joint supervision platform — exchange evidence",
         "exported_at": crypto.utc_stamp(exported_at),
@@ -114,6 +114,9 @@ def build_archive(
         "parties": parties,
         "how_to_verify": "python -m apps.exchange.evidence verify <file>  |  manage.py exchange_archive verify <file>",
     }
+    if log is not None:
+        archive["log"] = log
+    return archive
 
 
 def _party(data: dict, role: str, uscc: str) -> str:
@@ -196,12 +199,99 @@ def verify_archive(data: dict, *, roots: list[bytes] | None = None) -> Verdict:
         verdict = Verdict()
         verdict.add("批次内容", "batch content", False, f"not base64: {exc}")
         return verdict
-    return verify_sealed(
+    verdict = verify_sealed(
         header=batch.get("header"), ciphertext=ciphertext, signature=signature,
         receipt=receipt_part.get("body") if isinstance(receipt_part, dict) else None,
         receipt_signature=receipt_signature, keys=data.get("keys") or [], parties=data.get("parties") or {},
         roots=roots,
     )
+    if isinstance(data.get("log"), dict):
+        _check_archive_log(data, ciphertext, signature, receipt_signature, verdict, roots or [])
+    return verdict
+
+
+def _check_archive_log(data: dict, ciphertext: bytes, signature: bytes, receipt_signature, verdict: Verdict,
+                       roots: list[bytes]) -> None:
+    """The archive's log section: its entries name exactly this batch and receipt, and are included in a head
+    signed by a pinned root."""
+    header = (data.get("batch") or {}).get("header") or {}
+    receipt = (data.get("receipt") or {}).get("body")
+    bundle = data["log"]
+    verify_log_bundle(bundle, roots=roots, verdict=verdict)
+    entries = {item.get("data", {}).get("kind"): item.get("data", {}) for item in bundle.get("inclusion") or []
+               if isinstance(item, dict) and isinstance(item.get("data"), dict)}
+    try:
+        batch_digest = crypto.sealed_digest(crypto.canonical_json(header), ciphertext, signature, header.get("suite"))
+    except (TypeError, ValueError):
+        batch_digest = None
+    batch_entry = entries.get("batch") or {}
+    verdict.add("批次已登记于透明日志", "batch recorded in the transparency log",
+                batch_entry.get("ref") == header.get("batch_id") and batch_entry.get("digest") == batch_digest,
+                str(batch_entry.get("ref", "missing")))
+    if isinstance(receipt, dict):
+        receipt_entry = entries.get("receipt") or {}
+        expected = crypto.receipt_item_digest(receipt, receipt_signature or b"")
+        verdict.add("回执已登记于透明日志", "receipt recorded in the transparency log",
+                    receipt_entry.get("ref") == header.get("batch_id") and receipt_entry.get("digest") == expected,
+                    str(receipt_entry.get("ref", "missing")))
+
+
+def _head_ok(head: dict, roots: dict[str, bytes]) -> tuple[bool, str]:
+    if not isinstance(head, dict) or head.get("format") != crypto.LOG_HEAD_FORMAT:
+        return False, "not a tree head"
+    body = {k: v for k, v in head.items() if k != "signature"}
+    kid = body.get("root_key_id")
+    if kid not in roots:
+        return False, f"signed by {kid}, which is not a pinned root"
+    try:
+        crypto.verify(roots[kid], crypto.b64d(head.get("signature") or ""), crypto.tree_head_message(body))
+    except (crypto.CryptoError, ValueError, TypeError):
+        return False, "the root's signature does not verify"
+    return True, f"{body.get('tree_size')} entries, root {str(body.get('root_hash'))[:16]}…"
+
+
+def verify_log_bundle(bundle: dict, *, roots: list[bytes], verdict: Verdict | None = None) -> Verdict:
+    """A transparency-log proof bundle (``lz-log-proof/1``): each head signed by a pinned root; each inclusion proof
+    leads from its entry to the root of the head of its size; each consistency proof shows the older head's tree is
+    a prefix of the newer one (so no entry of the older tree was changed, removed or reordered)."""
+    verdict = verdict or Verdict()
+    pinned = {crypto.key_id(crypto.ED25519, raw): raw for raw in roots}
+    verdict.root_key_ids = verdict.root_key_ids or sorted(pinned)
+    if not isinstance(bundle, dict) or bundle.get("format") != crypto.LOG_PROOF_FORMAT:
+        verdict.add("日志证明格式", "log proof format", False, f"expected {crypto.LOG_PROOF_FORMAT}")
+        return verdict
+    roots_by_size: dict[int, bytes] = {}
+    for head in bundle.get("heads") or []:
+        ok, detail = _head_ok(head, pinned)
+        verdict.add("树头经平台根密钥签名", "tree head signed by the platform root", ok, detail)
+        if ok:
+            try:
+                roots_by_size[int(head["tree_size"])] = bytes.fromhex(head["root_hash"])
+            except (KeyError, TypeError, ValueError):
+                verdict.add("树头内容", "tree head content", False, "unreadable")
+    for item in bundle.get("inclusion") or []:
+        try:
+            size, index = int(item["tree_size"]), int(item["index"])
+            leaf = merkle.leaf_hash(crypto.canonical_json(item["data"]))
+            path = [bytes.fromhex(p) for p in item["path"]]
+        except (KeyError, TypeError, ValueError):
+            verdict.add("条目包含证明", "entry inclusion proof", False, "unreadable")
+            continue
+        ok = size in roots_by_size and merkle.verify_inclusion(index, size, leaf, path, roots_by_size[size])
+        data = item.get("data") or {}
+        verdict.add("条目包含于签名树头", "entry included under the signed head", ok,
+                    f"#{index} {data.get('kind')} {data.get('ref')}")
+    for item in bundle.get("consistency") or []:
+        try:
+            old, new = int(item["old_size"]), int(item["new_size"])
+            proof = [bytes.fromhex(p) for p in item["proof"]]
+        except (KeyError, TypeError, ValueError):
+            verdict.add("树头一致性证明", "consistency proof", False, "unreadable")
+            continue
+        ok = (old in roots_by_size and new in roots_by_size
+              and merkle.verify_consistency(old, new, roots_by_size[old], roots_by_size[new], proof))
+        verdict.add("新旧树头一致（历史未被改写）", "heads consistent (history not rewritten)", ok, f"{old} → {new}")
+    return verdict
 
 
 def verify_sealed(  # noqa: C901 - one linear list of checks reads best
@@ -344,6 +434,15 @@ def render(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
+def render_log(verdict: Verdict) -> str:
+    lines = ["核验通过 / VERIFIED" if verdict.ok else "核验失败 / VERIFICATION FAILED", ""]
+    for check in verdict.checks:
+        mark = "✓ 通过 OK  " if check.ok else "✗ 失败 FAIL"
+        detail = f" — {check.detail}" if check.detail else ""
+        lines.append(f"  {mark}  {check.label_zh} / {check.label_en}{detail}")
+    return "\n".join(lines)
+
+
 def load(path: str | Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
@@ -400,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument("archive")
     verify.add_argument("--root", action="append", default=[],
                         help=f"platform root public key (base64) or a file holding it; repeatable; default ${ROOT_ENV}")
+    verify_log = sub.add_parser("verify-log", help="verify a transparency-log proof bundle offline")
+    verify_log.add_argument("archive")
+    verify_log.add_argument("--root", action="append", default=[])
     try:
         args = parser.parse_args(argv)
     except SystemExit:
@@ -412,6 +514,17 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"平台根公钥无法读取 / cannot read the root public key: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.action == "verify-log":
+        if not roots:
+            print("透明日志核验必须指定平台根公钥 / a pinned root is required", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            verdict = verify_log_bundle(load(args.archive), roots=roots)
+        except (OSError, ValueError) as exc:
+            verdict = Verdict()
+            verdict.add("读取证明文件", "read the proof file", False, str(exc))
+        print(render_log(verdict))
+        return verdict.exit_code
     verdict = verify_file(args.archive, roots=roots)
     print(render(verdict))
     return verdict.exit_code

@@ -246,3 +246,55 @@ class BatchEvent(models.Model):
         if self.kind in {self.Kind.RECEIPT_ISSUED, self.Kind.INGESTED, self.Kind.VERIFIED}:
             return "ok"
         return ""
+
+
+class LogEntry(models.Model):
+    """One entry of the transparency log (RFC 9162 manner): the hash of a batch, a receipt or a notice, at a fixed
+    position. Append-only: the database refuses UPDATE and DELETE (migration 0006)."""
+
+    class Kind(models.TextChoices):
+        BATCH = "batch", _("交换批次")
+        RECEIPT = "receipt", _("接收回执")
+        NOTICE = "notice", _("文书")
+
+    index = models.BigIntegerField(_("序号"), primary_key=True)
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
+    ref = models.CharField(_("对象"), max_length=120)
+    batch = models.ForeignKey(Batch, verbose_name=_("批次"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    data = models.JSONField(_("登记内容"))
+    leaf_hash = models.CharField(_("叶子哈希"), max_length=64)
+    appended_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("透明日志条目")
+        verbose_name_plural = _("透明日志条目")
+        ordering = ["index"]
+        constraints = [models.UniqueConstraint(fields=["kind", "ref"], name="exchange_log_entry_once")]
+
+    def __str__(self) -> str:
+        return f"#{self.index} {self.kind} {self.ref}"
+
+
+class TreeHead(models.Model):
+    """A tree head of the transparency log signed by the platform root (append-only, migration 0006)."""
+
+    class Trigger(models.TextChoices):
+        BATCH = "batch", _("批次之后")
+        INTERVAL = "interval", _("定时")
+        COMMAND = "command", _("命令")
+
+    tree_size = models.BigIntegerField(_("条目数"))
+    root_hash = models.CharField(_("根哈希"), max_length=64)
+    body = models.JSONField(_("树头"))
+    signature = models.BinaryField(_("平台签名"))
+    trigger = models.CharField(_("签署时机"), max_length=20, choices=Trigger.choices)
+    signed_at = models.DateTimeField(_("签署时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("签名树头")
+        verbose_name_plural = _("签名树头")
+        ordering = ["-signed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"STH {self.tree_size} {self.root_hash[:12]}"

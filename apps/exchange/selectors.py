@@ -14,7 +14,7 @@ from apps.parties import access
 from apps.parties.models import Organization, OrganizationKind
 
 from . import crypto, evidence, keys
-from .models import Batch, BatchEvent, OrganizationKey
+from .models import Batch, BatchEvent, LogEntry, OrganizationKey
 
 # Parties that watch the whole flow on the monitor (the regulator, rule M3; the platform operator).
 WHOLE_FLOW = frozenset({OrganizationKind.REGULATOR, OrganizationKind.PLATFORM})
@@ -128,7 +128,24 @@ def batch_archive(*, batch: Batch) -> dict:
         keys=_key_dicts(batch),
         parties=_parties(batch),
         exported_at=timezone.now(),
+        log=_log_section(batch),
     )
+
+
+def _log_section(batch: Batch) -> dict | None:
+    """Inclusion proofs of the batch and its receipt under the latest signed tree head (the log is brought up to
+    date and a head signed first when the latest head does not cover them yet)."""
+    from . import log
+
+    head = log.latest_head()
+    wanted = 2 if batch.receipt else 1
+    covered = LogEntry.objects.filter(batch=batch, index__lt=head.tree_size).count() if head else 0
+    if covered < wanted:
+        log.log_update()
+    try:
+        return log.log_proof(batches=[batch])
+    except LookupError:
+        return None
 
 
 def batch_verify(*, batch: Batch) -> evidence.Verdict:

@@ -33,7 +33,7 @@ from apps.core.notifications import Text, notify_organization
 from apps.parties import rights
 from apps.parties.models import Organization
 
-from . import conf, crypto, keys, registry, suites
+from . import conf, crypto, keys, log, registry, suites
 from .models import Batch, BatchEvent, InboxEntry, OrganizationKey
 
 logger = logging.getLogger(__name__)
@@ -316,6 +316,7 @@ def batches_send(
         )
     ids = [batch.pk for batch in out]
     transaction.on_commit(lambda: _enqueue_all_after_commit(ids))
+    transaction.on_commit(log.log_after_commit)  # the transparency log records the batches and signs a head
     return out
 
 
@@ -564,6 +565,7 @@ def _receive(batch_id, attempt: int) -> str:
     )
     if spec.on_receipt is not None:
         spec.on_receipt(batch)
+    transaction.on_commit(log.log_after_commit)  # the transparency log records the receipt and signs a head
     return "delivered"
 
 

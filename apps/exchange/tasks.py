@@ -13,7 +13,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import conf, services
+from . import conf, log, services
 
 
 @shared_task(
@@ -38,3 +38,10 @@ def deliver_batch(self, batch_id: str) -> str:
 def exchange_sweep() -> dict:
     """Celery beat, every EXCHANGE_SWEEP_SECONDS: reclaim batches lost by dead workers, re-enqueue due ones."""
     return services.batch_sweep()
+
+
+@shared_task(name="apps.exchange.tasks.exchange_log_heads", acks_late=True)
+def exchange_log_heads() -> dict:
+    """Celery beat, every EXCHANGE_LOG_HEAD_SECONDS: catch up the transparency log, sign its tree head, send the
+    latest head to every party."""
+    return log.log_heads_periodic()

@@ -1,0 +1,229 @@
+"""The transparency log: every batch, receipt and notice hash appended to an append-only Merkle log (RFC 9162 manner),
+tree heads signed by the platform root, sent to every party, and the proofs the offline verifier checks.
+
+* ``log_sync`` appends what is not in the log yet, in one transaction holding the table lock (positions are dense
+  and never reused): batches (their sealed-batch hash), receipts (``crypto.receipt_item_digest``), and the notices
+  of ``NOTICE_SOURCES`` (the rendered file's SHA-256; a re-rendered file is a new entry). It runs after each batch
+  is sent and after each receipt (``log_after_commit``) and in the periodic ``exchange_log_heads`` task, so a
+  failed append is caught up at the latest one interval later.
+* ``log_sign_head`` signs the head ``{format, tree_size, root_hash, timestamp, root_key_id}`` with the platform
+  root key: after each batch (when the tree grew) and at every interval.
+* ``log_distribute`` sends the latest head to every active party as a batch of kind ``log_heads`` (so it is in
+  the party's inbox, signed by the platform organisation and acknowledged by the party's receipt).
+* ``log_proof`` is the bundle the verifier checks: signed heads, inclusion proofs of entries, and the consistency
+  proof between an older head a party holds and the latest.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.apps import apps as django_apps
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.parties import rights
+from apps.parties.models import Organization, OrganizationKind
+
+from . import crypto, keys, merkle
+from .models import Batch, LogEntry, TreeHead
+
+logger = logging.getLogger(__name__)
+
+Kind = LogEntry.Kind
+HEADS_KIND = "log_heads"
+HEADS_JOB = "exchange.log_heads"
+SYNC_LIMIT = 5000
+
+# (app label, model, ref prefix, time field): documents whose file hash ``sha256`` is logged.
+NOTICE_SOURCES = [
+    ("rescissions", "RescissionNotice", "rescission-notice", "created_at"),
+    ("inspections", "InspectionNotice", "inspection-notice", "updated_at"),
+]
+
+
+def _digest_algorithm(batch: Batch) -> str:
+    return "SM3" if crypto.family_of((batch.header or {}).get("suite")) == crypto.FAMILY_SM else "SHA-256"
+
+
+def entry_bytes(data: dict) -> bytes:
+    """The bytes a leaf hashes: canonical JSON of the entry's data."""
+    return crypto.canonical_json(data)
+
+
+def _batch_data(batch: Batch) -> dict:
+    return {
+        "format": crypto.LOG_ENTRY_FORMAT, "kind": Kind.BATCH, "ref": str(batch.pk),
+        "digest": batch.sealed_sha256, "digest_algorithm": _digest_algorithm(batch),
+        "sender_uscc": batch.sender.uscc, "recipient_uscc": batch.recipient.uscc,
+        "at": crypto.utc_stamp(batch.created_at),
+    }
+
+
+def _receipt_data(batch: Batch) -> dict:
+    return {
+        "format": crypto.LOG_ENTRY_FORMAT, "kind": Kind.RECEIPT, "ref": str(batch.pk),
+        "digest": crypto.receipt_item_digest(batch.receipt, bytes(batch.receipt_signature)),
+        "digest_algorithm": "SHA-256", "sender_uscc": batch.sender.uscc, "recipient_uscc": batch.recipient.uscc,
+        "at": batch.receipt["received_at"],
+    }
+
+
+def _notice_items(logged: set[str]) -> list[tuple[str, dict]]:
+    items = []
+    for app_label, model_name, prefix, time_field in NOTICE_SOURCES:
+        try:
+            model = django_apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+        for pk, sha256, at in model.objects.exclude(sha256="").values_list("pk", "sha256", time_field):
+            ref = f"{prefix}:{pk}:{sha256}"
+            if ref in logged or at is None:
+                continue
+            items.append((ref, {
+                "format": crypto.LOG_ENTRY_FORMAT, "kind": Kind.NOTICE, "ref": ref, "digest": sha256,
+                "digest_algorithm": "SHA-256", "at": crypto.utc_stamp(at),
+            }))
+    return sorted(items, key=lambda item: item[1]["at"])
+
+
+@transaction.atomic
+def log_sync(*, limit: int = SYNC_LIMIT) -> int:
+    """Append every batch, receipt and notice not in the log yet; returns how many entries were appended."""
+    with connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE exchange_logentry IN EXCLUSIVE MODE")
+    next_index = (LogEntry.objects.aggregate(top=Max("index"))["top"] or -1) + 1
+    pending: list[tuple[str, str, Batch | None, dict]] = []
+    new_batches = (Batch.objects.exclude(pk__in=LogEntry.objects.filter(kind=Kind.BATCH).values("batch_id"))
+                   .select_related("sender", "recipient").order_by("created_at", "id")[:limit])
+    pending += [(Kind.BATCH, str(b.pk), b, _batch_data(b)) for b in new_batches]
+    new_receipts = (Batch.objects.filter(receipt__isnull=False)
+                    .exclude(pk__in=LogEntry.objects.filter(kind=Kind.RECEIPT).values("batch_id"))
+                    .select_related("sender", "recipient").order_by("receipt_at", "id")[:limit])
+    pending += [(Kind.RECEIPT, str(b.pk), b, _receipt_data(b)) for b in new_receipts]
+    logged_notices = set(LogEntry.objects.filter(kind=Kind.NOTICE).values_list("ref", flat=True))
+    pending += [(Kind.NOTICE, ref, None, data) for ref, data in _notice_items(logged_notices)[:limit]]
+    now = timezone.now()
+    entries = [
+        LogEntry(index=next_index + offset, kind=kind, ref=ref, batch=batch, data=data,
+                 leaf_hash=merkle.leaf_hash(entry_bytes(data)).hex(), appended_at=now)
+        for offset, (kind, ref, batch, data) in enumerate(pending)
+    ]
+    LogEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+def _leaves(size: int | None = None) -> list[bytes]:
+    qs = LogEntry.objects.order_by("index").values_list("leaf_hash", flat=True)
+    if size is not None:
+        qs = qs.filter(index__lt=size)
+    return [bytes.fromhex(value) for value in qs]
+
+
+def head_dict(head: TreeHead) -> dict:
+    """A signed head as it travels: its body plus the root's signature (base64)."""
+    return dict(head.body, signature=crypto.b64e(bytes(head.signature)))
+
+
+def latest_head() -> TreeHead | None:
+    return TreeHead.objects.order_by("-tree_size", "-signed_at", "-id").first()
+
+
+@transaction.atomic
+def log_sign_head(*, trigger: str, only_if_grown: bool = True) -> TreeHead | None:
+    """Sign the current tree head with the platform root (None when the tree did not grow and ``only_if_grown``)."""
+    with connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE exchange_logentry IN SHARE MODE")
+    leaves = _leaves()
+    last = latest_head()
+    if only_if_grown and last is not None and last.tree_size == len(leaves):
+        return None
+    root = keys.root()
+    now = timezone.now()
+    body = {"format": crypto.LOG_HEAD_FORMAT, "tree_size": len(leaves), "root_hash": merkle.root(leaves).hex(),
+            "timestamp": crypto.utc_stamp(now), "root_key_id": root.key_id}
+    return TreeHead.objects.create(
+        tree_size=len(leaves), root_hash=body["root_hash"], body=body, trigger=trigger, signed_at=now,
+        signature=crypto.sign(root.private_raw, crypto.tree_head_message(body)),
+    )
+
+
+def log_update(*, trigger: str = TreeHead.Trigger.BATCH) -> TreeHead | None:
+    log_sync()
+    return log_sign_head(trigger=trigger, only_if_grown=trigger == TreeHead.Trigger.BATCH)
+
+
+def log_after_commit() -> None:
+    """After a batch or a receipt committed: append it and sign a head. A failure is logged, never raised (the
+    periodic task catches up)."""
+    try:
+        log_update(trigger=TreeHead.Trigger.BATCH)
+    except Exception:  # noqa: BLE001 - the business transaction has committed; the interval task catches up
+        logger.exception("exchange: could not update the transparency log")
+
+
+def log_distribute() -> int:
+    """Send the latest signed head to every active party that has not received it yet; returns how many batches."""
+    from .selectors import batches_for_ref
+    from .services import batch_send
+
+    head = latest_head()
+    platform = Organization.objects.filter(kind=OrganizationKind.PLATFORM, is_active=True).order_by("pk").first()
+    if head is None or platform is None:
+        return 0
+    ref = f"STH-{head.tree_size}-{head.root_hash[:16]}"
+    done = set(batches_for_ref(ref=ref, kind=HEADS_KIND).values_list("recipient_id", flat=True))
+    actor = rights.SystemActor(HEADS_JOB, organization=platform)
+    sent = 0
+    with transaction.atomic():
+        for org in Organization.objects.filter(is_active=True).exclude(pk=platform.pk).order_by("pk"):
+            if org.pk in done:
+                continue
+            batch_send(kind=HEADS_KIND, sender=platform, recipient=org, rows=[head_dict(head)], refs=[ref],
+                       actor=actor)
+            sent += 1
+    return sent
+
+
+def log_heads_periodic() -> dict:
+    """The interval task: catch up the log, sign a head, send the latest head to the parties."""
+    appended = log_sync()
+    head = log_sign_head(trigger=TreeHead.Trigger.INTERVAL, only_if_grown=False)
+    return {"appended": appended, "tree_size": head.tree_size if head else None, "sent": log_distribute()}
+
+
+def ingest_heads(batch, rows, receipt_at) -> list[str]:
+    """Recipient side of ``log_heads``: the head stays in the party's inbox (the batch); its references name it."""
+    return [f"STH-{row.get('tree_size')}" for row in rows]
+
+
+def log_proof(*, batches=(), from_size: int | None = None) -> dict:
+    """The proof bundle for the latest head: inclusion of the entries of ``batches`` (batch and receipt), and the
+    consistency of the head of ``from_size`` entries (a head the party holds) with the latest."""
+    head = latest_head()
+    if head is None:
+        raise LookupError(_("透明日志尚无签名树头。"))
+    leaves = _leaves(head.tree_size)
+    bundle = {"format": crypto.LOG_PROOF_FORMAT, "heads": [head_dict(head)], "inclusion": [], "consistency": []}
+    for batch in batches:
+        for entry in LogEntry.objects.filter(batch=batch, index__lt=head.tree_size).order_by("index"):
+            bundle["inclusion"].append({
+                "index": entry.index, "tree_size": head.tree_size, "data": entry.data,
+                "path": [p.hex() for p in merkle.inclusion_path(entry.index, leaves)],
+            })
+    if from_size is not None and from_size != head.tree_size:
+        older = TreeHead.objects.filter(tree_size=from_size).order_by("signed_at").first()
+        if older is None:
+            raise LookupError(_("没有 %(n)d 个条目的签名树头。") % {"n": from_size})
+        bundle["heads"].insert(0, head_dict(older))
+        bundle["consistency"].append({
+            "old_size": from_size, "new_size": head.tree_size,
+            "proof": [p.hex() for p in merkle.consistency_proof(from_size, leaves)],
+        })
+    return bundle
+
+
+def entry_for(batch: Batch, kind: str) -> LogEntry | None:
+    return LogEntry.objects.filter(batch=batch, kind=kind).first()
