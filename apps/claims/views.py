@@ -24,6 +24,7 @@ from apps.core.deadlines import deadline_for
 from apps.core.documents import pdf_response
 from apps.core.errors import ApplicationError
 from apps.core.models import Deadline
+from apps.core.pagination import BoundedPaginator
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 from apps.policies.access import may_reveal_policyholder
@@ -63,7 +64,7 @@ def claim_list(request):
     filters = {k: request.GET.get(k, "") for k in ("q", "status", "insurer", "flagged")}
     qs = selectors.claims_for_user(user, open_only=view == "open", filters=filters)
     qs = selectors.order_by_due(qs) if view == "open" else selectors.with_next_due(qs).order_by("-reported_at", "-id")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(qs, 50).get_page(request.GET.get("page"))
     clock_map = selectors.clocks_for_claims(page.object_list)
     now = timezone.now()
     rows = [{"claim": c, "nearest": selectors.nearest_clock(clock_map[c.pk]), "clocks": clock_map[c.pk]}

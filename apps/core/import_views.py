@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from apps.parties import access
 
 from . import imports
+from .api.pagination import Pagination
 from .errors import ApplicationError
 from .exports import _filename_header, cells, csv_writer
 from .models import ImportJob, ImportRowError
@@ -272,11 +273,14 @@ class ImportJobListApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
+    pagination_class = Pagination
 
     @extend_schema(responses=ImportJobJson(many=True))
     def get(self, request):
-        jobs = access.visible(request.user, ImportJob).order_by("-created_at")[:100]
-        return Response([imports.progress(j) | {"file": j.original_name} for j in jobs])
+        jobs = access.visible(request.user, ImportJob).order_by("-created_at", "-id")
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        return paginator.get_paginated_response([imports.progress(j) | {"file": j.original_name} for j in page])
 
     @extend_schema(request={"multipart/form-data": _UPLOAD}, responses={201: ImportJobDetailJson})
     def post(self, request):

@@ -7,7 +7,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.generic import DetailView
 
 from apps.core.deadlines import SHANGHAI
 from apps.core.errors import ApplicationError
+from apps.core.pagination import BoundedPaginator
 from apps.parties import access, rights
 from apps.parties.scoping import ScopedPageMixin
 from apps.vehicles.forms import apply_service_errors
@@ -367,6 +367,6 @@ def underwriting(request):
     if scope == "in_force":
         qs = qs.filter(Policy.in_force_q(timezone.now()))
     qs = flagged_policies(qs, rule).order_by("-starts_at", "-id")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(qs, 50).get_page(request.GET.get("page"))
     rows = [{"policy": p, "flags": [f for f in policy_flags(p) if rule is None or f.code == rule]} for p in page]
     return render(request, "policies/underwriting.html", {"form": form, "page": page, "rows": rows, "rules": RULES})

@@ -50,7 +50,7 @@ def company_worklist(*, company: Organization, at: dt.datetime | None = None,
     from .services import onboarding_reasons
 
     at = at or timezone.now()
-    vehicles = Vehicle.objects.filter(company=company, online=True).order_by("plate", "id")
+    vehicles = Vehicle.objects.filter(company=company, online=True).select_related("company").order_by("plate", "id")
     results = verify_vehicles(vehicles, at)
     items = []
     for vehicle in vehicles:

@@ -24,6 +24,7 @@ from apps.core.audit import reveal
 from apps.core.crypto import blind_index, mask_id_no, mask_name
 from apps.core.errors import ApplicationError
 from apps.core.exports import Column, export_response
+from apps.core.pagination import BoundedPaginator
 from apps.core.redirects import safe_next
 from apps.core.throttles import personal_data_rate, personal_search
 from apps.parties import access, rights
@@ -59,6 +60,7 @@ class RegisterListView(ScopedPageMixin, ListView):
     """A searchable, filterable, paginated list with CSV/XLSX export of exactly the filtered rows."""
 
     paginate_by = 50
+    paginator_class = BoundedPaginator  # counts at most 10,000 rows (apps.core.pagination)
     filter_form_class = None
     export_spec = None
     export_basename = ""
@@ -491,7 +493,7 @@ def worklist(request):
     coverage gap) and those about to stop passing."""
     user = request.user
     _company_only(user)
-    items = selectors.company_worklist(company=user.organization)
+    page = BoundedPaginator(selectors.company_worklist(company=user.organization), 50).get_page(request.GET.get("page"))
     online = Vehicle.objects.filter(company_id=user.organization_id, online=True).count()
-    return render(request, "vehicles/worklist.html", {"items": items, "online": online})
+    return render(request, "vehicles/worklist.html", {"items": page.object_list, "page": page, "online": online})
 

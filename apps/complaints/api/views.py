@@ -31,12 +31,38 @@ from .serializers import (
 )
 
 
+def _periods_attach_deadlines(complaints) -> None:
+    """Fill each handling period's ``deadline`` for a page of complaints (their ``periods`` prefetched) with one
+    query, instead of one per period."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from apps.core.models import Deadline
+
+    from ..models import HandlingPeriod
+
+    periods = [period for c in complaints for period in c.periods.all()]
+    if not periods:
+        return
+    clocks = {d.object_id: d for d in Deadline.objects.filter(
+        rule=services.HANDLING_RULE, content_type=ContentType.objects.get_for_model(HandlingPeriod),
+        object_id__in=[str(p.pk) for p in periods])}
+    for period in periods:
+        period.__dict__["deadline"] = clocks.get(str(period.pk))
+
+
 class ComplaintViewSet(ScopedReadOnlyViewSet):
     """Reports routed to the caller's organisation (or forwarded to its insurer). POST records a telephone report."""
 
-    queryset = Complaint.objects.prefetch_related("events").order_by("-received_at", "-id")
+    queryset = Complaint.objects.prefetch_related(
+        "events__organization", "periods__extensions__approved_by").order_by("-received_at", "-id")
     serializer_class = ComplaintSerializer
     filterset_fields = ["hotline", "status", "category", "plate"]
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            _periods_attach_deadlines(page)  # the page's handling clocks in one query
+        return page
 
     @extend_schema(request=ReportSerializer, responses=ReceiptSerializer)
     def create(self, request):

@@ -164,7 +164,7 @@ class VehicleViewSet(ScopedModelViewSet):
                        may_reveal_vehicle_owner(request.user, vehicle))
 
     @extend_schema(responses=s.OnboardingWorklistItemSerializer(many=True))
-    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(detail=False, methods=["get"], filter_backends=[])
     def worklist(self, request):
         """The company's online vehicles that no longer pass (or soon will not) the onboarding check (M9)."""
         message = _("待处理清单仅供出租汽车企业/平台使用。")
@@ -173,7 +173,8 @@ class VehicleViewSet(ScopedModelViewSet):
         if company is None or company.kind != OrganizationKind.TAXI_COMPANY:
             raise PermissionDeniedError(message)
         items = selectors.company_worklist(company=company, at=_at_param(request))
-        return Response(s.OnboardingWorklistItemSerializer(items, many=True).data)
+        page = self.paginate_queryset(items)  # a page like every list of the API (failing vehicles first)
+        return self.get_paginated_response(s.OnboardingWorklistItemSerializer(page, many=True).data)
 
 
 # --- permits -----------------------------------------------------------------------------------------------------
