@@ -158,6 +158,10 @@ class StandardForm(forms.Form):
             self.fields[f"seat_{kind}"] = forms.DecimalField(
                 label=_("每座最低限额（元）"), required=False, max_digits=14, decimal_places=2, min_value=0,
                 initial=line.min_per_seat_limit if line else None)
+            # The table's column headers are the visible labels; screen readers get the kind and the column.
+            for name in (f"min_{kind}", f"seat_{kind}"):
+                field = self.fields[name]
+                field.widget.attrs["aria-label"] = f"{label} {field.label}"
 
     def lines(self):
         for kind in STANDARD_KINDS:
