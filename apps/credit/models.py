@@ -65,6 +65,29 @@ class CreditSource(models.TextChoices):
     PROPOSAL = "proposal", _("其他单位提议")
 
 
+def described_label(content_type_id, stored: str) -> str:
+    """A stored "<model's verbose name> <number>" (``services.source_describe``, written in the language active
+    then) read in the active language: the verbose name is translated again, the number kept."""
+    if not content_type_id or not stored:
+        return stored
+    from django.conf import settings as django_settings
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import translation
+
+    model = ContentType.objects.get_for_id(content_type_id).model_class()  # cached: no query per row
+    if model is None:
+        return stored
+    name = model._meta.verbose_name
+    written = set()
+    for language in [None, *(code for code, _name in django_settings.LANGUAGES)]:
+        with translation.override(language):
+            written.add(str(name))
+    for prefix in sorted(written, key=len, reverse=True):
+        if stored.startswith(prefix):
+            return f"{name}{stored[len(prefix):]}"
+    return stored
+
+
 class CreditRecord(models.Model):
     subject_kind = models.CharField(_("对象类型"), max_length=20, choices=SubjectKind.choices, db_index=True)
     organization = models.ForeignKey(
@@ -337,6 +360,11 @@ class CreditProposal(models.Model):
             return self.event
 
     @property
+    def source_display(self) -> str:
+        """The proposing event ("合同解除案件 RC…") in the reader's language."""
+        return described_label(self.source_content_type_id, self.source_label)
+
+    @property
     def proposer_label(self) -> str:
         if self.proposed_by_organization_id:
             return str(self.proposed_by_organization.name)
@@ -391,7 +419,12 @@ class UrgingItem(models.Model):
 
     def __str__(self) -> str:
         return _("督促事项 %(no)s：%(insurer)s %(subject)s") % {
-            "no": self.number, "insurer": self.insurer.name, "subject": self.subject_label}
+            "no": self.number, "insurer": self.insurer.name, "subject": self.subject_display}
+
+    @property
+    def subject_display(self) -> str:
+        """What is urged ("合同解除案件 RC…") in the reader's language."""
+        return described_label(self.subject_content_type_id, self.subject_label)
 
     @property
     def number(self) -> str:

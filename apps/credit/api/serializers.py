@@ -94,6 +94,7 @@ class CreditProposalSerializer(serializers.ModelSerializer):
     status_label = LabelField("status")
     proposer = serializers.CharField(source="proposer_label", read_only=True)
     source_type = serializers.SerializerMethodField()
+    source_label = serializers.CharField(source="source_display", read_only=True)  # in the request's language
 
     class Meta:
         model = CreditProposal
@@ -137,6 +138,7 @@ class UrgingItemSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     status_label = LabelField("status")
     insurer_name = serializers.CharField(source="insurer.name", read_only=True)
+    subject_label = serializers.CharField(source="subject_display", read_only=True)  # in the request's language
     notes = UrgingNoteSerializer(many=True, read_only=True)
 
     class Meta:
