@@ -4,6 +4,7 @@ Writes are POST actions; the role check of each is inside its service (the role'
 party it acts for), so the action itself only requires a signed-in user.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.decorators import action
@@ -88,7 +89,7 @@ class LeadViewSet(ScopedReadOnlyViewSet):
         ids = set(data.validated_data["ids"])
         leads = list(access.visible(request.user, Lead).filter(pk__in=ids))
         if len(leads) != len(ids):
-            return Response({"error": {"code": "not_found", "message": "未找到。", "fields": {}}},
+            return Response({"error": {"code": "not_found", "message": _("未找到。"), "fields": {}}},
                             status=status.HTTP_404_NOT_FOUND)
         batch = services.lead_push(actor=request.user, leads=leads)
         return Response({"batch": str(batch.pk), "recipient": batch.recipient.name, "count": len(leads)})
