@@ -5,6 +5,8 @@
 //   <button data-confirm="question">         asks before the click goes on (submitting a form)
 //   <button data-print>                      prints the page
 //   <iframe data-autoheight>                 grows to the height of its document once loaded
+//   <div class="table-wrap">               a table wider than its box scrolls; while it does, the box takes the
+//                                            keyboard focus (tabindex=0) so that it can be scrolled with the arrows
 //   <select data-filter-by=NAME>             offers only the options whose data-kinds list the data-kind of the
 //                                            option chosen in the form's field NAME (事由 by the target's kind)
 (function () {
@@ -34,6 +36,16 @@
     frame.addEventListener("load", function () { fit(frame); });
     if (frame.contentDocument && frame.contentDocument.readyState === "complete") { fit(frame); }
   });
+  function focusableWhenScrolling() {
+    each(".table-wrap", function (wrap) {
+      if (wrap.dataset.ownTabindex === undefined) { wrap.dataset.ownTabindex = wrap.hasAttribute("tabindex") ? "1" : ""; }
+      if (wrap.dataset.ownTabindex) { return; }
+      if (wrap.scrollWidth > wrap.clientWidth + 1) { wrap.setAttribute("tabindex", "0"); }
+      else { wrap.removeAttribute("tabindex"); }
+    });
+  }
+  focusableWhenScrolling();
+  window.addEventListener("resize", focusableWhenScrolling);
   each("select[data-filter-by]", function (select) {
     var source = select.form && select.form.elements[select.dataset.filterBy];
     if (!source || !source.options) { return; }

@@ -67,6 +67,10 @@ def _page_width_problems(page, path):
     if width > page.viewport_size["width"]:
         wide = page.evaluate(WIDE_ELEMENTS)
         problems.append(f"{path}: the page scrolls sideways ({width}px wide; {wide})")
+    unreachable = page.evaluate("""() => Array.from(document.querySelectorAll(".table-wrap"))
+        .filter(w => w.scrollWidth > w.clientWidth + 1 && w.tabIndex < 0).length""")
+    if unreachable:
+        problems.append(f"{path}: {unreachable} scrolling table(s) cannot take the keyboard focus")
     narrow = page.evaluate(NARROW_CELLS)
     if narrow:
         problems.append(f"{path}: squeezed table cells {narrow[:5]}")
