@@ -14,6 +14,16 @@ SWAGGER_CDN = "https://cdn.jsdelivr.net"
 admin.site.site_header = _("柳州市客运车辆保险联合监管平台 · 管理")
 admin.site.site_title = _("联合监管平台管理")
 
+class FaviconRedirect(RedirectView):
+    """/favicon.ico → the static icon; its URL is resolved per request (in production the static files manifest
+    names it, and the manifest is read only once the files are collected)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
+
 api_v1 = [
     path("", include("apps.parties.api.urls")),
     path("", include("apps.core.api.urls")),
@@ -44,7 +54,7 @@ urlpatterns = [
     path("dashboard/", include("apps.dashboard.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # browsers and bookmark tools ask for /favicon.ico whatever the page's <link rel=icon> says
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True), name="favicon"),
+    path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/v1/", api_not_found),  # unknown API paths answer in the API's one error shape
