@@ -143,7 +143,10 @@ def _verification(user, vehicle: Vehicle, at: dt.datetime) -> dict | None:
 
     if not (rights.may(user, "policies.view_policy") or _own_ledger(user, vehicle)):
         return None
-    return verification_display(verification_for_user(user, vehicle, verify_vehicle(vehicle, at)))
+    data = verification_display(verification_for_user(user, vehicle, verify_vehicle(vehicle, at)))
+    # A company sees the policies on its own vehicles here, but may not open a policy's page: no link then.
+    data["may_open_policies"] = rights.may(user, "policies.view_policy")
+    return data
 
 
 def _own_ledger(user, vehicle: Vehicle) -> bool:

@@ -6,7 +6,8 @@ switch, the admin and the API are left out). One URL is opened per (URL name, ro
 would only repeat the first — up to ``PAGE_CAP`` pages per role. axe-core runs on each role's home page and on the
 first page of every other URL name (the markup of a page type is the same for every role). A page fails on:
 
-- an HTTP status ≥ 500 (downloads such as PDFs and CSV exports are checked for their status only);
+- an HTTP status ≥ 500 (downloads such as PDFs and CSV exports are checked for their status only), or a link that
+  leads the role to a page it is refused (403) or that does not exist (404);
 - a JavaScript error (an uncaught exception or a console error, which includes a resource that failed to load);
 - a stored choice value (``third_party``, ``rectification_order`` …) or ``#<digits>`` in the visible text: the
   Chinese interface shows labels and business numbers, never codes or database ids;
@@ -151,8 +152,11 @@ class Crawl:
         if head.status >= 500:
             self.problem(path, f"HTTP {head.status}")
             return []
+        if head.status in (403, 404):
+            self.problem(path, f"a link leads to HTTP {head.status}")
+            return []
         if not head.headers.get("content-type", "").startswith("text/html") or head.status >= 400:
-            return []  # a download (PDF, CSV, spreadsheet), a redirect's target is queued by the page visit below
+            return []  # a download (PDF, CSV, spreadsheet): its status only
         self.js_errors.clear()
         response = self.page.goto(url, wait_until="load")
         if response is None or response.status >= 500:
