@@ -4,7 +4,8 @@ For each role of the platform (one demo user per kind of organisation) the test 
 follows, breadth first, every same-origin link reachable from the home page (GET only; logout, the language
 switch, the admin and the API are left out). One URL is opened per (URL name, role) — a second policy's detail page
 would only repeat the first — up to ``PAGE_CAP`` pages per role. axe-core runs on each role's home page and on the
-first page of every other URL name (the markup of a page type is the same for every role). A page fails on:
+first page of every other URL name, whichever role reaches it first (one template serves every role; running it
+on every page would triple the run time). A page fails on:
 
 - an HTTP status ≥ 500 (downloads such as PDFs and CSV exports are checked for their status only), or a link that
   leads the role to a page it is refused (403) or that does not exist (404);
@@ -177,7 +178,7 @@ class Crawl:
             pattern = ISO_DATE if field["type"] == "date" else ISO_DATETIME
             if field["attr"] and not pattern.match(field["attr"]):
                 self.problem(path, f"{field['type']} input {field['name']!r} has the non-ISO value {field['attr']!r}")
-        if path == "/" or name not in self.axe_seen:  # a page type's markup is the same for every role
+        if path == "/" or name not in self.axe_seen:  # one template serves every role; each home page differs
             self.axe_seen.add(name)
             self.check_axe(path)
         current = self.page.url
