@@ -196,7 +196,9 @@ def _act(request, pk, form_class, call, success: str):
     case = selectors.case_get(request.user, pk)
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, _("未能登记，请按提示修改后重新提交。"))
+        for field, errors in form.errors.items():  # the message names each field at fault, as the form does
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
         return _case_page(request, case, form, status=400)
     try:
         case = call(case, form.cleaned_data)

@@ -25,6 +25,8 @@ def test_insurer_claim_list_and_page(transactional_db, browser_page):
     page = browser_page(user)
     page.click("nav.mainnav >> text=解除与理赔")  # the menu of the group …
     page.click("nav.mainnav >> text=理赔案件")  # … and its page
+    page.wait_for_url("**/claims/")
+    page.locator("[data-testid=claim-row]").first.wait_for()  # the list has loaded (count() does not wait)
     rows = page.locator("[data-testid=claim-row]")
     assert rows.count() == 2  # the other insurer's claim is not there
     assert rows.nth(0).get_attribute("data-number") == "BR-LATE"  # overdue first …
