@@ -97,15 +97,21 @@ def lead_worklist_items(*, user, lead: Lead) -> QuerySet:
 def lead_spawned_cases(*, user, lead: Lead) -> QuerySet:
     """The rescission cases this lead gave rise to (the lead's confirmation, or a penalty decided on it, relayed
     to the insurer), in the user's audience, with their live status."""
-    from apps.rescissions.models import RescissionCase, Trigger
+    from apps.rescissions.models import RescissionCase
+
+    return (access.visible(user, RescissionCase).filter(_spawned_cases_q(lead))
+            .select_related("insurer", "policy").order_by("id"))
+
+
+def _spawned_cases_q(lead: Lead) -> Q:
+    """The rescission cases a lead gave rise to: its confirmation, or a penalty decided on it, relayed."""
+    from apps.rescissions.models import Trigger
 
     decisions = set(Penalty.objects.filter(lead=lead).values_list("decision_no", flat=True))
     if lead.penalty_id:
         decisions.add(lead.penalty.decision_no)
-    return (access.visible(user, RescissionCase)
-            .filter(Q(trigger=Trigger.LEAD_CONFIRMED, trigger_ref=lead.reference)
-                    | Q(trigger=Trigger.PENALTY, trigger_ref__in=decisions))
-            .select_related("insurer", "policy").order_by("id"))
+    return (Q(trigger=Trigger.LEAD_CONFIRMED, trigger_ref=lead.reference)
+            | Q(trigger=Trigger.PENALTY, trigger_ref__in=decisions))
 
 
 def lead_disposal_pending(lead: Lead) -> dict:
@@ -113,16 +119,11 @@ def lead_disposal_pending(lead: Lead) -> dict:
     its credit proposal not yet decided by the association (rule M2). Counts only, whoever reads the lead: the
     lead's sender pushed those consequences and may know whether they are done, not what the cases contain."""
     from apps.credit.models import CreditProposal
-    from apps.rescissions.models import OPEN_STATUSES, RescissionCase, Trigger
+    from apps.rescissions.models import OPEN_STATUSES, RescissionCase
 
     if lead.status != Status.DISPOSED:
         return {"cases": 0, "proposals": 0, "undelivered": 0, "any": False}
-    decisions = set(Penalty.objects.filter(lead=lead).values_list("decision_no", flat=True))
-    if lead.penalty_id:
-        decisions.add(lead.penalty.decision_no)
-    cases = RescissionCase.objects.filter(
-        Q(trigger=Trigger.LEAD_CONFIRMED, trigger_ref=lead.reference) | Q(trigger=Trigger.PENALTY, trigger_ref__in=decisions),
-        status__in=OPEN_STATUSES).count()
+    cases = RescissionCase.objects.filter(_spawned_cases_q(lead), status__in=OPEN_STATUSES).count()
     proposals = CreditProposal.objects.filter(
         source_content_type__app_label="leads", source_content_type__model="lead", source_object_id=str(lead.pk),
         status=CreditProposal.Status.PENDING).count()
