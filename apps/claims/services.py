@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import (
@@ -32,6 +33,7 @@ from apps.core.deadlines import (
 )
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
+from apps.core.notifications import Text
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_amount
 from apps.core.validators import check_instant as check_instant_range
@@ -524,12 +526,12 @@ def _close(claim: Claim, at: dt.datetime, actor, changed: list[str]) -> None:
         deadline = deadline_for(rule=rule, subject=claim)
         if deadline is not None and deadline.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED) \
                 and deadline.due_at >= at:
-            deadline_cancel(deadline=deadline, reason=_("案件已结案，该项未记录"), actor=actor)
+            deadline_cancel(deadline=deadline, reason=Text(gettext_noop("案件已结案，该项未记录")), actor=actor)
 
 
 # --- withdrawal (撤案) ----------------------------------------------------------------------------------------
 
-WITHDRAWN_PREFIX = _("撤案")
+WITHDRAWN_PREFIX = gettext_lazy("撤案")  # a label: translated where the reason is read
 
 
 def withdrawal_refusal(claim: Claim) -> str | None:
@@ -594,7 +596,7 @@ def claim_withdraw(*, claim: Claim, actor, reason: str, confirm: bool, at: dt.da
     claim.status = derive_status(claim)
     _full_clean(claim)
     claim.save()
-    clock_reason = _("%(prefix)s：%(reason)s") % {"prefix": WITHDRAWN_PREFIX, "reason": reason}
+    clock_reason = Text(gettext_noop("%(prefix)s：%(reason)s"), prefix=WITHDRAWN_PREFIX, reason=reason)
     for deadline in closing:
         deadline_cancel(deadline=deadline, reason=clock_reason, actor=actor)
     audit_record(actor=actor, action="claim.withdraw", obj=claim, organization=claim.insurer,

@@ -181,6 +181,9 @@ class ComplaintEvent(models.Model):
     organization = models.ForeignKey("parties.Organization", verbose_name=_("单位"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("说明"), blank=True)
+    # What the platform wrote, as a message id and its parameters (apps.core.notifications.stored), shown in the
+    # reader's language; empty for a note a user typed and on rows older than it (``note`` shows). Issue 16.
+    note_msg = models.JSONField(blank=True, default=dict)
     public = models.BooleanField(_("对举报人公开"), default=False)
 
     class Meta:
@@ -190,6 +193,13 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind}"
+
+    @property
+    def display_note(self) -> str:
+        """The note in the active language (a user's note as typed)."""
+        from apps.core.notifications import shown
+
+        return shown(self.note, self.note_msg)
 
 
 class HandlingPeriod(models.Model):

@@ -11,14 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from guardian.shortcuts import assign_perm
 
 from apps.core.audit import acting_user, audit_record, reveal
 from apps.core.deadlines import deadline_extend, deadline_for, deadline_meet, deadline_start
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
-from apps.core.notifications import Text, choice, notify_organization
+from apps.core.notifications import Text, choice, notify_organization, stored
 from apps.core.validators import normalize_phone, normalize_plate
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
@@ -72,11 +72,14 @@ def _new_tracking_no(now: dt.datetime) -> str:
     return f"JB{timezone.localtime(now):%y%m%d}{_random(6)}"
 
 
-def _event(complaint, kind, *, actor, organization=None, note="", public=False) -> ComplaintEvent:
+def _event(complaint, kind, *, actor, organization=None, note: str | Text = "", public=False) -> ComplaintEvent:
+    """One line of the trail. ``note`` is a :class:`Text` when the platform writes it (shown in each reader's
+    language, issue 16), a plain string when a user typed it (shown as typed)."""
     if organization is None:
         organization = getattr(actor, "organization", None)
+    text, message = stored(note)
     return ComplaintEvent.objects.create(complaint=complaint, kind=kind, actor=acting_user(actor),
-                                         organization=organization, note=note, public=public)
+                                         organization=organization, note=text, note_msg=message, public=public)
 
 
 def _fail(fields: dict[str, list[str]], message: str | None = None):
@@ -214,8 +217,8 @@ def complaint_submit(*, actor, photos=None, channel: str = Channel.WEB, **report
                                 size=photo.size, sha256=photo.sha256, original_name=photo.name)
         record.file.save(f"photo.{photo.extension}", photo.upload, save=False)
         record.save()
-    source = _("电话登记") if channel == Channel.TELEPHONE else _("网上举报")
-    _event(complaint, ComplaintEvent.Kind.RECEIVED, actor=actor, note=_("%(s)s，已受理。") % {"s": source},
+    source = gettext_lazy("电话登记") if channel == Channel.TELEPHONE else gettext_lazy("网上举报")
+    _event(complaint, ComplaintEvent.Kind.RECEIVED, actor=actor, note=Text(gettext_noop("%(s)s，已受理。"), s=source),
            public=True)
     audit_record(actor=actor, action="complaint.submit", obj=complaint, organization=handler,
                  detail={"hotline": complaint.hotline, "channel": channel, "photos": len(checked)})
@@ -229,7 +232,7 @@ def _route(complaint: Complaint, handler: Organization, *, actor) -> None:
     complaint.save(update_fields=["routed_to", "status", "updated_at"])
     _event(complaint, ComplaintEvent.Kind.ROUTED, actor=rights.SystemActor("complaints.route", organization=handler),
            organization=handler,
-           note=_("已按热线 %(h)s 分办至%(org)s。") % {"h": complaint.hotline, "org": handler.name}, public=True)
+           note=Text(gettext_noop("已按热线 %(h)s 分办至%(org)s。"), h=complaint.hotline, org=handler.name), public=True)
     if complaint.hotline == Hotline.INSURANCE:  # rule T4: 15 days from receipt, the first handling period
         _open_period(complaint, kind=HandlingPeriod.Kind.INITIAL, starts_at=complaint.received_at, actor=actor)
     else:
@@ -326,8 +329,9 @@ def complaint_forward(*, actor, complaint: Complaint, insurer: Organization, not
         complaint.handling_officer = complaint.handling_officer or actor
         complaint.save(update_fields=["status", "handling_officer", "updated_at"])
     _event(complaint, ComplaintEvent.Kind.FORWARDED, actor=actor,
-           note=_("转%(org)s核查。%(note)s") % {"org": insurer.name, "note": note.strip()})
-    _event(complaint, ComplaintEvent.Kind.VERIFYING, actor=actor, note=_("已转相关保险公司核查。"), public=True)
+           note=Text(gettext_noop("转%(org)s核查。%(note)s"), org=insurer.name, note=note.strip()))
+    _event(complaint, ComplaintEvent.Kind.VERIFYING, actor=actor, note=Text(gettext_noop("已转相关保险公司核查。")),
+           public=True)
     audit_record(actor=actor, action="complaint.forward", obj=complaint, detail={"insurer": insurer.pk})
     notify_organization(
         organization=insurer, title=Text(gettext_noop("金融监管分局转来举报 %(no)s，请核查答复"), no=complaint.tracking_no),
@@ -349,9 +353,10 @@ def complaint_start_verifying(*, actor, complaint: Complaint) -> Complaint:
     complaint.handling_officer = actor
     complaint.save(update_fields=["status", "handling_officer", "updated_at"])
     _event(complaint, ComplaintEvent.Kind.VERIFYING, actor=actor,
-           note=_("%(u)s 承办核查。") % {"u": actor}, public=False)
+           note=Text(gettext_noop("%(u)s 承办核查。"), u=str(actor)), public=False)
     if first:
-        _event(complaint, ComplaintEvent.Kind.VERIFYING, actor=actor, note=_("承办单位正在核查。"), public=True)
+        _event(complaint, ComplaintEvent.Kind.VERIFYING, actor=actor, note=Text(gettext_noop("承办单位正在核查。")),
+               public=True)
     audit_record(actor=actor, action="complaint.verify", obj=complaint)
     return complaint
 
@@ -418,7 +423,7 @@ def complaint_resolve(*, actor, complaint: Complaint, finding: str, result: str,
         period.finding, period.result, period.resolved_at = finding, result, complaint.resolved_at
         period.save(update_fields=["finding", "result", "resolved_at"])
     _event(complaint, ComplaintEvent.Kind.RESOLVED, actor=actor,
-           note=_("核查结论：%(f)s。") % {"f": complaint.get_finding_display()}, public=True)
+           note=Text(gettext_noop("核查结论：%(f)s。"), f=choice(complaint, "finding")), public=True)
     audit_record(actor=actor, action="complaint.resolve", obj=complaint, detail={"finding": finding})
     subject = _credit_subject(complaint)
     if record_credit and finding in (Finding.SUBSTANTIATED, Finding.PARTLY) and subject is not None:
@@ -432,8 +437,8 @@ def complaint_resolve(*, actor, complaint: Complaint, finding: str, result: str,
             reason=f"{complaint.tracking_no} {complaint.get_category_display()}：{result}", actor=actor,
         )
         _event(complaint, ComplaintEvent.Kind.CREDIT_RECORDED, actor=actor,
-               note=_("已提议将%(s)s记入信用档案（提议 %(no)s），由行业协会决定。") % {
-                   "s": proposal.subject_label, "no": proposal.number})
+               note=Text(gettext_noop("已提议将%(s)s记入信用档案（提议 %(no)s），由行业协会决定。"),
+                         s=proposal.subject_label, no=proposal.number))
     return complaint
 
 
@@ -584,7 +589,8 @@ def complaint_extend(*, actor, complaint: Complaint, reason: str, to_days: int |
         approved_by=acting_user(actor), old_due_at=old_due, due_at=deadline.due_at)
     due = timezone.localtime(deadline.due_at).strftime("%Y-%m-%d")
     _event(complaint, ComplaintEvent.Kind.EXTENDED, actor=actor, public=True,
-           note=_("处理期限延长至 %(n)d 日，%(due)s 前办理完毕。理由：%(r)s") % {"n": lawful_to, "due": due, "r": reason})
+           note=Text(gettext_noop("处理期限延长至 %(n)d 日，%(due)s 前办理完毕。理由：%(r)s"), n=lawful_to, due=due,
+                     r=reason))
     audit_record(actor=actor, action="complaint.extend", obj=complaint,
                  detail={"period": period.number, "step": number, "from_days": from_days, "to_days": lawful_to,
                          "reason": reason, "due_at": deadline.due_at.isoformat()})
@@ -623,7 +629,8 @@ def complaint_rehandle(*, actor, complaint: Complaint, reason: str) -> HandlingP
                                   "updated_at"])
     due = timezone.localtime(period.deadline.due_at).strftime("%Y-%m-%d")
     _event(complaint, ComplaintEvent.Kind.REHANDLING, actor=actor, public=True,
-           note=_("投诉人申请重办，已重新办理（第 %(n)d 次办理），%(due)s 前办理完毕。") % {"n": period.number, "due": due})
+           note=Text(gettext_noop("投诉人申请重办，已重新办理（第 %(n)d 次办理），%(due)s 前办理完毕。"), n=period.number,
+                     due=due))
     audit_record(actor=actor, action="complaint.rehandle", obj=complaint,
                  detail={"period": period.number, "reason": reason, "due_at": period.deadline.due_at.isoformat()})
     return period
@@ -677,6 +684,7 @@ def complaint_to_lead(*, actor, complaint: Complaint):
         complaint.status = Status.VERIFYING
         complaint.handling_officer = complaint.handling_officer or actor
     complaint.save(update_fields=["lead_id", "status", "handling_officer", "updated_at"])
-    _event(complaint, ComplaintEvent.Kind.LEAD_CREATED, actor=actor, note=_("已转为线索 %(id)s。") % {"id": lead.pk})
+    _event(complaint, ComplaintEvent.Kind.LEAD_CREATED, actor=actor, note=Text(gettext_noop("已转为线索 %(id)s。"),
+                                                                            id=lead.reference))
     audit_record(actor=actor, action="complaint.to_lead", obj=complaint, detail={"lead": lead.pk})
     return lead

@@ -45,6 +45,7 @@ from . import calendar
 from .audit import acting_user, audit_record
 from .errors import ApplicationError
 from .models import Deadline, DeadlinePause, DeadlineReminder
+from .notifications import Text, stored
 from .rules import registered_rules, rule_get, rule_roll_over
 
 logger = logging.getLogger(__name__)
@@ -307,9 +308,22 @@ def deadline_meet(*, deadline: Deadline, at: dt.datetime | None = None, actor) -
     return deadline
 
 
+def _reason(reason) -> tuple[str, dict]:
+    """A reason's text (trimmed) and its message (``{}`` when a user typed it)."""
+    text, message = stored(reason)
+    return text.strip(), message
+
+
+def _reason_detail(reason: str, message: dict) -> dict:
+    return {"reason": reason, "reason_msg": message} if message else {"reason": reason}
+
+
 @transaction.atomic
-def deadline_pause(*, deadline: Deadline, reason: str, actor, at: dt.datetime | None = None) -> Deadline:
-    if not reason or not reason.strip():
+def deadline_pause(*, deadline: Deadline, reason: str | Text, actor, at: dt.datetime | None = None) -> Deadline:
+    """Stop the clock from ``at``. ``reason``: what a user typed, or a :class:`~apps.core.notifications.Text`
+    when the platform writes it (kept as its message, shown in each reader's language — issue 16)."""
+    reason, message = _reason(reason)
+    if not reason:
         raise ApplicationError(_("暂停计时必须填写原因。"), code="reason_required")
     deadline = _locked(deadline)
     if deadline.status != Deadline.Status.OPEN:
@@ -320,12 +334,13 @@ def deadline_pause(*, deadline: Deadline, reason: str, actor, at: dt.datetime | 
         raise ApplicationError(_("时限已到期，不能再暂停。"), code="already_due")
     if at < deadline.starts_at:
         raise ApplicationError(_("暂停时间不能早于起算时间。"), code="before_start")
-    DeadlinePause.objects.create(deadline=deadline, paused_at=at, reason=reason.strip(), actor=acting_user(actor))
+    DeadlinePause.objects.create(deadline=deadline, paused_at=at, reason=reason, reason_msg=message,
+                                 actor=acting_user(actor))
     deadline.paused_at = at
     deadline.status = Deadline.Status.PAUSED
     deadline.save(update_fields=["paused_at", "status"])
     audit_record(actor=actor, action="deadline.pause", obj=deadline, organization=deadline.responsible,
-                 detail={"rule": deadline.rule, "reason": reason.strip()})
+                 detail={"rule": deadline.rule, **_reason_detail(reason, message)})
     return deadline
 
 
@@ -356,25 +371,29 @@ def deadline_resume(*, deadline: Deadline, actor, at: dt.datetime | None = None)
 
 
 @transaction.atomic
-def deadline_cancel(*, deadline: Deadline, reason: str, actor) -> Deadline:
+def deadline_cancel(*, deadline: Deadline, reason: str | Text, actor) -> Deadline:
+    """End a clock that is owed no more (its subject closed, withdrawn, replaced). ``reason`` as for
+    :func:`deadline_pause`; it is kept in the audit trail (``reason``, and ``reason_msg`` for a platform text)."""
+    reason, message = _reason(reason)
     deadline = _locked(deadline)
     if deadline.met_at or deadline.breached_at or deadline.status == Deadline.Status.CANCELLED:
         return deadline
     deadline.status = Deadline.Status.CANCELLED
     deadline.save(update_fields=["status"])
     audit_record(actor=actor, action="deadline.cancel", obj=deadline, organization=deadline.responsible,
-                 detail={"rule": deadline.rule, "reason": reason})
+                 detail={"rule": deadline.rule, **_reason_detail(reason, message)})
     return deadline
 
 
 @transaction.atomic
-def deadline_extend(*, deadline: Deadline, amount: int, reason: str, actor) -> Deadline:
+def deadline_extend(*, deadline: Deadline, amount: int, reason: str | Text, actor) -> Deadline:
     """Lengthen a running clock to ``amount`` (in its own unit, counted from its start) — e.g. a complaint's 15 days
     extended to 30 for a complex case. Only an open or paused clock not yet breached; ``amount`` must exceed the
     current length; the reason is required and audited with the old and new due instants. Due and warning instants
     are recomputed (pauses still count); warnings not yet due under the new length are sent again when they fall
     due; the rule's ``on_recompute`` handlers run (e.g. a case copying its due instant)."""
-    if not reason or not str(reason).strip():
+    reason, message = _reason(reason)
+    if not reason:
         raise ApplicationError(_("延长时限必须填写原因。"), code="reason_required")
     deadline = _locked(deadline)
     if (deadline.status not in (Deadline.Status.OPEN, Deadline.Status.PAUSED) or deadline.breached_at is not None
@@ -399,7 +418,7 @@ def deadline_extend(*, deadline: Deadline, amount: int, reason: str, actor) -> D
     audit_record(actor=actor, action="deadline.extend", obj=deadline, organization=deadline.responsible,
                  detail={"rule": deadline.rule, "old_amount": old_amount, "amount": deadline.amount,
                          "old_due_at": old_due.isoformat(), "due_at": deadline.due_at.isoformat(),
-                         "reason": str(reason).strip()})
+                         **_reason_detail(reason, message)})
     _moved(deadline)
     return deadline
 

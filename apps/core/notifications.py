@@ -12,9 +12,19 @@ each reader's language when it is read (``Notification.display_title`` / ``displ
 A parameter that is itself a label (a choice label, a rule's name: ``choice(obj, "kind")``, a ``gettext_lazy``
 string) is stored by its message id and translated at display too; numbers, business numbers and organisation
 names are data and are stored as they are.
+
+The same mechanism serves every other text the platform writes into a record that is read later (a complaint's
+trail, a policy's status history, a clock's pause or cancellation reason): the record keeps the text rendered
+when it was written and, beside it, the message (``{"msgid": …, "params": …}``, from :func:`stored`); pages show
+:func:`shown`, the message in the reader's language, or the stored text where there is no message (a user's own
+text, a row older than messages). :func:`recognise` finds the message behind an old row's stored Chinese text
+(the data migrations of issue 16).
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -80,6 +90,70 @@ class Text:
 
     def __repr__(self) -> str:
         return f"Text({self.msgid!r}, **{self.params!r})"
+
+
+def stored(value) -> tuple[str, dict]:
+    """The two columns of a text that the platform or a user wrote: the text rendered now, and its message
+    (``{"msgid", "params"}``; empty for a user's own text, which is shown as typed)."""
+    if isinstance(value, Promise):
+        value = Text(value)
+    if isinstance(value, Text):
+        return str(value), value.as_json()
+    return ("" if value is None else str(value)), {}
+
+
+def shown(text: str, message: Mapping | None) -> str:
+    """What a reader sees of a stored text: its message in the active language, else the text as stored (a
+    user's own text, an old row, or a message whose parameters no longer fit it)."""
+    if not message or not message.get("msgid"):
+        return text
+    try:
+        return render(message["msgid"], message.get("params") or {})
+    except (KeyError, ValueError, TypeError):
+        return text
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])|%%")
+
+
+def recognise(text: str, msgids: Iterable[str], labels: Mapping[str, Iterable[str]] | None = None) -> dict:
+    """The message (``{"msgid", "params"}``) whose Chinese rendering is exactly ``text``, or ``{}``.
+
+    Each of ``msgids`` is tried as a pattern (``%(name)s`` any text, ``%(name)d`` a number); the first whose
+    rendering with the parameters found gives back ``text`` exactly wins. A parameter named in ``labels`` whose
+    value is one of its label msgids is stored as that label (translated at display); other parameters are data."""
+    labels = {key: set(values) for key, values in (labels or {}).items()}
+    for msgid in msgids:
+        if "%(" not in msgid:  # rendered without formatting (``render``)
+            if msgid == text:
+                return {"msgid": msgid, "params": {}}
+            continue
+        pattern, seen, pos = [], set(), 0
+        for match in _PLACEHOLDER.finditer(msgid):
+            pattern.append(re.escape(msgid[pos:match.start()]))
+            name, kind = match.group(1), match.group(2)
+            if name is None:
+                pattern.append("%")
+            elif name in seen:
+                pattern.append(f"(?P={name})")
+            else:
+                seen.add(name)
+                pattern.append(f"(?P<{name}>-?\\d+)" if kind == "d" else f"(?P<{name}>.*?)")
+            pos = match.end()
+        pattern.append(re.escape(msgid[pos:]))
+        found = re.fullmatch("".join(pattern), text, flags=re.DOTALL)
+        if found is None:
+            continue
+        values = {name: int(value) if f"%({name})d" in msgid else value for name, value in found.groupdict().items()}
+        try:
+            if msgid % values != text:
+                continue
+        except (KeyError, ValueError, TypeError):
+            continue
+        params = {name: {"msgid": value} if isinstance(value, str) and value in labels.get(name, ()) else value
+                  for name, value in values.items()}
+        return {"msgid": msgid, "params": params}
+    return {}
 
 
 def choice(obj, field: str, choices=None):

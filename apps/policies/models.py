@@ -408,6 +408,9 @@ class PolicyStatusChange(models.Model):
     at = models.DateTimeField(_("发生时间"))
     path = models.CharField(_("途径"), max_length=20, choices=LifecyclePath.choices)
     reason = models.TextField(_("原因"), blank=True)
+    # the message behind a reason the platform wrote (apps.core.notifications.stored), shown in the reader's
+    # language; empty when a user typed it and on rows older than it (``reason`` shows). Issue 16.
+    reason_msg = models.JSONField(blank=True, default=dict)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -430,3 +433,10 @@ class PolicyStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy.number} {self.get_from_status_display()} → {self.get_to_status_display()}"
+
+    @property
+    def display_reason(self) -> str:
+        """The reason in the active language (a typed reason as typed)."""
+        from apps.core.notifications import shown
+
+        return shown(self.reason, self.reason_msg)

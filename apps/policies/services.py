@@ -22,10 +22,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import SHANGHAI, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.notifications import Text, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import check_amount, check_date, check_instant
 from apps.parties import rights
@@ -365,7 +367,7 @@ RESCISSION_CASE_MODEL = "rescissions.rescissioncase"
 
 
 @transaction.atomic
-def policy_rescind(*, actor, policy: Policy, case_ref, at: dt.datetime, reason: str = "") -> Policy:
+def policy_rescind(*, actor, policy: Policy, case_ref, at: dt.datetime, reason: str | Text = "") -> Policy:
     """Rescind the contract (合同解除) — used ONLY by the rescission case decision
     (``apps.rescissions.services.rescission_decide``), rules J5, M12, J13.
 
@@ -395,12 +397,13 @@ def policy_rescind(*, actor, policy: Policy, case_ref, at: dt.datetime, reason: 
     policy.status = Policy.Status.RESCINDED
     policy.rescinded_at = at
     policy.save(update_fields=["status", "rescinded_at", "updated_at"])
-    reason = (reason or "").strip() or _("合同解除案件 %(no)s 决定解除。") % {"no": getattr(case, "number", case.pk)}
+    if not stored(reason)[0].strip():
+        reason = Text(gettext_noop("合同解除案件 %(no)s 决定解除。"), no=getattr(case, "number", case.pk))
     _history(actor=actor, policy=policy, from_status=before, path=LifecyclePath.RESCISSION, at=at, reason=reason,
              source=case)
-    endorsement_clocks_cancel(policy_ids=[policy.pk], reason=_("保单已解除，无需再批改。"), actor=actor)
+    endorsement_clocks_cancel(policy_ids=[policy.pk], reason=Text(gettext_noop("保单已解除，无需再批改。")), actor=actor)
     audit_record(actor=actor, action="policy.rescind", obj=policy, organization=policy.insurer,
-                 detail={"at": policy.rescinded_at.isoformat(), "reason": reason, "case": case.pk})
+                 detail={"at": policy.rescinded_at.isoformat(), "reason": str(reason), "case": case.pk})
     return policy
 
 
@@ -503,10 +506,10 @@ def policy_cancel(
     )
     cancellation.full_clean()
     cancellation.save()
-    reason = f"{CancellationGround(ground).label}：{evidence}"
+    reason = Text(gettext_noop("%(ground)s：%(evidence)s"), ground=CancellationGround(ground).label, evidence=evidence)
     _history(actor=actor, policy=policy, from_status=before, path=LifecyclePath.CANCELLATION, at=at, reason=reason,
              source=cancellation)
-    endorsement_clocks_cancel(policy_ids=[policy.pk], reason=_("保单已退保，无需再批改。"), actor=actor)
+    endorsement_clocks_cancel(policy_ids=[policy.pk], reason=Text(gettext_noop("保单已退保，无需再批改。")), actor=actor)
     audit_record(actor=actor, action="policy.cancel", obj=policy, organization=policy.insurer, detail={
         "at": at.isoformat(), "ground": ground, "evidence_ref": evidence_ref,
         "refund": str(refund) if refund is not None else None, "full_refund": full_refund,
@@ -546,9 +549,9 @@ def policy_extend_laid_up(*, actor, policy: Policy, months: int, evidence: str) 
     policy.full_clean()
     policy.save(update_fields=["ends_at", "laid_up_extension_months", "updated_at"])
     _history(actor=actor, policy=policy, from_status=policy.status, path=LifecyclePath.EXTENSION, at=now,
-             reason=_("停驶顺延 %(n)s 个月：保险止期 %(a)s → %(b)s。%(e)s") % {
-                 "n": months, "a": timezone.localtime(old_end).strftime("%Y-%m-%d %H:%M"),
-                 "b": timezone.localtime(policy.ends_at).strftime("%Y-%m-%d %H:%M"), "e": evidence})
+             reason=Text(gettext_noop("停驶顺延 %(n)s 个月：保险止期 %(a)s → %(b)s。%(e)s"), n=months,
+                         a=timezone.localtime(old_end).strftime("%Y-%m-%d %H:%M"),
+                         b=timezone.localtime(policy.ends_at).strftime("%Y-%m-%d %H:%M"), e=evidence))
     audit_record(actor=actor, action="policy.extend_laid_up", obj=policy, organization=policy.insurer, detail={
         "months": months, "ends_at_before": old_end.isoformat(), "ends_at": policy.ends_at.isoformat()})
     return policy
@@ -565,13 +568,14 @@ def policies_expire(*, actor, now: dt.datetime | None = None) -> int:
         return 0
     Policy.objects.filter(pk__in=[pk for pk, _end in due]).update(status=Policy.Status.EXPIRED, updated_at=now)
     job = getattr(actor, "system_job", "") or ""
+    reason, message = stored(Text(gettext_noop("保险期间届满。")))
     PolicyStatusChange.objects.bulk_create([
         PolicyStatusChange(policy_id=pk, from_status=Policy.Status.ACTIVE, to_status=Policy.Status.EXPIRED, at=end,
-                           path=LifecyclePath.EXPIRY, reason=_("保险期间届满。"), actor=acting_user(actor),
+                           path=LifecyclePath.EXPIRY, reason=reason, reason_msg=message, actor=acting_user(actor),
                            system_job=job)
         for pk, end in due
     ])
-    endorsement_clocks_cancel(policy_ids=[pk for pk, _end in due], reason=_("保险期间届满，无需再批改。"), actor=actor)
+    endorsement_clocks_cancel(policy_ids=[pk for pk, _end in due], reason=Text(gettext_noop("保险期间届满，无需再批改。")), actor=actor)
     return len(due)
 
 
@@ -621,10 +625,13 @@ def _source_fields(source) -> dict[str, Any]:
     return {"source_content_type": ContentType.objects.get_for_model(source), "source_object_id": str(source.pk)}
 
 
-def _history(*, actor, policy: Policy, from_status: str, path: str, at: dt.datetime, reason: str,
+def _history(*, actor, policy: Policy, from_status: str, path: str, at: dt.datetime, reason: str | Text,
              source=None) -> PolicyStatusChange:
+    """One line of the status history; ``reason`` a :class:`Text` when the platform writes it (issue 16)."""
+    text, message = stored(reason)
     return PolicyStatusChange.objects.create(
-        policy=policy, from_status=from_status, to_status=policy.status, at=at, path=path, reason=reason,
+        policy=policy, from_status=from_status, to_status=policy.status, at=at, path=path, reason=text.strip(),
+        reason_msg=message,
         actor=acting_user(actor), system_job=getattr(actor, "system_job", "") or "", **_source_fields(source),
     )
 
@@ -668,7 +675,7 @@ def endorsement_clocks_open(policy_ids: Iterable[int]):
     return found.order_by("pk")
 
 
-def endorsement_clocks_cancel(*, policy_ids: Iterable[int], reason: str, actor) -> int:
+def endorsement_clocks_cancel(*, policy_ids: Iterable[int], reason: str | Text, actor) -> int:
     """The policies ended (rescinded, cancelled, expired): no endorsement is owed on them any more."""
     from apps.core.deadlines import deadline_cancel
 

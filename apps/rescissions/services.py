@@ -191,7 +191,7 @@ def disclosure_clock(case: RescissionCase) -> Deadline | None:
     return deadlines.deadline_for(rule=RULE_DISCLOSURE, subject=event) if event else None
 
 
-def _close_clocks(case: RescissionCase, *, decided_at: dt.datetime | None, actor, reason: str) -> None:
+def _close_clocks(case: RescissionCase, *, decided_at: dt.datetime | None, actor, reason: str | Text) -> None:
     deadline = decide_deadline(case)
     if deadline is not None and decided_at is not None:
         deadlines.deadline_meet(deadline=deadline, at=decided_at, actor=actor)
@@ -212,7 +212,7 @@ def _endorsement_clocks_start(case: RescissionCase, links, *, actor, at: dt.date
             endorsement_clock_start(subject=link, policy=link.policy, starts_at=at, actor=actor)
 
 
-def _endorsement_clocks_cancel(case: RescissionCase, *, actor, reason: str) -> None:
+def _endorsement_clocks_cancel(case: RescissionCase, *, actor, reason: str | Text) -> None:
     """The case's policies not endorsed owe no endorsement in it any more (path changed, case closed)."""
     from apps.policies.services import ENDORSEMENT_RULE
 
@@ -479,7 +479,7 @@ def rescission_path_record(*, case: RescissionCase, actor, path: str, reason: st
     if path == Path.RISK_INCREASE:
         _endorsement_clocks_start(case, _links(case), actor=actor, at=now)
     else:
-        _endorsement_clocks_cancel(case, actor=actor, reason=_("处理路径改为投保时未如实告知。"))
+        _endorsement_clocks_cancel(case, actor=actor, reason=Text(gettext_noop("处理路径改为投保时未如实告知。")))
     return case
 
 
@@ -662,13 +662,13 @@ def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str
     _event(case, decision, at=decided_at, actor=actor, note=reason,
            data={"day": clock.day_number(case.known_at, decided_at), "path": case.path,
                  "policies": [link.policy.number for link in links]})
-    _close_clocks(case, decided_at=decided_at, actor=actor, reason=_("案件已作出决定。"))
+    _close_clocks(case, decided_at=decided_at, actor=actor, reason=Text(gettext_noop("案件已作出决定。")))
     _audit(case, "decide", actor, decision=decision, decided_at=decided_at.isoformat(), reason=reason,
            path=case.path, policies=[link.policy.number for link in links])
     if decision == Decision.RESCINDED:
         art52 = case.path == Path.RISK_INCREASE
-        why = (_("合同解除案件 %(no)s：承保后危险程度显著增加未通知保险人（保险法第五十二条）。") if art52
-               else _("合同解除案件 %(no)s：投保人未履行如实告知义务。")) % {"no": case.number}
+        why = Text(gettext_noop("合同解除案件 %(no)s：承保后危险程度显著增加未通知保险人（保险法第五十二条）。") if art52
+                   else gettext_noop("合同解除案件 %(no)s：投保人未履行如实告知义务。"), no=case.number)
         # Rules J5, J13: each policy is rescinded at the decision time, through the policies app's own service.
         for link in links:
             policy_rescind(actor=actor, policy=link.policy, case_ref=case, at=decided_at, reason=why)
@@ -789,7 +789,7 @@ def _close_endorsed(case: RescissionCase, *, actor, at: dt.datetime, endorsement
         "mode": endorsement.get_premium_mode_display(), "reason": endorsement.reason}
     case.decided_at, case.decision_recorded_at = at, at
     _save(case, "decision", "decision_reason", "decided_at", "decision_recorded_at", "status")
-    _close_clocks(case, decided_at=at, actor=actor, reason=_("保单已批改，案件办结。"))
+    _close_clocks(case, decided_at=at, actor=actor, reason=Text(gettext_noop("保单已批改，案件办结。")))
     _audit(case, "decide", actor, decision=case.decision, decided_at=at.isoformat(), endorsement=endorsement.pk)
 
 
@@ -952,8 +952,8 @@ def rescission_lapse(*, actor, case: RescissionCase, deadline: Deadline) -> Resc
     _event(case, EventKind.LAPSED, at=deadline.due_at, actor=actor, data={"deadline": deadline.pk})
     disclosure = disclosure_clock(case)
     if disclosure is not None and disclosure.status in (Deadline.Status.OPEN, Deadline.Status.PAUSED):
-        deadlines.deadline_cancel(deadline=disclosure, reason=_("解除权已消灭。"), actor=actor)
-    _endorsement_clocks_cancel(case, actor=actor, reason=_("案件已超期结案（解除权已消灭）。"))
+        deadlines.deadline_cancel(deadline=disclosure, reason=Text(gettext_noop("解除权已消灭。")), actor=actor)
+    _endorsement_clocks_cancel(case, actor=actor, reason=Text(gettext_noop("案件已超期结案（解除权已消灭）。")))
     _audit(case, "lapse", actor, deadline_at=case.deadline_at.isoformat())
     _record_breach(case, actor=actor)
     link = case_url(case)

@@ -24,7 +24,7 @@ class ClockSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_reasons(self, obj) -> list[str]:
-        return [p.reason for p in obj.pauses.all()]
+        return [p.display_reason for p in obj.pauses.all()]  # in the request's language (issue 16)
 
     def get_closed_as(self, obj) -> str | None:
         if obj.status == Deadline.Status.CANCELLED and self.context.get("withdrawn"):

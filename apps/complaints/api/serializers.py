@@ -12,10 +12,12 @@ from ..models import Category, Complaint, ComplaintEvent, Finding, HandlingExten
 class ComplaintEventSerializer(serializers.ModelSerializer):
     kind_label = LabelField("kind")
     organization_name = serializers.CharField(source="organization.name", read_only=True, default="")
+    # the note in the request's language; ``note_msg`` the message id and parameters behind it ({} when typed)
+    note = serializers.CharField(source="display_note", read_only=True)
 
     class Meta:
         model = ComplaintEvent
-        fields = ["id", "kind", "kind_label", "at", "organization", "organization_name", "note", "public"]
+        fields = ["id", "kind", "kind_label", "at", "organization", "organization_name", "note", "note_msg", "public"]
         read_only_fields = fields
 
 

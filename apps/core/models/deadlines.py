@@ -93,6 +93,9 @@ class DeadlinePause(models.Model):
     paused_at = models.DateTimeField(_("暂停时间"))
     resumed_at = models.DateTimeField(_("恢复时间"), null=True, blank=True)
     reason = models.TextField(_("原因"))
+    # the message behind a reason the platform wrote (apps.core.notifications.stored), shown in the reader's
+    # language; empty when a user typed it (issue 16)
+    reason_msg = models.JSONField(blank=True, default=dict)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -103,6 +106,13 @@ class DeadlinePause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deadline_id} {self.paused_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def display_reason(self) -> str:
+        """The reason in the active language (a typed reason as typed)."""
+        from apps.core.notifications import shown
+
+        return shown(self.reason, self.reason_msg)
 
 
 class DeadlineReminder(models.Model):

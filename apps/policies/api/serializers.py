@@ -133,11 +133,13 @@ class PolicyStatusChangeSerializer(serializers.ModelSerializer):
     to_status_label = LabelField("to_status")
     path_label = LabelField("path")
     source_type = serializers.SerializerMethodField()
+    # the reason in the request's language; ``reason_msg`` the message id and parameters behind it ({} when typed)
+    reason = serializers.CharField(source="display_reason", read_only=True)
 
     class Meta:
         model = PolicyStatusChange
         fields = ["id", "policy", "from_status", "from_status_label", "to_status", "to_status_label", "at", "path",
-                  "path_label", "reason", "actor", "system_job", "source_type", "source_object_id", "created_at"]
+                  "path_label", "reason", "reason_msg", "actor", "system_job", "source_type", "source_object_id", "created_at"]
         read_only_fields = fields
 
     def get_source_type(self, obj) -> str:
