@@ -1,7 +1,11 @@
 """Issue 16: a complaint's trail keeps the message behind what the platform wrote (``note_msg``), so each reader
 sees it in his language. Old rows: a note a system step wrote whose Chinese text is exactly one of that step's
 messages gets the message; any other note (typed, or not recognised) is shown as stored. ``note`` is never
-changed; reversing clears the messages."""
+changed; reversing clears the messages.
+
+The trail is append-only (migration 0002: the database refuses UPDATE and DELETE). Filling the new column of old
+rows is the one update it lets through, here, with the guard lifted for this transaction only and put back at
+once; nothing a row said is altered."""
 
 from django.db import migrations, models
 
@@ -22,7 +26,26 @@ SYSTEM_NOTES = {
 LABELS = {"s": ["电话登记", "网上举报"], "f": ["属实", "部分属实", "不属实", "不属于受理范围"]}
 
 
+GUARD = "ALTER TABLE complaints_complaintevent {} TRIGGER complaints_event_no_update"
+
+
+class _GuardLifted:
+    def __init__(self, schema_editor):
+        self.schema_editor = schema_editor
+
+    def __enter__(self):
+        self.schema_editor.execute(GUARD.format("DISABLE"))
+
+    def __exit__(self, *exc):
+        self.schema_editor.execute(GUARD.format("ENABLE"))
+
+
 def recognise_notes(apps, schema_editor):
+    with _GuardLifted(schema_editor):
+        _recognise(apps)
+
+
+def _recognise(apps):
     ComplaintEvent = apps.get_model("complaints", "ComplaintEvent")
     for event in ComplaintEvent.objects.filter(kind__in=SYSTEM_NOTES, note_msg={}).exclude(note="").iterator():
         message = recognise(event.note, SYSTEM_NOTES[event.kind], LABELS if event.kind in ("received", "resolved") else None)
@@ -35,7 +58,8 @@ def recognise_notes(apps, schema_editor):
 
 
 def forget_messages(apps, schema_editor):
-    apps.get_model("complaints", "ComplaintEvent").objects.exclude(note_msg={}).update(note_msg={})
+    with _GuardLifted(schema_editor):
+        apps.get_model("complaints", "ComplaintEvent").objects.exclude(note_msg={}).update(note_msg={})
 
 
 class Migration(migrations.Migration):
