@@ -27,6 +27,7 @@ class FaviconRedirect(RedirectView):
 api_v1 = [
     path("", include("apps.parties.api.urls")),
     path("", include("apps.core.api.urls")),
+    path("", include("apps.imports.api.urls")),
     path("", include("apps.exchange.api.urls")),
     path("", include("apps.vehicles.api.urls")),
     path("", include("apps.policies.api.urls")),
@@ -42,6 +43,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("apps.parties.urls")),
     path("", include("apps.core.urls")),
+    path("", include("apps.imports.urls")),
     path("exchange/", include("apps.exchange.urls")),
     path("vehicles/", include("apps.vehicles.urls")),
     path("policies/", include("apps.policies.urls")),
@@ -63,3 +65,6 @@ urlpatterns = [
     path("api/docs/", csp_update({"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN], "img-src": [SWAGGER_CDN]})(
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
 ]
+
+# a 400 page in the user's language (a list's tampered page cursor says so: apps.core.pagination)
+handler400 = "apps.core.views.bad_request"

@@ -12,6 +12,15 @@ from .models import Deadline
 from .redirects import safe_next
 
 
+def bad_request(request, exception=None):
+    """400 page (``handler400``): the message of an ``ApplicationError`` that is also a ``BadRequest`` (a list's
+    invalid page cursor), else a general one; never the text of another exception."""
+    from .errors import ApplicationError
+
+    message = exception.message if isinstance(exception, ApplicationError) else None
+    return render(request, "400.html", {"message": message}, status=400)
+
+
 @login_required
 def due(request):
     """What is due: open clocks in the user's audience, nearest first; breached ones stay listed until met."""

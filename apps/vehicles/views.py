@@ -24,7 +24,7 @@ from apps.core.audit import reveal
 from apps.core.crypto import blind_index, mask_id_no, mask_name
 from apps.core.errors import ApplicationError
 from apps.core.exports import Column, export_response
-from apps.core.pagination import BoundedPaginator
+from apps.core.pagination import BoundedListMixin, BoundedPaginator
 from apps.core.redirects import safe_next
 from apps.core.throttles import personal_data_rate, personal_search
 from apps.parties import access, rights
@@ -56,11 +56,11 @@ def spec_columns(spec) -> list[Column]:
     return [Column(c.header, (lambda obj, c=c: c.export(obj)) if c.export else c.field) for c in spec.columns]
 
 
-class RegisterListView(ScopedPageMixin, ListView):
+class RegisterListView(ScopedPageMixin, BoundedListMixin, ListView):
     """A searchable, filterable, paginated list with CSV/XLSX export of exactly the filtered rows."""
 
     paginate_by = 50
-    paginator_class = BoundedPaginator  # counts at most 10,000 rows (apps.core.pagination)
+    # counts at most 10,000 rows; past them "下一页" moves by keyset (apps.core.pagination.BoundedListMixin)
     filter_form_class = None
     export_spec = None
     export_basename = ""
