@@ -34,3 +34,19 @@
     }
   });
 })();
+
+// The filter form of a list (<details class="filterbox" open>, templates/includes/filterbox.html): on a narrow
+// screen it starts closed, so that the first rows of the list are on the first screen, unless a filter is set
+// (data-active: it stays open and its summary names the filters); on a wide screen it is always open (the summary
+// is hidden). Without JavaScript it stays open and the summary closes it.
+(function () {
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("details.filterbox"));
+  if (!boxes.length) return;
+  var narrow = window.matchMedia("(max-width: 800px)");
+  function fit() {
+    boxes.forEach(function (box) { box.open = !narrow.matches || box.hasAttribute("data-active"); });
+  }
+  fit();
+  boxes.forEach(function (box) { box.classList.add("settled"); });
+  if (narrow.addEventListener) narrow.addEventListener("change", fit);
+})();

@@ -159,3 +159,56 @@ def test_desktop_keeps_the_navigation_open_and_the_vehicle_profile_policy_table_
         if checked >= 3:
             break
     assert checked, "no lead of the demo data shows a vehicle profile with policies"
+
+
+# role → its main list pages (the worklists and registers the role opens most)
+MAIN_LISTS = {
+    "transport": ["/leads/outbox/", "/complaints/staff/"],
+    "regulator": ["/rescissions/", "/leads/"],
+    "ins_assoc": ["/leads/", "/credit/proposals/"],
+    "taxi_assoc": ["/credit/actions/", "/credit/"],
+    "longcheng": ["/vehicles/"],
+    "picc": ["/policies/", "/claims/", "/rescissions/"],
+}
+
+
+def test_phone_collapses_list_filters_so_the_first_row_is_on_the_first_screen(demo, browser_page):
+    """At 390×844 a list's filter form starts closed behind its 筛选 disclosure when no filter is set, so the first
+    row of the list is on the first screen (before, the rescission list's form pushed it below); the summary opens
+    it. A set filter keeps the form open and is named in the summary; on a desktop the form is simply shown."""
+    problems = []
+    for username, paths in MAIN_LISTS.items():
+        page = browser_page(User.objects.get(username=username), DEMO_PASSWORD)
+        page.set_viewport_size(PHONE)
+        for path in paths:
+            assert page.goto(path).ok, (username, path)
+            row = page.locator("main table tbody tr").first
+            if not row.count():
+                problems.append(f"{username} {path}: no table row")
+                continue
+            box = row.bounding_box()
+            if box["y"] + box["height"] > PHONE["height"]:
+                problems.append(f"{username} {path}: the first row ends at {box['y'] + box['height']:.0f}px, "
+                                f"below the first screen ({PHONE['height']}px)")
+            filters = page.locator("details.filterbox")
+            if filters.count() and (filters.get_attribute("open") is not None or filters.locator("form").is_visible()):
+                problems.append(f"{username} {path}: the filter form is open on a phone with no filter set")
+        page.context.close()
+    assert not problems, "\n".join(problems)
+
+    page = browser_page(User.objects.get(username="regulator"), DEMO_PASSWORD)
+    page.set_viewport_size(PHONE)
+    assert page.goto("/rescissions/").ok
+    filters = page.locator("details.filterbox")
+    assert not filters.locator("select[name=state]").is_visible()
+    filters.locator("summary").click()  # opens by hand
+    assert filters.locator("select[name=state]").is_visible()
+    assert page.goto("/rescissions/?state=all&q=%E6%A1%82B").ok  # a filter set: open, and named
+    assert filters.locator("input[name=q]").is_visible()
+    active = filters.locator("[data-testid=active-filters]")
+    assert active.is_visible() and "号牌/保单号 桂B" in active.inner_text() and "范围 全部" in active.inner_text()
+    page.set_viewport_size(DESKTOP)  # wide: the form shown, the summary not
+    assert page.goto("/rescissions/").ok
+    assert filters.locator("select[name=state]").is_visible() and not filters.locator("summary").is_visible()
+    page.set_viewport_size(PHONE)  # and narrow again: closed
+    assert not filters.locator("select[name=state]").is_visible()

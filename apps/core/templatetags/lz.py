@@ -1,6 +1,9 @@
 """Template helpers shared by every app's pages."""
 
+from html.parser import HTMLParser
+
 from django import template
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,3 +82,108 @@ def safe_href(value) -> str:
 
     value = str(value or "")
     return value if is_safe_link(value) else ""
+
+
+# --- the filter form of a list: {% filterbox %}<form class="filters" …>…</form>{% endfilterbox %} ------------------
+
+FILTER_IGNORED = {"page", "export", "format"}  # query parameters that are not filters
+FILTER_PERSONAL = {"id_no": "id", "name": "name", "phone": "phone"}  # typed personal data: masked when repeated
+
+
+class _FilterFields(HTMLParser):
+    """The visible fields of a filter form's markup: ``{name: {"label", "kind", "options"}}``, the label being the
+    text of the ``<label>`` around the field or naming it (``for=``), else its ``aria-label``."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.fields: dict[str, dict] = {}
+        self.label_for: dict[str, str] = {}
+        self._labels: list[dict] = []  # open <label> elements: {"for", "text", "names"}
+        self._select: dict | None = None
+        self._option: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label":
+            self._labels.append({"for": attrs.get("for"), "text": [], "names": []})
+        elif tag in ("input", "select", "textarea"):
+            kind = attrs.get("type", "text") if tag == "input" else tag
+            name = attrs.get("name")
+            if not name or kind in ("hidden", "submit", "button", "reset", "image"):
+                return
+            field = self.fields.setdefault(name, {"label": attrs.get("aria-label", ""), "kind": kind,
+                                                   "options": {}, "id": attrs.get("id")})
+            if self._labels:
+                self._labels[-1]["names"].append(name)
+            if tag == "select":
+                self._select = field
+        elif tag == "option" and self._select is not None:
+            self._option = [attrs.get("value"), []]
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self._labels:
+            label = self._labels.pop()
+            text = " ".join("".join(label["text"]).split())
+            if label["for"]:
+                self.label_for[label["for"]] = text
+            for name in label["names"]:
+                self.fields[name]["label"] = self.fields[name]["label"] or text
+        elif tag == "option" and self._option is not None:
+            value, text = self._option
+            text = " ".join("".join(text).split())
+            self._select["options"][text if value is None else value] = text
+            self._option = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option[1].append(data)
+        elif self._labels and self._select is None:
+            self._labels[-1]["text"].append(data)
+
+
+def active_filters(query, markup: str) -> list[tuple[str, str]]:
+    """The filters of ``markup`` (a filter form) that the query string ``query`` sets: ``[(label, shown value)]``,
+    a choice by its label (never its stored value), typed text as typed (personal data masked), a check box by
+    its label alone; a field without a label is left out."""
+    parser = _FilterFields()
+    parser.feed(markup)
+    parser.close()
+    active = []
+    for name, field in parser.fields.items():
+        values = [v for v in query.getlist(name) if v.strip()] if name not in FILTER_IGNORED else []
+        label = field["label"] or parser.label_for.get(field["id"] or "", "")
+        if not values or not label:
+            continue
+        if field["kind"] == "select":
+            shown = [field["options"][v] for v in values if v in field["options"]]
+        elif field["kind"] in ("checkbox", "radio"):
+            shown = []
+        elif name in FILTER_PERSONAL:
+            shown = [masked(v, FILTER_PERSONAL[name]) for v in values]
+        else:
+            shown = values
+        active.append((label.rstrip("：:"), "、".join(shown)))
+    return active
+
+
+class FilterBoxNode(template.Node):
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        markup = self.nodelist.render(context)  # a SafeString: the template's own escaped output
+        request = context.get("request")
+        active = active_filters(request.GET, markup) if request is not None else []
+        return render_to_string("includes/filterbox.html", {"markup": markup, "active": active})
+
+
+@register.tag
+def filterbox(parser, token):
+    """Wraps a list's filter form in a 筛选 disclosure (``<details class="filterbox" open>``, templates/includes/
+    filterbox.html): open on a wide screen; on a phone static/js/nav.js closes it unless a filter is set, and its
+    summary names the filters set. Without JavaScript it stays open (and can be closed by hand)."""
+    nodelist = parser.parse(("endfilterbox",))
+    parser.delete_first_token()
+    return FilterBoxNode(nodelist)
