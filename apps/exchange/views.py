@@ -15,6 +15,7 @@ from django.views.generic import DetailView, ListView
 
 from apps.core.errors import ApplicationError, ConflictError
 from apps.core.pagination import BoundedListMixin
+from apps.core.pagination import BoundedListMixin
 from apps.parties import access
 from apps.parties.scoping import ScopedPageMixin
 
