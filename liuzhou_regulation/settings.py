@@ -305,6 +305,7 @@ API_ENUM_NAMES += ("ComplaintHandlingExtensionStep", "ComplaintHandlingPeriodKin
 # the lifecycle, proposal, inspection and review choice sets of rules M2, M6, M10, M12, M17, J6–J9
 API_ENUM_NAMES += ("CancellationGround", "CoverageStandardStatus", "CreditProposalStatus", "EndorsementPremiumMode", "InspectionConclusion", "InspectionNoticeResult", "InspectionNoticeStatus", "InspectionStatus", "PolicyLifecyclePath", "RescissionFault", "RescissionPath", "RiskModelRunState", "ScreeningFindingReview", "UrgingItemStatus",)
 API_ENUM_NAMES += ("ExchangeProfileSuite", "LogEntryKind", "TreeHeadTrigger")  # the exchange's suites and log
+API_ENUM_NAMES += ("OrganizationKeyCustody",)  # custodial (platform-held) or the party's own signing key
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {f"{n}Enum": f"apps.core.api.enums.{n}" for n in API_ENUM_NAMES}
 
 # Personal data encryption (apps/core/crypto.py). Comma-separated url-safe base64 32-byte keys, newest first.

@@ -128,7 +128,10 @@ class Claim(models.Model):
         ]
         indexes = [
             models.Index(fields=["insurer", "status"], name="claim_insurer_status"),
-            models.Index(fields=["insurer", "-reported_at"], name="claim_insurer_recent"),
+            # keyset pages (apps.core.pagination): WHERE (reported_at, id) < (…) ORDER BY both DESC, for an insurer
+            # and for the whole list
+            models.Index(fields=["insurer", "-reported_at", "-id"], name="claim_insurer_recent_id"),
+            models.Index(fields=["-reported_at", "-id"], name="claim_recent"),
             # claims analytics (rule M14): the rolling window read by an index-only scan, and per-subject histories
             models.Index(fields=["occurred_at"], name="claim_analytics_window",
                          include=["vehicle", "driver", "decision", "amount_agreed", "amount_claimed"]),

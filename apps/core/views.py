@@ -9,6 +9,7 @@ from apps.parties import access
 
 from . import calendar, subjects
 from .models import Deadline
+from .pagination import BoundedPaginator
 from .redirects import safe_next
 
 
@@ -46,11 +47,11 @@ def notifications(request):
     """Everything the platform told this user, newest first; unread ones highlighted."""
     from .models import Notification
 
-    qs = Notification.objects.filter(user=request.user).order_by("-created_at")
+    qs = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
     show = request.GET.get("show", "all")
     if show == "unread":
         qs = qs.filter(read_at__isnull=True)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(qs, 50).get_page(request.GET.get("page"))  # past 10,000: by cursor
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
     return render(request, "core/notifications.html", {"page": page, "show": show, "unread": unread})
 

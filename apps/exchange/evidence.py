@@ -20,8 +20,17 @@ with the platform's own root. What is verified:
 4. that each key in the archive really has the id it claims (the id is derived from the public key) and belongs
    to the party named in the header.
 
+5. who held each signing key (the registry entry's ``custody``, endorsed with it): a **custodial** key
+   (``platform``) is held by the platform, so its signature proves only that the platform signed in the party's
+   name — the verdict says so for each signature; a **registered** key (``party``) was registered by the party's
+   own system with a proof of possession (its signature over a platform challenge, checked here too) and the
+   platform never had its private half. Old archives without the field date from when the platform held every
+   key and are reported custodial;
+6. revocation: a signature dated after its key's ``revoked_at`` fails; one dated before still verifies and is
+   reported with the revocation and its reason.
+
 The verdict prints the key ids too, which can be compared with the organisations' registered keys
-(``/api/v1/exchange-keys/`` on the platform).
+(``/api/v1/exchange-keys/`` on the platform, or its root-signed registry ``/api/v1/exchange-keys/registry/``).
 
 Exit status: 0 verified, 1 a check failed, 2 usage, 3 every check passed but no root was pinned to vouch for the keys.
 """
@@ -66,6 +75,15 @@ class Verdict:
     receipt_key_id: str = ""
     suite: str = ""
     root_key_ids: list[str] = field(default_factory=list)
+    sender_custody: str = ""
+    receipt_custody: str = ""
+    revocations: list[str] = field(default_factory=list)
+
+    @property
+    def custodial(self) -> list[str]:
+        """Which signatures were made with a platform-held (custodial) key: "sender", "recipient"."""
+        return [who for who, custody in (("sender", self.sender_custody), ("recipient", self.receipt_custody))
+                if custody == crypto.CUSTODY_PLATFORM]
 
     @property
     def checks_ok(self) -> bool:
@@ -175,10 +193,42 @@ def _in_window(key: dict, instant: dt.datetime | None) -> bool:
     try:
         valid_from = crypto.parse_utc_stamp(key["valid_from"])
         retired_at = crypto.parse_utc_stamp(key["retired_at"]) if key.get("retired_at") else None
+        revoked_at = crypto.parse_utc_stamp(key["revoked_at"]) if key.get("revoked_at") else None
     except (KeyError, TypeError, ValueError):
         return False
     skew = dt.timedelta(seconds=60)
-    return valid_from <= instant + skew and (retired_at is None or instant < retired_at + skew)
+    return (valid_from <= instant + skew and (retired_at is None or instant < retired_at + skew)
+            and (revoked_at is None or instant < revoked_at))
+
+
+def _custody(key: dict, claimed, verdict: Verdict, *, who_zh: str, who_en: str, raw: bytes, algorithm: str) -> str:
+    """Who held the key (from its endorsed registry entry); the header's or receipt's own statement must agree,
+    and a registered key's proof of possession must verify. Returns ``platform`` or ``party``."""
+    custody = key.get("custody") or crypto.CUSTODY_PLATFORM  # archives from before custody: the platform held all
+    if claimed is not None:
+        verdict.add(f"{who_zh}签名密钥保管方式与登记一致", f"{who_en} key custody as registered", claimed == custody,
+                    f"{claimed} / {custody}")
+    if custody == crypto.CUSTODY_PARTY:
+        proof = key.get("proof") or {}
+        try:
+            message = crypto.possession_message(challenge=str(proof.get("challenge") or ""),
+                                                organization_uscc=str(key.get("organization_uscc") or ""),
+                                                algorithm=algorithm, public_key=str(key.get("public_key") or ""))
+            crypto.verify(raw, crypto.b64d(proof.get("signature") or ""), message, algorithm=algorithm)
+            ok = proof.get("format") == crypto.POSSESSION_FORMAT
+        except (crypto.CryptoError, ValueError, TypeError):
+            ok = False
+        verdict.add(f"{who_zh}持有私钥的证明（本方密钥）", f"{who_en} proof of possession (own key)", ok,
+                    "signed the platform's challenge" if ok else "does not verify")
+    elif custody != crypto.CUSTODY_PLATFORM:
+        verdict.add(f"{who_zh}签名密钥保管方式", f"{who_en} key custody", False, f"unknown custody {custody!r}")
+    return custody
+
+
+def _revocation_note(key: dict, verdict: Verdict, who_en: str) -> None:
+    if key.get("revoked_at"):
+        verdict.revocations.append(
+            f"{who_en} key {key.get('key_id')} revoked at {key.get('revoked_at')}: {key.get('revocation_reason') or '—'}")
 
 
 def verify_archive(data: dict, *, roots: list[bytes] | None = None) -> Verdict:
@@ -344,7 +394,10 @@ def verify_sealed(  # noqa: C901 - one linear list of checks reads best
         except crypto.CryptoError:
             verdict.add("发送方批次签名", "sender's batch signature", False, "does not verify")
         verdict.add("发送方密钥有效期", "sender key validity", _in_window(sender_key, verdict.created_at),
-                    "valid when the batch was created")
+                    "valid (and not revoked) when the batch was created")
+        verdict.sender_custody = _custody(sender_key, header.get("sender_key_custody"), verdict, who_zh="发送方",
+                                          who_en="sender", raw=raw, algorithm=algorithm)
+        _revocation_note(sender_key, verdict, "sender")
 
     if not isinstance(receipt, dict):
         verdict.add("接收方回执", "recipient's receipt", False, "no receipt in the archive")
@@ -362,6 +415,15 @@ def verify_sealed(  # noqa: C901 - one linear list of checks reads best
         verdict.add("回执时间", "receipt time", False, "unreadable")
     verdict.add("回执格式", "receipt format", receipt.get("format") == crypto.RECEIPT_FORMAT, crypto.RECEIPT_FORMAT)
 
+    signed_at = verdict.received_at
+    if receipt.get("signed_at") is not None:  # a receipt the recipient's own system signed, later than receipt
+        try:
+            signed_at = crypto.parse_utc_stamp(receipt["signed_at"])
+            verdict.add("回执签署时间", "receipt signing time",
+                        verdict.received_at is not None and signed_at >= verdict.received_at, receipt["signed_at"])
+        except (TypeError, ValueError):
+            signed_at = None
+            verdict.add("回执签署时间", "receipt signing time", False, "unreadable")
     found = _find_key(data, verdict.receipt_key_id, algorithm=algorithm, uscc=header.get("recipient_uscc"),
                       verdict=verdict, who_zh="接收方", who_en="recipient", roots=pinned)
     if found:
@@ -371,8 +433,11 @@ def verify_sealed(  # noqa: C901 - one linear list of checks reads best
             verdict.add("接收方回执签名", "recipient's receipt signature", True, signature_name)
         except crypto.CryptoError:
             verdict.add("接收方回执签名", "recipient's receipt signature", False, "does not verify")
-        verdict.add("接收方密钥有效期", "recipient key validity", _in_window(receipt_key, verdict.received_at),
-                    "valid when the receipt was issued")
+        verdict.add("接收方密钥有效期", "recipient key validity", _in_window(receipt_key, signed_at),
+                    "valid (and not revoked) when the receipt was signed")
+        verdict.receipt_custody = _custody(receipt_key, receipt.get("recipient_key_custody"), verdict,
+                                           who_zh="接收方", who_en="recipient", raw=raw, algorithm=algorithm)
+        _revocation_note(receipt_key, verdict, "recipient")
 
     digest = crypto.sealed_digest(header_bytes, ciphertext, signature, suite)
     verdict.add("回执所确认的批次摘要", "receipt hash matches the batch",
@@ -422,10 +487,18 @@ def render(verdict: Verdict) -> str:
     lines.append(f"接收方知悉时间 Receipt time: {_when(verdict.received_at)}")
     if verdict.case_refs:
         lines.append(f"案件编号 Case references:   {', '.join(verdict.case_refs)}")
-    lines.append(f"发送方签名密钥 Sender key:   {verdict.sender_key_id or '—'}")
-    lines.append(f"接收方签名密钥 Receipt key:  {verdict.receipt_key_id or '—'}")
+    lines.append(f"发送方签名密钥 Sender key:   {verdict.sender_key_id or '—'}{_custody_text(verdict.sender_custody)}")
+    lines.append(f"接收方签名密钥 Receipt key:  {verdict.receipt_key_id or '—'}{_custody_text(verdict.receipt_custody)}")
     lines.append(f"算法套件 Suite:             {verdict.suite or '—'}")
     lines.append(f"平台根公钥 Pinned root:      {', '.join(verdict.root_key_ids) or '— (未指定 none pinned)'}")
+    for note in verdict.revocations:
+        lines.append(f"密钥已吊销 Revoked:          {note}")
+    if verdict.custodial:
+        lines.append("")
+        lines.append("托管签名 / CUSTODIAL SIGNATURE: " + ", ".join(verdict.custodial))
+        lines.append("上述签名由平台托管的密钥作出：只证明平台以该方名义签名，不证明该方本人（其系统）签名。")
+        lines.append("These signatures were made with keys the platform holds: they prove the platform signed in the "
+                     "party's name, not that the party itself (its own system) signed.")
     lines.append("")
     for check in verdict.checks:
         mark = "✓ 通过 OK  " if check.ok else "✗ 失败 FAIL"
@@ -434,6 +507,14 @@ def render(verdict: Verdict) -> str:
     lines.append("")
     lines.append("请将上述密钥编号与平台登记的单位公钥核对。 Compare the key ids with the parties' registered keys.")
     return "\n".join(lines)
+
+
+def _custody_text(custody: str) -> str:
+    if custody == crypto.CUSTODY_PLATFORM:
+        return "  [平台托管密钥 / custodial: held by the platform]"
+    if custody == crypto.CUSTODY_PARTY:
+        return "  [本方密钥 / the party's own key: the platform has no private key]"
+    return ""
 
 
 def render_log(verdict: Verdict) -> str:

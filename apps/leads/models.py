@@ -186,6 +186,8 @@ class Lead(models.Model):
             models.Index(fields=["sender", "status", "-created_at"], name="lead_outbox"),
             models.Index(fields=["origin", "-created_at"], name="lead_origin"),
             models.Index(fields=["vehicle", "status"], name="lead_vehicle_status"),
+            # the whole list's keyset pages (apps.core.pagination): WHERE (created_at, id) < (…) ORDER BY both DESC
+            models.Index(fields=["-created_at", "-id"], name="lead_recent"),
         ]
         constraints = [
             *range_constraints(

@@ -110,6 +110,8 @@ class Policy(models.Model):
             models.Index(fields=["vehicle", "ends_at", "starts_at"], name="policy_vehicle_period"),
             # an insurer's own list, newest first
             models.Index(fields=["insurer", "-starts_at", "-id"], name="policy_insurer_recent"),
+            # the whole list's keyset pages (regulators): WHERE (starts_at, id) < (…) ORDER BY both DESC
+            models.Index(fields=["-starts_at", "-id"], name="policy_recent"),
             models.Index(fields=["number"], name="policy_number"),
         ]
 

@@ -64,6 +64,10 @@ class Vehicle(models.Model):
         ordering = ["plate", "id"]
         indexes = [
             models.Index(fields=["company", "online"], name="vehicle_company_online"),
+            # the list in its order (plate, id), keyset pages included (apps.core.pagination): the whole register
+            # and a company's ledger
+            models.Index(fields=["plate", "id"], name="vehicle_plate_id"),
+            models.Index(fields=["company", "plate", "id"], name="vehicle_company_plate"),
             models.Index(fields=["seats"], name="vehicle_seats"),
         ]
         constraints = [

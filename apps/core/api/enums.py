@@ -67,6 +67,7 @@ LeadSource = leads.Source
 LeadStatus = leads.Status
 OperatingPermitKind = vehicles.OperatingPermit.Kind
 OrganizationKeyPurpose = exchange.OrganizationKey.Purpose
+OrganizationKeyCustody = exchange.OrganizationKey.Custody
 ExchangeProfileSuite = exchange.ExchangeProfile.Suite
 LogEntryKind = exchange.LogEntry.Kind
 TreeHeadTrigger = exchange.TreeHead.Trigger
