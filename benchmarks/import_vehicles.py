@@ -68,7 +68,7 @@ def _worker(queue: str) -> subprocess.Popen:
 
 
 def _wait(job, *statuses):
-    from apps.core.models import ImportJob
+    from apps.imports.models import ImportJob
 
     while True:
         job.refresh_from_db()
@@ -101,14 +101,14 @@ def _copy_baseline(data: bytes) -> int:
 def _import(user, data: bytes) -> tuple:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from apps.core import imports
-    from apps.core.models import ImportJob
+    from apps.imports import services
+    from apps.imports.models import ImportJob
 
     started = time.perf_counter()
-    job = imports.import_job_create(actor=user, kind="vehicles", upload=SimpleUploadedFile("v.csv", data))
+    job = services.import_job_create(actor=user, kind="vehicles", upload=SimpleUploadedFile("v.csv", data))
     job = _wait(job, ImportJob.Status.PREVIEWED)
     previewed = time.perf_counter()
-    job = imports.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
+    job = services.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
     job = _wait(job, ImportJob.Status.DONE)
     return job, previewed - started, time.perf_counter() - previewed
 

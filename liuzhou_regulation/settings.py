@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "axes",
     "apps.core",
     "apps.parties",
+    "apps.imports",
     "apps.exchange",
     "apps.vehicles",
     "apps.policies",
@@ -255,6 +256,15 @@ CELERY_TIMEZONE = TIME_ZONE
 # Parts one import of independent rows (vehicles) is split into, each a task on its own worker process: match the
 # worker's concurrency (`make run` starts two). Tests run imports inline, in one part, unless they ask for more.
 IMPORT_WORKERS = env_int("IMPORT_WORKERS", 1 if TESTING else 2)
+# The bulk importer's limits (apps/imports/conf.py reads them; docs/operations.md, docs/security.md).
+IMPORT_MAX_FILE_MB = env_int("IMPORT_MAX_FILE_MB", 30)  # an uploaded file
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)  # data rows of one file
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200)  # columns read from a sheet; a sheet declaring more is refused
+IMPORT_MAX_XLSX_UNPACKED_MB = env_int("IMPORT_MAX_XLSX_UNPACKED_MB", 300)  # an XLSX archive's parts, unpacked
+IMPORT_CHUNK_ROWS = env_int("IMPORT_CHUNK_ROWS", 1000)  # rows per transaction of an import
+IMPORT_SYNC_VALIDATE_ROWS = env_int("IMPORT_SYNC_VALIDATE_ROWS", 2000)  # bigger files are previewed by a task
+IMPORT_MAX_STORED_ERRORS = env_int("IMPORT_MAX_STORED_ERRORS", 20_000)  # row errors kept per preview
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30)  # days an uploaded file is kept
 CELERY_BEAT_SCHEDULE = {
     "deadline-scan": {"task": "apps.core.tasks.deadline_scan", "schedule": env_int("DEADLINE_SCAN_SECONDS", 60)},
 }

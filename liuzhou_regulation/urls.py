@@ -38,6 +38,7 @@ api_v1 = [
     path("", include("apps.credit.api.urls")),
     path("", include("apps.inspections.api.urls")),
     path("", include("apps.dashboard.api.urls")),
+    path("", include("apps.ridehailing.api.urls")),
 ]
 
 urlpatterns = [
@@ -54,6 +55,7 @@ urlpatterns = [
     path("credit/", include("apps.credit.urls")),
     path("inspections/", include("apps.inspections.urls")),
     path("dashboard/", include("apps.dashboard.urls")),
+    path("ridehailing/", include("apps.ridehailing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # browsers and bookmark tools ask for /favicon.ico whatever the page's <link rel=icon> says
     path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),

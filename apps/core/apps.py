@@ -10,11 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from . import navigation
         from .logging import attach_everywhere
-        from .schedule import register_periodic
 
         attach_everywhere()  # personal data masked on every log handler configured so far (rule M3)
-
-        # Uploaded import files are deleted after IMPORT_FILE_RETENTION_DAYS (they hold full ID and phone numbers).
-        register_periodic("imports-purge-files", "apps.core.imports.import_files_purge_task", 86400)
         navigation.register(_("待办时限"), "deadlines-due", order=90)
         navigation.register(_("通知"), "notifications", order=95)

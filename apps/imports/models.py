@@ -1,4 +1,7 @@
-"""Bulk imports of registers from CSV/XLSX files (``apps/core/imports.py`` runs them)."""
+"""Bulk imports of registers from CSV/XLSX files (``apps/imports/services.py`` and ``runner.py`` run them).
+
+The models came from the kernel (app ``core``) and keep their tables (``core_import*``): the move changed only
+Django's record of which app owns them (migrations ``core.0017`` and ``imports.0001``, no table touched)."""
 
 from django.conf import settings
 from django.db import models
@@ -57,6 +60,7 @@ class ImportJob(models.Model):
     class Meta:
         verbose_name = _("导入任务")
         verbose_name_plural = _("导入任务")
+        db_table = "core_importjob"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization", "kind", "-created_at"], name="importjob_org_kind")]
 
@@ -80,6 +84,7 @@ class ImportRowError(models.Model):
     class Meta:
         verbose_name = _("导入错误")
         verbose_name_plural = _("导入错误")
+        db_table = "core_importrowerror"
         ordering = ["job", "row_number", "id"]
         indexes = [models.Index(fields=["job", "row_number"], name="importrowerror_job_row")]
 
@@ -100,6 +105,7 @@ class ImportChunk(models.Model):
     class Meta:
         verbose_name = _("导入批次")
         verbose_name_plural = _("导入批次")
+        db_table = "core_importchunk"
         ordering = ["job", "index"]
         constraints = [models.UniqueConstraint(fields=["job", "index"], name="importchunk_job_index")]
 
@@ -124,6 +130,7 @@ class ImportPreviewPart(models.Model):
     class Meta:
         verbose_name = _("预览部分")
         verbose_name_plural = _("预览部分")
+        db_table = "core_importpreviewpart"
         ordering = ["job", "part"]
         constraints = [models.UniqueConstraint(fields=["job", "part"], name="importpreviewpart_job_part")]
 

@@ -1,4 +1,4 @@
-"""Pages and API of the bulk importer (``apps/core/imports.py`` does the work; these only call its services)."""
+"""Pages of the bulk importer (the services do the work; these only call them). The API is in ``api/``."""
 
 from __future__ import annotations
 
@@ -12,18 +12,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from apps.core.errors import ApplicationError
+from apps.core.exports import _filename_header, cells, csv_writer
 from apps.parties import access
 
-from . import imports
-from .api.pagination import Pagination
-from .errors import ApplicationError
-from .exports import _filename_header, cells, csv_writer
+from . import conf, registry, selectors, services
+from .layout import template_rows
 from .models import ImportJob, ImportRowError
 
 ERRORS_PER_PAGE = 100
@@ -35,22 +30,18 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k.key, k.label) for k in imports.kinds_for(user)]
-
-
-def _job_or_404(request, pk: int) -> ImportJob:
-    return access.get_for_user(request.user, ImportJob.objects.select_related("created_by"), pk=pk)
+        self.fields["kind"].choices = [(k.key, k.label) for k in registry.kinds_for(user)]
 
 
 def _with_labels(page):
-    labels = {k.key: k.label for k in imports.all_kinds()}
+    labels = {k.key: k.label for k in registry.all_kinds()}
     for job in page:
         job.kind_label = labels.get(job.kind, job.kind)
     return page
 
 
 def _kinds_or_404(user):
-    kinds = imports.kinds_for(user)
+    kinds = registry.kinds_for(user)
     if not kinds:
         raise Http404
     return kinds
@@ -64,9 +55,9 @@ def import_list(request):
     form = UploadForm(user=request.user, initial={"kind": initial} if initial else None)
     jobs = access.visible(request.user, ImportJob).select_related("created_by").order_by("-created_at")
     page = _with_labels(Paginator(jobs, 30).get_page(request.GET.get("page")))
-    return render(request, "core/import_list.html", {
+    return render(request, "imports/import_list.html", {
         "form": form, "kinds": kinds, "page": page,
-        "max_mb": imports.max_file_bytes() // 1024 // 1024, "max_rows": imports.max_rows(),
+        "max_mb": conf.max_file_bytes() // 1024 // 1024, "max_rows": conf.max_rows(),
     })
 
 
@@ -77,20 +68,20 @@ def import_upload(request):
     form = UploadForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         try:
-            job = imports.import_job_create(actor=request.user, kind=form.cleaned_data["kind"],
-                                            upload=form.cleaned_data["file"])
+            job = services.import_job_create(actor=request.user, kind=form.cleaned_data["kind"],
+                                             upload=form.cleaned_data["file"])
         except ApplicationError as exc:
             form.add_error("file", exc.message)
         else:
             return redirect("import-detail", pk=job.pk)
     jobs = access.visible(request.user, ImportJob).select_related("created_by").order_by("-created_at")
-    return render(request, "core/import_list.html", {
+    return render(request, "imports/import_list.html", {
         "form": form, "kinds": kinds, "page": _with_labels(Paginator(jobs, 30).get_page(1)),
-        "max_mb": imports.max_file_bytes() // 1024 // 1024, "max_rows": imports.max_rows(),
+        "max_mb": conf.max_file_bytes() // 1024 // 1024, "max_rows": conf.max_rows(),
     }, status=400)
 
 
-def _list_url(kind: imports.ImportKind) -> str:
+def _list_url(kind: registry.ImportKind) -> str:
     try:
         return reverse(kind.list_url) if kind.list_url else ""
     except NoReverseMatch:
@@ -100,25 +91,25 @@ def _list_url(kind: imports.ImportKind) -> str:
 @login_required
 def import_detail(request, pk: int):
     """Preview (counts, per-row errors, the choice), then progress and outcome of one import."""
-    job = _job_or_404(request, pk)
-    kind = imports.get_kind(job.kind)
+    job = selectors.job_for(request.user, pk)
+    kind = registry.get_kind(job.kind)
     errors = ImportRowError.objects.filter(job=job).order_by("row_number", "id")
     page = Paginator(errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "core/import_detail.html", {
-        "job": job, "kind": kind, "page": page, "progress": imports.progress(job),
-        "previous": imports.previous_import(job) if job.status == ImportJob.Status.PREVIEWED else None,
+    return render(request, "imports/import_detail.html", {
+        "job": job, "kind": kind, "page": page, "progress": selectors.progress(job),
+        "previous": selectors.previous_import(job) if job.status == ImportJob.Status.PREVIEWED else None,
         "may_act": kind.may_import(request.user), "list_url": _list_url(kind),
-        "stored_all_errors": errors.count() < imports.max_stored_errors(),
+        "stored_all_errors": errors.count() < conf.max_stored_errors(),
     })
 
 
 @login_required
 @require_POST
 def import_start(request, pk: int):
-    job = _job_or_404(request, pk)
+    job = selectors.job_for(request.user, pk)
     mode = request.POST.get("mode", ImportJob.Mode.VALID_ROWS)
     try:
-        job = imports.import_job_start(actor=request.user, job=job, mode=mode)
+        job = services.import_job_start(actor=request.user, job=job, mode=mode)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -132,9 +123,9 @@ def import_start(request, pk: int):
 @login_required
 @require_POST
 def import_discard(request, pk: int):
-    job = _job_or_404(request, pk)
+    job = selectors.job_for(request.user, pk)
     try:
-        imports.import_job_discard(actor=request.user, job=job)
+        services.import_job_discard(actor=request.user, job=job)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -145,15 +136,15 @@ def import_discard(request, pk: int):
 @login_required
 @require_GET
 def import_progress(request, pk: int):
-    job = _job_or_404(request, pk)
-    return JsonResponse(imports.progress(job))
+    job = selectors.job_for(request.user, pk)
+    return JsonResponse(selectors.progress(job))
 
 
 @login_required
 @require_GET
 def import_errors_csv(request, pk: int):
     """The error report as CSV (UTF-8 with BOM), to fix the file in Excel."""
-    job = _job_or_404(request, pk)
+    job = selectors.job_for(request.user, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _filename_header(f"导入错误_{job.pk}.csv")
     response.write("\ufeff")
@@ -169,12 +160,12 @@ def import_errors_csv(request, pk: int):
 def import_template(request, kind: str):
     """An empty file with the template's header row (required columns marked *) and one example row."""
     try:
-        import_kind = imports.get_kind(kind)
+        import_kind = registry.get_kind(kind)
     except ApplicationError:
         raise Http404 from None
     if not import_kind.may_import(request.user):
         raise Http404
-    headers, example = imports.template_rows(import_kind)
+    headers, example = template_rows(import_kind)
     fmt = request.GET.get("format", "csv")
     name = f"{import_kind.label}_导入模板"
     if fmt == "xlsx":
@@ -206,115 +197,3 @@ def import_template(request, kind: str):
     writer.writerow(headers)
     writer.writerow(example)
     return response
-
-
-# --- API (systems upload the same files; the preview and the choice are the same services) ----------------------
-
-
-def _job_json(job: ImportJob, *, errors: int = 200) -> dict:
-    data = imports.progress(job)
-    data["file"] = job.original_name
-    data["sha256"] = job.file_sha256
-    data["errors"] = [
-        {"row": e.row_number, "column": e.column, "reason": e.reason, "at_import": e.at_import}
-        for e in ImportRowError.objects.filter(job=job).order_by("row_number", "id")[:errors]
-    ]
-    return data
-
-
-# --- API (the same services as the pages); the serializers below document the JSON for the OpenAPI schema ----------
-
-
-class ImportRowErrorJson(serializers.Serializer):
-    row = serializers.IntegerField(help_text="行号（与表格中一致，表头为第 1 行）")
-    column = serializers.CharField(allow_blank=True)
-    reason = serializers.CharField()
-    at_import = serializers.BooleanField(help_text="预览时有效、导入时才被拒绝")
-
-
-class ImportJobJson(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.CharField()
-    status = serializers.ChoiceField(choices=ImportJob.Status.choices)
-    status_label = serializers.CharField()
-    mode = serializers.CharField(allow_blank=True)
-    total = serializers.IntegerField()
-    valid = serializers.IntegerField()
-    invalid = serializers.IntegerField()
-    validated = serializers.IntegerField()
-    processed = serializers.IntegerField()
-    percent = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    skipped = serializers.IntegerField()
-    error = serializers.CharField(allow_blank=True)
-    finished = serializers.BooleanField()
-    file = serializers.CharField()
-
-
-class ImportJobDetailJson(ImportJobJson):
-    sha256 = serializers.CharField()
-    errors = ImportRowErrorJson(many=True)
-
-
-_UPLOAD = inline_serializer("ImportUpload", {
-    "kind": serializers.ChoiceField(choices=["vehicles", "permits", "drivers", "policies"]),
-    "file": serializers.FileField(help_text="CSV（UTF-8 / GB18030 / UTF-16）或 XLSX"),
-})
-_START = inline_serializer("ImportStart", {
-    "mode": serializers.ChoiceField(choices=ImportJob.Mode.choices, default=ImportJob.Mode.VALID_ROWS),
-})
-
-
-class ImportJobListApi(APIView):
-    """``POST`` multipart ``kind`` + ``file``: upload and preview (small files are validated at once);
-    ``GET``: the organisation's imports, newest first."""
-
-    permission_classes = [permissions.IsAuthenticated]
-    parser_classes = [MultiPartParser, FormParser]
-    pagination_class = Pagination
-
-    @extend_schema(responses=ImportJobJson(many=True))
-    def get(self, request):
-        jobs = access.visible(request.user, ImportJob).order_by("-created_at", "-id")
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(jobs, request, view=self)
-        return paginator.get_paginated_response([imports.progress(j) | {"file": j.original_name} for j in page])
-
-    @extend_schema(request={"multipart/form-data": _UPLOAD}, responses={201: ImportJobDetailJson})
-    def post(self, request):
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise ApplicationError(_("请上传文件。"), code="import_file_missing")
-        job = imports.import_job_create(actor=request.user, kind=request.data.get("kind", ""), upload=upload)
-        return Response(_job_json(job), status=status.HTTP_201_CREATED)
-
-
-class ImportJobApi(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(responses=ImportJobDetailJson)
-    def get(self, request, pk: int):
-        return Response(_job_json(_job_or_404(request, pk)))
-
-
-class ImportJobStartApi(APIView):
-    """``{"mode": "valid_rows" | "nothing"}`` — ``nothing``: all rows in one transaction, refused if any is invalid."""
-
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(request=_START, responses={202: ImportJobDetailJson})
-    def post(self, request, pk: int):
-        job = imports.import_job_start(actor=request.user, job=_job_or_404(request, pk),
-                                       mode=request.data.get("mode", ImportJob.Mode.VALID_ROWS))
-        return Response(_job_json(job), status=status.HTTP_202_ACCEPTED)
-
-
-class ImportJobDiscardApi(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(request=None, responses=ImportJobDetailJson)
-    def post(self, request, pk: int):
-        job = imports.import_job_discard(actor=request.user, job=_job_or_404(request, pk))
-        return Response(_job_json(job))

@@ -1,5 +1,5 @@
 """An uploaded list of suspected vehicles (rule M5): CSV or XLSX read by the core import pipeline's reader
-(``apps.core.imports.read_sheet``: encodings, Excel cells, legacy formats refused with a Chinese message).
+(``apps.imports.decoding.read_sheet``: encodings, Excel cells, legacy formats refused with a Chinese message).
 
 Layout: a header row with a column "号牌号码" (or "号牌"/"车牌号"/"plate"), optionally "线索依据" (or
 "依据"/"说明"/"evidence"); without a recognisable header the first column is read as plates. Every plate is
@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
-from apps.core.imports import read_sheet
 from apps.core.validators import normalize_plate
+from apps.imports.decoding import read_sheet
 
 from . import conf
 

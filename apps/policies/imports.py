@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.imports import ImportKind, register_kind
+from apps.imports.registry import ImportKind, register_kind
 
 
 def _insurer_precheck(user, kwargs: dict[str, Any]) -> None:

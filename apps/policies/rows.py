@@ -1,5 +1,5 @@
 """Row spec for policies — the importer's files and the insurers' batch push (``POST /api/v1/policies/batch/``)
-share it. See ``apps.vehicles.rows`` for the contract (parse → kwargs, apply → upsert, export_row).
+share it. See ``apps.imports.rows`` for the contract (parse → kwargs, apply → upsert, export_row).
 
 One row = one policy with the insured vehicle's particulars (rule J2) and, optionally, the limits of the cover
 its kind names (责任限额 / 每座限额 / 投保座位数; rule C2 derives the per-seat limit from limit ÷ seats).
@@ -13,8 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from apps.core.validators import normalize_vin
-from apps.vehicles.models import Vehicle
-from apps.vehicles.rows import (
+from apps.imports.rows import (
     Column,
     RowSpec,
     choice_parser,
@@ -22,13 +21,13 @@ from apps.vehicles.rows import (
     parse_insurer,
     parse_money,
     parse_personal,
-    parse_plate,
     parse_seats,
     parse_start,
     parse_text,
     parse_upper,
-    parse_usage,
 )
+from apps.vehicles.models import Vehicle
+from apps.vehicles.rows import parse_plate, parse_usage
 from apps.vehicles.usage import nature_label
 
 from .models import Policy, PolicyKind

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.imports import ImportKind, register_kind
+from apps.imports.registry import ImportKind, register_kind
 from apps.parties.models import OrganizationKind
 
 K = OrganizationKind

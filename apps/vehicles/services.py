@@ -533,7 +533,7 @@ def _apply_personal_changes(vehicle: Vehicle, values: dict[str, str]) -> list[st
 def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) -> list:
     """Apply a chunk of parsed vehicle rows (``VEHICLE_ROWS.parse`` output) like ``vehicle_upsert`` row by row,
     in a handful of statements instead of several per row: existing vehicles and plate holders are read in one
-    query each, new vehicles are inserted with COPY (``apps.core.imports.copy_insert``: the fields' own
+    query each, new vehicles are inserted with COPY (``apps.imports.copy.copy_insert``: the fields' own
     ``pre_save``/``get_db_prep_save``, so encryption and blind indexes are exactly the model's) and changed ones
     written with one ``bulk_update``. Audit: one event per chunk naming the job and every vehicle created or updated
     (with the changed field names), plus the per-vehicle VIN-override event ``vehicle_upsert`` records.
@@ -541,7 +541,7 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
     Returns, in row order, ``(vehicle, outcome)`` or the ``ValidationError`` (by header) that refused the row.
     Runs inside the caller's transaction (the importer's chunk transaction).
     """
-    from apps.core.imports import copy_insert
+    from apps.imports.copy import copy_insert
 
     results: list[Any] = [None] * len(rows)
     prepared: list[tuple[int, dict[str, Any], dict[str, Any], list[str]]] = []

@@ -6,8 +6,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from apps.core.models import ImportJob, ImportRowError
 from apps.credit.services import supervisory_action_issue
+from apps.imports.models import ImportJob, ImportRowError
 from apps.policies.models import Policy
 from tests.imports.helpers import csv_bytes
 from tests.vehicles.factories import make_plate, make_vin

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core import imports
-from apps.core.models import ImportJob, ImportRowError
+from apps.imports import services
+from apps.imports.models import ImportJob, ImportRowError
 from apps.vehicles.models import Vehicle
 from tests.factories import make_resident_id
 from tests.imports.helpers import VEHICLE_HEADERS, csv_bytes, upload, vehicle_rows
@@ -38,8 +38,8 @@ def test_an_import_row_with_a_future_registration_date_is_refused_on_that_column
     later = timezone.localdate() + dt.timedelta(days=30)
     rows = vehicle_rows(2, start=8200)
     rows[1][VEHICLE_HEADERS.index("注册登记日期")] = later.isoformat()
-    job = imports.import_job_create(actor=parties.transport_user, kind="vehicles",
-                                    upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
+    job = services.import_job_create(actor=parties.transport_user, kind="vehicles",
+                                     upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
     assert job.status == ImportJob.Status.PREVIEWED
     assert (job.valid, job.invalid) == (1, 1)
     error = ImportRowError.objects.get(job=job)

@@ -7,10 +7,11 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from apps.core import imports
-from apps.core.errors import PermissionDeniedError
-from apps.core.imports import ImportFileError
-from apps.core.models import AuditEvent, ImportJob, ImportRowError
+from apps.core.errors import ApplicationError, PermissionDeniedError
+from apps.core.models import AuditEvent
+from apps.imports import registry, runner, selectors, services
+from apps.imports.errors import ImportFileError
+from apps.imports.models import ImportJob, ImportRowError
 from apps.policies.models import Policy
 from apps.vehicles.models import OperatingPermit, Vehicle
 from apps.vehicles.usage import UsageNature
@@ -31,9 +32,9 @@ def _stored_files() -> int:
 
 
 def _run(job: ImportJob, user, mode=ImportJob.Mode.VALID_ROWS) -> ImportJob:
-    job = imports.import_job_start(actor=user, job=job, mode=mode)
+    job = services.import_job_start(actor=user, job=job, mode=mode)
     if job.status == ImportJob.Status.IMPORTING:
-        job = imports.import_job_run(job=job)
+        job = runner.import_job_run(job=job)
     return job
 
 
@@ -46,8 +47,8 @@ def test_preview_reports_row_number_column_and_reason_in_chinese(transport):
     rows = vehicle_rows(4)
     rows[2][1] = _bad_vin(7002)  # spreadsheet row 4 (header is row 1)
     rows[3][2] = "五"  # row 5: seats not a number
-    job = imports.import_job_create(actor=transport, kind="vehicles",
-                                    upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
+    job = services.import_job_create(actor=transport, kind="vehicles",
+                                     upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
     assert job.status == ImportJob.Status.PREVIEWED
     assert (job.total, job.valid, job.invalid) == (4, 2, 2)
     assert job.encoding == "utf-8-sig"
@@ -61,7 +62,7 @@ def test_import_valid_rows_then_reimport_changes_nothing(transport):
     rows = vehicle_rows(3)
     rows.append(vehicle_rows(1, start=7100, **{"车辆识别代号": _bad_vin(7100)})[0])
     data = csv_bytes(VEHICLE_HEADERS, rows)
-    job = _run(imports.import_job_create(actor=transport, kind="vehicles", upload=upload(data)), transport)
+    job = _run(services.import_job_create(actor=transport, kind="vehicles", upload=upload(data)), transport)
     assert job.status == ImportJob.Status.DONE
     assert (job.created_count, job.updated_count, job.unchanged_count, job.skipped_count) == (3, 0, 0, 0)
     assert Vehicle.objects.count() == 3
@@ -72,8 +73,8 @@ def test_import_valid_rows_then_reimport_changes_nothing(transport):
     stamps = dict(Vehicle.objects.values_list("vin", "updated_at"))
     audits = AuditEvent.objects.exclude(action__startswith="import.").count()
 
-    again = imports.import_job_create(actor=transport, kind="vehicles", upload=upload(data))
-    assert imports.previous_import(again).pk == job.pk  # the page says "this file was imported before"
+    again = services.import_job_create(actor=transport, kind="vehicles", upload=upload(data))
+    assert selectors.previous_import(again).pk == job.pk  # the page says "this file was imported before"
     again = _run(again, transport)
     assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 3)
     assert dict(Vehicle.objects.values_list("vin", "updated_at")) == stamps
@@ -82,12 +83,12 @@ def test_import_valid_rows_then_reimport_changes_nothing(transport):
 
 def test_reimport_with_a_changed_cell_updates_only_that_vehicle(transport):
     rows = vehicle_rows(3)
-    _run(imports.import_job_create(actor=transport, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows))),
+    _run(services.import_job_create(actor=transport, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows))),
          transport)
     rows[1][3] = "家庭自用"
     rows[2][4] = ""  # an empty cell leaves the stored value as it is
-    job = _run(imports.import_job_create(actor=transport, kind="vehicles",
-                                         upload=upload(csv_bytes(VEHICLE_HEADERS, rows))), transport)
+    job = _run(services.import_job_create(actor=transport, kind="vehicles",
+                                          upload=upload(csv_bytes(VEHICLE_HEADERS, rows))), transport)
     assert (job.created_count, job.updated_count, job.unchanged_count) == (0, 1, 2)
     assert Vehicle.objects.get(vin=make_vin(7001)).usage_nature == UsageNature.FAMILY
     assert Vehicle.objects.get(vin=make_vin(7002)).owner_name == "韦小宝"
@@ -98,7 +99,7 @@ def test_reimport_with_a_changed_cell_updates_only_that_vehicle(transport):
 def test_mode_nothing_with_bad_rows_writes_nothing(transport):
     rows = vehicle_rows(3)
     rows[1][0] = "桂B-1234"  # rule J1: symbols are an error
-    job = imports.import_job_create(actor=transport, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
+    job = services.import_job_create(actor=transport, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
     job = _run(job, transport, mode=ImportJob.Mode.NOTHING)
     assert job.status == ImportJob.Status.DISCARDED
     assert "未导入任何数据" in job.error_message
@@ -106,18 +107,18 @@ def test_mode_nothing_with_bad_rows_writes_nothing(transport):
 
 
 def test_discard_writes_nothing(transport):
-    job = imports.import_job_create(actor=transport, kind="vehicles",
-                                    upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(2))))
-    job = imports.import_job_discard(actor=transport, job=job)
+    job = services.import_job_create(actor=transport, kind="vehicles",
+                                     upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(2))))
+    job = services.import_job_discard(actor=transport, job=job)
     assert job.status == ImportJob.Status.DISCARDED
     assert Vehicle.objects.count() == 0
-    with pytest.raises(imports.ApplicationError):
-        imports.import_job_start(actor=transport, job=job, mode=ImportJob.Mode.VALID_ROWS)
+    with pytest.raises(ApplicationError):
+        services.import_job_start(actor=transport, job=job, mode=ImportJob.Mode.VALID_ROWS)
 
 
 def test_mode_nothing_imports_everything_in_one_transaction(transport):
-    job = imports.import_job_create(actor=transport, kind="vehicles",
-                                    upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(5))))
+    job = services.import_job_create(actor=transport, kind="vehicles",
+                                     upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(5))))
     job = _run(job, transport, mode=ImportJob.Mode.NOTHING)
     assert job.status == ImportJob.Status.DONE
     assert (job.processed, job.created_count) == (5, 5)
@@ -148,8 +149,8 @@ def refuse_vin():
 
 def test_failure_mid_import_leaves_no_partial_chunk(transport, settings, refuse_vin):
     settings.IMPORT_CHUNK_ROWS = 2
-    job = imports.import_job_create(actor=transport, kind="vehicles",
-                                    upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(6))))
+    job = services.import_job_create(actor=transport, kind="vehicles",
+                                     upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(6))))
     refuse_vin(make_vin(7002))  # the first row of the second chunk
     job = _run(job, transport)
     assert job.status == ImportJob.Status.FAILED
@@ -161,8 +162,8 @@ def test_failure_mid_import_leaves_no_partial_chunk(transport, settings, refuse_
 
 def test_failure_in_mode_nothing_rolls_back_everything(transport, settings, refuse_vin):
     settings.IMPORT_CHUNK_ROWS = 2
-    job = imports.import_job_create(actor=transport, kind="vehicles",
-                                    upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(6))))
+    job = services.import_job_create(actor=transport, kind="vehicles",
+                                     upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(6))))
     refuse_vin(make_vin(7004))
     job = _run(job, transport, mode=ImportJob.Mode.NOTHING)
     assert job.status == ImportJob.Status.FAILED
@@ -172,7 +173,7 @@ def test_failure_in_mode_nothing_rolls_back_everything(transport, settings, refu
 
 def test_row_refused_at_import_is_reported_and_skipped(transport):
     rows = vehicle_rows(3)
-    job = imports.import_job_create(actor=transport, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
+    job = services.import_job_create(actor=transport, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
     # between preview and import somebody registers the plate of row 3 on another vehicle
     VehicleFactory(plate=make_plate(7001), vin=make_vin(9999))
     job = _run(job, transport)
@@ -185,7 +186,7 @@ def test_row_refused_at_import_is_reported_and_skipped(transport):
 def test_duplicate_keys_in_one_file_are_errors(transport):
     rows = vehicle_rows(3)
     rows[2][1] = rows[0][1]
-    job = imports.import_job_create(actor=transport, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
+    job = services.import_job_create(actor=transport, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
     error = ImportRowError.objects.get(job=job)
     assert (error.row_number, error.column) == (4, "车辆识别代号")
     assert "与第 2 行重复" in error.reason
@@ -193,7 +194,7 @@ def test_duplicate_keys_in_one_file_are_errors(transport):
 
 def test_gbk_csv_is_read(transport):
     data = csv_bytes(VEHICLE_HEADERS, vehicle_rows(2), encoding="gbk")
-    job = imports.import_job_create(actor=transport, kind="vehicles", upload=upload(data))
+    job = services.import_job_create(actor=transport, kind="vehicles", upload=upload(data))
     assert job.encoding == "gb18030"
     assert (job.valid, job.invalid) == (2, 0)
     _run(job, transport)
@@ -202,7 +203,7 @@ def test_gbk_csv_is_read(transport):
 
 def test_utf8_without_bom_and_aliases_and_semicolons(transport):
     text = f"车牌号;VIN;座位数;使用性质\n桂BA7000;{make_vin(7000)};5;网约车\n"
-    job = imports.import_job_create(actor=transport, kind="vehicles", upload=upload(text.encode("utf-8")))
+    job = services.import_job_create(actor=transport, kind="vehicles", upload=upload(text.encode("utf-8")))
     assert (job.encoding, job.valid) == ("utf-8", 1)
 
 
@@ -211,7 +212,7 @@ def test_xlsx_with_title_row_dates_and_numbers(transport):
             [make_plate(7001), make_vin(7001), 7.0, "家庭自用", "", "", dt.datetime(2021, 1, 2)],
             [make_plate(7002), make_vin(7002), 5, "家庭自用", "", 450202198503120000, None]]
     data = xlsx_bytes(VEHICLE_HEADERS, rows, title_row="柳州市车辆信息表")
-    job = imports.import_job_create(actor=transport, kind="vehicles", upload=upload(data, "vehicles.xlsx"))
+    job = services.import_job_create(actor=transport, kind="vehicles", upload=upload(data, "vehicles.xlsx"))
     assert job.file_format == ImportJob.Format.XLSX
     assert (job.total, job.valid, job.invalid) == (3, 2, 1)
     error = ImportRowError.objects.get(job=job)
@@ -226,7 +227,7 @@ def test_xlsx_with_title_row_dates_and_numbers(transport):
 def test_scientific_notation_in_csv_is_explained(transport):
     rows = vehicle_rows(1)
     rows[0][5] = "4.50202E+17"
-    job = imports.import_job_create(actor=transport, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
+    job = services.import_job_create(actor=transport, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
     assert "科学计数法" in ImportRowError.objects.get(job=job).reason
 
 
@@ -244,7 +245,7 @@ def test_scientific_notation_in_csv_is_explained(transport):
 def test_bad_files_are_refused_and_nothing_is_stored(transport, data, name, fragment):
     before = _stored_files()
     with pytest.raises(ImportFileError) as exc:
-        imports.import_job_create(actor=transport, kind="vehicles", upload=upload(data, name))
+        services.import_job_create(actor=transport, kind="vehicles", upload=upload(data, name))
     assert fragment in exc.value.message
     assert ImportJob.objects.count() == 0
     assert _stored_files() == before
@@ -253,8 +254,8 @@ def test_bad_files_are_refused_and_nothing_is_stored(transport, data, name, frag
 def test_too_big_file_is_refused(transport, settings):
     settings.IMPORT_MAX_FILE_MB = 0
     with pytest.raises(ImportFileError) as exc:
-        imports.import_job_create(actor=transport, kind="vehicles",
-                                  upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(1))))
+        services.import_job_create(actor=transport, kind="vehicles",
+                                   upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(1))))
     assert "文件过大" in exc.value.message
     assert ImportJob.objects.count() == 0
 
@@ -265,7 +266,7 @@ def test_company_imports_into_its_own_ledger_only(parties):
     rows = [r + [parties.company_a.name] for r in vehicle_rows(1)]
     rows += [r + [parties.company_b.name] for r in vehicle_rows(1, start=7100)]
     rows += [r + [""] for r in vehicle_rows(1, start=7200)]
-    job = imports.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(headers, rows)))
+    job = services.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(headers, rows)))
     error = ImportRowError.objects.get(job=job)
     assert (error.row_number, error.column) == (3, "所属企业")
     _run(job, user)
@@ -274,13 +275,13 @@ def test_company_imports_into_its_own_ledger_only(parties):
 
 
 def test_who_may_import_what(parties):
-    assert {k.key for k in imports.kinds_for(parties.transport_user)} == {"vehicles", "permits"}
-    assert {k.key for k in imports.kinds_for(parties.company_a_user)} == {"vehicles", "drivers"}
-    assert {k.key for k in imports.kinds_for(parties.insurer_a_user)} == {"policies"}
-    assert imports.kinds_for(parties.regulator_user) == []
+    assert {k.key for k in registry.kinds_for(parties.transport_user)} == {"vehicles", "permits"}
+    assert {k.key for k in registry.kinds_for(parties.company_a_user)} == {"vehicles", "drivers"}
+    assert {k.key for k in registry.kinds_for(parties.insurer_a_user)} == {"policies"}
+    assert registry.kinds_for(parties.regulator_user) == []
     with pytest.raises(PermissionDeniedError):
-        imports.import_job_create(actor=parties.company_a_user, kind="permits",
-                                  upload=upload(b"x", "permits.csv"))
+        services.import_job_create(actor=parties.company_a_user, kind="permits",
+                                   upload=upload(b"x", "permits.csv"))
 
 
 POLICY_HEADERS = ["保险公司", "保单号", "险种", "号牌号码", "车辆识别代号", "核定载客人数", "使用性质", "保险起期",
@@ -297,7 +298,7 @@ def test_insurer_cannot_import_policies_of_another_insurer(parties):
         [parties.insurer_b.name, "PDZA2026003", "交强险", make_plate(7001), make_vin(7001), "5", "家庭自用",
          "2026-05-01", "2027-04-30", "950", ""],
     ]
-    job = imports.import_job_create(actor=user, kind="policies", upload=upload(csv_bytes(POLICY_HEADERS, rows)))
+    job = services.import_job_create(actor=user, kind="policies", upload=upload(csv_bytes(POLICY_HEADERS, rows)))
     error = ImportRowError.objects.get(job=job)
     assert (error.row_number, error.column) == (4, "保险公司")
     assert "只能导入本公司的保单" in error.reason
@@ -307,7 +308,7 @@ def test_insurer_cannot_import_policies_of_another_insurer(parties):
     assert not Policy.objects.filter(number="PDZA2026003").exists()
     # the other insurer cannot even see the import
     with pytest.raises(Exception) as exc:
-        imports.import_job_start(actor=parties.insurer_b_user, job=job, mode="valid_rows")
+        services.import_job_start(actor=parties.insurer_b_user, job=job, mode="valid_rows")
     assert exc.type.__name__ in {"PermissionDeniedError", "Http404"}
 
 
@@ -317,18 +318,18 @@ def test_permits_import_per_row_through_the_service(parties):
     headers = ["运输证号", "证件类别", "号牌号码", "有效期起", "有效期至"]
     rows = [["桂交运管柳字450200000001", "网约车", vehicle.plate, "2026-01-01", "2029-12-31"],
             ["桂交运管柳字450200000002", "网约车", "桂B99999", "2026-01-01", "2029-12-31"]]
-    job = imports.import_job_create(actor=user, kind="permits", upload=upload(csv_bytes(headers, rows)))
+    job = services.import_job_create(actor=user, kind="permits", upload=upload(csv_bytes(headers, rows)))
     assert (job.valid, job.invalid) == (1, 1)
     assert "请先导入车辆" in ImportRowError.objects.get(job=job).reason
     job = _run(job, user)
     assert OperatingPermit.objects.get().vehicle == vehicle
-    again = _run(imports.import_job_create(actor=user, kind="permits", upload=upload(csv_bytes(headers, rows))), user)
+    again = _run(services.import_job_create(actor=user, kind="permits", upload=upload(csv_bytes(headers, rows))), user)
     assert (again.created_count, again.unchanged_count) == (0, 1)
 
 
 def test_import_jobs_are_visible_to_their_organisation_only(parties, client):
-    job = imports.import_job_create(actor=parties.company_a_user, kind="vehicles",
-                                    upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(1))))
+    job = services.import_job_create(actor=parties.company_a_user, kind="vehicles",
+                                     upload=upload(csv_bytes(VEHICLE_HEADERS, vehicle_rows(1))))
     client.force_login(parties.company_b_user)
     assert client.get(f"/imports/{job.pk}/").status_code == 404
     assert client.get(f"/imports/{job.pk}/progress/").status_code == 404

@@ -6,8 +6,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from apps.core import imports
-from apps.core.models import AuditEvent, ImportChunk, ImportJob
+from apps.core.models import AuditEvent
+from apps.imports import runner, services
+from apps.imports.models import ImportChunk, ImportJob
 from apps.vehicles.models import Vehicle
 from liuzhou_regulation.celery import app
 from tests.vehicles.factories import make_vin
@@ -24,8 +25,8 @@ def parallel(settings):
 
 
 def _started(user, rows) -> ImportJob:
-    job = imports.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
-    return imports.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
+    job = services.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
+    return services.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
 
 
 def _chunk_rows(job) -> int:
@@ -39,21 +40,21 @@ def test_parts_share_the_chunks_and_the_last_one_ends_the_job(parties, parallel)
     job = _started(user, rows)
     assert job.valid == 10  # 5 chunks of 2 rows: part 0 takes chunks 0 and 3, part 1 chunks 1 and 4, part 2 chunk 2
 
-    job = imports.import_job_run(job=job)  # part 0, here; parts 1 and 2 were queued for the worker processes
+    job = runner.import_job_run(job=job)  # part 0, here; parts 1 and 2 were queued for the worker processes
     assert job.status == ImportJob.Status.IMPORTING
     assert sorted(ImportChunk.objects.filter(job=job).values_list("index", flat=True)) == [0, 3]
     assert job.processed == 4 == Vehicle.objects.count()
 
-    job = imports.import_job_part(job=job, part=2, parts=3)
+    job = runner.import_job_part(job=job, part=2, parts=3)
     assert job.status == ImportJob.Status.IMPORTING and job.processed == 6
-    job = imports.import_job_part(job=job, part=1, parts=3)
+    job = runner.import_job_part(job=job, part=1, parts=3)
     assert job.status == ImportJob.Status.DONE
     assert (job.processed, job.created_count, job.skipped_count) == (10, 10, 0)
     assert Vehicle.objects.count() == 10 and _chunk_rows(job) == 10
     assert AuditEvent.objects.filter(action="import.done", object_id=str(job.pk)).count() == 1
 
     # a redelivered part finds its chunks committed: nothing is applied twice, the job stays as it is
-    again = imports.import_job_part(job=ImportJob(pk=job.pk), part=1, parts=3)
+    again = runner.import_job_part(job=ImportJob(pk=job.pk), part=1, parts=3)
     assert (again.status, again.processed, again.created_count) == (ImportJob.Status.DONE, 10, 10)
     assert AuditEvent.objects.filter(action="import.done", object_id=str(job.pk)).count() == 1
 
@@ -68,11 +69,11 @@ def test_a_failing_part_fails_the_job_and_the_others_stop(parties, parallel):
             RETURN NEW; END $$ LANGUAGE plpgsql;
             CREATE TRIGGER lz_test_refuse BEFORE INSERT ON vehicles_vehicle
             FOR EACH ROW EXECUTE FUNCTION lz_test_refuse();""")
-    job = imports.import_job_part(job=job, part=1, parts=3)
+    job = runner.import_job_part(job=job, part=1, parts=3)
     assert job.status == ImportJob.Status.FAILED and "导入中断" in job.error_message
     assert job.processed == 0 and not ImportChunk.objects.filter(job=job).exists()
 
-    job = imports.import_job_run(job=job)  # part 0 comes later: the job has failed, it applies nothing
+    job = runner.import_job_run(job=job)  # part 0 comes later: the job has failed, it applies nothing
     assert job.status == ImportJob.Status.FAILED
     assert Vehicle.objects.count() == 0
 
@@ -90,7 +91,7 @@ def test_two_tasks_on_the_same_part_at_once_apply_each_chunk_once(parallel, sett
 
     def run():
         try:
-            imports.import_job_part(job=ImportJob(pk=job.pk), part=0, parts=1)
+            runner.import_job_part(job=ImportJob(pk=job.pk), part=0, parts=1)
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
         finally:
@@ -125,17 +126,17 @@ def test_preview_in_parts_finds_what_one_pass_finds(parties, parallel, settings)
     data = csv_bytes(VEHICLE_HEADERS, rows)
 
     settings.IMPORT_SYNC_VALIDATE_ROWS = 100  # one pass, during the upload
-    one = imports.import_job_create(actor=user, kind="vehicles", upload=upload(data))
+    one = services.import_job_create(actor=user, kind="vehicles", upload=upload(data))
     assert one.status == ImportJob.Status.PREVIEWED
 
     settings.IMPORT_SYNC_VALIDATE_ROWS = 2  # the worker's way: three parts
-    job = imports.import_job_create(actor=user, kind="vehicles", upload=upload(data))
+    job = services.import_job_create(actor=user, kind="vehicles", upload=upload(data))
     assert job.status == ImportJob.Status.VALIDATING
-    job = imports.import_job_validate(job=job)  # part 0; parts 1 and 2 queued
+    job = services.import_job_validate(job=job)  # part 0; parts 1 and 2 queued
     assert job.status == ImportJob.Status.VALIDATING
-    job = imports.import_job_validate_part(job=job, part=2, parts=3)
+    job = services.import_job_validate_part(job=job, part=2, parts=3)
     assert job.status == ImportJob.Status.VALIDATING
-    job = imports.import_job_validate_part(job=job, part=1, parts=3)
+    job = services.import_job_validate_part(job=job, part=1, parts=3)
     assert job.status == ImportJob.Status.PREVIEWED
     assert (job.total, job.valid, job.invalid, job.validated) == (one.total, one.valid, one.invalid, one.validated)
     assert (job.valid, job.invalid) == (8, 4)
@@ -144,6 +145,6 @@ def test_preview_in_parts_finds_what_one_pass_finds(parties, parallel, settings)
     assert any("与第 2 行重复" in reason for _n, _c, reason in _errors(job))
 
     # a redelivered part writes nothing more
-    again = imports.import_job_validate_part(job=ImportJob(pk=job.pk), part=1, parts=3)
+    again = services.import_job_validate_part(job=ImportJob(pk=job.pk), part=1, parts=3)
     assert (again.status, again.valid, again.invalid) == (ImportJob.Status.PREVIEWED, 8, 4)
     assert _errors(again) == _errors(one)

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from apps.core import imports
-from apps.core.models import ImportJob
+from apps.imports import selectors, services
+from apps.imports.models import ImportJob
 from apps.vehicles.models import Vehicle
 
 from .helpers import VEHICLE_HEADERS, csv_bytes, upload, vehicle_rows
@@ -16,7 +16,7 @@ def _wait(job, statuses, timeout=60):
     seen = []
     while time.monotonic() < deadline:
         job.refresh_from_db()
-        seen.append(imports.progress(job)["percent"])
+        seen.append(selectors.progress(job)["percent"])
         if job.status in statuses:
             return job, seen
         time.sleep(0.05)
@@ -32,17 +32,17 @@ def test_big_file_is_validated_and_imported_by_the_worker(celery_worker, setting
     user = user_of("transport", organization=OrganizationFactory(kind="transport", name="交通运输局(worker)"))
     rows = vehicle_rows(120)
     rows[50][0] = "桂B 12345"  # row 52 is invalid
-    job = imports.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
+    job = services.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
     assert job.status == ImportJob.Status.VALIDATING  # handed to the worker
     job, _seen = _wait(job, {ImportJob.Status.PREVIEWED})
     assert (job.total, job.valid, job.invalid) == (120, 119, 1)
     assert job.row_errors.get().row_number == 52
 
-    job = imports.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
+    job = services.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
     job, seen = _wait(job, {ImportJob.Status.DONE, ImportJob.Status.FAILED})
     assert job.status == ImportJob.Status.DONE, job.error_message
     assert (job.processed, job.created_count) == (119, 119)
-    assert imports.progress(job)["percent"] == 100
+    assert selectors.progress(job)["percent"] == 100
     assert seen == sorted(seen)  # progress only moves forward
     assert Vehicle.objects.count() == 119
 
@@ -53,7 +53,7 @@ def test_vehicle_import_is_shared_between_two_worker_processes(transactional_db,
     from celery.contrib.testing.worker import start_worker
     from kombu import pools
 
-    from apps.core.models import ImportChunk
+    from apps.imports.models import ImportChunk
     from liuzhou_regulation.celery import app
     from tests.factories import OrganizationFactory, user_of
 
@@ -69,11 +69,11 @@ def test_vehicle_import_is_shared_between_two_worker_processes(transactional_db,
     rows[90][1] = rows[5][1]  # the VIN of row 7 again on row 92 (chunks 0 and 9: not the same part)
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING",
                       shutdown_timeout=20):
-        job = imports.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
+        job = services.import_job_create(actor=user, kind="vehicles", upload=upload(csv_bytes(VEHICLE_HEADERS, rows)))
         job, _seen = _wait(job, {ImportJob.Status.PREVIEWED, ImportJob.Status.FAILED})
         assert (job.valid, job.invalid) == (95, 1), job.error_message
         assert job.row_errors.get().row_number == 92
-        job = imports.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
+        job = services.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
         job, seen = _wait(job, {ImportJob.Status.DONE, ImportJob.Status.FAILED})
     assert job.status == ImportJob.Status.DONE, job.error_message
     assert (job.processed, job.created_count) == (95, 95)

@@ -130,11 +130,11 @@ def test_export_csv_has_bom_chinese_headers_masked_personal_data_and_reimports(c
     assert "*" in row["所有人证件号码"] and make_resident_id(seq=11) not in body.decode("utf-8-sig")
     assert AuditEvent.objects.filter(action="export").exists()
     # an export re-imports without changing anything (masked cells mean "unchanged")
-    from apps.core import imports
+    from apps.imports import runner, services
     from tests.imports.helpers import upload
 
-    job = imports.import_job_create(actor=parties.transport_user, kind="vehicles", upload=upload(body, "x.csv"))
-    job = imports.import_job_run(job=imports.import_job_start(actor=parties.transport_user, job=job,
+    job = services.import_job_create(actor=parties.transport_user, kind="vehicles", upload=upload(body, "x.csv"))
+    job = runner.import_job_run(job=services.import_job_start(actor=parties.transport_user, job=job,
                                                               mode="valid_rows"))
     assert (job.unchanged_count, job.created_count, job.updated_count) == (1, 0, 0)
 

@@ -24,8 +24,8 @@ def grow(w, rounds: int = 3) -> None:  # noqa: PLR0915 - one straight story, rep
     from apps.claims.models import FocusedCheck
     from apps.complaints import services as complaints
     from apps.core.deadlines import local_date
-    from apps.core.imports import import_job_create
     from apps.credit import services as credit
+    from apps.imports.services import import_job_create
     from apps.inspections import services as inspections
     from apps.leads import services as leads
     from apps.leads.models import Outcome

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from apps.core import imports
-from apps.core.models import ImportJob, ImportRowError
+from apps.imports import runner, services
+from apps.imports.models import ImportJob, ImportRowError
 from apps.policies.models import Policy, PolicyStatusChange
 from tests.imports.helpers import csv_bytes, upload
 from tests.policies.factories import PolicyFactory
@@ -32,11 +32,11 @@ def _row(policy, **over):
 
 
 def _import(user, rows) -> ImportJob:
-    job = imports.import_job_create(actor=user, kind="policies", upload=upload(csv_bytes(HEADERS, rows), "p.csv"))
+    job = services.import_job_create(actor=user, kind="policies", upload=upload(csv_bytes(HEADERS, rows), "p.csv"))
     if job.status == ImportJob.Status.PREVIEWED and job.valid:
-        job = imports.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
+        job = services.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
         if job.status == ImportJob.Status.IMPORTING:
-            job = imports.import_job_run(job=job)
+            job = runner.import_job_run(job=job)
     return job
 
 

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core import imports
 from apps.core.errors import ConflictError, PermissionDeniedError
-from apps.core.models import ImportJob
+from apps.imports import runner, services
+from apps.imports.models import ImportJob
 from apps.policies.models import Cancellation, LifecyclePath, Policy, PolicyStatusChange
 from apps.policies.services import policy_cancel, policy_extend_laid_up, policy_rescind, policy_update
 from tests.imports.helpers import csv_bytes, upload
@@ -98,12 +98,12 @@ def test_j5_import_cannot_change_status(parties):
     headers = ["保单号", "险种", "车辆识别代号", "使用性质", "保险起期", "保险止期", "保费", "状态", "解除时间"]
     row = _row(policy, 状态="已解除", 解除时间="2026-06-01")
     user = parties.insurer_a_user
-    job = imports.import_job_create(actor=user, kind="policies",
-                                    upload=upload(csv_bytes(headers, [[row[h] for h in headers]]), "p.csv"))
+    job = services.import_job_create(actor=user, kind="policies",
+                                     upload=upload(csv_bytes(headers, [[row[h] for h in headers]]), "p.csv"))
     if job.status == ImportJob.Status.PREVIEWED and job.valid:
-        job = imports.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
+        job = services.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
         if job.status == ImportJob.Status.IMPORTING:
-            job = imports.import_job_run(job=job)
+            job = runner.import_job_run(job=job)
     _unchanged(policy)
 
 

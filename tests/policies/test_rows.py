@@ -7,10 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.core.models import AuditEvent
+from apps.imports.rows import parse_end, parse_money, parse_start
 from apps.policies.models import Policy
 from apps.policies.rows import POLICY_ROWS
 from apps.vehicles.models import Driver, OperatingPermit, Vehicle
-from apps.vehicles.rows import DRIVER_ROWS, PERMIT_ROWS, VEHICLE_ROWS, parse_end, parse_money, parse_start
+from apps.vehicles.rows import DRIVER_ROWS, PERMIT_ROWS, VEHICLE_ROWS
 from apps.vehicles.services import UpsertOutcome
 from apps.vehicles.usage import UsageNature
 from tests.factories import make_resident_id

@@ -14,9 +14,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.core import imports
 from apps.core.errors import ApplicationError
-from apps.core.models import ImportJob, ImportRowError
+from apps.imports import runner, services
+from apps.imports.models import ImportJob, ImportRowError
 from apps.leads import services as lead_services
 from apps.leads.models import Penalty
 from apps.policies.models import Coverage, Policy
@@ -108,15 +108,15 @@ def test_csv_import_with_such_cells_reports_row_errors_and_the_job_finishes(part
     rows = [[_row(n, **over)[h] for h in HEADERS] for n, over in (
         (21, {}), (22, {"保险止期": "9999-12-31"}), (23, {"保费": "1e30"}), (24, {"保险起期": "0001-01-01"}),
         (25, {}))]
-    job = imports.import_job_create(actor=user, kind="policies", upload=upload(csv_bytes(HEADERS, rows), "p.csv"))
+    job = services.import_job_create(actor=user, kind="policies", upload=upload(csv_bytes(HEADERS, rows), "p.csv"))
     assert job.status == ImportJob.Status.PREVIEWED, job.error_message
     assert "预览中断" not in job.error_message
     assert (job.total, job.valid, job.invalid) == (5, 2, 3)
     errors = {(e.row_number, e.column) for e in ImportRowError.objects.filter(job=job)}
     assert errors == {(3, "保险止期"), (4, "保费"), (5, "保险起期")}
-    job = imports.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
+    job = services.import_job_start(actor=user, job=job, mode=ImportJob.Mode.VALID_ROWS)
     if job.status == ImportJob.Status.IMPORTING:
-        job = imports.import_job_run(job=job)
+        job = runner.import_job_run(job=job)
     assert job.status == ImportJob.Status.DONE, job.error_message
     assert set(Policy.objects.values_list("number", flat=True)) == {"BND0021", "BND0025"}
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from apps.core import imports
-from apps.core.models import ImportJob, ImportRowError
+from apps.imports import decoding, errors, runner, services, tasks
+from apps.imports.models import ImportJob, ImportRowError
 from apps.vehicles import services as vehicles
 from apps.vehicles.models import Vehicle
 from apps.vehicles.usage import UsageNature
@@ -26,9 +26,9 @@ def media_root(settings, tmp_path):
 
 
 def _run(job: ImportJob, user, mode=ImportJob.Mode.VALID_ROWS) -> ImportJob:
-    job = imports.import_job_start(actor=user, job=job, mode=mode)
+    job = services.import_job_start(actor=user, job=job, mode=mode)
     if job.status == ImportJob.Status.IMPORTING:
-        job = imports.import_job_run(job=job)
+        job = runner.import_job_run(job=job)
     return job
 
 
@@ -55,7 +55,7 @@ def test_m9_company_import_cannot_take_a_private_car_into_its_ledger(parties, ap
 
     # Step 1 of the attack: the plate-conflict error of an import row gave away the other vehicle's VIN.
     headers = ["号牌号码", "车辆识别代号", "核定载客人数"]
-    probe = imports.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(
+    probe = services.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(
         headers, [[private_car.plate, make_vin(9102), "5"]])))
     probe = _run(probe, company)
     learned["probe"] = _errors(probe)
@@ -70,7 +70,7 @@ def test_m9_company_import_cannot_take_a_private_car_into_its_ledger(parties, ap
     else:
         headers = ["车辆识别代号", "所属企业"]
         row = [private_car.vin, parties.company_a.name]
-    job = imports.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(headers, [row])))
+    job = services.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(headers, [row])))
     job = _run(job, company)
 
     car = Vehicle.objects.get(pk=private_car.pk)
@@ -97,7 +97,7 @@ def test_m9_company_row_cannot_rewrite_another_companys_vehicle_and_error_says_n
                                     usage_nature=UsageNature.RIDE_HAILING, owner_name="陆小凤",
                                     owner_id_no=make_resident_id(seq=777))
     company = parties.company_a_user
-    job = imports.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(
+    job = services.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(
         ["车辆识别代号", "使用性质"], [[other.vin, "家庭自用"], [private_car.vin, "家庭自用"]])))
     job = _run(job, company)
     reasons = [e.reason for e in ImportRowError.objects.filter(job=job).order_by("row_number")]
@@ -164,9 +164,9 @@ def test_xlsx_declaring_a_huge_range_is_refused_before_its_cells_exist(parties, 
     assert len(data) < 20_000  # the attack file is a few KB
     tracemalloc.start()
     try:
-        with pytest.raises(imports.ImportFileError) as exc:
-            imports.import_job_create(actor=parties.transport_user, kind="vehicles",
-                                      upload=upload(data, "bomb.xlsx"))
+        with pytest.raises(errors.ImportFileError) as exc:
+            services.import_job_create(actor=parties.transport_user, kind="vehicles",
+                                       upload=upload(data, "bomb.xlsx"))
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -179,10 +179,10 @@ def test_xlsx_declaring_a_huge_range_is_refused_before_its_cells_exist(parties, 
 def test_xlsx_rows_actually_present_are_bounded_while_reading(settings):
     settings.IMPORT_MAX_ROWS = 20
     data = _xlsx_with_dimension(None, rows=100)  # no declared range: the rows themselves must stop the read
-    with pytest.raises(imports.ImportFileError) as exc:
-        imports.read_sheet(data, "rows.xlsx")
+    with pytest.raises(errors.ImportFileError) as exc:
+        decoding.read_sheet(data, "rows.xlsx")
     assert exc.value.code == "import_too_big" and "超过上限" in exc.value.message
-    ok = imports.read_sheet(_xlsx_with_dimension(None, rows=5), "rows.xlsx")  # a file within the bounds reads
+    ok = decoding.read_sheet(_xlsx_with_dimension(None, rows=5), "rows.xlsx")  # a file within the bounds reads
     assert [cells[:2] for _n, cells in ok.records[1:3]] == [[make_plate(9200), make_vin(9200)],
                                                              [make_plate(9201), make_vin(9201)]]
 
@@ -210,7 +210,7 @@ def test_stored_upload_is_encrypted_and_readable_by_the_server_only(parties):
     data = csv_bytes(["号牌号码", "车辆识别代号", "核定载客人数", "所有人", "所有人证件号码"],
                      [[make_plate(9301), make_vin(9301), "5", "覃美玲", owner_id]])
     transport = parties.transport_user
-    job = imports.import_job_create(actor=transport, kind="vehicles", upload=upload(data))
+    job = services.import_job_create(actor=transport, kind="vehicles", upload=upload(data))
     path = _stored_path(job)
     raw = path.read_bytes()
     assert owner_id.encode() not in raw and "覃美玲".encode() not in raw and raw != data
@@ -234,7 +234,7 @@ def test_expired_uploads_are_purged_and_fresh_ones_kept(parties, settings):
 
     def upload_vehicle(n):
         data = csv_bytes(["车辆识别代号", "核定载客人数"], [[make_vin(n), "5"]])
-        return imports.import_job_create(actor=transport, kind="vehicles", upload=upload(data))
+        return services.import_job_create(actor=transport, kind="vehicles", upload=upload(data))
 
     with time_machine.travel(timezone.now() - dt.timedelta(days=31), tick=True):
         old_done = _run(upload_vehicle(9401), transport)
@@ -243,7 +243,7 @@ def test_expired_uploads_are_purged_and_fresh_ones_kept(parties, settings):
     old_paths = [_stored_path(old_done), _stored_path(old_waiting)]
     assert all(p.exists() for p in old_paths)
 
-    assert imports.import_files_purge_task.apply().get() == 2
+    assert tasks.import_files_purge_task.apply().get() == 2
     assert not any(p.exists() for p in old_paths)
     assert _stored_path(fresh).exists()
     old_done.refresh_from_db()
@@ -252,8 +252,8 @@ def test_expired_uploads_are_purged_and_fresh_ones_kept(parties, settings):
     assert not old_waiting.file and old_waiting.status == ImportJob.Status.DISCARDED
     assert "保存期限" in old_waiting.error_message
     with pytest.raises(Exception):  # noqa: B017 - the purged job cannot be started any more
-        imports.import_job_start(actor=transport, job=old_waiting, mode=ImportJob.Mode.VALID_ROWS)
-    assert imports.import_files_purge() == 0  # nothing left to purge
+        services.import_job_start(actor=transport, job=old_waiting, mode=ImportJob.Mode.VALID_ROWS)
+    assert services.import_files_purge() == 0  # nothing left to purge
 
 
 def test_row_error_for_a_bad_id_number_does_not_quote_it(parties):
@@ -263,11 +263,11 @@ def test_row_error_for_a_bad_id_number_does_not_quote_it(parties):
     bad_check = body + ("0" if resident_id_check_char(body) != "0" else "1")  # 18 digits, wrong check character
     bad_length = "4502021985031298"  # 16 digits
     company = parties.company_a_user
-    vehicles_job = imports.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(
+    vehicles_job = services.import_job_create(actor=company, kind="vehicles", upload=upload(csv_bytes(
         ["车辆识别代号", "核定载客人数", "所有人证件号码"],
         [[make_vin(9501), "5", bad_check], [make_vin(9502), "5", bad_length]])))
     good_id = make_resident_id(seq=876)
-    drivers_job = imports.import_job_create(actor=company, kind="drivers", upload=upload(csv_bytes(
+    drivers_job = services.import_job_create(actor=company, kind="drivers", upload=upload(csv_bytes(
         ["姓名", "身份证号码", "联系电话"],
         [["甲", good_id, "13907720001"], ["乙", good_id, "13907720002"], ["丙", bad_check, "1390772"]]),
         "drivers.csv"))

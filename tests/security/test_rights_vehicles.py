@@ -15,10 +15,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from apps.core import imports
 from apps.core.deadlines import SHANGHAI
 from apps.core.errors import PermissionDeniedError
-from apps.core.models import AuditEvent, ImportJob, ImportRowError
+from apps.core.models import AuditEvent
+from apps.imports import runner, services
+from apps.imports.models import ImportJob, ImportRowError
 from apps.parties.rights import SystemActor
 from apps.policies import services as policies
 from apps.policies.models import Policy
@@ -73,7 +74,7 @@ def test_services_called_without_an_actor_raise_type_error_and_write_nothing(par
         "coverage_standard_publish": lambda: policies.coverage_standard_publish(
             actor=None, name="无", effective_from=timezone.localdate() + dt.timedelta(days=400),
             requirements=[{"policy_kind": "compulsory"}]),
-        "import_job_create": lambda: imports.import_job_create(
+        "import_job_create": lambda: services.import_job_create(
             actor=None, kind="vehicles", upload=upload(csv_bytes(["车辆识别代号", "核定载客人数"], [[make_vin(9705), "5"]]))),
     }
     events = AuditEvent.objects.count()
@@ -147,8 +148,8 @@ def test_a_system_actor_holds_only_its_organisations_row_and_the_system_row(part
 
 def test_the_import_file_purge_is_audited_as_its_job(parties):
     data = csv_bytes(["车辆识别代号", "核定载客人数"], [[make_vin(9730), "5"]])
-    imports.import_job_create(actor=parties.transport_user, kind="vehicles", upload=upload(data))
-    assert imports.import_files_purge(now=timezone.now() + dt.timedelta(days=400)) == 1
+    services.import_job_create(actor=parties.transport_user, kind="vehicles", upload=upload(data))
+    assert services.import_files_purge(now=timezone.now() + dt.timedelta(days=400)) == 1
     event = AuditEvent.objects.get(action="import.files_purged")
     assert (event.actor, event.system_job) == (None, "import.purge_files")
 
@@ -158,12 +159,12 @@ def test_importing_another_companys_driver_neither_takes_it_over_nor_tells_it_ex
                                     phone="13907720740")
     stranger_id = make_resident_id(seq=741)
     company = parties.company_a_user
-    job = imports.import_job_create(actor=company, kind="drivers", upload=upload(csv_bytes(
+    job = services.import_job_create(actor=company, kind="drivers", upload=upload(csv_bytes(
         ["姓名", "身份证号码", "联系电话"],
         [["冒名", theirs.id_no, "13907729999"], ["新人", stranger_id, "13907720741"]]), "drivers.csv"))
-    job = imports.import_job_start(actor=company, job=job, mode=ImportJob.Mode.VALID_ROWS)
+    job = services.import_job_start(actor=company, job=job, mode=ImportJob.Mode.VALID_ROWS)
     if job.status == ImportJob.Status.IMPORTING:
-        job = imports.import_job_run(job=job)
+        job = runner.import_job_run(job=job)
     theirs.refresh_from_db()
     assert (theirs.company_id, theirs.name, theirs.phone) == (parties.company_b.pk, "黎师傅", "13907720740")
     assert vehicles.driver_find(id_no=stranger_id).company_id == parties.company_a.pk  # the other row went in

@@ -70,9 +70,9 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     from apps.claims.models import AnalyticsRun, AnalyticsThresholds, FocusedCheck, FocusedCheckList
     from apps.complaints import services as complaints
     from apps.core.deadlines import local_date
-    from apps.core.imports import import_job_create
     from apps.core.models import Deadline, Notification
     from apps.credit import services as credit
+    from apps.imports.services import import_job_create
     from apps.leads import screening
     from apps.leads import services as leads
     from apps.leads.models import InsurerWorklistItem, LawfulListRun, Outcome, ScreeningFinding

@@ -6,9 +6,10 @@ fields called ``status`` of different models get two readable enum names instead
 
 from apps.claims import models as claims
 from apps.complaints import models as complaints
-from apps.core.models import calendar, deadlines, imports
+from apps.core.models import calendar, deadlines
 from apps.credit import models as credit
 from apps.exchange import models as exchange
+from apps.imports import models as imports
 from apps.inspections import models as inspections
 from apps.leads import models as leads
 from apps.parties import models as parties

@@ -6,6 +6,3 @@ from .deadlines import Deadline, DeadlinePause, DeadlineReminder
 from .notifications import Notification
 
 __all__ = ["AuditEvent", "Deadline", "DeadlinePause", "DeadlineReminder", "Notification", "WorkCalendarDay", "WorkCalendarYear"]
-from .imports import ImportChunk, ImportJob, ImportPreviewPart, ImportRowError  # noqa: E402
-
-__all__ += ["ImportChunk", "ImportJob", "ImportPreviewPart", "ImportRowError"]

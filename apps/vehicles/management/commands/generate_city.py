@@ -5,7 +5,8 @@
 
 The city is deterministic for a given ``--seed`` and size, and the command is idempotent: a city already present
 (its first vehicle exists) is left alone. Rows are written with PostgreSQL COPY in chunks (one transaction per
-chunk), personal fields encrypted and blind-indexed exactly as the model fields would (``apps.core.crypto``).
+chunk) through the importer's COPY writer (``apps.imports.copy``), personal fields encrypted and blind-indexed
+exactly as the model fields would (``apps.core.crypto``).
 
 What the city contains (shares per vehicle, tuned so every page and rule has something to show):
 * ride-hailing vehicles (网约车, mostly new-energy plates 桂BD…/桂BF…) and cruising taxis (桂BT…) of the taxi
@@ -30,13 +31,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.core import crypto
 from apps.core.audit import audit_record
 from apps.core.deadlines import SHANGHAI
 from apps.core.validators import resident_id_check_char, uscc_check_char, vin_check_digit
+from apps.imports.copy import copy_values, reserve_ids
 from apps.parties.models import Organization, OrganizationKind
 from apps.policies import premiums
 from apps.policies.models import Coverage, Policy, PolicyKind
@@ -271,29 +273,6 @@ def _organizations(stdout) -> tuple[list[Organization], list[Organization]]:
     return insurers, companies
 
 
-def _ids(model: type[models.Model], count: int) -> list[int]:
-    if count == 0:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                       [model._meta.db_table, count])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _copy(model: type[models.Model], rows: list[dict]) -> None:
-    """COPY rows (dicts keyed by attname; personal fields already encrypted) into the model's table."""
-    if not rows:
-        return
-    fields = list(model._meta.concrete_fields)
-    defaults = {f.attname: f.get_default() for f in fields if f.attname not in rows[0]}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg 3 cursor
-        with raw.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[f.attname] if f.attname in row else defaults[f.attname] for f in fields])
-
-
 def _enc(value: str) -> str:
     return crypto.encrypt(value) if value else ""
 
@@ -341,7 +320,7 @@ def _write_chunk(gen: Generator, rng: random.Random, start: int, plan: Plan, tot
     taken_plates = set(Vehicle.objects.filter(plate__in=[c["plate"] for c in candidates])
                        .values_list("plate", flat=True))
     candidates = [c for c in candidates if c["vin"] not in taken_vins and c["plate"] not in taken_plates]
-    vehicle_ids = _ids(Vehicle, len(candidates))
+    vehicle_ids = reserve_ids(Vehicle, len(candidates))
     budget = plan.policies - totals["policies"]
     used = 0
     for vid, v in zip(vehicle_ids, candidates, strict=True):
@@ -421,23 +400,25 @@ def _write_chunk(gen: Generator, rng: random.Random, start: int, plan: Plan, tot
         used += 1
 
     vehicles = vehicles[:used]
-    _copy(Vehicle, vehicles)
-    _copy(OperatingPermit, [dict(p, id=i) for p, i in zip(permits, _ids(OperatingPermit, len(permits)), strict=True)])
-    driver_ids = _ids(Driver, len(drivers))
+    copy_values(Vehicle, vehicles)
+    permit_ids = reserve_ids(OperatingPermit, len(permits))
+    copy_values(OperatingPermit, [dict(p, id=i) for p, i in zip(permits, permit_ids, strict=True)])
+    driver_ids = reserve_ids(Driver, len(drivers))
     assignments = [{"driver_id": did, "vehicle_id": d["_vehicle"], "started_on": d["_since"], "ended_on": None,
                     "created_at": now} for did, d in zip(driver_ids, drivers, strict=True)]
-    _copy(Driver, [{k: val for k, val in d.items() if not k.startswith("_")} | {"id": did}
-                   for did, d in zip(driver_ids, drivers, strict=True)])
-    _copy(DriverAssignment, [dict(a, id=i) for a, i in zip(assignments, _ids(DriverAssignment, len(assignments)),
-                                                                strict=True)])
-    policy_ids = _ids(Policy, len(policies))
+    copy_values(Driver, [{k: val for k, val in d.items() if not k.startswith("_")} | {"id": did}
+                         for did, d in zip(driver_ids, drivers, strict=True)])
+    assignment_ids = reserve_ids(DriverAssignment, len(assignments))
+    copy_values(DriverAssignment, [dict(a, id=i) for a, i in zip(assignments, assignment_ids, strict=True)])
+    policy_ids = reserve_ids(Policy, len(policies))
     cover_rows = []
     for pid, p in zip(policy_ids, policies, strict=True):
         p["id"] = pid
         for line in p.pop("_coverages"):
             cover_rows.append(dict(line, policy_id=pid))
-    _copy(Policy, policies)
-    _copy(Coverage, [dict(c, id=i) for c, i in zip(cover_rows, _ids(Coverage, len(cover_rows)), strict=True)])
+    copy_values(Policy, policies)
+    cover_ids = reserve_ids(Coverage, len(cover_rows))
+    copy_values(Coverage, [dict(c, id=i) for c, i in zip(cover_rows, cover_ids, strict=True)])
     totals["vehicles"] += len(vehicles)
     totals["permits"] += len(permits)
     totals["drivers"] += len(drivers)
