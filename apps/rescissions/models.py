@@ -109,6 +109,9 @@ class RescissionCase(models.Model):
     disclosed_at = models.DateTimeField(_("投保人如实告知时间"), null=True, blank=True)
     decision = models.CharField(_("决定"), max_length=30, choices=Decision.choices, blank=True)
     decision_reason = models.TextField(_("决定理由"), blank=True)
+    # the message behind a reason the platform wrote (apps.core.notifications.stored), shown in the reader's
+    # language; empty when a user typed it and on rows older than it (``decision_reason`` shows). Issue 16.
+    decision_reason_msg = models.JSONField(blank=True, default=dict)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
     decision_recorded_at = models.DateTimeField(_("决定登记时间"), null=True, blank=True)
     lapsed_at = models.DateTimeField(_("解除权消灭登记时间"), null=True, blank=True)
@@ -150,6 +153,13 @@ class RescissionCase(models.Model):
     @property
     def number(self) -> str:
         return str(self)
+
+    @property
+    def display_decision_reason(self) -> str:
+        """The decision's reason in the active language (a typed reason as typed)."""
+        from apps.core.notifications import shown
+
+        return shown(self.decision_reason, self.decision_reason_msg)
 
     @property
     def is_open(self) -> bool:
@@ -234,6 +244,7 @@ class RescissionEvent(models.Model):
     organization = models.ForeignKey("parties.Organization", verbose_name=_("操作单位"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("说明"), blank=True)
+    note_msg = models.JSONField(blank=True, default=dict)  # as ``RescissionCase.decision_reason_msg`` (issue 16)
     corrects = models.ForeignKey("self", verbose_name=_("更正的事项"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="corrections")
     data = models.JSONField(_("数据"), default=dict, blank=True)
@@ -251,6 +262,13 @@ class RescissionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def display_note(self) -> str:
+        """The note in the active language (a typed note as typed)."""
+        from apps.core.notifications import shown
+
+        return shown(self.note, self.note_msg)
 
 
 def _notice_path(instance: RescissionNotice, filename: str) -> str:

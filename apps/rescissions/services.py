@@ -32,7 +32,7 @@ from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
-from apps.core.notifications import Text, choice, notify_organization
+from apps.core.notifications import Text, choice, notify_organization, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_date, check_instant
 from apps.parties import rights
@@ -143,16 +143,19 @@ def _in_range(check, value, *, field: str, label, ahead=None) -> None:
         raise ApplicationError(exc.message_dict[field][0], code="date_range", extra={"fields": exc.message_dict}) from None
 
 
-def _event(case: RescissionCase, kind: str, *, at: dt.datetime, actor, note: str = "", corrects=None,
+def _event(case: RescissionCase, kind: str, *, at: dt.datetime, actor, note: str | Text = "", corrects=None,
            data: dict | None = None) -> RescissionEvent:
+    """One step of the case; ``note`` a :class:`Text` when the platform writes it (shown in each reader's language,
+    issue 16), a plain string when a user typed it."""
     if actor is None:
         raise TypeError("a case event names its actor: a user or a SystemActor")
     user = acting_user(actor)
     # the platform's own steps (opening at a receipt, lapse, reminders) name no person and no organisation
     organization = actor.organization if (user is not None and getattr(actor, "organization_id", None)) else None
+    note, note_msg = stored(note)
     event = RescissionEvent(
         case=case, kind=kind, at=at, actor=user,
-        organization=organization, note=note, corrects=corrects, data=data or {},
+        organization=organization, note=note, note_msg=note_msg, corrects=corrects, data=data or {},
     )
     event.full_clean(exclude=["case", "actor", "organization", "corrects"])
     event.save()
@@ -598,14 +601,14 @@ def rescission_disclosure_record(*, case: RescissionCase, actor, disclosed_at: d
 
 
 def _close_not_rescinded(case: RescissionCase, *, actor, at: dt.datetime, now: dt.datetime, note: str = "") -> None:
-    reason = _("投保人于 %(at)s 在收到通知之日起 %(days)d 日内履行了如实告知义务，保险人不得解除合同（规则 J5）。") % {
-        "at": _fmt(at), "days": conf.disclosure_days(),
-    }
-    if note and note.strip():
-        reason = f"{reason}\n{note.strip()}"
-    case.decision, case.decision_reason = Decision.NOT_RESCINDED, reason
+    reason = Text(gettext_noop("投保人于 %(at)s 在收到通知之日起 %(days)d 日内履行了如实告知义务，保险人不得解除合同（规则 J5）。"),
+                  at=_fmt(at), days=conf.disclosure_days())
+    if note and note.strip():  # what the user added, as typed, on its own line
+        reason = Text(gettext_noop("%(reason)s\n%(note)s"), reason=reason, note=note.strip())
+    case.decision = Decision.NOT_RESCINDED
+    case.decision_reason, case.decision_reason_msg = stored(reason)
     case.decided_at, case.decision_recorded_at, case.status = at, now, Status.NOT_RESCINDED
-    _save(case, "decision", "decision_reason", "decided_at", "decision_recorded_at", "status")
+    _save(case, "decision", "decision_reason", "decision_reason_msg", "decided_at", "decision_recorded_at", "status")
     _resolve(_links(case), Decision.NOT_RESCINDED, at=at)
     _event(case, EventKind.NOT_RESCINDED, at=at, actor=actor, note=reason)
     _close_clocks(case, decided_at=at, actor=actor, reason=reason)
@@ -653,11 +656,11 @@ def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str
     elif decision == Decision.NOT_RESCINDED and case.disclosed_at is None:
         raise ConflictError(_("投保人尚未履行如实告知义务；如决定不解除，请选择“不符合解除条件”并写明理由。"),
                             code="no_disclosure")
-    case.decision, case.decision_reason = decision, reason
+    case.decision, case.decision_reason, case.decision_reason_msg = decision, reason, {}  # typed: as typed
     case.decided_at, case.decision_recorded_at = decided_at, now
     case.status = {Decision.RESCINDED: Status.RESCINDED, Decision.NOT_RESCINDED: Status.NOT_RESCINDED,
                    Decision.CONDITIONS_NOT_MET: Status.CONDITIONS_NOT_MET}[decision]
-    _save(case, "decision", "decision_reason", "decided_at", "decision_recorded_at", "status")
+    _save(case, "decision", "decision_reason", "decision_reason_msg", "decided_at", "decision_recorded_at", "status")
     _resolve(links, decision, at=decided_at)
     _event(case, decision, at=decided_at, actor=actor, note=reason,
            data={"day": clock.day_number(case.known_at, decided_at), "path": case.path,
@@ -784,11 +787,13 @@ def _close_endorsed(case: RescissionCase, *, actor, at: dt.datetime, endorsement
     rescinded = Decision.RESCINDED in outcomes
     case.decision = Decision.RESCINDED if rescinded else Decision.ENDORSED
     case.status = Status.RESCINDED if rescinded else Status.ENDORSED
-    case.decision_reason = _("保单已批改（%(from)s → %(to)s，%(mode)s）：%(reason)s") % {
-        "from": nature_label(endorsement.usage_nature_from), "to": nature_label(endorsement.usage_nature_to),
-        "mode": endorsement.get_premium_mode_display(), "reason": endorsement.reason}
+    case.decision_reason, case.decision_reason_msg = stored(Text(
+        gettext_noop("保单已批改（%(from)s → %(to)s，%(mode)s）：%(reason)s"),
+        **{"from": choice(endorsement, "usage_nature_from"),
+           "to": choice(endorsement, "usage_nature_to"),
+           "mode": choice(endorsement, "premium_mode"), "reason": endorsement.reason}))
     case.decided_at, case.decision_recorded_at = at, at
-    _save(case, "decision", "decision_reason", "decided_at", "decision_recorded_at", "status")
+    _save(case, "decision", "decision_reason", "decision_reason_msg", "decided_at", "decision_recorded_at", "status")
     _close_clocks(case, decided_at=at, actor=actor, reason=Text(gettext_noop("保单已批改，案件办结。")))
     _audit(case, "decide", actor, decision=case.decision, decided_at=at.isoformat(), endorsement=endorsement.pk)
 
@@ -819,10 +824,12 @@ def _close_sibling_cases(case: RescissionCase, *, actor, now: dt.datetime) -> No
                                             status__in=OPEN_STATUSES).exclude(pk=case.pk).values_list("pk", flat=True))
     siblings = RescissionCase.objects.select_for_update().filter(pk__in=ids).order_by("pk")
     for sibling in siblings:
-        reason = _("保单已在案件 %(no)s 中解除。") % {"no": case.number}
-        sibling.decision, sibling.decision_reason = Decision.RESCINDED, reason
+        reason = Text(gettext_noop("保单已在案件 %(no)s 中解除。"), no=case.number)
+        sibling.decision = Decision.RESCINDED
+        sibling.decision_reason, sibling.decision_reason_msg = stored(reason)
         sibling.decided_at, sibling.decision_recorded_at, sibling.status = case.decided_at, now, Status.RESCINDED
-        _save(sibling, "decision", "decision_reason", "decided_at", "decision_recorded_at", "status")
+        _save(sibling, "decision", "decision_reason", "decision_reason_msg", "decided_at", "decision_recorded_at",
+              "status")
         _event(sibling, EventKind.RESCINDED, at=case.decided_at, actor=actor, note=reason, data={"by_case": case.pk})
         _close_clocks(sibling, decided_at=case.decided_at, actor=actor, reason=reason)
         _audit(sibling, "decide", actor, decision=Decision.RESCINDED, by_case=case.pk)

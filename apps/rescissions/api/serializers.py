@@ -9,10 +9,13 @@ from ..selectors import case_clock
 
 class RescissionEventSerializer(serializers.ModelSerializer):
     actor_name = serializers.CharField(source="actor.username", read_only=True, default=None)
+    # the note in the request's language; ``note_msg`` the message id and parameters behind it ({} when typed)
+    note = serializers.CharField(source="display_note", read_only=True)
 
     class Meta:
         model = RescissionEvent
-        fields = ["id", "kind", "at", "recorded_at", "actor_name", "organization", "note", "corrects", "data"]
+        fields = ["id", "kind", "at", "recorded_at", "actor_name", "organization", "note", "note_msg", "corrects",
+                  "data"]
         read_only_fields = fields
 
 
@@ -45,13 +48,15 @@ class RescissionCaseSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     clock = serializers.SerializerMethodField()
     policies = CasePolicySerializer(source="case_policies", many=True, read_only=True)
+    # in the request's language; ``decision_reason_msg`` the message behind it ({} when typed) — issue 16
+    decision_reason = serializers.CharField(source="display_decision_reason", read_only=True)
 
     class Meta:
         model = RescissionCase
         fields = [
             "id", "number", "policy", "policy_number", "insurer", "insurer_name", "vehicle", "plate", "trigger",
             "trigger_ref", "known_at", "deadline_at", "notice_sent_at", "notice_received_at", "disclosure_due_at",
-            "disclosed_at", "decision", "decision_reason", "decided_at", "decision_recorded_at", "lapsed_at",
+            "disclosed_at", "decision", "decision_reason", "decision_reason_msg", "decided_at", "decision_recorded_at", "lapsed_at",
             "status", "path", "fault", "operating_since", "meant_at_inception", "path_reason", "path_basis",
             "path_recorded_at", "policies", "clock",
         ]
