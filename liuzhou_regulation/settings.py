@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "apps.credit",
     "apps.inspections",
     "apps.dashboard",
+    "apps.ridehailing",
 ]
 
 MIDDLEWARE = [
@@ -267,6 +268,8 @@ IMPORT_MAX_STORED_ERRORS = env_int("IMPORT_MAX_STORED_ERRORS", 20_000)  # row er
 IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30)  # days an uploaded file is kept
 CELERY_BEAT_SCHEDULE = {
     "deadline-scan": {"task": "apps.core.tasks.deadline_scan", "schedule": env_int("DEADLINE_SCAN_SECONDS", 60)},
+    # raw ride-hailing operating partitions older than RIDEHAILING_RAW_RETENTION_DAYS are dropped
+    "ridehailing-retention": {"task": "apps.ridehailing.tasks.retention_sweep", "schedule": 86400},
 }
 
 REST_FRAMEWORK = {
@@ -316,6 +319,7 @@ API_ENUM_NAMES += ("ComplaintHandlingExtensionStep", "ComplaintHandlingPeriodKin
 API_ENUM_NAMES += ("CancellationGround", "CoverageStandardStatus", "CreditProposalStatus", "EndorsementPremiumMode", "InspectionConclusion", "InspectionNoticeResult", "InspectionNoticeStatus", "InspectionStatus", "PolicyLifecyclePath", "RescissionFault", "RescissionPath", "RiskModelRunState", "ScreeningFindingReview", "UrgingItemStatus",)
 API_ENUM_NAMES += ("ExchangeProfileSuite", "LogEntryKind", "TreeHeadTrigger")  # the exchange's suites and log
 API_ENUM_NAMES += ("OrganizationKeyCustody",)  # custodial (platform-held) or the party's own signing key
+API_ENUM_NAMES += ("RideHailingDeliverySource", "RideHailingFeedKind", "RideHailingInterface", "RideHailingOutcome")  # ride-hailing data
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {f"{n}Enum": f"apps.core.api.enums.{n}" for n in API_ENUM_NAMES}
 
 # Personal data encryption (apps/core/crypto.py). Comma-separated url-safe base64 32-byte keys, newest first.
@@ -346,6 +350,12 @@ PLATFORM_REGION_CODE = env("PLATFORM_REGION_CODE") or "450200"
 # claim dispatch warns 15 minutes before, rule M13); an entry here wins over the registration, which wins over the
 # two defaults above.
 DEADLINE_RULES: dict = {}
+
+# Ride-hailing supervision data (apps/ridehailing, docs/ridehailing.md). Raw operating records are kept this
+# many days (the national rules: at least 6 months; below 184 days is refused), a request carries at most
+# RIDEHAILING_MAX_RECORDS records.
+RIDEHAILING_RAW_RETENTION_DAYS = env_int("RIDEHAILING_RAW_RETENTION_DAYS", 184)
+RIDEHAILING_MAX_RECORDS = env_int("RIDEHAILING_MAX_RECORDS", 5000)
 
 # Domain settings named by RULES.md (never literals in code).
 CLAIM_SMALL_MAX_CNY = Decimal(env("CLAIM_SMALL_MAX_CNY") or "10000")  # rule M13

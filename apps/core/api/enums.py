@@ -15,6 +15,7 @@ from apps.leads import models as leads
 from apps.parties import models as parties
 from apps.policies import models as policies
 from apps.rescissions import models as rescissions
+from apps.ridehailing import models as ridehailing
 from apps.rescissions import notices
 from apps.vehicles import models as vehicles
 from apps.vehicles import usage
@@ -97,3 +98,7 @@ WorkCalendarYearSource = calendar.WorkCalendarYear.Source
 # choice sets of API serializers, not of models
 BatchRowOutcome = ["created", "updated", "unchanged", "error"]  # rows of a batch push
 FocusedCheckVerdict = [claims.FocusedCheck.Result.NO_VIOLATION, claims.FocusedCheck.Result.VIOLATION]
+RideHailingDeliverySource = ridehailing.Delivery.Source
+RideHailingFeedKind = ridehailing.Feed.Kind
+RideHailingInterface = ridehailing.Interface
+RideHailingOutcome = ridehailing.Outcome

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RideHailingConfig(AppConfig):
+    name = "apps.ridehailing"
+    label = "ridehailing"
+    verbose_name = _("网约车监管数据")
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from apps.core import navigation
+        from apps.parties.models import Role
+
+        from . import partitions
+
+        checks.register(partitions.check_retention_setting, "ridehailing")
+        navigation.register(_("网约车数据接入"), "ridehailing:feeds",
+                            roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF], order=95, group="registers")
