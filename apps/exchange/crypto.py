@@ -63,6 +63,7 @@ except ImportError:  # pragma: no cover - depends on the installed cryptography
 FORMAT = "lz-exchange/1"
 RECEIPT_FORMAT = "lz-exchange-receipt/1"
 ARCHIVE_FORMAT = "lz-exchange-archive/1"
+KEY_REGISTRY_FORMAT = "lz-key-registry/1"
 SUITE_HPKE = "HPKE-base/DHKEM(X25519,HKDF-SHA256)/HKDF-SHA256/AES-256-GCM"
 SUITE_MANUAL = "X25519/HKDF-SHA256/AES-256-GCM"
 SUITE_SM = "SM2-encrypt/SM4-128-GCM/SM3"
@@ -90,6 +91,14 @@ ENDORSED_FIELDS = (
     "key_id", "algorithm", "purpose", "organization_uscc", "organization_name", "public_key", "valid_from",
     "retired_at",
 )
+# Endorsed too when the entry carries them (every entry exported since keys may be the parties' own): who holds the
+# private half, the revocation and the proof of possession. Removing one changes the signed message, so an
+# endorsement cannot be stripped of them.
+ENDORSED_OPTIONAL_FIELDS = ("custody", "revoked_at", "revocation_reason", "proof")
+CUSTODY_PLATFORM = "platform"  # the platform holds the private half (sealed under PLATFORM_KEY): custodial
+CUSTODY_PARTY = "party"  # the party's own system holds it; the platform has only the public half
+POSSESSION_FORMAT = "lz-key-possession/1"
+_POSSESSION_PREFIX = b"lz-exchange/1 key-possession\n"
 
 
 class CryptoError(Exception):
@@ -218,7 +227,35 @@ def root_key(platform_key: str) -> KeyMaterial:
 
 def endorsement_message(key: dict) -> bytes:
     """What the platform root signs for one organisation key (its public half and what it is valid for)."""
-    return _ENDORSEMENT_PREFIX + canonical_json({name: key.get(name) for name in ENDORSED_FIELDS})
+    fields = {name: key.get(name) for name in ENDORSED_FIELDS}
+    fields.update({name: key[name] for name in ENDORSED_OPTIONAL_FIELDS if name in key})
+    return _ENDORSEMENT_PREFIX + canonical_json(fields)
+
+
+def possession_message(*, challenge: str, organization_uscc: str, algorithm: str, public_key: str) -> bytes:
+    """What a party's system signs with the private key it registers (its proof of possession): the
+    platform-issued challenge bound to the party and to the key."""
+    raw = b64d(public_key)
+    return _POSSESSION_PREFIX + canonical_json({
+        "format": POSSESSION_FORMAT, "challenge": challenge, "organization_uscc": organization_uscc,
+        "algorithm": algorithm, "public_key": public_key, "key_id": key_id(algorithm, raw),
+    })
+
+
+def check_public_key(algorithm: str, public_raw: bytes) -> None:
+    """Raise ValueError unless ``public_raw`` is a well-formed signing public key of ``algorithm``."""
+    if algorithm == ED25519:
+        if len(public_raw) != 32:
+            raise ValueError("an Ed25519 public key is 32 bytes")
+        ed25519.Ed25519PublicKey.from_public_bytes(public_raw)
+    elif algorithm == SM2:
+        if len(public_raw) != 65 or public_raw[0] != 4:
+            raise ValueError("an SM2 public key is 65 bytes 0x04 ‖ x ‖ y")
+        x, y = int.from_bytes(public_raw[1:33], "big"), int.from_bytes(public_raw[33:], "big")
+        if not gm.on_curve(gm.SM2P256V1, x, y):
+            raise ValueError("the SM2 public key is not on the curve")
+    else:
+        raise ValueError(f"not a signing algorithm: {algorithm}")
 
 
 def endorse(key: dict, root: KeyMaterial) -> dict:

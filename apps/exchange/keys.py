@@ -44,10 +44,17 @@ def ensure_keys(model, *, organization_id: int, families=(crypto.FAMILY_INTL,)) 
     """Create the missing current keys of an organisation (of the suite ``families``); returns the keys created
     (idempotent)."""
     created = []
+    # a party that registered its own signing key never gets a custodial one again (the platform must not sign
+    # in its name); the historical model of migration 0003 has no custody yet
+    own_signing = any(f.name == "custody" for f in model._meta.get_fields()) and model.objects.filter(
+        organization_id=organization_id, custody="party").exists()
     for family in families:
         for purpose, algorithm in FAMILY_PURPOSES[family].items():
-            if not model.objects.filter(organization_id=organization_id, purpose=purpose, algorithm=algorithm,
-                                        retired_at__isnull=True).exists():
+            if purpose == "signing" and own_signing:
+                continue
+            current = model.objects.filter(organization_id=organization_id, purpose=purpose, algorithm=algorithm,
+                                           retired_at__isnull=True)
+            if not current.exists():
                 created.append(new_key(model, organization_id=organization_id, purpose=purpose, algorithm=algorithm))
     return created
 

@@ -97,6 +97,7 @@ def log_sync(*, limit: int = SYNC_LIMIT) -> int:
     next_index = (LogEntry.objects.aggregate(top=Max("index"))["top"] or -1) + 1
     pending: list[tuple[str, str, Batch | None, dict]] = []
     new_batches = (Batch.objects.exclude(pk__in=LogEntry.objects.filter(kind=Kind.BATCH).values("batch_id"))
+                   .exclude(state=Batch.State.AWAITING_SIGNATURE)  # not sealed until its sender's system signs
                    .select_related("sender", "recipient").order_by("created_at", "id")[:limit])
     pending += [(Kind.BATCH, str(b.pk), b, _batch_data(b)) for b in new_batches]
     new_receipts = (Batch.objects.filter(receipt__isnull=False)

@@ -19,12 +19,27 @@ from . import crypto
 
 
 class OrganizationKey(models.Model):
-    """One key pair of an organisation. Keys are never deleted: a rotated key is retired, so batches and
-    receipts it signed still verify. The private half is stored sealed under the platform key."""
+    """One key of an organisation — the registry entry the verifier trusts. Keys are never deleted: a rotated
+    key is retired, a compromised one revoked (with a reason), so what they signed still verifies (or is reported
+    as signed after the revocation).
+
+    * **custodial** (``custody = platform``): the platform generated the pair and holds the private half, sealed
+      under ``PLATFORM_KEY``; every signature made with it is marked custodial (the platform signed in the party's
+      name). Parties that use only the web pages have such keys.
+    * **registered** (``custody = party``): the party's own system generated the pair and registered the public
+      half with a proof of possession (its signature over a platform-issued challenge); the platform stores no
+      private half (``private_key_sealed`` is NULL, a database constraint) and so cannot sign with it.
+
+    Append-only in the database (migration 0007): only ``retired_at`` (once, from empty) and the revocation fields
+    (once, with a reason) may ever be written after the row is created; DELETE is refused."""
 
     class Purpose(models.TextChoices):
         SIGNING = "signing", _("签名")
         ENCRYPTION = "encryption", _("加密")
+
+    class Custody(models.TextChoices):
+        PLATFORM = "platform", _("平台托管密钥")
+        PARTY = "party", _("本方密钥")
 
     # purpose -> algorithm, per suite family (the 国密 family uses SM2 for both)
     ALGORITHM_FOR_PURPOSE = {Purpose.SIGNING: crypto.ED25519, Purpose.ENCRYPTION: crypto.X25519}
@@ -40,9 +55,21 @@ class OrganizationKey(models.Model):
     purpose = models.CharField(_("用途"), max_length=20, choices=Purpose.choices)
     algorithm = models.CharField(_("算法"), max_length=20)
     public_key = models.CharField(_("公钥（Base64）"), max_length=100)
-    private_key_sealed = models.BinaryField(_("私钥（平台密钥加密）"), editable=False)
+    custody = models.CharField(_("私钥保管"), max_length=10, choices=Custody.choices, default=Custody.PLATFORM)
+    private_key_sealed = models.BinaryField(_("私钥（平台密钥加密）"), editable=False, null=True)
     valid_from = models.DateTimeField(_("启用时间"), default=timezone.now)
     retired_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revocation_reason = models.TextField(_("吊销原因"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("吊销人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proof = models.JSONField(_("私钥持有证明"), default=dict, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -54,6 +81,16 @@ class OrganizationKey(models.Model):
                 fields=["organization", "purpose", "algorithm"], condition=Q(retired_at__isnull=True),
                 name="exchange_one_current_key_per_purpose_algorithm",
             ),
+            # a registered key has no private half on the platform; a custodial key always has one
+            models.CheckConstraint(
+                condition=(Q(custody="party", private_key_sealed__isnull=True)
+                           | Q(custody="platform", private_key_sealed__isnull=False)),
+                name="exchange_key_custody_private_half",
+            ),
+            models.CheckConstraint(condition=Q(custody="platform") | Q(purpose="signing"),
+                                   name="exchange_registered_keys_sign"),
+            models.CheckConstraint(condition=Q(revoked_at__isnull=True) | ~Q(revocation_reason=""),
+                                   name="exchange_key_revocation_has_reason"),
         ]
 
     def __str__(self) -> str:
@@ -64,7 +101,38 @@ class OrganizationKey(models.Model):
         return crypto.b64d(self.public_key)
 
     def valid_at(self, instant) -> bool:
-        return self.valid_from <= instant and (self.retired_at is None or instant < self.retired_at)
+        return (self.valid_from <= instant and (self.retired_at is None or instant < self.retired_at)
+                and (self.revoked_at is None or instant < self.revoked_at))
+
+    @property
+    def custodial(self) -> bool:
+        return self.custody == self.Custody.PLATFORM
+
+
+class KeyChallenge(models.Model):
+    """A nonce the platform issues to a party for one key registration: the party's system signs the challenge
+    message (naming the nonce, the party and the public key) with the private key it registers — its proof of
+    possession. Used once; expires (``EXCHANGE_KEY_CHALLENGE_SECONDS``). Append-only but for ``used_at`` (once)."""
+
+    nonce = models.CharField(_("挑战值"), max_length=64, unique=True)
+    organization = models.ForeignKey(
+        "parties.Organization", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("密钥登记挑战")
+        verbose_name_plural = _("密钥登记挑战")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.nonce
 
 
 class ExchangeProfile(models.Model):
@@ -101,6 +169,8 @@ class Batch(models.Model):
         DELIVERED = "delivered", _("已送达")
         REJECTED = "rejected", _("已拒收")
         FAILED = "failed", _("投递失败")
+        AWAITING_SIGNATURE = "awaiting_signature", _("待发送方系统签名")
+        RECEIPT_PENDING = "receipt_pending", _("已入库，待接收方系统签署回执")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("类别"), max_length=40, db_index=True)
@@ -125,6 +195,9 @@ class Batch(models.Model):
     receipt_at = models.DateTimeField(_("回执时间（接收方知悉时间）"), null=True, blank=True, db_index=True)
     receipt = models.JSONField(_("回执"), null=True, blank=True)
     receipt_signature = models.BinaryField(_("回执签名"), null=True, blank=True)
+    # the receipt body a party with its own keys must sign (its system fetches it through the API); the platform
+    # cannot sign it. Becomes ``receipt`` once the party's signature verifies.
+    receipt_pending = models.JSONField(_("待签回执"), null=True, blank=True)
     rejection_code = models.CharField(_("拒收代码"), max_length=40, blank=True)
     rejected_reason = models.TextField(_("拒收原因"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, db_index=True)
@@ -159,7 +232,7 @@ class Batch(models.Model):
 
     @property
     def is_final(self) -> bool:
-        return self.state in {self.State.DELIVERED, self.State.REJECTED}
+        return self.state in {self.State.DELIVERED, self.State.REJECTED, self.State.RECEIPT_PENDING}
 
     @property
     def gave_up(self) -> bool:
@@ -171,7 +244,7 @@ class Batch(models.Model):
             return "ok"
         if self.state == self.State.REJECTED or self.gave_up:
             return "bad"
-        if self.state == self.State.FAILED:
+        if self.state in {self.State.FAILED, self.State.AWAITING_SIGNATURE, self.State.RECEIPT_PENDING}:
             return "warn"
         return ""
 
@@ -218,6 +291,8 @@ class BatchEvent(models.Model):
         RECLAIMED = "reclaimed", _("投递中断（工作进程退出），已收回待重投")
         REQUEUED = "requeued", _("补发至投递队列")
         RETRIED = "retried", _("人工重新投递")
+        SIGNED = "signed", _("发送方系统已签名")
+        RECEIPT_REQUESTED = "receipt_requested", _("已入库，等待接收方系统签署回执")
 
     batch = models.ForeignKey(Batch, verbose_name=_("批次"), on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
@@ -243,7 +318,7 @@ class BatchEvent(models.Model):
             return "bad"
         if self.kind in {self.Kind.FAILED, self.Kind.ENQUEUE_FAILED, self.Kind.RECLAIMED}:
             return "warn"
-        if self.kind in {self.Kind.RECEIPT_ISSUED, self.Kind.INGESTED, self.Kind.VERIFIED}:
+        if self.kind in {self.Kind.RECEIPT_ISSUED, self.Kind.INGESTED, self.Kind.VERIFIED, self.Kind.SIGNED}:
             return "ok"
         return ""
 

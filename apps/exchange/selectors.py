@@ -33,7 +33,8 @@ def batch_list(*, user, state: str = "", kind: str = "", direction: str = "", re
 
 def batch_filter(qs: QuerySet, *, user, state: str = "", kind: str = "", direction: str = "", ref: str = "") -> QuerySet:
     if state == "attention":
-        qs = qs.filter(state__in=[Batch.State.FAILED, Batch.State.REJECTED])
+        qs = qs.filter(state__in=[Batch.State.FAILED, Batch.State.REJECTED, Batch.State.AWAITING_SIGNATURE,
+                                  Batch.State.RECEIPT_PENDING])
     elif state:
         qs = qs.filter(state=state)
     if kind:
@@ -91,23 +92,47 @@ def _keys_for(batch: Batch) -> list[OrganizationKey]:
     return list(OrganizationKey.objects.filter(key_id__in=[i for i in ids if i]).select_related("organization"))
 
 
+def key_entry(key: OrganizationKey) -> dict:
+    """One key registry entry as the archive and the signed registry carry it: the public key, its window, who
+    holds the private half (``custody``: ``platform`` = custodial, ``party`` = the party's own), its revocation and,
+    for a registered key, the party's proof of possession (its signature over the platform's challenge)."""
+    return {
+        "key_id": key.key_id,
+        "algorithm": key.algorithm,
+        "purpose": key.purpose,
+        "organization_uscc": key.organization.uscc,
+        "organization_name": key.organization.name,
+        "public_key": key.public_key,
+        "valid_from": crypto.utc_stamp(key.valid_from),
+        "retired_at": crypto.utc_stamp(key.retired_at) if key.retired_at else None,
+        "custody": key.custody,
+        "revoked_at": crypto.utc_stamp(key.revoked_at) if key.revoked_at else None,
+        "revocation_reason": key.revocation_reason,
+        "proof": dict(key.proof or {}),
+    }
+
+
+def key_registry(*, uscc: str | None = None) -> dict:
+    """The key registry (every party's signing and encryption keys, or one party's), each entry endorsed by the
+    platform root: what a verifier obtains independently of an archive and pins."""
+    qs = OrganizationKey.objects.select_related("organization").order_by("organization_id", "purpose", "valid_from")
+    if uscc:
+        qs = qs.filter(organization__uscc=uscc)
+    root = keys.root()
+    return {"format": crypto.KEY_REGISTRY_FORMAT, "root_key_id": root.key_id, "generated_at": crypto.utc_stamp(timezone.now()),
+            "keys": [crypto.endorse(key_entry(key), root) for key in qs]}
+
+
+def key_custody(batch: Batch) -> dict[str, str]:
+    """key id -> custody (``platform`` / ``party``) of the keys that signed the batch and its receipt."""
+    return {key.key_id: key.custody for key in _keys_for(batch)}
+
+
 def _key_dicts(batch: Batch) -> list[dict]:
     """The batch's public keys, each endorsed by the platform root (an archive's keys cannot vouch for
     themselves: a verifier pins the root and accepts only keys it endorsed)."""
     root = keys.root()
-    return [
-        crypto.endorse({
-            "key_id": key.key_id,
-            "algorithm": key.algorithm,
-            "purpose": key.purpose,
-            "organization_uscc": key.organization.uscc,
-            "organization_name": key.organization.name,
-            "public_key": key.public_key,
-            "valid_from": crypto.utc_stamp(key.valid_from),
-            "retired_at": crypto.utc_stamp(key.retired_at) if key.retired_at else None,
-        }, root)
-        for key in _keys_for(batch)
-    ]
+    return [crypto.endorse(key_entry(key), root) for key in _keys_for(batch)]
 
 
 def _parties(batch: Batch) -> dict:
@@ -179,7 +204,15 @@ def batch_rows(*, batch: Batch, organization: Organization) -> list[dict]:
 
 
 def attention_count(*, user) -> int:
-    """Batches in the user's audience that need a person: failed for good, or rejected."""
+    """Batches in the user's audience that need a person (or a party's system): failed for good, rejected, or
+    waiting for a signature only the party's own system can give."""
     return access.visible(user, Batch).filter(
-        Q(state=Batch.State.REJECTED) | Q(state=Batch.State.FAILED, next_attempt_at__isnull=True)
+        Q(state__in=[Batch.State.REJECTED, Batch.State.AWAITING_SIGNATURE, Batch.State.RECEIPT_PENDING])
+        | Q(state=Batch.State.FAILED, next_attempt_at__isnull=True)
     ).count()
+
+
+def custody_label(custody: str | None) -> str:
+    """平台托管密钥 / 本方密钥 for a header's or receipt's custody field (absent = before custody was recorded, when
+    the platform held every key)."""
+    return str(OrganizationKey.Custody(custody or OrganizationKey.Custody.PLATFORM).label)

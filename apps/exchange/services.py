@@ -33,7 +33,7 @@ from apps.core.notifications import Text, notify_organization
 from apps.parties import rights
 from apps.parties.models import Organization
 
-from . import conf, crypto, keys, log, registry, suites
+from . import conf, crypto, keys, log, ownkeys, registry, suites
 from .models import Batch, BatchEvent, InboxEntry, OrganizationKey
 
 logger = logging.getLogger(__name__)
@@ -114,6 +114,8 @@ def organization_keys_rotate(
     now = timezone.now()
     new_keys = []
     for purpose in purposes:
+        if purpose == Purpose.SIGNING and ownkeys.self_signing(organization.pk):
+            continue  # the party rotates its own signing keys by registering a new one (ownkeys)
         currents = list(
             OrganizationKey.objects.select_for_update()
             .filter(organization=organization, purpose=purpose, retired_at__isnull=True)
@@ -133,9 +135,14 @@ def organization_keys_rotate(
 
 
 def _current_key(organization: Organization, purpose: str, family: str = crypto.FAMILY_INTL) -> OrganizationKey:
+    """The current custodial key (the platform holds its private half). Never for the signing of a party that
+    registered its own key: the platform does not sign in its name."""
+    if purpose == Purpose.SIGNING and ownkeys.self_signing(organization.pk):
+        raise ApplicationError(_("%(org)s 使用本方签名密钥，平台不能代其签名。") % {"org": organization},
+                               code="self_signing")
     algorithm = OrganizationKey.ALGORITHMS[family][purpose]
     current = OrganizationKey.objects.filter(organization=organization, purpose=purpose, algorithm=algorithm,
-                                             retired_at__isnull=True)
+                                             retired_at__isnull=True, custody=OrganizationKey.Custody.PLATFORM)
     key = current.first()
     if key is None:
         organization_keys_issue(organization=organization, families=(family,),
@@ -147,7 +154,7 @@ def _current_key(organization: Organization, purpose: str, family: str = crypto.
 def _key_valid_at(key: OrganizationKey, instant: dt.datetime) -> bool:
     return key.valid_from <= instant + KEY_CLOCK_SKEW and (
         key.retired_at is None or instant < key.retired_at + KEY_CLOCK_SKEW
-    )
+    ) and (key.revoked_at is None or instant < key.revoked_at)
 
 
 # --- events ---------------------------------------------------------------------------------------------------
@@ -255,10 +262,14 @@ def batches_send(
         return []
 
     families = {recipient.pk: suites.batch_family(sender, recipient) for recipient, *_rest in prepared}
-    signing = {}  # suite family -> the sender's current signing key of that family and its private half
+    # suite family -> the sender's signing key of that family and its private half: a custodial key the platform
+    # signs with, or the party's registered key (no private half here: its system signs later, ``batch_sign``)
+    signing = {}
     for family in sorted(set(families.values())):
-        key = _current_key(sender, Purpose.SIGNING, family)
-        signing[family] = (key, keys.private_raw(key))
+        key, custodial = ownkeys.signer_for(sender, family)
+        if custodial:
+            key = _current_key(sender, Purpose.SIGNING, family)
+        signing[family] = (key, keys.private_raw(key) if custodial else None)
     recipient_ids = {recipient.pk for recipient, *_rest in prepared}
     encryption_keys = {(key.organization_id, key.algorithm): key for key in OrganizationKey.objects.filter(
         organization_id__in=recipient_ids, purpose=Purpose.ENCRYPTION, retired_at__isnull=True)}
@@ -288,33 +299,38 @@ def batches_send(
             "recipient_key_id": encryption_key.key_id,
             "suite": suite,
             "signature_algorithm": crypto.SIGNATURE_NAME[family],
+            "sender_key_custody": signing_key.custody,
         }
         header_bytes = crypto.canonical_json(header)
         ciphertext = crypto.seal(plaintext, encryption_key.public_raw, header_bytes, suite)
-        signature = crypto.sign(signing_private, crypto.batch_signing_message(header_bytes, ciphertext, suite),
-                                algorithm=signing_key.algorithm, public_raw=signing_key.public_raw)
+        if signing_private is None:  # the sender's own system signs (batch_sign); nothing is delivered before
+            signature, sealed, state, due = b"", "", State.AWAITING_SIGNATURE, None
+        else:
+            signature = crypto.sign(signing_private, crypto.batch_signing_message(header_bytes, ciphertext, suite),
+                                    algorithm=signing_key.algorithm, public_raw=signing_key.public_raw)
+            sealed = crypto.sealed_digest(header_bytes, ciphertext, signature, suite)
+            state, due = State.PENDING, now + dt.timedelta(seconds=conf.sweep_grace_seconds())
         batch = Batch(
             id=batch_id, kind=kind, sender=sender, recipient=recipient, refs=refs, row_count=row_count,
-            header=header, ciphertext=ciphertext, signature=signature,
-            sealed_sha256=crypto.sealed_digest(header_bytes, ciphertext, signature, suite),
-            state=State.PENDING, next_attempt_at=now + dt.timedelta(seconds=conf.sweep_grace_seconds()),
-            created_at=now, created_by=created_by,
+            header=header, ciphertext=ciphertext, signature=signature, sealed_sha256=sealed,
+            state=state, next_attempt_at=due, created_at=now, created_by=created_by,
         )
         # the parties and the user are the instances given (they exist): no query per foreign key
-        batch.full_clean(exclude=["sender", "recipient", "created_by"])
+        batch.full_clean(exclude=["sender", "recipient", "created_by", "signature", "sealed_sha256"])
         out.append(batch)
     Batch.objects.bulk_create(out)
     BatchEvent.objects.bulk_create([BatchEvent(
         batch_id=batch.pk, kind=Event.CREATED, organization_id=sender.pk, attempt=None, at=now,
         detail={"row_count": batch.row_count, "sealed_sha256": batch.sealed_sha256,
-                "sender_key_id": batch.header["sender_key_id"]}) for batch in out])
+                "sender_key_id": batch.header["sender_key_id"], "sender_key_custody": batch.header["sender_key_custody"],
+                "awaiting_signature": batch.state == State.AWAITING_SIGNATURE}) for batch in out])
     for batch in out:
         audit_record(
             actor=actor, action="exchange.batch_send", obj=batch, organization=sender,
             detail={"kind": kind, "recipient": batch.recipient_id, "row_count": batch.row_count,
                     "refs": batch.refs[:20]},
         )
-    ids = [batch.pk for batch in out]
+    ids = [batch.pk for batch in out if batch.state == State.PENDING]
     transaction.on_commit(lambda: _enqueue_all_after_commit(ids))
     transaction.on_commit(log.log_after_commit)  # the transparency log records the batches and signs a head
     return out
@@ -397,11 +413,13 @@ def _not_claimed(batch_id) -> str:
     if row is None:
         logger.warning("exchange: delivery task for unknown batch %s ignored", batch_id)
         return "missing"
-    if row["state"] in {State.DELIVERED, State.REJECTED}:
+    if row["state"] in {State.DELIVERED, State.REJECTED, State.RECEIPT_PENDING}:
         _event(batch_id, Event.DUPLICATE, organization_id=row["recipient_id"], detail={"state": row["state"]})
         return "duplicate"
     if row["state"] == State.DELIVERING:
         return "busy"
+    if row["state"] == State.AWAITING_SIGNATURE:
+        return "unsigned"
     return "gave_up"
 
 
@@ -436,6 +454,9 @@ def _open(batch: Batch, header: dict, header_bytes: bytes) -> list[dict]:
     if (sender_key is None or sender_key.organization_id != batch.sender_id or sender_key.purpose != Purpose.SIGNING
             or sender_key.algorithm != algorithms[Purpose.SIGNING]):
         raise _Reject("unknown_key", _("找不到发送方的签名密钥 %(key)s。") % {"key": header["sender_key_id"]})
+    if header.get("sender_key_custody", OrganizationKey.Custody.PLATFORM) != sender_key.custody:
+        raise _Reject("header_mismatch", _("批次头所述的签名密钥保管方式与登记的密钥 %(key)s 不符。")
+                      % {"key": sender_key.key_id}, {"fields": ["sender_key_custody"]})
     if not _key_valid_at(sender_key, crypto.parse_utc_stamp(header["created_at"])):
         raise _Reject("key_not_valid", _("发送方签名密钥 %(key)s 在批次生成时不在有效期内。") % {"key": sender_key.key_id})
     ciphertext, signature = bytes(batch.ciphertext), bytes(batch.signature)
@@ -531,7 +552,6 @@ def _receive(batch_id, attempt: int) -> str:
     _event(batch.pk, Event.INGESTED, organization_id=recipient.pk, attempt=attempt,
            detail={"row_count": len(rows), "case_refs": case_refs[:50], "case_ref_count": len(case_refs)})
 
-    receipt_key = _current_key(recipient, Purpose.SIGNING, family)
     receipt = {
         "format": crypto.RECEIPT_FORMAT,
         "batch_id": str(batch.pk),
@@ -542,31 +562,163 @@ def _receive(batch_id, attempt: int) -> str:
         "row_count": len(rows),
         "received_at": crypto.utc_stamp(received_at),
         "case_refs": case_refs,
-        "recipient_key_id": receipt_key.key_id,
     }
-    batch.receipt = receipt
-    batch.receipt_signature = crypto.sign(keys.private_raw(receipt_key), crypto.receipt_signing_message(receipt),
-                                          algorithm=receipt_key.algorithm, public_raw=receipt_key.public_raw)
-    batch.receipt_at = received_at
-    batch.state = State.DELIVERED
     batch.delivered_at = timezone.now()
     batch.next_attempt_at = None
     batch.last_error = ""
-    batch.save(update_fields=[
-        "receipt", "receipt_signature", "receipt_at", "state", "delivered_at", "next_attempt_at", "last_error",
-    ])
-    _event(batch.pk, Event.RECEIPT_ISSUED, organization_id=recipient.pk, attempt=attempt,
-           detail={"received_at": receipt["received_at"], "recipient_key_id": receipt_key.key_id,
-                   "batch_sha256": digest})
     audit_record(
         actor=receiving_actor(batch), action="exchange.batch_ingest", obj=batch, organization=recipient,
         detail={"kind": batch.kind, "sender": batch.sender_id, "received_at": receipt["received_at"],
                 "case_ref_count": len(case_refs)},
     )
-    if spec.on_receipt is not None:
+    if ownkeys.self_signing(recipient.pk):
+        # the platform holds no key that may sign this party's receipt: its system signs it (receipt_sign)
+        batch.receipt_pending = receipt
+        batch.state = State.RECEIPT_PENDING
+        batch.save(update_fields=["receipt_pending", "state", "delivered_at", "next_attempt_at", "last_error"])
+        _event(batch.pk, Event.RECEIPT_REQUESTED, organization_id=recipient.pk, attempt=attempt,
+               detail={"received_at": receipt["received_at"], "batch_sha256": digest})
+        notify_organization(
+            organization=recipient, title=Text(gettext_noop("回执待本单位系统签署")),
+            body=Text(gettext_noop("批次 %(id)s 已入库，请由本单位系统签署接收回执。"), id=str(batch.pk)),
+            link=_link(batch.pk), kind="exchange.receipt_pending", dedup_key=f"exchange-receipt-pending-{batch.pk}",
+        )
+        return "receipt_pending"
+    receipt_key = _current_key(recipient, Purpose.SIGNING, family)
+    receipt["recipient_key_id"] = receipt_key.key_id
+    receipt["recipient_key_custody"] = receipt_key.custody  # custodial: the platform signs in the party's name
+    signature = crypto.sign(keys.private_raw(receipt_key), crypto.receipt_signing_message(receipt),
+                            algorithm=receipt_key.algorithm, public_raw=receipt_key.public_raw)
+    _issue_receipt(batch, receipt, signature, receipt_key, attempt=attempt)
+    return "delivered"
+
+
+def _issue_receipt(batch: Batch, receipt: dict, signature: bytes, key: OrganizationKey, *, attempt=None) -> None:
+    """Write the signed receipt (whoever signed it) and run the sender's ``on_receipt``; the clocks start here."""
+    batch.receipt = receipt
+    batch.receipt_signature = signature
+    batch.receipt_at = crypto.parse_utc_stamp(receipt["received_at"])
+    batch.state = State.DELIVERED
+    batch.save(update_fields=[
+        "receipt", "receipt_signature", "receipt_at", "state", "delivered_at", "next_attempt_at", "last_error",
+    ])
+    _event(batch.pk, Event.RECEIPT_ISSUED, organization_id=batch.recipient_id, attempt=attempt,
+           detail={"received_at": receipt["received_at"], "recipient_key_id": key.key_id,
+                   "recipient_key_custody": key.custody,
+                   "batch_sha256": receipt.get("batch_sha256") or receipt.get("batch_sm3")})
+    spec = registry.get_kind(batch.kind)
+    if spec is not None and spec.on_receipt is not None:
         spec.on_receipt(batch)
     transaction.on_commit(log.log_after_commit)  # the transparency log records the receipt and signs a head
-    return "delivered"
+
+
+# --- signatures made by a party's own system (through the API) -------------------------------------------------
+
+
+def _signature_window(signed_at: str) -> dt.datetime:
+    try:
+        instant = crypto.parse_utc_stamp(signed_at)
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError(_("签署时间格式错误（应为 UTC，如 2026-05-01T02:03:04.000000Z）。"),
+                               code="bad_signed_at") from exc
+    now = timezone.now()
+    if not now - dt.timedelta(seconds=ownkeys.signature_window_seconds()) <= instant <= now + KEY_CLOCK_SKEW:
+        raise ApplicationError(_("签署时间与平台时间相差过大，请重新获取待签内容。"), code="bad_signed_at")
+    return instant
+
+
+def _own_system(actor, organization_id, message: str) -> None:
+    rights.require(actor, ownkeys.MANAGE_PERM, _("您没有以本单位密钥签名的权限。"))
+    if getattr(actor, "organization_id", None) != organization_id:
+        raise PermissionDeniedError(message)
+
+
+def receipt_to_sign(*, batch: Batch, key: OrganizationKey | None = None, signed_at: dt.datetime | None = None) -> dict:
+    """What the recipient's system signs for a ``receipt_pending`` batch: the receipt body naming its key (the
+    newest valid one unless ``key``) and the signing instant, and the exact bytes to sign."""
+    if batch.state != State.RECEIPT_PENDING or not batch.receipt_pending:
+        raise ConflictError(_("该批次没有待签署的回执。"), code="no_pending_receipt")
+    family = crypto.family_of(batch.header.get("suite"))
+    key = key or ownkeys.party_signing_key(batch.recipient_id, crypto.SIGNING_ALGORITHM[family])
+    if key is None:
+        raise ApplicationError(_("本单位没有有效的签名密钥：请先登记新密钥。"), code="no_signing_key")
+    body = dict(batch.receipt_pending, recipient_key_id=key.key_id, recipient_key_custody=key.custody,
+                signed_at=crypto.utc_stamp(signed_at or timezone.now()))
+    return {"receipt": body, "key_id": key.key_id, "algorithm": key.algorithm,
+            "message": crypto.b64e(crypto.receipt_signing_message(body))}
+
+
+@transaction.atomic
+def receipt_sign(*, batch: Batch, actor, key_id: str, signed_at: str, signature: str) -> Batch:
+    """Store the receipt signed by the recipient's own system (rule M3; the M12/J5 clock starts from its
+    ``received_at``). Only the recipient's own users may; the signature must verify with its registered key
+    valid at ``signed_at``. A refused signature changes nothing."""
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("sender", "recipient").get(pk=batch.pk)
+    _own_system(actor, batch.recipient_id, _("只有接收方本单位的系统可以签署该回执。"))
+    instant = _signature_window(signed_at)
+    family = crypto.family_of(batch.header.get("suite"))
+    key = OrganizationKey.objects.filter(
+        key_id=key_id or "", organization_id=batch.recipient_id, custody=OrganizationKey.Custody.PARTY,
+        purpose=Purpose.SIGNING, algorithm=crypto.SIGNING_ALGORITHM[family]).first()
+    if key is None or not ownkeys.party_key_valid_at(key, instant) or not ownkeys.party_key_valid_at(key, timezone.now()):
+        raise ApplicationError(_("签名密钥不是本单位登记的有效密钥（或已吊销、已过期）。"), code="key_not_valid")
+    to_sign = receipt_to_sign(batch=batch, key=key, signed_at=instant)
+    if to_sign["receipt"]["signed_at"] != signed_at:
+        raise ApplicationError(_("签署时间格式错误（应为 UTC，如 2026-05-01T02:03:04.000000Z）。"), code="bad_signed_at")
+    try:
+        raw_signature = crypto.b64d(signature or "")
+        crypto.verify(key.public_raw, raw_signature, crypto.b64d(to_sign["message"]), algorithm=key.algorithm)
+    except (ValueError, TypeError, crypto.CryptoError) as exc:
+        raise ApplicationError(_("回执签名校验失败。"), code="bad_signature") from exc
+    _issue_receipt(batch, to_sign["receipt"], raw_signature, key)
+    audit_record(actor=actor, action="exchange.receipt_sign", obj=batch, organization=batch.recipient,
+                 detail={"key_id": key.key_id, "signed_at": signed_at})
+    return batch
+
+
+def batch_to_sign(*, batch: Batch) -> dict:
+    """What the sender's system signs for an ``awaiting_signature`` batch: the header (which names the key) and
+    the hash of the ciphertext, as the exact bytes of the batch-signature message."""
+    if batch.state != State.AWAITING_SIGNATURE:
+        raise ConflictError(_("该批次不在待签名状态。"), code="not_awaiting_signature")
+    suite = batch.header.get("suite")
+    ciphertext = bytes(batch.ciphertext)
+    return {"header": batch.header, "key_id": batch.header["sender_key_id"],
+            "ciphertext_digest": crypto.digest_hex(crypto.family_of(suite), ciphertext),
+            "message": crypto.b64e(crypto.batch_signing_message(batch.header_bytes, ciphertext, suite))}
+
+
+@transaction.atomic
+def batch_sign(*, batch: Batch, actor, signature: str) -> Batch:
+    """Store the sender's own signature over a sealed batch and release it for delivery. The key is the one the
+    header names (the party's registered key valid when the batch was created, and still not revoked)."""
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("sender", "recipient").get(pk=batch.pk)
+    _own_system(actor, batch.sender_id, _("只有发送方本单位的系统可以为该批次签名。"))
+    to_sign = batch_to_sign(batch=batch)
+    key = OrganizationKey.objects.filter(key_id=to_sign["key_id"], organization_id=batch.sender_id,
+                                         custody=OrganizationKey.Custody.PARTY).first()
+    now = timezone.now()
+    if key is None or not ownkeys.party_key_valid_at(key, now) or not ownkeys.party_key_valid_at(key, batch.created_at):
+        raise ApplicationError(_("批次头所列的签名密钥已失效或已吊销，该批次不能再签名。"), code="key_not_valid")
+    try:
+        raw_signature = crypto.b64d(signature or "")
+        crypto.verify(key.public_raw, raw_signature, crypto.b64d(to_sign["message"]), algorithm=key.algorithm)
+    except (ValueError, TypeError, crypto.CryptoError) as exc:
+        raise ApplicationError(_("批次签名校验失败。"), code="bad_signature") from exc
+    suite = batch.header.get("suite")
+    batch.signature = raw_signature
+    batch.sealed_sha256 = crypto.sealed_digest(batch.header_bytes, bytes(batch.ciphertext), raw_signature, suite)
+    batch.state = State.PENDING
+    batch.next_attempt_at = now + dt.timedelta(seconds=conf.sweep_grace_seconds())
+    batch.save(update_fields=["signature", "sealed_sha256", "state", "next_attempt_at"])
+    _event(batch.pk, Event.SIGNED, organization_id=batch.sender_id,
+           detail={"sender_key_id": key.key_id, "sender_key_custody": key.custody, "sealed_sha256": batch.sealed_sha256})
+    audit_record(actor=actor, action="exchange.batch_sign", obj=batch, organization=batch.sender,
+                 detail={"key_id": key.key_id})
+    batch_id = batch.pk
+    transaction.on_commit(lambda: _enqueue_after_commit(batch_id))
+    transaction.on_commit(log.log_after_commit)
+    return batch
 
 
 def _reject(batch: Batch, reject: _Reject, *, attempt: int) -> str:

@@ -18,9 +18,9 @@ from apps.core.pagination import BoundedListMixin
 from apps.parties import access
 from apps.parties.scoping import ScopedPageMixin
 
-from . import selectors, services
+from . import crypto, selectors, services
 from .forms import BatchFilterForm
-from .models import Batch
+from .models import Batch, OrganizationKey
 
 
 class BatchListView(ScopedPageMixin, BoundedListMixin, ListView):
@@ -63,6 +63,18 @@ class BatchDetailView(ScopedPageMixin, DetailView):
             header_json=json.dumps(batch.header, ensure_ascii=False, indent=2, sort_keys=True),
             receipt_json=json.dumps(batch.receipt, ensure_ascii=False, indent=2, sort_keys=True) if batch.receipt else "",
             may_retry=batch.state in {Batch.State.FAILED, Batch.State.PENDING} and services.batch_may_retry(user, batch),
+        )
+        # who held the signing keys (平台托管密钥 custodial / 本方密钥 the party's own): the key registry says
+        custody = selectors.key_custody(batch)
+        sender_custody = custody.get((batch.header or {}).get("sender_key_id"))
+        receipt_custody = custody.get((batch.receipt or {}).get("recipient_key_id"))
+        signed_at = (batch.receipt or {}).get("signed_at")
+        context.update(
+            sender_custody_label=selectors.custody_label(sender_custody),
+            sender_custodial=(sender_custody or OrganizationKey.Custody.PLATFORM) == OrganizationKey.Custody.PLATFORM,
+            receipt_custody_label=selectors.custody_label(receipt_custody),
+            receipt_custodial=(receipt_custody or OrganizationKey.Custody.PLATFORM) == OrganizationKey.Custody.PLATFORM,
+            receipt_signed_at=crypto.parse_utc_stamp(signed_at) if signed_at else None,
         )
         return context
 

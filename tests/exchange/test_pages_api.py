@@ -138,7 +138,9 @@ def test_api_publishes_public_keys_only(api, parties):
     assert {row["purpose"] for row in rows} == {"signing", "encryption"}
     for row in rows:
         assert set(row) == {"key_id", "organization", "organization_uscc", "organization_name", "purpose",
-                            "algorithm", "public_key", "valid_from", "retired_at"}
+                            "algorithm", "public_key", "custody", "custody_label", "valid_from", "retired_at",
+                            "revoked_at", "revocation_reason", "proof"}
+        assert row["custody"] == "platform" and row["custody_label"] == "平台托管密钥"
         assert row["key_id"] == crypto.key_id(row["algorithm"], crypto.b64d(row["public_key"]))
     one = api.as_user(parties.insurer_b_user).get(f"/api/v1/exchange-keys/{rows[0]['key_id']}/")
     assert one.status_code == 200 and one.json()["public_key"] == rows[0]["public_key"]

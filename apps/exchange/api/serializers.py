@@ -52,6 +52,39 @@ class OrganizationKeySerializer(serializers.ModelSerializer):
         model = OrganizationKey
         fields = [
             "key_id", "organization", "organization_uscc", "organization_name", "purpose", "algorithm", "public_key",
-            "valid_from", "retired_at",
+            "custody", "custody_label", "valid_from", "retired_at", "revoked_at", "revocation_reason", "proof",
         ]
         read_only_fields = fields
+
+    custody_label = LabelField("custody")
+
+
+class KeyChallengeSerializer(serializers.Serializer):
+    challenge = serializers.CharField(source="nonce", read_only=True)
+    organization_uscc = serializers.CharField(source="organization.uscc", read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+class KeyRegisterSerializer(serializers.Serializer):
+    """A party's own public signing key with its proof of possession: ``signature`` (base64) by that key over
+    ``b"lz-exchange/1 key-possession\\n" + canonical_json({format, challenge, organization_uscc, algorithm,
+    public_key, key_id})`` (docs/exchange.md, "Own keys")."""
+
+    algorithm = serializers.ChoiceField(choices=[(crypto.ED25519, "Ed25519"), (crypto.SM2, "SM2")])
+    public_key = serializers.CharField(max_length=200, help_text="base64 of the raw public key")
+    challenge = serializers.CharField(max_length=64)
+    signature = serializers.CharField(max_length=200, help_text="base64")
+
+
+class KeyRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class ReceiptSignatureSerializer(serializers.Serializer):
+    key_id = serializers.CharField(max_length=80)
+    signed_at = serializers.CharField(max_length=40, help_text="as returned by receipt-to-sign")
+    signature = serializers.CharField(max_length=200, help_text="base64")
+
+
+class BatchSignatureSerializer(serializers.Serializer):
+    signature = serializers.CharField(max_length=200, help_text="base64")
