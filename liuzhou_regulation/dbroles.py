@@ -7,6 +7,7 @@ only SELECT/INSERT/UPDATE/DELETE, so it cannot ``ALTER TABLE … DISABLE TRIGGER
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -20,6 +21,12 @@ def _ident(name: str) -> str:
     if not _ROLE.match(name):
         raise ValueError(f"not a plain role name: {name!r}")
     return f'"{name}"'
+
+
+def password_from_environment(name: str) -> str:
+    """The role's password from the environment variable an operator names (``db_app_role --password-env``), so it
+    never appears on a command line. Read here, in the project package, like every other environment variable."""
+    return os.environ.get(name, "")
 
 
 def grants_sql(*, app_role: str, owner_role: str) -> str:

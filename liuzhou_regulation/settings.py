@@ -28,7 +28,19 @@ def env(name: str, default: str | None = None) -> str | None:
 
 
 def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+    """An integer variable; unset or empty means the default."""
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def env_decimal(name: str, default: str) -> Decimal:
+    return Decimal(os.environ.get(name) or default)
+
+
+def env_int_tuple(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A comma-separated list of integers (``20,25,28``); unset or empty means the default."""
+    value = os.environ.get(name)
+    return tuple(int(v) for v in value.split(",") if v.strip()) if value else default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -266,11 +278,7 @@ IMPORT_CHUNK_ROWS = env_int("IMPORT_CHUNK_ROWS", 1000)  # rows per transaction o
 IMPORT_SYNC_VALIDATE_ROWS = env_int("IMPORT_SYNC_VALIDATE_ROWS", 2000)  # bigger files are previewed by a task
 IMPORT_MAX_STORED_ERRORS = env_int("IMPORT_MAX_STORED_ERRORS", 20_000)  # row errors kept per preview
 IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30)  # days an uploaded file is kept
-CELERY_BEAT_SCHEDULE = {
-    "deadline-scan": {"task": "apps.core.tasks.deadline_scan", "schedule": env_int("DEADLINE_SCAN_SECONDS", 60)},
-    # raw ride-hailing operating partitions older than RIDEHAILING_RAW_RETENTION_DAYS are dropped
-    "ridehailing-retention": {"task": "apps.ridehailing.tasks.retention_sweep", "schedule": 86400},
-}
+# CELERY_BEAT_SCHEDULE (every periodic task, in one place) is at the end, after the apps' settings it uses.
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -351,20 +359,131 @@ PLATFORM_REGION_CODE = env("PLATFORM_REGION_CODE") or "450200"
 # two defaults above.
 DEADLINE_RULES: dict = {}
 
+# The apps' settings, named by RULES.md (never literals in code). Every default is written here and only here:
+# this module is the one that reads the environment; each app's conf.py is a typed accessor over
+# django.conf.settings (so override_settings works in tests) and never reads the environment itself.
+# docs/operations.md ("Configuration") lists every variable. Numbers fixed by the regulation itself are constants
+# of their app (e.g. apps/claims/clocks.py, VEHICLE_SCOPE_MAX_SEATS), not settings.
+
+# Claims (apps/claims/conf.py)
+CLAIM_SMALL_MAX_CNY = env_decimal("CLAIM_SMALL_MAX_CNY", "10000")  # rule M13: at most this is a small claim
+CLAIM_LARGE_PROGRESS_WORKDAYS = env_int("CLAIM_LARGE_PROGRESS_WORKDAYS", 5)  # rule M13: progress notice interval
+CLAIM_REPORT_WITHIN_HOURS = env_int("CLAIM_REPORT_WITHIN_HOURS", 48)  # rule P2: a later report is marked
+CLAIM_OPERATING_EVIDENCE_DAYS = env_int("CLAIM_OPERATING_EVIDENCE_DAYS", 180)  # rule M15 (project default)
+CLAIM_ANALYTICS_SECONDS = env_int("CLAIM_ANALYTICS_SECONDS", 86400)  # rule M14: beat interval of the analytics job
+CLAIM_FOCUSED_CHECK_DAYS = env_int("CLAIM_FOCUSED_CHECK_DAYS", 30)  # rule M14 (project default)
+CLAIM_NIGHT_START_HOUR = env_int("CLAIM_NIGHT_START_HOUR", 22)  # "at night": Asia/Shanghai hour in [start, 24)
+CLAIM_NIGHT_END_HOUR = env_int("CLAIM_NIGHT_END_HOUR", 6)  # … or in [0, end)
+
+# Complaints (apps/complaints/conf.py)
+COMPLAINT_FEEDBACK_DAYS = env_int("COMPLAINT_FEEDBACK_DAYS", 15)  # rule M16
+COMPLAINT_HANDLING_DAYS = env_int("COMPLAINT_HANDLING_DAYS", 15)  # rule T4
+COMPLAINT_HANDLING_COMPLEX_DAYS = env_int("COMPLAINT_HANDLING_COMPLEX_DAYS", 30)  # rule T4: complex case
+COMPLAINT_HANDLING_MAX_DAYS = env_int("COMPLAINT_HANDLING_MAX_DAYS", 60)  # rule T4: with approval, at most
+COMPLAINT_SUBMIT_LIMIT = env_int("COMPLAINT_SUBMIT_LIMIT", 5)  # reports per IP address per window
+COMPLAINT_SUBMIT_WINDOW_SECONDS = env_int("COMPLAINT_SUBMIT_WINDOW_SECONDS", 3600)
+COMPLAINT_LOOKUP_LIMIT = env_int("COMPLAINT_LOOKUP_LIMIT", 30)  # status look-ups per IP address per window
+COMPLAINT_LOOKUP_WINDOW_SECONDS = env_int("COMPLAINT_LOOKUP_WINDOW_SECONDS", 600)
+COMPLAINT_MAX_PHOTOS = env_int("COMPLAINT_MAX_PHOTOS", 3)
+COMPLAINT_MAX_PHOTO_BYTES = env_int("COMPLAINT_MAX_PHOTO_BYTES", 5 * 1024 * 1024)
+COMPLAINT_MAX_TEXT_CHARS = env_int("COMPLAINT_MAX_TEXT_CHARS", 2000)
+COMPLAINT_TRUSTED_PROXIES = env_int("COMPLAINT_TRUSTED_PROXIES", 0)  # proxies appending to X-Forwarded-For
+COMPLAINT_PHOTO_ROOT = None  # None: MEDIA_ROOT/private/complaints (a directory no URL maps to)
+
+# Credit file and supervisory actions (apps/credit/conf.py; rules M12, M14, M15, M17)
+CREDIT_SEVERITY_POINTS = {"minor": 1, "moderate": 3, "serious": 6, "severe": 12}
+CREDIT_VALIDITY_DAYS = {"minor": 365, "moderate": 730, "serious": 1095, "severe": 1825}
+# (level, minimum points) from the worst level down: A 良好 (0 points), B 一般 (1–5), C 较差 (6–11), D 差 (12+)
+CREDIT_LEVEL_THRESHOLDS = [("D", 12), ("C", 6), ("B", 1), ("A", 0)]
+CREDIT_SEVERE_IS_WORST = env("CREDIT_SEVERE_IS_WORST", "1") == "1"
+SUPERVISORY_ACTION_FOLLOWUP_DAYS = {
+    "rectification_order": 30, "business_suspension": 90, "penalty": 30, "self_discipline": 30,
+}
+SUPERVISORY_ACTION_CREDIT_SEVERITY = {
+    "rectification_order": "moderate", "business_suspension": "severe", "penalty": "serious",
+    "self_discipline": "minor",
+}
+URGING_ITEM_DAYS = env_int("URGING_ITEM_DAYS", 15)  # rules M12, M17
+SUPERVISORY_DECISION_NUMBER_PREFIX = {"regulator": "柳金监", "transport": "柳交运"}
+SUPERVISORY_DECISION_NUMBER_KIND = {"rectification_order": "责改", "business_suspension": "暂停"}
+
+# Dashboard (apps/dashboard/conf.py)
+DASHBOARD_DEFAULT_MONTHS = env_int("DASHBOARD_DEFAULT_MONTHS", 6)
+DASHBOARD_MAX_MONTHS = env_int("DASHBOARD_MAX_MONTHS", 36)
+DASHBOARD_REPORT_FIRST_MONTH = env("DASHBOARD_REPORT_FIRST_MONTH") or "2026-04"  # rule M18: from 2026-04-30
+DASHBOARD_DUE_SOON_DAYS = env_int("DASHBOARD_DUE_SOON_DAYS", 7)
+DASHBOARD_REPORT_ANNOUNCE_SECONDS = env_int("DASHBOARD_REPORT_ANNOUNCE_SECONDS", 3600)
+
+# Exchange (apps/exchange/conf.py; EXCHANGE_SUITE and EXCHANGE_LOG_HEAD_SECONDS are above)
+EXCHANGE_MAX_ATTEMPTS = env_int("EXCHANGE_MAX_ATTEMPTS", 8)
+EXCHANGE_RETRY_BACKOFF_SECONDS = env_int("EXCHANGE_RETRY_BACKOFF_SECONDS", 30)
+EXCHANGE_RETRY_BACKOFF_MAX_SECONDS = env_int("EXCHANGE_RETRY_BACKOFF_MAX_SECONDS", 3600)  # below the visibility timeout
+EXCHANGE_SWEEP_SECONDS = env_int("EXCHANGE_SWEEP_SECONDS", 60)
+EXCHANGE_SWEEP_GRACE_SECONDS = env_int("EXCHANGE_SWEEP_GRACE_SECONDS", 120)
+EXCHANGE_REQUEUE_SECONDS = env_int("EXCHANGE_REQUEUE_SECONDS", 300)
+EXCHANGE_DELIVERING_STALE_SECONDS = env_int("EXCHANGE_DELIVERING_STALE_SECONDS", 300)
+EXCHANGE_SWEEP_LIMIT = env_int("EXCHANGE_SWEEP_LIMIT", 500)
+EXCHANGE_PUBLISH_MAX_RETRIES = env_int("EXCHANGE_PUBLISH_MAX_RETRIES", 2)
+
+# Inspections (apps/inspections/conf.py)
+INSPECTION_RECTIFICATION_DAYS = env_int("INSPECTION_RECTIFICATION_DAYS", 30)  # rule M17
+INSPECTION_MAX_TEXT_CHARS = env_int("INSPECTION_MAX_TEXT_CHARS", 4000)
+
+# Leads (apps/leads/conf.py)
+LAWFUL_LIST_PUSH_SECONDS = env_int("LAWFUL_LIST_PUSH_SECONDS", 86400)  # rule M6 ("定期"): beat interval
+RISK_MODEL_RUN_SECONDS = env_int("RISK_MODEL_RUN_SECONDS", 86400)  # rule M8 ("动态监测"): beat interval
+RISK_MODEL_DEFAULT_THRESHOLD = env_decimal("RISK_MODEL_DEFAULT_THRESHOLD", "3")  # first weights version's
+RISK_PENALTY_LOOKBACK_DAYS = env_int("RISK_PENALTY_LOOKBACK_DAYS", 365)
+LEAD_ATTACHMENT_MAX_BYTES = env_int("LEAD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+LEAD_UPLOAD_MAX_ROWS = env_int("LEAD_UPLOAD_MAX_ROWS", 5000)
+LEAD_CHECK_MAX_BACKDATE_DAYS = env_int("LEAD_CHECK_MAX_BACKDATE_DAYS", 30)
+LEAD_OFFLINE_CHECK_DAYS = env_int("LEAD_OFFLINE_CHECK_DAYS", 15)  # rules M2, M4 (project default)
+LEAD_WORKLIST_ANSWER_DAYS = env_int("LEAD_WORKLIST_ANSWER_DAYS", 15)  # rule M8 (project default)
+
+# Policies (apps/policies/conf.py)
+POLICY_ENDORSEMENT_DAYS = env_int("POLICY_ENDORSEMENT_DAYS", 15)  # rules M6, J8, J9 (project default)
+
+# Rescissions (apps/rescissions/conf.py)
+RESCISSION_DAYS = env_int("RESCISSION_DAYS", 30)  # rule M12 / J5
+RESCISSION_DISCLOSURE_DAYS = env_int("RESCISSION_DISCLOSURE_DAYS", 5)  # rule J5
+RESCISSION_WARN_DAY = env_int("RESCISSION_WARN_DAY", 20)  # rule M12
+RESCISSION_REMINDER_DAYS = env_int_tuple("RESCISSION_REMINDER_DAYS", (20, 25, 28))  # rule M12
+RESCISSION_LAPSING_PANEL_DAYS = env_int("RESCISSION_LAPSING_PANEL_DAYS", 5)
+RESCISSION_NOTICE_TRANSIT_DAYS = env_int("RESCISSION_NOTICE_TRANSIT_DAYS", 0)  # 0: delivered the day it is sent
+RESCISSION_MAX_BACKDATE_HOURS = env_int("RESCISSION_MAX_BACKDATE_HOURS", 72)
+RESCISSION_VEHICLE_ADMIN_NAME = env("RESCISSION_VEHICLE_ADMIN_NAME") or "柳州市公安局交通警察支队车辆管理所"  # 附件七
+RESCISSION_LAPSE_SEVERITY = env("RESCISSION_LAPSE_SEVERITY") or "moderate"  # credit record of a lapsed case
+
+# Vehicles (apps/vehicles/conf.py; rule M9, project defaults)
+ONBOARDING_EXPIRY_WARN_DAYS = env_int("ONBOARDING_EXPIRY_WARN_DAYS", 30)
+ONBOARDING_CHECK_VALID_DAYS = env_int("ONBOARDING_CHECK_VALID_DAYS", 7)
+
 # Ride-hailing supervision data (apps/ridehailing, docs/ridehailing.md). Raw operating records are kept this
 # many days (the national rules: at least 6 months; below 184 days is refused), a request carries at most
 # RIDEHAILING_MAX_RECORDS records.
 RIDEHAILING_RAW_RETENTION_DAYS = env_int("RIDEHAILING_RAW_RETENTION_DAYS", 184)
 RIDEHAILING_MAX_RECORDS = env_int("RIDEHAILING_MAX_RECORDS", 5000)
 
-# Domain settings named by RULES.md (never literals in code).
-CLAIM_SMALL_MAX_CNY = Decimal(env("CLAIM_SMALL_MAX_CNY") or "10000")  # rule M13
-CLAIM_LARGE_PROGRESS_WORKDAYS = env_int("CLAIM_LARGE_PROGRESS_WORKDAYS", 5)  # rule M13
-COMPLAINT_FEEDBACK_DAYS = env_int("COMPLAINT_FEEDBACK_DAYS", 15)  # rule M16
-RESCISSION_DAYS = env_int("RESCISSION_DAYS", 30)  # rule M12 / J5
-RESCISSION_DISCLOSURE_DAYS = env_int("RESCISSION_DISCLOSURE_DAYS", 5)  # rule J5
-INSPECTION_RECTIFICATION_DAYS = env_int("INSPECTION_RECTIFICATION_DAYS", 30)  # rule M17
-RESCISSION_WARN_DAY = env_int("RESCISSION_WARN_DAY", 20)  # rule M12
+# Celery beat: every periodic task, in this one place (apps do not add to it; tests/core/test_beat_schedule.py
+# checks that each entry names a registered task).
+DEADLINE_SCAN_SECONDS = env_int("DEADLINE_SCAN_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    # the one clock scan of every rule: warnings, fixed reminders, breaches (apps/core/deadlines.py)
+    "deadline-scan": {"task": "apps.core.tasks.deadline_scan", "schedule": DEADLINE_SCAN_SECONDS},
+    # uploaded import files hold full ID and phone numbers: deleted after IMPORT_FILE_RETENTION_DAYS
+    "imports-purge-files": {"task": "apps.core.imports.import_files_purge_task", "schedule": 86400},
+    "exchange-sweep": {"task": "apps.exchange.tasks.exchange_sweep", "schedule": EXCHANGE_SWEEP_SECONDS},
+    "exchange-log-heads": {"task": "apps.exchange.tasks.exchange_log_heads", "schedule": EXCHANGE_LOG_HEAD_SECONDS},
+    "policies-expire": {"task": "apps.policies.tasks.policies_expire", "schedule": 3600},  # past their end: expired
+    "leads-lawful-list": {"task": "apps.leads.tasks.push_lawful_list", "schedule": LAWFUL_LIST_PUSH_SECONDS},
+    "leads-risk-model": {"task": "apps.leads.tasks.run_risk_model", "schedule": RISK_MODEL_RUN_SECONDS},
+    "claims-analytics": {"task": "apps.claims.tasks.claims_analytics_run", "schedule": CLAIM_ANALYTICS_SECONDS},
+    # raw ride-hailing operating partitions older than RIDEHAILING_RAW_RETENTION_DAYS are dropped
+    "ridehailing-retention": {"task": "apps.ridehailing.tasks.retention_sweep", "schedule": 86400},
+    # whether last month's joint report is to be announced (rule M18); never more often than once a minute
+    "dashboard-joint-report": {"task": "apps.dashboard.tasks.joint_report_announce",
+                               "schedule": max(60, DASHBOARD_REPORT_ANNOUNCE_SECONDS)},
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend"

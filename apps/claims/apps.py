@@ -10,7 +10,6 @@ class ClaimsConfig(AppConfig):
     def ready(self) -> None:
         from apps.core import home, navigation
         from apps.core.deadlines import on_breach, on_warning
-        from apps.core.schedule import register_periodic
         from apps.exchange.registry import register_kind
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 
@@ -41,7 +40,6 @@ class ClaimsConfig(AppConfig):
         home.register("claims-breaches", "claims/panel_breaches.html", panels.breaches_this_month,
                       roles=readers, order=30)
 
-        register_periodic("claims-analytics", "apps.claims.tasks.claims_analytics_run", conf.analytics_seconds())
         register_kind(analytics.BATCH_KIND, analytics.ingest_focused_checks, label=_("理赔分析重点核查清单"))
         risk_features.register()
         if seed_demo not in DEMO_SEEDERS:

@@ -9,10 +9,7 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import navigation
-        from apps.core.schedule import register_periodic
         from apps.parties.models import Role
-
-        from . import conf
 
         chart_roles = [Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF,
                        Role.TAXI_ASSOCIATION_STAFF, Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF]
@@ -20,5 +17,3 @@ class DashboardConfig(AppConfig):
         navigation.register(_("联合监管月报"), "dashboard:report",
                             roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.INSURANCE_ASSOCIATION_STAFF],
                             order=11, group="overview")
-        register_periodic("dashboard-joint-report", "apps.dashboard.tasks.joint_report_announce",
-                          conf.report_announce_seconds())

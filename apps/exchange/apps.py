@@ -10,11 +10,10 @@ class ExchangeConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import home, navigation
-        from apps.core.schedule import register_periodic
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.services import ORGANIZATION_CREATED_HOOKS
 
-        from . import conf, services
+        from . import services
 
         if services.on_organization_created not in ORGANIZATION_CREATED_HOOKS:
             ORGANIZATION_CREATED_HOOKS.append(services.on_organization_created)
@@ -23,8 +22,6 @@ class ExchangeConfig(AppConfig):
             "exchange-attention", "exchange/_home_panel.html", _home_panel,
             roles=["regulator_staff", "platform_admin"], order=90,
         )
-        register_periodic("exchange-sweep", "apps.exchange.tasks.exchange_sweep", conf.sweep_seconds())
-        register_periodic("exchange-log-heads", "apps.exchange.tasks.exchange_log_heads", conf.log_head_seconds())
         from . import log, registry
 
         if registry.get_kind(log.HEADS_KIND) is None:

@@ -11,7 +11,6 @@ class LeadsConfig(AppConfig):
         from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
-        from apps.core.schedule import register_periodic
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 
         from . import conf, ingest, risk, services
@@ -30,8 +29,6 @@ class LeadsConfig(AppConfig):
                       unit=Deadline.Unit.NATURAL_DAYS, amount=conf.worklist_answer_days, roll_over=True)
         ingest.register()
         risk.register_builtin_features()
-        register_periodic("leads-lawful-list", "apps.leads.tasks.push_lawful_list", conf.lawful_list_push_seconds())
-        register_periodic("leads-risk-model", "apps.leads.tasks.run_risk_model", conf.risk_model_run_seconds())
 
         sides = ["transport_officer", "regulator_staff", "insurance_association_staff"]
         navigation.register(_("线索收件箱"), "leads:inbox", roles=sides, order=20, group="leads")

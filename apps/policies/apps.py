@@ -9,7 +9,6 @@ class PoliciesConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import navigation
-        from apps.core.schedule import register_periodic
         from apps.vehicles.timeline import register_timeline_source
 
         from . import imports, views
@@ -33,8 +32,6 @@ class PoliciesConfig(AppConfig):
 
         if seed_demo_standard not in DEMO_SEEDERS:
             DEMO_SEEDERS.append(seed_demo_standard)
-        # Policies past their end move to `expired` (verification already treats them as not in force).
-        register_periodic("policies-expire", "apps.policies.tasks.policies_expire", 3600)
         register_timeline_source("policies", views.policies_on_vehicle_timeline)
 
         readers = ["transport_officer", "regulator_staff", "insurance_association_staff"]

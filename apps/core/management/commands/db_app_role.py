@@ -5,8 +5,6 @@
 Run as the owner of the tables, after ``migrate`` (the compose ``migrate`` service and ``make run`` do).
 """
 
-import os
-
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
@@ -21,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--password-env", help="从该环境变量读取角色密码（不设则不改密码）")
 
     def handle(self, *args, role, password_env=None, **options):
-        password = os.environ.get(password_env, "") if password_env else None
+        password = dbroles.password_from_environment(password_env) if password_env else None
         if password_env and not password:
             raise CommandError(f"环境变量 {password_env} 为空 / {password_env} is empty")
         try:
