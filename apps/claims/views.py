@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core import calendar, exports
+from apps.core.actions import form_action, refuse
 from apps.core.audit import reveal
 from apps.core.deadlines import deadline_for
 from apps.core.documents import pdf_response
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, ConflictError
 from apps.core.models import Deadline
 from apps.core.pagination import BoundedPaginator
 from apps.parties import access, rights
@@ -42,16 +43,6 @@ from .forms import (
     default_period,
 )
 from .models import AnalyticsRun, AnalyticsThresholds, Claim, FocusedCheck, FocusedCheckList
-
-
-def _error_message(request, exc: ApplicationError, form=None) -> None:
-    messages.error(request, exc.message)
-    if form is not None:
-        for field, errors in (exc.extra.get("fields") or {}).items():
-            target = field if field in form.fields else None
-            for error in errors if isinstance(errors, list | tuple) else [errors]:
-                form.add_error(target, str(error))
-
 
 # --- claims --------------------------------------------------------------------------------------------------------
 
@@ -89,7 +80,7 @@ def claim_create(request):
         try:
             claim = services.claim_create_from_page(actor=user, data=data)
         except ApplicationError as exc:
-            _error_message(request, exc, form)
+            refuse(request, exc, form)
         else:
             messages.success(request, _("已登记报案 %(number)s，查勘调度和告知材料时限已开始计时。") % {"number": claim.number})
             return redirect("claims-detail", pk=claim.pk)
@@ -98,9 +89,19 @@ def claim_create(request):
 
 @login_required
 def claim_detail(request, pk: int):
+    rights.require(request.user, "claims.view_claim")
+    return _claim_page(request, _claim(request, pk))
+
+
+def _claim(request, pk: int) -> Claim:
+    return access.get_for_user(request.user, Claim.objects.select_related("insurer", "vehicle", "policy", "driver"),
+                               pk=pk)
+
+
+def _claim_page(request, claim: Claim, bound=None, status: int = 200):
+    """The claim page; ``bound``: a refused action's submitted form (its prefix names the action), shown again in
+    its place with the typed input and its errors."""
     user = request.user
-    rights.require(user, "claims.view_claim")
-    claim = access.get_for_user(user, Claim.objects.select_related("insurer", "vehicle", "policy", "driver"), pk=pk)
     deadlines = selectors.claim_clocks(claim)
     for deadline in deadlines:  # closed as withdrawn (撤案), said so — never a bare "已撤销"
         deadline.withdrawn = claim.is_withdrawn and deadline.status == deadline.Status.CANCELLED
@@ -109,7 +110,8 @@ def claim_detail(request, pk: int):
     if can_edit:
         for name in available_actions(claim):
             form_class, label = ACTION_FORMS[name]
-            actions.append({"name": name, "label": label, "form": form_class(prefix=name)})
+            form = bound if bound is not None and bound.prefix == name else form_class(prefix=name)
+            actions.append({"name": name, "label": label, "form": form})
     return render(request, "claims/claim_detail.html", {
         "claim": claim, "deadlines": deadlines, "now": timezone.now(), "actions": actions, "can_edit": can_edit,
         "notices": claim.progress_notices.exclude(sent_at=None).order_by("sent_at"),
@@ -118,7 +120,7 @@ def claim_detail(request, pk: int):
         "operating_consequence": claim.operating_consequence if claim.operating_flag else "",
         "refusal_notice_url": reverse("claims-refusal-notice", args=[claim.pk])
         if refusal_notice.available(claim) and may_reveal_policyholder(user, claim.policy) else "",
-    })
+    }, status=status)
 
 
 @login_required
@@ -155,58 +157,49 @@ def _timeline(claim: Claim, deadlines=()) -> list[tuple[dt.datetime, str]]:
 @login_required
 @require_POST
 def claim_action(request, pk: int, action: str):
+    """One action of the claim page (``apps.core.actions.form_action``): a refused one changes nothing and shows
+    the page again with the typed input and the error beside its field (400, or the service's 403 / 409)."""
     user = request.user
     rights.require(user, "claims.change_claim", _("只有承办的保险公司可以录入和更新本公司的理赔案件。"))
     claim = access.get_for_user(user, Claim, pk=pk)
-    if action == "recheck":
-        try:
-            services.claim_operating_recheck(claim=claim, actor=user)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已重新核查出险时的营运情况。"))
-        return redirect("claims-detail", pk=claim.pk)
+    back = reverse("claims-detail", args=[claim.pk])
+    if action == "recheck":  # a bare button: a refusal is a message on the page it came from
+        return form_action(request, None, lambda d: services.claim_operating_recheck(claim=claim, actor=user),
+                           success=_("已重新核查出险时的营运情况。"), redirect_to=back)
     if action not in ACTION_FORMS:
         raise Http404
     form_class, label = ACTION_FORMS[action]
-    form = form_class(request.POST, prefix=action)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            name = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{name} {'；'.join(errors)}")
-        return redirect("claims-detail", pk=claim.pk)
-    if action == "withdraw":
-        return _withdraw(request, claim, form.cleaned_data)
-    try:
-        changed = services.claim_advance(claim=claim, actor=user, facts=action_facts(action, form.cleaned_data))
-    except ApplicationError as exc:
-        messages.error(request, f"{label}：{exc.message}")
-    else:
-        messages.success(request, _("%(label)s：已记录。") % {"label": label} if changed else _("没有变化。"))
-    return redirect("claims-detail", pk=claim.pk)
+
+    def call(data):
+        if action == "withdraw":
+            return _withdraw(request, claim, data)
+        return services.claim_advance(claim=claim, actor=user, facts=action_facts(action, data))
+
+    def success(changed) -> str:
+        if action == "withdraw":
+            return _("案件已撤案，进行中的时限已因撤案终止。")
+        return _("%(label)s：已记录。") % {"label": label} if changed else _("没有变化。")
+
+    return form_action(
+        request, form_class(request.POST, prefix=action), call, success=success, redirect_to=back,
+        page=lambda form, status: _claim_page(request, _claim(request, pk), form, status))
 
 
 def _withdraw(request, claim: Claim, data: dict):
     """撤案 in two steps: the form (reason, instant) leads to a confirmation page that names the clocks the
-    withdrawal closes; only its confirmation (``confirm=1``) withdraws the claim."""
-    user = request.user
+    withdrawal closes (answered as it is); only its confirmation (``confirm=1``) withdraws the claim. A withdrawal
+    the claim's state does not allow is refused on the claim page (409) with the typed reason kept."""
     refusal = services.withdrawal_refusal(claim)
     if refusal:
-        messages.error(request, _("撤案：%(message)s") % {"message": refusal})
-        return redirect("claims-detail", pk=claim.pk)
+        raise ConflictError(refusal, code="not_withdrawable")
     if request.POST.get("confirm") != "1":
         return render(request, "claims/claim_withdraw_confirm.html", {
             "claim": claim, "reason": data["reason"], "at": data["at"],
             "at_input": timezone.localtime(data["at"]).strftime("%Y-%m-%dT%H:%M"),
             "closing": services.withdrawal_preview(claim, data["at"]),
         })
-    try:
-        services.claim_withdraw(claim=claim, actor=user, reason=data["reason"], at=data["at"], confirm=True)
-    except ApplicationError as exc:
-        messages.error(request, _("撤案：%(message)s") % {"message": exc.message})
-    else:
-        messages.success(request, _("案件已撤案，进行中的时限已因撤案终止。"))
-    return redirect("claims-detail", pk=claim.pk)
+    return services.claim_withdraw(claim=claim, actor=request.user, reason=data["reason"], at=data["at"],
+                                   confirm=True)
 
 
 # --- service levels -------------------------------------------------------------------------------------------------
@@ -384,7 +377,7 @@ def check_detail(request, pk: int):
                     report_lead=request.POST.get("report_lead") == "on",
                 )
             except ApplicationError as exc:
-                _error_message(request, exc, form)
+                refuse(request, exc, form)
             else:
                 messages.success(request, _("核查结果已录入。"))
                 return redirect("claims-check-detail", pk=check.pk)

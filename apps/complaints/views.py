@@ -7,12 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from apps.core.actions import apply_errors, form_action
 from apps.core.errors import ApplicationError
 from apps.core.throttles import personal_data_rate
 from apps.leads.models import Lead
@@ -52,14 +54,6 @@ GUIDE = [
 ]
 
 
-def _apply_errors(form, exc: ApplicationError) -> None:
-    fields = (exc.extra or {}).get("fields") or {}
-    for name, errors in fields.items():
-        for error in errors if isinstance(errors, list | tuple) else [errors]:
-            form.add_error(name if name in form.fields else None, str(error))
-    form.add_error(None, exc.message)
-
-
 def _report_values(form) -> dict:
     data = form.cleaned_data
     return {key: data.get(key) for key in ("hotline", "category", "plate", "company", "insurer", "description",
@@ -91,7 +85,7 @@ def report(request):
                 complaint, code = services.complaint_submit(**_report_values(form), actor=services.public_reporter(),
                                                             photos=form.cleaned_data.get("photos"))
             except ApplicationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc, summary=True)
             else:
                 request.session[_RECEIPT] = {"tracking_no": complaint.tracking_no, "code": code,
                                              "hotline": complaint.hotline}
@@ -186,7 +180,7 @@ def staff_new(request):
             complaint, code = services.complaint_submit(**_report_values(form), channel=Channel.TELEPHONE,
                                                         actor=request.user)
         except ApplicationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc, summary=True)
         else:
             messages.success(request, _("电话举报已登记。请告知来电人受理编号 %(no)s 和查询码 %(code)s（查询码只显示这一次）。")
                              % {"no": complaint.tracking_no, "code": code})
@@ -247,81 +241,66 @@ def staff_detail(request, pk: int):
 @login_required
 @require_POST
 def staff_action(request, pk: int, op: str):
+    """One action of the staff desk (``apps.core.actions.form_action``): a refused one changes nothing and shows
+    the page again with the typed input and the error beside its field (400, or the service's 403 / 409)."""
     complaint = _complaint(request, pk)
     user = request.user
-    forms = {}
-    try:
-        if op == "verify":
-            services.complaint_start_verifying(actor=user, complaint=complaint)
-            messages.success(request, _("您已承办该举报，开始核查。"))
-        elif op == "forward":
-            form = forms["forward_form"] = ForwardForm(request.POST)
-            if not form.is_valid():
-                raise ApplicationError(_("请选择保险公司。"))
-            services.complaint_forward(actor=user, complaint=complaint, insurer=form.cleaned_data["insurer"],
-                                       note=form.cleaned_data["note"])
-            messages.success(request, _("已转保险公司核查。"))
-        elif op == "note":
-            form = forms["note_form"] = NoteForm(request.POST)
-            if not form.is_valid():
-                raise ApplicationError(_("请填写内容。"))
-            services.complaint_add_note(actor=user, complaint=complaint, note=form.cleaned_data["note"])
-            messages.success(request, _("已记录。"))
-        elif op == "resolve":
-            form = forms["resolve_form"] = ResolveForm(request.POST)
-            if not form.is_valid():
-                raise ApplicationError(_("请填写核查结论和处理结果。"))
-            services.complaint_resolve(actor=user, complaint=complaint, finding=form.cleaned_data["finding"],
-                                       result=form.cleaned_data["result"],
-                                       record_credit=form.cleaned_data["record_credit"])
-            messages.success(request, _("已办结。请向举报人反馈。"))
-        elif op == "feedback":
-            form = forms["feedback_form"] = FeedbackForm(request.POST)
-            if not form.is_valid():
-                raise ApplicationError(_("请填写反馈意见。"))
-            services.complaint_give_feedback(actor=user, complaint=complaint, feedback=form.cleaned_data["feedback"])
-            messages.success(request, _("已反馈举报人，举报人可在查询页面看到结果。"))
-        elif op == "extend":  # rule T4: 15 → 30 days (complex), then 30 → 60 with approval
-            form = forms["extend_form"] = ExtendForm(request.POST)
-            if not form.is_valid():
-                raise ApplicationError(_("请检查延长理由和延长后期限。"))
-            try:
-                extension = services.complaint_extend(actor=user, complaint=complaint,
-                                                      reason=form.cleaned_data["reason"],
-                                                      to_days=form.cleaned_data["to_days"])
-            except ApplicationError as exc:
-                _apply_errors(form, exc)
-                raise
-            messages.success(request, _("处理期限已延长至 %(n)d 日。") % {"n": extension.to_days})
-        elif op == "rehandle":  # rule T4: the reporter is not satisfied — a new handling period
-            form = forms["rehandle_form"] = RehandleForm(request.POST)
-            if not form.is_valid():
-                raise ApplicationError(_("请检查重办原因。"))
-            try:
-                period = services.complaint_rehandle(actor=user, complaint=complaint,
-                                                     reason=form.cleaned_data["reason"])
-            except ApplicationError as exc:
-                _apply_errors(form, exc)
-                raise
-            messages.success(request, _("已登记重办申请，开始第 %(n)d 次办理。") % {"n": period.number})
-        elif op == "to-lead":
-            lead = services.complaint_to_lead(actor=user, complaint=complaint)
-            messages.success(request, _("已转为非法营运线索 %(no)s。") % {"no": lead.reference})
-        elif op == "reveal":
+    if op == "reveal":
+        try:
             personal_data_rate(request)
             revealed = services.complaint_reveal_contact(actor=user, complaint=complaint,
                                                          reason=request.POST.get("reason", "")[:200])
-            complaint.refresh_from_db()
-            return render(request, "complaints/staff_detail.html",
-                          _detail_context(request, complaint, revealed=revealed))
-        else:
-            raise Http404
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return render(request, "complaints/staff_detail.html", _detail_context(request, _complaint(request, pk)),
+                          status=exc.status_code)
         complaint.refresh_from_db()
-        return render(request, "complaints/staff_detail.html", _detail_context(request, complaint, **forms),
-                      status=exc.status_code)
-    return redirect("complaints:staff_detail", complaint.pk)
+        return render(request, "complaints/staff_detail.html", _detail_context(request, complaint, revealed=revealed))
+    if op not in _ACTIONS:
+        raise Http404
+    form_class, key, call, success = _ACTIONS[op]
+    form = form_class(request.POST) if form_class is not None else None
+
+    def page(bound, status):
+        bound_forms = {key: bound} if bound is not None else {}
+        return render(request, "complaints/staff_detail.html",
+                      _detail_context(request, _complaint(request, pk), **bound_forms), status=status)
+
+    # a bare button (verify, to-lead) refused is shown on the page too: the desk answers with the service's status
+    return form_action(request, form, lambda d: call(user, complaint, d), success=success,
+                       redirect_to=reverse("complaints:staff_detail", args=[complaint.pk]), page=page)
+
+
+# op → (form, its key on the page, the service call, the success message)
+_ACTIONS = {
+    "verify": (None, "", lambda user, c, d: services.complaint_start_verifying(actor=user, complaint=c),
+               lambda r: _("您已承办该举报，开始核查。")),
+    "forward": (ForwardForm, "forward_form",
+                lambda user, c, d: services.complaint_forward(actor=user, complaint=c, insurer=d["insurer"],
+                                                              note=d["note"]),
+                lambda r: _("已转保险公司核查。")),
+    "note": (NoteForm, "note_form",
+             lambda user, c, d: services.complaint_add_note(actor=user, complaint=c, note=d["note"]),
+             lambda r: _("已记录。")),
+    "resolve": (ResolveForm, "resolve_form",
+                lambda user, c, d: services.complaint_resolve(actor=user, complaint=c, finding=d["finding"],
+                                                              result=d["result"], record_credit=d["record_credit"]),
+                lambda r: _("已办结。请向举报人反馈。")),
+    "feedback": (FeedbackForm, "feedback_form",
+                 lambda user, c, d: services.complaint_give_feedback(actor=user, complaint=c, feedback=d["feedback"]),
+                 lambda r: _("已反馈举报人，举报人可在查询页面看到结果。")),
+    # rule T4: 15 → 30 days (complex), then 30 → 60 with approval
+    "extend": (ExtendForm, "extend_form",
+               lambda user, c, d: services.complaint_extend(actor=user, complaint=c, reason=d["reason"],
+                                                            to_days=d["to_days"]),
+               lambda extension: _("处理期限已延长至 %(n)d 日。") % {"n": extension.to_days}),
+    # rule T4: the reporter is not satisfied — a new handling period
+    "rehandle": (RehandleForm, "rehandle_form",
+                 lambda user, c, d: services.complaint_rehandle(actor=user, complaint=c, reason=d["reason"]),
+                 lambda period: _("已登记重办申请，开始第 %(n)d 次办理。") % {"n": period.number}),
+    "to-lead": (None, "", lambda user, c, d: services.complaint_to_lead(actor=user, complaint=c),
+                lambda lead: _("已转为非法营运线索 %(no)s。") % {"no": lead.reference}),
+}
 
 
 @login_required

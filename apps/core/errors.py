@@ -16,6 +16,16 @@ class ApplicationError(Exception):
         self.code = code
         self.extra = extra or {}
 
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        """The input fields the refusal is about (``extra["fields"]``: name → messages), each as a list of texts;
+        pages show each beside its field (``apps.core.actions``), the API returns them as they are."""
+        fields = self.extra.get("fields") or {}
+        if not isinstance(fields, dict):
+            return {}
+        return {str(name): [str(e) for e in (errors if isinstance(errors, list | tuple) else [errors])]
+                for name, errors in fields.items()}
+
 
 class PermissionDeniedError(ApplicationError):
     status_code = 403

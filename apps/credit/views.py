@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.core.actions import apply_errors, form_action
 from apps.core.crypto import blind_index
 from apps.core.documents import pdf_response
 from apps.core.errors import ApplicationError
@@ -34,15 +35,6 @@ from .forms import (
     UrgingNoteForm,
 )
 from .models import ActionKind, CreditProposal, CreditRecord, SubjectKind, SupervisoryAction, UrgingItem
-
-
-def _form_errors(form, exc: ApplicationError) -> None:
-    fields = exc.extra.get("fields", {}) if exc.extra else {}
-    for name, errors in fields.items():
-        for error in errors if isinstance(errors, list | tuple) else [errors]:
-            form.add_error(name if name in form.fields else None, str(error))
-    if not fields:
-        form.add_error(None, exc.message)
 
 
 def _subject_or_404(kind: str, pk: int):
@@ -72,20 +64,6 @@ def file_url(record: CreditRecord) -> str:
     return reverse("credit:file", args=["org", record.organization_id])
 
 
-
-def _form_action(request, form, back: str, pk: int, *, invalid: str, call, done: str):
-    """One POST action of a detail page: an invalid form or a refused service call is a message naming what is
-    missing and changes nothing; success is a message. Either way, back to the detail page ``back``."""
-    if not form.is_valid():
-        messages.error(request, invalid)
-    else:
-        try:
-            call(form.cleaned_data)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, done)
-    return redirect(back, pk)
 
 @login_required
 def index(request):
@@ -181,7 +159,7 @@ def record_add(request):
                     occurred_on=data["occurred_on"], expires_on=data["expires_on"],
                     evidence_link=data["evidence_link"], detail=data["detail"])
             except ApplicationError as exc:
-                _form_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("信用记录已录入。"))
                 return redirect(file_url(record))
@@ -204,7 +182,7 @@ def record_correct(request, pk: int):
                 event=data["event"] or None, severity=data["severity"], occurred_on=data["occurred_on"],
                 expires_on=data["expires_on"], detail=data["detail"])
         except ApplicationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("已登记更正（原记录保留）。"))
             return redirect(file_url(record))
@@ -258,7 +236,7 @@ def action_new(request):
                     facts=data["facts"], requirement=data["requirement"], reference_no=data["reference_no"],
                     starts_on=data["starts_on"], ends_on=data["ends_on"], vehicle=vehicle)
             except ApplicationError as exc:
-                _form_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("监管措施已作出，已通知对象单位；信用档案记入由主管行业协会决定。")
                                  if action.credit_record_id is None else _("监管措施已作出，已通知对象单位并记入信用档案。"))
@@ -268,8 +246,16 @@ def action_new(request):
 
 @login_required
 def action_detail(request, pk: int):
-    action = access.get_for_user(request.user, SupervisoryAction.objects.select_related(
+    return _action_page(request, _action(request, pk))
+
+
+def _action(request, pk: int) -> SupervisoryAction:
+    return access.get_for_user(request.user, SupervisoryAction.objects.select_related(
         "target", "issued_by", "issued_by_user", "closed_by", "vehicle", "credit_record"), pk=pk)
+
+
+def _action_page(request, action: SupervisoryAction, close_form=None, status: int = 200):
+    """The measure's page; ``close_form``: a refused 结案 form, shown again with the typed input and its errors."""
     from apps.core.deadlines import deadline_for
 
     return render(request, "credit/action_detail.html", {
@@ -277,10 +263,10 @@ def action_detail(request, pk: int):
         "can_close": action.status == SupervisoryAction.Status.OPEN
         and request.user.organization_id == action.issued_by_id
         and rights.may(request.user, "credit.change_supervisoryaction"),
-        "close_form": CloseActionForm(), "today": timezone.localdate(), "now": timezone.now(),
+        "close_form": close_form or CloseActionForm(), "today": timezone.localdate(), "now": timezone.now(),
         "decision_url": reverse("credit:action_decision_pdf", args=[action.pk])
         if decisions.has_document(action) and action.reference_no else "",
-    })
+    }, status=status)
 
 
 @login_required
@@ -298,10 +284,11 @@ def action_decision_pdf(request, pk: int):
 @require_POST
 def action_close(request, pk: int):
     action = access.get_for_user(request.user, SupervisoryAction, pk=pk)
-    return _form_action(
-        request, CloseActionForm(request.POST), "credit:action", action.pk, invalid=_("请填写结案情况。"),
-        call=lambda data: services.supervisory_action_close(actor=request.user, action=action, result=data["result"]),
-        done=_("已结案。"))
+    return form_action(
+        request, CloseActionForm(request.POST),
+        lambda data: services.supervisory_action_close(actor=request.user, action=action, result=data["result"]),
+        success=_("已结案。"), redirect_to=reverse("credit:action", args=[action.pk]),
+        page=lambda form, status: _action_page(request, _action(request, pk), form, status))
 
 
 # --- proposals to the associations (rule M2) ------------------------------------------------------------------
@@ -328,27 +315,35 @@ def proposal_list(request):
 
 @login_required
 def proposal_detail(request, pk: int):
+    return _proposal_page(request, _proposal(request, pk))
+
+
+def _proposal(request, pk: int) -> CreditProposal:
     if not rights.may(request.user, "credit.view_creditproposal"):
         raise Http404
-    proposal = access.get_for_user(request.user, CreditProposal.objects.select_related(
+    return access.get_for_user(request.user, CreditProposal.objects.select_related(
         "proposed_by_organization", "decided_by_organization", "record"), pk=pk)
+
+
+def _proposal_page(request, proposal: CreditProposal, form=None, status: int = 200):
+    """The proposal's page; ``form``: a refused decision, shown again with the typed reason and its errors."""
     can_decide = proposal.status == CreditProposal.Status.PENDING and services.can_decide(request.user, proposal)
     return render(request, "credit/proposal_detail.html", {
-        "proposal": proposal, "can_decide": can_decide, "form": ProposalDecisionForm(),
+        "proposal": proposal, "can_decide": can_decide, "form": form or ProposalDecisionForm(),
         "severity_label": proposal.get_severity_display(), "subject_kind_label": proposal.get_subject_kind_display(),
-        "record_url": file_url(proposal.record) if proposal.record_id else ""})
+        "record_url": file_url(proposal.record) if proposal.record_id else ""}, status=status)
 
 
 @login_required
 @require_POST
 def proposal_decide(request, pk: int):
     proposal = access.get_for_user(request.user, CreditProposal, pk=pk)
-    return _form_action(
-        request, ProposalDecisionForm(request.POST), "credit:proposal", proposal.pk,
-        invalid=_("请选择采纳或不采纳，并填写决定理由。"),
-        call=lambda data: services.credit_proposal_decide(actor=request.user, proposal=proposal,
-                                                          accept=data["decision"] == "accept", reason=data["reason"]),
-        done=_("已作出决定。"))
+    return form_action(
+        request, ProposalDecisionForm(request.POST),
+        lambda data: services.credit_proposal_decide(actor=request.user, proposal=proposal,
+                                                     accept=data["decision"] == "accept", reason=data["reason"]),
+        success=_("已作出决定。"), redirect_to=reverse("credit:proposal", args=[proposal.pk]),
+        page=lambda form, status: _proposal_page(request, _proposal(request, pk), form, status))
 
 
 # --- 督促 items (rules M12, M17) --------------------------------------------------------------------------------
@@ -387,39 +382,46 @@ def urging_list(request):
 
 @login_required
 def urging_detail(request, pk: int):
+    return _urging_page(request, _urging(request, pk))
+
+
+def _urging(request, pk: int) -> UrgingItem:
     if not rights.may(request.user, "credit.view_urgingitem"):
         raise Http404
-    item = access.get_for_user(request.user, UrgingItem.objects.select_related("insurer", "proposal"), pk=pk)
+    return access.get_for_user(request.user, UrgingItem.objects.select_related("insurer", "proposal"), pk=pk)
+
+
+def _urging_page(request, item: UrgingItem, *, note_form=None, close_form=None, status: int = 200):
+    """The 督促 item's page; a refused note or 办结 form is shown again with the typed input and its errors."""
     handling = item.status != UrgingItem.Status.CLOSED and services.can_handle_urging(request.user)
     return render(request, "credit/urging_detail.html", {
         "item": item, "row": _with_clock([item])[0], "notes": item.notes.select_related(
-            "created_by", "created_by_organization"), "handling": handling, "note_form": UrgingNoteForm(),
-        "close_form": UrgingCloseForm(), "now": timezone.now()})
+            "created_by", "created_by_organization"), "handling": handling,
+        "note_form": note_form or UrgingNoteForm(), "close_form": close_form or UrgingCloseForm(),
+        "now": timezone.now()}, status=status)
 
 
 @login_required
 @require_POST
 def urging_record(request, pk: int):
-    if not rights.may(request.user, "credit.view_urgingitem"):
-        raise Http404
-    item = access.get_for_user(request.user, UrgingItem, pk=pk)
-    return _form_action(
-        request, UrgingNoteForm(request.POST), "credit:urging_item", item.pk, invalid=_("请填写督促情况。"),
-        call=lambda data: services.urging_item_record(actor=request.user, item=item, note=data["note"]),
-        done=_("已记录督促情况。"))
+    item = _urging(request, pk)
+    return form_action(
+        request, UrgingNoteForm(request.POST),
+        lambda data: services.urging_item_record(actor=request.user, item=item, note=data["note"]),
+        success=_("已记录督促情况。"), redirect_to=reverse("credit:urging_item", args=[item.pk]),
+        page=lambda form, status: _urging_page(request, _urging(request, pk), note_form=form, status=status))
 
 
 @login_required
 @require_POST
 def urging_close(request, pk: int):
-    if not rights.may(request.user, "credit.view_urgingitem"):
-        raise Http404
-    item = access.get_for_user(request.user, UrgingItem, pk=pk)
-    return _form_action(
-        request, UrgingCloseForm(request.POST), "credit:urging_item", item.pk, invalid=_("请填写办结情况。"),
-        call=lambda data: services.urging_item_close(actor=request.user, item=item, result=data["result"],
-                                                     propose_credit=data["propose_credit"]),
-        done=_("督促事项已办结。"))
+    item = _urging(request, pk)
+    return form_action(
+        request, UrgingCloseForm(request.POST),
+        lambda data: services.urging_item_close(actor=request.user, item=item, result=data["result"],
+                                                propose_credit=data["propose_credit"]),
+        success=_("督促事项已办结。"), redirect_to=reverse("credit:urging_item", args=[item.pk]),
+        page=lambda form, status: _urging_page(request, _urging(request, pk), close_form=form, status=status))
 
 
 # --- home panels ----------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.core.actions import apply_errors, form_action
 from apps.core.audit import audit_record
 from apps.core.errors import ApplicationError
 from apps.parties import access, rights
@@ -37,14 +38,6 @@ VIEW_INSPECTION = "inspections.view_inspection"
 VIEW_NOTICE = "inspections.view_inspectionnotice"
 VIEW_TRAINING = "inspections.view_training"
 PAGE_SIZE = 50
-
-
-def _apply_errors(form, exc: ApplicationError) -> None:
-    fields = (exc.extra or {}).get("fields") or {}
-    for name, errors in fields.items():
-        for error in errors if isinstance(errors, list | tuple) else [errors]:
-            form.add_error(name if name in form.fields else None, str(error))
-    form.add_error(None, exc.message)
 
 
 def _is_inspected(user) -> bool:
@@ -85,7 +78,7 @@ def inspection_create(request):
             except ApplicationError as exc:
                 if exc.status_code != 400:
                     raise
-                _apply_errors(form, exc)
+                apply_errors(form, exc, summary=True)
             else:
                 messages.success(request, _("联合检查 %(no)s 已制定计划。") % {"no": inspection.number})
                 return redirect("inspections:detail", inspection.pk)
@@ -133,25 +126,23 @@ def inspection_detail(request, pk: int):
 @login_required
 @require_POST
 def finding_record(request, pk: int):
+    """One action of the inspection page (``apps.core.actions.form_action``, as every action below): a refused one
+    changes nothing and shows the page again with the typed input and the error beside its field (400, or the
+    service's 403 / 409)."""
     inspection = _inspection(request, pk)
-    form = FindingForm(request.POST, inspection=inspection)
-    try:
-        if not form.is_valid():
-            raise ApplicationError(_("填写有误，请按提示修改后重新提交。"))
-        data = form.cleaned_data
-        finding = services.finding_record(actor=request.user, inspection=inspection,
-                                          party=data["party"] or request.POST.get("party"),
-                                          inspected_on=data["inspected_on"], conclusion=data["conclusion"],
-                                          problems=data["problems"])
-    except ApplicationError as exc:
-        if exc.status_code == 400:
-            _apply_errors(form, exc)
-        messages.error(request, exc.message)
-        inspection.refresh_from_db()
-        return render(request, "inspections/inspection_detail.html",
-                      _detail_context(request, inspection, finding_form=form), status=exc.status_code)
-    messages.success(request, _("已记录%(p)s的检查结果。") % {"p": finding.party.name})
-    return redirect("inspections:detail", inspection.pk)
+
+    def call(data):
+        return services.finding_record(actor=request.user, inspection=inspection,
+                                       party=data["party"] or request.POST.get("party"),
+                                       inspected_on=data["inspected_on"], conclusion=data["conclusion"],
+                                       problems=data["problems"])
+
+    return form_action(
+        request, FindingForm(request.POST, inspection=inspection), call,
+        success=lambda finding: _("已记录%(p)s的检查结果。") % {"p": finding.party.name},
+        redirect_to=reverse("inspections:detail", args=[inspection.pk]),
+        page=lambda form, status: render(request, "inspections/inspection_detail.html", _detail_context(
+            request, _inspection(request, pk), finding_form=form), status=status))
 
 
 @login_required
@@ -159,22 +150,16 @@ def finding_record(request, pk: int):
 def notice_issue(request, pk: int):
     rights.require(request.user, VIEW_INSPECTION)
     finding = access.get_for_user(request.user, InspectionFinding.objects.select_related("inspection", "party"), pk=pk)
-    form = NoticeForm(request.POST)
-    try:
-        form.is_valid()
-        notice = services.notice_issue(actor=request.user, finding=finding,
-                                       requirement=form.cleaned_data.get("requirement", ""),
-                                       problems=form.cleaned_data.get("problems", ""))
-    except ApplicationError as exc:
-        if exc.status_code == 400:
-            _apply_errors(form, exc)
-        messages.error(request, exc.message)
-        inspection = finding.inspection
-        return render(request, "inspections/inspection_detail.html",
-                      _detail_context(request, inspection, notice_forms={finding.pk: form}), status=exc.status_code)
-    messages.success(request, _("已出具通报 %(no)s，整改期限 %(n)d 日。") % {"no": notice.number,
-                                                                     "n": notice.rectification_days})
-    return redirect("inspections:notice", notice.pk)
+    return form_action(
+        request, NoticeForm(request.POST),
+        lambda data: services.notice_issue(actor=request.user, finding=finding, requirement=data["requirement"],
+                                           problems=data["problems"]),
+        success=lambda notice: _("已出具通报 %(no)s，整改期限 %(n)d 日。") % {"no": notice.number,
+                                                                      "n": notice.rectification_days},
+        redirect_to=lambda notice: reverse("inspections:notice", args=[notice.pk]) if notice is not None
+        else reverse("inspections:detail", args=[finding.inspection_id]),
+        page=lambda form, status: render(request, "inspections/inspection_detail.html", _detail_context(
+            request, _inspection(request, finding.inspection_id), notice_forms={finding.pk: form}), status=status))
 
 
 # --- notices and rectification -----------------------------------------------------------------------------
@@ -241,37 +226,27 @@ def notice_detail(request, pk: int):
 @require_POST
 def notice_report(request, pk: int):
     notice = _notice(request, pk)
-    form = ReportForm(request.POST)
-    try:
-        form.is_valid()
-        services.notice_report(actor=request.user, notice=notice, report=form.cleaned_data.get("report", ""))
-    except ApplicationError as exc:
-        if exc.status_code == 400:
-            _apply_errors(form, exc)
-        messages.error(request, exc.message)
-        return render(request, "inspections/notice_detail.html", _notice_context(request, notice, report_form=form),
-                      status=exc.status_code)
-    messages.success(request, _("整改情况已报送%(org)s。") % {"org": notice.issued_by.name})
-    return redirect("inspections:notice", notice.pk)
+    return form_action(
+        request, ReportForm(request.POST),
+        lambda data: services.notice_report(actor=request.user, notice=notice, report=data["report"]),
+        success=_("整改情况已报送%(org)s。") % {"org": notice.issued_by.name},
+        redirect_to=reverse("inspections:notice", args=[notice.pk]),
+        page=lambda form, status: render(request, "inspections/notice_detail.html", _notice_context(
+            request, _notice(request, pk), report_form=form), status=status))
 
 
 @login_required
 @require_POST
 def notice_close(request, pk: int):
     notice = _notice(request, pk)
-    form = CloseForm(request.POST, results=services.lawful_results(notice))
-    try:
-        form.is_valid()
-        services.notice_close(actor=request.user, notice=notice, result=request.POST.get("result", ""),
-                              note=form.cleaned_data.get("note", ""))
-    except ApplicationError as exc:
-        if exc.status_code == 400:
-            _apply_errors(form, exc)
-        messages.error(request, exc.message)
-        return render(request, "inspections/notice_detail.html", _notice_context(request, notice, close_form=form),
-                      status=exc.status_code)
-    messages.success(request, _("通报 %(no)s 的整改跟踪已结束。") % {"no": notice.number})
-    return redirect("inspections:notice", notice.pk)
+    return form_action(
+        request, CloseForm(request.POST, results=services.lawful_results(notice)),
+        lambda data: services.notice_close(actor=request.user, notice=notice, result=request.POST.get("result", ""),
+                                           note=data["note"]),
+        success=_("通报 %(no)s 的整改跟踪已结束。") % {"no": notice.number},
+        redirect_to=reverse("inspections:notice", args=[notice.pk]),
+        page=lambda form, status: render(request, "inspections/notice_detail.html", _notice_context(
+            request, _notice(request, pk), close_form=form), status=status))
 
 
 @login_required
@@ -329,7 +304,7 @@ def training_create(request):
             except ApplicationError as exc:
                 if exc.status_code != 400:
                     raise
-                _apply_errors(form, exc)
+                apply_errors(form, exc, summary=True)
             else:
                 messages.success(request, _("培训 %(no)s 已登记。") % {"no": training.number})
                 return redirect("inspections:training", training.pk)

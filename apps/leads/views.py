@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.core.actions import form_action, refuse
 from apps.core.deadlines import deadline_for
 from apps.core.errors import ApplicationError
 from apps.core.redirects import safe_next
@@ -43,16 +44,6 @@ PAGE = 50
 
 def _page(request, qs, size: int = PAGE):
     return Paginator(qs, size).get_page(request.GET.get("page"))
-
-
-def _fail(request, exc: ApplicationError, form=None) -> None:
-    """Show a refused action: the message on top, field errors on the form."""
-    fields = (exc.extra or {}).get("fields") or {}
-    if form is not None and fields:
-        for name, errors in fields.items():
-            for error in errors if isinstance(errors, list | tuple) else [errors]:
-                form.add_error(name if name in form.fields else None, str(error))
-    messages.error(request, exc.message)
 
 
 def _next(request, default: str) -> str:
@@ -114,7 +105,7 @@ def bulk(request):
             done = _bulk_each(request, action, leads, form.cleaned_data.get("reason") or "")
             messages.success(request, _("已处理 %(n)d 条线索。") % {"n": done})
     except ApplicationError as exc:
-        _fail(request, exc)
+        refuse(request, exc)
     return redirect(back)
 
 
@@ -153,7 +144,7 @@ def flag(request):
                 "ref": lead.reference, "pushed": _("并推送") if d["push"] else ""})
             return redirect("leads:detail", pk=lead.pk)
         except ApplicationError as exc:
-            _fail(request, exc, form)
+            refuse(request, exc, form)
     return render(request, "leads/flag.html", {"form": form, "title": _("标记疑似非法营运车辆")})
 
 
@@ -171,7 +162,7 @@ def report(request):
             messages.success(request, _("已上报，线索编号 %(ref)s。") % {"ref": lead.reference})
             return redirect("leads:detail", pk=lead.pk)
         except ApplicationError as exc:
-            _fail(request, exc, form)
+            refuse(request, exc, form)
     return render(request, "leads/flag.html", {"form": form, "title": _("上报疑似非法营运车辆")})
 
 
@@ -194,7 +185,7 @@ def upload(request):
                     "n": len(leads), "pushed": _("，并作为一个批次推送") if form.cleaned_data["push"] else ""})
                 return redirect("leads:outbox")
         except ApplicationError as exc:
-            _fail(request, exc, form)
+            refuse(request, exc, form)
     return render(request, "leads/upload.html", {"form": form, "errors": errors})
 
 
@@ -212,8 +203,9 @@ def detail(request, pk: int):
     return _detail_page(request, selectors.lead_get(user=request.user, pk=pk))
 
 
-def _detail_page(request, lead: Lead, *, check_form=None, status: int = 200):
-    """The lead page; ``check_form``: the submitted check form, shown again with its errors and the typed input."""
+def _detail_page(request, lead: Lead, bound=None, status: int = 200):
+    """The lead page; ``bound``: a refused action's submitted form, shown again in its place with the typed input
+    and its errors."""
     user = request.user
     org = user.organization_id
     is_sender = org == lead.sender_id and rights.may(user, "leads.change_lead")
@@ -244,28 +236,37 @@ def _detail_page(request, lead: Lead, *, check_form=None, status: int = 200):
         "check_clock": deadline_for(rule=services.OFFLINE_CHECK_RULE, subject=lead),
         "verify_form": forms.VerifyForm(),
         "request_form": forms.CheckRequestForm(),
-        "check_form": check_form if check_form is not None else forms.CheckForm(penalties=penalties),
+        "check_form": forms.CheckForm(penalties=penalties),
         "dispose_form": forms.DisposeForm(penalties=penalties),
         "attach_form": forms.AttachForm(initial={"stage": LeadAttachment.Stage.EVIDENCE if lead.status == Status.NEW
                                                  else LeadAttachment.Stage.CHECK}),
     }
+    if bound is not None:
+        context[_FORM_KEYS[type(bound)]] = bound
     return render(request, "leads/lead_detail.html", context, status=status)
 
 
-def _lead_action(request, pk: int, fn, success: str):
+# The context key under which the lead page shows each action's form (a refused action's bound form takes its place).
+_FORM_KEYS = {forms.VerifyForm: "verify_form", forms.CheckRequestForm: "request_form", forms.CheckForm: "check_form",
+              forms.DisposeForm: "dispose_form", forms.AttachForm: "attach_form"}
+
+
+def _lead_action(request, pk: int, form, call, success: str):
+    """One action of the lead page (``apps.core.actions.form_action``): a refused one changes nothing and shows the
+    page again with the typed input and the error beside its field; a bare button (``form=None``) is told so on
+    the page it came from."""
     lead = selectors.lead_get(user=request.user, pk=pk)
-    try:
-        fn(lead)
-        messages.success(request, success)
-    except ApplicationError as exc:
-        _fail(request, exc)
-    return redirect("leads:detail", pk=lead.pk)
+    return form_action(
+        request, form, lambda data: call(lead, data), success=success,
+        redirect_to=reverse("leads:detail", args=[lead.pk]),
+        page=None if form is None else lambda bound, status: _detail_page(
+            request, selectors.lead_get(user=request.user, pk=pk), bound, status))
 
 
 @login_required
 @require_POST
 def push(request, pk: int):
-    return _lead_action(request, pk, lambda lead: services.lead_push(actor=request.user, leads=[lead]),
+    return _lead_action(request, pk, None, lambda lead, d: services.lead_push(actor=request.user, leads=[lead]),
                         _("已推送。"))
 
 
@@ -273,10 +274,8 @@ def push(request, pk: int):
 @require_POST
 def verify(request, pk: int):
     """Rule M2: the regulator records its insurance verification."""
-    form = forms.VerifyForm(request.POST)
-    note = form.cleaned_data.get("note", "") if form.is_valid() else ""
-    return _lead_action(request, pk, lambda lead: services.lead_insurance_verify(actor=request.user, lead=lead,
-                                                                                 note=note),
+    return _lead_action(request, pk, forms.VerifyForm(request.POST),
+                        lambda lead, d: services.lead_insurance_verify(actor=request.user, lead=lead, note=d["note"]),
                         _("已记录投保信息核验。"))
 
 
@@ -284,48 +283,35 @@ def verify(request, pk: int):
 @require_POST
 def request_check(request, pk: int):
     """Rules M2, M4: the regulator asks transport for an offline check."""
-    form = forms.CheckRequestForm(request.POST)
-    note = form.cleaned_data.get("note", "") if form.is_valid() else ""
-    return _lead_action(request, pk, lambda lead: services.lead_offline_check_request(actor=request.user, lead=lead,
-                                                                                      note=note),
+    return _lead_action(request, pk, forms.CheckRequestForm(request.POST),
+                        lambda lead, d: services.lead_offline_check_request(actor=request.user, lead=lead,
+                                                                            note=d["note"]),
                         _("已请求交通运输部门线下核查。"))
 
 
 @login_required
 @require_POST
 def check_start(request, pk: int):
-    return _lead_action(request, pk, lambda lead: services.lead_check_start(actor=request.user, lead=lead),
+    return _lead_action(request, pk, None, lambda lead, d: services.lead_check_start(actor=request.user, lead=lead),
                         _("已开始线下核查。"))
 
 
 @login_required
 @require_POST
 def check_record(request, pk: int):
+    """Rule M2: transport records its finding."""
     lead = selectors.lead_get(user=request.user, pk=pk)
-    form = forms.CheckForm(request.POST, request.FILES, penalties=_vehicle_penalties(request.user, lead))
-    # the one who may record the finding gets the page again with what was typed and the error on its field
-    keep_input = services.may_define(request.user, lead) and lead.status == Status.OFFLINE_CHECK
-    if not form.is_valid():
-        messages.error(request, _("核查结果填写有误：%(e)s") % {"e": "；".join(
-            f"{form.fields[k].label if k in form.fields else ''}：{' '.join(v)}" for k, v in form.errors.items())})
-        if keep_input:
-            return _detail_page(request, lead, check_form=form, status=400)
-        return redirect("leads:detail", pk=lead.pk)
-    d = form.cleaned_data
-    checked_at = d.get("checked_at")
-    if checked_at is not None and timezone.is_naive(checked_at):
-        checked_at = timezone.make_aware(checked_at)
-    try:
-        services.lead_check_record(
+
+    def call(lead, d):
+        checked_at = d.get("checked_at")
+        if checked_at is not None and timezone.is_naive(checked_at):
+            checked_at = timezone.make_aware(checked_at)
+        return services.lead_check_record(
             actor=request.user, lead=lead, outcome=d["outcome"], result=d["result"], checked_at=checked_at,
             attachments=d["attachments"], reason=d.get("reason") or "", penalty=d.get("penalty"))
-    except ApplicationError as exc:
-        _fail(request, exc, form=form if keep_input else None)
-        if keep_input:
-            return _detail_page(request, selectors.lead_get(user=request.user, pk=pk), check_form=form, status=400)
-        return redirect("leads:detail", pk=lead.pk)
-    messages.success(request, _("已记录界定结论。"))
-    return redirect("leads:detail", pk=lead.pk)
+
+    form = forms.CheckForm(request.POST, request.FILES, penalties=_vehicle_penalties(request.user, lead))
+    return _lead_action(request, pk, form, call, _("已记录界定结论。"))
 
 
 @login_required
@@ -333,14 +319,10 @@ def check_record(request, pk: int):
 def dispose(request, pk: int):
     lead = selectors.lead_get(user=request.user, pk=pk)
     form = forms.DisposeForm(request.POST, penalties=_vehicle_penalties(request.user, lead))
-    if not form.is_valid():
-        messages.error(request, _("处置信息填写有误。"))
-        return redirect("leads:detail", pk=lead.pk)
-    d = form.cleaned_data
     return _lead_action(
-        request, pk,
-        lambda lead: services.lead_dispose(actor=request.user, lead=lead, penalty=d.get("penalty"),
-                                           credit_record=d.get("credit_record", False), note=d.get("note") or ""),
+        request, pk, form,
+        lambda lead, d: services.lead_dispose(actor=request.user, lead=lead, penalty=d.get("penalty"),
+                                              credit_record=d.get("credit_record", False), note=d.get("note") or ""),
         _("已办结。"),
     )
 
@@ -348,15 +330,9 @@ def dispose(request, pk: int):
 @login_required
 @require_POST
 def attach(request, pk: int):
-    lead = selectors.lead_get(user=request.user, pk=pk)
-    form = forms.AttachForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("请选择要上传的文件。"))
-        return redirect("leads:detail", pk=lead.pk)
     return _lead_action(
-        request, pk,
-        lambda lead: services.lead_attach(actor=request.user, lead=lead, files=form.cleaned_data["files"],
-                                          stage=form.cleaned_data["stage"]),
+        request, pk, forms.AttachForm(request.POST, request.FILES),
+        lambda lead, d: services.lead_attach(actor=request.user, lead=lead, files=d["files"], stage=d["stage"]),
         _("附件已上传。"),
     )
 
@@ -399,7 +375,7 @@ def penalty_new(request):
             messages.success(request, _("处罚决定 %(no)s 已录入并推送至金融监管部门。") % {"no": penalty.decision_no})
             return redirect("leads:penalty", pk=penalty.pk)
         except ApplicationError as exc:
-            _fail(request, exc, form)
+            refuse(request, exc, form)
     return render(request, "leads/penalty_form.html", {"form": form})
 
 
@@ -457,7 +433,7 @@ def worklist_answer(request, pk: int):
                                           note=form.cleaned_data.get("note") or "")
             messages.success(request, _("已答复。"))
         except ApplicationError as exc:
-            _fail(request, exc)
+            refuse(request, exc)
     else:
         messages.error(request, _("请选择答复内容。"))
     return redirect(_next(request, reverse("leads:worklist")))
@@ -483,7 +459,7 @@ def screening_push(request):
         run = lawful_list_push(actor=request.user)
         messages.success(request, _("已推送合法营运车辆清单（%(n)d 辆）。") % {"n": run.vehicle_count})
     except ApplicationError as exc:
-        _fail(request, exc)
+        refuse(request, exc)
     return redirect("leads:screening")
 
 
@@ -528,7 +504,7 @@ def screening_review(request, pk: int):
                                                 reason=form.cleaned_data.get("reason") or "")
         messages.success(request, _("已审核 %(n)d 条比对发现；确认的发现须在下方预览并确认后才下发保险公司。") % {"n": n})
     except ApplicationError as exc:
-        _fail(request, exc)
+        refuse(request, exc)
     return redirect("leads:screening-run", pk=run.pk)
 
 
@@ -544,7 +520,7 @@ def screening_dispatch(request, pk: int):
                                                digest=form.cleaned_data["digest"] if form.is_valid() else "")
         messages.success(request, _("已向 %(n)d 家保险公司下发批改核查清单。") % {"n": len(batches)})
     except ApplicationError as exc:
-        _fail(request, exc)
+        refuse(request, exc)
     return redirect("leads:screening-run", pk=run.pk)
 
 
@@ -570,7 +546,7 @@ def risk_page(request):
                 messages.success(request, _("已保存权重第 %(v)d 版。") % {"v": saved.version})
                 return redirect("leads:risk")
             except ApplicationError as exc:
-                _fail(request, exc, form)
+                refuse(request, exc, form)
     from .models import RiskModelWeights
 
     return render(request, "leads/risk.html", {
@@ -593,7 +569,7 @@ def risk_run_now(request):
             "s": run.vehicles_scored, "f": run.flagged})
         return redirect("leads:risk-run", pk=run.pk)
     except ApplicationError as exc:
-        _fail(request, exc)
+        refuse(request, exc)
     return redirect("leads:risk")
 
 
@@ -626,6 +602,6 @@ def risk_run_confirm(request, pk: int):
                                           digest=form.cleaned_data["digest"] if form.is_valid() else "")
         messages.success(request, _("已将 %(n)d 条线索作为一个批次推送至交通运输部门。") % {"n": run.leads_created})
     except ApplicationError as exc:
-        _fail(request, exc)
+        refuse(request, exc)
     return redirect("leads:risk-run", pk=run.pk)
 

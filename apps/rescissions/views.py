@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core import deadlines
+from apps.core.actions import form_action
 from apps.core.audit import audit_record, reveal
 from apps.core.errors import ApplicationError
 from apps.core.exports import FORMATS, Column, display, export_response
@@ -191,31 +192,19 @@ def _case_page(request, case, bound=None, status: int = 200):
 
 
 def _act(request, pk, form_class, call, success: str):
-    """One action of the case page. A refused action (invalid input, or the service's refusal) changes nothing and
-    shows the page again with the user's input kept and the error beside the field at fault (400)."""
+    """One action of the case page, through the kernel's one mechanism (``apps.core.actions.form_action``): a
+    refused action (invalid input, or the service's refusal) changes nothing and shows the page again with the
+    user's input kept and the error beside the field at fault (400, or the service's 403 / 409)."""
     case = selectors.case_get(request.user, pk)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():  # the message names each field at fault, as the form does
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
-        return _case_page(request, case, form, status=400)
-    try:
-        case = call(case, form.cleaned_data)
-    except ApplicationError as exc:
-        fields = (exc.extra or {}).get("fields") or {}
-        for name, errors in fields.items():
-            if name in form.fields:
-                for error in errors if isinstance(errors, list | tuple) else [errors]:
-                    form.add_error(name, str(error))
-        if not any(name in form.fields for name in fields):
-            form.add_error(None, exc.message)
-        messages.error(request, exc.message)
-        return _case_page(request, selectors.case_get(request.user, pk), form, status=exc.status_code)
-    messages.success(request, success)
-    for warning in selectors.case_clock(case).warnings:
-        messages.warning(request, warning)
-    return redirect("rescissions:case", pk=pk)
+
+    def warnings(case):
+        for warning in selectors.case_clock(case).warnings:
+            messages.warning(request, warning)
+
+    return form_action(
+        request, form_class(request.POST), lambda data: call(case, data), success=success,
+        redirect_to=reverse("rescissions:case", args=[pk]), after=warnings,
+        page=lambda form, status: _case_page(request, selectors.case_get(request.user, pk), form, status=status))
 
 
 @login_required

@@ -133,9 +133,10 @@ def test_action_pages_issue_and_close(client, parties):
     client.force_login(parties.insurer_a_user)
     page = client.get(f"/credit/actions/{action.pk}/").content.decode()
     assert "责令整改" in page and f"/credit/actions/{action.pk}/close/" not in page  # no close form for the target
-    assert client.post(f"/credit/actions/{action.pk}/close/", {"result": "x"}).status_code == 302
+    # the target cannot close it: refused (403) on the page, nothing changed (issue 16: the page is shown again)
+    assert client.post(f"/credit/actions/{action.pk}/close/", {"result": "x"}).status_code == 403
     action.refresh_from_db()
-    assert action.status == "open"  # the target cannot close it
+    assert action.status == "open"
     client.force_login(parties.insurer_b_user)
     assert client.get(f"/credit/actions/{action.pk}/").status_code == 404
     client.force_login(parties.regulator_user)

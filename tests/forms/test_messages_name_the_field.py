@@ -43,3 +43,22 @@ def test_the_case_page_says_which_field_is_wrong(client, parties):
     assert any(m.startswith("联系电话") and "格式不正确" in m for m in messages), messages
     case.refresh_from_db()
     assert case.notice_sent_at is None
+
+
+def test_the_refused_phone_stays_typed_on_the_page_with_its_error_beside_it(client, parties):
+    """The reported case (issue 16): the page is shown again (400, not a redirect), the typed phone is still in
+    its input, the error sits beside it and the message says the phone is malformed, naming the field."""
+    user = parties.insurer_a_user
+    case = non_disclosure(open_case(parties.insurer_a, known_at=days_ago(3)), user)
+    client.force_login(user)
+    response = client.post(reverse("rescissions:notice-send", args=[case.pk]),
+                           {**BASE, "contact_phone": "请致电柳州分公司"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    form = page[page.index('data-testid="form-notice-send"'):]
+    form = form[:form.index("</form>")]
+    assert 'value="请致电柳州分公司"' in form and 'id="id_contact_phone_error"' in form
+    mine = [str(m) for m in response.context["messages"] if str(m).startswith("联系电话：")]
+    assert mine and all("格式不正确" in m and "请填写" not in m for m in mine), mine
+    case.refresh_from_db()
+    assert case.notice_sent_at is None
