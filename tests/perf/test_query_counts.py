@@ -133,7 +133,7 @@ def measurements(world, django_db_blocker):
 
 
 # a value each path parameter of the schema matches (to find the pattern of a schema path)
-_PATH_FILLERS = {"kind": "taxi_company", "key_id": "insurer:0a1b", "key": "rescissions"}
+_PATH_FILLERS = {"kind": "taxi_company", "key_id": "insurer:0a1b", "key": "rescissions", "interface": "baseInfoVehicle"}
 
 
 def test_every_pattern_is_measured():

@@ -38,6 +38,8 @@ _PK = {
     # exchange
     "exchange-batch-detail": "batch_a", "exchange-batch-archive": "batch_a", "exchange-batch-retry": "batch_a",
     "batch-detail": "batch_a", "batch-archive": "batch_a", "batch-events": "batch_a",
+    "batch-receipt-to-sign": "batch_a", "batch-receipt-signature": "batch_a", "batch-to-sign": "batch_a",
+    "batch-signature": "batch_a",
     "batch-event-detail": "batch_event_a",
     # registers
     "vehicles:detail": "vehicle_a", "vehicles:edit": "vehicle_a", "vehicles:permit_edit": "permit_a",
@@ -104,6 +106,8 @@ _PK = {
     "inspection-notice-detail": "inspection_notice_a", "training-detail": "training",
     # parties and the kernel
     "deadline-detail": "deadline_a",
+    # ride-hailing data: company A's vehicle-day
+    "ridehailing-vehicleday-detail": "rh_vehicleday_a",
 }
 
 _EXTRA = {
@@ -122,10 +126,15 @@ _EXTRA = {
     "organization-detail": lambda w: {"pk": w.orgs["insurer_a"].pk},
     "user-detail": lambda w: {"pk": w.users["insurer_a"].pk},
     "exchange-key-detail": lambda w: {"key_id": w.key_a.key_id},
+    "exchange-key-revoke": lambda w: {"key_id": w.key_a.key_id},
     "dashboard:chart-csv": lambda w: {"key": "rescissions"},
     "api-dashboard-chart": lambda w: {"key": "rescissions"},
+    "ridehailing:delivery": lambda w: {"number": w.rh_delivery_a.number},
+    "ridehailing-delivery-detail": lambda w: {"number": w.rh_delivery_a.number},
+    "ridehailing-records": lambda w: {"interface": "baseInfoVehicle"},
 }
 
 # URLs whose path names one object by its id (``pk``)
 ID_URLS = set(_PK) | {name for name in _EXTRA if name not in ("import-template", "dashboard:chart-csv", "api-dashboard-chart",
-                                                              "credit-record-file", "exchange-key-detail")}
+                                                              "credit-record-file", "exchange-key-detail", "exchange-key-revoke",
+                                                              "ridehailing-records")}

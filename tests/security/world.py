@@ -296,6 +296,25 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     w.import_a = import_job_create(actor=u["company_a"], kind="vehicles",
                                    upload=SimpleUploadedFile("vehicles.csv", csv, content_type="text/csv"))
 
+    # --- ride-hailing data: company A's own feed, a delivery with a rejected record, a vehicle-day (issue 20) -------
+    from apps.parties.services import user_create
+    from apps.ridehailing import services as ridehailing
+    from apps.ridehailing.models import Feed, VehicleDay
+
+    ridehailing.company_register(company_id="SECA01", organization=o["company_a"], actor=u["admin"])
+    rh_account = user_create(organization=o["company_a"], username="sec_rh_company_a", password=None, is_system=True,
+                             actor=u["admin"])
+    w.rh_feed_a = ridehailing.feed_create(name="龙城出租网约车平台(安全)", kind=Feed.Kind.COMPANY, account=rh_account,
+                                          actor=u["admin"])
+    w.rh_delivery_a, _results = ridehailing.ingest(
+        feed=w.rh_feed_a, interface="baseInfoVehicle", actor=rh_account,
+        records=[{"CompanyId": "SECA01", "VehicleNo": "桂B-BAD", "VIN": "LSVAU2180N0000001", "Flag": 1,
+                  "UpdateTime": timezone.localtime(now).strftime("%Y%m%d%H%M%S")}])
+    ridehailing.ingest(feed=w.rh_feed_a, interface="operateDepart", actor=rh_account, records=[
+        {"CompanyId": "SECA01", "OrderId": "SEC-1", "VehicleNo": w.vehicle_a.plate or "桂B00001",
+         "DepTime": timezone.localtime(now - dt.timedelta(hours=1)).strftime("%Y%m%d%H%M%S")}])
+    w.rh_vehicleday_a = VehicleDay.objects.get(company__company_id="SECA01")
+
     # --- the exchange's own rows ---------------------------------------------------------------------------------
     w.batch_a = exchange_batch_to(o["insurer_a"])
     w.batch_b = exchange_batch_to(o["insurer_b"])
