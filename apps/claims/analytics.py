@@ -292,7 +292,8 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
         subject = check.vehicle if check.subject_kind == FocusedCheck.SubjectKind.VEHICLE else check.driver
         credit_proposal_create(
             subject=subject, event=CreditEvent.CLAIMS_VIOLATION, severity="moderate", source=check,
-            occurred_on=timezone.localdate(), reason=_("理赔数据分析重点核查发现违规：%(note)s") % {"note": note},
+            occurred_on=timezone.localdate(),
+            reason=Text(gettext_noop("理赔数据分析重点核查发现违规：%(note)s"), note=note),
             evidence_link=f"/claims/checks/{check.pk}/", actor=actor,
         )
         if report_lead and check.vehicle is not None and check.vehicle.plate:

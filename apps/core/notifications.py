@@ -85,11 +85,23 @@ class Text:
     def as_json(self) -> dict:
         return {"msgid": self.msgid, "params": self.params}
 
+    @classmethod
+    def from_json(cls, message: Mapping) -> Text:
+        """The text a stored message (``as_json``, a record's ``…_msg``) says, e.g. to quote it in another text."""
+        text = cls(message.get("msgid", ""))
+        text.params = dict(message.get("params") or {})
+        return text
+
     def __str__(self) -> str:
         return render(self.msgid, self.params)
 
     def __repr__(self) -> str:
         return f"Text({self.msgid!r}, **{self.params!r})"
+
+
+def quoted(text: str, message: Mapping | None) -> str | Text:
+    """A stored text as a parameter of another: its message when it has one, else the text as stored."""
+    return Text.from_json(message) if message and message.get("msgid") else text
 
 
 def stored(value) -> tuple[str, dict]:
@@ -120,8 +132,9 @@ def recognise(text: str, msgids: Iterable[str], labels: Mapping[str, Iterable[st
     """The message (``{"msgid", "params"}``) whose Chinese rendering is exactly ``text``, or ``{}``.
 
     Each of ``msgids`` is tried as a pattern (``%(name)s`` any text, ``%(name)d`` a number); the first whose
-    rendering with the parameters found gives back ``text`` exactly wins. A parameter named in ``labels`` whose
-    value is one of its label msgids is stored as that label (translated at display); other parameters are data."""
+    rendering with the parameters found gives back ``text`` exactly wins. A parameter named in ``labels`` must be
+    one of its label msgids (else the message does not match) and is stored as that label (translated at display);
+    other parameters are data."""
     labels = {key: set(values) for key, values in (labels or {}).items()}
     for msgid in msgids:
         if "%(" not in msgid:  # rendered without formatting (``render``)
@@ -150,8 +163,9 @@ def recognise(text: str, msgids: Iterable[str], labels: Mapping[str, Iterable[st
                 continue
         except (KeyError, ValueError, TypeError):
             continue
-        params = {name: {"msgid": value} if isinstance(value, str) and value in labels.get(name, ()) else value
-                  for name, value in values.items()}
+        if any(name in labels and value not in labels[name] for name, value in values.items()):
+            continue
+        params = {name: {"msgid": value} if name in labels else value for name, value in values.items()}
         return {"msgid": msgid, "params": params}
     return {}
 

@@ -116,6 +116,9 @@ class CreditRecord(models.Model):
     expires_on = models.DateField(_("失效日期"), null=True, blank=True)
     evidence_link = models.CharField(_("证据链接"), max_length=500, blank=True)
     detail = models.TextField(_("说明"), blank=True)
+    # the message behind a text the platform wrote (apps.core.notifications.stored), shown in the reader's
+    # language; empty when a user typed it and on rows older than it (the text shows). Issue 16.
+    detail_msg = models.JSONField(blank=True, default=dict)
     corrects = models.ForeignKey(
         "self", verbose_name=_("更正的记录"), null=True, blank=True, on_delete=models.PROTECT, related_name="corrections",
     )
@@ -156,6 +159,13 @@ class CreditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_label} {self.event_label} ({self.get_severity_display()})"
+
+    @property
+    def display_detail(self) -> str:
+        """The record's text in the active language (a typed text as typed)."""
+        from apps.core.notifications import shown
+
+        return shown(self.detail, self.detail_msg)
 
     @property
     def event_label(self) -> str:
@@ -298,6 +308,7 @@ class CreditProposal(models.Model):
     event = models.CharField(_("事项"), max_length=60)
     severity = models.CharField(_("严重程度"), max_length=20, choices=Severity.choices)
     reason = models.TextField(_("提议理由（事实经过）"))
+    reason_msg = models.JSONField(blank=True, default=dict)  # as ``CreditRecord.detail_msg`` (issue 16)
     occurred_on = models.DateField(_("发生日期"))
     evidence_link = models.CharField(_("证据链接"), max_length=500, blank=True)
     # the proposing event (a confirmed lead, a focused check, a complaint, an urging item …)
@@ -349,6 +360,13 @@ class CreditProposal(models.Model):
                                                         "event": self.event_label}
 
     @property
+    def display_reason(self) -> str:
+        """The reason in the active language (a typed reason as typed)."""
+        from apps.core.notifications import shown
+
+        return shown(self.reason, self.reason_msg)
+
+    @property
     def number(self) -> str:
         return f"XY{self.pk:06d}" if self.pk else ""
 
@@ -391,6 +409,7 @@ class UrgingItem(models.Model):
     subject_link = models.CharField(_("事项链接"), max_length=500, blank=True)
     rule = models.CharField(_("依据规则"), max_length=20)
     reason = models.TextField(_("督促事由"))
+    reason_msg = models.JSONField(blank=True, default=dict)  # as ``CreditRecord.detail_msg`` (issue 16)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
@@ -420,6 +439,13 @@ class UrgingItem(models.Model):
     def __str__(self) -> str:
         return _("督促事项 %(no)s：%(insurer)s %(subject)s") % {
             "no": self.number, "insurer": self.insurer.name, "subject": self.subject_display}
+
+    @property
+    def display_reason(self) -> str:
+        """The reason in the active language (a typed reason as typed)."""
+        from apps.core.notifications import shown
+
+        return shown(self.reason, self.reason_msg)
 
     @property
     def subject_display(self) -> str:

@@ -22,7 +22,7 @@ from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.models import Deadline
-from apps.core.notifications import Text, choice, notify_organization
+from apps.core.notifications import Text, choice, notify_organization, quoted, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import check_date, normalize_link
 from apps.parties import rights
@@ -117,7 +117,7 @@ def _evidence_link(value: str | None) -> str:
 
 def _record_write(
     *, subject, event: str, severity: str, source: str, occurred_on: dt.date, expires_on: dt.date | None = None,
-    evidence_link: str = "", detail: str = "", actor, dedup_key: str = "",
+    evidence_link: str = "", detail: str | Text = "", actor, dedup_key: str = "",
 ) -> CreditRecord:
     """Write one record into the subject's file. Private: the file is written only by the competent association
     — by hand (``credit_record_add``), by deciding a proposal (``credit_proposal_decide``) or by its own
@@ -147,9 +147,11 @@ def _record_write(
     if expires_on <= occurred_on:
         raise ApplicationError(_("失效日期须晚于发生日期。"), code="credit_expiry",
                                extra={"fields": {"expires_on": [_("失效日期须晚于发生日期。")]}})
+    detail, detail_msg = stored(detail)  # a Text when the platform wrote it (issue 16)
     record = CreditRecord(
         **subject_describe(subject), event=event[:60], severity=severity, source=source[:40],
-        occurred_on=occurred_on, expires_on=expires_on, evidence_link=evidence_link or "", detail=detail or "",
+        occurred_on=occurred_on, expires_on=expires_on, evidence_link=evidence_link or "", detail=detail,
+        detail_msg=detail_msg,
         dedup_key=dedup_key, created_by=acting_user(actor),
         created_by_organization=getattr(actor, "organization", None),
     )
@@ -382,7 +384,8 @@ def supervisory_action_issue(
         action.reported_at = now
     entry = {"subject": target, "event": ACTION_EVENTS[kind], "severity": conf.action_severity()[kind],
              "occurred_on": starts_on, "evidence_link": evidence_link or f"/credit/actions/{action.pk}/"}
-    facts_text = f"{action.get_kind_display()}（{action.get_ground_display()}）{action.reference_no}：{action.facts}"
+    facts_text = Text(gettext_noop("%(kind)s（%(ground)s）%(ref)s：%(facts)s"), kind=choice(action, "kind"),
+                      ground=choice(action, "ground"), ref=action.reference_no, facts=action.facts)
     if issuer_kind in competent_associations(subject_describe(target)["subject_kind"]):
         # the association's own self-discipline measure against a subject whose file it keeps: its decision
         action.credit_record = _record_write(**entry, source="supervisory_action", detail=facts_text, actor=actor,
@@ -558,7 +561,7 @@ def _text_required(value: str, *, field: str, model, message: str) -> str:
 
 @transaction.atomic
 def credit_proposal_create(
-    *, actor, subject, event: str, severity: str, reason: str, source=None, occurred_on: dt.date | None = None,
+    *, actor, subject, event: str, severity: str, reason: str | Text, source=None, occurred_on: dt.date | None = None,
     evidence_link: str = "",
 ) -> CreditProposal:
     """Propose an entry into ``subject``'s credit file (rule M2): the platform (a ``SystemActor``) or a party
@@ -572,11 +575,12 @@ def credit_proposal_create(
     if not event or len(event) > 60:
         raise ApplicationError(_("请填写提议的事项（不超过 60 个字符）。"), code="credit_invalid",
                                extra={"fields": {"event": [_("请填写事项。")]}})
-    reason = (reason or "").strip()
-    if not reason:
+    message = stored(reason)[1]
+    reason_text = stored(reason)[0].strip()
+    if not reason_text:
         raise ApplicationError(_("请填写提议理由（事实经过）。"), code="reason_required",
                                extra={"fields": {"reason": [_("请填写提议理由。")]}})
-    bound_text(CreditProposal, reason=reason)
+    bound_text(CreditProposal, reason=reason_text)
     occurred_on = timezone.localdate() if occurred_on is None else occurred_on
     if isinstance(occurred_on, dt.datetime):
         raise ApplicationError(_("发生日期应为日期。"), code="credit_invalid",
@@ -591,7 +595,8 @@ def credit_proposal_create(
         raise ConflictError(_("%(source)s已就%(subject)s提议记入信用档案，不能重复提议。") % {
             "source": origin["source_label"], "subject": described["subject_label"]}, code="proposal_exists")
     proposal = CreditProposal(
-        **described, subject_key=key, event=event, severity=severity, reason=reason, occurred_on=occurred_on,
+        **described, subject_key=key, event=event, severity=severity, reason=reason_text, reason_msg=message,
+        occurred_on=occurred_on,
         evidence_link=evidence_link, **origin, proposed_by=acting_user(actor),
         proposed_by_organization=getattr(actor, "organization", None),
         proposed_by_job=getattr(actor, "system_job", "") if isinstance(actor, rights.SystemActor) else "",
@@ -619,7 +624,7 @@ def credit_proposal_create(
             organization=association, title=Text(gettext_noop("待决定的信用记入提议：%(subject)s %(event)s"),
                                                  subject=proposal.subject_label,
                                                  event=choice(proposal, "event", CreditEvent)),
-            body=reason, link=f"/credit/proposals/{proposal.pk}/", kind="credit.proposal",
+            body=reason_text, link=f"/credit/proposals/{proposal.pk}/", kind="credit.proposal",
             dedup_key=f"credit.proposal:{proposal.pk}")
     return proposal
 
@@ -664,11 +669,10 @@ def credit_proposal_decide(*, actor, proposal: CreditProposal, accept: bool, rea
     proposal.decided_at, proposal.decision_reason = now, reason
     if accept:
         subject = proposal.vehicle or proposal.driver or proposal.organization
-        detail = proposal.reason
+        detail = quoted(proposal.reason, proposal.reason_msg)
         if proposal.source_label:
-            detail = _("%(reason)s（依据%(source)s提议 %(no)s；协会决定：%(decision)s）") % {
-                "reason": proposal.reason, "source": proposal.source_label, "no": proposal.number,
-                "decision": reason}
+            detail = Text(gettext_noop("%(reason)s（依据%(source)s提议 %(no)s；协会决定：%(decision)s）"),
+                          reason=detail, source=proposal.source_label, no=proposal.number, decision=reason)
         proposal.record = _record_write(
             subject=subject, event=proposal.event, severity=proposal.severity, source=proposal.record_source,
             occurred_on=proposal.occurred_on, evidence_link=proposal.evidence_link, detail=detail, actor=actor,
@@ -716,7 +720,7 @@ def _insurance_association():
 
 
 @transaction.atomic
-def urging_item_open(*, actor, insurer, subject, reason: str, rule: str, link: str = "") -> UrgingItem:
+def urging_item_open(*, actor, insurer, subject, reason: str | Text, rule: str, link: str = "") -> UrgingItem:
     """Open a 督促 item the insurance association must act on (rules M12, M17), with its clock
     (``URGING_ITEM_DAYS`` natural days). Idempotent per (subject, rule): the item already open is returned."""
     rights.require(actor, "credit.add_urgingitem", _("您没有登记督促事项的权限。"))
@@ -727,7 +731,8 @@ def urging_item_open(*, actor, insurer, subject, reason: str, rule: str, link: s
     if not rule or len(rule) > 20:
         raise ApplicationError(_("请填写督促事项依据的规则。"), code="invalid",
                                extra={"fields": {"rule": [_("请填写规则编号。")]}})
-    reason = (reason or "").strip()
+    reason, reason_msg = stored(reason)  # a Text when the platform writes it (issue 16)
+    reason = reason.strip()
     if not reason:
         raise ApplicationError(_("请填写督促事由。"), code="reason_required",
                                extra={"fields": {"reason": [_("请填写督促事由。")]}})
@@ -740,7 +745,8 @@ def urging_item_open(*, actor, insurer, subject, reason: str, rule: str, link: s
     item = UrgingItem(
         insurer=insurer, subject_content_type=origin["source_content_type"],
         subject_object_id=origin["source_object_id"], subject_label=origin["source_label"],
-        subject_link=_evidence_link(link), rule=rule, reason=reason, opened_by=acting_user(actor),
+        subject_link=_evidence_link(link), rule=rule, reason=reason, reason_msg=reason_msg,
+        opened_by=acting_user(actor),
         opened_by_job=actor.system_job if isinstance(actor, rights.SystemActor) else "",
     )
     item.save()

@@ -384,9 +384,9 @@ def _propose_credit_entry(notice: InspectionNotice, *, actor, deadline):
         actor=actor, subject=notice.party, event=CreditEvent.INSPECTION_NOT_RECTIFIED, severity="moderate",
         source=notice, occurred_on=local_date(deadline.due_at if deadline is not None else timezone.now()),
         evidence_link=f"/inspections/notices/{notice.pk}/",
-        reason=_("联合检查 %(i)s 通报 %(no)s 要求 %(n)d 日内整改，期限届满未整改到位：%(note)s") % {
-            "i": notice.inspection.number, "no": notice.number, "n": notice.rectification_days,
-            "note": notice.result_note})
+        reason=Text(gettext_noop("联合检查 %(i)s 通报 %(no)s 要求 %(n)d 日内整改，期限届满未整改到位：%(note)s"),
+                    i=notice.inspection.number, no=notice.number, n=notice.rectification_days,
+                    note=notice.result_note))
 
 
 # --- training (rules M2, M17) -------------------------------------------------------------------------------

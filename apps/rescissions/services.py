@@ -996,11 +996,11 @@ def _record_breach(case: RescissionCase, *, actor) -> None:
     # rule M12: the association urges the insurer; no credit entry unless the association decides one (M2)
     urging_item_open(
         actor=actor, insurer=case.insurer, subject=case, rule="M12", link=case_url(case),
-        reason=(_("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道危险程度显著增加，%(deadline)s 前未增加保险费、"
-                  "批改保单或解除合同（规则 M12；保险法第五十二条、规则 J9）。") if case.path == Path.RISK_INCREASE
-                else _("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道解除事由，%(deadline)s 前未作出决定（规则 M12、J5）。"))
-        % {"no": case.number, "plate": case.vehicle.label, "policy": case.policy.number,
-           "known": _fmt(case.known_at), "deadline": _fmt(case.deadline_at)},
+        reason=Text(gettext_noop("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道危险程度显著增加，%(deadline)s 前未增加保险费、"
+                                 "批改保单或解除合同（规则 M12；保险法第五十二条、规则 J9）。") if case.path == Path.RISK_INCREASE
+                    else gettext_noop("案件 %(no)s：%(plate)s，保单 %(policy)s，%(known)s 知道解除事由，%(deadline)s 前未作出决定（规则 M12、J5）。"),
+                    no=case.number, plate=case.vehicle.label, policy=case.policy.number, known=_fmt(case.known_at),
+                    deadline=_fmt(case.deadline_at)),
     )
 
 

@@ -59,7 +59,8 @@ def test_recognise_finds_the_message_behind_an_old_chinese_text_exactly():
     assert recognise("承办单位正在核查。", msgids) == {"msgid": "承办单位正在核查。", "params": {}}
     assert recognise("核查结论：属实。", msgids, {"f": ["属实"]}) == {"msgid": "核查结论：%(f)s。",
                                                                      "params": {"f": {"msgid": "属实"}}}
-    assert recognise("核查结论：另议。", msgids, {"f": ["属实"]})["params"] == {"f": "另议"}  # not a label: data
+    assert recognise("核查结论：另议。", msgids, {"f": ["属实"]}) == {}  # a label's place holds no label
+    assert recognise("核查结论：另议。", msgids)["params"] == {"f": "另议"}  # without labels: data
     assert recognise("处理期限延长至 30 日，2026-12-20 前办理完毕。理由：案情复杂", msgids) == {
         "msgid": "处理期限延长至 %(n)d 日，%(due)s 前办理完毕。理由：%(r)s",
         "params": {"n": 30, "due": "2026-12-20", "r": "案情复杂"}}

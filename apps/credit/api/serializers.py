@@ -22,12 +22,14 @@ class CreditRecordSerializer(serializers.ModelSerializer):
     event_label = serializers.CharField(read_only=True)
     source_label = serializers.CharField(read_only=True)
     severity_label = LabelField("severity")
+    # in the request's language; ``detail_msg`` the message behind it ({} when typed) — issue 16
+    detail = serializers.CharField(source="display_detail", read_only=True)
 
     class Meta:
         model = CreditRecord
         fields = ["id", "subject_kind", "organization", "vehicle", "driver", "subject_organization", "subject_label",
                   "event", "event_label", "severity", "severity_label", "source", "source_label", "occurred_on",
-                  "expires_on", "evidence_link", "detail", "corrects", "correction_reason", "withdraws",
+                  "expires_on", "evidence_link", "detail", "detail_msg", "corrects", "correction_reason", "withdraws",
                   "created_by_organization", "created_at"]
         read_only_fields = fields
 
@@ -95,12 +97,13 @@ class CreditProposalSerializer(serializers.ModelSerializer):
     proposer = serializers.CharField(source="proposer_label", read_only=True)
     source_type = serializers.SerializerMethodField()
     source_label = serializers.CharField(source="source_display", read_only=True)  # in the request's language
+    reason = serializers.CharField(source="display_reason", read_only=True)  # and ``reason_msg`` (issue 16)
 
     class Meta:
         model = CreditProposal
         fields = ["id", "number", "subject_kind", "subject_kind_label", "organization", "vehicle", "driver",
-                  "subject_label", "event", "event_label", "severity", "severity_label", "reason", "occurred_on",
-                  "evidence_link", "source_type", "source_object_id", "source_label", "proposer", "status",
+                  "subject_label", "event", "event_label", "severity", "severity_label", "reason", "reason_msg",
+                  "occurred_on", "evidence_link", "source_type", "source_object_id", "source_label", "proposer", "status",
                   "status_label", "decided_by_organization", "decided_at", "decision_reason", "record", "created_at"]
         read_only_fields = fields
 
@@ -140,11 +143,12 @@ class UrgingItemSerializer(serializers.ModelSerializer):
     insurer_name = serializers.CharField(source="insurer.name", read_only=True)
     subject_label = serializers.CharField(source="subject_display", read_only=True)  # in the request's language
     notes = UrgingNoteSerializer(many=True, read_only=True)
+    reason = serializers.CharField(source="display_reason", read_only=True)  # and ``reason_msg`` (issue 16)
 
     class Meta:
         model = UrgingItem
         fields = ["id", "number", "insurer", "insurer_name", "subject_label", "subject_link", "rule", "reason",
-                  "status", "status_label", "notes", "result", "closed_at", "proposal", "created_at"]
+                  "reason_msg", "status", "status_label", "notes", "result", "closed_at", "proposal", "created_at"]
         read_only_fields = fields
 
 
