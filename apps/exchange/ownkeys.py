@@ -80,7 +80,7 @@ def party_signing_key(organization_id, algorithm: str, at: dt.datetime | None = 
     return next((key for key in candidates if party_key_valid_at(key, at)), None)
 
 
-def _may_manage(actor, organization) -> None:
+def may_manage(actor, organization) -> None:
     """The party's own users (its system's API user) manage its keys; the operator only through the admin, and
     only with the party's own proof of possession."""
     if rights.may(actor, PLATFORM_PERM):
@@ -93,7 +93,7 @@ def _may_manage(actor, organization) -> None:
 @transaction.atomic
 def key_challenge_issue(*, organization, actor) -> KeyChallenge:
     """A fresh challenge (nonce) for one key registration by ``organization``."""
-    _may_manage(actor, organization)
+    may_manage(actor, organization)
     now = timezone.now()
     challenge = KeyChallenge.objects.create(
         nonce=secrets.token_hex(32), organization=organization, created_by=acting_user(actor), created_at=now,
@@ -113,7 +113,7 @@ def party_key_register(*, organization, actor, algorithm: str, public_key: str, 
 
     Rotation: the party's custodial signing keys retire at once (the platform stops signing for it); a previous
     registered key of the same algorithm stays valid ``EXCHANGE_KEY_OVERLAP_SECONDS`` more, then expires."""
-    _may_manage(actor, organization)
+    may_manage(actor, organization)
     if algorithm not in REGISTERABLE:
         raise ApplicationError(_("不支持的签名算法：%(alg)s（可用 ed25519 或 sm2）。") % {"alg": algorithm},
                                code="bad_algorithm")
@@ -168,7 +168,7 @@ def key_revoke(*, key: OrganizationKey, actor, reason: str) -> OrganizationKey:
     """Revoke a signing key with a reason: signatures dated after ``revoked_at`` fail, earlier ones still verify
     (and are reported as made with a key revoked later)."""
     key = OrganizationKey.objects.select_for_update().select_related("organization").get(pk=key.pk)
-    _may_manage(actor, key.organization)
+    may_manage(actor, key.organization)
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("吊销密钥必须说明原因。"), code="reason_required")

@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.serializers import LabelField
@@ -6,6 +8,7 @@ from .. import crypto
 from ..models import Batch, BatchEvent, OrganizationKey
 
 
+@extend_schema_field(OpenApiTypes.STR)  # base64
 class _Base64Field(serializers.Field):
     def to_representation(self, value):
         return crypto.b64e(bytes(value)) if value is not None else None

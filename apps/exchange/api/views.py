@@ -86,6 +86,7 @@ class BatchViewSet(ScopedReadOnlyViewSet):
         """The recipient's own system posts its signature over the receipt it fetched; verified with its
         registered key, then stored (the platform cannot sign this receipt)."""
         batch = self._own(pk)
+        services._own_system(request.user, batch.recipient_id, _("只有接收方本单位的系统可以签署该回执。"))
         data = ReceiptSignatureSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         batch = services.receipt_sign(batch=batch, actor=request.user, **data.validated_data)
@@ -105,6 +106,7 @@ class BatchViewSet(ScopedReadOnlyViewSet):
     def signature(self, request, pk=None):
         """The sender's own system posts its signature; the batch is then released for delivery."""
         batch = self._own(pk)
+        services._own_system(request.user, batch.sender_id, _("只有发送方本单位的系统可以为该批次签名。"))
         data = BatchSignatureSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         batch = services.batch_sign(batch=batch, actor=request.user, **data.validated_data)
@@ -151,6 +153,7 @@ class OrganizationKeyViewSet(ScopedReadOnlyViewSet):
     def revoke(self, request, key_id=None):
         """Revoke one of the caller's party's keys, with a reason."""
         key = self.get_object()
+        ownkeys.may_manage(request.user, key.organization)
         data = KeyRevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(OrganizationKeySerializer(ownkeys.key_revoke(key=key, actor=request.user,
