@@ -65,3 +65,18 @@ def test_environment_variables_reach_settings_and_the_beat_schedule():
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [45, 45, [21, 27], "8000.50", False,
                                                                settings.LEAD_UPLOAD_MAX_ROWS]
+
+
+def test_operations_guide_names_every_variable_the_project_reads():
+    """docs/operations.md §8 lists the environment variables: every one the project package reads, and no name
+    that is neither such a variable nor a Django setting."""
+    reads = re.compile(r'(?:\benv|env_int|env_bool|env_decimal|env_int_tuple|_required|_required_secret|'
+                       r'environ\.get)\("([A-Z][A-Z0-9_]*)"')
+    read = {name for path in (ROOT / "liuzhou_regulation").glob("*.py")
+            for name in reads.findall(path.read_text(encoding="utf-8"))}
+    guide = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## 8. Configuration"):]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("| "))
+    listed = set(re.findall(r"`([A-Z][A-Z0-9_]*)`", table))
+    assert read - listed == set()
+    assert {name for name in listed - read if not hasattr(settings, name)} == set()
