@@ -134,9 +134,10 @@ def _action_tiles(user) -> list[Tile]:
 
 def _company_tiles(user) -> list[Tile]:
     from apps.claims.models import FocusedCheck
-    from apps.vehicles.selectors import company_worklist
+    from apps.vehicles.selectors import company_worklist_count
 
-    failing = sum(1 for item in company_worklist(company=user.organization, include_warnings=False))
+    # one set-based statement, no vehicle verified one by one (apps.vehicles.selectors.WorklistRows)
+    failing = company_worklist_count(company=user.organization, include_warnings=False)
     pending = access.visible(user, FocusedCheck).filter(result=FocusedCheck.Result.PENDING).count()
     return [
         Tile("vehicles-failing", _("不符合上线要求的车辆"), failing, _url("vehicles:worklist"), "bad",

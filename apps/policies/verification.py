@@ -315,13 +315,13 @@ def verify_vehicle(vehicle: Vehicle | int, at: dt.datetime) -> Verification:
 #   dc   — for the few vehicles with two compulsory policies or more (rule J7), those policies;
 #   perm — the permits valid on the date of T.
 # Requirement checks, findings and labels are derived from these values in Python, row by row, in ``_Decoder``.
-_SQL = """
+_CTES = """
 WITH v AS (
     SELECT id, seats, online, usage_nature FROM vehicles_vehicle WHERE {vehicle_filter}
 ),
 pol AS (
     SELECT p.id, p.vehicle_id, p.kind, p.usage_nature_insured AS nature,
-           (extract(epoch FROM p.starts_at) * 1000000)::bigint AS starts,
+           (extract(epoch FROM p.starts_at) * 1000000)::bigint AS starts, p.ends_at,
            bit_or(coalesce(1::bigint << array_position(%(kinds)s::text[], c.kind::text), 0)) AS coverage_kinds
            {limit_columns}
     FROM policies_policy p LEFT JOIN policies_coverage c ON c.policy_id = p.id
@@ -352,6 +352,8 @@ perm AS (
       AND p.valid_from <= %(day)s AND p.valid_to >= %(day)s AND (p.revoked_at IS NULL OR p.revoked_at > %(at)s)
     GROUP BY p.vehicle_id
 )
+"""
+_SELECT = """
 SELECT v.id, v.seats, v.online, v.usage_nature,
        perm.ids, perm.numbers, perm.kinds, perm.froms, perm.tos,
        agg.natures, agg.kinds, dc.ids, dc.starts {limit_select}
@@ -401,6 +403,28 @@ def verify_vehicles(
     import psycopg
     from django.db import transaction
 
+    sql, params, decoder = _statement(vehicles, at, with_policies)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [_WORK_MEM])
+        previous_work_mem = cursor.fetchone()[0]
+        # binary results with server-side parameters: no text formatting in PostgreSQL and no text parsing here
+        # (psycopg's C loaders); Django's own cursors bind on the client side, which cannot return binary.
+        with psycopg.Cursor(connection.connection) as raw:
+            raw.execute(sql, params, binary=True)
+            rows = raw.fetchall()
+        # back to the caller's value: SET LOCAL would otherwise outlive this savepoint in an outer transaction
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [previous_work_mem])
+    if with_policies:
+        # the vehicles with a policy in force (a usage nature insured); the others' lists are empty
+        decoder.lists = _PolicyLists(at, decoder, [row[0] for row in rows if row[9]])
+    return {row[0]: decoder.verification(row) for row in rows}
+
+
+def _statement(vehicles: QuerySet | Iterable[int], at: dt.datetime, with_policies: bool = True, *,
+               tail_of=None) -> tuple[str, dict, _Decoder]:
+    """The set-based statement of ``verify_vehicles`` (SQL with named parameters) and its row decoder.
+    ``tail_of(decoder)`` replaces the final SELECT: ``verification_statement`` builds other set-based answers on the same CTEs (``v``,
+    ``pol``, ``agg``, ``dc``, ``perm``), so they share the one definition of "in force", "valid" and "covered"."""
     day = local_date(at)
     standard = _standard_at(day)
     requirements = sorted(standard.requirements.all(), key=lambda r: r.policy_kind) if standard else []
@@ -425,26 +449,22 @@ def verify_vehicles(
     measured = range(len(decoder.measured))
     # The policy lists are not part of the statement: they are read on first use, for all the vehicles of this
     # call at once (``_PolicyLists``), so a city-wide caller that reads only verdicts never pays for them.
-    sql = _SQL.format(
+    sql = (_CTES + (tail_of(decoder) if tail_of else _SELECT)).format(
         vehicle_filter=vehicle_filter, policy_vehicle_filter=policy_vehicle_filter, unknown_bit=_UNKNOWN_NATURE_BIT,
         limit_columns="".join(_LIMIT_COLUMNS.format(j=j) for j in measured),
         vehicle_limit_columns="".join(_VEHICLE_LIMIT_COLUMNS.format(j=j) for j in measured),
         limit_select="".join(_LIMIT_SELECT.format(j=j) for j in measured),
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", [_WORK_MEM])
-        previous_work_mem = cursor.fetchone()[0]
-        # binary results with server-side parameters: no text formatting in PostgreSQL and no text parsing here
-        # (psycopg's C loaders); Django's own cursors bind on the client side, which cannot return binary.
-        with psycopg.Cursor(connection.connection) as raw:
-            raw.execute(sql, params, binary=True)
-            rows = raw.fetchall()
-        # back to the caller's value: SET LOCAL would otherwise outlive this savepoint in an outer transaction
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [previous_work_mem])
-    if with_policies:
-        # the vehicles with a policy in force (a usage nature insured); the others' lists are empty
-        decoder.lists = _PolicyLists(at, decoder, [row[0] for row in rows if row[9]])
-    return {row[0]: decoder.verification(row) for row in rows}
+    return sql, params, decoder
+
+
+def verification_statement(vehicles: QuerySet | Iterable[int], at: dt.datetime, tail_of) -> tuple[str, dict]:
+    """The CTEs of the verification statement for ``vehicles`` at ``at`` followed by ``tail_of(decoder)`` (a SELECT
+    over ``v``, ``pol``, ``agg``, ``dc``, ``perm``; parameters named, ``{``/``}`` doubled), and its parameters.
+    The decoder's ``measured`` kinds name the limit columns ``agg.lim{j}``/``agg.ps{j}``, its ``requirements`` and
+    ``required_kinds`` are the standard in force. Caller: the company worklist a page at a time (apps.vehicles)."""
+    sql, params, _decoder = _statement(vehicles, at, False, tail_of=tail_of)
+    return sql, params
 
 
 _LIST_SQL = """

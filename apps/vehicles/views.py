@@ -496,7 +496,8 @@ def worklist(request):
     coverage gap) and those about to stop passing."""
     user = request.user
     _company_only(user)
-    page = BoundedPaginator(selectors.company_worklist(company=user.organization), 50).get_page(request.GET.get("page"))
+    # a page at a time: which vehicles are listed from one set-based statement, reasons for the page's 50 only
+    page = BoundedPaginator(selectors.WorklistRows(company=user.organization), 50).get_page(request.GET.get("page"))
     online = Vehicle.objects.filter(company_id=user.organization_id, online=True).count()
     return render(request, "vehicles/worklist.html", {"items": page.object_list, "page": page, "online": online})
 

@@ -172,7 +172,7 @@ class VehicleViewSet(ScopedModelViewSet):
         company = request.user.organization  # the worklist is of one's own ledger: an account of no company has none
         if company is None or company.kind != OrganizationKind.TAXI_COMPANY:
             raise PermissionDeniedError(message)
-        items = selectors.company_worklist(company=company, at=_at_param(request))
+        items = selectors.WorklistRows(company=company, at=_at_param(request))  # verified a page at a time
         page = self.paginate_queryset(items)  # a page like every list of the API (failing vehicles first)
         return self.get_paginated_response(s.OnboardingWorklistItemSerializer(page, many=True).data)
 
