@@ -15,6 +15,11 @@ on every page would triple the run time). A page fails on:
 - an ``<input type=date>`` / ``datetime-local`` whose value is not ISO (the browser would show it blank);
 - an axe-core violation of impact ``serious`` or ``critical``.
 
+Then, at phone width (390×844), axe-core runs again on a sample of what the role reached (``PHONE_SAMPLE``; the
+whole crawl twice would double its time): its home page, also with the menu opened, a list with filters, a detail
+page and a form — of each kind the first whose URL name no earlier role's sample had, else the first. These are
+reported with ``(390px)`` before the URL.
+
 The failure message lists every (role, URL, problem) found, not only the first.
 """
 
@@ -36,6 +41,8 @@ from apps.vehicles.management.commands import generate_city
 
 pytestmark = pytest.mark.browser
 
+PHONE = {"width": 390, "height": 844}
+PHONE_SAMPLE = ("home", "list", "detail", "form")  # per role, a page of each kind it reached
 PAGE_CAP = 80  # pages per role; the demo world has far fewer distinct URL names than this
 SKIP_PREFIXES = ("/admin/", "/api/", "/i18n/", "/accounts/logout/", "/static/", "/media/")
 SKIP_URL_NAMES = {"logout", "set_language"}
@@ -51,6 +58,10 @@ PAGE_FACTS = """() => ({
   links: Array.from(document.querySelectorAll("a[href]")).map(a => a.getAttribute("href")),
   dates: Array.from(document.querySelectorAll("input[type=date], input[type=datetime-local]")).map(i => ({
     name: i.name || i.id, type: i.type, attr: i.getAttribute("value"), value: i.value})),
+  form: !!document.querySelector(
+    "main form[method=post] :is(input:not([type=hidden]):not([type=checkbox]), select, textarea)"),
+  rows: document.querySelectorAll("main table tbody tr").length,
+  filters: !!document.querySelector("main details.filterbox"),
 })"""
 
 
@@ -112,6 +123,7 @@ class Crawl:
             r"(?<![A-Za-z0-9_/.@-])(" + "|".join(sorted(map(re.escape, codes), key=len, reverse=True))
             + r")(?![A-Za-z0-9_/@-])")
         self.problems: list[tuple[str, str, str]] = []
+        self.candidates: dict[str, list[tuple[str, str]]] = {}  # kind of page (PHONE_SAMPLE) → [(URL name, path)]
         self.js_errors: list[str] = []
         page.on("pageerror", lambda exc: self.js_errors.append(f"page error: {exc}"))
         page.on("console", lambda msg: msg.type == "error" and self.js_errors.append(
@@ -178,6 +190,10 @@ class Crawl:
             pattern = ISO_DATE if field["type"] == "date" else ISO_DATETIME
             if field["attr"] and not pattern.match(field["attr"]):
                 self.problem(path, f"{field['type']} input {field['name']!r} has the non-ISO value {field['attr']!r}")
+        kind = ("home" if path == "/" else "detail" if name.endswith("detail")
+                else "list" if facts["filters"] and facts["rows"] else "form" if facts["form"] else None)
+        if kind:
+            self.candidates.setdefault(kind, []).append((name, path))
         if path == "/" or name not in self.axe_seen:  # one template serves every role; each home page differs
             self.axe_seen.add(name)
             self.check_axe(path)
@@ -185,12 +201,38 @@ class Crawl:
         links = [self.same_origin_path(href, current) for href in facts["links"]]
         return [link for link in links if link]
 
-    def check_axe(self, path: str):
+    def check_axe(self, path: str, where: str = ""):
         results = self.axe.run(self.page)
         for violation in results.response["violations"]:
             if violation["impact"] in IMPACTS:
                 targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
-                self.problem(path, f"axe {violation['impact']} {violation['id']}: {violation['help']} [{targets}]")
+                self.problem(where + path,
+                             f"axe {violation['impact']} {violation['id']}: {violation['help']} [{targets}]")
+
+    def check_phone(self, phone_seen: set[str]) -> list[str]:
+        """axe-core at 390×844 on a sample of the pages the crawl reached (home, a list, a detail page, a form),
+        preferring URL names not in ``phone_seen`` (the earlier roles' samples); the paths checked."""
+        self.page.set_viewport_size(PHONE)
+        checked = []
+        for kind in PHONE_SAMPLE:
+            candidates = self.candidates.get(kind, [])
+            if not candidates:
+                continue
+            name, path = next((c for c in candidates if c[0] not in phone_seen), candidates[0])
+            phone_seen.add(name)
+            self.js_errors.clear()
+            response = self.page.goto(self.base + path, wait_until="load")
+            if response is None or not response.ok:
+                self.problem("(390px) " + path, f"HTTP {response.status if response else '—'}")
+                continue
+            for error in self.js_errors:
+                self.problem("(390px) " + path, error)
+            self.check_axe(path, "(390px) ")
+            if kind == "home":  # the narrow screen's own menu, opened
+                self.page.locator("button.navtoggle").click()
+                self.check_axe(path, "(390px, menu open) ")
+            checked.append(path)
+        return checked
 
 
 def _around(text: str, needle: str, width: int = 30) -> str:
@@ -202,16 +244,18 @@ def test_every_page_each_role_reaches_shows_no_error_code_id_bad_date_or_serious
         demo, browser_page, live_server):
     from axe_playwright_python.sync_playwright import Axe
 
-    axe, codes, axe_seen = Axe(), choice_codes(), set()
-    problems, visited = [], {}
+    axe, codes, axe_seen, phone_seen = Axe(), choice_codes(), set(), set()
+    problems, visited, phone = [], {}, {}
     users = role_users()
     assert {u.organization.kind for u in users} >= {k for k in OrganizationKind.values}, "a role has no demo user"
     for user in users:
         page = browser_page(user, DEMO_PASSWORD)
         crawl = Crawl(page, live_server.url, user.organization.kind, codes, axe, axe_seen)
         visited[user.organization.kind] = crawl.run()
+        phone[user.organization.kind] = crawl.check_phone(phone_seen)
         problems += crawl.problems
         page.context.close()
     assert all(count > 1 for count in visited.values()), visited
+    assert all(len(paths) > 1 for paths in phone.values()), phone  # each role: home and at least one more at 390px
     assert not problems, f"{len(problems)} problems on {sum(visited.values())} pages:\n" + "\n".join(
         f"{role:<22} {url:<50} {what}" for role, url, what in problems)

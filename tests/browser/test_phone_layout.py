@@ -172,7 +172,8 @@ MAIN_LISTS = {
 }
 
 
-def test_phone_collapses_list_filters_so_the_first_row_is_on_the_first_screen(demo, browser_page):
+def test_phone_collapses_list_filters_so_the_first_row_is_on_the_first_screen(demo, browser_page, browser,
+                                                                               live_server):
     """At 390×844 a list's filter form starts closed behind its 筛选 disclosure when no filter is set, so the first
     row of the list is on the first screen (before, the rescission list's form pushed it below); the summary opens
     it. A set filter keeps the form open and is named in the summary; on a desktop the form is simply shown."""
@@ -212,3 +213,18 @@ def test_phone_collapses_list_filters_so_the_first_row_is_on_the_first_screen(de
     assert filters.locator("select[name=state]").is_visible() and not filters.locator("summary").is_visible()
     page.set_viewport_size(PHONE)  # and narrow again: closed
     assert not filters.locator("select[name=state]").is_visible()
+
+    # without JavaScript the disclosure stays open, and its summary closes it
+    context = browser.new_context(java_script_enabled=False, base_url=live_server.url, viewport=PHONE)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", "regulator")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    assert page.goto("/rescissions/").ok
+    filters = page.locator("details.filterbox")
+    assert filters.locator("select[name=state]").is_visible()
+    filters.locator("summary").click()
+    assert not filters.locator("select[name=state]").is_visible()
+    context.close()
