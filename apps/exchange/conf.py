@@ -16,6 +16,9 @@ module that reads the environment; docs/operations.md lists them.
 | EXCHANGE_PUBLISH_MAX_RETRIES | broker publish retries before an enqueue is given up (the outbox keeps the batch) |
 | EXCHANGE_SUITE | the deployment's algorithm suite, ``intl`` or ``sm`` (国密) |
 | EXCHANGE_LOG_HEAD_SECONDS | interval of the periodic signed tree head of the transparency log (the beat schedule in settings) |
+| EXCHANGE_KEY_OVERLAP_SECONDS | a party's previous own signing key stays valid this long after it registers a new one |
+| EXCHANGE_KEY_CHALLENGE_SECONDS | lifetime of a key-registration challenge (proof of possession) |
+| EXCHANGE_SIGNATURE_WINDOW_SECONDS | an own-key receipt signature must reach the platform within this long of its ``signed_at`` |
 """
 
 from __future__ import annotations
@@ -72,3 +75,16 @@ def visibility_timeout() -> int:
 def deployment_suite() -> str:
     """The deployment's suite family, ``settings.EXCHANGE_SUITE`` ("intl" or "sm")."""
     return str(settings.EXCHANGE_SUITE)
+
+
+def key_overlap_seconds() -> int:
+    """How long a party's previous own signing key stays valid after it registers a new one (rotation)."""
+    return max(int(settings.EXCHANGE_KEY_OVERLAP_SECONDS), 0)
+
+
+def key_challenge_seconds() -> int:
+    return max(int(settings.EXCHANGE_KEY_CHALLENGE_SECONDS), 60)
+
+
+def signature_window_seconds() -> int:
+    return max(int(settings.EXCHANGE_SIGNATURE_WINDOW_SECONDS), 60)

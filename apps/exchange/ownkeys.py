@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +30,7 @@ from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.parties import rights
 
-from . import crypto
+from . import conf, crypto
 from .models import KeyChallenge, OrganizationKey
 
 Custody = OrganizationKey.Custody
@@ -42,22 +41,9 @@ PLATFORM_PERM = "exchange.change_organizationkey"  # the operator (admin): for a
 SKEW = dt.timedelta(seconds=60)
 
 
-# Settings (Django settings of these names; the defaults here):
-def key_overlap_seconds() -> int:
-    """EXCHANGE_KEY_OVERLAP_SECONDS (7 days): how long a party's previous registered signing key stays valid after
-    it registers a new one of the same algorithm."""
-    return max(int(getattr(settings, "EXCHANGE_KEY_OVERLAP_SECONDS", 7 * 24 * 3600)), 0)
-
-
-def key_challenge_seconds() -> int:
-    """EXCHANGE_KEY_CHALLENGE_SECONDS (15 min): lifetime of a key-registration challenge."""
-    return max(int(getattr(settings, "EXCHANGE_KEY_CHALLENGE_SECONDS", 900)), 60)
-
-
-def signature_window_seconds() -> int:
-    """EXCHANGE_SIGNATURE_WINDOW_SECONDS (15 min): a receipt signed by a party's system must reach the platform
-    within this long after the ``signed_at`` it states."""
-    return max(int(getattr(settings, "EXCHANGE_SIGNATURE_WINDOW_SECONDS", 900)), 60)
+key_overlap_seconds = conf.key_overlap_seconds
+key_challenge_seconds = conf.key_challenge_seconds
+signature_window_seconds = conf.signature_window_seconds
 
 
 def self_signing(organization_id) -> bool:
