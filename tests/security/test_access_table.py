@@ -12,10 +12,12 @@ Path parameters name party A's objects (company A's vehicle and driver, insurer 
 12378 report the regulator forwarded to insurer A …; see params.py), so column cmpB / insB shows that the other
 company / insurer is refused. Tokens: ``L`` = redirected to the login page, a number = the status, ``*`` = the
 request wrote an audit event (it changed something, or revealed audited personal data). ``POST`` rows send an
-empty form: an allowed role gets its validation answer (400, or a 302 back to the page with a message) and
-changes nothing unless starred (a reveal without a reason is such a validation answer: 400, nothing revealed or
+empty form: an allowed role gets its validation answer (400: the page shown again with the form bound, or a
+302 back to the page with a message for a bare button; ``apps.core.actions.form_action``) and changes nothing
+unless starred (a reveal without a reason is such a validation answer: 400, nothing revealed or
 audited); a refused role gets 403/404 — or 400 where the input is checked before the
-role, the service checking the role again (PermissionDeniedError) before anything is written.
+role, the service checking the role again (PermissionDeniedError) before anything is written; a form that is
+valid empty gets the service's answer on the page (403 not this role's action, 409 not in this state).
 
 Public without an account: the sign-in page, the 12328/12378 report and status pages and their API (M16),
 the language switch, and the API description (``api-schema``/``api-docs``, no data); an unknown path under
@@ -108,12 +110,12 @@ TABLE: dict[str, tuple[str, str]] = {
     "leads:report":                     ("GET",  "L    403  403  403  403  200  200  403  403  403"),
     "leads:detail":                     ("GET",  "L    200  200  200  404  404  404  404  404  200"),
     "leads:push":                       ("POST", "L    302  302  302  404  404  404  404  404  302"),
-    "leads:verify":                     ("POST", "L    302  302  302  404  404  404  404  404  302"),
-    "leads:request-check":              ("POST", "L    302  302  302  404  404  404  404  404  302"),
+    "leads:verify":                     ("POST", "L    403  409  403  404  404  404  404  404  403"),
+    "leads:request-check":              ("POST", "L    400  400  400  404  404  404  404  404  400"),
     "leads:check-start":                ("POST", "L    302  302  302  404  404  404  404  404  302"),
-    "leads:check":                      ("POST", "L    302  302  302  404  404  404  404  404  302"),
-    "leads:dispose":                    ("POST", "L    302  302  302  404  404  404  404  404  302"),
-    "leads:attach":                     ("POST", "L    302  302  302  404  404  404  404  404  302"),
+    "leads:check":                      ("POST", "L    400  400  400  404  404  404  404  404  400"),
+    "leads:dispose":                    ("POST", "L    409  403  403  404  404  404  404  404  403"),
+    "leads:attach":                     ("POST", "L    400  400  400  404  404  404  404  404  400"),
     "leads:attachment":                 ("GET",  "L    200  200  200  404  404  404  404  404  200"),
     "leads:penalties":                  ("GET",  "L    200  200  200  200  200  200  200  200  200"),
     "leads:penalty-new":                ("GET",  "L    200  403  403  403  403  403  403  403  200"),
@@ -148,7 +150,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "claims-list":                      ("GET",  "L    403  200  200  403  403  403  200  200  200"),
     "claims-create":                    ("GET",  "L    403  403  403  403  403  403  200  200  403"),
     "claims-detail":                    ("GET",  "L    403  200  200  403  403  403  200  404  200"),
-    "claims-action":                    ("POST", "L    403  403  403  403  403  403  302  404  302"),
+    "claims-action":                    ("POST", "L    403  403  403  403  403  403  400  404  400"),
     "claims-refusal-notice":            ("GET",  "L    403  200* 404  403  403  403  200* 404  200*"),  # J11, M3
     "claims-sla":                       ("GET",  "L    403  200  200  200  403  403  200  200  200"),
     "claims-sla-breaches":              ("GET",  "L    403  200  200  403  403  403  200  200  200"),
@@ -174,16 +176,16 @@ TABLE: dict[str, tuple[str, str]] = {
     "credit:actions":                   ("GET",  "L    200  200  200  200  200  200  200  200  200"),
     "credit:action_new":                ("GET",  "L    200  200  200  200  404  404  404  404  404"),
     "credit:action":                    ("GET",  "L    200  200  200  404  404  404  200  404  200"),
-    "credit:action_close":              ("POST", "L    302  302  302  404  404  404  302  404  302"),
+    "credit:action_close":              ("POST", "L    400  400  400  404  404  404  400  404  400"),
     "credit:action_decision_pdf":       ("GET",  "L    200  200  200  404  404  404  200  404  200"),  # M15
     # rule M2: parties propose, the competent association decides; rule M12/M17: the insurance association urges
     "credit:proposals":                 ("GET",  "L    200  200  200  200  200  200  200  200  200"),
     "credit:proposal":                  ("GET",  "L    200  200  200  404  200  404  404  404  200"),
-    "credit:proposal_decide":           ("POST", "L    302  302  302  404  302  404  404  404  302"),
+    "credit:proposal_decide":           ("POST", "L    400  400  400  404  400  404  404  404  400"),
     "credit:urging":                    ("GET",  "L    404  200  200  404  404  404  200  200  200"),
     "credit:urging_item":               ("GET",  "L    404  200  200  404  404  404  200  404  200"),
-    "credit:urging_record":             ("POST", "L    404  302  302  404  404  404  302  404  302"),
-    "credit:urging_close":              ("POST", "L    404  302  302  404  404  404  302  404  302"),
+    "credit:urging_record":             ("POST", "L    404  400  400  404  404  404  400  404  400"),
+    "credit:urging_close":              ("POST", "L    404  400  400  404  404  404  400  404  400"),
     # --- Joint inspections, notices of problems found and training (M17, M2) ---------------------------------
     "inspections:list":                 ("GET",  "L    200  200  200  200  200  200  200  200  200"),
     "inspections:create":               ("GET",  "L    200  200  200  200  403  403  403  403  200"),
