@@ -16,8 +16,9 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
+from apps.core.notifications import Text
 from apps.core.validators import RECORD_EARLIEST, normalize_plate, normalize_uscc, normalize_vin
 
 from .models import Interface
@@ -29,10 +30,13 @@ DATE_EARLIEST = dt.date(1900, 1, 1)  # dates include birthdays; instants (events
 
 
 class FieldError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
+    """A field's value refused: a code for machines and a ``Text`` (message id and parameters) that is rendered in
+    the language of whoever reads it (the client now, a supervisor on the delivery's page later)."""
+
+    def __init__(self, code: str, text: Text):
+        super().__init__(str(text))
         self.code = code
-        self.message = message
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -133,8 +137,10 @@ class Parsed:
     errors: list = field(default_factory=list)
     ignored: list = field(default_factory=list)
 
-    def error(self, name: str, code: str, message: str) -> None:
-        self.errors.append({"field": name, "code": code, "message": message})
+    def error(self, name: str, code: str, text: Text) -> None:
+        """``message`` is rendered now (the client's language); ``msg`` keeps the message to render it again."""
+        message = f"{name}: {text}" if name else str(text)
+        self.errors.append({"field": name, "code": code, "message": message, "msg": text.as_json()})
 
 
 def _digits(value) -> str | None:
@@ -150,61 +156,63 @@ def _digits(value) -> str | None:
 def parse_date(value) -> dt.date:
     text = _digits(value)
     if text is None or len(text) != 8:
-        raise FieldError("date_format", _("“%(value)s”不是 YYYYMMDD 格式的日期。") % {"value": value})
+        raise FieldError("date_format", Text(N_("“%(value)s”不是 YYYYMMDD 格式的日期。"), **{"value": value}))
     try:
         day = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
-        raise FieldError("date_invalid", _("“%(value)s”不是有效日期。") % {"value": value}) from None
+        raise FieldError("date_invalid", Text(N_("“%(value)s”不是有效日期。"), **{"value": value})) from None
     if day < DATE_EARLIEST:
-        raise FieldError("date_range", _("日期“%(value)s”早于 %(earliest)s。") % {
-            "value": value, "earliest": DATE_EARLIEST.isoformat()})
+        raise FieldError("date_range", Text(N_("日期“%(value)s”早于 %(earliest)s。"), **{
+            "value": value, "earliest": DATE_EARLIEST.isoformat()}))
     return day
 
 
 def parse_time(value, *, now: dt.datetime) -> dt.datetime:
     text = _digits(value)
     if text is None or len(text) != 14:
-        raise FieldError("time_format", _("“%(value)s”不是 YYYYMMDDhhmmss 格式的时间。") % {"value": value})
+        raise FieldError("time_format", Text(N_("“%(value)s”不是 YYYYMMDDhhmmss 格式的时间。"), **{"value": value}))
     try:
         at = dt.datetime(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]),
                          int(text[12:]), tzinfo=BEIJING)
     except ValueError:
-        raise FieldError("time_invalid", _("“%(value)s”不是有效时间。") % {"value": value}) from None
+        raise FieldError("time_invalid", Text(N_("“%(value)s”不是有效时间。"), **{"value": value})) from None
     if at.date() < RECORD_EARLIEST:
-        raise FieldError("time_range", _("时间“%(value)s”早于 %(earliest)s。") % {
-            "value": value, "earliest": RECORD_EARLIEST.isoformat()})
+        raise FieldError("time_range", Text(N_("时间“%(value)s”早于 %(earliest)s。"), **{
+            "value": value, "earliest": RECORD_EARLIEST.isoformat()}))
     if at > now + AHEAD:
-        raise FieldError("time_future", _("时间“%(value)s”晚于当前时间。") % {"value": value})
+        raise FieldError("time_future", Text(N_("时间“%(value)s”晚于当前时间。"), **{"value": value}))
     return at
 
 
 def _parse_int(value) -> int:
     if isinstance(value, bool) or value is None:
-        raise FieldError("int_invalid", _("“%(value)s”不是整数。") % {"value": value})
+        raise FieldError("int_invalid", Text(N_("“%(value)s”不是整数。"), **{"value": value}))
     if isinstance(value, int):
         return value
     text = str(value).strip()
     if re.fullmatch(r"-?[0-9]{1,12}", text):
         return int(text)
-    raise FieldError("int_invalid", _("“%(value)s”不是整数。") % {"value": value})
+    raise FieldError("int_invalid", Text(N_("“%(value)s”不是整数。"), **{"value": value}))
 
 
 def _parse_dec(value) -> Decimal:
     if isinstance(value, bool):
-        raise FieldError("number_invalid", _("“%(value)s”不是数值。") % {"value": value})
+        raise FieldError("number_invalid", Text(N_("“%(value)s”不是数值。"), **{"value": value}))
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise FieldError("number_invalid", _("“%(value)s”不是数值。") % {"value": value}) from None
+        raise FieldError("number_invalid", Text(N_("“%(value)s”不是数值。"), **{"value": value})) from None
     if not number.is_finite() or number < 0 or number >= Decimal("1e9"):
-        raise FieldError("number_range", _("数值“%(value)s”超出允许范围（0 至 10 亿）。") % {"value": value})
+        raise FieldError("number_range", Text(N_("数值“%(value)s”超出允许范围（0 至 10 亿）。"), **{"value": value}))
     if number.as_tuple().exponent < -3:
-        raise FieldError("number_places", _("数值“%(value)s”最多保留三位小数。") % {"value": value})
+        raise FieldError("number_places", Text(N_("数值“%(value)s”最多保留三位小数。"), **{"value": value}))
     return number
 
 
-def _validator_message(exc: ValidationError) -> tuple[str, str]:
-    return (exc.code or "invalid"), str(exc.messages[0])
+def _validator_text(exc: ValidationError) -> tuple[str, Text]:
+    """The code and message of the project's identifier validators (their lazy message and parameters)."""
+    error = exc.error_list[0]
+    return (error.code or "invalid"), Text(error.message, **(error.params or {}))
 
 
 def _parse_value(spec: Spec, value, *, now: dt.datetime):
@@ -212,11 +220,11 @@ def _parse_value(spec: Spec, value, *, now: dt.datetime):
     kind = spec.kind
     if kind == "str":
         if isinstance(value, bool) or isinstance(value, dict | list):
-            raise FieldError("text_invalid", _("应为文字。"))
+            raise FieldError("text_invalid", Text(N_("应为文字。")))
         text = str(value).strip()
         if spec.max_length and len(text) > spec.max_length:
-            raise FieldError("too_long", _("长度为 %(length)d，超过接口规定的 %(max)d。") % {
-                "length": len(text), "max": spec.max_length})
+            raise FieldError("too_long", Text(N_("长度为 %(length)d，超过接口规定的 %(max)d。"), **{
+                "length": len(text), "max": spec.max_length}))
         return text, text
     if kind == "date":
         day = parse_date(value)
@@ -227,8 +235,8 @@ def _parse_value(spec: Spec, value, *, now: dt.datetime):
     if kind == "int":
         number = _parse_int(value)
         if spec.choices and number not in spec.choices:
-            raise FieldError("choice", _("“%(value)s”不是允许的取值（%(choices)s）。") % {
-                "value": value, "choices": "、".join(str(c) for c in spec.choices)})
+            raise FieldError("choice", Text(N_("“%(value)s”不是允许的取值（%(choices)s）。"), **{
+                "value": value, "choices": "、".join(str(c) for c in spec.choices)}))
         return number, number
     if kind == "dec":
         number = _parse_dec(value)
@@ -236,16 +244,16 @@ def _parse_value(spec: Spec, value, *, now: dt.datetime):
     if kind == "region":
         text = _digits(value)
         if text is None or len(text) != 6:
-            raise FieldError("region_format", _("“%(value)s”不是 6 位行政区划代码（GB/T 2260）。") % {"value": value})
+            raise FieldError("region_format", Text(N_("“%(value)s”不是 6 位行政区划代码（GB/T 2260）。"), **{"value": value}))
         return text, text
     if kind in ("lon", "lat"):
         number = _parse_int(value)
         limit = 180_000_000 if kind == "lon" else 90_000_000
         if not -limit <= number <= limit:
-            raise FieldError("coordinate_range", _("坐标“%(value)s”超出范围（单位为百万分之一度）。") % {"value": value})
+            raise FieldError("coordinate_range", Text(N_("坐标“%(value)s”超出范围（单位为百万分之一度）。"), **{"value": value}))
         return number, number
     if not isinstance(value, str | int) or isinstance(value, bool):
-        raise FieldError("text_invalid", _("应为文字。"))
+        raise FieldError("text_invalid", Text(N_("应为文字。")))
     try:
         if kind == "plate":
             text = normalize_plate(str(value).strip())
@@ -254,15 +262,15 @@ def _parse_value(spec: Spec, value, *, now: dt.datetime):
         else:  # uscc
             text = normalize_uscc(str(value).strip())
     except ValidationError as exc:
-        code, message = _validator_message(exc)
-        raise FieldError(code, message) from None
+        code, text = _validator_text(exc)
+        raise FieldError(code, text) from None
     return text, text
 
 
 def parse(interface: str, record, *, now: dt.datetime) -> Parsed:
     out = Parsed()
     if not isinstance(record, dict):
-        out.error("", "not_object", _("每条记录应为一个 JSON 对象。"))
+        out.error("", "not_object", Text(N_("每条记录应为一个 JSON 对象。")))
         return out
     specs = FIELDS[interface]
     out.ignored = sorted(str(k) for k in record if k not in specs)
@@ -270,12 +278,12 @@ def parse(interface: str, record, *, now: dt.datetime) -> Parsed:
         value = record.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if spec.required:
-                out.error(name, "required", _("缺少必填字段 %(field)s。") % {"field": name})
+                out.error(name, "required", Text(N_("缺少必填字段 %(field)s。"), **{"field": name}))
             continue
         try:
             canonical, typed = _parse_value(spec, value, now=now)
         except FieldError as exc:
-            out.error(name, exc.code, f"{name}: {exc.message}")
+            out.error(name, exc.code, exc.text)
             continue
         out.typed[name] = typed
         if spec.personal:

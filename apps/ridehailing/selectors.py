@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from apps.core.crypto import mask_id_no, mask_name, mask_phone
+from apps.core.notifications import shown
 from apps.parties import access
 
 from .interfaces import FIELDS
@@ -54,6 +55,17 @@ def as_interface_operating(row: OperatingRecord) -> dict:
     out = dict(row.data)
     if row.license_id:
         out["LicenseId"] = mask_id_no(row.license_id)
+    return out
+
+
+def errors_shown(errors: list[dict]) -> list[dict]:
+    """A stored record's errors with their messages in the reader's language (``field``, ``code``, ``message``)."""
+    out = []
+    for e in errors or []:
+        text = shown(e.get("message", ""), e.get("msg"))
+        if e.get("msg") and e.get("field"):
+            text = f"{e['field']}: {text}"
+        out.append({"field": e.get("field", ""), "code": e.get("code", ""), "message": text})
     return out
 
 

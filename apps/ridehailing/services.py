@@ -27,10 +27,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from apps.core.audit import audit_record
 from apps.core.crypto import _derive, blind_index, encrypt
 from apps.core.errors import ApplicationError, PermissionDeniedError
+from apps.core.notifications import Text
 from apps.parties import rights
 from apps.parties.models import OrganizationKind
 from apps.parties.rights import SystemActor
@@ -149,11 +151,11 @@ def _scope_errors(feed: Feed, p: Parsed, companies: dict[str, PlatformCompany]) 
     code = p.values["CompanyId"]
     company = companies.get(code)
     if company is None:
-        p.error("CompanyId", "unknown_company", _("公司标识 %(code)s 未登记：请先由平台登记该网约车平台公司。") % {
-            "code": code})
+        p.error("CompanyId", "unknown_company", Text(N_("公司标识 %(code)s 未登记：请先由平台登记该网约车平台公司。"), **{
+            "code": code}))
     elif feed.kind == Feed.Kind.COMPANY and company.organization_id != feed.organization_id:
-        p.error("CompanyId", "other_company", _("公司标识 %(code)s 不属于本接入方：平台公司只能报送本公司的数据。") % {
-            "code": code})
+        p.error("CompanyId", "other_company", Text(N_("公司标识 %(code)s 不属于本接入方：平台公司只能报送本公司的数据。"), **{
+            "code": code}))
 
 
 def _number(now: dt.datetime) -> str:
@@ -180,9 +182,9 @@ def ingest(*, feed: Feed, interface: str, records, actor, source: str = Delivery
         for p in parsed:
             at = p.typed.get(EVENT_TIME[interface])
             if at is not None and at.astimezone(BEIJING).date() < cutoff:
-                p.error(EVENT_TIME[interface], "before_retention", _(
-                    "%(field)s 早于经营数据保留期限（%(cutoff)s 之前的数据不再保存）。") % {
-                    "field": EVENT_TIME[interface], "cutoff": cutoff.isoformat()})
+                p.error(EVENT_TIME[interface], "before_retention", Text(N_(
+                    "%(field)s 早于经营数据保留期限（%(cutoff)s 之前的数据不再保存）。"),
+                    field=EVENT_TIME[interface], cutoff=cutoff.isoformat()))
         days = {p.typed[EVENT_TIME[interface]].astimezone(BEIJING).date() for p in parsed if not p.errors}
         partitions.ensure(days)  # own short transaction: a new partition does not hold the delivery's locks
     with transaction.atomic():
@@ -203,8 +205,8 @@ def ingest(*, feed: Feed, interface: str, records, actor, source: str = Delivery
             code = p.values.get("CompanyId") or (str(records[index].get("CompanyId", ""))[:64]
                                                  if isinstance(records[index], dict) else "")
             key = _shown_key(interface, p)
-            result = {"index": index, "outcome": outcome, "CompanyId": code, "key": key, "errors": p.errors,
-                      "ignored": p.ignored}
+            result = {"index": index, "outcome": outcome, "CompanyId": code, "key": key,
+                      "errors": [{k: v for k, v in e.items() if k != "msg"} for e in p.errors], "ignored": p.ignored}
             results.append(result)
             if not (operating and outcome == Outcome.STORED):
                 rows.append(DeliveryRecord(delivery=delivery, index=index, outcome=outcome, company_code=code,

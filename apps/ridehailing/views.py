@@ -34,6 +34,8 @@ def delivery_detail(request, number: str):
     if request.GET.get("only") == "rejected":
         records = records.filter(outcome=Outcome.REJECTED)
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    for record in page:
+        record.shown_errors = selectors.errors_shown(record.errors)
     return render(request, "ridehailing/delivery_detail.html", {
         "delivery": delivery, "page": page, "only_rejected": request.GET.get("only") == "rejected",
         "rejected": Outcome.REJECTED, "source_file": delivery.source == Delivery.Source.FILE,

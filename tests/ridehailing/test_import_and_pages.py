@@ -65,7 +65,14 @@ def test_transport_and_the_regulator_read_the_feeds_and_each_records_result(rh, 
 def test_the_api_lists_deliveries_with_their_results_in_scope(rh):
     number = post(rh.client_a, "baseInfoVehicle", [vehicle_record(VIN="123")]).json()["number"]
     detail = rh.client_a.get(f"/api/v1/ridehailing/deliveries/{number}/").json()
-    assert detail["rejected"] == 1
-    assert detail["records"][0]["errors"][0]["code"] == "vin_length"
+    assert (detail["total"], detail["rejected"]) == (1, 1)
+    records = rh.client_a.get(f"/api/v1/ridehailing/deliveries/{number}/records/").json()["results"]
+    assert [(r["index"], r["outcome"], r["errors"][0]["code"]) for r in records] == [(0, "rejected", "vin_length")]
+    # stored with its message id: read again in the reader's language
+    rh.client_a.cookies["django_language"] = "en"
+    english = rh.client_a.get(f"/api/v1/ridehailing/deliveries/{number}/records/").json()["results"]
+    assert english[0]["errors"][0]["message"] == 'VIN: The VIN "123" has 3 characters; it must have 17.'
+    assert records[0]["errors"][0]["message"] == "VIN: 车辆识别代号“123”为 3 位，应为 17 位。"
     assert rh.client_b.get(f"/api/v1/ridehailing/deliveries/{number}/").status_code == 404
+    assert rh.client_b.get(f"/api/v1/ridehailing/deliveries/{number}/records/").status_code == 404
     assert [d["number"] for d in rh.client_city.get("/api/v1/ridehailing/deliveries/").json()["results"]] == [number]

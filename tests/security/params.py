@@ -131,6 +131,7 @@ _EXTRA = {
     "api-dashboard-chart": lambda w: {"key": "rescissions"},
     "ridehailing:delivery": lambda w: {"number": w.rh_delivery_a.number},
     "ridehailing-delivery-detail": lambda w: {"number": w.rh_delivery_a.number},
+    "ridehailing-delivery-records": lambda w: {"number": w.rh_delivery_a.number},
     "ridehailing-records": lambda w: {"interface": "baseInfoVehicle"},
 }
 

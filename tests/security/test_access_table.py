@@ -352,6 +352,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "ridehailing:delivery":             ("GET",  "L    200  200  403  403  200  404  403  403  200"),
     "ridehailing-delivery-list":        ("GET",  "401  200  200  403  403  200  200  403  403  200"),
     "ridehailing-delivery-detail":      ("GET",  "401  200  200  403  403  200  404  403  403  200"),
+    "ridehailing-delivery-records":     ("GET",  "401  200  200  403  403  200  404  403  403  200"),
     "ridehailing-vehicleday-list":      ("GET",  "401  200  200  403  403  200  200  403  403  200"),
     "ridehailing-vehicleday-detail":    ("GET",  "401  200  200  403  403  200  404  403  403  200"),
     "ridehailing-records":              ("GET",  "401  200  200  403  403  200  200  403  403  200"),

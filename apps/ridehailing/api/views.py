@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -21,7 +22,7 @@ from apps.parties.scoping import ScopedReadOnlyViewSet
 
 from .. import selectors, services
 from ..interfaces import FIELDS, parse_date
-from ..models import BASE_INTERFACES, Delivery, Interface, VehicleDay
+from ..models import BASE_INTERFACES, Delivery, DeliveryRecord, Interface, VehicleDay
 
 _VIEW = {
     Interface.COMPANY: "ridehailing.view_companyversion", Interface.VEHICLE: "ridehailing.view_vehicleversion",
@@ -99,29 +100,42 @@ class InterfaceRecordsView(APIView):
 
 class DeliverySerializer(serializers.ModelSerializer):
     feed = serializers.CharField(source="feed.name")
-    records = serializers.SerializerMethodField()
 
     class Meta:
         model = Delivery
         fields = ["number", "feed", "interface", "source", "file_name", "received_at", "total", "stored",
-                  "unchanged", "superseded", "rejected", "records"]
+                  "unchanged", "superseded", "rejected"]
 
-    def get_records(self, obj) -> list[dict]:
-        if not self.context.get("detail"):
-            return []
-        return [{"index": r.index, "outcome": r.outcome, "CompanyId": r.company_code, "key": r.key,
-                 "errors": r.errors, "ignored": r.ignored} for r in obj.records.all()]
+
+class DeliveryRecordSerializer(serializers.ModelSerializer):
+    CompanyId = serializers.CharField(source="company_code")  # noqa: N815 - the interface's field name
+    errors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DeliveryRecord
+        fields = ["index", "outcome", "CompanyId", "key", "errors", "ignored"]
+
+    def get_errors(self, obj) -> list[dict]:
+        return selectors.errors_shown(obj.errors)
 
 
 class DeliveryViewSet(ScopedReadOnlyViewSet):
-    """Deliveries (requests and imported files) with the result of each record (on the detail)."""
+    """Deliveries (requests and imported files); ``records/`` lists the result of each record (every base record;
+    the rejected and repeated operating records), messages in the reader's language."""
 
     queryset = Delivery.objects.select_related("feed")
     serializer_class = DeliverySerializer
     lookup_field = "number"
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "detail": self.action == "retrieve"}
+    @extend_schema(responses={200: DeliveryRecordSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="records")
+    def records(self, request, number=None):
+        delivery = self.get_object()
+        qs = delivery.records.order_by("index")
+        if request.query_params.get("outcome"):
+            qs = qs.filter(outcome=request.query_params["outcome"])
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(DeliveryRecordSerializer(page, many=True).data)
 
 
 class VehicleDaySerializer(serializers.ModelSerializer):
