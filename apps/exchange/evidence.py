@@ -77,6 +77,7 @@ class Verdict:
     root_key_ids: list[str] = field(default_factory=list)
     sender_custody: str = ""
     receipt_custody: str = ""
+    receipt_signed_at: dt.datetime | None = None
     revocations: list[str] = field(default_factory=list)
 
     @property
@@ -231,8 +232,9 @@ def _revocation_note(key: dict, verdict: Verdict, who_en: str) -> None:
             f"{who_en} key {key.get('key_id')} revoked at {key.get('revoked_at')}: {key.get('revocation_reason') or '—'}")
 
 
-def verify_archive(data: dict, *, roots: list[bytes] | None = None) -> Verdict:
-    """Verify an archive as loaded from its JSON file, against the pinned platform ``roots`` (public keys)."""
+def verify_archive(data: dict, *, roots: list[bytes] | None = None, registry: dict | None = None) -> Verdict:
+    """Verify an archive as loaded from its JSON file, against the pinned platform ``roots`` (public keys) and,
+    when given, a key ``registry`` the verifier obtained itself (``lz-key-registry/1``)."""
     if not isinstance(data, dict) or data.get("format") != crypto.ARCHIVE_FORMAT:
         verdict = Verdict()
         verdict.add("存证格式", "archive format", False, f"expected {crypto.ARCHIVE_FORMAT}")
@@ -257,7 +259,39 @@ def verify_archive(data: dict, *, roots: list[bytes] | None = None) -> Verdict:
     )
     if isinstance(data.get("log"), dict):
         _check_archive_log(data, ciphertext, signature, receipt_signature, verdict, roots or [])
+    if registry is not None:
+        check_registry(data, registry, roots=roots or [], verdict=verdict)
     return verdict
+
+
+def check_registry(data: dict, registry: dict, *, roots: list[bytes], verdict: Verdict) -> None:
+    """Each signing key of the archive must be, as it is, in the key registry the verifier obtained independently
+    (``/api/v1/exchange-keys/registry/`` saved to a file, its entries endorsed by a pinned root). A registry newer
+    than the archive also brings a later revocation: a signature dated after it fails."""
+    pinned = {crypto.key_id(crypto.ED25519, raw): raw for raw in roots}
+    if not isinstance(registry, dict) or registry.get("format") != crypto.KEY_REGISTRY_FORMAT:
+        verdict.add("密钥登记簿格式", "key registry format", False, f"expected {crypto.KEY_REGISTRY_FORMAT}")
+        return
+    entries = {entry.get("key_id"): entry for entry in registry.get("keys") or []
+               if isinstance(entry, dict) and _endorsed(entry, pinned)[0]}
+    keys = {k.get("key_id"): k for k in data.get("keys") or [] if isinstance(k, dict)}
+    for who_zh, who_en, kid, instant in (("发送方", "sender", verdict.sender_key_id, verdict.created_at),
+                                         ("接收方", "recipient", verdict.receipt_key_id, verdict.receipt_signed_at)):
+        if not kid:
+            continue
+        entry, key = entries.get(kid), keys.get(kid) or {}
+        same = entry is not None and all(entry.get(name) == key.get(name) for name in (
+            "public_key", "algorithm", "purpose", "organization_uscc", "custody", "valid_from"))
+        verdict.add(f"{who_zh}公钥见于独立获取的密钥登记簿", f"{who_en} key as in the independently obtained registry",
+                    same, kid if entry is not None else f"{kid} not in the registry (or not endorsed by a pinned root)")
+        if same and entry.get("revoked_at") and entry.get("revoked_at") != key.get("revoked_at"):
+            try:
+                ok = instant is not None and instant < crypto.parse_utc_stamp(entry["revoked_at"])
+            except (TypeError, ValueError):
+                ok = False
+            verdict.add(f"{who_zh}签名早于登记簿所载吊销", f"{who_en} signature before the revocation in the registry", ok,
+                        str(entry.get("revoked_at")))
+            _revocation_note(entry, verdict, who_en)
 
 
 def _check_archive_log(data: dict, ciphertext: bytes, signature: bytes, receipt_signature, verdict: Verdict,
@@ -416,9 +450,10 @@ def verify_sealed(  # noqa: C901 - one linear list of checks reads best
     verdict.add("回执格式", "receipt format", receipt.get("format") == crypto.RECEIPT_FORMAT, crypto.RECEIPT_FORMAT)
 
     signed_at = verdict.received_at
+    verdict.receipt_signed_at = signed_at
     if receipt.get("signed_at") is not None:  # a receipt the recipient's own system signed, later than receipt
         try:
-            signed_at = crypto.parse_utc_stamp(receipt["signed_at"])
+            signed_at = verdict.receipt_signed_at = crypto.parse_utc_stamp(receipt["signed_at"])
             verdict.add("回执签署时间", "receipt signing time",
                         verdict.received_at is not None and signed_at >= verdict.received_at, receipt["signed_at"])
         except (TypeError, ValueError):
@@ -534,14 +569,15 @@ def dump(archive: dict, path: str | Path) -> None:
     Path(path).write_text(json.dumps(archive, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def verify_file(path: str | Path, *, roots: list[bytes] | None = None) -> Verdict:
+def verify_file(path: str | Path, *, roots: list[bytes] | None = None, registry: str | Path | None = None) -> Verdict:
     try:
         data = load(path)
+        registry_data = load(registry) if registry else None
     except (OSError, ValueError) as exc:
         verdict = Verdict()
         verdict.add("读取存证文件", "read the archive", False, str(exc))
         return verdict
-    return verify_archive(data, roots=roots)
+    return verify_archive(data, roots=roots, registry=registry_data)
 
 
 def root_file_text(root: crypto.KeyMaterial) -> str:
@@ -582,6 +618,9 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument("archive")
     verify.add_argument("--root", action="append", default=[],
                         help=f"platform root public key (base64) or a file holding it; repeatable; default ${ROOT_ENV}")
+    verify.add_argument("--registry", default=None,
+                        help="a key registry (lz-key-registry/1) obtained independently, e.g. saved from "
+                             "/api/v1/exchange-keys/registry/: the archive's keys must be in it as they are")
     verify_log = sub.add_parser("verify-log", help="verify a transparency-log proof bundle offline")
     verify_log.add_argument("archive")
     verify_log.add_argument("--root", action="append", default=[])
@@ -608,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
             verdict.add("读取证明文件", "read the proof file", False, str(exc))
         print(render_log(verdict))
         return verdict.exit_code
-    verdict = verify_file(args.archive, roots=roots)
+    verdict = verify_file(args.archive, roots=roots, registry=args.registry)
     print(render(verdict))
     return verdict.exit_code
 

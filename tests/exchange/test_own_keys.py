@@ -445,3 +445,37 @@ def test_the_sm2_suite_works_with_a_party_s_own_key(api, parties, send, algorith
     # an SM2 proof of possession made with another SM2 key is refused
     other = PartySystem(api, parties.insurer_a_user, algorithm)
     assert other.register(signer=crypto.generate_key(crypto.SM2)).json()["error"]["code"] == "bad_proof"
+
+
+def test_a_registry_obtained_independently_brings_a_later_revocation_to_an_older_archive(api, parties, send, tmp_path,
+                                                                                         capsys):
+    system, key = _registered(api, parties.insurer_a_user)
+    batch = send([{"n": 9}], sender=parties.transport, recipient=parties.insurer_a)
+    services.batch_deliver(batch_id=batch.pk)
+    assert system.sign_receipt(Batch.objects.get(pk=batch.pk)).status_code == 200
+    archive = services.batch_archive_export(actor=SystemActor("tests.archive"), batch=Batch.objects.get(pk=batch.pk),
+                                            via="command")
+    root = crypto.b64e(keys.root().public_raw)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=30)):
+        ownkeys.key_revoke(key=key, actor=parties.insurer_a_user, reason="私钥泄露")
+        registry = api.as_user(parties.regulator_user).get("/api/v1/exchange-keys/registry/").json()
+        # the key's thief rewrites the receipt of the archive (exported before the revocation) and re-signs it,
+        # dated after the revocation; it leaves out the log section that would name the genuine receipt
+        late = dict(archive["receipt"]["body"], signed_at=crypto.utc_stamp(timezone.now()),
+                    case_refs=["FORGED-1"])
+    archive.pop("log")
+    archive["receipt"] = {"body": late, "signature": crypto.b64e(
+        crypto.sign(system.material.private_raw, crypto.receipt_signing_message(late)))}
+    assert all(k["revoked_at"] is None for k in archive["keys"])  # the archive predates the revocation
+    archive_path, registry_path = tmp_path / "old.json", tmp_path / "registry.json"
+    evidence.dump(archive, archive_path)
+    evidence.dump(registry, registry_path)
+    assert evidence.main(["verify", str(archive_path), "--root", root]) == 0  # the archive alone cannot know
+    capsys.readouterr()
+    assert evidence.main(["verify", str(archive_path), "--root", root, "--registry", str(registry_path)]) == 1
+    out = capsys.readouterr().out
+    assert "✗ 失败 FAIL  接收方签名早于登记簿所载吊销" in out and "私钥泄露" in out
+    # a key the registry does not hold is not trusted through it
+    registry["keys"] = [k for k in registry["keys"] if k["key_id"] != key.key_id]
+    verdict = evidence.verify_archive(archive, roots=[keys.root().public_raw], registry=registry)
+    assert not next(c for c in verdict.checks if c.label_en == "recipient key as in the independently obtained registry").ok
