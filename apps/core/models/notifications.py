@@ -24,7 +24,11 @@ class Notification(models.Model):
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            # a user's list in its order, keyset pages included (apps.core.pagination)
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_recent"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["user", "dedup_key"], condition=~models.Q(dedup_key=""), name="notification_dedup"),
         ]
