@@ -6,6 +6,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models.fields.json import KT
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -26,7 +27,9 @@ from .models import Batch, OrganizationKey
 class BatchListView(ScopedPageMixin, BoundedListMixin, ListView):
     """The batch monitor: every batch in the user's audience with its state, retries and receipt time."""
 
-    queryset = Batch.objects.select_related("sender", "recipient").defer(*selectors.LIST_FIELDS_DEFERRED)
+    # who held the receipt's signing key, as the signed receipt says (平台托管密钥 / 本方密钥), without loading it
+    queryset = (Batch.objects.select_related("sender", "recipient").defer(*selectors.LIST_FIELDS_DEFERRED)
+                .annotate(receipt_custody=KT("receipt__recipient_key_custody")))
     required_perms = ("exchange.view_batch",)
     template_name = "exchange/batch_list.html"
     paginate_by = 50

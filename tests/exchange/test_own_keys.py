@@ -219,6 +219,17 @@ def test_a_receipt_signed_by_the_party_system_verifies_and_is_marked_as_its_own(
     # on screen: the receipt's key is the party's own, the sender's is custodial
     page = _page(parties.insurer_a_user, batch)
     assert 'data-testid="receipt-custody">本方密钥' in page and 'data-testid="sender-custody">平台托管密钥' in page
+    # and on the batch monitor, next to the receipt time: this receipt the party's own, another one custodial
+    other = send([{"n": 6}], sender=parties.transport, recipient=parties.insurer_b)
+    assert services.batch_deliver(batch_id=other.pk) == "delivered"
+    from django.test import Client
+
+    monitor = Client()
+    monitor.force_login(parties.regulator_user)
+    listing = monitor.get(reverse("exchange-batch-list")).content.decode()
+    rows = {row.split('"', 1)[0]: row for row in listing.split('data-batch="')[1:]}
+    assert "本方密钥" in rows[str(batch.pk)].split("</tr>")[0]
+    assert "平台托管密钥" in rows[str(other.pk)].split("</tr>")[0]
     # nothing is left to sign, and a second signature is refused (the receipt exists)
     client = api.as_user(parties.insurer_a_user)
     assert client.get(f"/api/v1/batches/{batch.pk}/receipt-to-sign/").json()["error"]["code"] == "no_pending_receipt"
