@@ -7,9 +7,9 @@ that can sign in that party's name and **refuses to sign for it** in every flow:
 
 * a batch the party sends (from any page or job) is sealed but left ``awaiting_signature`` until its system
   fetches the signing message and posts its signature (``batch_sign``);
-* a batch it receives is verified and ingested as before, but the receipt is left ``receipt_pending`` until its
-  system signs it (``receipt_sign``); the clocks that start from the receipt start then, from the ``received_at``
-  the signed receipt states.
+* a batch it receives is verified and ingested as before (the handlers start their clocks from the inbox
+  instant, ``received_at``), but the receipt is left ``receipt_pending`` until its system signs it
+  (``receipt_sign``); ``receipt_at`` is then that same ``received_at``, now confirmed by the party's signature.
 
 A party is *self-signing* as soon as it has registered one key (``custody = party``), whether that key is still
 valid or not: revoking its last key does not hand signing back to the platform — the party registers a new one.
