@@ -301,8 +301,8 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
 
             lead = lead_report_by_company(
                 actor=actor, plate=check.vehicle.plate,
-                evidence=_("理赔数据分析重点核查（出险 %(n)d 次，赔款 %(loss)s 元）：%(note)s") % {
-                    "n": check.claim_count, "loss": check.loss_total, "note": note},
+                evidence=Text(gettext_noop("理赔数据分析重点核查（出险 %(n)d 次，赔款 %(loss)s 元）：%(note)s"),
+                              n=check.claim_count, loss=str(check.loss_total), note=note),
             )
             check.lead = lead
     check.save(update_fields=["result", "result_note", "checked_at", "checked_by", "credit_record", "lead"])

@@ -673,9 +673,9 @@ def complaint_to_lead(*, actor, complaint: Complaint):
     try:
         lead = lead_create_from_complaint(
             actor=actor, plate=complaint.plate, complaint_ref=complaint.tracking_no, attachments=files,
-            evidence=_("12328 举报 %(no)s：%(when)s 在%(where)s，%(text)s") % {
-                "no": complaint.tracking_no, "when": timezone.localtime(complaint.occurred_at).strftime("%Y-%m-%d %H:%M"),
-                "where": complaint.location, "text": complaint.description},
+            evidence=Text(gettext_noop("12328 举报 %(no)s：%(when)s 在%(where)s，%(text)s"), no=complaint.tracking_no,
+                          when=timezone.localtime(complaint.occurred_at).strftime("%Y-%m-%d %H:%M"),
+                          where=complaint.location, text=complaint.description),
         )
     finally:
         for f in files:

@@ -162,7 +162,7 @@ def ingest_leads(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
         finding, detail, policies = _verify(lead, receipt_at)
         lead.finding, lead.finding_detail, lead.verified_at = finding, detail, receipt_at
         services._move(lead, Status.VERIFIED, action="verified", actor=actor, organization=recipient,
-                       note=str(Finding(finding).label), fields=["vehicle", "finding", "finding_detail", "verified_at"],
+                       note=Finding(finding).label, fields=["vehicle", "finding", "finding_detail", "verified_at"],
                        detail={"finding": finding})
         if lead.direction == Direction.TRANSPORT_TO_INSURANCE:
             # Rule M8: organise the insurers holding a policy in force to check their books.

@@ -111,6 +111,9 @@ class Lead(models.Model):
         related_name="+",
     )
     evidence = models.TextField(_("线索依据"), blank=True)
+    # the message behind evidence the platform wrote (apps.core.notifications.stored), shown in the reader's
+    # language; empty when a user typed it and on rows older than it (``evidence`` shows). Issue 16.
+    evidence_msg = models.JSONField(blank=True, default=dict)
     external_ref = models.CharField(_("外部编号"), max_length=60, blank=True, help_text=_("如 12328 举报单号"))
     score = models.DecimalField(_("风险评分"), max_digits=8, decimal_places=2, null=True, blank=True)
     reasons = models.JSONField(_("评分理由"), default=list, blank=True)
@@ -207,6 +210,13 @@ class Lead(models.Model):
         return f"{self.reference} {self.plate}"
 
     @property
+    def display_evidence(self) -> str:
+        """The evidence in the active language (typed evidence as typed)."""
+        from apps.core.notifications import shown
+
+        return shown(self.evidence, self.evidence_msg)
+
+    @property
     def reference(self) -> str:
         """The lead's number as people quote it (e.g. in a rescission case's trigger reference)."""
         return f"XS{self.pk:08d}" if self.pk else ""
@@ -240,6 +250,7 @@ class LeadEvent(models.Model):
     from_status = models.CharField(_("原状态"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=20, choices=Status.choices, blank=True)
     note = models.TextField(_("说明"), blank=True)
+    note_msg = models.JSONField(blank=True, default=dict)  # as ``Lead.evidence_msg`` (issue 16)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
 
     class Meta:
@@ -250,6 +261,13 @@ class LeadEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id} {self.action} {self.from_status}→{self.to_status}"
+
+    @property
+    def display_note(self) -> str:
+        """The note in the active language (a typed note as typed)."""
+        from apps.core.notifications import shown
+
+        return shown(self.note, self.note_msg)
 
 
 class LeadAttachment(models.Model):

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.notifications import Text, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_amount, check_date, normalize_plate
 from apps.exchange.services import batch_send
@@ -123,16 +124,18 @@ def _lock(lead: Lead) -> Lead:
 
 def lead_event(
     *, lead: Lead, action: str, actor, organization=None, from_status: str = "", to_status: str = "",
-    note: str = "", detail: dict | None = None,
+    note: str | Text = "", detail: dict | None = None,
 ) -> LeadEvent:
-    """Append one row to the lead's trail and the audit log (both inside the caller's transaction)."""
+    """Append one row to the lead's trail and the audit log (both inside the caller's transaction). ``note``: what a
+    user typed, or a :class:`Text` / label when the platform writes it (shown in each reader's language, issue 16)."""
     if actor is None:
         raise TypeError("a lead's trail names its actor: a user or a SystemActor")
     if organization is None:
         organization = actor.organization
+    note, note_msg = stored(note)
     event = LeadEvent.objects.create(
-        lead=lead, action=action, actor=acting_user(actor),
-        organization=organization, from_status=from_status, to_status=to_status, note=note, detail=detail or {},
+        lead=lead, action=action, actor=acting_user(actor), organization=organization, from_status=from_status,
+        to_status=to_status, note=note, note_msg=note_msg, detail=detail or {},
     )
     audit_record(
         actor=actor, action=f"lead.{action}", obj=lead, organization=organization,
@@ -142,7 +145,7 @@ def lead_event(
 
 
 def _move(
-    lead: Lead, to: str, *, action: str, actor, organization=None, note: str = "", detail: dict | None = None,
+    lead: Lead, to: str, *, action: str, actor, organization=None, note: str | Text = "", detail: dict | None = None,
     fields: Sequence[str] = (),
 ) -> Lead:
     """Move ``lead`` to ``to`` if the lifecycle allows it (DESIGN.md "Lead"), with its trail row."""
@@ -204,20 +207,23 @@ def _attach(*, lead: Lead, files: Iterable, stage: str, actor) -> list[LeadAttac
 
 
 def _create(
-    *, actor, plate: str, direction: str, source: str, origin: Organization, sender: Organization, evidence: str = "",
+    *, actor, plate: str, direction: str, source: str, origin: Organization, sender: Organization,
+    evidence: str | Text = "",
     external_ref: str = "", attachments: Iterable = (), vehicle=None, score: Decimal | None = None,
     reasons: list | None = None,
 ) -> Lead:
     plate = _as_plate(plate) if plate else (vehicle.plate if vehicle is not None else "")
     if not plate:
         raise ApplicationError(_("请填写号牌号码。"), code="plate_required", extra={"fields": {"plate": [_("请填写号牌号码。")]}})
-    bound_text(Lead, evidence=(evidence or "").strip())
+    evidence, evidence_msg = stored(evidence)  # a Text when the platform composes it (issue 16)
+    evidence = evidence.strip()
+    bound_text(Lead, evidence=evidence)
     if vehicle is None:
         vehicle = _vehicle_for(plate)
     lead = Lead(
         plate=plate, vehicle=vehicle, direction=direction, source=source, origin=origin, sender=sender,
         created_by=acting_user(actor),
-        evidence=(evidence or "").strip(), external_ref=(external_ref or "").strip()[:60], score=score,
+        evidence=evidence, evidence_msg=evidence_msg, external_ref=(external_ref or "").strip()[:60], score=score,
         reasons=reasons or [],
     )
     try:
@@ -263,7 +269,7 @@ def lead_flag_many(*, actor, rows: Sequence[dict], push: bool = True) -> list[Le
     leads = [
         _create(actor=actor, plate=row["plate"], direction=Direction.TRANSPORT_TO_INSURANCE,
                 source=Source.ENFORCEMENT, origin=origin, sender=origin,
-                evidence=row.get("evidence") or _("交通运输部门批量上传的疑似非法营运车辆清单"))
+                evidence=row.get("evidence") or Text(gettext_noop("交通运输部门批量上传的疑似非法营运车辆清单")))
         for row in rows
     ]
     if push:
@@ -272,7 +278,7 @@ def lead_flag_many(*, actor, rows: Sequence[dict], push: bool = True) -> list[Le
 
 
 @transaction.atomic
-def lead_report_by_company(*, actor, plate: str, evidence: str, attachments: Iterable = ()) -> Lead:
+def lead_report_by_company(*, actor, plate: str, evidence: str | Text, attachments: Iterable = ()) -> Lead:
     """Rule M9: a taxi company reports a suspected illegal vehicle ("企业应及时上报疑似非法营运的车辆").
 
     The report goes to the insurance association (the seed's data-sharing link between the associations and the
@@ -280,7 +286,7 @@ def lead_report_by_company(*, actor, plate: str, evidence: str, attachments: Ite
     """
     company = acting_party(actor, "leads.report_lead", OrganizationKind.TAXI_COMPANY,
                            _("只有出租汽车企业/平台可以上报疑似非法营运车辆。"))
-    if not (evidence or "").strip():
+    if not stored(evidence)[0].strip():
         raise ApplicationError(_("请说明上报理由。"), code="evidence_required",
                                extra={"fields": {"evidence": [_("请说明上报理由。")]}})
     return _create(
@@ -292,7 +298,7 @@ def lead_report_by_company(*, actor, plate: str, evidence: str, attachments: Ite
 
 @transaction.atomic
 def lead_create_from_complaint(
-    *, actor, plate: str, evidence: str, complaint_ref: str, attachments: Iterable = (), push: bool = False,
+    *, actor, plate: str, evidence: str | Text, complaint_ref: str, attachments: Iterable = (), push: bool = False,
 ) -> Lead:
     """A 12328 report (rule M16: non-operating vehicles carrying passengers) becomes a lead in one action.
 
@@ -303,7 +309,7 @@ def lead_create_from_complaint(
     lead = _create(
         actor=actor, plate=plate, direction=Direction.TRANSPORT_TO_INSURANCE, source=Source.COMPLAINT,
         origin=origin, sender=origin,
-        evidence=evidence or _("12328 举报 %(ref)s") % {"ref": complaint_ref}, external_ref=complaint_ref,
+        evidence=evidence or Text(gettext_noop("12328 举报 %(ref)s"), ref=complaint_ref), external_ref=complaint_ref,
         attachments=attachments,
     )
     if push:
@@ -472,7 +478,7 @@ def lead_insurance_verify(*, actor, lead: Lead, note: str = "") -> Lead:
     lead.full_clean()
     lead.save(update_fields=["vehicle", "finding", "finding_detail", "verified_at", "verified_by", "verification_note",
                              "updated_at"])
-    lead_event(lead=lead, action="insurance_verified", actor=actor, note=note or str(Finding(finding).label),
+    lead_event(lead=lead, action="insurance_verified", actor=actor, note=note or Finding(finding).label,
                detail={"finding": finding, "finding_label": str(Finding(finding).label),
                        "policies": [p.get("number") for p in detail.get("policies", [])]})
     return lead

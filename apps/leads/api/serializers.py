@@ -23,12 +23,15 @@ class LeadSerializer(serializers.ModelSerializer):
     status_label = LabelField("status")
     finding_label = LabelField("finding")
     outcome_label = LabelField("outcome")
+    # in the request's language; ``evidence_msg`` the message behind it ({} when typed) — issue 16
+    evidence = serializers.CharField(source="display_evidence", read_only=True)
 
     class Meta:
         model = Lead
         fields = [
             "id", "reference", "plate", "vehicle", "direction", "source", "status", "status_label", "origin",
-            "origin_name", "sender", "sender_name", "recipient", "recipient_name", "evidence", "external_ref",
+            "origin_name", "sender", "sender_name", "recipient", "recipient_name", "evidence", "evidence_msg",
+            "external_ref",
             "score", "reasons", "pushed_at", "push_batch", "received_at", "finding", "finding_label", "verified_at",
             "verified_by", "verification_note", "check_requested_at", "check_requested_by", "check_request_note",
             "checked_by", "checked_at", "check_result", "defined_by", "outcome", "outcome_label", "dismissed_reason",
@@ -45,11 +48,12 @@ class LeadDetailSerializer(LeadSerializer):
 
 class LeadEventSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True, default=None)
+    note = serializers.CharField(source="display_note", read_only=True)  # and ``note_msg`` (issue 16)
 
     class Meta:
         model = LeadEvent
         fields = ["id", "at", "action", "from_status", "to_status", "actor", "organization", "organization_name",
-                  "note", "detail"]
+                  "note", "note_msg", "detail"]
         read_only_fields = fields
 
 
