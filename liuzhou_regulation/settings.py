@@ -424,10 +424,6 @@ EXCHANGE_REQUEUE_SECONDS = env_int("EXCHANGE_REQUEUE_SECONDS", 300)
 EXCHANGE_DELIVERING_STALE_SECONDS = env_int("EXCHANGE_DELIVERING_STALE_SECONDS", 300)
 EXCHANGE_SWEEP_LIMIT = env_int("EXCHANGE_SWEEP_LIMIT", 500)
 EXCHANGE_PUBLISH_MAX_RETRIES = env_int("EXCHANGE_PUBLISH_MAX_RETRIES", 2)
-# a party's own signing keys (apps/exchange/ownkeys.py)
-EXCHANGE_KEY_OVERLAP_SECONDS = env_int("EXCHANGE_KEY_OVERLAP_SECONDS", 7 * 24 * 3600)  # old key valid after rotation
-EXCHANGE_KEY_CHALLENGE_SECONDS = env_int("EXCHANGE_KEY_CHALLENGE_SECONDS", 900)  # a registration challenge's lifetime
-EXCHANGE_SIGNATURE_WINDOW_SECONDS = env_int("EXCHANGE_SIGNATURE_WINDOW_SECONDS", 900)  # signed_at to arrival, at most
 
 # Inspections (apps/inspections/conf.py)
 INSPECTION_RECTIFICATION_DAYS = env_int("INSPECTION_RECTIFICATION_DAYS", 30)  # rule M17
@@ -488,6 +484,11 @@ CELERY_BEAT_SCHEDULE = {
     "dashboard-joint-report": {"task": "apps.dashboard.tasks.joint_report_announce",
                                "schedule": max(60, DASHBOARD_REPORT_ANNOUNCE_SECONDS)},
 }
+
+# Entries: a period end (policy, permit, suspension, standard) may lie at most this many years ahead (apps/core/validators.py).
+ENTRY_YEARS_AHEAD = env_int("ENTRY_YEARS_AHEAD", 10)
+# Notifications also go by e-mail to users who have an address (apps/core/notifications.py).
+NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", True)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend"

@@ -164,7 +164,7 @@ def xlsx_file(queryset, columns: list[Column], *, title: str = "Sheet1"):
         if count > XLSX_MAX_ROWS:
             raise ApplicationError(_("列表超过 Excel 的行数上限，请导出为 CSV。"), code="too_many_rows")
         sheet.append(row)
-    handle = tempfile.TemporaryFile(dir=getattr(settings, "FILE_UPLOAD_TEMP_DIR", None))
+    handle = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
     workbook.save(handle)
     handle.seek(0)
     return handle

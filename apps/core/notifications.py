@@ -211,7 +211,7 @@ def notify_users(*, users, title: str | Text, body: str | Text = "", link: str =
             created += 1
             if user.email:
                 emails.append(user.email)
-    if emails and getattr(settings, "NOTIFY_BY_EMAIL", True):
+    if emails and settings.NOTIFY_BY_EMAIL:
         subject, message = texts["title"], f"{texts['body']}\n\n{link}"
         transaction.on_commit(lambda: send_mail(subject, message, None, emails, fail_silently=True))
     return created

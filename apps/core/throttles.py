@@ -35,7 +35,7 @@ class _Configured:
 
     def get_cache_key(self, request, view):
         key = super().get_cache_key(request, view)
-        prefix = getattr(settings, "THROTTLE_KEY_PREFIX", "")
+        prefix = settings.THROTTLE_KEY_PREFIX
         return f"{prefix}{key}" if key and prefix else key
 
 

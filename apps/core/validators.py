@@ -285,8 +285,8 @@ PAST = dt.timedelta(days=1)
 
 def years_ahead() -> int:
     """How many years ahead a period end (policy, permit, suspension, standard) may lie; setting
-    ``ENTRY_YEARS_AHEAD``, default 10."""
-    return int(getattr(settings, "ENTRY_YEARS_AHEAD", 10))
+    ``ENTRY_YEARS_AHEAD`` (default in settings.py)."""
+    return int(settings.ENTRY_YEARS_AHEAD)
 
 
 def _today() -> dt.date:
