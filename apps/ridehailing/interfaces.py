@@ -26,6 +26,7 @@ from .models import Interface
 BEIJING = ZoneInfo("Asia/Shanghai")
 _DIGITS = re.compile(r"^[0-9]+$")
 AHEAD = dt.timedelta(days=1)
+INT_MAX = 2_147_483_647  # a count, seconds, seats: what a PostgreSQL integer holds
 DATE_EARLIEST = dt.date(1900, 1, 1)  # dates include birthdays; instants (events, UpdateTime) start at RECORD_EARLIEST  # clock skew: an instant may lie at most a day ahead of the platform's clock
 
 
@@ -234,6 +235,8 @@ def _parse_value(spec: Spec, value, *, now: dt.datetime):
         return at.strftime("%Y%m%d%H%M%S"), at
     if kind == "int":
         number = _parse_int(value)
+        if not spec.choices and not 0 <= number <= INT_MAX:
+            raise FieldError("int_range", Text(N_("整数“%(value)s”超出允许范围（0 至 %(max)d）。"), value=value, max=INT_MAX))
         if spec.choices and number not in spec.choices:
             raise FieldError("choice", Text(N_("“%(value)s”不是允许的取值（%(choices)s）。"), **{
                 "value": value, "choices": "、".join(str(c) for c in spec.choices)}))

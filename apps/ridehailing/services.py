@@ -249,10 +249,10 @@ def _store_base(delivery, interface, parsed, companies, now) -> list[str]:
     seen = set(model.objects.filter(company_id__in=company_pks, record_key__in=key_set,
                                     digest__in=set(digests.values()))
                .values_list("company_id", "record_key", "digest"))
-    current = {(c, k): {"pk": pk, "update_time": u, "obj": None}
-               for pk, c, k, u in model.objects.filter(company_id__in=company_pks, record_key__in=key_set,
-                                                        is_current=True)
-               .values_list("pk", "company_id", "record_key", "update_time")}
+    current = {(c, k): {"pk": pk, "update_time": u, "deleted": d, "obj": None}
+               for pk, c, k, u, d in model.objects.filter(company_id__in=company_pks, record_key__in=key_set,
+                                                           is_current=True)
+               .values_list("pk", "company_id", "record_key", "update_time", "deleted")}
     retire: list[int] = []
     new = []
     for i, p in valid:
@@ -276,15 +276,16 @@ def _store_base(delivery, interface, parsed, companies, now) -> list[str]:
             obj.is_current = False
             outcomes[i] = Outcome.SUPERSEDED
         else:
-            if cur is None:
-                outcomes[i] = Outcome.DELETED if flag == 3 else Outcome.ADDED
-            else:
-                outcomes[i] = Outcome.DELETED if flag == 3 else Outcome.UPDATED
+            if flag == 3:
+                outcomes[i] = Outcome.DELETED
+            else:  # a record deleted before and sent again is added anew
+                outcomes[i] = Outcome.ADDED if cur is None or cur["deleted"] else Outcome.UPDATED
+            if cur is not None:
                 if cur["obj"] is not None:
                     cur["obj"].is_current = False
                 else:
                     retire.append(cur["pk"])
-            current[ident] = {"pk": None, "update_time": update_time, "obj": obj}
+            current[ident] = {"pk": None, "update_time": update_time, "deleted": flag == 3, "obj": obj}
         new.append(obj)
     if retire:
         model.objects.filter(pk__in=retire).update(is_current=False)

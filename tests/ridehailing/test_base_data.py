@@ -61,6 +61,9 @@ def test_flag_add_update_delete(rh):
     assert [r["Flag"] for r in with_deleted] == [3]
     assert VehicleVersion.objects.count() == 3
     assert VehicleVersion.objects.filter(is_current=True, deleted=True).count() == 1
+    back = vehicle_record(flag=1, update=t0 + dt.timedelta(days=2, hours=1))
+    assert _outcomes(post(rh.client_a, "baseInfoVehicle", [back])) == ["added"]  # deleted, then added anew
+    assert [r["Flag"] for r in rh.client_a.get(URL + "baseInfoVehicle").json()["results"]] == [1]
 
 
 def test_an_older_update_time_does_not_overwrite_and_is_kept_as_superseded(rh):
@@ -115,6 +118,17 @@ def test_per_record_errors_reject_only_the_bad_records(rh):
     assert list(VehicleVersion.objects.values_list("vehicle_no", flat=True)) == ["桂B32345"]
     delivery = Delivery.objects.get(number=body["number"])
     assert DeliveryRecord.objects.filter(delivery=delivery, outcome="rejected").count() == 7
+
+
+def test_numbers_beyond_what_is_kept_are_refused_per_record(rh):
+    from .test_operating_data import arrive, at
+
+    response = post(rh.client_a, "operateArrive", [arrive("O-1", at(9), "999999999.999"),
+                                                   arrive("O-2", at(9), "1000000000"),
+                                                   {**arrive("O-3", at(9), "1"), "DriveTime": 2**31}])
+    assert [r["outcome"] for r in response.json()["results"]] == ["stored", "rejected", "rejected"]
+    assert [[e["code"] for e in r["errors"]] for r in response.json()["results"]][1:] == [
+        ["number_range"], ["int_range"]]
 
 
 def test_errors_are_in_chinese_and_in_english_when_the_client_chose_english(rh):
