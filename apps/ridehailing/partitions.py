@@ -24,7 +24,6 @@ from apps.core.errors import ApplicationError
 
 PARENT = "ridehailing_operatingrecord"
 MIN_RETENTION_DAYS = 184  # six consecutive calendar months are at most 184 days (national rules: ≥ 6 months)
-DEFAULT_RETENTION_DAYS = 184
 _NAME = re.compile(rf"^{PARENT}_p(\d{{8}})$")
 
 
@@ -33,7 +32,7 @@ def partition_name(day: dt.date) -> str:
 
 
 def retention_days() -> int:
-    days = int(getattr(settings, "RIDEHAILING_RAW_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    days = int(settings.RIDEHAILING_RAW_RETENTION_DAYS)  # default in settings.py
     if days < MIN_RETENTION_DAYS:
         raise ApplicationError(
             _("网约车经营数据保留期限设置为 %(days)d 天，少于国家规定的 6 个月（至少 %(min)d 天）；已拒绝执行。") % {
