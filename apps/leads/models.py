@@ -32,6 +32,7 @@ class Source(models.TextChoices):
     RISK_MODEL = "risk_model", _("风险识别模型")  # M8
     COMPANY_REPORT = "company_report", _("企业报告")  # M9
     COMPLAINT = "complaint", _("12328 举报")  # M16
+    RIDE_HAILING_DATA = "ride_hailing_data", _("网约车监管数据比对")  # M5: trips without a valid transport permit
 
 
 class Status(models.TextChoices):

@@ -35,6 +35,7 @@ from apps.parties.models import Organization, OrganizationKind
 
 from . import conf
 from .models import (
+    OPEN_STATUSES,
     Direction,
     Disposal,
     Finding,
@@ -316,6 +317,22 @@ def lead_create_from_complaint(
         lead_push(actor=actor, leads=[lead])
         lead.refresh_from_db()
     return lead
+
+
+@transaction.atomic
+def lead_create_from_ride_hailing_data(*, actor, plate: str, evidence: Text, vehicle=None) -> Lead | None:
+    """Rule M5: the ride-hailing supervision data show a vehicle with trips and no valid ride-hailing transport
+    permit in transport's register: a new transport lead (transport → insurance, not pushed) for transport to
+    examine — only transport defines illegal operation and decides to push it (rule M2). ``None`` when the vehicle
+    already has an open lead of this source (the check runs again every period)."""
+    origin = _flagging_party(actor, _("只有交通运输部门可以由网约车监管数据生成线索。"))
+    plate = _as_plate(plate)
+    if Lead.objects.filter(plate=plate, source=Source.RIDE_HAILING_DATA, status__in=OPEN_STATUSES).exists():
+        return None
+    return _create(
+        actor=actor, plate=plate, vehicle=vehicle, direction=Direction.TRANSPORT_TO_INSURANCE,
+        source=Source.RIDE_HAILING_DATA, origin=origin, sender=origin, evidence=evidence,
+    )
 
 
 @transaction.atomic
