@@ -77,8 +77,13 @@ SCREENSHOT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os
                               "docs", "user-guide", "img")
 
 
-def shot(page, name: str) -> str | None:
-    """With ``LZ_SCREENSHOTS`` set (``1``, or a directory), save a 1280×800 screenshot of ``page`` as
+SHOT_DESKTOP = {"width": 1280, "height": 800}
+SHOT_PHONE = {"width": 390, "height": 844}
+
+
+def shot(page, name: str, size: dict = SHOT_DESKTOP) -> str | None:
+    """With ``LZ_SCREENSHOTS`` set (``1``, or a directory), save a screenshot of ``page`` at ``size`` (1280×800,
+    or ``SHOT_PHONE`` 390×844: open the page at that size first, so that it is laid out as on a phone) as
     ``<name>.png`` (256-colour PNG, small enough to commit) into docs/user-guide/img/ or that directory."""
     target = os.environ.get("LZ_SCREENSHOTS")
     if not target:
@@ -89,7 +94,7 @@ def shot(page, name: str) -> str | None:
 
     from PIL import Image
 
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size(size)
     image = Image.open(io.BytesIO(page.screenshot(full_page=False))).convert("RGB")
     path = os.path.join(directory, f"{name}.png")
     image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)

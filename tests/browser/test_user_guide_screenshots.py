@@ -1,7 +1,8 @@
 """The pages each role's user guide (docs/user-guide/<role>.md) shows, opened in a browser with the demo data.
 
 Run with ``LZ_SCREENSHOTS=1`` to (re)write the pictures into docs/user-guide/img/; without it the test still
-opens every page the guides describe and checks it shows what the guide says it shows.
+opens every page the guides describe and checks it shows what the guide says it shows. Each role's home page and
+main list are also taken at phone width (390×844, ``<role>_phone_home`` / ``<role>_phone_list``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.core.management import call_command
 from apps.parties.management.commands.seed_demo import DEMO_PASSWORD
 from apps.parties.models import User
 
-from .conftest import shot
+from .conftest import SHOT_PHONE, shot
 
 pytestmark = pytest.mark.browser
 
@@ -55,6 +56,15 @@ GUIDE = {
         ("insurer_claims", "/claims/", "理赔"),
     ],
 }
+# role → (screenshot prefix, its main list): the home page and that list at phone width (390×844)
+PHONE_GUIDE = {
+    "transport": ("transport", "/leads/outbox/"),
+    "regulator": ("regulator", "/rescissions/"),
+    "ins_assoc": ("ins_assoc", "/policies/"),
+    "taxi_assoc": ("taxi_assoc", "/credit/actions/"),
+    "longcheng": ("company", "/vehicles/"),
+    "picc": ("insurer", "/policies/"),
+}
 PUBLIC = [
     ("public_report", "/complaints/report/", "12328"),
     ("public_status", "/complaints/status/", "查询"),
@@ -76,6 +86,17 @@ def test_user_guide_pages_show_what_the_guides_say(demo, browser_page, new_page)
             assert response.ok, (username, path, response.status)
             assert text in page.locator("main, body").first.inner_text(), (username, path, text)
             shot(page, name)
+        # on a phone: the due panel first on the home page, the list's first rows above its closed filters
+        page.set_viewport_size(SHOT_PHONE)
+        prefix, path = PHONE_GUIDE[username]
+        assert page.goto("/").ok
+        assert page.locator("[data-testid=due-panel]").is_visible(), username
+        shot(page, f"{prefix}_phone_home", SHOT_PHONE)
+        assert page.goto(path).ok
+        assert page.locator("main table tbody tr:not(:has(td[colspan]))").first.is_visible(), (username, path)
+        assert not page.locator("details.filterbox form").is_visible(), (username, path)
+        shot(page, f"{prefix}_phone_list", SHOT_PHONE)
+        page.context.close()
     page = new_page()
     for name, path, text in PUBLIC:
         response = page.goto(path)
