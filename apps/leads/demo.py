@@ -4,7 +4,9 @@ draft leads flagged by the demo transport officer on vehicles of the registers' 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
+from apps.core.notifications import Text
 from apps.parties.models import OrganizationKind, User
 from apps.parties.rights import SystemActor
 
@@ -19,7 +21,7 @@ def seed_demo(stdout) -> None:
         if not RiskModelWeights.objects.exists():
             association = services.organization_of_kind(OrganizationKind.INSURANCE_ASSOCIATION)
             services.risk_weights_update(actor=SystemActor("leads.seed_demo", organization=association), weights={}, threshold=conf.risk_model_default_threshold(),
-                                         note="初始版本（各特征使用默认权重）")
+                                         note=Text(gettext_noop("初始版本（各特征使用默认权重）")))
         officer = User.objects.filter(organization__kind=OrganizationKind.TRANSPORT, is_active=True,
                                       is_system=False).order_by("id").first()
         if officer is None or Lead.objects.exists():

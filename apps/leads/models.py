@@ -540,6 +540,7 @@ class RiskModelWeights(models.Model):
     weights = models.JSONField(_("权重"), default=dict, blank=True, help_text=_("{特征: 权重}；未列出的特征用默认权重"))
     threshold = models.DecimalField(_("推送阈值"), max_digits=8, decimal_places=2)
     note = models.TextField(_("修改说明"), blank=True)
+    note_msg = models.JSONField(blank=True, default=dict)  # a note the platform wrote, as ``Lead.evidence_msg``
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("修改人"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -553,6 +554,13 @@ class RiskModelWeights(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}"
+
+    @property
+    def display_note(self) -> str:
+        """The note in the active language (a typed note as typed)."""
+        from apps.core.notifications import shown
+
+        return shown(self.note, self.note_msg)
 
 
 class RiskModelRun(models.Model):

@@ -192,7 +192,7 @@ def risk_model_run(*, actor, at: dt.datetime | None = None) -> RiskModelRun:
     version = weights_in_use()
     if version is None:
         version = services.risk_weights_update(actor=actor, weights={}, threshold=conf.risk_model_default_threshold(),
-                                               note=_("初始版本（各特征使用默认权重）"))
+                                               note=Text(gettext_noop("初始版本（各特征使用默认权重）")))
     weights, threshold = effective_weights(version)
     run = RiskModelRun.objects.create(
         weights=version, organization=organization, features=[f.key for f in features()],

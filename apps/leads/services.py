@@ -888,7 +888,7 @@ def worklist_item_answer(*, actor, item: InsurerWorklistItem, answer: str, note:
 
 
 @transaction.atomic
-def risk_weights_update(*, actor, weights: dict, threshold, note: str = "") -> RiskModelWeights:
+def risk_weights_update(*, actor, weights: dict, threshold, note: str | Text = "") -> RiskModelWeights:
     """Insurance association staff save the next version of the risk model's weights (versions never change)."""
     from .risk import features
 
@@ -919,8 +919,10 @@ def risk_weights_update(*, actor, weights: dict, threshold, note: str = "") -> R
     if errors:
         raise ApplicationError(_("权重填写有误，请检查。"), code="weights_invalid", extra={"fields": errors})
     latest = RiskModelWeights.objects.select_for_update().order_by("-version").first()
+    note, note_msg = stored(note)  # a Text when the platform writes it (the first version, issue 16)
     version = RiskModelWeights(
-        version=(latest.version + 1) if latest else 1, weights=clean, threshold=threshold, note=(note or "").strip(),
+        version=(latest.version + 1) if latest else 1, weights=clean, threshold=threshold, note=note.strip(),
+        note_msg=note_msg,
         created_by=acting_user(actor),
     )
     version.full_clean()

@@ -70,3 +70,22 @@ def test_the_migration_recognises_old_evidence_and_findings_and_leaves_typed_tex
         assert LeadEvent.objects.get(pk=old.pk).display_note == "Uninsured"
         assert LeadEvent.objects.get(pk=typed.pk).display_note == "承保公司电话确认"
     assert lead.evidence == "12328 举报 JB261101ABCDEF"  # the stored text is never changed
+
+
+def test_m8_the_first_model_version_written_by_the_scheduled_run_reads_in_english(client, parties):
+    from apps.leads import risk
+    from apps.leads.models import RiskModelWeights
+    from apps.parties.rights import SystemActor
+
+    with translation.override("zh-hans"):
+        risk.risk_model_run(actor=SystemActor("leads.risk_model", organization=parties.ins_assoc))
+    version = RiskModelWeights.objects.get()
+    assert version.note == "初始版本（各特征使用默认权重）" and version.created_by is None
+    client.force_login(parties.ins_assoc_user)
+    english = _get(client, "/leads/risk/", "en").content.decode()
+    assert "Initial version (default weights for every feature)" in english
+    assert "初始版本" not in english and "系统" not in english  # the platform, named in the reader's language
+    migration = importlib.import_module("apps.leads.migrations.0013_risk_weights_note_msg")
+    RiskModelWeights.objects.update(note_msg={})  # as an older version left it
+    migration.recognise_notes(django_apps, None)
+    assert RiskModelWeights.objects.get().note_msg == {"msgid": "初始版本（各特征使用默认权重）", "params": {}}
