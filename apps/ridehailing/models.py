@@ -282,6 +282,9 @@ class OperatingRecord(models.Model):
     data = models.JSONField(default=dict)
     received_at = models.DateTimeField(_("接收时间"))
 
+    # manage.py rotate_personal_data_keys re-encrypts its LicenseId values though Django does not manage the table
+    rotate_personal_data = True
+
     class Meta:
         managed = False
         db_table = "ridehailing_operatingrecord"

@@ -198,3 +198,31 @@ def test_not_a_list_and_unknown_interface_and_accounts_without_a_feed(rh, api):
     assert not Delivery.objects.exists()
     insurer = api.as_user(rh.parties.insurer_a_user)
     assert insurer.get(URL + "baseInfoVehicle").status_code == 403
+
+
+def test_key_rotation_re_encrypts_the_versions_and_the_partitioned_raw_records(rh, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from apps.core import crypto
+    from apps.ridehailing.models import OperatingRecord
+
+    from .test_operating_data import at, depart
+
+    old, new = "ridehailing-rotation-key-a-000000000000", "ridehailing-rotation-key-b-000000000000"
+    with override_settings(PERSONAL_DATA_KEYS=[old]):
+        post(rh.client_a, "baseInfoDriver", [driver_record()])
+        post(rh.client_a, "operateDepart", [depart("O-R", at(9))])
+    with override_settings(PERSONAL_DATA_KEYS=[new, old, *settings.PERSONAL_DATA_KEYS]):  # other rows keep theirs
+        out = StringIO()
+        call_command("rotate_personal_data_keys", stdout=out)
+        assert "ridehailing.OperatingRecord: 1 rows, 1 values re-encrypted" in out.getvalue()
+        assert "ridehailing.DriverVersion: 1 rows, 3 values re-encrypted" in out.getvalue()
+    with override_settings(PERSONAL_DATA_KEYS=[new]):
+        assert OperatingRecord.objects.get().license_id == "450202198503121234"
+        assert DriverVersion.objects.get().driver_name == "覃大勇"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT license_id FROM ridehailing_operatingrecord")
+            assert crypto.is_current(cursor.fetchone()[0])

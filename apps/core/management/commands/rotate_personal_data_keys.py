@@ -29,7 +29,10 @@ class Command(BaseCommand):
         tables = set(connection.introspection.table_names())
         for model in apps.get_models():
             fields = crypto.encrypted_fields(model)
-            if not fields or model._meta.proxy or not model._meta.managed:
+            # an unmanaged model is walked when it says its table holds personal data it owns (the ride-hailing
+            # raw records' day-partitioned table: ``rotate_personal_data = True``)
+            walked = model._meta.managed or getattr(model, "rotate_personal_data", False)
+            if not fields or model._meta.proxy or not walked:
                 continue
             if model._meta.db_table not in tables:
                 self.stdout.write(f"{model._meta.label}: skipped, table {model._meta.db_table} does not exist (not migrated)")
