@@ -490,3 +490,26 @@ def test_a_registry_obtained_independently_brings_a_later_revocation_to_an_older
     registry["keys"] = [k for k in registry["keys"] if k["key_id"] != key.key_id]
     verdict = evidence.verify_archive(archive, roots=[keys.root().public_raw], registry=registry)
     assert not next(c for c in verdict.checks if c.label_en == "recipient key as in the independently obtained registry").ok
+
+
+def test_the_party_s_core_system_does_it_all_with_its_api_key(parties, send):
+    """The real path of a connected system: its own account and API key (issued by the operator), no session."""
+    from rest_framework.test import APIClient
+
+    from apps.parties.services import api_key_create, user_create
+
+    operator = user_of(OrganizationKind.PLATFORM, username="u_platform_keys_api")
+    account = user_create(organization=parties.insurer_a, username="insurer_a_core_keys", password=None,
+                          is_system=True, actor=operator)
+    _key, plaintext = api_key_create(user=account, name="核心业务系统", actor=operator)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plaintext}")
+    client.as_user = lambda _user: client  # PartySystem's calls go through the key, not a forced login
+    system, key = _registered(client, account)
+    assert key.registered_by == account
+    batch = send([{"n": 10}], sender=parties.transport, recipient=parties.insurer_a)
+    services.batch_deliver(batch_id=batch.pk)
+    listed = client.get("/api/v1/batches/?direction=received&state=receipt_pending").json()["results"]
+    assert [row["id"] for row in listed] == [str(batch.pk)]
+    assert system.sign_receipt(Batch.objects.get(pk=batch.pk)).status_code == 200
+    assert _verify(batch).ok
