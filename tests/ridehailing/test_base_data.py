@@ -226,3 +226,15 @@ def test_key_rotation_re_encrypts_the_versions_and_the_partitioned_raw_records(r
         with connection.cursor() as cursor:
             cursor.execute("SELECT license_id FROM ridehailing_operatingrecord")
             assert crypto.is_current(cursor.fetchone()[0])
+
+
+def test_the_kept_records_are_listed_page_by_page(rh):
+    plates = [f"桂B{n:05d}" for n in range(10001, 10061)]
+    response = post(rh.client_a, "baseInfoVehicle", [vehicle_record(plate) for plate in plates])
+    assert response.json()["stored"] == 60
+    seen, url = [], URL + "baseInfoVehicle"
+    while url:
+        body = rh.client_a.get(url).json()
+        seen += [r["VehicleNo"] for r in body["results"]]
+        url = body["next"]
+    assert seen == plates

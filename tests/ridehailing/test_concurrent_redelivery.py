@@ -1,0 +1,49 @@
+"""Redelivery while the first delivery is still being stored (two requests at once, real PostgreSQL transactions):
+the record is stored once, the other request answers unchanged/duplicate, and the aggregate counts the trip once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connections
+
+from apps.ridehailing import services
+from apps.ridehailing.models import OperatingRecord, VehicleDay, VehicleVersion
+
+from .conftest import vehicle_record
+from .test_operating_data import at, depart
+
+
+def _at_once(feed, account, interface, records) -> list[str]:
+    barrier = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def run():
+        try:
+            barrier.wait(10)
+            _delivery, results = services.ingest(feed=feed, interface=interface, records=records, actor=account)
+            outcomes.extend(r["outcome"] for r in results)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    return sorted(outcomes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_delivery_twice_at_once_stores_each_record_once(transactional_db, rh):
+    base = _at_once(rh.feed_a, rh.account_a, "baseInfoVehicle", [vehicle_record()])
+    assert base == ["added", "unchanged"]
+    assert VehicleVersion.objects.filter(is_current=True).count() == 1
+    events = _at_once(rh.feed_a, rh.account_a, "operateDepart", [depart("O-1", at(9)), depart("O-2", at(10))])
+    assert events == ["duplicate", "duplicate", "stored", "stored"]
+    assert OperatingRecord.objects.count() == 2
+    assert VehicleDay.objects.get().trips == 2
