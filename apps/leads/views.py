@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from apps.core.actions import form_action, refuse
 from apps.core.deadlines import deadline_for
 from apps.core.errors import ApplicationError
+from apps.core.pagination import BoundedPaginator
 from apps.core.redirects import safe_next
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
@@ -43,7 +43,8 @@ PAGE = 50
 
 
 def _page(request, qs, size: int = PAGE):
-    return Paginator(qs, size).get_page(request.GET.get("page"))
+    """A page of a lead list: counts at most 10,000 rows, past them "下一页" moves by keyset (apps.core.pagination)."""
+    return BoundedPaginator(qs, size).get_page(request.GET.get("page"))
 
 
 def _next(request, default: str) -> str:
