@@ -8,6 +8,8 @@ import json
 
 import pytest
 import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.db.utils import DatabaseError
 from django.urls import reverse
@@ -480,12 +482,19 @@ def test_a_registry_obtained_independently_brings_a_later_revocation_to_an_older
     assert all(k["revoked_at"] is None for k in archive["keys"])  # the archive predates the revocation
     archive_path, registry_path = tmp_path / "old.json", tmp_path / "registry.json"
     evidence.dump(archive, archive_path)
-    evidence.dump(registry, registry_path)
+    call_command("exchange_archive", "registry", str(registry_path), "--uscc", parties.insurer_a.uscc)
+    saved = evidence.load(registry_path)
+    assert {k["key_id"] for k in saved["keys"]} == {k["key_id"] for k in registry["keys"]
+                                                    if k["organization_uscc"] == parties.insurer_a.uscc}
+    assert next(k for k in saved["keys"] if k["key_id"] == key.key_id)["revocation_reason"] == "私钥泄露"
     assert evidence.main(["verify", str(archive_path), "--root", root]) == 0  # the archive alone cannot know
     capsys.readouterr()
     assert evidence.main(["verify", str(archive_path), "--root", root, "--registry", str(registry_path)]) == 1
     out = capsys.readouterr().out
     assert "✗ 失败 FAIL  接收方签名早于登记簿所载吊销" in out and "私钥泄露" in out
+    with pytest.raises(CommandError):  # the platform's command says the same
+        call_command("exchange_archive", "verify", str(archive_path), "--registry", str(registry_path))
+    assert "接收方签名早于登记簿所载吊销" in capsys.readouterr().out
     # a key the registry does not hold is not trusted through it
     registry["keys"] = [k for k in registry["keys"] if k["key_id"] != key.key_id]
     verdict = evidence.verify_archive(archive, roots=[keys.root().public_raw], registry=registry)

@@ -1,11 +1,14 @@
 """Export a batch with its receipt as one evidence archive, or verify such an archive offline.
 
     manage.py exchange_archive export <batch_id> <file.json>
-    manage.py exchange_archive verify <file.json> [--root <key or file>]
+    manage.py exchange_archive verify <file.json> [--root <key or file>] [--registry <registry.json>]
+    manage.py exchange_archive registry <registry.json> [--uscc <code>]
 
 ``verify`` reads only the file (no database query) and checks its keys against the platform's own root key, or
 against the roots given with ``--root``; ``python -m apps.exchange.evidence verify <file> --root <key>`` does the
-same without Django at all. It exits with status 1 when the archive does not verify.
+same without Django at all. It exits with status 1 when the archive does not verify. ``registry`` writes the key
+registry (every key entry with its custody, revocation and proof of possession, endorsed by the platform root) —
+the file a verifier keeps and passes with ``--registry``.
 """
 
 from django.core.exceptions import ValidationError
@@ -27,11 +30,21 @@ class Command(BaseCommand):
         verify.add_argument("file")
         verify.add_argument("--root", action="append", default=[],
                             help="平台根公钥（Base64）或保存它的文件，可重复；默认本平台的根公钥")
+        verify.add_argument("--registry", default=None, help="独立获取的密钥登记簿文件（lz-key-registry/1）")
+        registry = sub.add_parser("registry", help="导出经平台根密钥背书的密钥登记簿")
+        registry.add_argument("file")
+        registry.add_argument("--uscc", default=None, help="只导出该统一社会信用代码单位的密钥")
 
     def handle(self, *args, action=None, **options):
         if action == "export":
             return self.export(options["batch_id"], options["file"])
-        return self.verify(options["file"], options["root"])
+        if action == "registry":
+            from apps.exchange.selectors import key_registry
+
+            evidence.dump(key_registry(uscc=options["uscc"]), options["file"])
+            self.stdout.write(self.style.SUCCESS(f"已导出密钥登记簿 / key registry written: {options['file']}"))
+            return None
+        return self.verify(options["file"], options["root"], options["registry"])
 
     def export(self, batch_id: str, path: str) -> None:
         from apps.exchange.models import Batch
@@ -48,14 +61,14 @@ class Command(BaseCommand):
         evidence.dump(archive, path)
         self.stdout.write(self.style.SUCCESS(f"已导出存证 / archive written: {path}"))
 
-    def verify(self, path: str, root_values: list[str]) -> None:
+    def verify(self, path: str, root_values: list[str], registry: str | None = None) -> None:
         from apps.exchange import keys
 
         try:
             roots = [raw for value in root_values for raw in evidence.parse_roots(value)]
         except (OSError, ValueError) as exc:
             raise CommandError(f"平台根公钥无法读取 / cannot read the root public key: {exc}") from None
-        verdict = evidence.verify_file(path, roots=roots or [keys.root().public_raw])
+        verdict = evidence.verify_file(path, roots=roots or [keys.root().public_raw], registry=registry)
         self.stdout.write(evidence.render(verdict))
         if not verdict.ok:
             raise CommandError("存证核验失败 / archive does not verify", returncode=1)
