@@ -305,6 +305,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # the error shape with every error code (ErrorResponse, ErrorCodeEnum; apps/core/api/schema.py)
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "apps.core.api.schema.add_error_components"],
 }
 # One readable name per choice set of the API ("ClaimStatusEnum", "LeadStatusEnum" …) instead of hashed ones for
 # fields of the same name: the sets are aliased in apps/core/api/enums.py (tests/fuzz/test_schema_names.py).

@@ -8,11 +8,11 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, ErrorCode
 
 
-def _body(code: str, message: str, fields=None, extra=None) -> dict:
-    error = {"code": code, "message": message, "fields": fields or {}}
+def _body(code: ErrorCode | str, message: str, fields=None, extra=None) -> dict:
+    error = {"code": str(code), "message": message, "fields": fields or {}}
     if extra:
         error["extra"] = extra
     return {"error": error}
@@ -23,7 +23,7 @@ def exception_handler(exc, context):
         return Response(_body(exc.code, exc.message, extra=exc.extra), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return Response(_body("invalid", _("提交的数据有误。"), fields), status=status.HTTP_400_BAD_REQUEST)
+        return Response(_body(ErrorCode.INVALID, _("提交的数据有误。"), fields), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("未找到。"))
     elif isinstance(exc, PermissionDenied):
@@ -33,10 +33,12 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         data = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        response.data = _body("invalid", _("提交的数据有误。"), data)
+        response.data = _body(ErrorCode.INVALID, _("提交的数据有误。"), data)
     else:
-        codes = exc.get_codes() if hasattr(exc, "get_codes") else "error"
-        response.data = _body(codes if isinstance(codes, str) else "error", str(getattr(exc, "detail", exc)))
+        # DRF's own codes (not_authenticated, throttled …) are kernel members; any other is the generic "error"
+        codes = exc.get_codes() if hasattr(exc, "get_codes") else None
+        code = ErrorCode(codes) if isinstance(codes, str) and codes in ErrorCode.values else ErrorCode.ERROR
+        response.data = _body(code, str(getattr(exc, "detail", exc)))
     return response
 
 
@@ -44,4 +46,4 @@ def api_not_found(request, *args, **kwargs):
     """Unknown URLs under /api/v1/ answer 404 in the error shape, not Django's HTML page."""
     from django.http import JsonResponse
 
-    return JsonResponse(_body("not_found", _("未找到。")), status=404, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(_body(ErrorCode.NOT_FOUND, _("未找到。")), status=404, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,52 @@
+"""The API's one error shape in the OpenAPI schema: ``ErrorResponse`` with ``code`` as the enum of every code.
+
+The codes are the members of the apps' ``ErrorCode`` enums (the kernel's in apps/core/errors.py, each app's in
+``apps/<app>/errors.py``), each listed with its description; tests/core/test_error_codes.py checks the enum equals
+their union.
+"""
+
+from __future__ import annotations
+
+from apps.core.errors import all_error_codes
+
+ERROR_CODE_COMPONENT = "ErrorCodeEnum"
+ERROR_RESPONSE_COMPONENT = "ErrorResponse"
+
+
+def error_components() -> dict[str, dict]:
+    codes = all_error_codes()
+    listing = "\n".join(f"* `{code}` - {description}" for code, description in codes.items())
+    return {
+        ERROR_CODE_COMPONENT: {
+            "type": "string",
+            "enum": list(codes),
+            "description": "The machine-readable code of an API error:\n\n" + listing,
+            "x-enum-descriptions": list(codes.values()),
+        },
+        ERROR_RESPONSE_COMPONENT: {
+            "type": "object",
+            "description": "Every 4xx answer of the API: `{\"error\": {\"code\", \"message\", \"fields\"}}` "
+                           "(apps/core/api/errors.py).",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"$ref": f"#/components/schemas/{ERROR_CODE_COMPONENT}"},
+                        "message": {"type": "string", "description": "For the user, in the request's language."},
+                        "fields": {"type": "object", "additionalProperties": {},
+                                   "description": "The input fields the error is about: name → messages."},
+                        "extra": {"type": "object", "additionalProperties": {},
+                                  "description": "Details some codes carry (present only then)."},
+                    },
+                    "required": ["code", "message", "fields"],
+                },
+            },
+            "required": ["error"],
+        },
+    }
+
+
+def add_error_components(result, generator, request, public):
+    """drf-spectacular postprocessing hook (settings SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])."""
+    result.setdefault("components", {}).setdefault("schemas", {}).update(error_components())
+    return result
