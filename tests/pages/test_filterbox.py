@@ -40,3 +40,20 @@ def test_a_filtered_list_names_its_filters_by_label_and_masks_typed_personal_dat
     active, summary = _box(client, "/vehicles/drivers/", {"id_no": id_no})
     assert active and summary == f"筛选已筛选：身份证号码（精确） {mask_id_no(id_no)}"
     assert id_no not in summary
+
+
+def test_the_summary_reads_labels_of_every_kind_of_field_and_leaves_unlabelled_ones_out():
+    from django.http import QueryDict
+
+    from apps.core.templatetags.lz import active_filters
+
+    markup = """<form method="get" class="filters">
+      <label>状态<select name="status"><option value="">全部</option><option value="open">办理中</option></select></label>
+      <label for="id_from">起始日期</label><input type="date" name="from" id="id_from">
+      <label><input type="checkbox" name="overdue"> 仅看已超期</label>
+      <label><input type="radio" name="side" value="in"> 收件</label><label><input type="radio" name="side" value="out"> 发件</label>
+      <input name="unnamed_field"><input type="hidden" name="kind" value="x"><button type="submit">筛选</button></form>"""
+    query = QueryDict("status=open&from=2026-11-01&overdue=on&side=out&unnamed_field=a&kind=x&page=3")
+    assert active_filters(query, markup) == [("状态", "办理中"), ("起始日期", "2026-11-01"), ("仅看已超期", ""),
+                                             ("发件", "")]
+    assert active_filters(QueryDict("status=&page=2"), markup) == []

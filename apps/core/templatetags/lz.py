@@ -92,20 +92,21 @@ FILTER_PERSONAL = {"id_no": "id", "name": "name", "phone": "phone"}  # typed per
 
 class _FilterFields(HTMLParser):
     """The visible fields of a filter form's markup: ``{name: {"label", "kind", "options"}}``, the label being the
-    text of the ``<label>`` around the field or naming it (``for=``), else its ``aria-label``."""
+    text of the ``<label>`` around the field or naming it (``for=``), else its ``aria-label``; the options of a
+    select by value, and of check boxes and radio buttons (one field per name) each by its own label."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.fields: dict[str, dict] = {}
         self.label_for: dict[str, str] = {}
-        self._labels: list[dict] = []  # open <label> elements: {"for", "text", "names"}
+        self._labels: list[dict] = []  # open <label> elements: {"for", "text", "names", "checks"}
         self._select: dict | None = None
         self._option: list | None = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "label":
-            self._labels.append({"for": attrs.get("for"), "text": [], "names": []})
+            self._labels.append({"for": attrs.get("for"), "text": [], "names": [], "checks": []})
         elif tag in ("input", "select", "textarea"):
             kind = attrs.get("type", "text") if tag == "input" else tag
             name = attrs.get("name")
@@ -113,7 +114,9 @@ class _FilterFields(HTMLParser):
                 return
             field = self.fields.setdefault(name, {"label": attrs.get("aria-label", ""), "kind": kind,
                                                    "options": {}, "id": attrs.get("id")})
-            if self._labels:
+            if self._labels and kind in ("checkbox", "radio"):
+                self._labels[-1]["checks"].append((name, attrs.get("value") or "on"))
+            elif self._labels:
                 self._labels[-1]["names"].append(name)
             if tag == "select":
                 self._select = field
@@ -128,6 +131,8 @@ class _FilterFields(HTMLParser):
                 self.label_for[label["for"]] = text
             for name in label["names"]:
                 self.fields[name]["label"] = self.fields[name]["label"] or text
+            for name, value in label["checks"]:
+                self.fields[name]["options"][value] = text
         elif tag == "option" and self._option is not None:
             value, text = self._option
             text = " ".join("".join(text).split())
@@ -145,21 +150,24 @@ class _FilterFields(HTMLParser):
 
 def active_filters(query, markup: str) -> list[tuple[str, str]]:
     """The filters of ``markup`` (a filter form) that the query string ``query`` sets: ``[(label, shown value)]``,
-    a choice by its label (never its stored value), typed text as typed (personal data masked), a check box by
-    its label alone; a field without a label is left out."""
+    a choice by its label (never its stored value), typed text as typed (personal data masked), check boxes and
+    radio buttons by the labels of those chosen; a field without a label is left out."""
     parser = _FilterFields()
     parser.feed(markup)
     parser.close()
     active = []
     for name, field in parser.fields.items():
         values = [v for v in query.getlist(name) if v.strip()] if name not in FILTER_IGNORED else []
+        if values and field["kind"] in ("checkbox", "radio"):  # named by the labels of the ones chosen
+            chosen = [field["options"][v] for v in values if field["options"].get(v)]
+            if chosen:
+                active.append(("、".join(chosen), ""))
+            continue
         label = field["label"] or parser.label_for.get(field["id"] or "", "")
         if not values or not label:
             continue
         if field["kind"] == "select":
             shown = [field["options"][v] for v in values if v in field["options"]]
-        elif field["kind"] in ("checkbox", "radio"):
-            shown = []
         elif name in FILTER_PERSONAL:
             shown = [masked(v, FILTER_PERSONAL[name]) for v in values]
         else:
