@@ -17,4 +17,5 @@ class RideHailingConfig(AppConfig):
 
         checks.register(partitions.check_retention_setting, "ridehailing")
         navigation.register(_("网约车数据接入"), "ridehailing:feeds",
-                            roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF], order=95, group="registers")
+                            roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.TAXI_COMPANY_STAFF], order=95,
+                            group="registers")

@@ -51,6 +51,16 @@ class DeliveryResultSerializer(serializers.Serializer):
     results = RecordResultSerializer(many=True)
 
 
+class InterfaceRecordPageSerializer(serializers.Serializer):
+    """A page of kept records, each in its interface's field names (personal fields masked)."""
+
+    count = serializers.IntegerField()
+    count_bounded = serializers.BooleanField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = serializers.ListField(child=serializers.DictField())
+
+
 class InterfaceRecordsView(APIView):
     """POST a JSON array of records of one interface; GET the current records (base) or a day's events."""
 
@@ -77,7 +87,7 @@ class InterfaceRecordsView(APIView):
         OpenApiParameter("day", OpenApiTypes.STR, description="YYYYMMDD（经营数据必填）"),
         OpenApiParameter("CompanyId", OpenApiTypes.STR), OpenApiParameter("VehicleNo", OpenApiTypes.STR),
         OpenApiParameter("deleted", OpenApiTypes.BOOL, description="含已删除（Flag 3）的记录"),
-    ], responses={200: {"type": "array", "items": {"type": "object"}}}, operation_id="ridehailing_list")
+    ], responses={200: InterfaceRecordPageSerializer}, operation_id="ridehailing_list")
     def get(self, request, interface: str):
         name = self._interface()
         paginator = Pagination()
