@@ -94,7 +94,8 @@ def log_sync(*, limit: int = SYNC_LIMIT) -> int:
     """Append every batch, receipt and notice not in the log yet; returns how many entries were appended."""
     with connection.cursor() as cursor:
         cursor.execute("LOCK TABLE exchange_logentry IN EXCLUSIVE MODE")
-    next_index = (LogEntry.objects.aggregate(top=Max("index"))["top"] or -1) + 1
+    top = LogEntry.objects.aggregate(top=Max("index"))["top"]
+    next_index = 0 if top is None else top + 1  # (``top or -1`` would restart at 0 after a log of one entry)
     pending: list[tuple[str, str, Batch | None, dict]] = []
     new_batches = (Batch.objects.exclude(pk__in=LogEntry.objects.filter(kind=Kind.BATCH).values("batch_id"))
                    .exclude(state=Batch.State.AWAITING_SIGNATURE)  # not sealed until its sender's system signs

@@ -64,6 +64,15 @@ def test_batches_and_receipts_are_logged_and_a_head_signed_by_the_root(parties, 
     assert log.log_sync() == 0
 
 
+def test_a_log_of_one_entry_grows_from_the_next_position(parties, send):
+    """The first batch is logged alone right after its commit; its receipt must take position 1, not 0 again."""
+    batch = send([{"n": 1}], sender=parties.transport, recipient=parties.insurer_a)
+    assert log.log_sync() == 1
+    services.batch_deliver(batch_id=batch.pk)
+    assert log.log_sync() == 1
+    assert list(LogEntry.objects.order_by("index").values_list("index", "kind")) == [(0, "batch"), (1, "receipt")]
+
+
 def test_the_log_refuses_update_and_delete(parties, send):
     _deliver(send, parties, 1)
     log.log_update()
