@@ -11,10 +11,14 @@ class RideHailingConfig(AppConfig):
         from django.core import checks
 
         from apps.core import navigation
+        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.models import Role
 
         from . import partitions
+        from .demo import seed_demo_ridehailing
 
+        if seed_demo_ridehailing not in DEMO_SEEDERS:
+            DEMO_SEEDERS.append(seed_demo_ridehailing)
         checks.register(partitions.check_retention_setting, "ridehailing")
         navigation.register(_("网约车数据接入"), "ridehailing:feeds",
                             roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.TAXI_COMPANY_STAFF], order=95,
