@@ -20,8 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from apps.claims.errors import ErrorCode
 from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, PermissionDeniedError
+from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.notifications import Text, notify_organization
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.parties import rights
@@ -64,10 +66,10 @@ def thresholds_update(*, actor, note: str = "", **values) -> AnalyticsThresholds
     try:
         new.full_clean()
     except Exception as exc:  # ValidationError → one Chinese message with the fields
-        raise ApplicationError(_("阈值填写有误，请检查。"), code="invalid",
+        raise ApplicationError(_("阈值填写有误，请检查。"), code=CoreErrorCode.INVALID,
                                extra={"fields": getattr(exc, "message_dict", {})}) from None
     if new.vehicle_min_claims < 1 or new.driver_min_claims < 1 or new.vehicle_min_loss <= 0 or new.driver_min_loss <= 0:
-        raise ApplicationError(_("阈值必须大于零。"), code="invalid")
+        raise ApplicationError(_("阈值必须大于零。"), code=CoreErrorCode.INVALID)
     new.save()
     audit_record(actor=actor, action="claims.thresholds_update", obj=new,
                  detail={"version": version, **{f: str(fields[f]) for f in THRESHOLD_FIELDS}})
@@ -275,12 +277,12 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
         raise PermissionDeniedError(refused)
     check = FocusedCheck.objects.select_for_update(of=("self",)).select_related("vehicle", "driver").get(pk=check.pk)
     if check.result != FocusedCheck.Result.PENDING:
-        raise ApplicationError(_("该重点核查已录入结果。"), code="already_recorded")
+        raise ApplicationError(_("该重点核查已录入结果。"), code=ErrorCode.ALREADY_RECORDED)
     if result not in (FocusedCheck.Result.NO_VIOLATION, FocusedCheck.Result.VIOLATION):
-        raise ApplicationError(_("核查结果无效。"), code="invalid", extra={"fields": {"result": [_("取值无效")]}})
+        raise ApplicationError(_("核查结果无效。"), code=CoreErrorCode.INVALID, extra={"fields": {"result": [_("取值无效")]}})
     note = (note or "").strip()
     if not note:
-        raise ApplicationError(_("请填写核查情况。"), code="note_required", extra={"fields": {"note": [_("必填")]}})
+        raise ApplicationError(_("请填写核查情况。"), code=CoreErrorCode.NOTE_REQUIRED, extra={"fields": {"note": [_("必填")]}})
     bound_text(FocusedCheck, limit=NOTE_MAX, result_note=note)
     check.result, check.result_note, check.checked_at = result, note, timezone.now()
     check.checked_by = acting_user(actor)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from apps.claims.errors import ErrorCode
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import (
     SHANGHAI,
@@ -32,6 +33,7 @@ from apps.core.deadlines import (
     deadline_pause,
 )
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.models import Deadline
 from apps.core.notifications import Text
 from apps.core.textlimits import NOTE_MAX, bound_text
@@ -63,9 +65,9 @@ def _check_actor(actor, insurer, perm: str = "claims.change_claim") -> None:
     the claim records it (its staff or its core system's account), and a claim's insurer is an insurer."""
     rights.require(actor, perm, _NOT_INSURER)
     if insurer is None or insurer.kind != OrganizationKind.INSURER:
-        raise PermissionDeniedError(_NOT_INSURER, code="not_claim_insurer")
+        raise PermissionDeniedError(_NOT_INSURER, code=ErrorCode.NOT_CLAIM_INSURER)
     if not actor.is_superuser and actor.organization_id != insurer.pk:
-        raise PermissionDeniedError(_NOT_INSURER, code="not_claim_insurer")
+        raise PermissionDeniedError(_NOT_INSURER, code=ErrorCode.NOT_CLAIM_INSURER)
 
 
 def may_record_claims(actor) -> bool:
@@ -83,21 +85,21 @@ def may_change_claim(actor, claim: Claim) -> bool:
 def require_claim_recorder(actor) -> None:
     """Refuse the claim form to anyone who cannot record claims of its own organisation."""
     if not may_record_claims(actor):
-        raise PermissionDeniedError(_NOT_INSURER, code="not_claim_insurer")
+        raise PermissionDeniedError(_NOT_INSURER, code=ErrorCode.NOT_CLAIM_INSURER)
 
 
 def _check_instant(field: str, value: dt.datetime, *, now: dt.datetime, label: str | None = None) -> None:
     label = label or _label(field)
     if timezone.is_naive(value):
-        raise ApplicationError(_("%(field)s须带时区。") % {"field": label}, code="naive_datetime",
+        raise ApplicationError(_("%(field)s须带时区。") % {"field": label}, code=ErrorCode.NAIVE_DATETIME,
                                extra={"fields": {field: [_("须带时区")]}})
     if value > now:
-        raise ApplicationError(_("%(field)s不能晚于当前时间。") % {"field": label}, code="future_time",
+        raise ApplicationError(_("%(field)s不能晚于当前时间。") % {"field": label}, code=CoreErrorCode.FUTURE_TIME,
                                extra={"fields": {field: [_("不能晚于当前时间")]}})
     try:
         check_instant_range(value, field=field, label=label, ahead=PAST)
     except ValidationError as exc:
-        raise ApplicationError(exc.message_dict[field][0], code="date_range", extra={"fields": exc.message_dict}) from None
+        raise ApplicationError(exc.message_dict[field][0], code=CoreErrorCode.DATE_RANGE, extra={"fields": exc.message_dict}) from None
 
 
 def _check_amounts(facts: dict[str, Any]) -> None:
@@ -106,7 +108,7 @@ def _check_amounts(facts: dict[str, Any]) -> None:
         try:
             check_amount(facts.get(field), field=field, label=_label(field))
         except ValidationError as exc:
-            raise ApplicationError(exc.message_dict[field][0], code="amount_range",
+            raise ApplicationError(exc.message_dict[field][0], code=ErrorCode.AMOUNT_RANGE,
                                    extra={"fields": exc.message_dict}) from None
 
 
@@ -115,7 +117,7 @@ def _not_before(claim: Claim, field: str, value: dt.datetime, earlier: str) -> N
     if before is not None and value < before:
         raise ApplicationError(
             _("%(field)s不能早于%(earlier)s。") % {"field": _label(field), "earlier": _label(earlier)},
-            code="out_of_order", extra={"fields": {field: [_("不能早于%(earlier)s") % {"earlier": _label(earlier)}]}},
+            code=ErrorCode.OUT_OF_ORDER, extra={"fields": {field: [_("不能早于%(earlier)s") % {"earlier": _label(earlier)}]}},
         )
 
 
@@ -123,7 +125,7 @@ def _full_clean(claim: Claim) -> None:
     try:
         claim.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise ApplicationError(_("理赔案件信息有误，请检查。"), code="invalid", extra={"fields": exc.message_dict}) from None
+        raise ApplicationError(_("理赔案件信息有误，请检查。"), code=CoreErrorCode.INVALID, extra={"fields": exc.message_dict}) from None
 
 
 def derive_status(claim: Claim) -> str:
@@ -161,23 +163,23 @@ def claim_create(
     _check_actor(actor, insurer, "claims.add_claim")
     number = (number or "").strip()
     if not number:
-        raise ApplicationError(_("请填写报案号。"), code="invalid", extra={"fields": {"number": [_("必填")]}})
+        raise ApplicationError(_("请填写报案号。"), code=CoreErrorCode.INVALID, extra={"fields": {"number": [_("必填")]}})
     if Claim.objects.filter(insurer=insurer, number=number).exists():
-        raise ConflictError(_("报案号 %(number)s 已存在。") % {"number": number}, code="duplicate_number")
+        raise ConflictError(_("报案号 %(number)s 已存在。") % {"number": number}, code=ErrorCode.DUPLICATE_NUMBER)
     if policy.insurer_id != insurer.pk:
-        raise ApplicationError(_("该保单不是本公司承保的保单。"), code="policy_not_insurer",
+        raise ApplicationError(_("该保单不是本公司承保的保单。"), code=ErrorCode.POLICY_NOT_INSURER,
                                extra={"fields": {"policy": [_("不是本公司的保单")]}})
     now = timezone.now()
     _check_instant("occurred_at", occurred_at, now=now)
     _check_instant("reported_at", reported_at, now=now)
     _check_amounts({"amount_claimed": amount_claimed})
     if reported_at < occurred_at:
-        raise ApplicationError(_("报案时间不能早于出险时间。"), code="out_of_order",
+        raise ApplicationError(_("报案时间不能早于出险时间。"), code=ErrorCode.OUT_OF_ORDER,
                                extra={"fields": {"reported_at": [_("不能早于出险时间")]}})
     if claim_requested_at is not None:
         _check_instant("claim_requested_at", claim_requested_at, now=now)
         if claim_requested_at < reported_at:
-            raise ApplicationError(_("收到索赔请求时间不能早于报案时间。"), code="out_of_order",
+            raise ApplicationError(_("收到索赔请求时间不能早于报案时间。"), code=ErrorCode.OUT_OF_ORDER,
                                    extra={"fields": {"claim_requested_at": [_("不能早于报案时间")]}})
     claim = Claim(
         insurer=insurer, number=number, policy=policy, vehicle_id=policy.vehicle_id, driver=driver,
@@ -216,7 +218,7 @@ def _set_once(claim: Claim, field: str, value, changed: list[str]) -> bool:
     if current not in (None, ""):
         raise ConflictError(
             _("%(field)s已记录为 %(current)s，不能更改。") % {"field": _label(field), "current": _display(current)},
-            code="already_recorded", extra={"fields": {field: [_("已记录，不能更改")]}},
+            code=ErrorCode.ALREADY_RECORDED, extra={"fields": {field: [_("已记录，不能更改")]}},
         )
     setattr(claim, field, value)
     changed.append(field)
@@ -253,7 +255,7 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
     for notice in facts.get("progress_notices") or []:
         _check_instant("progress_notices", notice["sent_at"], now=now, label=_("进度通知时间"))
         if notice["sent_at"] < claim.reported_at:
-            raise ApplicationError(_("进度通知时间不能早于报案时间。"), code="out_of_order",
+            raise ApplicationError(_("进度通知时间不能早于报案时间。"), code=ErrorCode.OUT_OF_ORDER,
                                    extra={"fields": {"progress_notices": [_("不能早于报案时间")]}})
 
     for field in DESCRIPTIVE:
@@ -270,8 +272,8 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
         facts.get(f) is not None and facts.get(f) != getattr(claim, f) for f in TIMESTAMPS
     ):
         if claim.withdrawn_at is not None:
-            raise ConflictError(_("案件已撤案，不能再更新办理进度。"), code="withdrawn")
-        raise ConflictError(_("案件已结案，不能再更新办理进度。"), code="closed")
+            raise ConflictError(_("案件已撤案，不能再更新办理进度。"), code=ErrorCode.WITHDRAWN)
+        raise ConflictError(_("案件已结案，不能再更新办理进度。"), code=ErrorCode.CLOSED)
 
     # Survey dispatch and special circumstances (rule M13).
     if facts.get("special_circumstances_reason"):
@@ -287,7 +289,7 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
             value = facts.get(later) or getattr(claim, later)
             if value is not None and facts["claim_requested_at"] > value:
                 raise ApplicationError(
-                    _("收到索赔请求时间不能晚于%(later)s。") % {"later": _label(later)}, code="out_of_order",
+                    _("收到索赔请求时间不能晚于%(later)s。") % {"later": _label(later)}, code=ErrorCode.OUT_OF_ORDER,
                     extra={"fields": {"claim_requested_at": [_("不能晚于%(later)s") % {"later": _label(later)}]}})
         _set_once(claim, "claim_requested_at", facts["claim_requested_at"], changed)
         clocks.clock_start(rule=clocks.DOCUMENTS_LIST, subject=claim, responsible=claim.insurer,
@@ -298,19 +300,19 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
         if claim.claim_requested_at is None:
             raise ApplicationError(
                 _("请先记录收到索赔请求的时间：告知所需材料是对索赔请求的答复，其时限自收到索赔请求起算（规则 J11）。"),
-                code="claim_request_missing", extra={"fields": {"claim_requested_at": [_("必填")]}})
+                code=ErrorCode.CLAIM_REQUEST_MISSING, extra={"fields": {"claim_requested_at": [_("必填")]}})
         _not_before(claim, "documents_requested_at", facts["documents_requested_at"], "claim_requested_at")
     if _set_once(claim, "documents_requested_at", facts.get("documents_requested_at"), changed):
         _meet(clocks.DOCUMENTS_LIST, claim, claim.documents_requested_at, actor)
     if "amount_claimed" in facts and facts["amount_claimed"] != claim.amount_claimed:
         if claim.decided_at is not None or claim.documents_complete_at is not None:
-            raise ConflictError(_("材料齐全后不能再更改索赔金额。"), code="already_recorded",
+            raise ConflictError(_("材料齐全后不能再更改索赔金额。"), code=ErrorCode.ALREADY_RECORDED,
                                 extra={"fields": {"amount_claimed": [_("已记录，不能更改")]}})
         claim.amount_claimed = facts["amount_claimed"]
         changed.append("amount_claimed")
     if facts.get("documents_complete_at") is not None and facts["documents_complete_at"] != claim.documents_complete_at:
         if claim.amount_claimed is None:
-            raise ApplicationError(_("记录材料齐全时须填写索赔金额。"), code="amount_required",
+            raise ApplicationError(_("记录材料齐全时须填写索赔金额。"), code=ErrorCode.AMOUNT_REQUIRED,
                                    extra={"fields": {"amount_claimed": [_("必填")]}})
         _set_once(claim, "documents_complete_at", facts["documents_complete_at"], changed)
         _on_documents_complete(claim, actor)
@@ -319,13 +321,13 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
     decision = facts.get("decision")
     if decision or facts.get("decided_at"):
         if not decision or not facts.get("decided_at"):
-            raise ApplicationError(_("核定结论和核定时间须同时填写。"), code="decision_incomplete",
+            raise ApplicationError(_("核定结论和核定时间须同时填写。"), code=ErrorCode.DECISION_INCOMPLETE,
                                    extra={"fields": {"decision": [_("须与核定时间同时填写")]}})
         if decision not in Claim.Decision.values:
-            raise ApplicationError(_("核定结论应为“属于保险责任”或“拒赔”。"), code="invalid",
+            raise ApplicationError(_("核定结论应为“属于保险责任”或“拒赔”。"), code=CoreErrorCode.INVALID,
                                    extra={"fields": {"decision": [_("取值无效")]}})
         if decision == Claim.Decision.REFUSED and not (facts.get("refusal_reason") or claim.refusal_reason).strip():
-            raise ApplicationError(_("拒赔须填写理由。"), code="reason_required",
+            raise ApplicationError(_("拒赔须填写理由。"), code=CoreErrorCode.REASON_REQUIRED,
                                    extra={"fields": {"refusal_reason": [_("必填")]}})
         _not_before(claim, "decided_at", facts["decided_at"], "documents_complete_at")
         _set_once(claim, "decision", decision, changed)
@@ -338,7 +340,7 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
                                    starts_at=claim.decided_at, actor=actor)
     if facts.get("refusal_notice_sent_at") is not None and facts["refusal_notice_sent_at"] != claim.refusal_notice_sent_at:
         if claim.decision != Claim.Decision.REFUSED:
-            raise ApplicationError(_("只有拒赔的案件需要发出拒赔通知书。"), code="not_refused")
+            raise ApplicationError(_("只有拒赔的案件需要发出拒赔通知书。"), code=ErrorCode.NOT_REFUSED)
         _not_before(claim, "refusal_notice_sent_at", facts["refusal_notice_sent_at"], "decided_at")
         _set_once(claim, "refusal_notice_sent_at", facts["refusal_notice_sent_at"], changed)
         _meet(clocks.REFUSAL_NOTICE, claim, claim.refusal_notice_sent_at, actor)
@@ -346,11 +348,11 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
     # Agreement and payment (rule J11: pay within 10 days of agreeing the amount).
     if facts.get("agreed_at") is not None or facts.get("amount_agreed") is not None:
         if facts.get("agreed_at") is None or facts.get("amount_agreed") is None:
-            raise ApplicationError(_("协议赔偿金额和达成协议时间须同时填写。"), code="agreement_incomplete",
+            raise ApplicationError(_("协议赔偿金额和达成协议时间须同时填写。"), code=ErrorCode.AGREEMENT_INCOMPLETE,
                                    extra={"fields": {"amount_agreed": [_("须与达成协议时间同时填写")]}})
         if facts["agreed_at"] != claim.agreed_at or facts["amount_agreed"] != claim.amount_agreed:
             if claim.decision != Claim.Decision.COVERED:
-                raise ApplicationError(_("核定属于保险责任后才能达成赔偿协议。"), code="not_covered")
+                raise ApplicationError(_("核定属于保险责任后才能达成赔偿协议。"), code=ErrorCode.NOT_COVERED)
             _not_before(claim, "agreed_at", facts["agreed_at"], "decided_at")
             _set_once(claim, "amount_agreed", facts["amount_agreed"], changed)
             _set_once(claim, "agreed_at", facts["agreed_at"], changed)
@@ -358,7 +360,7 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
                                starts_at=claim.agreed_at, actor=actor)
     if facts.get("paid_at") is not None and facts["paid_at"] != claim.paid_at:
         if claim.agreed_at is None:
-            raise ApplicationError(_("达成赔偿协议后才能记录支付。"), code="not_agreed")
+            raise ApplicationError(_("达成赔偿协议后才能记录支付。"), code=ErrorCode.NOT_AGREED)
         _not_before(claim, "paid_at", facts["paid_at"], "agreed_at")
         _set_once(claim, "paid_at", facts["paid_at"], changed)
         _meet(clocks.PAYMENT, claim, claim.paid_at, actor)
@@ -370,7 +372,7 @@ def claim_advance(*, claim: Claim, actor, facts: dict[str, Any]) -> list[str]:
             continue
         if claim.closed_at is not None:
             raise ConflictError(_("案件已撤案，不能再记录进度通知。") if claim.withdrawn_at else
-                                _("案件已结案，不能再记录进度通知。"), code="closed")
+                                _("案件已结案，不能再记录进度通知。"), code=ErrorCode.CLOSED)
         _record_progress_notice(claim, notice["sent_at"], notice.get("note", ""), actor)
         recorded.add(notice["sent_at"])
         changed.append("progress_notices")
@@ -430,15 +432,15 @@ def _record_special_circumstances(claim, reason: str, at, actor, changed: list[s
     reason = reason.strip()
     if claim.closed_at is not None and reason != claim.special_circumstances_reason:
         raise ConflictError(_("案件已撤案，不能再记录特殊情况。") if claim.withdrawn_at else
-                            _("案件已结案，不能再记录特殊情况。"), code="closed")
+                            _("案件已结案，不能再记录特殊情况。"), code=ErrorCode.CLOSED)
     if claim.special_circumstances_reason:
         if reason != claim.special_circumstances_reason or (at is not None and at != claim.special_circumstances_at):
-            raise ConflictError(_("特殊情况已记录，不能更改。"), code="already_recorded",
+            raise ConflictError(_("特殊情况已记录，不能更改。"), code=ErrorCode.ALREADY_RECORDED,
                                 extra={"fields": {"special_circumstances_reason": [_("已记录，不能更改")]}})
         return
     at = at or now
     if at < claim.reported_at:
-        raise ApplicationError(_("特殊情况记录时间不能早于报案时间。"), code="out_of_order")
+        raise ApplicationError(_("特殊情况记录时间不能早于报案时间。"), code=ErrorCode.OUT_OF_ORDER)
     claim.special_circumstances_reason, claim.special_circumstances_at = reason, at
     changed.extend(["special_circumstances_reason", "special_circumstances_at"])
     deadline = deadline_for(rule=clocks.DISPATCH, subject=claim)
@@ -509,13 +511,13 @@ def _close(claim: Claim, at: dt.datetime, actor, changed: list[str]) -> None:
     for earlier in TIMESTAMPS[:-1]:
         _not_before(claim, "closed_at", at, earlier)
     if claim.decision == Claim.Decision.REFUSED and claim.refusal_notice_sent_at is None:
-        raise ApplicationError(_("拒赔通知书尚未发出，不能结案。"), code="refusal_notice_missing")
+        raise ApplicationError(_("拒赔通知书尚未发出，不能结案。"), code=ErrorCode.REFUSAL_NOTICE_MISSING)
     if not may_close(claim):
-        raise ApplicationError(_WITHDRAW_INSTEAD, code="withdrawal_required",
+        raise ApplicationError(_WITHDRAW_INSTEAD, code=ErrorCode.WITHDRAWAL_REQUIRED,
                                extra={"fields": {"closed_at": [_("未核定或未赔付的案件须办理撤案")]}})
     last_notice = claim.progress_notices.exclude(sent_at=None).order_by("-sent_at").values_list("sent_at", flat=True).first()
     if last_notice and at < last_notice:
-        raise ApplicationError(_("结案时间不能早于最近一次进度通知时间。"), code="out_of_order")
+        raise ApplicationError(_("结案时间不能早于最近一次进度通知时间。"), code=ErrorCode.OUT_OF_ORDER)
     _set_once(claim, "closed_at", at, changed)
     # Closing fulfils the small-claim clock and ends the large claim's notice duty (the closure is the last notice).
     _meet(clocks.SMALL_CLOSE, claim, at, actor)
@@ -573,14 +575,14 @@ def claim_withdraw(*, claim: Claim, actor, reason: str, confirm: bool, at: dt.da
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     refusal = withdrawal_refusal(claim)
     if refusal:
-        raise ConflictError(refusal, code="not_withdrawable")
+        raise ConflictError(refusal, code=ErrorCode.NOT_WITHDRAWABLE)
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError(_("请填写撤案原因。"), code="reason_required",
+        raise ApplicationError(_("请填写撤案原因。"), code=CoreErrorCode.REASON_REQUIRED,
                                extra={"fields": {"withdrawal_reason": [_("必填")]}})
     bound_text(Claim, limit=NOTE_MAX, withdrawal_reason=reason)
     if confirm is not True:
-        raise ApplicationError(_("撤案须经确认：请核对撤案原因和将终止的时限后确认撤案。"), code="confirmation_required",
+        raise ApplicationError(_("撤案须经确认：请核对撤案原因和将终止的时限后确认撤案。"), code=ErrorCode.CONFIRMATION_REQUIRED,
                                extra={"fields": {"confirm": [_("须确认")]}})
     now = timezone.now()
     at = at or now
@@ -589,7 +591,7 @@ def claim_withdraw(*, claim: Claim, actor, reason: str, confirm: bool, at: dt.da
         _not_before(claim, "withdrawn_at", at, earlier)
     last_notice = claim.progress_notices.exclude(sent_at=None).order_by("-sent_at").values_list("sent_at", flat=True).first()
     if last_notice and at < last_notice:
-        raise ApplicationError(_("撤案时间不能早于最近一次进度通知时间。"), code="out_of_order",
+        raise ApplicationError(_("撤案时间不能早于最近一次进度通知时间。"), code=ErrorCode.OUT_OF_ORDER,
                                extra={"fields": {"withdrawn_at": [_("不能早于最近一次进度通知时间")]}})
     closing = withdrawal_preview(claim, at)
     claim.withdrawn_at, claim.withdrawal_reason, claim.closed_at = at, reason, at
@@ -610,7 +612,7 @@ def claim_withdraw(*, claim: Claim, actor, reason: str, confirm: bool, at: dt.da
 
 def claim_special_circumstances_record(*, claim: Claim, actor, reason: str, at: dt.datetime | None = None) -> list[str]:
     if not (reason or "").strip():
-        raise ApplicationError(_("请填写特殊情况的原因。"), code="reason_required",
+        raise ApplicationError(_("请填写特殊情况的原因。"), code=CoreErrorCode.REASON_REQUIRED,
                                extra={"fields": {"reason": [_("必填")]}})
     return claim_advance(claim=claim, actor=actor, facts={
         "special_circumstances_reason": reason, "special_circumstances_at": at,
@@ -632,7 +634,7 @@ def _resolve_row(*, insurer, row: dict) -> dict:
     if number is not None:
         policy = Policy.objects.filter(insurer=insurer, number=str(number).strip()).first()
         if policy is None:
-            raise ApplicationError(_("未找到本公司保单 %(number)s。") % {"number": number}, code="policy_not_found",
+            raise ApplicationError(_("未找到本公司保单 %(number)s。") % {"number": number}, code=ErrorCode.POLICY_NOT_FOUND,
                                    extra={"fields": {"policy_number": [_("未找到")]}})
         resolved["policy"] = policy
     id_no = resolved.pop("driver_id_no", None)
@@ -651,7 +653,7 @@ def _driver_by_number(id_no: str):
     try:
         number, _warnings = normalize_resident_id(id_no)
     except ValidationError:
-        raise ApplicationError(_("驾驶员身份证号码格式有误。"), code="invalid",
+        raise ApplicationError(_("驾驶员身份证号码格式有误。"), code=CoreErrorCode.INVALID,
                                extra={"fields": {"driver_id_no": [_("格式有误")]}}) from None
     return Driver.objects.filter(id_no_bidx=blind_index(number)).first()
 
@@ -705,7 +707,7 @@ def claim_push_one(*, actor, insurer, row: dict) -> tuple[Claim, str, list[str]]
     claim = Claim.objects.filter(insurer=insurer, number=number).first()
     if claim is None:
         if row.get("policy") is None or row.get("occurred_at") is None or row.get("reported_at") is None:
-            raise ApplicationError(_("新案件须填写保单号、出险时间和报案时间。"), code="invalid",
+            raise ApplicationError(_("新案件须填写保单号、出险时间和报案时间。"), code=CoreErrorCode.INVALID,
                                    extra={"fields": {"policy_number": [_("必填")]}})
         claim = claim_create(
             actor=actor, insurer=insurer, number=number, policy=row.pop("policy"), source=Claim.Source.API,
@@ -717,7 +719,7 @@ def claim_push_one(*, actor, insurer, row: dict) -> tuple[Claim, str, list[str]]
     for field, current in (("policy", claim.policy), ("occurred_at", claim.occurred_at),
                            ("reported_at", claim.reported_at)):
         if row.get(field) is not None and row[field] != current:
-            raise ConflictError(_("%(field)s已记录，不能更改。") % {"field": _label(field)}, code="already_recorded",
+            raise ConflictError(_("%(field)s已记录，不能更改。") % {"field": _label(field)}, code=ErrorCode.ALREADY_RECORDED,
                                 extra={"fields": {field: [_("已记录，不能更改")]}})
         row.pop(field, None)
     changed = claim_advance(claim=claim, actor=actor, facts=row)
@@ -730,7 +732,7 @@ def claims_push(*, actor, insurer, rows: list[dict]) -> list[dict]:
     and does not hold back the others. Re-pushing the same batch changes nothing."""
     rights.require(actor, "claims.add_claim", _("只有保险公司可以推送理赔案件。"))
     if insurer is None:
-        raise PermissionDeniedError(_("只有保险公司可以推送理赔案件。"), code="not_claim_insurer")
+        raise PermissionDeniedError(_("只有保险公司可以推送理赔案件。"), code=ErrorCode.NOT_CLAIM_INSURER)
     _check_actor(actor, insurer, "claims.add_claim")
     results = []
     for row in rows:

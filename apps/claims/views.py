@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.claims.errors import ErrorCode
 from apps.core import calendar, exports
 from apps.core.actions import form_action, refuse
 from apps.core.audit import reveal
@@ -191,7 +192,7 @@ def _withdraw(request, claim: Claim, data: dict):
     the claim's state does not allow is refused on the claim page (409) with the typed reason kept."""
     refusal = services.withdrawal_refusal(claim)
     if refusal:
-        raise ConflictError(refusal, code="not_withdrawable")
+        raise ConflictError(refusal, code=ErrorCode.NOT_WITHDRAWABLE)
     if request.POST.get("confirm") != "1":
         return render(request, "claims/claim_withdraw_confirm.html", {
             "claim": claim, "reason": data["reason"], "at": data["at"],
