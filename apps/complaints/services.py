@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from guardian.shortcuts import assign_perm
 
+from apps.complaints.errors import ErrorCode
 from apps.core.audit import acting_user, audit_record, reveal
 from apps.core.deadlines import deadline_extend, deadline_for, deadline_meet, deadline_start
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.models import Deadline
 from apps.core.notifications import Text, choice, notify_organization, stored
 from apps.core.validators import normalize_phone, normalize_plate
@@ -83,7 +85,7 @@ def _event(complaint, kind, *, actor, organization=None, note: str | Text = "", 
 
 
 def _fail(fields: dict[str, list[str]], message: str | None = None):
-    raise ApplicationError(message or _("举报内容有误，请按提示修改后重新提交。"), code="invalid",
+    raise ApplicationError(message or _("举报内容有误，请按提示修改后重新提交。"), code=CoreErrorCode.INVALID,
                            extra={"fields": fields})
 
 
@@ -104,7 +106,7 @@ def routed_organization(hotline: str) -> Organization:
     org = Organization.objects.filter(kind=ROUTING[hotline], is_active=True).order_by("pk").first()
     if org is None:
         raise ApplicationError(_("承办单位尚未开通，暂时无法受理，请直接拨打热线 %(h)s。") % {"h": hotline},
-                               code="no_handler")
+                               code=ErrorCode.NO_HANDLER)
     return org
 
 
@@ -316,10 +318,10 @@ def complaint_forward(*, actor, complaint: Complaint, insurer: Organization, not
     if complaint.hotline != Hotline.INSURANCE:  # routed to the regulator (rule M16), who alone forwards it
         raise PermissionDeniedError(_("只有金融监管分局可以将 12378 举报转保险公司核查。"))
     if len((note or "").strip()) > conf.max_text_chars():
-        raise ApplicationError(_("转办说明不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, code="note_too_long",
+        raise ApplicationError(_("转办说明不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, code=ErrorCode.NOTE_TOO_LONG,
                                extra={"fields": {"note": [_("转办说明过长。")]}})
     if insurer is None or insurer.kind != OrganizationKind.INSURER:
-        raise ApplicationError(_("请选择要转交的保险公司。"), code="insurer_required",
+        raise ApplicationError(_("请选择要转交的保险公司。"), code=ErrorCode.INSURER_REQUIRED,
                                extra={"fields": {"insurer": [_("请选择保险公司。")]}})
     if complaint.status in (Status.RESOLVED, Status.FEEDBACK_GIVEN):
         raise ConflictError(_("该举报已办结，不能再转交。"))
@@ -367,9 +369,9 @@ def complaint_add_note(*, actor, complaint: Complaint, note: str) -> ComplaintEv
     complaint = _locked(complaint)
     note = (note or "").strip()
     if not note:
-        raise ApplicationError(_("请填写内容。"), code="note_required", extra={"fields": {"note": [_("请填写内容。")]}})
+        raise ApplicationError(_("请填写内容。"), code=CoreErrorCode.NOTE_REQUIRED, extra={"fields": {"note": [_("请填写内容。")]}})
     if len(note) > conf.max_text_chars():
-        raise ApplicationError(_("内容不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, code="note_too_long")
+        raise ApplicationError(_("内容不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, code=ErrorCode.NOTE_TOO_LONG)
     if complaint.status == Status.FEEDBACK_GIVEN:
         raise ConflictError(_("该举报已反馈办结。"))
     if is_handling_org(actor, complaint):
@@ -413,7 +415,7 @@ def complaint_resolve(*, actor, complaint: Complaint, finding: str, result: str,
     elif len(result) > conf.max_text_chars():
         fields["result"] = [_("处理结果不超过 %(n)d 字。") % {"n": conf.max_text_chars()}]
     if fields:
-        raise ApplicationError(_("请填写核查结论和处理结果。"), code="invalid", extra={"fields": fields})
+        raise ApplicationError(_("请填写核查结论和处理结果。"), code=CoreErrorCode.INVALID, extra={"fields": fields})
     complaint.finding, complaint.result, complaint.resolved_at = finding, result, timezone.now()
     complaint.status = Status.RESOLVED
     complaint.handling_officer = complaint.handling_officer or actor
@@ -452,10 +454,10 @@ def complaint_give_feedback(*, actor, complaint: Complaint, feedback: str) -> Co
         raise ConflictError(_("请先办结，再反馈举报人。"))
     feedback = (feedback or "").strip()
     if not feedback:
-        raise ApplicationError(_("请填写给举报人的反馈意见。"), code="feedback_required",
+        raise ApplicationError(_("请填写给举报人的反馈意见。"), code=ErrorCode.FEEDBACK_REQUIRED,
                                extra={"fields": {"feedback": [_("请填写反馈意见。")]}})
     if len(feedback) > conf.max_text_chars():
-        raise ApplicationError(_("反馈意见不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, code="too_long")
+        raise ApplicationError(_("反馈意见不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, code=ErrorCode.TOO_LONG)
     complaint.feedback, complaint.feedback_at = feedback, timezone.now()
     complaint.status = Status.FEEDBACK_GIVEN
     complaint.save(update_fields=["feedback", "feedback_at", "status", "updated_at"])
@@ -550,7 +552,7 @@ def may_extend(actor, complaint: Complaint) -> bool:
     return step[0] != HandlingExtension.Step.APPROVED or rights.may(actor, APPROVE_EXTENSION_PERM)
 
 
-def _invalid(field: str, message: str, code: str = "invalid"):
+def _invalid(field: str, message: str, code: str = CoreErrorCode.INVALID):
     raise ApplicationError(message, code=code, extra={"fields": {field: [message]}})
 
 
@@ -565,19 +567,19 @@ def complaint_extend(*, actor, complaint: Complaint, reason: str, to_days: int |
     reason = (reason or "").strip()
     if complaint.hotline != Hotline.INSURANCE:
         raise ApplicationError(_("只有 12378 投诉可以延长处理期限（规则 T4）；12328 举报按反馈时限办理。"),
-                               code="not_extendable")
+                               code=ErrorCode.NOT_EXTENDABLE)
     step = next_extension(complaint)
     if step is None:
         raise ConflictError(_("该投诉当前没有可以延长的处理期限（已延长至最长 %(n)d 日、已反馈或期限已届满）。")
                             % {"n": conf.handling_max_days()})
     number, from_days, lawful_to = step
     if not reason:
-        _invalid("reason", _("请填写延长理由（延长理由）。"), "reason_required")
+        _invalid("reason", _("请填写延长理由（延长理由）。"), CoreErrorCode.REASON_REQUIRED)
     if len(reason) > conf.max_text_chars():
-        _invalid("reason", _("延长理由不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, "too_long")
+        _invalid("reason", _("延长理由不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, ErrorCode.TOO_LONG)
     if to_days not in (None, "") and str(to_days) != str(lawful_to):
         _invalid("to_days", _("延长后期限（日）只能是 %(n)d 日：依法下一步是从 %(f)d 日延长至 %(n)d 日。")
-                 % {"n": lawful_to, "f": from_days}, "not_lawful_step")
+                 % {"n": lawful_to, "f": from_days}, ErrorCode.NOT_LAWFUL_STEP)
     if number == HandlingExtension.Step.APPROVED:
         rights.require(actor, APPROVE_EXTENSION_PERM,
                        _("再延长 30 日须经批准：只有承办单位有批准权限的人员可以办理。"))
@@ -612,14 +614,14 @@ def complaint_rehandle(*, actor, complaint: Complaint, reason: str) -> HandlingP
     _check_handler(actor, complaint)
     reason = (reason or "").strip()
     if complaint.hotline != Hotline.INSURANCE:
-        raise ApplicationError(_("只有 12378 投诉可以申请重办（规则 T4）。"), code="not_rehandleable")
+        raise ApplicationError(_("只有 12378 投诉可以申请重办（规则 T4）。"), code=ErrorCode.NOT_REHANDLEABLE)
     if complaint.status != Status.FEEDBACK_GIVEN:
         raise ConflictError(_("只有已反馈投诉人的投诉可以申请重办；当前状态为“%(s)s”。")
                             % {"s": complaint.get_status_display()})
     if not reason:
-        _invalid("reason", _("请填写重办原因（投诉人不满意的理由）。"), "reason_required")
+        _invalid("reason", _("请填写重办原因（投诉人不满意的理由）。"), CoreErrorCode.REASON_REQUIRED)
     if len(reason) > conf.max_text_chars():
-        _invalid("reason", _("重办原因不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, "too_long")
+        _invalid("reason", _("重办原因不超过 %(n)d 字。") % {"n": conf.max_text_chars()}, ErrorCode.TOO_LONG)
     now = timezone.now()
     period = _open_period(complaint, kind=HandlingPeriod.Kind.REHANDLING, starts_at=now, actor=actor, reason=reason,
                           requested_by=acting_user(actor))
@@ -659,13 +661,13 @@ def complaint_to_lead(*, actor, complaint: Complaint):
     complaint = _locked(complaint)
     _check_handler(actor, complaint)
     if complaint.hotline != Hotline.TRANSPORT or not complaint.plate:
-        raise ApplicationError(_("只有针对具体车辆号牌的 12328 举报可以转为线索。"), code="not_a_plate_report")
+        raise ApplicationError(_("只有针对具体车辆号牌的 12328 举报可以转为线索。"), code=ErrorCode.NOT_A_PLATE_REPORT)
     if complaint.lead_id:
         raise ConflictError(_("该举报已转为线索（编号 %(id)s）。") % {"id": complaint.lead_id})
     try:
         from apps.leads.services import lead_create_from_complaint
     except ImportError:  # pragma: no cover - the leads app ships the service
-        raise ApplicationError(_("线索功能尚未启用。"), code="leads_unavailable") from None
+        raise ApplicationError(_("线索功能尚未启用。"), code=ErrorCode.LEADS_UNAVAILABLE) from None
     from django.core.files import File
 
     files = [File(photo.file.open("rb"), name=f"{complaint.tracking_no}-{n}.{photo.extension}")
