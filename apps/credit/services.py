@@ -21,10 +21,12 @@ from django.utils.translation import gettext_noop
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.models import Deadline
 from apps.core.notifications import Text, choice, notify_organization, quoted, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import check_date, normalize_link
+from apps.credit.errors import ErrorCode
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
@@ -57,7 +59,7 @@ def subject_describe(subject) -> dict:
         elif subject.kind == OrganizationKind.INSURER:
             kind = SubjectKind.INSURER
         else:
-            raise ApplicationError(_("信用档案只记录出租汽车企业和保险公司这两类单位。"), code="credit_subject_kind")
+            raise ApplicationError(_("信用档案只记录出租汽车企业和保险公司这两类单位。"), code=ErrorCode.CREDIT_SUBJECT_KIND)
         return {"subject_kind": kind, "organization": subject, "subject_organization": subject,
                 "subject_label": str(subject.name)}
     if label in ("vehicles.vehicle", "vehicles.driver"):
@@ -70,13 +72,13 @@ def subject_describe(subject) -> dict:
             text = f"{subject.name_masked}（{subject.id_no_masked}）"  # personal data stays masked in the label
         return {"subject_kind": kind, field: subject, "subject_organization_id": company_id,
                 "subject_label": str(text)[:120]}
-    raise ApplicationError(_("信用档案的对象须为车辆、驾驶员、出租汽车企业或保险公司。"), code="credit_subject_kind")
+    raise ApplicationError(_("信用档案的对象须为车辆、驾驶员、出租汽车企业或保险公司。"), code=ErrorCode.CREDIT_SUBJECT_KIND)
 
 
 def _severity(value: str) -> str:
     value = SEVERITY_ALIASES.get((value or "").strip().lower(), (value or "").strip().lower())
     if value not in Severity.values:
-        raise ApplicationError(_("严重程度无效，应为：轻微、一般、较重或严重。"), code="credit_severity",
+        raise ApplicationError(_("严重程度无效，应为：轻微、一般、较重或严重。"), code=ErrorCode.CREDIT_SEVERITY,
                                extra={"fields": {"severity": [_("严重程度无效")]}})
     return value
 
@@ -94,14 +96,14 @@ def _dates_check(model, **dates: tuple[dt.date | None, dt.timedelta | None]) -> 
         except ValidationError as exc:
             fields.update(exc.message_dict)
     if fields:
-        raise ApplicationError(next(iter(fields.values()))[0], code="date_range", extra={"fields": fields})
+        raise ApplicationError(next(iter(fields.values()))[0], code=CoreErrorCode.DATE_RANGE, extra={"fields": fields})
 
 
 def _full_clean(record: CreditRecord) -> None:
     try:
         record.full_clean(exclude=["dedup_key"] if not record.dedup_key else None, validate_unique=False)
     except ValidationError as exc:
-        raise ApplicationError(_("信用记录填写有误，请检查。"), code="credit_invalid",
+        raise ApplicationError(_("信用记录填写有误，请检查。"), code=ErrorCode.CREDIT_INVALID,
                                extra={"fields": exc.message_dict}) from None
 
 
@@ -111,7 +113,7 @@ def _evidence_link(value: str | None) -> str:
     try:
         return normalize_link(value or "")
     except ValidationError as exc:
-        raise ApplicationError(exc.messages[0], code="credit_evidence_link",
+        raise ApplicationError(exc.messages[0], code=ErrorCode.CREDIT_EVIDENCE_LINK,
                                extra={"fields": {"evidence_link": exc.messages}}) from None
 
 
@@ -137,15 +139,15 @@ def _record_write(
             return existing
     severity = _severity(severity)
     if not event or not source:
-        raise ApplicationError(_("请填写信用记录的事项和来源。"), code="credit_invalid")
+        raise ApplicationError(_("请填写信用记录的事项和来源。"), code=ErrorCode.CREDIT_INVALID)
     if isinstance(occurred_on, dt.datetime):
-        raise ApplicationError(_("发生日期应为日期。"), code="credit_invalid")
+        raise ApplicationError(_("发生日期应为日期。"), code=ErrorCode.CREDIT_INVALID)
     evidence_link = _evidence_link(evidence_link)
     _dates_check(CreditRecord, occurred_on=(occurred_on, None), expires_on=(expires_on, None))
     if expires_on is None:
         expires_on = default_expiry(occurred_on=occurred_on, severity=severity)
     if expires_on <= occurred_on:
-        raise ApplicationError(_("失效日期须晚于发生日期。"), code="credit_expiry",
+        raise ApplicationError(_("失效日期须晚于发生日期。"), code=ErrorCode.CREDIT_EXPIRY,
                                extra={"fields": {"expires_on": [_("失效日期须晚于发生日期。")]}})
     detail, detail_msg = stored(detail)  # a Text when the platform wrote it (issue 16)
     record = CreditRecord(
@@ -225,7 +227,7 @@ def credit_record_add(
     if not file_visible(actor, subject):
         raise PermissionDeniedError(_("无权为该对象录入信用记录。"))
     if not (detail or "").strip():
-        raise ApplicationError(_("请填写说明（事实经过）。"), code="credit_detail_required",
+        raise ApplicationError(_("请填写说明（事实经过）。"), code=ErrorCode.CREDIT_DETAIL_REQUIRED,
                                extra={"fields": {"detail": [_("请填写说明。")]}})
     bound_text(CreditRecord, detail=detail.strip())
     return _record_write(
@@ -246,14 +248,14 @@ def credit_record_correct(
     if evidence_link is not None:
         evidence_link = _evidence_link(evidence_link)
     if not (reason or "").strip():
-        raise ApplicationError(_("更正须填写原因。"), code="credit_reason_required",
+        raise ApplicationError(_("更正须填写原因。"), code=ErrorCode.CREDIT_REASON_REQUIRED,
                                extra={"fields": {"reason": [_("请填写更正原因。")]}})
     bound_text(CreditRecord, limit=NOTE_MAX, correction_reason=reason.strip())
     bound_text(CreditRecord, detail=(detail or "").strip())
     if record.corrections.exists():
-        raise ApplicationError(_("该记录已被更正过，请更正最新的一条记录。"), code="credit_already_corrected")
+        raise ApplicationError(_("该记录已被更正过，请更正最新的一条记录。"), code=ErrorCode.CREDIT_ALREADY_CORRECTED)
     if record.withdraws:
-        raise ApplicationError(_("该记录是一条撤销更正，不能再更正。"), code="credit_withdrawal")
+        raise ApplicationError(_("该记录是一条撤销更正，不能再更正。"), code=ErrorCode.CREDIT_WITHDRAWAL)
     severity = _severity(severity or record.severity)
     occurred_on = occurred_on or record.occurred_on
     if expires_on is None:
@@ -271,13 +273,13 @@ def credit_record_correct(
         if hasattr(record, field):
             setattr(correction, field, getattr(record, field))
     if correction.expires_on and correction.expires_on <= correction.occurred_on:
-        raise ApplicationError(_("失效日期须晚于发生日期。"), code="credit_expiry")
+        raise ApplicationError(_("失效日期须晚于发生日期。"), code=ErrorCode.CREDIT_EXPIRY)
     _full_clean(correction)
     try:
         with transaction.atomic():
             correction.save()
     except IntegrityError:
-        raise ApplicationError(_("该记录已被更正过，请更正最新的一条记录。"), code="credit_already_corrected") from None
+        raise ApplicationError(_("该记录已被更正过，请更正最新的一条记录。"), code=ErrorCode.CREDIT_ALREADY_CORRECTED) from None
     audit_record(actor=actor, action="credit.record_correct", obj=correction,
                  organization=record.subject_organization,
                  detail={"corrects": record.pk, "reason": correction.correction_reason, "withdraw": withdraw})
@@ -344,7 +346,7 @@ def supervisory_action_issue(
     measure is reported to transport and the regulator at once (rule M2, M15, M17)."""
     rights.require(actor, "credit.add_supervisoryaction", _("您没有作出监管措施的权限。"))
     if target is None:
-        raise ApplicationError(_("请选择对象单位。"), code="invalid", extra={"fields": {"target": [_("请选择对象单位。")]}})
+        raise ApplicationError(_("请选择对象单位。"), code=CoreErrorCode.INVALID, extra={"fields": {"target": [_("请选择对象单位。")]}})
     bound_text(SupervisoryAction, facts=(facts or "").strip(), requirement=(requirement or "").strip())
     issuer_kind = getattr(getattr(actor, "organization", None), "kind", None)
     grounds = ACTION_MATRIX.get((issuer_kind, kind, target.kind))
@@ -353,20 +355,20 @@ def supervisory_action_issue(
             _("%(issuer)s不能对%(target)s作出“%(kind)s”。") % {
                 "issuer": OrganizationKind(issuer_kind).label if issuer_kind else _("本账号"), "target": OrganizationKind(target.kind).label,
                 "kind": ActionKind(kind).label if kind in ActionKind.values else kind},
-            code="action_not_allowed")
+            code=ErrorCode.ACTION_NOT_ALLOWED)
     if ground not in grounds:
         raise ApplicationError(
             _("该事由不属于本单位对此类对象的处理范围（规则 M15）：可选事由为 %(g)s。") % {
                 "g": "、".join(str(ActionGround(g).label) for g in sorted(grounds))},
-            code="ground_not_allowed", extra={"fields": {"ground": [_("事由不在处理范围内。")]}})
+            code=ErrorCode.GROUND_NOT_ALLOWED, extra={"fields": {"ground": [_("事由不在处理范围内。")]}})
     _dates_check(SupervisoryAction, starts_on=(starts_on, None), ends_on=(ends_on, None))
     if ends_on is not None and ends_on < starts_on:
-        raise ApplicationError(_("截止日期不能早于起始日期。"), code="invalid",
+        raise ApplicationError(_("截止日期不能早于起始日期。"), code=CoreErrorCode.INVALID,
                                extra={"fields": {"ends_on": [_("截止日期不能早于起始日期。")]}})
     evidence_link = _evidence_link(evidence_link)
     if kind == ActionKind.BUSINESS_SUSPENSION and SupervisoryAction.objects.filter(
             target=target, kind=kind, status=SupervisoryAction.Status.OPEN).exists():
-        raise ConflictError(_("该保险公司已有执行中的暂停网约车保险业务措施。"), code="suspension_exists")
+        raise ConflictError(_("该保险公司已有执行中的暂停网约车保险业务措施。"), code=ErrorCode.SUSPENSION_EXISTS)
     action = SupervisoryAction(
         target=target, kind=kind, ground=ground, issued_by=actor.organization, issued_by_user=acting_user(actor),
         reference_no=(reference_no or "").strip(), facts=(facts or "").strip(),
@@ -375,7 +377,7 @@ def supervisory_action_issue(
     try:
         action.full_clean(exclude=["credit_record"])
     except ValidationError as exc:
-        raise ApplicationError(_("请检查填写的内容。"), code="invalid", extra={"fields": exc.message_dict}) from None
+        raise ApplicationError(_("请检查填写的内容。"), code=CoreErrorCode.INVALID, extra={"fields": exc.message_dict}) from None
     if not action.reference_no and kind in DECISION_KINDS:
         _decision_number_assign(action)
     action.save()
@@ -449,7 +451,7 @@ def supervisory_action_close(*, actor, action: SupervisoryAction, result: str) -
         raise ConflictError(_("该措施已结案。"))
     result = (result or "").strip()
     if not result:
-        raise ApplicationError(_("结案须填写结果（如整改情况、解除暂停的理由）。"), code="result_required",
+        raise ApplicationError(_("结案须填写结果（如整改情况、解除暂停的理由）。"), code=ErrorCode.RESULT_REQUIRED,
                                extra={"fields": {"result": [_("请填写结案情况。")]}})
     bound_text(SupervisoryAction, result=result)
     action.status, action.result = SupervisoryAction.Status.CLOSED, result
@@ -507,7 +509,7 @@ def policy_create_check_suspension(*, insurer, vehicle, usage_nature_insured, st
           "暂停期间不得承保新的网约车保单（规则 M15）。") % {
             "insurer": insurer.name, "ref": suspension.reference_no or _("监管措施 %(id)s") % {"id": suspension.pk},
             "start": suspension.starts_on.isoformat(), "until": until},
-        code="ride_hailing_business_suspended", extra={"suspension": suspension.pk},
+        code=ErrorCode.RIDE_HAILING_BUSINESS_SUSPENDED, extra={"suspension": suspension.pk},
     )
 
 
@@ -551,10 +553,10 @@ def can_decide(user, proposal: CreditProposal) -> bool:
     return kind in competent_associations(proposal.subject_kind, proposal.subject_organization_id)
 
 
-def _text_required(value: str, *, field: str, model, message: str) -> str:
+def _text_required(value: str, *, field: str, model, message: str, code: ErrorCode | CoreErrorCode) -> str:
     value = (value or "").strip()
     if not value:
-        raise ApplicationError(message, code=f"{field}_required", extra={"fields": {field: [message]}})
+        raise ApplicationError(message, code=code, extra={"fields": {field: [message]}})
     bound_text(model, limit=NOTE_MAX, **{field: value})
     return value
 
@@ -573,17 +575,17 @@ def credit_proposal_create(
     severity = _severity(severity)
     event = (event or "").strip()
     if not event or len(event) > 60:
-        raise ApplicationError(_("请填写提议的事项（不超过 60 个字符）。"), code="credit_invalid",
+        raise ApplicationError(_("请填写提议的事项（不超过 60 个字符）。"), code=ErrorCode.CREDIT_INVALID,
                                extra={"fields": {"event": [_("请填写事项。")]}})
     message = stored(reason)[1]
     reason_text = stored(reason)[0].strip()
     if not reason_text:
-        raise ApplicationError(_("请填写提议理由（事实经过）。"), code="reason_required",
+        raise ApplicationError(_("请填写提议理由（事实经过）。"), code=CoreErrorCode.REASON_REQUIRED,
                                extra={"fields": {"reason": [_("请填写提议理由。")]}})
     bound_text(CreditProposal, reason=reason_text)
     occurred_on = timezone.localdate() if occurred_on is None else occurred_on
     if isinstance(occurred_on, dt.datetime):
-        raise ApplicationError(_("发生日期应为日期。"), code="credit_invalid",
+        raise ApplicationError(_("发生日期应为日期。"), code=ErrorCode.CREDIT_INVALID,
                                extra={"fields": {"occurred_on": [_("发生日期应为日期。")]}})
     _dates_check(CreditProposal, occurred_on=(occurred_on, None))
     evidence_link = _evidence_link(evidence_link)
@@ -593,7 +595,7 @@ def credit_proposal_create(
             source_content_type=origin["source_content_type"], source_object_id=origin["source_object_id"],
             subject_key=key, status__in=[CreditProposal.Status.PENDING, CreditProposal.Status.ACCEPTED]).exists():
         raise ConflictError(_("%(source)s已就%(subject)s提议记入信用档案，不能重复提议。") % {
-            "source": origin["source_label"], "subject": described["subject_label"]}, code="proposal_exists")
+            "source": origin["source_label"], "subject": described["subject_label"]}, code=ErrorCode.PROPOSAL_EXISTS)
     proposal = CreditProposal(
         **described, subject_key=key, event=event, severity=severity, reason=reason_text, reason_msg=message,
         occurred_on=occurred_on,
@@ -604,7 +606,7 @@ def credit_proposal_create(
     try:
         proposal.full_clean(exclude=["source_content_type"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise ApplicationError(_("信用记入提议填写有误，请检查。"), code="credit_invalid",
+        raise ApplicationError(_("信用记入提议填写有误，请检查。"), code=ErrorCode.CREDIT_INVALID,
                                extra={"fields": exc.message_dict}) from None
     try:
         with transaction.atomic():
@@ -612,7 +614,7 @@ def credit_proposal_create(
     except IntegrityError:
         raise ConflictError(_("%(source)s已就%(subject)s提议记入信用档案，不能重复提议。") % {
             "source": origin["source_label"], "subject": described["subject_label"]},
-            code="proposal_exists") from None
+            code=ErrorCode.PROPOSAL_EXISTS) from None
     audit_record(actor=actor, action="credit.proposal_create", obj=proposal,
                  organization=proposal.subject_organization,
                  detail={"event": event, "severity": severity, "subject": proposal.subject_label,
@@ -655,15 +657,15 @@ def credit_proposal_decide(*, actor, proposal: CreditProposal, accept: bool, rea
     rights.require(actor, "credit.decide_creditproposal", refused)
     proposal = CreditProposal.objects.select_for_update().get(pk=proposal.pk)
     if not can_decide(actor, proposal):
-        raise PermissionDeniedError(refused, code="proposal_not_competent")
+        raise PermissionDeniedError(refused, code=ErrorCode.PROPOSAL_NOT_COMPETENT)
     if proposal.status != CreditProposal.Status.PENDING:
         raise ConflictError(_("提议 %(no)s 已作出决定（%(status)s）。") % {
-            "no": proposal.number, "status": proposal.get_status_display()}, code="proposal_decided")
+            "no": proposal.number, "status": proposal.get_status_display()}, code=ErrorCode.PROPOSAL_DECIDED)
     if not isinstance(accept, bool):
-        raise ApplicationError(_("请选择采纳或不采纳。"), code="invalid",
+        raise ApplicationError(_("请选择采纳或不采纳。"), code=CoreErrorCode.INVALID,
                                extra={"fields": {"accept": [_("请选择采纳或不采纳。")]}})
     reason = _text_required(reason, field="decision_reason", model=CreditProposal,
-                            message=_("请填写决定理由。"))
+                            message=_("请填写决定理由。"), code=ErrorCode.DECISION_REASON_REQUIRED)
     now = timezone.now()
     proposal.decided_by, proposal.decided_by_organization = acting_user(actor), actor.organization
     proposal.decided_at, proposal.decision_reason = now, reason
@@ -711,7 +713,7 @@ def can_handle_urging(user) -> bool:
 def _check_urging_handler(actor) -> None:
     rights.require(actor, "credit.change_urgingitem", str(_URGING_REFUSED))
     if not can_handle_urging(actor):
-        raise PermissionDeniedError(str(_URGING_REFUSED), code="urging_not_competent")
+        raise PermissionDeniedError(str(_URGING_REFUSED), code=ErrorCode.URGING_NOT_COMPETENT)
 
 
 def _insurance_association():
@@ -725,16 +727,16 @@ def urging_item_open(*, actor, insurer, subject, reason: str | Text, rule: str, 
     (``URGING_ITEM_DAYS`` natural days). Idempotent per (subject, rule): the item already open is returned."""
     rights.require(actor, "credit.add_urgingitem", _("您没有登记督促事项的权限。"))
     if insurer is None or getattr(insurer, "kind", None) != OrganizationKind.INSURER:
-        raise ApplicationError(_("督促事项的对象须为保险公司。"), code="invalid",
+        raise ApplicationError(_("督促事项的对象须为保险公司。"), code=CoreErrorCode.INVALID,
                                extra={"fields": {"insurer": [_("请选择保险公司。")]}})
     rule = (rule or "").strip()
     if not rule or len(rule) > 20:
-        raise ApplicationError(_("请填写督促事项依据的规则。"), code="invalid",
+        raise ApplicationError(_("请填写督促事项依据的规则。"), code=CoreErrorCode.INVALID,
                                extra={"fields": {"rule": [_("请填写规则编号。")]}})
     reason, reason_msg = stored(reason)  # a Text when the platform writes it (issue 16)
     reason = reason.strip()
     if not reason:
-        raise ApplicationError(_("请填写督促事由。"), code="reason_required",
+        raise ApplicationError(_("请填写督促事由。"), code=CoreErrorCode.REASON_REQUIRED,
                                extra={"fields": {"reason": [_("请填写督促事由。")]}})
     bound_text(UrgingItem, reason=reason)
     origin = source_describe(subject)
@@ -771,8 +773,9 @@ def urging_item_record(*, actor, item: UrgingItem, note: str) -> UrgingNote:
     _check_urging_handler(actor)
     item = UrgingItem.objects.select_for_update().select_related("insurer").get(pk=item.pk)
     if item.status == UrgingItem.Status.CLOSED:
-        raise ConflictError(_("督促事项 %(no)s 已办结。") % {"no": item.number}, code="urging_closed")
-    note = _text_required(note, field="note", model=UrgingNote, message=_("请填写督促情况。"))
+        raise ConflictError(_("督促事项 %(no)s 已办结。") % {"no": item.number}, code=ErrorCode.URGING_CLOSED)
+    note = _text_required(note, field="note", model=UrgingNote, message=_("请填写督促情况。"),
+                          code=CoreErrorCode.NOTE_REQUIRED)
     entry = UrgingNote.objects.create(item=item, note=note, created_by=acting_user(actor),
                                       created_by_organization=actor.organization)
     if item.status == UrgingItem.Status.OPEN:
@@ -794,8 +797,9 @@ def urging_item_close(*, actor, item: UrgingItem, result: str, propose_credit: b
     _check_urging_handler(actor)
     item = UrgingItem.objects.select_for_update().select_related("insurer").get(pk=item.pk)
     if item.status == UrgingItem.Status.CLOSED:
-        raise ConflictError(_("督促事项 %(no)s 已办结。") % {"no": item.number}, code="urging_closed")
-    result = _text_required(result, field="result", model=UrgingItem, message=_("请填写办结情况。"))
+        raise ConflictError(_("督促事项 %(no)s 已办结。") % {"no": item.number}, code=ErrorCode.URGING_CLOSED)
+    result = _text_required(result, field="result", model=UrgingItem, message=_("请填写办结情况。"),
+                            code=ErrorCode.RESULT_REQUIRED)
     now = timezone.now()
     item.status, item.result, item.closed_at, item.closed_by = UrgingItem.Status.CLOSED, result, now, \
         acting_user(actor)
