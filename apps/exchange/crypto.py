@@ -232,6 +232,21 @@ def endorsement_message(key: dict) -> bytes:
     return _ENDORSEMENT_PREFIX + canonical_json(fields)
 
 
+# What the transparency log records of a key registry entry: its registration (a party's own key, with its proof
+# of possession) and, separately, its revocation.
+KEY_LOGGED_FIELDS = ("key_id", "algorithm", "purpose", "organization_uscc", "public_key", "custody", "valid_from",
+                     "proof")
+KEY_REVOCATION_LOGGED_FIELDS = ("key_id", "revoked_at", "revocation_reason")
+
+
+def key_registration_digest(key: dict) -> str:
+    return sha256_hex(canonical_json({name: key.get(name) for name in KEY_LOGGED_FIELDS}))
+
+
+def key_revocation_digest(key: dict) -> str:
+    return sha256_hex(canonical_json({name: key.get(name) for name in KEY_REVOCATION_LOGGED_FIELDS}))
+
+
 def possession_message(*, challenge: str, organization_uscc: str, algorithm: str, public_key: str) -> bytes:
     """What a party's system signs with the private key it registers (its proof of possession): the
     platform-issued challenge bound to the party and to the key."""

@@ -318,6 +318,37 @@ def _check_archive_log(data: dict, ciphertext: bytes, signature: bytes, receipt_
         verdict.add("回执已登记于透明日志", "receipt recorded in the transparency log",
                     receipt_entry.get("ref") == header.get("batch_id") and receipt_entry.get("digest") == expected,
                     str(receipt_entry.get("ref", "missing")))
+    _check_logged_keys(data, bundle, verdict)
+
+
+def _check_logged_keys(data: dict, bundle: dict, verdict: Verdict) -> None:
+    """A party's own signing key must be in the log as registered (its registry entry, proof of possession
+    included) before what it signed; a revocation the archive shows must be in the log as well."""
+    items = [item for item in bundle.get("inclusion") or [] if isinstance(item, dict) and isinstance(item.get("data"), dict)]
+    position = {item["data"].get("kind"): item.get("index") for item in items
+                if item["data"].get("kind") in {"batch", "receipt"}}
+    keys = {k.get("key_id"): k for k in data.get("keys") or [] if isinstance(k, dict)}
+    header = (data.get("batch") or {}).get("header") or {}
+    receipt = (data.get("receipt") or {}).get("body") or {}
+    for who_zh, who_en, kid, signed in (("发送方", "sender", header.get("sender_key_id"), "batch"),
+                                        ("接收方", "recipient", receipt.get("recipient_key_id"), "receipt")):
+        key = keys.get(kid)
+        if not key:
+            continue
+        if key.get("custody") == crypto.CUSTODY_PARTY:
+            entry = next((i for i in items if i["data"].get("kind") == "key" and i["data"].get("ref") == kid), None)
+            ok = (entry is not None and entry["data"].get("digest") == crypto.key_registration_digest(key)
+                  and isinstance(entry.get("index"), int) and isinstance(position.get(signed), int)
+                  and entry["index"] < position[signed])
+            verdict.add(f"{who_zh}本方密钥登记于透明日志（早于其签名）",
+                        f"{who_en} own key registration logged before what it signed", ok,
+                        f"#{entry.get('index')}" if entry else "missing")
+        if key.get("revoked_at"):
+            entry = next((i for i in items if i["data"].get("kind") == "key_revocation"
+                          and i["data"].get("ref") == kid), None)
+            verdict.add(f"{who_zh}密钥吊销登记于透明日志", f"{who_en} key revocation logged",
+                        entry is not None and entry["data"].get("digest") == crypto.key_revocation_digest(key),
+                        f"#{entry.get('index')}" if entry else "missing")
 
 
 def _head_ok(head: dict, roots: dict[str, bytes]) -> tuple[bool, str]:

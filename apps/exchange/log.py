@@ -2,7 +2,8 @@
 tree heads signed by the platform root, sent to every party, and the proofs the offline verifier checks.
 
 * ``log_sync`` appends what is not in the log yet, in one transaction holding the table lock (positions are dense
-  and never reused): batches (their sealed-batch hash), receipts (``crypto.receipt_item_digest``), and the notices
+  and never reused): a party's own key registrations and any key's revocation (first; ``crypto.key_*_digest``),
+  batches (their sealed-batch hash), receipts (``crypto.receipt_item_digest``), and the notices
   of ``NOTICE_SOURCES`` (the rendered file's SHA-256; a re-rendered file is a new entry). It runs after each batch
   is sent and after each receipt (``log_after_commit``) and in the periodic ``exchange_log_heads`` task, so a
   failed append is caught up at the latest one interval later.
@@ -20,7 +21,7 @@ import logging
 
 from django.apps import apps as django_apps
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,7 @@ from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import crypto, keys, merkle
-from .models import Batch, LogEntry, TreeHead
+from .models import Batch, LogEntry, OrganizationKey, TreeHead
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,34 @@ def _receipt_data(batch: Batch) -> dict:
     }
 
 
+def _key_data(key: OrganizationKey, kind: str) -> dict:
+    """A party's own key registration, or any key's revocation: the registry entry's digest (``crypto``)."""
+    from .selectors import key_entry
+
+    entry = key_entry(key)
+    revocation = kind == Kind.KEY_REVOCATION
+    return {
+        "format": crypto.LOG_ENTRY_FORMAT, "kind": kind, "ref": key.key_id,
+        "digest": crypto.key_revocation_digest(entry) if revocation else crypto.key_registration_digest(entry),
+        "digest_algorithm": "SHA-256", "organization_uscc": key.organization.uscc,
+        "at": crypto.utc_stamp(key.revoked_at if revocation else key.valid_from),
+    }
+
+
+def _key_items() -> list[tuple[str, str, dict]]:
+    logged = set(LogEntry.objects.filter(kind__in=[Kind.KEY, Kind.KEY_REVOCATION]).values_list("kind", "ref"))
+    items = []
+    registered = (OrganizationKey.objects.filter(custody=OrganizationKey.Custody.PARTY).select_related("organization")
+                  .order_by("valid_from", "id"))
+    items += [(Kind.KEY, key.key_id, _key_data(key, Kind.KEY)) for key in registered
+              if (Kind.KEY, key.key_id) not in logged]
+    revoked = (OrganizationKey.objects.filter(revoked_at__isnull=False).select_related("organization")
+               .order_by("revoked_at", "id"))
+    items += [(Kind.KEY_REVOCATION, key.key_id, _key_data(key, Kind.KEY_REVOCATION)) for key in revoked
+              if (Kind.KEY_REVOCATION, key.key_id) not in logged]
+    return items
+
+
 def _notice_items(logged: set[str]) -> list[tuple[str, dict]]:
     items = []
     for app_label, model_name, prefix, time_field in NOTICE_SOURCES:
@@ -97,6 +126,8 @@ def log_sync(*, limit: int = SYNC_LIMIT) -> int:
     top = LogEntry.objects.aggregate(top=Max("index"))["top"]
     next_index = 0 if top is None else top + 1  # (``top or -1`` would restart at 0 after a log of one entry)
     pending: list[tuple[str, str, Batch | None, dict]] = []
+    # keys first: a key registered before a batch or receipt it signs precedes it in the log
+    pending += [(kind, ref, None, data) for kind, ref, data in _key_items()]
     new_batches = (Batch.objects.exclude(pk__in=LogEntry.objects.filter(kind=Kind.BATCH).values("batch_id"))
                    .exclude(state=Batch.State.AWAITING_SIGNATURE)  # not sealed until its sender's system signs
                    .select_related("sender", "recipient").order_by("created_at", "id")[:limit])
@@ -210,7 +241,11 @@ def log_proof(*, batches=(), from_size: int | None = None) -> dict:
     leaves = _leaves(head.tree_size)
     bundle = {"format": crypto.LOG_PROOF_FORMAT, "heads": [head_dict(head)], "inclusion": [], "consistency": []}
     for batch in batches:
-        for entry in LogEntry.objects.filter(batch=batch, index__lt=head.tree_size).order_by("index"):
+        key_ids = [kid for kid in ((batch.header or {}).get("sender_key_id"), (batch.receipt or {}).get("recipient_key_id"))
+                   if kid]
+        entries = LogEntry.objects.filter(Q(batch=batch) | Q(kind__in=[Kind.KEY, Kind.KEY_REVOCATION], ref__in=key_ids),
+                                          index__lt=head.tree_size)
+        for entry in entries.order_by("index"):
             bundle["inclusion"].append({
                 "index": entry.index, "tree_size": head.tree_size, "data": entry.data,
                 "path": [p.hex() for p in merkle.inclusion_path(entry.index, leaves)],

@@ -331,6 +331,8 @@ class LogEntry(models.Model):
         BATCH = "batch", _("交换批次")
         RECEIPT = "receipt", _("接收回执")
         NOTICE = "notice", _("文书")
+        KEY = "key", _("本方签名密钥登记")
+        KEY_REVOCATION = "key_revocation", _("签名密钥吊销")
 
     index = models.BigIntegerField(_("序号"), primary_key=True)
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)

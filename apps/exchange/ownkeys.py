@@ -30,7 +30,7 @@ from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.parties import rights
 
-from . import conf, crypto
+from . import conf, crypto, log
 from .models import KeyChallenge, OrganizationKey
 
 Custody = OrganizationKey.Custody
@@ -146,6 +146,7 @@ def party_key_register(*, organization, actor, algorithm: str, public_key: str, 
     )
     audit_record(actor=actor, action="exchange.key_register", obj=key, organization=organization,
                  detail={"key_id": kid, "algorithm": algorithm, "replaced": replaced})
+    transaction.on_commit(log.log_after_commit)  # the transparency log records the registration
     return key
 
 
@@ -169,6 +170,7 @@ def key_revoke(*, key: OrganizationKey, actor, reason: str) -> OrganizationKey:
     key.save(update_fields=fields)
     audit_record(actor=actor, action="exchange.key_revoke", obj=key, organization=key.organization,
                  detail={"key_id": key.key_id, "reason": reason[:500]})
+    transaction.on_commit(log.log_after_commit)  # and the revocation
     return key
 
 

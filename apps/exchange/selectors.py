@@ -165,6 +165,11 @@ def _log_section(batch: Batch) -> dict | None:
     head = log.latest_head()
     wanted = 2 if batch.receipt else 1
     covered = LogEntry.objects.filter(batch=batch, index__lt=head.tree_size).count() if head else 0
+    own = [key for key in _keys_for(batch) if key.custody == OrganizationKey.Custody.PARTY or key.revoked_at]
+    wanted += sum(1 + (key.revoked_at is not None) - (key.custody != OrganizationKey.Custody.PARTY) for key in own)
+    covered += LogEntry.objects.filter(kind__in=[LogEntry.Kind.KEY, LogEntry.Kind.KEY_REVOCATION],
+                                       ref__in=[key.key_id for key in own],
+                                       index__lt=head.tree_size).count() if head else 0
     if covered < wanted:
         log.log_update()
     try:

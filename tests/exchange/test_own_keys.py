@@ -208,6 +208,13 @@ def test_a_receipt_signed_by_the_party_system_verifies_and_is_marked_as_its_own(
     assert verdict.receipt_custody == Custody.PARTY and verdict.sender_custody == Custody.PLATFORM
     assert verdict.custodial == ["sender"]
     assert any(c.label_en == "recipient proof of possession (own key)" and c.ok for c in verdict.checks)
+    # the registration (with its proof of possession) is in the transparency log, before the receipt it signed
+    logged = "recipient own key registration logged before what it signed"
+    assert next(c for c in verdict.checks if c.label_en == logged).ok
+    archive = services.batch_archive_export(actor=SystemActor("tests.archive"), batch=batch, via="command")
+    archive["log"]["inclusion"] = [i for i in archive["log"]["inclusion"] if i["data"]["kind"] != "key"]
+    assert not next(c for c in evidence.verify_archive(archive, roots=[keys.root().public_raw]).checks
+                    if c.label_en == logged).ok
     text = evidence.render(verdict)
     assert "本方密钥 / the party's own key" in text and "托管签名 / CUSTODIAL SIGNATURE: sender" in text
 
@@ -342,6 +349,7 @@ def test_revocation_refuses_later_signatures_and_reports_earlier_ones(api, parti
         # the receipt signed before the revocation still verifies, reported with the revocation and its reason
         verdict = _verify(before)
         assert verdict.ok
+        assert next(c for c in verdict.checks if c.label_en == "recipient key revocation logged").ok
         assert "签名服务器失窃" in evidence.render(verdict)
 
         # a receipt the thief signs with the revoked key, dated after the revocation, fails offline
