@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.deadlines import SHANGHAI
 from apps.core.errors import ApplicationError
+from apps.dashboard.errors import ErrorCode
 
 from . import conf
 
@@ -24,7 +25,7 @@ def parse_month(value: str, *, field: str = "month") -> dt.date:
         year, month = int(match.group(1)), int(match.group(2))
         if 2000 <= year <= 2100 and 1 <= month <= 12:
             return dt.date(year, month, 1)
-    raise ApplicationError(_("月份格式应为“年-月”，例如 2026-05。"), code="invalid_month",
+    raise ApplicationError(_("月份格式应为“年-月”，例如 2026-05。"), code=ErrorCode.INVALID_MONTH,
                            extra={"fields": {field: [_("月份格式应为“年-月”，例如 2026-05。")]}})
 
 
@@ -106,9 +107,9 @@ def period_from(params) -> Period:
     if first is None:
         first = add_months(last, 1 - conf.default_months())
     if first > last:
-        raise ApplicationError(_("起始月份不能晚于结束月份。"), code="invalid_period",
+        raise ApplicationError(_("起始月份不能晚于结束月份。"), code=ErrorCode.INVALID_PERIOD,
                                extra={"fields": {"from": [_("起始月份不能晚于结束月份。")]}})
     if len(Period(first, last).months) > conf.max_months():
         message = _("统计期最长 %(n)d 个月。") % {"n": conf.max_months()}
-        raise ApplicationError(message, code="period_too_long", extra={"fields": {"from": [message]}})
+        raise ApplicationError(message, code=ErrorCode.PERIOD_TOO_LONG, extra={"fields": {"from": [message]}})
     return Period(first, last)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError, PermissionDeniedError
+from apps.dashboard.errors import ErrorCode
 from apps.parties import access
 from apps.parties.models import OrganizationKind
 
@@ -74,10 +75,10 @@ def month_from(value: str | None) -> dt.date:
         return default_month()
     month = parse_month(value)
     if month > current_month():
-        raise ApplicationError(_("不能为尚未开始的月份生成月报。"), code="month_in_future")
+        raise ApplicationError(_("不能为尚未开始的月份生成月报。"), code=ErrorCode.MONTH_IN_FUTURE)
     if month < conf.report_first_month():
         raise ApplicationError(_("联合监管机制自 %(m)s 起实施，之前的月份没有月报。")
-                               % {"m": f"{conf.report_first_month():%Y-%m}"}, code="month_before_mechanism")
+                               % {"m": f"{conf.report_first_month():%Y-%m}"}, code=ErrorCode.MONTH_BEFORE_MECHANISM)
     return month
 
 
