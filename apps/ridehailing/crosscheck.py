@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from apps.core.notifications import Text
@@ -77,3 +78,25 @@ def permit_check(*, actor, date_from: dt.date, date_to: dt.date) -> list[Finding
         f.lead = leads.lead_create_from_ride_hailing_data(actor=actor, plate=f.plate, evidence=evidence,
                                                           vehicle=vehicles.get(f.plate))
     return findings
+
+
+def permit_check_for_transport(*, date_from: dt.date | None = None, date_to: dt.date | None = None) -> list[Finding]:
+    """The platform acting for the transport bureau (Celery beat, daily; ``manage.py ridehailing_permit_check``):
+    ``permit_check`` over [date_from, date_to], by default yesterday (Beijing)."""
+    from django.utils import timezone
+
+    from apps.core.errors import ApplicationError
+    from apps.parties.models import Organization, OrganizationKind
+    from apps.parties.rights import SystemActor
+
+    from .interfaces import BEIJING
+
+    yesterday = timezone.now().astimezone(BEIJING).date() - dt.timedelta(days=1)
+    date_from = date_from or yesterday
+    date_to = date_to or date_from
+    transport = Organization.objects.filter(kind=OrganizationKind.TRANSPORT, is_active=True).order_by("id").first()
+    if transport is None:
+        raise ApplicationError(_("平台中没有启用的交通运输局，无法生成线索。"), code="organization_missing")
+    return permit_check(actor=SystemActor("ridehailing.permit_check", organization=transport), date_from=date_from,
+                        date_to=date_to)
+

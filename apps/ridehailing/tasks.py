@@ -13,3 +13,12 @@ from . import services
 def retention_sweep() -> list[str]:
     """Celery beat, daily: drop the raw operating partitions older than RIDEHAILING_RAW_RETENTION_DAYS."""
     return services.retention_sweep(actor=SystemActor("ridehailing.retention"))
+
+
+@shared_task(name="apps.ridehailing.tasks.permit_check", acks_late=True)
+def permit_check() -> list[str]:
+    """Celery beat, daily (rule M5): yesterday's vehicles with trips and no valid ride-hailing permit become
+    transport leads; returns their plates."""
+    from .crosscheck import permit_check_for_transport
+
+    return [f.plate for f in permit_check_for_transport()]

@@ -17,6 +17,7 @@ PERIODIC_TASKS = {
     "claims-analytics": ("apps.claims.tasks.claims_analytics_run", 86400),
     "dashboard-joint-report": ("apps.dashboard.tasks.joint_report_announce", 3600),
     "ridehailing-retention": ("apps.ridehailing.tasks.retention_sweep", 86400),  # raw operating data, >= 6 months
+    "ridehailing-permit-check": ("apps.ridehailing.tasks.permit_check", 86400),  # rule M5, yesterday's trips
 }
 
 

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from apps.core.errors import PermissionDeniedError
 from apps.leads.models import Direction, Lead, Source, Status
 from apps.parties.rights import SystemActor
+from apps.ridehailing import tasks
 from apps.ridehailing.crosscheck import permit_check
 from apps.vehicles.models import OperatingPermit
 from tests import clock
@@ -85,3 +86,6 @@ def test_m5_only_transport_raises_the_leads_and_the_command_acts_for_it(rh):
     lead = Lead.objects.get()
     assert (lead.plate, lead.origin) == ("桂B42345", rh.parties.transport)
     assert lead.reference in out.getvalue()
+    # the daily beat job does the same for yesterday, and raises no second lead
+    assert tasks.permit_check() == ["桂B42345"]
+    assert Lead.objects.count() == 1
