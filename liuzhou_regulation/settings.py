@@ -487,6 +487,8 @@ CELERY_BEAT_SCHEDULE = {
     "claims-analytics": {"task": "apps.claims.tasks.claims_analytics_run", "schedule": CLAIM_ANALYTICS_SECONDS},
     # raw ride-hailing operating partitions older than RIDEHAILING_RAW_RETENTION_DAYS are dropped
     "ridehailing-retention": {"task": "apps.ridehailing.tasks.retention_sweep", "schedule": 86400},
+    # rule M5: yesterday's ride-hailing trips without a valid ride-hailing transport permit → transport leads
+    "ridehailing-permit-check": {"task": "apps.ridehailing.tasks.permit_check", "schedule": 86400},
     # whether last month's joint report is to be announced (rule M18); never more often than once a minute
     "dashboard-joint-report": {"task": "apps.dashboard.tasks.joint_report_announce",
                                "schedule": max(60, DASHBOARD_REPORT_ANNOUNCE_SECONDS)},
