@@ -2,7 +2,7 @@
 cost no list query, reading one list reads its slice only, and every list equals ``verify_vehicle``'s."""
 
 from apps.policies.verification import _PolicyLists, verify_vehicle, verify_vehicles
-from tests.verification.test_verification import T, scenarios  # noqa: F401 - the fixture
+from tests.policies.verification.test_verification import T, scenarios  # noqa: F401 - the fixture
 
 
 def test_lists_are_read_by_slice_when_used_and_equal_the_reference(scenarios, monkeypatch):  # noqa: F811
