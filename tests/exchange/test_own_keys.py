@@ -425,12 +425,15 @@ def test_the_key_registry_is_append_only_and_served_signed(api, parties):
 
 def test_the_operator_registers_a_key_in_the_admin_only_with_the_party_s_proof(api, parties, client):
     operator = user_of(OrganizationKind.PLATFORM, username="u_platform_admin_keys", is_staff=True)
-    challenge = ownkeys.key_challenge_issue(organization=parties.insurer_b, actor=operator)
+    client.force_login(operator)
+    issued = client.post(reverse("admin:exchange_keychallenge_add"), {"organization": parties.insurer_b.pk})
+    assert issued.status_code == 302, issued.content.decode()[:2000]
+    challenge = KeyChallenge.objects.get(organization=parties.insurer_b)
+    assert len(challenge.nonce) == 64 and challenge.created_by == operator
     material = crypto.generate_key(crypto.ED25519)
     public = crypto.b64e(material.public_raw)
     message = crypto.possession_message(challenge=challenge.nonce, organization_uscc=parties.insurer_b.uscc,
                                         algorithm="ed25519", public_key=public)
-    client.force_login(operator)
     url = reverse("admin:exchange_organizationkey_add")
     assert client.get(url).status_code == 200
     form = {"organization": parties.insurer_b.pk, "algorithm": "ed25519", "public_key": public,
