@@ -578,11 +578,13 @@ def _receive(batch_id, attempt: int) -> str:
         batch.save(update_fields=["receipt_pending", "state", "delivered_at", "next_attempt_at", "last_error"])
         _event(batch.pk, Event.RECEIPT_REQUESTED, organization_id=recipient.pk, attempt=attempt,
                detail={"received_at": receipt["received_at"], "batch_sha256": digest})
-        notify_organization(
-            organization=recipient, title=Text(gettext_noop("回执待本单位系统签署")),
-            body=Text(gettext_noop("批次 %(id)s 已入库，请由本单位系统签署接收回执。"), id=str(batch.pk)),
-            link=_link(batch.pk), kind="exchange.receipt_pending", dedup_key=f"exchange-receipt-pending-{batch.pk}",
-        )
+        if batch.kind != log.HEADS_KIND:  # the periodic tree heads wait for the system without a message each
+            notify_organization(
+                organization=recipient, title=Text(gettext_noop("回执待本单位系统签署")),
+                body=Text(gettext_noop("批次 %(id)s 已入库，请由本单位系统签署接收回执。"), id=str(batch.pk)),
+                link=_link(batch.pk), kind="exchange.receipt_pending",
+                dedup_key=f"exchange-receipt-pending-{batch.pk}",
+            )
         return "receipt_pending"
     receipt_key = _current_key(recipient, Purpose.SIGNING, family)
     receipt["recipient_key_id"] = receipt_key.key_id

@@ -533,3 +533,18 @@ def test_the_party_s_core_system_does_it_all_with_its_api_key(parties, send):
     assert [row["id"] for row in listed] == [str(batch.pk)]
     assert system.sign_receipt(Batch.objects.get(pk=batch.pk)).status_code == 200
     assert _verify(batch).ok
+
+
+def test_the_party_is_told_of_a_receipt_to_sign_but_not_of_each_tree_head(api, parties, send):
+    from apps.core.models import Notification
+    from tests.factories import OrganizationFactory
+
+    _registered(api, parties.insurer_a_user)
+    platform = OrganizationFactory(kind=OrganizationKind.PLATFORM, name="平台运维(测试)")
+    batch = send([{"n": 11}], sender=parties.transport, recipient=parties.insurer_a)
+    services.batch_deliver(batch_id=batch.pk)
+    log.log_heads_periodic()
+    heads = Batch.objects.get(kind=log.HEADS_KIND, sender=platform, recipient=parties.insurer_a)
+    assert services.batch_deliver(batch_id=heads.pk) == "receipt_pending"
+    told = Notification.objects.filter(user=parties.insurer_a_user, kind="exchange.receipt_pending")
+    assert [n.link for n in told] == [reverse("exchange-batch-detail", kwargs={"pk": batch.pk})]
