@@ -14,6 +14,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from apps.imports.errors import ErrorCode
+
 from .conf import max_columns, max_rows, max_xlsx_unpacked_bytes
 from .errors import ImportFileError
 from .models import ImportJob
@@ -38,16 +40,16 @@ def detect_format(data: bytes, name: str) -> str:
     if data.startswith(_XLSX_MAGIC):
         if lower.endswith((".csv", ".txt")):
             raise ImportFileError(_("文件扩展名为 CSV，但内容是压缩文件；请确认上传的是 CSV 或 XLSX 文件。"),
-                                  code="import_format")
+                                  code=ErrorCode.IMPORT_FORMAT)
         return ImportJob.Format.XLSX
     if data.startswith(_OLE_MAGIC):
         raise ImportFileError(
-            _("不支持旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 或 CSV（UTF-8）后再上传。"), code="import_xls",
+            _("不支持旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 或 CSV（UTF-8）后再上传。"), code=ErrorCode.IMPORT_XLS,
         )
     if lower.endswith((".xlsx", ".xlsm")):
-        raise ImportFileError(_("文件扩展名为 XLSX，但内容不是有效的 Excel 文件。"), code="import_format")
+        raise ImportFileError(_("文件扩展名为 XLSX，但内容不是有效的 Excel 文件。"), code=ErrorCode.IMPORT_FORMAT)
     if not lower.endswith((".csv", ".txt")) and lower:
-        raise ImportFileError(_("只能导入 CSV 或 XLSX 文件。"), code="import_format")
+        raise ImportFileError(_("只能导入 CSV 或 XLSX 文件。"), code=ErrorCode.IMPORT_FORMAT)
     return ImportJob.Format.CSV
 
 
@@ -58,14 +60,14 @@ def decode_text(data: bytes) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError:
-            raise ImportFileError(_("文件声明为 UTF-8 编码，但内容有无法识别的字符。"), code="import_encoding") from None
+            raise ImportFileError(_("文件声明为 UTF-8 编码，但内容有无法识别的字符。"), code=ErrorCode.IMPORT_ENCODING) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            raise ImportFileError(_("文件声明为 UTF-16 编码，但内容有无法识别的字符。"), code="import_encoding") from None
+            raise ImportFileError(_("文件声明为 UTF-16 编码，但内容有无法识别的字符。"), code=ErrorCode.IMPORT_ENCODING) from None
     if b"\x00" in data[:4096]:
-        raise ImportFileError(_("文件不是文本格式的 CSV，请上传 CSV 或 XLSX 文件。"), code="import_format")
+        raise ImportFileError(_("文件不是文本格式的 CSV，请上传 CSV 或 XLSX 文件。"), code=ErrorCode.IMPORT_FORMAT)
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -74,7 +76,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
         raise ImportFileError(
-            _("无法识别文件编码；请将 CSV 保存为 UTF-8 或 GBK 编码。"), code="import_encoding",
+            _("无法识别文件编码；请将 CSV 保存为 UTF-8 或 GBK 编码。"), code=ErrorCode.IMPORT_ENCODING,
         ) from None
 
 
@@ -98,10 +100,10 @@ def _read_csv(data: bytes, *, row_limit: int | None = None) -> Sheet:
                 records.append((number, row[:column_limit]))
                 if len(records) > row_limit:
                     raise ImportFileError(_("文件超过单次导入上限 %(max)d 行；请拆分后分批导入。") % {
-                        "max": row_limit - HEADER_SCAN_ROWS}, code="import_too_many_rows")
+                        "max": row_limit - HEADER_SCAN_ROWS}, code=ErrorCode.IMPORT_TOO_MANY_ROWS)
     except csv.Error as exc:
         raise ImportFileError(_("CSV 文件格式有误（第 %(n)d 行）：%(e)s") % {"n": reader.line_num, "e": exc},
-                              code="import_csv") from None
+                              code=ErrorCode.IMPORT_CSV) from None
     return Sheet(ImportJob.Format.CSV, encoding, records)
 
 
@@ -142,7 +144,7 @@ def _xlsx_too_big(rows: int, columns: int) -> ImportFileError:
     return ImportFileError(_(
         "Excel 工作表的范围为 %(rows)d 行 × %(cols)d 列，超过上限（%(max_rows)d 行、%(max_cols)d 列）；"
         "请删除多余的行和列（或另存为 CSV）后再上传。") % {
-        "rows": rows, "cols": columns, "max_rows": max_rows(), "max_cols": max_columns()}, code="import_too_big")
+        "rows": rows, "cols": columns, "max_rows": max_rows(), "max_cols": max_columns()}, code=ErrorCode.IMPORT_TOO_BIG)
 
 
 def _check_xlsx_archive(data: bytes) -> None:
@@ -154,12 +156,12 @@ def _check_xlsx_archive(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise ImportFileError(_("无法读取该 Excel 文件，文件可能已损坏或不是 XLSX 格式。"), code="import_format") from None
+        raise ImportFileError(_("无法读取该 Excel 文件，文件可能已损坏或不是 XLSX 格式。"), code=ErrorCode.IMPORT_FORMAT) from None
     if unpacked > max_xlsx_unpacked_bytes():
         raise ImportFileError(_(
             "Excel 文件解压后达 %(size)d MB，超过上限 %(limit)d MB；请删除多余的内容或另存为 CSV 后再上传。") % {
             "size": unpacked // 1024 // 1024, "limit": max_xlsx_unpacked_bytes() // 1024 // 1024},
-            code="import_too_big")
+            code=ErrorCode.IMPORT_TOO_BIG)
 
 
 def _read_xlsx(data: bytes, *, row_limit: int | None = None) -> Sheet:
@@ -174,11 +176,11 @@ def _read_xlsx(data: bytes, *, row_limit: int | None = None) -> Sheet:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds (zipfile, KeyError, XML errors) for a bad file
-        raise ImportFileError(_("无法读取该 Excel 文件，文件可能已损坏或不是 XLSX 格式。"), code="import_format") from None
+        raise ImportFileError(_("无法读取该 Excel 文件，文件可能已损坏或不是 XLSX 格式。"), code=ErrorCode.IMPORT_FORMAT) from None
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
-            raise ImportFileError(_("Excel 文件中没有工作表。"), code="import_empty")
+            raise ImportFileError(_("Excel 文件中没有工作表。"), code=ErrorCode.IMPORT_EMPTY)
         declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
         if declared_rows > row_limit or declared_columns > column_limit:
             raise _xlsx_too_big(declared_rows, declared_columns)
@@ -198,7 +200,7 @@ def _read_xlsx(data: bytes, *, row_limit: int | None = None) -> Sheet:
     except ImportFileError:
         raise
     except Exception:  # noqa: BLE001 - malformed sheet XML surfaces while streaming
-        raise ImportFileError(_("无法读取该 Excel 文件，文件可能已损坏或不是 XLSX 格式。"), code="import_format") from None
+        raise ImportFileError(_("无法读取该 Excel 文件，文件可能已损坏或不是 XLSX 格式。"), code=ErrorCode.IMPORT_FORMAT) from None
     finally:
         workbook.close()
     return Sheet(ImportJob.Format.XLSX, "", records)
@@ -208,7 +210,7 @@ def read_sheet(data: bytes, name: str, *, row_limit: int | None = None) -> Sheet
     """Every upload of a sheet goes through here (imports, lead lists). ``row_limit``: the most data rows the
     caller accepts (default ``IMPORT_MAX_ROWS``); an XLSX file declaring or holding more is refused early."""
     if not data:
-        raise ImportFileError(_("文件是空的。"), code="import_empty")
+        raise ImportFileError(_("文件是空的。"), code=ErrorCode.IMPORT_EMPTY)
     fmt = detect_format(data, name)
     if fmt == ImportJob.Format.XLSX:
         return _read_xlsx(data, row_limit=row_limit)

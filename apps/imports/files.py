@@ -8,6 +8,8 @@ import uuid
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
+from apps.imports.errors import ErrorCode
+
 from .conf import max_file_bytes
 from .decoding import Sheet, read_sheet
 from .errors import ImportFileError
@@ -21,11 +23,11 @@ def read_upload(upload) -> bytes:
     limit = max_file_bytes()
     if size is not None and size > limit:
         raise ImportFileError(_("文件过大（%(size).1f MB），上限为 %(limit)d MB；请拆分后分批导入。") % {
-            "size": size / 1024 / 1024, "limit": limit // 1024 // 1024}, code="import_too_big")
+            "size": size / 1024 / 1024, "limit": limit // 1024 // 1024}, code=ErrorCode.IMPORT_TOO_BIG)
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise ImportFileError(_("文件过大，上限为 %(limit)d MB；请拆分后分批导入。") % {"limit": limit // 1024 // 1024},
-                              code="import_too_big")
+                              code=ErrorCode.IMPORT_TOO_BIG)
     return data
 
 
@@ -44,7 +46,7 @@ def _stored_bytes(job: ImportJob) -> bytes:
     from apps.core.crypto import fernet
 
     if not job.file:
-        raise ImportFileError(_("上传的文件已超过保存期限并被删除，请重新上传。"), code="import_file_purged")
+        raise ImportFileError(_("上传的文件已超过保存期限并被删除，请重新上传。"), code=ErrorCode.IMPORT_FILE_PURGED)
     with job.file.open("rb") as handle:
         raw = handle.read()
     try:

@@ -11,6 +11,8 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
+from apps.imports.errors import ErrorCode
+
 from .decoding import HEADER_SCAN_ROWS, NUMBER_TOO_LONG, SCIENTIFIC, Sheet
 from .errors import ImportFileError
 from .registry import ImportKind
@@ -38,14 +40,14 @@ def find_layout(spec, records: list[tuple[int, list[str]]]) -> Layout:
         raise ImportFileError(
             _("文件表头与“%(label)s”导入模板不符：没有找到可识别的列。模板的列为：%(headers)s。") % {
                 "label": spec.label, "headers": "、".join(spec.headers)},
-            code="import_headers",
+            code=ErrorCode.IMPORT_HEADERS,
         )
     index, number, _mapping, missing = best
     if missing:
         raise ImportFileError(
             _("文件表头与“%(label)s”导入模板不符：缺少必需的列 %(missing)s。") % {
                 "label": spec.label, "missing": "、".join(missing)},
-            code="import_headers", extra={"missing": missing},
+            code=ErrorCode.IMPORT_HEADERS, extra={"missing": missing},
         )
     cells = [c.strip() for c in records[index][1]]
     columns: dict[int, str] = {}
@@ -63,7 +65,7 @@ def find_layout(spec, records: list[tuple[int, list[str]]]) -> Layout:
             raise ImportFileError(
                 _("列“%(a)s”与列“%(b)s”都对应模板中的“%(c)s”，请删除其中一列。") % {
                     "a": seen[canonical], "b": header, "c": canonical},
-                code="import_headers",
+                code=ErrorCode.IMPORT_HEADERS,
             )
         seen[canonical] = header
         columns[position] = canonical

@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.imports.errors import ErrorCode
 from apps.parties import rights
 
 RowResult = tuple[Any, str] | ValidationError  # (object, UpsertOutcome) or the reasons by header
@@ -68,7 +69,7 @@ def get_kind(key: str) -> ImportKind:
     try:
         return _KINDS[key]
     except KeyError:
-        raise ApplicationError(_("未知的导入类型“%(k)s”。") % {"k": key}, code="import_kind_unknown") from None
+        raise ApplicationError(_("未知的导入类型“%(k)s”。") % {"k": key}, code=ErrorCode.IMPORT_KIND_UNKNOWN) from None
 
 
 def kinds_for(user) -> list[ImportKind]:

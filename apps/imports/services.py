@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from apps.core.audit import audit_record
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.logging import scrub
+from apps.imports.errors import ErrorCode
 from apps.parties.rights import SystemActor
 
 from . import tasks
@@ -73,7 +74,7 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
     data = read_upload(upload)
     sheet = read_sheet(data, name)
     if not sheet.records:
-        raise ImportFileError(_("文件是空的。"), code="import_empty")
+        raise ImportFileError(_("文件是空的。"), code=ErrorCode.IMPORT_EMPTY)
     spec = import_kind.row_spec()
     try:
         layout = find_layout(spec, sheet.records)
@@ -81,10 +82,10 @@ def import_job_create(*, actor, kind: str, upload, name: str | None = None) -> I
         raise _with_kind_hint(exc, import_kind, sheet) from None
     total = sum(1 for _r in data_records(sheet, layout))
     if total == 0:
-        raise ImportFileError(_("文件只有表头，没有数据行。"), code="import_empty")
+        raise ImportFileError(_("文件只有表头，没有数据行。"), code=ErrorCode.IMPORT_EMPTY)
     if total > max_rows():
         raise ImportFileError(_("文件有 %(n)d 行数据，超过单次导入上限 %(max)d 行；请拆分后分批导入。") % {
-            "n": total, "max": max_rows()}, code="import_too_many_rows")
+            "n": total, "max": max_rows()}, code=ErrorCode.IMPORT_TOO_MANY_ROWS)
     digest = hashlib.sha256(data).hexdigest()
     extension = "xlsx" if sheet.format == ImportJob.Format.XLSX else "csv"
     with transaction.atomic():
@@ -257,10 +258,10 @@ def import_job_start(*, actor, job: ImportJob, mode: str) -> ImportJob:
     _may_act_on(actor, job)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if mode not in ImportJob.Mode.values:
-        raise ApplicationError(_("未知的导入方式。"), code="import_mode")
+        raise ApplicationError(_("未知的导入方式。"), code=ErrorCode.IMPORT_MODE)
     if job.status != ImportJob.Status.PREVIEWED:
         raise ApplicationError(_("这次导入已处理（%(s)s），不能再次开始。") % {"s": job.get_status_display()},
-                               code="import_state")
+                               code=ErrorCode.IMPORT_STATE)
     if mode == ImportJob.Mode.NOTHING and job.invalid:
         job.status = ImportJob.Status.DISCARDED
         job.mode = mode
@@ -270,7 +271,7 @@ def import_job_start(*, actor, job: ImportJob, mode: str) -> ImportJob:
         audit_record(actor=actor, action="import.refused", obj=job, detail={"invalid": job.invalid})
         return job
     if job.valid == 0:
-        raise ApplicationError(_("没有可导入的有效行。"), code="import_nothing_valid")
+        raise ApplicationError(_("没有可导入的有效行。"), code=ErrorCode.IMPORT_NOTHING_VALID)
     job.status = ImportJob.Status.IMPORTING
     job.mode = mode
     job.started_at = timezone.now()
@@ -288,7 +289,7 @@ def import_job_discard(*, actor, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status not in (ImportJob.Status.PREVIEWED, ImportJob.Status.VALIDATING):
         raise ApplicationError(_("这次导入已处理（%(s)s），不能放弃。") % {"s": job.get_status_display()},
-                               code="import_state")
+                               code=ErrorCode.IMPORT_STATE)
     job.status = ImportJob.Status.DISCARDED
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from apps.core.api.pagination import Pagination
 from apps.core.errors import ApplicationError
+from apps.imports.errors import ErrorCode
 from apps.parties import access
 
 from .. import selectors, services
@@ -49,7 +50,7 @@ class ImportJobListApi(APIView):
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is None:
-            raise ApplicationError(_("请上传文件。"), code="import_file_missing")
+            raise ApplicationError(_("请上传文件。"), code=ErrorCode.IMPORT_FILE_MISSING)
         job = services.import_job_create(actor=request.user, kind=request.data.get("kind", ""), upload=upload)
         return Response(_job_json(job), status=status.HTTP_201_CREATED)
 
