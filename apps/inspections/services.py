@@ -27,7 +27,9 @@ from django.utils.translation import gettext_noop
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import deadline_for, deadline_meet, deadline_start
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.notifications import Text, choice, notify_organization
+from apps.inspections.errors import ErrorCode
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
@@ -58,7 +60,7 @@ _TAXI_ASSOCIATION_ONLY = _("只有出租汽车行业协会可以登记行业培�
 
 
 def _fail(fields: dict[str, list[str]], message: str | None = None):
-    raise ApplicationError(message or _("填写有误，请按提示修改后重新提交。"), code="invalid", extra={"fields": fields})
+    raise ApplicationError(message or _("填写有误，请按提示修改后重新提交。"), code=CoreErrorCode.INVALID, extra={"fields": fields})
 
 
 def _text(value, field: str, label: str, fields: dict, *, required: bool = True, limit: int | None = None) -> str:
@@ -249,7 +251,7 @@ def notice_issue(*, actor, finding: InspectionFinding, requirement: str, problem
     if not may_issue_notice(actor, finding):
         raise PermissionDeniedError(_ASSOCIATIONS_ONLY)
     if finding.conclusion != Conclusion.PROBLEMS_FOUND:
-        raise ApplicationError(_("该单位的检查结论为“未发现问题”，无需通报。"), code="no_problems")
+        raise ApplicationError(_("该单位的检查结论为“未发现问题”，无需通报。"), code=ErrorCode.NO_PROBLEMS)
     if InspectionNotice.objects.filter(finding=finding).exists():
         raise ConflictError(_("该检查结果已通报（%(no)s），不能重复通报。") % {"no": finding.notice.number})
     fields: dict[str, list[str]] = {}

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from apps.core.actions import apply_errors, form_action
 from apps.core.audit import audit_record
 from apps.core.errors import ApplicationError
+from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.parties import access, rights
 from apps.parties.models import OrganizationKind
 
@@ -268,7 +269,7 @@ def notice_pdf(request, pk: int):
     if notices.sha256(content) != notice.sha256:
         audit_record(actor=request.user, action="inspection.notice_integrity_failure", obj=notice,
                      organization=notice.issued_by, detail={"sha256": notice.sha256})
-        raise ApplicationError(_("通报文件与登记的摘要不一致，已记录。请联系平台管理员。"), code="integrity")
+        raise ApplicationError(_("通报文件与登记的摘要不一致，已记录。请联系平台管理员。"), code=CoreErrorCode.INTEGRITY)
     response = FileResponse(ContentFile(content), content_type="application/pdf", filename=f"{notice.number}.pdf")
     response["X-Content-SHA256"] = notice.sha256
     return response
