@@ -40,6 +40,7 @@ from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ConflictError, PermissionDeniedError
 from apps.core.notifications import Text, notify_organization
+from apps.leads.errors import ErrorCode
 from apps.parties.models import OrganizationKind
 
 from . import conf, services
@@ -274,10 +275,10 @@ def risk_model_run_confirm(*, actor, run: RiskModelRun, digest: str) -> RiskMode
     if run.organization_id != actor.organization_id:
         raise PermissionDeniedError(_("只能确认本单位运行的模型结果。"))
     if run.state != RiskModelRun.State.PREVIEW:
-        raise ConflictError(_("该次运行已确认推送，不能重复推送。"), code="risk_run_sent")
+        raise ConflictError(_("该次运行已确认推送，不能重复推送。"), code=ErrorCode.RISK_RUN_SENT)
     preview = risk_model_preview(run)
     if (digest or "") != preview.digest:
-        raise ConflictError(_("预览之后拟推送的内容已有变化，请重新预览后再确认。"), code="preview_stale")
+        raise ConflictError(_("预览之后拟推送的内容已有变化，请重新预览后再确认。"), code=ErrorCode.PREVIEW_STALE)
     from apps.vehicles.models import Vehicle
 
     vehicles = Vehicle.objects.in_bulk([row["vehicle_id"] for row in preview.rows])

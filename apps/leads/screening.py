@@ -42,6 +42,7 @@ from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedEr
 from apps.core.notifications import Text, notify_organization
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.exchange.services import batch_send
+from apps.leads.errors import ErrorCode
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
@@ -259,22 +260,22 @@ def screening_findings_review(
     _reviewer(actor, run)
     Review = ScreeningFinding.Review
     if decision not in (Review.CONFIRMED, Review.EXCLUDED):
-        raise ApplicationError(_("审核结论只能是“确认”或“排除”。"), code="review_invalid",
+        raise ApplicationError(_("审核结论只能是“确认”或“排除”。"), code=ErrorCode.REVIEW_INVALID,
                                extra={"fields": {"decision": [_("请选择审核结论。")]}})
     reason = (reason or "").strip()
     if decision == Review.EXCLUDED and not reason:
-        raise ApplicationError(_("排除比对发现须填写理由。"), code="review_reason_required",
+        raise ApplicationError(_("排除比对发现须填写理由。"), code=ErrorCode.REVIEW_REASON_REQUIRED,
                                extra={"fields": {"reason": [_("排除比对发现须填写理由。")]}})
     bound_text(ScreeningFinding, limit=NOTE_MAX, review_reason=reason)
     ids = sorted({int(i) for i in finding_ids or ()})
     if not ids:
-        raise ApplicationError(_("请选择要审核的比对发现。"), code="nothing_selected")
+        raise ApplicationError(_("请选择要审核的比对发现。"), code=ErrorCode.NOTHING_SELECTED)
     findings = list(ScreeningFinding.objects.select_for_update().filter(run=run, pk__in=ids).order_by("pk"))
     if len(findings) != len(ids):
-        raise ApplicationError(_("所选比对发现不属于该清单。"), code="finding_other_run")
+        raise ApplicationError(_("所选比对发现不属于该清单。"), code=ErrorCode.FINDING_OTHER_RUN)
     done = [f.plate or str(f.pk) for f in findings if f.review != Review.PENDING]
     if done:
-        raise ConflictError(_("以下比对发现已审核，不能重复审核：%(p)s。") % {"p": "、".join(done)}, code="finding_reviewed")
+        raise ConflictError(_("以下比对发现已审核，不能重复审核：%(p)s。") % {"p": "、".join(done)}, code=ErrorCode.FINDING_REVIEWED)
     now = timezone.now()
     ScreeningFinding.objects.filter(pk__in=ids).update(review=decision, review_reason=reason,
                                                        reviewed_by=acting_user(actor), reviewed_at=now)
@@ -351,9 +352,9 @@ def screening_dispatch(*, actor, run: LawfulListRun, digest: str) -> list:
     run = LawfulListRun.objects.select_for_update().select_related("recipient").get(pk=run.pk)
     preview = screening_dispatch_preview(actor=actor, run=run)
     if not preview.rows:
-        raise ConflictError(_("没有已确认且待下发的比对发现。"), code="nothing_to_dispatch")
+        raise ConflictError(_("没有已确认且待下发的比对发现。"), code=ErrorCode.NOTHING_TO_DISPATCH)
     if (digest or "") != preview.digest:
-        raise ConflictError(_("预览之后待下发的内容已有变化，请重新预览后再确认。"), code="preview_stale")
+        raise ConflictError(_("预览之后待下发的内容已有变化，请重新预览后再确认。"), code=ErrorCode.PREVIEW_STALE)
     rows = [{k: v for k, v in row.items() if k != "vehicle_id"} for row in preview.rows]
     batches = services.send_rows_per_insurer(kind="worklist", sender=run.recipient, rows=rows, ref=f"LL{run.pk}",
                                              actor=actor)

@@ -30,6 +30,7 @@ from apps.core.notifications import Text, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_amount, check_date, normalize_plate
 from apps.exchange.services import batch_send
+from apps.leads.errors import ErrorCode
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
@@ -107,7 +108,7 @@ def organization_of_kind(kind: str) -> Organization:
     if org is None:
         raise ApplicationError(
             _("平台中没有启用的“%(kind)s”单位，无法推送。") % {"kind": OrganizationKind(kind).label},
-            code="organization_missing",
+            code=ErrorCode.ORGANIZATION_MISSING,
         )
     return org
 
@@ -154,14 +155,14 @@ def _move(
         raise ConflictError(
             _("线索 %(ref)s 当前状态为“%(status)s”，不能执行“%(action)s”。") % {
                 "ref": lead.reference, "status": Status(lead.status).label, "action": _(ACTION_LABELS[action])},
-            code="lead_illegal_transition",
+            code=ErrorCode.LEAD_ILLEGAL_TRANSITION,
         )
     from_status = lead.status
     lead.status = to
     try:
         lead.full_clean()
     except ValidationError as exc:
-        raise ApplicationError(_("线索数据有误，请检查。"), code="lead_invalid", extra={"fields": exc.message_dict}) from None
+        raise ApplicationError(_("线索数据有误，请检查。"), code=ErrorCode.LEAD_INVALID, extra={"fields": exc.message_dict}) from None
     lead.save(update_fields=["status", "updated_at", *fields])
     lead_event(lead=lead, action=action, actor=actor, organization=organization, from_status=from_status,
                to_status=to, note=note, detail=detail)
@@ -172,7 +173,7 @@ def _as_plate(plate: str) -> str:
     try:
         return normalize_plate((plate or "").strip())
     except ValidationError as exc:
-        raise ApplicationError(exc.messages[0], code="plate_invalid", extra={"fields": {"plate": exc.messages}}) from None
+        raise ApplicationError(exc.messages[0], code=ErrorCode.PLATE_INVALID, extra={"fields": {"plate": exc.messages}}) from None
 
 
 def _vehicle_for(plate: str):
@@ -189,7 +190,7 @@ def _attach(*, lead: Lead, files: Iterable, stage: str, actor) -> list[LeadAttac
         if upload.size > conf.attachment_max_bytes():
             raise ApplicationError(
                 _("附件“%(name)s”超过 %(mb)d MB 上限。") % {"name": upload.name, "mb": conf.attachment_max_bytes() // 2**20},
-                code="attachment_too_large",
+                code=ErrorCode.ATTACHMENT_TOO_LARGE,
             )
         digest = hashlib.sha256()
         for chunk in upload.chunks():
@@ -215,7 +216,7 @@ def _create(
 ) -> Lead:
     plate = _as_plate(plate) if plate else (vehicle.plate if vehicle is not None else "")
     if not plate:
-        raise ApplicationError(_("请填写号牌号码。"), code="plate_required", extra={"fields": {"plate": [_("请填写号牌号码。")]}})
+        raise ApplicationError(_("请填写号牌号码。"), code=ErrorCode.PLATE_REQUIRED, extra={"fields": {"plate": [_("请填写号牌号码。")]}})
     evidence, evidence_msg = stored(evidence)  # a Text when the platform composes it (issue 16)
     evidence = evidence.strip()
     bound_text(Lead, evidence=evidence)
@@ -230,7 +231,7 @@ def _create(
     try:
         lead.full_clean()
     except ValidationError as exc:
-        raise ApplicationError(_("线索数据有误，请检查。"), code="lead_invalid", extra={"fields": exc.message_dict}) from None
+        raise ApplicationError(_("线索数据有误，请检查。"), code=ErrorCode.LEAD_INVALID, extra={"fields": exc.message_dict}) from None
     lead.save()
     lead_event(lead=lead, action="created", actor=actor, organization=origin, to_status=Status.NEW,
                detail={"source": source, "direction": direction, "plate": plate, "in_register": vehicle is not None})
@@ -246,7 +247,7 @@ def lead_flag(*, actor, plate: str, evidence: str, attachments: Iterable = (), p
     """Rule M5: a transport officer flags one suspected illegal-operation vehicle (optionally pushing it at once)."""
     origin = _flagging_party(actor, _("只有交通运输部门可以标记疑似非法营运车辆。"))
     if not (evidence or "").strip():
-        raise ApplicationError(_("请填写线索依据（发现经过、时间地点等）。"), code="evidence_required",
+        raise ApplicationError(_("请填写线索依据（发现经过、时间地点等）。"), code=ErrorCode.EVIDENCE_REQUIRED,
                                extra={"fields": {"evidence": [_("请填写线索依据。")]}})
     lead = _create(
         actor=actor, plate=plate, direction=Direction.TRANSPORT_TO_INSURANCE, source=Source.ENFORCEMENT,
@@ -266,7 +267,7 @@ def lead_flag_many(*, actor, rows: Sequence[dict], push: bool = True) -> list[Le
     """
     origin = _flagging_party(actor, _("只有交通运输部门可以标记疑似非法营运车辆。"))
     if not rows:
-        raise ApplicationError(_("清单中没有号牌。"), code="list_empty")
+        raise ApplicationError(_("清单中没有号牌。"), code=ErrorCode.LIST_EMPTY)
     leads = [
         _create(actor=actor, plate=row["plate"], direction=Direction.TRANSPORT_TO_INSURANCE,
                 source=Source.ENFORCEMENT, origin=origin, sender=origin,
@@ -288,7 +289,7 @@ def lead_report_by_company(*, actor, plate: str, evidence: str | Text, attachmen
     company = acting_party(actor, "leads.report_lead", OrganizationKind.TAXI_COMPANY,
                            _("只有出租汽车企业/平台可以上报疑似非法营运车辆。"))
     if not stored(evidence)[0].strip():
-        raise ApplicationError(_("请说明上报理由。"), code="evidence_required",
+        raise ApplicationError(_("请说明上报理由。"), code=ErrorCode.EVIDENCE_REQUIRED,
                                extra={"fields": {"evidence": [_("请说明上报理由。")]}})
     return _create(
         actor=actor, plate=plate, direction=Direction.INSURANCE_TO_TRANSPORT, source=Source.COMPANY_REPORT,
@@ -356,10 +357,10 @@ def lead_attach(*, actor, lead: Lead, files: Iterable, stage: str = LeadAttachme
     lead = _lock(lead)
     if stage == LeadAttachment.Stage.EVIDENCE:
         if actor.organization_id not in (lead.origin_id, lead.sender_id) or lead.status != Status.NEW:
-            raise ConflictError(_("线索推送后不能再补充证据，请在核查材料中上传。"), code="lead_attach_closed")
+            raise ConflictError(_("线索推送后不能再补充证据，请在核查材料中上传。"), code=ErrorCode.LEAD_ATTACH_CLOSED)
     elif not (actor.organization_id == lead.recipient_id or may_define(actor, lead)) \
             or lead.status not in (Status.VERIFIED, Status.OFFLINE_CHECK):
-        raise ConflictError(_("只有接收方或负责线下核查的交通运输部门在核查期间可以上传核查材料。"), code="lead_attach_closed")
+        raise ConflictError(_("只有接收方或负责线下核查的交通运输部门在核查期间可以上传核查材料。"), code=ErrorCode.LEAD_ATTACH_CLOSED)
     return _attach(lead=lead, files=files, stage=stage, actor=actor)
 
 
@@ -393,20 +394,20 @@ def lead_push(*, actor, leads: Sequence[Lead]):
     """
     rights.require(actor, "leads.change_lead", _("只有交通运输部门或保险行业协会可以推送线索。"))
     if not leads:
-        raise ApplicationError(_("请选择要推送的线索。"), code="nothing_selected")
+        raise ApplicationError(_("请选择要推送的线索。"), code=ErrorCode.NOTHING_SELECTED)
     locked = list(Lead.objects.select_for_update(of=("self",)).select_related("vehicle", "origin").filter(
         pk__in=[lead.pk for lead in leads]).order_by("pk"))
     senders = {lead.sender_id for lead in locked}
     directions = {lead.direction for lead in locked}
     if len(senders) != 1 or len(directions) != 1:
-        raise ApplicationError(_("一次推送的线索须属于同一推送单位、同一方向。"), code="push_mixed")
+        raise ApplicationError(_("一次推送的线索须属于同一推送单位、同一方向。"), code=ErrorCode.PUSH_MIXED)
     sender = locked[0].sender
     if actor.organization_id != sender.pk:
         raise PermissionDeniedError(_("只有线索的推送单位可以推送。"))
     not_new = [lead.reference for lead in locked if lead.status != Status.NEW]
     if not_new:
         raise ConflictError(
-            _("以下线索已推送或已处理，不能再次推送：%(refs)s。") % {"refs": "、".join(not_new)}, code="lead_illegal_transition",
+            _("以下线索已推送或已处理，不能再次推送：%(refs)s。") % {"refs": "、".join(not_new)}, code=ErrorCode.LEAD_ILLEGAL_TRANSITION,
         )
     recipient = recipient_for(locked[0].direction)
     now = timezone.now()
@@ -450,7 +451,7 @@ def _conflict(lead: Lead, action: str) -> ConflictError:
     return ConflictError(
         _("线索 %(ref)s 当前状态为“%(status)s”，不能执行“%(action)s”。") % {
             "ref": lead.reference, "status": Status(lead.status).label, "action": _(ACTION_LABELS[action])},
-        code="lead_illegal_transition",
+        code=ErrorCode.LEAD_ILLEGAL_TRANSITION,
     )
 
 
@@ -514,7 +515,7 @@ def lead_offline_check_request(*, actor, lead: Lead, note: str) -> Lead:
                                  _("只有金融监管部门可以请求交通运输部门线下核查。"))
     note = (note or "").strip()
     if not note:
-        raise ApplicationError(_("请填写请求核查的事项。"), code="check_request_note_required",
+        raise ApplicationError(_("请填写请求核查的事项。"), code=ErrorCode.CHECK_REQUEST_NOTE_REQUIRED,
                                extra={"fields": {"note": [_("请填写请求核查的事项。")]}})
     bound_text(Lead, limit=NOTE_MAX, check_request_note=note)
     if not lead.can_move_to(Status.OFFLINE_CHECK):
@@ -562,28 +563,28 @@ def lead_check_record(
     lead = _lock(lead)
     transport = _require_transport(actor, lead, _("只有交通运输部门可以界定非法营运。"))
     if outcome not in Outcome.values:
-        raise ApplicationError(_("界定结论只能是“界定为非法营运”或“排除”。"), code="outcome_invalid",
+        raise ApplicationError(_("界定结论只能是“界定为非法营运”或“排除”。"), code=ErrorCode.OUTCOME_INVALID,
                                extra={"fields": {"outcome": [_("请选择界定结论。")]}})
     result = (result or "").strip()
     if not result:
-        raise ApplicationError(_("请填写核查情况。"), code="check_result_required",
+        raise ApplicationError(_("请填写核查情况。"), code=ErrorCode.CHECK_RESULT_REQUIRED,
                                extra={"fields": {"result": [_("请填写核查情况。")]}})
     if outcome == Outcome.DISMISSED and not (reason or "").strip():
-        raise ApplicationError(_("排除线索须填写理由。"), code="dismiss_reason_required",
+        raise ApplicationError(_("排除线索须填写理由。"), code=ErrorCode.DISMISS_REASON_REQUIRED,
                                extra={"fields": {"reason": [_("排除线索须填写理由。")]}})
     if penalty is not None and (penalty.organization_id != transport.pk
                                 or (lead.vehicle_id and penalty.vehicle_id != lead.vehicle_id)):
-        raise ApplicationError(_("所选处罚决定不是本单位针对该车辆作出的。"), code="penalty_other_vehicle",
+        raise ApplicationError(_("所选处罚决定不是本单位针对该车辆作出的。"), code=ErrorCode.PENALTY_OTHER_VEHICLE,
                                extra={"fields": {"penalty": [_("所选处罚决定不是本单位针对该车辆作出的。")]}})
     bound_text(Lead, check_result=result)
     bound_text(Lead, limit=NOTE_MAX, dismissed_reason=(reason or "").strip())
     now = timezone.now()
     checked_at = checked_at or now
     if checked_at > now + dt.timedelta(minutes=5):
-        raise ApplicationError(_("核查时间不能晚于现在。"), code="checked_at_future")
+        raise ApplicationError(_("核查时间不能晚于现在。"), code=ErrorCode.CHECKED_AT_FUTURE)
     if checked_at < now - dt.timedelta(days=conf.check_max_backdate_days()):
         raise ApplicationError(_("核查时间不能早于 %(days)d 天前。") % {"days": conf.check_max_backdate_days()},
-                               code="checked_at_too_old")
+                               code=ErrorCode.CHECKED_AT_TOO_OLD)
     if lead.status == Status.OFFLINE_CHECK:
         _attach(lead=lead, files=attachments, stage=LeadAttachment.Stage.CHECK, actor=actor)
     lead.checked_by = acting_user(actor)
@@ -656,7 +657,7 @@ def lead_dispose(
     if lead.status not in (Status.CONFIRMED, Status.DISMISSED):
         raise _conflict(lead, "disposed")
     if lead.status == Status.CONFIRMED and lead.defined_by_id != transport.pk:
-        raise ConflictError(_("该线索不是由交通运输部门界定的，不能据此处置。"), code="lead_not_defined_by_transport")
+        raise ConflictError(_("该线索不是由交通运输部门界定的，不能据此处置。"), code=ErrorCode.LEAD_NOT_DEFINED_BY_TRANSPORT)
     disposals: list[str] = []
     detail: dict = {}
     if lead.status == Status.DISMISSED:
@@ -664,7 +665,7 @@ def lead_dispose(
     else:
         if penalty is not None:
             if penalty.organization_id != transport.pk or (lead.vehicle_id and penalty.vehicle_id != lead.vehicle_id):
-                raise ApplicationError(_("所选处罚决定不是本单位针对该车辆作出的。"), code="penalty_other_vehicle")
+                raise ApplicationError(_("所选处罚决定不是本单位针对该车辆作出的。"), code=ErrorCode.PENALTY_OTHER_VEHICLE)
             lead.penalty = penalty
             disposals.append(Disposal.PENALTY)
             detail["penalty"] = penalty.decision_no
@@ -690,7 +691,7 @@ def lead_dispose(
             disposals.append(Disposal.CREDIT_RECORD)
             detail["credit_proposal"] = proposal.pk
         if not disposals:
-            raise ApplicationError(_("请至少选择一种处置方式（处罚决定或提议记入信用档案）。"), code="disposal_required")
+            raise ApplicationError(_("请至少选择一种处置方式（处罚决定或提议记入信用档案）。"), code=ErrorCode.DISPOSAL_REQUIRED)
     bound_text(Lead, limit=NOTE_MAX, disposal_note=(note or "").strip())
     lead.disposals = disposals
     lead.disposal_note = (note or "").strip()
@@ -710,7 +711,7 @@ def send_check_results(*, lead: Lead, policies, actor, penalty: Penalty | None =
     """
     sender = lead.defined_by
     if sender is None or sender.kind != OrganizationKind.TRANSPORT or lead.outcome != Outcome.CONFIRMED:
-        raise ConflictError(_("只有交通运输部门界定为非法营运的线索才能通报保险公司。"), code="lead_not_defined_by_transport")
+        raise ConflictError(_("只有交通运输部门界定为非法营运的线索才能通报保险公司。"), code=ErrorCode.LEAD_NOT_DEFINED_BY_TRANSPORT)
     rows = _check_result_rows(lead, policies, penalty)
     regulator = organization_of_kind(OrganizationKind.REGULATOR)
     batches = [batch_send(kind="check_results", sender=sender, recipient=regulator, rows=rows,
@@ -730,7 +731,7 @@ def send_rows_per_insurer(*, kind: str, sender: Organization, rows: list[dict], 
     for insurer_id, insurer_rows in sorted(by_insurer.items()):
         insurer = insurers[insurer_id]
         if insurer.kind != OrganizationKind.INSURER:
-            raise ApplicationError(_("接收方不是保险公司。"), code="recipient_not_insurer")
+            raise ApplicationError(_("接收方不是保险公司。"), code=ErrorCode.RECIPIENT_NOT_INSURER)
         batches.append(batch_send(kind=kind, sender=sender, recipient=insurer, rows=insurer_rows, refs=[ref],
                                   actor=actor))
     return batches
@@ -826,7 +827,7 @@ def penalty_record(
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:
-        raise ApplicationError(_("处罚决定填写有误，请检查。"), code="penalty_invalid", extra={"fields": errors})
+        raise ApplicationError(_("处罚决定填写有误，请检查。"), code=ErrorCode.PENALTY_INVALID, extra={"fields": errors})
     penalty = Penalty(
         organization=issuer,
         vehicle=vehicle, company=company, plate=plate or "", decision_no=decision_no, decided_on=decided_on,
@@ -855,13 +856,13 @@ def worklist_item_answer(*, actor, item: InsurerWorklistItem, answer: str, note:
     if item.insurer_id != actor.organization_id:
         raise PermissionDeniedError(_("只能答复本公司的核查清单。"))
     if item.state != InsurerWorklistItem.State.OPEN:
-        raise ConflictError(_("该条目已答复，不能重复答复。"), code="worklist_answered")
+        raise ConflictError(_("该条目已答复，不能重复答复。"), code=ErrorCode.WORKLIST_ANSWERED)
     if answer not in InsurerWorklistItem.Answer.values:
-        raise ApplicationError(_("请选择答复内容。"), code="answer_invalid", extra={"fields": {"answer": [_("请选择答复内容。")]}})
+        raise ApplicationError(_("请选择答复内容。"), code=ErrorCode.ANSWER_INVALID, extra={"fields": {"answer": [_("请选择答复内容。")]}})
     note = (note or "").strip()
     bound_text(InsurerWorklistItem, limit=NOTE_MAX, answer_note=note)
     if answer == InsurerWorklistItem.Answer.OTHER and not note:
-        raise ApplicationError(_("选择“其他”时须填写说明。"), code="answer_note_required",
+        raise ApplicationError(_("选择“其他”时须填写说明。"), code=ErrorCode.ANSWER_NOTE_REQUIRED,
                                extra={"fields": {"note": [_("选择“其他”时须填写说明。")]}})
     item.state = InsurerWorklistItem.State.ANSWERED
     item.answer = answer
@@ -917,7 +918,7 @@ def risk_weights_update(*, actor, weights: dict, threshold, note: str | Text = "
     except InvalidOperation:
         errors["threshold"] = [_("阈值须为数字。")]
     if errors:
-        raise ApplicationError(_("权重填写有误，请检查。"), code="weights_invalid", extra={"fields": errors})
+        raise ApplicationError(_("权重填写有误，请检查。"), code=ErrorCode.WEIGHTS_INVALID, extra={"fields": errors})
     latest = RiskModelWeights.objects.select_for_update().order_by("-version").first()
     note, note_msg = stored(note)  # a Text when the platform writes it (the first version, issue 16)
     version = RiskModelWeights(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from apps.core.errors import ApplicationError
 from apps.core.validators import normalize_plate
 from apps.imports.decoding import read_sheet
+from apps.leads.errors import ErrorCode
 
 from . import conf
 
@@ -42,13 +43,13 @@ def parse_plate_list(upload) -> PlateList:
     size = getattr(upload, "size", 0) or 0
     if size > conf.attachment_max_bytes():
         raise ApplicationError(_("文件过大，上限为 %(mb)d MB。") % {"mb": conf.attachment_max_bytes() // 2**20},
-                               code="upload_too_big")
+                               code=ErrorCode.UPLOAD_TOO_BIG)
     # bounded while reading (an XLSX declaring a huge range is refused before its cells are materialised)
     sheet = read_sheet(upload.read(), getattr(upload, "name", "") or "", row_limit=conf.upload_max_rows() + 1)
     records = sheet.records
     result = PlateList()
     if not records:
-        raise ApplicationError(_("文件中没有数据。"), code="upload_empty")
+        raise ApplicationError(_("文件中没有数据。"), code=ErrorCode.UPLOAD_EMPTY)
     plate_col = evidence_col = None
     first_number, first = records[0]
     plate_col = _find(first, PLATE_HEADERS)
@@ -59,7 +60,7 @@ def parse_plate_list(upload) -> PlateList:
         plate_col = 0
     if len(records) > conf.upload_max_rows():
         raise ApplicationError(_("清单最多 %(n)d 行，请拆分后上传。") % {"n": conf.upload_max_rows()},
-                               code="upload_too_many")
+                               code=ErrorCode.UPLOAD_TOO_MANY)
     seen: dict[str, int] = {}
     for number, cells in records:
         raw = cells[plate_col].strip() if plate_col < len(cells) else ""
@@ -78,5 +79,5 @@ def parse_plate_list(upload) -> PlateList:
         evidence = cells[evidence_col].strip() if evidence_col is not None and evidence_col < len(cells) else ""
         result.rows.append({"row": number, "plate": plate, "evidence": evidence})
     if not result.rows and not result.errors:
-        raise ApplicationError(_("文件中没有号牌。"), code="upload_empty")
+        raise ApplicationError(_("文件中没有号牌。"), code=ErrorCode.UPLOAD_EMPTY)
     return result
