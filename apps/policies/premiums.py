@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as N_
 
 from apps.core.errors import ApplicationError
+from apps.policies.errors import ErrorCode
 
 YUAN = Decimal("1")
 FEN = Decimal("0.01")
@@ -36,16 +37,16 @@ def _dec(value, name: str) -> Decimal:
     try:
         result = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
-        raise ApplicationError(_("“%(name)s”不是有效的数字。") % {"name": name}, code="invalid_number") from None
+        raise ApplicationError(_("“%(name)s”不是有效的数字。") % {"name": name}, code=ErrorCode.INVALID_NUMBER) from None
     if not result.is_finite():
-        raise ApplicationError(_("“%(name)s”不是有效的数字。") % {"name": name}, code="invalid_number")
+        raise ApplicationError(_("“%(name)s”不是有效的数字。") % {"name": name}, code=ErrorCode.INVALID_NUMBER)
     return result
 
 
 def _positive(value, name: str) -> Decimal:
     result = _dec(value, name)
     if result <= 0:
-        raise ApplicationError(_("“%(name)s”必须大于 0。") % {"name": name}, code="not_positive")
+        raise ApplicationError(_("“%(name)s”必须大于 0。") % {"name": name}, code=ErrorCode.NOT_POSITIVE)
     return result
 
 
@@ -83,12 +84,12 @@ def compulsory_base_premium(*, usage_class: str, seats: int) -> Decimal:
     """The base premium of the rate plan for a ≤ 10-seat passenger car (setting POLICY_COMPULSORY_BASE_PREMIUMS)."""
     table = getattr(settings, "POLICY_COMPULSORY_BASE_PREMIUMS", DEFAULT_COMPULSORY_BASE_PREMIUMS)
     if seats < 1 or seats > 10:
-        raise ApplicationError(_("基础保险费表只含 10 座及以下客车；请直接填写基础保险费。"), code="seats_out_of_table")
+        raise ApplicationError(_("基础保险费表只含 10 座及以下客车；请直接填写基础保险费。"), code=ErrorCode.SEATS_OUT_OF_TABLE)
     band = "lt6" if seats < 6 else "6to10"
     try:
         return table[(usage_class, band)]
     except KeyError:
-        raise ApplicationError(_("未知的使用性质类别。"), code="unknown_usage_class") from None
+        raise ApplicationError(_("未知的使用性质类别。"), code=ErrorCode.UNKNOWN_USAGE_CLASS) from None
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,9 @@ def compulsory_short_term_premium(*, base_premium, days: int) -> ShortTermPremiu
     """
     base = _positive(base_premium, N_("基础保险费"))
     if isinstance(days, bool) or not isinstance(days, int):
-        raise ApplicationError(_("投保天数必须是整数。"), code="invalid_days")
+        raise ApplicationError(_("投保天数必须是整数。"), code=ErrorCode.INVALID_DAYS)
     if days < 1 or days > DAYS_PER_YEAR:
-        raise ApplicationError(_("短期交强险的投保天数应在 1 至 365 天之间（规则 J3/J4）。"), code="invalid_days")
+        raise ApplicationError(_("短期交强险的投保天数应在 1 至 365 天之间（规则 J3/J4）。"), code=ErrorCode.INVALID_DAYS)
     charged = max(days, 7)
     exact = base * charged / DAYS_PER_YEAR
     return ShortTermPremium(base_premium=base, days=days, charged_days=charged, exact=exact, premium=to_yuan(exact))
@@ -150,7 +151,7 @@ def compulsory_float_factor(*, claim_free_years: int, at_fault_accidents_last_ye
     if at_fault_accidents_last_year == 1:
         return "A4"
     if claim_free_years < 1:
-        raise ApplicationError(_("未发生有责任事故的年度数至少为 1（或选择首次投保）。"), code="invalid_history")
+        raise ApplicationError(_("未发生有责任事故的年度数至少为 1（或选择首次投保）。"), code=ErrorCode.INVALID_HISTORY)
     return {1: "A1", 2: "A2"}.get(claim_free_years, "A3")
 
 
@@ -179,7 +180,7 @@ def compulsory_float_notice(*, base_premium, claim_free_years: int = 0, at_fault
     base = _positive(base_premium, N_("基础保险费"))
     for value, name in ((claim_free_years, N_("未出险年度数")), (at_fault_accidents_last_year, N_("有责事故次数"))):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ApplicationError(_("“%(name)s”必须是非负整数。") % {"name": name}, code="invalid_history")
+            raise ApplicationError(_("“%(name)s”必须是非负整数。") % {"name": name}, code=ErrorCode.INVALID_HISTORY)
     if floats:
         factor = compulsory_float_factor(
             claim_free_years=claim_free_years, at_fault_accidents_last_year=at_fault_accidents_last_year,
@@ -270,11 +271,11 @@ def carrier_passenger_seats(*, seats: int, crew: int = 1) -> int:
     """
     for value, name in ((seats, N_("核定座位数")), (crew, N_("司乘人员人数"))):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ApplicationError(_("“%(name)s”必须是非负整数。") % {"name": name}, code="invalid_seats")
+            raise ApplicationError(_("“%(name)s”必须是非负整数。") % {"name": name}, code=ErrorCode.INVALID_SEATS)
     if crew < 1:
-        raise ApplicationError(_("司乘人员至少包括驾驶员 1 人。"), code="invalid_crew")
+        raise ApplicationError(_("司乘人员至少包括驾驶员 1 人。"), code=ErrorCode.INVALID_CREW)
     if seats <= crew:
-        raise ApplicationError(_("核定座位数必须大于司乘人员人数。"), code="invalid_seats")
+        raise ApplicationError(_("核定座位数必须大于司乘人员人数。"), code=ErrorCode.INVALID_SEATS)
     return seats - crew
 
 
@@ -332,7 +333,7 @@ def carrier_liability_quote(*, per_seat_limit, base_rate_percent, seats: int, cr
     limit = _positive(per_seat_limit, N_("每座责任限额"))
     rate = _positive(base_rate_percent, N_("基准费率（%）"))
     if rate >= HUNDRED:
-        raise ApplicationError(_("基准费率以百分数填写，应小于 100。"), code="invalid_rate")
+        raise ApplicationError(_("基准费率以百分数填写，应小于 100。"), code=ErrorCode.INVALID_RATE)
     passenger_seats = carrier_passenger_seats(seats=seats, crew=crew)
     product = _factor_product(factors)
     per_seat_base = to_fen(limit * rate / HUNDRED)
@@ -377,7 +378,7 @@ def _in_range(value: Decimal, bounds: tuple[Decimal, Decimal], name: str) -> Non
     if not low <= value <= high:
         raise ApplicationError(
             _("%(name)s应在 %(low)s 至 %(high)s 之间（规则 P1）。") % {"name": name, "low": low, "high": high},
-            code="coefficient_out_of_range",
+            code=ErrorCode.COEFFICIENT_OUT_OF_RANGE,
         )
 
 
@@ -400,7 +401,7 @@ def commercial_premium(*, base_premium, own_pricing=ONE, no_claim_discount=ONE, 
 def seat_cover_premium(*, seats: int, per_seat_limit, rate_percent) -> Decimal:
     """Seed 003: seat cover premium = seats × per-seat limit × rate."""
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-        raise ApplicationError(_("投保座位数必须是正整数。"), code="invalid_seats")
+        raise ApplicationError(_("投保座位数必须是正整数。"), code=ErrorCode.INVALID_SEATS)
     limit = _positive(per_seat_limit, N_("每座赔偿限额"))
     rate = _positive(rate_percent, N_("费率（%）"))
     return to_fen(seats * limit * rate / HUNDRED)

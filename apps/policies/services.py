@@ -27,11 +27,13 @@ from django.utils.translation import gettext_noop
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import SHANGHAI, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.notifications import Text, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import check_amount, check_date, check_instant
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
+from apps.policies.errors import ErrorCode
 from apps.vehicles.models import Vehicle
 from apps.vehicles.services import (
     UpsertOutcome,
@@ -456,7 +458,7 @@ def policy_cancel(
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
     _check_owns_policy(actor, policy)
     if policy.status in (Policy.Status.RESCINDED, Policy.Status.CANCELLED):
-        raise ConflictError(_("该保单已解除或已退保。"), code="policy_not_active")
+        raise ConflictError(_("该保单已解除或已退保。"), code=CoreErrorCode.POLICY_NOT_ACTIVE)
     grounds = allowed_grounds(policy)
     if ground not in grounds:
         raise ValidationError({"ground": _("%(kind)s只能因以下情形退保：%(list)s。") % {
@@ -485,7 +487,7 @@ def policy_cancel(
                 (_("重复投保只能解除保险起期在后的交强险保单（规则 J7）：应解除保单 %(n)s，本保单起期在前。")
                  % {"n": later.number}) if later is not None else
                 _("未发现该车起期在前、保险期间重叠的另一份交强险保单，不能以重复投保为由退保（规则 J7）。"),
-                code="j7_earlier_policy")
+                code=ErrorCode.J7_EARLIER_POLICY)
         # rule J7: the later policy's premium is refunded in full; claims fall on the earlier policy
         refund, full_refund = policy.premium, True
     if ground == CancellationGround.LAID_UP_3_MONTHS:
@@ -533,7 +535,7 @@ def policy_extend_laid_up(*, actor, policy: Policy, months: int, evidence: str) 
         raise ValidationError({"months": _("保险期间顺延只适用于停驶的营业性机动车（规则 J10）。")})
     if policy.laid_up_extension_months is not None:
         raise ConflictError(_("该保单已办理过一次停驶顺延（%(n)s 个月），在合同有效期内只能办理一次（规则 J10）。") % {
-            "n": policy.laid_up_extension_months}, code="j10_once")
+            "n": policy.laid_up_extension_months}, code=ErrorCode.J10_ONCE)
     if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= 4:
         raise ValidationError({"months": _("顺延期间最短 1 个月，最长 4 个月（规则 J10）。")})
     evidence = (evidence or "").strip()
@@ -542,7 +544,7 @@ def policy_extend_laid_up(*, actor, policy: Policy, months: int, evidence: str) 
         raise ValidationError({"evidence": _("请填写停驶证明材料。")})
     now = timezone.now()
     if policy.ends_at <= now:
-        raise ConflictError(_("保单已到期，不能顺延。"), code="policy_not_active")
+        raise ConflictError(_("保单已到期，不能顺延。"), code=CoreErrorCode.POLICY_NOT_ACTIVE)
     old_end = policy.ends_at
     policy.ends_at = add_months(old_end, months)
     policy.laid_up_extension_months = months
@@ -639,7 +641,7 @@ def _history(*, actor, policy: Policy, from_status: str, path: str, at: dt.datet
 def _require_active(policy: Policy, action: str) -> None:
     if policy.status != Policy.Status.ACTIVE:
         raise ConflictError(_("保单当前状态为“%(status)s”，不能%(action)s。") % {
-            "status": policy.get_status_display(), "action": action}, code="policy_not_active")
+            "status": policy.get_status_display(), "action": action}, code=CoreErrorCode.POLICY_NOT_ACTIVE)
 
 
 # --- the endorsement clock (rules M6, J8, J9) ----------------------------------------------------------------------
@@ -858,12 +860,12 @@ def coverage_standard_decide(*, actor, standard: CoverageStandard, approve: bool
         pk=standard.pk)
     if standard.status != CoverageStandard.Status.PROPOSED:
         raise ConflictError(_("该保障标准当前为“%(s)s”，不能再审核。") % {"s": standard.get_status_display()},
-                            code="standard_not_proposed")
+                            code=ErrorCode.STANDARD_NOT_PROPOSED)
     proposer = standard.published_by
     if proposer is None or proposer.pk == approver.pk or proposer.kind == approver.kind:
         raise PermissionDeniedError(
             _("保障标准须由两协会联合发布：提议单位不能审核本单位的提议，须由另一协会审核（规则 M10）。"),
-            code="same_association")
+            code=ErrorCode.SAME_ASSOCIATION)
     reason = (reason or "").strip()
     bound_text(CoverageStandard, limit=NOTE_MAX, decision_reason=reason)
     if not approve and len(reason) < 2:
