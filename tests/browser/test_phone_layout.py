@@ -168,7 +168,7 @@ MAIN_LISTS = {
     "regulator": ["/rescissions/", "/policies/"],
     "ins_assoc": ["/policies/", "/vehicles/drivers/"],
     "taxi_assoc": ["/credit/actions/", "/credit/"],
-    "longcheng": ["/vehicles/"],
+    "longcheng": ["/vehicles/", "/vehicles/worklist/"],
     "picc": ["/policies/", "/claims/", "/rescissions/"],
 }
 
