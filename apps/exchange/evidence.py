@@ -79,6 +79,7 @@ class Verdict:
     receipt_custody: str = ""
     receipt_signed_at: dt.datetime | None = None
     revocations: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def custodial(self) -> list[str]:
@@ -221,6 +222,9 @@ def _custody(key: dict, claimed, verdict: Verdict, *, who_zh: str, who_en: str, 
             ok = False
         verdict.add(f"{who_zh}持有私钥的证明（本方密钥）", f"{who_en} proof of possession (own key)", ok,
                     "signed the platform's challenge" if ok else "does not verify")
+        if proof.get("registered_by") == crypto.CUSTODY_PLATFORM:
+            verdict.notes.append(f"{who_zh}密钥由平台运维代为登记 / the {who_en} key was registered by the platform "
+                                 f"operator on the party's behalf ({key.get('key_id')})")
     elif custody != crypto.CUSTODY_PLATFORM:
         verdict.add(f"{who_zh}签名密钥保管方式", f"{who_en} key custody", False, f"unknown custody {custody!r}")
     return custody
@@ -559,6 +563,8 @@ def render(verdict: Verdict) -> str:
     lines.append(f"平台根公钥 Pinned root:      {', '.join(verdict.root_key_ids) or '— (未指定 none pinned)'}")
     for note in verdict.revocations:
         lines.append(f"密钥已吊销 Revoked:          {note}")
+    for note in verdict.notes:
+        lines.append(f"注意 Note:                  {note}")
     if verdict.custodial:
         lines.append("")
         lines.append("托管签名 / CUSTODIAL SIGNATURE: " + ", ".join(verdict.custodial))

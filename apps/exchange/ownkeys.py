@@ -142,7 +142,9 @@ def party_key_register(*, organization, actor, algorithm: str, public_key: str, 
         key_id=kid, organization=organization, purpose=Purpose.SIGNING, algorithm=algorithm, public_key=public_b64,
         custody=Custody.PARTY, private_key_sealed=None, valid_from=now, registered_by=acting_user(actor),
         proof={"format": crypto.POSSESSION_FORMAT, "challenge": pending.nonce, "signature": crypto.b64e(proof_signature),
-               "verified_at": crypto.utc_stamp(now)},
+               "verified_at": crypto.utc_stamp(now),
+               # who submitted it: one of the party's own users, or the operator on its behalf (admin)
+               "registered_by": "party" if getattr(actor, "organization_id", None) == organization.pk else "platform"},
     )
     audit_record(actor=actor, action="exchange.key_register", obj=key, organization=organization,
                  detail={"key_id": kid, "algorithm": algorithm, "replaced": replaced})

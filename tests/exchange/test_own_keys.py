@@ -106,7 +106,7 @@ def test_registration_requires_proof_of_possession_and_a_refusal_changes_nothing
         assert system.register(challenge=challenge).json()["error"]["code"] == "bad_challenge"
 
     accepted = system.register(challenge=challenge)
-    assert accepted.status_code == 201
+    assert accepted.status_code == 201 and accepted.json()["proof"]["registered_by"] == "party"
     assert KeyChallenge.objects.get(nonce=challenge).used_at is not None
     assert system.register(challenge=challenge).json()["error"]["code"] == "bad_challenge"  # used once
 
@@ -423,7 +423,7 @@ def test_the_key_registry_is_append_only_and_served_signed(api, parties):
                       crypto.endorsement_message(stripped))
 
 
-def test_the_operator_registers_a_key_in_the_admin_only_with_the_party_s_proof(api, parties, client):
+def test_the_operator_registers_a_key_in_the_admin_only_with_the_party_s_proof(api, parties, client, send):
     operator = user_of(OrganizationKind.PLATFORM, username="u_platform_admin_keys", is_staff=True)
     client.force_login(operator)
     issued = client.post(reverse("admin:exchange_keychallenge_add"), {"organization": parties.insurer_b.pk})
@@ -445,6 +445,15 @@ def test_the_operator_registers_a_key_in_the_admin_only_with_the_party_s_proof(a
     assert right.status_code == 302, right.content.decode()[:2000]
     key = OrganizationKey.objects.get(custody=Custody.PARTY)
     assert key.key_id == material.key_id and key.private_key_sealed is None
+    assert key.proof["registered_by"] == "platform"  # and the archive's verdict says so
+    batch = send([{"n": 12}], sender=parties.transport, recipient=parties.insurer_b)
+    services.batch_deliver(batch_id=batch.pk)
+    to_sign = services.receipt_to_sign(batch=Batch.objects.get(pk=batch.pk))
+    services.receipt_sign(batch=batch, actor=parties.insurer_b_user, key_id=key.key_id,
+                          signed_at=to_sign["receipt"]["signed_at"],
+                          signature=crypto.b64e(crypto.sign(material.private_raw, crypto.b64d(to_sign["message"]))))
+    verdict = _verify(batch)
+    assert verdict.ok and "registered by the platform operator on the party's behalf" in evidence.render(verdict)
     # the change page only revokes, with a reason
     change = reverse("admin:exchange_organizationkey_change", args=[key.pk])
     assert client.post(change, {"revocation_reason": "机构合并"}).status_code == 302
