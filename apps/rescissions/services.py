@@ -31,6 +31,7 @@ from apps.core import crypto, deadlines
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.models import Deadline
 from apps.core.notifications import Text, choice, notify_organization, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
@@ -39,6 +40,7 @@ from apps.parties import rights
 from apps.parties.models import OrganizationKind
 from apps.parties.rights import SystemActor
 from apps.policies.services import policy_rescind
+from apps.rescissions.errors import ErrorCode
 from apps.vehicles.usage import OPERATING_NATURES, nature_label
 
 from . import clock, conf, notices
@@ -95,25 +97,25 @@ def _require_status(case: RescissionCase, *allowed: str, action: str) -> None:
     if case.status not in allowed:
         raise ConflictError(
             _("案件当前状态为“%(status)s”，不能%(action)s。") % {"status": case.get_status_display(), "action": action},
-            code="wrong_status",
+            code=ErrorCode.WRONG_STATUS,
         )
 
 
 def _require_path(case: RescissionCase, path: str, *, action: str) -> None:
     if not case.path:
         raise ConflictError(_("请先认定处理路径（投保时未如实告知，或承保后危险程度增加），才能%(action)s。") % {"action": action},
-                            code="path_required")
+                            code=ErrorCode.PATH_REQUIRED)
     if case.path != path:
         raise ConflictError(
             _("本案件的处理路径为“%(path)s”，不能%(action)s（规则 J13）。") % {"path": case.get_path_display(), "action": action},
-            code="wrong_path")
+            code=ErrorCode.WRONG_PATH)
 
 
 def _require_not_lapsed(case: RescissionCase, now: dt.datetime) -> None:
     if now > case.deadline_at:
         raise ConflictError(
             _("解除权已于 %(at)s 消灭（知道解除事由之日起超过 30 日，规则 J5），不能再办理。") % {"at": _fmt(case.deadline_at)},
-            code="lapsed",
+            code=ErrorCode.LAPSED,
         )
 
 
@@ -123,15 +125,15 @@ def _moment(at: dt.datetime | None, *, now: dt.datetime, not_before: dt.datetime
     if at is None:
         return now
     if timezone.is_naive(at):
-        raise ApplicationError(_("时间必须包含时区。"), code="naive_time", extra={"fields": {field: [_("时间必须包含时区。")]}})
+        raise ApplicationError(_("时间必须包含时区。"), code=ErrorCode.NAIVE_TIME, extra={"fields": {field: [_("时间必须包含时区。")]}})
     if at > now + CLOCK_SKEW:
-        raise ApplicationError(_("时间不能晚于当前时间。"), code="future_time",
+        raise ApplicationError(_("时间不能晚于当前时间。"), code=CoreErrorCode.FUTURE_TIME,
                                extra={"fields": {field: [_("时间不能晚于当前时间。")]}})
     _in_range(check_instant, at, field=field, label=_("时间"), ahead=PAST)
     at = min(at, now)
     if not_before is not None and at < not_before:
         message = _("时间不能早于%(label)s（%(at)s）。") % {"label": before_label, "at": _fmt(not_before)}
-        raise ApplicationError(message, code="before_previous_step", extra={"fields": {field: [message]}})
+        raise ApplicationError(message, code=ErrorCode.BEFORE_PREVIOUS_STEP, extra={"fields": {field: [message]}})
     return at
 
 
@@ -140,7 +142,7 @@ def _in_range(check, value, *, field: str, label, ahead=None) -> None:
     try:
         check(value, field=field, label=label, ahead=ahead)
     except ValidationError as exc:
-        raise ApplicationError(exc.message_dict[field][0], code="date_range", extra={"fields": exc.message_dict}) from None
+        raise ApplicationError(exc.message_dict[field][0], code=CoreErrorCode.DATE_RANGE, extra={"fields": exc.message_dict}) from None
 
 
 def _event(case: RescissionCase, kind: str, *, at: dt.datetime, actor, note: str | Text = "", corrects=None,
@@ -251,11 +253,11 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
     from apps.policies.models import Policy
 
     if trigger not in Trigger.values:
-        raise ApplicationError(_("触发来源无效。"), code="invalid_trigger")
+        raise ApplicationError(_("触发来源无效。"), code=ErrorCode.INVALID_TRIGGER)
     if trigger == Trigger.SCREENING_FINDING:
         raise ApplicationError(
             _("合法营运车辆清单比对发现不开立合同解除案件：持证营运车辆按非营运承保的，由保险公司批改保单"
-              "（变更使用性质、重新核定保险费，规则 M6、J8、J9）。"), code="screening_not_a_case")
+              "（变更使用性质、重新核定保险费，规则 M6、J8、J9）。"), code=ErrorCode.SCREENING_NOT_A_CASE)
     if trigger == Trigger.INSURER_FINDING:
         rights.require(actor, "rescissions.add_rescissioncase", _("只有保险公司可以自行发现并立案。"))
     else:
@@ -265,10 +267,10 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
         raise PermissionDeniedError(_("保险公司只能对本公司承保的保单立案。"))
     trigger_ref = (trigger_ref or "").strip()[:120]
     if known_at is None or timezone.is_naive(known_at):
-        raise ApplicationError(_("知道解除事由的时间必须包含时区。"), code="naive_time")
+        raise ApplicationError(_("知道解除事由的时间必须包含时区。"), code=ErrorCode.NAIVE_TIME)
     now = timezone.now()
     if known_at > now + CLOCK_SKEW:
-        raise ApplicationError(_("知道解除事由的时间不能晚于当前时间。"), code="future_time",
+        raise ApplicationError(_("知道解除事由的时间不能晚于当前时间。"), code=CoreErrorCode.FUTURE_TIME,
                                extra={"fields": {"known_at": [_("时间不能晚于当前时间。")]}})
     known_at = min(known_at, now)
 
@@ -334,26 +336,26 @@ def _check_policy_may_have_case(policy, known_at: dt.datetime, *, case: Rescissi
         raise ConflictError(
             _("保单 %(number)s 当前状态为“%(status)s”，只有有效保单才开立合同解除案件。")
             % {"number": policy.number, "status": policy.get_status_display()},
-            code="policy_not_active",
+            code=CoreErrorCode.POLICY_NOT_ACTIVE,
         )
     if policy.usage_nature_insured in OPERATING_NATURES:
         raise ConflictError(
             _("保单 %(number)s 已按营运性质（%(usage)s）承保，使用性质已如实承保，不开立合同解除案件（规则 J5、J13）。")
             % {"number": policy.number, "usage": nature_label(policy.usage_nature_insured)},
-            code="insured_as_operating", extra={"fields": {"policy": [_("该保单已按营运性质承保。")]}},
+            code=ErrorCode.INSURED_AS_OPERATING, extra={"fields": {"policy": [_("该保单已按营运性质承保。")]}},
         )
     if known_at < policy.starts_at:
         message = _("知道解除事由的时间（%(known)s）早于保单 %(number)s 的保险起期（%(start)s）：保险人订立合同时已经知道的，"
                     "不得解除合同（保险法第十六条第六款），不开立合同解除案件。") % {
             "known": _fmt(known_at), "number": policy.number, "start": _fmt(policy.starts_at)}
-        raise ApplicationError(message, code="known_before_start", extra={"fields": {"known_at": [message]}})
+        raise ApplicationError(message, code=ErrorCode.KNOWN_BEFORE_START, extra={"fields": {"known_at": [message]}})
     other = (RescissionCase.objects.filter(case_policies__policy_id=policy.pk, status__in=OPEN_STATUSES)
              .exclude(pk=getattr(case, "pk", None)).first())
     if other is not None:
         raise ConflictError(
             _("保单 %(number)s 已有办理中的合同解除案件 %(case)s，不重复立案；请在该案件中办理。")
             % {"number": policy.number, "case": other.number},
-            code="duplicate_open_case", extra={"case": other.pk},
+            code=ErrorCode.DUPLICATE_OPEN_CASE, extra={"case": other.pk},
         )
 
 
@@ -407,14 +409,14 @@ def rescission_policy_add(*, case: RescissionCase, actor, policy) -> RescissionC
     if policy.insurer_id != case.insurer_id:
         raise PermissionDeniedError(_("只能纳入本公司承保的保单。"))
     if case.case_policies.filter(policy_id=policy.pk).exists():
-        raise ConflictError(_("保单 %(number)s 已在本案件中。") % {"number": policy.number}, code="already_covered")
+        raise ConflictError(_("保单 %(number)s 已在本案件中。") % {"number": policy.number}, code=ErrorCode.ALREADY_COVERED)
     if _holder_key(policy) != case.policyholder_key:
         raise ConflictError(_("保单 %(number)s 的投保人与本案件的投保人不同：一个案件只涵盖同一投保人在本公司的保单。")
-                            % {"number": policy.number}, code="other_policyholder")
+                            % {"number": policy.number}, code=ErrorCode.OTHER_POLICYHOLDER)
     _check_policy_may_have_case(policy, case.known_at, case=case)
     conflict = _path_conflict(case, [policy])
     if conflict:
-        raise ConflictError(conflict, code="path_conflict")
+        raise ConflictError(conflict, code=ErrorCode.PATH_CONFLICT)
     now = timezone.now()
     link = _cover(case, policy, actor=actor, at=now)
     _endorsement_clocks_start(case, [link], actor=actor, at=now)
@@ -440,9 +442,9 @@ def rescission_path_record(*, case: RescissionCase, actor, path: str, reason: st
     now = timezone.now()
     _require_not_lapsed(case, now)
     if case.case_policies.exclude(outcome="").exists():
-        raise ConflictError(_("本案件已有保单办理完毕，不能再改变处理路径。"), code="path_fixed")
+        raise ConflictError(_("本案件已有保单办理完毕，不能再改变处理路径。"), code=ErrorCode.PATH_FIXED)
     if path not in Path.values:
-        raise ApplicationError(_("请选择处理路径。"), code="invalid_path", extra={"fields": {"path": [_("请选择处理路径。")]}})
+        raise ApplicationError(_("请选择处理路径。"), code=ErrorCode.INVALID_PATH, extra={"fields": {"path": [_("请选择处理路径。")]}})
     reason, basis = (reason or "").strip(), (basis or "").strip()
     bound_text(RescissionCase, limit=NOTE_MAX, path_reason=reason, path_basis=basis)
     errors = {}
@@ -462,11 +464,11 @@ def rescission_path_record(*, case: RescissionCase, actor, path: str, reason: st
         fault, meant_at_inception = "", False
     if errors:
         first = next(iter(errors.values()))[0]
-        raise ApplicationError(first, code="path_incomplete", extra={"fields": errors})
+        raise ApplicationError(first, code=ErrorCode.PATH_INCOMPLETE, extra={"fields": errors})
     conflict = _path_conflict(case, [link.policy for link in _links(case)], path=path, operating_since=operating_since,
                               meant_at_inception=meant_at_inception)
     if conflict:
-        raise ConflictError(conflict, code="path_conflict", extra={"fields": {"path": [conflict]}})
+        raise ConflictError(conflict, code=ErrorCode.PATH_CONFLICT, extra={"fields": {"path": [conflict]}})
     case.path, case.fault, case.path_basis, case.path_reason = path, fault, basis, reason
     case.operating_since, case.meant_at_inception, case.path_recorded_at = operating_since, meant_at_inception, now
     if path == Path.RISK_INCREASE and case.matter == DEFAULT_MATTER:
@@ -520,7 +522,7 @@ def rescission_notice_send(*, case: RescissionCase, actor, contact_name: str, co
     if not _PHONE.match(contact_phone):
         errors["contact_phone"] = [_("请填写有效的联系电话。")]
     if errors:
-        raise ApplicationError(_("请填写通知书上的联系人和联系电话。"), code="contact_required", extra={"fields": errors})
+        raise ApplicationError(_("请填写通知书上的联系人和联系电话。"), code=ErrorCode.CONTACT_REQUIRED, extra={"fields": errors})
     case.notice_sent_at = sent_at
     case.notice_contact_name, case.notice_contact_phone = contact_name[:60], contact_phone[:30]
     if matter and matter.strip():
@@ -629,7 +631,7 @@ def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str
     case = _locked(case)
     _require_case_handler(actor, case)
     if decision not in Decision.values:
-        raise ApplicationError(_("决定无效。"), code="invalid_decision")
+        raise ApplicationError(_("决定无效。"), code=ErrorCode.INVALID_DECISION)
     _require_status(case, *OPEN_STATUSES, action=_("作出决定"))
     now = timezone.now()
     _require_not_lapsed(case, now)
@@ -641,7 +643,7 @@ def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str
     bound_text(RescissionCase, limit=NOTE_MAX, decision_reason=reason)
     links = _links(case)
     if decision == Decision.ENDORSED:
-        raise ConflictError(_("批改请通过“批改保单”办理：填写批改后的使用性质、生效日期和保险费。"), code="endorse_separately")
+        raise ConflictError(_("批改请通过“批改保单”办理：填写批改后的使用性质、生效日期和保险费。"), code=ErrorCode.ENDORSE_SEPARATELY)
     if not case.path:
         if decision != Decision.CONDITIONS_NOT_MET:
             _require_path(case, Path.NON_DISCLOSURE, action=_("作出该决定"))
@@ -651,11 +653,11 @@ def rescission_decide(*, case: RescissionCase, actor, decision: str, reason: str
         _check_may_rescind(case, decided_at)
     elif decision == Decision.CONDITIONS_NOT_MET:
         if len(reason) < 4:
-            raise ApplicationError(_("认定不符合解除条件必须写明理由。"), code="reason_required",
+            raise ApplicationError(_("认定不符合解除条件必须写明理由。"), code=CoreErrorCode.REASON_REQUIRED,
                                    extra={"fields": {"reason": [_("请写明不符合法定或约定解除条件的理由。")]}})
     elif decision == Decision.NOT_RESCINDED and case.disclosed_at is None:
         raise ConflictError(_("投保人尚未履行如实告知义务；如决定不解除，请选择“不符合解除条件”并写明理由。"),
-                            code="no_disclosure")
+                            code=ErrorCode.NO_DISCLOSURE)
     case.decision, case.decision_reason, case.decision_reason_msg = decision, reason, {}  # typed: as typed
     case.decided_at, case.decision_recorded_at = decided_at, now
     case.status = {Decision.RESCINDED: Status.RESCINDED, Decision.NOT_RESCINDED: Status.NOT_RESCINDED,
@@ -699,23 +701,23 @@ def _check_art52(case: RescissionCase, links, decision: str, reason: str, decide
     if decision != Decision.RESCINDED:
         raise ConflictError(
             _("承保后危险程度增加：交强险应批改保单并按保单年度重新核定保险费（规则 J9）；商业保险可增加保险费（批改）"
-              "或解除合同（保险法第五十二条）。请选择其中之一。"), code="wrong_path")
+              "或解除合同（保险法第五十二条）。请选择其中之一。"), code=ErrorCode.WRONG_PATH)
     if compulsory:
         raise ConflictError(
             _("交强险保单 %(numbers)s 不能因承保后使用性质改变而解除，应批改并按保单年度重新核定保险费（规则 J9、J13）；"
-              "请先批改交强险保单，再决定商业保险保单。") % {"numbers": "、".join(compulsory)}, code="compulsory_not_rescindable")
+              "请先批改交强险保单，再决定商业保险保单。") % {"numbers": "、".join(compulsory)}, code=ErrorCode.COMPULSORY_NOT_RESCINDABLE)
     if not links:
-        raise ConflictError(_("本案件没有待处理的保单。"), code="nothing_open")
+        raise ConflictError(_("本案件没有待处理的保单。"), code=ErrorCode.NOTHING_OPEN)
     if len(reason) < 4:
-        raise ApplicationError(_("依保险法第五十二条解除合同必须写明理由。"), code="reason_required",
+        raise ApplicationError(_("依保险法第五十二条解除合同必须写明理由。"), code=CoreErrorCode.REASON_REQUIRED,
                                extra={"fields": {"reason": [_("请写明危险程度显著增加的事实和解除合同的理由。")]}})
     if decided_at > case.deadline_at:
-        raise ConflictError(_("已超过 %(at)s（规则 M12）。") % {"at": _fmt(case.deadline_at)}, code="lapsed")
+        raise ConflictError(_("已超过 %(at)s（规则 M12）。") % {"at": _fmt(case.deadline_at)}, code=ErrorCode.LAPSED)
     for link in links:
         if link.policy.status != link.policy.Status.ACTIVE:
             raise ConflictError(_("保单 %(number)s 当前状态为“%(status)s”，不能解除。")
                                 % {"number": link.policy.number, "status": link.policy.get_status_display()},
-                                code="policy_not_active")
+                                code=CoreErrorCode.POLICY_NOT_ACTIVE)
 
 
 @transaction.atomic
@@ -735,17 +737,17 @@ def rescission_endorse(*, case: RescissionCase, actor, policy, usage_nature: str
     _require_not_lapsed(case, timezone.now())
     link = case.case_policies.select_related("policy").filter(policy_id=getattr(policy, "pk", None)).first()
     if link is None:
-        raise ApplicationError(_("该保单不在本案件中。"), code="wrong_policy", extra={"fields": {"policy": [_("该保单不在本案件中。")]}})
+        raise ApplicationError(_("该保单不在本案件中。"), code=ErrorCode.WRONG_POLICY, extra={"fields": {"policy": [_("该保单不在本案件中。")]}})
     if Decision.ENDORSED not in lawful_outcomes(case, link):
         if not case.path:
             _require_path(case, Path.RISK_INCREASE, action=_("批改保单"))
         raise ConflictError(
             _("商业保险保单 %(number)s 的投保人投保时未如实告知：依保险法第十六条由保险人决定解除或不解除合同，不以批改结案。")
             % {"number": link.policy.number} if not link.outcome else
-            _("保单 %(number)s 在本案件中已办理完毕。") % {"number": link.policy.number}, code="not_endorsable")
+            _("保单 %(number)s 在本案件中已办理完毕。") % {"number": link.policy.number}, code=ErrorCode.NOT_ENDORSABLE)
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise ApplicationError(_("批改必须写明原因。"), code="reason_required",
+        raise ApplicationError(_("批改必须写明原因。"), code=CoreErrorCode.REASON_REQUIRED,
                                extra={"fields": {"reason": [_("请写明批改原因。")]}})
     try:
         policy_endorse(actor=actor, policy=link.policy, usage_nature=usage_nature, effective_on=effective_on,
@@ -753,7 +755,7 @@ def rescission_endorse(*, case: RescissionCase, actor, policy, usage_nature: str
     except ValidationError as exc:
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         first = next(iter(fields.values()))[0]
-        raise ApplicationError(first, code="endorsement_invalid", extra={"fields": fields}) from None
+        raise ApplicationError(first, code=ErrorCode.ENDORSEMENT_INVALID, extra={"fields": fields}) from None
     return _locked(case)
 
 
@@ -801,19 +803,19 @@ def _close_endorsed(case: RescissionCase, *, actor, at: dt.datetime, endorsement
 def _check_may_rescind(case: RescissionCase, decided_at: dt.datetime) -> None:
     # Rule J5: written notice first, then 5 days from receipt; disclosure within them forbids rescission.
     if case.notice_received_at is None or case.disclosure_due_at is None:
-        raise ConflictError(_("解除合同前须书面通知投保人（附件三）并登记送达时间（规则 J5）。"), code="notice_required")
+        raise ConflictError(_("解除合同前须书面通知投保人（附件三）并登记送达时间（规则 J5）。"), code=ErrorCode.NOTICE_REQUIRED)
     if case.disclosed_at is not None and case.disclosed_at <= case.disclosure_due_at:
-        raise ConflictError(_("投保人已在期限内履行如实告知义务，保险人不得解除合同（规则 J5）。"), code="disclosed_in_time")
+        raise ConflictError(_("投保人已在期限内履行如实告知义务，保险人不得解除合同（规则 J5）。"), code=ErrorCode.DISCLOSED_IN_TIME)
     if decided_at < clock.earliest_rescission(case.disclosure_due_at):  # the same bound as Clock.last_receipt_date
         raise ConflictError(
             _("投保人的如实告知期限至 %(at)s 届满，届满前不能解除合同（规则 J5）。") % {"at": _fmt(case.disclosure_due_at)},
-            code="disclosure_period_running",
+            code=ErrorCode.DISCLOSURE_PERIOD_RUNNING,
         )
     if decided_at > case.deadline_at:
-        raise ConflictError(_("解除权已于 %(at)s 消灭（规则 J5）。") % {"at": _fmt(case.deadline_at)}, code="lapsed")
+        raise ConflictError(_("解除权已于 %(at)s 消灭（规则 J5）。") % {"at": _fmt(case.deadline_at)}, code=ErrorCode.LAPSED)
     if case.policy.status != case.policy.Status.ACTIVE:
         raise ConflictError(_("保单当前状态为“%(status)s”，不能解除。") % {"status": case.policy.get_status_display()},
-                            code="policy_not_active")
+                            code=CoreErrorCode.POLICY_NOT_ACTIVE)
 
 
 def _close_sibling_cases(case: RescissionCase, *, actor, now: dt.datetime) -> None:
@@ -859,11 +861,11 @@ def rescission_correct(*, case: RescissionCase, actor, event: RescissionEvent, a
     _require_not_lapsed(case, now)
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise ApplicationError(_("更正必须写明原因。"), code="reason_required",
+        raise ApplicationError(_("更正必须写明原因。"), code=CoreErrorCode.REASON_REQUIRED,
                                extra={"fields": {"reason": [_("请写明更正原因。")]}})
     bound_text(RescissionEvent, limit=NOTE_MAX, note=reason)
     if event.case_id != case.pk:
-        raise ApplicationError(_("该事项不属于本案件。"), code="wrong_case")
+        raise ApplicationError(_("该事项不属于本案件。"), code=ErrorCode.WRONG_CASE)
     if event.kind in CORRECTABLE:
         field = CORRECTABLE[event.kind]
     elif event.kind == EventKind.CORRECTION:
@@ -871,9 +873,9 @@ def rescission_correct(*, case: RescissionCase, actor, event: RescissionEvent, a
     else:
         field = None
     if field not in CORRECTABLE.values():
-        raise ApplicationError(_("只能更正通知发出、送达和如实告知的时间；决定不能更正。"), code="not_correctable")
+        raise ApplicationError(_("只能更正通知发出、送达和如实告知的时间；决定不能更正。"), code=ErrorCode.NOT_CORRECTABLE)
     if event.corrections.exists():
-        raise ConflictError(_("该事项已被更正过，请更正最新的一条。"), code="already_corrected")
+        raise ConflictError(_("该事项已被更正过，请更正最新的一条。"), code=ErrorCode.ALREADY_CORRECTED)
     bounds = {
         "notice_sent_at": (case.known_at, _("知道解除事由的时间"), case.notice_received_at),
         "notice_received_at": (case.notice_sent_at, _("通知发出时间"), case.disclosed_at),
@@ -882,7 +884,7 @@ def rescission_correct(*, case: RescissionCase, actor, event: RescissionEvent, a
     at = _moment(at, now=now, not_before=bounds[0], before_label=bounds[1], field="at")
     if bounds[2] is not None and at > bounds[2]:
         raise ApplicationError(_("更正后的时间不能晚于下一步骤的时间（%(at)s）。") % {"at": _fmt(bounds[2])},
-                               code="after_next_step")
+                               code=ErrorCode.AFTER_NEXT_STEP)
     old = getattr(case, field)
     setattr(case, field, at)
     fields = [field]
@@ -921,6 +923,11 @@ def _notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor)
     # the insurer issues the notice (rule J5); the platform only says where it was generated, never that it issued it
     footer = _("%(insurer)s出具 · 文书编号 %(doc)s · 案件 %(no)s · 本文书经柳州市客运车辆保险联合监管平台生成")
     content = render_pdf(data, footer_text=footer % {"insurer": case.insurer.name, "no": case.number, "doc": doc_no})
+    from apps.exchange import pdfsign
+
+    # signed in the insurer's name once, here (PAdES; unsigned for an insurer with its own key, docs/exchange.md)
+    content = pdfsign.sign_document(content, organization=case.insurer, source=f"rescission-notice:{doc_no}",
+                                    title=str(data.title), doc_no=doc_no, case_ref=case.number)
     notice = RescissionNotice(case=case, kind=kind, doc_no=doc_no, issued_on=issued_on, sha256=sha256(content),
                               size=len(content), created_by=acting_user(actor))
     notice.file.save(notices.stored_name(f"{doc_no}.pdf"), ContentFile(notices.seal_pdf(content)), save=False)

@@ -20,11 +20,13 @@ from apps.core import deadlines
 from apps.core.actions import form_action
 from apps.core.audit import audit_record, reveal
 from apps.core.errors import ApplicationError
+from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.exports import FORMATS, Column, display, export_response
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 from apps.policies.access import may_reveal_policyholder
 from apps.policies.services import ENDORSEMENT_RULE
+from apps.rescissions.errors import ErrorCode
 
 from . import conf, notices, selectors, services
 from .access import is_watcher, may_act
@@ -274,7 +276,7 @@ def policy_add(request, pk):
     def call(case, d):
         policy = access.visible(request.user, Policy).filter(number=d["policy_number"].strip()).first()
         if policy is None:
-            raise ApplicationError(_("未找到本公司该保单号的保单。"), code="policy_unknown")
+            raise ApplicationError(_("未找到本公司该保单号的保单。"), code=ErrorCode.POLICY_UNKNOWN)
         return services.rescission_policy_add(case=case, actor=request.user, policy=policy)
 
     return _act(request, pk, PolicyAddForm, call, _("已将该保单纳入本案件，通知书将一并列明。"))
@@ -286,7 +288,7 @@ def correct(request, pk):
     def call(case, d):
         event = RescissionEvent.objects.filter(case=case, pk=d["event"]).first()
         if event is None:
-            raise ApplicationError(_("该事项不属于本案件。"), code="wrong_case")
+            raise ApplicationError(_("该事项不属于本案件。"), code=ErrorCode.WRONG_CASE)
         services.rescission_correct(case=case, actor=request.user, event=event, at=d["at"], reason=d["reason"])
         return case
 
@@ -363,7 +365,7 @@ def pdf_response(user, notice: RescissionNotice) -> FileResponse:
     if hashlib.sha256(content).hexdigest() != notice.sha256:
         audit_record(actor=user, action="rescission.notice_integrity_failure", obj=notice.case,
                      organization=notice.case.insurer, detail={"notice": notice.pk, "doc_no": notice.doc_no})
-        raise ApplicationError(_("文书文件与登记的摘要不一致，已记录。请联系平台管理员。"), code="integrity")
+        raise ApplicationError(_("文书文件与登记的摘要不一致，已记录。请联系平台管理员。"), code=CoreErrorCode.INTEGRITY)
     reveal(actor=user, obj=notice.case.policy, field="policyholder_name", reason=f"rescission notice pdf {notice.doc_no}")
     response = FileResponse(BytesIO(content), content_type="application/pdf", filename=f"{notice.doc_no}.pdf")
     response["X-Content-SHA256"] = notice.sha256

@@ -12,6 +12,7 @@ from apps.core.errors import ApplicationError
 from apps.parties import access, rights
 from apps.parties.scoping import ScopedReadOnlyViewSet
 from apps.policies.access import may_reveal_policyholder
+from apps.rescissions.errors import ErrorCode
 
 from .. import services
 from ..models import RescissionCase, RescissionEvent, RescissionNotice, Trigger
@@ -117,7 +118,7 @@ class RescissionCaseViewSet(ScopedReadOnlyViewSet):
         d = data.validated_data
         event = RescissionEvent.objects.filter(case=case, pk=d["event"]).first()
         if event is None:
-            raise ApplicationError(_("该事项不属于本案件。"), code="wrong_case")
+            raise ApplicationError(_("该事项不属于本案件。"), code=ErrorCode.WRONG_CASE)
         services.rescission_correct(case=case, actor=request.user, event=event, at=d["at"], reason=d["reason"])
         return self._done(case)
 
