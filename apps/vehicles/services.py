@@ -37,6 +37,7 @@ from apps.core.validators import (
 )
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
+from apps.vehicles.errors import ErrorCode
 
 from . import conf
 from .models import Driver, DriverAssignment, OnboardingCheck, OperatingPermit, Vehicle
@@ -138,7 +139,7 @@ def _check_owns_vehicle(actor, vehicle: Vehicle) -> None:
     if actor.kind == OrganizationKind.TAXI_COMPANY and vehicle.company_id != actor.organization_id:
         raise PermissionDeniedError(_(
             "该车辆已在车辆登记册中，但不在本企业台账，不能修改或导入其信息；"
-            "车辆须先通过上线核查并上线，才纳入本企业台账（规则 M9）。"), code="not_in_ledger")
+            "车辆须先通过上线核查并上线，才纳入本企业台账（规则 M9）。"), code=ErrorCode.NOT_IN_LEDGER)
 
 
 def may_change_vehicle(actor, vehicle: Vehicle) -> bool:
@@ -904,7 +905,7 @@ def vehicle_lookup(query: str) -> Vehicle:
     """A plate or a VIN as typed by a user → the vehicle, or ``ApplicationError`` in Chinese."""
     text = (query or "").strip()
     if not text:
-        raise ApplicationError(_("请输入号牌号码或车辆识别代号（VIN）。"), code="query_required")
+        raise ApplicationError(_("请输入号牌号码或车辆识别代号（VIN）。"), code=ErrorCode.QUERY_REQUIRED)
     upper = text.upper()
     vehicle = None
     if len(upper) == 17 and upper.isascii():
@@ -913,10 +914,10 @@ def vehicle_lookup(query: str) -> Vehicle:
         try:
             vehicle = Vehicle.objects.filter(plate=normalize_plate(text)).first()
         except ValidationError as exc:
-            raise ApplicationError(exc.messages[0], code="query_invalid") from None
+            raise ApplicationError(exc.messages[0], code=ErrorCode.QUERY_INVALID) from None
     if vehicle is None:
         raise ApplicationError(
-            _("车辆登记册中没有号牌或车辆识别代号为“%(q)s”的车辆。") % {"q": text}, code="vehicle_not_found",
+            _("车辆登记册中没有号牌或车辆识别代号为“%(q)s”的车辆。") % {"q": text}, code=ErrorCode.VEHICLE_NOT_FOUND,
         )
     return vehicle
 
@@ -994,11 +995,11 @@ def onboarding_check_run(
     if actor.kind == OrganizationKind.TAXI_COMPANY:
         company = actor.organization
     if company is None or company.kind != OrganizationKind.TAXI_COMPANY:
-        raise ApplicationError(_("上线核查须由出租汽车企业/平台进行。"), code="company_required")
+        raise ApplicationError(_("上线核查须由出租汽车企业/平台进行。"), code=ErrorCode.COMPANY_REQUIRED)
     if vehicle is None:
         vehicle = vehicle_lookup(query or "")
     if vehicle.company_id not in (None, company.pk):
-        raise PermissionDeniedError(_("该车辆已在其他企业的台账中。"), code="other_company")
+        raise PermissionDeniedError(_("该车辆已在其他企业的台账中。"), code=ErrorCode.OTHER_COMPANY)
     at = check_instant(at, field="at", label=_("时间"), ahead=PAST) or timezone.now()
     result = verify_vehicle(vehicle, at)
     reasons = onboarding_reasons(result, permit_kind=permit_kind, at=at)
@@ -1034,7 +1035,7 @@ def vehicle_set_online(*, actor, vehicle: Vehicle, online: bool = True, at: dt.d
     else:
         company = vehicle.company
     if company is None:
-        raise ApplicationError(_("车辆不在任何企业的台账中。"), code="no_company")
+        raise ApplicationError(_("车辆不在任何企业的台账中。"), code=ErrorCode.NO_COMPANY)
     if vehicle.company_id not in (None, company.pk):
         raise PermissionDeniedError(_("该车辆属于其他企业的台账。"))
     if online:
@@ -1044,14 +1045,14 @@ def vehicle_set_online(*, actor, vehicle: Vehicle, online: bool = True, at: dt.d
         max_age = dt.timedelta(days=conf.onboarding_check_valid_days())
         if check is None or not check.passed:
             raise ApplicationError(
-                _("该车辆没有通过上线核查，不能上线（规则 M9）。请先进行上线核查。"), code="onboarding_not_passed",
+                _("该车辆没有通过上线核查，不能上线（规则 M9）。请先进行上线核查。"), code=ErrorCode.ONBOARDING_NOT_PASSED,
                 extra={"check": check.pk if check else None},
             )
         if check.checked_at < at - max_age:
             raise ApplicationError(
                 _("最近一次通过的上线核查已超过 %(n)d 天，请重新核查后再上线（规则 M9）。") % {
                     "n": conf.onboarding_check_valid_days()},
-                code="onboarding_stale", extra={"check": check.pk},
+                code=ErrorCode.ONBOARDING_STALE, extra={"check": check.pk},
             )
         changed = apply_changes(vehicle, {"company": company, "online": True, "online_since": at})
         vehicle.save(update_fields=[*changed, "updated_at"])
