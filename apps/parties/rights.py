@@ -34,6 +34,7 @@ from functools import cache
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
+from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.errors import PermissionDeniedError
 
 from .models import ROLE_FOR_KIND, Organization, Role
@@ -157,7 +158,7 @@ def may(actor, perm: str) -> bool:
 def require(actor, perm: str, message: str | None = None) -> None:
     """Raise ``PermissionDeniedError`` (HTTP 403, ``message`` shown to the user) unless ``actor`` holds ``perm``."""
     if not may(actor, perm):
-        raise PermissionDeniedError(message or _("您没有执行此操作的权限。"), code="permission_denied")
+        raise PermissionDeniedError(message or _("您没有执行此操作的权限。"), code=CoreErrorCode.PERMISSION_DENIED)
 
 
 # --- applying the table ----------------------------------------------------------------------------------------
