@@ -42,5 +42,4 @@ class ClaimsConfig(AppConfig):
 
         register_kind(analytics.BATCH_KIND, analytics.ingest_focused_checks, label=_("理赔分析重点核查清单"))
         risk_features.register()
-        if seed_demo not in DEMO_SEEDERS:
-            DEMO_SEEDERS.append(seed_demo)
+        DEMO_SEEDERS.add(seed_demo)

@@ -31,5 +31,4 @@ class ComplaintsConfig(AppConfig):
         navigation.register(_("投诉举报"), "complaints:staff_list", roles=roles, order=70, group="oversight")
         home.register("complaints", "complaints/panel.html", views.panel_context,
                       roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF], order=40)
-        if seed_demo_complaints not in DEMO_SEEDERS:
-            DEMO_SEEDERS.append(seed_demo_complaints)
+        DEMO_SEEDERS.add(seed_demo_complaints)

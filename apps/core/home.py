@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .registry import Registry
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -15,11 +17,12 @@ class Panel:
     order: int
 
 
-_PANELS: dict[str, Panel] = {}
+_PANELS: Registry[Panel] = Registry("home panels")
 
 
 def register(key: str, template: str, context: Callable, *, roles=None, order: int = 100) -> None:
-    _PANELS[key] = Panel(key, template, context, frozenset(roles) if roles else None, order)
+    """A panel of the home page (``apps.core.registry``: the same key twice is an error unless it is the same panel)."""
+    _PANELS.register(key, Panel(key, template, context, frozenset(roles) if roles else None, order))
 
 
 def panels_for(request) -> list[dict]:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .registry import Registry
+
 GROUPS = {
     "overview": _("看板与月报"),
     "registers": _("登记册"),  # vehicles, permits, drivers, policies, standard, premiums, imports
@@ -29,15 +31,15 @@ class NavItem:
     group: str | None = None
 
 
-_ITEMS: list[NavItem] = []
+_ITEMS: Registry[NavItem] = Registry("navigation")  # by url_name
 
 
 def register(label, url_name: str, *, roles=None, order: int = 100, group: str | None = None) -> None:
+    """A menu entry, by its URL name (``apps.core.registry``: the same page twice is an error unless it is the
+    same entry)."""
     if group is not None and group not in GROUPS:
         raise ValueError(f"unknown navigation group {group!r}")
-    item = NavItem(label, url_name, frozenset(roles) if roles else None, order, group)
-    if item.url_name not in {i.url_name for i in _ITEMS}:
-        _ITEMS.append(item)
+    _ITEMS.register(url_name, NavItem(label, url_name, frozenset(roles) if roles else None, order, group))
 
 
 def items_for(user, path: str = "") -> list[dict]:
@@ -48,7 +50,7 @@ def items_for(user, path: str = "") -> list[dict]:
     role = getattr(user, "role", None)
     entries: list[dict] = []
     groups: dict[str, dict] = {}
-    for item in sorted(_ITEMS, key=lambda i: i.order):
+    for item in sorted(_ITEMS.values(), key=lambda i: i.order):
         if item.roles is not None and role not in item.roles and not user.is_superuser:
             continue
         try:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .registry import Registry
+
 CIVIL_CODE_ROLL_OVER = "民法典第二百零一条、第二百零三条（规则 T1）"
 
 
@@ -59,7 +61,7 @@ class ClockRule:
         return self.warn_before() if callable(self.warn_before) else self.warn_before
 
 
-_RULES: dict[str, ClockRule] = {}
+_RULES: Registry[ClockRule] = Registry("clock rules")
 
 
 def register_rule(rule: str, label, *, rule_ids: str = "", legal_basis: object = "", unit: str = "",
@@ -74,8 +76,7 @@ def register_rule(rule: str, label, *, rule_ids: str = "", legal_basis: object =
         roll_over=roll_over, roll_over_basis=roll_over_basis, end_of_day=end_of_day, warn_fraction=warn_fraction,
         warn_before=warn_before, reminders=reminders, obligation=obligation,
     )
-    _RULES[rule] = entry
-    return entry
+    return _RULES.register(rule, entry)  # the same rule twice: an error unless the same registration
 
 
 def rule_label(rule: str) -> str:

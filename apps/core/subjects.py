@@ -23,6 +23,8 @@ from django.urls import reverse
 
 from apps.parties import access
 
+from .registry import Registry
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -38,13 +40,13 @@ class _Kind:
     queryset: Callable[[object], QuerySet] | None
 
 
-_KINDS: dict[str, _Kind] = {}
+_KINDS: Registry[_Kind] = Registry("subject kinds")
 
 
 def register(model: str, *, label: Callable[[Model], str], url: Callable[[Model], str] | None = None,
              related: Iterable[str] = (), queryset: Callable[[object], QuerySet] | None = None) -> None:
     """Register a kind of subject by its ``app_label.modelname`` (lower case)."""
-    _KINDS[model.lower()] = _Kind(label=label, url=url, related=tuple(related), queryset=queryset)
+    _KINDS.register(model.lower(), _Kind(label=label, url=url, related=tuple(related), queryset=queryset))
 
 
 def _parent_visible(model: str, parent_field: str, parent_model: str) -> Callable[[object], QuerySet]:

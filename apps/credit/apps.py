@@ -16,8 +16,7 @@ class CreditConfig(AppConfig):
         from . import conf, handlers, services, views  # noqa: F401 - handlers register with the deadline scan
 
         # rule M15: no new ride-hailing policy from an insurer whose ride-hailing business is suspended
-        if services.policy_create_check_suspension not in policy_services.POLICY_CREATE_CHECKS:
-            policy_services.POLICY_CREATE_CHECKS.append(services.policy_create_check_suspension)
+        policy_services.POLICY_CREATE_CHECKS.add(services.policy_create_check_suspension)
         from apps.core.models import Deadline
 
         # Rules M15, M17: the issuer follows up its measure. The length depends on the kind of action
@@ -58,5 +57,4 @@ class CreditConfig(AppConfig):
 
         from .demo import seed_demo_credit
 
-        if seed_demo_credit not in DEMO_SEEDERS:
-            DEMO_SEEDERS.append(seed_demo_credit)
+        DEMO_SEEDERS.add(seed_demo_credit)

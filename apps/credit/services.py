@@ -494,7 +494,7 @@ def is_ride_hailing_policy(*, vehicle, usage_nature_insured: str, starts_at) -> 
 
 
 def policy_create_check_suspension(*, insurer, vehicle, usage_nature_insured, starts_at, **_kwargs) -> None:
-    """Appended to ``apps.policies.services.POLICY_CREATE_CHECKS``: while the regulator's suspension of an
+    """Registered in ``apps.policies.services.POLICY_CREATE_CHECKS``: while the regulator's suspension of an
     insurer's ride-hailing insurance business is in effect, no new ride-hailing policy from it (rule M15)."""
     if insurer is None:
         return

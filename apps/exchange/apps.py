@@ -15,8 +15,7 @@ class ExchangeConfig(AppConfig):
 
         from . import services
 
-        if services.on_organization_created not in ORGANIZATION_CREATED_HOOKS:
-            ORGANIZATION_CREATED_HOOKS.append(services.on_organization_created)
+        ORGANIZATION_CREATED_HOOKS.add(services.on_organization_created)
         navigation.register(_("数据交换"), "exchange-batch-list", order=80)
         home.register(
             "exchange-attention", "exchange/_home_panel.html", _home_panel,
@@ -26,8 +25,7 @@ class ExchangeConfig(AppConfig):
 
         if registry.get_kind(log.HEADS_KIND) is None:
             registry.register_kind(log.HEADS_KIND, log.ingest_heads, label=_("透明日志签名树头"))
-        if _seed_demo_keys not in DEMO_SEEDERS:
-            DEMO_SEEDERS.append(_seed_demo_keys)
+        DEMO_SEEDERS.add(_seed_demo_keys)
         checks.register(_check_backoff_below_visibility_timeout)
         checks.register(_check_suite)
 

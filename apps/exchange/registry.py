@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.registry import Registry
+
 if TYPE_CHECKING:  # pragma: no cover
     from .models import Batch
 
@@ -60,7 +62,7 @@ KNOWN_LABELS = {
     "check_results": _("核查处置结果"),
 }
 
-_KINDS: dict[str, BatchKind] = {}
+BATCH_KINDS: Registry[BatchKind] = Registry("batch kinds")
 
 
 def register_kind(
@@ -80,30 +82,30 @@ def register_kind(
     if not kind or len(kind) > 40 or not kind.replace("_", "").isalnum():
         raise ValueError(f"invalid batch kind {kind!r}")
     spec = BatchKind(kind, label or KNOWN_LABELS.get(kind, kind), handler, on_receipt, on_rejected)
-    existing = _KINDS.get(kind)
-    if existing is not None and not replace and existing.handler is not handler:
-        raise RuntimeError(f"batch kind {kind!r} is already registered")
-    _KINDS[kind] = spec
-    return spec
+    existing = BATCH_KINDS.get(kind)
+    if replace or (existing is not None and existing.handler is handler):
+        # the same handler again (its label or callbacks restated), or a replacement said explicitly
+        return BATCH_KINDS.replace(kind, spec)
+    return BATCH_KINDS.register(kind, spec)  # another handler for a registered kind: DuplicateEntry
 
 
 def unregister_kind(kind: str) -> None:
-    _KINDS.pop(kind, None)
+    BATCH_KINDS.unregister(kind)
 
 
 def get_kind(kind: str) -> BatchKind | None:
-    return _KINDS.get(kind)
+    return BATCH_KINDS.get(kind)
 
 
 def is_registered(kind: str) -> bool:
-    return kind in _KINDS
+    return kind in BATCH_KINDS
 
 
 def kind_label(kind: str) -> str:
-    spec = _KINDS.get(kind)
+    spec = BATCH_KINDS.get(kind)
     return str(spec.label if spec else KNOWN_LABELS.get(kind, kind))
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    names = sorted(set(_KINDS) | set(KNOWN_LABELS))
+    names = sorted(set(BATCH_KINDS) | set(KNOWN_LABELS))
     return [(name, kind_label(name)) for name in names]

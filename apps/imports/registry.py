@@ -1,5 +1,5 @@
 """The registry of import kinds: what can be imported, from which row spec, by whom. The apps that own the
-registers register their kinds (``register_kind`` in their AppConfig.ready(): ``apps/vehicles/imports.py``,
+registers register their kinds (``register_import_kind`` in their AppConfig.ready(): ``apps/vehicles/imports.py``,
 ``apps/policies/imports.py``)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.core.registry import Registry
 from apps.imports.errors import ErrorCode
 from apps.parties import rights
 
@@ -58,24 +59,26 @@ class ImportKind:
         return rights.may(user, self.perm)
 
 
-_KINDS: dict[str, ImportKind] = {}
+IMPORT_KINDS: Registry[ImportKind] = Registry("import kinds", key=lambda kind: kind.key)
 
 
-def register_kind(kind: ImportKind) -> None:
-    _KINDS[kind.key] = kind
+def register_import_kind(kind: ImportKind) -> ImportKind:
+    """Register an import kind under its key (``apps.core.registry``: the same key twice is an error unless it is
+    the same kind)."""
+    return IMPORT_KINDS.add(kind)
 
 
 def get_kind(key: str) -> ImportKind:
     try:
-        return _KINDS[key]
+        return IMPORT_KINDS[key]
     except KeyError:
         raise ApplicationError(_("未知的导入类型“%(k)s”。") % {"k": key}, code=ErrorCode.IMPORT_KIND_UNKNOWN) from None
 
 
 def kinds_for(user) -> list[ImportKind]:
-    return [k for k in _KINDS.values() if k.may_import(user)]
+    return [k for k in IMPORT_KINDS.values() if k.may_import(user)]
 
 
 def all_kinds() -> list[ImportKind]:
-    return list(_KINDS.values())
+    return list(IMPORT_KINDS.values())
 

@@ -18,7 +18,7 @@ only pass ids to them.
    idempotent: re-importing the same file reports every row as "unchanged" and writes nothing.
 5. ``import_files_purge`` (Celery beat, daily) deletes uploaded files after ``IMPORT_FILE_RETENTION_DAYS``.
 
-Import kinds are registered by the apps that own the registers (``registry.register_kind``), with the row spec,
+Import kinds are registered by the apps that own the registers (``registry.register_import_kind``), with the row spec,
 who may import, an optional cheap per-row precheck, the natural key (duplicates inside one file are reported at
 preview) and an optional set-based applier for large files (``copy.copy_insert`` writes its new rows).
 """

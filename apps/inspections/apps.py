@@ -38,5 +38,4 @@ class InspectionsConfig(AppConfig):
                       roles=associations, order=13)
         home.register("inspections.trainings", "inspections/panel_trainings.html", panels.trainings_panel,
                       roles=[Role.TAXI_ASSOCIATION_STAFF], order=13)
-        if seed_demo_inspections not in DEMO_SEEDERS:
-            DEMO_SEEDERS.append(seed_demo_inspections)
+        DEMO_SEEDERS.add(seed_demo_inspections)

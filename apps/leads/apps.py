@@ -43,8 +43,7 @@ class LeadsConfig(AppConfig):
         home.register("leads-risk-runs", "leads/_home_risk_runs.html", _home_risk_runs,
                       roles=["insurance_association_staff"], order=12)
         home.register("leads-worklist", "leads/_home_worklist.html", _home_worklist, roles=["insurer_staff"], order=20)
-        if seed_demo not in DEMO_SEEDERS:
-            DEMO_SEEDERS.append(seed_demo)
+        DEMO_SEEDERS.add(seed_demo)
 
 
 def _home_panel(request) -> dict:

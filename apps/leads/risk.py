@@ -40,6 +40,7 @@ from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ConflictError, PermissionDeniedError
 from apps.core.notifications import Text, notify_organization
+from apps.core.registry import Registry
 from apps.leads.errors import ErrorCode
 from apps.parties.models import OrganizationKind
 
@@ -58,16 +59,16 @@ class Feature:
     order: int
 
 
-_FEATURES: dict[str, Feature] = {}
+_FEATURES: Registry[Feature] = Registry("risk features")
 
 
 def register_feature(key: str, label, fn: FeatureFn, *, default_weight=1, order: int = 100) -> Feature:
-    """Add (or replace) a feature of the risk model; call it from an AppConfig.ready()."""
+    """Add a feature of the risk model; call it from an AppConfig.ready() (``apps.core.registry``: the same key
+    twice is an error unless it is the same feature)."""
     if not key or not key.replace("_", "").isalnum():
         raise ValueError(f"invalid feature key {key!r}")
     feature = Feature(key, label, fn, Decimal(str(default_weight)), order)
-    _FEATURES[key] = feature
-    return feature
+    return _FEATURES.register(key, feature)
 
 
 def features() -> list[Feature]:

@@ -22,10 +22,12 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.module_loading import autodiscover_modules
 
+from apps.core.registry import Registry
+
 from .models import Organization, OrganizationKind, User
 
 Rule = Callable[[User, QuerySet], QuerySet]
-_RULES: dict[type[Model], Rule] = {}
+_RULES: Registry[Rule] = Registry("audience rules")  # by model
 
 # Parties that read city-wide registers (they supervise everyone): transport, the regulator, the insurance
 # association. The taxi association sees companies and drivers; companies and insurers see their own.
@@ -33,13 +35,7 @@ SUPERVISORS = frozenset({OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR,
 
 
 def audience(model: type[Model]) -> Callable[[Rule], Rule]:
-    def register(rule: Rule) -> Rule:
-        if model in _RULES and _RULES[model] is not rule:
-            raise RuntimeError(f"two audience rules for {model.__name__}")
-        _RULES[model] = rule
-        return rule
-
-    return register
+    return _RULES.register(model)  # two different rules for one model: DuplicateEntry
 
 
 def autodiscover() -> None:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.audit import audit_record
+from apps.core.registry import Registry, dotted_name
 from apps.core.validators import normalize_uscc
 
 from . import rights
@@ -15,7 +16,7 @@ from .models import ROLE_FOR_KIND, ApiKey, Organization, User
 
 # Hooks ``fn(organization=, actor=)`` run inside organization_create's transaction (e.g. the exchange app issues
 # the key pairs).
-ORGANIZATION_CREATED_HOOKS: list = []
+ORGANIZATION_CREATED_HOOKS: Registry = Registry("organisation-created hooks", key=dotted_name)
 
 
 @transaction.atomic
@@ -24,7 +25,7 @@ def organization_create(*, kind: str, name: str, uscc: str, short_name: str = ""
     org = Organization(kind=kind, name=name, uscc=normalize_uscc(uscc), short_name=short_name)
     org.full_clean()
     org.save()
-    for hook in ORGANIZATION_CREATED_HOOKS:
+    for hook in ORGANIZATION_CREATED_HOOKS.values():
         hook(organization=org, actor=actor)
     audit_record(actor=actor, action="organization.create", obj=org, organization=org, detail={"kind": kind})
     return org

@@ -30,8 +30,7 @@ class PoliciesConfig(AppConfig):
 
         from .demo import seed_demo_standard
 
-        if seed_demo_standard not in DEMO_SEEDERS:
-            DEMO_SEEDERS.append(seed_demo_standard)
+        DEMO_SEEDERS.add(seed_demo_standard)
         register_timeline_source("policies", views.policies_on_vehicle_timeline)
 
         readers = ["transport_officer", "regulator_staff", "insurance_association_staff"]

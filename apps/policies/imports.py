@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.imports.registry import ImportKind, register_kind
+from apps.imports.registry import ImportKind, register_import_kind
 
 
 def _insurer_precheck(user, kwargs: dict[str, Any]) -> None:
@@ -25,7 +25,7 @@ def _policy_keys(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def register() -> None:
-    register_kind(ImportKind(
+    register_import_kind(ImportKind(
         key="policies", label=gettext_lazy("保单"), spec="apps.policies.rows.POLICY_ROWS",
         perm="policies.add_policy",
         list_url="policies:list", precheck=_insurer_precheck, natural_keys=_policy_keys,

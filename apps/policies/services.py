@@ -3,7 +3,7 @@
 * An insurer writes only its own policies (``PermissionDeniedError`` otherwise); supervisors read, never write.
 * ``POLICY_CREATE_CHECKS``: functions ``fn(*, actor, insurer, vehicle, kind, usage_nature_insured, starts_at,
   ends_at)`` run before a policy is created (by ``policy_create`` and ``policy_upsert``); each may raise
-  ``ApplicationError`` to refuse it. Later apps append to it — e.g. the credit app refuses ride-hailing policies
+  ``ApplicationError`` to refuse it. Later apps add theirs (``POLICY_CREATE_CHECKS.add(fn)``, an ``apps.core.registry.Registry``) — e.g. the credit app refuses ride-hailing policies
   from an insurer whose ride-hailing business is suspended (rule M15).
 * ``coverage_standard_publish``: the associations publish a new version of the standard (rule M10).
 """
@@ -29,6 +29,7 @@ from apps.core.deadlines import SHANGHAI, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.notifications import Text, stored
+from apps.core.registry import Registry, dotted_name
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import check_amount, check_date, check_instant
 from apps.parties import rights
@@ -63,7 +64,7 @@ from .models import (
 )
 
 PolicyCheck = Callable[..., None]
-POLICY_CREATE_CHECKS: list[PolicyCheck] = []
+POLICY_CREATE_CHECKS: Registry[PolicyCheck] = Registry("policy-create checks", key=dotted_name)
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ def _refuse_lifecycle_changes(policy: Policy | None, values: dict[str, Any]) -> 
 
 
 def _run_create_checks(**kwargs) -> None:
-    for check in POLICY_CREATE_CHECKS:
+    for check in POLICY_CREATE_CHECKS.values():
         check(**kwargs)
 
 

@@ -45,5 +45,4 @@ class RescissionsConfig(AppConfig):
         # the insurance association's home is built around its own work (its 督促 items, apps.credit) instead
         home.register("rescissions.watcher", "rescissions/panel_watcher.html", watcher_panel,
                       roles=["regulator_staff"], order=30)
-        if seed_demo not in DEMO_SEEDERS:
-            DEMO_SEEDERS.append(seed_demo)
+        DEMO_SEEDERS.add(seed_demo)

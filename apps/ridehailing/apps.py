@@ -17,8 +17,7 @@ class RideHailingConfig(AppConfig):
         from . import partitions
         from .demo import seed_demo_ridehailing
 
-        if seed_demo_ridehailing not in DEMO_SEEDERS:
-            DEMO_SEEDERS.append(seed_demo_ridehailing)
+        DEMO_SEEDERS.add(seed_demo_ridehailing)
         checks.register(partitions.check_retention_setting, "ridehailing")
         navigation.register(_("网约车数据接入"), "ridehailing:feeds",
                             roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.TAXI_COMPANY_STAFF], order=95,

@@ -27,5 +27,4 @@ class VehiclesConfig(AppConfig):
         navigation.register(_("待处理车辆"), "vehicles:worklist", roles=["taxi_company_staff"], order=24, group="registers")
         navigation.register(_("批量导入"), "import-list",
                             roles=["transport_officer", "taxi_company_staff", "insurer_staff"], order=90, group="registers")
-        if seed_demo_city not in DEMO_SEEDERS:
-            DEMO_SEEDERS.append(seed_demo_city)
+        DEMO_SEEDERS.add(seed_demo_city)

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.imports.registry import ImportKind, register_kind
+from apps.imports.registry import ImportKind, register_import_kind
 from apps.parties.models import OrganizationKind
 
 K = OrganizationKind
@@ -55,20 +55,20 @@ def _vehicle_precheck(user, kwargs: dict[str, Any]) -> None:
 
 
 def register() -> None:
-    register_kind(ImportKind(
+    register_import_kind(ImportKind(
         key="vehicles", label=gettext_lazy("车辆"), spec="apps.vehicles.rows.VEHICLE_ROWS",
         perm="vehicles.add_vehicle",
         list_url="vehicles:list", precheck=_vehicle_precheck, natural_keys=_vehicle_keys,
         bulk="apps.vehicles.services.vehicles_bulk_upsert", parallel=True,
         help=gettext_lazy("以车辆识别代号（VIN）为准：已有车辆更新所填写的项目，空白单元格保持不变。"),
     ))
-    register_kind(ImportKind(
+    register_import_kind(ImportKind(
         key="permits", label=gettext_lazy("运输证"), spec="apps.vehicles.rows.PERMIT_ROWS",
         perm="vehicles.add_operatingpermit",
         list_url="vehicles:permits", natural_keys=_permit_keys,
         help=gettext_lazy("以运输证号为准；车辆须已在车辆登记册中。"),
     ))
-    register_kind(ImportKind(
+    register_import_kind(ImportKind(
         key="drivers", label=gettext_lazy("驾驶员"), spec="apps.vehicles.rows.DRIVER_ROWS",
         perm="vehicles.add_driver",
         list_url="vehicles:drivers", precheck=_company_precheck, natural_keys=_driver_keys,

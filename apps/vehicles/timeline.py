@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.deadlines import SHANGHAI
+from apps.core.registry import Registry
 from apps.parties import access
 
 from .models import DriverAssignment, OnboardingCheck, OperatingPermit, Vehicle
@@ -41,11 +42,11 @@ class TimelineItem:
 
 
 TimelineSource = Callable[[object, Vehicle], Iterable[TimelineItem]]
-VEHICLE_TIMELINE_SOURCES: dict[str, TimelineSource] = {}
+VEHICLE_TIMELINE_SOURCES: Registry[TimelineSource] = Registry("vehicle timeline sources")
 
 
-def register_timeline_source(key: str, fn: TimelineSource) -> None:
-    VEHICLE_TIMELINE_SOURCES[key] = fn
+def register_timeline_source(key: str, fn: TimelineSource) -> TimelineSource:
+    return VEHICLE_TIMELINE_SOURCES.register(key, fn)  # another source under a key: DuplicateEntry
 
 
 def vehicle_timeline(user, vehicle: Vehicle) -> list[TimelineItem]:

@@ -381,7 +381,7 @@ def test_wiring_hook_beat_task_options_and_system_check():
     from apps.parties.services import ORGANIZATION_CREATED_HOOKS
     from liuzhou_regulation.celery import app
 
-    assert services.on_organization_created in ORGANIZATION_CREATED_HOOKS
+    assert services.on_organization_created in ORGANIZATION_CREATED_HOOKS.values()
     sweep = app.conf.beat_schedule["exchange-sweep"]
     assert sweep["task"] == "apps.exchange.tasks.exchange_sweep" and sweep["schedule"] == 60
     assert deliver_batch.acks_late and deliver_batch.reject_on_worker_lost

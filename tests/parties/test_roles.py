@@ -50,9 +50,10 @@ def test_user_create_gives_exactly_one_role_group(db, kind):
 @pytest.fixture
 def only_parties_demo(monkeypatch):
     """Run seed_demo without the other apps' demo data (their own tests cover it)."""
+    from apps.core.registry import Registry, dotted_name
     from apps.parties.management.commands import seed_demo
 
-    monkeypatch.setattr(seed_demo, "DEMO_SEEDERS", [])
+    monkeypatch.setattr(seed_demo, "DEMO_SEEDERS", Registry("demo seeders (test)", key=dotted_name))
     return seed_demo.DEMO_SEEDERS
 
 
@@ -84,7 +85,8 @@ def test_a_failing_demo_seeder_is_reported_and_does_not_stop_the_others(db, only
     def fine(stdout):
         ran.append(True)
 
-    only_parties_demo[:] = [broken, fine]
+    only_parties_demo.add(broken)
+    only_parties_demo.add(fine)
     err = StringIO()
     call_command("seed_demo", "--quiet-logins", stdout=StringIO(), stderr=err)
     assert ran == [True]

@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.core.models import AuditEvent
+from apps.core.registry import dotted_name
 from apps.policies.models import Policy
 from apps.policies.services import POLICY_CREATE_CHECKS
 from tests.policies.factories import PolicyFactory, joint_standard
@@ -130,7 +131,7 @@ def test_policy_create_checks_hook_can_refuse(parties, api):
         if insurer == parties.insurer_b and usage_nature_insured == "ride_hailing":
             raise ApplicationError("该保险公司网约车保险业务已暂停。", code="insurer_suspended")
 
-    POLICY_CREATE_CHECKS.append(refuse)
+    POLICY_CREATE_CHECKS.add(refuse)
     try:
         body = {"number": "PH1", "kind": "compulsory", "vin": make_vin(8301), "seats": 5,
                 "usage_nature_insured": "ride_hailing", "starts_at": "2026-05-01T00:00:00+08:00",
@@ -140,7 +141,7 @@ def test_policy_create_checks_hook_can_refuse(parties, api):
         assert api.as_user(parties.insurer_a_user).post(f"{API}/policies/", body, format="json").status_code == 201
         assert not Policy.objects.filter(insurer=parties.insurer_b).exists()
     finally:
-        POLICY_CREATE_CHECKS.remove(refuse)
+        POLICY_CREATE_CHECKS.unregister(dotted_name(refuse))
 
 
 def test_coverage_standard_published_by_associations_only(parties, api):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from apps.core.registry import Registry, dotted_name
 from apps.parties import services
 from apps.parties.models import Organization, Role, User
 from apps.parties.rights import SystemActor
@@ -21,8 +22,9 @@ from apps.parties.rights import SystemActor
 DEMO_PASSWORD = "Liuzhou-2026"  # shown on screen by `make run`; demo data only
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_organizations.json"
 
-# Other apps append callables ``fn(stdout) -> None`` to load their own demo data after the parties exist.
-DEMO_SEEDERS: list = []
+# Other apps add callables ``fn(stdout) -> None`` (``DEMO_SEEDERS.add(fn)``) to load their own demo data after the
+# parties exist; they run in registration order (that of INSTALLED_APPS).
+DEMO_SEEDERS: Registry = Registry("demo seeders", key=dotted_name)
 
 
 class Command(BaseCommand):
@@ -54,7 +56,7 @@ class Command(BaseCommand):
                             actor=actor,
                         )
         failed = []
-        for seeder in DEMO_SEEDERS:
+        for seeder in DEMO_SEEDERS.values():
             # One app's broken demo data must not keep the platform from starting: report it and go on.
             try:
                 with transaction.atomic():  # a failing seeder leaves nothing half-written
