@@ -46,16 +46,18 @@ from .audit import acting_user, audit_record
 from .errors import ApplicationError
 from .models import Deadline, DeadlinePause, DeadlineReminder
 from .notifications import Text, stored
+from .registry import Registry
 from .rules import registered_rules, rule_get, rule_roll_over
 
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Handler = Callable[[Deadline], None]
-_BREACH_HANDLERS: dict[str, list[Handler]] = {}
-_WARNING_HANDLERS: dict[str, list[Handler]] = {}
-_RECOMPUTE_HANDLERS: dict[str, list[Handler]] = {}
+# by rule, several handlers each in registration order; the same handler twice for a rule is registered once
+_BREACH_HANDLERS: Registry[Handler] = Registry("deadline breach handlers", many=True)
+_WARNING_HANDLERS: Registry[Handler] = Registry("deadline warning handlers", many=True)
+_RECOMPUTE_HANDLERS: Registry[Handler] = Registry("deadline recompute handlers", many=True)
 ReminderHandler = Callable[[Deadline, int], None]
-_REMINDER_HANDLERS: dict[str, list[ReminderHandler]] = {}
+_REMINDER_HANDLERS: Registry[ReminderHandler] = Registry("deadline reminder handlers", many=True)
 
 
 SCAN = SystemActor("deadline_scan")
@@ -64,16 +66,14 @@ SCAN = SystemActor("deadline_scan")
 
 def on_breach(rule: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
-        _BREACH_HANDLERS.setdefault(rule, []).append(fn)
-        return fn
+        return _BREACH_HANDLERS.register(rule, fn)
 
     return register
 
 
 def on_warning(rule: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
-        _WARNING_HANDLERS.setdefault(rule, []).append(fn)
-        return fn
+        return _WARNING_HANDLERS.register(rule, fn)
 
     return register
 
@@ -84,8 +84,7 @@ def on_recompute(rule: str) -> Callable[[Handler], Handler]:
     place that copy is written)."""
 
     def register(fn: Handler) -> Handler:
-        _RECOMPUTE_HANDLERS.setdefault(rule, []).append(fn)
-        return fn
+        return _RECOMPUTE_HANDLERS.register(rule, fn)
 
     return register
 
@@ -95,8 +94,7 @@ def on_reminder(rule: str) -> Callable[[ReminderHandler], ReminderHandler]:
     reminders=(20, 25, 28))``); called as ``handler(deadline, offset)``, once per clock and reminder."""
 
     def register(fn: ReminderHandler) -> ReminderHandler:
-        _REMINDER_HANDLERS.setdefault(rule, []).append(fn)
-        return fn
+        return _REMINDER_HANDLERS.register(rule, fn)
 
     return register
 
