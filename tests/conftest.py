@@ -16,10 +16,10 @@ from django.db import connections, transaction
 from django.test import TransactionTestCase
 from rest_framework.test import APIClient
 
-from apps.parties.models import OrganizationKind, Role
+from apps.parties.models import Role
 
 from . import clock
-from .factories import OrganizationFactory, user_of
+from .factories import build_parties
 
 SNAPSHOT_SCHEMA = "lz_test_snapshot"
 
@@ -170,28 +170,7 @@ def _default_language():
 @pytest.fixture
 def parties(db):
     """One organisation of every kind, two insurers and two taxi companies (for isolation tests), a user each."""
-    k = OrganizationKind
-    orgs = {
-        "transport": OrganizationFactory(kind=k.TRANSPORT, name="柳州市交通运输局(测试)"),
-        "regulator": OrganizationFactory(kind=k.REGULATOR, name="柳州金融监管分局(测试)"),
-        "ins_assoc": OrganizationFactory(kind=k.INSURANCE_ASSOCIATION, name="保险行业协会(测试)"),
-        "taxi_assoc": OrganizationFactory(kind=k.TAXI_ASSOCIATION, name="出租汽车行业协会(测试)"),
-        "company_a": OrganizationFactory(kind=k.TAXI_COMPANY, name="龙城出租(测试)"),
-        "company_b": OrganizationFactory(kind=k.TAXI_COMPANY, name="畅行网约车(测试)"),
-        "insurer_a": OrganizationFactory(kind=k.INSURER, name="人保财险(测试)"),
-        "insurer_b": OrganizationFactory(kind=k.INSURER, name="平安产险(测试)"),
-    }
-    users = {name: user_of(org.kind, organization=org, username=f"u_{name}") for name, org in orgs.items()}
-
-    class Parties:
-        pass
-
-    p = Parties()
-    p.orgs, p.users = orgs, users
-    for name in orgs:
-        setattr(p, name, orgs[name])
-        setattr(p, f"{name}_user", users[name])
-    return p
+    return build_parties()
 
 
 @pytest.fixture

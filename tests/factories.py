@@ -71,3 +71,28 @@ def user_of(kind: str, organization: Organization | None = None, **kwargs) -> Us
     org = organization or OrganizationFactory(kind=kind)
     assert ROLE_FOR_KIND[org.kind]
     return UserFactory(organization=org, **kwargs)
+
+
+def build_parties():
+    """One organisation of every kind, two insurers and two taxi companies (for isolation tests), a user each:
+    ``p.transport``, ``p.transport_user``, …, and the dicts ``p.orgs`` and ``p.users`` (the ``parties`` fixture of
+    tests/conftest.py; the dashboard's city is built on it)."""
+    from types import SimpleNamespace
+
+    k = OrganizationKind
+    orgs = {
+        "transport": OrganizationFactory(kind=k.TRANSPORT, name="柳州市交通运输局(测试)"),
+        "regulator": OrganizationFactory(kind=k.REGULATOR, name="柳州金融监管分局(测试)"),
+        "ins_assoc": OrganizationFactory(kind=k.INSURANCE_ASSOCIATION, name="保险行业协会(测试)"),
+        "taxi_assoc": OrganizationFactory(kind=k.TAXI_ASSOCIATION, name="出租汽车行业协会(测试)"),
+        "company_a": OrganizationFactory(kind=k.TAXI_COMPANY, name="龙城出租(测试)"),
+        "company_b": OrganizationFactory(kind=k.TAXI_COMPANY, name="畅行网约车(测试)"),
+        "insurer_a": OrganizationFactory(kind=k.INSURER, name="人保财险(测试)"),
+        "insurer_b": OrganizationFactory(kind=k.INSURER, name="平安产险(测试)"),
+    }
+    users = {name: user_of(org.kind, organization=org, username=f"u_{name}") for name, org in orgs.items()}
+    p = SimpleNamespace(orgs=orgs, users=users)
+    for name in orgs:
+        setattr(p, name, orgs[name])
+        setattr(p, f"{name}_user", users[name])
+    return p

@@ -16,7 +16,6 @@ The clock is moved with time-machine (the platform's code reads it through Djang
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 import time_machine
@@ -29,21 +28,12 @@ from apps.policies.models import Policy, PolicyKind
 from apps.rescissions.models import RescissionCase
 from apps.rescissions.models import Status as CaseStatus
 from apps.vehicles.usage import UsageNature
+from tests.helpers import wait_for
 from tests.leads.factories import operating_car, permit, policy, private_car
 
 from .conftest import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery_worker]
-
-
-def wait_for(predicate, *, timeout=120.0, what="condition"):
-    """Poll until ``predicate()`` is true (waiting on the worker; not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def all_delivered():
@@ -77,7 +67,7 @@ def test_closed_loop_transport_flags_regulator_confirms_insurer_rescinds(
     form.locator("button[type=submit]").click()
     page.wait_for_url("**/leads/*/")
     lead = Lead.objects.get(plate=car.plate)
-    wait_for(all_delivered, what="the lead and worklist batches")
+    wait_for(all_delivered, timeout=120, every=0.2, what="the lead and worklist batches")
     page.reload()
     assert page.locator("[data-testid=lead-finding]").inner_text() == Finding.INSURED_AS_NON_OPERATING.label
 
@@ -99,7 +89,7 @@ def test_closed_loop_transport_flags_regulator_confirms_insurer_rescinds(
         row.locator("button[type=submit]").click()
         insurer.wait_for_load_state()
         wait_for(lambda pk=pk: InsurerWorklistItem.objects.get(pk=pk).state == InsurerWorklistItem.State.ANSWERED,
-                 what="the worklist answer")
+                 timeout=120, every=0.2, what="the worklist answer")
 
     # 3. the regulator verified the insurance and requests transport's offline check; it cannot define illegal
     #    operation (rules M2, M4)
@@ -127,7 +117,7 @@ def test_closed_loop_transport_flags_regulator_confirms_insurer_rescinds(
     check.locator("button[type=submit]").click()
     transport.wait_for_selector("[data-testid=disposals]")
     wait_for(lambda: RescissionCase.objects.filter(policy=family_policy).exists() and all_delivered(),
-             what="the check result at the insurer")
+             timeout=120, every=0.2, what="the check result at the insurer")
     lead.refresh_from_db()
     assert lead.status == Status.DISPOSED
 
@@ -212,14 +202,15 @@ def test_lapse_path_penalty_relayed_nobody_acts_the_scan_lapses_and_the_regulato
     page.locator("form button[type=submit]").last.click()
     page.wait_for_url("**/leads/penalties/*/")
     wait_for(lambda: RescissionCase.objects.filter(policy=family_policy).exists() and all_delivered(),
-             what="the penalty at the insurer")
+             timeout=120, every=0.2, what="the penalty at the insurer")
     case = RescissionCase.objects.get(policy=family_policy)
     assert case.known_at == Batch.objects.get(kind="penalties", recipient=parties.insurer_b).receipt_at
 
     # the insurer does nothing; 31 days later the beat task's scan runs on the worker (rule J5: the right lapses)
     with time_machine.travel(case.deadline_at + dt.timedelta(days=1), tick=True):
         deadline_scan.delay()
-        wait_for(lambda: RescissionCase.objects.get(pk=case.pk).status == CaseStatus.LAPSED, what="the lapse")
+        wait_for(lambda: RescissionCase.objects.get(pk=case.pk).status == CaseStatus.LAPSED,
+                 timeout=120, every=0.2, what="the lapse")
         deadline_scan.delay()  # a second scan changes nothing
         regulator = browser_page(parties.regulator_user)
         regulator.goto("/rescissions/?state=all&status=lapsed")
@@ -315,7 +306,7 @@ def test_m8_insurance_association_runs_the_risk_model_and_transport_confirms_its
     lead = Lead.objects.get(plate=car.plate)
     assert lead.source == "risk_model" and lead.recipient == parties.transport
     wait_for(lambda: all_delivered() and Lead.objects.get(pk=lead.pk).status == Status.VERIFIED,
-             what="the lead at transport")
+             timeout=120, every=0.2, what="the lead at transport")
 
     transport = browser_page(parties.transport_user)
     transport.goto("/leads/")
@@ -329,5 +320,5 @@ def test_m8_insurance_association_runs_the_risk_model_and_transport_confirms_its
     check.locator("button[type=submit]").click()
     transport.wait_for_selector("[data-testid=disposals]")
     wait_for(lambda: RescissionCase.objects.filter(policy=family_policy).exists() and all_delivered(),
-             what="the check result at insurer B")
+             timeout=120, every=0.2, what="the check result at insurer B")
     assert Lead.objects.get(pk=lead.pk).status == Status.DISPOSED

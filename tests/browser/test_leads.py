@@ -3,7 +3,6 @@ transport flags a vehicle and pushes it (M5) → the regulator's inbox receives 
 records the finding → each insurer holding a policy in force gets its worklist row (M8) and answers it → the
 answer is on the lead's trail for transport. Another insurer sees nothing."""
 
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from apps.parties.models import OrganizationKind
 from apps.policies.models import PolicyKind
 from apps.vehicles.usage import UsageNature
 from tests.factories import OrganizationFactory, user_of
+from tests.helpers import wait_for
 from tests.leads.factories import policy, private_car
 
 from .conftest import shot
@@ -36,15 +36,6 @@ def sides(transactional_db, settings, tmp_path):
     return orgs, users, car, non_operating
 
 
-def _wait_for(predicate, timeout: float = 45.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
-
-
 def test_transport_flag_push_finding_and_insurer_worklist(sides, celery_worker, browser_page):
     orgs, users, car, non_operating = sides
 
@@ -62,8 +53,8 @@ def test_transport_flag_push_finding_and_insurer_worklist(sides, celery_worker, 
     assert page.locator("[data-testid=lead-status]").inner_text() in ("已推送", "核验中", "已核验")
 
     # 2. the real worker delivers the batch; the regulator's inbox verifies the insurance and dispatches worklists
-    assert _wait_for(lambda: InsurerWorklistItem.objects.exists()), list(Batch.objects.values("kind", "state",
-                                                                                                "last_error"))
+    wait_for(lambda: InsurerWorklistItem.objects.exists(), timeout=45, every=0.3,
+             what=lambda: f"the worklist; batches {list(Batch.objects.values('kind', 'state', 'last_error'))}")
     lead.refresh_from_db()
     assert lead.finding == "insured_as_non_operating"
     leads_batch = Batch.objects.get(kind="leads")

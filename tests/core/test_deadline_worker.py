@@ -1,7 +1,6 @@
 """The deadline scan run by a real Celery worker on the real Redis broker marks a breach."""
 
 import datetime as dt
-import time
 
 import pytest
 from django.conf import settings
@@ -12,19 +11,11 @@ from apps.core.tasks import deadline_scan
 from apps.parties.rights import SystemActor
 from liuzhou_regulation.celery import app
 from tests.factories import OrganizationFactory
+from tests.helpers import wait_for
 
 SYSTEM = SystemActor("test.clock")  # the platform acting: the clocks are started by services
 
 pytestmark = pytest.mark.celery_worker
-
-
-def wait_for(predicate, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_worker_consumes_this_checkout_s_queue():
@@ -45,6 +36,6 @@ def test_deadline_scan_by_a_real_worker_marks_a_breach(celery_worker):
         overdue.refresh_from_db()
         return overdue.status == Deadline.Status.BREACHED
 
-    assert wait_for(breached), "the worker did not mark the breach"
+    wait_for(breached, timeout=30, what="the worker to mark the breach")
     assert overdue.breached_at == overdue.due_at
     assert AuditEvent.objects.filter(action="deadline.breach", object_id=str(overdue.pk)).exists()

@@ -52,7 +52,7 @@ def test_m14_confirmed_lead_puts_one_record_in_the_vehicles_file(parties, client
     from apps.leads.models import Outcome, Status
     from apps.policies.models import PolicyKind
     from apps.vehicles.usage import UsageNature
-    from tests.leads.conftest import deliver_pending
+    from tests.helpers import deliver_pending
     from tests.leads.factories import policy, private_car
 
     car = private_car(company=parties.company_a)

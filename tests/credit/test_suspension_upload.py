@@ -1,7 +1,6 @@
 """Rule M15: while the regulator's suspension of an insurer's ride-hailing business is in effect, the platform
 refuses that insurer's new ride-hailing policies — through the upload page (importer) and the API."""
 
-import time
 
 import pytest
 from django.utils import timezone
@@ -9,6 +8,7 @@ from django.utils import timezone
 from apps.credit.services import supervisory_action_issue
 from apps.imports.models import ImportJob, ImportRowError
 from apps.policies.models import Policy
+from tests.helpers import wait_for
 from tests.imports.helpers import csv_bytes
 from tests.vehicles.factories import make_plate, make_vin
 
@@ -57,13 +57,11 @@ def test_m15_suspension_blocks_ride_hailing_policy_through_api(api, parties):
 
 
 def _wait_for(job_pk: int) -> ImportJob:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def finished():
         job = ImportJob.objects.get(pk=job_pk)
-        if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
-            return job
-        time.sleep(0.2)
-    raise AssertionError("import did not finish")
+        return job if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED) else None
+
+    return wait_for(finished, timeout=60, every=0.2, what="the import to finish")
 
 
 @pytest.mark.celery_worker

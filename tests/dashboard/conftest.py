@@ -34,14 +34,13 @@ from apps.credit import services as credit
 from apps.leads import services as leads
 from apps.leads.models import Outcome
 from apps.leads.screening import lawful_list_push
-from apps.parties.models import OrganizationKind
 from apps.rescissions import services as rescissions
 from apps.rescissions.models import Decision, RescissionCase
 from apps.vehicles.usage import UsageNature
 from tests.claims.factories import make_claim, make_policy
 from tests.complaints.factories import file_report, report_12328, report_12378
-from tests.factories import OrganizationFactory, user_of
-from tests.leads.conftest import deliver_pending
+from tests.factories import build_parties
+from tests.helpers import deliver_pending
 from tests.leads.factories import operating_car, permit, policy, private_car
 
 
@@ -124,28 +123,8 @@ def _sanctions(p) -> dict:
     return {"order": order, "discipline": discipline, "penalty": penalty}
 
 
-def _parties() -> SimpleNamespace:
-    """The organisations and users of the shared ``parties`` fixture (tests/conftest.py), built once per module."""
-    k = OrganizationKind
-    orgs = {
-        "transport": OrganizationFactory(kind=k.TRANSPORT, name="柳州市交通运输局(测试)"),
-        "regulator": OrganizationFactory(kind=k.REGULATOR, name="柳州金融监管分局(测试)"),
-        "ins_assoc": OrganizationFactory(kind=k.INSURANCE_ASSOCIATION, name="保险行业协会(测试)"),
-        "taxi_assoc": OrganizationFactory(kind=k.TAXI_ASSOCIATION, name="出租汽车行业协会(测试)"),
-        "company_a": OrganizationFactory(kind=k.TAXI_COMPANY, name="龙城出租(测试)"),
-        "company_b": OrganizationFactory(kind=k.TAXI_COMPANY, name="畅行网约车(测试)"),
-        "insurer_a": OrganizationFactory(kind=k.INSURER, name="人保财险(测试)"),
-        "insurer_b": OrganizationFactory(kind=k.INSURER, name="平安产险(测试)"),
-    }
-    p = SimpleNamespace()
-    for name, org in orgs.items():
-        setattr(p, name, org)
-        setattr(p, f"{name}_user", user_of(org.kind, organization=org, username=f"u_{name}"))
-    return p
-
-
 def build_city() -> SimpleNamespace:
-    parties = _parties()
+    parties = build_parties()
     now = timezone.now()
     data = {**_leads(parties), **_screening(parties), **_claims(parties, now), **_complaints(parties),
             **_sanctions(parties)}

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -23,6 +22,7 @@ from apps.exchange.models import Batch, BatchEvent, InboxEntry
 from apps.exchange.tasks import deliver_batch
 from liuzhou_regulation.celery import app
 from liuzhou_regulation.runtime import redis_executable
+from tests.helpers import wait_for
 
 from . import kinds as kinds_module
 from .test_services import event_kinds, ingestions
@@ -32,16 +32,6 @@ pytestmark = pytest.mark.celery_worker
 ROOT = Path(settings.BASE_DIR)
 State = Batch.State
 Event = BatchEvent.Kind
-
-
-def wait_for(predicate, *, timeout=180.0, what="condition", every=0.1):
-    """Poll until ``predicate()`` is true (waiting on real processes; not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(every)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def state_of(batch) -> str:
@@ -59,7 +49,7 @@ def send_committed(parties, rows, *, kind="test_echo"):
 
 def test_committed_batch_is_delivered_by_the_worker_with_a_receipt(celery_worker, parties):
     batch = send_committed(parties, [{"n": 1}])
-    wait_for(lambda: state_of(batch) == State.DELIVERED, what="delivery")
+    wait_for(lambda: state_of(batch) == State.DELIVERED, timeout=180, what="delivery")
     batch.refresh_from_db()
     assert ingestions(batch) == 1 and batch.receipt["case_refs"] == ["CASE-1"]
     assert event_kinds(batch)[:2] == [Event.CREATED, Event.ENQUEUED] or Event.ENQUEUED in event_kinds(batch)
@@ -67,11 +57,12 @@ def test_committed_batch_is_delivered_by_the_worker_with_a_receipt(celery_worker
 
 def test_a_redelivered_task_is_ingested_once(celery_worker, parties):
     batch = send_committed(parties, [{"n": 1}, {"n": 2}])
-    wait_for(lambda: state_of(batch) == State.DELIVERED, what="delivery")
+    wait_for(lambda: state_of(batch) == State.DELIVERED, timeout=180, what="delivery")
     receipt = Batch.objects.get(pk=batch.pk).receipt
     for _ in range(2):  # the broker hands the same task out again (e.g. after a visibility timeout)
         deliver_batch.delay(str(batch.pk))
-    wait_for(lambda: BatchEvent.objects.filter(batch=batch, kind=Event.DUPLICATE).count() == 2, what="duplicates")
+    wait_for(lambda: BatchEvent.objects.filter(batch=batch, kind=Event.DUPLICATE).count() == 2,
+             timeout=180, what="duplicates")
     batch.refresh_from_db()
     assert ingestions(batch) == 1 and InboxEntry.objects.filter(batch=batch).count() == 1
     assert batch.receipt == receipt and batch.attempts == 1
@@ -80,7 +71,7 @@ def test_a_redelivered_task_is_ingested_once(celery_worker, parties):
 def test_transient_failure_is_retried_by_celery_with_backoff(celery_worker, parties, settings):
     settings.EXCHANGE_RETRY_BACKOFF_SECONDS = 1
     batch = send_committed(parties, [{"fail_times": 1}], kind="test_flaky")
-    wait_for(lambda: state_of(batch) == State.DELIVERED, what="delivery after a retry")
+    wait_for(lambda: state_of(batch) == State.DELIVERED, timeout=180, what="delivery after a retry")
     batch.refresh_from_db()
     assert batch.attempts == 2 and ingestions(batch) == 1
     assert event_kinds(batch).count(Event.FAILED) == 1
@@ -162,7 +153,7 @@ def test_worker_killed_in_the_middle_of_a_delivery_loses_nothing(transactional_d
     second = None
     try:
         wait_for(lambda: _running(first, tmp_path / "worker-a.log") and started.exists(),
-                 what="the first worker to start ingesting")
+                 timeout=180, what="the first worker to start ingesting")
         assert state_of(batch) == State.DELIVERING
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
@@ -178,7 +169,7 @@ def test_worker_killed_in_the_middle_of_a_delivery_loses_nothing(transactional_d
         result = services.batch_sweep(now=stale)
         assert result["reclaimed"] == 1 and result["requeued"] == 1
         wait_for(lambda: _running(second, tmp_path / "worker-b.log") and state_of(batch) == State.DELIVERED,
-                 what="delivery by the second worker")
+                 timeout=180, what="delivery by the second worker")
 
         batch.refresh_from_db()
         assert batch.attempts == 2
@@ -190,7 +181,8 @@ def test_worker_killed_in_the_middle_of_a_delivery_loses_nothing(transactional_d
         assert AuditEvent.objects.get(action=kinds_module.INGESTED, object_id=str(batch.pk)).detail["pid"] == second.pid
         # should the broker ever hand the killed worker's message out again, it changes nothing
         deliver_batch.delay(str(batch.pk))
-        wait_for(lambda: BatchEvent.objects.filter(batch=batch, kind=Event.DUPLICATE).exists(), what="duplicate")
+        wait_for(lambda: BatchEvent.objects.filter(batch=batch, kind=Event.DUPLICATE).exists(),
+                 timeout=180, what="duplicate")
         assert ingestions(batch) == 1
     finally:
         _stop(first)
@@ -288,7 +280,8 @@ def test_redis_down_keeps_batches_in_the_outbox_and_the_sweep_drains_it_when_red
     throwaway_redis.start()
     with start_worker(app, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
         assert services.batch_sweep(now=later)["requeued"] == 3
-        wait_for(lambda: Batch.objects.filter(state=State.DELIVERED).count() == 3, what="the outbox to drain")
+        wait_for(lambda: Batch.objects.filter(state=State.DELIVERED).count() == 3,
+                 timeout=180, what="the outbox to drain")
     for batch in batches:
         assert ingestions(batch) == 1
         assert Event.REQUEUED in event_kinds(batch)

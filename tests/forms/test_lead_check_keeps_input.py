@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from apps.leads import services
 from apps.leads.models import Status
-from tests.leads.conftest import deliver_pending
+from tests.helpers import deliver_pending
 from tests.leads.factories import policy, private_car
 
 from .html import controls

@@ -1,26 +1,27 @@
 """The import runs in a real Celery worker (validation of a big file, then the chunked import) with progress."""
 
-import time
 
 import pytest
 
 from apps.imports import selectors, services
 from apps.imports.models import ImportJob
 from apps.vehicles.models import Vehicle
+from tests.helpers import wait_for
 
 from .helpers import VEHICLE_HEADERS, csv_bytes, upload, vehicle_rows
 
 
 def _wait(job, statuses, timeout=60):
-    deadline = time.monotonic() + timeout
     seen = []
-    while time.monotonic() < deadline:
+
+    def reached():
         job.refresh_from_db()
         seen.append(selectors.progress(job)["percent"])
-        if job.status in statuses:
-            return job, seen
-        time.sleep(0.05)
-    raise AssertionError(f"job stayed {job.status}; progress seen {seen[-5:]}")
+        return job.status in statuses
+
+    wait_for(reached, timeout=timeout, every=0.05,
+             what=lambda: f"the job (stayed {job.status}; progress seen {seen[-5:]})")
+    return job, seen
 
 
 @pytest.mark.celery_worker

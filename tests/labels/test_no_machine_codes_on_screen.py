@@ -98,7 +98,7 @@ def test_lead_lists_the_rescission_case_it_spawned_with_its_live_status_linked(c
     from apps.policies.models import PolicyKind
     from apps.rescissions.models import RescissionCase
     from apps.vehicles.usage import UsageNature
-    from tests.leads.conftest import deliver_pending
+    from tests.helpers import deliver_pending
     from tests.leads.factories import policy, private_car
 
     car = private_car()
@@ -124,7 +124,7 @@ def test_lead_lists_the_rescission_case_it_spawned_with_its_live_status_linked(c
 def test_lead_verification_shows_policy_kind_and_usage_labels_not_codes(client, parties):
     from apps.leads import services
     from apps.vehicles.usage import UsageNature
-    from tests.leads.conftest import deliver_pending
+    from tests.helpers import deliver_pending
     from tests.leads.factories import policy, private_car
 
     car = private_car()

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from apps.leads import services
 from apps.leads.models import Lead, LeadEvent, Status
+from tests.helpers import deliver_pending
 
-from .conftest import deliver_pending
 from .factories import policy, private_car
 
 pytestmark = pytest.mark.django_db

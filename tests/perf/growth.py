@@ -14,7 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.factories import make_resident_id
-from tests.security.world import deliver_pending, png_bytes
+from tests.helpers import deliver_pending
+from tests.security.world import png_bytes
 
 _N = itertools.count(1)
 

@@ -12,7 +12,7 @@ from apps.leads.models import Penalty
 from apps.parties.rights import SystemActor
 from apps.rescissions.models import RescissionCase
 from apps.vehicles.usage import UsageNature
-from tests.leads.conftest import deliver_pending
+from tests.helpers import deliver_pending
 from tests.leads.factories import policy, private_car
 
 

@@ -10,19 +10,11 @@ from apps.core.tasks import deadline_scan
 from apps.credit.models import CreditRecord, UrgingItem
 from apps.rescissions import services
 from apps.rescissions.models import EventKind, RescissionCase, Status
+from tests.helpers import wait_for
 
 from .factories import days_ago, open_case
 
 pytestmark = pytest.mark.celery_worker
-
-
-def wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_j5_lapse_by_the_beat_task_on_a_real_worker(celery_worker, parties, client, settings, tmp_path):
@@ -33,7 +25,8 @@ def test_j5_lapse_by_the_beat_task_on_a_real_worker(celery_worker, parties, clie
 
     deadline_scan.delay()  # the task Celery beat runs, through Redis to the worker thread
 
-    assert wait_for(lambda: RescissionCase.objects.get(pk=overdue.pk).status == Status.LAPSED), "not lapsed"
+    wait_for(lambda: RescissionCase.objects.get(pk=overdue.pk).status == Status.LAPSED, timeout=30, every=0.2,
+             what="the lapse")
     overdue = RescissionCase.objects.get(pk=overdue.pk)
     assert overdue.lapsed_at is not None
     assert overdue.events.filter(kind=EventKind.LAPSED, at=overdue.deadline_at).count() == 1

@@ -16,7 +16,7 @@ from apps.exchange.models import Batch
 from apps.leads import ingest, risk, screening, services, tasks
 from apps.leads.models import InsurerWorklistItem, LawfulListRun, Lead, LeadEvent, Penalty, RiskModelRun
 from apps.parties.rights import SystemActor
-from tests.leads.conftest import deliver_pending
+from tests.helpers import deliver_pending
 from tests.leads.factories import private_car
 
 

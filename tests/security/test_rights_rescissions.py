@@ -17,7 +17,7 @@ from apps.policies.models import PolicyKind
 from apps.rescissions import services
 from apps.rescissions.models import RescissionCase, Status, Trigger
 from apps.vehicles.usage import UsageNature
-from tests.leads.conftest import deliver_pending
+from tests.helpers import deliver_pending
 from tests.leads.factories import policy as lead_policy
 from tests.leads.factories import private_car
 from tests.rescissions.factories import days_ago, open_case, policy_for, receipt

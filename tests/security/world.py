@@ -16,31 +16,16 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from apps.exchange import services as exchange
 from apps.exchange.models import Batch, BatchEvent, OrganizationKey
 from apps.parties.models import OrganizationKind
 from tests.factories import OrganizationFactory, make_resident_id, user_of
+from tests.helpers import deliver_pending
 
 PASSWORD = "Test-password-1"
 
 # The columns of the access table: who asks. "anon" is nobody logged in; "admin" the platform administrator.
 ROLES = ("anon", "transport", "regulator", "ins_assoc", "taxi_assoc", "company_a", "company_b", "insurer_a",
          "insurer_b", "admin")
-
-
-def deliver_pending(max_rounds: int = 10) -> list[Batch]:
-    """Deliver every pending batch through the exchange's public delivery function, round after round (an ingest
-    may push further batches: regulator → insurers)."""
-    delivered = []
-    for _ in range(max_rounds):
-        pending = list(Batch.objects.filter(state=Batch.State.PENDING).order_by("created_at"))
-        if not pending:
-            break
-        for batch in pending:
-            outcome = exchange.batch_deliver(batch_id=batch.pk)
-            assert outcome == "delivered", (batch.kind, outcome, Batch.objects.get(pk=batch.pk).rejected_reason)
-            delivered.append(batch)
-    return delivered
 
 
 def png_bytes(color=(200, 30, 30), size=(8, 8)) -> bytes:
