@@ -50,19 +50,19 @@ def _message(exc_info) -> str:
         "桂B12345F",
     ],
 )
-def test_rule_J1_good_plates_are_accepted_unchanged(plate):
+def test_j1_good_plates_are_accepted_unchanged(plate):
     assert normalize_plate(plate) == plate
     validate_plate(plate)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("桂b12345", "桂B12345"), ("桂bd12345", "桂BD12345"), ("桂bfa1234", "桂BFA1234")])
-def test_rule_J1_lower_case_is_normalised_to_upper_case(raw, expected):
+def test_j1_lower_case_is_normalised_to_upper_case(raw, expected):
     assert normalize_plate(raw) == expected
 
 
 @pytest.mark.parametrize("plate", ["桂B.12345", "桂B-12345", "桂B 12345", "桂B·12345", " 桂B12345", "桂B12345 ", "桂B\t12345",
                                    "桂B　12345", "桂B－12345", "桂B．12345", "桂B_2345"])
-def test_rule_J1_dot_dash_space_are_rejected_with_the_symbol_message_never_stripped(plate):
+def test_j1_dot_dash_space_are_rejected_with_the_symbol_message_never_stripped(plate):
     with pytest.raises(ValidationError) as exc:
         normalize_plate(plate)
     assert _code(exc) == "plate_symbol"
@@ -88,13 +88,13 @@ def test_rule_J1_dot_dash_space_are_rejected_with_the_symbol_message_never_strip
         ("桂Bａ2345", "plate_format"),  # a full-width letter is not upper-cased into something else
     ],
 )
-def test_rule_J1_bad_plates_are_rejected(plate, code):
+def test_j1_bad_plates_are_rejected(plate, code):
     with pytest.raises(ValidationError) as exc:
         normalize_plate(plate)
     assert _code(exc) == code
 
 
-def test_rule_J1_a_ligature_is_not_expanded_into_a_valid_plate():
+def test_j1_a_ligature_is_not_expanded_into_a_valid_plate():
     # "ﬀ".upper() == "FF": upper-casing blindly would turn 7 characters into the valid NEV plate 桂AFF2345.
     with pytest.raises(ValidationError):
         normalize_plate("桂Aﬀ2345")

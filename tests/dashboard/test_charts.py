@@ -26,7 +26,7 @@ def _sum(rows, **match):
     return out
 
 
-def test_rule_m4_funnel_counts_each_stage_by_direction_for_transport(api, city, period_query):
+def test_m4_funnel_counts_each_stage_by_direction_for_transport(api, city, period_query):
     data = _get(api, city.parties.transport_user, "funnel", period_query)
     t2i = _sum(data["rows"], direction="交通→保险")
     i2t = _sum(data["rows"], direction="保险→交通")
@@ -49,7 +49,7 @@ def test_funnel_follows_each_sides_audience(api, city, period_query):
     assert _sum(_get(api, city.parties.company_b_user, "funnel", period_query)["rows"]).get("identified", 0) == 0
 
 
-def test_rule_m12_rescission_timeliness_per_insurer(api, city, period_query):
+def test_m12_rescission_timeliness_per_insurer(api, city, period_query):
     rows = {r["insurer"]: r for r in _get(api, city.parties.regulator_user, "rescissions", period_query)["rows"]}
     a, b = rows["人保财险(测试)"], rows["平安产险(测试)"]
     assert (a["opened"], a["decided_in_time"], a["decided_late"], a["open"], a["lapsed"], a["in_time_rate"]) == \
@@ -59,7 +59,7 @@ def test_rule_m12_rescission_timeliness_per_insurer(api, city, period_query):
     assert panel["labels"] == ["人保财险(测试)", "平安产险(测试)"] and panel["horizontal"] and panel["stacked"]
 
 
-def test_rule_m13_claims_sla_per_insurer(api, city, period_query):
+def test_m13_claims_sla_per_insurer(api, city, period_query):
     data = _get(api, city.parties.regulator_user, "claims", period_query)
     totals = {r["insurer"]: r for r in data["rows"] if r["rule"] == "合计"}
     a, b = totals["人保财险(测试)"], totals["平安产险(测试)"]
@@ -73,7 +73,7 @@ def test_rule_m13_claims_sla_per_insurer(api, city, period_query):
     assert [d["data"] for d in panel["datasets"]] == [[1, 1], [1, 0], [2, 1]]
 
 
-def test_rule_m16_complaints_by_hotline_and_outcome_per_handler(api, city, period_query):
+def test_m16_complaints_by_hotline_and_outcome_per_handler(api, city, period_query):
     transport = _get(api, city.parties.transport_user, "complaints", period_query)["rows"]
     assert sorted((r["hotline"], r["outcome"], r["count"]) for r in transport) == [
         ("12328", "办理中", 1), ("12328", "属实", 1)]
@@ -85,7 +85,7 @@ def test_rule_m16_complaints_by_hotline_and_outcome_per_handler(api, city, perio
     assert _get(api, city.parties.insurer_b_user, "complaints", period_query)["rows"] == []
 
 
-def test_rule_m6_screening_findings_over_time(api, city, period_query):
+def test_m6_screening_findings_over_time(api, city, period_query):
     rows = _get(api, city.parties.regulator_user, "screening", period_query)["rows"]
     this_month = rows[-1]
     assert (this_month["runs"], this_month["listed"], this_month["non_operating"], this_month["uninsured"],
@@ -98,7 +98,7 @@ def test_rule_m6_screening_findings_over_time(api, city, period_query):
     assert _get(api, city.parties.insurer_a_user, "screening", period_query)["rows"][-1]["vehicles"] == 0
 
 
-def test_rule_m15_sanctions_per_month_and_kind(api, city, period_query):
+def test_m15_sanctions_per_month_and_kind(api, city, period_query):
     row = _get(api, city.parties.regulator_user, "sanctions", period_query)["rows"][-1]
     assert (row["rectification_order"], row["self_discipline"], row["transport_penalty"], row["total"]) == (1, 1, 1, 3)
     company = _get(api, city.parties.company_a_user, "sanctions", period_query)["rows"][-1]

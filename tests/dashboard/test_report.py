@@ -30,7 +30,7 @@ def _claims_month(city):
     return local_date(city.c2.reported_at).replace(day=1)
 
 
-def test_rule_m17_the_report_has_the_same_city_wide_figures_for_both_regulators(city):
+def test_m17_the_report_has_the_same_city_wide_figures_for_both_regulators(city):
     p = city.parties
     figures = {user.username: report.compile_report(user=user, month=current_month())
                for user in (p.transport_user, p.regulator_user, p.ins_assoc_user)}
@@ -54,7 +54,7 @@ def test_rule_m17_the_report_has_the_same_city_wide_figures_for_both_regulators(
         "in_time_rate": 100.0}
 
 
-def test_rule_m13_the_reports_claims_section_per_insurer(client, city):
+def test_m13_the_reports_claims_section_per_insurer(client, city):
     month = _claims_month(city)
     joint = report.compile_report(user=city.parties.regulator_user, month=month)
     assert [(r.insurer_name, r.met, r.breached) for r in joint.claims] == [("人保财险(测试)", 1, 1), ("平安产险(测试)", 1, 0)]

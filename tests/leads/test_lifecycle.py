@@ -46,14 +46,14 @@ def test_flag_refuses_a_bad_plate_and_creates_nothing(parties):
     assert not Lead.objects.exists()
 
 
-def test_rule_m5_only_transport_flags(parties):
+def test_m5_only_transport_flags(parties):
     car = private_car()
     for user in (parties.insurer_a_user, parties.regulator_user, parties.company_a_user):
         with pytest.raises(PermissionDeniedError):
             services.lead_flag(actor=user, plate=car.plate, evidence="x")
 
 
-def test_rule_m5_push_sends_the_selected_leads_as_one_batch_to_the_regulator(parties):
+def test_m5_push_sends_the_selected_leads_as_one_batch_to_the_regulator(parties):
     cars = [private_car() for _ in range(3)]
     leads = [services.lead_flag(actor=parties.transport_user, plate=c.plate, evidence="e") for c in cars]
     batch = services.lead_push(actor=parties.transport_user, leads=leads)
@@ -197,7 +197,7 @@ def test_a_redelivered_leads_batch_is_ingested_once(parties, deliver):
     assert lead.received_at == batch.receipt_at
 
 
-def test_rule_m12_defined_non_operating_lead_opens_rescission_at_the_insurers_receipt(parties, deliver):
+def test_m12_defined_non_operating_lead_opens_rescission_at_the_insurers_receipt(parties, deliver):
     """Transport defines illegal operation on its own lead (rule M2): its finding is copied to the regulator, which
     relays it to the insurer; the insurer's receipt starts the 30-day clock."""
     from apps.credit.models import CreditRecord
@@ -236,7 +236,7 @@ def test_rule_m12_defined_non_operating_lead_opens_rescission_at_the_insurers_re
     assert "insurer_notified" in set(lead.events.values_list("action", flat=True))
 
 
-def test_rule_m12_transport_confirmation_is_copied_to_the_regulator_and_relayed(parties, deliver):
+def test_m12_transport_confirmation_is_copied_to_the_regulator_and_relayed(parties, deliver):
     """An insurance → transport lead confirmed by transport: transport → regulator → insurer; known_at is the
     insurer's receipt, not the regulator's."""
     from apps.rescissions.models import RescissionCase

@@ -21,7 +21,7 @@ def _record(parties, plate, no="柳交执罚〔2026〕101号", **kwargs):
                                    facts="未取得网约车运输证，通过平台接单载客", plate=plate, **kwargs)
 
 
-def test_rule_m7_penalty_is_pushed_at_once_to_the_regulator(parties):
+def test_m7_penalty_is_pushed_at_once_to_the_regulator(parties):
     car = private_car()
     penalty = _record(parties, car.plate)
     assert penalty.vehicle == car and penalty.pushed_at is not None
@@ -30,7 +30,7 @@ def test_rule_m7_penalty_is_pushed_at_once_to_the_regulator(parties):
     assert batch.refs == [penalty.decision_no] and batch.state == Batch.State.PENDING
 
 
-def test_rule_m12_insurer_receipt_opens_the_rescission_case_with_known_at_receipt(parties, deliver):
+def test_m12_insurer_receipt_opens_the_rescission_case_with_known_at_receipt(parties, deliver):
     from apps.rescissions.models import RescissionCase
 
     car = private_car()

@@ -62,7 +62,7 @@ def _confirm(parties, run):
     return risk.risk_model_run_confirm(actor=parties.ins_assoc_user, run=run, digest=risk.risk_model_preview(run).digest)
 
 
-def test_rule_m8_scores_flag_and_push_one_batch_to_transport(parties, fleet, deliver):
+def test_m8_scores_flag_and_push_one_batch_to_transport(parties, fleet, deliver):
     run = _confirm(parties, risk.risk_model_run(actor=parties.ins_assoc_user))
     scores = {s.vehicle_id: s for s in RiskScore.objects.filter(run=run)}
     v = fleet

@@ -91,7 +91,7 @@ def test_the_lawful_list_holds_exactly_the_vehicles_with_a_valid_permit(city):
     assert listed == {v[k].pk for k in "ABCDEFGKL"}
 
 
-def test_rule_m6_screening_finds_every_mismatch_and_no_false_positive(city):
+def test_m6_screening_finds_every_mismatch_and_no_false_positive(city):
     v, expected = city
     entries = [(r["vehicle_id"], r["permit_id"]) for r in lawful_list_rows(timezone.now())]
     hits, counts = screen(entries, timezone.now())

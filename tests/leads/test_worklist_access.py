@@ -30,7 +30,7 @@ def dispatched(parties, deliver):
     return lead, a_item, b_item, pa, pb
 
 
-def test_rule_m8_one_worklist_batch_per_insurer_with_its_own_rows(parties, dispatched):
+def test_m8_one_worklist_batch_per_insurer_with_its_own_rows(parties, dispatched):
     lead, a_item, b_item, pa, pb = dispatched
     batches = Batch.objects.filter(kind="worklist").order_by("recipient_id")
     assert [b.recipient for b in batches] == [parties.insurer_a, parties.insurer_b]
