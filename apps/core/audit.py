@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext as _
 
-from .errors import ApplicationError
+from .errors import ApplicationError, ErrorCode
 from .models import AuditEvent
 
 REVEAL_REASON_MAX = 200
@@ -48,10 +48,10 @@ def reveal(*, actor, obj: models.Model, field: str, reason: str = "") -> str:
     or only spaces) is refused, nothing shown and nothing recorded. Callers check the right to reveal first."""
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError(_("请填写查看个人信息明文的理由（将记入审计日志）。"), code="reason_required",
+        raise ApplicationError(_("请填写查看个人信息明文的理由（将记入审计日志）。"), code=ErrorCode.REASON_REQUIRED,
                                extra={"fields": {"reason": [_("查看理由不能为空。")]}})
     if len(reason) > REVEAL_REASON_MAX:
-        raise ApplicationError(_("查看理由最多 %(n)s 个字。") % {"n": REVEAL_REASON_MAX}, code="reason_too_long",
+        raise ApplicationError(_("查看理由最多 %(n)s 个字。") % {"n": REVEAL_REASON_MAX}, code=ErrorCode.REASON_TOO_LONG,
                                extra={"fields": {"reason": [_("查看理由过长。")]}})
     value = getattr(obj, field)
     audit_record(actor=actor, action="personal_data.reveal", obj=obj, detail={"field": field, "reason": reason})

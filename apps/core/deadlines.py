@@ -43,7 +43,7 @@ from apps.parties.rights import SystemActor
 
 from . import calendar
 from .audit import acting_user, audit_record
-from .errors import ApplicationError
+from .errors import ApplicationError, ErrorCode
 from .models import Deadline, DeadlinePause, DeadlineReminder
 from .notifications import Text, stored
 from .registry import Registry
@@ -291,7 +291,7 @@ def deadline_meet(*, deadline: Deadline, at: dt.datetime | None = None, actor) -
     now = timezone.now()
     at = at or now
     if at > now:
-        raise ApplicationError(_("完成时间不能晚于当前时间。"), code="future_time")
+        raise ApplicationError(_("完成时间不能晚于当前时间。"), code=ErrorCode.FUTURE_TIME)
     if deadline.paused_at is not None:
         _close_pause(deadline, at)
     deadline.met_at = at
@@ -322,16 +322,16 @@ def deadline_pause(*, deadline: Deadline, reason: str | Text, actor, at: dt.date
     when the platform writes it (kept as its message, shown in each reader's language — issue 16)."""
     reason, message = _reason(reason)
     if not reason:
-        raise ApplicationError(_("暂停计时必须填写原因。"), code="reason_required")
+        raise ApplicationError(_("暂停计时必须填写原因。"), code=ErrorCode.REASON_REQUIRED)
     deadline = _locked(deadline)
     if deadline.status != Deadline.Status.OPEN:
-        raise ApplicationError(_("只有进行中的时限可以暂停。"), code="not_open")
+        raise ApplicationError(_("只有进行中的时限可以暂停。"), code=ErrorCode.NOT_OPEN)
     at = at or timezone.now()
     if at >= deadline.due_at:
         # An expired clock cannot be stopped after the fact: the breach stands (the scan records it).
-        raise ApplicationError(_("时限已到期，不能再暂停。"), code="already_due")
+        raise ApplicationError(_("时限已到期，不能再暂停。"), code=ErrorCode.ALREADY_DUE)
     if at < deadline.starts_at:
-        raise ApplicationError(_("暂停时间不能早于起算时间。"), code="before_start")
+        raise ApplicationError(_("暂停时间不能早于起算时间。"), code=ErrorCode.BEFORE_START)
     DeadlinePause.objects.create(deadline=deadline, paused_at=at, reason=reason, reason_msg=message,
                                  actor=acting_user(actor))
     deadline.paused_at = at
@@ -355,10 +355,10 @@ def _close_pause(deadline: Deadline, at: dt.datetime) -> None:
 def deadline_resume(*, deadline: Deadline, actor, at: dt.datetime | None = None) -> Deadline:
     deadline = _locked(deadline)
     if deadline.status != Deadline.Status.PAUSED:
-        raise ApplicationError(_("该时限未处于暂停状态。"), code="not_paused")
+        raise ApplicationError(_("该时限未处于暂停状态。"), code=ErrorCode.NOT_PAUSED)
     at = at or timezone.now()
     if at < deadline.paused_at:
-        raise ApplicationError(_("恢复时间不能早于暂停时间。"), code="before_pause")
+        raise ApplicationError(_("恢复时间不能早于暂停时间。"), code=ErrorCode.BEFORE_PAUSE)
     _close_pause(deadline, at)
     deadline.status = Deadline.Status.OPEN
     deadline.save(update_fields=["paused_at", "status", "due_at", "warn_at", "final_warn_at", "used_fallback_calendar"])
@@ -392,18 +392,18 @@ def deadline_extend(*, deadline: Deadline, amount: int, reason: str | Text, acto
     due; the rule's ``on_recompute`` handlers run (e.g. a case copying its due instant)."""
     reason, message = _reason(reason)
     if not reason:
-        raise ApplicationError(_("延长时限必须填写原因。"), code="reason_required")
+        raise ApplicationError(_("延长时限必须填写原因。"), code=ErrorCode.REASON_REQUIRED)
     deadline = _locked(deadline)
     if (deadline.status not in (Deadline.Status.OPEN, Deadline.Status.PAUSED) or deadline.breached_at is not None
             or deadline.met_at is not None):
-        raise ApplicationError(_("只有进行中或暂停中、尚未超期的时限可以延长。"), code="not_open")
+        raise ApplicationError(_("只有进行中或暂停中、尚未超期的时限可以延长。"), code=ErrorCode.NOT_OPEN)
     now = timezone.now()
     if deadline.status == Deadline.Status.OPEN and deadline.due_at < now:
-        raise ApplicationError(_("时限已到期，不能再延长。"), code="already_due")
+        raise ApplicationError(_("时限已到期，不能再延长。"), code=ErrorCode.ALREADY_DUE)
     if int(amount) <= deadline.amount:
         raise ApplicationError(
             _("延长后的时限（%(new)s）必须大于当前时限（%(old)s）。") % {"new": amount, "old": deadline.amount},
-            code="not_longer")
+            code=ErrorCode.NOT_LONGER)
     old_due, old_amount = deadline.due_at, deadline.amount
     deadline.amount = int(amount)
     _recompute(deadline)

@@ -41,10 +41,13 @@ class ErrorCode(models.TextChoices):
     REASON_REQUIRED = "reason_required", "A reason is required for this action."
     INTEGRITY = "integrity", "A stored document no longer matches its registered digest (recorded for the admins)."
     POLICY_NOT_ACTIVE = "policy_not_active", "The policy is no longer in force (rescinded or surrendered)."
+    ORGANIZATION_MISSING = "organization_missing", (
+        "The platform has no enabled organisation of the kind the action needs (e.g. the transport authority).")
     # the kernel's own (deadlines, reveals, exports, text limits)
     ALREADY_DUE = "already_due", "The deadline has already passed and can no longer be paused."
     BEFORE_PAUSE = "before_pause", "A deadline cannot resume before it was paused."
     BEFORE_START = "before_start", "A deadline cannot be paused before it started."
+    INVALID_CURSOR = "invalid_cursor", "A list's page link was edited, truncated or made for another ordering."
     INVALID_FORMAT = "invalid_format", "The export format is neither CSV nor XLSX."
     NOT_LONGER = "not_longer", "An extended deadline must be longer than the current one."
     NOT_OPEN = "not_open", "Only a running deadline can be paused."

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from . import crypto
 from .audit import audit_record
-from .errors import ApplicationError
+from .errors import ApplicationError, ErrorCode
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's row limit less the header
 CHUNK = 2000
@@ -162,7 +162,7 @@ def xlsx_file(queryset, columns: list[Column], *, title: str = "Sheet1"):
     sheet.append(header)
     for count, row in enumerate(rows(queryset, columns), start=1):
         if count > XLSX_MAX_ROWS:
-            raise ApplicationError(_("列表超过 Excel 的行数上限，请导出为 CSV。"), code="too_many_rows")
+            raise ApplicationError(_("列表超过 Excel 的行数上限，请导出为 CSV。"), code=ErrorCode.TOO_MANY_ROWS)
         sheet.append(row)
     handle = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
     workbook.save(handle)
@@ -189,7 +189,7 @@ def export_response(*, user, queryset, columns: list[Column], basename: str, fmt
     ``basename`` without extension, e.g. "车辆"; the file name gets the local date.
     """
     if fmt not in FORMATS:
-        raise ApplicationError(_("导出格式只能是 CSV 或 XLSX。"), code="invalid_format")
+        raise ApplicationError(_("导出格式只能是 CSV 或 XLSX。"), code=ErrorCode.INVALID_FORMAT)
     model = getattr(queryset, "model", None)
     audit_record(
         actor=user, action="export",

@@ -35,7 +35,7 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, Tuple
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from .errors import ApplicationError
+from .errors import ApplicationError, ErrorCode
 
 COUNT_BOUND = 10_000
 CURSOR_PREFIX = "k."
@@ -56,7 +56,7 @@ class InvalidCursor(ApplicationError, BadRequest):
     """A cursor that was not made by this list (edited, truncated, or of another ordering): 400."""
 
     def __init__(self):
-        super().__init__(_("翻页链接无效或已被修改，请回到列表第一页重新翻页。"), code="invalid_cursor")
+        super().__init__(_("翻页链接无效或已被修改，请回到列表第一页重新翻页。"), code=ErrorCode.INVALID_CURSOR)
 
 
 @dataclass(frozen=True)

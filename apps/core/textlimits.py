@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from .errors import ApplicationError
+from .errors import ApplicationError, ErrorCode
 
 TEXT_MAX = 5000  # evidence, a description, facts: several paragraphs
 NOTE_MAX = 2000  # a note, a result, a reason
@@ -26,4 +26,4 @@ def bound_text(model, *, limit: int = TEXT_MAX, **values) -> None:
                 "label": label, "n": limit, "m": len(value)}]
     if errors:
         raise ApplicationError(_("填写内容过长：%(f)s。") % {"f": "；".join(m[0] for m in errors.values())},
-                               code="text_too_long", extra={"fields": errors})
+                               code=ErrorCode.TEXT_TOO_LONG, extra={"fields": errors})

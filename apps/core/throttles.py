@@ -17,13 +17,13 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from .audit import audit_record
-from .errors import ApplicationError, PermissionDeniedError
+from .errors import ApplicationError, ErrorCode, PermissionDeniedError
 
 
 class TooManyRequestsError(ApplicationError):
     status_code = 429
 
-    def __init__(self, message: str, *, code: str = "throttled", extra: dict | None = None):
+    def __init__(self, message: str, *, code: str = ErrorCode.THROTTLED, extra: dict | None = None):
         super().__init__(message, code=code, extra=extra)
 
 
@@ -71,6 +71,6 @@ def personal_search(request, *, model, field: str, label: str, value: str, entit
     if not entitled:
         raise PermissionDeniedError(
             _("您无权按“%(f)s”查询：只有可以查看该个人信息明文的单位才能按其精确查询。") % {"f": label},
-            code="personal_search_denied", extra={"fields": {field: [_("无权按此字段查询")]}})
+            code=ErrorCode.PERSONAL_SEARCH_DENIED, extra={"fields": {field: [_("无权按此字段查询")]}})
     audit_record(actor=request.user, action="personal_data.search",
                  detail={"model": model._meta.label_lower, "field": field, "value": mask(value)})

@@ -47,6 +47,16 @@ def error_components() -> dict[str, dict]:
 
 
 def add_error_components(result, generator, request, public):
-    """drf-spectacular postprocessing hook (settings SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])."""
+    """drf-spectacular postprocessing hook (settings SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]): the components,
+    and every operation's client errors (``4XX``) answered with ``ErrorResponse`` unless it documents its own."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(error_components())
+    error = {"description": "The request was refused: the error's code, message and fields.",
+             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_RESPONSE_COMPONENT}"}}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            if not any(str(status).startswith("4") for status in responses):
+                responses["4XX"] = error
     return result
