@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from apps.core.errors import ErrorCode as CoreErrorCode
+from apps.exchange.errors import ErrorCode
 from apps.parties import rights
 
 from . import conf, crypto, log
@@ -102,28 +104,28 @@ def party_key_register(*, organization, actor, algorithm: str, public_key: str, 
     may_manage(actor, organization)
     if algorithm not in REGISTERABLE:
         raise ApplicationError(_("不支持的签名算法：%(alg)s（可用 ed25519 或 sm2）。") % {"alg": algorithm},
-                               code="bad_algorithm")
+                               code=ErrorCode.BAD_ALGORITHM)
     try:
         raw = crypto.b64d(public_key or "")
         crypto.check_public_key(algorithm, raw)
         proof_signature = crypto.b64d(signature or "")
     except (ValueError, TypeError) as exc:
-        raise ApplicationError(_("公钥或签名格式错误：%(error)s") % {"error": exc}, code="bad_key") from exc
+        raise ApplicationError(_("公钥或签名格式错误：%(error)s") % {"error": exc}, code=ErrorCode.BAD_KEY) from exc
     now = timezone.now()
     pending = (KeyChallenge.objects.select_for_update()
                .filter(nonce=challenge or "", organization=organization).first())
     if pending is None or pending.used_at is not None or pending.expires_at <= now:
-        raise ApplicationError(_("挑战值无效、已使用或已过期，请重新申请挑战值。"), code="bad_challenge")
+        raise ApplicationError(_("挑战值无效、已使用或已过期，请重新申请挑战值。"), code=ErrorCode.BAD_CHALLENGE)
     public_b64 = crypto.b64e(raw)
     message = crypto.possession_message(challenge=pending.nonce, organization_uscc=organization.uscc,
                                         algorithm=algorithm, public_key=public_b64)
     try:
         crypto.verify(raw, proof_signature, message, algorithm=algorithm)
     except crypto.CryptoError as exc:
-        raise ApplicationError(_("私钥持有证明校验失败：签名不是该公钥对挑战值的签名。"), code="bad_proof") from exc
+        raise ApplicationError(_("私钥持有证明校验失败：签名不是该公钥对挑战值的签名。"), code=ErrorCode.BAD_PROOF) from exc
     kid = crypto.key_id(algorithm, raw)
     if OrganizationKey.objects.filter(key_id=kid).exists():
-        raise ConflictError(_("该公钥已登记。"), code="key_exists")
+        raise ConflictError(_("该公钥已登记。"), code=ErrorCode.KEY_EXISTS)
     overlap_end = now + dt.timedelta(seconds=key_overlap_seconds())
     replaced = []
     for current in OrganizationKey.objects.select_for_update().filter(
@@ -160,9 +162,9 @@ def key_revoke(*, key: OrganizationKey, actor, reason: str) -> OrganizationKey:
     may_manage(actor, key.organization)
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError(_("吊销密钥必须说明原因。"), code="reason_required")
+        raise ApplicationError(_("吊销密钥必须说明原因。"), code=CoreErrorCode.REASON_REQUIRED)
     if key.revoked_at is not None:
-        raise ConflictError(_("该密钥已于 %(at)s 吊销。") % {"at": timezone.localtime(key.revoked_at)}, code="revoked")
+        raise ConflictError(_("该密钥已于 %(at)s 吊销。") % {"at": timezone.localtime(key.revoked_at)}, code=ErrorCode.REVOKED)
     now = timezone.now()
     key.revoked_at, key.revocation_reason, key.revoked_by = now, reason[:2000], acting_user(actor)
     fields = ["revoked_at", "revocation_reason", "revoked_by"]
@@ -186,6 +188,6 @@ def signer_for(organization, family: str):
         if key is None:
             raise ApplicationError(
                 _("%(org)s 使用本方签名密钥，但没有有效的 %(alg)s 签名密钥：请由其系统先登记新密钥。")
-                % {"org": organization, "alg": algorithm}, code="no_signing_key")
+                % {"org": organization, "alg": algorithm}, code=ErrorCode.NO_SIGNING_KEY)
         return key, False
     return None, True

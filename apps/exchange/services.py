@@ -30,6 +30,7 @@ from django.utils.translation import gettext_noop
 from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.notifications import Text, notify_organization
+from apps.exchange.errors import ErrorCode
 from apps.parties import rights
 from apps.parties.models import Organization
 
@@ -139,7 +140,7 @@ def _current_key(organization: Organization, purpose: str, family: str = crypto.
     registered its own key: the platform does not sign in its name."""
     if purpose == Purpose.SIGNING and ownkeys.self_signing(organization.pk):
         raise ApplicationError(_("%(org)s 使用本方签名密钥，平台不能代其签名。") % {"org": organization},
-                               code="self_signing")
+                               code=ErrorCode.SELF_SIGNING)
     algorithm = OrganizationKey.ALGORITHMS[family][purpose]
     current = OrganizationKey.objects.filter(organization=organization, purpose=purpose, algorithm=algorithm,
                                              retired_at__isnull=True, custody=OrganizationKey.Custody.PLATFORM)
@@ -195,12 +196,12 @@ def _clean_refs(refs, *, what: str) -> list[str]:
         except TypeError:
             pass
     if not isinstance(refs, list):
-        raise ApplicationError(_("%(what)s必须是字符串列表。") % {"what": what}, code="bad_refs")
+        raise ApplicationError(_("%(what)s必须是字符串列表。") % {"what": what}, code=ErrorCode.BAD_REFS)
     out = []
     for ref in refs:
         if not isinstance(ref, str) or not ref or len(ref) > MAX_REF_LENGTH:
             raise ApplicationError(
-                _("%(what)s必须是不超过 %(n)d 个字符的非空字符串。") % {"what": what, "n": MAX_REF_LENGTH}, code="bad_refs"
+                _("%(what)s必须是不超过 %(n)d 个字符的非空字符串。") % {"what": what, "n": MAX_REF_LENGTH}, code=ErrorCode.BAD_REFS
             )
         out.append(ref)
     return out
@@ -237,7 +238,7 @@ def batches_send(
     outbox rows and their events inserted in one statement each, and the deliveries enqueued by one hook after
     the commit (a job sending one list to each of 40 companies pays for the sealing, not for 40 round trips)."""
     if registry.get_kind(kind) is None:
-        raise ApplicationError(_("未登记的交换批次类别：%(kind)s") % {"kind": kind}, code="unknown_kind")
+        raise ApplicationError(_("未登记的交换批次类别：%(kind)s") % {"kind": kind}, code=ErrorCode.UNKNOWN_KIND)
     _actor_required(actor)
     if not actor.is_superuser and actor.organization_id != sender.pk:
         # a user sends in its own organisation's name; a system job acts for the sender it names
@@ -245,17 +246,17 @@ def batches_send(
     prepared = []
     for recipient, rows, refs in batches:
         if sender.pk == recipient.pk:
-            raise ApplicationError(_("发送方与接收方不能是同一单位。"), code="same_party")
+            raise ApplicationError(_("发送方与接收方不能是同一单位。"), code=ErrorCode.SAME_PARTY)
         if not sender.is_active or not recipient.is_active:
-            raise ApplicationError(_("发送方或接收方单位已停用。"), code="inactive_party")
+            raise ApplicationError(_("发送方或接收方单位已停用。"), code=ErrorCode.INACTIVE_PARTY)
         if not isinstance(rows, list | tuple) or not all(isinstance(row, dict) for row in rows):
-            raise ApplicationError(_("批次内容必须是若干条记录（字典）组成的列表。"), code="bad_rows")
+            raise ApplicationError(_("批次内容必须是若干条记录（字典）组成的列表。"), code=ErrorCode.BAD_ROWS)
         refs = _clean_refs(refs, what=_("业务编号"))
         try:
             plaintext = crypto.canonical_json(list(rows))
         except ValueError as exc:
             raise ApplicationError(
-                _("批次内容无法规范化为 JSON：%(error)s") % {"error": exc}, code="bad_rows"
+                _("批次内容无法规范化为 JSON：%(error)s") % {"error": exc}, code=ErrorCode.BAD_ROWS
             ) from exc
         prepared.append((recipient, len(rows), refs, plaintext))
     if not prepared:
@@ -622,10 +623,10 @@ def _signature_window(signed_at: str) -> dt.datetime:
         instant = crypto.parse_utc_stamp(signed_at)
     except (TypeError, ValueError) as exc:
         raise ApplicationError(_("签署时间格式错误（应为 UTC，如 2026-05-01T02:03:04.000000Z）。"),
-                               code="bad_signed_at") from exc
+                               code=ErrorCode.BAD_SIGNED_AT) from exc
     now = timezone.now()
     if not now - dt.timedelta(seconds=ownkeys.signature_window_seconds()) <= instant <= now + KEY_CLOCK_SKEW:
-        raise ApplicationError(_("签署时间与平台时间相差过大，请重新获取待签内容。"), code="bad_signed_at")
+        raise ApplicationError(_("签署时间与平台时间相差过大，请重新获取待签内容。"), code=ErrorCode.BAD_SIGNED_AT)
     return instant
 
 
@@ -639,11 +640,11 @@ def receipt_to_sign(*, batch: Batch, key: OrganizationKey | None = None, signed_
     """What the recipient's system signs for a ``receipt_pending`` batch: the receipt body naming its key (the
     newest valid one unless ``key``) and the signing instant, and the exact bytes to sign."""
     if batch.state != State.RECEIPT_PENDING or not batch.receipt_pending:
-        raise ConflictError(_("该批次没有待签署的回执。"), code="no_pending_receipt")
+        raise ConflictError(_("该批次没有待签署的回执。"), code=ErrorCode.NO_PENDING_RECEIPT)
     family = crypto.family_of(batch.header.get("suite"))
     key = key or ownkeys.party_signing_key(batch.recipient_id, crypto.SIGNING_ALGORITHM[family])
     if key is None:
-        raise ApplicationError(_("本单位没有有效的签名密钥：请先登记新密钥。"), code="no_signing_key")
+        raise ApplicationError(_("本单位没有有效的签名密钥：请先登记新密钥。"), code=ErrorCode.NO_SIGNING_KEY)
     body = dict(batch.receipt_pending, recipient_key_id=key.key_id, recipient_key_custody=key.custody,
                 signed_at=crypto.utc_stamp(signed_at or timezone.now()))
     return {"receipt": body, "key_id": key.key_id, "algorithm": key.algorithm,
@@ -663,15 +664,15 @@ def receipt_sign(*, batch: Batch, actor, key_id: str, signed_at: str, signature:
         key_id=key_id or "", organization_id=batch.recipient_id, custody=OrganizationKey.Custody.PARTY,
         purpose=Purpose.SIGNING, algorithm=crypto.SIGNING_ALGORITHM[family]).first()
     if key is None or not ownkeys.party_key_valid_at(key, instant) or not ownkeys.party_key_valid_at(key, timezone.now()):
-        raise ApplicationError(_("签名密钥不是本单位登记的有效密钥（或已吊销、已过期）。"), code="key_not_valid")
+        raise ApplicationError(_("签名密钥不是本单位登记的有效密钥（或已吊销、已过期）。"), code=ErrorCode.KEY_NOT_VALID)
     to_sign = receipt_to_sign(batch=batch, key=key, signed_at=instant)
     if to_sign["receipt"]["signed_at"] != signed_at:
-        raise ApplicationError(_("签署时间格式错误（应为 UTC，如 2026-05-01T02:03:04.000000Z）。"), code="bad_signed_at")
+        raise ApplicationError(_("签署时间格式错误（应为 UTC，如 2026-05-01T02:03:04.000000Z）。"), code=ErrorCode.BAD_SIGNED_AT)
     try:
         raw_signature = crypto.b64d(signature or "")
         crypto.verify(key.public_raw, raw_signature, crypto.b64d(to_sign["message"]), algorithm=key.algorithm)
     except (ValueError, TypeError, crypto.CryptoError) as exc:
-        raise ApplicationError(_("回执签名校验失败。"), code="bad_signature") from exc
+        raise ApplicationError(_("回执签名校验失败。"), code=ErrorCode.BAD_SIGNATURE) from exc
     _issue_receipt(batch, to_sign["receipt"], raw_signature, key)
     audit_record(actor=actor, action="exchange.receipt_sign", obj=batch, organization=batch.recipient,
                  detail={"key_id": key.key_id, "signed_at": signed_at})
@@ -682,7 +683,7 @@ def batch_to_sign(*, batch: Batch) -> dict:
     """What the sender's system signs for an ``awaiting_signature`` batch: the header (which names the key) and
     the hash of the ciphertext, as the exact bytes of the batch-signature message."""
     if batch.state != State.AWAITING_SIGNATURE:
-        raise ConflictError(_("该批次不在待签名状态。"), code="not_awaiting_signature")
+        raise ConflictError(_("该批次不在待签名状态。"), code=ErrorCode.NOT_AWAITING_SIGNATURE)
     suite = batch.header.get("suite")
     ciphertext = bytes(batch.ciphertext)
     return {"header": batch.header, "key_id": batch.header["sender_key_id"],
@@ -701,12 +702,12 @@ def batch_sign(*, batch: Batch, actor, signature: str) -> Batch:
                                          custody=OrganizationKey.Custody.PARTY).first()
     now = timezone.now()
     if key is None or not ownkeys.party_key_valid_at(key, now) or not ownkeys.party_key_valid_at(key, batch.created_at):
-        raise ApplicationError(_("批次头所列的签名密钥已失效或已吊销，该批次不能再签名。"), code="key_not_valid")
+        raise ApplicationError(_("批次头所列的签名密钥已失效或已吊销，该批次不能再签名。"), code=ErrorCode.KEY_NOT_VALID)
     try:
         raw_signature = crypto.b64d(signature or "")
         crypto.verify(key.public_raw, raw_signature, crypto.b64d(to_sign["message"]), algorithm=key.algorithm)
     except (ValueError, TypeError, crypto.CryptoError) as exc:
-        raise ApplicationError(_("批次签名校验失败。"), code="bad_signature") from exc
+        raise ApplicationError(_("批次签名校验失败。"), code=ErrorCode.BAD_SIGNATURE) from exc
     suite = batch.header.get("suite")
     batch.signature = raw_signature
     batch.sealed_sha256 = crypto.sealed_digest(batch.header_bytes, bytes(batch.ciphertext), raw_signature, suite)
@@ -857,7 +858,7 @@ def batch_retry(*, batch: Batch, actor) -> Batch:
     if not batch_may_retry(actor, batch):
         raise PermissionDeniedError(_("只有发送方或平台管理员可以重新投递该批次。"))
     if batch.state not in {State.FAILED, State.PENDING}:
-        raise ConflictError(_("只有待投递或投递失败的批次可以重新投递。"), code="not_retryable")
+        raise ConflictError(_("只有待投递或投递失败的批次可以重新投递。"), code=ErrorCode.NOT_RETRYABLE)
     previous = batch.attempts
     batch.state = State.PENDING
     batch.attempts = 0
@@ -882,7 +883,7 @@ def batch_archive_export(*, actor, batch: Batch, via: str) -> dict:
 
     rights.require(actor, "exchange.view_batch", _("您没有查看交换批次的权限。"))
     if not batch.receipt:
-        raise ConflictError(_("该批次尚无接收方回执，不能导出存证。"), code="no_receipt")
+        raise ConflictError(_("该批次尚无接收方回执，不能导出存证。"), code=ErrorCode.NO_RECEIPT)
     archive = batch_archive(batch=batch)
     audit_record(actor=actor, action="exchange.archive_export", obj=batch, detail={"via": via})
     return archive

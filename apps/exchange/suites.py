@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.audit import audit_record
 from apps.core.errors import ApplicationError
+from apps.exchange.errors import ErrorCode
 from apps.parties import rights
 
 from . import conf, crypto
@@ -39,7 +40,7 @@ def exchange_profile_set(*, organization, suite: str, actor) -> ExchangeProfile:
     """Choose the party's algorithm suite ("" = the deployment's, "intl" or "sm"); the platform operator does."""
     rights.require(actor, "exchange.change_exchangeprofile", _("只有平台管理员可以设置单位的交换算法套件。"))
     if suite not in ExchangeProfile.Suite.values:
-        raise ApplicationError(_("算法套件无效：%(suite)s") % {"suite": suite}, code="bad_suite")
+        raise ApplicationError(_("算法套件无效：%(suite)s") % {"suite": suite}, code=ErrorCode.BAD_SUITE)
     profile, _created = ExchangeProfile.objects.select_for_update().get_or_create(organization=organization)
     previous = profile.suite
     profile.suite = suite
