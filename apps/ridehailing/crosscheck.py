@@ -86,6 +86,7 @@ def permit_check_for_transport(*, date_from: dt.date | None = None, date_to: dt.
     from django.utils import timezone
 
     from apps.core.errors import ApplicationError
+    from apps.core.errors import ErrorCode as CoreErrorCode
     from apps.parties.models import Organization, OrganizationKind
     from apps.parties.rights import SystemActor
 
@@ -96,7 +97,7 @@ def permit_check_for_transport(*, date_from: dt.date | None = None, date_to: dt.
     date_to = date_to or date_from
     transport = Organization.objects.filter(kind=OrganizationKind.TRANSPORT, is_active=True).order_by("id").first()
     if transport is None:
-        raise ApplicationError(_("平台中没有启用的交通运输局，无法生成线索。"), code="organization_missing")
+        raise ApplicationError(_("平台中没有启用的交通运输局，无法生成线索。"), code=CoreErrorCode.ORGANIZATION_MISSING)
     return permit_check(actor=SystemActor("ridehailing.permit_check", organization=transport), date_from=date_from,
                         date_to=date_to)
 

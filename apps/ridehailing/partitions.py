@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.ridehailing.errors import ErrorCode
 
 PARENT = "ridehailing_operatingrecord"
 MIN_RETENTION_DAYS = 184  # six consecutive calendar months are at most 184 days (national rules: ≥ 6 months)
@@ -37,7 +38,7 @@ def retention_days() -> int:
         raise ApplicationError(
             _("网约车经营数据保留期限设置为 %(days)d 天，少于国家规定的 6 个月（至少 %(min)d 天）；已拒绝执行。") % {
                 "days": days, "min": MIN_RETENTION_DAYS},
-            code="retention_too_short",
+            code=ErrorCode.RETENTION_TOO_SHORT,
         )
     return days
 

@@ -36,6 +36,7 @@ from apps.core.notifications import Text
 from apps.parties import rights
 from apps.parties.models import OrganizationKind
 from apps.parties.rights import SystemActor
+from apps.ridehailing.errors import ErrorCode
 
 from . import partitions
 from .interfaces import BEIJING, EVENT_TIME, FIELDS, Parsed, parse
@@ -112,7 +113,7 @@ def feed_for(actor) -> Feed:
     """The feed an API client posts as: its system account's feed."""
     feed = Feed.objects.select_related("organization").filter(account_id=getattr(actor, "pk", None)).first()
     if feed is None:
-        raise PermissionDeniedError(_("该账号未登记为网约车数据接入方。"), code="not_a_feed")
+        raise PermissionDeniedError(_("该账号未登记为网约车数据接入方。"), code=ErrorCode.NOT_A_FEED)
     return feed
 
 
@@ -123,9 +124,9 @@ def _check_actor(actor, feed: Feed) -> None:
     else:
         allowed = actor.pk == feed.account_id
     if not allowed:
-        raise PermissionDeniedError(_("只能以本接入方的系统账号报送。"), code="not_this_feed")
+        raise PermissionDeniedError(_("只能以本接入方的系统账号报送。"), code=ErrorCode.NOT_THIS_FEED)
     if not feed.is_active:
-        raise PermissionDeniedError(_("该接入方已停用。"), code="feed_inactive")
+        raise PermissionDeniedError(_("该接入方已停用。"), code=ErrorCode.FEED_INACTIVE)
 
 
 def _companies(feed: Feed, interface: str, parsed: list[Parsed]) -> dict[str, PlatformCompany]:
@@ -168,12 +169,12 @@ def ingest(*, feed: Feed, interface: str, records, actor, source: str = Delivery
     ``{"index", "outcome", "key", "CompanyId", "errors", "ignored"}``."""
     _check_actor(actor, feed)
     if interface not in FIELDS:
-        raise ApplicationError(_("不支持的接口 %(name)s。") % {"name": interface}, code="unknown_interface")
+        raise ApplicationError(_("不支持的接口 %(name)s。") % {"name": interface}, code=ErrorCode.UNKNOWN_INTERFACE)
     if not isinstance(records, list):
-        raise ApplicationError(_("请求体应为记录的 JSON 数组。"), code="not_a_list")
+        raise ApplicationError(_("请求体应为记录的 JSON 数组。"), code=ErrorCode.NOT_A_LIST)
     if len(records) > max_records():
         raise ApplicationError(_("一次最多报送 %(max)d 条记录，本次 %(n)d 条。") % {
-            "max": max_records(), "n": len(records)}, code="too_many_records")
+            "max": max_records(), "n": len(records)}, code=ErrorCode.TOO_MANY_RECORDS)
     now = timezone.now()
     parsed = [parse(interface, r, now=now) for r in records]
     operating = interface in OPERATING_INTERFACES
@@ -376,7 +377,7 @@ def feed_create(*, name: str, kind: str, account, actor) -> Feed:
     expected = OrganizationKind.TAXI_COMPANY if kind == Feed.Kind.COMPANY else OrganizationKind.TRANSPORT
     if not account.is_system or org is None or org.kind != expected:
         raise ApplicationError(_("平台公司直连须使用该企业的系统账号；部级平台转发须使用交通运输局的系统账号。"),
-                               code="feed_account")
+                               code=ErrorCode.FEED_ACCOUNT)
     feed = Feed.objects.create(name=name, kind=kind, organization=org, account=account)
     audit_record(actor=actor, action="ridehailing.feed_create", obj=feed, organization=org, detail={"kind": kind})
     return feed
@@ -386,13 +387,13 @@ def feed_create(*, name: str, kind: str, account, actor) -> Feed:
 def company_register(*, company_id: str, organization, actor) -> PlatformCompany:
     rights.require(actor, "ridehailing.add_platformcompany", _("只有平台管理员可以登记网约车平台公司标识。"))
     if organization.kind != OrganizationKind.TAXI_COMPANY:
-        raise ApplicationError(_("公司标识只能登记给出租汽车企业/平台。"), code="not_a_company")
+        raise ApplicationError(_("公司标识只能登记给出租汽车企业/平台。"), code=ErrorCode.NOT_A_COMPANY)
     code = (company_id or "").strip()
     if not code or len(code) > 32:
-        raise ApplicationError(_("公司标识应为 1 至 32 个字符。"), code="company_id_invalid")
+        raise ApplicationError(_("公司标识应为 1 至 32 个字符。"), code=ErrorCode.COMPANY_ID_INVALID)
     company, _created = PlatformCompany.objects.get_or_create(company_id=code, defaults={"organization": organization})
     if company.organization_id != organization.pk:
-        raise ApplicationError(_("公司标识 %(code)s 已登记给其他单位。") % {"code": code}, code="company_id_taken")
+        raise ApplicationError(_("公司标识 %(code)s 已登记给其他单位。") % {"code": code}, code=ErrorCode.COMPANY_ID_TAKEN)
     audit_record(actor=actor, action="ridehailing.company_register", obj=company, organization=organization)
     return company
 
