@@ -34,6 +34,7 @@ test: install lint
 lint: install
 	$(VENV)/bin/ruff check .
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
+	$(PY) scripts/rules_index.py --check
 
 ## Stop the embedded servers if something left them running.
 stop: install
