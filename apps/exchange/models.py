@@ -375,3 +375,56 @@ class TreeHead(models.Model):
 
     def __str__(self) -> str:
         return f"STH {self.tree_size} {self.root_hash[:12]}"
+
+
+class DocumentCertificate(models.Model):
+    """An X.509 certificate for signing PDF documents (PAdES), with its ECDSA P-256 key sealed under
+    ``PLATFORM_KEY`` like the exchange keys. ``organization`` empty: the platform document CA (self-signed, the
+    trust anchor of the verify page); otherwise a party's custodial document-signing certificate issued by that CA
+    (subject OU “平台托管”, certificate policy ``pdfsign.CUSTODIAL_POLICY_OID``). See ``apps/exchange/pdfsign.py``."""
+
+    organization = models.ForeignKey(
+        "parties.Organization", verbose_name=_("单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="document_certificates")
+    key_id = models.CharField(_("密钥编号"), max_length=80, unique=True)
+    private_key_sealed = models.BinaryField(_("私钥（密封）"))
+    certificate = models.TextField(_("证书（PEM）"))
+    serial = models.CharField(_("证书序列号"), max_length=64)
+    not_before = models.DateTimeField(_("有效期起"))
+    not_after = models.DateTimeField(_("有效期止"))
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("文书签名证书")
+        verbose_name_plural = _("文书签名证书")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.organization or _('平台文书 CA')} {self.serial[:12]}"
+
+
+class SignedDocument(models.Model):
+    """A formal document as the issuing party signed it (PAdES): the signed PDF's bytes (encrypted at rest, it may
+    name a policyholder), their SHA-256 (the verify page finds the record by it, the transparency log carries it),
+    who signed, when, and the platform record it belongs to (``source``, e.g. ``rescission-notice:12``)."""
+
+    sha256 = models.CharField(_("文件摘要（SHA-256）"), max_length=64, unique=True)
+    source = models.CharField(_("来源记录"), max_length=80, unique=True)
+    organization = models.ForeignKey(
+        "parties.Organization", verbose_name=_("出具单位"), on_delete=models.PROTECT, related_name="+")
+    certificate = models.ForeignKey(DocumentCertificate, verbose_name=_("签名证书"), on_delete=models.PROTECT,
+                                    related_name="documents")
+    title = models.CharField(_("文书名称"), max_length=80)
+    doc_no = models.CharField(_("文书编号"), max_length=80)
+    case_ref = models.CharField(_("案件编号"), max_length=60, blank=True, db_index=True)
+    content_sealed = models.BinaryField(_("已签名 PDF（加密）"))
+    size = models.PositiveIntegerField(_("文件大小（字节）"))
+    signed_at = models.DateTimeField(_("签署时间"))
+
+    class Meta:
+        verbose_name = _("已签名文书")
+        verbose_name_plural = _("已签名文书")
+        ordering = ["signed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.doc_no}"

@@ -1,0 +1,130 @@
+"""Signed notices (issue 19): the formal documents an issuing party issues through the platform are PAdES-signed
+in its name at issue — with a custodial certificate (OU 平台托管) from the platform document CA — and a tampered
+signed PDF fails verification."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from apps.exchange import pdfsign
+from apps.exchange.models import DocumentCertificate, SignedDocument
+from apps.rescissions.notices import NoticeKind, notice_content
+from tests.rescissions.factories import days_ago, notice_through, open_case
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _annex3(parties):
+    user = parties.insurer_a_user
+    case = open_case(parties.insurer_a, known_at=days_ago(5, 9))
+    case = notice_through(case, user, sent_at=days_ago(4, 9), received_at=None)
+    return case, case.notices.get(kind=NoticeKind.DISCLOSURE_REQUEST)
+
+
+def test_issued_annex_3_is_signed_by_the_insurer_and_validates_against_the_document_ca(parties, frozen):
+    case, notice = _annex3(parties)
+    content = notice_content(notice)
+    record = SignedDocument.objects.get(sha256=notice.sha256)
+    assert record.organization == parties.insurer_a and record.doc_no == notice.doc_no
+    assert record.case_ref == case.number and pdfsign.signed_content(record) == content
+    result = pdfsign.verify_pdf(content)
+    assert result.ok, result.problem
+    assert result.organization == parties.insurer_a.name and result.uscc == parties.insurer_a.uscc
+    assert result.custodial and result.record == record
+    assert result.signed_at == NOW
+
+
+def test_custodial_certificate_names_the_insurer_and_is_marked_custodial(parties, frozen):
+    _annex3(parties)
+    row = DocumentCertificate.objects.get(organization=parties.insurer_a)
+    cert = pdfsign.certificate(row)
+    assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == parties.insurer_a.name
+    assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)[0].value == "平台托管"
+    policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    assert [p.policy_identifier.dotted_string for p in policies] == [pdfsign.CUSTODIAL_POLICY_OID]
+    ca = pdfsign.certificate(pdfsign.document_ca())
+    assert cert.issuer == ca.subject
+    cert.verify_directly_issued_by(ca)
+    # idempotent: the same CA and certificate for the next document
+    assert pdfsign.document_ca().pk == pdfsign.document_ca().pk
+    assert pdfsign.party_certificate(parties.insurer_a) == row
+
+
+def test_one_byte_changed_in_the_signed_range_fails(parties, frozen):
+    _case, notice = _annex3(parties)
+    content = bytearray(notice_content(notice))
+    at = content.index(b"/MediaBox")  # inside the original revision, which the signature covers
+    content[at + 1] = ord("X")
+    result = pdfsign.verify_pdf(bytes(content))
+    assert not result.ok and result.problem
+    assert result.record is None
+
+
+def test_an_incremental_update_altering_the_content_fails(parties, frozen):
+    from io import BytesIO
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    _case, notice = _annex3(parties)
+    writer = IncrementalPdfFileWriter(BytesIO(notice_content(notice)), strict=False)
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    stream = generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 100 Td (ALTERED) Tj ET")
+    page["/Contents"] = writer.add_object(stream)
+    writer.update_container(page)
+    out = BytesIO()
+    writer.write(out)
+    result = pdfsign.verify_pdf(out.getvalue())
+    assert result.intact  # the signed revision itself is untouched ...
+    assert not result.ok and not result.whole_file  # ... but what a reader shows is not what was signed
+
+
+def test_a_pdf_signed_by_a_certificate_outside_the_document_ca_is_not_trusted(parties, frozen):
+    _case, notice = _annex3(parties)
+    content = notice_content(notice)
+    ca = pdfsign.document_ca()
+    # a second, unrelated CA (the first one's row set aside so that a new one is created): trust only it
+    DocumentCertificate.objects.filter(pk=ca.pk).update(organization=parties.insurer_b)
+    other = pdfsign.document_ca()
+    assert other.pk != ca.pk
+    result = pdfsign.verify_bytes(content, [other.certificate])
+    assert result.intact and not result.trusted and not result.ok
+
+
+def _register_own_key(parties):
+    from apps.exchange import crypto, ownkeys
+
+    user, organization = parties.insurer_a_user, parties.insurer_a
+    material = crypto.generate_key(crypto.ED25519)
+    public = crypto.b64e(material.public_raw)
+    challenge = ownkeys.key_challenge_issue(organization=organization, actor=user).nonce
+    message = crypto.possession_message(challenge=challenge, organization_uscc=organization.uscc,
+                                        algorithm=crypto.ED25519, public_key=public)
+    ownkeys.party_key_register(organization=organization, actor=user, algorithm=crypto.ED25519, public_key=public,
+                               challenge=challenge, signature=crypto.b64e(crypto.sign(material.private_raw, message)))
+
+
+def test_a_party_with_its_own_key_gets_no_signature_in_its_name(parties, frozen):
+    _register_own_key(parties)
+    assert pdfsign.party_certificate(parties.insurer_a) is None
+    _case, notice = _annex3(parties)
+    assert not DocumentCertificate.objects.filter(organization=parties.insurer_a).exists()
+    assert not SignedDocument.objects.filter(organization=parties.insurer_a).exists()
+    result = pdfsign.verify_pdf(notice_content(notice))
+    assert not result.signed and not result.ok
