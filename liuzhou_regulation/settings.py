@@ -489,6 +489,8 @@ CELERY_BEAT_SCHEDULE = {
     "ridehailing-retention": {"task": "apps.ridehailing.tasks.retention_sweep", "schedule": 86400},
     # rule M5: yesterday's ride-hailing trips without a valid ride-hailing transport permit → transport leads
     "ridehailing-permit-check": {"task": "apps.ridehailing.tasks.permit_check", "schedule": 86400},
+    # rules M6, M8: the platforms' reported insurance against the register → regulator findings, insurer worklists
+    "ridehailing-insurance-check": {"task": "apps.ridehailing.tasks.insurance_check", "schedule": 86400},
     # whether last month's joint report is to be announced (rule M18); never more often than once a minute
     "dashboard-joint-report": {"task": "apps.dashboard.tasks.joint_report_announce",
                                "schedule": max(60, DASHBOARD_REPORT_ANNOUNCE_SECONDS)},

@@ -409,8 +409,14 @@ class ScreeningFinding(models.Model):
     class Kind(models.TextChoices):
         INSURED_AS_NON_OPERATING = "insured_as_non_operating", _("持有效运输证但按非营运投保")
         UNINSURED = "uninsured", _("持有效运输证但无有效保单")
+        # rules M6, M8: the insurance a ride-hailing platform reports (baseInfoVehicleInsurance) against the register
+        RH_UNKNOWN_POLICY = "rh_unknown_policy", _("网约车平台报送的保单在保单登记中不存在")
+        RH_NON_OPERATING = "rh_non_operating", _("网约车平台报送的保单按非营运性质承保")
+        RH_EXPIRED = "rh_expired", _("网约车平台报送的保单已失效")
+        RH_BELOW_STANDARD = "rh_below_standard", _("网约车平台报送的保险金额低于保障标准")
 
-    run = models.ForeignKey(LawfulListRun, verbose_name=_("清单"), on_delete=models.PROTECT, related_name="findings")
+    run = models.ForeignKey(LawfulListRun, verbose_name=_("清单"), null=True, blank=True, on_delete=models.PROTECT,
+                            related_name="findings", help_text=_("网约车监管数据比对的发现不属于任何清单"))
     vehicle = models.ForeignKey("vehicles.Vehicle", verbose_name=_("车辆"), on_delete=models.PROTECT, related_name="+")
     permit = models.ForeignKey(
         "vehicles.OperatingPermit", verbose_name=_("运输证"), null=True, blank=True, on_delete=models.PROTECT,
@@ -471,6 +477,8 @@ class InsurerWorklistItem(models.Model):
         ENDORSEMENT = "endorsement", _("批改：变更使用性质并重新核定保费（合法营运车辆清单比对）")
         PENALTY = "penalty", _("处罚通报")
         CONFIRMATION = "confirmation", _("交通运输部门界定非法营运通报")
+        # rules M6, M8: the platform-reported insurance of a ride-hailing vehicle does not match the insurer's books
+        RIDE_HAILING_INSURANCE = "rh_insurance", _("网约车平台报送保险信息核对")
 
     class State(models.TextChoices):
         OPEN = "open", _("待答复")
@@ -499,7 +507,8 @@ class InsurerWorklistItem(models.Model):
         related_name="worklist_items",
     )
     policy = models.ForeignKey(
-        "policies.Policy", verbose_name=_("保单"), on_delete=models.PROTECT, related_name="+",
+        "policies.Policy", verbose_name=_("保单"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("平台报送的保单号在保单登记中不存在时为空"),
     )
     vehicle = models.ForeignKey(
         "vehicles.Vehicle", verbose_name=_("车辆"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",

@@ -22,3 +22,12 @@ def permit_check() -> list[str]:
     from .crosscheck import permit_check_for_transport
 
     return [f.plate for f in permit_check_for_transport()]
+
+
+@shared_task(name="apps.ridehailing.tasks.insurance_check", acks_late=True)
+def insurance_check() -> list[str]:
+    """Celery beat, daily (rules M6, M8, M10): the platforms' reported insurance against the register — findings
+    of the regulator and items of the insurers' worklists; returns the plates found."""
+    from .insurance_check import insurance_check_for_regulator
+
+    return [m.plate for m in insurance_check_for_regulator()]

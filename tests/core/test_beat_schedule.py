@@ -18,6 +18,7 @@ PERIODIC_TASKS = {
     "dashboard-joint-report": ("apps.dashboard.tasks.joint_report_announce", 3600),
     "ridehailing-retention": ("apps.ridehailing.tasks.retention_sweep", 86400),  # raw operating data, >= 6 months
     "ridehailing-permit-check": ("apps.ridehailing.tasks.permit_check", 86400),  # rule M5, yesterday's trips
+    "ridehailing-insurance-check": ("apps.ridehailing.tasks.insurance_check", 86400),  # rules M6, M8
 }
 
 

@@ -111,7 +111,7 @@ class DisposeInput(serializers.Serializer):
 
 class WorklistItemSerializer(serializers.ModelSerializer):
     insurer_name = serializers.CharField(source="insurer.name", read_only=True)
-    policy_number = serializers.CharField(source="policy.number", read_only=True)
+    policy_number = serializers.CharField(source="policy.number", read_only=True, allow_null=True)
 
     class Meta:
         model = InsurerWorklistItem
