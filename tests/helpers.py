@@ -1,6 +1,9 @@
 """Small helpers shared by the tests (fixtures live in the conftest files, factories in tests/factories.py)."""
 
+import threading
 import time
+
+from django.db import connections
 
 from apps.exchange import services as exchange
 from apps.exchange.models import Batch
@@ -19,6 +22,43 @@ def wait_for(predicate, *, timeout: float = 60.0, what="condition", every: float
             return result
         time.sleep(every)
     raise AssertionError(f"gave up waiting for {what() if callable(what) else what}")
+
+
+def in_threads(work, *, count: int = 2, together: bool = False, join: float = 60.0) -> list:
+    """Run ``work()`` in ``count`` threads at once, each on its own database connection (closed when it ends), and
+    return what each returned; fails the test if any raised. ``together``: the threads start ``work`` at the same
+    instant (a barrier)."""
+    barrier = threading.Barrier(count) if together else None
+    results, errors = [], []
+
+    def run():
+        try:
+            if barrier:
+                barrier.wait(10)
+            results.append(work())
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(join)
+    assert errors == []
+    return results
+
+
+def form_html(page: str, marker: str) -> str:
+    """The HTML of the form that starts at ``marker`` (e.g. ``'data-testid="check-form"'``) in ``page``."""
+    block = page[page.index(marker):]
+    return block[:block.index("</form>")]
+
+
+def messages_of(response) -> list[str]:
+    """The texts of the messages (django.contrib.messages) a page response shows."""
+    return [str(m) for m in response.context["messages"]]
 
 
 def deliver_pending(max_rounds: int = 10) -> list[Batch]:

@@ -13,21 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.claims.models import Claim
+from tests.helpers import form_html, messages_of
 
 from .factories import make_claim
 
 pytestmark = pytest.mark.django_db
 
 TYPED = "事故系驾驶员酒后驾驶，属责任免除（保留的理由）"
-
-
-def _step_form(page: str, action: str) -> str:
-    block = page[page.index(f'data-action="{action}"'):]
-    return block[:block.index("</form>")]
-
-
-def _messages(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 @pytest.fixture
@@ -48,10 +40,10 @@ def test_m13_an_invalid_time_keeps_the_typed_reason_in_the_decision_form(client,
         "decision-at": "明天上午", "decision-decision": "refused", "decision-refusal_reason": TYPED})
     assert response.status_code == 400
     page = response.content.decode()
-    form = _step_form(page, "decision")
+    form = form_html(page, 'data-action="decision"')
     assert TYPED in form and 'class="errorlist' in form
     assert page.count(TYPED) == 1  # in its own step's form only
-    assert any(m.startswith("时间：") for m in _messages(response)), _messages(response)
+    assert any(m.startswith("时间：") for m in messages_of(response)), messages_of(response)
     claim.refresh_from_db()
     assert claim.decision == "" and claim.decided_at is None
 
@@ -62,11 +54,11 @@ def test_m13_a_refusal_without_its_reason_is_refused_beside_the_reason_with_the_
     response = client.post(reverse("claims-action", args=[claim.pk, "decision"]), {
         "decision-at": at, "decision-decision": "refused", "decision-refusal_reason": ""})
     assert response.status_code == 400
-    form = _step_form(response.content.decode(), "decision")
+    form = form_html(response.content.decode(), 'data-action="decision"')
     assert f'value="{at}"' in form and 'class="errorlist' in form
     bound = next(a["form"] for a in response.context["actions"] if a["name"] == "decision")
     assert set(bound.errors) == {"refusal_reason"}
-    assert any("拒赔须填写理由" in m for m in _messages(response)), _messages(response)
+    assert any("拒赔须填写理由" in m for m in messages_of(response)), messages_of(response)
     claim.refresh_from_db()
     assert claim.decision == ""
 
@@ -80,7 +72,7 @@ def test_m13_a_withdrawal_the_state_does_not_allow_is_409_and_changes_nothing(cl
     response = client.post(reverse("claims-action", args=[claim.pk, "withdraw"]), {
         "withdraw-at": _at(1), "withdraw-reason": "索赔人撤回索赔请求", "confirm": "1"})
     assert response.status_code == 409
-    assert any("不能撤案" in m for m in _messages(response)), _messages(response)
+    assert any("不能撤案" in m for m in messages_of(response)), messages_of(response)
     claim.refresh_from_db()
     assert claim.withdrawn_at is None and claim.status != Claim.Status.WITHDRAWN
 

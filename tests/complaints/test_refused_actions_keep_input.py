@@ -13,6 +13,7 @@ from apps.complaints.services import (
     complaint_submit,
     public_reporter,
 )
+from tests.helpers import messages_of
 
 from .factories import report_12378
 
@@ -39,10 +40,6 @@ def _events(complaint: Complaint) -> int:
     return ComplaintEvent.objects.filter(complaint=complaint).count()
 
 
-def _messages(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
-
-
 def test_m16_a_resolution_without_its_finding_keeps_the_result_and_names_the_field(client, parties, complaint):
     before = _events(complaint)
     client.force_login(parties.regulator_user)
@@ -53,7 +50,7 @@ def test_m16_a_resolution_without_its_finding_keeps_the_result_and_names_the_fie
     form = form[:form.index("</form>")]
     assert TYPED in form and 'class="errorlist' in form
     assert set(response.context["resolve_form"].errors) == {"finding"}
-    assert any(m.startswith("核查结论：") for m in _messages(response)), _messages(response)
+    assert any(m.startswith("核查结论：") for m in messages_of(response)), messages_of(response)
     complaint.refresh_from_db()
     assert complaint.status == Status.VERIFYING and _events(complaint) == before
 

@@ -11,15 +11,11 @@ from django.utils import timezone
 
 from apps.credit.models import CreditProposal, CreditRecord, SupervisoryAction
 from apps.credit.services import credit_proposal_decide, supervisory_action_issue
+from tests.helpers import form_html
 
 pytestmark = pytest.mark.django_db
 
 TYPED = "措施事实清楚，证据充分（保留的决定理由）"
-
-
-def _form(page: str, testid: str) -> str:
-    block = page[page.index(f'data-testid="{testid}"'):]
-    return block[:block.index("</form>")]
 
 
 @pytest.fixture
@@ -38,7 +34,7 @@ def test_m2_a_decision_without_its_choice_keeps_the_reason_and_names_the_field(c
     client.force_login(parties.ins_assoc_user)
     response = client.post(reverse("credit:proposal_decide", args=[proposal.pk]), {"reason": TYPED})
     assert response.status_code == 400
-    form = _form(response.content.decode(), "decide-form")
+    form = form_html(response.content.decode(), 'data-testid="decide-form"')
     assert TYPED in form  # the textarea still holds it
     assert 'class="errorlist' in form  # the error sits in the form, beside its field
     assert set(response.context["form"].errors) == {"decision"}
@@ -75,7 +71,7 @@ def test_m15_closing_a_measure_without_its_result_is_400_on_the_result_field(cli
     client.force_login(parties.regulator_user)
     response = client.post(reverse("credit:action_close", args=[measure.pk]), {"result": "x" * 4001})
     assert response.status_code == 400
-    form = _form(response.content.decode(), "close-form")
+    form = form_html(response.content.decode(), 'data-testid="close-form"')
     assert "x" * 4001 in form and 'class="errorlist' in form
     assert set(response.context["close_form"].errors) == {"result"}
     messages = [str(m) for m in response.context["messages"]]

@@ -1,16 +1,16 @@
 """A "valid rows" import of independent rows (vehicles) shared out between parts that run side by side: every chunk
 is applied exactly once, whichever part, repeated or concurrent task reaches it, and the last one ends the job."""
 
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from apps.core.models import AuditEvent
 from apps.imports import runner, services
 from apps.imports.models import ImportChunk, ImportJob
 from apps.vehicles.models import Vehicle
 from liuzhou_regulation.celery import app
+from tests.helpers import in_threads
 from tests.vehicles.factories import make_vin
 
 from .helpers import VEHICLE_HEADERS, csv_bytes, upload, vehicle_rows
@@ -87,23 +87,8 @@ def test_two_tasks_on_the_same_part_at_once_apply_each_chunk_once(parallel, sett
     settings.IMPORT_CHUNK_ROWS = 5
     user = user_of("transport", organization=OrganizationFactory(kind="transport", name="交通运输局(parallel)"))
     job = _started(user, vehicle_rows(40))
-    errors: list = []
-
-    def run():
-        try:
-            runner.import_job_part(job=ImportJob(pk=job.pk), part=0, parts=1)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    in_threads(lambda: runner.import_job_part(job=ImportJob(pk=job.pk), part=0, parts=1))
     job.refresh_from_db()
-    assert errors == []
     assert job.status == ImportJob.Status.DONE, job.error_message
     assert (job.processed, job.created_count, job.unchanged_count) == (40, 40, 0)
     assert Vehicle.objects.count() == 40 and ImportChunk.objects.filter(job=job).count() == 8

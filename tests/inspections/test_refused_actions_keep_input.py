@@ -10,16 +10,11 @@ from django.utils import timezone
 
 from apps.inspections import services
 from apps.inspections.models import Conclusion, InspectionFinding
+from tests.helpers import form_html
 
 pytestmark = pytest.mark.django_db
 
 TYPED = "3 笔网约车按家庭自用承保（保留的检查发现）"
-
-
-def _finding_form(response) -> str:
-    page = response.content.decode()
-    block = page[page.index('data-testid="finding-form"'):]
-    return block[:block.index("</form>")]
 
 
 def test_m17_an_impossible_date_keeps_the_typed_problems_beside_the_date_error(client, parties, inspection):
@@ -28,7 +23,7 @@ def test_m17_an_impossible_date_keeps_the_typed_problems_beside_the_date_error(c
         "party": parties.insurer_a.pk, "inspected_on": "2026-13-45", "conclusion": Conclusion.PROBLEMS_FOUND,
         "problems": TYPED})
     assert response.status_code == 400
-    form = _finding_form(response)
+    form = form_html(response.content.decode(), 'data-testid="finding-form"')
     assert TYPED in form and 'class="errorlist' in form
     assert "inspected_on" in response.context["finding_form"].errors
     assert not InspectionFinding.objects.exists()
@@ -42,7 +37,7 @@ def test_m17_a_party_already_recorded_is_no_longer_offered_and_the_input_is_kept
         "party": parties.insurer_a.pk, "inspected_on": timezone.localdate().isoformat(),
         "conclusion": Conclusion.PROBLEMS_FOUND, "problems": TYPED})
     assert response.status_code == 400
-    assert TYPED in _finding_form(response)
+    assert TYPED in form_html(response.content.decode(), 'data-testid="finding-form"')
     assert set(response.context["finding_form"].errors) == {"party"}
     assert any(str(m).startswith("被检查单位：") for m in response.context["messages"])
     assert InspectionFinding.objects.get().conclusion == Conclusion.NO_PROBLEMS

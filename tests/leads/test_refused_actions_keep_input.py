@@ -10,22 +10,13 @@ from django.urls import reverse
 
 from apps.leads import services
 from apps.leads.models import Lead, LeadEvent, Status
-from tests.helpers import deliver_pending
+from tests.helpers import deliver_pending, form_html, messages_of
 
 from .factories import policy, private_car
 
 pytestmark = pytest.mark.django_db
 
 TYPED = "请核查该车 11 月在火车站东广场的揽客情况（保留的请求）"
-
-
-def _form(page: str, testid: str) -> str:
-    block = page[page.index(f'data-testid="{testid}"'):]
-    return block[:block.index("</form>")]
-
-
-def _messages(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]]
 
 
 @pytest.fixture
@@ -48,9 +39,9 @@ def test_m2_a_check_request_without_its_matter_is_400_and_names_the_field(client
     before = _trail(lead)
     response = client.post(reverse("leads:request-check", args=[lead.pk]), {"note": "  "})
     assert response.status_code == 400
-    assert 'class="errorlist' in _form(response.content.decode(), "request-check-form")
+    assert 'class="errorlist' in form_html(response.content.decode(), 'data-testid="request-check-form"')
     assert set(response.context["request_form"].errors) == {"note"}
-    assert any(m.startswith("请求核查事项：") for m in _messages(response)), _messages(response)
+    assert any(m.startswith("请求核查事项：") for m in messages_of(response)), messages_of(response)
     lead.refresh_from_db()
     assert lead.status == Status.VERIFIED and _trail(lead) == before
 
@@ -62,7 +53,7 @@ def test_m2_a_check_request_the_state_no_longer_allows_is_409_with_the_input_kep
     response = client.post(reverse("leads:request-check", args=[lead.pk]), {"note": TYPED})
     assert response.status_code == 409
     assert response.context["request_form"].data["note"] == TYPED
-    assert any("不能执行" in m for m in _messages(response)), _messages(response)
+    assert any("不能执行" in m for m in messages_of(response)), messages_of(response)
     lead.refresh_from_db()
     assert lead.status == Status.OFFLINE_CHECK and _trail(lead) == before
 
@@ -73,7 +64,7 @@ def test_m2_transport_may_not_verify_insurance_403_and_nothing_changes(client, p
     response = client.post(reverse("leads:verify", args=[lead.pk]), {"note": TYPED})
     assert response.status_code == 403
     assert response.context["verify_form"].data["note"] == TYPED
-    assert any("只有金融监管部门可以核验" in m for m in _messages(response)), _messages(response)
+    assert any("只有金融监管部门可以核验" in m for m in messages_of(response)), messages_of(response)
     assert _trail(lead) == before
 
 
@@ -93,9 +84,9 @@ def test_m2_a_filled_but_invalid_value_on_the_check_form_is_called_invalid_by_it
     response = client.post(reverse("leads:check", args=[lead.pk]), {
         "outcome": "dismissed", "result": TYPED, "reason": "亲友互助", "checked_at": "11月3日上午"})
     assert response.status_code == 400
-    form = _form(response.content.decode(), "check-form")
+    form = form_html(response.content.decode(), 'data-testid="check-form"')
     assert TYPED in form and 'value="11月3日上午"' in form and 'class="errorlist' in form
-    mine = [m for m in _messages(response) if m.startswith("核查时间：")]
-    assert mine and all("请填写" not in m for m in mine), _messages(response)
+    mine = [m for m in messages_of(response) if m.startswith("核查时间：")]
+    assert mine and all("请填写" not in m for m in mine), messages_of(response)
     lead.refresh_from_db()
     assert lead.status == Status.OFFLINE_CHECK

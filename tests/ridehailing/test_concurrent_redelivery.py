@@ -3,13 +3,11 @@ the record is stored once, the other request answers unchanged/duplicate, and th
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 
 from apps.ridehailing import services
 from apps.ridehailing.models import OperatingRecord, VehicleDay, VehicleVersion
+from tests.helpers import in_threads
 
 from .conftest import vehicle_record
 from .test_operating_data import at, depart
@@ -35,26 +33,9 @@ def raw_table_emptied():
 
 
 def _at_once(feed, account, interface, records) -> list[str]:
-    barrier = threading.Barrier(2)
-    outcomes, errors = [], []
-
-    def run():
-        try:
-            barrier.wait(10)
-            _delivery, results = services.ingest(feed=feed, interface=interface, records=records, actor=account)
-            outcomes.extend(r["outcome"] for r in results)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
-    return sorted(outcomes)
+    runs = in_threads(lambda: services.ingest(feed=feed, interface=interface, records=records, actor=account),
+                      together=True)
+    return sorted(r["outcome"] for _delivery, results in runs for r in results)
 
 
 @pytest.mark.django_db(transaction=True)
