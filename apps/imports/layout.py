@@ -9,8 +9,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from apps.core.notifications import Text
 from apps.imports.errors import ErrorCode
 
 from .decoding import HEADER_SCAN_ROWS, NUMBER_TOO_LONG, SCIENTIFIC, Sheet
@@ -133,18 +136,36 @@ class _CachedHeaders:
         return getattr(self._spec, name)
 
 
-def errors_by_header(exc: ValidationError) -> list[tuple[str, str]]:
-    """(column, reason) pairs, the reasons with any ID or mobile number in them masked (``apps.core.logging.scrub``):
-    row errors are stored and shown in full, and must not carry personal numbers outside encrypted columns."""
+def errors_by_header(exc: ValidationError) -> list[tuple[str, str, dict]]:
+    """(column, reason, message) triples: the reason rendered now and, for a message the platform wrote, its
+    message (``{"msgid", "params"}``, shown in the reader's language: ``ImportRowError.display_reason``, issue 16).
+    Any ID or mobile number in a reason or a parameter is masked (``apps.core.logging.scrub``): row errors are
+    stored and shown in full, and must not carry personal numbers outside encrypted columns."""
+    items = (exc.error_dict.items() if hasattr(exc, "error_dict") else [(NON_FIELD_ERRORS, exc.error_list)])
+    out = []
+    for header, errors in items:
+        column = "" if header == NON_FIELD_ERRORS else header
+        for error in errors:
+            reason, message = row_reason(error)
+            out.append((column, reason, message))
+    return out
+
+
+def row_reason(error: ValidationError) -> tuple[str, dict]:
+    """One error's reason, masked, and its message: a ``Text`` as it is, a lazy message (a model's or a
+    validator's) with its params; a message already rendered has none and is shown as stored."""
     from apps.core.logging import scrub
 
-    if hasattr(exc, "error_dict"):
-        out = []
-        for header, messages in exc.message_dict.items():
-            column = "" if header == NON_FIELD_ERRORS else header
-            out.extend((column, scrub(m)) for m in messages)
-        return out
-    return [("", scrub(m)) for m in exc.messages]
+    message, params = error.message, error.params or {}
+    if isinstance(message, Promise):
+        message = Text(message, **params)
+    if not isinstance(message, Text):
+        return scrub(str(message % params if params else message)), {}
+    message.params = {key: scrub(value) if isinstance(value, str) else value for key, value in message.params.items()}
+    try:
+        return scrub(str(message)), message.as_json()
+    except (KeyError, ValueError, TypeError):  # params that do not fit the message: the text as Django renders it
+        return scrub(" ".join(ValidationError(error.message, params=error.params).messages)), {}
 
 
 def parse_record(spec, kind: ImportKind, layout: Layout, cells: list[str], user, *,
@@ -156,19 +177,20 @@ def parse_record(spec, kind: ImportKind, layout: Layout, cells: list[str], user,
     for position, header in layout.columns.items():
         value = cells[position].strip() if position < len(cells) else ""
         if value == NUMBER_TOO_LONG or SCIENTIFIC.match(value):
-            pre_errors[header] = [_(
-                "单元格是数字格式，Excel 只保留 15 位有效数字，号码已被截断或显示为科学计数法；请把该列设为“文本”格式后重新填写。")]
+            pre_errors[header] = [ValidationError(Text(gettext_noop(
+                "单元格是数字格式，Excel 只保留 15 位有效数字，号码已被截断或显示为科学计数法；请把该列设为“文本”格式后重新填写。")))]
             value = ""
         row[header] = value
     try:
         kwargs = spec.parse(row)
     except ValidationError as exc:
-        errors = dict(exc.message_dict) if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+        errors = dict(exc.error_dict) if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
         errors.update(pre_errors)
         raise ValidationError(errors) from None
     except (ArithmeticError, ValueError, TypeError):
         # a value no parser foresaw (an overflowing date, an absurd number) is this row's error: the preview goes on
-        raise ValidationError({NON_FIELD_ERRORS: [_("该行含有格式不正确或超出允许范围的值。")], **pre_errors}) from None
+        raise ValidationError({NON_FIELD_ERRORS: [ValidationError(Text(gettext_noop("该行含有格式不正确或超出允许范围的值。")))],
+                               **pre_errors}) from None
     if pre_errors:
         raise ValidationError(pre_errors)
     if precheck and kind.precheck is not None:
@@ -176,8 +198,8 @@ def parse_record(spec, kind: ImportKind, layout: Layout, cells: list[str], user,
             kind.precheck(user, kwargs)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
-                raise ValidationError({spec.header_for(k): v for k, v in exc.message_dict.items()}) from None
-            raise ValidationError({NON_FIELD_ERRORS: exc.messages}) from None
+                raise ValidationError({spec.header_for(k): v for k, v in exc.error_dict.items()}) from None
+            raise ValidationError({NON_FIELD_ERRORS: exc.error_list}) from None
     return kwargs
 
 

@@ -53,6 +53,8 @@ class ImportJob(models.Model):
     header_row = models.PositiveIntegerField(_("表头行号"), default=1)
     ignored_columns = models.JSONField(_("未识别的列"), default=list, blank=True)
     error_message = models.TextField(_("失败原因"), blank=True)
+    error_message_msg = models.JSONField(_("失败原因（消息）"), default=dict, blank=True,
+                                         help_text=_("平台写下的失败原因的消息编号与参数，按读者的语言显示"))
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("开始导入"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -68,6 +70,13 @@ class ImportJob(models.Model):
         return f"{self.kind} {self.original_name} ({self.get_status_display()})"
 
     @property
+    def display_error_message(self) -> str:
+        """The failure message in the reader's language (issue 16), or as stored."""
+        from apps.core.notifications import shown
+
+        return shown(self.error_message, self.error_message_msg)
+
+    @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.DISCARDED)
 
@@ -79,6 +88,8 @@ class ImportRowError(models.Model):
     row_number = models.PositiveIntegerField(_("行号"))
     column = models.CharField(_("列"), max_length=80, blank=True)
     reason = models.TextField(_("原因"))
+    reason_msg = models.JSONField(_("原因（消息）"), default=dict, blank=True,
+                                  help_text=_("平台写下的原因的消息编号与参数，按读者的语言显示"))
     at_import = models.BooleanField(_("导入时发现"), default=False, help_text=_("预览时有效、导入时才被拒绝的行"))
 
     class Meta:
@@ -90,6 +101,14 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.row_number} {self.column}: {self.reason}"
+
+    @property
+    def display_reason(self) -> str:
+        """The reason in the reader's language (issue 16), or as stored (a row older than messages, a service's
+        refusal already rendered)."""
+        from apps.core.notifications import shown
+
+        return shown(self.reason, self.reason_msg)
 
 
 class ImportChunk(models.Model):

@@ -30,10 +30,11 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DataError, IntegrityError, transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from apps.core.deadlines import SHANGHAI
 from apps.core.errors import ApplicationError
+from apps.core.notifications import Text
 from apps.core.validators import DB_DATE_END, DB_DATE_MIN, check_amount
 from apps.parties.models import Organization, OrganizationKind
 
@@ -60,22 +61,30 @@ def parse_personal(value: Any) -> str | None:
     return None if "*" in text else text
 
 
+def error_list(exc: ValidationError) -> list[ValidationError]:
+    """The errors inside ``exc`` themselves (not their rendered messages): a message the platform wrote (a
+    ``Text``, or a lazy message with its params) stays a message, so the row error keeps it (issue 16)."""
+    if hasattr(exc, "error_dict"):
+        return [error for errors in exc.error_dict.values() for error in errors]
+    return list(exc.error_list)
+
+
 def parse_int(value: Any) -> int:
     text = _text(value)
     text = re.sub(r"(人|座|个)$", "", text)
     try:
         number = int(Decimal(text))
     except (InvalidOperation, ValueError):
-        raise ValidationError(_("“%(v)s”不是整数。") % {"v": text}) from None
+        raise ValidationError(Text(gettext_noop("“%(v)s”不是整数。"), v=text)) from None
     if Decimal(text) != number or number < 0:
-        raise ValidationError(_("“%(v)s”不是非负整数。") % {"v": text})
+        raise ValidationError(Text(gettext_noop("“%(v)s”不是非负整数。"), v=text))
     return number
 
 
 def parse_seats(value: Any) -> int:
     number = parse_int(value)
     if not 1 <= number <= 99:
-        raise ValidationError(_("核定载客人数应在 1 到 99 之间。"))
+        raise ValidationError(Text(gettext_noop("核定载客人数应在 1 到 99 之间。")))
     return number
 
 
@@ -94,10 +103,10 @@ def parse_money(value: Any) -> Decimal:
         try:
             amount = Decimal(text) * factor
         except InvalidOperation:
-            raise ValidationError(_("金额“%(v)s”格式不正确。") % {"v": _text(value)}) from None
+            raise ValidationError(Text(gettext_noop("金额“%(v)s”格式不正确。"), v=_text(value))) from None
     if amount.is_finite() and amount < 0:
-        raise ValidationError(_("金额不能为负数。"))
-    return check_amount(amount, field=None, label=_("金额"))  # finite, within the cap, whole cents
+        raise ValidationError(Text(gettext_noop("金额不能为负数。")))
+    return check_amount(amount, field=None, label=gettext_lazy("金额"))  # finite, within the cap, whole cents
 
 
 _DATE_PATTERNS = (
@@ -126,14 +135,14 @@ def parse_date(value: Any) -> dt.date:
             except ValueError:
                 break
             return _storable(day, text)
-    raise ValidationError(_("日期“%(v)s”格式不正确，应为如 2026-05-01。") % {"v": text})
+    raise ValidationError(Text(gettext_noop("日期“%(v)s”格式不正确，应为如 2026-05-01。"), v=text))
 
 
 def _storable(day: dt.date, text: str) -> dt.date:
     """The coarse bound of any date cell (what the database can hold); the services check the field's own range."""
     if not DB_DATE_MIN <= day < DB_DATE_END:
-        raise ValidationError(_("日期“%(v)s”超出允许范围（%(a)s 至 %(b)s）。") % {
-            "v": text, "a": DB_DATE_MIN.isoformat(), "b": (DB_DATE_END - dt.timedelta(days=1)).isoformat()})
+        raise ValidationError(Text(gettext_noop("日期“%(v)s”超出允许范围（%(a)s 至 %(b)s）。"),
+                                   v=text, a=DB_DATE_MIN.isoformat(), b=(DB_DATE_END - dt.timedelta(days=1)).isoformat()))
     return day
 
 
@@ -159,7 +168,7 @@ def _parse_datetime(value: Any, *, end: bool) -> dt.datetime:
             return dt.datetime.combine(day, dt.time(hour, minute, second), tzinfo=SHANGHAI)
         except (ValidationError, ValueError):
             pass
-    raise ValidationError(_("时间“%(v)s”格式不正确，应为如 2026-05-01 或 2026-05-01 00:00。") % {"v": text})
+    raise ValidationError(Text(gettext_noop("时间“%(v)s”格式不正确，应为如 2026-05-01 或 2026-05-01 00:00。"), v=text))
 
 
 def parse_start(value: Any) -> dt.datetime:
@@ -182,29 +191,30 @@ def parse_bool(value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValidationError(_("“%(v)s”应为“是”或“否”。") % {"v": _text(value)})
+    raise ValidationError(Text(gettext_noop("“%(v)s”应为“是”或“否”。"), v=_text(value)))
 
 
-def _organization(kind: str, label: str) -> Callable[[Any], Organization]:
+def _organization(kind: str, label) -> Callable[[Any], Organization]:
     def parse(value: Any) -> Organization:
         text = _text(value)
         org = (Organization.objects.filter(kind=kind, uscc=text.upper()).first()
                or Organization.objects.filter(kind=kind, name=text).first()
                or Organization.objects.filter(kind=kind, short_name=text).first())
         if org is None:
-            raise ValidationError(_("系统中没有名为“%(v)s”的%(label)s（可填全称、简称或统一社会信用代码）。") % {
-                "v": text, "label": label})
+            raise ValidationError(Text(gettext_noop("系统中没有名为“%(v)s”的%(label)s（可填全称、简称或统一社会信用代码）。"),
+                                       v=text, label=label))
         return org
 
     return parse
 
 
-parse_company = _organization(OrganizationKind.TAXI_COMPANY, "出租汽车企业/平台")
-parse_insurer = _organization(OrganizationKind.INSURER, "保险公司")
+parse_company = _organization(OrganizationKind.TAXI_COMPANY, gettext_lazy("出租汽车企业/平台"))
+parse_insurer = _organization(OrganizationKind.INSURER, gettext_lazy("保险公司"))
 
 
-def choice_parser(mapping: dict[str, str], what: str) -> Callable[[Any], str]:
-    """Accepts the Chinese terms (keys) and the stored codes (values)."""
+def choice_parser(mapping: dict[str, str], what) -> Callable[[Any], str]:
+    """Accepts the Chinese terms (keys) and the stored codes (values); ``what`` is a label (``gettext_lazy``), so
+    the row error names it in the reader's language (issue 16)."""
     codes = set(mapping.values())
 
     def parse(value: Any) -> str:
@@ -213,8 +223,8 @@ def choice_parser(mapping: dict[str, str], what: str) -> Callable[[Any], str]:
             return mapping[text]
         if text in codes:
             return text
-        raise ValidationError(_("无法识别的%(what)s“%(v)s”，可填：%(ok)s。") % {
-            "what": what, "v": text, "ok": "、".join(mapping)})
+        raise ValidationError(Text(gettext_noop("无法识别的%(what)s“%(v)s”，可填：%(ok)s。"),
+                                   what=what, v=text, ok="、".join(mapping)))
 
     return parse
 
@@ -281,16 +291,16 @@ class RowSpec:
             value = cells.get(c.header)
             if value is None or (isinstance(value, str) and not value.strip()):
                 if c.required:
-                    errors.setdefault(c.header, []).append(_("此项必填。"))
+                    errors.setdefault(c.header, []).append(ValidationError(Text(gettext_noop("此项必填。"))))
                 continue
             try:
                 parsed = c.parse(value)
             except ValidationError as exc:
-                errors.setdefault(c.header, []).extend(exc.messages)
+                errors.setdefault(c.header, []).extend(error_list(exc))
                 continue
             except (ArithmeticError, ValueError, TypeError):  # a cell no parser foresaw is the row's error, never a 500
-                errors.setdefault(c.header, []).append(
-                    _("“%(v)s”格式不正确或超出允许范围。") % {"v": _text(value)[:40]})
+                errors.setdefault(c.header, []).append(ValidationError(
+                    Text(gettext_noop("“%(v)s”格式不正确或超出允许范围。"), v=_text(value)[:40])))
                 continue
             if parsed is not None:
                 kwargs[c.field] = parsed
@@ -305,10 +315,10 @@ class RowSpec:
 
     def _by_header(self, exc: ValidationError) -> ValidationError:
         if not hasattr(exc, "error_dict"):
-            return ValidationError({NON_FIELD_ERRORS: exc.messages})
-        out: dict[str, list[str]] = {}
-        for name, messages in exc.message_dict.items():
-            out.setdefault(self.header_for(name), []).extend(messages)
+            return ValidationError({NON_FIELD_ERRORS: exc.error_list})
+        out: dict[str, list] = {}
+        for name, errors in exc.error_dict.items():  # the errors themselves, their messages kept (issue 16)
+            out.setdefault(self.header_for(name), []).extend(errors)
         return ValidationError(out)
 
     def apply(self, *, actor, kwargs: dict[str, Any]) -> tuple[Any, str]:
@@ -323,8 +333,8 @@ class RowSpec:
         except ApplicationError as exc:
             raise ValidationError({NON_FIELD_ERRORS: [exc.message]}) from None
         except (DataError, IntegrityError):
-            raise ValidationError({NON_FIELD_ERRORS: [
-                _("该行数据不符合数据库的约束（如日期或金额超出允许范围），未保存。")]}) from None
+            raise ValidationError({NON_FIELD_ERRORS: [ValidationError(Text(
+                gettext_noop("该行数据不符合数据库的约束（如日期或金额超出允许范围），未保存。")))]}) from None
 
     def export_row(self, obj: Any) -> dict[str, Any]:
         """One object as a row of this spec (personal fields masked), re-importable without changes."""

@@ -22,9 +22,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.audit import audit_record
+from apps.core.notifications import Text, quoted, stored
 
 from .conf import chunk_rows, import_workers
 from .files import import_job_layout
@@ -56,13 +57,13 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
     try:
         _run_all_or_nothing(job, kind, job_spec(kind.row_spec()), actor)
     except _RowRefused as exc:
-        reasons = "；".join(f"{c}：{r}" if c else r for c, r in exc.errors)
         with transaction.atomic():
             ImportRowError.objects.bulk_create(
-                [ImportRowError(job=job, row_number=exc.number, column=c[:80], reason=r, at_import=True)
-                 for c, r in exc.errors])
-            _finish(job, status=ImportJob.Status.FAILED, message=_(
-                "第 %(n)d 行导入时被拒绝（%(r)s）；按“有错误则全部不导入”，未导入任何数据。") % {"n": exc.number, "r": reasons})
+                [ImportRowError(job=job, row_number=exc.number, column=c[:80], reason=r, reason_msg=m, at_import=True)
+                 for c, r, m in exc.errors])
+            _finish(job, status=ImportJob.Status.FAILED, message=Text(
+                gettext_noop("第 %(n)d 行导入时被拒绝（%(r)s）；按“有错误则全部不导入”，未导入任何数据。"),
+                n=exc.number, r=_joined(exc.errors)))
     except Exception as exc:  # noqa: BLE001 - any failure ends the job visibly; nothing was written
         _interrupted(job, exc)
     finally:
@@ -92,7 +93,7 @@ def import_job_part(*, job: ImportJob, part: int, parts: int) -> ImportJob:
 class _RowRefused(Exception):
     """A row refused in mode ``nothing``: the whole import rolls back."""
 
-    def __init__(self, number: int, errors: list[tuple[str, str]]):
+    def __init__(self, number: int, errors: list[tuple[str, str, dict]]):
         super().__init__(number)
         self.number = number
         self.errors = errors
@@ -120,8 +121,9 @@ def _apply_rows(kind: ImportKind, spec, actor, job: ImportJob, rows: list[tuple[
             if all_or_nothing:
                 raise _RowRefused(number, errors)
             counts["skipped"] += 1
-            refused.extend(ImportRowError(job=job, row_number=number, column=c[:80], reason=r, at_import=True)
-                           for c, r in errors)
+            refused.extend(ImportRowError(job=job, row_number=number, column=c[:80], reason=r, reason_msg=m,
+                                          at_import=True)
+                           for c, r, m in errors)
         else:
             counts[result[1]] += 1
     return counts, refused
@@ -157,16 +159,29 @@ def _valid_chunks(job: ImportJob, kind: ImportKind, spec, layout: Layout, record
         yield index, chunk
 
 
-def _finish(job: ImportJob, *, status: str, message: str = "") -> None:
+def _joined(errors: list[tuple[str, str, dict]]) -> Text | str:
+    """A refused row's reasons as one text ("<column>：<reason>；…"), each reason by its message where it has one,
+    so the job's failure message reads in the reader's language too (issue 16)."""
+    joined: Text | str = ""
+    for column, reason, message in errors:
+        part = quoted(reason, message)
+        if column:
+            part = Text(gettext_noop("%(column)s：%(reason)s"), column=column, reason=part)
+        joined = part if joined == "" else Text(gettext_noop("%(before)s；%(after)s"), before=joined, after=part)
+    return joined
+
+
+def _finish(job: ImportJob, *, status: str, message: str | Text = "") -> None:
+    text, msg = stored(message)
     ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.IMPORTING).update(
-        status=status, error_message=message, finished_at=timezone.now())
+        status=status, error_message=text, error_message_msg=msg, finished_at=timezone.now())
 
 
 def _interrupted(job: ImportJob, exc: Exception) -> None:
     logger.exception("import job %s failed", job.pk)
-    _finish(job, status=ImportJob.Status.FAILED, message=_(
+    _finish(job, status=ImportJob.Status.FAILED, message=Text(gettext_noop(
         "导入中断：%(e)s。已提交的数据保留（见“已处理”行数），未完成的批次没有写入任何数据；可重新上传同一文件继续，"
-        "已导入的行将显示为“无变化”。") % {"e": exc.__class__.__name__})
+        "已导入的行将显示为“无变化”。"), e=exc.__class__.__name__))
 
 
 def _parts(kind: ImportKind, job: ImportJob) -> int:
@@ -210,8 +225,9 @@ def _run_in_chunks(job, kind, spec, actor, layout, records, *, part: int, parts:
             counts, refused = _apply_rows(kind, spec, actor, job, ready, all_or_nothing=False)
             for number, exc in late:
                 counts["skipped"] += 1
-                refused.extend(ImportRowError(job=job, row_number=number, column=c[:80], reason=r, at_import=True)
-                               for c, r in errors_by_header(exc))
+                refused.extend(ImportRowError(job=job, row_number=number, column=c[:80], reason=r, reason_msg=m,
+                                              at_import=True)
+                               for c, r, m in errors_by_header(exc))
             ImportRowError.objects.bulk_create(refused)
             ImportJob.objects.filter(pk=job.pk).update(
                 processed=F("processed") + len(chunk), created_count=F("created_count") + counts["created"],

@@ -40,7 +40,8 @@ def progress(job: ImportJob) -> dict[str, Any]:
         "mode": job.mode, "total": job.total, "valid": job.valid, "invalid": job.invalid,
         "validated": job.validated, "processed": processed, "percent": percent,
         "created": job.created_count, "updated": job.updated_count, "unchanged": job.unchanged_count,
-        "skipped": job.skipped_count, "error": job.error_message, "finished": job.finished,
+        "skipped": job.skipped_count, "error": job.display_error_message, "error_msg": job.error_message_msg,
+        "finished": job.finished,
     }
 
 

@@ -35,10 +35,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.audit import audit_record
 from apps.core.errors import ApplicationError, PermissionDeniedError
-from apps.core.logging import scrub
+from apps.core.notifications import Text, stored
 from apps.imports.errors import ErrorCode
 from apps.parties.rights import SystemActor
 
@@ -54,7 +55,7 @@ from .conf import (
 from .decoding import Sheet, read_sheet
 from .errors import ImportFileError
 from .files import import_job_layout, read_upload, store_upload
-from .layout import data_records, errors_by_header, find_layout, job_spec, parse_record
+from .layout import data_records, errors_by_header, find_layout, job_spec, parse_record, row_reason
 from .models import ImportJob, ImportPreviewPart, ImportRowError
 from .registry import ImportKind, all_kinds, get_kind
 from .runner import claim
@@ -129,14 +130,14 @@ def _with_kind_hint(exc: ImportFileError, chosen: ImportKind, sheet: Sheet) -> I
     return exc
 
 
-def _duplicate_errors(seen: dict, number: int, keys: dict[str, Any], spec) -> list[tuple[str, str]]:
+def _duplicate_errors(seen: dict, number: int, keys: dict[str, Any], spec) -> list[tuple[str, str, dict]]:
     """A natural key already met on an earlier row (``seen``: key → first row number) is an error on this row."""
     errors = []
     for key_field, value in keys.items():
         first = seen.setdefault((key_field, value), number)
         if first != number:
-            errors.append((spec.header_for(key_field), scrub(_("与第 %(n)d 行重复（%(v)s），同一文件中只能出现一次。") % {
-                "n": first, "v": value})))
+            errors.append((spec.header_for(key_field), *row_reason(ValidationError(Text(
+                gettext_noop("与第 %(n)d 行重复（%(v)s），同一文件中只能出现一次。"), n=first, v=str(value))))))
     return errors
 
 
@@ -191,8 +192,9 @@ def import_job_validate_part(*, job: ImportJob, part: int, parts: int) -> Import
             except ValidationError as exc:
                 invalid += 1
                 if len(errors) < limit:
-                    errors.extend(ImportRowError(job=job, row_number=number, column=column[:80], reason=reason)
-                                  for column, reason in errors_by_header(exc))
+                    errors.extend(ImportRowError(job=job, row_number=number, column=column[:80], reason=reason,
+                                                 reason_msg=message)
+                                  for column, reason, message in errors_by_header(exc))
             else:
                 valid += 1
                 if kind.natural_keys is not None:
@@ -207,9 +209,10 @@ def import_job_validate_part(*, job: ImportJob, part: int, parts: int) -> Import
         _preview_complete(job, spec)
     except Exception as exc:  # noqa: BLE001 - the preview fails visibly instead of staying "validating"
         logger.exception("import job %s: preview failed", job.pk)
+        text, message = stored(Text(gettext_noop("预览中断：%(e)s。未导入任何数据；请重新上传文件。"),
+                                    e=exc.__class__.__name__))
         ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATING).update(
-            status=ImportJob.Status.FAILED, finished_at=timezone.now(),
-            error_message=_("预览中断：%(e)s。未导入任何数据；请重新上传文件。") % {"e": exc.__class__.__name__})
+            status=ImportJob.Status.FAILED, finished_at=timezone.now(), error_message=text, error_message_msg=message)
     return ImportJob.objects.get(pk=job.pk)
 
 
@@ -233,8 +236,8 @@ def _preview_complete(job: ImportJob, spec) -> None:
             keys = {f: tuple(v) if isinstance(v, list) else v for f, v in pairs}
             found = _duplicate_errors(seen, number, keys, spec)
             if found:
-                duplicates.append([ImportRowError(job=job, row_number=number, column=c[:80], reason=r)
-                                   for c, r in found])
+                duplicates.append([ImportRowError(job=job, row_number=number, column=c[:80], reason=r, reason_msg=m)
+                                   for c, r, m in found])
         stored = ImportRowError.objects.filter(job=job, at_import=False).count()
         room = max(max_stored_errors() - stored, 0)
         ImportRowError.objects.bulk_create([e for row in duplicates for e in row][:room])
@@ -266,8 +269,9 @@ def import_job_start(*, actor, job: ImportJob, mode: str) -> ImportJob:
         job.status = ImportJob.Status.DISCARDED
         job.mode = mode
         job.finished_at = timezone.now()
-        job.error_message = _("文件中有 %(n)d 行错误；按“有错误则全部不导入”，未导入任何数据。") % {"n": job.invalid}
-        job.save(update_fields=["status", "mode", "finished_at", "error_message"])
+        job.error_message, job.error_message_msg = stored(Text(
+            gettext_noop("文件中有 %(n)d 行错误；按“有错误则全部不导入”，未导入任何数据。"), n=job.invalid))
+        job.save(update_fields=["status", "mode", "finished_at", "error_message", "error_message_msg"])
         audit_record(actor=actor, action="import.refused", obj=job, detail={"invalid": job.invalid})
         return job
     if job.valid == 0:
@@ -313,9 +317,10 @@ def import_files_purge(*, now: dt.datetime | None = None) -> int:
     for job in stale.iterator():
         changes: dict[str, Any] = {"file": ""}
         if job.status in (ImportJob.Status.VALIDATING, ImportJob.Status.PREVIEWED):
-            changes.update(status=ImportJob.Status.DISCARDED, finished_at=now,
-                           error_message=_("上传的文件已超过保存期限（%(n)d 天）并被删除，未导入任何数据。") % {
-                               "n": file_retention_days()})
+            text, message = stored(Text(gettext_noop("上传的文件已超过保存期限（%(n)d 天）并被删除，未导入任何数据。"),
+                                        n=file_retention_days()))
+            changes.update(status=ImportJob.Status.DISCARDED, finished_at=now, error_message=text,
+                           error_message_msg=message)
         # the row first, on the status read (an import started meanwhile keeps its file), then the file itself
         if ImportJob.objects.filter(pk=job.pk, status=job.status).update(**changes):
             job.file.storage.delete(job.file.name)

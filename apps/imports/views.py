@@ -114,7 +114,7 @@ def import_start(request, pk: int):
         messages.error(request, exc.message)
     else:
         if job.status == ImportJob.Status.DISCARDED:
-            messages.warning(request, job.error_message)
+            messages.warning(request, job.display_error_message)
         else:
             messages.success(request, _("已开始导入，进度见下方。"))
     return redirect("import-detail", pk=job.pk)
@@ -151,7 +151,8 @@ def import_errors_csv(request, pk: int):
     writer = csv_writer(response)  # the column and the reason quote the uploaded file: no formulas
     writer.writerow([_("行号"), _("列"), _("原因"), _("发现于")])
     for error in ImportRowError.objects.filter(job=job).order_by("row_number", "id").iterator():
-        writer.writerow([error.row_number, error.column, error.reason, _("导入时") if error.at_import else _("预览")])
+        writer.writerow([error.row_number, error.column, error.display_reason,  # in the requester's language (issue 16)
+                         _("导入时") if error.at_import else _("预览")])
     return response
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from apps.core.notifications import Text
 from apps.core.validators import normalize_vin
 from apps.imports.rows import (
     Column,
@@ -65,7 +66,7 @@ def _policy_clean(kwargs: dict[str, Any]) -> dict[str, Any]:
     if kwargs.get("plate") == "":
         kwargs.pop("plate")
     if "starts_at" in kwargs and "ends_at" in kwargs and kwargs["ends_at"] <= kwargs["starts_at"]:
-        raise ValidationError({"ends_at": _("保险止期须晚于保险起期。")})
+        raise ValidationError({"ends_at": ValidationError(Text(gettext_noop("保险止期须晚于保险起期。")))})
     vehicle_fields = {f: kwargs.pop(f) for f in _VEHICLE_FIELDS if f in kwargs}
     if vehicle_fields:
         kwargs["vehicle_fields"] = vehicle_fields
@@ -74,7 +75,7 @@ def _policy_clean(kwargs: dict[str, Any]) -> dict[str, Any]:
     cover_seats = kwargs.pop("cover_seats", None)
     if limit is not None or per_seat is not None:
         if "kind" not in kwargs:
-            raise ValidationError({"kind": _("填写限额时须同时填写险种。")})
+            raise ValidationError({"kind": ValidationError(Text(gettext_noop("填写限额时须同时填写险种。")))})
         kwargs["coverages"] = [{"kind": kwargs["kind"], "limit": limit, "per_seat_limit": per_seat,
                                 "seats": cover_seats}]
     # status / 解除时间 / 退保时间 are read only to repeat the current value (exported files): a row that would change
@@ -108,7 +109,7 @@ POLICY_ROWS = RowSpec(
         Column("保险公司", "insurer", parse_insurer, aliases=("承保公司", "承保机构"), help="保险公司推送时可省略",
                export=lambda p: p.insurer.name),
         Column("保单号", "number", parse_upper, required=True, aliases=("保单号码", "保险单号")),
-        Column("险种", "kind", choice_parser(POLICY_KINDS, "险种"), required=True, aliases=("险种名称", "险别"),
+        Column("险种", "kind", choice_parser(POLICY_KINDS, gettext_lazy("险种")), required=True, aliases=("险种名称", "险别"),
                export=lambda p: p.get_kind_display()),
         Column("号牌号码", "plate", parse_plate, aliases=("车牌号", "车牌号码"), export=lambda p: p.vehicle.plate or ""),
         Column("车辆识别代号", "vin", parse_policy_vin, required=True, aliases=("VIN", "VIN码", "车架号"),
@@ -135,7 +136,7 @@ POLICY_ROWS = RowSpec(
                export=lambda p: _coverage_of_kind(p, "per_seat_limit")),
         Column("投保座位数", "cover_seats", parse_seats, aliases=("承保座位数",),
                export=lambda p: _coverage_of_kind(p, "seats")),
-        Column("状态", "status", choice_parser(POLICY_STATUSES, "保单状态"), aliases=("保单状态",),
+        Column("状态", "status", choice_parser(POLICY_STATUSES, gettext_lazy("保单状态")), aliases=("保单状态",),
                export=lambda p: p.get_status_display()),
         Column("解除时间", "rescinded_at", parse_start, aliases=("解除日期",), export=lambda p: _local(p.rescinded_at)),
         Column("退保时间", "cancelled_at", parse_start, aliases=("退保日期",), export=lambda p: _local(p.cancelled_at)),

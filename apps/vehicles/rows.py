@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from apps.core.notifications import Text
 from apps.core.validators import normalize_plate, normalize_vin
 from apps.imports.rows import (
     Column,
@@ -53,7 +54,7 @@ def _vehicle_clean(kwargs: dict[str, Any]) -> dict[str, Any]:
         try:
             kwargs["vin"] = normalize_vin(kwargs["vin"], allow_bad_check_digit=kwargs.get("vin_override", False))
         except ValidationError as exc:
-            raise ValidationError({"vin": exc.messages}) from None
+            raise ValidationError({"vin": exc.error_list}) from None
     from .services import registration_date_in_future
 
     future = registration_date_in_future(kwargs.get("registered_on"))
@@ -119,20 +120,20 @@ def _find_vehicle(kwargs: dict[str, Any], *, required: bool) -> dict[str, Any]:
     vin = kwargs.pop("vin", None) or None
     if plate is None and vin is None:
         if required:
-            raise ValidationError({"plate": _("请填写号牌号码或车辆识别代号。")})
+            raise ValidationError({"plate": ValidationError(Text(gettext_noop("请填写号牌号码或车辆识别代号。")))})
         return kwargs
     vehicle = None
     if vin:
         vehicle = Vehicle.objects.filter(vin=vin).first()
         if vehicle is None:
-            raise ValidationError({"vin": _("车辆登记册中没有车辆识别代号为 %(v)s 的车辆，请先导入车辆。") % {"v": vin}})
+            raise ValidationError({"vin": ValidationError(Text(gettext_noop("车辆登记册中没有车辆识别代号为 %(v)s 的车辆，请先导入车辆。"), v=vin))})
         if plate and vehicle.plate and vehicle.plate != plate:
-            raise ValidationError({"plate": _("号牌 %(p)s 与登记册中该车辆的号牌 %(q)s 不一致。") % {
-                "p": plate, "q": vehicle.plate}})
+            raise ValidationError({"plate": ValidationError(Text(
+                gettext_noop("号牌 %(p)s 与登记册中该车辆的号牌 %(q)s 不一致。"), p=plate, q=vehicle.plate))})
     else:
         vehicle = Vehicle.objects.filter(plate=plate).first()
         if vehicle is None:
-            raise ValidationError({"plate": _("车辆登记册中没有号牌为 %(v)s 的车辆，请先导入车辆。") % {"v": plate}})
+            raise ValidationError({"plate": ValidationError(Text(gettext_noop("车辆登记册中没有号牌为 %(v)s 的车辆，请先导入车辆。"), v=plate))})
     kwargs["vehicle"] = vehicle
     return kwargs
 
@@ -148,7 +149,7 @@ PERMIT_ROWS = RowSpec(
     label="运输证",
     columns=(
         Column("运输证号", "number", parse_upper, required=True, aliases=("证号", "道路运输证号", "运输证号码")),
-        Column("证件类别", "kind", choice_parser(PERMIT_KINDS, "证件类别"), aliases=("类别", "运输证类别"),
+        Column("证件类别", "kind", choice_parser(PERMIT_KINDS, gettext_lazy("证件类别")), aliases=("类别", "运输证类别"),
                export=lambda p: p.get_kind_display()),
         Column("号牌号码", "plate", parse_plate, aliases=("车牌号", "车牌号码"), export=lambda p: p.vehicle.plate or ""),
         Column("车辆识别代号", "vin", parse_upper, aliases=("VIN", "车架号"), export=lambda p: p.vehicle.vin),
@@ -171,10 +172,10 @@ def _driver_clean(kwargs: dict[str, Any]) -> dict[str, Any]:
     if plate:
         vehicle = Vehicle.objects.filter(plate=plate).first()
         if vehicle is None:
-            raise ValidationError({"vehicle_plate": _("车辆登记册中没有号牌为 %(v)s 的车辆。") % {"v": plate}})
+            raise ValidationError({"vehicle_plate": ValidationError(Text(gettext_noop("车辆登记册中没有号牌为 %(v)s 的车辆。"), v=plate))})
         kwargs["vehicle"] = vehicle
     if "id_no" not in kwargs:
-        raise ValidationError({"id_no": _("身份证号码不能是打码后的值。")})
+        raise ValidationError({"id_no": ValidationError(Text(gettext_noop("身份证号码不能是打码后的值。")))})
     return kwargs
 
 

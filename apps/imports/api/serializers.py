@@ -11,7 +11,8 @@ from ..models import ImportJob
 class ImportRowErrorJson(serializers.Serializer):
     row = serializers.IntegerField(help_text="行号（与表格中一致，表头为第 1 行）")
     column = serializers.CharField(allow_blank=True)
-    reason = serializers.CharField()
+    reason = serializers.CharField(help_text="原因（按请求的语言；平台写下的原因）")
+    reason_msg = serializers.JSONField(help_text="原因的消息编号与参数（msgid、params）；无则为 {}")
     at_import = serializers.BooleanField(help_text="预览时有效、导入时才被拒绝")
 
 
@@ -31,7 +32,8 @@ class ImportJobJson(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     skipped = serializers.IntegerField()
-    error = serializers.CharField(allow_blank=True)
+    error = serializers.CharField(allow_blank=True, help_text="失败原因（按请求的语言）")
+    error_msg = serializers.JSONField(help_text="失败原因的消息编号与参数（msgid、params）；无则为 {}")
     finished = serializers.BooleanField()
     file = serializers.CharField()
 

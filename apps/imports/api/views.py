@@ -25,7 +25,8 @@ def _job_json(job: ImportJob, *, errors: int = 200) -> dict:
     data["file"] = job.original_name
     data["sha256"] = job.file_sha256
     data["errors"] = [
-        {"row": e.row_number, "column": e.column, "reason": e.reason, "at_import": e.at_import}
+        {"row": e.row_number, "column": e.column, "reason": e.display_reason, "reason_msg": e.reason_msg,
+         "at_import": e.at_import}
         for e in ImportRowError.objects.filter(job=job).order_by("row_number", "id")[:errors]
     ]
     return data
