@@ -84,7 +84,8 @@ SUBJECTS = ['parties.organization', 'rescissions.rescissioncase', 'rescissions.r
  'leads.insurerworklistitem', 'inspections.inspectionnotice']
 BATCH_KINDS = ['log_heads', 'leads', 'worklist', 'lawful_list', 'penalties', 'check_results', 'focused_checks']
 IMPORT_KINDS = ['vehicles', 'permits', 'drivers', 'policies']
-FEATURES = ['non_operating_in_ledger', 'non_operating_with_permit', 'penalties', 'confirmed_leads', 'claims_passenger_signals']
+FEATURES = ['non_operating_in_ledger', 'non_operating_with_permit', 'penalties', 'confirmed_leads', 'claims_passenger_signals',
+ 'ridehailing_trips_non_operating']
 TIMELINE = ['vehicle', 'permits', 'drivers', 'onboarding', 'policies']
 POLICY_CREATE_CHECKS = ['apps.credit.services.policy_create_check_suspension']
 ORGANIZATION_CREATED_HOOKS = ['apps.exchange.services.on_organization_created']
