@@ -38,4 +38,15 @@ def context(claim: Claim, *, claimant: str) -> dict:
 
 
 def render_pdf(claim: Claim, *, claimant: str) -> bytes:
-    return documents.render_pdf(TEMPLATE, context(claim, claimant=claimant))
+    """The notice's PDF. Once it is recorded as sent (dated), it is the one the insurer signed (PAdES,
+    ``apps.exchange.pdfsign``: signed at the first download after that, the same bytes ever after; unsigned for an
+    insurer with its own registered key); before, the undated draft, unsigned."""
+    def render() -> bytes:
+        return documents.render_pdf(TEMPLATE, context(claim, claimant=claimant))
+
+    if claim.refusal_notice_sent_at is None:
+        return render()
+    from apps.exchange import pdfsign
+
+    return pdfsign.signed_for(f"claim-refusal-notice:{claim.pk}", organization=claim.insurer, title=TITLE,
+                              doc_no=doc_no(claim), render=render, case_ref=claim.number)

@@ -55,7 +55,15 @@ def document_context(action: SupervisoryAction) -> dict:
 
 
 def document_pdf(action: SupervisoryAction) -> bytes:
-    return documents.render_pdf(TEMPLATES[action.kind], document_context(action))
+    """The decision as the issuer signed it (PAdES, ``apps.exchange.pdfsign``): signed once, when the measure is
+    issued (``services.supervisory_action_issue``), the same bytes on every download; unsigned for an issuer with
+    its own registered key (the platform does not sign in its name)."""
+    from apps.exchange import pdfsign
+
+    return pdfsign.signed_for(
+        f"supervisory-action:{action.pk}", organization=action.issued_by, title=TITLES[action.kind],
+        doc_no=action.reference_no, render=lambda: documents.render_pdf(TEMPLATES[action.kind],
+                                                                        document_context(action)))
 
 
 def document_filename(action: SupervisoryAction) -> str:

@@ -396,6 +396,10 @@ def supervisory_action_issue(
         # a regulator's measure is proposed to the association that keeps the target's file (rule M2)
         credit_proposal_create(actor=actor, reason=facts_text, source=action, **entry)
     action.save(update_fields=["credit_record", "reported_at"])
+    if kind in DECISION_KINDS and action.reference_no:
+        from . import decisions
+
+        decisions.document_pdf(action)  # signed in the issuer's name now, at issue (rule M15)
     # the registered rule (natural days); the length is this kind's (SUPERVISORY_ACTION_FOLLOWUP_DAYS)
     deadline_start(rule=FOLLOWUP_RULE, subject=action, responsible=actor.organization, starts_at=now,
                    amount=int(conf.action_followup_days()[kind]), actor=actor)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import warnings
 from dataclasses import dataclass, field
 from io import BytesIO
 
@@ -130,13 +131,9 @@ def party_certificate(organization) -> DocumentCertificate | None:
         return current  # a renamed organisation gets a new certificate naming it
     key, kid, sealed = _new_key()
     ca_key, ca_cert = private_key(ca), certificate(ca)
-    subject = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization.name),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, CUSTODIAL_OU),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{organization.name} 文书签名（平台托管密钥）"[:64]),
-        x509.NameAttribute(NameOID.SERIAL_NUMBER, organization.uscc),
-    ])
+    with warnings.catch_warnings():  # the full name even past X.520's 64-character bound (a few are longer)
+        warnings.simplefilter("ignore", UserWarning)
+        subject = _party_subject(organization)
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - BACKDATE).not_valid_after(min(now + dt.timedelta(days=365 * CERT_YEARS),
@@ -154,8 +151,20 @@ def party_certificate(organization) -> DocumentCertificate | None:
     return _store(organization, kid, sealed, cert)
 
 
+def _party_subject(organization) -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization.name, _validate=False),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, CUSTODIAL_OU),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{organization.name} 文书签名（平台托管密钥）", _validate=False),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, organization.uscc),
+    ])
+
+
 def _subject_org(cert: x509.Certificate) -> str:
-    names = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    with warnings.catch_warnings():  # a name past 64 characters (see ``_party_subject``)
+        warnings.simplefilter("ignore", UserWarning)
+        names = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
     return str(names[0].value) if names else ""
 
 

@@ -128,3 +128,46 @@ def test_a_party_with_its_own_key_gets_no_signature_in_its_name(parties, frozen)
     assert not SignedDocument.objects.filter(organization=parties.insurer_a).exists()
     result = pdfsign.verify_pdf(notice_content(notice))
     assert not result.signed and not result.ok
+
+
+def test_m15_a_rectification_order_is_signed_by_the_regulator_at_issue_and_downloads_as_signed(client, parties,
+                                                                                             frozen):
+    from django.urls import reverse
+
+    from apps.credit.services import supervisory_action_issue
+
+    action = supervisory_action_issue(
+        actor=parties.regulator_user, target=parties.insurer_a, kind="rectification_order",
+        ground="unlawful_refusal", facts="以风险较高为由拒绝承保交强险", requirement="重新核保承保",
+        starts_on=NOW.date(), ends_on=NOW.date() + dt.timedelta(days=30))
+    record = SignedDocument.objects.get(source=f"supervisory-action:{action.pk}")
+    assert record.organization == parties.regulator and record.doc_no == action.reference_no
+    assert record.signed_at == NOW
+    client.force_login(parties.regulator_user)
+    url = reverse("credit:action_decision_pdf", args=[action.pk])
+    first = b"".join(client.get(url).streaming_content)
+    with time_machine.travel(NOW + dt.timedelta(days=3), tick=False):
+        client.force_login(parties.regulator_user)
+        again = b"".join(client.get(url).streaming_content)
+    assert first == again == pdfsign.signed_content(record)  # signed once, the same bytes every download
+    result = pdfsign.verify_pdf(first)
+    assert result.ok and result.organization == parties.regulator.name and result.record == record
+
+
+def test_j11_the_refusal_notice_is_signed_once_recorded_as_sent(client, parties, frozen):
+    from decimal import Decimal
+
+    from django.urls import reverse
+
+    from tests.claims.factories import make_claim, make_policy, sh
+
+    policy = make_policy(insurer=parties.insurer_a, policyholder_name="王小明")
+    claim = make_claim(user=parties.insurer_a_user, policy=policy, reported_at=sh(2026, 6, 10, 8, 0),
+                       amount_claimed=Decimal("8000.00"), documents_complete_at=sh(2026, 6, 10, 10, 0),
+                       decision="refused", decided_at=sh(2026, 6, 11, 10, 0), refusal_reason="事故发生在保险期间以外",
+                       refusal_notice_sent_at=sh(2026, 6, 12, 9, 0))
+    client.force_login(parties.insurer_a_user)
+    content = b"".join(client.get(reverse("claims-refusal-notice", args=[claim.pk])).streaming_content)
+    result = pdfsign.verify_pdf(content)
+    assert result.ok and result.organization == parties.insurer_a.name and result.custodial
+    assert result.record.source == f"claim-refusal-notice:{claim.pk}" and result.record.case_ref == claim.number
