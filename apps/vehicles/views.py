@@ -499,5 +499,11 @@ def worklist(request):
     # a page at a time: which vehicles are listed from one set-based statement, reasons for the page's 50 only
     page = BoundedPaginator(selectors.WorklistRows(company=user.organization), 50).get_page(request.GET.get("page"))
     online = Vehicle.objects.filter(company_id=user.organization_id, online=True).count()
-    return render(request, "vehicles/worklist.html", {"items": page.object_list, "page": page, "online": online})
+    from apps.ridehailing.onboarding import LOOKBACK_DAYS, online_without_onboarding
+
+    # rule M9: vehicles the company's own ride-hailing data shows online that never passed its onboarding check
+    not_onboarded = online_without_onboarding(company=user.organization)
+    return render(request, "vehicles/worklist.html", {"items": page.object_list, "page": page, "online": online,
+                                                      "not_onboarded": not_onboarded,
+                                                      "lookback_days": LOOKBACK_DAYS})
 
