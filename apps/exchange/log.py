@@ -1,8 +1,9 @@
 """The transparency log: every batch, receipt and notice hash appended to an append-only Merkle log (RFC 9162 manner),
 tree heads signed by the platform root, sent to every party, and the proofs the offline verifier checks.
 
-* ``log_sync`` appends what is not in the log yet, in one transaction holding the table lock (positions are dense
-  and never reused): a party's own key registrations and any key's revocation (first; ``crypto.key_*_digest``),
+* ``log_sync`` appends what is not in the log yet, in one transaction holding the row lock of ``LogState``
+  (positions are dense and never reused; the append reads only the frontier and writes the subtrees it completes,
+  so its cost is O(log n) per entry, not a rebuild): a party's own key registrations and any key's revocation (first; ``crypto.key_*_digest``),
   batches (their sealed-batch hash), receipts (``crypto.receipt_item_digest``), and the notices
   of ``NOTICE_SOURCES`` (the rendered file's SHA-256; a re-rendered file is a new entry). It runs after each batch
   is sent and after each receipt (``log_after_commit``) and in the periodic ``exchange_log_heads`` task, so a
@@ -20,8 +21,8 @@ from __future__ import annotations
 import logging
 
 from django.apps import apps as django_apps
-from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +30,7 @@ from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
 from . import crypto, keys, merkle
-from .models import Batch, LogEntry, OrganizationKey, TreeHead
+from .models import Batch, LogEntry, LogNode, LogState, OrganizationKey, TreeHead
 
 logger = logging.getLogger(__name__)
 
@@ -118,13 +119,51 @@ def _notice_items(logged: set[str]) -> list[tuple[str, dict]]:
     return sorted(items, key=lambda item: item[1]["at"])
 
 
+def _frontier(state: LogState) -> list[bytes]:
+    return [bytes.fromhex(value) for value in state.frontier or []]
+
+
+def _store(state: LogState, frontier: list[bytes], size: int, nodes: list[tuple[int, int, bytes]]) -> None:
+    LogNode.objects.bulk_create([LogNode(level=level, index=index, hash=value.hex()) for level, index, value in nodes],
+                                batch_size=5000)
+    state.tree_size, state.frontier = size, [value.hex() for value in frontier]
+    state.root_hash = merkle.frontier_root(frontier).hex()
+    state.save(update_fields=["tree_size", "frontier", "root_hash"])
+
+
+def log_rebuild() -> LogState:
+    """Recompute the subtree hashes and the state from every leaf (one pass): the state of a log whose state row is
+    missing (a database restored without it). Never needed on a normal append."""
+    with transaction.atomic():
+        LogState.objects.get_or_create(pk=1)
+        state = LogState.objects.select_for_update().get(pk=1)
+        stored = set(LogNode.objects.values_list("level", "index"))
+        frontier: list[bytes] = []
+        nodes: list[tuple[int, int, bytes]] = []
+        size = 0
+        for leaf in LogEntry.objects.order_by("index").values_list("leaf_hash", flat=True).iterator():
+            frontier, created = merkle.frontier_append(frontier, size, bytes.fromhex(leaf))
+            nodes += [node for node in created if node[:2] not in stored]
+            size += 1
+        _store(state, frontier, size, nodes)
+        return state
+
+
+def _locked_state() -> LogState:
+    """The log-state row, locked for the rest of the transaction (the only lock an append takes)."""
+    state = LogState.objects.select_for_update().filter(pk=1).first()
+    if state is None:
+        state = log_rebuild()
+        state = LogState.objects.select_for_update().get(pk=1)
+    return state
+
+
 @transaction.atomic
 def log_sync(*, limit: int = SYNC_LIMIT) -> int:
-    """Append every batch, receipt and notice not in the log yet; returns how many entries were appended."""
-    with connection.cursor() as cursor:
-        cursor.execute("LOCK TABLE exchange_logentry IN EXCLUSIVE MODE")
-    top = LogEntry.objects.aggregate(top=Max("index"))["top"]
-    next_index = 0 if top is None else top + 1  # (``top or -1`` would restart at 0 after a log of one entry)
+    """Append every batch, receipt and notice not in the log yet; returns how many entries were appended. Holds
+    the log-state row lock (positions dense, never reused); reads only the frontier, never the earlier leaves."""
+    state = _locked_state()
+    next_index = state.tree_size
     pending: list[tuple[str, str, Batch | None, dict]] = []
     # keys first: a key registered before a batch or receipt it signs precedes it in the log
     pending += [(kind, ref, None, data) for kind, ref, data in _key_items()]
@@ -144,15 +183,44 @@ def log_sync(*, limit: int = SYNC_LIMIT) -> int:
                  leaf_hash=merkle.leaf_hash(entry_bytes(data)).hex(), appended_at=now)
         for offset, (kind, ref, batch, data) in enumerate(pending)
     ]
+    if not entries:
+        return 0
     LogEntry.objects.bulk_create(entries)
+    frontier, size, nodes = _frontier(state), state.tree_size, []
+    for entry in entries:
+        frontier, created = merkle.frontier_append(frontier, size, bytes.fromhex(entry.leaf_hash))
+        nodes += created
+        size += 1
+    _store(state, frontier, size, nodes)
     return len(entries)
 
 
-def _leaves(size: int | None = None) -> list[bytes]:
-    qs = LogEntry.objects.order_by("index").values_list("leaf_hash", flat=True)
-    if size is not None:
-        qs = qs.filter(index__lt=size)
-    return [bytes.fromhex(value) for value in qs]
+def _subtrees(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored hashes of complete subtrees ``(level, index)``: leaves from the entries, the rest from
+    ``LogNode`` (two indexed reads whatever the size of the log)."""
+    found: dict[tuple[int, int], bytes] = {}
+    leaf_indexes = [index for level, index in wanted if level == 0]
+    if leaf_indexes:
+        for index, value in LogEntry.objects.filter(index__in=leaf_indexes).values_list("index", "leaf_hash"):
+            found[(0, index)] = bytes.fromhex(value)
+    inner = [(level, index) for level, index in wanted if level > 0]
+    if inner:
+        condition = Q()
+        for level, index in inner:
+            condition |= Q(level=level, index=index)
+        for level, index, value in LogNode.objects.filter(condition).values_list("level", "index", "hash"):
+            found[(level, index)] = bytes.fromhex(value)
+    return found
+
+
+def inclusion_path(index: int, size: int) -> list[bytes]:
+    """PATH(index, D[size]) from the O(log n) stored subtrees it needs."""
+    return merkle.hashes_for(merkle.inclusion_ranges(index, size), _subtrees)
+
+
+def consistency_proof(old_size: int, size: int) -> list[bytes]:
+    """PROOF(old_size, D[size]) from the O(log n) stored subtrees it needs."""
+    return merkle.hashes_for(merkle.consistency_ranges(old_size, size), _subtrees)
 
 
 def head_dict(head: TreeHead) -> dict:
@@ -167,18 +235,18 @@ def latest_head() -> TreeHead | None:
 @transaction.atomic
 def log_sign_head(*, trigger: str, only_if_grown: bool = True) -> TreeHead | None:
     """Sign the current tree head with the platform root (None when the tree did not grow and ``only_if_grown``)."""
-    with connection.cursor() as cursor:
-        cursor.execute("LOCK TABLE exchange_logentry IN SHARE MODE")
-    leaves = _leaves()
+    state = _locked_state()  # heads are signed one at a time, over the state's size and root
+    size = state.tree_size
     last = latest_head()
-    if only_if_grown and last is not None and last.tree_size == len(leaves):
+    if only_if_grown and last is not None and last.tree_size == size:
         return None
     root = keys.root()
     now = timezone.now()
-    body = {"format": crypto.LOG_HEAD_FORMAT, "tree_size": len(leaves), "root_hash": merkle.root(leaves).hex(),
+    body = {"format": crypto.LOG_HEAD_FORMAT, "tree_size": size,
+            "root_hash": state.root_hash or merkle.frontier_root([]).hex(),
             "timestamp": crypto.utc_stamp(now), "root_key_id": root.key_id}
     return TreeHead.objects.create(
-        tree_size=len(leaves), root_hash=body["root_hash"], body=body, trigger=trigger, signed_at=now,
+        tree_size=size, root_hash=body["root_hash"], body=body, trigger=trigger, signed_at=now,
         signature=crypto.sign(root.private_raw, crypto.tree_head_message(body)),
     )
 
@@ -238,7 +306,6 @@ def log_proof(*, batches=(), from_size: int | None = None) -> dict:
     head = latest_head()
     if head is None:
         raise LookupError(_("透明日志尚无签名树头。"))
-    leaves = _leaves(head.tree_size)
     bundle = {"format": crypto.LOG_PROOF_FORMAT, "heads": [head_dict(head)], "inclusion": [], "consistency": []}
     for batch in batches:
         key_ids = [kid for kid in ((batch.header or {}).get("sender_key_id"), (batch.receipt or {}).get("recipient_key_id"))
@@ -248,7 +315,7 @@ def log_proof(*, batches=(), from_size: int | None = None) -> dict:
         for entry in entries.order_by("index"):
             bundle["inclusion"].append({
                 "index": entry.index, "tree_size": head.tree_size, "data": entry.data,
-                "path": [p.hex() for p in merkle.inclusion_path(entry.index, leaves)],
+                "path": [p.hex() for p in inclusion_path(entry.index, head.tree_size)],
             })
     if from_size is not None and from_size != head.tree_size:
         older = TreeHead.objects.filter(tree_size=from_size).order_by("signed_at").first()
@@ -257,7 +324,7 @@ def log_proof(*, batches=(), from_size: int | None = None) -> dict:
         bundle["heads"].insert(0, head_dict(older))
         bundle["consistency"].append({
             "old_size": from_size, "new_size": head.tree_size,
-            "proof": [p.hex() for p in merkle.consistency_proof(from_size, leaves)],
+            "proof": [p.hex() for p in consistency_proof(from_size, head.tree_size)],
         })
     return bundle
 

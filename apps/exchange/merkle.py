@@ -135,3 +135,99 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == old_root and sr == new_root
+
+
+# --- Incremental form: appends and proofs without reading every leaf ----------------------------------------------
+#
+# A complete subtree is named ``(level, index)``: it covers the leaves ``[index·2^level, (index+1)·2^level)``; level
+# 0 is a leaf. Once the log has ``(index+1)·2^level`` leaves that subtree never changes, so its hash can be stored
+# once (append-only). The *frontier* of a tree of n leaves is the list of its right-edge complete subtrees, one per
+# set bit of n, largest first (RFC 9162's compact range of ``[0, n)``); it is enough to append a leaf and to compute
+# the root. ``root``, ``inclusion_path`` and ``consistency_proof`` above stay as the reference the incremental
+# functions are tested against.
+
+
+def frontier_append(frontier: list[bytes], size: int, leaf: bytes) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
+    """Append ``leaf`` (a leaf hash) to a tree of ``size`` leaves with ``frontier``: returns the new frontier and the
+    complete subtrees of level ≥ 1 the append completes, as ``(level, index, hash)``."""
+    frontier = list(frontier)
+    created: list[tuple[int, int, bytes]] = []
+    value, level, position = leaf, 0, size  # position: index of the new node at ``level``
+    while position & 1:  # the left sibling at this level is complete: merge
+        value = node_hash(frontier.pop(), value)
+        level, position = level + 1, position >> 1
+        created.append((level, position, value))
+    frontier.append(value)
+    return frontier, created
+
+
+def frontier_root(frontier: list[bytes]) -> bytes:
+    """MTH of the tree whose frontier this is."""
+    if not frontier:
+        return _h(b"")
+    value = frontier[-1]
+    for left in reversed(frontier[:-1]):
+        value = node_hash(left, value)
+    return value
+
+
+def frontier_nodes(size: int) -> list[tuple[int, int]]:
+    """The ``(level, index)`` of the frontier of a tree of ``size`` leaves, largest first."""
+    return [(level, (size >> level) - 1) for level in range(size.bit_length() - 1, -1, -1) if size >> level & 1]
+
+
+def range_nodes(start: int, end: int) -> list[tuple[int, int]]:
+    """The complete subtrees ``(level, index)`` whose right fold is MTH(D[start:end]), for the ranges RFC 9162's
+    recursion asks for (``start`` a multiple of a power of two at least ``end - start``)."""
+    nodes = []
+    while start < end:
+        level = 0
+        while start % (2 << level) == 0 and start + (2 << level) <= end:
+            level += 1
+        nodes.append((level, start >> level))
+        start += 1 << level
+    return nodes
+
+
+def _inclusion_ranges(index: int, start: int, end: int) -> list[tuple[int, int]]:
+    if end - start == 1:
+        return []
+    k = _split(end - start)
+    if index < start + k:
+        return _inclusion_ranges(index, start, start + k) + [(start + k, end)]
+    return _inclusion_ranges(index, start + k, end) + [(start, start + k)]
+
+
+def _consistency_ranges(m: int, start: int, end: int, complete: bool) -> list[tuple[int, int]]:
+    n = end - start
+    if m == n:
+        return [] if complete else [(start, end)]
+    k = _split(n)
+    if m <= k:
+        return _consistency_ranges(m, start, start + k, complete) + [(start + k, end)]
+    return _consistency_ranges(m - k, start + k, end, False) + [(start, start + k)]
+
+
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The leaf ranges whose MTH make PATH(index, D[size]), in order."""
+    if not 0 <= index < size:
+        raise ValueError("leaf index outside the tree")
+    return _inclusion_ranges(index, 0, size)
+
+
+def consistency_ranges(old_size: int, size: int) -> list[tuple[int, int]]:
+    """The leaf ranges whose MTH make PROOF(old_size, D[size]), in order."""
+    if not 0 < old_size <= size:
+        raise ValueError("old tree size outside the tree")
+    return _consistency_ranges(old_size, 0, size, True)
+
+
+def hashes_for(ranges: list[tuple[int, int]], lookup) -> list[bytes]:
+    """MTH of each range from the stored complete subtrees: ``lookup(set of (level, index))`` returns a dict of
+    their hashes (one read for the whole proof)."""
+    wanted = {node for start, end in ranges for node in range_nodes(start, end)}
+    found = lookup(wanted) if wanted else {}
+    missing = wanted - set(found)
+    if missing:
+        raise LookupError(f"subtree hashes missing: {sorted(missing)[:5]}")
+    return [frontier_root([found[node] for node in range_nodes(start, end)]) for start, end in ranges]

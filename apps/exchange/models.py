@@ -377,6 +377,59 @@ class TreeHead(models.Model):
         return f"STH {self.tree_size} {self.root_hash[:12]}"
 
 
+class LogNode(models.Model):
+    """A complete subtree of the transparency log of level ≥ 1 (level 0 is ``LogEntry.leaf_hash``): it covers the
+    leaves ``[index·2^level, (index+1)·2^level)`` and never changes once written (append-only, migration 0010), so
+    an append and a proof read O(log n) of them instead of every leaf."""
+
+    level = models.PositiveSmallIntegerField(_("层"))
+    index = models.BigIntegerField(_("位置"))
+    hash = models.CharField(_("哈希"), max_length=64)
+
+    class Meta:
+        verbose_name = _("透明日志子树")
+        verbose_name_plural = _("透明日志子树")
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="exchange_log_node_once")]
+
+    def __str__(self) -> str:
+        return f"{self.level}/{self.index}"
+
+
+class LogState(models.Model):
+    """The one row an append locks (``SELECT … FOR UPDATE``): the tree size, its root and its frontier (the
+    right-edge complete subtrees, largest first, hex)."""
+
+    tree_size = models.BigIntegerField(_("条目数"), default=0)
+    root_hash = models.CharField(_("根哈希"), max_length=64, blank=True)
+    frontier = models.JSONField(_("右缘子树"), default=list)
+
+    class Meta:
+        verbose_name = _("透明日志状态")
+        verbose_name_plural = _("透明日志状态")
+
+    def __str__(self) -> str:
+        return f"log {self.tree_size}"
+
+
+class TreeHeadToken(models.Model):
+    """An RFC 3161 timestamp token over a signed tree head (``crypto.tree_head_imprint``), from the timestamp
+    authority named in settings. Append-only (migration 0010); a head without one is still valid."""
+
+    head = models.OneToOneField(TreeHead, verbose_name=_("签名树头"), on_delete=models.PROTECT,
+                                related_name="timestamp_token")
+    token = models.BinaryField(_("时间戳令牌"))
+    tsa_url = models.CharField(_("时间戳服务"), max_length=300)
+    gen_time = models.DateTimeField(_("时间戳时间"))
+    obtained_at = models.DateTimeField(_("取得时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("树头时间戳")
+        verbose_name_plural = _("树头时间戳")
+
+    def __str__(self) -> str:
+        return f"TST {self.head_id}"
+
+
 class DocumentCertificate(models.Model):
     """An X.509 certificate for signing PDF documents (PAdES), with its ECDSA P-256 key sealed under
     ``PLATFORM_KEY`` like the exchange keys. ``organization`` empty: the platform document CA (self-signed, the

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from apps.exchange import crypto, evidence, keys, log, merkle, selectors, services
-from apps.exchange.models import Batch, LogEntry
+from apps.exchange.models import Batch, LogEntry, LogNode, LogState
 from apps.parties.models import OrganizationKind
 from tests.factories import OrganizationFactory
 
@@ -99,11 +99,15 @@ def test_the_archive_carries_inclusion_proofs_the_offline_verifier_checks(partie
 
 
 def _rewrite_entry(index: int, data: dict) -> None:
-    """What an operator with database superuser rights could do: rewrite a past entry behind the triggers."""
+    """What an operator with database superuser rights could do: rewrite a past entry behind the triggers, and the
+    stored subtree hashes and log state with it (so the heads signed afterwards are over the rewritten history)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
         LogEntry.objects.filter(index=index).update(
             data=data, leaf_hash=merkle.leaf_hash(crypto.canonical_json(data)).hex())
+        LogNode.objects.all().delete()
+        LogState.objects.all().delete()
+        log.log_rebuild()
 
 
 def test_a_rewritten_entry_is_detected_by_a_party_holding_a_later_head(parties, send, tmp_path):
