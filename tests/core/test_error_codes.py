@@ -297,3 +297,15 @@ def test_every_operation_documents_its_client_errors(schema):
         assert errors, operation["operationId"]
         if "4XX" in errors:
             assert errors["4XX"]["content"]["application/json"]["schema"] == ref
+
+
+def test_a_post_to_an_unknown_api_url_answers_in_the_error_shape_not_the_csrf_page(db):
+    """Found by the API fuzzing once 4xx answers were documented: a POST (no CSRF token) to a path under /api/v1/
+    that no API view serves got the HTML CSRF failure page; it is a 404 in the shape, with a registered code."""
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/api/v1/complaints/1.5/resolve/", {"x": "1"})
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == ErrorCode.NOT_FOUND.value
+    assert response.json()["error"]["code"] in all_error_codes()
