@@ -22,11 +22,6 @@ pytestmark = pytest.mark.django_db
 TYPED = "已向保险公司调取理赔卷宗，拖延理赔属实（保留的处理结果）"
 
 
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
 def complaint(parties):
     complaint, _code = complaint_submit(**report_12378(parties.insurer_a), actor=public_reporter())

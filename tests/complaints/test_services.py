@@ -28,11 +28,6 @@ from .factories import png_upload, report_12328, report_12378
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def test_m16_routing_by_hotline(parties):
     transport_case, code = complaint_submit(**report_12328(), actor=public_reporter())
     insurance_case, _ = complaint_submit(**report_12378(parties.insurer_a), actor=public_reporter())

@@ -32,11 +32,6 @@ from .factories import report_12328, report_12378
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def _received(parties):
     complaint, _code = complaint_submit(**report_12378(parties.insurer_a), actor=public_reporter())
     complaint_start_verifying(actor=parties.regulator_user, complaint=complaint)
