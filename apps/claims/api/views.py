@@ -11,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.errors import ErrorCode
 from apps.parties.scoping import ScopedReadOnlyViewSet
 
 from .. import analytics, selectors, services
@@ -81,7 +82,8 @@ class ClaimViewSet(ScopedReadOnlyViewSet):
                 results.append(None)
             else:
                 results.append({"number": str(row.get("number", "")), "result": "error",
-                                "error": {"code": "invalid", "message": _("提交的数据有误。"), "fields": parsed.errors}})
+                                "error": {"code": ErrorCode.INVALID.value, "message": _("提交的数据有误。"),
+                                          "fields": parsed.errors}})
         pushed = services.claims_push(actor=request.user, insurer=request.user.organization,
                                       rows=[row for _index, row in valid])
         for (index, _row), outcome in zip(valid, pushed, strict=True):
