@@ -31,7 +31,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from .models import Notification
 
@@ -102,6 +102,22 @@ class Text:
 def quoted(text: str, message: Mapping | None) -> str | Text:
     """A stored text as a parameter of another: its message when it has one, else the text as stored."""
     return Text.from_json(message) if message and message.get("msgid") else text
+
+
+def joined(parts: Iterable, separator: str = "；") -> str | Text:
+    """Texts joined into one ("a；b；c"), each part by its message where it is a :class:`Text` (or lazy), so the
+    whole reads in the reader's language while it renders, in Chinese, exactly as the parts joined by hand."""
+    out: str | Text = ""
+    for part in parts:
+        if isinstance(part, Promise):
+            part = Text(part)
+        if out == "":
+            out = part
+        elif separator == "；":
+            out = Text(gettext_noop("%(before)s；%(after)s"), before=out, after=part)
+        else:
+            out = Text("%(before)s" + separator.replace("%", "%%") + "%(after)s", before=out, after=part)
+    return out
 
 
 def stored(value) -> tuple[str, dict]:

@@ -218,6 +218,11 @@ class Lead(models.Model):
         return shown(self.evidence, self.evidence_msg)
 
     @property
+    def display_reasons(self) -> list[dict]:
+        """The risk model's reasons (rule M8) with their words and feature labels in the active language."""
+        return shown_reasons(self.reasons)
+
+    @property
     def reference(self) -> str:
         """The lead's number as people quote it (e.g. in a rescission case's trigger reference)."""
         return f"XS{self.pk:08d}" if self.pk else ""
@@ -618,6 +623,15 @@ class RiskModelRun(models.Model):
         return f"{self.started_at:%Y-%m-%d %H:%M} v{self.weights_id}"
 
 
+def shown_reasons(reasons: list) -> list[dict]:
+    """Risk-model reasons (``{"feature", "label", "text", "points", …}``) with ``text`` and ``label`` in the active
+    language where the reason keeps their messages (``text_msg``, ``label_msg``; issue 16), else as stored."""
+    from apps.core.notifications import shown
+
+    return [{**reason, "text": shown(reason.get("text", ""), reason.get("text_msg")),
+             "label": shown(reason.get("label", ""), reason.get("label_msg"))} for reason in reasons or []]
+
+
 class RiskScore(models.Model):
     """A vehicle's score in one run, with the reasons in words; only vehicles with a non-zero score are kept."""
 
@@ -638,3 +652,7 @@ class RiskScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vehicle_id} {self.score}"
+
+    @property
+    def display_reasons(self) -> list[dict]:
+        return shown_reasons(self.reasons)

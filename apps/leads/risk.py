@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ConflictError, PermissionDeniedError
-from apps.core.notifications import Text, notify_organization
+from apps.core.notifications import Text, notify_organization, stored
 from apps.core.registry import Registry
 from apps.leads.errors import ErrorCode
 from apps.parties.models import OrganizationKind
@@ -104,8 +104,8 @@ def feature_non_operating_in_ledger(at: dt.datetime) -> dict:
     out: dict[int, tuple[int, str]] = {}
     for vid, company, number in rows:
         if vid not in out:
-            out[vid] = (1, _("登记在%(company)s的车辆台账中，但保单 %(policy)s 按非营运性质投保") % {
-                "company": company, "policy": number})
+            out[vid] = (1, Text(gettext_noop("登记在%(company)s的车辆台账中，但保单 %(policy)s 按非营运性质投保"),
+                                company=company, policy=number))
     return out
 
 
@@ -121,7 +121,7 @@ def feature_non_operating_with_permit(at: dt.datetime) -> dict:
     out: dict[int, tuple[int, str]] = {}
     for vid, number in rows:
         if vid not in out:
-            out[vid] = (1, _("持有有效运输证，但保单 %(policy)s 按非营运性质投保") % {"policy": number})
+            out[vid] = (1, Text(gettext_noop("持有有效运输证，但保单 %(policy)s 按非营运性质投保"), policy=number))
     return out
 
 
@@ -133,15 +133,15 @@ def feature_penalties(at: dt.datetime) -> dict:
     since = today - dt.timedelta(days=conf.risk_penalty_lookback_days())
     rows = (Penalty.objects.filter(vehicle__isnull=False, decided_on__gte=since, decided_on__lte=today)
             .values("vehicle_id").annotate(n=Count("id")).values_list("vehicle_id", "n"))
-    return {vid: (n, _("近 %(days)d 天内受到非法营运处罚 %(n)d 次") % {"days": conf.risk_penalty_lookback_days(), "n": n})
-            for vid, n in rows}
+    days = conf.risk_penalty_lookback_days()
+    return {vid: (n, Text(gettext_noop("近 %(days)d 天内受到非法营运处罚 %(n)d 次"), days=days, n=n)) for vid, n in rows}
 
 
 def feature_confirmed_leads(at: dt.datetime) -> dict:
     """Earlier leads on the vehicle on which transport defined illegal operation (rules M2, M4)."""
     rows = (Lead.objects.filter(vehicle__isnull=False, outcome="confirmed", checked_at__lte=at)
             .values("vehicle_id").annotate(n=Count("id")).values_list("vehicle_id", "n"))
-    return {vid: (n, _("曾有 %(n)d 条线索经交通运输部门界定为非法营运") % {"n": n}) for vid, n in rows}
+    return {vid: (n, Text(gettext_noop("曾有 %(n)d 条线索经交通运输部门界定为非法营运"), n=n)) for vid, n in rows}
 
 
 def register_builtin_features() -> None:
@@ -171,10 +171,12 @@ def score_all(at: dt.datetime, weights: dict[str, Decimal]) -> dict[int, tuple[D
                 continue
             contribution = (weight * value).quantize(Decimal("0.01"))
             scores[vid] = scores.get(vid, Decimal(0)) + contribution
-            reasons.setdefault(vid, []).append({
-                "feature": feature.key, "label": str(feature.label), "value": str(value), "weight": str(weight),
-                "points": str(contribution), "text": str(text),
-            })
+            text, text_msg = stored(text)  # a feature's words as a message, read in each reader's language (issue 16)
+            label, label_msg = stored(feature.label)
+            reason = {"feature": feature.key, "label": label, "value": str(value), "weight": str(weight),
+                      "points": str(contribution), "text": text}
+            reason.update({key: msg for key, msg in (("text_msg", text_msg), ("label_msg", label_msg)) if msg})
+            reasons.setdefault(vid, []).append(reason)
     return {vid: (scores[vid], reasons[vid]) for vid in scores}
 
 
@@ -257,7 +259,7 @@ def risk_model_preview(run: RiskModelRun) -> RunPreview:
                    .exclude(status=Status.DISPOSED).values_list("vehicle_id", flat=True))
     rows = [
         {"score_id": s.pk, "vehicle_id": s.vehicle_id, "plate": s.vehicle.plate, "score": str(s.score),
-         "reasons": [r["text"] for r in s.reasons]}
+         "reasons": [r["text"] for r in s.display_reasons]}
         for s in flagged if s.vehicle.plate and s.vehicle_id not in open_ids
     ]
     keys = [f"{row['vehicle_id']}|{row['plate']}|{row['score']}" for row in rows]

@@ -26,7 +26,8 @@ from django.utils.translation import gettext_noop
 from apps.core.audit import acting_user, audit_record
 from apps.core.deadlines import local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
-from apps.core.notifications import Text, stored
+from apps.core.errors import ErrorCode as CoreErrorCode
+from apps.core.notifications import Text, joined, quoted, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_amount, check_date, normalize_plate
 from apps.exchange.services import batch_send
@@ -108,7 +109,7 @@ def organization_of_kind(kind: str) -> Organization:
     if org is None:
         raise ApplicationError(
             _("平台中没有启用的“%(kind)s”单位，无法推送。") % {"kind": OrganizationKind(kind).label},
-            code=ErrorCode.ORGANIZATION_MISSING,
+            code=CoreErrorCode.ORGANIZATION_MISSING,
         )
     return org
 
@@ -345,7 +346,8 @@ def lead_create_from_risk_model(*, actor, vehicle, score: Decimal, reasons: list
     return _create(
         actor=actor, plate=vehicle.plate or "", vehicle=vehicle, direction=Direction.INSURANCE_TO_TRANSPORT,
         source=Source.RISK_MODEL, origin=sender, sender=sender, score=score, reasons=reasons,
-        evidence="；".join(r["text"] for r in reasons),
+        # the reasons' words joined, each by its message (issue 16): the evidence reads in the reader's language
+        evidence=joined(quoted(r["text"], r.get("text_msg")) for r in reasons),
     )
 
 

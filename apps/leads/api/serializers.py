@@ -25,6 +25,8 @@ class LeadSerializer(serializers.ModelSerializer):
     outcome_label = LabelField("outcome")
     # in the request's language; ``evidence_msg`` the message behind it ({} when typed) — issue 16
     evidence = serializers.CharField(source="display_evidence", read_only=True)
+    # the risk model's reasons, ``text`` / ``label`` in the request's language (``text_msg`` / ``label_msg`` kept)
+    reasons = serializers.JSONField(source="display_reasons", read_only=True)
 
     class Meta:
         model = Lead
