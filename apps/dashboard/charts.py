@@ -240,6 +240,41 @@ def _sanctions(user, period: Period) -> ChartData:
                      note=_("规则 M15、M17：责令整改、暂停业务、行业自律惩戒及交通运输行政处罚。"))
 
 
+# --- ride-hailing compliance ----------------------------------------------------------------------------------
+
+
+def _ridehailing_available(user) -> bool:
+    from apps.parties.models import OrganizationKind
+
+    return bool(user.is_superuser or user.kind in (OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR))
+
+
+def _ridehailing(user, period: Period) -> ChartData:
+    from apps.ridehailing.metrics import compliance_rates
+
+    rows = compliance_rates(period.first, period.last)
+    table = [{"month": month_label(r.month), "company": r.company, "company_id": r.company_id,
+              "vehicles": r.vehicles, "compliant_vehicles": r.compliant_vehicles, "vehicle_share": _pct(
+                  None if r.vehicle_share is None else float(r.vehicle_share)),
+              "trips": r.trips, "compliant_trips": r.compliant_trips,
+              "trip_share": _pct(None if r.trip_share is None else float(r.trip_share))} for r in rows]
+    columns = [("month", _("月份")), ("company", _("平台公司")), ("company_id", _("公司标识")),
+               ("vehicles", _("有订单车辆")), ("compliant_vehicles", _("其中合规车辆")), ("vehicle_share", _("车辆合规率（%）")),
+               ("trips", _("订单数")), ("compliant_trips", _("合规车辆完成订单")), ("trip_share", _("订单合规率（%）"))]
+    companies = sorted({(r.company_id, r.company) for r in rows})
+    months = period.months
+    by_key = {(r.month, r.company_id): r for r in rows}
+    datasets = [
+        _dataset(f"{name}（{code}）", [_pct(None if (m, code) not in by_key or by_key[(m, code)].vehicle_share is None
+                                          else float(by_key[(m, code)].vehicle_share)) for m in months],
+                 PALETTE[i % len(PALETTE)])
+        for i, (code, name) in enumerate(companies)]
+    return ChartData(columns, table, [_panel(_("网约车车辆合规率（持有效网约车运输证且按营运投保）"),
+                                             [month_label(m) for m in months], datasets, kind="line",
+                                             y_label=_("%"))],
+                     note=_("规则 M5、M6、M9：有订单当日持有效网络预约出租汽车运输证且有按营运性质承保的有效保单。"))
+
+
 CHARTS: dict[str, ChartSpec] = {spec.key: spec for spec in (
     ChartSpec("funnel", gettext_lazy("线索闭环漏斗"), gettext_lazy("发现 → 核验 → 线下核查 → 处置，按方向和月份（规则 M4）"),
               _funnel_available, _funnel, gettext_lazy("线索闭环漏斗")),
@@ -253,6 +288,9 @@ CHARTS: dict[str, ChartSpec] = {spec.key: spec for spec in (
               _screening_available, _screening, gettext_lazy("清单比对发现")),
     ChartSpec("sanctions", gettext_lazy("监管措施"), gettext_lazy("监管措施与行政处罚，按月和类型（规则 M15）"),
               _sanctions_available, _sanctions, gettext_lazy("监管措施")),
+    ChartSpec("ridehailing", gettext_lazy("网约车合规率"),
+              gettext_lazy("各平台公司有订单车辆持证并按营运投保的比例，按月（规则 M5、M6、M9）"),
+              _ridehailing_available, _ridehailing, gettext_lazy("网约车合规率")),
 )}
 
 

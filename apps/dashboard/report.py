@@ -119,6 +119,7 @@ class JointReport:
     sanction_counts: dict = field(default_factory=dict)
     penalties: dict = field(default_factory=dict)
     inspections: Any = None  # apps.inspections.selectors.MonthSummary: joint inspections and training (M17, M2)
+    ridehailing: list = field(default_factory=list)  # apps.ridehailing.metrics.ComplianceRow per platform company
 
     @property
     def title(self) -> str:
@@ -165,6 +166,9 @@ def compile_report(*, user, month: dt.date) -> JointReport:
     from apps.inspections.selectors import month_summary
 
     report.inspections = month_summary(reader, period)
+    from apps.ridehailing.metrics import compliance_rates
+
+    report.ridehailing = compliance_rates(month, month)
 
     by_direction = {r.direction: r for r in report.funnel}
     t2i, i2t = by_direction[Direction.TRANSPORT_TO_INSURANCE], by_direction[Direction.INSURANCE_TO_TRANSPORT]
@@ -408,6 +412,11 @@ def render_xlsx(report: JointReport) -> bytes:
            [_("培训编号"), _("培训日期"), _("培训主题"), _("参训企业（家）"), _("参训驾驶员（人）")],
            *[[r.number, r.held_on.isoformat(), r.topic, r.companies, r.drivers] for r in m.training_rows]],
           note=_("本月的联合检查、问题通报与督促改正（规则 M17）和出租汽车行业协会的行业培训（规则 M2、M17）。"))
+    sheet(_("网约车合规率"), [_("平台公司"), _("公司标识"), _("有订单车辆"), _("其中合规车辆"), _("车辆合规率（%）"),
+                          _("订单数"), _("合规车辆完成订单"), _("订单合规率（%）")],
+          [[r.company, r.company_id, r.vehicles, r.compliant_vehicles, r.vehicle_share, r.trips, r.compliant_trips,
+            r.trip_share] for r in report.ridehailing],
+          note=_("网约车监管数据：有订单当日持有效网络预约出租汽车运输证且有按营运性质承保的有效保单（规则 M5、M6、M9）。"))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from apps.parties import access, rights
 
-from . import partitions, selectors
+from . import metrics, partitions, selectors
 from .models import Delivery, Outcome
 
 PAGE_SIZE = 50
@@ -20,9 +20,10 @@ def feed_list(request):
     rights.require(request.user, "ridehailing.view_delivery")
     deliveries = selectors.deliveries_for(request.user).order_by("-received_at", "-id")
     page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
+    feeds = selectors.feeds_for(request.user).order_by("name")
     return render(request, "ridehailing/feed_list.html", {
-        "feeds": selectors.feeds_for(request.user).order_by("name"), "page": page,
-        "retention_days": partitions.retention_days(),
+        "feeds": feeds, "page": page, "retention_days": partitions.retention_days(),
+        "quality": metrics.feed_quality(feeds), "quality_days": metrics.QUALITY_DAYS,
     })
 
 

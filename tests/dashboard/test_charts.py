@@ -132,8 +132,8 @@ def test_a_taxi_company_gets_no_city_wide_chart(api, city, client, period_query,
 def test_charts_offered_to_each_party(api, city):
     parties = city.parties
     expected = {
-        "transport_user": ["funnel", "complaints", "screening", "sanctions"],
-        "regulator_user": ["funnel", "rescissions", "claims", "complaints", "screening", "sanctions"],
+        "transport_user": ["funnel", "complaints", "screening", "sanctions", "ridehailing"],
+        "regulator_user": ["funnel", "rescissions", "claims", "complaints", "screening", "sanctions", "ridehailing"],
         "ins_assoc_user": ["funnel", "rescissions", "claims", "screening", "sanctions"],
         "taxi_assoc_user": ["claims", "sanctions"],
         "company_a_user": ["funnel", "sanctions"],

@@ -103,7 +103,8 @@ def test_xlsx_has_one_sheet_per_section_with_the_figures(client, city, month):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["概况", "线索闭环", "合同解除时效", "理赔时效", "投诉举报", "清单比对", "监管措施", "联合检查与培训"]
+    assert book.sheetnames == ["概况", "线索闭环", "合同解除时效", "理赔时效", "投诉举报", "清单比对", "监管措施", "联合检查与培训",
+                               "网约车合规率"]
 
     def rows(name):
         return [r for r in book[name].iter_rows(values_only=True)]
