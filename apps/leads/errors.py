@@ -30,8 +30,6 @@ class ErrorCode(models.TextChoices):
     LIST_EMPTY = "list_empty", "The list has no number plate."
     NOTHING_SELECTED = "nothing_selected", "No screening finding was selected."
     NOTHING_TO_DISPATCH = "nothing_to_dispatch", "No confirmed screening finding is waiting to be dispatched."
-    ORGANIZATION_MISSING = "organization_missing", (
-        "No enabled organisation of the required kind exists to push to.")
     OUTCOME_INVALID = "outcome_invalid", "The outcome is neither illegal operation nor dismissed."
     PENALTY_INVALID = "penalty_invalid", "The penalty decision is invalid."
     PENALTY_OTHER_VEHICLE = "penalty_other_vehicle", (
