@@ -431,6 +431,11 @@ EXCHANGE_PUBLISH_MAX_RETRIES = env_int("EXCHANGE_PUBLISH_MAX_RETRIES", 2)
 EXCHANGE_KEY_OVERLAP_SECONDS = env_int("EXCHANGE_KEY_OVERLAP_SECONDS", 7 * 24 * 3600)  # old key valid after rotation
 EXCHANGE_KEY_CHALLENGE_SECONDS = env_int("EXCHANGE_KEY_CHALLENGE_SECONDS", 900)  # a registration challenge's lifetime
 EXCHANGE_SIGNATURE_WINDOW_SECONDS = env_int("EXCHANGE_SIGNATURE_WINDOW_SECONDS", 900)  # signed_at to arrival, at most
+# RFC 3161 timestamp tokens on the log's signed tree heads (apps/exchange/tsa.py): none when the URL is empty
+EXCHANGE_TSA_URL = env("EXCHANGE_TSA_URL") or ""
+EXCHANGE_TSA_CERT = env("EXCHANGE_TSA_CERT") or ""  # PEM file: the TSA's root certificate, a token must verify to it
+EXCHANGE_TSA_TIMEOUT_SECONDS = env_int("EXCHANGE_TSA_TIMEOUT_SECONDS", 10)
+EXCHANGE_TSA_RETRY_SECONDS = env_int("EXCHANGE_TSA_RETRY_SECONDS", 300)  # a head still without a token: retried then
 
 # Inspections (apps/inspections/conf.py)
 INSPECTION_RECTIFICATION_DAYS = env_int("INSPECTION_RECTIFICATION_DAYS", 30)  # rule M17

@@ -19,6 +19,10 @@ module that reads the environment; docs/operations.md lists them.
 | EXCHANGE_KEY_OVERLAP_SECONDS | a party's previous own signing key stays valid this long after it registers a new one |
 | EXCHANGE_KEY_CHALLENGE_SECONDS | lifetime of a key-registration challenge (proof of possession) |
 | EXCHANGE_SIGNATURE_WINDOW_SECONDS | an own-key receipt signature must reach the platform within this long of its ``signed_at`` |
+| EXCHANGE_TSA_URL | the RFC 3161 timestamp authority asked for a token over each signed tree head; empty: none |
+| EXCHANGE_TSA_CERT | PEM file of the TSA's root certificate: a token is stored only when it verifies to it |
+| EXCHANGE_TSA_TIMEOUT_SECONDS | how long one request to the TSA may take |
+| EXCHANGE_TSA_RETRY_SECONDS | delay before a head the TSA did not timestamp is asked for again |
 """
 
 from __future__ import annotations
@@ -88,3 +92,25 @@ def key_challenge_seconds() -> int:
 
 def signature_window_seconds() -> int:
     return max(int(settings.EXCHANGE_SIGNATURE_WINDOW_SECONDS), 60)
+
+
+def tsa_url() -> str:
+    return str(settings.EXCHANGE_TSA_URL or "").strip()
+
+
+def tsa_certificates() -> list:
+    """The TSA root certificates of EXCHANGE_TSA_CERT (none when unset)."""
+    from pathlib import Path
+
+    from . import tsa
+
+    path = str(settings.EXCHANGE_TSA_CERT or "").strip()
+    return tsa.load_certificates(Path(path).read_bytes()) if path else []
+
+
+def tsa_timeout_seconds() -> int:
+    return max(int(settings.EXCHANGE_TSA_TIMEOUT_SECONDS), 1)
+
+
+def tsa_retry_seconds() -> int:
+    return max(int(settings.EXCHANGE_TSA_RETRY_SECONDS), 1)

@@ -27,7 +27,10 @@ with the platform's own root. What is verified:
    platform never had its private half. Old archives without the field date from when the platform held every
    key and are reported custodial;
 6. revocation: a signature dated after its key's ``revoked_at`` fails; one dated before still verifies and is
-   reported with the revocation and its reason.
+   reported with the revocation and its reason;
+7. a tree head that carries an RFC 3161 timestamp token (``tsa_token``): the token is over that head's signature
+   and, with ``--tsa-cert`` (the timestamp authority's root certificate, pinned by the verifier), signed by that
+   TSA (``apps/exchange/tsa.py``, ``rfc3161-client``).
 
 The verdict prints the key ids too, which can be compared with the organisations' registered keys
 (``/api/v1/exchange-keys/`` on the platform, or its root-signed registry ``/api/v1/exchange-keys/registry/``).
@@ -46,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import crypto, merkle
+from . import crypto, merkle, tsa
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROOT_ENV = "LZ_EXCHANGE_ROOT_KEY"
@@ -236,7 +239,8 @@ def _revocation_note(key: dict, verdict: Verdict, who_en: str) -> None:
             f"{who_en} key {key.get('key_id')} revoked at {key.get('revoked_at')}: {key.get('revocation_reason') or '—'}")
 
 
-def verify_archive(data: dict, *, roots: list[bytes] | None = None, registry: dict | None = None) -> Verdict:
+def verify_archive(data: dict, *, roots: list[bytes] | None = None, registry: dict | None = None,
+                   tsa_certs: list | None = None) -> Verdict:
     """Verify an archive as loaded from its JSON file, against the pinned platform ``roots`` (public keys) and,
     when given, a key ``registry`` the verifier obtained itself (``lz-key-registry/1``)."""
     if not isinstance(data, dict) or data.get("format") != crypto.ARCHIVE_FORMAT:
@@ -262,7 +266,7 @@ def verify_archive(data: dict, *, roots: list[bytes] | None = None, registry: di
         roots=roots,
     )
     if isinstance(data.get("log"), dict):
-        _check_archive_log(data, ciphertext, signature, receipt_signature, verdict, roots or [])
+        _check_archive_log(data, ciphertext, signature, receipt_signature, verdict, roots or [], tsa_certs)
     if registry is not None:
         check_registry(data, registry, roots=roots or [], verdict=verdict)
     return verdict
@@ -299,13 +303,13 @@ def check_registry(data: dict, registry: dict, *, roots: list[bytes], verdict: V
 
 
 def _check_archive_log(data: dict, ciphertext: bytes, signature: bytes, receipt_signature, verdict: Verdict,
-                       roots: list[bytes]) -> None:
+                       roots: list[bytes], tsa_certs: list | None = None) -> None:
     """The archive's log section: its entries name exactly this batch and receipt, and are included in a head
     signed by a pinned root."""
     header = (data.get("batch") or {}).get("header") or {}
     receipt = (data.get("receipt") or {}).get("body")
     bundle = data["log"]
-    verify_log_bundle(bundle, roots=roots, verdict=verdict)
+    verify_log_bundle(bundle, roots=roots, verdict=verdict, tsa_certs=tsa_certs)
     entries = {item.get("data", {}).get("kind"): item.get("data", {}) for item in bundle.get("inclusion") or []
                if isinstance(item, dict) and isinstance(item.get("data"), dict)}
     try:
@@ -358,7 +362,7 @@ def _check_logged_keys(data: dict, bundle: dict, verdict: Verdict) -> None:
 def _head_ok(head: dict, roots: dict[str, bytes]) -> tuple[bool, str]:
     if not isinstance(head, dict) or head.get("format") != crypto.LOG_HEAD_FORMAT:
         return False, "not a tree head"
-    body = {k: v for k, v in head.items() if k != "signature"}
+    body = {k: v for k, v in head.items() if k not in ("signature", "tsa_token")}  # the token is the TSA's
     kid = body.get("root_key_id")
     if not roots:  # like the keys without a pinned root: checked for consistency only, the verdict is "not vouched"
         return True, f"signed by {kid}; no root pinned, so the signature is not vouched for"
@@ -371,10 +375,13 @@ def _head_ok(head: dict, roots: dict[str, bytes]) -> tuple[bool, str]:
     return True, f"{body.get('tree_size')} entries, root {str(body.get('root_hash'))[:16]}…"
 
 
-def verify_log_bundle(bundle: dict, *, roots: list[bytes], verdict: Verdict | None = None) -> Verdict:
+def verify_log_bundle(bundle: dict, *, roots: list[bytes], verdict: Verdict | None = None,
+                      tsa_certs: list | None = None) -> Verdict:
     """A transparency-log proof bundle (``lz-log-proof/1``): each head signed by a pinned root; each inclusion proof
     leads from its entry to the root of the head of its size; each consistency proof shows the older head's tree is
-    a prefix of the newer one (so no entry of the older tree was changed, removed or reordered)."""
+    a prefix of the newer one (so no entry of the older tree was changed, removed or reordered). A head carrying an
+    RFC 3161 token (``tsa_token``): the token is over this head's signature and, with ``tsa_certs`` (the TSA's root
+    certificates), signed by that TSA."""
     verdict = verdict or Verdict()
     pinned = {crypto.key_id(crypto.ED25519, raw): raw for raw in roots}
     verdict.root_key_ids = verdict.root_key_ids or sorted(pinned)
@@ -385,6 +392,8 @@ def verify_log_bundle(bundle: dict, *, roots: list[bytes], verdict: Verdict | No
     for head in bundle.get("heads") or []:
         ok, detail = _head_ok(head, pinned)
         verdict.add("树头经平台根密钥签名", "tree head signed by the platform root", ok, detail)
+        if isinstance(head, dict) and head.get("tsa_token"):
+            _check_head_token(head, tsa_certs, verdict)
         if ok:
             try:
                 roots_by_size[int(head["tree_size"])] = bytes.fromhex(head["root_hash"])
@@ -413,6 +422,17 @@ def verify_log_bundle(bundle: dict, *, roots: list[bytes], verdict: Verdict | No
               and merkle.verify_consistency(old, new, roots_by_size[old], roots_by_size[new], proof))
         verdict.add("新旧树头一致（历史未被改写）", "heads consistent (history not rewritten)", ok, f"{old} → {new}")
     return verdict
+
+
+def _check_head_token(head: dict, tsa_certs: list | None, verdict: Verdict) -> None:
+    try:
+        token, signature = crypto.b64d(head["tsa_token"]), crypto.b64d(head.get("signature") or "")
+    except (ValueError, TypeError):
+        ok, detail = False, "not base64"
+    else:
+        ok, detail = tsa.verify(token, signature, tsa_certs)
+    verdict.add("树头时间戳（RFC 3161）", "tree head timestamp (RFC 3161)", ok,
+                f"{head.get('tree_size')} entries: {detail}")
 
 
 def verify_sealed(  # noqa: C901 - one linear list of checks reads best
@@ -606,7 +626,8 @@ def dump(archive: dict, path: str | Path) -> None:
     Path(path).write_text(json.dumps(archive, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def verify_file(path: str | Path, *, roots: list[bytes] | None = None, registry: str | Path | None = None) -> Verdict:
+def verify_file(path: str | Path, *, roots: list[bytes] | None = None, registry: str | Path | None = None,
+                tsa_certs: list | None = None) -> Verdict:
     try:
         data = load(path)
         registry_data = load(registry) if registry else None
@@ -614,7 +635,7 @@ def verify_file(path: str | Path, *, roots: list[bytes] | None = None, registry:
         verdict = Verdict()
         verdict.add("读取存证文件", "read the archive", False, str(exc))
         return verdict
-    return verify_archive(data, roots=roots, registry=registry_data)
+    return verify_archive(data, roots=roots, registry=registry_data, tsa_certs=tsa_certs)
 
 
 def root_file_text(root: crypto.KeyMaterial) -> str:
@@ -661,6 +682,10 @@ def main(argv: list[str] | None = None) -> int:
     verify_log = sub.add_parser("verify-log", help="verify a transparency-log proof bundle offline")
     verify_log.add_argument("archive")
     verify_log.add_argument("--root", action="append", default=[])
+    for command in (verify, verify_log):
+        command.add_argument("--tsa-cert", action="append", default=[],
+                             help="PEM file of the timestamp authority's root certificate: the RFC 3161 tokens of "
+                                  "the tree heads must be signed by that TSA; repeatable")
     try:
         args = parser.parse_args(argv)
     except SystemExit:
@@ -673,18 +698,23 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"平台根公钥无法读取 / cannot read the root public key: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        tsa_certs = [cert for value in args.tsa_cert for cert in tsa.load_certificates(Path(value).read_bytes())]
+    except (OSError, ValueError) as exc:
+        print(f"时间戳机构证书无法读取 / cannot read the TSA certificate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.action == "verify-log":
         if not roots:
             print("透明日志核验必须指定平台根公钥 / a pinned root is required", file=sys.stderr)
             return EXIT_USAGE
         try:
-            verdict = verify_log_bundle(load(args.archive), roots=roots)
+            verdict = verify_log_bundle(load(args.archive), roots=roots, tsa_certs=tsa_certs)
         except (OSError, ValueError) as exc:
             verdict = Verdict()
             verdict.add("读取证明文件", "read the proof file", False, str(exc))
         print(render_log(verdict))
         return verdict.exit_code
-    verdict = verify_file(args.archive, roots=roots, registry=args.registry)
+    verdict = verify_file(args.archive, roots=roots, registry=args.registry, tsa_certs=tsa_certs)
     print(render(verdict))
     return verdict.exit_code
 

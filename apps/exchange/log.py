@@ -10,6 +10,9 @@ tree heads signed by the platform root, sent to every party, and the proofs the 
   failed append is caught up at the latest one interval later.
 * ``log_sign_head`` signs the head ``{format, tree_size, root_hash, timestamp, root_key_id}`` with the platform
   root key: after each batch (when the tree grew) and at every interval.
+* ``log_timestamp`` asks the RFC 3161 timestamp authority of ``EXCHANGE_TSA_URL`` (if any) for a token over the
+  head's signature, after the head is stored and outside the lock; a TSA that fails leaves the head without a
+  token and ``exchange_log_timestamps`` (and every interval) asks again.
 * ``log_distribute`` sends the latest head to every active party as a batch of kind ``log_heads`` (so it is in
   the party's inbox, signed by the platform organisation and acknowledged by the party's receipt).
 * ``log_proof`` is the bundle the verifier checks: signed heads, inclusion proofs of entries, and the consistency
@@ -29,8 +32,8 @@ from django.utils.translation import gettext as _
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
-from . import crypto, keys, merkle
-from .models import Batch, LogEntry, LogNode, LogState, OrganizationKey, TreeHead
+from . import conf, crypto, keys, merkle, tsa
+from .models import Batch, LogEntry, LogNode, LogState, OrganizationKey, TreeHead, TreeHeadToken
 
 logger = logging.getLogger(__name__)
 
@@ -224,8 +227,60 @@ def consistency_proof(old_size: int, size: int) -> list[bytes]:
 
 
 def head_dict(head: TreeHead) -> dict:
-    """A signed head as it travels: its body plus the root's signature (base64)."""
-    return dict(head.body, signature=crypto.b64e(bytes(head.signature)))
+    """A signed head as it travels: its body plus the root's signature (base64) and, once the TSA has given it,
+    the RFC 3161 timestamp token over the signature (``tsa_token``, base64 ``TimeStampResp``; not signed by the
+    root — the TSA signs it)."""
+    travel = dict(head.body, signature=crypto.b64e(bytes(head.signature)))
+    token = TreeHeadToken.objects.filter(head=head).first()
+    if token is not None:
+        travel["tsa_token"] = crypto.b64e(bytes(token.token))
+    return travel
+
+
+def log_timestamp(head: TreeHead) -> TreeHeadToken | None:
+    """Ask the configured TSA for a token over ``head`` and store it; None when no TSA is configured, the head has
+    one already, or the TSA failed (logged: the head stands without a token and the retry task asks again)."""
+    url = conf.tsa_url()
+    if not url:
+        return None
+    existing = TreeHeadToken.objects.filter(head=head).first()
+    if existing is not None:
+        return existing
+    try:
+        der = tsa.request(url, bytes(head.signature), certificates=conf.tsa_certificates(),
+                          timeout=conf.tsa_timeout_seconds())
+    except (tsa.TSAError, OSError, ValueError) as exc:
+        logger.warning("exchange: no timestamp token for tree head %s yet: %s", head.tree_size, exc)
+        return None
+    token, _created = TreeHeadToken.objects.get_or_create(
+        head=head, defaults={"token": der, "tsa_url": url[:300], "gen_time": tsa.gen_time(der)})
+    return token
+
+
+def log_timestamp_or_retry(head: TreeHead | None) -> None:
+    """After a head is signed (outside the log lock): its token now, or the retry task later."""
+    if head is None or not conf.tsa_url() or log_timestamp(head) is not None:
+        return
+    try:
+        from .tasks import exchange_log_timestamps
+
+        exchange_log_timestamps.apply_async(countdown=conf.tsa_retry_seconds())
+    except Exception:  # noqa: BLE001 - the broker being down must not fail the log; the periodic task catches up
+        logger.exception("exchange: could not schedule the timestamp retry")
+
+
+def log_timestamp_pending(*, limit: int = 100) -> dict:
+    """Heads still without a token (newest first), asked for again; stops at the first failure (the TSA is
+    down). Returns how many got one and how many are still waiting."""
+    if not conf.tsa_url():
+        return {"stamped": 0, "waiting": 0}
+    waiting = TreeHead.objects.filter(timestamp_token__isnull=True)
+    stamped = 0
+    for head in waiting.order_by("-tree_size", "-signed_at")[:limit]:
+        if log_timestamp(head) is None:
+            break
+        stamped += 1
+    return {"stamped": stamped, "waiting": waiting.count()}
 
 
 def latest_head() -> TreeHead | None:
@@ -253,7 +308,9 @@ def log_sign_head(*, trigger: str, only_if_grown: bool = True) -> TreeHead | Non
 
 def log_update(*, trigger: str = TreeHead.Trigger.BATCH) -> TreeHead | None:
     log_sync()
-    return log_sign_head(trigger=trigger, only_if_grown=trigger == TreeHead.Trigger.BATCH)
+    head = log_sign_head(trigger=trigger, only_if_grown=trigger == TreeHead.Trigger.BATCH)
+    log_timestamp_or_retry(head)
+    return head
 
 
 def log_after_commit() -> None:
@@ -274,7 +331,9 @@ def log_distribute() -> int:
     platform = Organization.objects.filter(kind=OrganizationKind.PLATFORM, is_active=True).order_by("pk").first()
     if head is None or platform is None:
         return 0
-    ref = f"STH-{head.tree_size}-{head.root_hash[:16]}"
+    # a head sent before its timestamp token arrived is sent again with it (another reference)
+    stamped = TreeHeadToken.objects.filter(head=head).exists()
+    ref = f"STH-{head.tree_size}-{head.root_hash[:16]}" + ("-TST" if stamped else "")
     done = set(batches_for_ref(ref=ref, kind=HEADS_KIND).values_list("recipient_id", flat=True))
     actor = rights.SystemActor(HEADS_JOB, organization=platform)
     sent = 0
@@ -292,7 +351,9 @@ def log_heads_periodic() -> dict:
     """The interval task: catch up the log, sign a head, send the latest head to the parties."""
     appended = log_sync()
     head = log_sign_head(trigger=TreeHead.Trigger.INTERVAL, only_if_grown=False)
-    return {"appended": appended, "tree_size": head.tree_size if head else None, "sent": log_distribute()}
+    stamps = log_timestamp_pending()  # this head and any the TSA missed before
+    return {"appended": appended, "tree_size": head.tree_size if head else None, "timestamps": stamps,
+            "sent": log_distribute()}
 
 
 def ingest_heads(batch, rows, receipt_at) -> list[str]:

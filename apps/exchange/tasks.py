@@ -45,3 +45,13 @@ def exchange_log_heads() -> dict:
     """Celery beat, every EXCHANGE_LOG_HEAD_SECONDS: catch up the transparency log, sign its tree head, send the
     latest head to every party."""
     return log.log_heads_periodic()
+
+
+@shared_task(name="apps.exchange.tasks.exchange_log_timestamps", bind=True, acks_late=True)
+def exchange_log_timestamps(self) -> dict:
+    """Scheduled when the TSA did not answer for a new tree head: ask again for every head still without a token;
+    while the TSA stays down, again after EXCHANGE_TSA_RETRY_SECONDS (the periodic head task catches up too)."""
+    result = log.log_timestamp_pending()
+    if result["waiting"] and self.request.id and self.request.retries < conf.max_attempts():
+        raise self.retry(countdown=conf.tsa_retry_seconds(), max_retries=conf.max_attempts())
+    return result

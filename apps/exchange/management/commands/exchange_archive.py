@@ -14,7 +14,7 @@ the file a verifier keeps and passes with ``--registry``.
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.exchange import evidence
+from apps.exchange import conf, evidence
 
 
 class Command(BaseCommand):
@@ -68,7 +68,8 @@ class Command(BaseCommand):
             roots = [raw for value in root_values for raw in evidence.parse_roots(value)]
         except (OSError, ValueError) as exc:
             raise CommandError(f"平台根公钥无法读取 / cannot read the root public key: {exc}") from None
-        verdict = evidence.verify_file(path, roots=roots or [keys.root().public_raw], registry=registry)
+        verdict = evidence.verify_file(path, roots=roots or [keys.root().public_raw], registry=registry,
+                                       tsa_certs=conf.tsa_certificates())
         self.stdout.write(evidence.render(verdict))
         if not verdict.ok:
             raise CommandError("存证核验失败 / archive does not verify", returncode=1)

@@ -3,7 +3,7 @@ parties), ``proof <file>`` (inclusion of batches, consistency with an older head
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.exchange import evidence, keys, log
+from apps.exchange import conf, evidence, keys, log
 from apps.exchange.models import Batch, TreeHead
 
 
@@ -25,6 +25,7 @@ class Command(BaseCommand):
         if action == "sync":
             appended = log.log_sync()
             head = log.log_sign_head(trigger=TreeHead.Trigger.COMMAND, only_if_grown=False)
+            log.log_timestamp_or_retry(head)
             self.stdout.write(f"登记 {appended} 条 / {appended} appended; 树头 tree head {head.tree_size} {head.root_hash}")
         elif action == "heads":
             self.stdout.write(f"发送 {log.log_distribute()} 个批次 / batches sent")
@@ -37,7 +38,8 @@ class Command(BaseCommand):
             evidence.dump(bundle, options["file"])
             self.stdout.write(f"已写入 {options['file']}")
         else:
-            verdict = evidence.verify_log_bundle(evidence.load(options["file"]), roots=[keys.root().public_raw])
+            verdict = evidence.verify_log_bundle(evidence.load(options["file"]), roots=[keys.root().public_raw],
+                                                 tsa_certs=conf.tsa_certificates())
             self.stdout.write(evidence.render_log(verdict))
             if not verdict.ok:
                 raise CommandError("核验失败 / VERIFICATION FAILED", returncode=1)
