@@ -28,3 +28,18 @@ class BatchFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return {}
         return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+MAX_PDF_BYTES = 20 * 1024 * 1024
+
+
+class DocumentVerifyForm(forms.Form):
+    """A PDF to check on the verify page (a signed notice or decision)."""
+
+    file = forms.FileField(label=_("PDF 文件"), help_text=_("选择要核验的文书 PDF（不超过 20 MB）。"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_PDF_BYTES:
+            raise forms.ValidationError(_("文件超过 20 MB，不能核验。"))
+        return upload

@@ -171,3 +171,56 @@ def test_j11_the_refusal_notice_is_signed_once_recorded_as_sent(client, parties,
     result = pdfsign.verify_pdf(content)
     assert result.ok and result.organization == parties.insurer_a.name and result.custodial
     assert result.record.source == f"claim-refusal-notice:{claim.pk}" and result.record.case_ref == claim.number
+
+
+def _tampered(content: bytes) -> bytes:
+    data = bytearray(content)
+    at = data.index(b"/MediaBox")
+    data[at + 1] = ord("X")
+    return bytes(data)
+
+
+def test_the_verify_page_answers_a_valid_and_a_tampered_pdf_in_the_user_s_language(client, parties, frozen):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    _case, notice = _annex3(parties)
+    content = notice_content(notice)
+    client.force_login(parties.regulator_user)
+    url = reverse("exchange-document-verify")
+    assert client.get(url).status_code == 200
+    good = client.post(url, {"file": SimpleUploadedFile("a3.pdf", content, "application/pdf")})
+    page = good.content.decode()
+    assert good.status_code == 200 and 'data-valid="yes"' in page
+    assert parties.insurer_a.name in page and notice.doc_no in page and "平台托管密钥" in page
+    bad = client.post(url, {"file": SimpleUploadedFile("a3.pdf", _tampered(content), "application/pdf")})
+    page = bad.content.decode()
+    assert bad.status_code == 422 and 'data-valid="no"' in page and "核验未通过" in page
+    assert notice.doc_no not in page  # the altered file is no platform record
+    ca = client.get(reverse("exchange-document-ca"))
+    assert ca.status_code == 200 and ca.content.startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+def test_the_verify_api_answers_a_valid_and_a_tampered_pdf(api, parties, frozen):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _case, notice = _annex3(parties)
+    content = notice_content(notice)
+    client = api.as_user(parties.regulator_user)
+    good = client.post("/api/v1/signed-documents/verify/",
+                       {"file": SimpleUploadedFile("a3.pdf", content, "application/pdf")}, format="multipart")
+    assert good.status_code == 200, good.content
+    body = good.json()
+    assert body["valid"] and body["signer"] == {"organization": parties.insurer_a.name,
+                                                "uscc": parties.insurer_a.uscc, "custody": "platform"}
+    assert body["record"]["doc_no"] == notice.doc_no and body["signed_at"] == "2026-06-15T10:00:00.000000Z"
+    bad = client.post("/api/v1/signed-documents/verify/",
+                      {"file": SimpleUploadedFile("a3.pdf", _tampered(content), "application/pdf")},
+                      format="multipart")
+    assert bad.status_code == 200 and not bad.json()["valid"] and bad.json()["problem"]
+    assert bad.json()["record"] is None
+    from rest_framework.test import APIClient
+
+    anonymous = APIClient().post("/api/v1/signed-documents/verify/",
+                                 {"file": SimpleUploadedFile("a3.pdf", content, "application/pdf")}, format="multipart")
+    assert anonymous.status_code in (401, 403)

@@ -71,6 +71,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "exchange-batch-detail":            ("GET",  "L    404  200  404  404  404  404  200  404  200"),
     "exchange-batch-archive":           ("GET",  "L    404  200* 404  404  404  404  200* 404  200*"),
     "exchange-batch-retry":             ("POST", "L    404  302  404  404  404  404  302  404  302"),
+    "exchange-document-verify":         ("POST", "L    200  200  200  200  200  200  200  200  200"),
+    "exchange-document-ca":             ("GET",  "L    200  200  200  200  200  200  200  200  200"),
     # --- Registers: vehicles, permits, drivers, onboarding (M9) ----------------------------------------------
     "vehicles:list":                    ("GET",  "L    200  200  200  200  200  200  200  200  200"),
     "vehicles:create":                  ("GET",  "L    200  403  403  403  200  200  403  403  200"),
@@ -224,6 +226,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "batch-events":                     ("GET",  "401  404  200  404  404  404  404  200  404  200"),
     "batch-event-list":                 ("GET",  "401  200  200  200  200  200  200  200  200  200"),
     "batch-event-detail":               ("GET",  "401  404  200  404  404  404  404  200  404  200"),
+    "signed-document-verify":           ("POST", "401  400  400  400  400  400  400  400  400  400"),
     "exchange-key-list":                ("GET",  "401  200  200  200  200  200  200  200  200  200"),
     "exchange-key-detail":              ("GET",  "401  200  200  200  200  200  200  200  200  200"),
     # a party's own keys and signatures (apps/exchange/ownkeys.py): only the party's own users, never the platform
