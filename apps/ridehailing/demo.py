@@ -1,7 +1,11 @@
 """Demo ride-hailing data (``manage.py seed_demo``): the first taxi company connected as a platform company's own
 system, its vehicles' base records (one with a VIN that fails its check digit, to show a rejected record) and
-yesterday's trips of two of them, delivered through the service as the company's system account would. Idempotent:
-nothing is added once any feed exists."""
+yesterday's trips of two of them, delivered through the service as the company's system account would; then a
+handful of each kind of mismatch so that every role finds something on first start — reported insurance that does
+not match the register (an unknown policy, one no longer in force, one insured as non-operating, an amount below
+the standard), trips of vehicles insured as non-operating only, trips without a valid permit, a vehicle online
+that never passed the onboarding check — and the insurance and permit cross-checks run once. Idempotent: nothing
+is added once any feed exists."""
 
 from __future__ import annotations
 
@@ -60,4 +64,60 @@ def seed_demo_ridehailing(stdout) -> None:
                             "DriveMile": f"{6 + trip}.5", "DriveTime": 1500, "Encrypt": 1})
     services.ingest(feed=feed, interface="operateDepart", records=departs, actor=sender)
     services.ingest(feed=feed, interface="operateArrive", records=arrives, actor=sender)
-    stdout.write(f"网约车数据：接入方“{feed.name}”，公司标识 {code}\n")
+    found = _seed_mismatches(feed=feed, code=code, sender=sender, now=now, stamp=stamp)
+    stdout.write(f"网约车数据：接入方“{feed.name}”，公司标识 {code}；比对发现 {found}\n")
+
+
+def _seed_mismatches(*, feed, code: str, sender, now: dt.datetime, stamp) -> str:
+    """Reported insurance and trips that the cross-checks find (a few of each), then the checks themselves."""
+    from apps.policies.models import Policy, PolicyKind
+    from apps.vehicles.usage import NON_OPERATING_NATURES, OPERATING_NATURES
+
+    from . import services
+    from .crosscheck import permit_check_for_transport
+    from .insurance_check import insurance_check_for_regulator
+
+    at = now - dt.timedelta(days=1)
+    in_force = Policy.objects.filter(Policy.in_force_q(at), vehicle__plate__isnull=False).select_related(
+        "vehicle", "insurer").order_by("pk")
+    picks = {
+        "matching": in_force.filter(usage_nature_insured__in=OPERATING_NATURES)[:2],
+        "non_operating": in_force.filter(usage_nature_insured__in=NON_OPERATING_NATURES)[:3],
+        "below": in_force.filter(usage_nature_insured__in=OPERATING_NATURES, kind=PolicyKind.THIRD_PARTY)[2:5],
+        "expired": Policy.objects.filter(ends_at__lte=at, vehicle__plate__isnull=False)
+        .select_related("vehicle", "insurer").order_by("-ends_at", "pk")[:3],
+    }
+    records, plates = [], []
+
+    def report(policy, *, number=None, count=None, exp=None):
+        records.append({
+            "CompanyId": code, "VehicleNo": policy.vehicle.plate, "InsurCom": policy.insurer.name,
+            "InsurNum": number or policy.number, "InsurType": str(PolicyKind(policy.kind).label),
+            "InsurCount": count or "2000000", "InsurEff": f"{policy.starts_at.astimezone(now.tzinfo):%Y%m%d}",
+            "InsurExp": exp or f"{(policy.ends_at.astimezone(now.tzinfo) - dt.timedelta(days=1)):%Y%m%d}",
+            "Flag": 1, "UpdateTime": stamp(now - dt.timedelta(days=1))})
+        plates.append(policy.vehicle.plate)
+
+    for policy in picks["matching"]:
+        report(policy)
+    for n, policy in enumerate(picks["matching"][:1]):
+        report(policy, number=f"DEMO-UNKNOWN-{n + 1:04d}")  # a number the register does not know
+    for policy in picks["non_operating"]:
+        report(policy)
+    for policy in picks["below"]:
+        report(policy, count="300000")  # below the standard's third-party minimum
+    for policy in picks["expired"]:
+        report(policy, exp=f"{now + dt.timedelta(days=90):%Y%m%d}")  # the platform still reports it valid
+    if records:
+        services.ingest(feed=feed, interface="baseInfoVehicleInsurance", records=records, actor=sender)
+    # yesterday's trips of those vehicles (risk feature, compliance, permit check) and logins of two more
+    yesterday = (now - dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    departs = [{"CompanyId": code, "OrderId": f"DEMO-RH-{i + 1}", "VehicleNo": plate,
+                "DepTime": stamp(yesterday + dt.timedelta(minutes=7 * i)), "DepLongitude": 109411703,
+                "DepLatitude": 24326490, "Encrypt": 1} for i, plate in enumerate(dict.fromkeys(plates))]
+    departs.append({"CompanyId": code, "OrderId": "DEMO-RH-UNREGISTERED", "VehicleNo": "桂B9Z999",
+                    "DepTime": stamp(yesterday), "DepLongitude": 109411703, "DepLatitude": 24326490, "Encrypt": 1})
+    services.ingest(feed=feed, interface="operateDepart", records=departs, actor=sender)
+    findings = insurance_check_for_regulator(at=now)
+    leads = [f for f in permit_check_for_transport() if f.lead]
+    return f"保险信息不符 {len(findings)} 条、无有效运输证 {len(leads)} 辆"
