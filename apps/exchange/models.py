@@ -191,6 +191,8 @@ class Batch(models.Model):
     next_attempt_at = models.DateTimeField(_("下次投递"), null=True, blank=True)
     last_attempt_at = models.DateTimeField(_("最近投递"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
+    last_error_msg = models.JSONField(_("最近错误（消息）"), default=dict, blank=True,
+                                      help_text=_("平台写下的错误（投递中断）的消息编号与参数，按读者的语言显示"))
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     receipt_at = models.DateTimeField(_("回执时间（接收方知悉时间）"), null=True, blank=True, db_index=True)
     receipt = models.JSONField(_("回执"), null=True, blank=True)
@@ -219,6 +221,14 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id}"
+
+    @property
+    def display_last_error(self) -> str:
+        """The last error in the reader's language when the platform wrote it (a delivery interrupted by a dead
+        worker, issue 16); an error as raised, or an older row, as stored."""
+        from apps.core.notifications import shown
+
+        return shown(self.last_error, self.last_error_msg)
 
     @property
     def header_bytes(self) -> bytes:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_noop
 
 from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
-from apps.core.notifications import Text, notify_organization
+from apps.core.notifications import Text, notify_organization, stored
 from apps.exchange.errors import ErrorCode
 from apps.parties import rights
 from apps.parties.models import Organization
@@ -566,7 +566,7 @@ def _receive(batch_id, attempt: int) -> str:
     }
     batch.delivered_at = timezone.now()
     batch.next_attempt_at = None
-    batch.last_error = ""
+    batch.last_error, batch.last_error_msg = "", {}
     audit_record(
         actor=receiving_actor(batch), action="exchange.batch_ingest", obj=batch, organization=recipient,
         detail={"kind": batch.kind, "sender": batch.sender_id, "received_at": receipt["received_at"],
@@ -576,7 +576,8 @@ def _receive(batch_id, attempt: int) -> str:
         # the platform holds no key that may sign this party's receipt: its system signs it (receipt_sign)
         batch.receipt_pending = receipt
         batch.state = State.RECEIPT_PENDING
-        batch.save(update_fields=["receipt_pending", "state", "delivered_at", "next_attempt_at", "last_error"])
+        batch.save(update_fields=["receipt_pending", "state", "delivered_at", "next_attempt_at", "last_error",
+                                  "last_error_msg"])
         _event(batch.pk, Event.RECEIPT_REQUESTED, organization_id=recipient.pk, attempt=attempt,
                detail={"received_at": receipt["received_at"], "batch_sha256": digest})
         if batch.kind != log.HEADS_KIND:  # the periodic tree heads wait for the system without a message each
@@ -604,6 +605,7 @@ def _issue_receipt(batch: Batch, receipt: dict, signature: bytes, key: Organizat
     batch.state = State.DELIVERED
     batch.save(update_fields=[
         "receipt", "receipt_signature", "receipt_at", "state", "delivered_at", "next_attempt_at", "last_error",
+        "last_error_msg",
     ])
     _event(batch.pk, Event.RECEIPT_ISSUED, organization_id=batch.recipient_id, attempt=attempt,
            detail={"received_at": receipt["received_at"], "recipient_key_id": key.key_id,
@@ -729,8 +731,9 @@ def _reject(batch: Batch, reject: _Reject, *, attempt: int) -> str:
     batch.rejection_code = reject.code
     batch.rejected_reason = reject.message
     batch.next_attempt_at = None
-    batch.last_error = ""
-    batch.save(update_fields=["state", "rejection_code", "rejected_reason", "next_attempt_at", "last_error"])
+    batch.last_error, batch.last_error_msg = "", {}
+    batch.save(update_fields=["state", "rejection_code", "rejected_reason", "next_attempt_at", "last_error",
+                              "last_error_msg"])
     _event(batch.pk, Event.REJECTED, organization_id=batch.recipient_id, attempt=attempt,
            detail={"code": reject.code, "reason": reject.message, **reject.detail})
     audit_record(
@@ -750,11 +753,15 @@ def _reject(batch: Batch, reject: _Reject, *, attempt: int) -> str:
     return "rejected"
 
 
-def _give_up(batch: Batch, message: str, *, job: str, attempt=None) -> None:
+def _give_up(batch: Batch, message: str | Text, *, job: str, attempt=None) -> None:
+    """``message``: the error as raised (technical, kept as it is) or a :class:`Text` the platform wrote (the
+    interruption of a dead worker), stored with its message and shown in the reader's language (issue 16)."""
     batch.state = State.FAILED
     batch.next_attempt_at = None
+    quoted_error = message if isinstance(message, Text) else message[:300]
+    message, batch.last_error_msg = stored(message)
     batch.last_error = message
-    batch.save(update_fields=["state", "next_attempt_at", "last_error"])
+    batch.save(update_fields=["state", "next_attempt_at", "last_error", "last_error_msg"])
     _event(batch.pk, Event.GAVE_UP, organization_id=batch.recipient_id, attempt=attempt,
            detail={"error": message, "attempts": batch.attempts})
     audit_record(actor=rights.SystemActor(job, organization=batch.sender), action="exchange.batch_gave_up", obj=batch,
@@ -763,7 +770,7 @@ def _give_up(batch: Batch, message: str, *, job: str, attempt=None) -> None:
     notify_organization(
         organization=batch.sender, title=Text(gettext_noop("交换批次投递失败")),
         body=Text(gettext_noop("批次 %(id)s 经 %(n)d 次投递仍未成功，需人工处理：%(error)s"),
-                  id=str(batch.pk), n=batch.attempts, error=message[:300]),
+                  id=str(batch.pk), n=batch.attempts, error=quoted_error),
         link=_link(batch.pk), kind="exchange.failed", dedup_key=f"exchange-failed-{batch.pk}-{batch.attempts}",
     )
 
@@ -780,8 +787,8 @@ def _record_failure(*, batch_id, attempt: int, error: Exception) -> tuple[str, i
         delay = conf.retry_delay(batch.attempts)
         batch.state = State.FAILED
         batch.next_attempt_at = timezone.now() + dt.timedelta(seconds=delay)
-        batch.last_error = message
-        batch.save(update_fields=["state", "next_attempt_at", "last_error"])
+        batch.last_error, batch.last_error_msg = message, {}
+        batch.save(update_fields=["state", "next_attempt_at", "last_error", "last_error_msg"])
         _event(batch.pk, Event.FAILED, organization_id=batch.recipient_id, attempt=attempt,
                detail={"error": message[:500], "retry_at": crypto.utc_stamp(batch.next_attempt_at)})
     return "failed", delay
@@ -800,15 +807,17 @@ def _reclaim_stale(now: dt.datetime) -> int:
             .only("pk", "attempts", "sender_id", "recipient_id", "kind", "state")
             .order_by("last_attempt_at")[: conf.sweep_limit()]
         )
-        message = _("投递中断：工作进程在投递过程中退出，本次投递已整体回滚。")
+        # a platform text: shown in each reader's language (``Batch.display_last_error``, issue 16)
+        interrupted = Text(gettext_noop("投递中断：工作进程在投递过程中退出，本次投递已整体回滚。"))
+        message, message_msg = stored(interrupted)
         for batch in stuck:
             if batch.attempts >= conf.max_attempts():
-                _give_up(batch, message, job=SWEEP_JOB, attempt=batch.attempts)
+                _give_up(batch, interrupted, job=SWEEP_JOB, attempt=batch.attempts)
                 continue
             batch.state = State.FAILED
             batch.next_attempt_at = now
-            batch.last_error = message
-            batch.save(update_fields=["state", "next_attempt_at", "last_error"])
+            batch.last_error, batch.last_error_msg = message, message_msg
+            batch.save(update_fields=["state", "next_attempt_at", "last_error", "last_error_msg"])
             _event(batch.pk, Event.RECLAIMED, organization_id=batch.recipient_id, attempt=batch.attempts,
                    detail={"stale_seconds": conf.delivering_stale_seconds()})
     return len(stuck)

@@ -18,13 +18,15 @@ class BatchSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(read_only=True)
     sender_name = serializers.CharField(source="sender.name", read_only=True)
     recipient_name = serializers.CharField(source="recipient.name", read_only=True)
+    # in the request's language when the platform wrote it; ``last_error_msg`` the message ({} otherwise), issue 16
+    last_error = serializers.CharField(source="display_last_error", read_only=True)
 
     class Meta:
         model = Batch
         fields = [
             "id", "kind", "kind_label", "sender", "sender_name", "recipient", "recipient_name", "refs", "row_count",
-            "state", "attempts", "next_attempt_at", "last_attempt_at", "last_error", "created_at", "delivered_at",
-            "receipt_at", "rejection_code", "rejected_reason", "sealed_sha256",
+            "state", "attempts", "next_attempt_at", "last_attempt_at", "last_error", "last_error_msg", "created_at",
+            "delivered_at", "receipt_at", "rejection_code", "rejected_reason", "sealed_sha256",
         ]
         read_only_fields = fields
 
