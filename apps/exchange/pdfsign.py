@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from io import BytesIO
 
 from cryptography import x509
@@ -32,14 +32,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from . import crypto, ownkeys
+from . import crypto, ownkeys, pdfverify
 from .models import DocumentCertificate, SignedDocument
 
-# 2.25.<UUID> (ITU-T X.667: an OID from a UUID, no registration needed): "signed with a key the platform holds
-# on the party's behalf (custodial)"
-CUSTODIAL_POLICY_OID = "2.25.131080851017767759671580056953947994595"
-CUSTODIAL_OU = "平台托管"
+CUSTODIAL_POLICY_OID = pdfverify.CUSTODIAL_POLICY_OID
+CUSTODIAL_OU = pdfverify.CUSTODIAL_OU
 CA_NAME = "柳州市客运车辆保险联合监管平台 文书签名 CA"
 CA_YEARS = 20
 CERT_YEARS = 5
@@ -238,26 +237,28 @@ def signed_for(source: str, *, organization, title: str, doc_no: str, render, ca
                              case_ref=case_ref)
 
 
-# --- verification ------------------------------------------------------------------------------------------
+# --- verification (the Django-free check is ``pdfverify``; here: the platform's CA, the record, the wording) ----
+
+PROBLEMS = {
+    pdfverify.UNREADABLE: gettext_lazy("文件不是可读的 PDF，或其结构已损坏。"),
+    pdfverify.UNSIGNED: gettext_lazy("该 PDF 没有数字签名。"),
+    pdfverify.INVALID: gettext_lazy("签名无法校验（签名数据已损坏或格式不符）。"),
+    pdfverify.TAMPERED: gettext_lazy("签名与文件内容不符：签名后文件已被改动。"),
+    pdfverify.UNTRUSTED: gettext_lazy("签名证书不是本平台文书签名 CA 签发的，无法确认签署单位。"),
+    pdfverify.APPENDED: gettext_lazy("签名之后文件被追加修改（增量更新），当前内容不是签署时的内容。"),
+}
 
 
 @dataclass
-class Verification:
-    """What the verify page says about one uploaded PDF."""
+class Verification(pdfverify.Result):
+    """What the verify page says about one uploaded PDF: the check, the platform record, the reason in words."""
 
-    ok: bool = False
-    problem: str = ""  # why it fails, for the user
-    signed: bool = False
-    intact: bool = False
-    trusted: bool = False
-    whole_file: bool = False
-    organization: str = ""
-    uscc: str = ""
-    custodial: bool = False
-    signed_at: dt.datetime | None = None
-    sha256: str = ""
     record: SignedDocument | None = None
     details: list[str] = field(default_factory=list)
+
+    @property
+    def problem(self) -> str:
+        return str(PROBLEMS[self.problem_code]) if self.problem_code else ""
 
 
 def trust_roots_pem() -> list[str]:
@@ -267,67 +268,9 @@ def trust_roots_pem() -> list[str]:
 def verify_pdf(content: bytes) -> Verification:
     """Check ``content``'s signature against the platform document CA: the signed bytes are intact, the signing
     certificate chains to the CA, the signature covers the whole file (nothing was added after signing)."""
-    result = verify_bytes(content, trust_roots_pem())
-    record = SignedDocument.objects.filter(sha256=result.sha256).select_related("organization").first()
-    result.record = record
-    if result.ok and record is None:
+    checked = pdfverify.verify_bytes(content, trust_roots_pem())
+    result = Verification(**{f.name: getattr(checked, f.name) for f in fields(pdfverify.Result)})
+    result.record = SignedDocument.objects.filter(sha256=result.sha256).select_related("organization").first()
+    if result.ok and result.record is None:
         result.details.append(_("签名有效，但平台没有摘要相同的文书记录。"))
     return result
-
-
-def verify_bytes(content: bytes, roots_pem: list[str]) -> Verification:  # noqa: C901 - one list of checks
-    """The check without the database (the offline evidence verifier uses it with the archive's CA)."""
-    from asn1crypto import pem
-    from asn1crypto import x509 as asn1_x509
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.errors import SignatureValidationError
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
-
-    result = Verification(sha256=hashlib.sha256(content).hexdigest())
-    try:
-        reader = PdfFileReader(BytesIO(content), strict=False)
-        signatures = reader.embedded_signatures
-    except Exception:  # noqa: BLE001 - any parse failure means "not a readable PDF"
-        result.problem = _("文件不是可读的 PDF，或其结构已损坏。")
-        return result
-    if not signatures:
-        result.problem = _("该 PDF 没有数字签名。")
-        return result
-    result.signed = True
-    roots = []
-    for text in roots_pem:
-        _type, _headers, der = pem.unarmor(text.encode("ascii"))
-        roots.append(asn1_x509.Certificate.load(der))
-    context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
-    signature = signatures[-1]
-    try:
-        status = validate_pdf_signature(signature, context)
-    except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
-        result.problem = _("签名无法校验：%(error)s") % {"error": type(exc).__name__}
-        return result
-    cert = status.signing_cert
-    subject = cert.subject.native if cert is not None else {}
-    result.organization = subject.get("organization_name", "") or ""
-    result.uscc = subject.get("serial_number", "") or ""
-    result.custodial = subject.get("organizational_unit_name", "") == CUSTODIAL_OU or _has_custodial_policy(cert)
-    result.signed_at = status.signer_reported_dt
-    result.intact = bool(status.intact and status.valid)
-    result.trusted = bool(status.trusted)
-    result.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE and len(signatures) == 1
-    if not result.intact:
-        result.problem = _("签名与文件内容不符：签名后文件已被改动。")
-    elif not result.trusted:
-        result.problem = _("签名证书不是本平台文书签名 CA 签发的，无法确认签署单位。")
-    elif not result.whole_file:
-        result.problem = _("签名之后文件被追加修改（增量更新），当前内容不是签署时的内容。")
-    result.ok = not result.problem
-    return result
-
-
-def _has_custodial_policy(cert) -> bool:
-    if cert is None:
-        return False
-    policies = cert.certificate_policies_value
-    return bool(policies) and any(p["policy_identifier"].dotted == CUSTODIAL_POLICY_OID for p in policies)

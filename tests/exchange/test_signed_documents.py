@@ -9,7 +9,7 @@ import time_machine
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from apps.exchange import pdfsign
+from apps.exchange import pdfsign, pdfverify
 from apps.exchange.models import DocumentCertificate, SignedDocument
 from apps.rescissions.notices import NoticeKind, notice_content
 from tests.rescissions.factories import days_ago, notice_through, open_case
@@ -103,7 +103,7 @@ def test_a_pdf_signed_by_a_certificate_outside_the_document_ca_is_not_trusted(pa
     DocumentCertificate.objects.filter(pk=ca.pk).update(organization=parties.insurer_b)
     other = pdfsign.document_ca()
     assert other.pk != ca.pk
-    result = pdfsign.verify_bytes(content, [other.certificate])
+    result = pdfverify.verify_bytes(content, [other.certificate])
     assert result.intact and not result.trusted and not result.ok
 
 
