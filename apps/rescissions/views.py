@@ -88,7 +88,7 @@ def _case_columns(now):
         Column(_("如实告知时间"), "disclosed_at"),
         Column(_("决定"), display("decision")),
         Column(_("决定时间"), "decided_at"),
-        Column(_("决定理由"), "decision_reason"),
+        Column(_("决定理由"), "display_decision_reason"),  # in the requester's language (issue 16)
     ]
 
 
