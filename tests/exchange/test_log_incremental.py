@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from apps.exchange import evidence, keys, log, merkle, services
-from apps.exchange.models import LogEntry, LogNode, LogState
+from apps.exchange.models import LogEntry, LogNode, LogState, TreeHead
 
 
 def _reference_store(n: int, rng: random.Random):
@@ -99,3 +99,45 @@ def test_a_missing_state_row_is_rebuilt_from_the_leaves(parties, send):
     leaves = [bytes.fromhex(h) for h in LogEntry.objects.order_by("index").values_list("leaf_hash", flat=True)]
     assert head.tree_size == before.tree_size + 2 == len(leaves)
     assert bytes.fromhex(head.root_hash) == merkle.root(leaves)
+
+
+
+def test_concurrent_appends_wait_on_the_state_row_and_keep_positions_dense(transactional_db, parties, caplog):
+    """Two senders at once, each batch's commit appending to the log and signing a head (``log_after_commit``):
+    appends serialise on the state row — every position once, every entry once, and every head signed meanwhile
+    is the reference root of the first ``tree_size`` entries as finally stored."""
+    import threading
+
+    from apps.parties.rights import SystemActor
+
+    errors = []
+    barrier = threading.Barrier(2)
+
+    def sender(sender_org, recipient):
+        try:
+            barrier.wait()
+            for i in range(3):
+                with transaction.atomic():  # the commit runs log_after_commit
+                    services.batch_send(kind="test_echo", sender=sender_org, recipient=recipient, rows=[{"n": i}],
+                                        refs=(), actor=SystemActor("tests.send", organization=sender_org))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender, args=(parties.transport, parties.insurer_a)),
+               threading.Thread(target=sender, args=(parties.insurer_b, parties.regulator))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert "could not update the transparency log" not in caplog.text
+    entries = list(LogEntry.objects.order_by("index").values_list("index", "kind", "ref"))
+    assert [index for index, _kind, _ref in entries] == list(range(6))
+    assert len({(kind, ref) for _index, kind, ref in entries}) == 6
+    leaves = [bytes.fromhex(h) for h in LogEntry.objects.order_by("index").values_list("leaf_hash", flat=True)]
+    state = LogState.objects.get(pk=1)
+    assert state.tree_size == 6 and bytes.fromhex(state.root_hash) == merkle.root(leaves)
+    heads = list(TreeHead.objects.all())
+    assert heads and all(bytes.fromhex(h.root_hash) == merkle.root(leaves[: h.tree_size]) for h in heads)
