@@ -117,6 +117,7 @@ class Verdict:
 def build_archive(
     *, header: dict, ciphertext: bytes, signature: bytes, receipt: dict | None, receipt_signature: bytes | None,
     keys: list[dict], parties: dict, exported_at: dt.datetime, log: dict | None = None,
+    documents: dict | None = None,
 ) -> dict:
     archive = {
         "format": crypto.ARCHIVE_FORMAT,
@@ -139,7 +140,62 @@ def build_archive(
     }
     if log is not None:
         archive["log"] = log
+    if documents is not None:
+        archive["documents"] = documents
     return archive
+
+
+DOCUMENT_CA_PREFIX = b"lz-exchange/1 document-ca\n"
+
+
+def document_ca_message(ca_pem: str) -> bytes:
+    """What the platform root signs to vouch for a document CA certificate (its PEM text's SHA-256, hex)."""
+    return DOCUMENT_CA_PREFIX + crypto.sha256_hex(ca_pem.encode("ascii")).encode("ascii")
+
+
+def check_documents(data: dict, roots: list[bytes], verdict: Verdict) -> None:
+    """The signed PDFs the archive carries (the notices of the case the batch belongs to): each file's SHA-256 as
+    listed, and — with pyHanko installed — its PAdES signature valid under a document CA the pinned root vouched
+    for, signed by the organisation listed. Without pyHanko the signatures are reported as not checked."""
+    from . import pdfverify
+
+    section = data.get("documents")
+    if not isinstance(section, dict):
+        return
+    pinned = {crypto.key_id(crypto.ED25519, raw): raw for raw in roots}
+    cas = []
+    for entry in section.get("ca_certificates") or []:
+        endorsement = entry.get("endorsement") or {}
+        kid = endorsement.get("root_key_id")
+        ok = kid in pinned
+        if ok:
+            try:
+                crypto.verify(pinned[kid], crypto.b64d(endorsement.get("signature") or ""),
+                              document_ca_message(entry.get("pem") or ""))
+            except (crypto.CryptoError, ValueError, TypeError):
+                ok = False
+        if roots:
+            verdict.add("文书签名 CA 经平台根密钥背书", "document CA endorsed by the pinned root", ok, kid or "")
+        if ok or not roots:
+            cas.append(entry.get("pem") or "")
+    checkable = pdfverify.available()
+    for item in section.get("items") or []:
+        label = f"{item.get('title', '')} {item.get('doc_no', '')}".strip()
+        try:
+            content = crypto.b64d(item.get("pdf") or "")
+        except (ValueError, TypeError):
+            content = b""
+        verdict.add(f"文书文件摘要 {label}", f"document hash {item.get('doc_no', '')}",
+                    crypto.sha256_hex(content) == item.get("sha256"), item.get("sha256", ""))
+        if not checkable:
+            verdict.notes.append(f"{label}: PDF signature not checked (pyHanko not installed) / 未核验 PDF 签名")
+            continue
+        result = pdfverify.verify_bytes(content, cas)
+        verdict.add(f"文书签名 {label}", f"document signature {item.get('doc_no', '')}",
+                    result.ok and result.organization == item.get("issuer"),
+                    f"{result.organization} {'custodial' if result.custodial else 'own key'} "
+                    f"{result.signed_at.isoformat() if result.signed_at else ''} "
+                    f"{pdfverify.PROBLEMS_EN.get(result.problem_code, '')}".strip())
 
 
 def _party(data: dict, role: str, uscc: str) -> str:
@@ -269,6 +325,7 @@ def verify_archive(data: dict, *, roots: list[bytes] | None = None, registry: di
         _check_archive_log(data, ciphertext, signature, receipt_signature, verdict, roots or [], tsa_certs)
     if registry is not None:
         check_registry(data, registry, roots=roots or [], verdict=verdict)
+    check_documents(data, roots or [], verdict)
     return verdict
 
 

@@ -142,8 +142,10 @@ def _parties(batch: Batch) -> dict:
     }
 
 
-def batch_archive(*, batch: Batch) -> dict:
-    """The evidence archive of a batch: sealed batch, receipt, signatures and the public keys to check them."""
+def batch_archive(*, batch: Batch, actor=None) -> dict:
+    """The evidence archive of a batch: sealed batch, receipt, signatures and the public keys to check them — and,
+    for ``actor``, the signed notices of the rescission cases the batch's references opened that ``actor`` may
+    read, with the document CA certificate (vouched for by the platform root)."""
     return evidence.build_archive(
         header=batch.header,
         ciphertext=bytes(batch.ciphertext),
@@ -154,7 +156,40 @@ def batch_archive(*, batch: Batch) -> dict:
         parties=_parties(batch),
         exported_at=timezone.now(),
         log=_log_section(batch),
+        documents=_documents_section(batch, actor) if actor is not None else None,
     )
+
+
+def _documents_section(batch: Batch, actor) -> dict | None:
+    """The signed notices of the cases opened on this batch's references (a penalty's decision number, a lead's
+    reference …), as far as ``actor`` may read them (the rescissions app's notice audience); ``None`` if none."""
+    from django.apps import apps as django_apps
+
+    from . import pdfsign
+    from .models import SignedDocument
+
+    refs = [ref for ref in (batch.refs or []) if isinstance(ref, str) and ref]
+    if not refs:
+        return None
+    try:
+        notice_model = django_apps.get_model("rescissions", "RescissionNotice")
+    except LookupError:
+        return None
+    visible = access.visible(actor, notice_model.objects.filter(case__trigger_ref__in=refs))
+    sources = [f"rescission-notice:{doc_no}" for doc_no in visible.values_list("doc_no", flat=True)]
+    documents = list(SignedDocument.objects.filter(source__in=sources).select_related("organization")
+                     .order_by("signed_at", "id"))
+    if not documents:
+        return None
+    root = keys.root()
+    cas = [{"pem": pem, "endorsement": {"root_key_id": root.key_id, "signature": crypto.b64e(crypto.sign(
+        root.private_raw, evidence.document_ca_message(pem)))}} for pem in pdfsign.trust_roots_pem()]
+    return {
+        "ca_certificates": cas,
+        "items": [{"title": d.title, "doc_no": d.doc_no, "case_ref": d.case_ref, "issuer": d.organization.name,
+                   "issuer_uscc": d.organization.uscc, "sha256": d.sha256, "signed_at": crypto.utc_stamp(d.signed_at),
+                   "pdf": crypto.b64e(pdfsign.signed_content(d))} for d in documents],
+    }
 
 
 def _log_section(batch: Batch) -> dict | None:

@@ -893,6 +893,6 @@ def batch_archive_export(*, actor, batch: Batch, via: str) -> dict:
     rights.require(actor, "exchange.view_batch", _("您没有查看交换批次的权限。"))
     if not batch.receipt:
         raise ConflictError(_("该批次尚无接收方回执，不能导出存证。"), code=ErrorCode.NO_RECEIPT)
-    archive = batch_archive(batch=batch)
+    archive = batch_archive(batch=batch, actor=actor)
     audit_record(actor=actor, action="exchange.archive_export", obj=batch, detail={"via": via})
     return archive

@@ -37,7 +37,7 @@ def _annex3(parties):
     return case, case.notices.get(kind=NoticeKind.DISCLOSURE_REQUEST)
 
 
-def test_issued_annex_3_is_signed_by_the_insurer_and_validates_against_the_document_ca(parties, frozen):
+def test_issued_annex_3_is_signed_by_the_insurer_and_validates_against_the_document_ca(frozen, parties):
     case, notice = _annex3(parties)
     content = notice_content(notice)
     record = SignedDocument.objects.get(sha256=notice.sha256)
@@ -50,7 +50,7 @@ def test_issued_annex_3_is_signed_by_the_insurer_and_validates_against_the_docum
     assert result.signed_at == NOW
 
 
-def test_custodial_certificate_names_the_insurer_and_is_marked_custodial(parties, frozen):
+def test_custodial_certificate_names_the_insurer_and_is_marked_custodial(frozen, parties):
     _annex3(parties)
     row = DocumentCertificate.objects.get(organization=parties.insurer_a)
     cert = pdfsign.certificate(row)
@@ -66,7 +66,7 @@ def test_custodial_certificate_names_the_insurer_and_is_marked_custodial(parties
     assert pdfsign.party_certificate(parties.insurer_a) == row
 
 
-def test_one_byte_changed_in_the_signed_range_fails(parties, frozen):
+def test_one_byte_changed_in_the_signed_range_fails(frozen, parties):
     _case, notice = _annex3(parties)
     content = bytearray(notice_content(notice))
     at = content.index(b"/MediaBox")  # inside the original revision, which the signature covers
@@ -76,7 +76,7 @@ def test_one_byte_changed_in_the_signed_range_fails(parties, frozen):
     assert result.record is None
 
 
-def test_an_incremental_update_altering_the_content_fails(parties, frozen):
+def test_an_incremental_update_altering_the_content_fails(frozen, parties):
     from io import BytesIO
 
     from pyhanko.pdf_utils import generic
@@ -95,7 +95,7 @@ def test_an_incremental_update_altering_the_content_fails(parties, frozen):
     assert not result.ok and not result.whole_file  # ... but what a reader shows is not what was signed
 
 
-def test_a_pdf_signed_by_a_certificate_outside_the_document_ca_is_not_trusted(parties, frozen):
+def test_a_pdf_signed_by_a_certificate_outside_the_document_ca_is_not_trusted(frozen, parties):
     _case, notice = _annex3(parties)
     content = notice_content(notice)
     ca = pdfsign.document_ca()
@@ -120,7 +120,7 @@ def _register_own_key(parties):
                                challenge=challenge, signature=crypto.b64e(crypto.sign(material.private_raw, message)))
 
 
-def test_a_party_with_its_own_key_gets_no_signature_in_its_name(parties, frozen):
+def test_a_party_with_its_own_key_gets_no_signature_in_its_name(frozen, parties):
     _register_own_key(parties)
     assert pdfsign.party_certificate(parties.insurer_a) is None
     _case, notice = _annex3(parties)
@@ -130,8 +130,8 @@ def test_a_party_with_its_own_key_gets_no_signature_in_its_name(parties, frozen)
     assert not result.signed and not result.ok
 
 
-def test_m15_a_rectification_order_is_signed_by_the_regulator_at_issue_and_downloads_as_signed(client, parties,
-                                                                                             frozen):
+def test_m15_a_rectification_order_is_signed_by_the_regulator_at_issue_and_downloads_as_signed(frozen, client,
+                                                                                             parties):
     from django.urls import reverse
 
     from apps.credit.services import supervisory_action_issue
@@ -154,7 +154,7 @@ def test_m15_a_rectification_order_is_signed_by_the_regulator_at_issue_and_downl
     assert result.ok and result.organization == parties.regulator.name and result.record == record
 
 
-def test_j11_the_refusal_notice_is_signed_once_recorded_as_sent(client, parties, frozen):
+def test_j11_the_refusal_notice_is_signed_once_recorded_as_sent(frozen, client, parties):
     from decimal import Decimal
 
     from django.urls import reverse
@@ -180,7 +180,7 @@ def _tampered(content: bytes) -> bytes:
     return bytes(data)
 
 
-def test_the_verify_page_answers_a_valid_and_a_tampered_pdf_in_the_user_s_language(client, parties, frozen):
+def test_the_verify_page_answers_a_valid_and_a_tampered_pdf_in_the_user_s_language(frozen, client, parties):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
@@ -201,7 +201,7 @@ def test_the_verify_page_answers_a_valid_and_a_tampered_pdf_in_the_user_s_langua
     assert ca.status_code == 200 and ca.content.startswith(b"-----BEGIN CERTIFICATE-----")
 
 
-def test_the_verify_api_answers_a_valid_and_a_tampered_pdf(api, parties, frozen):
+def test_the_verify_api_answers_a_valid_and_a_tampered_pdf(frozen, api, parties):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     _case, notice = _annex3(parties)
@@ -224,3 +224,38 @@ def test_the_verify_api_answers_a_valid_and_a_tampered_pdf(api, parties, frozen)
     anonymous = APIClient().post("/api/v1/signed-documents/verify/",
                                  {"file": SimpleUploadedFile("a3.pdf", content, "application/pdf")}, format="multipart")
     assert anonymous.status_code in (401, 403)
+
+
+def test_the_evidence_archive_carries_the_case_s_signed_notices_and_the_verifier_checks_them(frozen, parties, send):
+    import json
+
+    from apps.exchange import crypto, evidence, keys, services
+
+    batch = send([{"n": 1}], sender=parties.transport, recipient=parties.insurer_a, refs=["PEN-2026-19"])
+    services.batch_deliver(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.receipt, (batch.state, list(batch.events.values_list("kind", "detail")))
+    user = parties.insurer_a_user
+    case = open_case(parties.insurer_a, known_at=days_ago(5, 9), trigger_ref="PEN-2026-19")
+    notice_through(case, user, sent_at=days_ago(4, 9))
+    notice = case.notices.get(kind=NoticeKind.DISCLOSURE_REQUEST)
+    archive = json.loads(json.dumps(services.batch_archive_export(actor=user, batch=batch, via="web")))
+    items = archive["documents"]["items"]
+    assert [item["doc_no"] for item in items] == [notice.doc_no]
+    assert crypto.b64d(items[0]["pdf"]) == notice_content(notice) and items[0]["issuer"] == parties.insurer_a.name
+    assert archive["documents"]["ca_certificates"][0]["pem"] == pdfsign.document_ca().certificate
+    root = keys.root().public_raw
+    verdict = evidence.verify_archive(archive, roots=[root])
+    assert verdict.ok, evidence.render(verdict)
+    assert any(check.label_en.startswith("document signature") and check.ok for check in verdict.checks)
+    # a tampered notice in the archive fails the archive
+    archive["documents"]["items"][0]["pdf"] = crypto.b64e(_tampered(notice_content(notice)))
+    archive["documents"]["items"][0]["sha256"] = crypto.sha256_hex(_tampered(notice_content(notice)))
+    assert not evidence.verify_archive(archive, roots=[root]).ok
+    # a CA the pinned root did not vouch for is not trusted
+    forged = json.loads(json.dumps(services.batch_archive_export(actor=user, batch=batch, via="web")))
+    forged["documents"]["ca_certificates"][0]["endorsement"]["signature"] = crypto.b64e(b"\0" * 64)
+    assert not evidence.verify_archive(forged, roots=[root]).ok
+    # another insurer's user never gets the batch, the regulator's archive carries the notice too
+    regulator = services.batch_archive_export(actor=parties.regulator_user, batch=batch, via="web")
+    assert [item["doc_no"] for item in regulator["documents"]["items"]] == [notice.doc_no]
