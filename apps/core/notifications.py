@@ -120,6 +120,14 @@ def joined(parts: Iterable, separator: str = "；") -> str | Text:
     return out
 
 
+def quoted_whole(text: str, message: Mapping | None) -> str | Text:
+    """A stored text as a notification's whole body: its message nested as the one parameter ``quoted`` (so its
+    own parameters never meet the title's in the notification's one set of parameters), or the text as stored
+    (a user's own text, an old row)."""
+    inner = quoted(text, message)
+    return Text(gettext_noop("%(quoted)s"), quoted=inner) if isinstance(inner, Text) else inner
+
+
 def stored(value) -> tuple[str, dict]:
     """The two columns of a text that the platform or a user wrote: the text rendered now, and its message
     (``{"msgid", "params"}``; empty for a user's own text, which is shown as typed)."""

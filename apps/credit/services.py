@@ -23,7 +23,7 @@ from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, loc
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.models import Deadline
-from apps.core.notifications import Text, choice, notify_organization, quoted, stored
+from apps.core.notifications import Text, choice, notify_organization, quoted, quoted_whole, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import check_date, normalize_link
 from apps.credit.errors import ErrorCode
@@ -630,7 +630,8 @@ def credit_proposal_create(
             organization=association, title=Text(gettext_noop("待决定的信用记入提议：%(subject)s %(event)s"),
                                                  subject=proposal.subject_label,
                                                  event=choice(proposal, "event", CreditEvent)),
-            body=reason_text, link=f"/credit/proposals/{proposal.pk}/", kind="credit.proposal",
+            body=quoted_whole(reason_text, message),  # the reason by its message, read in each language (issue 16)
+            link=f"/credit/proposals/{proposal.pk}/", kind="credit.proposal",
             dedup_key=f"credit.proposal:{proposal.pk}")
     return proposal
 
@@ -766,7 +767,8 @@ def urging_item_open(*, actor, insurer, subject, reason: str | Text, rule: str, 
         notify_organization(
             organization=association, title=Text(gettext_noop("新的督促事项：%(insurer)s %(subject)s"),
                                                  insurer=insurer.name, subject=item.subject_label),
-            body=reason, link=f"/credit/urging/{item.pk}/", kind="credit.urging",
+            body=quoted_whole(reason, reason_msg),  # the reason by its message, read in each language (issue 16)
+            link=f"/credit/urging/{item.pk}/", kind="credit.urging",
             dedup_key=f"credit.urging:{item.pk}")
     return item
 
