@@ -46,6 +46,9 @@ SYNC_LIMIT = 5000
 NOTICE_SOURCES = [
     ("rescissions", "RescissionNotice", "rescission-notice", "created_at"),
     ("inspections", "InspectionNotice", "inspection-notice", "updated_at"),
+    # the signed formal documents (PAdES, ``pdfsign``): decisions and refusal notices too; a rescission notice's
+    # signed file is also its RescissionNotice entry above (same digest, its own ref)
+    ("exchange", "SignedDocument", "signed-document", "signed_at"),
 ]
 
 

@@ -259,3 +259,14 @@ def test_the_evidence_archive_carries_the_case_s_signed_notices_and_the_verifier
     # another insurer's user never gets the batch, the regulator's archive carries the notice too
     regulator = services.batch_archive_export(actor=parties.regulator_user, batch=batch, via="web")
     assert [item["doc_no"] for item in regulator["documents"]["items"]] == [notice.doc_no]
+
+
+def test_the_signed_pdf_s_hash_is_appended_to_the_transparency_log(frozen, parties):
+    from apps.exchange import log
+    from apps.exchange.models import LogEntry
+
+    _case, notice = _annex3(parties)
+    record = SignedDocument.objects.get(sha256=notice.sha256)
+    log.log_sync()
+    entry = LogEntry.objects.get(ref=f"signed-document:{record.pk}:{record.sha256}")
+    assert entry.kind == LogEntry.Kind.NOTICE and record.sha256 in entry.ref
