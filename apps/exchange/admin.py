@@ -18,6 +18,7 @@ from .models import (
     LogEntry,
     OrganizationKey,
     TreeHead,
+    TreeHeadToken,
 )
 
 
@@ -198,3 +199,9 @@ class LogEntryAdmin(_ReadOnly):
 class TreeHeadAdmin(_ReadOnly):
     list_display = ["tree_size", "root_hash", "trigger", "signed_at"]
     exclude = ["signature"]
+
+
+@admin.register(TreeHeadToken)
+class TreeHeadTokenAdmin(_ReadOnly):
+    list_display = ["head", "gen_time", "tsa_url", "obtained_at"]
+    exclude = ["token"]

@@ -422,8 +422,9 @@ class LogState(models.Model):
 
 
 class TreeHeadToken(models.Model):
-    """An RFC 3161 timestamp token over a signed tree head (``crypto.tree_head_imprint``), from the timestamp
-    authority named in settings. Append-only (migration 0010); a head without one is still valid."""
+    """An RFC 3161 timestamp token (the TSA's ``TimeStampResp``, DER) over a signed tree head — its imprint is
+    SHA-256 of the head's signature (``tsa.imprint``) — from the timestamp authority named in settings. Append-only
+    (migration 0010); a head without one is still valid."""
 
     head = models.OneToOneField(TreeHead, verbose_name=_("签名树头"), on_delete=models.PROTECT,
                                 related_name="timestamp_token")
