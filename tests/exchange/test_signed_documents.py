@@ -270,3 +270,11 @@ def test_the_signed_pdf_s_hash_is_appended_to_the_transparency_log(frozen, parti
     log.log_sync()
     entry = LogEntry.objects.get(ref=f"signed-document:{record.pk}:{record.sha256}")
     assert entry.kind == LogEntry.Kind.NOTICE and record.sha256 in entry.ref
+
+
+def test_the_document_ca_is_created_once_by_the_key_command(frozen, parties):
+    from django.core.management import call_command
+
+    call_command("exchange_issue_keys")
+    call_command("exchange_issue_keys")
+    assert DocumentCertificate.objects.filter(organization__isnull=True).count() == 1

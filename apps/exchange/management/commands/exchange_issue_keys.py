@@ -44,3 +44,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{organization.uscc} {organization.name}: {key.purpose} {key.key_id}")
             total += len(created)
         self.stdout.write(self.style.SUCCESS(f"签发密钥 {total} 个 / {total} key(s) issued"))
+        from apps.exchange import pdfsign
+
+        ca = pdfsign.document_ca()  # the document CA (idempotent; party certificates are issued at first signature)
+        self.stdout.write(f"文书签名 CA / document CA: {ca.key_id} serial {ca.serial}")
