@@ -12,7 +12,7 @@ import time_machine
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.core.management import call_command
 
-from apps.exchange import crypto, evidence, keys, log, services, tasks, tsa
+from apps.exchange import conf, crypto, evidence, keys, log, services, tasks, tsa
 from apps.exchange.models import Batch, TreeHead, TreeHeadToken
 from apps.parties.models import OrganizationKind
 from tests.factories import OrganizationFactory
@@ -126,8 +126,13 @@ def test_a_tsa_that_is_down_never_blocks_the_log_and_the_retry_task_adds_the_tok
     assert "tsa_token" not in log.head_dict(head)
     assert evidence.verify_log_bundle(log.log_proof(), roots=[keys.root().public_raw]).ok  # valid without one
 
-    assert log.log_timestamp_pending() == {"stamped": 0, "waiting": 1}  # still down: still waiting
-    settings.EXCHANGE_TSA_URL = tsa_server.url  # the TSA is back
+    assert log.log_timestamp_pending() == {"stamped": 0, "waiting": 1}  # unreachable: still waiting
+
+    settings.EXCHANGE_TSA_URL = tsa_server.url  # reachable, but out of service: the retry task keeps asking
+    tsa_server.down = True
+    assert tasks.exchange_log_timestamps.apply().get() == {"stamped": 0, "waiting": 1}
+    assert tsa_server.refused == conf.max_attempts() + 1  # (run eagerly here, its retries follow at once)
+    tsa_server.down = False  # the TSA is back
     assert tasks.exchange_log_timestamps.apply().get() == {"stamped": 1, "waiting": 0}
     token = TreeHeadToken.objects.get(head=head)
     assert tsa.verify(bytes(token.token), bytes(head.signature), [tsa_server.ca])[0]

@@ -42,11 +42,13 @@ def make_tsa(now: dt.datetime):
 
 
 class TSAServer:
-    """``with TSAServer(now) as server: server.url`` — answers until the block ends; ``server.ca`` is the root."""
+    """``with TSAServer(now) as server: server.url`` — answers until the block ends; ``server.ca`` is the root;
+    ``server.down = True`` makes it refuse."""
 
     def __init__(self, now: dt.datetime):
         self.ca, self.tsa, key = make_tsa(now)
         self.requests = 0
+        self.down, self.refused = False, 0  # ``down``: answer 503 Service Unavailable, counted in ``refused``
         stamper = DummyTimeStamper(
             tsa_cert=asn1_x509.Certificate.load(self.tsa.public_bytes(serialization.Encoding.DER)),
             tsa_key=asn1_keys.PrivateKeyInfo.load(key.private_bytes(
@@ -58,6 +60,12 @@ class TSAServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if server.down:  # a TSA that is out of service
+                    server.refused += 1
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 answer = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
                 server.requests += 1
                 self.send_response(200)
