@@ -143,29 +143,38 @@ seen AS (
     SELECT r.company_id, r.vehicle_no, r.day, r.event_time
     FROM {PARENT} r JOIN touched t ON r.company_id = t.company_id AND r.vehicle_no = t.vehicle_no AND r.day = t.day
     UNION ALL
+    -- the arrivals of the touched vehicles' orders, on the arrival's own day (an arrival carries no plate)
     SELECT t.company_id, t.vehicle_no, t.day, a.event_time
-    FROM touched t JOIN {PARENT} a ON a.interface = 'operateArrive' AND a.company_id = t.company_id AND a.day = t.day
-    WHERE EXISTS (SELECT 1 FROM {PARENT} d WHERE d.interface IN ('operateDepart', 'operatePay')
-                  AND d.company_id = a.company_id AND d.order_id = a.order_id AND d.vehicle_no = t.vehicle_no)
+    FROM (SELECT DISTINCT d.company_id, d.order_id, d.vehicle_no FROM {PARENT} d
+          WHERE d.interface IN ('operateDepart', 'operatePay')
+            AND (d.company_id, d.vehicle_no) IN (SELECT company_id, vehicle_no FROM touched)) d
+    JOIN {PARENT} a ON a.interface = 'operateArrive' AND a.company_id = d.company_id AND a.order_id = d.order_id
+    JOIN touched t ON t.company_id = a.company_id AND t.vehicle_no = d.vehicle_no AND t.day = a.day
+),
+-- each figure aggregated once per vehicle-day and joined (not a correlated subquery per touched row)
+km_agg AS (
+    SELECT company_id, vehicle_no, day, count(*) AS trips, COALESCE(sum(km), 0) AS km
+    FROM order_km GROUP BY company_id, vehicle_no, day
+),
+seen_agg AS (
+    SELECT company_id, vehicle_no, day, min(event_time) AS first_seen, max(event_time) AS last_seen,
+           count(*) AS records
+    FROM seen GROUP BY company_id, vehicle_no, day
+),
+area_agg AS (
+    SELECT p.company_id, p.vehicle_no, p.day, array_agg(DISTINCT p.on_area ORDER BY p.on_area) AS areas
+    FROM {PARENT} p JOIN touched t ON p.company_id = t.company_id AND p.vehicle_no = t.vehicle_no AND p.day = t.day
+    WHERE p.interface = 'operatePay' AND p.on_area <> ''
+    GROUP BY p.company_id, p.vehicle_no, p.day
 )
 INSERT INTO ridehailing_vehicleday
     (company_id, vehicle_no, day, trips, passenger_km, first_seen, last_seen, areas, records, updated_at)
-SELECT t.company_id, t.vehicle_no, t.day,
-    (SELECT count(*) FROM order_km k
-     WHERE k.company_id = t.company_id AND k.vehicle_no = t.vehicle_no AND k.day = t.day),
-    (SELECT COALESCE(sum(k.km), 0) FROM order_km k
-     WHERE k.company_id = t.company_id AND k.vehicle_no = t.vehicle_no AND k.day = t.day),
-    (SELECT min(s.event_time) FROM seen s
-     WHERE s.company_id = t.company_id AND s.vehicle_no = t.vehicle_no AND s.day = t.day),
-    (SELECT max(s.event_time) FROM seen s
-     WHERE s.company_id = t.company_id AND s.vehicle_no = t.vehicle_no AND s.day = t.day),
-    COALESCE((SELECT array_agg(DISTINCT p.on_area ORDER BY p.on_area) FROM {PARENT} p
-              WHERE p.interface = 'operatePay' AND p.company_id = t.company_id AND p.vehicle_no = t.vehicle_no
-                AND p.day = t.day AND p.on_area <> ''), '{{}}'),
-    (SELECT count(*) FROM seen s
-     WHERE s.company_id = t.company_id AND s.vehicle_no = t.vehicle_no AND s.day = t.day),
-    now()
+SELECT t.company_id, t.vehicle_no, t.day, COALESCE(k.trips, 0), COALESCE(k.km, 0), s.first_seen, s.last_seen,
+       COALESCE(a.areas, '{{}}'), COALESCE(s.records, 0), now()
 FROM touched t
+LEFT JOIN km_agg k ON k.company_id = t.company_id AND k.vehicle_no = t.vehicle_no AND k.day = t.day
+LEFT JOIN seen_agg s ON s.company_id = t.company_id AND s.vehicle_no = t.vehicle_no AND s.day = t.day
+LEFT JOIN area_agg a ON a.company_id = t.company_id AND a.vehicle_no = t.vehicle_no AND a.day = t.day
 ON CONFLICT (company_id, vehicle_no, day) DO UPDATE SET
     trips = EXCLUDED.trips, passenger_km = EXCLUDED.passenger_km, first_seen = EXCLUDED.first_seen,
     last_seen = EXCLUDED.last_seen, areas = EXCLUDED.areas, records = EXCLUDED.records, updated_at = now()
