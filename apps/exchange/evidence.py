@@ -1,7 +1,8 @@
 """Evidence archives of the exchange: build one, and verify one OFFLINE — no database, no settings, only the file.
 
 This module imports nothing from Django, so a regulator (or a court's expert) can check an archive on any machine
-with Python and ``cryptography``::
+with Python and ``cryptography`` (and ``rfc3161-client`` to check the timestamp tokens of tree heads that carry
+one)::
 
     python -m apps.exchange.evidence verify batch-<id>.json --root <platform root public key, or a file holding it>
 
