@@ -373,6 +373,8 @@ class Cancellation(models.Model):
                                   related_name="cancellation")
     ground = models.CharField(_("退保情形"), max_length=30, choices=CancellationGround.choices)
     evidence = models.TextField(_("证明材料"))
+    evidence_msg = models.JSONField(_("证明材料（消息）"), default=dict, blank=True,
+                                    help_text=_("平台写下的证明材料（附停运起止日期）的消息编号与参数，按读者的语言显示"))
     evidence_ref = models.CharField(_("证明文件编号或存放位置"), max_length=300, blank=True)
     earlier_policy = models.ForeignKey(
         Policy, verbose_name=_("起期在前的交强险保单"), null=True, blank=True, on_delete=models.PROTECT,
@@ -394,6 +396,14 @@ class Cancellation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy.number} {self.get_ground_display()}"
+
+    @property
+    def display_evidence(self) -> str:
+        """The evidence in the reader's language where the platform added the lay-up dates (rule C5; issue 16),
+        the typed evidence as typed."""
+        from apps.core.notifications import shown
+
+        return shown(self.evidence, self.evidence_msg)
 
 
 class PolicyStatusChange(models.Model):

@@ -500,11 +500,15 @@ def policy_cancel(
     before = policy.status
     policy.status, policy.cancelled_at = Policy.Status.CANCELLED, at
     policy.save(update_fields=["status", "cancelled_at", "updated_at"])
-    detail_evidence = evidence
+    detail_evidence: str | Text = evidence
     if laid_up_from is not None and laid_up_to is not None:
-        detail_evidence = _("%(e)s（停运 %(a)s 至 %(b)s）") % {"e": evidence, "a": laid_up_from, "b": laid_up_to}
+        # the typed evidence with the lay-up dates, kept as a message read in each language (issue 16)
+        detail_evidence = Text(gettext_noop("%(e)s（停运 %(a)s 至 %(b)s）"), e=evidence, a=str(laid_up_from),
+                               b=str(laid_up_to))
+    detail_evidence, evidence_msg = stored(detail_evidence)
     cancellation = Cancellation(
-        policy=policy, ground=ground, evidence=detail_evidence, evidence_ref=evidence_ref, earlier_policy=earlier,
+        policy=policy, ground=ground, evidence=detail_evidence, evidence_msg=evidence_msg, evidence_ref=evidence_ref,
+        earlier_policy=earlier,
         refund=refund, full_refund=full_refund, at=at, actor=acting_user(actor),
     )
     cancellation.full_clean()

@@ -105,11 +105,13 @@ class EndorsementWriteSerializer(serializers.Serializer):
 
 class CancellationSerializer(serializers.ModelSerializer):
     ground_label = LabelField("ground")
+    # in the request's language where the platform added the lay-up dates; ``evidence_msg`` the message (issue 16)
+    evidence = serializers.CharField(source="display_evidence", read_only=True)
 
     class Meta:
         model = Cancellation
-        fields = ["id", "policy", "ground", "ground_label", "evidence", "evidence_ref", "earlier_policy", "refund",
-                  "full_refund", "at", "created_at"]
+        fields = ["id", "policy", "ground", "ground_label", "evidence", "evidence_msg", "evidence_ref", "earlier_policy",
+                  "refund", "full_refund", "at", "created_at"]
         read_only_fields = fields
 
 
