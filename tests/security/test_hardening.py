@@ -70,6 +70,11 @@ def test_a_post_without_the_csrf_token_is_refused_on_every_url(world, db):
             with transaction.atomic():
                 response = client.post(url, {"x": "1"})
                 transaction.set_rollback(True)
+            if name == "route:^api/v1/":  # no view: the API's 404 in its error shape, nothing to forge or write
+                if (response.status_code != 404 or response.json()["error"]["code"] != "not_found"
+                        or AuditEvent.objects.count() != before):
+                    accepted.append(f"{name} {url}: {response.status_code}")
+                continue
             if response.status_code != 403 or AuditEvent.objects.count() != before:
                 accepted.append(f"{name} {url}: {response.status_code}")
             elif b"CSRF" not in response.content and name != "api-docs":  # the Swagger page renders no detail
