@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from apps.core.audit import audit_record
-from apps.core.notifications import Text, quoted, stored
+from apps.core.notifications import Text, joined, quoted, stored
 
 from .conf import chunk_rows, import_workers
 from .files import import_job_layout
@@ -162,13 +162,8 @@ def _valid_chunks(job: ImportJob, kind: ImportKind, spec, layout: Layout, record
 def _joined(errors: list[tuple[str, str, dict]]) -> Text | str:
     """A refused row's reasons as one text ("<column>：<reason>；…"), each reason by its message where it has one,
     so the job's failure message reads in the reader's language too (issue 16)."""
-    joined: Text | str = ""
-    for column, reason, message in errors:
-        part = quoted(reason, message)
-        if column:
-            part = Text(gettext_noop("%(column)s：%(reason)s"), column=column, reason=part)
-        joined = part if joined == "" else Text(gettext_noop("%(before)s；%(after)s"), before=joined, after=part)
-    return joined
+    return joined(Text(gettext_noop("%(column)s：%(reason)s"), column=column, reason=quoted(reason, message))
+                  if column else quoted(reason, message) for column, reason, message in errors)
 
 
 def _finish(job: ImportJob, *, status: str, message: str | Text = "") -> None:
