@@ -6,7 +6,7 @@ one)::
 
     python -m apps.exchange.evidence verify batch-<id>.json --root <platform root public key, or a file holding it>
 
-(or with the root in ``LZ_EXCHANGE_ROOT_KEY``). ``manage.py exchange_archive verify <file>`` runs the same check
+(the root is pinned only by ``--root``: the verifier reads no environment). ``manage.py exchange_archive verify <file>`` runs the same check
 with the platform's own root. What is verified:
 
 0. that each key in the archive is endorsed by a pinned platform root key (``manage.py exchange_root_key`` prints
@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +52,6 @@ from zoneinfo import ZoneInfo
 from . import crypto, merkle, tsa
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-ROOT_ENV = "LZ_EXCHANGE_ROOT_KEY"
 EXIT_VERIFIED, EXIT_FAILED, EXIT_USAGE, EXIT_UNVERIFIED_KEYS = 0, 1, 2, 3
 
 
@@ -619,10 +617,10 @@ def render(verdict: Verdict) -> str:
     elif verdict.checks_ok:
         lines.append("密钥未核实 / KEYS NOT VOUCHED FOR")
         lines.append("签名与存证内的公钥一致，但未指定平台根公钥，无法证明这些公钥属于双方（存证内的公钥不能为自己担保）。"
-                     f"请用 --root 或环境变量 {ROOT_ENV} 指定平台根公钥后重新核验。")
+                     "请用 --root 指定平台根公钥后重新核验。")
         lines.append("The signatures match the keys in the archive, but no platform root key was pinned, so nothing "
                      "ties those keys to the parties (keys in an archive cannot vouch for themselves). Verify again "
-                     f"with --root or {ROOT_ENV}.")
+                     "with --root.")
     else:
         lines.append("核验失败 / VERIFICATION FAILED")
         lines.append("该存证不能证明接收方收到了该批次，失败项见下。")
@@ -733,7 +731,7 @@ def main(argv: list[str] | None = None) -> int:
     verify = sub.add_parser("verify", help="verify an evidence archive offline")
     verify.add_argument("archive")
     verify.add_argument("--root", action="append", default=[],
-                        help=f"platform root public key (base64) or a file holding it; repeatable; default ${ROOT_ENV}")
+                        help="platform root public key (base64) or a file holding it; repeatable")
     verify.add_argument("--registry", default=None,
                         help="a key registry (lz-key-registry/1) obtained independently, e.g. saved from "
                              "/api/v1/exchange-keys/registry/: the archive's keys must be in it as they are")
@@ -748,7 +746,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit:
         return EXIT_USAGE
-    values = args.root or ([os.environ[ROOT_ENV]] if os.environ.get(ROOT_ENV) else [])
+    values = args.root
     roots: list[bytes] = []
     try:
         for value in values:

@@ -3,7 +3,7 @@
 * ``check_facts(facts)`` — the rules as a pure function of a policy's facts (no database): what the policy page
   shows and what the tests pin down rule by rule.
 * ``flagged_policies(queryset, rule=None)`` — the same rules as one SQL filter, for the regulator's list over the
-  whole book; ``tests/premiums`` checks both agree.
+  whole book; ``tests/policies/premiums`` checks both agree.
 
 Rules (each names its source):
 * ``c2_per_seat`` (C2, seed 001 §9.3.2): carrier liability per-seat limit below 400,000 yuan.

@@ -58,7 +58,7 @@ def _forge_receipt_with_appended_key(path: Path, out: Path) -> None:
 
 def _standalone(args: list[str], env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", evidence.ROOT_ENV}}
+           if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "LZ_EXCHANGE_ROOT_KEY"}}
     env.update(env_extra or {})
     return subprocess.run([sys.executable, "-m", "apps.exchange.evidence", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
@@ -82,7 +82,7 @@ def test_m3_forged_receipt_with_its_own_appended_key_fails_against_the_pinned_ro
         call_command("exchange_archive", "verify", str(forged))
 
 
-def test_m3_genuine_archive_verifies_with_the_pinned_root_from_file_argument_or_environment(genuine_archive, tmp_path):
+def test_m3_genuine_archive_verifies_with_the_pinned_root_from_a_file_or_the_argument(genuine_archive, tmp_path):
     root_file = tmp_path / "root.pub"
     call_command("exchange_root_key", "--out", str(root_file))
     root_b64 = crypto.b64e(keys.root().public_raw)
@@ -90,12 +90,14 @@ def test_m3_genuine_archive_verifies_with_the_pinned_root_from_file_argument_or_
     for args, env in (
         (["--root", str(root_file)], None),
         (["--root", root_b64], None),
-        ([], {evidence.ROOT_ENV: root_b64}),
     ):
         result = _standalone(["verify", str(genuine_archive), *args], env)
         assert result.returncode == evidence.EXIT_VERIFIED, result.stdout + result.stderr
         assert result.stdout.startswith("核验通过 / VERIFIED")
         assert keys.root().key_id in result.stdout
+    # the verifier reads no environment: a root in a variable pins nothing (only --root does)
+    result = _standalone(["verify", str(genuine_archive)], {"LZ_EXCHANGE_ROOT_KEY": root_b64})
+    assert result.returncode == evidence.EXIT_UNVERIFIED_KEYS, result.stdout
 
 
 def test_m3_without_a_pinned_root_the_verifier_does_not_vouch_for_the_keys(genuine_archive, tmp_path):
