@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from apps.core.notifications import Text
 from apps.imports.registry import ImportKind, register_import_kind
 
 
@@ -15,8 +15,8 @@ def _insurer_precheck(user, kwargs: dict[str, Any]) -> None:
     """An insurer imports only its own policies (the service refuses the row too; the preview says so first)."""
     insurer = kwargs.get("insurer")
     if not user.is_superuser and insurer is not None and insurer.pk != user.organization_id:
-        raise ValidationError({"insurer": _("保险公司只能导入本公司的保单，不能导入“%(name)s”的保单。") % {
-            "name": insurer.name}})
+        raise ValidationError({"insurer": ValidationError(Text(gettext_noop(
+            "保险公司只能导入本公司的保单，不能导入“%(name)s”的保单。"), name=insurer.name))})
 
 
 def _policy_keys(kwargs: dict[str, Any]) -> dict[str, Any]:

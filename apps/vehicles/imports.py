@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from apps.core.notifications import Text
 from apps.imports.registry import ImportKind, register_import_kind
 from apps.parties.models import OrganizationKind
 
@@ -36,8 +36,8 @@ def _company_precheck(user, kwargs: dict[str, Any]) -> None:
     """A taxi company imports into its own ledger only (the services refuse it too; the preview says so)."""
     company = kwargs.get("company")
     if user.kind == K.TAXI_COMPANY and company is not None and company.pk != user.organization_id:
-        raise ValidationError({"company": _("只能导入本企业台账的车辆或驾驶员，不能填写其他企业“%(name)s”。") % {
-            "name": company.name}})
+        raise ValidationError({"company": ValidationError(Text(gettext_noop(
+            "只能导入本企业台账的车辆或驾驶员，不能填写其他企业“%(name)s”。"), name=company.name))})
 
 
 def _vehicle_precheck(user, kwargs: dict[str, Any]) -> None:
@@ -51,7 +51,7 @@ def _vehicle_precheck(user, kwargs: dict[str, Any]) -> None:
         try:
             normalize_owner_id(owner_id)
         except ValidationError as exc:
-            raise ValidationError({"owner_id_no": exc.messages}) from None
+            raise ValidationError({"owner_id_no": exc.error_list}) from None
 
 
 def register() -> None:

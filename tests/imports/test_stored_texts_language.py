@@ -111,12 +111,15 @@ def test_the_migration_recognises_old_row_errors_and_leaves_other_text_as_stored
     other = ImportRowError.objects.create(job=job, row_number=9, column="号牌号码", reason="号牌已被其他车辆使用。")
     labelled = ImportRowError.objects.create(job=job, row_number=10, column="险种",
                                              reason="无法识别的险种“火箭险”，可填：交强险。")
+    ledger = ImportRowError.objects.create(job=job, row_number=11, column="所属企业",
+                                           reason="只能导入本企业台账的车辆或驾驶员，不能填写其他企业“柳州某某出租汽车公司”。")
     ImportJob.objects.filter(pk=job.pk).update(error_message="预览中断：OperationalError。未导入任何数据；请重新上传文件。")
     migration.forwards(django_apps, None)
     first = ImportRowError.objects.filter(job=job).order_by("row_number").first()
     assert first.reason_msg == {"msgid": "“%(v)s”不是整数。", "params": {"v": "五座位"}}
     assert ImportRowError.objects.get(pk=other.pk).reason_msg == {}
     assert ImportRowError.objects.get(pk=labelled.pk).reason_msg["params"]["what"] == {"msgid": "险种"}
+    assert ImportRowError.objects.get(pk=ledger.pk).reason_msg["params"] == {"name": "柳州某某出租汽车公司"}
     job = ImportJob.objects.get(pk=job.pk)
     assert job.error_message_msg == {"msgid": "预览中断：%(e)s。未导入任何数据；请重新上传文件。",
                                      "params": {"e": "OperationalError"}}
@@ -127,3 +130,16 @@ def test_the_migration_recognises_old_row_errors_and_leaves_other_text_as_stored
     migration.backwards(django_apps, None)
     assert not ImportRowError.objects.filter(job=job).exclude(reason_msg={}).exists()
     assert ImportJob.objects.get(pk=job.pk).error_message_msg == {}
+
+
+def test_m16_a_company_importing_into_another_ledger_reads_the_refusal_in_its_language(parties):
+    other = parties.company_b
+    headers = [*VEHICLE_HEADERS, "所属企业"]
+    rows = [[*row, other.name] for row in vehicle_rows(1)]
+    with translation.override("zh-hans"):
+        job = services.import_job_create(actor=parties.company_a_user, kind="vehicles",
+                                         upload=upload(csv_bytes(headers, rows)))
+    error = ImportRowError.objects.get(job=job, column="所属企业")
+    assert error.reason == f"只能导入本企业台账的车辆或驾驶员，不能填写其他企业“{other.name}”。"
+    assert error.reason_msg == {"msgid": "只能导入本企业台账的车辆或驾驶员，不能填写其他企业“%(name)s”。",
+                                "params": {"name": other.name}}
