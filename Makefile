@@ -35,6 +35,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/rules_index.py --check
+	$(VENV)/bin/lint-imports
 
 ## Stop the embedded servers if something left them running.
 stop: install
