@@ -310,7 +310,7 @@ SPECTACULAR_SETTINGS = {
                              "apps.core.api.schema.add_error_components"],
 }
 # One readable name per choice set of the API ("ClaimStatusEnum", "LeadStatusEnum" …) instead of hashed ones for
-# fields of the same name: the sets are aliased in apps/core/api/enums.py (tests/fuzz/test_schema_names.py).
+# fields of the same name: the sets are aliased in liuzhou_regulation/api_enums.py (tests/fuzz/test_schema_names.py).
 API_ENUM_NAMES = (
     "BatchEventKind", "BatchState", "ClaimDecision", "ClaimSize", "ClaimSource", "ClaimStatus",
     "ComplaintCategory", "ComplaintChannel", "ComplaintEventKind", "ComplaintFinding", "ComplaintHotline",
@@ -331,7 +331,7 @@ API_ENUM_NAMES += ("CancellationGround", "CoverageStandardStatus", "CreditPropos
 API_ENUM_NAMES += ("ExchangeProfileSuite", "LogEntryKind", "TreeHeadTrigger")  # the exchange's suites and log
 API_ENUM_NAMES += ("OrganizationKeyCustody",)  # custodial (platform-held) or the party's own signing key
 API_ENUM_NAMES += ("RideHailingDeliverySource", "RideHailingFeedKind", "RideHailingInterface", "RideHailingOutcome")  # ride-hailing data
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {f"{n}Enum": f"apps.core.api.enums.{n}" for n in API_ENUM_NAMES}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {f"{n}Enum": f"liuzhou_regulation.api_enums.{n}" for n in API_ENUM_NAMES}
 
 # Personal data encryption (apps/core/crypto.py). Comma-separated url-safe base64 32-byte keys, newest first.
 if PRODUCTION:

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 
-from apps.core.api import enums
+from liuzhou_regulation import api_enums as enums
 
 
 def test_schema_generates_without_warnings(tmp_path):
@@ -28,4 +28,4 @@ def test_every_choice_set_of_a_model_has_its_schema_name():
         for field in model._meta.concrete_fields
         if field.choices and tuple(str(c[0]) for c in field.flatchoices) not in named
     ]
-    assert missing == [], "add their choice sets to apps/core/api/enums.py and settings.API_ENUM_NAMES"
+    assert missing == [], "add their choice sets to liuzhou_regulation/api_enums.py and settings.API_ENUM_NAMES"

@@ -5,10 +5,14 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.core.api.enums import BatchRowOutcome, FocusedCheckVerdict
+from apps.core.api.serializers import BATCH_ROW_OUTCOMES
 from apps.core.models import Deadline
 
 from ..models import Claim, FocusedCheck
+
+# What a focused check may conclude (no "pending"); named FocusedCheckVerdict in the schema
+# (liuzhou_regulation/api_enums.py).
+FOCUSED_CHECK_VERDICTS = [FocusedCheck.Result.NO_VIOLATION, FocusedCheck.Result.VIOLATION]
 
 MAX_BATCH_ROWS = 1000
 
@@ -127,7 +131,7 @@ class ClaimBatchSerializer(serializers.Serializer):
 
 class ClaimBatchResultSerializer(serializers.Serializer):
     number = serializers.CharField()
-    result = serializers.ChoiceField(choices=BatchRowOutcome)
+    result = serializers.ChoiceField(choices=BATCH_ROW_OUTCOMES)
     id = serializers.IntegerField(required=False)
     changed = serializers.ListField(child=serializers.CharField(), required=False)
     operating_flag = serializers.BooleanField(required=False)
@@ -188,6 +192,6 @@ class FocusedCheckSerializer(serializers.ModelSerializer):
 
 
 class FocusedCheckResultSerializer(serializers.Serializer):
-    result = serializers.ChoiceField(choices=FocusedCheckVerdict)
+    result = serializers.ChoiceField(choices=FOCUSED_CHECK_VERDICTS)
     note = serializers.CharField(max_length=4000)
     report_lead = serializers.BooleanField(required=False, default=False)

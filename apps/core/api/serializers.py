@@ -5,6 +5,10 @@ from rest_framework import serializers
 
 from ..models import Deadline
 
+# The outcome of one row of a batch push (claims, policies); named BatchRowOutcome in the schema
+# (liuzhou_regulation/api_enums.py).
+BATCH_ROW_OUTCOMES = ["created", "updated", "unchanged", "error"]
+
 
 @extend_schema_field(OpenApiTypes.STR)
 class LabelField(serializers.Field):

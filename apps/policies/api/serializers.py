@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
-from apps.core.api.enums import BatchRowOutcome
-from apps.core.api.serializers import LabelField
+from apps.core.api.serializers import BATCH_ROW_OUTCOMES, LabelField
 from apps.vehicles.usage import UsageNature
 
 from ..models import (
@@ -172,7 +171,7 @@ class PolicyBatchSerializer(serializers.Serializer):
 
 class BatchRowResultSerializer(serializers.Serializer):
     row = serializers.IntegerField()
-    outcome = serializers.ChoiceField(choices=BatchRowOutcome)
+    outcome = serializers.ChoiceField(choices=BATCH_ROW_OUTCOMES)
     id = serializers.IntegerField(allow_null=True)
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 

@@ -1,11 +1,16 @@
 """The choice sets of the API under the names its OpenAPI schema gives them.
 
+In the project package because it names the choice sets of every app: no app may import it (layers,
+``.importlinter``).
+
 ``SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]`` (settings) maps "<name>Enum" to this module's "<name>", so two
 fields called ``status`` of different models get two readable enum names instead of hashed ones. A test
-(``tests/fuzz/test_schema_names.py``) checks that every choice set of the apps is here."""
+(``tests/fuzz/test_schema_names.py``) checks that every choice set of the apps' models is here."""
 
 from apps.claims import models as claims
+from apps.claims.api import serializers as claims_serializers
 from apps.complaints import models as complaints
+from apps.core.api import serializers as core_serializers
 from apps.core.models import calendar, deadlines
 from apps.credit import models as credit
 from apps.exchange import models as exchange
@@ -15,8 +20,8 @@ from apps.leads import models as leads
 from apps.parties import models as parties
 from apps.policies import models as policies
 from apps.rescissions import models as rescissions
-from apps.ridehailing import models as ridehailing
 from apps.rescissions import notices
+from apps.ridehailing import models as ridehailing
 from apps.vehicles import models as vehicles
 from apps.vehicles import usage
 
@@ -96,8 +101,8 @@ VehicleStatus = vehicles.Vehicle.Status
 WorkCalendarYearSource = calendar.WorkCalendarYear.Source
 
 # choice sets of API serializers, not of models
-BatchRowOutcome = ["created", "updated", "unchanged", "error"]  # rows of a batch push
-FocusedCheckVerdict = [claims.FocusedCheck.Result.NO_VIOLATION, claims.FocusedCheck.Result.VIOLATION]
+BatchRowOutcome = core_serializers.BATCH_ROW_OUTCOMES  # rows of a batch push
+FocusedCheckVerdict = claims_serializers.FOCUSED_CHECK_VERDICTS
 RideHailingDeliverySource = ridehailing.Delivery.Source
 RideHailingFeedKind = ridehailing.Feed.Kind
 RideHailingInterface = ridehailing.Interface
