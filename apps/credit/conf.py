@@ -61,3 +61,9 @@ def decision_number_prefixes() -> dict[str, str]:
 def decision_number_kinds() -> dict[str, str]:
     """The kind's part of a decision document's number: 责改 (责令整改), 暂停 (暂停网约车保险业务)."""
     return settings.SUPERVISORY_DECISION_NUMBER_KIND
+
+
+def rescission_lapse_severity() -> str:
+    """The severity proposed for an urged lapse of a rescission case: ``RESCISSION_LAPSE_SEVERITY``, read here
+    directly rather than through the rescissions app, which sits above credit (layers, ``.importlinter``)."""
+    return str(settings.RESCISSION_LAPSE_SEVERITY)

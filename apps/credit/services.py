@@ -813,7 +813,7 @@ def urging_item_close(*, actor, item: UrgingItem, result: str, propose_credit: b
         item.proposal = credit_proposal_create(
             actor=actor, subject=item.insurer,
             event=event or ("rescission_lapsed" if item.rule == "M12" else "other"),
-            severity=severity or conf_rescission_lapse_severity(), reason=result, source=item,
+            severity=severity or conf.rescission_lapse_severity(), reason=result, source=item,
             evidence_link=item.subject_link)
     item.save(update_fields=["status", "result", "closed_at", "closed_by", "proposal", "updated_at"])
     deadline = deadline_for(rule=URGING_RULE, subject=item)
@@ -825,13 +825,3 @@ def urging_item_close(*, actor, item: UrgingItem, result: str, propose_credit: b
                         body=result, link=f"/credit/urging/{item.pk}/", kind="credit.urging_closed",
                         dedup_key=f"credit.urging_closed:{item.pk}")
     return item
-
-
-def conf_rescission_lapse_severity() -> str:
-    """The severity proposed for an urged lapse (the rescissions app's setting, if present)."""
-    try:
-        from apps.rescissions import conf as rescission_conf
-
-        return rescission_conf.lapse_severity()
-    except (ImportError, AttributeError):
-        return "moderate"
