@@ -27,7 +27,9 @@ install: $(STAMP)
 run: install
 	$(PY) -m liuzhou_regulation.run
 
-## The whole suite against real PostgreSQL, Redis and Celery workers, plus lint and migration checks.
+## The whole suite against real PostgreSQL, Redis and Celery workers, plus lint and migration checks. Two test
+## processes (pytest-xdist), each with its own test database and Celery queue; `PYTEST_ARGS=...` replaces that.
+PYTEST_ARGS ?= -n 2
 test: install lint
 	DJANGO_ENV=test $(PY) -m pytest -q $(PYTEST_ARGS)
 
