@@ -2,7 +2,8 @@
 
     DATABASE_URL=<owner url> manage.py db_app_role --role liuzhou_app [--password-env APP_DB_PASSWORD]
 
-Run as the owner of the tables, after ``migrate`` (the compose ``migrate`` service and ``make run`` do).
+Run as the owner of the tables, after ``migrate`` (the compose ``migrate`` service and ``make run`` do). A command of
+the project package, next to the role setup it runs (``dbroles``), not of the kernel below it (layers).
 """
 
 from django.core.management.base import BaseCommand, CommandError
