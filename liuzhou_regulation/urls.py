@@ -7,6 +7,7 @@ from django.views.generic.base import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.core.api.errors import api_not_found
+from apps.dashboard import views as dashboard_views
 
 # where drf-spectacular's Swagger UI loads its bundle from (SPECTACULAR_SETTINGS SWAGGER_UI_DIST default)
 SWAGGER_CDN = "https://cdn.jsdelivr.net"
@@ -42,6 +43,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", dashboard_views.home, name="home"),  # the role's dashboard (apps.dashboard)
     path("", include("apps.parties.urls")),
     path("", include("apps.core.urls")),
     path("", include("apps.imports.urls")),

@@ -1,6 +1,6 @@
 """Pages of the dashboard app: the charts page, each chart's CSV, the list of clocks behind the home page's numbers,
-and the joint monthly report (page, PDF, XLSX). The home page itself is ``apps.parties.views.home``, which takes
-its numbers from ``tiles.py``."""
+the joint monthly report (page, PDF, XLSX), and the home page (``home``, at ``/``), which takes its numbers from
+``tiles.py``."""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ from apps.claims.selectors import closed_as_withdrawn
 from apps.core import calendar, exports
 from apps.core.audit import audit_record
 from apps.core.errors import ApplicationError
+from apps.core.home import panels_for
 from apps.core.rules import rule_label
-from apps.parties.models import OrganizationKind
+from apps.parties.models import OrganizationKind, Role
 
-from . import charts, report, selectors
+from . import charts, due, report, selectors, tiles
 from .periods import default_period, period_from
 
 
@@ -168,3 +169,21 @@ def report_pdf(request):
 @login_required
 def report_xlsx(request):
     return _download(request, "xlsx")
+
+
+@login_required
+def home(request):
+    """The home page (``/``, URL name ``home``), the role's dashboard: first the organisation's clocks past due or
+    due soonest (``due.py``), then what it must act on today as numbers linking to the filtered lists
+    (``tiles.py``), links to the charts the user may see, then the panels the apps registered."""
+    role = request.user.role
+    return render(request, "dashboard/home.html", {
+        "role": role,
+        "role_label": Role(role).label if role else "",
+        "today": timezone.localdate(),
+        "due": due.due_panel(request.user) if request.user.organization_id else None,
+        "tiles": tiles.tiles_for(request.user),
+        "charts": charts.charts_for(request.user),
+        "may_report": report.may_read(request.user),
+        "panels": panels_for(request),
+    })
