@@ -13,13 +13,16 @@ class RideHailingConfig(AppConfig):
         from apps.core import navigation
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.models import Role
+        from apps.vehicles.worklist import register_worklist_section
 
-        from . import partitions, risk_features
+        from . import onboarding, partitions, risk_features
         from .demo import seed_demo_ridehailing
 
         DEMO_SEEDERS.add(seed_demo_ridehailing)
         checks.register(partitions.check_retention_setting, "ridehailing")
         risk_features.register()  # rule M8
+        register_worklist_section("ridehailing", template="ridehailing/_worklist_not_onboarded.html",
+                                  context=onboarding.worklist_section)  # rule M9
         navigation.register(_("网约车数据接入"), "ridehailing:feeds",
                             roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF, Role.TAXI_COMPANY_STAFF], order=95,
                             group="registers")

@@ -52,3 +52,8 @@ def online_without_onboarding(*, company, at: dt.datetime | None = None) -> list
                   .values_list("vehicle__plate", flat=True))
     return [NotOnboarded(plate=r["vehicle_no"], vehicle=vehicles.get(r["vehicle_no"]), first=r["first"],
                          last=r["last"], trips=r["trips"] or 0, checked=r["vehicle_no"] in checked) for r in rows]
+
+
+def worklist_section(company) -> dict:
+    """The company worklist's ride-hailing section (registered in ``apps.py``): rows and the look-back period."""
+    return {"rows": online_without_onboarding(company=company), "lookback_days": LOOKBACK_DAYS}

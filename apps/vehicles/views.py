@@ -46,6 +46,7 @@ from .models import Driver, DriverAssignment, OnboardingCheck, OperatingPermit, 
 from .rows import DRIVER_ROWS, PERMIT_ROWS, VEHICLE_ROWS
 from .timeline import vehicle_timeline
 from .usage import NON_OPERATING_NATURES, OPERATING_NATURES, UsageClass
+from .worklist import sections_for as worklist_sections
 
 EXPIRING_DAYS = 30
 
@@ -499,11 +500,7 @@ def worklist(request):
     # a page at a time: which vehicles are listed from one set-based statement, reasons for the page's 50 only
     page = BoundedPaginator(selectors.WorklistRows(company=user.organization), 50).get_page(request.GET.get("page"))
     online = Vehicle.objects.filter(company_id=user.organization_id, online=True).count()
-    from apps.ridehailing.onboarding import LOOKBACK_DAYS, online_without_onboarding
-
-    # rule M9: vehicles the company's own ride-hailing data shows online that never passed its onboarding check
-    not_onboarded = online_without_onboarding(company=user.organization)
+    # the sections other apps register (rule M9: ride-hailing's vehicles online that never passed the check)
     return render(request, "vehicles/worklist.html", {"items": page.object_list, "page": page, "online": online,
-                                                      "not_onboarded": not_onboarded,
-                                                      "lookback_days": LOOKBACK_DAYS})
+                                                      "sections": worklist_sections(user.organization)})
 

@@ -16,7 +16,7 @@ from apps.parties import access
 from apps.parties import services as party_services
 from apps.parties.management.commands import seed_demo
 from apps.policies import services as policy_services
-from apps.vehicles import timeline
+from apps.vehicles import timeline, worklist
 
 # labels of the models with an audience rule (apps/*/access.py, parties.access.audience)
 ACCESS = ['claims.AnalyticsRun', 'claims.AnalyticsThresholds', 'claims.Claim', 'claims.ClaimProgressNotice',
@@ -87,6 +87,7 @@ IMPORT_KINDS = ['vehicles', 'permits', 'drivers', 'policies']
 FEATURES = ['non_operating_in_ledger', 'non_operating_with_permit', 'penalties', 'confirmed_leads', 'claims_passenger_signals',
  'ridehailing_trips_non_operating']
 TIMELINE = ['vehicle', 'permits', 'drivers', 'onboarding', 'policies']
+WORKLIST_SECTIONS = ['ridehailing']  # rule M9, registered by ride-hailing (vehicles sits below it)
 POLICY_CREATE_CHECKS = ['apps.credit.services.policy_create_check_suspension']
 ORGANIZATION_CREATED_HOOKS = ['apps.exchange.services.on_organization_created']
 DEMO_SEEDERS = ['apps.exchange.apps._seed_demo_keys', 'apps.vehicles.management.commands.generate_city.seed_demo_city',
@@ -115,6 +116,7 @@ REGISTRIES = {
     "import kinds": (lambda: import_kinds.IMPORT_KINDS, Registry.keys, IMPORT_KINDS),
     "risk features": (lambda: risk._FEATURES, Registry.keys, FEATURES),
     "timeline sources": (lambda: timeline.VEHICLE_TIMELINE_SOURCES, Registry.keys, TIMELINE),
+    "worklist sections": (lambda: worklist.WORKLIST_SECTIONS, Registry.keys, WORKLIST_SECTIONS),
     "policy-create checks": (lambda: policy_services.POLICY_CREATE_CHECKS, Registry.keys, POLICY_CREATE_CHECKS),
     "organisation hooks": (lambda: party_services.ORGANIZATION_CREATED_HOOKS, Registry.keys,
                            ORGANIZATION_CREATED_HOOKS),
