@@ -17,6 +17,7 @@ from .models import Driver, DriverAssignment, OnboardingCheck, OperatingPermit, 
 
 
 def _insured_by(user: User, vehicle_ref: str = "pk"):
+    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
     from apps.policies.models import Policy
 
     return Exists(Policy.objects.filter(vehicle_id=OuterRef(vehicle_ref), insurer_id=user.organization_id))

@@ -48,6 +48,7 @@ def company_worklist(*, company: Organization, at: dt.datetime | None = None,
 
     Set-based: one query for the vehicles and one for their verification, whatever the fleet size.
     """
+    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
     from apps.policies.verification import verify_vehicles
 
     from .services import onboarding_reasons
@@ -109,6 +110,7 @@ flags AS (
 def _worklist_statement(company: Organization, at: dt.datetime, select: str) -> tuple[str, dict]:
     """The worklist statement for ``company``'s online vehicles at ``at``, ending with ``select`` over ``flags``
     (id, failing, warning). Each condition is one of ``onboarding_reasons``'s, on the verification CTEs."""
+    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
     from apps.policies.models import CoverageKind, PolicyKind
     from apps.policies.verification import _KINDS, _NON_OPERATING_MASK, _bit, verification_statement
 
@@ -215,6 +217,7 @@ class WorklistRows(Sequence):
     def _slice(self, offset: int, limit: int) -> list[WorklistItem]:
         from django.db import connection
 
+        # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
         from apps.policies.verification import verify_vehicles
 
         from .services import onboarding_reasons

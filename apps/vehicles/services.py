@@ -929,6 +929,7 @@ def _day(at: dt.datetime) -> str:
 def onboarding_reasons(result, *, permit_kind: str, at: dt.datetime) -> list[dict[str, str]]:
     """Rule M9: why a vehicle may not go online, from a verification result; no entry without
     ``severity: "warning"`` = pass (coverage-standard gaps are warnings, rule M10; 交强险 is required by law)."""
+    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
     from apps.policies.models import CoverageKind, PolicyKind
     reasons: list[dict[str, str]] = []
     warn_days = conf.onboarding_expiry_warn_days()
@@ -989,6 +990,7 @@ def onboarding_check_run(
     The vehicle is found by plate or VIN in the whole register (a company checks vehicles not yet in its ledger);
     the recorded check is visible to the checking company and the supervisors only.
     """
+    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
     from apps.policies.verification import verify_vehicle
 
     rights.require(actor, "vehicles.add_onboardingcheck", _("只有出租汽车企业/平台可以进行上线核查。"))

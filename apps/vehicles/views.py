@@ -139,6 +139,7 @@ def _verification(user, vehicle: Vehicle, at: dt.datetime) -> dict | None:
     """The verification result as this user may see it (supervisors and the owning company in full; an insurer
     its own policies), or None for those who read no policies (the taxi association; a company, but for a vehicle
     of its own ledger)."""
+    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
     from apps.policies.selectors import verification_for_user
     from apps.policies.verification import verify_vehicle
 
@@ -157,6 +158,7 @@ def _own_ledger(user, vehicle: Vehicle) -> bool:
 
 def verification_display(data: dict) -> dict:
     """Labels for the template: policy kind, insured usage nature and its class, the instant in local time."""
+    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
     from apps.policies.models import PolicyKind
     from apps.vehicles.usage import nature_label, usage_class
 

@@ -139,6 +139,7 @@ class VehicleViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["get"])
     def verification(self, request, pk=None):
         """How the vehicle is insured at instant ``at`` (rules M6, M10, J7)."""
+        # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
         from apps.policies.selectors import verification_for_user
         from apps.policies.verification import verify_vehicle
 
