@@ -69,8 +69,8 @@ def ensure_city(policies: int, *, regenerate: bool = False) -> None:
     run (``regenerate``: drop the registers' rows first and generate it again)."""
     from django.db import connection
 
+    from apps.demo.management.commands.generate_city import Plan, generate_city
     from apps.policies.models import Policy
-    from apps.vehicles.management.commands.generate_city import Plan, generate_city
 
     if regenerate:
         with connection.cursor() as cursor:

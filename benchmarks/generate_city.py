@@ -15,8 +15,8 @@ def main() -> None:
     use_bench_database()
     from django.db import connection
 
+    from apps.demo.management.commands.generate_city import Plan, generate_city
     from apps.policies.models import Coverage, Policy
-    from apps.vehicles.management.commands.generate_city import Plan, generate_city
     from apps.vehicles.models import Driver, OperatingPermit, Vehicle
 
     print(f"machine: {machine()}")

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "apps.imports",
     "apps.exchange",
     "apps.vehicles",
+    "apps.demo",  # generate_city: its demo seeder runs here, after vehicles, before policies (seed_demo order)
     "apps.policies",
     "apps.leads",
     "apps.rescissions",

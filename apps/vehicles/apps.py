@@ -9,10 +9,8 @@ class VehiclesConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import navigation
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 
         from . import imports, timeline
-        from .management.commands.generate_city import seed_demo_city
 
         imports.register()
         timeline.register_sources()
@@ -27,4 +25,3 @@ class VehiclesConfig(AppConfig):
         navigation.register(_("待处理车辆"), "vehicles:worklist", roles=["taxi_company_staff"], order=24, group="registers")
         navigation.register(_("批量导入"), "import-list",
                             roles=["transport_officer", "taxi_company_staff", "insurer_staff"], order=90, group="registers")
-        DEMO_SEEDERS.add(seed_demo_city)

@@ -35,9 +35,9 @@ from django.core.management import call_command
 from django.db.models import Choices
 from django.urls import Resolver404, resolve
 
+from apps.demo.management.commands import generate_city
 from apps.parties.management.commands.seed_demo import DEMO_PASSWORD
 from apps.parties.models import OrganizationKind, User
-from apps.vehicles.management.commands import generate_city
 
 pytestmark = pytest.mark.browser
 

@@ -90,7 +90,7 @@ TIMELINE = ['vehicle', 'permits', 'drivers', 'onboarding', 'policies']
 WORKLIST_SECTIONS = ['ridehailing']  # rule M9, registered by ride-hailing (vehicles sits below it)
 POLICY_CREATE_CHECKS = ['apps.credit.services.policy_create_check_suspension']
 ORGANIZATION_CREATED_HOOKS = ['apps.exchange.services.on_organization_created']
-DEMO_SEEDERS = ['apps.exchange.apps._seed_demo_keys', 'apps.vehicles.management.commands.generate_city.seed_demo_city',
+DEMO_SEEDERS = ['apps.exchange.apps._seed_demo_keys', 'apps.demo.management.commands.generate_city.seed_demo_city',
  'apps.policies.demo.seed_demo_standard', 'apps.leads.demo.seed_demo', 'apps.rescissions.demo.seed_demo',
  'apps.claims.demo.seed_demo', 'apps.complaints.demo.seed_demo_complaints', 'apps.credit.demo.seed_demo_credit',
  'apps.inspections.demo.seed_demo_inspections', 'apps.ridehailing.demo.seed_demo_ridehailing']

@@ -4,9 +4,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.core.validators import normalize_plate, normalize_resident_id, normalize_vin
+from apps.demo.management.commands.generate_city import Plan, generate_city
 from apps.policies.models import Coverage, Policy
 from apps.policies.verification import Finding, verify_vehicles
-from apps.vehicles.management.commands.generate_city import Plan, generate_city
 from apps.vehicles.models import Driver, OperatingPermit, Vehicle
 from apps.vehicles.usage import is_operating
 
