@@ -176,22 +176,28 @@ def _asn1(cert: x509.Certificate):
 def sign_pdf(content: bytes, row: DocumentCertificate, *, reason: str = "") -> bytes:
     """``content`` signed (PAdES B-B, SHA-256, signing time now) with ``row``'s key, its certificate and the CA's
     embedded."""
+    key_der = private_key(row).private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                             serialization.NoEncryption())
+    return sign_bytes(content, key_der=key_der, cert=certificate(row), chain=[certificate(document_ca())],
+                      name=row.organization.name if row.organization_id else "", reason=reason)
+
+
+def sign_bytes(content: bytes, *, key_der: bytes, cert: x509.Certificate, chain: list[x509.Certificate],
+               name: str = "", reason: str = "") -> bytes:
+    """The signing itself, without the database (pyHanko runs off any running event loop)."""
     from asn1crypto import keys as asn1_keys
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    ca = document_ca()
-    key_der = private_key(row).private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption())
     signer = signers.SimpleSigner(
-        signing_cert=_asn1(certificate(row)), signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=SimpleCertificateStore.from_certs([_asn1(certificate(ca))]))
+        signing_cert=_asn1(cert), signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]))
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-        reason=reason or None, name=row.organization.name if row.organization_id else None)
+        reason=reason or None, name=name or None)
     writer = IncrementalPdfFileWriter(BytesIO(content), strict=False)
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return pdfverify.off_loop(lambda: signers.sign_pdf(writer, meta, signer=signer).getvalue())
 
 
 def sign_document(content: bytes, *, organization, source: str, title: str, doc_no: str,

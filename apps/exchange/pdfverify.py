@@ -28,6 +28,22 @@ PROBLEMS_EN = {
 }
 
 
+def off_loop(function):
+    """``function()`` — in a worker thread when this thread runs an event loop (pyHanko's synchronous API calls
+    ``asyncio.run``, which refuses to run inside a running loop: an ASGI server, Playwright in the browser tests).
+    ``function`` must not touch the database (another thread has another connection)."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
+
+
 def available() -> bool:
     try:
         import pyhanko  # noqa: F401
@@ -52,6 +68,10 @@ class Result:
 
 
 def verify_bytes(content: bytes, roots_pem: list[str]) -> Result:
+    return off_loop(lambda: _verify_bytes(content, roots_pem))
+
+
+def _verify_bytes(content: bytes, roots_pem: list[str]) -> Result:
     from asn1crypto import pem
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader

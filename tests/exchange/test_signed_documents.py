@@ -278,3 +278,32 @@ def test_the_document_ca_is_created_once_by_the_key_command(frozen, parties):
     call_command("exchange_issue_keys")
     call_command("exchange_issue_keys")
     assert DocumentCertificate.objects.filter(organization__isnull=True).count() == 1
+
+
+def test_signing_and_verifying_work_inside_a_running_event_loop(frozen, parties):
+    """pyHanko's synchronous calls use asyncio.run: inside a running loop (an ASGI server, Playwright driving the
+    browser tests while the demo data is seeded) they run in a worker thread."""
+    import asyncio
+
+    from cryptography.hazmat.primitives import serialization
+
+    _case, notice = _annex3(parties)
+    content = notice_content(notice)
+    row = DocumentCertificate.objects.get(organization=parties.insurer_a)
+    key_der = pdfsign.private_key(row).private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption())
+    roots = pdfsign.trust_roots_pem()
+    chain = [pdfsign.certificate(pdfsign.document_ca())]
+
+    from weasyprint import HTML
+
+    unsigned = HTML(string="<p>责令整改通知书</p>").write_pdf()
+
+    async def inside():  # no database in here: a coroutine gets its own connection outside the test's transaction
+        again = pdfsign.sign_bytes(unsigned, key_der=key_der, cert=pdfsign.certificate(row), chain=chain,
+                                   name=parties.insurer_a.name)
+        return again, pdfverify.verify_bytes(content, roots)
+
+    resigned, checked = asyncio.run(inside())
+    assert checked.ok
+    assert pdfverify.verify_bytes(resigned, roots).ok
