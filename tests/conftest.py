@@ -138,10 +138,22 @@ def _flush_and_restore(self):
             "flush", verbosity=0, interactive=False, database=db_name, reset_sequences=False,
             allow_cascade=self.available_apps is not None, inhibit_post_migrate=saved is not None,
         )
-        if saved:
-            with transaction.atomic(using=db_name), connection.cursor() as cursor:
-                for table in saved:
-                    cursor.execute(f'INSERT INTO "{table}" SELECT * FROM {SNAPSHOT_SCHEMA}."{table}"')  # noqa: S608
+        with transaction.atomic(using=db_name), connection.cursor() as cursor:
+            # ``flush`` empties only the tables Django manages: also the unmanaged ones (the day-partitioned raw
+            # ride-hailing records), so no test sees rows an earlier transactional test left behind
+            unmanaged = _unmanaged_tables(connection, cursor)
+            if unmanaged:
+                cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in unmanaged))
+            for table in saved or ():
+                cursor.execute(f'INSERT INTO "{table}" SELECT * FROM {SNAPSHOT_SCHEMA}."{table}"')  # noqa: S608
+
+
+def _unmanaged_tables(connection, cursor) -> list[str]:
+    from django.apps import apps
+
+    existing = {t.name for t in connection.introspection.get_table_list(cursor) if t.type == "t"}
+    return sorted({m._meta.db_table for m in apps.get_models() if not m._meta.managed and not m._meta.proxy}
+                  & existing)
 
 
 TransactionTestCase._fixture_teardown = _flush_and_restore
