@@ -22,6 +22,7 @@ import time_machine
 from django.utils import timezone
 
 from apps.core.models import Deadline
+from apps.exchange import crypto, suites
 from apps.exchange.models import Batch
 from apps.leads.models import Finding, InsurerWorklistItem, Lead, Status
 from apps.policies.models import Policy, PolicyKind
@@ -50,8 +51,12 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+@pytest.mark.parametrize("suite", [crypto.FAMILY_INTL, crypto.FAMILY_SM])
 def test_closed_loop_transport_flags_regulator_confirms_insurer_rescinds(
-        celery_worker, parties, media, browser_page):
+        celery_worker, parties, media, browser_page, settings, suite):
+    """The whole loop through the pages, with the deployment's algorithm suite either the international one or the
+    国密 one (SM2 / SM4 / SM3, rule M3's signed exchange): every batch of the loop names and uses that suite."""
+    settings.EXCHANGE_SUITE = suite
     car = private_car(company=parties.company_a)
     family_policy = policy(car, parties.insurer_a, usage=UsageNature.FAMILY, policyholder_name="刘晓东")
     commercial = policy(car, parties.insurer_a, usage=UsageNature.FAMILY, kind=PolicyKind.THIRD_PARTY,
@@ -182,6 +187,11 @@ def test_closed_loop_transport_flags_regulator_confirms_insurer_rescinds(
     compulsory_now = Policy.objects.get(pk=family_policy.pk)
     assert compulsory_now.status == Policy.Status.ACTIVE and compulsory_now.usage_nature_insured == UsageNature.RIDE_HAILING
     assert Policy.objects.get(pk=commercial.pk).status == Policy.Status.RESCINDED
+
+    # every batch of the loop went in the deployment's suite, and was delivered and acknowledged in it
+    batches = list(Batch.objects.all())
+    assert batches and {b.header["suite"] for b in batches} == {suites.suite_name(suite)}
+    assert all(b.state == Batch.State.DELIVERED for b in batches)
 
 
 def test_lapse_path_penalty_relayed_nobody_acts_the_scan_lapses_and_the_regulator_sees_it(
