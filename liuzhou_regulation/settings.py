@@ -267,9 +267,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_DEFAULT_QUEUE = env("LZ_CELERY_QUEUE") or ("lz-test" if TESTING else "lz")
-if TESTING and env("PYTEST_XDIST_WORKER"):  # parallel test processes (`make test`): each its own queue, as its own DB
-    CELERY_TASK_DEFAULT_QUEUE += "-" + env("PYTEST_XDIST_WORKER")
+# Parallel test processes (`make test`, pytest-xdist) each get their own queue, as they get their own database.
+CELERY_TASK_DEFAULT_QUEUE = env("LZ_CELERY_QUEUE") or (
+    ("lz-test" + (f"-{env('PYTEST_XDIST_WORKER')}" if env("PYTEST_XDIST_WORKER") else "")) if TESTING else "lz")
 CELERY_TIMEZONE = TIME_ZONE
 # Parts one import of independent rows (vehicles) is split into, each a task on its own worker process: match the
 # worker's concurrency (`make run` starts two). Tests run imports inline, in one part, unless they ask for more.

@@ -19,6 +19,7 @@ GROUPS = {
     "leads": _("线索"),
     "cases": _("解除与理赔"),
     "oversight": _("投诉与信用"),
+    "exchange": _("数据交换与存证"),  # the batches, the signed-document check
 }
 
 

@@ -16,8 +16,8 @@ class ExchangeConfig(AppConfig):
         from . import services
 
         ORGANIZATION_CREATED_HOOKS.add(services.on_organization_created)
-        navigation.register(_("数据交换"), "exchange-batch-list", order=80)
-        navigation.register(_("文书签名核验"), "exchange-document-verify", order=81)
+        navigation.register(_("数据交换"), "exchange-batch-list", order=80, group="exchange")
+        navigation.register(_("文书签名核验"), "exchange-document-verify", order=81, group="exchange")
         home.register(
             "exchange-attention", "exchange/_home_panel.html", _home_panel,
             roles=["regulator_staff", "platform_admin"], order=90,

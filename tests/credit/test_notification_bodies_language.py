@@ -23,7 +23,7 @@ def test_m2_the_association_reads_a_proposals_reason_in_its_notification_in_engl
     assert note.body == proposal.reason == f"{complaint.tracking_no} {CATEGORY}：{RESULT}"
     assert note.body_msgid == "%(quoted)s" and note.params["quoted"] == {"text": proposal.reason_msg}
     with translation.override("en"):
-        assert note.display_body == f"{complaint.tracking_no} {CATEGORY_EN}：{RESULT}"
+        assert note.display_body == f"{complaint.tracking_no} {CATEGORY_EN}: {RESULT}"
     with translation.override("zh-hans"):
         assert note.display_body == note.body
 
@@ -40,7 +40,7 @@ def test_m12_an_urging_reason_whose_parameters_share_the_titles_names_is_quoted_
     assert note.params["subject"] == item.subject_label  # the title's parameter, untouched by the reason's
     assert note.params["quoted"]["text"]["params"]["subject"] == "并非标题中的事项"
     with translation.override("en"):
-        assert note.display_body == f"第七号 {CATEGORY_EN}：{RESULT}"
+        assert note.display_body == f"第七号 {CATEGORY_EN}: {RESULT}"
 
 
 def test_a_typed_urging_reason_is_a_plain_body(parties):

@@ -60,11 +60,11 @@ def test_m2_a_proposal_written_from_a_complaint_in_chinese_reads_in_english_and_
     assert record.detail_msg["params"]["reason"] == {"text": proposal.reason_msg}
     with translation.override("en"):
         shown = record.display_detail
-    assert shown.startswith(f"{complaint.tracking_no} {CATEGORY_EN}：{RESULT} (on proposal {proposal.number}")
+    assert shown.startswith(f"{complaint.tracking_no} {CATEGORY_EN}: {RESULT} (on proposal {proposal.number}")
     assert shown.endswith("事实清楚，予以记入。)")  # the association's typed decision as typed
     rows = _get(api.as_user(association), "/api/v1/credit-proposals/", "en").json()["results"]
     row = next(r for r in rows if r["id"] == proposal.pk)
-    assert row["reason"] == f"{complaint.tracking_no} {CATEGORY_EN}：{RESULT}"
+    assert row["reason"] == f"{complaint.tracking_no} {CATEGORY_EN}: {RESULT}"
     assert row["reason_msg"]["msgid"] == "%(no)s %(category)s：%(result)s"
 
 
@@ -98,7 +98,7 @@ def test_the_migration_recognises_old_proposal_reasons_and_leaves_typed_ones_as_
         "no": complaint.tracking_no, "category": {"msgid": CATEGORY}, "result": RESULT}}
     assert measure.reason_msg == {}  # "未列明的措施" is not a measure's kind: shown as stored
     with translation.override("en"):
-        assert proposal.display_reason == f"{complaint.tracking_no} {CATEGORY_EN}：{RESULT}"
+        assert proposal.display_reason == f"{complaint.tracking_no} {CATEGORY_EN}: {RESULT}"
         assert measure.display_reason == "未列明的措施（说明）：当面约谈"
     migration.forget_messages(django_apps, None)
     proposal.refresh_from_db()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.utils import timezone
+
 from apps.dashboard.charts import chart_for
 from apps.dashboard.periods import Period, month_period
 from apps.dashboard.report import compile_report, render_xlsx
@@ -84,7 +86,7 @@ def test_feed_quality_score_on_the_feeds_page(rh, client):
     older = vehicle_record("桂B12345", update=clock.NOW - dt.timedelta(days=3))
     results = post(rh.client_a, "baseInfoVehicle", [good, missing, bad_vin, older, good]).json()["results"]
     assert [r["outcome"] for r in results] == ["added", "rejected", "rejected", "superseded", "unchanged"]
-    quality = {q.feed.name: q for q in feed_quality([rh.feed_a, rh.feed_b], at=clock.NOW + dt.timedelta(minutes=1))}
+    quality = {q.feed.name: q for q in feed_quality([rh.feed_a, rh.feed_b], at=timezone.now() + dt.timedelta(minutes=1))}
     a = quality["接入 a"]
     assert (a.records, a.missing_required, a.invalid_identifier, a.stale, a.duplicates, a.score) == (
         5, 1, 1, 1, 1, Decimal("20.0"))
