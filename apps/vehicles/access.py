@@ -8,19 +8,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from apps.parties.access import SUPERVISORS, audience
 from apps.parties.models import OrganizationKind, User
 
+from .cover import cover
 from .models import Driver, DriverAssignment, OnboardingCheck, OperatingPermit, Vehicle
 
 
 def _insured_by(user: User, vehicle_ref: str = "pk"):
-    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
-    from apps.policies.models import Policy
-
-    return Exists(Policy.objects.filter(vehicle_id=OuterRef(vehicle_ref), insurer_id=user.organization_id))
+    return cover("insured_by")(user, vehicle_ref)  # registered by apps.policies (above vehicles)
 
 
 def _company_ledger(user: User, qs: QuerySet, company: str, vehicle: str | None) -> QuerySet:

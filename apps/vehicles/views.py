@@ -32,6 +32,7 @@ from apps.parties.scoping import ScopedPageMixin
 
 from . import conf, selectors, services
 from .access import may_reveal_driver, may_reveal_vehicle_owner, may_search_personal
+from .cover import cover
 from .forms import (
     DriverFilterForm,
     DriverForm,
@@ -139,13 +140,9 @@ def _verification(user, vehicle: Vehicle, at: dt.datetime) -> dict | None:
     """The verification result as this user may see it (supervisors and the owning company in full; an insurer
     its own policies), or None for those who read no policies (the taxi association; a company, but for a vehicle
     of its own ledger)."""
-    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
-    from apps.policies.selectors import verification_for_user
-    from apps.policies.verification import verify_vehicle
-
     if not (rights.may(user, "policies.view_policy") or _own_ledger(user, vehicle)):
         return None
-    data = verification_display(verification_for_user(user, vehicle, verify_vehicle(vehicle, at)))
+    data = verification_display(cover("verification")(user, vehicle, at))  # registered by policies
     # A company sees the policies on its own vehicles here, but may not open a policy's page: no link then.
     data["may_open_policies"] = rights.may(user, "policies.view_policy")
     return data
@@ -158,12 +155,11 @@ def _own_ledger(user, vehicle: Vehicle) -> bool:
 
 def verification_display(data: dict) -> dict:
     """Labels for the template: policy kind, insured usage nature and its class, the instant in local time."""
-    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
-    from apps.policies.models import PolicyKind
     from apps.vehicles.usage import nature_label, usage_class
 
+    kind_label = cover("policy_kind_label")  # registered by apps.policies (above vehicles)
     for p in data.get("policies", []):
-        p["kind_label"] = str(PolicyKind(p["kind"]).label) if p.get("kind") in PolicyKind.values else p.get("kind")
+        p["kind_label"] = kind_label(p.get("kind")) or p.get("kind")
         p["usage_label"] = nature_label(p.get("usage_nature"))
         p["usage_class"] = usage_class(p.get("usage_nature"))
     at = data.get("at")

@@ -16,7 +16,7 @@ from apps.parties import access
 from apps.parties import services as party_services
 from apps.parties.management.commands import seed_demo
 from apps.policies import services as policy_services
-from apps.vehicles import timeline, worklist
+from apps.vehicles import cover, timeline, worklist
 
 # labels of the models with an audience rule (apps/*/access.py, parties.access.audience)
 ACCESS = ['claims.AnalyticsRun', 'claims.AnalyticsThresholds', 'claims.Claim', 'claims.ClaimProgressNotice',
@@ -88,6 +88,7 @@ FEATURES = ['non_operating_in_ledger', 'non_operating_with_permit', 'penalties',
  'ridehailing_trips_non_operating']
 TIMELINE = ['vehicle', 'permits', 'drivers', 'onboarding', 'policies']
 WORKLIST_SECTIONS = ['ridehailing']  # rule M9, registered by ride-hailing (vehicles sits below it)
+VEHICLE_COVER = ['insured_by', 'verification', 'policy_kind_label']  # registered by policies (above vehicles)
 POLICY_CREATE_CHECKS = ['apps.credit.services.policy_create_check_suspension']
 ORGANIZATION_CREATED_HOOKS = ['apps.exchange.services.on_organization_created']
 DEMO_SEEDERS = ['apps.exchange.apps._seed_demo_keys', 'apps.demo.management.commands.generate_city.seed_demo_city',
@@ -117,6 +118,7 @@ REGISTRIES = {
     "risk features": (lambda: risk._FEATURES, Registry.keys, FEATURES),
     "timeline sources": (lambda: timeline.VEHICLE_TIMELINE_SOURCES, Registry.keys, TIMELINE),
     "worklist sections": (lambda: worklist.WORKLIST_SECTIONS, Registry.keys, WORKLIST_SECTIONS),
+    "vehicle cover": (lambda: cover.VEHICLE_COVER, Registry.keys, VEHICLE_COVER),
     "policy-create checks": (lambda: policy_services.POLICY_CREATE_CHECKS, Registry.keys, POLICY_CREATE_CHECKS),
     "organisation hooks": (lambda: party_services.ORGANIZATION_CREATED_HOOKS, Registry.keys,
                            ORGANIZATION_CREATED_HOOKS),

@@ -28,6 +28,7 @@ from apps.parties.scoping import ScopedModelViewSet
 
 from .. import selectors, services
 from ..access import may_reveal_driver, may_reveal_vehicle_owner, may_search_personal
+from ..cover import cover
 from ..models import Driver, DriverAssignment, OnboardingCheck, OperatingPermit, Vehicle
 from ..usage import NON_OPERATING_NATURES, OPERATING_NATURES
 from . import serializers as s
@@ -139,13 +140,8 @@ class VehicleViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["get"])
     def verification(self, request, pk=None):
         """How the vehicle is insured at instant ``at`` (rules M6, M10, J7)."""
-        # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
-        from apps.policies.selectors import verification_for_user
-        from apps.policies.verification import verify_vehicle
-
         vehicle = self.get_object()
-        result = verify_vehicle(vehicle, _at_param(request))
-        return Response(verification_for_user(request.user, vehicle, result))
+        return Response(cover("verification")(request.user, vehicle, _at_param(request)))  # registered by policies
 
     @extend_schema(request=s.OnlineSerializer, responses=s.VehicleSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
