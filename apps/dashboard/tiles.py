@@ -134,9 +134,9 @@ def _action_tiles(user) -> list[Tile]:
 
 def _company_tiles(user) -> list[Tile]:
     from apps.claims.models import FocusedCheck
-    from apps.vehicles.selectors import company_worklist_count
+    from apps.policies.onboarding import company_worklist_count
 
-    # one set-based statement, no vehicle verified one by one (apps.vehicles.selectors.WorklistRows)
+    # one set-based statement, no vehicle verified one by one (apps.policies.onboarding.WorklistRows)
     failing = company_worklist_count(company=user.organization, include_warnings=False)
     pending = access.visible(user, FocusedCheck).filter(result=FocusedCheck.Result.PENDING).count()
     return [

@@ -11,9 +11,10 @@ class PoliciesConfig(AppConfig):
         from apps.core import navigation
         from apps.vehicles.timeline import register_timeline_source
 
-        from . import imports, vehicle_cover, views
+        from . import imports, onboarding, vehicle_cover, views
 
         imports.register()
+        onboarding.register()  # rule M9: onboarding checks and the company worklist (apps.vehicles.cover)
         vehicle_cover.register()  # what vehicle pages read of a vehicle's insurance (apps.vehicles.cover)
         from apps.core.models import Deadline
         from apps.core.rules import register_rule

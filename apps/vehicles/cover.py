@@ -7,7 +7,11 @@ Policies sits above vehicles in the layers (``.importlinter``): vehicles never i
   ``vehicle_ref`` (the insurer's audience of vehicle rows);
 - ``"verification"``: ``(user, vehicle, at) -> dict`` — how the vehicle is insured at ``at``, as ``user`` may see
   it (rules M6, M10, J7);
-- ``"policy_kind_label"``: ``(kind) -> str | None`` — the label of a policy kind, None for an unknown one.
+- ``"policy_kind_label"``: ``(kind) -> str | None`` — the label of a policy kind, None for an unknown one;
+- ``"onboarding"``: ``(vehicle, *, permit_kind, at) -> (verification dict, reasons)`` — rule M9's onboarding check
+  (``apps.policies.onboarding``);
+- ``"worklist_rows"``: ``(*, company, at=None, include_warnings=True) -> WorklistRows`` — the company worklist a
+  page at a time (rule M9, ``apps.policies.onboarding.WorklistRows``).
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from apps.parties.models import Organization, OrganizationKind
 from apps.vehicles.errors import ErrorCode
 
 from . import conf
+from .cover import cover
 from .models import Driver, DriverAssignment, OnboardingCheck, OperatingPermit, Vehicle
 from .usage import parse_usage_nature
 
@@ -922,64 +923,6 @@ def vehicle_lookup(query: str) -> Vehicle:
     return vehicle
 
 
-def _day(at: dt.datetime) -> str:
-    return local_date(at).isoformat()
-
-
-def onboarding_reasons(result, *, permit_kind: str, at: dt.datetime) -> list[dict[str, str]]:
-    """Rule M9: why a vehicle may not go online, from a verification result; no entry without
-    ``severity: "warning"`` = pass (coverage-standard gaps are warnings, rule M10; 交强险 is required by law)."""
-    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
-    from apps.policies.models import CoverageKind, PolicyKind
-    reasons: list[dict[str, str]] = []
-    warn_days = conf.onboarding_expiry_warn_days()
-    horizon = at + dt.timedelta(days=warn_days)
-
-    if not result.in_scope:
-        reasons.append({"code": "not_in_scope", "message": _(
-            "核定载客 %(seats)d 人，超过 7 座，不属于网约车/出租汽车上线范围（规则 M1）。") % {"seats": result.seats}})
-    permits = [p for p in result.valid_permits if p.kind == permit_kind]
-    if not permits:
-        reasons.append({"code": "no_valid_permit", "message": _("没有有效的%(kind)s（规则 M9、M15）。") % {
-            "kind": OperatingPermit.Kind(permit_kind).label}})
-    elif max(p.valid_to for p in permits) < local_date(horizon):
-        last = max(p.valid_to for p in permits)
-        reasons.append({"code": "permit_expiring", "message": _(
-            "%(kind)s将于 %(day)s 到期（%(n)d 天内），请先办理延续。") % {
-            "kind": OperatingPermit.Kind(permit_kind).label, "day": last.isoformat(), "n": warn_days}})
-    if not result.policies:
-        reasons.append({"code": "uninsured", "message": _("查询时点没有有效保单（规则 M9）。")})
-    else:
-        for p in result.policies:
-            if p.usage_class != "operating":
-                reasons.append({"code": "insured_as_non_operating", "message": _(
-                    "%(kind)s保单 %(number)s（%(insurer)s）按“%(usage)s”承保，须先变更使用性质并按营运性质投保（规则 M9）。"
-                ) % {"kind": PolicyKind(p.kind).label, "number": p.number, "insurer": p.insurer_name,
-                     "usage": p.usage_label}})
-    # Rule M10: the standard is a reference — a gap is a warning (recorded, not a refusal), except 交强险, which the
-    # law requires whatever the standard says (also when no standard is in force).
-    for gap in result.coverage_gaps:
-        if gap.legal:
-            reasons.append({"code": "no_compulsory", "message": gap.message})
-        else:
-            reasons.append({"code": "coverage_gap", "message": gap.message, "severity": "warning"})
-    if result.in_scope and result.policies and not any(
-            p.kind == PolicyKind.COMPULSORY or CoverageKind.COMPULSORY in p.coverage_kinds for p in result.policies) \
-            and not any(g.legal for g in result.coverage_gaps):
-        reasons.append({"code": "no_compulsory", "message": _(
-            "缺少交强险：法定必须投保（机动车交通事故责任强制保险条例）。")})
-    # expiry of what the standard requires (or of any active policy when no standard is in force)
-    required = set(result.required_kinds) or {p.kind for p in result.policies}
-    for kind in sorted(required):
-        holding = [p for p in result.policies if p.kind == kind or kind in p.coverage_kinds]
-        if holding and max(p.ends_at for p in holding) < horizon:
-            last = max(p.ends_at for p in holding)
-            reasons.append({"code": "policy_expiring", "message": _(
-                "%(kind)s将于 %(day)s 到期（%(n)d 天内），请先续保。") % {
-                "kind": CoverageKind(kind).label, "day": _day(last - dt.timedelta(microseconds=1)), "n": warn_days}})
-    return reasons
-
-
 @transaction.atomic
 def onboarding_check_run(
     *, actor, query: str | None = None, vehicle: Vehicle | None = None, company: Organization | None = None,
@@ -990,9 +933,6 @@ def onboarding_check_run(
     The vehicle is found by plate or VIN in the whole register (a company checks vehicles not yet in its ledger);
     the recorded check is visible to the checking company and the supervisors only.
     """
-    # in the body: policies sits above vehicles and imports it at load (the cycle listed in .importlinter)
-    from apps.policies.verification import verify_vehicle
-
     rights.require(actor, "vehicles.add_onboardingcheck", _("只有出租汽车企业/平台可以进行上线核查。"))
     if actor.kind == OrganizationKind.TAXI_COMPANY:
         company = actor.organization
@@ -1003,13 +943,12 @@ def onboarding_check_run(
     if vehicle.company_id not in (None, company.pk):
         raise PermissionDeniedError(_("该车辆已在其他企业的台账中。"), code=ErrorCode.OTHER_COMPANY)
     at = check_instant(at, field="at", label=_("时间"), ahead=PAST) or timezone.now()
-    result = verify_vehicle(vehicle, at)
-    reasons = onboarding_reasons(result, permit_kind=permit_kind, at=at)
+    verification, reasons = cover("onboarding")(vehicle, permit_kind=permit_kind, at=at)  # registered by policies
     check = OnboardingCheck(
         vehicle=vehicle, company=company, checked_by=acting_user(actor), checked_at=at,
         query=(query or "").strip()[:40], reasons=reasons,
         passed=not [r for r in reasons if r.get("severity") != "warning"],  # rule M10: warnings do not refuse
-        verification={**result.as_dict(), "permit_kind": permit_kind},
+        verification={**verification, "permit_kind": permit_kind},
     )
     check.full_clean()
     check.save()

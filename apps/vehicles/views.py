@@ -496,7 +496,7 @@ def worklist(request):
     user = request.user
     _company_only(user)
     # a page at a time: which vehicles are listed from one set-based statement, reasons for the page's 50 only
-    page = BoundedPaginator(selectors.WorklistRows(company=user.organization), 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(cover("worklist_rows")(company=user.organization), 50).get_page(request.GET.get("page"))
     online = Vehicle.objects.filter(company_id=user.organization_id, online=True).count()
     # the sections other apps register (rule M9: ride-hailing's vehicles online that never passed the check)
     return render(request, "vehicles/worklist.html", {"items": page.object_list, "page": page, "online": online,

@@ -88,7 +88,7 @@ FEATURES = ['non_operating_in_ledger', 'non_operating_with_permit', 'penalties',
  'ridehailing_trips_non_operating']
 TIMELINE = ['vehicle', 'permits', 'drivers', 'onboarding', 'policies']
 WORKLIST_SECTIONS = ['ridehailing']  # rule M9, registered by ride-hailing (vehicles sits below it)
-VEHICLE_COVER = ['insured_by', 'verification', 'policy_kind_label']  # registered by policies (above vehicles)
+VEHICLE_COVER = ['onboarding', 'worklist_rows', 'insured_by', 'verification', 'policy_kind_label']  # registered by policies (above vehicles)
 POLICY_CREATE_CHECKS = ['apps.credit.services.policy_create_check_suspension']
 ORGANIZATION_CREATED_HOOKS = ['apps.exchange.services.on_organization_created']
 DEMO_SEEDERS = ['apps.exchange.apps._seed_demo_keys', 'apps.demo.management.commands.generate_city.seed_demo_city',

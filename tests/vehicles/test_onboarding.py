@@ -10,8 +10,8 @@ from django.utils import timezone
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.models import AuditEvent
 from apps.policies.models import PolicyKind
+from apps.policies.onboarding import company_worklist
 from apps.vehicles.models import OnboardingCheck, Vehicle
-from apps.vehicles.selectors import company_worklist
 from apps.vehicles.services import onboarding_check_run, vehicle_set_online
 from apps.vehicles.usage import UsageNature
 from tests.policies.factories import CoverageFactory, PolicyFactory, joint_standard

@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.policies.models import CoverageKind, CoverageRequirement, CoverageStandard, PolicyKind
+from apps.policies.onboarding import WorklistRows, company_worklist, company_worklist_count
 from apps.vehicles.models import OperatingPermit
-from apps.vehicles.selectors import WorklistRows, company_worklist, company_worklist_count
 from apps.vehicles.usage import UsageNature
 from tests.policies.factories import CoverageFactory, PolicyFactory, shanghai
 from tests.vehicles.factories import PermitFactory, VehicleFactory

@@ -26,7 +26,7 @@ from apps.parties import rights
 from apps.parties.models import OrganizationKind
 from apps.parties.scoping import ScopedModelViewSet
 
-from .. import selectors, services
+from .. import services
 from ..access import may_reveal_driver, may_reveal_vehicle_owner, may_search_personal
 from ..cover import cover
 from ..models import Driver, DriverAssignment, OnboardingCheck, OperatingPermit, Vehicle
@@ -169,7 +169,7 @@ class VehicleViewSet(ScopedModelViewSet):
         company = request.user.organization  # the worklist is of one's own ledger: an account of no company has none
         if company is None or company.kind != OrganizationKind.TAXI_COMPANY:
             raise PermissionDeniedError(message)
-        items = selectors.WorklistRows(company=company, at=_at_param(request))  # verified a page at a time
+        items = cover("worklist_rows")(company=company, at=_at_param(request))  # verified a page at a time
         page = self.paginate_queryset(items)  # a page like every list of the API (failing vehicles first)
         return self.get_paginated_response(s.OnboardingWorklistItemSerializer(page, many=True).data)
 
