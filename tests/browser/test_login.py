@@ -2,7 +2,7 @@
 
 from apps.parties.models import ROLE_FOR_KIND, OrganizationKind, Role
 from tests.browser.conftest import PASSWORD
-from tests.factories import user_of
+from tests.factories import OrganizationFactory, user_of
 
 
 def test_login_page_in_chinese_and_every_role_reaches_its_home(transactional_db, new_page):
@@ -57,7 +57,10 @@ def test_switching_to_english_shows_the_english_login_page(transactional_db, new
 
 def test_supervisor_menu_fits_one_line_and_its_groups_open_one_at_a_time(transactional_db, browser_page):
     """The regulator has the most pages: grouped into drop-down menus they fit on one line of the top bar."""
-    user = user_of(OrganizationKind.REGULATOR, username="browser_nav_regulator")
+    # the real names are long (and a long test run's numbered factory names were enough to wrap the bar)
+    org = OrganizationFactory(kind=OrganizationKind.REGULATOR, name="国家金融监督管理总局柳州监管分局")
+    user = user_of(OrganizationKind.REGULATOR, organization=org, username="browser_nav_regulator",
+                   full_name="欧阳监管员12345")
     page = browser_page(user)
     page.set_viewport_size({"width": 1280, "height": 800})
     nav = page.locator("nav.mainnav")
