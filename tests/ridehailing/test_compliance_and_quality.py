@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.utils import timezone
+from django.db.models import Max
 
 from apps.dashboard.charts import chart_for
 from apps.dashboard.periods import Period, month_period
 from apps.dashboard.report import compile_report, render_xlsx
 from apps.ridehailing.metrics import compliance_rates, feed_quality
+from apps.ridehailing.models import Delivery
 from apps.vehicles.usage import UsageNature
 from tests import clock
 from tests.policies.factories import PolicyFactory
@@ -86,7 +87,8 @@ def test_feed_quality_score_on_the_feeds_page(rh, client):
     older = vehicle_record("桂B12345", update=clock.NOW - dt.timedelta(days=3))
     results = post(rh.client_a, "baseInfoVehicle", [good, missing, bad_vin, older, good]).json()["results"]
     assert [r["outcome"] for r in results] == ["added", "rejected", "rejected", "superseded", "unchanged"]
-    quality = {q.feed.name: q for q in feed_quality([rh.feed_a, rh.feed_b], at=timezone.now() + dt.timedelta(minutes=1))}
+    last = Delivery.objects.filter(feed=rh.feed_a).aggregate(last=Max("received_at"))["last"]
+    quality = {q.feed.name: q for q in feed_quality([rh.feed_a, rh.feed_b], at=last + dt.timedelta(minutes=1))}
     a = quality["接入 a"]
     assert (a.records, a.missing_required, a.invalid_identifier, a.stale, a.duplicates, a.score) == (
         5, 1, 1, 1, 1, Decimal("20.0"))
