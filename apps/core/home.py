@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from apps.parties.models import Role
+
 from .registry import Registry
 
 
@@ -29,7 +31,6 @@ def panels_for(request) -> list[dict]:
     """The panels registered for the user's role. A superuser of no organisation is the platform operator
     (``platform_admin``); superusers get their own role's panels, not every role's (not e.g. a credit file of
     the platform itself)."""
-    from apps.parties.models import Role
 
     user = request.user
     role = user.role or (Role.PLATFORM_ADMIN.value if user.is_superuser else None)

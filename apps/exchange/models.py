@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.notifications import shown
+
 from . import crypto
 
 
@@ -226,7 +228,6 @@ class Batch(models.Model):
     def display_last_error(self) -> str:
         """The last error in the reader's language when the platform wrote it (a delivery interrupted by a dead
         worker, issue 16); an error as raised, or an older row, as stored."""
-        from apps.core.notifications import shown
 
         return shown(self.last_error, self.last_error_msg)
 

@@ -7,6 +7,9 @@ COPY moves rows several times faster than a multi-row INSERT. Two callers, one m
 * ``copy_values(model, rows)``: generated data (``manage.py generate_city``) whose values are already in their
   database form (personal fields encrypted and blind-indexed by the caller).
 
+``copy_rows(…, table=)`` writes into a staging table instead (``apps.ridehailing``: a delivery's operating records
+are copied into a temporary table, then inserted into the day partitions by one ``INSERT … ON CONFLICT DO NOTHING``).
+
 Both reserve primary keys from the table's sequence first (``reserve_ids``) and write through ``copy_rows``.
 """
 
@@ -17,6 +20,8 @@ from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
+
+from apps.core.crypto import BlindIndexField, EncryptedTextField
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -30,13 +35,15 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def copy_rows(model: type[models.Model], fields: Sequence[models.Field], rows: Iterable[Sequence[Any]]) -> None:
+def copy_rows(model: type[models.Model], fields: Sequence[models.Field], rows: Iterable[Sequence[Any]], *,
+              table: str | None = None) -> None:
     """COPY ``rows`` (one value per field of ``fields``, in that order, each in its database form or a Python
-    value psycopg adapts: dates, Decimals, booleans, None) into the model's table."""
+    value psycopg adapts: dates, Decimals, booleans, None) into the model's table, or into ``table`` (a staging
+    table with the model's column names, e.g. a temporary table the caller created)."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {quote(table or model._meta.db_table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
 
@@ -50,7 +57,6 @@ def copy_insert(model: type[models.Model], objects: list) -> None:
     value (a chunk repeats seats, usage natures, companies, dates); ``auto_now`` fields take one instant for the
     whole statement; encrypted fields (every token has its own IV) and blind indexes (derived from their source)
     run for every row."""
-    from apps.core.crypto import BlindIndexField, EncryptedTextField
 
     if not objects:
         return

@@ -8,6 +8,7 @@ import uuid
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
+from apps.core.crypto import fernet, make_owner_only
 from apps.imports.errors import ErrorCode
 
 from .conf import max_file_bytes
@@ -34,7 +35,6 @@ def read_upload(upload) -> bytes:
 def store_upload(job: ImportJob, data: bytes, extension: str) -> None:
     """The uploaded file under MEDIA_ROOT, encrypted with the personal-data keys (``apps.core.crypto``: the file
     holds full ID and phone numbers) and readable by the server's own user only (mode 0600)."""
-    from apps.core.crypto import fernet, make_owner_only
 
     job.file.save(f"{uuid.uuid4().hex}.{extension}.enc", ContentFile(fernet().encrypt(data)), save=False)
     make_owner_only(job.file)
@@ -42,8 +42,6 @@ def store_upload(job: ImportJob, data: bytes, extension: str) -> None:
 
 def _stored_bytes(job: ImportJob) -> bytes:
     from cryptography.fernet import InvalidToken
-
-    from apps.core.crypto import fernet
 
     if not job.file:
         raise ImportFileError(_("上传的文件已超过保存期限并被删除，请重新上传。"), code=ErrorCode.IMPORT_FILE_PURGED)

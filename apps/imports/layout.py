@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from apps.core.logging import scrub
 from apps.core.notifications import Text
 from apps.imports.errors import ErrorCode
 
@@ -154,7 +155,6 @@ def errors_by_header(exc: ValidationError) -> list[tuple[str, str, dict]]:
 def row_reason(error: ValidationError) -> tuple[str, dict]:
     """One error's reason, masked, and its message: a ``Text`` as it is, a lazy message (a model's or a
     validator's) with its params; a message already rendered has none and is shown as stored."""
-    from apps.core.logging import scrub
 
     message, params = error.message, error.params or {}
     if isinstance(message, Promise):

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.notifications import shown
+
 
 class ImportJob(models.Model):
     """One uploaded file: its preview (counts and row errors), the user's choice, and the import's progress."""
@@ -72,7 +74,6 @@ class ImportJob(models.Model):
     @property
     def display_error_message(self) -> str:
         """The failure message in the reader's language (issue 16), or as stored."""
-        from apps.core.notifications import shown
 
         return shown(self.error_message, self.error_message_msg)
 
@@ -106,7 +107,6 @@ class ImportRowError(models.Model):
     def display_reason(self) -> str:
         """The reason in the reader's language (issue 16), or as stored (a row older than messages, a service's
         refusal already rendered)."""
-        from apps.core.notifications import shown
 
         return shown(self.reason, self.reason_msg)
 

@@ -35,7 +35,9 @@ from apps.core.validators import (
     normalize_uscc,
     normalize_vin,
 )
+from apps.imports.copy import copy_insert
 from apps.parties import rights
+from apps.parties.access import visible
 from apps.parties.models import Organization, OrganizationKind
 from apps.vehicles.errors import ErrorCode
 
@@ -341,7 +343,6 @@ def plate_taken_message(actor, plate: str, holder_vin: str) -> str:
     """A plate already on another vehicle. The holder's VIN is named only to an actor in that vehicle's audience
     (supervisors, the holder's own company): to anyone else the message says no more than that the
     plate is taken — never another party's VIN (the way a private car's VIN was once learned)."""
-    from apps.parties.access import visible
 
     if visible(actor, Vehicle.objects.filter(vin=holder_vin)).exists():
         return _("号牌“%(plate)s”已登记在车辆识别代号为 %(vin)s 的车辆上，请核对。") % {"plate": plate, "vin": holder_vin}
@@ -543,7 +544,6 @@ def vehicles_bulk_upsert(*, actor, job, rows: list[tuple[int, dict[str, Any]]]) 
     Returns, in row order, ``(vehicle, outcome)`` or the ``ValidationError`` (by header) that refused the row.
     Runs inside the caller's transaction (the importer's chunk transaction).
     """
-    from apps.imports.copy import copy_insert
 
     results: list[Any] = [None] * len(rows)
     prepared: list[tuple[int, dict[str, Any], dict[str, Any], list[str]]] = []
@@ -827,8 +827,6 @@ def driver_update(
 
 
 def driver_find(*, id_no: str) -> Driver | None:
-    from apps.core.crypto import blind_index
-
     return Driver.objects.filter(id_no_bidx=blind_index(id_no.strip().upper())).first()
 
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.exchange import conf, evidence
+from apps.parties.rights import SystemActor
 
 
 class Command(BaseCommand):
@@ -49,7 +50,6 @@ class Command(BaseCommand):
     def export(self, batch_id: str, path: str) -> None:
         from apps.exchange.models import Batch
         from apps.exchange.services import batch_archive_export
-        from apps.parties.rights import SystemActor
 
         try:
             batch = Batch.objects.select_related("sender", "recipient").get(pk=batch_id)
