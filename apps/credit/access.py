@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from apps.parties import access
 from apps.parties.access import SUPERVISORS, audience
 from apps.parties.models import OrganizationKind
+from apps.vehicles.models import Driver, Vehicle
 
 from .models import CreditProposal, CreditRecord, SubjectKind, SupervisoryAction, UrgingItem
 
@@ -24,8 +25,6 @@ def _credit_records(user, qs: QuerySet) -> QuerySet:
     if kind in SUPERVISORS:
         return qs
     if kind == OrganizationKind.TAXI_ASSOCIATION:
-        from apps.vehicles.models import Driver, Vehicle
-
         return qs.filter(Q(subject_kind=SubjectKind.TAXI_COMPANY)
                          | Q(subject_kind=SubjectKind.VEHICLE, vehicle__in=access.visible(user, Vehicle).values("pk"))
                          | Q(subject_kind=SubjectKind.DRIVER, driver__in=access.visible(user, Driver).values("pk")))

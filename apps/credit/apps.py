@@ -8,8 +8,11 @@ class CreditConfig(AppConfig):
     verbose_name = _("信用档案与监管措施")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from apps.core import home, navigation
+        from apps.core.models import Deadline
         from apps.core.rules import register_rule
+        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.models import Role
         from apps.policies import services as policy_services
 
@@ -17,7 +20,6 @@ class CreditConfig(AppConfig):
 
         # rule M15: no new ride-hailing policy from an insurer whose ride-hailing business is suspended
         policy_services.POLICY_CREATE_CHECKS.add(services.policy_create_check_suspension)
-        from apps.core.models import Deadline
 
         # Rules M15, M17: the issuer follows up its measure. The length depends on the kind of action
         # (SUPERVISORY_ACTION_FOLLOWUP_DAYS); the rule's own amount is that of a rectification order, and the issue
@@ -52,8 +54,6 @@ class CreditConfig(AppConfig):
                       roles=[taxi_association], order=14)
         home.register("credit.own_file", "credit/panel_own_file.html", views.own_file_panel_context,
                       roles=[Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF], order=81)
-
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 
         from .demo import seed_demo_credit
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from apps.core import documents
 from apps.core.deadlines import local_date
+from apps.exchange import pdfsign
 from apps.parties.models import OrganizationKind
 
 from .models import ActionKind, SupervisoryAction
@@ -58,7 +59,6 @@ def document_pdf(action: SupervisoryAction) -> bytes:
     """The decision as the issuer signed it (PAdES, ``apps.exchange.pdfsign``): signed once, when the measure is
     issued (``services.supervisory_action_issue``), the same bytes on every download; unsigned for an issuer with
     its own registered key (the platform does not sign in its name)."""
-    from apps.exchange import pdfsign
 
     return pdfsign.signed_for(
         f"supervisory-action:{action.pk}", organization=action.issued_by, title=TITLES[action.kind],

@@ -14,6 +14,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.notifications import shown
 from apps.core.validators import range_constraints
 
 
@@ -163,7 +164,6 @@ class CreditRecord(models.Model):
     @property
     def display_detail(self) -> str:
         """The record's text in the active language (a typed text as typed)."""
-        from apps.core.notifications import shown
 
         return shown(self.detail, self.detail_msg)
 
@@ -362,7 +362,6 @@ class CreditProposal(models.Model):
     @property
     def display_reason(self) -> str:
         """The reason in the active language (a typed reason as typed)."""
-        from apps.core.notifications import shown
 
         return shown(self.reason, self.reason_msg)
 
@@ -443,7 +442,6 @@ class UrgingItem(models.Model):
     @property
     def display_reason(self) -> str:
         """The reason in the active language (a typed reason as typed)."""
-        from apps.core.notifications import shown
 
         return shown(self.reason, self.reason_msg)
 

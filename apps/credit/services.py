@@ -29,6 +29,8 @@ from apps.core.validators import check_date, normalize_link
 from apps.credit.errors import ErrorCode
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
+from apps.vehicles.models import OperatingPermit
+from apps.vehicles.usage import UsageClass, UsageNature, usage_class
 
 from . import conf
 from .models import (
@@ -485,8 +487,6 @@ def is_ride_hailing_policy(*, vehicle, usage_nature_insured: str, starts_at) -> 
     * a policy insured as operating (any operating usage nature) on a vehicle that holds a ride-hailing transport
       permit (网络预约出租汽车运输证) valid when the policy starts.
     """
-    from apps.vehicles.models import OperatingPermit
-    from apps.vehicles.usage import UsageClass, UsageNature, usage_class
 
     if usage_nature_insured == UsageNature.RIDE_HAILING:
         return True

@@ -17,11 +17,14 @@ from django.views.decorators.http import require_POST
 
 from apps.core.actions import apply_errors, form_action
 from apps.core.crypto import blind_index
+from apps.core.deadlines import deadline_for
 from apps.core.documents import pdf_response
 from apps.core.errors import ApplicationError
+from apps.core.models import Deadline
 from apps.core.validators import normalize_plate
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
+from apps.vehicles.models import Driver, Vehicle
 
 from . import decisions, selectors, services
 from .access import file_visible
@@ -42,12 +45,8 @@ def _subject_or_404(kind: str, pk: int):
         subject = get_object_or_404(Organization, pk=pk,
                                     kind__in=[OrganizationKind.TAXI_COMPANY, OrganizationKind.INSURER])
     elif kind == "vehicle":
-        from apps.vehicles.models import Vehicle
-
         subject = get_object_or_404(Vehicle, pk=pk)
     elif kind == "driver":
-        from apps.vehicles.models import Driver
-
         subject = get_object_or_404(Driver, pk=pk)
     else:
         raise Http404
@@ -103,7 +102,6 @@ def subject_file(request, kind: str, pk: int):
 def _visible_vehicle(user, plate: str):
     """The vehicle of ``plate`` the user sees in the register (rule M2), or None: an unseen one reads as not
     registered, so no page tells whether a plate outside the user's audience exists."""
-    from apps.vehicles.models import Vehicle
 
     return access.visible(user, Vehicle).filter(plate=plate).first()
 
@@ -134,7 +132,6 @@ def _find_subject(form, user) -> object | None:
             form.add_error("plate", _("车辆登记库中没有号牌为 %(p)s 的车辆。") % {"p": plate})
             return None
         return vehicle
-    from apps.vehicles.models import Driver
 
     id_no = (data.get("driver_id_no") or "").strip().upper()
     driver = access.visible(user, Driver).filter(id_no_bidx=blind_index(id_no)).first() if id_no else None
@@ -256,7 +253,6 @@ def _action(request, pk: int) -> SupervisoryAction:
 
 def _action_page(request, action: SupervisoryAction, close_form=None, status: int = 200):
     """The measure's page; ``close_form``: a refused 结案 form, shown again with the typed input and its errors."""
-    from apps.core.deadlines import deadline_for
 
     return render(request, "credit/action_detail.html", {
         "action": action, "deadline": deadline_for(rule=services.FOLLOWUP_RULE, subject=action),
@@ -352,8 +348,6 @@ def proposal_decide(request, pk: int):
 def _with_clock(items) -> list[dict]:
     """Each item with its clock — one query for the page, not one per row."""
     from django.contrib.contenttypes.models import ContentType
-
-    from apps.core.models import Deadline
 
     items = list(items)
     clocks: dict[str, Deadline] = {}

@@ -9,7 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.parties import access
+from apps.parties.models import Organization, OrganizationKind
 from apps.parties.scoping import ScopedReadOnlyViewSet
+from apps.vehicles.models import Driver, Vehicle
 
 from .. import selectors, services
 from ..access import file_visible
@@ -31,9 +33,6 @@ from .serializers import (
 
 
 def _subject(kind: str, pk: int):
-    from apps.parties.models import Organization, OrganizationKind
-    from apps.vehicles.models import Driver, Vehicle
-
     if kind == SubjectKind.VEHICLE:
         return Vehicle.objects.filter(pk=pk).first()
     if kind == SubjectKind.DRIVER:
@@ -102,8 +101,6 @@ class SupervisoryActionViewSet(ScopedReadOnlyViewSet):
         vehicle_id = values.pop("vehicle", None)
         vehicle = None
         if vehicle_id:
-            from apps.vehicles.models import Vehicle
-
             # a vehicle outside the caller's audience reads as unknown (no existence oracle by id)
             vehicle = access.visible(request.user, Vehicle).filter(pk=vehicle_id).first()
             if vehicle is None:
