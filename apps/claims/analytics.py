@@ -22,10 +22,16 @@ from django.utils.translation import gettext_noop
 
 from apps.claims.errors import ErrorCode
 from apps.core.audit import acting_user, audit_record
+from apps.core.deadlines import deadline_for, deadline_meet, deadline_start
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.notifications import Text, notify_organization
 from apps.core.textlimits import NOTE_MAX, bound_text
+from apps.credit.models import CreditEvent
+from apps.credit.services import credit_proposal_create
+from apps.exchange.registry import IngestRejected
+from apps.exchange.services import batches_send
+from apps.leads.services import lead_report_by_company
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
 
@@ -212,7 +218,6 @@ def focused_lists_send(*, run: AnalyticsRun, actor) -> int:
     """Send each company its list of the run (one exchange batch per company, sealed and signed, rule M3); all the
     run's batches are written in one transaction, and delivered after it commits. The lists are the insurance
     association's: an operator (or the scheduled job) sends them as the platform acting for the association."""
-    from apps.exchange.services import batches_send
 
     rights.require(actor, "claims.add_analyticsrun", _("只有保险行业协会可以运行理赔数据分析。"))
     own = getattr(actor, "organization", None)
@@ -237,8 +242,6 @@ def focused_lists_send(*, run: AnalyticsRun, actor) -> int:
 def ingest_focused_checks(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
     """Exchange handler (the company's side): the list is known to the company from the receipt on, which starts
     its clock for the results (``FOCUSED_CHECK_RULE``)."""
-    from apps.core.deadlines import deadline_start
-    from apps.exchange.registry import IngestRejected
 
     list_ids = sorted({row.get("list_id") for row in rows if row.get("list_id")})
     lists = list(FocusedCheckList.objects.filter(pk__in=list_ids, company_id=batch.recipient_id))
@@ -287,9 +290,6 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
     check.result, check.result_note, check.checked_at = result, note, timezone.now()
     check.checked_by = acting_user(actor)
     if result == FocusedCheck.Result.VIOLATION:
-        from apps.credit.models import CreditEvent
-        from apps.credit.services import credit_proposal_create
-
         # rule M2: proposed to the association keeping the file; its acceptance sets check.credit_record
         subject = check.vehicle if check.subject_kind == FocusedCheck.SubjectKind.VEHICLE else check.driver
         credit_proposal_create(
@@ -299,8 +299,6 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
             evidence_link=f"/claims/checks/{check.pk}/", actor=actor,
         )
         if report_lead and check.vehicle is not None and check.vehicle.plate:
-            from apps.leads.services import lead_report_by_company
-
             lead = lead_report_by_company(
                 actor=actor, plate=check.vehicle.plate,
                 evidence=Text(gettext_noop("理赔数据分析重点核查（出险 %(n)d 次，赔款 %(loss)s 元）：%(note)s"),
@@ -312,8 +310,6 @@ def focused_check_record(*, actor, check: FocusedCheck, result: str, note: str, 
                  detail={"result": result, "credit_record": check.credit_record_id, "lead": check.lead_id})
     if check.check_list_id and not FocusedCheck.objects.filter(check_list_id=check.check_list_id,
                                                                result=FocusedCheck.Result.PENDING).exists():
-        from apps.core.deadlines import deadline_for, deadline_meet
-
         # the list's last result: the company's clock for the list is met
         clock = deadline_for(rule=FOCUSED_CHECK_RULE, subject=check.check_list)
         if clock is not None and clock.met_at is None:

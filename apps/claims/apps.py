@@ -8,8 +8,11 @@ class ClaimsConfig(AppConfig):
     verbose_name = _("理赔")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from apps.core import home, navigation
         from apps.core.deadlines import on_breach, on_warning
+        from apps.core.models import Deadline
+        from apps.core.rules import register_rule
         from apps.exchange.registry import register_kind
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 
@@ -17,8 +20,6 @@ class ClaimsConfig(AppConfig):
         from .demo import seed_demo
 
         clocks.register_rules()
-        from apps.core.models import Deadline
-        from apps.core.rules import register_rule
 
         # Rule M14: the platform company's results of a focused-check list, from its receipt (CLAIM_FOCUSED_CHECK_DAYS)
         register_rule(analytics.FOCUSED_CHECK_RULE, _("重点核查结果的录入期限（出租汽车企业/平台，规则 M14）"),

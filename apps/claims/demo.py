@@ -9,6 +9,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from apps.core.deadlines import deadline_scan
+from apps.parties.models import Organization, OrganizationKind, User
+from apps.policies.models import Policy
+
 
 def _scenarios(now: dt.datetime) -> list[tuple[str, dict, dict]]:
     h, d = dt.timedelta(hours=1), dt.timedelta(days=1)
@@ -41,10 +45,6 @@ def _scenarios(now: dt.datetime) -> list[tuple[str, dict, dict]]:
 
 
 def seed_demo(stdout) -> None:
-    from apps.core.deadlines import deadline_scan
-    from apps.parties.models import Organization, OrganizationKind, User
-    from apps.policies.models import Policy
-
     from . import services
     from .models import Claim
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.validators import range_constraints
+from apps.policies.models import PolicyKind
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -159,8 +160,6 @@ class Claim(models.Model):
 
     @property
     def is_compulsory(self) -> bool:
-        from apps.policies.models import PolicyKind
-
         return self.policy.kind == PolicyKind.COMPULSORY
 
     @property

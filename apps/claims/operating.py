@@ -22,6 +22,9 @@ import datetime as dt
 from django.utils.translation import gettext as _
 
 from apps.core.deadlines import local_date
+from apps.leads.models import Lead, Penalty, Status
+from apps.policies.verification import verify_vehicle
+from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
 
 from . import conf
 
@@ -38,7 +41,6 @@ def insured_usage_at(policy, at: dt.datetime) -> str:
     """How the claim's own ``policy`` insured the vehicle at ``at``: "operating" | "non_operating" (its usage
     nature insured), "not_in_force" when the policy was not in force then, "not_in_scope" for a vehicle of more
     than 7 seats (rule M1)."""
-    from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
 
     if policy.vehicle.seats is not None and policy.vehicle.seats > VEHICLE_SCOPE_MAX_SEATS:
         return "not_in_scope"
@@ -49,7 +51,6 @@ def insured_usage_at(policy, at: dt.datetime) -> str:
 
 def operating_evidence(claim) -> tuple[str, list[dict]]:
     """(how the claim's own policy insured the vehicle at the accident, evidence that it was operating then)."""
-    from apps.policies.verification import verify_vehicle
 
     vehicle, at = claim.vehicle, claim.occurred_at
     usage = insured_usage_at(claim.policy, at)
@@ -69,7 +70,6 @@ def operating_evidence(claim) -> tuple[str, list[dict]]:
         })
     days = dt.timedelta(days=conf.operating_evidence_days())
     day = local_date(at)
-    from apps.leads.models import Lead, Penalty, Status
 
     for lead in Lead.objects.filter(
         vehicle=vehicle, status__in=[Status.CONFIRMED, Status.DISPOSED], dismissed_reason="",

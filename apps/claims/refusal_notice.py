@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from apps.core import documents
 from apps.core.deadlines import local_date
+from apps.exchange import pdfsign
 
 from .models import Claim
 
@@ -46,7 +47,6 @@ def render_pdf(claim: Claim, *, claimant: str) -> bytes:
 
     if claim.refusal_notice_sent_at is None:
         return render()
-    from apps.exchange import pdfsign
 
     return pdfsign.signed_for(f"claim-refusal-notice:{claim.pk}", organization=claim.insurer, title=TITLE,
                               doc_no=doc_no(claim), render=render, case_ref=claim.number)

@@ -10,14 +10,15 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.leads.risk import register_feature
+from apps.vehicles.usage import NON_OPERATING_NATURES
+
 from .models import Claim
 
 LOOKBACK_DAYS = 365
 
 
 def feature_passenger_signals(at: dt.datetime) -> dict[int, tuple[int, str]]:
-    from apps.vehicles.usage import NON_OPERATING_NATURES
-
     rows = (
         Claim.objects.filter(occurred_at__gt=at - dt.timedelta(days=LOOKBACK_DAYS), occurred_at__lte=at,
                              policy__usage_nature_insured__in=NON_OPERATING_NATURES)
@@ -36,7 +37,5 @@ def feature_passenger_signals(at: dt.datetime) -> dict[int, tuple[int, str]]:
 
 
 def register() -> None:
-    from apps.leads.risk import register_feature
-
     register_feature("claims_passenger_signals", gettext_lazy("按非营运投保但出险带有载客迹象"),
                      feature_passenger_signals, default_weight=1, order=60)

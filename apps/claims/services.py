@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from apps.claims.errors import ErrorCode
 from apps.core.audit import acting_user, audit_record
+from apps.core.crypto import blind_index
 from apps.core.deadlines import (
     SHANGHAI,
     deadline_cancel,
@@ -37,10 +38,12 @@ from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.models import Deadline
 from apps.core.notifications import Text
 from apps.core.textlimits import NOTE_MAX, bound_text
-from apps.core.validators import PAST, check_amount
+from apps.core.validators import PAST, check_amount, normalize_resident_id
 from apps.core.validators import check_instant as check_instant_range
-from apps.parties import rights
+from apps.parties import access, rights
 from apps.parties.models import OrganizationKind
+from apps.policies.models import Policy
+from apps.vehicles.models import Driver
 
 from . import clocks, conf
 from .models import Claim, ClaimProgressNotice
@@ -627,8 +630,6 @@ def claim_progress_notice_record(*, claim: Claim, actor, sent_at: dt.datetime, n
 
 
 def _resolve_row(*, insurer, row: dict) -> dict:
-    from apps.policies.models import Policy
-
     resolved = dict(row)
     number = resolved.pop("policy_number", None)
     if number is not None:
@@ -646,10 +647,6 @@ def _resolve_row(*, insurer, row: dict) -> dict:
 
 
 def _driver_by_number(id_no: str):
-    from apps.core.crypto import blind_index
-    from apps.core.validators import normalize_resident_id
-    from apps.vehicles.models import Driver
-
     try:
         number, _warnings = normalize_resident_id(id_no)
     except ValidationError:
@@ -669,8 +666,6 @@ def _driver_link(id_no: str):
 def driver_find(*, actor, id_no: str):
     """The driver with this ID number if ``actor`` may see that driver (``apps.vehicles.access``), else None — the
     same answer as for a number that is no registered driver's, so it tells nobody more than their ledgers do."""
-    from apps.parties import access
-    from apps.vehicles.models import Driver
 
     rights.require(actor, "vehicles.view_driver", _("您没有查看驾驶员信息的权限。"))
     driver = _driver_by_number(id_no)

@@ -8,6 +8,7 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("投诉举报")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule

@@ -8,11 +8,11 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from apps.parties.models import Organization, OrganizationKind, User
+
 
 @transaction.atomic
 def seed_demo_complaints(stdout) -> None:
-    from apps.parties.models import Organization, OrganizationKind, User
-
     from . import services
     from .models import Complaint
 

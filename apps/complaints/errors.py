@@ -10,7 +10,6 @@ class ErrorCode(models.TextChoices):
 
     FEEDBACK_REQUIRED = "feedback_required", "Feedback to the reporter is required."
     INSURER_REQUIRED = "insurer_required", "The insurer to forward the report to is required."
-    LEADS_UNAVAILABLE = "leads_unavailable", "The leads module is not enabled."
     NO_HANDLER = "no_handler", "No handling organisation is set up yet; the report cannot be received."
     NOT_A_PLATE_REPORT = "not_a_plate_report", (
         "Only a 12328 report about a given number plate can become a lead.")

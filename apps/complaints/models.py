@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from apps.core.crypto import BlindIndexField, EncryptedTextField, mask_name, mask_phone
+from apps.core.deadlines import deadline_for
+from apps.core.notifications import shown
 from apps.core.validators import range_constraints
 
 from . import conf
@@ -146,7 +148,6 @@ class Complaint(models.Model):
         """The clock the handler answers to now: a 12378 complaint's current handling period (rule T4), else the
         12328 feedback clock (rule M16). A 12378 complaint routed before handling periods existed keeps its
         feedback clock."""
-        from apps.core.deadlines import deadline_for
 
         period = self.current_period
         if period is not None:
@@ -197,7 +198,6 @@ class ComplaintEvent(models.Model):
     @property
     def display_note(self) -> str:
         """The note in the active language (a user's note as typed)."""
-        from apps.core.notifications import shown
 
         return shown(self.note, self.note_msg)
 
@@ -240,8 +240,6 @@ class HandlingPeriod(models.Model):
 
     @cached_property
     def deadline(self):
-        from apps.core.deadlines import deadline_for
-
         return deadline_for(rule="complaint.handling", subject=self)
 
 

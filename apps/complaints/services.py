@@ -22,8 +22,11 @@ from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.models import Deadline
 from apps.core.notifications import Text, choice, notify_organization, stored
 from apps.core.validators import normalize_phone, normalize_plate
+from apps.credit.services import credit_proposal_create
+from apps.leads.services import lead_create_from_complaint
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
+from apps.vehicles.models import Vehicle
 
 from . import conf
 from .models import (
@@ -189,7 +192,6 @@ def complaint_submit(*, actor, photos=None, channel: str = Channel.WEB, **report
     if photo_errors:
         _fail({"photos": photo_errors}, _("照片不符合要求，请按提示修改后重新提交。"))
     handler = routed_organization(cleaned["hotline"])
-    from apps.vehicles.models import Vehicle
 
     vehicle = Vehicle.objects.filter(plate=cleaned["plate"]).first() if cleaned["plate"] else None
     now = timezone.now()
@@ -429,8 +431,6 @@ def complaint_resolve(*, actor, complaint: Complaint, finding: str, result: str,
     audit_record(actor=actor, action="complaint.resolve", obj=complaint, detail={"finding": finding})
     subject = _credit_subject(complaint)
     if record_credit and finding in (Finding.SUBSTANTIATED, Finding.PARTLY) and subject is not None:
-        from apps.credit.services import credit_proposal_create
-
         # rule M2: the competent association decides the entry; the handler proposes it
         proposal = credit_proposal_create(
             subject=subject, event="complaint_substantiated",
@@ -664,10 +664,6 @@ def complaint_to_lead(*, actor, complaint: Complaint):
         raise ApplicationError(_("只有针对具体车辆号牌的 12328 举报可以转为线索。"), code=ErrorCode.NOT_A_PLATE_REPORT)
     if complaint.lead_id:
         raise ConflictError(_("该举报已转为线索（编号 %(id)s）。") % {"id": complaint.lead_id})
-    try:
-        from apps.leads.services import lead_create_from_complaint
-    except ImportError:  # pragma: no cover - the leads app ships the service
-        raise ApplicationError(_("线索功能尚未启用。"), code=ErrorCode.LEADS_UNAVAILABLE) from None
     from django.core.files import File
 
     files = [File(photo.file.open("rb"), name=f"{complaint.tracking_no}-{n}.{photo.extension}")

@@ -8,6 +8,7 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("联合检查与行业培训")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule

@@ -9,12 +9,12 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from apps.parties.models import Organization, OrganizationKind
+from apps.parties.rights import SystemActor
+
 
 @transaction.atomic
 def seed_demo_inspections(stdout) -> None:
-    from apps.parties.models import Organization, OrganizationKind
-    from apps.parties.rights import SystemActor
-
     from . import services
     from .models import Conclusion, Inspection, Training
 

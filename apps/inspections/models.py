@@ -21,6 +21,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.deadlines import deadline_for
 from apps.core.validators import range_constraints
 from apps.parties.models import OrganizationKind
 
@@ -182,8 +183,6 @@ class InspectionNotice(models.Model):
 
     @cached_property
     def rectification_deadline(self):
-        from apps.core.deadlines import deadline_for
-
         from .services import RECTIFICATION_RULE
 
         return deadline_for(rule=RECTIFICATION_RULE, subject=self)

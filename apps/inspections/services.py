@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from apps.core.audit import acting_user, audit_record
-from apps.core.deadlines import deadline_for, deadline_meet, deadline_start
+from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.notifications import Text, choice, notify_organization
+from apps.credit.models import CreditEvent
+from apps.credit.services import credit_proposal_create
 from apps.inspections.errors import ErrorCode
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
@@ -378,9 +380,6 @@ def notice_close(*, actor, notice: InspectionNotice, result: str, note: str) -> 
 def _propose_credit_entry(notice: InspectionNotice, *, actor, deadline):
     """Not rectified within the period (rule M17): the party is proposed for an entry into its credit file, which
     the competent association decides (rule M2) — the proposal links the notice; nothing is written directly."""
-    from apps.core.deadlines import local_date
-    from apps.credit.models import CreditEvent
-    from apps.credit.services import credit_proposal_create
 
     return credit_proposal_create(
         actor=actor, subject=notice.party, event=CreditEvent.INSPECTION_NOT_RECTIFIED, severity="moderate",

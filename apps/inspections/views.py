@@ -18,6 +18,7 @@ from apps.core.actions import apply_errors, form_action
 from apps.core.audit import audit_record
 from apps.core.errors import ApplicationError
 from apps.core.errors import ErrorCode as CoreErrorCode
+from apps.credit.models import CreditProposal
 from apps.parties import access, rights
 from apps.parties.models import OrganizationKind
 
@@ -207,8 +208,6 @@ def _notice_context(request, notice: InspectionNotice, *, report_form=None, clos
 def _credit_proposal(user, notice: InspectionNotice):
     """The credit proposal a notice closed as not rectified made (rule M2), if the user may see it."""
     from django.contrib.contenttypes.models import ContentType
-
-    from apps.credit.models import CreditProposal
 
     if notice.result != RectificationResult.NOT_RECTIFIED or not rights.may(user, "credit.view_creditproposal"):
         return None

@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.models import Deadline
 from apps.core.throttles import personal_data_rate
 from apps.parties.scoping import ScopedReadOnlyViewSet
 
@@ -35,8 +36,6 @@ def _periods_attach_deadlines(complaints) -> None:
     """Fill each handling period's ``deadline`` for a page of complaints (their ``periods`` prefetched) with one
     query, instead of one per period."""
     from django.contrib.contenttypes.models import ContentType
-
-    from apps.core.models import Deadline
 
     from ..models import HandlingPeriod
 
