@@ -8,6 +8,7 @@ class LeadsConfig(AppConfig):
     verbose_name = _("线索")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
@@ -60,6 +61,7 @@ def _home_worklist(request) -> dict:
 
 def _home_risk_runs(request) -> dict:
     """The insurance association's risk-model runs (rule M8): the latest ones and the previews not yet confirmed."""
+    # in the body: apps.py is imported before the models are loaded
     from apps.parties import access
 
     from .models import RiskModelRun

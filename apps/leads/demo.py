@@ -9,11 +9,10 @@ from django.utils.translation import gettext_noop
 from apps.core.notifications import Text
 from apps.parties.models import OrganizationKind, User
 from apps.parties.rights import SystemActor
+from apps.vehicles.models import Vehicle
 
 
 def seed_demo(stdout) -> None:
-    from apps.vehicles.models import Vehicle
-
     from . import conf, services
     from .models import Lead, RiskModelWeights
 

@@ -26,11 +26,16 @@ import logging
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from apps.core.deadlines import deadline_start
 from apps.core.errors import ApplicationError
 from apps.core.notifications import Text, notify_organization
-from apps.exchange.registry import IngestRejected
+from apps.exchange.registry import IngestRejected, register_kind
 from apps.parties.models import Organization, OrganizationKind
 from apps.parties.rights import SystemActor
+from apps.policies.models import Policy
+from apps.policies.services import endorsement_clock_start
+from apps.rescissions.services import rescission_open
+from apps.vehicles.usage import OPERATING_NATURES
 
 from . import services
 from .models import (
@@ -55,16 +60,12 @@ def _delivery(batch) -> SystemActor:
 
 
 def _policies(ids):
-    from apps.policies.models import Policy
-
     return Policy.objects.select_related("insurer", "vehicle").in_bulk(list(ids))
 
 
 def _open_rescission(*, actor, policy, trigger: str, trigger_ref: str, known_at: dt.datetime) -> str | None:
     """Rule M12: the insurer's receipt starts its 30-day clock. Returns the case number, or None when no case
     can be opened (the policy is no longer active: there is nothing left to rescind)."""
-    from apps.policies.models import Policy
-    from apps.rescissions.services import rescission_open
 
     if policy.status != Policy.Status.ACTIVE:
         return None
@@ -80,8 +81,6 @@ def _open_rescission(*, actor, policy, trigger: str, trigger_ref: str, known_at:
 def _worklist_item(*, insurer: Organization, row: dict, kind: str, receipt_at: dt.datetime, policy, actor, **links):
     """The insurer's row; its receipt starts the insurer's answer clock (``lead.worklist_answer``, M8) and, for an
     endorsement item (M6), the endorsement clock of the policy (``policy.endorsement``, met by its endorsement)."""
-    from apps.core.deadlines import deadline_start
-    from apps.policies.services import endorsement_clock_start
 
     item, created = InsurerWorklistItem.objects.get_or_create(
         insurer=insurer, row_key=row["row_key"],
@@ -270,8 +269,6 @@ def ingest_penalties(batch, rows: list[dict], receipt_at: dt.datetime) -> list[s
 
 def _relay_penalties(batch, rows: list[dict], receipt_at: dt.datetime) -> list[str]:
     """At the regulator: forward each penalty to every insurer holding a policy in force on the vehicle."""
-    from apps.policies.models import Policy
-    from apps.vehicles.usage import OPERATING_NATURES
 
     if batch.sender.kind != OrganizationKind.TRANSPORT:
         raise IngestRejected(_("处罚决定只能由交通运输部门推送。"), code="penalty_sender")
@@ -367,7 +364,6 @@ KINDS = {
 
 def register() -> None:
     """Called from the app's ready(): the exchange routes these kinds to the handlers above."""
-    from apps.exchange.registry import register_kind
 
     for kind, (handler, options) in KINDS.items():
         register_kind(kind, handler, **options)

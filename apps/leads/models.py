@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.notifications import shown
 from apps.core.validators import range_constraints
 
 
@@ -213,7 +214,6 @@ class Lead(models.Model):
     @property
     def display_evidence(self) -> str:
         """The evidence in the active language (typed evidence as typed)."""
-        from apps.core.notifications import shown
 
         return shown(self.evidence, self.evidence_msg)
 
@@ -271,7 +271,6 @@ class LeadEvent(models.Model):
     @property
     def display_note(self) -> str:
         """The note in the active language (a typed note as typed)."""
-        from apps.core.notifications import shown
 
         return shown(self.note, self.note_msg)
 
@@ -572,7 +571,6 @@ class RiskModelWeights(models.Model):
     @property
     def display_note(self) -> str:
         """The note in the active language (a typed note as typed)."""
-        from apps.core.notifications import shown
 
         return shown(self.note, self.note_msg)
 
@@ -626,7 +624,6 @@ class RiskModelRun(models.Model):
 def shown_reasons(reasons: list) -> list[dict]:
     """Risk-model reasons (``{"feature", "label", "text", "points", …}``) with ``text`` and ``label`` in the active
     language where the reason keeps their messages (``text_msg``, ``label_msg``; issue 16), else as stored."""
-    from apps.core.notifications import shown
 
     return [{**reason, "text": shown(reason.get("text", ""), reason.get("text_msg")),
              "label": shown(reason.get("label", ""), reason.get("label_msg"))} for reason in reasons or []]

@@ -42,7 +42,11 @@ from apps.core.errors import ConflictError, PermissionDeniedError
 from apps.core.notifications import Text, notify_organization, stored
 from apps.core.registry import Registry
 from apps.leads.errors import ErrorCode
-from apps.parties.models import OrganizationKind
+from apps.parties.models import Organization, OrganizationKind
+from apps.policies.models import Policy
+from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
+from apps.vehicles.models import OperatingPermit, Vehicle
+from apps.vehicles.usage import NON_OPERATING_NATURES
 
 from . import conf, services
 from .models import Direction, Lead, RiskModelRun, RiskModelWeights, RiskScore, Source, Status
@@ -91,9 +95,6 @@ def effective_weights(version: RiskModelWeights | None) -> tuple[dict[str, Decim
 
 
 def _non_operating_in_force(at: dt.datetime):
-    from apps.policies.models import Policy
-    from apps.vehicles.usage import NON_OPERATING_NATURES
-
     return Policy.objects.filter(Policy.in_force_q(at), usage_nature_insured__in=NON_OPERATING_NATURES)
 
 
@@ -111,7 +112,6 @@ def feature_non_operating_in_ledger(at: dt.datetime) -> dict:
 
 def feature_non_operating_with_permit(at: dt.datetime) -> dict:
     """A vehicle holding a valid operating permit but insured as non-operating (rule M6, M8)."""
-    from apps.vehicles.models import OperatingPermit
 
     day = local_date(at)
     valid = OperatingPermit.objects.filter(vehicle_id=OuterRef("vehicle_id"), valid_from__lte=day, valid_to__gte=day).filter(
@@ -189,8 +189,6 @@ def risk_model_run(*, actor, at: dt.datetime | None = None) -> RiskModelRun:
     which leaves the preview for the staff to confirm."""
     organization = services.acting_party(actor, "leads.add_riskmodelrun", OrganizationKind.INSURANCE_ASSOCIATION,
                                          _("只有保险行业协会可以运行风险识别模型。"))
-    from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
-    from apps.vehicles.models import Vehicle
 
     at = at or timezone.now()
     version = weights_in_use()
@@ -244,8 +242,6 @@ class RunPreview:
 
     @property
     def recipient_name(self) -> str:
-        from apps.parties.models import Organization
-
         org = Organization.objects.filter(kind=OrganizationKind.TRANSPORT, is_active=True).order_by("id").first()
         return org.name if org else ""
 
@@ -282,7 +278,6 @@ def risk_model_run_confirm(*, actor, run: RiskModelRun, digest: str) -> RiskMode
     preview = risk_model_preview(run)
     if (digest or "") != preview.digest:
         raise ConflictError(_("预览之后拟推送的内容已有变化，请重新预览后再确认。"), code=ErrorCode.PREVIEW_STALE)
-    from apps.vehicles.models import Vehicle
 
     vehicles = Vehicle.objects.in_bulk([row["vehicle_id"] for row in preview.rows])
     scores = RiskScore.objects.in_bulk([row["score_id"] for row in preview.rows])

@@ -45,6 +45,10 @@ from apps.exchange.services import batch_send
 from apps.leads.errors import ErrorCode
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
+from apps.policies.models import Policy
+from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
+from apps.vehicles.models import OperatingPermit, Vehicle
+from apps.vehicles.usage import NON_OPERATING_NATURES, UsageNature
 
 from . import services
 from .models import LawfulListRun, ScreeningFinding
@@ -70,7 +74,6 @@ class Hit:
 def lawful_list_rows(at: dt.datetime) -> list[dict]:
     """Every vehicle with a permit valid at ``at`` (Asia/Shanghai date; not revoked by then), one row each with
     its longest-valid permit."""
-    from apps.vehicles.models import OperatingPermit
 
     day = local_date(at)
     permits = (
@@ -122,10 +125,6 @@ def screen(entries: Sequence[tuple[int, int | None]], at: dt.datetime) -> tuple[
     compulsory insurance for every vehicle, which the list does not need and which takes about three times
     as long on 100,000 vehicles.
     """
-    from apps.policies.models import Policy
-    from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
-    from apps.vehicles.models import Vehicle
-    from apps.vehicles.usage import NON_OPERATING_NATURES
 
     permit_of = dict(entries)
     # "= ANY(array)": one parameter whatever the list's length, and PostgreSQL sizes the array for its plan.
@@ -154,7 +153,6 @@ def screen(entries: Sequence[tuple[int, int | None]], at: dt.datetime) -> tuple[
 
 def _finding_texts(at: dt.datetime):
     """``text(hit, row)`` with the labels and templates looked up once for the whole list."""
-    from apps.vehicles.usage import UsageNature
 
     at_text = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
     usage = {value: str(label) for value, label in UsageNature.choices}
@@ -172,8 +170,6 @@ def _finding_texts(at: dt.datetime):
 
 def _scope_counts(vehicle_ids: list[int]) -> tuple[int, int]:
     """How many listed vehicles the register knows, and how many of them are outside rule M1's scope."""
-    from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
-    from apps.vehicles.models import Vehicle
 
     listed = RawSQL('"vehicles_vehicle"."id" = ANY(%s::bigint[])', [vehicle_ids], output_field=BooleanField())
     totals = Vehicle.objects.filter(listed).aggregate(

@@ -7,7 +7,12 @@ from collections import Counter
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from apps.credit.models import CreditProposal
+from apps.exchange.models import Batch
 from apps.parties import access
+from apps.policies.models import Policy
+from apps.rescissions.models import OPEN_STATUSES, RescissionCase, Trigger
+from apps.vehicles.models import OperatingPermit, Vehicle
 
 from .models import (
     Direction,
@@ -97,7 +102,6 @@ def lead_worklist_items(*, user, lead: Lead) -> QuerySet:
 def lead_spawned_cases(*, user, lead: Lead) -> QuerySet:
     """The rescission cases this lead gave rise to (the lead's confirmation, or a penalty decided on it, relayed
     to the insurer), in the user's audience, with their live status."""
-    from apps.rescissions.models import RescissionCase
 
     return (access.visible(user, RescissionCase).filter(_spawned_cases_q(lead))
             .select_related("insurer", "policy").order_by("id"))
@@ -105,7 +109,6 @@ def lead_spawned_cases(*, user, lead: Lead) -> QuerySet:
 
 def _spawned_cases_q(lead: Lead) -> Q:
     """The rescission cases a lead gave rise to: its confirmation, or a penalty decided on it, relayed."""
-    from apps.rescissions.models import Trigger
 
     decisions = set(Penalty.objects.filter(lead=lead).values_list("decision_no", flat=True))
     if lead.penalty_id:
@@ -118,8 +121,6 @@ def lead_disposal_pending(lead: Lead) -> dict:
     """What a disposed lead still waits for: its rescission cases not yet decided by their insurers (rule M12) and
     its credit proposal not yet decided by the association (rule M2). Counts only, whoever reads the lead: the
     lead's sender pushed those consequences and may know whether they are done, not what the cases contain."""
-    from apps.credit.models import CreditProposal
-    from apps.rescissions.models import OPEN_STATUSES, RescissionCase
 
     if lead.status != Status.DISPOSED:
         return {"cases": 0, "proposals": 0, "undelivered": 0, "any": False}
@@ -129,8 +130,6 @@ def lead_disposal_pending(lead: Lead) -> dict:
         status=CreditProposal.Status.PENDING).count()
     undelivered = 0
     if Disposal.RESCISSION in (lead.disposals or []):  # the finding pushed towards the insurers: not yet arrived?
-        from apps.exchange.models import Batch
-
         sent = [batch for event in lead.events.filter(action="disposed")
                 for batch in (event.detail or {}).get("check_result_batches", [])]
         undelivered = Batch.objects.filter(pk__in=sent).exclude(state=Batch.State.DELIVERED).count()
@@ -140,8 +139,6 @@ def lead_disposal_pending(lead: Lead) -> dict:
 
 def vehicle_picture(*, user, lead: Lead) -> dict:
     """What the platform knows about the lead's vehicle, each part narrowed to the user's audience."""
-    from apps.policies.models import Policy
-    from apps.vehicles.models import OperatingPermit, Vehicle
 
     if lead.vehicle_id is None:
         return {"known": False}

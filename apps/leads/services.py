@@ -24,16 +24,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from apps.core.audit import acting_user, audit_record
-from apps.core.deadlines import local_date
+from apps.core.deadlines import deadline_for, deadline_meet, deadline_start, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.errors import ErrorCode as CoreErrorCode
-from apps.core.notifications import Text, joined, quoted, stored
+from apps.core.notifications import Text, joined, notify_organization, quoted, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_amount, check_date, normalize_plate
+from apps.credit.models import CreditEvent
+from apps.credit.services import credit_proposal_create
 from apps.exchange.services import batch_send
 from apps.leads.errors import ErrorCode
 from apps.parties import rights
 from apps.parties.models import Organization, OrganizationKind
+from apps.policies.models import Policy
+from apps.policies.verification import verify_vehicle
+from apps.vehicles.services import vehicle_find
+from apps.vehicles.usage import NON_OPERATING_NATURES
 
 from . import conf
 from .models import (
@@ -178,8 +184,6 @@ def _as_plate(plate: str) -> str:
 
 
 def _vehicle_for(plate: str):
-    from apps.vehicles.services import vehicle_find
-
     return vehicle_find(plate=plate)
 
 
@@ -437,7 +441,6 @@ WORKLIST_ANSWER_RULE = "lead.worklist_answer"  # rule M8: the insurer's answer t
 def verify_insurance(lead: Lead, at: dt.datetime):
     """How the lead's vehicle is insured at ``at`` (the registers' ONE verification service): ``(finding, detail,
     policies)``. A plate unknown to the platform has no policy on it."""
-    from apps.policies.verification import verify_vehicle
 
     if lead.vehicle_id is None:
         vehicle = _vehicle_for(lead.plate)
@@ -509,8 +512,6 @@ def lead_offline_check_request(*, actor, lead: Lead, note: str) -> Lead:
     """verified → offline_check at the regulator's request (rules M2, M4: the offline check and the finding are
     transport's). Transport sees the request in its inbox; its clock (``LEAD_OFFLINE_CHECK_DAYS`` natural days,
     rule ``lead.offline_check``) is met when it records its finding."""
-    from apps.core.deadlines import deadline_start
-    from apps.core.notifications import Text, notify_organization
 
     lead = _lock(lead)
     _require_regulator_recipient(actor, lead, "leads.request_offline_check",
@@ -560,7 +561,6 @@ def lead_check_record(
     each insurer of such a policy in force — the only trigger of those consequence pushes; any other defined lead
     waits for ``lead_dispose``.
     """
-    from apps.core.deadlines import deadline_for, deadline_meet
 
     lead = _lock(lead)
     transport = _require_transport(actor, lead, _("只有交通运输部门可以界定非法营运。"))
@@ -631,8 +631,6 @@ def _check_result_rows(lead: Lead, policies, penalty: Penalty | None = None) -> 
 
 def _non_operating_policies_in_force(vehicle, at: dt.datetime):
     """Policies in force at ``at`` insured as non-operating: those whose insurers may rescind (rule M12)."""
-    from apps.policies.models import Policy
-    from apps.vehicles.usage import NON_OPERATING_NATURES
 
     if vehicle is None:
         return []
@@ -681,9 +679,6 @@ def lead_dispose(
             detail["check_result_batches"] = [str(b.pk) for b in batches]
             detail["policies"] = [p.number for p in policies]
         if credit_record and lead.vehicle_id:
-            from apps.credit.models import CreditEvent
-            from apps.credit.services import credit_proposal_create
-
             # rule M2: the insurance association keeps the vehicle's credit file; the lead's recipient proposes
             proposal = credit_proposal_create(
                 subject=lead.vehicle, event=CreditEvent.LEAD_CONFIRMED, severity="serious", source=lead,
@@ -875,7 +870,6 @@ def worklist_item_answer(*, actor, item: InsurerWorklistItem, answer: str, note:
     item.save(update_fields=["state", "answer", "answer_note", "answered_at", "answered_by"])
     audit_record(actor=actor, action="lead.worklist_answer", obj=item, organization=item.insurer,
                  detail={"answer": answer, "row_key": item.row_key})
-    from apps.core.deadlines import deadline_for, deadline_meet
 
     clock = deadline_for(rule=WORKLIST_ANSWER_RULE, subject=item)
     if clock is not None and clock.met_at is None:

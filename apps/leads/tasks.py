@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from apps.parties.models import OrganizationKind
+from apps.parties.rights import SystemActor
+
 
 @shared_task(name="apps.leads.tasks.push_lawful_list", acks_late=True)
 def push_lawful_list() -> dict:
     """Rule M6: Celery beat pushes the lawful operating vehicle list (every LAWFUL_LIST_PUSH_SECONDS)."""
-    from apps.parties.models import OrganizationKind
-    from apps.parties.rights import SystemActor
 
     from .screening import lawful_list_push
     from .services import organization_of_kind
@@ -23,8 +24,6 @@ def push_lawful_list() -> dict:
 def run_risk_model() -> dict:
     """Rule M8: Celery beat runs the risk identification model (every RISK_MODEL_RUN_SECONDS). The run is a
     preview: association staff confirm it before any lead is sent to transport."""
-    from apps.parties.models import OrganizationKind
-    from apps.parties.rights import SystemActor
 
     from .risk import risk_model_run
     from .services import organization_of_kind

@@ -16,10 +16,12 @@ from django.views.decorators.http import require_POST
 from apps.core.actions import form_action, refuse
 from apps.core.deadlines import deadline_for
 from apps.core.errors import ApplicationError
+from apps.core.models import Deadline
 from apps.core.pagination import BoundedPaginator
 from apps.core.redirects import safe_next
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
+from apps.policies.services import ENDORSEMENT_RULE
 
 from . import forms, risk, selectors, services
 from . import screening as screening_services
@@ -396,9 +398,6 @@ def penalty_detail(request, pk: int):
 def _with_clocks(page):
     """Each item of the page with its answer clock (M8) and, for an endorsement item, its endorsement clock (M6)."""
     from django.contrib.contenttypes.models import ContentType
-
-    from apps.core.models import Deadline
-    from apps.policies.services import ENDORSEMENT_RULE
 
     page.object_list = list(page.object_list)
     clocks = Deadline.objects.filter(
