@@ -8,6 +8,7 @@ class DashboardConfig(AppConfig):
     verbose_name = _("工作台与报表")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from apps.core import navigation
         from apps.parties.models import Role
 

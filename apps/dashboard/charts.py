@@ -14,6 +14,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.claims.selectors import sla_insurers_for
+from apps.complaints.models import Complaint
+from apps.credit.models import SupervisoryAction
+from apps.leads.models import Direction, Lead, Penalty, ScreeningFinding
+from apps.parties.models import OrganizationKind
+from apps.rescissions.models import RescissionCase
+from apps.ridehailing.metrics import compliance_rates
+
 from . import selectors
 from .periods import Period, month_label
 
@@ -58,14 +66,10 @@ def _pct(value: float | None) -> float | str:
 
 
 def _funnel_available(user) -> bool:
-    from apps.leads.models import Lead
-
     return selectors.audience_open(user, Lead)
 
 
 def _funnel(user, period: Period) -> ChartData:
-    from apps.leads.models import Direction
-
     rows = selectors.lead_funnel(user, period)
     table = [{
         "month": month_label(r.month), "direction": r.direction_label, "identified": r.identified,
@@ -92,8 +96,6 @@ def _funnel(user, period: Period) -> ChartData:
 
 
 def _rescissions_available(user) -> bool:
-    from apps.rescissions.models import RescissionCase
-
     return selectors.audience_open(user, RescissionCase)
 
 
@@ -124,8 +126,6 @@ def _rescissions(user, period: Period) -> ChartData:
 
 
 def _claims_available(user) -> bool:
-    from apps.claims.selectors import sla_insurers_for
-
     return sla_insurers_for(user) != []
 
 
@@ -161,8 +161,6 @@ def _claims(user, period: Period) -> ChartData:
 
 
 def _complaints_available(user) -> bool:
-    from apps.complaints.models import Complaint
-
     return selectors.audience_open(user, Complaint)
 
 
@@ -188,8 +186,6 @@ def _complaints(user, period: Period) -> ChartData:
 
 
 def _screening_available(user) -> bool:
-    from apps.leads.models import ScreeningFinding
-
     return selectors.audience_open(user, ScreeningFinding)
 
 
@@ -221,9 +217,6 @@ def _screening(user, period: Period) -> ChartData:
 
 
 def _sanctions_available(user) -> bool:
-    from apps.credit.models import SupervisoryAction
-    from apps.leads.models import Penalty
-
     return selectors.audience_open(user, SupervisoryAction) or selectors.audience_open(user, Penalty)
 
 
@@ -244,14 +237,10 @@ def _sanctions(user, period: Period) -> ChartData:
 
 
 def _ridehailing_available(user) -> bool:
-    from apps.parties.models import OrganizationKind
-
     return bool(user.is_superuser or user.kind in (OrganizationKind.TRANSPORT, OrganizationKind.REGULATOR))
 
 
 def _ridehailing(user, period: Period) -> ChartData:
-    from apps.ridehailing.metrics import compliance_rates
-
     rows = compliance_rates(period.first, period.last)
     table = [{"month": month_label(r.month), "company": r.company, "company_id": r.company_id,
               "vehicles": r.vehicles, "compliant_vehicles": r.compliant_vehicles, "vehicle_share": _pct(

@@ -21,9 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError, PermissionDeniedError
+from apps.core.exports import cells
+from apps.credit.models import ActionKind
 from apps.dashboard.errors import ErrorCode
+from apps.inspections.selectors import month_summary
+from apps.leads.models import Direction, Lead
 from apps.parties import access
 from apps.parties.models import OrganizationKind
+from apps.rescissions.models import OPEN_STATUSES, RescissionCase
+from apps.ridehailing.metrics import compliance_rates
 
 from . import conf, selectors, svg
 from .charts import BAD, FUNNEL_COLOURS, LATE, OK, OPEN, PALETTE
@@ -140,8 +146,6 @@ def compile_report(*, user, month: dt.date) -> JointReport:
     """The figures of ``month`` for the joint report; ``user`` must be one of the READERS (checked here)."""
     if not may_read(user):
         raise PermissionDeniedError(_("只有交通运输局、金融监管分局和保险行业协会可以查看联合监管月报。"))
-    from apps.leads.models import Direction, Lead
-    from apps.rescissions.models import OPEN_STATUSES, RescissionCase
 
     reader = JOINT_READER
     period = month_period(month)
@@ -163,10 +167,8 @@ def compile_report(*, user, month: dt.date) -> JointReport:
     report.sanctions = list(selectors.sanctions_issued(reader, period))
     report.sanction_counts = selectors.sanctions_over_time(reader, period)[0].counts
     report.penalties = selectors.penalties_decided(reader, period)
-    from apps.inspections.selectors import month_summary
 
     report.inspections = month_summary(reader, period)
-    from apps.ridehailing.metrics import compliance_rates
 
     report.ridehailing = compliance_rates(month, month)
 
@@ -210,8 +212,6 @@ def compile_report(*, user, month: dt.date) -> JointReport:
 
 
 def report_charts(report: JointReport) -> dict[str, str]:
-    from apps.leads.models import Direction
-
     funnel_groups = []
     for direction in Direction.values:
         row = next(r for r in report.funnel if r.direction == direction)
@@ -298,8 +298,6 @@ def claims_rows(report: JointReport, *, per_rule: bool = False) -> list[dict]:
 
 
 def render_html(report: JointReport, *, for_pdf: bool) -> str:
-    from apps.credit.models import ActionKind
-
     return render_to_string("dashboard/report_document.html", {
         "report": report, "charts": report_charts(report), "for_pdf": for_pdf,
         "rescission_rows": rescission_rows(report), "claims_rows": claims_rows(report),
@@ -322,9 +320,6 @@ def render_xlsx(report: JointReport) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
-
-    from apps.core.exports import cells
-    from apps.credit.models import ActionKind
 
     workbook = Workbook()
     workbook.remove(workbook.active)

@@ -17,10 +17,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.claims.selectors import sla_table, withdrawn_clocks_q
+from apps.complaints.models import Complaint, Finding, Hotline
+from apps.complaints.models import Status as ComplaintStatus
+from apps.complaints.services import breached_complaint_ids
+from apps.core import subjects
 from apps.core.deadlines import SHANGHAI, end_of_day
 from apps.core.models import Deadline
+from apps.credit.models import ActionKind, SupervisoryAction
+from apps.leads.models import Direction, LawfulListRun, Lead, Outcome, Penalty, ScreeningFinding
 from apps.parties import access
 from apps.parties.models import OrganizationKind
+from apps.rescissions.access import is_watcher
+from apps.rescissions.models import DECIDED_STATUSES, OPEN_STATUSES, RescissionCase
+from apps.rescissions.models import Status as CaseStatus
+from apps.rescissions.selectors import ComplianceRow, Epoch, Median, compliance_rows
 
 from .periods import Period
 
@@ -48,8 +59,6 @@ class FunnelRow:
 
     @property
     def direction_label(self) -> str:
-        from apps.leads.models import Direction
-
         return str(Direction(self.direction).label)
 
     @property
@@ -66,7 +75,6 @@ FUNNEL_STAGES = (
 def lead_funnel(user, period: Period) -> list[FunnelRow]:
     """Per month and direction: leads raised, then verified (insurance checked on receipt), checked offline
     (confirmed or dismissed) and disposed (the loop closed, rule M4). Zero-filled for every month and direction."""
-    from apps.leads.models import Direction, Lead, Outcome
 
     qs = access.visible(user, Lead).filter(created_at__gte=period.start, created_at__lt=period.end)
     figures = {
@@ -98,8 +106,6 @@ def rescission_timeliness(user, period: Period) -> list:
 
     The regulator and the insurance association get the rescissions app's own compliance table; an insurer gets
     its own row only (same definitions, over the cases in its audience)."""
-    from apps.rescissions.access import is_watcher
-    from apps.rescissions.selectors import compliance_rows
 
     if is_watcher(user):
         return compliance_rows(user, date_from=period.start_date, date_to=period.end_date)
@@ -113,9 +119,6 @@ def _own_compliance_row(user, period: Period):
     watchers), with the same counts over the cases the access module gives the insurer."""
     from django.db.models import DurationField, ExpressionWrapper
 
-    from apps.rescissions.models import DECIDED_STATUSES, OPEN_STATUSES, RescissionCase, Status
-    from apps.rescissions.selectors import ComplianceRow, Epoch, Median
-
     qs = access.visible(user, RescissionCase).filter(known_at__gte=period.start, known_at__lt=period.end)
     duration = ExpressionWrapper(F("decided_at") - F("known_at"), output_field=DurationField())
     decided = Q(status__in=DECIDED_STATUSES)
@@ -124,8 +127,8 @@ def _own_compliance_row(user, period: Period):
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
         decided=Count("id", filter=decided),
         decided_in_time=Count("id", filter=decided & Q(decision_recorded_at__lte=F("deadline_at"))),
-        lapsed=Count("id", filter=Q(status=Status.LAPSED)),
-        rescinded=Count("id", filter=Q(status=Status.RESCINDED)),
+        lapsed=Count("id", filter=Q(status=CaseStatus.LAPSED)),
+        rescinded=Count("id", filter=Q(status=CaseStatus.RESCINDED)),
         median_seconds=Median(Epoch(duration), filter=decided),
     )
     seconds = f.pop("median_seconds")
@@ -139,7 +142,6 @@ def _own_compliance_row(user, period: Period):
 def claims_sla(user, period: Period) -> list:
     """The claims app's SLA table for clocks started in the period (an insurer: its own row; the taxi
     association and the supervisors of claims: every insurer's)."""
-    from apps.claims.selectors import sla_table
 
     return sla_table(user=user, start=period.start_date, end=period.end_date)
 
@@ -162,14 +164,10 @@ class ComplaintSummary:
 
     @property
     def hotline_label(self) -> str:
-        from apps.complaints.models import Hotline
-
         return str(Hotline(self.hotline).label)
 
 
 def outcome_label(outcome: str) -> str:
-    from apps.complaints.models import Finding
-
     if outcome == IN_PROGRESS:
         return _("办理中")
     if outcome in Finding.values:
@@ -178,19 +176,15 @@ def outcome_label(outcome: str) -> str:
 
 
 def outcome_keys() -> list[str]:
-    from apps.complaints.models import Finding
-
     return [*Finding.values, "", IN_PROGRESS]
 
 
 def complaint_summary(user, period: Period) -> list[ComplaintSummary]:
     """Per hotline, reports received in the period: how many are still in progress, resolved (by finding),
     answered to the reporter, and answered after the feedback deadline (rule M16). Only hotlines with reports."""
-    from apps.complaints.models import Complaint, Status
-    from apps.complaints.services import breached_complaint_ids
 
     qs = access.visible(user, Complaint).filter(received_at__gte=period.start, received_at__lt=period.end)
-    done = (Status.RESOLVED, Status.FEEDBACK_GIVEN)
+    done = (ComplaintStatus.RESOLVED, ComplaintStatus.FEEDBACK_GIVEN)
     by_hotline: dict[str, ComplaintSummary] = {}
     for hotline, status, finding, n in qs.values_list("hotline", "status", "finding").annotate(n=Count("id")).order_by():
         row = by_hotline.setdefault(hotline, ComplaintSummary(hotline))
@@ -201,7 +195,7 @@ def complaint_summary(user, period: Period) -> list[ComplaintSummary]:
         else:
             row.in_progress += n
             row.outcomes[IN_PROGRESS] = row.outcomes.get(IN_PROGRESS, 0) + n
-        if status == Status.FEEDBACK_GIVEN:
+        if status == ComplaintStatus.FEEDBACK_GIVEN:
             row.feedback_given += n
     # the 12328 feedback clock (M16) or a 12378 handling period's clock (T4)
     late = qs.filter(pk__in=breached_complaint_ids(access.visible(user, Deadline)))
@@ -226,8 +220,6 @@ class ScreeningRow:
 
 
 def screening_over_time(user, period: Period) -> list[ScreeningRow]:
-    from apps.leads.models import LawfulListRun, ScreeningFinding
-
     Kind = ScreeningFinding.Kind
     findings = access.visible(user, ScreeningFinding).filter(
         run__listed_on__gte=period.start_date, run__listed_on__lte=period.end_date)
@@ -266,7 +258,6 @@ class ScreeningInsurerRow:
 
 def screening_by_insurer(user, period: Period) -> list[ScreeningInsurerRow]:
     """Vehicles on the lawful list insured as non-operating, per insurer of the policy (rule M6, M8)."""
-    from apps.leads.models import ScreeningFinding
 
     rows = (access.visible(user, ScreeningFinding)
             .filter(run__listed_on__gte=period.start_date, run__listed_on__lte=period.end_date,
@@ -282,8 +273,6 @@ TRANSPORT_PENALTY = "transport_penalty"
 
 
 def sanction_kinds() -> list[tuple[str, str]]:
-    from apps.credit.models import ActionKind
-
     return [*((k, str(label)) for k, label in ActionKind.choices), (TRANSPORT_PENALTY, _("交通运输行政处罚决定"))]
 
 
@@ -300,8 +289,6 @@ class SanctionRow:
 def sanctions_over_time(user, period: Period) -> list[SanctionRow]:
     """Supervisory actions issued (recorded) per month and kind, and transport's penalty decisions by the month
     they were decided (rules M7, M15)."""
-    from apps.credit.models import SupervisoryAction
-    from apps.leads.models import Penalty
 
     counts: dict[tuple[dt.date, str], int] = defaultdict(int)
     for month, kind, n in (
@@ -321,7 +308,6 @@ def sanctions_over_time(user, period: Period) -> list[SanctionRow]:
 
 def sanctions_issued(user, period: Period):
     """The supervisory actions recorded in the period, with their target and issuer (organisations only)."""
-    from apps.credit.models import SupervisoryAction
 
     return (access.visible(user, SupervisoryAction).filter(created_at__gte=period.start, created_at__lt=period.end)
             .select_related("target", "issued_by").order_by("created_at", "id"))
@@ -330,8 +316,6 @@ def sanctions_issued(user, period: Period):
 def penalties_decided(user, period: Period) -> dict:
     """Transport's penalty decisions in the period: how many, on vehicles / companies, and the fines' total."""
     from django.db.models import Sum
-
-    from apps.leads.models import Penalty
 
     qs = access.visible(user, Penalty).filter(decided_on__gte=period.start_date, decided_on__lte=period.end_date)
     return qs.aggregate(
@@ -352,7 +336,6 @@ def deadlines_due(user, *, when: str = "all", scope: str = "mine", rule: str = "
     lists instead the clocks closed because their claim was withdrawn (撤案, issue 14: closed as withdrawn, visible
     to the regulator); ``scope="mine"`` keeps the clocks the user's organisation answers for, ``"others"`` the ones
     it watches."""
-    from apps.claims.selectors import withdrawn_clocks_q
 
     from . import conf
 
@@ -397,6 +380,5 @@ def deadline_counts(user, *, now: dt.datetime | None = None) -> dict[str, int]:
 def subject_links(user, deadlines) -> dict[int, tuple[str, str | None]]:
     """{deadline id: (label, url or None)}: each clock's subject by its business number, linked when the user may
     open it (``apps.core.subjects``; one query per kind of subject)."""
-    from apps.core import subjects
 
     return {pk: (s.label, s.url) for pk, s in subjects.for_deadlines(user, deadlines).items()}

@@ -10,8 +10,19 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from apps.claims.models import FocusedCheck
+from apps.claims.selectors import breaches_this_month, claims_for_user
+from apps.complaints.models import Complaint
+from apps.complaints.models import Status as ComplaintStatus
+from apps.core.models import Notification
+from apps.credit.models import SupervisoryAction
+from apps.leads.selectors import inbox_counts, worklist_open_count
 from apps.parties import access
 from apps.parties.models import OrganizationKind
+from apps.policies.onboarding import company_worklist_count
+from apps.rescissions.models import OPEN_STATUSES, RescissionCase
+from apps.rescissions.models import Status as CaseStatus
+from apps.rescissions.selectors import case_list, row_css
 
 from . import selectors
 
@@ -56,8 +67,6 @@ def _due_soon_days() -> int:
 
 
 def _lead_tiles(user) -> list[Tile]:
-    from apps.leads.selectors import inbox_counts
-
     counts = inbox_counts(user=user)
     return [
         Tile("leads-verified", _("待线下核查线索"), counts["verified"], _url("leads:inbox", status="verified"), "warn",
@@ -70,16 +79,11 @@ def _lead_tiles(user) -> list[Tile]:
 
 
 def _worklist_tile(user) -> list[Tile]:
-    from apps.leads.selectors import worklist_open_count
-
     return [Tile("worklist-open", _("待答复核查清单"), worklist_open_count(user=user),
                  _url("leads:worklist", state="open"), "warn", _("线索、清单比对和处罚通报"))]
 
 
 def _rescission_tiles(user) -> list[Tile]:
-    from apps.rescissions.models import OPEN_STATUSES, RescissionCase, Status
-    from apps.rescissions.selectors import case_list, row_css
-
     if user.kind == OrganizationKind.INSURER:
         cases = list(case_list(user, state="open")[:500])
         urgent = sum(1 for c in cases if row_css(c) == "bad")
@@ -92,14 +96,12 @@ def _rescission_tiles(user) -> list[Tile]:
     return [
         Tile("rescissions-open", _("办理中的解除案件"), visible.filter(status__in=OPEN_STATUSES).count(),
              _url("rescissions:list", state="open")),
-        Tile("rescissions-lapsed", _("超期失权案件"), visible.filter(status=Status.LAPSED).count(),
-             _url("rescissions:list", state="all", status=Status.LAPSED), "bad"),
+        Tile("rescissions-lapsed", _("超期失权案件"), visible.filter(status=CaseStatus.LAPSED).count(),
+             _url("rescissions:list", state="all", status=CaseStatus.LAPSED), "bad"),
     ]
 
 
 def _claim_tiles(user) -> list[Tile]:
-    from apps.claims.selectors import breaches_this_month, claims_for_user
-
     tiles = []
     if user.kind == OrganizationKind.INSURER:
         tiles.append(Tile("claims-open", _("未结案理赔"), claims_for_user(user, open_only=True).count(),
@@ -110,19 +112,16 @@ def _claim_tiles(user) -> list[Tile]:
 
 
 def _complaint_tiles(user) -> list[Tile]:
-    from apps.complaints.models import Complaint, Status
-
-    open_qs = access.visible(user, Complaint).exclude(status=Status.FEEDBACK_GIVEN)
+    open_qs = access.visible(user, Complaint).exclude(status=ComplaintStatus.FEEDBACK_GIVEN)
     return [
-        Tile("complaints-new", _("待承办举报"), open_qs.filter(status__in=[Status.RECEIVED, Status.ROUTED]).count(),
-             _url("complaints:staff_list", status=Status.ROUTED), "warn"),
+        Tile("complaints-new", _("待承办举报"),
+             open_qs.filter(status__in=[ComplaintStatus.RECEIVED, ComplaintStatus.ROUTED]).count(),
+             _url("complaints:staff_list", status=ComplaintStatus.ROUTED), "warn"),
         Tile("complaints-open", _("未反馈举报"), open_qs.count(), _url("complaints:staff_list", status="open")),
     ]
 
 
 def _action_tiles(user) -> list[Tile]:
-    from apps.credit.models import SupervisoryAction
-
     qs = access.visible(user, SupervisoryAction).filter(status=SupervisoryAction.Status.OPEN)
     if user.kind in (OrganizationKind.INSURER, OrganizationKind.TAXI_COMPANY):
         qs = qs.filter(target_id=user.organization_id)
@@ -133,9 +132,6 @@ def _action_tiles(user) -> list[Tile]:
 
 
 def _company_tiles(user) -> list[Tile]:
-    from apps.claims.models import FocusedCheck
-    from apps.policies.onboarding import company_worklist_count
-
     # one set-based statement, no vehicle verified one by one (apps.policies.onboarding.WorklistRows)
     failing = company_worklist_count(company=user.organization, include_warnings=False)
     pending = access.visible(user, FocusedCheck).filter(result=FocusedCheck.Result.PENDING).count()
@@ -148,8 +144,6 @@ def _company_tiles(user) -> list[Tile]:
 
 
 def _notification_tile(user) -> list[Tile]:
-    from apps.core.models import Notification
-
     return [Tile("notifications-unread", _("未读通知"), Notification.objects.filter(user=user, read_at__isnull=True).count(),
                  _url("notifications", show="unread"))]
 

@@ -21,6 +21,7 @@ from apps.core.audit import audit_record
 from apps.core.errors import ApplicationError
 from apps.core.home import panels_for
 from apps.core.rules import rule_label
+from apps.core.templatetags.lz import deadline_css
 from apps.parties.models import OrganizationKind, Role
 
 from . import charts, due, report, selectors, tiles
@@ -106,7 +107,6 @@ def deadlines(request):
 def _deadline_row(deadline, link, now, withdrawn: bool = False) -> dict:
     """A clock as the list shows it: past due counts as breached even before the beat scan records it; a clock
     closed because its claim was withdrawn says so (因撤案终止), never the kernel's bare 已撤销."""
-    from apps.core.templatetags.lz import deadline_css
 
     if withdrawn:
         return {"d": deadline, "link": link, "css": "", "status": _("因撤案终止"), "closed": True}
