@@ -9,6 +9,7 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("数据交换")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from apps.core import home, navigation
         from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.services import ORGANIZATION_CREATED_HOOKS
@@ -42,6 +43,7 @@ def _home_panel(request) -> dict:
 
 def _seed_demo_keys(stdout) -> None:
     """Demo data: every organisation has its exchange keys (those created before this app got theirs too)."""
+    # in the body: apps.py is imported before the models are loaded
     from apps.parties.models import Organization
     from apps.parties.rights import SystemActor
 

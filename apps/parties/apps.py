@@ -9,6 +9,7 @@ class PartiesConfig(AppConfig):
     verbose_name = _("参与方与用户")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from apps.core import home
 
         from . import access, rights, schema  # noqa: F401 - schema registers the OpenAPI description of API keys

@@ -8,6 +8,7 @@ class VehiclesConfig(AppConfig):
     verbose_name = _("车辆与驾驶员")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from apps.core import navigation
 
         from . import imports, timeline

@@ -40,6 +40,8 @@ from apps.core.deadlines import SHANGHAI
 from apps.core.validators import resident_id_check_char, uscc_check_char, vin_check_digit
 from apps.imports.copy import copy_values, reserve_ids
 from apps.parties.models import Organization, OrganizationKind
+from apps.parties.rights import SystemActor
+from apps.parties.services import organization_create
 from apps.policies import premiums
 from apps.policies.models import Coverage, Policy, PolicyKind
 from apps.vehicles.models import Driver, DriverAssignment, OperatingPermit, Vehicle
@@ -253,9 +255,6 @@ def seed_demo_city(stdout) -> None:
 
 
 def _organizations(stdout) -> tuple[list[Organization], list[Organization]]:
-    from apps.parties.rights import SystemActor
-    from apps.parties.services import organization_create
-
     insurers = list(Organization.objects.filter(kind=OrganizationKind.INSURER, is_active=True).order_by("id"))
     companies = list(Organization.objects.filter(kind=OrganizationKind.TAXI_COMPANY, is_active=True).order_by("id"))
     if not insurers or not companies:
@@ -304,7 +303,6 @@ def generate_city(plan: Plan, *, stdout=None) -> dict | None:
         if stdout is not None and plan.policies >= 50_000:
             stdout.write(f"  {totals['vehicles']:>9,} 辆车  {totals['policies']:>10,} 张保单  "
                          f"{time.monotonic() - started:6.1f} s")
-    from apps.parties.rights import SystemActor
 
     audit_record(actor=SystemActor("generate_city"), action="city.generate", detail={**totals, "seed": plan.seed,
                                                  "seconds": round(time.monotonic() - started, 1)})
