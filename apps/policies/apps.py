@@ -8,7 +8,11 @@ class PoliciesConfig(AppConfig):
     verbose_name = _("保单与核保")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from apps.core import navigation
+        from apps.core.models import Deadline
+        from apps.core.rules import register_rule
+        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.vehicles.timeline import register_timeline_source
 
         from . import imports, onboarding, vehicle_cover, views
@@ -16,8 +20,6 @@ class PoliciesConfig(AppConfig):
         imports.register()
         onboarding.register()  # rule M9: onboarding checks and the company worklist (apps.vehicles.cover)
         vehicle_cover.register()  # what vehicle pages read of a vehicle's insurance (apps.vehicles.cover)
-        from apps.core.models import Deadline
-        from apps.core.rules import register_rule
 
         from . import conf, services
 
@@ -28,8 +30,6 @@ class PoliciesConfig(AppConfig):
                                     "批改（M6）。种子文件未规定期限：POLICY_ENDORSEMENT_DAYS，默认 15 日"),
                       unit=Deadline.Unit.NATURAL_DAYS, amount=conf.endorsement_days, roll_over=True)
         # rule M10: the demo standard, proposed and approved by the two demo associations, labelled as demo
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
-
         from .demo import seed_demo_standard
 
         DEMO_SEEDERS.add(seed_demo_standard)

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.crypto import BlindIndexField, EncryptedTextField, mask_name
+from apps.core.notifications import shown
 from apps.core.validators import range_constraints
 from apps.vehicles.usage import UsageNature, usage_class
 
@@ -401,7 +402,6 @@ class Cancellation(models.Model):
     def display_evidence(self) -> str:
         """The evidence in the reader's language where the platform added the lay-up dates (rule C5; issue 16),
         the typed evidence as typed."""
-        from apps.core.notifications import shown
 
         return shown(self.evidence, self.evidence_msg)
 
@@ -449,6 +449,5 @@ class PolicyStatusChange(models.Model):
     @property
     def display_reason(self) -> str:
         """The reason in the active language (a typed reason as typed)."""
-        from apps.core.notifications import shown
 
         return shown(self.reason, self.reason_msg)

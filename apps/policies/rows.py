@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from apps.core.deadlines import SHANGHAI
 from apps.core.notifications import Text
 from apps.core.validators import normalize_vin
 from apps.imports.rows import (
@@ -97,8 +98,6 @@ def _coverage_of_kind(policy: Policy, attr: str):
 
 
 def _local(value) -> str:
-    from apps.core.deadlines import SHANGHAI
-
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
 
 

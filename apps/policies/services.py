@@ -25,9 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from apps.core.audit import acting_user, audit_record
-from apps.core.deadlines import SHANGHAI, local_date
+from apps.core.deadlines import SHANGHAI, deadline_cancel, deadline_meet, deadline_start, local_date
 from apps.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from apps.core.errors import ErrorCode as CoreErrorCode
+from apps.core.models import Deadline
 from apps.core.notifications import Text, stored
 from apps.core.registry import Registry, dotted_name
 from apps.core.textlimits import NOTE_MAX, bound_text
@@ -661,7 +662,6 @@ policy meets the clock, the policy's end (rescission, cancellation, expiry) canc
 def endorsement_clock_start(*, subject, policy: Policy, starts_at: dt.datetime, actor):
     """Start the endorsement clock of ``subject`` (responsible: the policy's insurer; ``POLICY_ENDORSEMENT_DAYS``
     natural days, from the rule's registration); idempotent per subject."""
-    from apps.core.deadlines import deadline_start
 
     return deadline_start(rule=ENDORSEMENT_RULE, subject=subject, responsible=policy.insurer, starts_at=starts_at,
                           actor=actor)
@@ -670,7 +670,6 @@ def endorsement_clock_start(*, subject, policy: Policy, starts_at: dt.datetime, 
 def endorsement_clocks_open(policy_ids: Iterable[int]):
     """The running endorsement clocks whose subject concerns one of ``policy_ids`` (each subject model has a
     ``policy`` foreign key)."""
-    from apps.core.models import Deadline
 
     policy_ids = list(policy_ids)
     running = Deadline.objects.filter(rule=ENDORSEMENT_RULE,
@@ -684,7 +683,6 @@ def endorsement_clocks_open(policy_ids: Iterable[int]):
 
 def endorsement_clocks_cancel(*, policy_ids: Iterable[int], reason: str | Text, actor) -> int:
     """The policies ended (rescinded, cancelled, expired): no endorsement is owed on them any more."""
-    from apps.core.deadlines import deadline_cancel
 
     clocks = list(endorsement_clocks_open(policy_ids))
     for deadline in clocks:
@@ -763,7 +761,6 @@ def policy_endorse(
         "new_premium": str(new_premium), "premium_delta": str(delta), "premium_after": str(premium_after),
         "source": f"{source._meta.label_lower}:{source.pk}" if source is not None else None,
     })
-    from apps.core.deadlines import deadline_meet
 
     for deadline in endorsement_clocks_open([policy.pk]):  # the endorsement owed on this policy is recorded
         deadline_meet(deadline=deadline, actor=actor)

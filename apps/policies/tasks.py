@@ -2,11 +2,12 @@
 
 from celery import shared_task
 
+from apps.parties.rights import SystemActor
+
 
 @shared_task(name="apps.policies.tasks.policies_expire", acks_late=True)
 def policies_expire() -> int:
     """Mark policies whose period has ended as expired (schedule: ``CELERY_BEAT_SCHEDULE`` in settings)."""
-    from apps.parties.rights import SystemActor
 
     from .services import policies_expire as expire
 

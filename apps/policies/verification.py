@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.deadlines import local_date
+from apps.parties.models import Organization
 from apps.vehicles.conf import VEHICLE_SCOPE_MAX_SEATS
 from apps.vehicles.models import OperatingPermit, Vehicle
 from apps.vehicles.usage import OPERATING_NATURES, UsageNature, nature_label, usage_class
@@ -500,8 +501,6 @@ class _PolicyLists:
 
     def _load(self, number: int) -> None:
         import psycopg
-
-        from apps.parties.models import Organization
 
         ids = self.vehicle_ids[number * self.LIST_SLICE:(number + 1) * self.LIST_SLICE]
         connection.ensure_connection()
