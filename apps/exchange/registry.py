@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.registry import Registry
+from apps.core.registry import Registry, dotted_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models import Batch
@@ -109,3 +109,18 @@ def kind_label(kind: str) -> str:
 def kind_choices() -> list[tuple[str, str]]:
     names = sorted(set(BATCH_KINDS) | set(KNOWN_LABELS))
     return [(name, kind_label(name)) for name in names]
+
+
+# --- signed documents an evidence archive carries beyond the rescission notices ----------------------------------
+
+DocumentSources = Callable[[object, list[str]], list[str]]
+"""``provider(actor, refs) -> sources``: the ``SignedDocument.source`` of each signed document that belongs to a
+case opened on one of the batch's ``refs`` and that ``actor`` may read (signing, through ``pdfsign.signed_for``,
+what was not signed yet)."""
+
+ARCHIVE_DOCUMENTS: Registry[DocumentSources] = Registry("archive documents", key=dotted_name)
+
+
+def register_archive_documents(provider: DocumentSources) -> DocumentSources:
+    """Register ``provider`` (in ``AppConfig.ready()``); e.g. the endorsement forms of the rescission cases."""
+    return ARCHIVE_DOCUMENTS.add(provider)

@@ -144,8 +144,8 @@ def _parties(batch: Batch) -> dict:
 
 def batch_archive(*, batch: Batch, actor=None) -> dict:
     """The evidence archive of a batch: sealed batch, receipt, signatures and the public keys to check them — and,
-    for ``actor``, the signed notices of the rescission cases the batch's references opened that ``actor`` may
-    read, with the document CA certificate (vouched for by the platform root)."""
+    for ``actor``, the signed notices (and endorsement forms) of the rescission cases the batch's references opened
+    that ``actor`` may read, with the document CA certificate (vouched for by the platform root)."""
     return evidence.build_archive(
         header=batch.header,
         ciphertext=bytes(batch.ciphertext),
@@ -162,21 +162,28 @@ def batch_archive(*, batch: Batch, actor=None) -> dict:
 
 def _documents_section(batch: Batch, actor) -> dict | None:
     """The signed notices of the cases opened on this batch's references (a penalty's decision number, a lead's
-    reference …), as far as ``actor`` may read them (the rescissions app's notice audience); ``None`` if none."""
+    reference …), as far as ``actor`` may read them (the rescissions app's notice audience), and the documents the
+    apps' ``registry.ARCHIVE_DOCUMENTS`` providers add (the endorsement forms that closed those cases); ``None`` if
+    none."""
     from django.apps import apps as django_apps
 
     from . import pdfsign
     from .models import SignedDocument
+    from .registry import ARCHIVE_DOCUMENTS
 
     refs = [ref for ref in (batch.refs or []) if isinstance(ref, str) and ref]
     if not refs:
         return None
+    sources = []
     try:
         notice_model = django_apps.get_model("rescissions", "RescissionNotice")
     except LookupError:
-        return None
-    visible = access.visible(actor, notice_model.objects.filter(case__trigger_ref__in=refs))
-    sources = [f"rescission-notice:{doc_no}" for doc_no in visible.values_list("doc_no", flat=True)]
+        notice_model = None
+    if notice_model is not None:
+        visible = access.visible(actor, notice_model.objects.filter(case__trigger_ref__in=refs))
+        sources += [f"rescission-notice:{doc_no}" for doc_no in visible.values_list("doc_no", flat=True)]
+    for provider in ARCHIVE_DOCUMENTS.values():  # e.g. the endorsement forms (批改单) that closed those cases
+        sources += provider(actor, refs)
     documents = list(SignedDocument.objects.filter(source__in=sources).select_related("organization")
                      .order_by("signed_at", "id"))
     if not documents:

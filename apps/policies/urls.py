@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.PolicyDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.policy_form, name="edit"),
     path("<int:pk>/endorse/", views.policy_endorse, name="endorse"),
+    path("<int:pk>/endorsements/<int:endorsement_pk>.pdf", views.endorsement_pdf, name="endorsement-pdf"),
     path("<int:pk>/cancel/", views.policy_cancel, name="cancel"),
     path("<int:pk>/extend/", views.policy_extend, name="extend"),
     path("<int:pk>/reveal/<str:field>/", views.policy_reveal, name="reveal"),

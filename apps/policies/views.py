@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
 from apps.core.deadlines import SHANGHAI
+from apps.core.documents import pdf_response
 from apps.core.errors import ApplicationError
 from apps.core.pagination import BoundedPaginator
 from apps.parties import access, rights
@@ -24,7 +25,7 @@ from apps.vehicles.forms import apply_service_errors
 from apps.vehicles.timeline import TimelineItem
 from apps.vehicles.views import RegisterListView, _reveal_json, _usage_filter
 
-from . import services
+from . import endorsement_document, services
 from .access import may_reveal_policyholder
 from .forms import (
     CancellationForm,
@@ -108,6 +109,14 @@ class PolicyDetailView(ScopedPageMixin, DetailView):
             may_edit=rights.may(user, "policies.change_policy") and policy.insurer_id == user.organization_id,
             vehicle_visible=access.is_visible(user, policy.vehicle),
         )
+
+
+@login_required
+def endorsement_pdf(request, pk: int, endorsement_pk: int):
+    """The endorsement's form (批改单, rules J8, J9, J13) as the insurer signed it, for those who read the policy and
+    may reveal its policyholder's name (the form names them); others 403/404 as for the policy."""
+    content, name = endorsement_document.for_reader(request.user, policy_pk=pk, endorsement_pk=endorsement_pk)
+    return pdf_response(content, name)
 
 
 @login_required

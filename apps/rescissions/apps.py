@@ -46,3 +46,9 @@ class RescissionsConfig(AppConfig):
         home.register("rescissions.watcher", "rescissions/panel_watcher.html", watcher_panel,
                       roles=["regulator_staff"], order=30)
         DEMO_SEEDERS.add(seed_demo)
+        # the evidence archive of a batch carries the endorsement forms (批改单) of the cases its references opened
+        from apps.exchange.registry import register_archive_documents
+
+        from .archive import endorsement_forms
+
+        register_archive_documents(endorsement_forms)

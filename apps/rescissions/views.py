@@ -134,6 +134,17 @@ _FORM_KEYS = {
 }
 
 
+def _endorsement_url(user, link) -> str:
+    """The endorsement form (批改单) that closed ``link`` as endorsed (``endorsement_ref`` ``E<id>``), for a reader
+    of the policy's endorsements who may reveal its policyholder (the form names them); otherwise none."""
+    ref = link.endorsement_ref or ""
+    if not (ref.startswith("E") and ref[1:].isdigit()):
+        return ""
+    if not (rights.may(user, "policies.view_endorsement") and may_reveal_policyholder(user, link.policy)):
+        return ""
+    return reverse("policies:endorsement-pdf", args=[link.policy_id, int(ref[1:])])
+
+
 def _case_page(request, case, bound=None, status: int = 200):
     """The case page; ``bound`` is a submitted form that was refused, shown with the user's input and its errors."""
     now = timezone.now()
@@ -144,7 +155,8 @@ def _case_page(request, case, bound=None, status: int = 200):
     context = {
         "case": case, "clock": selectors.case_clock(case, now), "now": now, "events": events, "notices": notices,
         "links": [{"link": link, "lawful": [Decision(o).label for o in services.lawful_outcomes(case, link)],
-                   "endorsement_clock": deadlines.deadline_for(rule=ENDORSEMENT_RULE, subject=link)}
+                   "endorsement_clock": deadlines.deadline_for(rule=ENDORSEMENT_RULE, subject=link),
+                   "endorsement_url": _endorsement_url(request.user, link)}
                   for link in links],
         "actions": actions, "may_act": may_act(request.user, case),
         "may_reveal": may_reveal_policyholder(request.user, case.policy),

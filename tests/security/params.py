@@ -115,6 +115,8 @@ _EXTRA = {
     "vehicles:reveal": lambda w: {"pk": w.vehicle_a.pk, "field": "owner_id_no"},
     "vehicles:driver_reveal": lambda w: {"pk": w.driver_a.pk, "field": "id_no"},
     "policies:reveal": lambda w: {"pk": w.policy_a.pk, "field": "policyholder_name"},
+    "policies:endorsement-pdf": lambda w: {"pk": w.policy_a3.pk, "endorsement_pk": w.endorsement_a.pk},
+    "policy-endorsement-pdf": lambda w: {"pk": w.policy_a3.pk, "endorsement_id": w.endorsement_a.pk},
     "rescissions:notice": lambda w: {"pk": w.case_a.pk, "kind": "disclosure_request"},
     "rescissions:notice-pdf": lambda w: {"pk": w.case_a.pk, "notice_pk": w.notice_a.pk},
     "rescission-case-notice-pdf": lambda w: {"pk": w.case_a.pk, "notice_id": w.notice_a.pk},

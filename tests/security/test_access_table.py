@@ -98,6 +98,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "policies:reveal":                  ("POST", "L    400  400  403  404  404  404  400  404  400"),
     "policies:endorse":                 ("GET",  "L    403  403  403  404  404  404  200  404  200"),
     "policies:cancel":                  ("GET",  "L    403  403  403  404  404  404  200  404  200"),
+    "policies:endorsement-pdf":         ("GET",  "L    200* 200* 404  403  403  403  200* 404  200*"),  # J8, M3
     "policies:extend":                  ("GET",  "L    403  403  403  404  404  404  200  404  200"),
     "policies:standard":                ("GET",  "L    200  200  200  200  200  200  200  200  200"),
     "policies:standard-decide":         ("POST", "L    403  403  302  302  403  403  403  403  302"),
@@ -260,6 +261,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "policy-cancel":                    ("POST", "401  403  403  403  403  403  403  400  404  400"),
     "policy-extend-laid-up":            ("POST", "401  403  403  403  403  403  403  400  404  400"),
     "policy-history":                   ("GET",  "401  200  200  200  403  403  403  200  404  200"),
+    "policy-endorsement-pdf":           ("GET",  "401  200* 200* 404  403  403  403  200* 404  200*"),  # J8, M3
     "coverage-standard-list":           ("GET",  "401  200  200  200  200  200  200  200  200  200"),
     "coverage-standard-in-force":       ("GET",  "401  200  200  200  200  200  200  200  200  200"),
     "coverage-standard-detail":         ("GET",  "401  200  200  200  200  200  200  200  200  200"),

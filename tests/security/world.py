@@ -300,6 +300,13 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
          "DepTime": timezone.localtime(now - dt.timedelta(hours=1)).strftime("%Y%m%d%H%M%S")}])
     w.rh_vehicleday_a = VehicleDay.objects.get(company__company_id="SECA01")
 
+    # an endorsement (批改, rule J8) of a policy of insurer A that no case covers: its form is a signed PDF
+    w.vehicle_a3 = car("company_a", UsageNature.FAMILY)
+    w.policy_a3 = policy("insurer_a", w.vehicle_a3, UsageNature.FAMILY, f"PSECA{w.vehicle_a3.pk:010d}")
+    w.endorsement_a = policies.policy_endorse(
+        actor=u["insurer_a"], policy=w.policy_a3, usage_nature=UsageNature.ENTERPRISE, effective_on=today,
+        premium_mode="daily_rate", reason="车辆改为单位使用，批改使用性质", new_premium=Decimal("1100.00"))
+
     # --- the exchange's own rows ---------------------------------------------------------------------------------
     w.batch_a = exchange_batch_to(o["insurer_a"])
     w.batch_b = exchange_batch_to(o["insurer_b"])
@@ -313,7 +320,7 @@ def build_world() -> World:  # noqa: PLR0915 - one straight story
     for party, objs in {
         "company_a": [w.driver_a, w.onboarding_a, w.import_a, w.focused_a, w.proposal_a],
         "company_b": [w.driver_b, w.onboarding_b, w.focused_b],
-        "insurer_a": [w.policy_a, w.policy_a2, w.case_a, w.claim_a, w.claim_refused_a, w.worklist_a, w.action_insurer_a,
+        "insurer_a": [w.policy_a, w.policy_a2, w.policy_a3, w.case_a, w.claim_a, w.claim_refused_a, w.worklist_a, w.action_insurer_a,
                       w.urging_a],
         "insurer_b": [w.policy_b, w.policy_b2, w.case_b, w.claim_b],
     }.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -83,14 +84,18 @@ class EndorsementSerializer(serializers.ModelSerializer):
     usage_nature_from_label = LabelField("usage_nature_from")
     usage_nature_to_label = LabelField("usage_nature_to")
     premium_mode_label = LabelField("premium_mode")
+    pdf_url = serializers.SerializerMethodField(help_text="批改单 PDF（保险公司签名；须有查看投保人姓名的权限）")
 
     class Meta:
         model = Endorsement
         fields = ["id", "policy", "usage_nature_from", "usage_nature_from_label", "usage_nature_to",
                   "usage_nature_to_label", "effective_on", "premium_mode", "premium_mode_label", "old_premium",
                   "new_premium", "remaining_days", "period_days", "premium_delta", "premium_after", "reason",
-                  "actor", "system_job", "created_at"]
+                  "actor", "system_job", "created_at", "pdf_url"]
         read_only_fields = fields
+
+    def get_pdf_url(self, obj) -> str:
+        return reverse("policy-endorsement-pdf", args=[obj.policy_id, obj.pk])
 
 
 class EndorsementWriteSerializer(serializers.Serializer):

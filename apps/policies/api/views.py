@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.audit import reveal
+from apps.core.documents import pdf_response
 from apps.core.throttles import personal_data_rate
 from apps.parties import access
 from apps.parties.scoping import ScopedModelViewSet
@@ -23,6 +24,7 @@ from apps.vehicles.usage import NON_OPERATING_NATURES, OPERATING_NATURES
 
 from .. import services
 from ..access import may_reveal_policyholder
+from ..endorsement_document import for_reader
 from ..models import CoverageStandard, Endorsement, Policy, PolicyStatusChange
 from ..rows import POLICY_ROWS
 from . import serializers as s
@@ -159,6 +161,16 @@ class PolicyViewSet(ScopedModelViewSet):
             "effective_on", "id")
         return Response({"status_changes": s.PolicyStatusChangeSerializer(changes, many=True).data,
                          "endorsements": s.EndorsementSerializer(endorsements, many=True).data})
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"endorsements/(?P<endorsement_id>[0-9]+)/pdf",
+            url_name="endorsement-pdf", pagination_class=None, filter_backends=[])
+    def endorsement_pdf(self, request, pk=None, endorsement_id=None):
+        """The endorsement's form (批改单, rules J8, J9, J13) as the insurer signed it (PAdES; unsigned for an
+        insurer with its own key), for those who may reveal the policy's policyholder (the form names them)."""
+        policy = self.get_object()
+        content, name = for_reader(request.user, policy_pk=policy.pk, endorsement_pk=int(endorsement_id))
+        return pdf_response(content, name)
 
     @extend_schema(request=RevealSerializer, responses=RevealResultSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
