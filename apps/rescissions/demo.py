@@ -8,16 +8,16 @@ import datetime as dt
 
 from django.utils import timezone
 
+from apps.core.deadlines import local_date
+from apps.parties.models import Organization, OrganizationKind, User
+from apps.parties.rights import SystemActor
+from apps.policies.models import Policy
+from apps.vehicles.usage import OPERATING_NATURES
+
 AGES = [(3, "DEMO-PEN-01"), (21, "DEMO-PEN-02"), (27, "DEMO-PEN-03"), (12, "DEMO-PEN-04")]
 
 
 def seed_demo(stdout) -> None:
-    from apps.core.deadlines import local_date
-    from apps.parties.models import Organization, OrganizationKind, User
-    from apps.parties.rights import SystemActor
-    from apps.policies.models import Policy
-    from apps.vehicles.usage import OPERATING_NATURES
-
     from . import services
     from .models import Fault, Path, RescissionCase, Status, Trigger
 

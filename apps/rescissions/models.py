@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.notifications import shown
 from apps.core.validators import range_constraints
 
 from .notices import NoticeKind
@@ -157,7 +158,6 @@ class RescissionCase(models.Model):
     @property
     def display_decision_reason(self) -> str:
         """The decision's reason in the active language (a typed reason as typed)."""
-        from apps.core.notifications import shown
 
         return shown(self.decision_reason, self.decision_reason_msg)
 
@@ -266,7 +266,6 @@ class RescissionEvent(models.Model):
     @property
     def display_note(self) -> str:
         """The note in the active language (a typed note as typed)."""
-        from apps.core.notifications import shown
 
         return shown(self.note, self.note_msg)
 

@@ -26,6 +26,8 @@ from django.db import models
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import crypto
+
 from . import conf
 
 logger = logging.getLogger(__name__)
@@ -175,8 +177,6 @@ ENCRYPTED_SUFFIX = ".enc"
 
 
 def seal_pdf(content: bytes) -> bytes:
-    from apps.core import crypto
-
     return crypto.fernet().encrypt(content)
 
 
@@ -188,8 +188,6 @@ def notice_content(notice) -> bytes:
     """The PDF of ``notice`` as issued, decrypted (files written before encryption at rest are plain PDFs).
     b"" when the file cannot be decrypted, which the caller's SHA-256 check then reports."""
     from cryptography.fernet import InvalidToken
-
-    from apps.core import crypto
 
     with notice.file.open("rb") as handle:
         raw = handle.read()
@@ -207,8 +205,6 @@ def reseal(notice) -> bool:
     included), owner-only, replacing it atomically. False (nothing written) when the content fails its SHA-256."""
     import os
     import tempfile
-
-    from apps.core import crypto
 
     content = notice_content(notice)
     if sha256(content) != notice.sha256:

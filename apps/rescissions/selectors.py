@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.calendar import day_name
 from apps.core.crypto import mask_name
-from apps.core.deadlines import end_of_day, local_date
+from apps.core.deadlines import SHANGHAI, end_of_day, local_date
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
+from apps.policies.models import PolicyKind
 
 from . import conf
 from .access import is_watcher, may_act
@@ -229,7 +230,6 @@ def correctable_events(case: RescissionCase):
 def notice_data(case: RescissionCase, kind: str, *, issued_on: dt.date | None, doc_no: str = "",
                 masked: bool = False) -> NoticeData:
     """The data a notice shows, from the case, its policy and vehicle (policyholder name decrypted)."""
-    from apps.policies.models import PolicyKind
 
     policy, vehicle = case.policy, case.vehicle
     holder = policy.policyholder_name or vehicle.owner_name or ""
@@ -362,8 +362,6 @@ def compliance_rows(user, *, date_from: dt.date | None = None, date_to: dt.date 
 
 
 def _start_of(day: dt.date) -> dt.datetime:
-    from apps.core.deadlines import SHANGHAI
-
     return dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
 
 

@@ -36,10 +36,13 @@ from apps.core.models import Deadline
 from apps.core.notifications import Text, choice, notify_organization, stored
 from apps.core.textlimits import NOTE_MAX, bound_text
 from apps.core.validators import PAST, check_date, check_instant
+from apps.credit.services import urging_item_open
+from apps.exchange import pdfsign
 from apps.parties import rights
 from apps.parties.models import OrganizationKind
 from apps.parties.rights import SystemActor
-from apps.policies.services import policy_rescind
+from apps.policies.models import Policy, PremiumMode
+from apps.policies.services import ENDORSEMENT_RULE, endorsement_clock_start, policy_endorse, policy_rescind
 from apps.rescissions.errors import ErrorCode
 from apps.vehicles.usage import OPERATING_NATURES, nature_label
 
@@ -210,7 +213,6 @@ def _endorsement_clocks_start(case: RescissionCase, links, *, actor, at: dt.date
     """Rules J8, J9, J13: on the risk-increase path a 交强险 policy of the case is endorsed (never rescinded): the
     insurer's endorsement clock (``policy.endorsement``, subject: the case's policy) runs from the path's record
     and is met by the endorsement of that policy, wherever it is made."""
-    from apps.policies.services import endorsement_clock_start
 
     for link in links:
         if case.path == Path.RISK_INCREASE and link.compulsory and not link.outcome:
@@ -219,7 +221,6 @@ def _endorsement_clocks_start(case: RescissionCase, links, *, actor, at: dt.date
 
 def _endorsement_clocks_cancel(case: RescissionCase, *, actor, reason: str | Text) -> None:
     """The case's policies not endorsed owe no endorsement in it any more (path changed, case closed)."""
-    from apps.policies.services import ENDORSEMENT_RULE
 
     for link in case.case_policies.exclude(outcome=Decision.ENDORSED):
         clock = deadlines.deadline_for(rule=ENDORSEMENT_RULE, subject=link)
@@ -250,7 +251,6 @@ def rescission_open(*, policy, trigger: str, trigger_ref: str, known_at: dt.date
     delivery acting for the insurer that received the information (``open_on_receipt``, the ``SYSTEM`` row).
     Either way the case is the insurer's own.
     """
-    from apps.policies.models import Policy
 
     if trigger not in Trigger.values:
         raise ApplicationError(_("触发来源无效。"), code=ErrorCode.INVALID_TRIGGER)
@@ -330,8 +330,6 @@ def _holder_key(policy) -> str:
 
 
 def _check_policy_may_have_case(policy, known_at: dt.datetime, *, case: RescissionCase | None = None) -> None:
-    from apps.policies.models import Policy
-
     if policy.status != Policy.Status.ACTIVE:
         raise ConflictError(
             _("保单 %(number)s 当前状态为“%(status)s”，只有有效保单才开立合同解除案件。")
@@ -399,7 +397,6 @@ def _links(case: RescissionCase, *, open_only: bool = True):
 def rescission_policy_add(*, case: RescissionCase, actor, policy) -> RescissionCase:
     """The insurer adds another affected policy of the same policyholder to the case before its notice is sent,
     so that one 附件三 covers all of them. The policy must satisfy what opening a case requires."""
-    from apps.policies.models import Policy
 
     case = _locked(case)
     _require_case_handler(actor, case)
@@ -728,8 +725,6 @@ def rescission_endorse(*, case: RescissionCase, actor, policy, usage_nature: str
     raises the premium) — through ``apps.policies.services.policy_endorse``; for a commercial policy whose risk
     increased this is art. 52's "increase the premium". The endorsement closes the policy's part of the case
     (``rescission_policy_endorsed``); the case ends "endorsed" when no policy of it is left open."""
-    from apps.policies.models import PremiumMode
-    from apps.policies.services import policy_endorse
 
     case = _locked(case)
     _require_case_handler(actor, case)
@@ -923,7 +918,6 @@ def _notice_issue(*, case: RescissionCase, kind: str, issued_on: dt.date, actor)
     # the insurer issues the notice (rule J5); the platform only says where it was generated, never that it issued it
     footer = _("%(insurer)s出具 · 文书编号 %(doc)s · 案件 %(no)s · 本文书经柳州市客运车辆保险联合监管平台生成")
     content = render_pdf(data, footer_text=footer % {"insurer": case.insurer.name, "no": case.number, "doc": doc_no})
-    from apps.exchange import pdfsign
 
     # signed in the insurer's name once, here (PAdES; unsigned for an insurer with its own key, docs/exchange.md)
     content = pdfsign.sign_document(content, organization=case.insurer, source=f"rescission-notice:{doc_no}",
@@ -998,8 +992,6 @@ def _lapse_wording(case: RescissionCase) -> tuple[str, str]:
 
 
 def _record_breach(case: RescissionCase, *, actor) -> None:
-    from apps.credit.services import urging_item_open
-
     # rule M12: the association urges the insurer; no credit entry unless the association decides one (M2)
     urging_item_open(
         actor=actor, insurer=case.insurer, subject=case, rule="M12", link=case_url(case),

@@ -12,6 +12,7 @@ from apps.core.errors import ApplicationError
 from apps.parties import access, rights
 from apps.parties.scoping import ScopedReadOnlyViewSet
 from apps.policies.access import may_reveal_policyholder
+from apps.policies.models import Policy
 from apps.rescissions.errors import ErrorCode
 
 from .. import services
@@ -38,7 +39,6 @@ class RescissionCaseViewSet(ScopedReadOnlyViewSet):
     @extend_schema(request=s.OpenInput, responses=s.RescissionCaseDetailSerializer)
     def create(self, request):
         """Open a case from the insurer's own findings (trigger ``insurer_finding``); idempotent per reference."""
-        from apps.policies.models import Policy
 
         rights.require(request.user, "rescissions.add_rescissioncase")
         data = s.OpenInput(data=request.data)
@@ -98,7 +98,6 @@ class RescissionCaseViewSet(ScopedReadOnlyViewSet):
     def endorsement(self, request, pk=None):
         """Endorse one policy of the case (批改: usage nature changed, premium re-rated for the policy year) — the
         page's action, through the same service and its rights (rules J8, J9; art. 52's premium increase)."""
-        from apps.policies.models import Policy
 
         case = self.get_object()
         data = s.EndorseInput(data=request.data)
