@@ -294,3 +294,122 @@ def parse(interface: str, record, *, now: dt.datetime) -> Parsed:
         else:
             out.values[name] = canonical
     return out
+
+
+class _Slow(Exception):
+    """A value the fast path of ``parse_many`` does not settle (an error, an unusual type): ``parse`` decides."""
+
+
+_PLAIN_DECIMAL = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,3})?\Z")  # in range, at most three places: valid
+_NORMALIZE = {"plate": normalize_plate, "vin": normalize_vin, "uscc": normalize_uscc}
+
+
+def parse_many(interface: str, records: list, *, now: dt.datetime) -> list[Parsed]:
+    """``[parse(interface, r, now=now) for r in records]``, with the same results, faster: a tight loop settles
+    the common case (every value valid and of its usual JSON type, identifiers normalised once per distinct value)
+    and hands any other record to ``parse``, which produces its errors and messages."""
+    specs = FIELDS[interface]
+    plan = [(name, spec.kind, spec.required, spec.max_length, spec.choices, spec.personal)
+            for name, spec in specs.items()]
+    latest = now + AHEAD
+    normalized: dict[tuple[str, str], str] = {}
+    out = []
+    for record in records:
+        if type(record) is not dict:
+            out.append(parse(interface, record, now=now))
+            continue
+        values, personal, typed = {}, {}, {}
+        try:
+            for name, kind, required, max_length, choices, personal_field in plan:
+                value = record.get(name)
+                if value is None:
+                    if required:
+                        raise _Slow
+                    continue
+                vtype = type(value)
+                if vtype is str:
+                    text = value.strip()
+                    if not text:
+                        if required:
+                            raise _Slow
+                        continue
+                elif vtype is int:
+                    text = None
+                else:
+                    raise _Slow
+                if kind == "str":
+                    if text is None or (max_length and len(text) > max_length):
+                        raise _Slow
+                    canonical = parsed = text
+                elif kind == "time":
+                    if text is None:
+                        text = str(value)
+                    if len(text) != 14 or not (text.isascii() and text.isdigit()):
+                        raise _Slow
+                    try:
+                        parsed = dt.datetime(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]),
+                                             int(text[10:12]), int(text[12:]), tzinfo=BEIJING)
+                    except ValueError:
+                        raise _Slow from None
+                    if parsed.date() < RECORD_EARLIEST or parsed > latest:
+                        raise _Slow
+                    canonical = text
+                elif kind == "int" or kind == "lon" or kind == "lat":
+                    if text is not None:
+                        raise _Slow
+                    if kind == "int":
+                        if choices:
+                            if value not in choices:
+                                raise _Slow
+                        elif not 0 <= value <= INT_MAX:
+                            raise _Slow
+                    elif not -(180_000_000 if kind == "lon" else 90_000_000) <= value <= (
+                            180_000_000 if kind == "lon" else 90_000_000):
+                        raise _Slow
+                    canonical = parsed = value
+                elif kind == "dec":
+                    if text is None or not _PLAIN_DECIMAL.match(text):
+                        raise _Slow  # what _parse_dec accepts beyond a plain 0–999,999,999.999 is rare
+                    parsed = Decimal(text)
+                    canonical = str(parsed)
+                elif kind == "date":
+                    if text is None:
+                        text = str(value)
+                    if len(text) != 8 or not (text.isascii() and text.isdigit()):
+                        raise _Slow
+                    try:
+                        parsed = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+                    except ValueError:
+                        raise _Slow from None
+                    if parsed < DATE_EARLIEST:
+                        raise _Slow
+                    canonical = text
+                elif kind == "region":
+                    if text is None:
+                        text = str(value)
+                    if len(text) != 6 or not (text.isascii() and text.isdigit()):
+                        raise _Slow
+                    canonical = parsed = text
+                else:  # plate, vin, uscc
+                    if text is None:
+                        raise _Slow
+                    key = (kind, text)
+                    canonical = normalized.get(key)
+                    if canonical is None:
+                        try:
+                            canonical = normalized[key] = _NORMALIZE[kind](text)
+                        except ValidationError:
+                            raise _Slow from None
+                    parsed = canonical
+                typed[name] = parsed
+                if personal_field:
+                    personal[personal_field] = canonical
+                else:
+                    values[name] = canonical
+        except _Slow:
+            out.append(parse(interface, record, now=now))
+            continue
+        extra = [k for k in record if k not in specs]
+        out.append(Parsed(values=values, personal=personal, typed=typed,
+                          ignored=sorted(str(k) for k in extra) if extra else []))
+    return out

@@ -7,7 +7,9 @@
   setting below ``MIN_RETENTION_DAYS`` = 184 is refused whatever the date: by a system check at start-up, and by
   ``drop_expired`` itself, which then drops nothing.
 * ``drop_expired(today)`` drops the partitions of days older than ``today - retention_days()``.
-* ``refresh_vehicle_days(new_rows)`` recomputes, in one statement, the ``VehicleDay`` rows a delivery touched.
+* ``stage`` / ``copy_staged`` / ``insert_staged`` store a delivery's operating records (COPY into a temporary
+  table, one ``INSERT … ON CONFLICT DO NOTHING`` into the partitions); ``refresh_vehicle_days`` then recomputes, in
+  one statement, the ``VehicleDay`` rows the delivery touched.
 """
 
 from __future__ import annotations
@@ -107,28 +109,108 @@ def drop_expired(today: dt.date) -> list[str]:
     return dropped
 
 
+# --- storing one delivery's operating records (apps.ridehailing.services._store_operating) --------------------
+#
+# The accepted records are copied (COPY) into the session's temporary table ``ridehailing_stage`` and inserted into
+# the day partitions by one statement; the keys actually inserted go to ``ridehailing_stage_new``, the vehicle-days
+# to recompute to ``ridehailing_stage_touched``; the aggregate is recomputed from those by one statement. So a
+# delivery costs the same few statements whatever its size. Every lookup of the raw table is an index probe per
+# touched key (``LATERAL … OFFSET 0`` keeps the planner from turning it into a join whose choice hangs on the
+# statistics of partitions written a moment ago).
+
+STAGE = "ridehailing_stage"
+STAGE_COLUMNS = ("day", "company", "dedup_key", "vehicle_no", "order_id", "license_id", "license_bidx",
+                 "event_time", "longitude", "latitude", "encrypt", "drive_mile", "drive_time", "fact_price",
+                 "on_area", "data")  # OperatingRecord fields, in the order of the staged rows
+
+_STAGE_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage (
+    day date NOT NULL, company_id bigint NOT NULL, dedup_key text NOT NULL, vehicle_no text NOT NULL,
+    order_id text NOT NULL, license_id text NOT NULL, license_bidx text NOT NULL, event_time timestamptz NOT NULL,
+    longitude integer, latitude integer, encrypt smallint, drive_mile numeric, drive_time integer,
+    fact_price numeric, on_area text NOT NULL, data jsonb NOT NULL) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage_new (
+    company_id bigint NOT NULL, dedup_key text NOT NULL, day date NOT NULL, vehicle_no text NOT NULL,
+    order_id text NOT NULL) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage_touched (
+    company_id bigint NOT NULL, vehicle_no text NOT NULL, day date NOT NULL) ON COMMIT DELETE ROWS;
+TRUNCATE ridehailing_stage, ridehailing_stage_new, ridehailing_stage_touched
+"""
+
+# An arrival carries no plate: it is stored with the vehicle of its order (the departure's, else the payment's)
+# when that is known, so that the vehicle-day of its own day finds it by plate.
+_INSERT = f"""
+WITH ins AS (
+    INSERT INTO {PARENT} (day, interface, company_id, feed_id, delivery_id, dedup_key, vehicle_no, order_id,
+        license_id, license_bidx, event_time, longitude, latitude, encrypt, drive_mile, drive_time, fact_price,
+        on_area, data, received_at)
+    SELECT s.day, %(interface)s, s.company_id, %(feed)s, %(delivery)s, s.dedup_key,
+           COALESCE(o.vehicle_no, s.vehicle_no), s.order_id, s.license_id, s.license_bidx, s.event_time,
+           s.longitude, s.latitude, s.encrypt, s.drive_mile, s.drive_time, s.fact_price, s.on_area, s.data,
+           %(received_at)s
+    FROM ridehailing_stage s
+    LEFT JOIN LATERAL (
+        SELECT r.vehicle_no FROM {PARENT} r
+        WHERE %(interface)s = 'operateArrive' AND r.interface IN ('operateDepart', 'operatePay')
+          AND r.company_id = s.company_id AND r.order_id = s.order_id
+        ORDER BY r.interface = 'operateDepart' DESC, r.day LIMIT 1) o ON true
+    ON CONFLICT (interface, company_id, dedup_key, day) DO NOTHING
+    RETURNING company_id, dedup_key, day, vehicle_no, order_id
+)
+INSERT INTO ridehailing_stage_new SELECT company_id, dedup_key, day, vehicle_no, order_id FROM ins
+RETURNING company_id, dedup_key, day
+"""  # noqa: S608 - the table name is a constant; values are parameters
+
+# The vehicle-days the new records touch: their own (plate, day); for a record of an order, the days of the order's
+# departure and payment (its trip and kilometres) and of its arrivals, whose plate is set (again) to the order's
+# vehicle when it was not known yet or has changed (an arrival received before its departure).
+_TOUCH = f"""
+WITH o AS (SELECT DISTINCT company_id, order_id FROM ridehailing_stage_new WHERE order_id <> ''),
+legs AS (
+    SELECT r.company_id, r.order_id, r.vehicle_no, r.day, r.interface FROM o CROSS JOIN LATERAL (
+        SELECT r.company_id, r.order_id, r.vehicle_no, r.day, r.interface FROM {PARENT} r
+        WHERE r.interface IN ('operateDepart', 'operatePay') AND r.company_id = o.company_id
+          AND r.order_id = o.order_id OFFSET 0) r
+),
+ov AS (
+    SELECT DISTINCT ON (company_id, order_id) company_id, order_id, vehicle_no FROM legs
+    ORDER BY company_id, order_id, (interface = 'operateDepart') DESC, day
+),
+arr AS (
+    SELECT a.day, a.id, a.company_id, a.vehicle_no AS old, ov.vehicle_no AS new FROM ov CROSS JOIN LATERAL (
+        SELECT a.day, a.id, a.company_id, a.vehicle_no FROM {PARENT} a
+        WHERE a.interface = 'operateArrive' AND a.company_id = ov.company_id AND a.dedup_key = ov.order_id
+        OFFSET 0) a
+    WHERE a.vehicle_no <> ov.vehicle_no
+),
+upd AS (
+    UPDATE {PARENT} p SET vehicle_no = arr.new FROM arr WHERE p.day = arr.day AND p.id = arr.id
+    RETURNING p.company_id, p.vehicle_no, p.day
+)
+INSERT INTO ridehailing_stage_touched (company_id, vehicle_no, day)
+SELECT company_id, vehicle_no, day FROM ridehailing_stage_new WHERE vehicle_no <> ''
+UNION SELECT company_id, vehicle_no, day FROM legs
+UNION SELECT company_id, old, day FROM arr WHERE old <> ''
+UNION SELECT company_id, vehicle_no, day FROM upd
+"""  # noqa: S608 - the table name is a constant
+
+_TOUCH_PLATES = """
+INSERT INTO ridehailing_stage_touched (company_id, vehicle_no, day)
+SELECT DISTINCT company_id, vehicle_no, day FROM ridehailing_stage_new WHERE vehicle_no <> ''
+"""
+
 _REFRESH = f"""
-WITH new(interface, company_id, vehicle_no, order_id, day) AS (
-    SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::date[])
-),
-new_orders AS (
-    SELECT DISTINCT ON (r.company_id, r.order_id) r.company_id, r.order_id, r.vehicle_no, r.day
-    FROM {PARENT} r
-    WHERE r.interface IN ('operateDepart', 'operatePay')
-      AND (r.company_id, r.order_id) IN (SELECT company_id, order_id FROM new WHERE order_id <> '')
-    ORDER BY r.company_id, r.order_id, (r.interface = 'operateDepart') DESC, r.day
-),
-touched AS (
-    SELECT company_id, vehicle_no, day FROM new WHERE vehicle_no <> ''
-    UNION SELECT company_id, vehicle_no, day FROM new_orders
-    UNION SELECT o.company_id, o.vehicle_no, a.day FROM new_orders o JOIN {PARENT} a
-        ON a.interface = 'operateArrive' AND a.company_id = o.company_id AND a.order_id = o.order_id
+WITH touched AS (SELECT DISTINCT company_id, vehicle_no, day FROM ridehailing_stage_touched),
+rows AS MATERIALIZED (
+    SELECT t.company_id, t.vehicle_no, t.day, r.interface, r.order_id, r.event_time, r.on_area
+    FROM touched t CROSS JOIN LATERAL (
+        SELECT r.interface, r.order_id, r.event_time, r.on_area FROM {PARENT} r
+        WHERE r.company_id = t.company_id AND r.vehicle_no = t.vehicle_no AND r.day = t.day OFFSET 0) r
 ),
 orders AS (
-    SELECT DISTINCT ON (r.company_id, r.order_id) r.company_id, r.order_id, r.vehicle_no, r.day
-    FROM {PARENT} r JOIN touched t ON r.company_id = t.company_id AND r.vehicle_no = t.vehicle_no AND r.day = t.day
-    WHERE r.interface IN ('operateDepart', 'operatePay')
-    ORDER BY r.company_id, r.order_id, (r.interface = 'operateDepart') DESC, r.day
+    SELECT DISTINCT ON (company_id, order_id) company_id, order_id, vehicle_no, day FROM rows
+    WHERE interface IN ('operateDepart', 'operatePay')
+    ORDER BY company_id, order_id, (interface = 'operateDepart') DESC, day
 ),
 order_km AS (
     SELECT o.company_id, o.vehicle_no, o.day, COALESCE(
@@ -139,33 +221,20 @@ order_km AS (
         0) AS km
     FROM orders o
 ),
-seen AS (
-    SELECT r.company_id, r.vehicle_no, r.day, r.event_time
-    FROM {PARENT} r JOIN touched t ON r.company_id = t.company_id AND r.vehicle_no = t.vehicle_no AND r.day = t.day
-    UNION ALL
-    -- the arrivals of the touched vehicles' orders, on the arrival's own day (an arrival carries no plate)
-    SELECT t.company_id, t.vehicle_no, t.day, a.event_time
-    FROM (SELECT DISTINCT d.company_id, d.order_id, d.vehicle_no FROM {PARENT} d
-          WHERE d.interface IN ('operateDepart', 'operatePay')
-            AND (d.company_id, d.vehicle_no) IN (SELECT company_id, vehicle_no FROM touched)) d
-    JOIN {PARENT} a ON a.interface = 'operateArrive' AND a.company_id = d.company_id AND a.order_id = d.order_id
-    JOIN touched t ON t.company_id = a.company_id AND t.vehicle_no = d.vehicle_no AND t.day = a.day
-),
--- each figure aggregated once per vehicle-day and joined (not a correlated subquery per touched row)
 km_agg AS (
     SELECT company_id, vehicle_no, day, count(*) AS trips, COALESCE(sum(km), 0) AS km
     FROM order_km GROUP BY company_id, vehicle_no, day
 ),
+-- every record of the vehicle-day: its own, and the arrivals of its orders (stored with the order's plate)
 seen_agg AS (
     SELECT company_id, vehicle_no, day, min(event_time) AS first_seen, max(event_time) AS last_seen,
            count(*) AS records
-    FROM seen GROUP BY company_id, vehicle_no, day
+    FROM rows GROUP BY company_id, vehicle_no, day
 ),
 area_agg AS (
-    SELECT p.company_id, p.vehicle_no, p.day, array_agg(DISTINCT p.on_area ORDER BY p.on_area) AS areas
-    FROM {PARENT} p JOIN touched t ON p.company_id = t.company_id AND p.vehicle_no = t.vehicle_no AND p.day = t.day
-    WHERE p.interface = 'operatePay' AND p.on_area <> ''
-    GROUP BY p.company_id, p.vehicle_no, p.day
+    SELECT company_id, vehicle_no, day, array_agg(DISTINCT on_area ORDER BY on_area) AS areas
+    FROM rows WHERE interface = 'operatePay' AND on_area <> ''
+    GROUP BY company_id, vehicle_no, day
 )
 INSERT INTO ridehailing_vehicleday
     (company_id, vehicle_no, day, trips, passenger_km, first_seen, last_seen, areas, records, updated_at)
@@ -178,16 +247,40 @@ LEFT JOIN area_agg a ON a.company_id = t.company_id AND a.vehicle_no = t.vehicle
 ON CONFLICT (company_id, vehicle_no, day) DO UPDATE SET
     trips = EXCLUDED.trips, passenger_km = EXCLUDED.passenger_km, first_seen = EXCLUDED.first_seen,
     last_seen = EXCLUDED.last_seen, areas = EXCLUDED.areas, records = EXCLUDED.records, updated_at = now()
-"""  # noqa: S608 - the table name is a constant; values are parameters
+"""  # noqa: S608 - the table name is a constant
 
 
-def refresh_vehicle_days(new_rows: list[tuple]) -> int:
-    """Recompute the ``VehicleDay`` rows touched by the newly stored raw records ``new_rows`` =
-    [(interface, company pk, vehicle_no, order_id, day)] (an arrival counts for the vehicle of its order, whichever
-    of the two came first). Returns the number of rows written."""
-    if not new_rows:
-        return 0
-    columns = list(zip(*new_rows, strict=True))
+def stage() -> None:
+    """Create (once per database session) and empty the temporary tables of a delivery's operating records."""
     with connection.cursor() as cursor:
-        cursor.execute(_REFRESH, [list(c) for c in columns])
+        cursor.execute(_STAGE_DDL)
+
+
+def copy_staged(rows) -> None:
+    """COPY ``rows`` (values in the order of ``STAGE_COLUMNS``) into the staging table."""
+    from apps.imports.copy import copy_rows
+
+    from .models import OperatingRecord
+
+    fields = [OperatingRecord._meta.get_field(name) for name in STAGE_COLUMNS]
+    copy_rows(OperatingRecord, fields, rows, table=STAGE)
+
+
+def insert_staged(*, interface: str, feed_id: int, delivery_id: int, received_at) -> set[tuple]:
+    """Insert the staged records not stored yet into their day partitions; returns the keys inserted
+    ``(company pk, dedup_key, day)``."""
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT, {"interface": interface, "feed": feed_id, "delivery": delivery_id,
+                                 "received_at": received_at})
+        return set(cursor.fetchall())
+
+
+def refresh_vehicle_days(*, with_orders: bool) -> int:
+    """Recompute the ``VehicleDay`` rows touched by the records just inserted (``insert_staged``): an arrival
+    counts for the vehicle of its order, whichever of the two came first. ``with_orders``: the records carry
+    an ``OrderId`` (departure, arrival, payment). Two statements whatever the number of records; returns the
+    number of vehicle-days written."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TOUCH if with_orders else _TOUCH_PLATES)
+        cursor.execute(_REFRESH)
         return cursor.rowcount

@@ -33,13 +33,14 @@ from apps.core.audit import audit_record
 from apps.core.crypto import _derive, blind_index, encrypt
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.notifications import Text
+from apps.imports.copy import copy_insert
 from apps.parties import rights
 from apps.parties.models import OrganizationKind
 from apps.parties.rights import SystemActor
 from apps.ridehailing.errors import ErrorCode
 
 from . import partitions
-from .interfaces import BEIJING, EVENT_TIME, FIELDS, Parsed, parse
+from .interfaces import BEIJING, EVENT_TIME, FIELDS, Parsed, parse_many
 from .models import (
     OPERATING_INTERFACES,
     CompanyVersion,
@@ -176,7 +177,7 @@ def ingest(*, feed: Feed, interface: str, records, actor, source: str = Delivery
         raise ApplicationError(_("一次最多报送 %(max)d 条记录，本次 %(n)d 条。") % {
             "max": max_records(), "n": len(records)}, code=ErrorCode.TOO_MANY_RECORDS)
     now = timezone.now()
-    parsed = [parse(interface, r, now=now) for r in records]
+    parsed = parse_many(interface, records, now=now)
     operating = interface in OPERATING_INTERFACES
     if operating:
         cutoff = partitions.oldest_kept_day(now.astimezone(BEIJING).date())
@@ -212,7 +213,7 @@ def ingest(*, feed: Feed, interface: str, records, actor, source: str = Delivery
             if not (operating and outcome == Outcome.STORED):
                 rows.append(DeliveryRecord(delivery=delivery, index=index, outcome=outcome, company_code=code,
                                            key=key[:120], errors=p.errors, ignored=p.ignored))
-        DeliveryRecord.objects.bulk_create(rows, batch_size=1000)
+        copy_insert(DeliveryRecord, rows)  # one COPY, whatever the number of records
         counts = {o: 0 for o in Outcome.values}
         for r in results:
             counts[r["outcome"]] += 1
@@ -299,69 +300,62 @@ def _blank(model, column: str):
     return None if field.null else ""
 
 
-_INSERT = f"""
-INSERT INTO {partitions.PARENT} (day, interface, company_id, feed_id, delivery_id, dedup_key, vehicle_no, order_id,
-    license_id, license_bidx, event_time, longitude, latitude, encrypt, drive_mile, drive_time, fact_price, on_area,
-    data, received_at)
-SELECT day, %s, company_id, %s, %s, dedup_key, vehicle_no, order_id, license_id, license_bidx, event_time,
-    longitude, latitude, encrypt, drive_mile, drive_time, fact_price, on_area, data::jsonb, %s
-FROM unnest(%s::date[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
-    %s::timestamptz[], %s::int[], %s::int[], %s::smallint[], %s::numeric[], %s::int[], %s::numeric[], %s::text[],
-    %s::text[])
-    AS t(day, company_id, dedup_key, vehicle_no, order_id, license_id, license_bidx, event_time, longitude, latitude,
-         encrypt, drive_mile, drive_time, fact_price, on_area, data)
-ON CONFLICT (interface, company_id, dedup_key, day) DO NOTHING
-RETURNING dedup_key, day, company_id, vehicle_no, order_id
-"""  # noqa: S608 - the table name is a constant; values are parameters
-
 _LON = {Interface.LOGIN: "Longitude", Interface.LOGOUT: "Longitude", Interface.DEPART: "DepLongitude",
         Interface.ARRIVE: "DestLongitude", Interface.PAY: "DepLongitude"}
 
 
 def _store_operating(delivery, interface, parsed, companies, now) -> list[str]:
+    """Set-based, a fixed number of statements per delivery: the accepted records are copied into the staging
+    table, inserted by one statement (a record already stored is ``duplicate``), and the touched vehicle-days
+    recomputed by one more (``partitions``)."""
     outcomes = [Outcome.REJECTED] * len(parsed)
     time_field = EVENT_TIME[interface]
     lon = _LON[interface]
     lat = lon.replace("Longitude", "Latitude")
+    plates = interface in (Interface.LOGIN, Interface.LOGOUT)
     rows = {}
     index_of: dict[tuple, list[int]] = {}
+    # a licence is encrypted once per delivery (a driver's records share its token; the blind index already shows
+    # that they are the same licence)
+    tokens: dict[str, tuple[str, str]] = {"": ("", "")}
+    dumps = json.dumps
     for i, p in enumerate(parsed):
         if p.errors:
             continue
         v = p.values
-        company = companies[v["CompanyId"]]
+        company = companies[v["CompanyId"]].pk
         at = p.typed[time_field]
         day = at.astimezone(BEIJING).date()
         licence = p.personal.get("license_id", "")
-        bidx = blind_index(licence)
-        if interface in (Interface.LOGIN, Interface.LOGOUT):
-            dedup = f"{v['VehicleNo']}|{bidx}|{v[time_field]}"
-        else:
-            dedup = v["OrderId"]
-        ident = (company.pk, dedup, day)
-        index_of.setdefault(ident, []).append(i)
-        if ident in rows:
+        token = tokens.get(licence)
+        if token is None:
+            token = tokens[licence] = (encrypt(licence), blind_index(licence))
+        dedup = f"{v['VehicleNo']}|{token[1]}|{v[time_field]}" if plates else v["OrderId"]
+        ident = (company, dedup, day)
+        indexes = index_of.get(ident)
+        if indexes is not None:
+            indexes.append(i)
             continue
+        index_of[ident] = [i]
         rows[ident] = (
-            day, company.pk, dedup, v.get("VehicleNo", ""), v.get("OrderId", ""), encrypt(licence) if licence else "",
-            bidx, at, v.get(lon), v.get(lat), v.get("Encrypt"), p.typed.get("DriveMile"), v.get("DriveTime"),
-            p.typed.get("FactPrice"), v.get("OnArea", ""), json.dumps(v, ensure_ascii=False),
+            day, company, dedup, v.get("VehicleNo", ""), v.get("OrderId", ""), token[0], token[1], at, v.get(lon),
+            v.get(lat), v.get("Encrypt"), p.typed.get("DriveMile"), v.get("DriveTime"), p.typed.get("FactPrice"),
+            v.get("OnArea", ""), dumps(v, ensure_ascii=False),
         )
     if not rows:
         return outcomes
-    _lock("operating", [ident[0] for ident in rows])
-    columns = [list(c) for c in zip(*rows.values(), strict=True)]
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT, [interface, delivery.feed_id, delivery.pk, now, *columns])
-        inserted = cursor.fetchall()
-    stored = {(company_pk, dedup, day) for dedup, day, company_pk, _v, _o in inserted}
+    _lock("operating", {ident[0] for ident in rows})
+    partitions.stage()
+    partitions.copy_staged(rows.values())
+    stored = partitions.insert_staged(interface=interface, feed_id=delivery.feed_id, delivery_id=delivery.pk,
+                                      received_at=now)
     for ident, indexes in index_of.items():
         first, *rest = indexes
         outcomes[first] = Outcome.STORED if ident in stored else Outcome.DUPLICATE
         for i in rest:
             outcomes[i] = Outcome.DUPLICATE
-    partitions.refresh_vehicle_days([(interface, company_pk, vehicle_no, order_id, day)
-                                     for _dedup, day, company_pk, vehicle_no, order_id in inserted])
+    if stored:
+        partitions.refresh_vehicle_days(with_orders=not plates)
     return outcomes
 
 

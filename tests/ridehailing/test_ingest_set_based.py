@@ -1,0 +1,85 @@
+"""Issue 20 (speed of the operating-data ingest): a delivery is stored by a fixed number of statements, whatever its
+size — the records copied into a staging table, inserted by one statement, their results and the touched
+vehicle-days written in bulk — and the fast parsing loop gives exactly what the record-by-record parser gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.ridehailing import services
+from apps.ridehailing.interfaces import parse, parse_many
+from apps.ridehailing.models import DeliveryRecord, OperatingRecord, Outcome, VehicleDay
+from tests import clock
+
+from .test_operating_data import D, arrive, at, depart, login, pay
+
+# what one delivery may cost, whatever its size: actor and feed checks, partitions, the delivery, the lock,
+# staging, COPY, insert, touched vehicle-days, the aggregate, the results, the audit record
+STATEMENTS_PER_DELIVERY = 30
+LARGE = 1200  # more than one batch of a 1,000-row bulk insert
+
+
+def _departures(prefix: str, n: int, hour: int = 9) -> list[dict]:
+    return [depart(f"{prefix}-{i}", at(hour, i % 60), plate=f"桂B{10000 + i % 40:05d}") for i in range(n)]
+
+
+def _ingest(rh, interface: str, records: list[dict]):
+    return services.ingest(feed=rh.feed_a, interface=interface, records=records, actor=rh.account_a)
+
+
+def test_statements_per_delivery_do_not_grow_with_its_records(rh, django_assert_max_num_queries):
+    _ingest(rh, "operateDepart", _departures("W", 1))  # the day's partition made, the staging tables created
+
+    def statements(interface: str, records: list[dict]) -> int:
+        with django_assert_max_num_queries(STATEMENTS_PER_DELIVERY), CaptureQueriesContext(connection) as queries:
+            _ingest(rh, interface, records)
+        return len(queries)
+
+    for kind, make in (
+        ("new departures", lambda n: ("operateDepart", _departures(f"N{n}", n))),
+        ("redelivered departures, a result row each", lambda n: ("operateDepart", _departures(f"N{n}", n))),
+        ("arrivals, each linked to its order", lambda n: (
+            "operateArrive", [arrive(f"N{n}-{i}", at(10, i % 60), "3.5") for i in range(n)])),
+    ):
+        small, large = statements(*make(5)), statements(*make(LARGE))
+        assert small == large, kind
+    assert DeliveryRecord.objects.filter(outcome=Outcome.DUPLICATE).count() == 5 + LARGE
+    assert OperatingRecord.objects.filter(interface="operateDepart").count() == 1 + 5 + LARGE
+    # every arrival counts on its order's vehicle: 40 vehicles with 30 orders of 3.5 km each, 5 of them with one
+    # more order of the small delivery (3.5 km), one with the first delivery's order (no arrival)
+    days = {d.vehicle_no: (d.trips, d.passenger_km, d.records) for d in VehicleDay.objects.filter(day=D)}
+    assert len(days) == 40
+    assert days["桂B10000"] == (32, Decimal("108.500"), 63)
+    assert days["桂B10004"] == (31, Decimal("108.500"), 62)
+    assert days["桂B10005"] == (30, Decimal("105.000"), 60)
+
+
+def test_the_fast_parser_gives_what_the_record_by_record_parser_gives(rh):
+    now = clock.NOW
+    good = [depart("P-1", at(9)), login(at(8)), arrive("P-1", at(9, 30), "12.5"),
+            pay("P-1", at(9), at(9, 30), "12.5", "450202")]
+    odd = [
+        {**depart("P-2", at(9)), "VehicleNo": "桂b12345"},  # lower case: normalised
+        {**depart("P-3", at(9)), "DepTime": int(at(9))},  # an instant as a JSON number
+        {**depart("P-4", at(9)), "WaitMile": 0.8},  # a float amount
+        {**depart("P-5", at(9)), "WaitMile": "1.2000"},  # four places
+        {**depart("P-6", at(9)), "VehicleNo": "桂B 12345"},  # a symbol
+        {**depart("P-7", at(9)), "DepTime": stamp_future()},
+        {**depart("P-8", at(9)), "Encrypt": 7, "Surcharge": "1"},  # not a choice; a field not stored
+        {**depart("P-9", at(9)), "OrderId": "", "FareType": "  "},
+        {**depart("P-10", at(9)), "DepLongitude": "109411703", "WaitTime": True},
+        {**arrive("P-11", at(9), "5"), "DestTime": "20261340090000"},
+        {**arrive("P-12", at(9), "5"), "DriveMile": "1e3"},
+        "not a record", None, [],
+    ]
+    for interface in ("operateDepart", "operateArrive", "operatePay", "operateLogin"):
+        records = good + odd
+        assert parse_many(interface, records, now=now) == [parse(interface, r, now=now) for r in records]
+
+
+def stamp_future() -> str:
+    return (clock.NOW + dt.timedelta(days=3)).astimezone(clock.SHANGHAI).strftime("%Y%m%d%H%M%S")
