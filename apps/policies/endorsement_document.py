@@ -16,13 +16,18 @@ platform does not sign in its name)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from apps.core import documents
+from apps.core.audit import reveal
 from apps.core.deadlines import local_date
+from apps.exchange import pdfsign
+from apps.parties import access, rights
 
-from .models import Endorsement, PolicyKind, PremiumMode
+from .access import may_reveal_policyholder
+from .models import Endorsement, Policy, PolicyKind, PremiumMode
 
 TEMPLATE = "policies/documents/endorsement.html"
 TITLE = "批改单"
@@ -92,8 +97,6 @@ def signed_pdf(endorsement: Endorsement, *, policyholder: str, number: str | Non
     """The form as the insurer signed it (``pdfsign.signed_for``: signed at the first call, the same bytes ever
     after); unsigned for an insurer with its own registered key. ``endorsement.policy`` with its insurer and
     vehicle loaded."""
-    from apps.exchange import pdfsign
-
     policy = endorsement.policy
     number = number or doc_no(endorsement)
     cause = endorsement.source  # a rescission case closed by it carries a number; a policy-page endorsement none
@@ -108,14 +111,6 @@ def for_reader(user, *, policy_pk: int, endorsement_pk: int) -> tuple[bytes, str
     policyholder's name (the form names them; the download is audited as a reveal); anyone else gets 404
     (``Http404``, as outside the policy's audience), a role without the right to read endorsements 403. Pages and
     API alike."""
-    from django.http import Http404
-
-    from apps.core.audit import reveal
-    from apps.parties import access, rights
-
-    from .access import may_reveal_policyholder
-    from .models import Policy
-
     rights.require(user, "policies.view_endorsement")
     policy = access.get_for_user(user, Policy.objects.select_related("insurer", "vehicle"), pk=policy_pk)
     endorsement = access.get_for_user(user, Endorsement.objects.filter(policy=policy), pk=endorsement_pk)

@@ -5,8 +5,11 @@ policies a case closed as endorsed (``CasePolicy.endorsement_ref`` ``E<id>``), r
 
 from __future__ import annotations
 
+from apps.core.audit import reveal
 from apps.parties import access, rights
+from apps.policies import endorsement_document
 from apps.policies.access import may_reveal_policyholder
+from apps.policies.models import Endorsement
 
 from .models import CasePolicy, Decision, RescissionCase
 
@@ -15,10 +18,6 @@ def endorsement_forms(actor, refs: list[str]) -> list[str]:
     """The ``SignedDocument`` sources of the endorsement forms of the cases opened on ``refs`` that ``actor`` reads
     (the case's audience, then the policy's), for an ``actor`` who may reveal the policyholder they name; a form
     not signed yet is signed now (``endorsement_document.signed_pdf``: once, the same bytes ever after)."""
-    from apps.core.audit import reveal
-    from apps.policies import endorsement_document
-    from apps.policies.models import Endorsement
-
     if not rights.may(actor, "policies.view_endorsement"):
         return []
     cases = access.visible(actor, RescissionCase.objects.filter(trigger_ref__in=refs))
