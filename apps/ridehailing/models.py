@@ -257,7 +257,8 @@ class OperatingRecord(models.Model):
     """One A.6 event, raw. The table is partitioned by ``day`` (RANGE, one partition per Beijing day; migration
     0002 creates it, ``partitions.ensure`` adds partitions, ``partitions.drop_expired`` drops old ones). Not managed
     by Django; no foreign keys, so dropping a day is one ``DROP TABLE``. ``(interface, company, dedup_key, day)``
-    is unique: a redelivered event is not stored twice."""
+    is unique: a redelivered event is not stored twice. An arrival carries no plate: its ``vehicle_no`` is its
+    order's (the departure's, else the payment's), set when the order is known (``partitions``)."""
 
     id = models.BigIntegerField(primary_key=True)
     day = models.DateField(_("日期"))

@@ -212,14 +212,15 @@ orders AS (
     WHERE interface IN ('operateDepart', 'operatePay')
     ORDER BY company_id, order_id, (interface = 'operateDepart') DESC, day
 ),
+-- an order's kilometres: its arrival's, else its payment's (one index probe for both)
 order_km AS (
-    SELECT o.company_id, o.vehicle_no, o.day, COALESCE(
-        (SELECT max(a.drive_mile) FROM {PARENT} a
-         WHERE a.interface = 'operateArrive' AND a.company_id = o.company_id AND a.order_id = o.order_id),
-        (SELECT max(p.drive_mile) FROM {PARENT} p
-         WHERE p.interface = 'operatePay' AND p.company_id = o.company_id AND p.order_id = o.order_id),
-        0) AS km
-    FROM orders o
+    SELECT o.company_id, o.vehicle_no, o.day, COALESCE(m.arrive, m.pay, 0) AS km
+    FROM orders o CROSS JOIN LATERAL (
+        SELECT max(a.drive_mile) FILTER (WHERE a.interface = 'operateArrive') AS arrive,
+               max(a.drive_mile) FILTER (WHERE a.interface = 'operatePay') AS pay
+        FROM {PARENT} a
+        WHERE a.interface IN ('operateArrive', 'operatePay') AND a.company_id = o.company_id
+          AND a.order_id = o.order_id) m
 ),
 km_agg AS (
     SELECT company_id, vehicle_no, day, count(*) AS trips, COALESCE(sum(km), 0) AS km
