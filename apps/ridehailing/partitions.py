@@ -106,22 +106,27 @@ def drop_expired(today: dt.date) -> list[str]:
             if day < cutoff:
                 cursor.execute(f'DROP TABLE "{name}"')
                 dropped.append(name)
+        drop_expired_orders(cutoff)
     return dropped
 
 
 # --- storing one delivery's operating records (apps.ridehailing.services._store_operating) --------------------
 #
 # The accepted records are copied (COPY) into the session's temporary table ``ridehailing_stage`` and inserted into
-# the day partitions by one statement; the keys actually inserted go to ``ridehailing_stage_new``, the vehicle-days
-# to recompute to ``ridehailing_stage_touched``; the aggregate is recomputed from those by one statement. So a
-# delivery costs the same few statements whatever its size. Every lookup of the raw table is an index probe per
-# touched key (``LATERAL … OFFSET 0`` keeps the planner from turning it into a join whose choice hangs on the
+# the day partitions by one statement; the keys actually inserted go to ``ridehailing_stage_new``. A delivery of
+# orders (departures, arrivals, payments) then updates their ``OperatingOrder`` rows by one statement (the orders
+# touched, with their vehicle-day before and after, go to ``ridehailing_stage_order``); the vehicle-days to
+# recompute go to ``ridehailing_stage_touched`` and the aggregate is recomputed from those by one statement. So a
+# delivery costs the same few statements whatever its size. An order is found by one probe of the orders' index,
+# never by one probe per day partition; the raw records of a vehicle-day by one probe of its own day's partition
+# (``LATERAL … OFFSET 0`` keeps each lookup a parameterised index probe, so the plan does not hang on the
 # statistics of partitions written a moment ago).
 
 STAGE = "ridehailing_stage"
 STAGE_COLUMNS = ("day", "company", "dedup_key", "vehicle_no", "order_id", "license_id", "license_bidx",
                  "event_time", "longitude", "latitude", "encrypt", "drive_mile", "drive_time", "fact_price",
                  "on_area", "data")  # OperatingRecord fields, in the order of the staged rows
+ORDERS = "ridehailing_operatingorder"
 
 _STAGE_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage (
@@ -131,10 +136,13 @@ CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage (
     fact_price numeric, on_area text NOT NULL, data jsonb NOT NULL) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage_new (
     company_id bigint NOT NULL, dedup_key text NOT NULL, day date NOT NULL, vehicle_no text NOT NULL,
-    order_id text NOT NULL) ON COMMIT DELETE ROWS;
+    order_id text NOT NULL, drive_mile numeric) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage_order (
+    company_id bigint NOT NULL, order_id text NOT NULL, vehicle_no text NOT NULL, day date,
+    old_vehicle text, old_day date, relink boolean NOT NULL) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage_touched (
     company_id bigint NOT NULL, vehicle_no text NOT NULL, day date NOT NULL) ON COMMIT DELETE ROWS;
-TRUNCATE ridehailing_stage, ridehailing_stage_new, ridehailing_stage_touched
+TRUNCATE ridehailing_stage, ridehailing_stage_new, ridehailing_stage_order, ridehailing_stage_touched
 """
 
 # An arrival carries no plate: it is stored with the vehicle of its order (the departure's, else the payment's)
@@ -150,105 +158,122 @@ WITH ins AS (
            %(received_at)s
     FROM ridehailing_stage s
     LEFT JOIN LATERAL (
-        SELECT r.vehicle_no FROM {PARENT} r
-        WHERE %(interface)s = 'operateArrive' AND r.interface IN ('operateDepart', 'operatePay')
-          AND r.company_id = s.company_id AND r.order_id = s.order_id
-        ORDER BY r.interface = 'operateDepart' DESC, r.day LIMIT 1) o ON true
+        SELECT o.vehicle_no FROM {ORDERS} o
+        WHERE %(interface)s = 'operateArrive' AND o.company_id = s.company_id AND o.order_id = s.order_id
+        OFFSET 0) o ON true
     ON CONFLICT (interface, company_id, dedup_key, day) DO NOTHING
-    RETURNING company_id, dedup_key, day, vehicle_no, order_id
+    RETURNING company_id, dedup_key, day, vehicle_no, order_id, drive_mile
 )
-INSERT INTO ridehailing_stage_new SELECT company_id, dedup_key, day, vehicle_no, order_id FROM ins
+INSERT INTO ridehailing_stage_new SELECT company_id, dedup_key, day, vehicle_no, order_id, drive_mile FROM ins
 RETURNING company_id, dedup_key, day
-"""  # noqa: S608 - the table name is a constant; values are parameters
+"""  # noqa: S608 - the table names are constants; values are parameters
 
-# The vehicle-days the new records touch: their own (plate, day); for a record of an order, the days of the order's
-# departure and payment (its trip and kilometres) and of its arrivals, whose plate is set (again) to the order's
-# vehicle when it was not known yet or has changed (an arrival received before its departure).
-_TOUCH = f"""
-WITH o AS (SELECT DISTINCT company_id, order_id FROM ridehailing_stage_new WHERE order_id <> ''),
-legs AS (
-    SELECT r.company_id, r.order_id, r.vehicle_no, r.day, r.interface FROM o CROSS JOIN LATERAL (
-        SELECT r.company_id, r.order_id, r.vehicle_no, r.day, r.interface FROM {PARENT} r
-        WHERE r.interface IN ('operateDepart', 'operatePay') AND r.company_id = o.company_id
-          AND r.order_id = o.order_id OFFSET 0) r
+# The orders of the new records: the earliest departure (else payment) gives the vehicle and day the order counts
+# on; the kilometres are the largest of its arrivals (else payments). ``relink``: arrivals stored before must take
+# the order's (new) plate.
+_ORDERS = f"""
+WITH n AS (
+    SELECT company_id, order_id,
+           CASE WHEN %(interface)s = 'operateDepart' THEN (array_agg(vehicle_no ORDER BY day))[1] ELSE '' END
+               AS dep_vehicle,
+           CASE WHEN %(interface)s = 'operateDepart' THEN min(day) END AS dep_day,
+           CASE WHEN %(interface)s = 'operatePay' THEN (array_agg(vehicle_no ORDER BY day))[1] ELSE '' END
+               AS pay_vehicle,
+           CASE WHEN %(interface)s = 'operatePay' THEN min(day) END AS pay_day,
+           CASE WHEN %(interface)s = 'operateArrive' THEN max(drive_mile) END AS arrive_km,
+           CASE WHEN %(interface)s = 'operatePay' THEN max(drive_mile) END AS pay_km,
+           %(interface)s = 'operateArrive' AS arrived, max(day) AS last_day
+    FROM ridehailing_stage_new GROUP BY company_id, order_id
 ),
-ov AS (
-    SELECT DISTINCT ON (company_id, order_id) company_id, order_id, vehicle_no FROM legs
-    ORDER BY company_id, order_id, (interface = 'operateDepart') DESC, day
+old AS (
+    SELECT o.company_id, o.order_id, o.vehicle_no, o.day, o.arrived FROM n CROSS JOIN LATERAL (
+        SELECT o.company_id, o.order_id, o.vehicle_no, o.day, o.arrived FROM {ORDERS} o
+        WHERE o.company_id = n.company_id AND o.order_id = n.order_id OFFSET 0) o
 ),
-arr AS (
-    SELECT a.day, a.id, a.company_id, a.vehicle_no AS old, ov.vehicle_no AS new FROM ov CROSS JOIN LATERAL (
-        SELECT a.day, a.id, a.company_id, a.vehicle_no FROM {PARENT} a
-        WHERE a.interface = 'operateArrive' AND a.company_id = ov.company_id AND a.dedup_key = ov.order_id
-        OFFSET 0) a
-    WHERE a.vehicle_no <> ov.vehicle_no
-),
+up AS (
+    INSERT INTO {ORDERS} AS o (company_id, order_id, dep_vehicle, dep_day, pay_vehicle, pay_day, arrive_km, pay_km,
+        arrived, last_day)
+    SELECT company_id, order_id, dep_vehicle, dep_day, pay_vehicle, pay_day, arrive_km, pay_km, arrived, last_day
+    FROM n
+    ON CONFLICT (company_id, order_id) DO UPDATE SET
+        dep_vehicle = CASE WHEN EXCLUDED.dep_day < o.dep_day OR o.dep_day IS NULL AND EXCLUDED.dep_day IS NOT NULL
+                           THEN EXCLUDED.dep_vehicle ELSE o.dep_vehicle END,
+        dep_day = LEAST(o.dep_day, EXCLUDED.dep_day),
+        pay_vehicle = CASE WHEN EXCLUDED.pay_day < o.pay_day OR o.pay_day IS NULL AND EXCLUDED.pay_day IS NOT NULL
+                           THEN EXCLUDED.pay_vehicle ELSE o.pay_vehicle END,
+        pay_day = LEAST(o.pay_day, EXCLUDED.pay_day),
+        arrive_km = GREATEST(o.arrive_km, EXCLUDED.arrive_km), pay_km = GREATEST(o.pay_km, EXCLUDED.pay_km),
+        arrived = o.arrived OR EXCLUDED.arrived, last_day = GREATEST(o.last_day, EXCLUDED.last_day)
+    RETURNING o.company_id, o.order_id, o.vehicle_no, o.day
+)
+INSERT INTO ridehailing_stage_order (company_id, order_id, vehicle_no, day, old_vehicle, old_day, relink)
+SELECT up.company_id, up.order_id, up.vehicle_no, up.day, old.vehicle_no, old.day,
+       COALESCE(old.arrived, false) AND up.vehicle_no IS DISTINCT FROM old.vehicle_no
+FROM up LEFT JOIN old ON old.company_id = up.company_id AND old.order_id = up.order_id
+RETURNING relink
+"""  # noqa: S608 - the table names are constants; values are parameters
+
+# Arrivals stored before their order's departure (or whose order changed vehicle) take the order's plate: found by
+# one probe per order and day partition (only for the orders that need it), updated by (day, id).
+_RELINK_FIND = f"""
+SELECT a.day, a.id, a.company_id, a.vehicle_no, so.vehicle_no
+FROM ridehailing_stage_order so CROSS JOIN LATERAL (
+    SELECT a.day, a.id, a.company_id, a.vehicle_no FROM {PARENT} a
+    WHERE a.interface = 'operateArrive' AND a.company_id = so.company_id AND a.dedup_key = so.order_id OFFSET 0) a
+WHERE so.relink AND a.vehicle_no <> so.vehicle_no
+"""  # noqa: S608 - the table name is a constant
+
+_RELINK = f"""
+WITH x AS (SELECT * FROM unnest(%(days)s::date[], %(ids)s::bigint[], %(plates)s::text[]) AS x(day, id, plate)),
 upd AS (
-    UPDATE {PARENT} p SET vehicle_no = arr.new FROM arr WHERE p.day = arr.day AND p.id = arr.id
+    UPDATE {PARENT} p SET vehicle_no = x.plate FROM x
+    WHERE p.day = ANY(%(days)s::date[]) AND p.day = x.day AND p.id = x.id
     RETURNING p.company_id, p.vehicle_no, p.day
 )
 INSERT INTO ridehailing_stage_touched (company_id, vehicle_no, day)
-SELECT company_id, vehicle_no, day FROM ridehailing_stage_new WHERE vehicle_no <> ''
-UNION SELECT company_id, vehicle_no, day FROM legs
-UNION SELECT company_id, old, day FROM arr WHERE old <> ''
-UNION SELECT company_id, vehicle_no, day FROM upd
-"""  # noqa: S608 - the table name is a constant
+SELECT company_id, vehicle_no, day FROM upd
+UNION ALL SELECT * FROM unnest(%(companies)s::bigint[], %(old)s::text[], %(days)s::date[]) AS o(c, v, d)
+WHERE v <> ''
+"""  # noqa: S608 - the table name is a constant; values are parameters
 
-_TOUCH_PLATES = """
+# The vehicle-days the new records touch: their own (plate, day) and, for orders, the day each order counts on,
+# before and after this delivery.
+_TOUCH = """
 INSERT INTO ridehailing_stage_touched (company_id, vehicle_no, day)
-SELECT DISTINCT company_id, vehicle_no, day FROM ridehailing_stage_new WHERE vehicle_no <> ''
+SELECT company_id, vehicle_no, day FROM ridehailing_stage_new WHERE vehicle_no <> ''
+UNION SELECT company_id, vehicle_no, day FROM ridehailing_stage_order WHERE day IS NOT NULL AND vehicle_no <> ''
+UNION SELECT company_id, old_vehicle, old_day FROM ridehailing_stage_order
+      WHERE old_day IS NOT NULL AND old_vehicle <> ''
 """
 
 _REFRESH = f"""
 WITH touched AS (SELECT DISTINCT company_id, vehicle_no, day FROM ridehailing_stage_touched),
-rows AS MATERIALIZED (
-    SELECT t.company_id, t.vehicle_no, t.day, r.interface, r.order_id, r.event_time, r.on_area
-    FROM touched t CROSS JOIN LATERAL (
-        SELECT r.interface, r.order_id, r.event_time, r.on_area FROM {PARENT} r
-        WHERE r.company_id = t.company_id AND r.vehicle_no = t.vehicle_no AND r.day = t.day OFFSET 0) r
-),
-orders AS (
-    SELECT DISTINCT ON (company_id, order_id) company_id, order_id, vehicle_no, day FROM rows
-    WHERE interface IN ('operateDepart', 'operatePay')
-    ORDER BY company_id, order_id, (interface = 'operateDepart') DESC, day
-),
--- an order's kilometres: its arrival's, else its payment's (one index probe for both)
-order_km AS (
-    SELECT o.company_id, o.vehicle_no, o.day, COALESCE(m.arrive, m.pay, 0) AS km
-    FROM orders o CROSS JOIN LATERAL (
-        SELECT max(a.drive_mile) FILTER (WHERE a.interface = 'operateArrive') AS arrive,
-               max(a.drive_mile) FILTER (WHERE a.interface = 'operatePay') AS pay
-        FROM {PARENT} a
-        WHERE a.interface IN ('operateArrive', 'operatePay') AND a.company_id = o.company_id
-          AND a.order_id = o.order_id) m
-),
-km_agg AS (
-    SELECT company_id, vehicle_no, day, count(*) AS trips, COALESCE(sum(km), 0) AS km
-    FROM order_km GROUP BY company_id, vehicle_no, day
-),
 -- every record of the vehicle-day: its own, and the arrivals of its orders (stored with the order's plate)
-seen_agg AS (
-    SELECT company_id, vehicle_no, day, min(event_time) AS first_seen, max(event_time) AS last_seen,
-           count(*) AS records
-    FROM rows GROUP BY company_id, vehicle_no, day
+seen AS (
+    SELECT t.company_id, t.vehicle_no, t.day, r.first_seen, r.last_seen, r.records, r.areas
+    FROM touched t CROSS JOIN LATERAL (
+        SELECT min(r.event_time) AS first_seen, max(r.event_time) AS last_seen, count(*) AS records,
+               array_agg(DISTINCT r.on_area ORDER BY r.on_area)
+                   FILTER (WHERE r.interface = 'operatePay' AND r.on_area <> '') AS areas
+        FROM {PARENT} r
+        WHERE r.company_id = t.company_id AND r.vehicle_no = t.vehicle_no AND r.day = t.day) r
 ),
-area_agg AS (
-    SELECT company_id, vehicle_no, day, array_agg(DISTINCT on_area ORDER BY on_area) AS areas
-    FROM rows WHERE interface = 'operatePay' AND on_area <> ''
-    GROUP BY company_id, vehicle_no, day
+-- the orders that count on the vehicle-day, each with its kilometres
+trips AS (
+    SELECT t.company_id, t.vehicle_no, t.day, o.trips, o.km
+    FROM touched t CROSS JOIN LATERAL (
+        SELECT count(*) AS trips, COALESCE(sum(COALESCE(o.arrive_km, o.pay_km, 0)), 0) AS km FROM {ORDERS} o
+        WHERE o.company_id = t.company_id AND o.vehicle_no = t.vehicle_no AND o.day = t.day) o
 )
 INSERT INTO ridehailing_vehicleday
     (company_id, vehicle_no, day, trips, passenger_km, first_seen, last_seen, areas, records, updated_at)
-SELECT t.company_id, t.vehicle_no, t.day, COALESCE(k.trips, 0), COALESCE(k.km, 0), s.first_seen, s.last_seen,
-       COALESCE(a.areas, '{{}}'), COALESCE(s.records, 0), now()
-FROM touched t
-LEFT JOIN km_agg k ON k.company_id = t.company_id AND k.vehicle_no = t.vehicle_no AND k.day = t.day
-LEFT JOIN seen_agg s ON s.company_id = t.company_id AND s.vehicle_no = t.vehicle_no AND s.day = t.day
-LEFT JOIN area_agg a ON a.company_id = t.company_id AND a.vehicle_no = t.vehicle_no AND a.day = t.day
+SELECT s.company_id, s.vehicle_no, s.day, k.trips, k.km, s.first_seen, s.last_seen, COALESCE(s.areas, '{{}}'),
+       s.records, now()
+FROM seen s JOIN trips k ON k.company_id = s.company_id AND k.vehicle_no = s.vehicle_no AND k.day = s.day
 ON CONFLICT (company_id, vehicle_no, day) DO UPDATE SET
     trips = EXCLUDED.trips, passenger_km = EXCLUDED.passenger_km, first_seen = EXCLUDED.first_seen,
     last_seen = EXCLUDED.last_seen, areas = EXCLUDED.areas, records = EXCLUDED.records, updated_at = now()
-"""  # noqa: S608 - the table name is a constant
+"""  # noqa: S608 - the table names are constants
 
 
 def stage() -> None:
@@ -276,12 +301,29 @@ def insert_staged(*, interface: str, feed_id: int, delivery_id: int, received_at
         return set(cursor.fetchall())
 
 
-def refresh_vehicle_days(*, with_orders: bool) -> int:
+def refresh_vehicle_days(*, interface: str, with_orders: bool) -> int:
     """Recompute the ``VehicleDay`` rows touched by the records just inserted (``insert_staged``): an arrival
     counts for the vehicle of its order, whichever of the two came first. ``with_orders``: the records carry
-    an ``OrderId`` (departure, arrival, payment). Two statements whatever the number of records; returns the
-    number of vehicle-days written."""
+    an ``OrderId`` (departure, arrival, payment) and their ``OperatingOrder`` rows are kept first. A fixed number of
+    statements whatever the number of records (two more when arrivals stored before their departure take its
+    plate); returns the number of vehicle-days written."""
     with connection.cursor() as cursor:
-        cursor.execute(_TOUCH if with_orders else _TOUCH_PLATES)
+        if with_orders:
+            cursor.execute(_ORDERS, {"interface": interface})
+            if any(relink for (relink,) in cursor.fetchall()):
+                cursor.execute(_RELINK_FIND)
+                found = cursor.fetchall()
+                if found:
+                    days, ids, companies, old, plates = (list(c) for c in zip(*found, strict=True))
+                    cursor.execute(_RELINK, {"days": days, "ids": ids, "plates": plates, "companies": companies,
+                                             "old": old})
+        cursor.execute(_TOUCH)
         cursor.execute(_REFRESH)
+        return cursor.rowcount
+
+
+def drop_expired_orders(cutoff: dt.date) -> int:
+    """Delete the orders whose last record is older than ``cutoff`` (their raw records are being dropped)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {ORDERS} WHERE last_day < %s", [cutoff])  # noqa: S608 - a constant
         return cursor.rowcount

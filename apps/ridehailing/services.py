@@ -355,7 +355,7 @@ def _store_operating(delivery, interface, parsed, companies, now) -> list[str]:
         for i in rest:
             outcomes[i] = Outcome.DUPLICATE
     if stored:
-        partitions.refresh_vehicle_days(with_orders=not plates)
+        partitions.refresh_vehicle_days(interface=interface, with_orders=not plates)
     return outcomes
 
 

@@ -47,15 +47,22 @@ def test_statements_per_delivery_do_not_grow_with_its_records(rh, django_assert_
     ):
         small, large = statements(*make(5)), statements(*make(LARGE))
         assert small == large, kind
+    # arrivals first, then their departures: the arrivals stored before take the departure's plate
+    for n in (5, LARGE):
+        statements("operateArrive", [arrive(f"E{n}-{i}", at(11, i % 60), "2.0") for i in range(n)])
+    relinked = [statements("operateDepart", _departures(f"E{n}", n, hour=11)) for n in (5, LARGE)]
+    assert relinked[0] == relinked[1]
+    assert not OperatingRecord.objects.filter(interface="operateArrive", vehicle_no="").exists()
     assert DeliveryRecord.objects.filter(outcome=Outcome.DUPLICATE).count() == 5 + LARGE
-    assert OperatingRecord.objects.filter(interface="operateDepart").count() == 1 + 5 + LARGE
+    assert OperatingRecord.objects.filter(interface="operateDepart").count() == 1 + 2 * (5 + LARGE)
     # every arrival counts on its order's vehicle: 40 vehicles with 30 orders of 3.5 km each, 5 of them with one
     # more order of the small delivery (3.5 km), one with the first delivery's order (no arrival)
+    # and the same again for the orders whose arrivals came first (2 km each)
     days = {d.vehicle_no: (d.trips, d.passenger_km, d.records) for d in VehicleDay.objects.filter(day=D)}
     assert len(days) == 40
-    assert days["桂B10000"] == (32, Decimal("108.500"), 63)
-    assert days["桂B10004"] == (31, Decimal("108.500"), 62)
-    assert days["桂B10005"] == (30, Decimal("105.000"), 60)
+    assert days["桂B10000"] == (32 + 31, Decimal("108.500") + 31 * 2, 63 + 62)
+    assert days["桂B10004"] == (31 + 31, Decimal("108.500") + 31 * 2, 62 + 62)
+    assert days["桂B10005"] == (30 + 30, Decimal("105.000") + 30 * 2, 60 + 60)
 
 
 def test_the_fast_parser_gives_what_the_record_by_record_parser_gives(rh):
