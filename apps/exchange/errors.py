@@ -17,6 +17,12 @@ class ErrorCode(models.TextChoices):
     BAD_SIGNATURE = "bad_signature", "The receipt's signature does not verify."
     BAD_SIGNED_AT = "bad_signed_at", "The signing time is too far from the platform's clock."
     BAD_SUITE = "bad_suite", "The algorithm suite is invalid."
+    DOCUMENT_SIGNED = "document_signed", "The document has been signed already."
+    DOCUMENT_SIGNATURE_INVALID = "document_signature_invalid", (
+        "The uploaded PDF's signature is not intact, not trusted, not over the whole file, or changes the pages.")
+    DOCUMENT_CHANGED = "document_changed", "The uploaded PDF does not start with the unsigned document as issued."
+    DOCUMENT_CERTIFICATE_UNKNOWN = "document_certificate_unknown", (
+        "The signing certificate is not a document certificate the platform issued for a key the party registered.")
     INACTIVE_PARTY = "inactive_party", "The sender or the recipient organisation is disabled."
     KEY_EXISTS = "key_exists", "The public key is already registered."
     KEY_NOT_VALID = "key_not_valid", (
@@ -24,6 +30,8 @@ class ErrorCode(models.TextChoices):
     NO_PENDING_RECEIPT = "no_pending_receipt", "The batch has no receipt waiting to be signed."
     NO_RECEIPT = "no_receipt", "The batch has no receipt of its recipient yet."
     NO_SIGNING_KEY = "no_signing_key", "The organisation signs with its own key but has no valid signing key."
+    NOT_SELF_SIGNING = "not_self_signing", (
+        "The organisation has no own exchange key registered: the platform signs its documents (custodial).")
     NOT_AWAITING_SIGNATURE = "not_awaiting_signature", "The batch is not waiting for a signature."
     NOT_RETRYABLE = "not_retryable", "Only a pending or failed batch can be delivered again."
     REVOKED = "revoked", "The key has been revoked."

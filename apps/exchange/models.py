@@ -443,16 +443,22 @@ class TreeHeadToken(models.Model):
 
 
 class DocumentCertificate(models.Model):
-    """An X.509 certificate for signing PDF documents (PAdES), with its ECDSA P-256 key sealed under
-    ``PLATFORM_KEY`` like the exchange keys. ``organization`` empty: the platform document CA (self-signed, the
-    trust anchor of the verify page); otherwise a party's custodial document-signing certificate issued by that CA
-    (subject OU “平台托管”, certificate policy ``pdfsign.CUSTODIAL_POLICY_OID``). See ``apps/exchange/pdfsign.py``."""
+    """An X.509 certificate for signing PDF documents (PAdES), with its ECDSA P-256 key. ``organization`` empty:
+    the platform document CA (self-signed, the trust anchor of the verify page); otherwise a party's
+    document-signing certificate issued by that CA — custodial (``custody`` platform: the key sealed under
+    ``PLATFORM_KEY`` like the exchange keys, subject OU “平台托管”, policy ``pdfsign.CUSTODIAL_POLICY_OID``) or for a
+    key the party holds itself (``custody`` party: no private key here, registered with its proof of possession,
+    subject OU “本方持有密钥”, policy ``pdfsign.PARTY_POLICY_OID``). See ``apps/exchange/pdfsign.py``."""
 
     organization = models.ForeignKey(
         "parties.Organization", verbose_name=_("单位"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="document_certificates")
     key_id = models.CharField(_("密钥编号"), max_length=80, unique=True)
-    private_key_sealed = models.BinaryField(_("私钥（密封）"))
+    custody = models.CharField(_("私钥保管"), max_length=10, choices=OrganizationKey.Custody.choices,
+                               default=OrganizationKey.Custody.PLATFORM)
+    private_key_sealed = models.BinaryField(_("私钥（密封）"), null=True, blank=True)
+    proof = models.JSONField(_("私钥持有证明"), default=dict, blank=True,
+                             help_text=_("本方密钥：登记时的挑战值与签名（平台托管密钥为空）"))
     certificate = models.TextField(_("证书（PEM）"))
     serial = models.CharField(_("证书序列号"), max_length=64)
     not_before = models.DateTimeField(_("有效期起"))
@@ -490,6 +496,35 @@ class SignedDocument(models.Model):
         verbose_name = _("已签名文书")
         verbose_name_plural = _("已签名文书")
         ordering = ["signed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.doc_no}"
+
+
+class PendingDocument(models.Model):
+    """A formal document issued in the name of a party that holds its own key (``ownkeys.self_signing``): the
+    platform does not sign it; it keeps the unsigned PDF exactly as issued (encrypted at rest, it may name a
+    policyholder) until the party's system fetches it, signs it with the key of its document certificate
+    (``DocumentCertificate`` custody party) and uploads the signed file, which becomes the ``SignedDocument``
+    (``signed``). See ``pdfsign.party_signed_accept``."""
+
+    source = models.CharField(_("来源记录"), max_length=80, unique=True)
+    organization = models.ForeignKey(
+        "parties.Organization", verbose_name=_("出具单位"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("文书名称"), max_length=80)
+    doc_no = models.CharField(_("文书编号"), max_length=80)
+    case_ref = models.CharField(_("案件编号"), max_length=60, blank=True)
+    sha256 = models.CharField(_("未签名文件摘要（SHA-256）"), max_length=64)
+    size = models.PositiveIntegerField(_("文件大小（字节）"))
+    content_sealed = models.BinaryField(_("未签名 PDF（加密）"))
+    created_at = models.DateTimeField(_("出具时间"), default=timezone.now)
+    signed = models.OneToOneField(SignedDocument, verbose_name=_("已签名文书"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="pending")
+
+    class Meta:
+        verbose_name = _("待本方签名文书")
+        verbose_name_plural = _("待本方签名文书")
+        ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.title} {self.doc_no}"

@@ -10,8 +10,11 @@ issuing party's name when they are issued, and anyone holding one can check it o
   ``O=<organisation name>, OU=平台托管, CN=<name> 文书签名（平台托管密钥）, serialNumber=<USCC>`` and the
   certificate policy ``CUSTODIAL_POLICY_OID`` — whoever reads the certificate sees that the platform held the key.
 * **A party with its own key** (``ownkeys.self_signing``): the platform never signs in its name. Its documents
-  are issued unsigned (``sign_document`` returns ``None``) until its own system signs them — the next step, not
-  built yet (docs/exchange.md, “Signed documents”).
+  are issued unsigned and kept as issued (``PendingDocument``) until its own system signs them: the party
+  registers an ECDSA P-256 document-signing public key with proof of possession
+  (``party_document_key_register``), the CA issues a certificate for it (OU 本方持有密钥, policy
+  ``PARTY_POLICY_OID``: the party holds the key), its system fetches the unsigned PDF, signs it (one incremental
+  signature update) and uploads it; ``party_signed_accept`` checks it and stores it as the ``SignedDocument``.
 
 Only this module touches pyHanko; it is imported lazily (loading it costs ~0.5 s).
 """
@@ -34,11 +37,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.core.audit import acting_user, audit_record
+from apps.core.errors import ApplicationError, ConflictError
+
 from . import crypto, ownkeys, pdfverify
-from .models import DocumentCertificate, SignedDocument
+from .errors import ErrorCode
+from .models import DocumentCertificate, KeyChallenge, OrganizationKey, PendingDocument, SignedDocument
 
 CUSTODIAL_POLICY_OID = pdfverify.CUSTODIAL_POLICY_OID
 CUSTODIAL_OU = pdfverify.CUSTODIAL_OU
+PARTY_POLICY_OID = pdfverify.PARTY_POLICY_OID
+PARTY_OU = pdfverify.PARTY_OU
+Custody = OrganizationKey.Custody
+DOCUMENT_KEY_FORMAT = "lz-document-key/1"
+_DOCUMENT_KEY_PREFIX = b"lz-exchange/1 document-key-possession\n"
 CA_NAME = "柳州市客运车辆保险联合监管平台 文书签名 CA"
 CA_YEARS = 20
 CERT_YEARS = 5
@@ -124,7 +136,8 @@ def party_certificate(organization) -> DocumentCertificate | None:
         return None
     ca = document_ca()
     now = timezone.now()
-    current = (DocumentCertificate.objects.select_for_update().filter(organization=organization, not_after__gt=now)
+    current = (DocumentCertificate.objects.select_for_update()
+               .filter(organization=organization, custody=Custody.PLATFORM, not_after__gt=now)
                .order_by("-created_at", "-id").first())
     if current is not None and _subject_org(certificate(current)) == organization.name:
         return current  # a renamed organisation gets a new certificate naming it
@@ -203,12 +216,16 @@ def sign_bytes(content: bytes, *, key_der: bytes, cert: x509.Certificate, chain:
 def sign_document(content: bytes, *, organization, source: str, title: str, doc_no: str,
                   case_ref: str = "") -> bytes:
     """Sign ``content`` in ``organization``'s name and record it (``SignedDocument``, found again by ``source``);
-    returns the signed bytes. A party with its own key: returns ``content`` unchanged and records nothing (the
-    platform does not sign in its name)."""
+    returns the signed bytes. A party with its own key: returns ``content`` unchanged, kept as issued
+    (``PendingDocument``) for its system to sign (the platform does not sign in its name)."""
     from apps.core import crypto as core_crypto
 
     row = party_certificate(organization)
     if row is None:
+        PendingDocument.objects.get_or_create(source=source, defaults={
+            "organization": organization, "title": title[:80], "doc_no": doc_no[:80], "case_ref": case_ref[:60],
+            "sha256": hashlib.sha256(content).hexdigest(), "size": len(content),
+            "content_sealed": core_crypto.fernet().encrypt(content), "created_at": timezone.now()})
         return content
     signed = sign_pdf(content, row, reason=_("%(issuer)s出具 %(title)s %(no)s") % {
         "issuer": organization.name, "title": title, "no": doc_no})
@@ -225,20 +242,44 @@ def signed_content(document: SignedDocument) -> bytes:
     return core_crypto.fernet().decrypt(bytes(document.content_sealed))
 
 
-def signed_for(source: str, *, organization, title: str, doc_no: str, render, case_ref: str = "") -> bytes:
-    """The signed document of ``source`` — signed once, at the first call (its issue), and the same bytes ever
-    after; ``render()`` makes the unsigned PDF. A party with its own key gets ``render()`` (unsigned)."""
+def unsigned_content(pending: PendingDocument) -> bytes:
+    from apps.core import crypto as core_crypto
+
+    return core_crypto.fernet().decrypt(bytes(pending.content_sealed))
+
+
+def _issued(source: str) -> bytes | None:
+    """The document of ``source`` as issued: signed (by the platform in the party's name, or by the party's own
+    system once it uploaded it), else unsigned and waiting for the party's signature; ``None`` if not issued."""
     existing = SignedDocument.objects.filter(source=source).first()
     if existing is not None:
         return signed_content(existing)
+    pending = PendingDocument.objects.filter(source=source).first()
+    return unsigned_content(pending) if pending is not None else None
+
+
+def party_signed_version(source: str, *, issued_sha256: str) -> SignedDocument | None:
+    """The file a party's own system signed of the document ``source`` issued unsigned with ``issued_sha256``
+    (``party_signed_accept``); ``None`` when there is none (not signed yet, or signed by the platform at issue)."""
+    return (SignedDocument.objects.filter(source=source, certificate__custody=Custody.PARTY)
+            .exclude(sha256=issued_sha256).first())
+
+
+def signed_for(source: str, *, organization, title: str, doc_no: str, render, case_ref: str = "") -> bytes:
+    """The signed document of ``source`` — signed once, at the first call (its issue), and the same bytes ever
+    after; ``render()`` makes the unsigned PDF. A party with its own key gets the unsigned PDF as first rendered
+    (kept, ``PendingDocument``) until its system uploads it signed, then the file it signed."""
+    issued = _issued(source)
+    if issued is not None:
+        return issued
     with transaction.atomic():
         from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"signed-document:{source}"])
-        existing = SignedDocument.objects.filter(source=source).first()
-        if existing is not None:
-            return signed_content(existing)
+        issued = _issued(source)
+        if issued is not None:
+            return issued
         return sign_document(render(), organization=organization, source=source, title=title, doc_no=doc_no,
                              case_ref=case_ref)
 
@@ -280,3 +321,160 @@ def verify_pdf(content: bytes) -> Verification:
     if result.ok and result.record is None:
         result.details.append(_("签名有效，但平台没有摘要相同的文书记录。"))
     return result
+
+
+# --- a party's own document-signing key (the platform never holds it) --------------------------------------------
+
+
+def document_key_message(*, challenge: str, organization_uscc: str, public_key: str) -> bytes:
+    """What the party's system signs (ECDSA P-256, SHA-256, DER) with the document-signing key it registers: the
+    platform-issued challenge bound to the party and to the key (``public_key``: base64 of the DER
+    SubjectPublicKeyInfo). Its own prefix and format: a proof for an exchange key is never one for a document key."""
+    return _DOCUMENT_KEY_PREFIX + crypto.canonical_json({
+        "format": DOCUMENT_KEY_FORMAT, "challenge": challenge, "organization_uscc": organization_uscc,
+        "algorithm": "ecdsa-p256", "purpose": "pdf-document-signing", "public_key": public_key})
+
+
+def _party_document_subject(organization) -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization.name, _validate=False),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, PARTY_OU),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{organization.name} 文书签名（本方密钥）", _validate=False),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, organization.uscc),
+    ])
+
+
+@transaction.atomic
+def party_document_key_register(*, organization, actor, public_key: str, challenge: str,
+                                signature: str) -> DocumentCertificate:
+    """Register a party's own ECDSA P-256 document-signing public key after checking its proof of possession (a
+    valid ``signature``, base64 DER, over ``document_key_message`` of an unused, unexpired ``challenge`` issued to
+    this party by ``ownkeys.key_challenge_issue``), and issue it a certificate from the document CA for that key
+    (subject OU 本方持有密钥, policy ``PARTY_POLICY_OID``). Only for a party that signs with its own key
+    (``ownkeys.self_signing``); the platform keeps no private key. A refused registration changes nothing."""
+    from cryptography.exceptions import InvalidSignature
+
+    ownkeys.may_manage(actor, organization)
+    if not ownkeys.self_signing(organization.pk):
+        raise ConflictError(_("本单位尚未登记本方交换签名密钥：平台以托管密钥代为签署其文书，无需登记文书签名密钥。"),
+                            code=ErrorCode.NOT_SELF_SIGNING)
+    try:
+        spki = crypto.b64d(public_key or "")
+        key = serialization.load_der_public_key(spki)
+        proof = crypto.b64d(signature or "")
+    except (ValueError, TypeError) as exc:
+        raise ApplicationError(_("公钥或签名格式错误：%(error)s") % {"error": exc}, code=ErrorCode.BAD_KEY) from exc
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise ApplicationError(_("文书签名公钥须为 ECDSA P-256（SubjectPublicKeyInfo，DER，base64）。"),
+                               code=ErrorCode.BAD_ALGORITHM)
+    now = timezone.now()
+    pending = KeyChallenge.objects.select_for_update().filter(nonce=challenge or "", organization=organization).first()
+    if pending is None or pending.used_at is not None or pending.expires_at <= now:
+        raise ApplicationError(_("挑战值无效、已使用或已过期，请重新申请挑战值。"), code=ErrorCode.BAD_CHALLENGE)
+    public_b64 = crypto.b64e(key.public_bytes(serialization.Encoding.DER,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo))
+    message = document_key_message(challenge=pending.nonce, organization_uscc=organization.uscc,
+                                   public_key=public_b64)
+    try:
+        key.verify(proof, message, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature as exc:
+        raise ApplicationError(_("私钥持有证明校验失败：签名不是该公钥对挑战值的签名。"), code=ErrorCode.BAD_PROOF) from exc
+    point = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+    kid = "p256:" + hashlib.sha256(point).hexdigest()[:32]
+    if DocumentCertificate.objects.filter(key_id=kid).exists():
+        raise ConflictError(_("该公钥已登记。"), code=ErrorCode.KEY_EXISTS)
+    pending.used_at = now
+    pending.save(update_fields=["used_at"])
+    ca = document_ca()
+    ca_key, ca_cert = private_key(ca), certificate(ca)
+    with warnings.catch_warnings():  # a name past X.520's 64 characters (see ``_party_subject``)
+        warnings.simplefilter("ignore", UserWarning)
+        subject = _party_document_subject(organization)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
+            .public_key(key).serial_number(x509.random_serial_number())
+            .not_valid_before(now - BACKDATE).not_valid_after(min(now + dt.timedelta(days=365 * CERT_YEARS),
+                                                                   ca_cert.not_valid_after_utc))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
+                x509.ObjectIdentifier(PARTY_POLICY_OID),
+                [x509.UserNotice(None, "签名私钥由该单位自行持有，柳州市客运车辆保险联合监管平台不持有（本方密钥）")])]),
+                critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    row = DocumentCertificate.objects.create(
+        organization=organization, key_id=kid, custody=Custody.PARTY, private_key_sealed=None,
+        certificate=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+        serial=format(cert.serial_number, "x"), not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        proof={"format": DOCUMENT_KEY_FORMAT, "challenge": pending.nonce, "public_key": public_b64,
+               "signature": crypto.b64e(proof), "verified_at": crypto.utc_stamp(now),
+               "registered_by": "party" if getattr(actor, "organization_id", None) == organization.pk else "platform"})
+    audit_record(actor=actor, action="exchange.document_key_register", obj=row, organization=organization,
+                 detail={"key_id": kid, "serial": row.serial})
+    return row
+
+
+def party_certificates(organization):
+    """The party's document certificates for keys it holds (newest first)."""
+    return DocumentCertificate.objects.filter(organization=organization, custody=Custody.PARTY).order_by(
+        "-created_at", "-id")
+
+
+def pending_documents(actor):
+    """The documents of ``actor``'s party waiting for its own signature (oldest first)."""
+    return PendingDocument.objects.filter(organization_id=getattr(actor, "organization_id", None),
+                                          signed__isnull=True).order_by("created_at", "id")
+
+
+@transaction.atomic
+def party_signed_accept(*, pending: PendingDocument, content: bytes, actor) -> SignedDocument:
+    """Accept the party's signed ``content`` of a document issued unsigned in its name and store it as the
+    ``SignedDocument`` (its certificate: the party's own, custody party), logged like the others. Refused unless
+    the file starts with exactly the unsigned PDF as issued and adds one incremental update that only adds the
+    signature (the pages unchanged), the signature is intact, covers the whole file and chains to the document
+    CA, and its certificate is one the CA issued for a document key the party registered and is valid now."""
+    from apps.core import crypto as core_crypto
+
+    from . import log
+
+    pending = PendingDocument.objects.select_for_update().select_related("organization").get(pk=pending.pk)
+    organization = pending.organization
+    ownkeys.may_manage(actor, organization)
+    if pending.signed_id is not None:
+        raise ConflictError(_("该文书已签名。"), code=ErrorCode.DOCUMENT_SIGNED)
+    unsigned = unsigned_content(pending)
+    if len(content) <= len(unsigned) or content[:len(unsigned)] != unsigned:
+        raise ApplicationError(_("上传的文件不是以平台出具的未签名文书原文开头：请对下载的原文件做增量签名，不要重新生成或修改。"),
+                               code=ErrorCode.DOCUMENT_CHANGED)
+    checked = pdfverify.verify_bytes(content, trust_roots_pem())
+    if not checked.ok:
+        raise ApplicationError(_("签名核验未通过：%(problem)s") % {"problem": PROBLEMS[checked.problem_code]},
+                               code=ErrorCode.DOCUMENT_SIGNATURE_INVALID)
+    if not pdfverify.only_signature_added(content, unsigned):
+        raise ApplicationError(_("签名之外还改动了文书内容（页面、批注或其他对象）：只能增加签名。"),
+                               code=ErrorCode.DOCUMENT_SIGNATURE_INVALID)
+    now = timezone.now()
+    row = next((candidate for candidate in party_certificates(organization).filter(not_after__gt=now,
+                                                                                   not_before__lte=now)
+                if certificate(candidate).public_bytes(serialization.Encoding.DER) == checked.certificate_der),
+               None)
+    if row is None:
+        raise ApplicationError(_("签名证书不是平台为本单位登记的文书签名密钥签发的有效证书。"),
+                               code=ErrorCode.DOCUMENT_CERTIFICATE_UNKNOWN)
+    document = SignedDocument.objects.create(
+        sha256=checked.sha256, source=pending.source, organization=organization, certificate=row,
+        title=pending.title, doc_no=pending.doc_no, case_ref=pending.case_ref, size=len(content),
+        content_sealed=core_crypto.fernet().encrypt(content), signed_at=now)
+    pending.signed = document
+    pending.save(update_fields=["signed"])
+    audit_record(actor=actor, action="exchange.document_party_signed", obj=document, organization=organization,
+                 detail={"source": pending.source, "doc_no": pending.doc_no, "sha256": document.sha256,
+                         "unsigned_sha256": pending.sha256, "certificate": row.serial,
+                         "signed_by": acting_user(actor).pk if acting_user(actor) else None})
+    transaction.on_commit(log.log_after_commit)  # the transparency log records the signed file's hash
+    return document

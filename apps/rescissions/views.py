@@ -22,6 +22,7 @@ from apps.core.audit import audit_record, reveal
 from apps.core.errors import ApplicationError
 from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.exports import FORMATS, Column, display, export_response
+from apps.exchange import pdfsign
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 from apps.policies.access import may_reveal_policyholder
@@ -373,6 +374,17 @@ def notice_pdf(request, pk, notice_pk):
 
 
 def pdf_response(user, notice: RescissionNotice) -> FileResponse:
+    """The notice's PDF as issued (stored encrypted, rule M3; checked against its recorded SHA-256) — or, for an
+    insurer that holds its own key, the file its system signed and uploaded since (``pdfsign.party_signed_accept``;
+    the stored file stays the unsigned one it signed)."""
+    party_signed = pdfsign.party_signed_version(f"rescission-notice:{notice.doc_no}", issued_sha256=notice.sha256)
+    if party_signed is not None:
+        reveal(actor=user, obj=notice.case.policy, field="policyholder_name",
+               reason=f"rescission notice pdf {notice.doc_no}")
+        response = FileResponse(BytesIO(pdfsign.signed_content(party_signed)), content_type="application/pdf",
+                                filename=f"{notice.doc_no}.pdf")
+        response["X-Content-SHA256"] = party_signed.sha256
+        return response
     content = notices.notice_content(notice)  # stored encrypted (rule M3)
     if hashlib.sha256(content).hexdigest() != notice.sha256:
         audit_record(actor=user, action="rescission.notice_integrity_failure", obj=notice.case,

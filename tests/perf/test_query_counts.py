@@ -58,7 +58,7 @@ NOT_MEASURED: dict[str, str] = {
         "complaint-extend", "complaint-feedback", "complaint-forward", "complaint-note", "complaint-rehandle",
         "complaint-resolve", "complaint-reveal-contact", "complaint-to-lead", "complaint-verify",
         "credit-record-correct", "credit-proposal-decide", "urging-item-record", "urging-item-close",
-        "supervisory-action-close",
+        "supervisory-action-close", "pending-document-signed",
     )
 }
 

@@ -117,6 +117,8 @@ _EXTRA = {
     "policies:reveal": lambda w: {"pk": w.policy_a.pk, "field": "policyholder_name"},
     "policies:endorsement-pdf": lambda w: {"pk": w.policy_a3.pk, "endorsement_pk": w.endorsement_a.pk},
     "policy-endorsement-pdf": lambda w: {"pk": w.policy_a3.pk, "endorsement_id": w.endorsement_a.pk},
+    "pending-document-pdf": lambda w: {"pk": MISSING},  # no party of the world signs with its own key
+    "pending-document-signed": lambda w: {"pk": MISSING},
     "rescissions:notice": lambda w: {"pk": w.case_a.pk, "kind": "disclosure_request"},
     "rescissions:notice-pdf": lambda w: {"pk": w.case_a.pk, "notice_pk": w.notice_a.pk},
     "rescission-case-notice-pdf": lambda w: {"pk": w.case_a.pk, "notice_id": w.notice_a.pk},

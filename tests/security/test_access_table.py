@@ -228,6 +228,11 @@ TABLE: dict[str, tuple[str, str]] = {
     "batch-event-list":                 ("GET",  "401  200  200  200  200  200  200  200  200  200"),
     "batch-event-detail":               ("GET",  "401  404  200  404  404  404  404  200  404  200"),
     "signed-document-verify":           ("POST", "401  400  400  400  400  400  400  400  400  400"),
+    # a party that holds its own key signs its documents itself: only its own keys and documents (issue 19)
+    "document-keys":                    ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "pending-documents":                ("GET",  "401  200  200  200  200  200  200  200  200  200"),
+    "pending-document-pdf":             ("GET",  "401  404  404  404  404  404  404  404  404  404"),
+    "pending-document-signed":          ("POST", "401  404  404  404  404  404  404  404  404  404"),
     "exchange-key-list":                ("GET",  "401  200  200  200  200  200  200  200  200  200"),
     "exchange-key-detail":              ("GET",  "401  200  200  200  200  200  200  200  200  200"),
     # a party's own keys and signatures (apps/exchange/ownkeys.py): only the party's own users, never the platform
