@@ -49,6 +49,11 @@ BASIS = {
 }
 
 
+# the adjustment mode as the form states it (the platform's choice labels name its own rule ids, J8/J9)
+MODE_TEXT = {PremiumMode.DAILY_RATE: _("按日费率增加或减少保险费"),
+             PremiumMode.POLICY_YEAR: _("按保单年度重新核定保险费")}
+
+
 def source(endorsement: Endorsement) -> str:
     """The ``SignedDocument.source`` of the endorsement's form."""
     return f"policy-endorsement:{endorsement.pk}"
@@ -78,7 +83,7 @@ def context(endorsement: Endorsement, *, policyholder: str, number: str) -> dict
         "plate": policy.vehicle.plate, "vin": policy.vehicle.vin, "e": endorsement,
         "usage_from": endorsement.get_usage_nature_from_display(),
         "usage_to": endorsement.get_usage_nature_to_display(),
-        "premium_mode": endorsement.get_premium_mode_display(),
+        "premium_mode": str(MODE_TEXT[endorsement.premium_mode]),
         "daily_rate": endorsement.premium_mode == PremiumMode.DAILY_RATE,
         "increase": endorsement.premium_delta >= 0, "delta_abs": abs(endorsement.premium_delta),
         "basis": basis(endorsement), "issued_on": local_date(endorsement.created_at),

@@ -92,6 +92,7 @@ def test_j8_the_form_holds_what_a_real_endorsement_form_holds(client, parties):
     # what changed, from when: labels, never the raw choice values
     assert endorsement.get_usage_nature_from_display() in text and endorsement.get_usage_nature_to_display() in text
     assert "family" not in text and "ride_hailing" not in text and "daily_rate" not in text
+    assert "按日费率增加或减少保险费" in text and "规则J8" not in text  # the mode in words, not the platform's rule id
     assert "2026年7月2日0时起" in text
     # the premium at the daily rate (J8): 183 / 365 × (1800 − 950) = 426.16, to the fen, as computed and stored
     assert endorsement.premium_delta == Decimal("426.16")
