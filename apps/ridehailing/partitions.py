@@ -250,13 +250,17 @@ _REFRESH = f"""
 WITH touched AS (SELECT DISTINCT company_id, vehicle_no, day FROM ridehailing_stage_touched),
 -- every record of the vehicle-day: its own, and the arrivals of its orders (stored with the order's plate)
 seen AS (
-    SELECT t.company_id, t.vehicle_no, t.day, r.first_seen, r.last_seen, r.records, r.areas
+    SELECT t.company_id, t.vehicle_no, t.day, r.first_seen, r.last_seen, r.records, a.areas
     FROM touched t CROSS JOIN LATERAL (
         SELECT min(r.event_time) AS first_seen, max(r.event_time) AS last_seen, count(*) AS records,
-               array_agg(DISTINCT r.on_area ORDER BY r.on_area)
-                   FILTER (WHERE r.interface = 'operatePay' AND r.on_area <> '') AS areas
+               count(*) FILTER (WHERE r.interface = 'operatePay' AND r.on_area <> '') AS pays
         FROM {PARENT} r
         WHERE r.company_id = t.company_id AND r.vehicle_no = t.vehicle_no AND r.day = t.day) r
+    -- the pick-up areas of its payments, read only when it has some
+    LEFT JOIN LATERAL (
+        SELECT array_agg(DISTINCT p.on_area ORDER BY p.on_area) AS areas FROM {PARENT} p
+        WHERE r.pays > 0 AND p.company_id = t.company_id AND p.vehicle_no = t.vehicle_no AND p.day = t.day
+          AND p.interface = 'operatePay' AND p.on_area <> '') a ON true
 ),
 -- the orders that count on the vehicle-day, each with its kilometres
 trips AS (
