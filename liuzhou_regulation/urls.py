@@ -4,9 +4,10 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic.base import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from apps.core.api.errors import api_not_found
+from apps.core.api.schema import SchemaView
 from apps.dashboard import views as dashboard_views
 
 # where drf-spectacular's Swagger UI loads its bundle from (SPECTACULAR_SETTINGS SWAGGER_UI_DIST default)
@@ -64,7 +65,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/v1/", api_not_found),  # unknown API paths answer in the API's one error shape
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # Swagger UI: its own script served from this view (?script), the UI bundle from its CDN (the CSP names it)
     path("api/docs/", csp_update({"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN], "img-src": [SWAGGER_CDN]})(
         SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),

@@ -7,6 +7,11 @@ their union.
 
 from __future__ import annotations
 
+from django.urls import get_urlconf
+from django.utils import translation
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.response import Response
+
 from apps.core.errors import all_error_codes
 
 ERROR_CODE_COMPONENT = "ErrorCodeEnum"
@@ -60,3 +65,23 @@ def add_error_components(result, generator, request, public):
             if not any(str(status).startswith("4") for status in responses):
                 responses["4XX"] = error
     return result
+
+
+class SchemaView(SpectacularAPIView):
+    """``/api/schema/``: the OpenAPI description, generated once per language (and API version) in each process.
+
+    Generating it walks every view and serializer of the API — seconds of CPU — and its content depends only on the
+    code, the settings and the language it is written in (it is the public description, the same for every
+    user), so anyone asking for it again gets the one already made instead of costing those seconds again."""
+
+    _made: dict[tuple, dict] = {}
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (translation.get_language(), version, get_urlconf())
+        schema = self._made.get(key)
+        if schema is None:
+            generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
+            schema = self._made[key] = generator.get_schema(request=request, public=self.serve_public)
+        return Response(data=schema, headers={
+            "Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'})
