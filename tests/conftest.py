@@ -23,6 +23,16 @@ from .factories import build_parties
 
 SNAPSHOT_SCHEMA = "lz_test_snapshot"
 
+# The few tests that take a minute or more each start first (``make test`` hands tests to its two processes in
+# chunks of at most 20, ``--maxschedchunk``): started late, one of them would be the last minutes of the run with
+# the other process idle.
+LONG_FIRST = ("tests/browser/test_crawl.py", "tests/perf/test_query_counts.py", "tests/fuzz/test_api_fuzz.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: next(
+        (i for i, path in enumerate(LONG_FIRST) if item.nodeid.startswith(path)), len(LONG_FIRST)))
+
 
 class _TestClock:
     """The test process's clock: ``clock.NOW`` plus the time the session has run (see tests/clock.py)."""

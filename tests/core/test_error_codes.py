@@ -9,6 +9,7 @@ apps share are the kernel's, apps/core/errors.py); the OpenAPI schema's ``ErrorC
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import re
 from pathlib import Path
@@ -28,7 +29,9 @@ API_ONLY = {ErrorCode.NOT_AUTHENTICATED, ErrorCode.AUTHENTICATION_FAILED, ErrorC
             ErrorCode.NOT_FOUND}
 
 
+@functools.cache
 def _sources() -> dict[str, ast.Module]:
+    """The parsed modules of apps/ (parsed once for the tests of this file; the scans only read them)."""
     trees = {}
     for path in sorted(APPS.rglob("*.py")):
         if "migrations" in path.parts:
