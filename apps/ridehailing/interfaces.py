@@ -409,7 +409,6 @@ def parse_many(interface: str, records: list, *, now: dt.datetime) -> list[Parse
         except _Slow:
             out.append(parse(interface, record, now=now))
             continue
-        extra = [k for k in record if k not in specs]
-        out.append(Parsed(values=values, personal=personal, typed=typed,
-                          ignored=sorted(str(k) for k in extra) if extra else []))
+        ignored = [] if record.keys() <= specs.keys() else sorted(str(k) for k in record if k not in specs)
+        out.append(Parsed(values=values, personal=personal, typed=typed, ignored=ignored))
     return out

@@ -208,7 +208,8 @@ def ingest(*, feed: Feed, interface: str, records, actor, source: str = Delivery
                                                  if isinstance(records[index], dict) else "")
             key = _shown_key(interface, p)
             result = {"index": index, "outcome": outcome, "CompanyId": code, "key": key,
-                      "errors": [{k: v for k, v in e.items() if k != "msg"} for e in p.errors], "ignored": p.ignored}
+                      "errors": [{k: v for k, v in e.items() if k != "msg"} for e in p.errors] if p.errors else [],
+                      "ignored": p.ignored}
             results.append(result)
             if not (operating and outcome == Outcome.STORED):
                 rows.append(DeliveryRecord(delivery=delivery, index=index, outcome=outcome, company_code=code,
@@ -318,7 +319,8 @@ def _store_operating(delivery, interface, parsed, companies, now) -> list[str]:
     # a licence is encrypted once per delivery (a driver's records share its token; the blind index already shows
     # that they are the same licence)
     tokens: dict[str, tuple[str, str]] = {"": ("", "")}
-    dumps = json.dumps
+    dumps = json.JSONEncoder(ensure_ascii=False).encode  # built once: json.dumps(…, ensure_ascii=False) per record
+    # builds a new encoder each time
     for i, p in enumerate(parsed):
         if p.errors:
             continue
@@ -340,7 +342,7 @@ def _store_operating(delivery, interface, parsed, companies, now) -> list[str]:
         rows[ident] = (
             day, company, dedup, v.get("VehicleNo", ""), v.get("OrderId", ""), token[0], token[1], at, v.get(lon),
             v.get(lat), v.get("Encrypt"), p.typed.get("DriveMile"), v.get("DriveTime"), p.typed.get("FactPrice"),
-            v.get("OnArea", ""), dumps(v, ensure_ascii=False),
+            v.get("OnArea", ""), dumps(v),
         )
     if not rows:
         return outcomes
