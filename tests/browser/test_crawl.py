@@ -30,6 +30,7 @@ from collections import deque
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db.models import Choices
@@ -161,20 +162,23 @@ class Crawl:
 
     def visit(self, path: str, name: str) -> list[str]:
         url = self.base + path
-        head = self.page.context.request.get(url, max_redirects=0, fail_on_status_code=False)
-        if head.status >= 500:
-            self.problem(path, f"HTTP {head.status}")
-            return []
-        if head.status in (403, 404):
-            self.problem(path, f"a link leads to HTTP {head.status}")
-            return []
-        if not head.headers.get("content-type", "").startswith("text/html") or head.status >= 400:
-            return []  # a download (PDF, CSV, spreadsheet): its status only
         self.js_errors.clear()
-        response = self.page.goto(url, wait_until="load")
-        if response is None or response.status >= 500:
-            self.problem(path, f"HTTP {response.status if response else '—'}")
+        try:
+            response = self.page.goto(url, wait_until="load")
+        except PlaywrightError as error:
+            if "Download is starting" not in str(error):
+                raise
+            # a download (PDF, spreadsheet): its status only, asked again without the browser
+            response = self.page.context.request.get(url, max_redirects=0, fail_on_status_code=False)
+        status = response.status if response else None
+        if status is None or status >= 500:
+            self.problem(path, f"HTTP {status or '—'}")
             return []
+        if status in (403, 404):
+            self.problem(path, f"a link leads to HTTP {status}")
+            return []
+        if not response.headers.get("content-type", "").startswith("text/html") or status >= 400:
+            return []  # a file shown or downloaded (PDF, CSV, spreadsheet): its status only
         if urlsplit(self.page.url).path.startswith("/accounts/login/"):
             self.problem(path, "redirected to the login page")
             return []
