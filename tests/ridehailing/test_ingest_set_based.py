@@ -90,3 +90,19 @@ def test_the_fast_parser_gives_what_the_record_by_record_parser_gives(rh):
 
 def stamp_future() -> str:
     return (clock.NOW + dt.timedelta(days=3)).astimezone(clock.SHANGHAI).strftime("%Y%m%d%H%M%S")
+
+
+def test_an_order_counts_on_its_departure_s_vehicle_whichever_came_first(rh):
+    # the arrival first (no plate known), then a payment naming one vehicle, then the departure naming another
+    _ingest(rh, "operateArrive", [arrive("M-1", at(9, 40), "6.5")])
+    _ingest(rh, "operatePay", [pay("M-1", at(9), at(9, 40), "6.0", "450202", plate="桂B20001")])
+    paid = VehicleDay.objects.get(vehicle_no="桂B20001", day=D)
+    assert (paid.trips, paid.passenger_km, paid.records) == (1, Decimal("6.500"), 2)  # the payment and the arrival
+    _ingest(rh, "operateDepart", [depart("M-1", at(9), plate="桂B20002")])
+    paid.refresh_from_db()
+    departed = VehicleDay.objects.get(vehicle_no="桂B20002", day=D)
+    # the trip and the arrival move to the departure's vehicle; the payment stays where it was made
+    assert (paid.trips, paid.passenger_km, paid.records) == (0, Decimal("0.000"), 1)
+    assert (departed.trips, departed.passenger_km, departed.records) == (1, Decimal("6.500"), 2)
+    assert OperatingRecord.objects.get(interface="operateArrive", order_id="M-1").vehicle_no == "桂B20002"
+    assert paid.areas == ["450202"] and departed.areas == []
