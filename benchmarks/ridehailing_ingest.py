@@ -22,7 +22,11 @@ plates, so a later run at a smaller one finds fewer (both sides alike). ``--scal
 vehicles alike): ``--scale 0.02`` is 20,000 records for 600 vehicles, and the goals are then taken as the same
 fraction of 60 s and 10 s (1.2 s and 0.2 s): both are linear in the records.
 
-    nice -n 10 .venv/bin/python -m benchmarks.ridehailing_ingest [--scale 1.0] [--repeat 3] [--days 7]
+    nice -n 10 .venv/bin/python -m benchmarks.ridehailing_ingest [--scale 1.0] [--repeat 3] [--days 7] [--senders 2]
+
+``--senders 2`` sends two deliveries at once (two threads, two connections), as two API workers would: one
+delivery's parsing then overlaps the other's statements (a company's deliveries still store one after the other,
+under their advisory lock).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks.common import load_average, machine, side_by_side, use_bench_database
 
@@ -118,6 +123,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of 1,000,000 records / 30,000 vehicles")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--days", type=int, default=7, help="days the orders are spread over (ending yesterday)")
+    parser.add_argument("--senders", type=int, default=1,
+                        help="deliveries sent at once, each by its own thread and database connection (as that many "
+                             "API workers would receive them); the departures all before the arrivals")
     args = parser.parse_args()
     total = max(2, int(1_000_000 * args.scale) // 2 * 2)
     vehicles = max(3, int(30_000 * args.scale))
@@ -142,7 +150,9 @@ def main() -> None:
     print(f"machine: {machine()}, load average {load_average():.1f}")
     print(f"data: {total:,} records ({len(departs):,} departures + {len(arrives):,} arrivals) for {len(plates):,} "
           f"vehicles over {args.days} days ({first} – {yesterday}), deliveries of {size:,} records "
-          f"(scale {args.scale:g})")
+          f"(scale {args.scale:g}), {args.senders} sender{'s' if args.senders > 1 else ''} at once")
+    if args.senders > 1:
+        print("   (the CPU figures count this process and its main connection's backend, not the senders' backends)")
 
     def clean() -> None:
         """The company emptied as before its first delivery: the day partitions of the benchmark's days dropped (in
@@ -164,15 +174,21 @@ def main() -> None:
                            "ridehailing_deliveryrecord, ridehailing_delivery")
 
     measured_runs = []
+    pool = ThreadPoolExecutor(args.senders) if args.senders > 1 else None
+
+    def send(interface: str, records: list[dict]) -> int:
+        delivery, _results = services.ingest(feed=feed, interface=interface, records=records, actor=account)
+        return delivery.stored
 
     def ingest() -> int:
         measured_runs.append(1)
         stored = 0
         for interface, records in (("operateDepart", departs), ("operateArrive", arrives)):
-            for start in range(0, len(records), size):
-                delivery, _results = services.ingest(feed=feed, interface=interface,
-                                                     records=records[start:start + size], actor=account)
-                stored += delivery.stored
+            chunks = [records[start:start + size] for start in range(0, len(records), size)]
+            if pool is None:
+                stored += sum(send(interface, chunk) for chunk in chunks)
+            else:
+                stored += sum(pool.map(lambda chunk, interface=interface: send(interface, chunk), chunks))
         return stored
 
     def copy() -> int:
@@ -227,6 +243,8 @@ def main() -> None:
     result = side_by_side("cross-checks", checks, "hand-written M5 statement", hand, repeat=args.repeat)
     met_checks = result.report(goal_seconds=10 * args.scale)
     clean()
+    if pool is not None:
+        pool.shutdown()
     print(f"verdict: ingest+aggregation {'met' if met_ingest else 'MISSED'}, cross-checks "
           f"{'met' if met_checks else 'MISSED'} (scale {args.scale:g})")
 
