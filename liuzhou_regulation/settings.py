@@ -126,7 +126,7 @@ INSTALLED_APPS = [
     "apps.imports",
     "apps.exchange",
     "apps.vehicles",
-    "apps.demo",  # generate_city: its demo seeder runs here, after vehicles, before policies (seed_demo order)
+    "apps.demo",  # seed_demo and generate_city; the demo seeders run in the order of apps.demo.seeders.SEEDERS
     "apps.policies",
     "apps.leads",
     "apps.rescissions",

@@ -14,10 +14,8 @@ class ClaimsConfig(AppConfig):
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
         from apps.exchange.registry import register_kind
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 
         from . import analytics, clocks, conf, handlers, panels, risk_features
-        from .demo import seed_demo
 
         clocks.register_rules()
 
@@ -43,4 +41,3 @@ class ClaimsConfig(AppConfig):
 
         register_kind(analytics.BATCH_KIND, analytics.ingest_focused_checks, label=_("理赔分析重点核查清单"))
         risk_features.register()
-        DEMO_SEEDERS.add(seed_demo)

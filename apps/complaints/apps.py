@@ -12,11 +12,9 @@ class ComplaintsConfig(AppConfig):
         from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.models import Role
 
         from . import conf, handlers, services, views  # noqa: F401 - handlers register with the deadline scan
-        from .demo import seed_demo_complaints
 
         # Rule M16: the feedback to a 12328 reporter (and to a 12378 reporter routed before handling periods
         # existed); a 12378 complaint's handling periods are the rule below (T4).
@@ -32,4 +30,3 @@ class ComplaintsConfig(AppConfig):
         navigation.register(_("投诉举报"), "complaints:staff_list", roles=roles, order=70, group="oversight")
         home.register("complaints", "complaints/panel.html", views.panel_context,
                       roles=[Role.TRANSPORT_OFFICER, Role.REGULATOR_STAFF], order=40)
-        DEMO_SEEDERS.add(seed_demo_complaints)

@@ -12,7 +12,6 @@ class CreditConfig(AppConfig):
         from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.models import Role
         from apps.policies import services as policy_services
 
@@ -54,7 +53,3 @@ class CreditConfig(AppConfig):
                       roles=[taxi_association], order=14)
         home.register("credit.own_file", "credit/panel_own_file.html", views.own_file_panel_context,
                       roles=[Role.TAXI_COMPANY_STAFF, Role.INSURER_STAFF], order=81)
-
-        from .demo import seed_demo_credit
-
-        DEMO_SEEDERS.add(seed_demo_credit)

@@ -11,7 +11,6 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         # in the body: AppConfig.ready() runs once every app's models are loaded
         from apps.core import home, navigation
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.services import ORGANIZATION_CREATED_HOOKS
 
         from . import services
@@ -27,7 +26,6 @@ class ExchangeConfig(AppConfig):
 
         if registry.get_kind(log.HEADS_KIND) is None:
             registry.register_kind(log.HEADS_KIND, log.ingest_heads, label=_("透明日志签名树头"))
-        DEMO_SEEDERS.add(_seed_demo_keys)
         checks.register(_check_backoff_below_visibility_timeout)
         checks.register(_check_suite)
 
@@ -39,20 +37,6 @@ def _home_panel(request) -> dict:
         "exchange_counts": batch_state_counts(batch_list(user=request.user)),
         "exchange_attention": attention_count(user=request.user),
     }
-
-
-def _seed_demo_keys(stdout) -> None:
-    """Demo data: every organisation has its exchange keys (those created before this app got theirs too)."""
-    # in the body: apps.py is imported before the models are loaded
-    from apps.parties.models import Organization
-    from apps.parties.rights import SystemActor
-
-    from .services import organization_keys_issue
-
-    actor = SystemActor("exchange.seed_demo_keys")
-    issued = sum(len(organization_keys_issue(organization=org, actor=actor)) for org in Organization.objects.all())
-    if issued:
-        stdout.write(f"exchange: issued {issued} key(s)")
 
 
 def _check_backoff_below_visibility_timeout(app_configs, **kwargs):

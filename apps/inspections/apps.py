@@ -12,11 +12,9 @@ class InspectionsConfig(AppConfig):
         from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.models import Role
 
         from . import conf, handlers, services  # noqa: F401 - handlers register with the deadline scan
-        from .demo import seed_demo_inspections
 
         # Rule M17: the party notified of a joint inspection's problems rectifies within INSPECTION_RECTIFICATION_DAYS
         # natural days (each notice states its own number, passed when its clock starts).
@@ -39,4 +37,3 @@ class InspectionsConfig(AppConfig):
                       roles=associations, order=13)
         home.register("inspections.trainings", "inspections/panel_trainings.html", panels.trainings_panel,
                       roles=[Role.TAXI_ASSOCIATION_STAFF], order=13)
-        DEMO_SEEDERS.add(seed_demo_inspections)

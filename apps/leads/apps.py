@@ -12,10 +12,8 @@ class LeadsConfig(AppConfig):
         from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 
         from . import conf, ingest, risk, services
-        from .demo import seed_demo
 
         # Rules M2, M4: transport answers the regulator's request for an offline check (LEAD_OFFLINE_CHECK_DAYS)
         register_rule(services.OFFLINE_CHECK_RULE, _("线下核查请求的答复时限（交通运输部门，规则 M2/M4）"),
@@ -44,7 +42,6 @@ class LeadsConfig(AppConfig):
         home.register("leads-risk-runs", "leads/_home_risk_runs.html", _home_risk_runs,
                       roles=["insurance_association_staff"], order=12)
         home.register("leads-worklist", "leads/_home_worklist.html", _home_worklist, roles=["insurer_staff"], order=20)
-        DEMO_SEEDERS.add(seed_demo)
 
 
 def _home_panel(request) -> dict:

@@ -12,7 +12,6 @@ class PoliciesConfig(AppConfig):
         from apps.core import navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.vehicles.timeline import register_timeline_source
 
         from . import imports, onboarding, vehicle_cover, views
@@ -29,10 +28,6 @@ class PoliciesConfig(AppConfig):
                                     "增加未通知的，批改并按保单年度重新核定保费（J9）；合法营运车辆清单比对发现按非营运投保的，"
                                     "批改（M6）。种子文件未规定期限：POLICY_ENDORSEMENT_DAYS，默认 15 日"),
                       unit=Deadline.Unit.NATURAL_DAYS, amount=conf.endorsement_days, roll_over=True)
-        # rule M10: the demo standard, proposed and approved by the two demo associations, labelled as demo
-        from .demo import seed_demo_standard
-
-        DEMO_SEEDERS.add(seed_demo_standard)
         register_timeline_source("policies", views.policies_on_vehicle_timeline)
 
         readers = ["transport_officer", "regulator_staff", "insurance_association_staff"]

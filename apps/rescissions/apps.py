@@ -16,10 +16,8 @@ class RescissionsConfig(AppConfig):
         from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
 
         from . import conf, handlers  # noqa: F401  (registers the Deadline scan handlers)
-        from .demo import seed_demo
         from .panels import insurer_panel, lapsing_panel, watcher_panel
         from .services import RULE_DECIDE, RULE_DISCLOSURE
 
@@ -45,7 +43,6 @@ class RescissionsConfig(AppConfig):
         # the insurance association's home is built around its own work (its 督促 items, apps.credit) instead
         home.register("rescissions.watcher", "rescissions/panel_watcher.html", watcher_panel,
                       roles=["regulator_staff"], order=30)
-        DEMO_SEEDERS.add(seed_demo)
         # the evidence archive of a batch carries the endorsement forms (批改单) of the cases its references opened
         from apps.exchange.registry import register_archive_documents
 

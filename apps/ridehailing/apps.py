@@ -11,14 +11,11 @@ class RideHailingConfig(AppConfig):
         from django.core import checks
 
         from apps.core import navigation
-        from apps.parties.management.commands.seed_demo import DEMO_SEEDERS
         from apps.parties.models import Role
         from apps.vehicles.worklist import register_worklist_section
 
         from . import onboarding, partitions, risk_features
-        from .demo import seed_demo_ridehailing
 
-        DEMO_SEEDERS.add(seed_demo_ridehailing)
         checks.register(partitions.check_retention_setting, "ridehailing")
         risk_features.register()  # rule M8
         register_worklist_section("ridehailing", template="ridehailing/_worklist_not_onboarded.html",

@@ -30,14 +30,14 @@ from collections import deque
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db.models import Choices
 from django.urls import Resolver404, resolve
+from playwright.sync_api import Error as PlaywrightError
 
 from apps.demo.management.commands import generate_city
-from apps.parties.management.commands.seed_demo import DEMO_PASSWORD
+from apps.demo.management.commands.seed_demo import DEMO_PASSWORD
 from apps.parties.models import OrganizationKind, User
 
 pytestmark = pytest.mark.browser

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from apps.demo.management.commands.seed_demo import DEMO_PASSWORD
 from apps.leads.models import Lead
-from apps.parties.management.commands.seed_demo import DEMO_PASSWORD
 from apps.parties.models import User
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from apps.parties.management.commands.seed_demo import DEMO_PASSWORD
+from apps.demo.management.commands.seed_demo import DEMO_PASSWORD
 from apps.parties.models import User
 
 from .conftest import SHOT_PHONE, shot

@@ -168,7 +168,7 @@ def test_demo_seeder_is_idempotent(parties):
     for insurer in (parties.insurer_a, parties.insurer_b):
         for _ in range(3):
             make_policy(insurer=insurer)
-    from apps.claims.demo import seed_demo
+    from apps.demo.seeders.claims import seed_demo
 
     out = io.StringIO()
     seed_demo(out)

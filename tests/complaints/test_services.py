@@ -188,7 +188,7 @@ def test_m16_overdue_feedback_notifies_the_handling_organisation(parties):
 def test_demo_seeder_is_idempotent(parties):
     import io
 
-    from apps.complaints.demo import seed_demo_complaints
+    from apps.demo.seeders.complaints import seed_demo_complaints
     from tests.factories import user_of
 
     user_of("regulator", organization=parties.regulator, username="regulator")

@@ -1,6 +1,7 @@
 """Every registry filled in an AppConfig.ready() is an ``apps.core.registry.Registry`` (issue 18), and still holds
 every entry registered before the registries were ported to it, in the same order (listed from the code of then:
-a dropped entry, or one moved before another, fails here; entries added since are allowed)."""
+a dropped entry, or one moved before another, fails here; entries added since are allowed). The demo seeders,
+once such a registry, are one ordered list in ``apps.demo.seeders`` now, in the order the registry ran them."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from django.urls import reverse
 
 from apps.core import deadlines, home, navigation, rules, subjects
 from apps.core.registry import DuplicateEntry, Registry, dotted_name
+from apps.demo import seeders
 from apps.exchange import registry as batch_kinds
 from apps.imports import registry as import_kinds
 from apps.leads import risk
 from apps.parties import access
 from apps.parties import services as party_services
-from apps.parties.management.commands import seed_demo
 from apps.policies import services as policy_services
 from apps.vehicles import cover, timeline, worklist
 
@@ -91,10 +92,13 @@ WORKLIST_SECTIONS = ['ridehailing']  # rule M9, registered by ride-hailing (vehi
 VEHICLE_COVER = ['onboarding', 'worklist_rows', 'insured_by', 'verification', 'policy_kind_label']  # registered by policies (above vehicles)
 POLICY_CREATE_CHECKS = ['apps.credit.services.policy_create_check_suspension']
 ORGANIZATION_CREATED_HOOKS = ['apps.exchange.services.on_organization_created']
-DEMO_SEEDERS = ['apps.exchange.apps._seed_demo_keys', 'apps.demo.management.commands.generate_city.seed_demo_city',
- 'apps.policies.demo.seed_demo_standard', 'apps.leads.demo.seed_demo', 'apps.rescissions.demo.seed_demo',
- 'apps.claims.demo.seed_demo', 'apps.complaints.demo.seed_demo_complaints', 'apps.credit.demo.seed_demo_credit',
- 'apps.inspections.demo.seed_demo_inspections', 'apps.ridehailing.demo.seed_demo_ridehailing']
+# the demo seeders were a registry filled in the apps' ready() (in INSTALLED_APPS order); they are now one list in
+# apps.demo, in that order (apps/<app>/demo.py moved to apps/demo/seeders/<app>.py, exchange's from its apps.py)
+DEMO_SEEDERS = ['apps.demo.seeders.exchange.seed_demo_keys', 'apps.demo.management.commands.generate_city.seed_demo_city',
+ 'apps.demo.seeders.policies.seed_demo_standard', 'apps.demo.seeders.leads.seed_demo',
+ 'apps.demo.seeders.rescissions.seed_demo', 'apps.demo.seeders.claims.seed_demo',
+ 'apps.demo.seeders.complaints.seed_demo_complaints', 'apps.demo.seeders.credit.seed_demo_credit',
+ 'apps.demo.seeders.inspections.seed_demo_inspections', 'apps.demo.seeders.ridehailing.seed_demo_ridehailing']
 
 
 def _in_order(before: list, now: list) -> bool:
@@ -122,7 +126,6 @@ REGISTRIES = {
     "policy-create checks": (lambda: policy_services.POLICY_CREATE_CHECKS, Registry.keys, POLICY_CREATE_CHECKS),
     "organisation hooks": (lambda: party_services.ORGANIZATION_CREATED_HOOKS, Registry.keys,
                            ORGANIZATION_CREATED_HOOKS),
-    "demo seeders": (lambda: seed_demo.DEMO_SEEDERS, Registry.keys, DEMO_SEEDERS),
 }
 
 
@@ -137,6 +140,12 @@ def test_each_registry_is_the_kernel_type_and_keeps_every_entry_in_order(name):
     missing = [entry for entry in before if entry not in now]
     assert not missing, f"{name}: dropped {missing}"
     assert _in_order(before, now), f"{name}: order changed: {now}"
+
+
+def test_the_demo_seeders_are_one_list_in_the_demo_app_in_the_order_the_registry_ran_them():
+    """Issue 18: no app registers demo data; ``seed_demo`` runs ``apps.demo.seeders.SEEDERS``, each once."""
+    assert isinstance(seeders.SEEDERS, list)
+    assert [dotted_name(fn) for fn in seeders.SEEDERS] == DEMO_SEEDERS
 
 
 @pytest.mark.parametrize(("registry", "before"), [

@@ -166,7 +166,7 @@ def test_credit_level_from_points_and_severe_record(parties):
 def test_demo_seeder_is_idempotent(parties):
     import io
 
-    from apps.credit.demo import seed_demo_credit
+    from apps.demo.seeders.credit import seed_demo_credit
     from tests.factories import user_of
 
     for name, org in (("regulator", "regulator"), ("taxi_assoc", "taxi_assoc"), ("ins_assoc", "ins_assoc"),

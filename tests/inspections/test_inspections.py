@@ -308,7 +308,7 @@ def test_m17_services_refuse_a_missing_actor_and_the_demo_job_is_audited_by_name
 def test_m17_the_demo_seeder_runs_and_is_idempotent(parties):
     import io as _io
 
-    from apps.inspections.demo import seed_demo_inspections
+    from apps.demo.seeders.inspections import seed_demo_inspections
     from apps.inspections.models import Training
 
     seed_demo_inspections(_io.StringIO())

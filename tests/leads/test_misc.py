@@ -4,10 +4,10 @@ from io import StringIO
 
 from django.db import connection, transaction
 
+from apps.demo.seeders.leads import seed_demo
 from apps.exchange import services as exchange
 from apps.exchange.models import Batch
 from apps.leads import services
-from apps.leads.demo import seed_demo
 from apps.leads.models import Lead, RiskModelWeights, Status
 
 from .factories import private_car

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from apps.parties.management.commands.seed_demo import DEMO_PASSWORD
+from apps.demo.management.commands.seed_demo import DEMO_PASSWORD
 from apps.parties.models import ROLE_FOR_KIND, OrganizationKind, Role, User
 from tests.factories import user_of
 
@@ -50,11 +50,10 @@ def test_user_create_gives_exactly_one_role_group(db, kind):
 @pytest.fixture
 def only_parties_demo(monkeypatch):
     """Run seed_demo without the other apps' demo data (their own tests cover it)."""
-    from apps.core.registry import Registry, dotted_name
-    from apps.parties.management.commands import seed_demo
+    from apps.demo import seeders
 
-    monkeypatch.setattr(seed_demo, "DEMO_SEEDERS", Registry("demo seeders (test)", key=dotted_name))
-    return seed_demo.DEMO_SEEDERS
+    monkeypatch.setattr(seeders, "SEEDERS", [])
+    return seeders.SEEDERS
 
 
 def test_seed_demo_loads_one_user_per_role_each_with_exactly_one_role_group_and_is_idempotent(db, only_parties_demo):
@@ -85,8 +84,7 @@ def test_a_failing_demo_seeder_is_reported_and_does_not_stop_the_others(db, only
     def fine(stdout):
         ran.append(True)
 
-    only_parties_demo.add(broken)
-    only_parties_demo.add(fine)
+    only_parties_demo.extend([broken, fine])
     err = StringIO()
     call_command("seed_demo", "--quiet-logins", stdout=StringIO(), stderr=err)
     assert ran == [True]

@@ -2,7 +2,7 @@
 
 from io import StringIO
 
-from apps.rescissions.demo import seed_demo
+from apps.demo.seeders.rescissions import seed_demo
 from apps.rescissions.models import Path, RescissionCase, Status
 from apps.vehicles.usage import UsageNature
 from tests.policies.factories import PolicyFactory

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from io import StringIO
 
+from apps.demo.seeders.ridehailing import seed_demo_ridehailing
 from apps.parties.models import OrganizationKind
-from apps.ridehailing.demo import seed_demo_ridehailing
 from apps.ridehailing.models import Delivery, Feed, VehicleDay, VehicleVersion
 from tests import clock
 from tests.factories import user_of

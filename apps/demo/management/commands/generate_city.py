@@ -245,7 +245,7 @@ class Command(BaseCommand):
 
 
 def seed_demo_city(stdout) -> None:
-    """DEMO_SEEDERS entry: the small default city (idempotent)."""
+    """Demo seeder (``apps.demo.seeders.SEEDERS``): the small default city (idempotent)."""
     result = generate_city(Plan(policies=DEMO_POLICIES, seed=2026, chunk=5000), stdout=stdout)
     if result is not None:
         stdout.write(f"演示城市：{result['vehicles']} 辆车，{result['policies']} 张保单。")

@@ -7,15 +7,14 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from apps.core.notifications import Text
+from apps.leads import conf, services
+from apps.leads.models import Lead, RiskModelWeights
 from apps.parties.models import OrganizationKind, User
 from apps.parties.rights import SystemActor
 from apps.vehicles.models import Vehicle
 
 
 def seed_demo(stdout) -> None:
-    from . import conf, services
-    from .models import Lead, RiskModelWeights
-
     with transaction.atomic():
         if not RiskModelWeights.objects.exists():
             association = services.organization_of_kind(OrganizationKind.INSURANCE_ASSOCIATION)

@@ -1,4 +1,5 @@
-"""Load the demo organisations and one user per role (idempotent), then every app's demo data.
+"""Load the demo organisations and one user per role (idempotent), then every app's demo data (the seeders of
+``apps.demo.seeders``, in the order of its ``SEEDERS``).
 
 Demo passwords are printed; they are for a local demonstration only and the command refuses to run in
 production.
@@ -14,17 +15,13 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from apps.core.registry import Registry, dotted_name
+from apps.demo import seeders
 from apps.parties import services
 from apps.parties.models import Organization, Role, User
 from apps.parties.rights import SystemActor
 
 DEMO_PASSWORD = "Liuzhou-2026"  # shown on screen by `make run`; demo data only
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo_organizations.json"
-
-# Other apps add callables ``fn(stdout) -> None`` (``DEMO_SEEDERS.add(fn)``) to load their own demo data after the
-# parties exist; they run in registration order (that of INSTALLED_APPS).
-DEMO_SEEDERS: Registry = Registry("demo seeders", key=dotted_name)
 
 
 class Command(BaseCommand):
@@ -56,7 +53,7 @@ class Command(BaseCommand):
                             actor=actor,
                         )
         failed = []
-        for seeder in DEMO_SEEDERS.values():
+        for seeder in seeders.SEEDERS:
             # One app's broken demo data must not keep the platform from starting: report it and go on.
             try:
                 with transaction.atomic():  # a failing seeder leaves nothing half-written

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from apps.claims import services
+from apps.claims.models import Claim
 from apps.core.deadlines import deadline_scan
 from apps.parties.models import Organization, OrganizationKind, User
 from apps.policies.models import Policy
@@ -45,9 +47,6 @@ def _scenarios(now: dt.datetime) -> list[tuple[str, dict, dict]]:
 
 
 def seed_demo(stdout) -> None:
-    from . import services
-    from .models import Claim
-
     now = timezone.now()
     created = 0
     for insurer in Organization.objects.filter(kind=OrganizationKind.INSURER).order_by("pk"):

@@ -12,15 +12,14 @@ from apps.core.deadlines import local_date
 from apps.parties.models import Organization, OrganizationKind, User
 from apps.parties.rights import SystemActor
 from apps.policies.models import Policy
+from apps.rescissions import services
+from apps.rescissions.models import Fault, Path, RescissionCase, Status, Trigger
 from apps.vehicles.usage import OPERATING_NATURES
 
 AGES = [(3, "DEMO-PEN-01"), (21, "DEMO-PEN-02"), (27, "DEMO-PEN-03"), (12, "DEMO-PEN-04")]
 
 
 def seed_demo(stdout) -> None:
-    from . import services
-    from .models import Fault, Path, RescissionCase, Status, Trigger
-
     now = timezone.now()
     created = 0
     for insurer in Organization.objects.filter(kind=OrganizationKind.INSURER):

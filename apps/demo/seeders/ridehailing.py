@@ -14,18 +14,21 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from apps.parties.models import Organization, OrganizationKind
+from apps.parties.rights import SystemActor
+from apps.parties.services import user_create
+from apps.policies.models import Policy, PolicyKind
+from apps.ridehailing import services
+from apps.ridehailing.crosscheck import permit_check_for_transport
+from apps.ridehailing.insurance_check import insurance_check_for_regulator
+from apps.ridehailing.interfaces import BEIJING
+from apps.ridehailing.models import Feed
+from apps.vehicles.models import Vehicle
+from apps.vehicles.usage import NON_OPERATING_NATURES, OPERATING_NATURES
+
 
 @transaction.atomic
 def seed_demo_ridehailing(stdout) -> None:
-    from apps.parties.models import Organization, OrganizationKind
-    from apps.parties.rights import SystemActor
-    from apps.parties.services import user_create
-    from apps.vehicles.models import Vehicle
-
-    from . import services
-    from .interfaces import BEIJING
-    from .models import Feed
-
     if Feed.objects.exists():
         return
     platform = Organization.objects.filter(kind=OrganizationKind.PLATFORM, is_active=True).order_by("pk").first()
@@ -70,13 +73,6 @@ def seed_demo_ridehailing(stdout) -> None:
 
 def _seed_mismatches(*, feed, code: str, sender, now: dt.datetime, stamp) -> str:
     """Reported insurance and trips that the cross-checks find (a few of each), then the checks themselves."""
-    from apps.policies.models import Policy, PolicyKind
-    from apps.vehicles.usage import NON_OPERATING_NATURES, OPERATING_NATURES
-
-    from . import services
-    from .crosscheck import permit_check_for_transport
-    from .insurance_check import insurance_check_for_regulator
-
     at = now - dt.timedelta(days=1)
     in_force = Policy.objects.filter(Policy.in_force_q(at), vehicle__plate__isnull=False).select_related(
         "vehicle", "insurer").order_by("pk")

@@ -7,9 +7,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from apps.credit.models import CreditProposal, CreditRecord, SupervisoryAction
+from apps.credit.services import credit_proposal_decide, credit_record_add, supervisory_action_issue
 from apps.parties.models import User
-
-from .models import CreditProposal, CreditRecord, SupervisoryAction
 
 
 @transaction.atomic
@@ -20,8 +20,6 @@ def seed_demo_credit(stdout) -> None:
     company_user = User.objects.filter(username="changxing").select_related("organization").first()
     if len(users) < 3 or insurer_user is None or company_user is None:
         return
-    from .services import credit_proposal_decide, credit_record_add, supervisory_action_issue
-
     today = timezone.localdate()
     if not SupervisoryAction.objects.filter(issued_by=users["regulator"].organization).exists():
         supervisory_action_issue(

@@ -9,15 +9,14 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from apps.inspections import services
+from apps.inspections.models import Conclusion, Inspection, Training
 from apps.parties.models import Organization, OrganizationKind
 from apps.parties.rights import SystemActor
 
 
 @transaction.atomic
 def seed_demo_inspections(stdout) -> None:
-    from . import services
-    from .models import Conclusion, Inspection, Training
-
     if Inspection.objects.exists() or Training.objects.exists():
         return
     k = OrganizationKind

@@ -9,14 +9,13 @@ from django.utils import timezone
 
 from apps.parties.models import Organization, OrganizationKind
 from apps.parties.rights import SystemActor
+from apps.policies.models import CoverageStandard
+from apps.policies.services import coverage_standard_decide, coverage_standard_propose
 
 DEMO_NAME = "演示用保障标准（仅供演示，非两协会正式发布）"
 
 
 def seed_demo_standard(stdout) -> None:
-    from .models import CoverageStandard
-    from .services import coverage_standard_decide, coverage_standard_propose
-
     if CoverageStandard.objects.filter(name=DEMO_NAME).exists():
         return
     insurance = Organization.objects.filter(kind=OrganizationKind.INSURANCE_ASSOCIATION).order_by("pk").first()

@@ -8,14 +8,13 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from apps.complaints import services
+from apps.complaints.models import Complaint
 from apps.parties.models import Organization, OrganizationKind, User
 
 
 @transaction.atomic
 def seed_demo_complaints(stdout) -> None:
-    from . import services
-    from .models import Complaint
-
     if Complaint.objects.exists():
         return
     regulator = User.objects.filter(username="regulator").first()
