@@ -319,8 +319,8 @@ def _store_operating(delivery, interface, parsed, companies, now) -> list[str]:
     # a licence is encrypted once per delivery (a driver's records share its token; the blind index already shows
     # that they are the same licence)
     tokens: dict[str, tuple[str, str]] = {"": ("", "")}
-    dumps = json.JSONEncoder(ensure_ascii=False).encode  # built once: json.dumps(…, ensure_ascii=False) per record
-    # builds a new encoder each time
+    # one encoder for the delivery (json.dumps(…, ensure_ascii=False) builds a new one for every record)
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
     for i, p in enumerate(parsed):
         if p.errors:
             continue
