@@ -18,7 +18,8 @@ from tests import clock
 from .test_operating_data import D, arrive, at, depart, login, pay
 
 # what one delivery may cost, whatever its size: actor and feed checks, partitions, the delivery, the lock,
-# staging, COPY, insert, touched vehicle-days, the aggregate, the results, the audit record
+# staging, insert, orders, touched vehicle-days, the aggregate, the results' ids, the audit record (the COPY of the
+# staged records and the COPY of the results bypass Django's query log: one of each at most, whatever the size)
 STATEMENTS_PER_DELIVERY = 30
 LARGE = 1200  # more than one batch of a 1,000-row bulk insert
 
