@@ -74,3 +74,19 @@ def deliver_pending(max_rounds: int = 10) -> list[Batch]:
             assert outcome == "delivered", (batch.kind, outcome, Batch.objects.get(pk=batch.pk).rejected_reason)
             delivered.append(Batch.objects.get(pk=batch.pk))
     return delivered
+
+
+def register_own_exchange_key(organization, user):
+    """The organisation registers an Ed25519 exchange signing key of its own, with its proof of possession, the way
+    its system does through the API (``ownkeys.party_key_register``); the key material (the private half stays
+    with the test, as it would with the party's system)."""
+    from apps.exchange import crypto, ownkeys
+
+    material = crypto.generate_key(crypto.ED25519)
+    public = crypto.b64e(material.public_raw)
+    challenge = ownkeys.key_challenge_issue(organization=organization, actor=user).nonce
+    message = crypto.possession_message(challenge=challenge, organization_uscc=organization.uscc,
+                                        algorithm=crypto.ED25519, public_key=public)
+    ownkeys.party_key_register(organization=organization, actor=user, algorithm=crypto.ED25519, public_key=public,
+                               challenge=challenge, signature=crypto.b64e(crypto.sign(material.private_raw, message)))
+    return material

@@ -19,10 +19,11 @@ from cryptography.x509.oid import NameOID
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from apps.exchange import crypto, ownkeys, pdfsign
+from apps.exchange import crypto, pdfsign
 from apps.exchange.models import DocumentCertificate, LogEntry, PendingDocument, SignedDocument
 from apps.policies.services import policy_endorse
 from tests.clock import NOW
+from tests.helpers import register_own_exchange_key
 from tests.policies.factories import PolicyFactory, shanghai
 
 pytestmark = pytest.mark.django_db
@@ -31,16 +32,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def _own_exchange_key(parties, organization, user):
-    material = crypto.generate_key(crypto.ED25519)
-    public = crypto.b64e(material.public_raw)
-    challenge = ownkeys.key_challenge_issue(organization=organization, actor=user).nonce
-    message = crypto.possession_message(challenge=challenge, organization_uscc=organization.uscc,
-                                        algorithm=crypto.ED25519, public_key=public)
-    ownkeys.party_key_register(organization=organization, actor=user, algorithm=crypto.ED25519, public_key=public,
-                               challenge=challenge, signature=crypto.b64e(crypto.sign(material.private_raw, message)))
 
 
 def _spki(key) -> str:
@@ -99,7 +90,7 @@ def _endorsement(parties):
 def own_key_insurer(parties, api, client):
     """Insurer A signs with its own keys: an exchange key, a document key (its certificate), and one endorsement
     form issued unsigned in its name (downloaded once on the policy page)."""
-    _own_exchange_key(parties, parties.insurer_a, parties.insurer_a_user)
+    register_own_exchange_key(parties.insurer_a, parties.insurer_a_user)
     key = ec.generate_private_key(ec.SECP256R1())
     registered = _register_document_key(api, parties, key)
     assert registered.status_code == 201, registered.content
@@ -225,7 +216,7 @@ def test_registration_needs_the_key_s_proof_an_own_key_party_and_the_party_s_own
     # insurer A has no own exchange key: the platform signs its documents (custodial), nothing to register
     answer = _register_document_key(api, parties, key)
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "not_self_signing"
-    _own_exchange_key(parties, parties.insurer_a, parties.insurer_a_user)
+    register_own_exchange_key(parties.insurer_a, parties.insurer_a_user)
     client = api.as_user(parties.insurer_a_user)
     challenge = client.post("/api/v1/exchange-keys/challenge/").json()["challenge"]
     wrong = ec.generate_private_key(ec.SECP256R1())  # a signature by another key is no proof
@@ -245,7 +236,7 @@ def test_registration_needs_the_key_s_proof_an_own_key_party_and_the_party_s_own
 
 def test_pending_documents_are_the_party_s_own(own_key_insurer, api, parties):
     [item] = _pending(api, parties)
-    _own_exchange_key(parties, parties.insurer_b, parties.insurer_b_user)
+    register_own_exchange_key(parties.insurer_b, parties.insurer_b_user)
     assert api.as_user(parties.insurer_b_user).get("/api/v1/pending-documents/").json()["results"] == []
     assert api.as_user(parties.insurer_b_user).get(item["pdf_url"]).status_code == 404
     assert api.as_user(parties.regulator_user).get(item["pdf_url"]).status_code == 404

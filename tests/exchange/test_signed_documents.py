@@ -12,6 +12,7 @@ from cryptography.x509.oid import NameOID
 from apps.exchange import pdfsign, pdfverify
 from apps.exchange.models import DocumentCertificate, SignedDocument
 from apps.rescissions.notices import NoticeKind, notice_content
+from tests.helpers import register_own_exchange_key
 from tests.rescissions.factories import days_ago, notice_through, open_case
 
 pytestmark = pytest.mark.django_db
@@ -107,21 +108,8 @@ def test_a_pdf_signed_by_a_certificate_outside_the_document_ca_is_not_trusted(fr
     assert result.intact and not result.trusted and not result.ok
 
 
-def _register_own_key(parties):
-    from apps.exchange import crypto, ownkeys
-
-    user, organization = parties.insurer_a_user, parties.insurer_a
-    material = crypto.generate_key(crypto.ED25519)
-    public = crypto.b64e(material.public_raw)
-    challenge = ownkeys.key_challenge_issue(organization=organization, actor=user).nonce
-    message = crypto.possession_message(challenge=challenge, organization_uscc=organization.uscc,
-                                        algorithm=crypto.ED25519, public_key=public)
-    ownkeys.party_key_register(organization=organization, actor=user, algorithm=crypto.ED25519, public_key=public,
-                               challenge=challenge, signature=crypto.b64e(crypto.sign(material.private_raw, message)))
-
-
 def test_a_party_with_its_own_key_gets_no_signature_in_its_name(frozen, parties):
-    _register_own_key(parties)
+    register_own_exchange_key(parties.insurer_a, parties.insurer_a_user)
     assert pdfsign.party_certificate(parties.insurer_a) is None
     _case, notice = _annex3(parties)
     assert not DocumentCertificate.objects.filter(organization=parties.insurer_a).exists()

@@ -22,6 +22,7 @@ from apps.exchange.models import DocumentCertificate, SignedDocument
 from apps.policies import endorsement_document
 from apps.policies.services import policy_endorse
 from tests.clock import NOW
+from tests.helpers import register_own_exchange_key
 from tests.policies.factories import PolicyFactory, shanghai
 
 pytestmark = pytest.mark.django_db
@@ -199,16 +200,8 @@ def test_the_signed_form_s_hash_is_a_transparency_log_entry(client, parties):
 
 
 def test_an_insurer_with_its_own_key_gets_the_form_unsigned(client, parties):
-    from apps.exchange import crypto, ownkeys
-
     user, organization = parties.insurer_a_user, parties.insurer_a
-    material = crypto.generate_key(crypto.ED25519)
-    public = crypto.b64e(material.public_raw)
-    challenge = ownkeys.key_challenge_issue(organization=organization, actor=user).nonce
-    message = crypto.possession_message(challenge=challenge, organization_uscc=organization.uscc,
-                                        algorithm=crypto.ED25519, public_key=public)
-    ownkeys.party_key_register(organization=organization, actor=user, algorithm=crypto.ED25519, public_key=public,
-                               challenge=challenge, signature=crypto.b64e(crypto.sign(material.private_raw, message)))
+    register_own_exchange_key(organization, user)
     _policy, endorsement = _endorsed(parties)
     content = _download(client, user, endorsement)
     assert content.startswith(b"%PDF") and not pdfsign.verify_pdf(content).signed
