@@ -142,12 +142,22 @@ def party_certificate(organization) -> DocumentCertificate | None:
     if current is not None and _subject_org(certificate(current)) == organization.name:
         return current  # a renamed organisation gets a new certificate naming it
     key, kid, sealed = _new_key()
+    cert = _certify(ca, key.public_key(), _party_subject, organization, now=now, policy_oid=CUSTODIAL_POLICY_OID,
+                    notice="签名私钥由柳州市客运车辆保险联合监管平台代该单位保管（平台托管密钥）")
+    return _store(organization, kid, sealed, cert)
+
+
+def _certify(ca: DocumentCertificate, public_key, subject_of, organization, *, now: dt.datetime, policy_oid: str,
+             notice: str) -> x509.Certificate:
+    """A document-signing certificate of the CA for ``public_key``: the subject ``subject_of(organization)``, the
+    certificate policy ``policy_oid`` with ``notice`` (who holds the private key), digitalSignature +
+    nonRepudiation, ``CERT_YEARS`` and never past the CA's own end."""
     ca_key, ca_cert = private_key(ca), certificate(ca)
     with warnings.catch_warnings():  # the full name even past X.520's 64-character bound (a few are longer)
         warnings.simplefilter("ignore", UserWarning)
-        subject = _party_subject(organization)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        subject = subject_of(organization)
+    return (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
+            .public_key(public_key).serial_number(x509.random_serial_number())
             .not_valid_before(now - BACKDATE).not_valid_after(min(now + dt.timedelta(days=365 * CERT_YEARS),
                                                                    ca_cert.not_valid_after_utc))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -155,12 +165,10 @@ def party_certificate(organization) -> DocumentCertificate | None:
                                          data_encipherment=False, key_agreement=False, key_cert_sign=False,
                                          crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
             .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
-                x509.ObjectIdentifier(CUSTODIAL_POLICY_OID),
-                [x509.UserNotice(None, "签名私钥由柳州市客运车辆保险联合监管平台代该单位保管（平台托管密钥）")])]), critical=False)
+                x509.ObjectIdentifier(policy_oid), [x509.UserNotice(None, notice)])]), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
             .sign(ca_key, hashes.SHA256()))
-    return _store(organization, kid, sealed, cert)
 
 
 def _party_subject(organization) -> x509.Name:
@@ -386,26 +394,8 @@ def party_document_key_register(*, organization, actor, public_key: str, challen
         raise ConflictError(_("该公钥已登记。"), code=ErrorCode.KEY_EXISTS)
     pending.used_at = now
     pending.save(update_fields=["used_at"])
-    ca = document_ca()
-    ca_key, ca_cert = private_key(ca), certificate(ca)
-    with warnings.catch_warnings():  # a name past X.520's 64 characters (see ``_party_subject``)
-        warnings.simplefilter("ignore", UserWarning)
-        subject = _party_document_subject(organization)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
-            .public_key(key).serial_number(x509.random_serial_number())
-            .not_valid_before(now - BACKDATE).not_valid_after(min(now + dt.timedelta(days=365 * CERT_YEARS),
-                                                                   ca_cert.not_valid_after_utc))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
-                x509.ObjectIdentifier(PARTY_POLICY_OID),
-                [x509.UserNotice(None, "签名私钥由该单位自行持有，柳州市客运车辆保险联合监管平台不持有（本方密钥）")])]),
-                critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = _certify(document_ca(), key, _party_document_subject, organization, now=now, policy_oid=PARTY_POLICY_OID,
+                    notice="签名私钥由该单位自行持有，柳州市客运车辆保险联合监管平台不持有（本方密钥）")
     row = DocumentCertificate.objects.create(
         organization=organization, key_id=kid, custody=Custody.PARTY, private_key_sealed=None,
         certificate=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
