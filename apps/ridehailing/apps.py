@@ -8,6 +8,7 @@ class RideHailingConfig(AppConfig):
     verbose_name = _("网约车监管数据")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from django.core import checks
 
         from apps.core import navigation

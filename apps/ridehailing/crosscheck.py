@@ -18,8 +18,14 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from apps.core.errors import ApplicationError
+from apps.core.errors import ErrorCode as CoreErrorCode
 from apps.core.notifications import Text
+from apps.leads import services as leads
 from apps.parties import rights
+from apps.parties.models import Organization, OrganizationKind
+from apps.parties.rights import SystemActor
+from apps.vehicles.models import OperatingPermit, Vehicle
 
 from .models import VehicleDay
 
@@ -38,7 +44,6 @@ class Finding:
 
 def vehicles_without_permit(date_from: dt.date, date_to: dt.date) -> list[Finding]:
     """Plates with trips on days of [date_from, date_to] without a valid ride-hailing permit on that day."""
-    from apps.vehicles.models import OperatingPermit, Vehicle
 
     day = OuterRef("day")
     valid = OperatingPermit.objects.filter(
@@ -61,8 +66,6 @@ def vehicles_without_permit(date_from: dt.date, date_to: dt.date) -> list[Findin
 def permit_check(*, actor, date_from: dt.date, date_to: dt.date) -> list[Finding]:
     """Rule M5: raise a transport lead for each vehicle found (``Finding.lead`` is ``None`` where an open lead of
     this source already exists). ``actor`` is a transport user or the platform acting for transport."""
-    from apps.leads import services as leads
-    from apps.vehicles.models import Vehicle
 
     rights.require(actor, "ridehailing.view_vehicleday")
     findings = vehicles_without_permit(date_from, date_to)
@@ -84,11 +87,6 @@ def permit_check_for_transport(*, date_from: dt.date | None = None, date_to: dt.
     """The platform acting for the transport bureau (Celery beat, daily; ``manage.py ridehailing_permit_check``):
     ``permit_check`` over [date_from, date_to], by default yesterday (Beijing)."""
     from django.utils import timezone
-
-    from apps.core.errors import ApplicationError
-    from apps.core.errors import ErrorCode as CoreErrorCode
-    from apps.parties.models import Organization, OrganizationKind
-    from apps.parties.rights import SystemActor
 
     from .interfaces import BEIJING
 

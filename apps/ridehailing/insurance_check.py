@@ -29,7 +29,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.deadlines import deadline_start
+from apps.core.errors import ApplicationError
+from apps.core.errors import ErrorCode as CoreErrorCode
+from apps.leads.models import InsurerWorklistItem, ScreeningFinding
+from apps.leads.services import WORKLIST_ANSWER_RULE
 from apps.parties import rights
+from apps.parties.models import Organization, OrganizationKind
+from apps.parties.rights import SystemActor
+from apps.policies.verification import verification_statement
+from apps.vehicles.models import Vehicle
+from apps.vehicles.usage import OPERATING_NATURES
 
 KIND_ORDER = ("rh_unknown_policy", "rh_expired", "rh_non_operating", "rh_below_standard")
 
@@ -84,9 +94,6 @@ ORDER BY rep.company_id, rep.vehicle_no, rep.insur_num
 
 def insurance_mismatches(at: dt.datetime) -> list[Mismatch]:
     """The reported insurance records that do not match the register at ``at`` (one statement)."""
-    from apps.policies.verification import verification_statement
-    from apps.vehicles.models import Vehicle
-    from apps.vehicles.usage import OPERATING_NATURES
 
     from .models import VehicleInsuranceVersion
 
@@ -125,10 +132,6 @@ def _text(m: Mismatch) -> str:
 def insurance_check(*, actor, at: dt.datetime | None = None) -> list[Mismatch]:
     """Rules M6, M8: a screening finding of the regulator for each mismatch and a worklist item for its insurer.
     ``actor`` is the regulator (a person with the review right, or the platform acting for it)."""
-    from apps.core.deadlines import deadline_start
-    from apps.leads.models import InsurerWorklistItem, ScreeningFinding
-    from apps.leads.services import WORKLIST_ANSWER_RULE
-    from apps.parties.models import Organization
 
     rights.require(actor, "leads.review_screeningfinding", _("只有金融监管部门可以进行网约车保险信息比对。"))
     at = at or timezone.now()
@@ -162,10 +165,6 @@ def insurance_check(*, actor, at: dt.datetime | None = None) -> list[Mismatch]:
 
 def insurance_check_for_regulator(*, at: dt.datetime | None = None) -> list[Mismatch]:
     """The platform acting for the insurance regulator (Celery beat, daily; ``manage.py ridehailing_insurance_check``)."""
-    from apps.core.errors import ApplicationError
-    from apps.core.errors import ErrorCode as CoreErrorCode
-    from apps.parties.models import Organization, OrganizationKind
-    from apps.parties.rights import SystemActor
 
     regulator = Organization.objects.filter(kind=OrganizationKind.REGULATOR, is_active=True).order_by("id").first()
     if regulator is None:

@@ -28,6 +28,10 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from apps.policies.models import Policy
+from apps.vehicles.models import OperatingPermit
+from apps.vehicles.usage import OPERATING_NATURES
+
 QUALITY_DAYS = 30
 IDENTIFIER_FIELDS = ("VehicleNo", "VIN", "Identifier", "CompanyId", "OrderId", "LicenseId")
 
@@ -60,9 +64,6 @@ class ComplianceRow:
 def compliance_rates(first: dt.date, last: dt.date, *, organizations=None) -> list[ComplianceRow]:
     """Per platform company (``CompanyId``) and month of [first, last] (first days of months), the vehicles and
     trips of the vehicle-day aggregate and the compliant ones. ``organizations``: limit to these taxi companies."""
-    from apps.policies.models import Policy
-    from apps.vehicles.models import OperatingPermit
-    from apps.vehicles.usage import OPERATING_NATURES
 
     from .models import VehicleDay
 

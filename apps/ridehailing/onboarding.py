@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from django.db.models import Exists, Max, Min, OuterRef, Sum
 from django.utils import timezone
 
+from apps.core.deadlines import local_date
+from apps.vehicles.models import OnboardingCheck, Vehicle
+
 LOOKBACK_DAYS = 30
 
 
@@ -30,8 +33,6 @@ class NotOnboarded:
 
 def online_without_onboarding(*, company, at: dt.datetime | None = None) -> list[NotOnboarded]:
     """The plates ``company`` (an organisation) had online in the look-back period that never passed its check."""
-    from apps.core.deadlines import local_date
-    from apps.vehicles.models import OnboardingCheck, Vehicle
 
     from .models import VehicleDay
 

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.imports.copy import copy_rows
 from apps.ridehailing.errors import ErrorCode
 
 PARENT = "ridehailing_operatingrecord"
@@ -288,7 +289,6 @@ def stage() -> None:
 
 def copy_staged(rows) -> None:
     """COPY ``rows`` (values in the order of ``STAGE_COLUMNS``) into the staging table."""
-    from apps.imports.copy import copy_rows
 
     from .models import OperatingRecord
 

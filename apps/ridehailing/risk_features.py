@@ -10,6 +10,12 @@ from django.db.models import Count, Exists, F, Max, Min, OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.core.deadlines import local_date
+from apps.leads.risk import register_feature
+from apps.policies.models import Policy
+from apps.vehicles.models import Vehicle
+from apps.vehicles.usage import OPERATING_NATURES
+
 LOOKBACK_DAYS = 30
 
 
@@ -17,10 +23,6 @@ def feature_trips_non_operating(at: dt.datetime) -> dict[int, tuple[int, str]]:
     """``{vehicle_id: (1, reason)}``: trips (``VehicleDay.trips > 0``) on days of the last ``LOOKBACK_DAYS`` up to
     ``at`` on which, at the vehicle's first event of the day, at least one policy was in force and none insured an
     operating usage nature ("in force": ``Policy.in_force_q``, the verification's definition)."""
-    from apps.core.deadlines import local_date
-    from apps.policies.models import Policy
-    from apps.vehicles.models import Vehicle
-    from apps.vehicles.usage import OPERATING_NATURES
 
     from .models import VehicleDay
 
@@ -44,7 +46,5 @@ def feature_trips_non_operating(at: dt.datetime) -> dict[int, tuple[int, str]]:
 
 
 def register() -> None:
-    from apps.leads.risk import register_feature
-
     register_feature("ridehailing_trips_non_operating", gettext_lazy("网约车有载客订单但在保保单均按非营运投保"),
                      feature_trips_non_operating, default_weight=3, order=70)

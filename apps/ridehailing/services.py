@@ -30,12 +30,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from apps.core.audit import audit_record
-from apps.core.crypto import _derive, blind_index, encrypt
+from apps.core.crypto import _derive, blind_index, encrypt, mask_id_no
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.notifications import Text
 from apps.imports.copy import copy_insert
 from apps.parties import rights
-from apps.parties.models import OrganizationKind
+from apps.parties.models import Organization, OrganizationKind
 from apps.parties.rights import SystemActor
 from apps.ridehailing.errors import ErrorCode
 
@@ -90,7 +90,6 @@ def _record_key(interface: str, p: Parsed) -> str:
 
 def _shown_key(interface: str, p: Parsed) -> str:
     """The record as the results list names it: plate, order or company; a driver by the masked licence."""
-    from apps.core.crypto import mask_id_no
 
     v = p.values
     if interface == Interface.DRIVER:
@@ -136,8 +135,6 @@ def _companies(feed: Feed, interface: str, parsed: list[Parsed]) -> dict[str, Pl
     codes = {p.values["CompanyId"] for p in parsed if not p.errors}
     known = {c.company_id: c for c in PlatformCompany.objects.filter(company_id__in=codes)}
     if feed.kind == Feed.Kind.CITY and interface == Interface.COMPANY:
-        from apps.parties.models import Organization
-
         wanted = {p.values["CompanyId"]: p.values["Identifier"] for p in parsed
                   if not p.errors and p.values["CompanyId"] not in known}
         orgs = {o.uscc: o for o in Organization.objects.filter(
