@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.core import crypto as core_crypto
 from apps.core.audit import acting_user, audit_record
 from apps.core.errors import ApplicationError, ConflictError
 
@@ -226,7 +227,6 @@ def sign_document(content: bytes, *, organization, source: str, title: str, doc_
     """Sign ``content`` in ``organization``'s name and record it (``SignedDocument``, found again by ``source``);
     returns the signed bytes. A party with its own key: returns ``content`` unchanged, kept as issued
     (``PendingDocument``) for its system to sign (the platform does not sign in its name)."""
-    from apps.core import crypto as core_crypto
 
     row = party_certificate(organization)
     if row is None:
@@ -245,14 +245,10 @@ def sign_document(content: bytes, *, organization, source: str, title: str, doc_
 
 
 def signed_content(document: SignedDocument) -> bytes:
-    from apps.core import crypto as core_crypto
-
     return core_crypto.fernet().decrypt(bytes(document.content_sealed))
 
 
 def unsigned_content(pending: PendingDocument) -> bytes:
-    from apps.core import crypto as core_crypto
-
     return core_crypto.fernet().decrypt(bytes(pending.content_sealed))
 
 
@@ -428,7 +424,6 @@ def party_signed_accept(*, pending: PendingDocument, content: bytes, actor) -> S
     the file starts with exactly the unsigned PDF as issued and adds one incremental update that only adds the
     signature (the pages unchanged), the signature is intact, covers the whole file and chains to the document
     CA, and its certificate is one the CA issued for a document key the party registered and is valid now."""
-    from apps.core import crypto as core_crypto
 
     from . import log
 

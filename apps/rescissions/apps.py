@@ -11,11 +11,13 @@ class RescissionsConfig(AppConfig):
     verbose_name = _("合同解除")
 
     def ready(self) -> None:
+        # in the body: AppConfig.ready() runs once every app's models are loaded
         from decimal import Decimal
 
         from apps.core import home, navigation
         from apps.core.models import Deadline
         from apps.core.rules import register_rule
+        from apps.exchange.registry import register_archive_documents
 
         from . import conf, handlers  # noqa: F401  (registers the Deadline scan handlers)
         from .panels import insurer_panel, lapsing_panel, watcher_panel
@@ -44,8 +46,6 @@ class RescissionsConfig(AppConfig):
         home.register("rescissions.watcher", "rescissions/panel_watcher.html", watcher_panel,
                       roles=["regulator_staff"], order=30)
         # the evidence archive of a batch carries the endorsement forms (批改单) of the cases its references opened
-        from apps.exchange.registry import register_archive_documents
-
         from .archive import endorsement_forms
 
         register_archive_documents(endorsement_forms)

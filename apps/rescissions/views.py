@@ -26,6 +26,7 @@ from apps.exchange import pdfsign
 from apps.parties import access, rights
 from apps.parties.models import Organization, OrganizationKind
 from apps.policies.access import may_reveal_policyholder
+from apps.policies.models import Policy
 from apps.policies.services import ENDORSEMENT_RULE
 from apps.rescissions.errors import ErrorCode
 
@@ -270,8 +271,6 @@ def path_record(request, pk):
 @login_required
 @require_POST
 def endorse(request, pk):
-    from apps.policies.models import Policy
-
     def call(case, d):
         policy = Policy.objects.filter(pk=d["policy"], insurer_id=case.insurer_id).first()
         return services.rescission_endorse(
@@ -284,8 +283,6 @@ def endorse(request, pk):
 @login_required
 @require_POST
 def policy_add(request, pk):
-    from apps.policies.models import Policy
-
     def call(case, d):
         policy = access.visible(request.user, Policy).filter(number=d["policy_number"].strip()).first()
         if policy is None:
@@ -311,7 +308,6 @@ def correct(request, pk):
 @login_required
 def case_open(request):
     """An insurer opens a case from its own findings (trigger insurer_finding)."""
-    from apps.policies.models import Policy
 
     rights.require(request.user, "rescissions.add_rescissioncase")
     if not services.may_open_on_own_finding(request.user):
