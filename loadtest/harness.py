@@ -2,7 +2,7 @@
 server (the embedded one unless DATABASE_URL is set), its own redis-server on a unix socket, gunicorn on a free
 loopback port; everything is stopped and dropped at the end, whatever happens.
 
-    python -m loadtest.harness load  [--users 200 --spawn-rate 10 --seconds 60 --workers 4]
+    python -m loadtest.harness load  [--users 200 --spawn-rate 10 --seconds 60 --workers 4 --policies 1000000]
     python -m loadtest.harness fuzz  [--examples 40 --seconds 900]
 
 Only loopback addresses are used; every loop is bounded in count and time.
@@ -188,6 +188,10 @@ def _measure_login(url: str, times: int = 5) -> None:
     log(f"one login alone (Argon2 password check + session + home page): median {statistics.median(took):.0f} ms")
 
 
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def _percentile_table(stats_csv: Path) -> tuple[list[dict], int, int]:
     rows = list(csv.DictReader(stats_csv.open(encoding="utf-8")))
     table, total_requests, total_failures = [], 0, 0
@@ -204,19 +208,32 @@ def load(args) -> int:
     with throwaway_database("lz_load") as database_url, throwaway_redis() as redis_url:
         env = environment(database_url, redis_url)
         manage(env, "migrate", "--no-input", "-v", "0")
-        manage(env, "seed_demo", "--quiet-logins")  # demo parties, logins and every app's demo data and city
+        if args.policies:  # the demo parties and data on a generated city of that size instead of the demo city
+            log(f"seeding the demo data on a city of {args.policies:,} policies")
+            script = ("import django; django.setup()\n"
+                      "from django.core.management import call_command\n"
+                      "from apps.demo.management.commands import generate_city\n"
+                      f"generate_city.DEMO_POLICIES = {int(args.policies)}\n"
+                      "call_command('seed_demo', quiet_logins=True)\n")
+            subprocess.run([PY, "-c", script], cwd=ROOT, check=True, timeout=3600,  # noqa: S603
+                           env={**env, "DJANGO_SETTINGS_MODULE": "liuzhou_regulation.settings"})
+        else:
+            manage(env, "seed_demo", "--quiet-logins")  # demo parties, logins and every app's demo data and city
         out = Path(tempfile.mkdtemp(prefix="lz-load-"))
         sessions = out / "sessions.json"
         _open_sessions(env, sessions, per_user=args.users)
         env["LZ_LOAD_SESSIONS"] = str(sessions)
         with gunicorn(env, workers=args.workers, port=free_port()) as url:
             _measure_login(url)
-            log(f"locust: {args.users} users, spawn {args.spawn_rate}/s, {args.seconds} s")
+            log(f"locust: {args.users} users, spawn {args.spawn_rate}/s, {args.seconds} s after the ramp-up "
+                f"(figures reset once every user runs); load average before: {_load()}")
             result = subprocess.run([  # noqa: S603
                 PY, "-m", "locust", "-f", str(ROOT / "loadtest" / "locustfile.py"), "--headless", "--host", url,
-                "--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--run-time", f"{args.seconds}s",
+                "--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--reset-stats",
+                "--run-time", f"{args.seconds + int(args.users / args.spawn_rate)}s",
                 "--stop-timeout", "30", "--csv", str(out / "load"), "--only-summary", "--loglevel", "WARNING",
             ], cwd=ROOT, env=env, timeout=args.seconds + 600, check=False)
+        log(f"load average after: {_load()}")
         table, requests, failures = _percentile_table(out / "load_stats.csv")
         print()
         print(f"{'group':<16} {'requests':>9} {'failures':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
@@ -252,6 +269,8 @@ def main(argv=None) -> int:
     p.add_argument("--spawn-rate", type=float, default=10)
     p.add_argument("--seconds", type=int, default=60)
     p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--policies", type=int, default=0,
+                   help="generate a city of this many policies instead of the demo city (e.g. 1000000)")
     p = sub.add_parser("fuzz")
     p.add_argument("--examples", type=int, default=40)
     p.add_argument("--seconds", type=int, default=900)
