@@ -22,6 +22,7 @@ Only this module touches pyHanko; it is imported lazily (loading it costs ~0.5 s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import warnings
 from dataclasses import dataclass, field, fields
@@ -172,12 +173,14 @@ def _certify(ca: DocumentCertificate, public_key, subject_of, organization, *, n
             .sign(ca_key, hashes.SHA256()))
 
 
-def _party_subject(organization) -> x509.Name:
+def _party_subject(organization, *, ou: str = CUSTODIAL_OU, custody: str = "平台托管密钥") -> x509.Name:
+    """A party's document certificate subject; ``ou`` and ``custody`` say who holds the key (the platform by
+    default, ``PARTY_OU`` / 本方密钥 for the party's own)."""
     return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization.name, _validate=False),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, CUSTODIAL_OU),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{organization.name} 文书签名（平台托管密钥）", _validate=False),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou),
+        x509.NameAttribute(NameOID.COMMON_NAME, f"{organization.name} 文书签名（{custody}）", _validate=False),
         x509.NameAttribute(NameOID.SERIAL_NUMBER, organization.uscc),
     ])
 
@@ -339,16 +342,6 @@ def document_key_message(*, challenge: str, organization_uscc: str, public_key: 
         "algorithm": "ecdsa-p256", "purpose": "pdf-document-signing", "public_key": public_key})
 
 
-def _party_document_subject(organization) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization.name, _validate=False),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, PARTY_OU),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{organization.name} 文书签名（本方密钥）", _validate=False),
-        x509.NameAttribute(NameOID.SERIAL_NUMBER, organization.uscc),
-    ])
-
-
 @transaction.atomic
 def party_document_key_register(*, organization, actor, public_key: str, challenge: str,
                                 signature: str) -> DocumentCertificate:
@@ -390,7 +383,8 @@ def party_document_key_register(*, organization, actor, public_key: str, challen
         raise ConflictError(_("该公钥已登记。"), code=ErrorCode.KEY_EXISTS)
     pending.used_at = now
     pending.save(update_fields=["used_at"])
-    cert = _certify(document_ca(), key, _party_document_subject, organization, now=now, policy_oid=PARTY_POLICY_OID,
+    own_subject = functools.partial(_party_subject, ou=PARTY_OU, custody="本方密钥")
+    cert = _certify(document_ca(), key, own_subject, organization, now=now, policy_oid=PARTY_POLICY_OID,
                     notice="签名私钥由该单位自行持有，柳州市客运车辆保险联合监管平台不持有（本方密钥）")
     row = DocumentCertificate.objects.create(
         organization=organization, key_id=kid, custody=Custody.PARTY, private_key_sealed=None,
