@@ -22,7 +22,7 @@ from apps.parties import access
 
 from . import premiums
 from .models import Policy
-from .underwriting import RULES, flagged_policies, policy_flags
+from .underwriting import RULES, FlaggedPaginator, flagged_policies, policy_flags
 
 
 def _plain(value):
@@ -201,9 +201,16 @@ class PolicyUnderwritingApi(APIView):
                          "flags": [_flag_json(f) for f in policy_flags(policy)]})
 
 
+class FlaggedPagination(Pagination):
+    """``count`` exact up to 1,000 rows (``count_bounded`` above; ``next`` moves by cursor): ``FlaggedPaginator``."""
+
+    django_paginator_class = FlaggedPaginator
+
+
 class FlaggedPoliciesApi(APIView):
     """Policies in force (``?scope=all`` for every policy) that break an underwriting rule (``?rule=``), within
-    the caller's audience: the regulator and the insurance association see all, an insurer its own."""
+    the caller's audience: the regulator and the insurance association see all, an insurer its own. The count is
+    exact up to 1,000 policies (``count_bounded`` says there are more)."""
 
     permission_classes = [permissions.IsAuthenticated]
 
@@ -228,7 +235,7 @@ class FlaggedPoliciesApi(APIView):
         if request.query_params.get("scope") != "all":
             qs = qs.filter(Policy.in_force_q(timezone.now()))
         qs = flagged_policies(qs, rule).order_by("-starts_at", "-id")
-        paginator = Pagination()
+        paginator = FlaggedPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         rows = [{"id": p.pk, "number": p.number, "insurer": p.insurer.name, "kind": p.kind,
                  "plate": p.vehicle.plate, "vin": p.vehicle.vin,

@@ -18,7 +18,6 @@ from django.views.generic import DetailView
 from apps.core.deadlines import SHANGHAI
 from apps.core.documents import pdf_response
 from apps.core.errors import ApplicationError
-from apps.core.pagination import BoundedPaginator
 from apps.parties import access, rights
 from apps.parties.scoping import ScopedPageMixin
 from apps.vehicles.forms import apply_service_errors
@@ -42,7 +41,7 @@ from .forms import (
 from .models import Cancellation, CoverageStandard, Policy
 from .premiums_api import quote_carrier, quote_commercial, quote_compulsory
 from .rows import POLICY_ROWS
-from .underwriting import RULES, flagged_policies, policy_flags
+from .underwriting import RULES, FlaggedPaginator, flagged_policies, policy_flags
 
 # --- list and detail ---------------------------------------------------------------------------------------------
 
@@ -376,6 +375,6 @@ def underwriting(request):
     if scope == "in_force":
         qs = qs.filter(Policy.in_force_q(timezone.now()))
     qs = flagged_policies(qs, rule).order_by("-starts_at", "-id")
-    page = BoundedPaginator(qs, 50).get_page(request.GET.get("page"))
+    page = FlaggedPaginator(qs, 50).get_page(request.GET.get("page"))
     rows = [{"policy": p, "flags": [f for f in policy_flags(p) if rule is None or f.code == rule]} for p in page]
     return render(request, "policies/underwriting.html", {"form": form, "page": page, "rows": rows, "rules": RULES})

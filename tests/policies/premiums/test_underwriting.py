@@ -113,3 +113,59 @@ def test_sql_filter_agrees_with_the_pure_rules(db):
         by_sql = set(flagged_policies(Policy.objects.all(), code).values_list("pk", flat=True))
         by_python = {p.pk for p in policies if code in [f.code for f in policy_flags(p)]}
         assert by_sql == by_python, code
+
+
+# Values around every bound of the rules (C2 400,000 per seat; P3 50,000 / 100,000 / 200,000 per seat), cents
+# included: a limit shared by its seats is compared exactly (limit against seats × bound), in SQL and in Python.
+_PER_SEAT = [None, Decimal("0"), Decimal("49999.99"), Decimal("50000"), Decimal("50000.01"), Decimal("100000"),
+             Decimal("100000.01"), Decimal("199999.99"), Decimal("200000"), Decimal("200000.01"),
+             Decimal("399999.99"), Decimal("400000"), Decimal("400000.01")]
+_KINDS = ["carrier_liability", "seat", "passenger_seat", "driver_seat", "own_damage", "theft"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_c2_p3_m11_sql_filter_equals_the_pure_rules_on_random_books(db, seed):
+    """The one-EXISTS SQL filter and ``check_facts`` flag the same policies, for any rule and for each rule, on
+    random vehicles (operating or not, 2–9 seats, 1–16 years old or no registration date), policies (every kind,
+    either usage) and coverage lines at and around every bound."""
+    import random
+
+    rng = random.Random(seed)
+    natures = ["ride_hailing", "cruising_taxi", "family", "enterprise"]
+    start = shanghai(2026, 5, 1)
+    for _ in range(60):
+        registered = None if rng.random() < 0.1 else dt.date(2026 - rng.randint(1, 16), rng.randint(1, 12), 1)
+        vehicle = VehicleFactory(usage_nature=rng.choice(natures), seats=rng.randint(2, 9), registered_on=registered)
+        policy = PolicyFactory(vehicle=vehicle, kind=rng.choice(["compulsory", "third_party", "own_damage",
+                                                                  "carrier_liability", "seat"]),
+                               usage_nature_insured=rng.choice(natures),
+                               starts_at=start - dt.timedelta(days=rng.randint(0, 300)))
+        for kind in rng.sample(_KINDS, rng.randint(0, 3)):
+            seats = rng.choice([None, 0, 1, 3, 4, 6, 8])
+            per_seat = rng.choice(_PER_SEAT)
+            if per_seat is None and seats:  # a limit shared by the seats, at, just below or just above a bound
+                bound = rng.choice(_PER_SEAT[2:])
+                limit = bound * seats + rng.choice([Decimal("-0.01"), Decimal("0"), Decimal("0.01")])
+            else:
+                limit = rng.choice([Decimal("0"), Decimal("50000"), Decimal("1200000"), Decimal("1199999.99")])
+            CoverageFactory(policy=policy, kind=kind, limit=max(limit, Decimal("0")), per_seat_limit=per_seat,
+                            seats=seats)
+    policies = list(Policy.objects.select_related("vehicle").prefetch_related("coverages"))
+    flagged = {p.pk: {f.code for f in policy_flags(p)} for p in policies}
+    assert any(flagged.values()) and not all(flagged.values())
+    assert set(flagged_policies(Policy.objects.all()).values_list("pk", flat=True)) == {
+        pk for pk, found in flagged.items() if found}
+    for code in ("c2_per_seat", "c2_seats", "p3_seat", "p3_own_damage", "p3_theft", "m11_usage"):
+        by_sql = set(flagged_policies(Policy.objects.all(), code).values_list("pk", flat=True))
+        assert by_sql == {pk for pk, found in flagged.items() if code in found}, code
+
+
+def test_c2_a_carrier_line_without_a_limit_is_below_the_minimum_per_seat():
+    line = CoverageLine("carrier_liability", Decimal("0"), None, 4)
+    assert "c2_per_seat" in codes(facts(coverages=(line,)))
+
+
+def test_c2_a_shared_limit_a_cent_below_seats_times_the_minimum_is_below_it():
+    """1,599,999.99 yuan for 4 seats is 399,999.9975 a seat: below 400,000, though it rounds to 400,000.00."""
+    line = CoverageLine("carrier_liability", Decimal("1599999.99"), None, 4)
+    assert "c2_per_seat" in codes(facts(coverages=(line,)))
