@@ -8,8 +8,9 @@
   ``drop_expired`` itself, which then drops nothing.
 * ``drop_expired(today)`` drops the partitions of days older than ``today - retention_days()``.
 * ``stage`` / ``copy_staged`` / ``insert_staged`` store a delivery's operating records (COPY into a temporary
-  table, one ``INSERT … ON CONFLICT DO NOTHING`` into the partitions); ``refresh_vehicle_days`` then recomputes, in
-  one statement, the ``VehicleDay`` rows the delivery touched.
+  table, one ``INSERT … ON CONFLICT DO NOTHING`` into the partitions); ``update_vehicle_days`` then adds the
+  delivery's delta to the ``VehicleDay`` rows it touched, in one statement (``recompute_vehicle_days`` gives what
+  they must equal, recomputed from the records).
 """
 
 from __future__ import annotations
@@ -116,12 +117,15 @@ def drop_expired(today: dt.date) -> list[str]:
 # The accepted records are copied (COPY) into the session's temporary table ``ridehailing_stage`` and inserted into
 # the day partitions by one statement; the keys actually inserted go to ``ridehailing_stage_new``. A delivery of
 # orders (departures, arrivals, payments) then updates their ``OperatingOrder`` rows by one statement (the orders
-# touched, with their vehicle-day before and after, go to ``ridehailing_stage_order``); the vehicle-days to
-# recompute go to ``ridehailing_stage_touched`` and the aggregate is recomputed from those by one statement. So a
-# delivery costs the same few statements whatever its size. An order is found by one probe of the orders' index,
-# never by one probe per day partition; the raw records of a vehicle-day by one probe of its own day's partition
-# (``LATERAL … OFFSET 0`` keeps each lookup a parameterised index probe, so the plan does not hang on the
-# statistics of partitions written a moment ago).
+# touched, with their vehicle-day and kilometres before and after, go to ``ridehailing_stage_order``); the
+# aggregate then takes the delivery's delta by one upsert (``_APPLY``): the new records and the orders' moves,
+# added to the vehicle-days they touch, without reading their earlier records. Only a vehicle-day that loses a record
+# (an arrival moving to its order's new vehicle) is recomputed from its records (``ridehailing_stage_touched``,
+# ``_REFRESH``), since its earliest or latest instant cannot be subtracted. So a delivery costs the same few
+# statements whatever its size. An order is found by one probe of the orders' index, never by one probe per day
+# partition; the raw records of a recomputed vehicle-day by one probe of its own day's partition (``LATERAL …
+# OFFSET 0`` keeps each lookup a parameterised index probe, so the plan does not hang on the statistics of
+# partitions written a moment ago).
 
 STAGE = "ridehailing_stage"
 STAGE_COLUMNS = ("day", "company", "dedup_key", "vehicle_no", "order_id", "license_id", "license_bidx",
@@ -137,13 +141,18 @@ CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage (
     fact_price numeric, on_area text NOT NULL, data jsonb NOT NULL) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage_new (
     company_id bigint NOT NULL, dedup_key text NOT NULL, day date NOT NULL, vehicle_no text NOT NULL,
-    order_id text NOT NULL, drive_mile numeric) ON COMMIT DELETE ROWS;
+    order_id text NOT NULL, drive_mile numeric, event_time timestamptz NOT NULL, on_area text NOT NULL)
+    ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage_order (
-    company_id bigint NOT NULL, order_id text NOT NULL, vehicle_no text NOT NULL, day date,
-    old_vehicle text, old_day date, relink boolean NOT NULL) ON COMMIT DELETE ROWS;
+    company_id bigint NOT NULL, order_id text NOT NULL, vehicle_no text NOT NULL, day date, km numeric NOT NULL,
+    old_vehicle text, old_day date, old_km numeric, relink boolean NOT NULL) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage_moved (
+    company_id bigint NOT NULL, vehicle_no text NOT NULL, day date NOT NULL, event_time timestamptz NOT NULL)
+    ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage_touched (
     company_id bigint NOT NULL, vehicle_no text NOT NULL, day date NOT NULL) ON COMMIT DELETE ROWS;
-TRUNCATE ridehailing_stage, ridehailing_stage_new, ridehailing_stage_order, ridehailing_stage_touched
+TRUNCATE ridehailing_stage, ridehailing_stage_new, ridehailing_stage_order, ridehailing_stage_moved,
+    ridehailing_stage_touched
 """
 
 # An arrival carries no plate: it is stored with the vehicle of its order (the departure's, else the payment's)
@@ -163,15 +172,17 @@ WITH ins AS (
         WHERE %(interface)s = 'operateArrive' AND o.company_id = s.company_id AND o.order_id = s.order_id
         OFFSET 0) o ON true
     ON CONFLICT (interface, company_id, dedup_key, day) DO NOTHING
-    RETURNING company_id, dedup_key, day, vehicle_no, order_id, drive_mile
+    RETURNING company_id, dedup_key, day, vehicle_no, order_id, drive_mile, event_time, on_area
 )
-INSERT INTO ridehailing_stage_new SELECT company_id, dedup_key, day, vehicle_no, order_id, drive_mile FROM ins
+INSERT INTO ridehailing_stage_new
+SELECT company_id, dedup_key, day, vehicle_no, order_id, drive_mile, event_time, on_area FROM ins
 RETURNING company_id, dedup_key, day
 """  # noqa: S608 - the table names are constants; values are parameters
 
 # The orders of the new records: the earliest departure (else payment) gives the vehicle and day the order counts
-# on; the kilometres are the largest of its arrivals (else payments). ``relink``: arrivals stored before must take
-# the order's (new) plate.
+# on; the kilometres are the largest of its arrivals (else payments). Each order's vehicle-day and kilometres before
+# and after this delivery go to ``ridehailing_stage_order`` (the aggregate's delta); ``relink``: arrivals stored
+# before must take the order's (new) plate.
 _ORDERS = f"""
 WITH n AS (
     SELECT company_id, order_id,
@@ -185,11 +196,6 @@ WITH n AS (
            CASE WHEN %(interface)s = 'operatePay' THEN max(drive_mile) END AS pay_km,
            %(interface)s = 'operateArrive' AS arrived, max(day) AS last_day
     FROM ridehailing_stage_new GROUP BY company_id, order_id
-),
-old AS (
-    SELECT o.company_id, o.order_id, o.vehicle_no, o.day, o.arrived FROM n CROSS JOIN LATERAL (
-        SELECT o.company_id, o.order_id, o.vehicle_no, o.day, o.arrived FROM {ORDERS} o
-        WHERE o.company_id = n.company_id AND o.order_id = n.order_id OFFSET 0) o
 ),
 up AS (
     INSERT INTO {ORDERS} AS o (company_id, order_id, dep_vehicle, dep_day, pay_vehicle, pay_day, arrive_km, pay_km,
@@ -205,12 +211,15 @@ up AS (
         pay_day = LEAST(o.pay_day, EXCLUDED.pay_day),
         arrive_km = GREATEST(o.arrive_km, EXCLUDED.arrive_km), pay_km = GREATEST(o.pay_km, EXCLUDED.pay_km),
         arrived = o.arrived OR EXCLUDED.arrived, last_day = GREATEST(o.last_day, EXCLUDED.last_day)
-    RETURNING o.company_id, o.order_id, o.vehicle_no, o.day
+    RETURNING o.company_id, o.order_id, o.vehicle_no, o.day, COALESCE(o.arrive_km, o.pay_km, 0) AS km
 )
-INSERT INTO ridehailing_stage_order (company_id, order_id, vehicle_no, day, old_vehicle, old_day, relink)
-SELECT up.company_id, up.order_id, up.vehicle_no, up.day, old.vehicle_no, old.day,
+INSERT INTO ridehailing_stage_order (company_id, order_id, vehicle_no, day, km, old_vehicle, old_day, old_km, relink)
+SELECT up.company_id, up.order_id, up.vehicle_no, up.day, up.km, old.vehicle_no, old.day, old.km,
        COALESCE(old.arrived, false) AND up.vehicle_no IS DISTINCT FROM old.vehicle_no
-FROM up LEFT JOIN old ON old.company_id = up.company_id AND old.order_id = up.order_id
+FROM up LEFT JOIN LATERAL (
+    -- the order as it was: the statement's snapshot does not see its own upsert
+    SELECT o.vehicle_no, o.day, COALESCE(o.arrive_km, o.pay_km, 0) AS km, o.arrived FROM {ORDERS} o
+    WHERE o.company_id = up.company_id AND o.order_id = up.order_id OFFSET 0) old ON true
 RETURNING relink
 """  # noqa: S608 - the table names are constants; values are parameters
 
@@ -224,30 +233,80 @@ FROM ridehailing_stage_order so CROSS JOIN LATERAL (
 WHERE so.relink AND a.vehicle_no <> so.vehicle_no
 """  # noqa: S608 - the table name is a constant
 
+# The moved arrivals count on their new vehicle-day (``ridehailing_stage_moved``, added like new records); the
+# vehicle-day they leave — when it was one, i.e. they had a plate — lost a record, whose first or last instant cannot be
+# subtracted: it is recomputed (``ridehailing_stage_touched``).
 _RELINK = f"""
 WITH x AS (SELECT * FROM unnest(%(days)s::date[], %(ids)s::bigint[], %(plates)s::text[]) AS x(day, id, plate)),
 upd AS (
     UPDATE {PARENT} p SET vehicle_no = x.plate FROM x
     WHERE p.day = ANY(%(days)s::date[]) AND p.day = x.day AND p.id = x.id
-    RETURNING p.company_id, p.vehicle_no, p.day
+    RETURNING p.company_id, p.vehicle_no, p.day, p.event_time
+),
+moved AS (
+    INSERT INTO ridehailing_stage_moved (company_id, vehicle_no, day, event_time)
+    SELECT company_id, vehicle_no, day, event_time FROM upd WHERE vehicle_no <> ''
 )
 INSERT INTO ridehailing_stage_touched (company_id, vehicle_no, day)
-SELECT company_id, vehicle_no, day FROM upd
-UNION ALL SELECT * FROM unnest(%(companies)s::bigint[], %(old)s::text[], %(days)s::date[]) AS o(c, v, d)
+SELECT DISTINCT c, v, d FROM unnest(%(companies)s::bigint[], %(old)s::text[], %(days)s::date[]) AS o(c, v, d)
 WHERE v <> ''
 """  # noqa: S608 - the table name is a constant; values are parameters
 
-# The vehicle-days the new records touch: their own (plate, day) and, for orders, the day each order counts on,
-# before and after this delivery.
-_TOUCH = """
-INSERT INTO ridehailing_stage_touched (company_id, vehicle_no, day)
-SELECT company_id, vehicle_no, day FROM ridehailing_stage_new WHERE vehicle_no <> ''
-UNION SELECT company_id, vehicle_no, day FROM ridehailing_stage_order WHERE day IS NOT NULL AND vehicle_no <> ''
-UNION SELECT company_id, old_vehicle, old_day FROM ridehailing_stage_order
-      WHERE old_day IS NOT NULL AND old_vehicle <> ''
-"""
+# The aggregate's delta of the delivery, applied by one upsert: each new (or moved) record adds one record, its
+# instant (earliest / latest) and, for a payment, its pick-up area; each order adds one trip and its kilometres to
+# the vehicle-day it counts on now and takes them from the one it counted on before. Every term is exact under
+# addition (counts and decimal sums) or only grows (earliest, latest, the set of areas): a redelivered record is not
+# inserted, so adds nothing; an event out of order moves its order's trip by the same delta. A vehicle-day whose
+# trips go down (an order that counts on another vehicle or an earlier day now) is recomputed instead
+# (``ridehailing_stage_touched``): an insert's proposed row must pass the table's checks (trips ≥ 0) before its
+# conflict is seen. Returns the vehicle-days written and those left to recompute.
+_APPLY = """
+WITH d AS (
+    SELECT company_id, vehicle_no, day, sum(trips) AS trips, sum(km) AS km, min(at) AS first_seen,
+           max(at) AS last_seen,
+           COALESCE(array_agg(DISTINCT area ORDER BY area) FILTER (WHERE area <> ''), '{}') AS areas,
+           sum(records) AS records
+    FROM (
+        SELECT company_id, vehicle_no, day, 0 AS trips, 0::numeric AS km, event_time AS at, 1 AS records,
+               CASE WHEN %(interface)s = 'operatePay' THEN on_area ELSE '' END AS area
+        FROM ridehailing_stage_new WHERE vehicle_no <> ''
+        UNION ALL
+        SELECT company_id, vehicle_no, day, 0, 0, event_time, 1, '' FROM ridehailing_stage_moved
+        UNION ALL
+        SELECT company_id, vehicle_no, day, 1, km, NULL, 0, '' FROM ridehailing_stage_order
+        WHERE day IS NOT NULL AND vehicle_no <> ''
+        UNION ALL
+        SELECT company_id, old_vehicle, old_day, -1, -old_km, NULL, 0, '' FROM ridehailing_stage_order
+        WHERE old_day IS NOT NULL AND old_vehicle <> ''
+    ) x
+    GROUP BY company_id, vehicle_no, day
+    HAVING sum(records) <> 0 OR sum(trips) <> 0 OR sum(km) <> 0
+),
+fewer AS (
+    INSERT INTO ridehailing_stage_touched (company_id, vehicle_no, day)
+    SELECT company_id, vehicle_no, day FROM d WHERE trips < 0
+    RETURNING 1
+),
+up AS (
+    INSERT INTO ridehailing_vehicleday AS v
+        (company_id, vehicle_no, day, trips, passenger_km, first_seen, last_seen, areas, records, updated_at)
+    SELECT company_id, vehicle_no, day, trips, km, first_seen, last_seen, areas, records, now() FROM d
+    WHERE trips >= 0
+    ON CONFLICT (company_id, vehicle_no, day) DO UPDATE SET
+        trips = v.trips + EXCLUDED.trips, passenger_km = v.passenger_km + EXCLUDED.passenger_km,
+        first_seen = LEAST(v.first_seen, EXCLUDED.first_seen),
+        last_seen = GREATEST(v.last_seen, EXCLUDED.last_seen),
+        areas = CASE WHEN EXCLUDED.areas = '{}' THEN v.areas
+                     ELSE ARRAY(SELECT DISTINCT a FROM unnest(v.areas || EXCLUDED.areas) AS a ORDER BY a) END,
+        records = v.records + EXCLUDED.records, updated_at = now()
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM fewer)
+"""  # noqa: S608 - the table names are constants; values are parameters
 
-_REFRESH = f"""
+# The aggregate of the vehicle-days in ``ridehailing_stage_touched`` recomputed from their records and orders: for
+# the vehicle-days a moved arrival left, and by ``recompute_vehicle_days`` (the definition the delta is held to).
+_RECOMPUTE = f"""
 WITH touched AS (SELECT DISTINCT company_id, vehicle_no, day FROM ridehailing_stage_touched),
 -- every record of the vehicle-day: its own, and the arrivals of its orders (stored with the order's plate)
 seen AS (
@@ -270,15 +329,19 @@ trips AS (
         SELECT count(*) AS trips, COALESCE(sum(COALESCE(o.arrive_km, o.pay_km, 0)), 0) AS km FROM {ORDERS} o
         WHERE o.company_id = t.company_id AND o.vehicle_no = t.vehicle_no AND o.day = t.day) o
 )
+SELECT s.company_id, s.vehicle_no, s.day, k.trips, k.km, s.first_seen, s.last_seen, COALESCE(s.areas, '{{}}'),
+       s.records
+FROM seen s JOIN trips k ON k.company_id = s.company_id AND k.vehicle_no = s.vehicle_no AND k.day = s.day
+"""  # noqa: S608 - the table names are constants
+
+_REFRESH = f"""
 INSERT INTO ridehailing_vehicleday
     (company_id, vehicle_no, day, trips, passenger_km, first_seen, last_seen, areas, records, updated_at)
-SELECT s.company_id, s.vehicle_no, s.day, k.trips, k.km, s.first_seen, s.last_seen, COALESCE(s.areas, '{{}}'),
-       s.records, now()
-FROM seen s JOIN trips k ON k.company_id = s.company_id AND k.vehicle_no = s.vehicle_no AND k.day = s.day
+SELECT r.*, now() FROM ({_RECOMPUTE}) r
 ON CONFLICT (company_id, vehicle_no, day) DO UPDATE SET
     trips = EXCLUDED.trips, passenger_km = EXCLUDED.passenger_km, first_seen = EXCLUDED.first_seen,
     last_seen = EXCLUDED.last_seen, areas = EXCLUDED.areas, records = EXCLUDED.records, updated_at = now()
-"""  # noqa: S608 - the table names are constants
+"""  # noqa: S608 - the table name is a constant
 
 
 def stage() -> None:
@@ -305,12 +368,14 @@ def insert_staged(*, interface: str, feed_id: int, delivery_id: int, received_at
         return set(cursor.fetchall())
 
 
-def refresh_vehicle_days(*, interface: str, with_orders: bool) -> int:
-    """Recompute the ``VehicleDay`` rows touched by the records just inserted (``insert_staged``): an arrival
-    counts for the vehicle of its order, whichever of the two came first. ``with_orders``: the records carry
-    an ``OrderId`` (departure, arrival, payment) and their ``OperatingOrder`` rows are kept first. A fixed number of
-    statements whatever the number of records (two more when arrivals stored before their departure take its
-    plate); returns the number of vehicle-days written."""
+def update_vehicle_days(*, interface: str, with_orders: bool) -> int:
+    """Bring the ``VehicleDay`` rows up to date with the records just inserted (``insert_staged``) by the delivery's
+    delta (``_APPLY``): an arrival counts for the vehicle of its order, whichever of the two came first.
+    ``with_orders``: the records carry an ``OrderId`` (departure, arrival, payment) and their ``OperatingOrder`` rows
+    are kept first. A fixed number of statements whatever the number of records (up to three more when arrivals
+    stored before their departure take its plate, or an order moves to another vehicle-day: the vehicle-days that
+    lose a record or a trip are recomputed); returns the number of vehicle-days written by the delta."""
+    recompute = False
     with connection.cursor() as cursor:
         if with_orders:
             cursor.execute(_ORDERS, {"interface": interface})
@@ -321,9 +386,29 @@ def refresh_vehicle_days(*, interface: str, with_orders: bool) -> int:
                     days, ids, companies, old, plates = (list(c) for c in zip(*found, strict=True))
                     cursor.execute(_RELINK, {"days": days, "ids": ids, "plates": plates, "companies": companies,
                                              "old": old})
-        cursor.execute(_TOUCH)
-        cursor.execute(_REFRESH)
-        return cursor.rowcount
+                    recompute = any(old)
+        cursor.execute(_APPLY, {"interface": interface})
+        written, fewer = cursor.fetchone()
+        if recompute or fewer:
+            cursor.execute(_REFRESH)
+        return written
+
+
+def recompute_vehicle_days(company_ids) -> list[tuple]:
+    """The vehicle-days of ``company_ids`` as their records and orders define them, recomputed from scratch (not
+    written): ``(company pk, plate, day, trips, passenger_km, first_seen, last_seen, areas, records)`` for every
+    vehicle-day with a record. What the delta kept in ``VehicleDay`` must equal this (tests) — as long as no day
+    partition was dropped (the aggregate outlives the raw records)."""
+    ids = list(company_ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        stage()
+        cursor.execute(
+            f"INSERT INTO ridehailing_stage_touched SELECT DISTINCT company_id, vehicle_no, day FROM {PARENT} "  # noqa: S608
+            "WHERE company_id = ANY(%s) AND vehicle_no <> ''", [ids])
+        cursor.execute(_RECOMPUTE + " ORDER BY 1, 2, 3")
+        rows = cursor.fetchall()
+        cursor.execute("TRUNCATE ridehailing_stage_touched")
+        return rows
 
 
 def drop_expired_orders(cutoff: dt.date) -> int:

@@ -158,7 +158,9 @@ def _scope_errors(feed: Feed, p: Parsed, companies: dict[str, PlatformCompany]) 
 
 
 def _number(now: dt.datetime) -> str:
-    return f"RH{now.astimezone(BEIJING):%Y%m%d%H%M%S}{secrets.token_hex(2).upper()}"
+    # eight random hex digits after the second: a feed may send many deliveries in one second, and with four two
+    # of them now and then drew the same number (a unique violation: the delivery refused as a whole)
+    return f"RH{now.astimezone(BEIJING):%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
 
 
 def ingest(*, feed: Feed, interface: str, records, actor, source: str = Delivery.Source.API,
@@ -354,7 +356,7 @@ def _store_operating(delivery, interface, parsed, companies, now) -> list[str]:
         for i in rest:
             outcomes[i] = Outcome.DUPLICATE
     if stored:
-        partitions.refresh_vehicle_days(interface=interface, with_orders=not plates)
+        partitions.update_vehicle_days(interface=interface, with_orders=not plates)
     return outcomes
 
 
