@@ -86,11 +86,11 @@ def prepare(name: str, policies: int, *, regenerate: bool, redis_url: str) -> st
             exists = None
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
+    env = media(harness.environment(url, redis_url), name)
+    harness.manage(env, "migrate", "--no-input", "-v", "0")  # a kept database gets the migrations since
     if _seeded(url, policies):
         log(f"{name}: kept from an earlier run ({policies:,} policies)")
         return url
-    env = media(harness.environment(url, redis_url), name)
-    harness.manage(env, "migrate", "--no-input", "-v", "0")
     log(f"{name}: loading the demo data on a city of {policies:,} policies")
     started = time.monotonic()
     script = ("import django; django.setup()\n"

@@ -57,7 +57,7 @@ class Policy(models.Model):
 
     insurer = models.ForeignKey(
         "parties.Organization", verbose_name=_("保险公司"), on_delete=models.PROTECT, related_name="policies",
-        limit_choices_to={"kind": "insurer"},
+        limit_choices_to={"kind": "insurer"}, db_index=False,  # led by policy_insurer_vehicle and the others below
     )
     number = models.CharField(_("保单号"), max_length=40)
     kind = models.CharField(_("险种"), max_length=20, choices=PolicyKind.choices, db_index=True)
@@ -111,6 +111,9 @@ class Policy(models.Model):
             models.Index(fields=["vehicle", "ends_at", "starts_at"], name="policy_vehicle_period"),
             # an insurer's own list, newest first
             models.Index(fields=["insurer", "-starts_at", "-id"], name="policy_insurer_recent"),
+            # the insurer's audience: the vehicles it insures (EXISTS … WHERE insurer = ? AND vehicle = ?, an
+            # index-only probe; it replaces the foreign key's own index on the insurer alone)
+            models.Index(fields=["insurer", "vehicle"], name="policy_insurer_vehicle"),
             # the whole list's keyset pages (regulators): WHERE (starts_at, id) < (…) ORDER BY both DESC
             models.Index(fields=["-starts_at", "-id"], name="policy_recent"),
             models.Index(fields=["number"], name="policy_number"),

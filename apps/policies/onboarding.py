@@ -234,19 +234,29 @@ def company_worklist_count(*, company: Organization, at: dt.datetime | None = No
 
 
 class WorklistRows(Sequence):
-    """``company_worklist(...)`` read a page at a time: ``len()`` is one count, a slice is one statement for the
-    slice's vehicles (ordered failing first, then plate — a vehicle without one first — and id, as
-    ``company_worklist``) and ``verify_vehicles`` of those vehicles only. A paginator takes it as it takes a list."""
+    """``company_worklist(...)`` read a page at a time: one statement gives the listed vehicles' ids in the list's
+    order (failing first, then plate — a vehicle without one first — and id, as ``company_worklist``), so ``len()``
+    and every slice come from it; a slice then reads and verifies (``verify_vehicles``) its own vehicles only. A
+    paginator takes it as it takes a list."""
 
     def __init__(self, *, company: Organization, at: dt.datetime | None = None, include_warnings: bool = True):
         self.company, self.at, self.include_warnings = company, at or timezone.now(), include_warnings
-        self._count: int | None = None
+        self._ids: list[int] | None = None
+
+    @property
+    def ids(self) -> list[int]:
+        if self._ids is None:
+            sql, params = _worklist_statement(self.company, self.at, f"""
+                SELECT flags.id FROM flags JOIN vehicles_vehicle vv ON vv.id = flags.id
+                WHERE {_listed(self.include_warnings)}
+                ORDER BY NOT failing, coalesce(vv.plate, '') COLLATE "C", flags.id""")  # noqa: S608 (fixed fragments)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                self._ids = [row[0] for row in cursor.fetchall()]
+        return self._ids
 
     def __len__(self) -> int:
-        if self._count is None:
-            self._count = company_worklist_count(company=self.company, at=self.at,
-                                                 include_warnings=self.include_warnings)
-        return self._count
+        return len(self.ids)
 
     def count(self, value=None) -> int:  # the paginator's count (a Sequence's count(value) is not asked)
         return len(self)
@@ -257,21 +267,9 @@ class WorklistRows(Sequence):
             if not found:
                 raise IndexError(index)
             return found[0]
-        start, stop, step = index.indices(len(self))
-        if step != 1 or stop <= start:
-            return [] if stop <= start else list(self[start:stop])[::step]
-        return self._slice(start, stop - start)
+        return self._items(self.ids[index])
 
-    def _slice(self, offset: int, limit: int) -> list[WorklistItem]:
-        sql, params = _worklist_statement(self.company, self.at, f"""
-            SELECT flags.id FROM flags JOIN vehicles_vehicle vv ON vv.id = flags.id
-            WHERE {_listed(self.include_warnings)}
-            ORDER BY NOT failing, coalesce(vv.plate, '') COLLATE "C", flags.id
-            LIMIT %(limit)s OFFSET %(offset)s""")  # noqa: S608 (fixed fragments)
-        params.update(limit=limit, offset=offset)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            ids = [row[0] for row in cursor.fetchall()]
+    def _items(self, ids: list[int]) -> list[WorklistItem]:
         vehicles = {v.pk: v for v in Vehicle.objects.filter(pk__in=ids).select_related("company")}
         results = verify_vehicles(ids, self.at)
         items = []
