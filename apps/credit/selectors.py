@@ -9,10 +9,10 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.parties import access
+from apps.parties import access, rights
 
 from . import conf
-from .models import CreditRecord, Severity, SubjectKind, SupervisoryAction
+from .models import CreditProposal, CreditRecord, Severity, SubjectKind, SupervisoryAction
 
 LEVEL_LABELS = {"A": _("A 良好"), "B": _("B 一般"), "C": _("C 较差"), "D": _("D 差")}
 
@@ -100,10 +100,17 @@ def credit_file(*, user, subject, day: dt.date | None = None) -> dict:
     visible = (access.visible(user, CreditRecord).filter(**subject_filter(subject))
                .select_related("corrects", "created_by_organization", "proposal",
                                "proposal__proposed_by_organization").order_by("-occurred_on", "-id"))
+    visible = list(visible)
     counted_ids = {r.pk for r in level.counted}
+    # the proposals behind the records are named on the file; linked only where the user may open them (the
+    # party a record is about sees its basis, not always the proposal's page)
+    proposal_ids = [r.proposal.pk for r in visible if proposal_of(r) is not None]
+    openable = set(access.visible(user, CreditProposal).filter(pk__in=proposal_ids).values_list("pk", flat=True)) \
+        if proposal_ids and rights.may(user, "credit.view_creditproposal") else set()
     corrected_ids = set(CreditRecord.objects.filter(corrects__in=all_records).values_list("corrects_id", flat=True))
     timeline = []
     for record in visible:
+        proposal = proposal_of(record)
         if record.pk in corrected_ids:
             state, css = _("已更正"), ""
         elif record.withdraws:
@@ -116,7 +123,7 @@ def credit_file(*, user, subject, day: dt.date | None = None) -> dict:
             state, css = _("未生效"), ""
         timeline.append({"record": record, "state": state, "css": css, "corrected": record.pk in corrected_ids,
                          "points": conf.severity_points().get(record.severity, 0),
-                         "proposal": proposal_of(record)})
+                         "proposal": proposal, "proposal_open": proposal is not None and proposal.pk in openable})
     actions = SupervisoryAction.objects.none()
     if subject._meta.label_lower == "parties.organization":
         actions = access.visible(user, SupervisoryAction).filter(target=subject).select_related("issued_by")

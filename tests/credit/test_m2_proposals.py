@@ -128,6 +128,13 @@ def test_m2_accepted_proposal_creates_exactly_one_record_linked_to_its_source(pa
     client.force_login(parties.insurer_a_user)
     page = client.get(f"/credit/file/org/{parties.insurer_a.pk}/").content.decode()
     assert 'data-testid="record-proposal"' in page and decided.number in page and policy.number in page
+    # … and links the proposal only for those who may open it: the insurer the record is about reads its basis
+    # there, the association that decided opens the proposal's page
+    link = f'href="/credit/proposals/{decided.pk}/"'
+    assert client.get(f"/credit/proposals/{decided.pk}/").status_code == 404 and link not in page
+    client.force_login(parties.ins_assoc_user)
+    page = client.get(f"/credit/file/org/{parties.insurer_a.pk}/").content.decode()
+    assert link in page and client.get(f"/credit/proposals/{decided.pk}/").status_code == 200
 
 
 def test_m2_reject_needs_a_reason_and_writes_nothing(parties):
