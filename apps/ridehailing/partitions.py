@@ -173,10 +173,14 @@ WITH ins AS (
         OFFSET 0) o ON true
     ON CONFLICT (interface, company_id, dedup_key, day) DO NOTHING
     RETURNING company_id, dedup_key, day, vehicle_no, order_id, drive_mile, event_time, on_area
+),
+new AS (
+    INSERT INTO ridehailing_stage_new
+    SELECT company_id, dedup_key, day, vehicle_no, order_id, drive_mile, event_time, on_area FROM ins
+    RETURNING company_id, dedup_key, day
 )
-INSERT INTO ridehailing_stage_new
-SELECT company_id, dedup_key, day, vehicle_no, order_id, drive_mile, event_time, on_area FROM ins
-RETURNING company_id, dedup_key, day
+-- the staged records stored before (duplicates): usually none, so no row per record goes back to the client
+SELECT company_id, dedup_key, day FROM ridehailing_stage EXCEPT SELECT company_id, dedup_key, day FROM new
 """  # noqa: S608 - the table names are constants; values are parameters
 
 # The orders of the new records: the earliest departure (else payment) gives the vehicle and day the order counts
@@ -212,15 +216,19 @@ up AS (
         arrive_km = GREATEST(o.arrive_km, EXCLUDED.arrive_km), pay_km = GREATEST(o.pay_km, EXCLUDED.pay_km),
         arrived = o.arrived OR EXCLUDED.arrived, last_day = GREATEST(o.last_day, EXCLUDED.last_day)
     RETURNING o.company_id, o.order_id, o.vehicle_no, o.day, COALESCE(o.arrive_km, o.pay_km, 0) AS km
+),
+staged AS (
+    INSERT INTO ridehailing_stage_order (company_id, order_id, vehicle_no, day, km, old_vehicle, old_day, old_km,
+        relink)
+    SELECT up.company_id, up.order_id, up.vehicle_no, up.day, up.km, old.vehicle_no, old.day, old.km,
+           COALESCE(old.arrived, false) AND up.vehicle_no IS DISTINCT FROM old.vehicle_no
+    FROM up LEFT JOIN LATERAL (
+        -- the order as it was: the statement's snapshot does not see its own upsert
+        SELECT o.vehicle_no, o.day, COALESCE(o.arrive_km, o.pay_km, 0) AS km, o.arrived FROM {ORDERS} o
+        WHERE o.company_id = up.company_id AND o.order_id = up.order_id OFFSET 0) old ON true
+    RETURNING relink
 )
-INSERT INTO ridehailing_stage_order (company_id, order_id, vehicle_no, day, km, old_vehicle, old_day, old_km, relink)
-SELECT up.company_id, up.order_id, up.vehicle_no, up.day, up.km, old.vehicle_no, old.day, old.km,
-       COALESCE(old.arrived, false) AND up.vehicle_no IS DISTINCT FROM old.vehicle_no
-FROM up LEFT JOIN LATERAL (
-    -- the order as it was: the statement's snapshot does not see its own upsert
-    SELECT o.vehicle_no, o.day, COALESCE(o.arrive_km, o.pay_km, 0) AS km, o.arrived FROM {ORDERS} o
-    WHERE o.company_id = up.company_id AND o.order_id = up.order_id OFFSET 0) old ON true
-RETURNING relink
+SELECT COALESCE(bool_or(relink), false) FROM staged
 """  # noqa: S608 - the table names are constants; values are parameters
 
 # Arrivals stored before their order's departure (or whose order changed vehicle) take the order's plate: found by
@@ -264,7 +272,7 @@ _APPLY = """
 WITH d AS (
     SELECT company_id, vehicle_no, day, sum(trips) AS trips, sum(km) AS km, min(at) AS first_seen,
            max(at) AS last_seen,
-           COALESCE(array_agg(DISTINCT area ORDER BY area) FILTER (WHERE area <> ''), '{}') AS areas,
+           array_agg(area) FILTER (WHERE area <> '') AS areas,  -- no ordered aggregate: grouped by hashing
            sum(records) AS records
     FROM (
         SELECT company_id, vehicle_no, day, 0 AS trips, 0::numeric AS km, event_time AS at, 1 AS records,
@@ -290,8 +298,11 @@ fewer AS (
 up AS (
     INSERT INTO ridehailing_vehicleday AS v
         (company_id, vehicle_no, day, trips, passenger_km, first_seen, last_seen, areas, records, updated_at)
-    SELECT company_id, vehicle_no, day, trips, km, first_seen, last_seen, areas, records, now() FROM d
-    WHERE trips >= 0
+    SELECT company_id, vehicle_no, day, trips, km, first_seen, last_seen,
+           CASE WHEN areas IS NULL THEN '{}'
+                ELSE ARRAY(SELECT DISTINCT a FROM unnest(areas) AS a ORDER BY a) END,
+           records, now()
+    FROM d WHERE trips >= 0
     ON CONFLICT (company_id, vehicle_no, day) DO UPDATE SET
         trips = v.trips + EXCLUDED.trips, passenger_km = v.passenger_km + EXCLUDED.passenger_km,
         first_seen = LEAST(v.first_seen, EXCLUDED.first_seen),
@@ -360,8 +371,8 @@ def copy_staged(rows) -> None:
 
 
 def insert_staged(*, interface: str, feed_id: int, delivery_id: int, received_at) -> set[tuple]:
-    """Insert the staged records not stored yet into their day partitions; returns the keys inserted
-    ``(company pk, dedup_key, day)``."""
+    """Insert the staged records not stored yet into their day partitions; returns the keys of the staged records
+    that were stored before (not inserted) ``(company pk, dedup_key, day)``."""
     with connection.cursor() as cursor:
         cursor.execute(_INSERT, {"interface": interface, "feed": feed_id, "delivery": delivery_id,
                                  "received_at": received_at})
@@ -379,7 +390,7 @@ def update_vehicle_days(*, interface: str, with_orders: bool) -> int:
     with connection.cursor() as cursor:
         if with_orders:
             cursor.execute(_ORDERS, {"interface": interface})
-            if any(relink for (relink,) in cursor.fetchall()):
+            if cursor.fetchone()[0]:  # arrivals stored before must take their order's new plate
                 cursor.execute(_RELINK_FIND)
                 found = cursor.fetchall()
                 if found:

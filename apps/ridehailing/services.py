@@ -196,23 +196,27 @@ def ingest(*, feed: Feed, interface: str, records, actor, source: str = Delivery
         delivery = Delivery.objects.create(
             number=_number(now), feed=feed, interface=interface, source=source, file_name=file_name[:200],
             received_at=now, total=len(parsed))
+        # the results but their outcomes are made before the records are stored (an operating delivery stores
+        # under its company's lock: what can be done before it lets another delivery's statements run meanwhile)
+        results = []
+        for index, p in enumerate(parsed):
+            code = p.values.get("CompanyId") or (str(records[index].get("CompanyId", ""))[:64]
+                                                 if isinstance(records[index], dict) else "")
+            results.append({"index": index, "outcome": None, "CompanyId": code, "key": _shown_key(interface, p),
+                            "errors": [{k: v for k, v in e.items() if k != "msg"} for e in p.errors]
+                            if p.errors else [],
+                            "ignored": p.ignored})
         if operating:
             outcomes = _store_operating(delivery, interface, parsed, companies, now)
         else:
             outcomes = _store_base(delivery, interface, parsed, companies, now)
-        results = []
         rows = []
-        for index, (p, outcome) in enumerate(zip(parsed, outcomes, strict=True)):
-            code = p.values.get("CompanyId") or (str(records[index].get("CompanyId", ""))[:64]
-                                                 if isinstance(records[index], dict) else "")
-            key = _shown_key(interface, p)
-            result = {"index": index, "outcome": outcome, "CompanyId": code, "key": key,
-                      "errors": [{k: v for k, v in e.items() if k != "msg"} for e in p.errors] if p.errors else [],
-                      "ignored": p.ignored}
-            results.append(result)
+        for p, outcome, result in zip(parsed, outcomes, results, strict=True):
+            result["outcome"] = outcome
             if not (operating and outcome == Outcome.STORED):
-                rows.append(DeliveryRecord(delivery=delivery, index=index, outcome=outcome, company_code=code,
-                                           key=key[:120], errors=p.errors, ignored=p.ignored))
+                rows.append(DeliveryRecord(delivery=delivery, index=result["index"], outcome=outcome,
+                                           company_code=result["CompanyId"], key=result["key"][:120],
+                                           errors=p.errors, ignored=p.ignored))
         copy_insert(DeliveryRecord, rows)  # one COPY, whatever the number of records
         counts = {o: 0 for o in Outcome.values}
         for r in results:
@@ -345,17 +349,18 @@ def _store_operating(delivery, interface, parsed, companies, now) -> list[str]:
         )
     if not rows:
         return outcomes
-    _lock("operating", {ident[0] for ident in rows})
+    # the staging table is the session's own: filled before the company's lock is taken
     partitions.stage()
     partitions.copy_staged(rows.values())
-    stored = partitions.insert_staged(interface=interface, feed_id=delivery.feed_id, delivery_id=delivery.pk,
-                                      received_at=now)
+    _lock("operating", {ident[0] for ident in rows})
+    stored_before = partitions.insert_staged(interface=interface, feed_id=delivery.feed_id, delivery_id=delivery.pk,
+                                             received_at=now)
     for ident, indexes in index_of.items():
         first, *rest = indexes
-        outcomes[first] = Outcome.STORED if ident in stored else Outcome.DUPLICATE
+        outcomes[first] = Outcome.DUPLICATE if ident in stored_before else Outcome.STORED
         for i in rest:
             outcomes[i] = Outcome.DUPLICATE
-    if stored:
+    if len(stored_before) < len(rows):
         partitions.update_vehicle_days(interface=interface, with_orders=not plates)
     return outcomes
 
