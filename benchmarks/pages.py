@@ -28,7 +28,6 @@ import contextlib
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 from collections import deque
@@ -42,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from loadtest import harness  # noqa: E402
 
 GOAL_MS = 300.0
-CITY_DB, DEMO_DB = "bench_pages_city", "bench_pages_demo"
+CITY_DB, DEMO_DB = harness.CITY_DB, "bench_pages_demo"
 ACCOUNTS = harness.DEMO_USERS
 SKIP_PREFIXES = ("/admin/", "/api/", "/i18n/", "/accounts/logout/", "/static/", "/media/")
 SKIP_URL_NAMES = {"logout", "set_language"}
@@ -55,62 +54,7 @@ def log(message: str) -> None:
     harness.log(message)
 
 
-# --- the two cities ------------------------------------------------------------------------------------------------
-
-
-def _seeded(database_url: str, policies: int) -> bool:
-    """Whether the database holds the demo accounts and at least 99 % of ``policies`` policies."""
-    import psycopg
-
-    parts = urlsplit(database_url)
-    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
-    try:
-        with psycopg.connect(dbname=parts.path.lstrip("/"), user=parts.username or "postgres",
-                             host=query.get("host") or parts.hostname, port=parts.port, autocommit=True) as conn:
-            users = conn.execute("SELECT count(*) FROM parties_user WHERE username = ANY(%s)",
-                                 [list(ACCOUNTS)]).fetchone()[0]
-            have = conn.execute("SELECT count(*) FROM policies_policy").fetchone()[0]
-    except psycopg.Error:
-        return False
-    return users == len(ACCOUNTS) and have >= policies * 0.99
-
-
-def prepare(name: str, policies: int, *, regenerate: bool, redis_url: str) -> str:
-    """The database ``name`` with the demo data on a city of ``policies`` policies, created and loaded if needed."""
-    server = harness.server_database_url()
-    url = harness.with_dbname(server, name)
-    with harness.admin_connect(server) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and regenerate:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    env = media(harness.environment(url, redis_url), name)
-    harness.manage(env, "migrate", "--no-input", "-v", "0")  # a kept database gets the migrations since
-    if _seeded(url, policies):
-        log(f"{name}: kept from an earlier run ({policies:,} policies)")
-        return url
-    log(f"{name}: loading the demo data on a city of {policies:,} policies")
-    started = time.monotonic()
-    script = ("import django; django.setup()\n"
-              "from django.core.management import call_command\n"
-              "from apps.demo.management.commands import generate_city\n"
-              f"generate_city.DEMO_POLICIES = {int(policies)}\n"
-              "call_command('seed_demo', quiet_logins=True, verbosity=0)\n")
-    subprocess.run([harness.PY, "-c", script], cwd=ROOT, check=True, timeout=7200,  # noqa: S603
-                   env={**env, "DJANGO_SETTINGS_MODULE": "liuzhou_regulation.settings"})
-    log(f"{name}: loaded in {time.monotonic() - started:.0f} s")
-    if not _seeded(url, policies):
-        raise SystemExit(f"{name} holds fewer than {policies:,} policies after seeding")
-    return url
-
-
-def media(env: dict, name: str) -> dict:
-    """The database's files (signed notices, uploads) in a folder kept beside it, for seeding and serving alike."""
-    folder = ROOT / "var" / "bench-media" / name
-    folder.mkdir(parents=True, exist_ok=True)
-    return {**env, "MEDIA_ROOT": str(folder)}
+# --- the two cities: kept databases (loadtest.harness.kept_city) ------------------------------------------------
 
 
 def sessions(env: dict) -> dict[str, str]:
@@ -294,8 +238,8 @@ def main(argv=None) -> int:
     import requests
 
     with harness.throwaway_redis() as redis_url:
-        urls = {"demo": prepare(DEMO_DB, 1500, regenerate=args.regenerate, redis_url=redis_url),
-                "city": prepare(CITY_DB, args.policies, regenerate=args.regenerate, redis_url=redis_url)}
+        urls = {"demo": harness.kept_city(DEMO_DB, 1500, regenerate=args.regenerate, redis_url=redis_url),
+                "city": harness.kept_city(CITY_DB, args.policies, regenerate=args.regenerate, redis_url=redis_url)}
     os.environ.update(DATABASE_URL=urls["city"], DJANGO_SETTINGS_MODULE="liuzhou_regulation.settings",
                       DEBUG="false", LOG_LEVEL="WARNING")
     import django
@@ -305,8 +249,9 @@ def main(argv=None) -> int:
         bases, clients, envs = {}, {}, {}
         for side in ("city", "demo"):
             redis_url = stack.enter_context(harness.throwaway_redis())
-            env = media(harness.environment(urls[side], redis_url), CITY_DB if side == "city" else DEMO_DB)
-            env.update(THROTTLE_USER="1000000/min", THROTTLE_ANON="1000000/min")
+            env = harness.kept_media(harness.environment(urls[side], redis_url), CITY_DB if side == "city" else DEMO_DB)
+            # the one user is not throttled; the refusals met while finding the API paths are not logged
+            env.update(THROTTLE_USER="1000000/min", THROTTLE_ANON="1000000/min", LOG_LEVEL="ERROR")
             envs[side] = env
             keys = sessions(env)
             bases[side] = stack.enter_context(harness.gunicorn(env, workers=1, port=harness.free_port()))

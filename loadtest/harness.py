@@ -1,8 +1,11 @@
 """A throwaway platform on this machine for ``make load`` and ``make fuzz``: its own database on the PostgreSQL
 server (the embedded one unless DATABASE_URL is set), its own redis-server on a unix socket, gunicorn on a free
-loopback port; everything is stopped and dropped at the end, whatever happens.
+loopback port; everything is stopped and dropped at the end, whatever happens — except, for ``load --policies N``,
+the database of the generated city (``bench_pages_city``, shared with ``benchmarks/pages.py``), generated once and
+kept for later runs (``--regenerate`` generates it again).
 
-    python -m loadtest.harness load  [--users 200 --spawn-rate 10 --seconds 60 --workers 4 --policies 1000000]
+    python -m loadtest.harness load  [--users 200 --spawn-rate 10 --seconds 60 --workers 4 --policies 1000000
+                                      --regenerate]
     python -m loadtest.harness fuzz  [--examples 40 --seconds 900]
 
 Only loopback addresses are used; every loop is bounded in count and time.
@@ -22,7 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse, urlsplit, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -147,6 +150,65 @@ def gunicorn(env: dict, *, workers: int, port: int):
 
 DEMO_USERS = ("transport", "regulator", "ins_assoc", "taxi_assoc", "longcheng", "changxing", "picc", "pingan")
 
+# the generated city kept between runs of `make load --policies N` and benchmarks/pages.py (generating 1,000,000
+# policies with the demo data on them takes about two minutes)
+CITY_DB = "bench_pages_city"
+
+
+def _seeded(database_url: str, policies: int) -> bool:
+    """Whether the database holds the demo accounts and at least 99 % of ``policies`` policies."""
+    import psycopg
+
+    parts = urlsplit(database_url)
+    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+    try:
+        with psycopg.connect(dbname=parts.path.lstrip("/"), user=parts.username or "postgres",
+                             host=query.get("host") or parts.hostname, port=parts.port, autocommit=True) as conn:
+            users = conn.execute("SELECT count(*) FROM parties_user WHERE username = ANY(%s)",
+                                 [list(DEMO_USERS)]).fetchone()[0]
+            have = conn.execute("SELECT count(*) FROM policies_policy").fetchone()[0]
+    except psycopg.Error:
+        return False
+    return users == len(DEMO_USERS) and have >= policies * 0.99
+
+
+def kept_city(name: str, policies: int, *, regenerate: bool, redis_url: str) -> str:
+    """The database ``name`` with the demo data on a city of ``policies`` policies, created and loaded if needed."""
+    server = server_database_url()
+    url = with_dbname(server, name)
+    with admin_connect(server) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and regenerate:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    env = kept_media(environment(url, redis_url), name)
+    manage(env, "migrate", "--no-input", "-v", "0")  # a kept database gets the migrations since
+    if _seeded(url, policies):
+        log(f"{name}: kept from an earlier run ({policies:,} policies)")
+        return url
+    log(f"{name}: loading the demo data on a city of {policies:,} policies")
+    started = time.monotonic()
+    script = ("import django; django.setup()\n"
+              "from django.core.management import call_command\n"
+              "from apps.demo.management.commands import generate_city\n"
+              f"generate_city.DEMO_POLICIES = {int(policies)}\n"
+              "call_command('seed_demo', quiet_logins=True, verbosity=0)\n")
+    subprocess.run([PY, "-c", script], cwd=ROOT, check=True, timeout=7200,  # noqa: S603
+                   env={**env, "DJANGO_SETTINGS_MODULE": "liuzhou_regulation.settings"})
+    log(f"{name}: loaded in {time.monotonic() - started:.0f} s")
+    if not _seeded(url, policies):
+        raise SystemExit(f"{name} holds fewer than {policies:,} policies after seeding")
+    return url
+
+
+def kept_media(env: dict, name: str) -> dict:
+    """The database's files (signed notices, uploads) in a folder kept beside it, for seeding and serving alike."""
+    folder = ROOT / "var" / "bench-media" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return {**env, "MEDIA_ROOT": str(folder)}
+
 
 def _open_sessions(env: dict, path: Path, *, per_user: int) -> None:
     """Sessions for the demo accounts, opened before the measured minute (people log in once a day)."""
@@ -205,19 +267,18 @@ def _percentile_table(stats_csv: Path) -> tuple[list[dict], int, int]:
 
 
 def load(args) -> int:
-    with throwaway_database("lz_load") as database_url, throwaway_redis() as redis_url:
-        env = environment(database_url, redis_url)
-        manage(env, "migrate", "--no-input", "-v", "0")
-        if args.policies:  # the demo parties and data on a generated city of that size instead of the demo city
-            log(f"seeding the demo data on a city of {args.policies:,} policies")
-            script = ("import django; django.setup()\n"
-                      "from django.core.management import call_command\n"
-                      "from apps.demo.management.commands import generate_city\n"
-                      f"generate_city.DEMO_POLICIES = {int(args.policies)}\n"
-                      "call_command('seed_demo', quiet_logins=True)\n")
-            subprocess.run([PY, "-c", script], cwd=ROOT, check=True, timeout=3600,  # noqa: S603
-                           env={**env, "DJANGO_SETTINGS_MODULE": "liuzhou_regulation.settings"})
+    with contextlib.ExitStack() as stack:
+        redis_url = stack.enter_context(throwaway_redis())
+        if args.policies:
+            # the demo parties and data on a generated city of that size, kept between runs (CITY_DB): the writes
+            # of a run (flags, onboarding checks, notifications read) stay in it, a few hundred rows per run
+            name = CITY_DB if args.policies == 1_000_000 else f"{CITY_DB}_{args.policies}"
+            database_url = kept_city(name, args.policies, regenerate=args.regenerate, redis_url=redis_url)
+            env = kept_media(environment(database_url, redis_url), name)
         else:
+            database_url = stack.enter_context(throwaway_database("lz_load"))
+            env = environment(database_url, redis_url)
+            manage(env, "migrate", "--no-input", "-v", "0")
             manage(env, "seed_demo", "--quiet-logins")  # demo parties, logins and every app's demo data and city
         out = Path(tempfile.mkdtemp(prefix="lz-load-"))
         sessions = out / "sessions.json"
@@ -270,7 +331,9 @@ def main(argv=None) -> int:
     p.add_argument("--seconds", type=int, default=60)
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--policies", type=int, default=0,
-                   help="generate a city of this many policies instead of the demo city (e.g. 1000000)")
+                   help="a generated city of this many policies instead of the demo city (e.g. 1000000), kept "
+                        "between runs")
+    p.add_argument("--regenerate", action="store_true", help="with --policies: generate the kept city again")
     p = sub.add_parser("fuzz")
     p.add_argument("--examples", type=int, default=40)
     p.add_argument("--seconds", type=int, default=900)
