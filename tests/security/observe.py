@@ -73,3 +73,42 @@ def post_forms(html: str) -> list[dict]:
     parser = _Forms()
     parser.feed(html)
     return [f for f in parser.forms if f["method"] == "post"]
+
+
+class _InlineCode(HTMLParser):
+    """Inline script (a <script> without src that a browser would run) and on* event-handler attributes."""
+
+    DATA_TYPES = ("application/json", "application/ld+json", "text/template")
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs_d = dict(attrs)
+        handlers = [name for name, _value in attrs if name.lower().startswith("on")]
+        if handlers:
+            self.found.append(f"<{tag} {' '.join(handlers)}=…>")
+        if tag == "script" and not attrs_d.get("src") and (attrs_d.get("type") or "").lower() not in self.DATA_TYPES:
+            self.found.append("<script> without src")
+        for name in ("href", "src", "action", "formaction"):
+            if (attrs_d.get(name) or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}=javascript:…>")
+
+
+def inline_code(html: str) -> list[str]:
+    parser = _InlineCode()
+    parser.feed(html)
+    return parser.found
+
+
+def script_src(policy: str) -> list[str]:
+    for directive in policy.split(";"):
+        parts = directive.split()
+        if parts and parts[0] == "script-src":
+            return parts[1:]
+    for directive in policy.split(";"):  # no script-src: default-src governs scripts
+        parts = directive.split()
+        if parts and parts[0] == "default-src":
+            return parts[1:]
+    return []

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import pytest
 
-from .observe import ask, clients, post_forms, token
+from .observe import ask, clients, inline_code, post_forms, script_src, token
 from .params import ID_URLS, MISSING, url_for, url_kwargs
 from .urlwalk import all_patterns
 from .world import ROLES
@@ -401,6 +401,20 @@ def role_clients(world, django_db_blocker):
         return clients(world)
 
 
+def _answers(name, world, role_clients) -> list[tuple[str, object]]:
+    """Every role's answer to row ``name``'s URL (``ask``: each in a savepoint rolled back). Two checks read the
+    same answers — the table's and the Content-Security-Policy's: the first of the two asks, the second takes
+    what it got (tests/security/conftest.py runs the two checks of one URL one after the other)."""
+    kept = vars(world).setdefault("walk_answers", {})
+    if name in kept:
+        return kept.pop(name)
+    method, _row = TABLE[name]
+    url = url_for(name, world)
+    answers = [(role, ask(role_clients[role], method, url, public=name in PUBLIC_FORMS)) for role in ROLES]
+    kept[name] = answers
+    return answers
+
+
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_m2_url_answers_each_role_as_the_table_says_and_its_post_forms_carry_csrf(name, world, role_clients, db):
     if name not in NAMES:
@@ -408,10 +422,12 @@ def test_m2_url_answers_each_role_as_the_table_says_and_its_post_forms_carry_csr
     method, row = TABLE[name]
     url = url_for(name, world)
     got = []
-    # signing out ends the session: that row uses clients of its own
-    role_clients = clients(world) if name == "logout" else role_clients
-    for role in ROLES:
-        response = ask(role_clients[role], method, url, public=name in PUBLIC_FORMS)
+    if name == "logout":  # signing out ends the session: that row uses clients of its own
+        logout_clients = clients(world)
+        answers = [(role, ask(logout_clients[role], method, url)) for role in ROLES]
+    else:
+        answers = _answers(name, world, role_clients)
+    for role, response in answers:
         assert response.status_code < 500, f"{method} {url} as {role}: {response.status_code}"
         got.append(token(response))
         if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
@@ -421,6 +437,24 @@ def test_m2_url_answers_each_role_as_the_table_says_and_its_post_forms_carry_csr
     assert " ".join(got) == " ".join(row.split()), (
         f"{method} {url}\n  roles    {' '.join(f'{r:<9}' for r in ROLES)}\n"
         f"  expected {' '.join(f'{t:<9}' for t in row.split())}\n  got      {' '.join(f'{t:<9}' for t in got)}")
+
+
+@pytest.mark.parametrize("name", sorted(name for name in TABLE if name in NAMES and name != "logout"))
+def test_every_page_has_a_csp_without_inline_script(name, world, role_clients, db):
+    """Every URL as every role answers with a Content-Security-Policy whose script-src allows no inline script,
+    eval or any origin, and no HTML page carries inline script or event handlers (the attack replayed in
+    test_attack_web.py, section 2)."""
+    method, _row = TABLE[name]
+    url = url_for(name, world)
+    for role, response in _answers(name, world, role_clients):
+        policy = response.get("Content-Security-Policy", "")
+        assert policy, f"{method} {url} as {role}: no Content-Security-Policy header"
+        sources = script_src(policy)
+        assert sources and "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources and "*" not in sources, (
+            f"{method} {url} as {role}: script-src {sources}")
+        if "text/html" in response.get("Content-Type", "") and not getattr(response, "streaming", False):
+            found = inline_code(response.content.decode("utf-8", "replace"))
+            assert not found, f"{method} {url} as {role}: {sorted(set(found))}"
 
 
 @pytest.mark.parametrize("name", sorted(set(TABLE) & ID_URLS))

@@ -11,7 +11,6 @@ import io
 import subprocess
 import sys
 import tempfile
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -363,45 +362,8 @@ def test_public_complaint_photos_lose_exif_gps_and_device_data(world, db, tmp_pa
 
 
 # --- 2. Content-Security-Policy on every page, and no inline script anywhere --------------------------------------
-
-
-class _InlineCode(HTMLParser):
-    """Inline script (a <script> without src that a browser would run) and on* event-handler attributes."""
-
-    DATA_TYPES = ("application/json", "application/ld+json", "text/template")
-
-    def __init__(self):
-        super().__init__()
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs_d = dict(attrs)
-        handlers = [name for name, _value in attrs if name.lower().startswith("on")]
-        if handlers:
-            self.found.append(f"<{tag} {' '.join(handlers)}=…>")
-        if tag == "script" and not attrs_d.get("src") and (attrs_d.get("type") or "").lower() not in self.DATA_TYPES:
-            self.found.append("<script> without src")
-        for name in ("href", "src", "action", "formaction"):
-            if (attrs_d.get(name) or "").strip().lower().startswith("javascript:"):
-                self.found.append(f"<{tag} {name}=javascript:…>")
-
-
-def inline_code(html: str) -> list[str]:
-    parser = _InlineCode()
-    parser.feed(html)
-    return parser.found
-
-
-def _script_src(policy: str) -> list[str]:
-    for directive in policy.split(";"):
-        parts = directive.split()
-        if parts and parts[0] == "script-src":
-            return parts[1:]
-    for directive in policy.split(";"):  # no script-src: default-src governs scripts
-        parts = directive.split()
-        if parts and parts[0] == "default-src":
-            return parts[1:]
-    return []
+# Every URL of the table as every role: test_access_table.py's test_every_page_has_a_csp_without_inline_script
+# (it reads the answers the table's walk got). Here the pages that walk does not reach.
 
 
 @pytest.fixture(scope="module")
@@ -412,36 +374,9 @@ def walk_clients(world, django_db_blocker):
         return clients(world)
 
 
-def _walk_names():
-    from .test_access_table import NAMES, TABLE
-
-    return sorted(name for name in TABLE if name in NAMES and name != "logout")
-
-
-@pytest.mark.parametrize("name", _walk_names())
-def test_every_page_has_a_csp_without_inline_script(name, world, walk_clients, db):
-    from .observe import ask
-    from .params import url_for
-    from .test_access_table import PUBLIC_FORMS, TABLE
-    from .world import ROLES
-
-    method, _row = TABLE[name]
-    url = url_for(name, world)
-    for role in ROLES:
-        response = ask(walk_clients[role], method, url, public=name in PUBLIC_FORMS)
-        policy = response.get("Content-Security-Policy", "")
-        assert policy, f"{method} {url} as {role}: no Content-Security-Policy header"
-        sources = _script_src(policy)
-        assert sources and "'unsafe-inline'" not in sources and "'unsafe-eval'" not in sources and "*" not in sources, (
-            f"{method} {url} as {role}: script-src {sources}")
-        if "text/html" in response.get("Content-Type", "") and not getattr(response, "streaming", False):
-            found = inline_code(response.content.decode("utf-8", "replace"))
-            assert not found, f"{method} {url} as {role}: {sorted(set(found))}"
-
-
 def test_pages_behind_the_walk_have_no_inline_script_either(world, walk_clients, db):
     """Pages the walk's empty requests do not reach: a notice preview, a re-shown form, the import progress."""
-    from .observe import ask
+    from .observe import ask, inline_code, script_src
 
     pages = [("insurer_a", reverse("rescissions:notice", kwargs={"pk": world.case_a.pk, "kind": "disclosure_request"})),
              ("company_a", reverse("import-detail", args=[world.import_a.pk])),
@@ -450,5 +385,5 @@ def test_pages_behind_the_walk_have_no_inline_script_either(world, walk_clients,
     for role, url in pages:
         response = ask(walk_clients[role], "GET", url)
         assert response.status_code == 200, (role, url, response.status_code)
-        assert "'unsafe-inline'" not in _script_src(response["Content-Security-Policy"])
+        assert "'unsafe-inline'" not in script_src(response["Content-Security-Policy"])
         assert not inline_code(response.content.decode()), (url, inline_code(response.content.decode()))
