@@ -155,6 +155,11 @@ DEMO_USERS = ("transport", "regulator", "ins_assoc", "taxi_assoc", "longcheng", 
 CITY_DB = "bench_pages_city"
 
 
+def city_database(policies: int) -> str:
+    """The kept database of the generated city of ``policies`` policies (1,000,000: ``CITY_DB``)."""
+    return CITY_DB if policies == 1_000_000 else f"{CITY_DB}_{policies}"
+
+
 def _seeded(database_url: str, policies: int) -> bool:
     """Whether the database holds the demo accounts and at least 99 % of ``policies`` policies."""
     import psycopg
@@ -272,7 +277,7 @@ def load(args) -> int:
         if args.policies:
             # the demo parties and data on a generated city of that size, kept between runs (CITY_DB): the writes
             # of a run (flags, onboarding checks, notifications read) stay in it, a few hundred rows per run
-            name = CITY_DB if args.policies == 1_000_000 else f"{CITY_DB}_{args.policies}"
+            name = city_database(args.policies)
             database_url = kept_city(name, args.policies, regenerate=args.regenerate, redis_url=redis_url)
             env = kept_media(environment(database_url, redis_url), name)
         else:
