@@ -152,7 +152,10 @@ CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage_moved (
 CREATE TEMP TABLE IF NOT EXISTS ridehailing_stage_touched (
     company_id bigint NOT NULL, vehicle_no text NOT NULL, day date NOT NULL) ON COMMIT DELETE ROWS;
 TRUNCATE ridehailing_stage, ridehailing_stage_new, ridehailing_stage_order, ridehailing_stage_moved,
-    ridehailing_stage_touched
+    ridehailing_stage_touched;
+-- a delivery's statements are index probes over a few thousand rows: compiling them (JIT, when a plan's estimate
+-- on the unanalysed staging tables passes jit_above_cost) would cost more than running them
+SET LOCAL jit = off
 """
 
 # An arrival carries no plate: it is stored with the vehicle of its order (the departure's, else the payment's)
