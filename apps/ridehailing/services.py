@@ -311,48 +311,52 @@ _LON = {Interface.LOGIN: "Longitude", Interface.LOGOUT: "Longitude", Interface.D
 def _store_operating(delivery, interface, parsed, companies, now) -> list[str]:
     """Set-based, a fixed number of statements per delivery: the accepted records are copied into the staging
     table, inserted by one statement (a record already stored is ``duplicate``), and the touched vehicle-days
-    recomputed by one more (``partitions``)."""
+    updated by the delivery's delta (``partitions``)."""
     outcomes = [Outcome.REJECTED] * len(parsed)
     time_field = EVENT_TIME[interface]
     lon = _LON[interface]
     lat = lon.replace("Longitude", "Latitude")
     plates = interface in (Interface.LOGIN, Interface.LOGOUT)
-    rows = {}
     index_of: dict[tuple, list[int]] = {}
     # a licence is encrypted once per delivery (a driver's records share its token; the blind index already shows
     # that they are the same licence)
     tokens: dict[str, tuple[str, str]] = {"": ("", "")}
     # one encoder for the delivery (json.dumps(…, ensure_ascii=False) builds a new one for every record)
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    for i, p in enumerate(parsed):
-        if p.errors:
-            continue
-        v = p.values
-        company = companies[v["CompanyId"]].pk
-        at = p.typed[time_field]
-        day = at.astimezone(BEIJING).date()
-        licence = p.personal.get("license_id", "")
-        token = tokens.get(licence)
-        if token is None:
-            token = tokens[licence] = (encrypt(licence), blind_index(licence))
-        dedup = f"{v['VehicleNo']}|{token[1]}|{v[time_field]}" if plates else v["OrderId"]
-        ident = (company, dedup, day)
-        indexes = index_of.get(ident)
-        if indexes is not None:
-            indexes.append(i)
-            continue
-        index_of[ident] = [i]
-        rows[ident] = (
-            day, company, dedup, v.get("VehicleNo", ""), v.get("OrderId", ""), token[0], token[1], at, v.get(lon),
-            v.get(lat), v.get("Encrypt"), p.typed.get("DriveMile"), v.get("DriveTime"), p.typed.get("FactPrice"),
-            v.get("OnArea", ""), dumps(v),
-        )
-    if not rows:
+
+    def staged_rows():
+        """The rows to stage, made while the COPY streams them: the database reads each batch of rows while the
+        next ones are made (encrypted, serialised)."""
+        for i, p in enumerate(parsed):
+            if p.errors:
+                continue
+            v = p.values
+            company = companies[v["CompanyId"]].pk
+            at = p.typed[time_field]
+            day = at.astimezone(BEIJING).date()
+            licence = p.personal.get("license_id", "")
+            token = tokens.get(licence)
+            if token is None:
+                token = tokens[licence] = (encrypt(licence), blind_index(licence))
+            dedup = f"{v['VehicleNo']}|{token[1]}|{v[time_field]}" if plates else v["OrderId"]
+            ident = (company, dedup, day)
+            indexes = index_of.get(ident)
+            if indexes is not None:
+                indexes.append(i)
+                continue
+            index_of[ident] = [i]
+            yield (
+                day, company, dedup, v.get("VehicleNo", ""), v.get("OrderId", ""), token[0], token[1], at,
+                v.get(lon), v.get(lat), v.get("Encrypt"), p.typed.get("DriveMile"), v.get("DriveTime"),
+                p.typed.get("FactPrice"), v.get("OnArea", ""), dumps(v),
+            )
+
+    if all(p.errors for p in parsed):
         return outcomes
     # the staging table is the session's own: filled before the company's lock is taken
     partitions.stage()
-    partitions.copy_staged(rows.values())
-    _lock("operating", {ident[0] for ident in rows})
+    partitions.copy_staged(staged_rows())
+    _lock("operating", {ident[0] for ident in index_of})
     stored_before = partitions.insert_staged(interface=interface, feed_id=delivery.feed_id, delivery_id=delivery.pk,
                                              received_at=now)
     for ident, indexes in index_of.items():
@@ -360,7 +364,7 @@ def _store_operating(delivery, interface, parsed, companies, now) -> list[str]:
         outcomes[first] = Outcome.DUPLICATE if ident in stored_before else Outcome.STORED
         for i in rest:
             outcomes[i] = Outcome.DUPLICATE
-    if len(stored_before) < len(rows):
+    if len(stored_before) < len(index_of):
         partitions.update_vehicle_days(interface=interface, with_orders=not plates)
     return outcomes
 
