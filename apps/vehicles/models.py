@@ -131,7 +131,11 @@ class OperatingPermit(models.Model):
         verbose_name = _("运输证")
         verbose_name_plural = _("运输证")
         ordering = ["-valid_to", "id"]
-        indexes = [models.Index(fields=["vehicle", "valid_to"], name="permit_vehicle_valid_to")]
+        indexes = [
+            models.Index(fields=["vehicle", "valid_to"], name="permit_vehicle_valid_to"),
+            # the register's order (and its keyset pages): read in index order, not sorted whole per page
+            models.Index(fields=["-valid_to", "id"], name="permit_recent"),
+        ]
         constraints = [
             *range_constraints(
                 "permit",
@@ -169,6 +173,7 @@ class Driver(models.Model):
     company = models.ForeignKey(
         "parties.Organization", verbose_name=_("所属出租汽车企业/平台"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="drivers", limit_choices_to={"kind": "taxi_company"},
+        db_index=False,  # led by driver_company_recent
     )
     vehicles = models.ManyToManyField(
         Vehicle, verbose_name=_("驾驶车辆"), through="DriverAssignment", related_name="drivers", blank=True,
@@ -180,6 +185,11 @@ class Driver(models.Model):
         verbose_name = _("驾驶员")
         verbose_name_plural = _("驾驶员")
         ordering = ["-created_at", "id"]
+        indexes = [
+            # the register's order, the whole list's and a company's own (and their keyset pages)
+            models.Index(fields=["-created_at", "id"], name="driver_recent"),
+            models.Index(fields=["company", "-created_at", "id"], name="driver_company_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.name_masked
