@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from apps.parties import access
 from apps.parties.access import SUPERVISORS, audience
@@ -25,9 +25,13 @@ def _credit_records(user, qs: QuerySet) -> QuerySet:
     if kind in SUPERVISORS:
         return qs
     if kind == OrganizationKind.TAXI_ASSOCIATION:
+        # correlated probes of the record's own vehicle or driver (an IN over every visible vehicle and driver
+        # hashed the whole register on each page)
+        vehicle_seen = Exists(access.visible(user, Vehicle).filter(pk=OuterRef("vehicle_id")))
+        driver_seen = Exists(access.visible(user, Driver).filter(pk=OuterRef("driver_id")))
         return qs.filter(Q(subject_kind=SubjectKind.TAXI_COMPANY)
-                         | Q(subject_kind=SubjectKind.VEHICLE, vehicle__in=access.visible(user, Vehicle).values("pk"))
-                         | Q(subject_kind=SubjectKind.DRIVER, driver__in=access.visible(user, Driver).values("pk")))
+                         | Q(vehicle_seen, subject_kind=SubjectKind.VEHICLE)
+                         | Q(driver_seen, subject_kind=SubjectKind.DRIVER))
     if kind in (OrganizationKind.TAXI_COMPANY, OrganizationKind.INSURER):
         return qs.filter(Q(subject_organization_id=user.organization_id))
     return qs.none()
