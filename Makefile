@@ -28,8 +28,8 @@ run: install
 	$(PY) -m liuzhou_regulation.run
 
 ## The whole suite against real PostgreSQL, Redis and Celery workers, plus lint and migration checks. Two test
-## processes (pytest-xdist), each with its own test database and Celery queue, handed tests at most 20 at a time
-## (the longest first, tests/conftest.py); `PYTEST_ARGS=...` replaces that.
+## processes (pytest-xdist), each with its own test database (a copy of one migrated template) and Celery queue,
+## handed tests at most 20 at a time (the longest first, tests/conftest.py); `PYTEST_ARGS=...` replaces that.
 PYTEST_ARGS ?= -n 2 --maxschedchunk 20
 test: install lint
 	DJANGO_ENV=test $(PY) -m pytest -q $(PYTEST_ARGS)

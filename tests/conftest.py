@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from apps.parties.models import Role
 
-from . import clock
+from . import clock, template_db
 from .factories import build_parties
 
 SNAPSHOT_SCHEMA = "lz_test_snapshot"
@@ -117,31 +117,47 @@ def _database_exists(connection, name: str) -> bool:
 
 def _copy_of_the_template(connection, workerid: str) -> None:
     """This ``make test`` process's database (``test_liuzhou_gw1``), made as a copy of one migrated template
-    (``test_liuzhou_template``): the processes migrate once between them instead of once each (~30 s of CPU).
+    (``test_liuzhou_template``, tests/template_db.py): the processes migrate once between them instead of once
+    each (~30 s of CPU). The run's controller starts migrating it while the processes collect the tests
+    (``pytest_configure``); here, the lock held, it is brought up to date (nothing to do by then, unless the
+    controller did not make it) and copied. The template is only ever copied: tests never run in it."""
+    name = connection.settings_dict["TEST"]["NAME"]
+    template = template_db.template_name(name, workerid)
+    with connection.creation._nodb_cursor() as cursor:
+        template_db.lock(cursor, template)
+        if template_db.exists(cursor, name):
+            cursor.execute(f'DROP DATABASE "{name}"')  # it lost the migrations' rows: copied afresh
+        template_db.bring_up_to_date(connection, template)
+        cursor.execute(f'CREATE DATABASE "{name}" WITH TEMPLATE "{template}"')
 
-    The first process to get here migrates the template (or brings a kept one up to date, as ``--reuse-db`` does
-    a kept test database), then each copies it, one at a time (a database being copied must have no other
-    session). The template is only ever copied: tests never run in it."""
-    test = connection.settings_dict["TEST"]
-    name = test["NAME"]
-    template = name.removesuffix(f"_{workerid}") + "_template"
-    with connection.creation._nodb_cursor() as lock:
-        lock.execute("SELECT pg_advisory_lock(hashtext(%s))", [template])  # until this session ends
-        lock.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if lock.fetchone() is not None:
-            lock.execute(f'DROP DATABASE "{name}"')  # it lost the migrations' rows: copied afresh
-        database_name = connection.settings_dict["NAME"]
-        test["NAME"] = template
+
+_TEMPLATE_MAKER: list = []  # the controller's ``python -m tests.template_db`` process
+
+
+def pytest_configure(config):
+    """The controller of a ``make test`` run (``-n N``, ``--reuse-db``) migrates the template in a process of its
+    own while the test processes start and collect the tests, so that neither waits for it alone."""
+    import os
+    import subprocess
+    import sys
+
+    processes = getattr(config.option, "numprocesses", None)
+    if (hasattr(config, "workerinput") or not processes or not config.getvalue("reuse_db")
+            or config.getvalue("create_db")):
+        return
+    _TEMPLATE_MAKER.append(subprocess.Popen(  # noqa: S603 - this interpreter, this module
+        [sys.executable, "-m", "tests.template_db", str(processes)], cwd=str(config.rootpath),
+        env={**os.environ, "LOG_LEVEL": "WARNING"}, stdout=subprocess.DEVNULL))
+
+
+def pytest_unconfigure(config):
+    import subprocess
+
+    for maker in _TEMPLATE_MAKER:
         try:
-            connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True, serialize=False)
-        finally:
-            connection.close()
-            test["NAME"] = name
-            connection.settings_dict["NAME"] = database_name
-            from django.conf import settings
-
-            settings.DATABASES[connection.alias]["NAME"] = database_name
-        lock.execute(f'CREATE DATABASE "{name}" WITH TEMPLATE "{template}"')
+            maker.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            maker.kill()
 
 
 @pytest.fixture(scope="session")
